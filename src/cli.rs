@@ -1,0 +1,242 @@
+//! The command line: `quire serve|render|schedules|check-config`. Exit 0 ok, 2 bad input, 1 other.
+
+use crate::config::{self, CliOverrides, Config, ConfigError, ExportFormat};
+use crate::pipeline::{Ctx, PipelineError};
+use crate::report::run::RunError;
+use crate::startup::{self, Application};
+use crate::store;
+use clap::{Parser, Subcommand};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "quire", version, about = "Self-hosted reporting server: dashboards, PDF reports and scheduled email in one binary")]
+struct Cli {
+    /// Config file (default: $QUIRE_CONFIG, then ./reports.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Data folder (default: ./quire-data).
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server: web UI, JSON API and scheduler.
+    Serve {
+        /// Load the example data, report, dashboard and schedule on first start.
+        #[arg(long)]
+        demo: bool,
+        /// Listen address (default 127.0.0.1:8080).
+        #[arg(long, value_name = "ADDR")]
+        bind: Option<String>,
+        /// Log as JSON lines.
+        #[arg(long)]
+        log_json: bool,
+    },
+    /// Render one report to a file, without a server.
+    Render {
+        /// Report id or name.
+        report: String,
+        /// pdf, xlsx, csv or json.
+        #[arg(long)]
+        format: String,
+        /// Output file.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// A report parameter, name=value (repeatable).
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// Load the demo first if this data folder does not have it yet.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// List schedules or run one now.
+    Schedules {
+        #[command(subcommand)]
+        action: SchedulesAction,
+    },
+    /// Validate the configuration and exit.
+    CheckConfig,
+}
+
+#[derive(Subcommand)]
+enum SchedulesAction {
+    /// Every schedule with its next run.
+    List,
+    /// Run a schedule now: render and deliver.
+    Run {
+        /// Schedule id.
+        id: String,
+    },
+}
+
+/// A failure with its exit code.
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl Failure {
+    fn usage(message: impl Into<String>) -> Failure {
+        Failure { code: 2, message: message.into() }
+    }
+    fn other(message: impl std::fmt::Display) -> Failure {
+        Failure { code: 1, message: message.to_string() }
+    }
+}
+
+impl From<ConfigError> for Failure {
+    fn from(e: ConfigError) -> Failure {
+        Failure::usage(format!("config error: {e}"))
+    }
+}
+
+impl From<PipelineError> for Failure {
+    fn from(e: PipelineError) -> Failure {
+        match e {
+            PipelineError::NotFound(_) | PipelineError::Run(RunError::Param(_)) => Failure::usage(e.to_string()),
+            other => Failure::other(other),
+        }
+    }
+}
+
+/// Parses the command line and runs it.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("quire: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("quire: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    let mut overrides = CliOverrides {
+        config: cli.config,
+        data_dir: cli.data_dir,
+        ..Default::default()
+    };
+    if let Command::Serve { bind, log_json, .. } = &cli.command {
+        overrides.bind = bind.clone();
+        overrides.log_json = *log_json;
+    }
+    let config = config::load(&overrides)?;
+    crate::telemetry::init(config.server.log_format);
+    match cli.command {
+        Command::Serve { demo, .. } => {
+            let app = Application::build(config, demo).await.map_err(|e| Failure::other(format!("{e:#}")))?;
+            app.run_until_stopped().await.map_err(|e| Failure::other(format!("{e:#}")))
+        }
+        Command::Render { report, format, out, params, demo } => render(config, report, &format, out, params, demo).await,
+        Command::Schedules { action } => schedules(config, action).await,
+        Command::CheckConfig => {
+            println!(
+                "config OK: {} report(s), {} dashboard(s), {} schedule(s), {} dataset(s)",
+                config.reports.len(),
+                config.dashboards.len(),
+                config.schedules.len(),
+                config.datasets.len()
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn context(config: Config, demo: bool) -> Result<Ctx, Failure> {
+    let config = Arc::new(config);
+    let c = config.clone();
+    let store = tokio::task::spawn_blocking(move || startup::prepare(&c, demo))
+        .await
+        .map_err(Failure::other)?
+        .map_err(|e| Failure::other(format!("{e:#}")))?;
+    Ok(Ctx { config, store })
+}
+
+async fn render(
+    config: Config,
+    report: String,
+    format: &str,
+    out: PathBuf,
+    raw_params: Vec<String>,
+    demo: bool,
+) -> Result<(), Failure> {
+    let format = ExportFormat::parse(format)
+        .ok_or_else(|| Failure::usage(format!("--format: `{format}` is not one of pdf, xlsx, csv, json")))?;
+    let mut params = BTreeMap::new();
+    for p in raw_params {
+        let (k, v) = p
+            .split_once('=')
+            .ok_or_else(|| Failure::usage(format!("--param: `{p}` is not name=value")))?;
+        params.insert(k.trim().to_string(), v.to_string());
+    }
+    let ctx = context(config, demo).await?;
+    let started = std::time::Instant::now();
+    let (output, bytes) = tokio::task::spawn_blocking(move || {
+        ctx.render(&report, &params, format, None, chrono::Utc::now().date_naive())
+    })
+    .await
+    .map_err(Failure::other)??;
+    std::fs::write(&out, &bytes).map_err(|e| Failure::other(format!("cannot write {}: {e}", out.display())))?;
+    eprintln!(
+        "wrote {} ({} bytes) for \"{}\" in {} ms",
+        out.display(),
+        bytes.len(),
+        output.name,
+        started.elapsed().as_millis()
+    );
+    Ok(())
+}
+
+async fn schedules(config: Config, action: SchedulesAction) -> Result<(), Failure> {
+    let ctx = context(config, false).await?;
+    match action {
+        SchedulesAction::List => {
+            let list = store::schedule::list(&*ctx.store.app.get().map_err(Failure::other)?).map_err(Failure::other)?;
+            println!("{:<36}  {:<28}  {:<14}  {:<20}  {:<21}  last", "id", "name", "cron", "timezone", "next run");
+            for s in list {
+                println!(
+                    "{:<36}  {:<28}  {:<14}  {:<20}  {:<21}  {}",
+                    s.id,
+                    s.name,
+                    s.cron,
+                    s.timezone,
+                    if s.enabled { s.next_run_at.unwrap_or_else(|| "-".into()) } else { "paused".into() },
+                    s.last_run_status.unwrap_or_else(|| "-".into())
+                );
+            }
+            Ok(())
+        }
+        SchedulesAction::Run { id } => {
+            let slots = Arc::new(tokio::sync::Semaphore::new(1));
+            let (run_id, handle) = crate::schedule::execute::run_now(&ctx, &id, slots)
+                .await
+                .map_err(Failure::other)?
+                .ok_or_else(|| Failure::usage(format!("no schedule with id `{id}`")))?;
+            handle.await.map_err(Failure::other)?;
+            let run = store::run::get(&*ctx.store.app.get().map_err(Failure::other)?, &run_id)
+                .map_err(Failure::other)?
+                .ok_or_else(|| Failure::other("the run vanished"))?;
+            match run.error {
+                None => {
+                    println!("run {run_id} succeeded: delivered to {} recipient(s)", run.delivered);
+                    Ok(())
+                }
+                Some(e) => Err(Failure::other(format!("run {run_id} failed: {e}"))),
+            }
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! Configuration: defaults in code → `reports.toml` → `QUIRE_<SECTION>__<KEY>` env → CLI flags.
+//! Unknown keys and wrong types are errors that name the key.
+
+mod env;
+mod types;
+
+pub use types::*;
+
+use std::path::{Path, PathBuf};
+
+/// Why the configuration could not be used. Every variant means exit code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{origin}: {message}")]
+    Parse { origin: String, message: String },
+    #[error("{origin}: {key}: {message}")]
+    Invalid {
+        origin: String,
+        key: String,
+        message: String,
+    },
+}
+
+/// Settings given on the command line; they win over file and environment.
+#[derive(Debug, Default, Clone)]
+pub struct CliOverrides {
+    pub config: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
+    pub bind: Option<String>,
+    pub log_json: bool,
+}
+
+/// Where the config file is: `--config`, then `$QUIRE_CONFIG`, then `./reports.toml` if it exists.
+fn locate(cli: &CliOverrides) -> Option<PathBuf> {
+    if let Some(p) = &cli.config {
+        return Some(p.clone());
+    }
+    if let Ok(p) = std::env::var("QUIRE_CONFIG") {
+        if !p.is_empty() {
+            return Some(PathBuf::from(p));
+        }
+    }
+    let local = Path::new("reports.toml");
+    local.exists().then(|| local.to_path_buf())
+}
+
+/// Loads and validates the configuration.
+pub fn load(cli: &CliOverrides) -> Result<Config, ConfigError> {
+    let path = locate(cli);
+    let (text, origin) = match &path {
+        Some(p) => (
+            std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
+                path: p.clone(),
+                source,
+            })?,
+            p.display().to_string(),
+        ),
+        None => (String::new(), "defaults".to_string()),
+    };
+    let mut config = parse_with_env(&text, &origin, std::env::vars())?;
+    if let Some(d) = &cli.data_dir {
+        config.storage.data_dir = d.clone();
+    }
+    if let Some(b) = &cli.bind {
+        config.server.bind = b.clone();
+    }
+    if cli.log_json {
+        config.server.log_format = LogFormat::Json;
+    }
+    config.validate().map_err(|(key, message)| ConfigError::Invalid {
+        origin: origin.clone(),
+        key,
+        message,
+    })?;
+    Ok(config)
+}
+
+/// Parses TOML text, then applies `QUIRE_*__*` variables from `vars`.
+pub fn parse_with_env(
+    text: &str,
+    origin: &str,
+    vars: impl Iterator<Item = (String, String)>,
+) -> Result<Config, ConfigError> {
+    let mut value: toml::Table = toml::from_str(text).map_err(|e| ConfigError::Parse {
+        origin: origin.to_string(),
+        message: e.to_string(),
+    })?;
+    // Parse the file alone first, so its errors point at the file.
+    let _: Config = Config::deserialize_table(value.clone()).map_err(|message| ConfigError::Parse {
+        origin: origin.to_string(),
+        message,
+    })?;
+    let applied = env::apply(&mut value, vars)?;
+    Config::deserialize_table(value).map_err(|message| ConfigError::Parse {
+        origin: format!("environment ({})", applied.join(", ")),
+        message,
+    })
+}
+
+impl Config {
+    fn deserialize_table(table: toml::Table) -> Result<Config, String> {
+        toml::Value::Table(table)
+            .try_into::<Config>()
+            .map_err(|e| e.to_string().trim().to_string())
+    }
+
+    /// Path of the application database.
+    pub fn app_db_path(&self) -> PathBuf {
+        self.storage.data_dir.join("quire.db")
+    }
+
+    /// Path of the dataset store.
+    pub fn data_db_path(&self) -> PathBuf {
+        self.storage.data_dir.join("datasets.db")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        let c = parse_with_env(text, "test.toml", std::iter::empty())?;
+        c.validate().map_err(|(key, message)| ConfigError::Invalid {
+            origin: "test.toml".into(),
+            key,
+            message,
+        })?;
+        Ok(c)
+    }
+
+    #[test]
+    fn empty_config_has_working_defaults() {
+        let c = parse("").unwrap();
+        assert_eq!(c.server.bind, "127.0.0.1:8080");
+        assert_eq!(c.storage.data_dir, PathBuf::from("./quire-data"));
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let e = parse("[server]\nbindd = \"x\"\n").unwrap_err().to_string();
+        assert!(e.contains("bindd"), "{e}");
+        let e = parse("[colours]\n").unwrap_err().to_string();
+        assert!(e.contains("colours"), "{e}");
+    }
+
+    #[test]
+    fn wrong_type_is_named() {
+        let e = parse("[smtp]\nport = \"twenty-five\"\n").unwrap_err().to_string();
+        assert!(e.contains("port"), "{e}");
+    }
+
+    #[test]
+    fn bad_cron_and_bad_zone_are_named() {
+        let base = "[[reports]]\nname = \"R\"\nquery = \"select 1\"\n[[schedules]]\nname = \"S\"\nreportId = \"R\"\n";
+        let e = parse(&format!("{base}schedule = \"61 * * * *\"\n")).unwrap_err().to_string();
+        assert!(e.contains("schedules[0].schedule") && e.contains("minute"), "{e}");
+        let e = parse(&format!("{base}schedule = \"@daily\"\ntimezone = \"Mars/Base\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("schedules[0].timezone") && e.contains("Mars/Base"), "{e}");
+    }
+
+    #[test]
+    fn env_overrides_keep_types_and_name_bad_values() {
+        let vars = vec![
+            ("QUIRE_SERVER__BIND".to_string(), "0.0.0.0:9000".to_string()),
+            ("QUIRE_SMTP__PORT".to_string(), "2525".to_string()),
+            ("QUIRE_SMTP__PASSWORD".to_string(), "12345".to_string()),
+        ];
+        let c = parse_with_env("", "t", vars.into_iter()).unwrap();
+        assert_eq!(c.server.bind, "0.0.0.0:9000");
+        assert_eq!(c.smtp.port, 2525);
+        assert_eq!(c.smtp.password.as_ref().unwrap().expose(), "12345");
+
+        let bad = vec![("QUIRE_SMTP__PORT".to_string(), "abc".to_string())];
+        let e = parse_with_env("", "t", bad.into_iter()).unwrap_err().to_string();
+        assert!(e.contains("QUIRE_SMTP__PORT"), "{e}");
+        let unknown = vec![("QUIRE_SERVR__BIND".to_string(), "x".to_string())];
+        let e = parse_with_env("", "t", unknown.into_iter()).unwrap_err().to_string();
+        assert!(e.contains("QUIRE_SERVR__BIND"), "{e}");
+    }
+
+    #[test]
+    fn the_example_config_is_valid() {
+        let text = include_str!("../../reports.toml.example");
+        parse(text).unwrap();
+    }
+}

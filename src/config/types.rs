@@ -1,0 +1,343 @@
+//! The configuration sections and their defaults.
+
+use crate::report::definition::ReportDefinition;
+use crate::schedule::cron::{parse_timezone, CronSchedule};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// The whole configuration.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub storage: StorageConfig,
+    pub smtp: SmtpConfig,
+    pub branding: BrandingConfig,
+    pub limits: LimitsConfig,
+    pub datasets: Vec<DatasetConfig>,
+    pub reports: Vec<ReportDefinition>,
+    pub dashboards: Vec<DashboardConfig>,
+    pub schedules: Vec<ScheduleConfig>,
+}
+
+/// `[server]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    pub bind: String,
+    /// The address users reach Quire at, used in links sent out.
+    pub base_url: String,
+    pub log_format: LogFormat,
+    /// How long a stopping server waits for running requests and renders.
+    pub shutdown_timeout_secs: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            bind: "127.0.0.1:8080".into(),
+            base_url: "http://127.0.0.1:8080".into(),
+            log_format: LogFormat::Text,
+            shutdown_timeout_secs: 60,
+        }
+    }
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// `[storage]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    pub data_dir: PathBuf,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        StorageConfig {
+            data_dir: PathBuf::from("./quire-data"),
+        }
+    }
+}
+
+/// `[smtp]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<Secret>,
+    pub from: String,
+    pub timeout_secs: u64,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        SmtpConfig {
+            host: "localhost".into(),
+            port: 25,
+            security: SmtpSecurity::None,
+            username: None,
+            password: None,
+            from: "Quire <quire@localhost>".into(),
+            timeout_secs: 30,
+        }
+    }
+}
+
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    None,
+    Starttls,
+    Tls,
+}
+
+/// A string that is never printed in logs or debug output.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret value itself.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("\"***\"")
+    }
+}
+
+/// `[branding]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BrandingConfig {
+    /// Shown in the page header, the PDF title block and email subjects.
+    pub name: String,
+    /// Accent colour, `#rrggbb`.
+    pub color: String,
+}
+
+impl Default for BrandingConfig {
+    fn default() -> Self {
+        BrandingConfig {
+            name: "Quire".into(),
+            color: "#1f5fa8".into(),
+        }
+    }
+}
+
+/// `[limits]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    pub query_timeout_ms: u64,
+    pub max_rows: u32,
+    /// Rows per page of a table on screen.
+    pub page_size: u32,
+    /// Reports rendered at the same time (PDF, XLSX); more wait their turn.
+    pub render_workers: u32,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            query_timeout_ms: 10_000,
+            max_rows: 100_000,
+            page_size: 25,
+            render_workers: 2,
+        }
+    }
+}
+
+/// `[[datasets]]`: a file imported at start when it changed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetConfig {
+    pub name: String,
+    pub path: PathBuf,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
+}
+
+/// `[[dashboards]]`: a page of widgets, each a visualization of a report.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DashboardConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub name: String,
+    /// Report id or name.
+    pub report_id: String,
+    /// Visualization ids to show, in order; empty = all of the report's.
+    #[serde(default)]
+    pub widgets: Vec<String>,
+}
+
+/// `[[schedules]]`
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ScheduleConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub name: String,
+    /// Report id or name.
+    pub report_id: String,
+    /// Cron expression (5 or 6 fields, or @daily etc.).
+    pub schedule: String,
+    #[serde(default = "utc")]
+    pub timezone: String,
+    #[serde(default)]
+    pub parameters: BTreeMap<String, String>,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default)]
+    pub recipients: Vec<Recipient>,
+    #[serde(default)]
+    pub export_format: ExportFormat,
+    /// Rows of each table in the delivered report (default: the report's rowLimit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row_limit: Option<u32>,
+}
+
+fn utc() -> String {
+    "UTC".into()
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Someone or something a scheduled report is delivered to.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Recipient {
+    #[serde(rename = "type")]
+    pub kind: RecipientKind,
+    pub address: String,
+}
+
+/// The delivery channel of a recipient.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RecipientKind {
+    Email,
+    Slack,
+    Teams,
+    Webhook,
+}
+
+/// A file format a report can be exported to.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    #[default]
+    Pdf,
+    Xlsx,
+    Csv,
+    Json,
+}
+
+impl ExportFormat {
+    /// Parses `pdf|xlsx|excel|csv|json`.
+    pub fn parse(s: &str) -> Option<ExportFormat> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "pdf" => ExportFormat::Pdf,
+            "xlsx" | "excel" => ExportFormat::Xlsx,
+            "csv" => ExportFormat::Csv,
+            "json" => ExportFormat::Json,
+            _ => return None,
+        })
+    }
+
+    /// File extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Pdf => "pdf",
+            ExportFormat::Xlsx => "xlsx",
+            ExportFormat::Csv => "csv",
+            ExportFormat::Json => "json",
+        }
+    }
+
+    /// MIME type.
+    pub fn mime(self) -> &'static str {
+        match self {
+            ExportFormat::Pdf => "application/pdf",
+            ExportFormat::Xlsx => {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+            ExportFormat::Csv => "text/csv; charset=utf-8",
+            ExportFormat::Json => "application/json",
+        }
+    }
+}
+
+impl Config {
+    /// Checks values serde cannot: addresses, cron strings, time zones, references.
+    /// The error is `(key, message)`.
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        let err = |k: &str, m: String| Err((k.to_string(), m));
+        if self.server.bind.parse::<std::net::SocketAddr>().is_err() {
+            return err(
+                "server.bind",
+                format!("`{}` is not an address like 127.0.0.1:8080", self.server.bind),
+            );
+        }
+        if self.smtp.from.parse::<lettre::message::Mailbox>().is_err() {
+            return err("smtp.from", format!("`{}` is not an email address", self.smtp.from));
+        }
+        if !is_hex_colour(&self.branding.color) {
+            return err("branding.color", format!("`{}` is not #rrggbb", self.branding.color));
+        }
+        if self.limits.page_size == 0 || self.limits.page_size > 1000 {
+            return err("limits.page_size", "must be between 1 and 1000".into());
+        }
+        if self.limits.render_workers == 0 {
+            return err("limits.render_workers", "must be at least 1".into());
+        }
+        for (i, r) in self.reports.iter().enumerate() {
+            if let Err(m) = r.validate() {
+                return err(&format!("reports[{i}]"), m);
+            }
+        }
+        for (i, s) in self.schedules.iter().enumerate() {
+            if let Err(e) = CronSchedule::parse(&s.schedule) {
+                return err(&format!("schedules[{i}].schedule"), e.to_string());
+            }
+            if let Err(m) = parse_timezone(&s.timezone) {
+                return err(&format!("schedules[{i}].timezone"), m);
+            }
+            for (j, r) in s.recipients.iter().enumerate() {
+                if r.kind == RecipientKind::Email
+                    && r.address.parse::<lettre::message::Mailbox>().is_err()
+                {
+                    return err(
+                        &format!("schedules[{i}].recipients[{j}].address"),
+                        format!("`{}` is not an email address", r.address),
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn is_hex_colour(s: &str) -> bool {
+    s.len() == 7 && s.starts_with('#') && s[1..].chars().all(|c| c.is_ascii_hexdigit())
+}

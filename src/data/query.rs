@@ -1,0 +1,264 @@
+//! Running report SQL: one statement, named parameters bound (never spliced), bounded in time.
+
+use rusqlite::types::{ToSqlOutput, Value, ValueRef};
+use rusqlite::{Connection, ToSql};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+/// A typed parameter value, ready to bind.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum ParamValue {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(String),
+}
+
+impl ToSql for ParamValue {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            ParamValue::Null => ToSqlOutput::Owned(Value::Null),
+            ParamValue::Int(i) => ToSqlOutput::Owned(Value::Integer(*i)),
+            ParamValue::Real(f) => ToSqlOutput::Owned(Value::Real(*f)),
+            ParamValue::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+        })
+    }
+}
+
+/// Parameter values by name (without the leading `:`).
+pub type Params = BTreeMap<String, ParamValue>;
+
+/// One cell of a result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Cell {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(String),
+}
+
+impl Cell {
+    /// The cell as a number, if it is one.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Cell::Int(i) => Some(*i as f64),
+            Cell::Real(f) => Some(*f),
+            Cell::Text(s) => s.trim().parse().ok(),
+            Cell::Null => None,
+        }
+    }
+
+    /// The cell as text, as stored.
+    pub fn as_text(&self) -> String {
+        match self {
+            Cell::Null => String::new(),
+            Cell::Int(i) => i.to_string(),
+            Cell::Real(f) => f.to_string(),
+            Cell::Text(s) => s.clone(),
+        }
+    }
+}
+
+/// Rows and their column names.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ResultSet {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+impl ResultSet {
+    /// The index of a column by name.
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c == name)
+    }
+}
+
+/// Why a query did not run.
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    #[error("missing value for parameter `{0}`")]
+    MissingParam(String),
+    #[error("the query took longer than {0} ms and was stopped")]
+    Timeout(u64),
+    #[error("the query returned more than {0} rows")]
+    TooManyRows(u32),
+    #[error("SQL error: {0}")]
+    Sql(rusqlite::Error),
+}
+
+/// Limits applied to one query.
+#[derive(Debug, Clone, Copy)]
+pub struct Bounds {
+    pub timeout: Duration,
+    pub max_rows: u32,
+}
+
+/// Runs `sql` and returns at most `limit` rows from `offset`.
+pub fn fetch(
+    conn: &Connection,
+    sql: &str,
+    params: &Params,
+    window: Option<(u64, u32)>,
+    bounds: Bounds,
+) -> Result<ResultSet, QueryError> {
+    let body = strip_terminator(sql);
+    let (text, paging) = match window {
+        Some((offset, limit)) => (
+            format!("SELECT * FROM ({body}\n) LIMIT :quire_limit OFFSET :quire_offset"),
+            Some((offset as i64, limit as i64)),
+        ),
+        None => (body.to_string(), None),
+    };
+    with_deadline(conn, bounds, || {
+        let mut stmt = conn.prepare(&text)?;
+        bind(&mut stmt, params, paging)?;
+        let columns: Vec<String> = stmt.column_names().iter().map(|c| c.to_string()).collect();
+        let mut rows_out = Vec::new();
+        let mut rows = stmt.raw_query();
+        while let Some(row) = rows.next()? {
+            if rows_out.len() as u32 >= bounds.max_rows {
+                return Err(Failure::TooMany);
+            }
+            let mut cells = Vec::with_capacity(columns.len());
+            for i in 0..columns.len() {
+                cells.push(match row.get_ref(i)? {
+                    ValueRef::Null => Cell::Null,
+                    ValueRef::Integer(v) => Cell::Int(v),
+                    ValueRef::Real(v) => Cell::Real(v),
+                    ValueRef::Text(t) => Cell::Text(String::from_utf8_lossy(t).into_owned()),
+                    ValueRef::Blob(b) => Cell::Text(format!("<{} bytes>", b.len())),
+                });
+            }
+            rows_out.push(cells);
+        }
+        Ok(ResultSet {
+            columns,
+            rows: rows_out,
+        })
+    })
+}
+
+/// The number of rows `sql` returns.
+pub fn count(conn: &Connection, sql: &str, params: &Params, bounds: Bounds) -> Result<u64, QueryError> {
+    let text = format!("SELECT count(*) FROM ({}\n)", strip_terminator(sql));
+    with_deadline(conn, bounds, || {
+        let mut stmt = conn.prepare(&text)?;
+        bind(&mut stmt, params, None)?;
+        let mut rows = stmt.raw_query();
+        let row = rows.next()?.expect("count returns one row");
+        Ok(row.get::<_, i64>(0)? as u64)
+    })
+}
+
+enum Failure {
+    Missing(String),
+    TooMany,
+    Sql(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for Failure {
+    fn from(e: rusqlite::Error) -> Self {
+        Failure::Sql(e)
+    }
+}
+
+fn with_deadline<T>(
+    conn: &Connection,
+    bounds: Bounds,
+    f: impl FnOnce() -> Result<T, Failure>,
+) -> Result<T, QueryError> {
+    let deadline = Instant::now() + bounds.timeout;
+    conn.progress_handler(10_000, Some(move || Instant::now() > deadline))
+        .map_err(QueryError::Sql)?;
+    let out = f();
+    conn.progress_handler(0, None::<fn() -> bool>).map_err(QueryError::Sql)?;
+    out.map_err(|e| match e {
+        Failure::Missing(name) => QueryError::MissingParam(name),
+        Failure::TooMany => QueryError::TooManyRows(bounds.max_rows),
+        Failure::Sql(rusqlite::Error::SqliteFailure(code, _))
+            if code.code == rusqlite::ErrorCode::OperationInterrupted =>
+        {
+            QueryError::Timeout(bounds.timeout.as_millis() as u64)
+        }
+        Failure::Sql(e) => QueryError::Sql(e),
+    })
+}
+
+fn bind(
+    stmt: &mut rusqlite::Statement<'_>,
+    params: &Params,
+    paging: Option<(i64, i64)>,
+) -> Result<(), Failure> {
+    for i in 1..=stmt.parameter_count() {
+        let name = stmt
+            .parameter_name(i)
+            .map(|n| n.trim_start_matches([':', '@', '$']).to_string())
+            .unwrap_or_default();
+        match (name.as_str(), paging) {
+            ("quire_limit", Some((_, limit))) => stmt.raw_bind_parameter(i, limit)?,
+            ("quire_offset", Some((offset, _))) => stmt.raw_bind_parameter(i, offset)?,
+            _ => match params.get(&name) {
+                Some(v) => stmt.raw_bind_parameter(i, v)?,
+                None => return Err(Failure::Missing(if name.is_empty() { format!("?{i}") } else { name })),
+            },
+        }
+    }
+    Ok(())
+}
+
+/// Drops trailing whitespace and semicolons so the query can be wrapped.
+fn strip_terminator(sql: &str) -> &str {
+    sql.trim_end().trim_end_matches(';').trim_end()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bounds() -> Bounds {
+        Bounds {
+            timeout: Duration::from_millis(500),
+            max_rows: 1000,
+        }
+    }
+
+    fn db() -> Connection {
+        let c = Connection::open_in_memory().unwrap();
+        c.execute_batch("CREATE TABLE t (a INTEGER, b TEXT); INSERT INTO t VALUES (1,'x'),(2,'y'),(3,NULL);")
+            .unwrap();
+        c
+    }
+
+    #[test]
+    fn named_parameters_are_bound_and_pages_are_windows() {
+        let c = db();
+        let mut p = Params::new();
+        p.insert("min".into(), ParamValue::Int(2));
+        let r = fetch(&c, "SELECT a, b FROM t WHERE a >= :min ORDER BY a;", &p, Some((1, 5)), bounds()).unwrap();
+        assert_eq!(r.columns, ["a", "b"]);
+        assert_eq!(r.rows, vec![vec![Cell::Int(3), Cell::Null]]);
+        assert_eq!(count(&c, "SELECT * FROM t WHERE a >= :min", &p, bounds()).unwrap(), 2);
+    }
+
+    #[test]
+    fn a_missing_parameter_is_named() {
+        let e = fetch(&db(), "SELECT * FROM t WHERE a = :region", &Params::new(), None, bounds()).unwrap_err();
+        assert!(e.to_string().contains("region"), "{e}");
+    }
+
+    #[test]
+    fn a_never_ending_query_is_stopped() {
+        let sql = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r";
+        let e = fetch(&db(), sql, &Params::new(), None, bounds()).unwrap_err();
+        assert!(matches!(e, QueryError::Timeout(500)), "{e}");
+    }
+
+    #[test]
+    fn two_statements_are_refused() {
+        let e = fetch(&db(), "SELECT 1; DELETE FROM t", &Params::new(), None, bounds()).unwrap_err();
+        assert!(matches!(e, QueryError::Sql(_)), "{e}");
+    }
+}

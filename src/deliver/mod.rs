@@ -1,0 +1,3 @@
+//! Delivering rendered reports to recipients.
+
+pub mod email;

@@ -1,0 +1,5 @@
+//! The `quire` binary: everything is in the library.
+
+fn main() -> std::process::ExitCode {
+    quire::cli::main()
+}

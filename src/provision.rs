@@ -1,0 +1,127 @@
+//! Provisioning: reports, dashboards, schedules and datasets declared in config (or the demo)
+//! written into the store at start. Ids are stable so re-provisioning updates in place.
+
+use crate::config::{Config, DashboardConfig, DatasetConfig, ScheduleConfig};
+use crate::data::import::{self, DatasetName};
+use crate::report::definition::ReportDefinition;
+use crate::schedule::cron::{parse_timezone, CronSchedule};
+use crate::store::{self, Store};
+use anyhow::{anyhow, Context};
+use chrono::Utc;
+
+/// A stable UUID for a provisioned item without an explicit id.
+pub fn stable_id(kind: &str, name: &str) -> String {
+    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, format!("quire:{kind}:{name}").as_bytes()).to_string()
+}
+
+fn id_of(kind: &str, id: &Option<String>, name: &str) -> anyhow::Result<String> {
+    match id {
+        Some(id) => uuid::Uuid::parse_str(id)
+            .map(|u| u.to_string())
+            .map_err(|_| anyhow!("{kind} `{name}`: id `{id}` is not a UUID")),
+        None => Ok(stable_id(kind, name)),
+    }
+}
+
+/// The declarative part of a config: what to write into the store.
+pub struct Provisioned<'a> {
+    pub reports: &'a [ReportDefinition],
+    pub dashboards: &'a [DashboardConfig],
+    pub schedules: &'a [ScheduleConfig],
+}
+
+impl<'a> From<&'a Config> for Provisioned<'a> {
+    fn from(c: &'a Config) -> Self {
+        Provisioned {
+            reports: &c.reports,
+            dashboards: &c.dashboards,
+            schedules: &c.schedules,
+        }
+    }
+}
+
+/// Writes reports, dashboards and schedules into the app database, in one transaction.
+pub fn apply(store: &Store, p: &Provisioned) -> anyhow::Result<()> {
+    let mut conn = store.app.get()?;
+    let tx = conn.transaction()?;
+    for r in p.reports {
+        let id = id_of("report", &r.id, &r.name)?;
+        let mut def = r.clone();
+        def.id = Some(id.clone());
+        store::report::upsert(&tx, &id, &def, true)?;
+    }
+    for d in p.dashboards {
+        let report = store::report::find(&tx, &d.report_id)?
+            .ok_or_else(|| anyhow!("dashboard `{}`: no report `{}`", d.name, d.report_id))?;
+        for w in &d.widgets {
+            if report.definition.visualization(w).is_none() {
+                return Err(anyhow!("dashboard `{}`: report `{}` has no visualization `{w}`", d.name, d.report_id));
+            }
+        }
+        store::dashboard::upsert(
+            &tx,
+            &store::dashboard::StoredDashboard {
+                id: id_of("dashboard", &d.id, &d.name)?,
+                name: d.name.clone(),
+                report_id: report.id,
+                widgets: d.widgets.clone(),
+            },
+            true,
+        )?;
+    }
+    for s in p.schedules {
+        let report = store::report::find(&tx, &s.report_id)?
+            .ok_or_else(|| anyhow!("schedule `{}`: no report `{}`", s.name, s.report_id))?;
+        let cron = CronSchedule::parse(&s.schedule).map_err(|e| anyhow!("schedule `{}`: {e}", s.name))?;
+        let tz = parse_timezone(&s.timezone).map_err(|e| anyhow!("schedule `{}`: {e}", s.name))?;
+        store::schedule::upsert(
+            &tx,
+            &store::schedule::StoredSchedule {
+                id: id_of("schedule", &s.id, &s.name)?,
+                name: s.name.clone(),
+                report_id: report.id,
+                cron: cron.as_str().to_string(),
+                timezone: s.timezone.clone(),
+                parameters: s.parameters.clone(),
+                recipients: s.recipients.clone(),
+                export_format: s.export_format,
+                row_limit: s.row_limit,
+                enabled: s.enabled,
+                next_run_at: cron.next_after(Utc::now(), tz).map(|t| crate::schedule::rfc3339(t)),
+                last_run_at: None,
+                last_run_status: None,
+            },
+            true,
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Imports `[[datasets]]` files whose content changed since the last import.
+pub fn import_datasets(store: &Store, datasets: &[DatasetConfig]) -> anyhow::Result<()> {
+    for d in datasets {
+        let name = DatasetName::parse(&d.name)?;
+        if d.sheet.is_some() {
+            return Err(anyhow!("dataset `{}`: spreadsheet import is not available yet (CSV only)", d.name));
+        }
+        let bytes = std::fs::read(&d.path).with_context(|| format!("dataset `{}`: {}", d.name, d.path.display()))?;
+        import_bytes(store, &name, &d.path.display().to_string(), &bytes)?;
+    }
+    Ok(())
+}
+
+/// Imports CSV bytes as a dataset unless the same bytes were imported last time.
+pub fn import_bytes(store: &Store, name: &DatasetName, file: &str, bytes: &[u8]) -> anyhow::Result<()> {
+    use sha2::Digest;
+    let hash = hex::encode(sha2::Sha256::digest(bytes));
+    let app = store.app.get()?;
+    if store::dataset::get(&app, name.as_str())?.is_some_and(|d| d.source_hash == hash) {
+        return Ok(());
+    }
+    let mut data = store.data.get()?;
+    let info = import::import_csv(&mut data, name, file, || Ok(bytes))?;
+    store::dataset::record(&app, &info)?;
+    tracing::info!(dataset = name.as_str(), rows = info.row_count, "imported dataset");
+    Ok(())
+}

@@ -1,0 +1,23 @@
+//! Turning a report `Output` into files: PDF (typst), XLSX, CSV.
+
+pub mod csv;
+pub mod pdf;
+pub mod xlsx;
+
+use crate::config::{BrandingConfig, ExportFormat};
+use crate::report::run::Output;
+
+/// Renders `out` in `format`.
+pub fn render(out: &Output, format: ExportFormat, branding: &BrandingConfig) -> Result<Vec<u8>, RenderError> {
+    match format {
+        ExportFormat::Pdf => pdf::render(out, branding),
+        ExportFormat::Xlsx => xlsx::render(out),
+        ExportFormat::Csv => csv::render(out),
+        ExportFormat::Json => serde_json::to_vec_pretty(out).map_err(|e| RenderError(e.to_string())),
+    }
+}
+
+/// A render that failed, with the reason.
+#[derive(Debug, thiserror::Error)]
+#[error("render failed: {0}")]
+pub struct RenderError(pub String);

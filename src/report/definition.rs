@@ -1,0 +1,265 @@
+//! The report definition: the same shape in the JSON API and in `[[reports]]` of reports.toml.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// What a report is: its queries, parameters, visualizations and layout.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ReportDefinition {
+    /// A UUID; provisioned reports without one get a stable id derived from the name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub category: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default = "main_source")]
+    pub data_source: String,
+    /// The single query of a report (`query`), or several named ones (`queries`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub queries: BTreeMap<String, NamedQuery>,
+    #[serde(default)]
+    pub parameters: Vec<ParameterDef>,
+    #[serde(default)]
+    pub visualizations: Vec<Visualization>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layout: Option<Layout>,
+    #[serde(default = "default_row_limit")]
+    pub row_limit: u32,
+}
+
+fn main_source() -> String {
+    "main".into()
+}
+
+fn default_row_limit() -> u32 {
+    10_000
+}
+
+/// One named query of a multi-query report.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NamedQuery {
+    pub query: String,
+}
+
+/// A report parameter, typed.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ParameterDef {
+    pub name: String,
+    #[serde(default)]
+    pub label: String,
+    #[serde(rename = "type")]
+    pub kind: ParamType,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_value: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+}
+
+/// The type of a parameter.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ParamType {
+    String,
+    Number,
+    Date,
+    Boolean,
+    Enum,
+}
+
+/// One visualization: a KPI card, a chart or a table.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Visualization {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: VizType,
+    #[serde(default)]
+    pub title: String,
+    /// The named query it reads (default: the only one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    #[serde(default)]
+    pub data_mapping: DataMapping,
+    #[serde(default)]
+    pub options: VizOptions,
+}
+
+/// The visualization types of the contract. Only some are drawn so far (see `report::chart`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum VizType {
+    Table,
+    Kpi,
+    Line,
+    Area,
+    Bar,
+    Hbar,
+    StackedBar,
+    Pie,
+    Donut,
+    Scatter,
+    Heatmap,
+    Candlestick,
+    Histogram,
+    Waterfall,
+}
+
+impl VizType {
+    /// Whether this build can draw the type.
+    pub fn is_drawn(self) -> bool {
+        matches!(
+            self,
+            VizType::Table | VizType::Kpi | VizType::Line | VizType::Area | VizType::Bar | VizType::Pie | VizType::Donut
+        )
+    }
+}
+
+/// Which result columns feed which part of a visualization.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DataMapping {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub y: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+/// Display options of a visualization.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VizOptions {
+    /// Number format of the value or y axis: `number`, `currency` or `percent`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<ValueFormat>,
+    /// KPI: the column holding the previous period's value, for the % change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compare: Option<String>,
+    /// Table: per-column number formats.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub column_formats: BTreeMap<String, ValueFormat>,
+    /// Table: column headers to show instead of the column names.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub column_labels: BTreeMap<String, String>,
+    /// Bar charts: print the value on each bar.
+    #[serde(default)]
+    pub value_labels: bool,
+}
+
+/// How a number is shown.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ValueFormat {
+    Number,
+    Integer,
+    Currency,
+    Percent,
+}
+
+/// The order of sections and items in the report.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Layout {
+    pub sections: Vec<Section>,
+}
+
+/// One section of the layout.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Section {
+    #[serde(default)]
+    pub title: String,
+    /// Visualization ids, in order.
+    pub items: Vec<String>,
+}
+
+impl ReportDefinition {
+    /// The SQL of a named query, or of the only query when `name` is None.
+    pub fn query_sql(&self, name: Option<&str>) -> Option<&str> {
+        match name {
+            Some(n) => self.queries.get(n).map(|q| q.query.as_str()),
+            None => self
+                .query
+                .as_deref()
+                .or_else(|| match self.queries.len() {
+                    1 => self.queries.values().next().map(|q| q.query.as_str()),
+                    _ => None,
+                }),
+        }
+    }
+
+    /// The sections to render: the layout's, or every visualization in one untitled section.
+    pub fn sections(&self) -> Vec<Section> {
+        match &self.layout {
+            Some(l) => l.sections.clone(),
+            None => vec![Section {
+                title: String::new(),
+                items: self.visualizations.iter().map(|v| v.id.clone()).collect(),
+            }],
+        }
+    }
+
+    /// The visualization with this id.
+    pub fn visualization(&self, id: &str) -> Option<&Visualization> {
+        self.visualizations.iter().find(|v| v.id == id)
+    }
+
+    /// Checks the references inside the definition; the error names the bad field.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.name.trim().is_empty() {
+            return Err("name: must not be empty".into());
+        }
+        if self.query.is_none() && self.queries.is_empty() {
+            return Err("query: a report needs `query` or `queries`".into());
+        }
+        let mut seen = std::collections::HashSet::new();
+        for p in &self.parameters {
+            if !seen.insert(p.name.as_str()) {
+                return Err(format!("parameters: duplicate parameter `{}`", p.name));
+            }
+            if p.kind == ParamType::Enum && p.options.is_empty() {
+                return Err(format!("parameters.{}.options: an enum needs options", p.name));
+            }
+        }
+        let mut ids = std::collections::HashSet::new();
+        for v in &self.visualizations {
+            if !ids.insert(v.id.as_str()) {
+                return Err(format!("visualizations: duplicate id `{}`", v.id));
+            }
+            if !v.kind.is_drawn() {
+                return Err(format!("visualizations.{}.type: `{:?}` is not supported yet", v.id, v.kind));
+            }
+            if self.query_sql(v.query.as_deref()).is_none() {
+                return Err(format!(
+                    "visualizations.{}.query: no query named `{}`",
+                    v.id,
+                    v.query.as_deref().unwrap_or("(default)")
+                ));
+            }
+        }
+        for s in self.sections() {
+            for item in &s.items {
+                if !ids.contains(item.as_str()) {
+                    return Err(format!("layout.sections: unknown visualization `{item}`"));
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,88 @@
+//! Building the server: storage, provisioning, HTTP and the scheduler in one process.
+
+use crate::config::Config;
+use crate::pipeline::Ctx;
+use crate::schedule::Scheduler;
+use crate::store::Store;
+use crate::web::{self, AppState};
+use actix_web::{middleware, App, HttpServer};
+use anyhow::Context;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A built, not yet running server.
+pub struct Application {
+    port: u16,
+    server: actix_web::dev::Server,
+    scheduler: Scheduler,
+    grace: Duration,
+}
+
+/// Opens the store and writes config-provisioned (and, with `demo`, the demo) definitions.
+pub fn prepare(config: &Config, demo: bool) -> anyhow::Result<Store> {
+    let store = Store::open(&config.storage.data_dir)
+        .with_context(|| format!("opening the data folder {}", config.storage.data_dir.display()))?;
+    if demo {
+        crate::demo::load(&store)?;
+    }
+    crate::provision::import_datasets(&store, &config.datasets)?;
+    crate::provision::apply(&store, &crate::provision::Provisioned::from(config))?;
+    Ok(store)
+}
+
+impl Application {
+    /// Prepares storage, binds the listener (port 0 picks a free port) and starts the scheduler.
+    pub async fn build(config: Config, demo: bool) -> anyhow::Result<Application> {
+        let config = Arc::new(config);
+        let c = config.clone();
+        let store = tokio::task::spawn_blocking(move || prepare(&c, demo)).await??;
+        // Index the PDF fonts now rather than on the first download.
+        tokio::task::spawn_blocking(crate::render::pdf::warm_up);
+        let listener = TcpListener::bind(&config.server.bind)
+            .with_context(|| format!("cannot listen on {}", config.server.bind))?;
+        let port = listener.local_addr()?.port();
+        let ctx = Ctx {
+            config: config.clone(),
+            store,
+        };
+        let scheduler = Scheduler::start(ctx.clone());
+        let state = actix_web::web::Data::new(AppState {
+            ctx,
+            slots: scheduler.slots(),
+            scheduler_wake: scheduler.wake_handle(),
+        });
+        let grace = Duration::from_secs(config.server.shutdown_timeout_secs);
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(middleware::from_fn(crate::auth::gate))
+                .wrap(middleware::Logger::new("%r %s %b %Dms"))
+                .app_data(state.clone())
+                .configure(web::routes)
+                .default_service(actix_web::web::to(web::error::not_found))
+        })
+        .listen(listener)?
+        .shutdown_timeout(grace.as_secs())
+        .run();
+        tracing::info!(address = %config.server.bind, port, "Quire is listening");
+        Ok(Application {
+            port,
+            server,
+            scheduler,
+            grace,
+        })
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM/Ctrl-C, then lets running requests and schedule runs finish.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.server.await?;
+        tracing::info!("HTTP stopped; waiting for schedule runs");
+        self.scheduler.shutdown(self.grace).await;
+        Ok(())
+    }
+}

@@ -1,0 +1,79 @@
+//! The `datasets` table: which datasets exist and where their rows are.
+
+use super::{now_text, StoreError};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+/// A column of a dataset.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ColumnInfo {
+    /// The identifier used in SQL.
+    pub name: String,
+    /// The header as it was in the file.
+    pub original: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+/// A dataset as registered.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DatasetInfo {
+    pub name: String,
+    pub source: String,
+    pub source_hash: String,
+    pub row_count: u64,
+    pub columns: Vec<ColumnInfo>,
+    pub imported_at: String,
+}
+
+/// Records a finished import.
+pub fn record(conn: &Connection, info: &DatasetInfo) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO datasets (name, table_name, source, source_hash, row_count, columns, imported_at)
+         VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (name) DO UPDATE SET source = excluded.source, source_hash = excluded.source_hash,
+             row_count = excluded.row_count, columns = excluded.columns, imported_at = excluded.imported_at",
+        params![
+            info.name,
+            info.source,
+            info.source_hash,
+            info.row_count as i64,
+            serde_json::to_string(&info.columns)?,
+            now_text()
+        ],
+    )?;
+    Ok(())
+}
+
+/// The dataset called `name`.
+pub fn get(conn: &Connection, name: &str) -> Result<Option<DatasetInfo>, StoreError> {
+    let row = conn
+        .query_row(
+            "SELECT name, source, source_hash, row_count, columns, imported_at FROM datasets WHERE name = ?1",
+            [name],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                ))
+            },
+        )
+        .optional()?;
+    match row {
+        None => Ok(None),
+        Some((name, source, source_hash, rows, columns, imported_at)) => Ok(Some(DatasetInfo {
+            name,
+            source,
+            source_hash,
+            row_count: rows as u64,
+            columns: serde_json::from_str(&columns)?,
+            imported_at,
+        })),
+    }
+}

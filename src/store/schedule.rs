@@ -1,0 +1,124 @@
+//! The `schedules` table.
+
+use super::{now_text, StoreError};
+use crate::config::{ExportFormat, Recipient};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use std::collections::BTreeMap;
+
+/// A stored schedule.
+#[derive(Debug, Clone)]
+pub struct StoredSchedule {
+    pub id: String,
+    pub name: String,
+    pub report_id: String,
+    pub cron: String,
+    pub timezone: String,
+    pub parameters: BTreeMap<String, String>,
+    pub recipients: Vec<Recipient>,
+    pub export_format: ExportFormat,
+    pub row_limit: Option<u32>,
+    pub enabled: bool,
+    pub next_run_at: Option<String>,
+    pub last_run_at: Option<String>,
+    pub last_run_status: Option<String>,
+}
+
+const COLUMNS: &str = "id, name, report_id, cron, timezone, parameters, recipients, export_format,
+    row_limit, enabled, next_run_at, last_run_at, last_run_status";
+
+fn from_row(r: &Row) -> rusqlite::Result<StoredSchedule> {
+    let json_err = |i, e: serde_json::Error| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    };
+    let format: String = r.get(7)?;
+    Ok(StoredSchedule {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        report_id: r.get(2)?,
+        cron: r.get(3)?,
+        timezone: r.get(4)?,
+        parameters: serde_json::from_str(&r.get::<_, String>(5)?).map_err(|e| json_err(5, e))?,
+        recipients: serde_json::from_str(&r.get::<_, String>(6)?).map_err(|e| json_err(6, e))?,
+        export_format: ExportFormat::parse(&format).unwrap_or_default(),
+        row_limit: r.get(8)?,
+        enabled: r.get(9)?,
+        next_run_at: r.get(10)?,
+        last_run_at: r.get(11)?,
+        last_run_status: r.get(12)?,
+    })
+}
+
+/// Inserts or updates the schedule's definition; keeps its run state unless the timing changed.
+pub fn upsert(conn: &Connection, s: &StoredSchedule, provisioned: bool) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO schedules (id, name, report_id, cron, timezone, parameters, recipients,
+             export_format, row_limit, enabled, next_run_at, provisioned, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, report_id = excluded.report_id,
+             parameters = excluded.parameters, recipients = excluded.recipients,
+             export_format = excluded.export_format, row_limit = excluded.row_limit,
+             enabled = excluded.enabled, provisioned = excluded.provisioned,
+             next_run_at = CASE WHEN cron = excluded.cron AND timezone = excluded.timezone
+                                     AND next_run_at IS NOT NULL
+                                THEN next_run_at ELSE excluded.next_run_at END,
+             cron = excluded.cron, timezone = excluded.timezone, updated_at = excluded.updated_at",
+        params![
+            s.id,
+            s.name,
+            s.report_id,
+            s.cron,
+            s.timezone,
+            serde_json::to_string(&s.parameters)?,
+            serde_json::to_string(&s.recipients)?,
+            s.export_format.extension(),
+            s.row_limit,
+            s.enabled,
+            s.next_run_at,
+            provisioned,
+            now_text()
+        ],
+    )?;
+    Ok(())
+}
+
+/// The schedule with this id.
+pub fn get(conn: &Connection, id: &str) -> Result<Option<StoredSchedule>, StoreError> {
+    Ok(conn
+        .query_row(&format!("SELECT {COLUMNS} FROM schedules WHERE id = ?1"), [id], from_row)
+        .optional()?)
+}
+
+/// Every schedule, by name.
+pub fn list(conn: &Connection) -> Result<Vec<StoredSchedule>, StoreError> {
+    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM schedules ORDER BY name, id"))?;
+    let rows = stmt.query_map([], from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Enabled schedules whose next run is at or before `now` (RFC 3339 UTC compares as text).
+pub fn due(conn: &Connection, now: &str) -> Result<Vec<StoredSchedule>, StoreError> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM schedules WHERE enabled = 1 AND next_run_at IS NOT NULL
+         AND next_run_at <= ?1 ORDER BY next_run_at"
+    ))?;
+    let rows = stmt.query_map([now], from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The earliest next run of any enabled schedule.
+pub fn earliest_next_run(conn: &Connection) -> Result<Option<String>, StoreError> {
+    Ok(conn.query_row(
+        "SELECT min(next_run_at) FROM schedules WHERE enabled = 1",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// Records the outcome of the latest run.
+pub fn set_last_run(conn: &Connection, id: &str, at: &str, status: &str) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE schedules SET last_run_at = ?2, last_run_status = ?3 WHERE id = ?1",
+        params![id, at, status],
+    )?;
+    Ok(())
+}

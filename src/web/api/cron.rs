@@ -1,0 +1,51 @@
+//! GET /api/v1/cron/preview: a description and the next fire times of a cron expression.
+
+use crate::schedule::cron::{parse_timezone, CronSchedule};
+use crate::schedule::rfc3339;
+use crate::web::error::Problem;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct PreviewQuery {
+    expr: Option<String>,
+    timezone: Option<String>,
+    from: Option<String>,
+    count: Option<String>,
+}
+
+/// GET /api/v1/cron/preview?expr=&timezone=&from=&count=
+pub async fn preview(q: web::Query<PreviewQuery>) -> Result<HttpResponse, Problem> {
+    let expr = q.expr.as_deref().ok_or_else(|| Problem::invalid("expr", "expr is required"))?;
+    let cron = CronSchedule::parse(expr).map_err(|e| Problem::invalid("expr", e.to_string()))?;
+    let tz = parse_timezone(q.timezone.as_deref().unwrap_or("UTC")).map_err(|m| Problem::invalid("timezone", m))?;
+    let from = match q.from.as_deref() {
+        None => chrono::Utc::now(),
+        Some(s) => chrono::DateTime::parse_from_rfc3339(s)
+            .map_err(|_| Problem::invalid("from", format!("`{s}` is not an RFC 3339 time")))?
+            .with_timezone(&chrono::Utc),
+    };
+    let count = match q.count.as_deref() {
+        None => 5,
+        Some(s) => s
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=100).contains(n))
+            .ok_or_else(|| Problem::invalid("count", format!("`{s}` is not a number from 1 to 100")))?,
+    };
+    let mut next = Vec::with_capacity(count);
+    let mut t = from;
+    for _ in 0..count {
+        match cron.next_after(t, tz) {
+            Some(n) => {
+                next.push(rfc3339(n));
+                t = n;
+            }
+            None => break,
+        }
+    }
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "description": format!("{}, {}", cron.describe(), tz.name()),
+        "next": next,
+    })))
+}

@@ -1,0 +1,231 @@
+//! Dashboards: `/` (the first dashboard), `/dashboards/{id}`, and the htmx table pages.
+
+use super::error::Problem;
+use super::{parse_page, AppState, Layout};
+use crate::pipeline::{Ctx, RunSpec};
+use crate::report::definition::ParamType;
+use crate::report::run::{Item, SectionOut, TableOut, TableRows};
+use crate::store;
+use actix_web::web;
+use askama::Template;
+use askama_web::WebTemplate;
+use std::collections::BTreeMap;
+
+/// One input of the parameter form.
+pub struct ParamField {
+    pub name: String,
+    pub label: String,
+    pub input: &'static str,
+    pub value: String,
+    pub options: Vec<String>,
+}
+
+/// The dashboard page.
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboard.html")]
+pub struct DashboardPage {
+    pub layout: Layout,
+    pub name: String,
+    pub description: String,
+    pub report_id: String,
+    pub dashboard_id: String,
+    pub fields: Vec<ParamField>,
+    /// The current parameters as a query string (`days=90`), for links.
+    pub query: String,
+    pub sections: Vec<SectionOut>,
+    pub generated: String,
+}
+
+/// The table and its pager, swapped in by htmx.
+#[derive(Template, WebTemplate)]
+#[template(path = "table_partial.html")]
+pub struct TablePartial {
+    pub t: TableOut,
+    /// URL of this partial without the page (ends in `?...&` or `?`).
+    pub base: String,
+}
+
+/// The page when there is no dashboard yet.
+#[derive(Template, WebTemplate)]
+#[template(path = "empty.html")]
+pub struct EmptyPage {
+    pub layout: Layout,
+}
+
+/// Both kinds of page `/` can show.
+pub enum Home {
+    Dashboard(Box<DashboardPage>),
+    Empty(EmptyPage),
+}
+
+impl actix_web::Responder for Home {
+    type Body = actix_web::body::BoxBody;
+    fn respond_to(self, req: &actix_web::HttpRequest) -> actix_web::HttpResponse {
+        match self {
+            Home::Dashboard(p) => p.respond_to(req),
+            Home::Empty(p) => p.respond_to(req),
+        }
+    }
+}
+
+type Query = web::Query<BTreeMap<String, String>>;
+
+/// GET /
+pub async fn home(state: web::Data<AppState>, q: Query) -> Result<Home, Problem> {
+    let ctx = state.ctx.clone();
+    let first = web::block(move || -> Result<_, store::StoreError> {
+        Ok(store::dashboard::list(&*ctx.store.app.get()?)?.into_iter().next())
+    })
+    .await?
+    .map_err(|e| Problem::internal(e).html())?;
+    match first {
+        Some(d) => Ok(Home::Dashboard(Box::new(render(&state.ctx, d.id, q.into_inner()).await?))),
+        None => {
+            let ctx = state.ctx.clone();
+            let layout = web::block(move || Layout::new(&ctx))
+                .await?
+                .map_err(|e| Problem::internal(e).html())?;
+            Ok(Home::Empty(EmptyPage { layout }))
+        }
+    }
+}
+
+/// GET /dashboards/{id}
+pub async fn view(state: web::Data<AppState>, id: web::Path<String>, q: Query) -> Result<DashboardPage, Problem> {
+    render(&state.ctx, id.into_inner(), q.into_inner()).await
+}
+
+async fn render(ctx: &Ctx, id: String, mut params: BTreeMap<String, String>) -> Result<DashboardPage, Problem> {
+    let page = parse_page(params.remove("page").as_deref()).map_err(Problem::html)?;
+    let ctx = ctx.clone();
+    web::block(move || {
+        let (dashboard, report) = {
+            let conn = ctx.store.app.get().map_err(Problem::internal)?;
+            let d = store::dashboard::get(&conn, &id)
+                .map_err(Problem::internal)?
+                .ok_or_else(|| Problem::not_found(format!("no dashboard with id `{id}`")))?;
+            let r = store::report::find(&conn, &d.report_id)
+                .map_err(Problem::internal)?
+                .ok_or_else(|| Problem::not_found("the dashboard's report is gone"))?;
+            (d, r)
+        };
+        let only = (!dashboard.widgets.is_empty()).then_some(dashboard.widgets.as_slice());
+        let out = ctx.run(&RunSpec {
+            report: &report.id,
+            params: &params,
+            rows: TableRows::Page {
+                page,
+                page_size: ctx.config.limits.page_size,
+            },
+            only,
+            today: chrono::Utc::now().date_naive(),
+        })?;
+        let fields = report
+            .definition
+            .parameters
+            .iter()
+            .map(|p| ParamField {
+                name: p.name.clone(),
+                label: if p.label.is_empty() { p.name.clone() } else { p.label.clone() },
+                input: match p.kind {
+                    ParamType::Number => "number",
+                    ParamType::Date => "text",
+                    _ => "text",
+                },
+                value: params
+                    .get(&p.name)
+                    .cloned()
+                    .or_else(|| p.default_value.clone())
+                    .unwrap_or_default(),
+                options: p.options.clone(),
+            })
+            .collect();
+        Ok(DashboardPage {
+            layout: Layout::new(&ctx).map_err(Problem::internal)?,
+            name: dashboard.name,
+            description: report.definition.description.clone(),
+            report_id: report.id,
+            dashboard_id: dashboard.id,
+            fields,
+            query: encode(&params),
+            sections: out.sections,
+            generated: out.generated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        })
+    })
+    .await?
+    .map_err(|p: Problem| p.html())
+}
+
+/// GET /dashboards/{id}/table/{viz}?page=N: one page of a table, for htmx.
+pub async fn table_page(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    q: Query,
+) -> Result<TablePartial, Problem> {
+    let (id, viz) = path.into_inner();
+    let mut params = q.into_inner();
+    let page = parse_page(params.remove("page").as_deref())?;
+    let ctx = state.ctx.clone();
+    web::block(move || {
+        let dashboard = store::dashboard::get(&*ctx.store.app.get().map_err(Problem::internal)?, &id)
+            .map_err(Problem::internal)?
+            .ok_or_else(|| Problem::not_found(format!("no dashboard with id `{id}`")))?;
+        let only = [viz.clone()];
+        let out = ctx.run(&RunSpec {
+            report: &dashboard.report_id,
+            params: &params,
+            rows: TableRows::Page {
+                page,
+                page_size: ctx.config.limits.page_size,
+            },
+            only: Some(&only),
+            today: chrono::Utc::now().date_naive(),
+        })?;
+        let t = out
+            .tables()
+            .next()
+            .cloned()
+            .ok_or_else(|| Problem::not_found(format!("no table `{viz}` on this dashboard")))?;
+        Ok(TablePartial {
+            base: table_base(&dashboard.id, &t.id, &encode(&params)),
+            t,
+        })
+    })
+    .await?
+}
+
+/// The URL of a table partial, ready for `page=N` to be appended.
+pub fn table_base(dashboard: &str, viz: &str, query: &str) -> String {
+    if query.is_empty() {
+        format!("/dashboards/{dashboard}/table/{viz}?")
+    } else {
+        format!("/dashboards/{dashboard}/table/{viz}?{query}&")
+    }
+}
+
+fn encode(params: &BTreeMap<String, String>) -> String {
+    params
+        .iter()
+        .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+impl DashboardPage {
+    /// The partial's URL for a table on this page.
+    pub fn table_base(&self, viz: &str) -> String {
+        table_base(&self.dashboard_id, viz, &self.query)
+    }
+}

@@ -1,0 +1,79 @@
+//! HTTP: every route is listed here; handlers live in a file per page or API resource.
+
+pub mod api;
+pub mod assets;
+pub mod dashboard;
+pub mod error;
+pub mod health;
+pub mod report_download;
+
+use crate::pipeline::Ctx;
+use actix_web::web;
+use std::sync::Arc;
+use tokio::sync::{Notify, Semaphore};
+
+/// What handlers share.
+pub struct AppState {
+    pub ctx: Ctx,
+    /// Runs of schedules and renders share this pool.
+    pub slots: Arc<Semaphore>,
+    /// Wakes the scheduler after a change.
+    pub scheduler_wake: Arc<Notify>,
+}
+
+/// The routes.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(health::get))
+        .route("/static/{path:.*}", web::get().to(assets::serve))
+        .route("/", web::get().to(dashboard::home))
+        .route("/dashboards/{id}", web::get().to(dashboard::view))
+        .route("/dashboards/{id}/table/{viz}", web::get().to(dashboard::table_page))
+        .route("/reports/{id}/download", web::get().to(report_download::get))
+        .route("/api/v1/schedules", web::get().to(api::schedules::list))
+        .route("/api/v1/schedules/{id}/run", web::post().to(api::schedules::run))
+        .route("/api/v1/schedules/{id}/executions", web::get().to(api::schedules::executions))
+        .route("/api/v1/cron/preview", web::get().to(api::cron::preview));
+}
+
+/// What every page's frame needs.
+pub struct Layout {
+    pub brand: String,
+    pub accent: String,
+    pub css: String,
+    pub htmx: String,
+    pub dashboards: Vec<(String, String)>,
+}
+
+impl Layout {
+    /// Fills the frame: branding, asset URLs and the dashboard menu.
+    pub fn new(ctx: &Ctx) -> Result<Layout, crate::store::StoreError> {
+        let conn = ctx.store.app.get()?;
+        Ok(Layout {
+            brand: ctx.config.branding.name.clone(),
+            accent: ctx.config.branding.color.clone(),
+            css: assets::url("app.css"),
+            htmx: assets::url(HTMX),
+            dashboards: crate::store::dashboard::list(&conn)?
+                .into_iter()
+                .map(|d| (d.id, d.name))
+                .collect(),
+        })
+    }
+}
+
+/// The vendored htmx file.
+pub const HTMX: &str = "htmx-2.0.11.min.js";
+
+/// Parses a `page` query value: a positive integer.
+pub fn parse_page(raw: Option<&str>) -> Result<u32, error::Problem> {
+    match raw {
+        None => Ok(1),
+        Some(s) => match s.trim().parse::<u32>() {
+            Ok(n) if n >= 1 => Ok(n),
+            _ => Err(error::Problem::bad_request(format!(
+                "page: `{}` is not a page number (1, 2, ...)",
+                crate::report::chart::truncate(s, 40)
+            ))),
+        },
+    }
+}
