@@ -12,7 +12,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 #[derive(Parser)]
-#[command(name = "quire", version, about = "Self-hosted reporting server: dashboards, PDF reports and scheduled email in one binary")]
+#[command(
+    name = "quire",
+    version,
+    about = "Self-hosted reporting server: dashboards, PDF reports and scheduled email in one binary"
+)]
 struct Cli {
     /// Config file (default: $QUIRE_CONFIG, then ./reports.toml).
     #[arg(long, global = true, value_name = "FILE")]
@@ -83,10 +87,16 @@ struct Failure {
 
 impl Failure {
     fn usage(message: impl Into<String>) -> Failure {
-        Failure { code: 2, message: message.into() }
+        Failure {
+            code: 2,
+            message: message.into(),
+        }
     }
     fn other(message: impl std::fmt::Display) -> Failure {
-        Failure { code: 1, message: message.to_string() }
+        Failure {
+            code: 1,
+            message: message.to_string(),
+        }
     }
 }
 
@@ -99,7 +109,9 @@ impl From<ConfigError> for Failure {
 impl From<PipelineError> for Failure {
     fn from(e: PipelineError) -> Failure {
         match e {
-            PipelineError::NotFound(_) | PipelineError::Run(RunError::Param(_)) => Failure::usage(e.to_string()),
+            PipelineError::NotFound(_) | PipelineError::Run(RunError::Param(_)) => {
+                Failure::usage(e.to_string())
+            }
             other => Failure::other(other),
         }
     }
@@ -108,7 +120,10 @@ impl From<PipelineError> for Failure {
 /// Parses the command line and runs it.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("quire: cannot start the runtime: {e}");
@@ -138,10 +153,20 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     crate::telemetry::init(config.server.log_format);
     match cli.command {
         Command::Serve { demo, .. } => {
-            let app = Application::build(config, demo).await.map_err(|e| Failure::other(format!("{e:#}")))?;
-            app.run_until_stopped().await.map_err(|e| Failure::other(format!("{e:#}")))
+            let app = Application::build(config, demo)
+                .await
+                .map_err(|e| Failure::other(format!("{e:#}")))?;
+            app.run_until_stopped()
+                .await
+                .map_err(|e| Failure::other(format!("{e:#}")))
         }
-        Command::Render { report, format, out, params, demo } => render(config, report, &format, out, params, demo).await,
+        Command::Render {
+            report,
+            format,
+            out,
+            params,
+            demo,
+        } => render(config, report, &format, out, params, demo).await,
         Command::Schedules { action } => schedules(config, action).await,
         Command::CheckConfig => {
             println!(
@@ -174,8 +199,11 @@ async fn render(
     raw_params: Vec<String>,
     demo: bool,
 ) -> Result<(), Failure> {
-    let format = ExportFormat::parse(format)
-        .ok_or_else(|| Failure::usage(format!("--format: `{format}` is not one of pdf, xlsx, csv, json")))?;
+    let format = ExportFormat::parse(format).ok_or_else(|| {
+        Failure::usage(format!(
+            "--format: `{format}` is not one of pdf, xlsx, csv, json"
+        ))
+    })?;
     let mut params = BTreeMap::new();
     for p in raw_params {
         let (k, v) = p
@@ -186,11 +214,18 @@ async fn render(
     let ctx = context(config, demo).await?;
     let started = std::time::Instant::now();
     let (output, bytes) = tokio::task::spawn_blocking(move || {
-        ctx.render(&report, &params, format, None, chrono::Utc::now().date_naive())
+        ctx.render(
+            &report,
+            &params,
+            format,
+            None,
+            chrono::Utc::now().date_naive(),
+        )
     })
     .await
     .map_err(Failure::other)??;
-    std::fs::write(&out, &bytes).map_err(|e| Failure::other(format!("cannot write {}: {e}", out.display())))?;
+    std::fs::write(&out, &bytes)
+        .map_err(|e| Failure::other(format!("cannot write {}: {e}", out.display())))?;
     eprintln!(
         "wrote {} ({} bytes) for \"{}\" in {} ms",
         out.display(),
@@ -205,8 +240,12 @@ async fn schedules(config: Config, action: SchedulesAction) -> Result<(), Failur
     let ctx = context(config, false).await?;
     match action {
         SchedulesAction::List => {
-            let list = store::schedule::list(&*ctx.store.app.get().map_err(Failure::other)?).map_err(Failure::other)?;
-            println!("{:<36}  {:<28}  {:<14}  {:<20}  {:<21}  last", "id", "name", "cron", "timezone", "next run");
+            let list = store::schedule::list(&*ctx.store.app.get().map_err(Failure::other)?)
+                .map_err(Failure::other)?;
+            println!(
+                "{:<36}  {:<28}  {:<14}  {:<20}  {:<21}  last",
+                "id", "name", "cron", "timezone", "next run"
+            );
             for s in list {
                 println!(
                     "{:<36}  {:<28}  {:<14}  {:<20}  {:<21}  {}",
@@ -214,7 +253,11 @@ async fn schedules(config: Config, action: SchedulesAction) -> Result<(), Failur
                     s.name,
                     s.cron,
                     s.timezone,
-                    if s.enabled { s.next_run_at.unwrap_or_else(|| "-".into()) } else { "paused".into() },
+                    if s.enabled {
+                        s.next_run_at.unwrap_or_else(|| "-".into())
+                    } else {
+                        "paused".into()
+                    },
                     s.last_run_status.unwrap_or_else(|| "-".into())
                 );
             }
@@ -232,7 +275,10 @@ async fn schedules(config: Config, action: SchedulesAction) -> Result<(), Failur
                 .ok_or_else(|| Failure::other("the run vanished"))?;
             match run.error {
                 None => {
-                    println!("run {run_id} succeeded: delivered to {} recipient(s)", run.delivered);
+                    println!(
+                        "run {run_id} succeeded: delivered to {} recipient(s)",
+                        run.delivered
+                    );
                     Ok(())
                 }
                 Some(e) => Err(Failure::other(format!("run {run_id} failed: {e}"))),

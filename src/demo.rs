@@ -12,7 +12,8 @@ const DEMO_TOML: &str = include_str!("../examples/demo.toml");
 
 /// The demo's definitions, parsed like a config file.
 pub fn definitions() -> anyhow::Result<Config> {
-    let config = crate::config::parse_with_env(DEMO_TOML, "examples/demo.toml", std::iter::empty())?;
+    let config =
+        crate::config::parse_with_env(DEMO_TOML, "examples/demo.toml", std::iter::empty())?;
     config
         .validate()
         .map_err(|(k, m)| anyhow::anyhow!("examples/demo.toml: {k}: {m}"))?;

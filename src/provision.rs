@@ -11,7 +11,11 @@ use chrono::Utc;
 
 /// A stable UUID for a provisioned item without an explicit id.
 pub fn stable_id(kind: &str, name: &str) -> String {
-    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, format!("quire:{kind}:{name}").as_bytes()).to_string()
+    uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_URL,
+        format!("quire:{kind}:{name}").as_bytes(),
+    )
+    .to_string()
 }
 
 fn id_of(kind: &str, id: &Option<String>, name: &str) -> anyhow::Result<String> {
@@ -55,7 +59,11 @@ pub fn apply(store: &Store, p: &Provisioned) -> anyhow::Result<()> {
             .ok_or_else(|| anyhow!("dashboard `{}`: no report `{}`", d.name, d.report_id))?;
         for w in &d.widgets {
             if report.definition.visualization(w).is_none() {
-                return Err(anyhow!("dashboard `{}`: report `{}` has no visualization `{w}`", d.name, d.report_id));
+                return Err(anyhow!(
+                    "dashboard `{}`: report `{}` has no visualization `{w}`",
+                    d.name,
+                    d.report_id
+                ));
             }
         }
         store::dashboard::upsert(
@@ -72,7 +80,8 @@ pub fn apply(store: &Store, p: &Provisioned) -> anyhow::Result<()> {
     for s in p.schedules {
         let report = store::report::find(&tx, &s.report_id)?
             .ok_or_else(|| anyhow!("schedule `{}`: no report `{}`", s.name, s.report_id))?;
-        let cron = CronSchedule::parse(&s.schedule).map_err(|e| anyhow!("schedule `{}`: {e}", s.name))?;
+        let cron =
+            CronSchedule::parse(&s.schedule).map_err(|e| anyhow!("schedule `{}`: {e}", s.name))?;
         let tz = parse_timezone(&s.timezone).map_err(|e| anyhow!("schedule `{}`: {e}", s.name))?;
         store::schedule::upsert(
             &tx,
@@ -87,7 +96,9 @@ pub fn apply(store: &Store, p: &Provisioned) -> anyhow::Result<()> {
                 export_format: s.export_format,
                 row_limit: s.row_limit,
                 enabled: s.enabled,
-                next_run_at: cron.next_after(Utc::now(), tz).map(|t| crate::schedule::rfc3339(t)),
+                next_run_at: cron
+                    .next_after(Utc::now(), tz)
+                    .map(|t| crate::schedule::rfc3339(t)),
                 last_run_at: None,
                 last_run_status: None,
             },
@@ -103,16 +114,25 @@ pub fn import_datasets(store: &Store, datasets: &[DatasetConfig]) -> anyhow::Res
     for d in datasets {
         let name = DatasetName::parse(&d.name)?;
         if d.sheet.is_some() {
-            return Err(anyhow!("dataset `{}`: spreadsheet import is not available yet (CSV only)", d.name));
+            return Err(anyhow!(
+                "dataset `{}`: spreadsheet import is not available yet (CSV only)",
+                d.name
+            ));
         }
-        let bytes = std::fs::read(&d.path).with_context(|| format!("dataset `{}`: {}", d.name, d.path.display()))?;
+        let bytes = std::fs::read(&d.path)
+            .with_context(|| format!("dataset `{}`: {}", d.name, d.path.display()))?;
         import_bytes(store, &name, &d.path.display().to_string(), &bytes)?;
     }
     Ok(())
 }
 
 /// Imports CSV bytes as a dataset unless the same bytes were imported last time.
-pub fn import_bytes(store: &Store, name: &DatasetName, file: &str, bytes: &[u8]) -> anyhow::Result<()> {
+pub fn import_bytes(
+    store: &Store,
+    name: &DatasetName,
+    file: &str,
+    bytes: &[u8],
+) -> anyhow::Result<()> {
     use sha2::Digest;
     let hash = hex::encode(sha2::Sha256::digest(bytes));
     let app = store.app.get()?;
@@ -122,6 +142,10 @@ pub fn import_bytes(store: &Store, name: &DatasetName, file: &str, bytes: &[u8])
     let mut data = store.data.get()?;
     let info = import::import_csv(&mut data, name, file, || Ok(bytes))?;
     store::dataset::record(&app, &info)?;
-    tracing::info!(dataset = name.as_str(), rows = info.row_count, "imported dataset");
+    tracing::info!(
+        dataset = name.as_str(),
+        rows = info.row_count,
+        "imported dataset"
+    );
     Ok(())
 }

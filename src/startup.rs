@@ -21,8 +21,12 @@ pub struct Application {
 
 /// Opens the store and writes config-provisioned (and, with `demo`, the demo) definitions.
 pub fn prepare(config: &Config, demo: bool) -> anyhow::Result<Store> {
-    let store = Store::open(&config.storage.data_dir)
-        .with_context(|| format!("opening the data folder {}", config.storage.data_dir.display()))?;
+    let store = Store::open(&config.storage.data_dir).with_context(|| {
+        format!(
+            "opening the data folder {}",
+            config.storage.data_dir.display()
+        )
+    })?;
     if demo {
         crate::demo::load(&store)?;
     }

@@ -72,11 +72,13 @@ pub fn load(cli: &CliOverrides) -> Result<Config, ConfigError> {
     if cli.log_json {
         config.server.log_format = LogFormat::Json;
     }
-    config.validate().map_err(|(key, message)| ConfigError::Invalid {
-        origin: origin.clone(),
-        key,
-        message,
-    })?;
+    config
+        .validate()
+        .map_err(|(key, message)| ConfigError::Invalid {
+            origin: origin.clone(),
+            key,
+            message,
+        })?;
     Ok(config)
 }
 
@@ -91,10 +93,11 @@ pub fn parse_with_env(
         message: e.to_string(),
     })?;
     // Parse the file alone first, so its errors point at the file.
-    let _: Config = Config::deserialize_table(value.clone()).map_err(|message| ConfigError::Parse {
-        origin: origin.to_string(),
-        message,
-    })?;
+    let _: Config =
+        Config::deserialize_table(value.clone()).map_err(|message| ConfigError::Parse {
+            origin: origin.to_string(),
+            message,
+        })?;
     let applied = env::apply(&mut value, vars)?;
     Config::deserialize_table(value).map_err(|message| ConfigError::Parse {
         origin: format!("environment ({})", applied.join(", ")),
@@ -126,11 +129,12 @@ mod tests {
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
         let c = parse_with_env(text, "test.toml", std::iter::empty())?;
-        c.validate().map_err(|(key, message)| ConfigError::Invalid {
-            origin: "test.toml".into(),
-            key,
-            message,
-        })?;
+        c.validate()
+            .map_err(|(key, message)| ConfigError::Invalid {
+                origin: "test.toml".into(),
+                key,
+                message,
+            })?;
         Ok(c)
     }
 
@@ -151,19 +155,31 @@ mod tests {
 
     #[test]
     fn wrong_type_is_named() {
-        let e = parse("[smtp]\nport = \"twenty-five\"\n").unwrap_err().to_string();
+        let e = parse("[smtp]\nport = \"twenty-five\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("port"), "{e}");
     }
 
     #[test]
     fn bad_cron_and_bad_zone_are_named() {
         let base = "[[reports]]\nname = \"R\"\nquery = \"select 1\"\n[[schedules]]\nname = \"S\"\nreportId = \"R\"\n";
-        let e = parse(&format!("{base}schedule = \"61 * * * *\"\n")).unwrap_err().to_string();
-        assert!(e.contains("schedules[0].schedule") && e.contains("minute"), "{e}");
-        let e = parse(&format!("{base}schedule = \"@daily\"\ntimezone = \"Mars/Base\"\n"))
+        let e = parse(&format!("{base}schedule = \"61 * * * *\"\n"))
             .unwrap_err()
             .to_string();
-        assert!(e.contains("schedules[0].timezone") && e.contains("Mars/Base"), "{e}");
+        assert!(
+            e.contains("schedules[0].schedule") && e.contains("minute"),
+            "{e}"
+        );
+        let e = parse(&format!(
+            "{base}schedule = \"@daily\"\ntimezone = \"Mars/Base\"\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("schedules[0].timezone") && e.contains("Mars/Base"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -179,10 +195,14 @@ mod tests {
         assert_eq!(c.smtp.password.as_ref().unwrap().expose(), "12345");
 
         let bad = vec![("QUIRE_SMTP__PORT".to_string(), "abc".to_string())];
-        let e = parse_with_env("", "t", bad.into_iter()).unwrap_err().to_string();
+        let e = parse_with_env("", "t", bad.into_iter())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("QUIRE_SMTP__PORT"), "{e}");
         let unknown = vec![("QUIRE_SERVR__BIND".to_string(), "x".to_string())];
-        let e = parse_with_env("", "t", unknown.into_iter()).unwrap_err().to_string();
+        let e = parse_with_env("", "t", unknown.into_iter())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("QUIRE_SERVR__BIND"), "{e}");
     }
 

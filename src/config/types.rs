@@ -296,14 +296,23 @@ impl Config {
         if self.server.bind.parse::<std::net::SocketAddr>().is_err() {
             return err(
                 "server.bind",
-                format!("`{}` is not an address like 127.0.0.1:8080", self.server.bind),
+                format!(
+                    "`{}` is not an address like 127.0.0.1:8080",
+                    self.server.bind
+                ),
             );
         }
         if self.smtp.from.parse::<lettre::message::Mailbox>().is_err() {
-            return err("smtp.from", format!("`{}` is not an email address", self.smtp.from));
+            return err(
+                "smtp.from",
+                format!("`{}` is not an email address", self.smtp.from),
+            );
         }
         if !is_hex_colour(&self.branding.color) {
-            return err("branding.color", format!("`{}` is not #rrggbb", self.branding.color));
+            return err(
+                "branding.color",
+                format!("`{}` is not #rrggbb", self.branding.color),
+            );
         }
         if self.limits.page_size == 0 || self.limits.page_size > 1000 {
             return err("limits.page_size", "must be between 1 and 1000".into());

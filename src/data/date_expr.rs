@@ -15,7 +15,10 @@ pub fn evaluate(text: &str, today: NaiveDate) -> Option<Result<NaiveDate, String
 
 fn eval_inner(expr: &str, today: NaiveDate) -> Result<NaiveDate, String> {
     let (base, offset) = match expr.find(['+', '-']) {
-        Some(i) => (expr[..i].trim(), Some((&expr[i..i + 1], expr[i + 1..].trim()))),
+        Some(i) => (
+            expr[..i].trim(),
+            Some((&expr[i..i + 1], expr[i + 1..].trim())),
+        ),
         None => (expr.trim(), None),
     };
     let start = match base {
@@ -38,7 +41,9 @@ fn eval_inner(expr: &str, today: NaiveDate) -> Result<NaiveDate, String> {
     let Some((sign, amount)) = offset else {
         return Ok(start);
     };
-    let split = amount.find(|c: char| !c.is_ascii_digit()).unwrap_or(amount.len());
+    let split = amount
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(amount.len());
     let (n, unit) = (&amount[..split], amount[split..].trim());
     let n: u32 = n
         .parse()
@@ -76,13 +81,21 @@ mod tests {
 
     fn eval(e: &str, today: &str) -> Result<String, String> {
         let today = NaiveDate::parse_from_str(today, "%Y-%m-%d").unwrap();
-        evaluate(e, today).expect("is an expression").map(|d| d.to_string())
+        evaluate(e, today)
+            .expect("is an expression")
+            .map(|d| d.to_string())
     }
 
     #[test]
     fn start_of_month_minus_one_month_crosses_the_year() {
-        assert_eq!(eval("{{ start_of_month - 1m }}", "2027-01-15").unwrap(), "2026-12-01");
-        assert_eq!(eval("{{start_of_month-1m}}", "2026-03-31").unwrap(), "2026-02-01");
+        assert_eq!(
+            eval("{{ start_of_month - 1m }}", "2027-01-15").unwrap(),
+            "2026-12-01"
+        );
+        assert_eq!(
+            eval("{{start_of_month-1m}}", "2026-03-31").unwrap(),
+            "2026-02-01"
+        );
     }
 
     #[test]
@@ -95,17 +108,29 @@ mod tests {
         assert_eq!(eval("{{ start_of_week }}", t).unwrap(), "2026-11-16");
         assert_eq!(eval("{{ start_of_quarter }}", t).unwrap(), "2026-10-01");
         assert_eq!(eval("{{ start_of_year - 1y }}", t).unwrap(), "2025-01-01");
-        assert_eq!(eval("{{ end_of_month }}", "2028-02-10").unwrap(), "2028-02-29");
+        assert_eq!(
+            eval("{{ end_of_month }}", "2028-02-10").unwrap(),
+            "2028-02-29"
+        );
         assert_eq!(eval("{{ today + 2w }}", t).unwrap(), "2026-12-06");
         assert_eq!(eval("{{ today - 10d }}", t).unwrap(), "2026-11-12");
-        assert_eq!(eval("{{ start_of_quarter + 1q }}", t).unwrap(), "2027-01-01");
+        assert_eq!(
+            eval("{{ start_of_quarter + 1q }}", t).unwrap(),
+            "2027-01-01"
+        );
     }
 
     #[test]
     fn malformed_expressions_say_what_is_wrong() {
-        assert!(eval("{{ yesterday }}", "2026-01-01").unwrap_err().contains("yesterday"));
-        assert!(eval("{{ today + 3x }}", "2026-01-01").unwrap_err().contains("unit"));
-        assert!(eval("{{ today + d }}", "2026-01-01").unwrap_err().contains("amount"));
+        assert!(eval("{{ yesterday }}", "2026-01-01")
+            .unwrap_err()
+            .contains("yesterday"));
+        assert!(eval("{{ today + 3x }}", "2026-01-01")
+            .unwrap_err()
+            .contains("unit"));
+        assert!(eval("{{ today + d }}", "2026-01-01")
+            .unwrap_err()
+            .contains("amount"));
         assert!(eval("{{ today + 99999999y }}", "2026-01-01").is_err());
         assert!(evaluate("2026-01-01", NaiveDate::MIN).is_none());
     }

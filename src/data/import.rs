@@ -17,7 +17,8 @@ impl DatasetName {
         let ok = !s.is_empty()
             && s.len() <= 63
             && s.starts_with(|c: char| c.is_ascii_lowercase())
-            && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
             && !s.starts_with("sqlite_");
         if ok {
             Ok(DatasetName(s.to_string()))
@@ -96,13 +97,22 @@ impl ColType {
             ColType::Text | ColType::Unknown => true,
         };
         let order: &[ColType] = match self {
-            ColType::Unknown => &[ColType::Integer, ColType::Real, ColType::Date, ColType::Text],
+            ColType::Unknown => &[
+                ColType::Integer,
+                ColType::Real,
+                ColType::Date,
+                ColType::Text,
+            ],
             ColType::Integer => &[ColType::Integer, ColType::Real, ColType::Text],
             ColType::Real => &[ColType::Real, ColType::Text],
             ColType::Date => &[ColType::Date, ColType::Text],
             ColType::Text => &[ColType::Text],
         };
-        order.iter().copied().find(|t| fits(*t)).unwrap_or(ColType::Text)
+        order
+            .iter()
+            .copied()
+            .find(|t| fits(*t))
+            .unwrap_or(ColType::Text)
     }
 }
 
@@ -132,9 +142,16 @@ pub fn import_csv<R: Read>(
         inner: open().map_err(io)?,
         hasher: &mut hasher,
     });
-    let headers: Vec<String> = reader.headers().map_err(csv_err)?.iter().map(str::to_string).collect();
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(csv_err)?
+        .iter()
+        .map(str::to_string)
+        .collect();
     if headers.is_empty() || headers.iter().all(|h| h.trim().is_empty()) {
-        return Err(ImportError::Empty { file: file.to_string() });
+        return Err(ImportError::Empty {
+            file: file.to_string(),
+        });
     }
     let mut types = vec![ColType::Unknown; headers.len()];
     let mut record = csv::StringRecord::new();
@@ -167,11 +184,15 @@ pub fn import_csv<R: Read>(
         let one = format!("({})", vec!["?"; columns.len()].join(","));
         let per_batch = (BATCH).min(30_000 / columns.len().max(1)).max(1);
         let insert_sql = |n: usize| {
-            format!("INSERT INTO \"{staging}\" VALUES {}", vec![one.as_str(); n].join(","))
+            format!(
+                "INSERT INTO \"{staging}\" VALUES {}",
+                vec![one.as_str(); n].join(",")
+            )
         };
         let mut full = tx.prepare(&insert_sql(per_batch))?;
         let mut reader = csv::ReaderBuilder::new().from_reader(open().map_err(io)?);
-        let mut pending: Vec<rusqlite::types::Value> = Vec::with_capacity(per_batch * columns.len());
+        let mut pending: Vec<rusqlite::types::Value> =
+            Vec::with_capacity(per_batch * columns.len());
         let mut in_batch = 0;
         while reader.read_record(&mut record).map_err(csv_err)? {
             for (i, t) in types.iter().enumerate() {
@@ -185,7 +206,8 @@ pub fn import_csv<R: Read>(
             }
         }
         if in_batch > 0 {
-            tx.prepare(&insert_sql(in_batch))?.execute(params_from_iter(pending.drain(..)))?;
+            tx.prepare(&insert_sql(in_batch))?
+                .execute(params_from_iter(pending.drain(..)))?;
         }
     }
     tx.execute_batch(&format!(
@@ -282,10 +304,25 @@ mod tests {
 
     #[test]
     fn types_are_inferred_from_every_row() {
-        let (c, info) = import("Id,Day,Amount ($),Note\n1,2025-01-02,3,a\n2,2025-01-03,4.5,\n").unwrap();
-        let kinds: Vec<_> = info.columns.iter().map(|c| (c.name.as_str(), c.kind.as_str())).collect();
-        assert_eq!(kinds, [("id", "integer"), ("day", "date"), ("amount", "real"), ("note", "text")]);
-        let sum: f64 = c.query_row("SELECT sum(amount) FROM t", [], |r| r.get(0)).unwrap();
+        let (c, info) =
+            import("Id,Day,Amount ($),Note\n1,2025-01-02,3,a\n2,2025-01-03,4.5,\n").unwrap();
+        let kinds: Vec<_> = info
+            .columns
+            .iter()
+            .map(|c| (c.name.as_str(), c.kind.as_str()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("id", "integer"),
+                ("day", "date"),
+                ("amount", "real"),
+                ("note", "text")
+            ]
+        );
+        let sum: f64 = c
+            .query_row("SELECT sum(amount) FROM t", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(sum, 7.5);
         assert_eq!(info.row_count, 2);
     }
@@ -295,9 +332,12 @@ mod tests {
         let mut c = Connection::open_in_memory().unwrap();
         let name = DatasetName::parse("t").unwrap();
         import_csv(&mut c, &name, "a.csv", || Ok("a\n1\n2\n".as_bytes())).unwrap();
-        let err = import_csv(&mut c, &name, "b.csv", || Ok("a,b\n1,2\n3\n".as_bytes())).unwrap_err();
+        let err =
+            import_csv(&mut c, &name, "b.csv", || Ok("a,b\n1,2\n3\n".as_bytes())).unwrap_err();
         assert!(err.to_string().contains("b.csv: line 3"), "{err}");
-        let n: i64 = c.query_row("SELECT count(*) FROM t", [], |r| r.get(0)).unwrap();
+        let n: i64 = c
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(n, 2);
     }
 
@@ -312,6 +352,9 @@ mod tests {
     #[test]
     fn odd_headers_become_distinct_identifiers() {
         let h = ["Order ID", "order_id", "", "2024", "  "].map(String::from);
-        assert_eq!(identifiers(&h), ["order_id", "order_id_2", "column_3", "c_2024", "column_5"]);
+        assert_eq!(
+            identifiers(&h),
+            ["order_id", "order_id_2", "column_3", "c_2024", "column_5"]
+        );
     }
 }

@@ -142,7 +142,12 @@ pub fn fetch(
 }
 
 /// The number of rows `sql` returns.
-pub fn count(conn: &Connection, sql: &str, params: &Params, bounds: Bounds) -> Result<u64, QueryError> {
+pub fn count(
+    conn: &Connection,
+    sql: &str,
+    params: &Params,
+    bounds: Bounds,
+) -> Result<u64, QueryError> {
     let text = format!("SELECT count(*) FROM ({}\n)", strip_terminator(sql));
     with_deadline(conn, bounds, || {
         let mut stmt = conn.prepare(&text)?;
@@ -174,7 +179,8 @@ fn with_deadline<T>(
     conn.progress_handler(10_000, Some(move || Instant::now() > deadline))
         .map_err(QueryError::Sql)?;
     let out = f();
-    conn.progress_handler(0, None::<fn() -> bool>).map_err(QueryError::Sql)?;
+    conn.progress_handler(0, None::<fn() -> bool>)
+        .map_err(QueryError::Sql)?;
     out.map_err(|e| match e {
         Failure::Missing(name) => QueryError::MissingParam(name),
         Failure::TooMany => QueryError::TooManyRows(bounds.max_rows),
@@ -202,7 +208,13 @@ fn bind(
             ("quire_offset", Some((offset, _))) => stmt.raw_bind_parameter(i, offset)?,
             _ => match params.get(&name) {
                 Some(v) => stmt.raw_bind_parameter(i, v)?,
-                None => return Err(Failure::Missing(if name.is_empty() { format!("?{i}") } else { name })),
+                None => {
+                    return Err(Failure::Missing(if name.is_empty() {
+                        format!("?{i}")
+                    } else {
+                        name
+                    }))
+                }
             },
         }
     }
@@ -227,8 +239,10 @@ mod tests {
 
     fn db() -> Connection {
         let c = Connection::open_in_memory().unwrap();
-        c.execute_batch("CREATE TABLE t (a INTEGER, b TEXT); INSERT INTO t VALUES (1,'x'),(2,'y'),(3,NULL);")
-            .unwrap();
+        c.execute_batch(
+            "CREATE TABLE t (a INTEGER, b TEXT); INSERT INTO t VALUES (1,'x'),(2,'y'),(3,NULL);",
+        )
+        .unwrap();
         c
     }
 
@@ -237,15 +251,32 @@ mod tests {
         let c = db();
         let mut p = Params::new();
         p.insert("min".into(), ParamValue::Int(2));
-        let r = fetch(&c, "SELECT a, b FROM t WHERE a >= :min ORDER BY a;", &p, Some((1, 5)), bounds()).unwrap();
+        let r = fetch(
+            &c,
+            "SELECT a, b FROM t WHERE a >= :min ORDER BY a;",
+            &p,
+            Some((1, 5)),
+            bounds(),
+        )
+        .unwrap();
         assert_eq!(r.columns, ["a", "b"]);
         assert_eq!(r.rows, vec![vec![Cell::Int(3), Cell::Null]]);
-        assert_eq!(count(&c, "SELECT * FROM t WHERE a >= :min", &p, bounds()).unwrap(), 2);
+        assert_eq!(
+            count(&c, "SELECT * FROM t WHERE a >= :min", &p, bounds()).unwrap(),
+            2
+        );
     }
 
     #[test]
     fn a_missing_parameter_is_named() {
-        let e = fetch(&db(), "SELECT * FROM t WHERE a = :region", &Params::new(), None, bounds()).unwrap_err();
+        let e = fetch(
+            &db(),
+            "SELECT * FROM t WHERE a = :region",
+            &Params::new(),
+            None,
+            bounds(),
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("region"), "{e}");
     }
 
@@ -258,7 +289,14 @@ mod tests {
 
     #[test]
     fn two_statements_are_refused() {
-        let e = fetch(&db(), "SELECT 1; DELETE FROM t", &Params::new(), None, bounds()).unwrap_err();
+        let e = fetch(
+            &db(),
+            "SELECT 1; DELETE FROM t",
+            &Params::new(),
+            None,
+            bounds(),
+        )
+        .unwrap_err();
         assert!(matches!(e, QueryError::Sql(_)), "{e}");
     }
 }

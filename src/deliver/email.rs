@@ -44,8 +44,13 @@ pub fn build(
     date: chrono::NaiveDate,
     file: &AttachmentFile,
 ) -> Result<Message, EmailError> {
-    let from: Mailbox = smtp.from.parse().map_err(|_| EmailError::Address(smtp.from.clone()))?;
-    let to: Mailbox = to.parse().map_err(|_| EmailError::Address(to.to_string()))?;
+    let from: Mailbox = smtp
+        .from
+        .parse()
+        .map_err(|_| EmailError::Address(smtp.from.clone()))?;
+    let to: Mailbox = to
+        .parse()
+        .map_err(|_| EmailError::Address(to.to_string()))?;
     let filename = format!(
         "{}-{}.{}",
         slug(&out.name),
@@ -83,9 +88,8 @@ pub async fn send(smtp: &SmtpConfig, messages: Vec<Message>) -> Result<u32, Emai
         SmtpSecurity::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host),
         SmtpSecurity::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host)
             .map_err(|e| err(e.to_string()))?,
-        SmtpSecurity::Tls => {
-            AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host).map_err(|e| err(e.to_string()))?
-        }
+        SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host)
+            .map_err(|e| err(e.to_string()))?,
     };
     let mut builder = builder
         .port(smtp.port)

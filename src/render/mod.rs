@@ -8,12 +8,18 @@ use crate::config::{BrandingConfig, ExportFormat};
 use crate::report::run::Output;
 
 /// Renders `out` in `format`.
-pub fn render(out: &Output, format: ExportFormat, branding: &BrandingConfig) -> Result<Vec<u8>, RenderError> {
+pub fn render(
+    out: &Output,
+    format: ExportFormat,
+    branding: &BrandingConfig,
+) -> Result<Vec<u8>, RenderError> {
     match format {
         ExportFormat::Pdf => pdf::render(out, branding),
         ExportFormat::Xlsx => xlsx::render(out),
         ExportFormat::Csv => csv::render(out),
-        ExportFormat::Json => serde_json::to_vec_pretty(out).map_err(|e| RenderError(e.to_string())),
+        ExportFormat::Json => {
+            serde_json::to_vec_pretty(out).map_err(|e| RenderError(e.to_string()))
+        }
     }
 }
 

@@ -89,7 +89,11 @@ impl World for ReportWorld {
     }
     fn today(&self, _offset: Option<Duration>) -> Option<Datetime> {
         use chrono::Datelike;
-        Datetime::from_ymd(self.today.year(), self.today.month() as u8, self.today.day() as u8)
+        Datetime::from_ymd(
+            self.today.year(),
+            self.today.month() as u8,
+            self.today.day() as u8,
+        )
     }
 }
 
@@ -126,10 +130,15 @@ pub fn render(out: &Output, branding: &BrandingConfig) -> Result<Vec<u8>, Render
                             t.rows.len()
                         )));
                     }
-                    let note = if t.rows.len() as u64 >= t.total_rows {
-                        format!("{} rows", crate::report::format::thousands(t.total_rows as f64, 0))
+                    let count = |n: u64| crate::report::format::thousands(n as f64, 0);
+                    let note = if t.rows.len() as u64 >= t.available_rows {
+                        format!("{} rows", count(t.available_rows))
                     } else {
-                        format!("First {} rows", crate::report::format::thousands(t.rows.len() as f64, 0))
+                        format!(
+                            "First {} of {} rows",
+                            count(t.rows.len() as u64),
+                            count(t.available_rows)
+                        )
                     };
                     items.push(json!({
                         "kind": "table", "title": t.title, "headers": t.headers,
@@ -173,7 +182,13 @@ pub fn render(out: &Output, branding: &BrandingConfig) -> Result<Vec<u8>, Render
         ..Default::default()
     };
     let pdf = typst_pdf::pdf(&doc, &options).map_err(|errors| {
-        RenderError(errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; "))
+        RenderError(
+            errors
+                .iter()
+                .map(|e| e.message.to_string())
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
     })?;
     // Keep comemo's cache from growing without bound across renders.
     typst::comemo::evict(10);

@@ -17,7 +17,14 @@ fn build(out: &Output) -> Result<Vec<u8>, XlsxError> {
     let money = Format::new().set_num_format("#,##0.00");
     let summary = wb.add_worksheet().set_name("Summary")?;
     summary.write_with_format(0, 0, &out.name, &bold)?;
-    summary.write(1, 0, format!("Generated {}", out.generated_at.format("%Y-%m-%d %H:%M UTC")))?;
+    summary.write(
+        1,
+        0,
+        format!(
+            "Generated {}",
+            out.generated_at.format("%Y-%m-%d %H:%M UTC")
+        ),
+    )?;
     let mut row = 3;
     for (k, v) in &out.parameters {
         summary.write(row, 0, k)?;
@@ -39,7 +46,11 @@ fn build(out: &Output) -> Result<Vec<u8>, XlsxError> {
     summary.set_column_width(1, 18)?;
     summary.set_column_width(2, 18)?;
     for (n, t) in out.tables().enumerate() {
-        let name = if n == 0 { "Data".to_string() } else { format!("Data {}", n + 1) };
+        let name = if n == 0 {
+            "Data".to_string()
+        } else {
+            format!("Data {}", n + 1)
+        };
         let sheet = wb.add_worksheet().set_name(&name)?;
         for (c, h) in t.headers.iter().enumerate() {
             sheet.write_with_format(0, c as u16, h, &bold)?;

@@ -67,7 +67,10 @@ pub fn line(points: &[(NaiveDate, f64)], fmt: Option<ValueFormat>) -> Result {
     let last = points.iter().map(|p| p.0).max().expect("not empty");
     let span = (last - first).num_days().max(1);
     let (ymin, ymax) = y_range(points.iter().map(|p| p.1));
-    let xy: Vec<(i64, f64)> = points.iter().map(|(d, v)| ((*d - first).num_days(), *v)).collect();
+    let xy: Vec<(i64, f64)> = points
+        .iter()
+        .map(|(d, v)| ((*d - first).num_days(), *v))
+        .collect();
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
@@ -78,11 +81,15 @@ pub fn line(points: &[(NaiveDate, f64)], fmt: Option<ValueFormat>) -> Result {
             .y_label_area_size(78)
             .build_cartesian_2d(0i64..span, ymin..ymax)
             .map_err(err)?;
-        let date_label = |x: &i64| (first + chrono::Days::new(*x as u64)).format("%b %d").to_string();
+        let date_label = |x: &i64| {
+            (first + chrono::Days::new(*x as u64))
+                .format("%b %d")
+                .to_string()
+        };
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .light_line_style(RGBColor(235, 235, 235))
+            .light_line_style(WHITE)
             .bold_line_style(RGBColor(220, 220, 220))
             .axis_style(RGBColor(160, 160, 160))
             .x_labels(9)
@@ -95,8 +102,12 @@ pub fn line(points: &[(NaiveDate, f64)], fmt: Option<ValueFormat>) -> Result {
         let colour = PALETTE[0];
         chart
             .draw_series(
-                AreaSeries::new(xy.iter().copied(), ymin.max(0.0).min(ymax), colour.mix(0.12))
-                    .border_style(colour.stroke_width(2)),
+                AreaSeries::new(
+                    xy.iter().copied(),
+                    ymin.max(0.0).min(ymax),
+                    colour.mix(0.12),
+                )
+                .border_style(colour.stroke_width(2)),
             )
             .map_err(err)?;
         root.present().map_err(err)?;
@@ -112,7 +123,8 @@ pub fn bar(items: &[(String, f64)], fmt: Option<ValueFormat>, value_labels: bool
     let n = items.len() as i32;
     let (ymin, ymax) = y_range(items.iter().map(|i| i.1));
     let ymax = if value_labels { ymax * 1.08 } else { ymax };
-    let max_label = (70 / items.len().max(1)).clamp(4, 18);
+    // About 7 px per character at 12 px: as many characters as a bar is wide.
+    let max_label = ((WIDTH as usize - 110) / items.len().max(1) / 7).clamp(4, 24);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
@@ -121,7 +133,8 @@ pub fn bar(items: &[(String, f64)], fmt: Option<ValueFormat>, value_labels: bool
             .margin(14)
             .x_label_area_size(34)
             .y_label_area_size(78)
-            .build_cartesian_2d((0..n).into_segmented(), ymin..ymax)
+            // A segmented range includes its end: 0..n-1 gives n slots.
+            .build_cartesian_2d((0..(n - 1).max(0)).into_segmented(), ymin..ymax)
             .map_err(err)?;
         let label = |v: &SegmentValue<i32>| match v {
             SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => items
@@ -133,14 +146,14 @@ pub fn bar(items: &[(String, f64)], fmt: Option<ValueFormat>, value_labels: bool
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .light_line_style(RGBColor(235, 235, 235))
+            .light_line_style(WHITE)
             .bold_line_style(RGBColor(220, 220, 220))
             .axis_style(RGBColor(160, 160, 160))
             .x_labels(items.len())
             .y_labels(6)
             .x_label_formatter(&label)
             .y_label_formatter(&|v| format::compact(*v, fmt))
-            .label_style((FONT, 13).into_font().color(&RGBColor(70, 70, 70)))
+            .label_style((FONT, 12).into_font().color(&RGBColor(70, 70, 70)))
             .draw()
             .map_err(err)?;
         let colour = PALETTE[0];
@@ -148,7 +161,10 @@ pub fn bar(items: &[(String, f64)], fmt: Option<ValueFormat>, value_labels: bool
             .draw_series(items.iter().enumerate().map(|(i, (_, v))| {
                 let i = i as i32;
                 let mut bar = Rectangle::new(
-                    [(SegmentValue::Exact(i), 0.0), (SegmentValue::Exact(i + 1), *v)],
+                    [
+                        (SegmentValue::Exact(i), 0.0),
+                        (SegmentValue::Exact(i + 1), *v),
+                    ],
                     colour.filled(),
                 );
                 bar.set_margin(0, 0, 8, 8);
@@ -156,10 +172,12 @@ pub fn bar(items: &[(String, f64)], fmt: Option<ValueFormat>, value_labels: bool
             }))
             .map_err(err)?;
         if value_labels {
-            let style = TextStyle::from((FONT, 12).into_font()).pos(plotters::style::text_anchor::Pos::new(
-                plotters::style::text_anchor::HPos::Center,
-                plotters::style::text_anchor::VPos::Bottom,
-            ));
+            let style = TextStyle::from((FONT, 12).into_font()).pos(
+                plotters::style::text_anchor::Pos::new(
+                    plotters::style::text_anchor::HPos::Center,
+                    plotters::style::text_anchor::VPos::Bottom,
+                ),
+            );
             chart
                 .draw_series(items.iter().enumerate().map(|(i, (_, v))| {
                     let text = match fmt {
@@ -197,7 +215,10 @@ pub fn donut(items: &[(String, f64)], hole: f64) -> Result {
             let steps = ((sweep / std::f64::consts::TAU) * 180.0).ceil().max(2.0) as usize;
             let arc = |r: f64, k: usize| {
                 let a = angle + sweep * k as f64 / steps as f64;
-                ((cx + r * a.cos()).round() as i32, (cy + r * a.sin()).round() as i32)
+                (
+                    (cx + r * a.cos()).round() as i32,
+                    (cy + r * a.sin()).round() as i32,
+                )
             };
             let mut pts: Vec<(i32, i32)> = (0..=steps).map(|k| arc(r_out, k)).collect();
             if r_in > 0.0 {
@@ -206,7 +227,8 @@ pub fn donut(items: &[(String, f64)], hole: f64) -> Result {
                 pts.push((cx as i32, cy as i32));
             }
             let colour = PALETTE[i % PALETTE.len()];
-            root.draw(&Polygon::new(pts, colour.filled())).map_err(err)?;
+            root.draw(&Polygon::new(pts, colour.filled()))
+                .map_err(err)?;
             angle += sweep;
         }
         let legend_x = (cx + r_out + 50.0) as i32;
@@ -214,12 +236,19 @@ pub fn donut(items: &[(String, f64)], hole: f64) -> Result {
         for (i, (label, v)) in items.iter().enumerate() {
             let y = 20 + i as i32 * row;
             let colour = PALETTE[i % PALETTE.len()];
-            root.draw(&Rectangle::new([(legend_x, y), (legend_x + 16, y + 16)], colour.filled()))
-                .map_err(err)?;
+            root.draw(&Rectangle::new(
+                [(legend_x, y), (legend_x + 16, y + 16)],
+                colour.filled(),
+            ))
+            .map_err(err)?;
             let share = v.max(0.0) / total * 100.0;
             let text = format!("{}  {share:.1}%", truncate(label, 28));
-            root.draw(&Text::new(text, (legend_x + 26, y + 1), (FONT, 15).into_font()))
-                .map_err(err)?;
+            root.draw(&Text::new(
+                text,
+                (legend_x + 26, y + 1),
+                (FONT, 15).into_font(),
+            ))
+            .map_err(err)?;
         }
         root.present().map_err(err)?;
     }
@@ -251,14 +280,24 @@ mod tests {
     #[test]
     fn charts_are_svg_and_empty_input_says_no_data() {
         let l = line(&[(d("2025-01-01"), 10.0), (d("2025-01-03"), -5.0)], None).unwrap();
-        assert!(l.starts_with("<svg") && l.contains("viewBox") && l.contains("Jan 01"), "{l}");
+        assert!(
+            l.starts_with("<svg") && l.contains("viewBox") && l.contains("Jan 01"),
+            "{l}"
+        );
         assert!(line(&[], None).unwrap().contains("No data"));
-        let b = bar(&[("A very long product name indeed".into(), 1234.0)], Some(ValueFormat::Currency), true).unwrap();
+        let b = bar(
+            &[("A very long product name indeed".into(), 1234.0)],
+            Some(ValueFormat::Currency),
+            true,
+        )
+        .unwrap();
         assert!(b.contains("$1,234") && b.contains('…'), "{b}");
         assert!(bar(&[], None, false).unwrap().contains("No data"));
         let p = donut(&[("North".into(), 3.0), ("Юг".into(), 1.0)], 0.55).unwrap();
         assert!(p.contains("75.0%") && p.contains("Юг"), "{p}");
-        assert!(donut(&[("x".into(), 0.0)], 0.5).unwrap().contains("No data"));
+        assert!(donut(&[("x".into(), 0.0)], 0.5)
+            .unwrap()
+            .contains("No data"));
     }
 
     #[test]

@@ -120,7 +120,13 @@ impl VizType {
     pub fn is_drawn(self) -> bool {
         matches!(
             self,
-            VizType::Table | VizType::Kpi | VizType::Line | VizType::Area | VizType::Bar | VizType::Pie | VizType::Donut
+            VizType::Table
+                | VizType::Kpi
+                | VizType::Line
+                | VizType::Area
+                | VizType::Bar
+                | VizType::Pie
+                | VizType::Donut
         )
     }
 }
@@ -194,13 +200,10 @@ impl ReportDefinition {
     pub fn query_sql(&self, name: Option<&str>) -> Option<&str> {
         match name {
             Some(n) => self.queries.get(n).map(|q| q.query.as_str()),
-            None => self
-                .query
-                .as_deref()
-                .or_else(|| match self.queries.len() {
-                    1 => self.queries.values().next().map(|q| q.query.as_str()),
-                    _ => None,
-                }),
+            None => self.query.as_deref().or_else(|| match self.queries.len() {
+                1 => self.queries.values().next().map(|q| q.query.as_str()),
+                _ => None,
+            }),
         }
     }
 
@@ -234,7 +237,10 @@ impl ReportDefinition {
                 return Err(format!("parameters: duplicate parameter `{}`", p.name));
             }
             if p.kind == ParamType::Enum && p.options.is_empty() {
-                return Err(format!("parameters.{}.options: an enum needs options", p.name));
+                return Err(format!(
+                    "parameters.{}.options: an enum needs options",
+                    p.name
+                ));
             }
         }
         let mut ids = std::collections::HashSet::new();
@@ -243,7 +249,10 @@ impl ReportDefinition {
                 return Err(format!("visualizations: duplicate id `{}`", v.id));
             }
             if !v.kind.is_drawn() {
-                return Err(format!("visualizations.{}.type: `{:?}` is not supported yet", v.id, v.kind));
+                return Err(format!(
+                    "visualizations.{}.type: `{:?}` is not supported yet",
+                    v.id, v.kind
+                ));
             }
             if self.query_sql(v.query.as_deref()).is_none() {
                 return Err(format!(

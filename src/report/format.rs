@@ -86,7 +86,10 @@ mod tests {
 
     #[test]
     fn money_and_counts() {
-        assert_eq!(value(15202253.49, Some(ValueFormat::Currency)), "$15,202,253.49");
+        assert_eq!(
+            value(15202253.49, Some(ValueFormat::Currency)),
+            "$15,202,253.49"
+        );
         assert_eq!(value(-1952.3, Some(ValueFormat::Currency)), "-$1,952.30");
         assert_eq!(value(15967.0, Some(ValueFormat::Integer)), "15,967");
         assert_eq!(value(999.999, Some(ValueFormat::Currency)), "$1,000.00");

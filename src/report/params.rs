@@ -67,7 +67,9 @@ pub fn resolve(
                 let date = match date_expr::evaluate(text, today) {
                     Some(r) => r.map_err(err)?,
                     None => NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-                        err(format!("`{text}` is not a date (YYYY-MM-DD, now() or {{{{ today - 7d }}}})"))
+                        err(format!(
+                            "`{text}` is not a date (YYYY-MM-DD, now() or {{{{ today - 7d }}}})"
+                        ))
                     })?,
                 };
                 ParamValue::Text(date.format("%Y-%m-%d").to_string())
@@ -79,12 +81,19 @@ pub fn resolve(
             },
             ParamType::Enum => {
                 if !def.options.iter().any(|o| o == text) {
-                    return Err(err(format!("`{text}` is not one of {}", def.options.join(", "))));
+                    return Err(err(format!(
+                        "`{text}` is not one of {}",
+                        def.options.join(", ")
+                    )));
                 }
                 ParamValue::Text(text.to_string())
             }
         };
-        let label = if def.label.is_empty() { def.name.clone() } else { def.label.clone() };
+        let label = if def.label.is_empty() {
+            def.name.clone()
+        } else {
+            def.label.clone()
+        };
         let shown = match &value {
             ParamValue::Int(i) if def.kind == ParamType::Boolean => (*i == 1).to_string(),
             ParamValue::Int(i) => i.to_string(),
@@ -114,7 +123,10 @@ mod tests {
     }
 
     fn raw(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -122,7 +134,12 @@ mod tests {
         let today = NaiveDate::from_ymd_opt(2027, 1, 10).unwrap();
         let defs = vec![
             def("days", ParamType::Number, true, Some("90")),
-            def("from", ParamType::Date, false, Some("{{ start_of_month - 1m }}")),
+            def(
+                "from",
+                ParamType::Date,
+                false,
+                Some("{{ start_of_month - 1m }}"),
+            ),
             def("region", ParamType::Enum, false, None),
             def("flag", ParamType::Boolean, false, Some("yes")),
         ];
@@ -132,7 +149,12 @@ mod tests {
         assert_eq!(r.values["region"], ParamValue::Text("North".into()));
         assert_eq!(r.values["flag"], ParamValue::Int(1));
 
-        for (k, v) in [("days", "ninety"), ("from", "2026-13-01"), ("region", "Mars"), ("flag", "maybe")] {
+        for (k, v) in [
+            ("days", "ninety"),
+            ("from", "2026-13-01"),
+            ("region", "Mars"),
+            ("flag", "maybe"),
+        ] {
             let e = resolve(&defs, &raw(&[(k, v)]), today).unwrap_err();
             assert_eq!(e.name, k, "{e}");
         }

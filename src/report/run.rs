@@ -2,7 +2,7 @@
 //! Every output (page, PDF, spreadsheet, email) starts from the `Output` made here.
 
 use super::chart;
-use super::definition::{ReportDefinition, ValueFormat, VizType, Visualization};
+use super::definition::{ReportDefinition, ValueFormat, Visualization, VizType};
 use super::format;
 use super::params::{self, ParamError};
 use crate::data::query::{self, Bounds, Cell, QueryError, ResultSet};
@@ -90,7 +90,10 @@ pub struct TableOut {
     pub headers: Vec<String>,
     pub numeric: Vec<bool>,
     pub rows: Vec<Vec<String>>,
+    /// Rows shown across all pages: the query's rows, capped by the row limit.
     pub total_rows: u64,
+    /// Rows the query returned before the cap.
+    pub available_rows: u64,
     pub page: u32,
     pub page_count: u32,
     #[serde(skip)]
@@ -128,22 +131,29 @@ pub fn run(conn: &Connection, req: &Request) -> Result<Output, RunError> {
                 viz: id.clone(),
                 message: "not defined".into(),
             })?;
-            let sql = def.query_sql(viz.query.as_deref()).ok_or_else(|| RunError::Mapping {
-                viz: id.clone(),
-                message: "its query is not defined".into(),
-            })?;
+            let sql = def
+                .query_sql(viz.query.as_deref())
+                .ok_or_else(|| RunError::Mapping {
+                    viz: id.clone(),
+                    message: "its query is not defined".into(),
+                })?;
             let qerr = |source| RunError::Query {
                 viz: id.clone(),
                 source,
             };
             let item = if viz.kind == VizType::Table {
-                Item::Table(table(conn, viz, sql, &resolved.values, req, def.row_limit).map_err(|e| match e {
-                    TableError::Query(q) => qerr(q),
-                    TableError::Run(r) => r,
-                })?)
+                Item::Table(
+                    table(conn, viz, sql, &resolved.values, req, def.row_limit).map_err(
+                        |e| match e {
+                            TableError::Query(q) => qerr(q),
+                            TableError::Run(r) => r,
+                        },
+                    )?,
+                )
             } else {
                 if !results.contains_key(&viz.query) {
-                    let rs = query::fetch(conn, sql, &resolved.values, None, req.bounds).map_err(qerr)?;
+                    let rs = query::fetch(conn, sql, &resolved.values, None, req.bounds)
+                        .map_err(qerr)?;
                     results.insert(viz.query.clone(), rs);
                 }
                 build(viz, &results[&viz.query])?
@@ -178,7 +188,7 @@ fn table(
     req: &Request,
     row_limit: u32,
 ) -> Result<TableOut, TableError> {
-    let total = query::count(conn, sql, params, req.bounds).map_err(TableError::Query)?;
+    let available = query::count(conn, sql, params, req.bounds).map_err(TableError::Query)?;
     let (offset, limit, page, page_size, cap) = match req.rows {
         TableRows::Page { page, page_size } => (
             (page.max(1) as u64 - 1) * page_size as u64,
@@ -192,7 +202,7 @@ fn table(
             (0, cap, 1, cap.max(1), cap)
         }
     };
-    let total = total.min(cap as u64);
+    let total = available.min(cap as u64);
     let page_count = total.div_ceil(page_size as u64).max(1) as u32;
     if page > page_count {
         return Err(TableError::Run(RunError::PageOutOfRange {
@@ -205,19 +215,29 @@ fn table(
         max_rows: req.bounds.max_rows.max(limit),
         ..req.bounds
     };
-    let rs = query::fetch(conn, sql, params, Some((offset, limit)), bounds).map_err(TableError::Query)?;
+    let rs = query::fetch(conn, sql, params, Some((offset, limit)), bounds)
+        .map_err(TableError::Query)?;
     let formats: Vec<Option<ValueFormat>> = rs
         .columns
         .iter()
         .map(|c| viz.options.column_formats.get(c).copied())
         .collect();
     let numeric: Vec<bool> = (0..rs.columns.len())
-        .map(|i| rs.rows.iter().any(|r| matches!(r[i], Cell::Int(_) | Cell::Real(_))))
+        .map(|i| {
+            rs.rows
+                .iter()
+                .any(|r| matches!(r[i], Cell::Int(_) | Cell::Real(_)))
+        })
         .collect();
     let rows = rs
         .rows
         .iter()
-        .map(|r| r.iter().zip(&formats).map(|(c, f)| cell_text(c, *f)).collect())
+        .map(|r| {
+            r.iter()
+                .zip(&formats)
+                .map(|(c, f)| cell_text(c, *f))
+                .collect()
+        })
         .collect();
     Ok(TableOut {
         id: viz.id.clone(),
@@ -225,11 +245,18 @@ fn table(
         headers: rs
             .columns
             .iter()
-            .map(|c| viz.options.column_labels.get(c).cloned().unwrap_or_else(|| c.clone()))
+            .map(|c| {
+                viz.options
+                    .column_labels
+                    .get(c)
+                    .cloned()
+                    .unwrap_or_else(|| c.clone())
+            })
             .collect(),
         numeric,
         rows,
         total_rows: total,
+        available_rows: available,
         page,
         page_count,
         result: rs,
@@ -243,12 +270,20 @@ pub fn cell_text(c: &Cell, f: Option<ValueFormat>) -> String {
         (Cell::Null, _) => String::new(),
         (Cell::Int(i), None) => i.to_string(),
         (Cell::Real(v), None) => format::value(*v, None),
-        (c, Some(f)) => c.as_f64().map(|v| format::value(v, Some(f))).unwrap_or_else(|| c.as_text()),
+        (c, Some(f)) => c
+            .as_f64()
+            .map(|v| format::value(v, Some(f)))
+            .unwrap_or_else(|| c.as_text()),
         (Cell::Text(s), None) => s.clone(),
     }
 }
 
-fn column<'a>(viz: &Visualization, rs: &'a ResultSet, field: &Option<String>, what: &str) -> Result<usize, RunError> {
+fn column<'a>(
+    viz: &Visualization,
+    rs: &'a ResultSet,
+    field: &Option<String>,
+    what: &str,
+) -> Result<usize, RunError> {
     let name = field.as_deref().ok_or_else(|| RunError::Mapping {
         viz: viz.id.clone(),
         message: format!("dataMapping.{what} is required"),
@@ -302,7 +337,10 @@ fn build(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunError> {
             let mut points = Vec::with_capacity(rs.rows.len());
             for r in &rs.rows {
                 let Some(d) = NaiveDate::parse_from_str(&r[xi].as_text(), "%Y-%m-%d").ok() else {
-                    return Err(chart_err(format!("dataMapping.x: `{}` is not a date", r[xi].as_text())));
+                    return Err(chart_err(format!(
+                        "dataMapping.x: `{}` is not a date",
+                        r[xi].as_text()
+                    )));
                 };
                 points.push((d, r[yi].as_f64().unwrap_or(0.0)));
             }

@@ -21,7 +21,14 @@ pub struct CronError {
     pub message: String,
 }
 
-const FIELDS_6: [&str; 6] = ["second", "minute", "hour", "day-of-month", "month", "day-of-week"];
+const FIELDS_6: [&str; 6] = [
+    "second",
+    "minute",
+    "hour",
+    "day-of-month",
+    "month",
+    "day-of-week",
+];
 
 fn nickname(expr: &str) -> Option<&'static str> {
     Some(match expr {
@@ -162,9 +169,9 @@ fn resolve(wall: NaiveDateTime, tz: Tz) -> Option<DateTime<Utc>> {
 
 /// A parsed IANA time zone.
 pub fn parse_timezone(name: &str) -> Result<Tz, String> {
-    name.trim()
-        .parse::<Tz>()
-        .map_err(|_| format!("unknown time zone `{name}` (use an IANA name such as America/New_York)"))
+    name.trim().parse::<Tz>().map_err(|_| {
+        format!("unknown time zone `{name}` (use an IANA name such as America/New_York)")
+    })
 }
 
 #[cfg(test)]
@@ -200,17 +207,35 @@ mod tests {
     fn a_time_in_the_spring_forward_gap_fires_once_at_the_end_of_the_gap() {
         assert_eq!(
             next_n("30 2 * * *", "America/New_York", "2027-03-13T12:00:00Z", 3),
-            ["2027-03-14T07:00:00Z", "2027-03-15T06:30:00Z", "2027-03-16T06:30:00Z"]
+            [
+                "2027-03-14T07:00:00Z",
+                "2027-03-15T06:30:00Z",
+                "2027-03-16T06:30:00Z"
+            ]
         );
         // Not a "fixed time" pattern: the gap rule still holds.
         assert_eq!(
-            next_n("30 2,14 * * *", "America/New_York", "2027-03-14T05:00:00Z", 2),
+            next_n(
+                "30 2,14 * * *",
+                "America/New_York",
+                "2027-03-14T05:00:00Z",
+                2
+            ),
             ["2027-03-14T07:00:00Z", "2027-03-14T18:30:00Z"]
         );
         // Every 15 minutes across the gap: 01:45 EST, then once at 03:00 EDT, then 03:15.
         assert_eq!(
-            next_n("*/15 * * * *", "America/New_York", "2027-03-14T06:40:00Z", 3),
-            ["2027-03-14T06:45:00Z", "2027-03-14T07:00:00Z", "2027-03-14T07:15:00Z"]
+            next_n(
+                "*/15 * * * *",
+                "America/New_York",
+                "2027-03-14T06:40:00Z",
+                3
+            ),
+            [
+                "2027-03-14T06:45:00Z",
+                "2027-03-14T07:00:00Z",
+                "2027-03-14T07:15:00Z"
+            ]
         );
     }
 
@@ -222,8 +247,17 @@ mod tests {
         );
         // Every 30 minutes: 01:00 and 01:30 EDT, then 02:00 EST; the repeated hour is skipped.
         assert_eq!(
-            next_n("*/30 * * * *", "America/New_York", "2026-11-01T04:50:00Z", 3),
-            ["2026-11-01T05:00:00Z", "2026-11-01T05:30:00Z", "2026-11-01T07:00:00Z"]
+            next_n(
+                "*/30 * * * *",
+                "America/New_York",
+                "2026-11-01T04:50:00Z",
+                3
+            ),
+            [
+                "2026-11-01T05:00:00Z",
+                "2026-11-01T05:30:00Z",
+                "2026-11-01T07:00:00Z"
+            ]
         );
         // Starting inside the repeated hour does not fire the repeat.
         assert_eq!(

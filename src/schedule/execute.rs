@@ -10,7 +10,11 @@ use std::sync::Arc;
 use tokio::sync::Semaphore;
 
 /// Starts a run of `schedule_id` now; returns the execution id.
-pub async fn run_now(ctx: &Ctx, schedule_id: &str, slots: Arc<Semaphore>) -> anyhow::Result<Option<(String, tokio::task::JoinHandle<()>)>> {
+pub async fn run_now(
+    ctx: &Ctx,
+    schedule_id: &str,
+    slots: Arc<Semaphore>,
+) -> anyhow::Result<Option<(String, tokio::task::JoinHandle<()>)>> {
     let c = ctx.clone();
     let id = schedule_id.to_string();
     let claimed = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
@@ -30,7 +34,13 @@ pub async fn run_now(ctx: &Ctx, schedule_id: &str, slots: Arc<Semaphore>) -> any
 }
 
 /// Renders and delivers; the outcome is written to the run row and the schedule.
-pub async fn execute(ctx: Ctx, s: StoredSchedule, run_id: String, fire_at: DateTime<Utc>, slots: Arc<Semaphore>) {
+pub async fn execute(
+    ctx: Ctx,
+    s: StoredSchedule,
+    run_id: String,
+    fire_at: DateTime<Utc>,
+    slots: Arc<Semaphore>,
+) {
     let _permit = slots.acquire_owned().await;
     let outcome = deliver(&ctx, &s, fire_at).await;
     let (error, delivered) = match &outcome {
@@ -45,7 +55,11 @@ pub async fn execute(ctx: Ctx, s: StoredSchedule, run_id: String, fire_at: DateT
     let result = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
         let conn = c.store.app.get()?;
         store::run::finish(&conn, &run_id, error.as_deref(), delivered)?;
-        let status = if error.is_some() { "failed" } else { "succeeded" };
+        let status = if error.is_some() {
+            "failed"
+        } else {
+            "succeeded"
+        };
         store::schedule::set_last_run(&conn, &s.id, &store::now_text(), status)?;
         Ok(())
     })
@@ -56,28 +70,55 @@ pub async fn execute(ctx: Ctx, s: StoredSchedule, run_id: String, fire_at: DateT
 }
 
 /// Returns the number of recipients reached, or the error and how many were reached before it.
-async fn deliver(ctx: &Ctx, s: &StoredSchedule, fire_at: DateTime<Utc>) -> Result<u32, (String, u32)> {
+async fn deliver(
+    ctx: &Ctx,
+    s: &StoredSchedule,
+    fire_at: DateTime<Utc>,
+) -> Result<u32, (String, u32)> {
     let tz = parse_timezone(&s.timezone).map_err(|e| (e, 0))?;
     let today = fire_at.with_timezone(&tz).date_naive();
     let c = ctx.clone();
-    let (report, params, format, cap) = (s.report_id.clone(), s.parameters.clone(), s.export_format, s.row_limit);
-    let (out, bytes) = tokio::task::spawn_blocking(move || c.render(&report, &params, format, cap, today))
-        .await
-        .map_err(|e| (e.to_string(), 0))?
-        .map_err(|e| (e.to_string(), 0))?;
-    let file = email::AttachmentFile { format, bytes: &bytes };
+    let (report, params, format, cap) = (
+        s.report_id.clone(),
+        s.parameters.clone(),
+        s.export_format,
+        s.row_limit,
+    );
+    let (out, bytes) =
+        tokio::task::spawn_blocking(move || c.render(&report, &params, format, cap, today))
+            .await
+            .map_err(|e| (e.to_string(), 0))?
+            .map_err(|e| (e.to_string(), 0))?;
+    let file = email::AttachmentFile {
+        format,
+        bytes: &bytes,
+    };
     let mut messages = Vec::new();
     for r in &s.recipients {
         match r.kind {
             RecipientKind::Email => messages.push(
-                email::build(&ctx.config.smtp, &ctx.config.branding.name, &r.address, &out, today, &file)
-                    .map_err(|e| (e.to_string(), 0))?,
+                email::build(
+                    &ctx.config.smtp,
+                    &ctx.config.branding.name,
+                    &r.address,
+                    &out,
+                    today,
+                    &file,
+                )
+                .map_err(|e| (e.to_string(), 0))?,
             ),
-            other => return Err((format!("delivery to {other:?} recipients is not available yet"), 0)),
+            other => {
+                return Err((
+                    format!("delivery to {other:?} recipients is not available yet"),
+                    0,
+                ))
+            }
         }
     }
     if messages.is_empty() {
         return Ok(0);
     }
-    email::send(&ctx.config.smtp, messages).await.map_err(|e| (e.to_string(), 0))
+    email::send(&ctx.config.smtp, messages)
+        .await
+        .map_err(|e| (e.to_string(), 0))
 }

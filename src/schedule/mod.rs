@@ -18,7 +18,9 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
 
 /// Parses a stored timestamp.
 pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 /// The running scheduler; dropping it does not stop it, `shutdown` does.
@@ -71,10 +73,20 @@ impl Scheduler {
     }
 }
 
-async fn run_loop(ctx: Ctx, wake: Arc<Notify>, mut stop: watch::Receiver<bool>, slots: Arc<Semaphore>) {
+async fn run_loop(
+    ctx: Ctx,
+    wake: Arc<Notify>,
+    mut stop: watch::Receiver<bool>,
+    slots: Arc<Semaphore>,
+) {
     let c = ctx.clone();
-    match tokio::task::spawn_blocking(move || store::run::fail_interrupted(&*c.store.app.get()?)).await {
-        Ok(Ok(n)) if n > 0 => tracing::warn!(runs = n, "marked runs interrupted by the last stop as failed"),
+    match tokio::task::spawn_blocking(move || store::run::fail_interrupted(&*c.store.app.get()?))
+        .await
+    {
+        Ok(Ok(n)) if n > 0 => tracing::warn!(
+            runs = n,
+            "marked runs interrupted by the last stop as failed"
+        ),
         Ok(Err(e)) => tracing::error!(error = %e, "checking interrupted runs"),
         _ => {}
     }
@@ -83,7 +95,10 @@ async fn run_loop(ctx: Ctx, wake: Arc<Notify>, mut stop: watch::Receiver<bool>, 
         let slots_for_tick = slots.clone();
         let next = tokio::task::spawn_blocking(move || tick(&c, &slots_for_tick)).await;
         let sleep = match next {
-            Ok(Ok(Some(t))) => (t - Utc::now()).to_std().unwrap_or(Duration::ZERO).min(MAX_SLEEP),
+            Ok(Ok(Some(t))) => (t - Utc::now())
+                .to_std()
+                .unwrap_or(Duration::ZERO)
+                .min(MAX_SLEEP),
             Ok(Ok(None)) => MAX_SLEEP,
             Ok(Err(e)) => {
                 tracing::error!(error = %e, "scheduler tick failed");
@@ -110,7 +125,10 @@ fn tick(ctx: &Ctx, slots: &Arc<Semaphore>) -> anyhow::Result<Option<DateTime<Utc
         let Some(due_at) = s.next_run_at.as_deref().and_then(parse_time) else {
             continue;
         };
-        let next = match (cron::CronSchedule::parse(&s.cron), cron::parse_timezone(&s.timezone)) {
+        let next = match (
+            cron::CronSchedule::parse(&s.cron),
+            cron::parse_timezone(&s.timezone),
+        ) {
             (Ok(c), Ok(tz)) => c.next_after(now, tz),
             _ => None, // Stored invalid: stop scheduling it rather than fire in a loop.
         };
@@ -129,8 +147,16 @@ fn tick(ctx: &Ctx, slots: &Arc<Semaphore>) -> anyhow::Result<Option<DateTime<Utc
         )?;
         if let Some(run_id) = claimed {
             tracing::info!(schedule = %s.name, ?trigger, due = %rfc3339(due_at), "running schedule");
-            tokio::runtime::Handle::current().spawn(execute::execute(ctx.clone(), s, run_id, due_at, slots.clone()));
+            tokio::runtime::Handle::current().spawn(execute::execute(
+                ctx.clone(),
+                s,
+                run_id,
+                due_at,
+                slots.clone(),
+            ));
         }
     }
-    Ok(store::schedule::earliest_next_run(&conn)?.as_deref().and_then(parse_time))
+    Ok(store::schedule::earliest_next_run(&conn)?
+        .as_deref()
+        .and_then(parse_time))
 }

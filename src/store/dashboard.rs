@@ -28,7 +28,9 @@ fn from_row(r: &Row) -> rusqlite::Result<(String, String, String, String)> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
 }
 
-fn build((id, name, report_id, widgets): (String, String, String, String)) -> Result<StoredDashboard, StoreError> {
+fn build(
+    (id, name, report_id, widgets): (String, String, String, String),
+) -> Result<StoredDashboard, StoreError> {
     Ok(StoredDashboard {
         id,
         name,
@@ -51,7 +53,8 @@ pub fn get(conn: &Connection, id: &str) -> Result<Option<StoredDashboard>, Store
 
 /// Every dashboard, by name.
 pub fn list(conn: &Connection) -> Result<Vec<StoredDashboard>, StoreError> {
-    let mut stmt = conn.prepare("SELECT id, name, report_id, widgets FROM dashboards ORDER BY name")?;
+    let mut stmt =
+        conn.prepare("SELECT id, name, report_id, widgets FROM dashboards ORDER BY name")?;
     let rows = stmt.query_map([], from_row)?;
     rows.map(|r| build(r?)).collect()
 }

@@ -3,7 +3,8 @@
 use rusqlite::Connection;
 
 /// The migrations, in order; the position + 1 is the schema version.
-const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(&str, &str)] =
+    &[("0001_init", include_str!("../../migrations/0001_init.sql"))];
 
 /// Errors from migrating.
 #[derive(Debug, thiserror::Error)]

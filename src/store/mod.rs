@@ -61,7 +61,8 @@ impl Store {
             source,
         })?;
         let app = pool(
-            SqliteConnectionManager::file(dir.join("quire.db")).with_init(|c| c.execute_batch(PRAGMAS)),
+            SqliteConnectionManager::file(dir.join("quire.db"))
+                .with_init(|c| c.execute_batch(PRAGMAS)),
             8,
         )?;
         migrate::migrate(&mut *app.get()?)?;
@@ -75,7 +76,9 @@ impl Store {
         let data_ro = pool(
             SqliteConnectionManager::file(&data_path)
                 .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-                .with_init(|c| c.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;")),
+                .with_init(|c| {
+                    c.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;")
+                }),
             8,
         )?;
         Ok(Store { app, data, data_ro })

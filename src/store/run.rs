@@ -73,7 +73,11 @@ pub fn finish(
     error: Option<&str>,
     delivered: u32,
 ) -> Result<(), StoreError> {
-    let status = if error.is_some() { "failed" } else { "succeeded" };
+    let status = if error.is_some() {
+        "failed"
+    } else {
+        "succeeded"
+    };
     conn.execute(
         "UPDATE schedule_runs SET finished_at = ?2, status = ?3, error = ?4, delivered = ?5 WHERE id = ?1",
         params![run_id, now_text(), status, error, delivered],
@@ -104,7 +108,11 @@ pub fn get(conn: &Connection, run_id: &str) -> Result<Option<Execution>, StoreEr
 }
 
 /// The latest runs of a schedule, newest first.
-pub fn list(conn: &Connection, schedule_id: &str, limit: u32) -> Result<Vec<Execution>, StoreError> {
+pub fn list(
+    conn: &Connection,
+    schedule_id: &str,
+    limit: u32,
+) -> Result<Vec<Execution>, StoreError> {
     let mut stmt = conn.prepare(
         "SELECT id, scheduled_for, trigger, started_at, finished_at, status, error, delivered
          FROM schedule_runs WHERE schedule_id = ?1 ORDER BY started_at DESC, rowid DESC LIMIT ?2",

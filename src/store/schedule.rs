@@ -84,13 +84,19 @@ pub fn upsert(conn: &Connection, s: &StoredSchedule, provisioned: bool) -> Resul
 /// The schedule with this id.
 pub fn get(conn: &Connection, id: &str) -> Result<Option<StoredSchedule>, StoreError> {
     Ok(conn
-        .query_row(&format!("SELECT {COLUMNS} FROM schedules WHERE id = ?1"), [id], from_row)
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM schedules WHERE id = ?1"),
+            [id],
+            from_row,
+        )
         .optional()?)
 }
 
 /// Every schedule, by name.
 pub fn list(conn: &Connection) -> Result<Vec<StoredSchedule>, StoreError> {
-    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM schedules ORDER BY name, id"))?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM schedules ORDER BY name, id"
+    ))?;
     let rows = stmt.query_map([], from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -35,6 +35,8 @@ pub async fn serve(path: web::Path<String>) -> HttpResponse {
             .content_type(file.metadata.mimetype())
             .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
             .body(file.data.into_owned()),
-        None => HttpResponse::NotFound().content_type("text/plain").body("no such asset"),
+        None => HttpResponse::NotFound()
+            .content_type("text/plain")
+            .body("no such asset"),
     }
 }

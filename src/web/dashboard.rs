@@ -74,12 +74,16 @@ type Query = web::Query<BTreeMap<String, String>>;
 pub async fn home(state: web::Data<AppState>, q: Query) -> Result<Home, Problem> {
     let ctx = state.ctx.clone();
     let first = web::block(move || -> Result<_, store::StoreError> {
-        Ok(store::dashboard::list(&*ctx.store.app.get()?)?.into_iter().next())
+        Ok(store::dashboard::list(&*ctx.store.app.get()?)?
+            .into_iter()
+            .next())
     })
     .await?
     .map_err(|e| Problem::internal(e).html())?;
     match first {
-        Some(d) => Ok(Home::Dashboard(Box::new(render(&state.ctx, d.id, q.into_inner()).await?))),
+        Some(d) => Ok(Home::Dashboard(Box::new(
+            render(&state.ctx, d.id, q.into_inner()).await?,
+        ))),
         None => {
             let ctx = state.ctx.clone();
             let layout = web::block(move || Layout::new(&ctx))
@@ -91,11 +95,19 @@ pub async fn home(state: web::Data<AppState>, q: Query) -> Result<Home, Problem>
 }
 
 /// GET /dashboards/{id}
-pub async fn view(state: web::Data<AppState>, id: web::Path<String>, q: Query) -> Result<DashboardPage, Problem> {
+pub async fn view(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    q: Query,
+) -> Result<DashboardPage, Problem> {
     render(&state.ctx, id.into_inner(), q.into_inner()).await
 }
 
-async fn render(ctx: &Ctx, id: String, mut params: BTreeMap<String, String>) -> Result<DashboardPage, Problem> {
+async fn render(
+    ctx: &Ctx,
+    id: String,
+    mut params: BTreeMap<String, String>,
+) -> Result<DashboardPage, Problem> {
     let page = parse_page(params.remove("page").as_deref()).map_err(Problem::html)?;
     let ctx = ctx.clone();
     web::block(move || {
@@ -126,7 +138,11 @@ async fn render(ctx: &Ctx, id: String, mut params: BTreeMap<String, String>) -> 
             .iter()
             .map(|p| ParamField {
                 name: p.name.clone(),
-                label: if p.label.is_empty() { p.name.clone() } else { p.label.clone() },
+                label: if p.label.is_empty() {
+                    p.name.clone()
+                } else {
+                    p.label.clone()
+                },
                 input: match p.kind {
                     ParamType::Number => "number",
                     ParamType::Date => "text",
@@ -167,9 +183,10 @@ pub async fn table_page(
     let page = parse_page(params.remove("page").as_deref())?;
     let ctx = state.ctx.clone();
     web::block(move || {
-        let dashboard = store::dashboard::get(&*ctx.store.app.get().map_err(Problem::internal)?, &id)
-            .map_err(Problem::internal)?
-            .ok_or_else(|| Problem::not_found(format!("no dashboard with id `{id}`")))?;
+        let dashboard =
+            store::dashboard::get(&*ctx.store.app.get().map_err(Problem::internal)?, &id)
+                .map_err(Problem::internal)?
+                .ok_or_else(|| Problem::not_found(format!("no dashboard with id `{id}`")))?;
         let only = [viz.clone()];
         let out = ctx.run(&RunSpec {
             report: &dashboard.report_id,

@@ -54,10 +54,16 @@ impl Problem {
         Problem::new(StatusCode::NOT_FOUND, detail)
     }
 
-    /// 422 naming the field.
+    /// 422 naming the field (in `errors` and at the start of the detail).
     pub fn invalid(field: impl Into<String>, detail: impl Into<String>) -> Problem {
+        let (field, detail) = (field.into(), detail.into());
+        let detail = if detail.starts_with(&field) {
+            detail
+        } else {
+            format!("{field}: {detail}")
+        };
         Problem {
-            field: Some(field.into()),
+            field: Some(field),
             ..Problem::new(StatusCode::UNPROCESSABLE_ENTITY, detail)
         }
     }
@@ -89,7 +95,11 @@ impl ResponseError for Problem {
     fn error_response(&self) -> HttpResponse {
         let title = self.status.canonical_reason().unwrap_or("Error");
         if self.html {
-            let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+            let esc = |s: &str| {
+                s.replace('&', "&amp;")
+                    .replace('<', "&lt;")
+                    .replace('>', "&gt;")
+            };
             return HttpResponse::build(self.status)
                 .content_type("text/html; charset=utf-8")
                 .body(format!(
@@ -123,8 +133,10 @@ impl From<PipelineError> for Problem {
     fn from(e: PipelineError) -> Problem {
         match e {
             PipelineError::NotFound(_) => Problem::not_found(e.to_string()),
-            PipelineError::Run(RunError::Param(p)) => Problem::invalid(p.name.clone(), p.to_string()),
-            PipelineError::Run(RunError::PageOutOfRange { .. }) => Problem::bad_request(e.to_string()),
+            PipelineError::Run(RunError::Param(p)) => Problem::invalid(p.name.clone(), p.message),
+            PipelineError::Run(RunError::PageOutOfRange { .. }) => {
+                Problem::bad_request(e.to_string())
+            }
             PipelineError::Run(RunError::Query { ref source, .. })
                 if !matches!(source, crate::data::query::QueryError::Sql(_)) =>
             {

@@ -13,6 +13,8 @@ pub async fn get(state: web::Data<AppState>) -> HttpResponse {
     .await;
     match ok {
         Ok(Ok(())) => HttpResponse::Ok().content_type("text/plain").body("ok"),
-        _ => HttpResponse::ServiceUnavailable().content_type("text/plain").body("database unavailable"),
+        _ => HttpResponse::ServiceUnavailable()
+            .content_type("text/plain")
+            .body("database unavailable"),
     }
 }

@@ -27,11 +27,23 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/static/{path:.*}", web::get().to(assets::serve))
         .route("/", web::get().to(dashboard::home))
         .route("/dashboards/{id}", web::get().to(dashboard::view))
-        .route("/dashboards/{id}/table/{viz}", web::get().to(dashboard::table_page))
-        .route("/reports/{id}/download", web::get().to(report_download::get))
+        .route(
+            "/dashboards/{id}/table/{viz}",
+            web::get().to(dashboard::table_page),
+        )
+        .route(
+            "/reports/{id}/download",
+            web::get().to(report_download::get),
+        )
         .route("/api/v1/schedules", web::get().to(api::schedules::list))
-        .route("/api/v1/schedules/{id}/run", web::post().to(api::schedules::run))
-        .route("/api/v1/schedules/{id}/executions", web::get().to(api::schedules::executions))
+        .route(
+            "/api/v1/schedules/{id}/run",
+            web::post().to(api::schedules::run),
+        )
+        .route(
+            "/api/v1/schedules/{id}/executions",
+            web::get().to(api::schedules::executions),
+        )
         .route("/api/v1/cron/preview", web::get().to(api::cron::preview));
 }
 

@@ -17,25 +17,44 @@ pub async fn get(
     let format = ExportFormat::parse(&raw).ok_or_else(|| {
         Problem::invalid(
             "format",
-            format!("format: `{}` is not one of pdf, xlsx, csv, json", crate::report::chart::truncate(&raw, 40)),
+            format!(
+                "format: `{}` is not one of pdf, xlsx, csv, json",
+                crate::report::chart::truncate(&raw, 40)
+            ),
         )
     })?;
     // Renders are heavy: they wait for a slot instead of piling up.
-    let _permit = state.slots.clone().acquire_owned().await.map_err(Problem::internal)?;
+    let _permit = state
+        .slots
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(Problem::internal)?;
     let ctx = state.ctx.clone();
     let report = id.into_inner();
     let (out, bytes) = web::block(move || {
-        ctx.render(&report, &params, format, None, chrono::Utc::now().date_naive())
+        ctx.render(
+            &report,
+            &params,
+            format,
+            None,
+            chrono::Utc::now().date_naive(),
+        )
     })
     .await??;
     let filename = format!(
         "{}-{}.{}",
-        out.name.to_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "-"),
+        out.name
+            .to_lowercase()
+            .replace(|c: char| !c.is_ascii_alphanumeric(), "-"),
         out.generated_at.format("%Y-%m-%d"),
         format.extension()
     );
     Ok(HttpResponse::Ok()
         .content_type(format.mime())
-        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
         .body(bytes))
 }

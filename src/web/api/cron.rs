@@ -16,9 +16,13 @@ pub struct PreviewQuery {
 
 /// GET /api/v1/cron/preview?expr=&timezone=&from=&count=
 pub async fn preview(q: web::Query<PreviewQuery>) -> Result<HttpResponse, Problem> {
-    let expr = q.expr.as_deref().ok_or_else(|| Problem::invalid("expr", "expr is required"))?;
+    let expr = q
+        .expr
+        .as_deref()
+        .ok_or_else(|| Problem::invalid("expr", "expr is required"))?;
     let cron = CronSchedule::parse(expr).map_err(|e| Problem::invalid("expr", e.to_string()))?;
-    let tz = parse_timezone(q.timezone.as_deref().unwrap_or("UTC")).map_err(|m| Problem::invalid("timezone", m))?;
+    let tz = parse_timezone(q.timezone.as_deref().unwrap_or("UTC"))
+        .map_err(|m| Problem::invalid("timezone", m))?;
     let from = match q.from.as_deref() {
         None => chrono::Utc::now(),
         Some(s) => chrono::DateTime::parse_from_rfc3339(s)
@@ -31,7 +35,9 @@ pub async fn preview(q: web::Query<PreviewQuery>) -> Result<HttpResponse, Proble
             .parse::<usize>()
             .ok()
             .filter(|n| (1..=100).contains(n))
-            .ok_or_else(|| Problem::invalid("count", format!("`{s}` is not a number from 1 to 100")))?,
+            .ok_or_else(|| {
+                Problem::invalid("count", format!("`{s}` is not a number from 1 to 100"))
+            })?,
     };
     let mut next = Vec::with_capacity(count);
     let mut t = from;

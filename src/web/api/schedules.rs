@@ -53,7 +53,10 @@ pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
 }
 
 /// POST /api/v1/schedules/{id}/run → 202 with the execution id.
-pub async fn run(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, Problem> {
+pub async fn run(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
     match execute::run_now(&state.ctx, &id, state.slots.clone()).await {
         Ok(Some((run_id, _))) => Ok(HttpResponse::Accepted().json(serde_json::json!({
             "executionId": run_id,
@@ -65,7 +68,10 @@ pub async fn run(state: web::Data<AppState>, id: web::Path<String>) -> Result<Ht
 }
 
 /// GET /api/v1/schedules/{id}/executions
-pub async fn executions(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, Problem> {
+pub async fn executions(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
     let store = state.ctx.store.clone();
     let id = id.into_inner();
     let found = web::block(move || -> Result<_, store::StoreError> {

@@ -1,0 +1,100 @@
+use crate::helpers::spawn_app;
+
+async fn assert_problem(r: reqwest::Response, status: u16, mentions: &str) {
+    assert_eq!(r.status(), status);
+    let ct = r.headers()["content-type"].to_str().unwrap().to_string();
+    let body = r.text().await.unwrap();
+    if ct.starts_with("application/problem+json") {
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["status"], status);
+        assert!(v["detail"].as_str().unwrap().contains(mentions), "{body}");
+    } else {
+        assert!(body.contains(mentions), "{body}");
+    }
+}
+
+#[tokio::test]
+async fn malformed_page_numbers_are_400_and_name_the_page() {
+    let app = spawn_app().await;
+    let dashboard = app.dashboard_id().await;
+    let long = "9".repeat(5000);
+    for page in [
+        "abc",
+        "0",
+        "-1",
+        "1.5",
+        "%00",
+        "99999999999999999999",
+        long.as_str(),
+    ] {
+        let r = app
+            .get(&format!("/dashboards/{dashboard}/table/orders?page={page}"))
+            .await;
+        assert_problem(r, 400, "page").await;
+        let r = app.get(&format!("/?page={page}")).await;
+        assert_problem(r, 400, "page").await;
+    }
+    let r = app
+        .get(&format!("/dashboards/{dashboard}/table/orders?page=100000"))
+        .await;
+    assert_problem(r, 400, "past the last page").await;
+}
+
+#[tokio::test]
+async fn bad_download_formats_and_parameters_are_4xx_naming_them() {
+    let app = spawn_app().await;
+    let report = app.report_id().await;
+    for format in ["docx", "", "PDF%00", "../../etc/passwd"] {
+        let r = app
+            .get(&format!("/reports/{report}/download?format={format}"))
+            .await;
+        assert_problem(r, 422, "format").await;
+    }
+    let r = app
+        .get(&format!(
+            "/reports/{report}/download?format=csv&days=ninety"
+        ))
+        .await;
+    assert_problem(r, 422, "days").await;
+    let r = app
+        .get(&format!("/reports/{report}/download?format=csv&nope=1"))
+        .await;
+    assert_problem(r, 422, "nope").await;
+    let r = app.get("/reports/no-such-report/download?format=pdf").await;
+    assert_problem(r, 404, "no-such-report").await;
+    let r = app.get("/dashboards/nope").await;
+    assert_problem(r, 404, "nope").await;
+}
+
+#[tokio::test]
+async fn bad_api_input_is_4xx_and_changes_nothing() {
+    let app = spawn_app().await;
+    let before = app.get_json("/api/v1/schedules").await;
+    let r = app.post("/api/v1/schedules/not-a-schedule/run").await;
+    assert_problem(r, 404, "not-a-schedule").await;
+    for (q, field) in [
+        ("expr=61%20*%20*%20*%20*", "minute"),
+        ("expr=*%20*%20*", "expected 5 fields"),
+        ("expr=@fortnightly", "@fortnightly"),
+        ("expr=@daily&timezone=Mars/Base", "Mars/Base"),
+        ("expr=@daily&from=yesterday", "yesterday"),
+        ("expr=@daily&count=100000", "count"),
+        ("", "expr"),
+    ] {
+        let r = app.get(&format!("/api/v1/cron/preview?{q}")).await;
+        assert_problem(r, 422, field).await;
+    }
+    let r = app.get("/api/v1/nothing-here").await;
+    assert_problem(r, 404, "/api/v1/nothing-here").await;
+    assert_eq!(
+        app.get_json("/api/v1/schedules").await,
+        before,
+        "state unchanged"
+    );
+    let schedule = before[0]["id"].as_str().unwrap();
+    let runs = app
+        .get_json(&format!("/api/v1/schedules/{schedule}/executions"))
+        .await;
+    assert_eq!(runs.as_array().unwrap().len(), 0);
+    assert!(app.smtp.received().is_empty());
+}

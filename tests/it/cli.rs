@@ -1,0 +1,266 @@
+use crate::expected;
+use crate::helpers::quire;
+use std::path::Path;
+
+fn check_config(toml: &str) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("reports.toml");
+    std::fs::write(&path, toml).unwrap();
+    let out = quire()
+        .args(["check-config", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+const REPORT: &str = "[[reports]]\nname = \"R\"\nquery = \"SELECT 1 AS x\"\n";
+
+#[test]
+fn the_example_config_passes_check_config() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports.toml.example");
+    let out = quire()
+        .args(["check-config", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("config OK"));
+}
+
+#[test]
+fn an_unknown_key_exits_2_naming_it() {
+    let (code, err) = check_config("[server]\nbind = \"127.0.0.1:1\"\ncolour = \"red\"\n");
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("colour") && err.contains("reports.toml"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_wrong_type_exits_2_naming_the_key() {
+    let (code, err) = check_config("[limits]\nmax_rows = \"lots\"\n");
+    assert_eq!(code, 2);
+    assert!(err.contains("max_rows"), "{err}");
+}
+
+#[test]
+fn a_bad_cron_string_exits_2_naming_the_schedule_and_field() {
+    let (code, err) = check_config(&format!(
+        "{REPORT}[[schedules]]\nname = \"S\"\nreportId = \"R\"\nschedule = \"0 25 * * *\"\n"
+    ));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("schedules[0].schedule") && err.contains("hour"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unknown_time_zone_exits_2_naming_it() {
+    let (code, err) = check_config(&format!(
+        "{REPORT}[[schedules]]\nname = \"S\"\nreportId = \"R\"\nschedule = \"@weekly\"\ntimezone = \"America/Springfield\"\n"
+    ));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("America/Springfield") && err.contains("schedules[0].timezone"),
+        "{err}"
+    );
+}
+
+#[test]
+fn broken_toml_and_a_missing_file_exit_2() {
+    let (code, err) = check_config("[server\nbind = ");
+    assert_eq!(code, 2);
+    assert!(err.contains("line 1"), "{err}");
+    let out = quire()
+        .args(["check-config", "--config", "/nonexistent/reports.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/reports.toml"));
+}
+
+#[test]
+fn an_env_override_with_a_bad_value_exits_2_naming_the_variable() {
+    let out = quire()
+        .arg("check-config")
+        .env("QUIRE_SMTP__PORT", "lots")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("QUIRE_SMTP__PORT"));
+}
+
+#[test]
+fn render_writes_the_report_without_a_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("sales.csv");
+    let out = quire()
+        .arg("render")
+        .arg("Sales overview")
+        .args([
+            "--format",
+            "csv",
+            "--demo",
+            "--param",
+            "days=30",
+            "--data-dir",
+        ])
+        .arg(dir.path().join("data"))
+        .arg("--out")
+        .arg(&out_file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = std::fs::read_to_string(&out_file).unwrap();
+    assert_eq!(csv.lines().count(), expected::kpis(30).window.len() + 1);
+}
+
+#[test]
+fn render_with_bad_input_exits_2_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let run = |args: &[&str]| {
+        let out = quire()
+            .arg("render")
+            .args(args)
+            .arg("--data-dir")
+            .arg(&data)
+            .args(["--out", dir.path().join("x").to_str().unwrap(), "--demo"])
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (code, err) = run(&["Sales overview", "--format", "docx"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("docx"), "{err}");
+    let (code, err) = run(&["No such report", "--format", "csv"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("No such report"), "{err}");
+    let (code, err) = run(&["Sales overview", "--format", "csv", "--param", "days=soon"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("days"), "{err}");
+    let (code, err) = run(&["Sales overview", "--format", "csv", "--param", "days"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("name=value"), "{err}");
+    assert!(
+        !dir.path().join("x").exists(),
+        "nothing written on bad input"
+    );
+}
+
+#[test]
+fn unknown_commands_and_flags_exit_2() {
+    let out = quire().arg("frobnicate").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = quire().args(["serve", "--no-such-flag"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = quire().arg("--version").output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("quire"));
+}
+
+#[test]
+fn schedules_list_shows_the_demo_schedule_after_a_demo_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    // `render --demo` loads the demo into the data folder.
+    let out = quire()
+        .args([
+            "render",
+            "Sales overview",
+            "--format",
+            "json",
+            "--demo",
+            "--data-dir",
+        ])
+        .arg(&data)
+        .arg("--out")
+        .arg(dir.path().join("r.json"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = quire()
+        .args(["schedules", "list", "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Weekly sales report") && text.contains("America/New_York"),
+        "{text}"
+    );
+}
+
+#[test]
+fn serve_starts_answers_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = quire()
+        .env("RUST_LOG", "info")
+        .args([
+            "serve",
+            "--demo",
+            "--log-json",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let up = loop {
+        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            use std::io::{Read, Write};
+            s.write_all(b"GET /healthz HTTP/1.0\r\n\r\n").unwrap();
+            let mut body = String::new();
+            let _ = s.read_to_string(&mut body);
+            break body;
+        }
+        assert!(started.elapsed().as_secs() < 60, "server did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(up.starts_with("HTTP/1.0 200") && up.ends_with("ok"), "{up}");
+    let kill = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "exit status after SIGTERM: {status}");
+    let mut logs = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut logs).unwrap();
+    // --log-json: every line is a JSON object.
+    for line in logs.lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert!(v["level"].is_string());
+    }
+    assert!(logs.contains("waiting for schedule runs"), "{logs}");
+}

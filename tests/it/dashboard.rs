@@ -1,0 +1,124 @@
+use crate::expected;
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn the_home_page_shows_the_sales_kpis_computed_from_the_example_csv() {
+    let app = spawn_app().await;
+    let r = app.get("/").await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    let k = expected::kpis(90);
+    for (what, value) in [
+        ("revenue", &k.revenue),
+        ("revenue change", &k.revenue_change),
+        ("orders", &k.orders),
+        ("orders change", &k.orders_change),
+        ("average order value", &k.aov),
+        ("aov change", &k.aov_change),
+        ("customers", &k.customers),
+        ("customers change", &k.customers_change),
+    ] {
+        assert!(
+            html.contains(value.as_str()),
+            "{what} {value} missing from the page"
+        );
+    }
+    assert!(html.contains("Sales overview"));
+}
+
+#[tokio::test]
+async fn the_charts_are_inline_svg() {
+    let app = spawn_app().await;
+    let html = app.get("/").await.text().await.unwrap();
+    for id in ["daily_revenue", "top_products", "region_share"] {
+        let at = html
+            .find(&format!("id=\"chart-{id}\""))
+            .unwrap_or_else(|| panic!("chart {id} missing"));
+        let svg = html[at..]
+            .find("<svg")
+            .expect("an svg after the chart heading");
+        let next_figure = html[at + 1..].find("<figure").unwrap_or(usize::MAX);
+        assert!(svg < next_figure, "chart {id} has no inline svg");
+    }
+    // The top product of the window is labelled on the bar chart.
+    let k = expected::kpis(90);
+    let mut by_product = std::collections::HashMap::<&str, i64>::new();
+    for o in &k.window {
+        *by_product.entry(&o.product).or_default() += o.revenue_cents;
+    }
+    let top = by_product
+        .iter()
+        .max_by_key(|(p, c)| (**c, std::cmp::Reverse(**p)))
+        .unwrap();
+    assert!(
+        html.contains(top.0),
+        "top product {} not on the chart",
+        top.0
+    );
+}
+
+#[tokio::test]
+async fn the_orders_table_pages_through_the_window_with_htmx_partials() {
+    let app = spawn_app().await;
+    let k = expected::kpis(90);
+    let html = app.get("/").await.text().await.unwrap();
+    let first = &k.window[0];
+    assert!(
+        html.contains(&format!(">{}<", first.id)),
+        "first order {} on page 1",
+        first.id
+    );
+    assert!(html.contains("hx-get=\"/dashboards/"), "pager uses htmx");
+
+    let dashboard = app.dashboard_id().await;
+    let r = app
+        .get(&format!(
+            "/dashboards/{dashboard}/table/orders?days=90&page=2"
+        ))
+        .await;
+    assert_eq!(r.status(), 200);
+    let partial = r.text().await.unwrap();
+    assert!(!partial.contains("<html"), "a partial, not a full page");
+    let pages = k.window.len().div_ceil(25);
+    assert!(partial.contains(&format!("Page 2 of {pages}")), "{partial}");
+    // Page 2 starts at the 26th order of the window (sorted by date, id).
+    let o = &k.window[25];
+    assert!(
+        partial.contains(&format!(">{}<", o.id)),
+        "order {} on page 2",
+        o.id
+    );
+    assert!(partial.contains(&expected::money(o.revenue_cents)));
+    assert!(!partial.contains(&format!(">{}<", k.window[24].id)));
+}
+
+#[tokio::test]
+async fn a_parameter_changes_the_windows() {
+    let app = spawn_app().await;
+    let html = app.get("/?days=30").await.text().await.unwrap();
+    let k = expected::kpis(30);
+    assert!(html.contains(&k.revenue), "{}", k.revenue);
+    assert!(html.contains(&k.revenue_change));
+}
+
+#[tokio::test]
+async fn health_and_assets_are_served_from_the_binary() {
+    let app = spawn_app().await;
+    let r = app.get("/healthz").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "ok");
+    let html = app.get("/").await.text().await.unwrap();
+    let start = html.find("/static/htmx").unwrap();
+    let url = &html[start..start + html[start..].find('"').unwrap()];
+    assert!(
+        url.contains("?v="),
+        "asset URL carries a content hash: {url}"
+    );
+    let r = app.get(url).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("immutable"));
+    assert!(r.text().await.unwrap().contains("htmx"));
+}

@@ -1,0 +1,11 @@
+//! Quire's integration tests: one binary (each test file would be another binary to link).
+
+mod bad_input;
+mod cli;
+mod dashboard;
+mod email;
+mod expected;
+mod helpers;
+mod pdf;
+mod schedules;
+mod smtp;
