@@ -1,0 +1,68 @@
+//! UI flows in a real browser: Debian's chromium driven by playwright-core (tests/browser).
+//! Runs when QUIRE_BROWSER_TESTS=1 (set by .ci/run, which installs both); otherwise it says it
+//! was skipped.
+
+use crate::expected;
+use crate::helpers::spawn_app;
+use std::path::Path;
+use std::process::Command;
+
+fn browser_tests_enabled() -> bool {
+    if std::env::var("QUIRE_BROWSER_TESTS").as_deref() == Ok("1") {
+        return true;
+    }
+    eprintln!("browser test skipped: set QUIRE_BROWSER_TESTS=1 (needs chromium and `npm ci` in tests/browser)");
+    false
+}
+
+#[tokio::test]
+async fn next_and_previous_page_the_orders_table_without_reloading_the_page() {
+    if !browser_tests_enabled() {
+        return;
+    }
+    let app = spawn_app().await;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    assert!(
+        dir.join("node_modules/playwright-core").exists(),
+        "run `npm ci` in tests/browser"
+    );
+    let url = format!("{}/", app.address);
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg("pagination.mjs")
+            .arg(url)
+            .current_dir(dir)
+            .output()
+            .expect("node runs")
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let k = expected::kpis(90);
+    let pages = k.window.len().div_ceil(25);
+    assert_eq!(v["firstId"], k.window[0].id.to_string());
+    assert_eq!(v["secondId"], k.window[25].id.to_string());
+    assert_eq!(v["backId"], k.window[0].id.to_string());
+    assert!(
+        v["before"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("Page 1 of {pages}")),
+        "{v}"
+    );
+    assert!(
+        v["after"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("Page 2 of {pages}")),
+        "{v}"
+    );
+    assert_eq!(v["loads"], 1, "paging must not reload the page: {v}");
+    assert_eq!(v["svgs"], 3);
+    assert_eq!(v["errors"].as_array().unwrap().len(), 0, "{v}");
+}
