@@ -22,6 +22,10 @@ pub struct Ctx {
 pub enum PipelineError {
     #[error("no report with id or name `{0}`")]
     NotFound(String),
+    #[error("query: this report has no query named `{0}`")]
+    NoQuery(String),
+    #[error("dataSource: no data source named `{0}`")]
+    NoSource(String),
     #[error(transparent)]
     Run(#[from] RunError),
     #[error(transparent)]
@@ -34,6 +38,12 @@ impl From<r2d2::Error> for PipelineError {
     fn from(e: r2d2::Error) -> Self {
         PipelineError::Store(e.into())
     }
+}
+
+/// A page of a query's rows.
+pub struct Preview {
+    pub result: crate::data::query::ResultSet,
+    pub total_rows: u64,
 }
 
 /// Options of one run.
@@ -62,7 +72,12 @@ impl Ctx {
             store::report::find(&conn, spec.report)?
         }
         .ok_or_else(|| PipelineError::NotFound(spec.report.to_string()))?;
-        let conn = self.store.data_ro.get()?;
+        let source = &stored.definition.data_source;
+        let conn = self
+            .store
+            .source(source)
+            .ok_or_else(|| PipelineError::NoSource(source.clone()))?
+            .get()?;
         Ok(run::run(
             &conn,
             &run::Request {
@@ -75,6 +90,59 @@ impl Ctx {
                 bounds: self.bounds(),
             },
         )?)
+    }
+
+    /// One page of the rows of a report's query (`query` names one of several).
+    pub fn preview(
+        &self,
+        report: &str,
+        params: &BTreeMap<String, String>,
+        query: Option<&str>,
+        page: u32,
+        page_size: u32,
+        today: chrono::NaiveDate,
+    ) -> Result<Preview, PipelineError> {
+        let stored = {
+            let conn = self.store.app.get()?;
+            store::report::find(&conn, report)?
+        }
+        .ok_or_else(|| PipelineError::NotFound(report.to_string()))?;
+        let def = &stored.definition;
+        let name = query.or_else(|| match (&def.query, def.queries.len()) {
+            (None, n) if n > 1 => def.visualizations.iter().find_map(|v| v.query.as_deref()),
+            _ => None,
+        });
+        let sql = def
+            .query_sql(name)
+            .ok_or_else(|| PipelineError::NoQuery(name.unwrap_or("(default)").to_string()))?;
+        let resolved = crate::report::params::resolve(&def.parameters, params, today)
+            .map_err(RunError::from)?;
+        let conn = self
+            .store
+            .source(&def.data_source)
+            .ok_or_else(|| PipelineError::NoSource(def.data_source.clone()))?
+            .get()?;
+        let qerr = |source| {
+            PipelineError::Run(RunError::Query {
+                viz: name.unwrap_or("query").to_string(),
+                source,
+            })
+        };
+        let total =
+            crate::data::query::count(&conn, sql, &resolved.values, self.bounds()).map_err(qerr)?;
+        let offset = (page as u64 - 1) * page_size as u64;
+        let result = crate::data::query::fetch(
+            &conn,
+            sql,
+            &resolved.values,
+            Some((offset, page_size)),
+            self.bounds(),
+        )
+        .map_err(qerr)?;
+        Ok(Preview {
+            result,
+            total_rows: total,
+        })
     }
 
     /// Runs a report with whole tables (up to `cap` rows) and renders it as `format`.

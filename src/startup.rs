@@ -21,7 +21,7 @@ pub struct Application {
 
 /// Opens the store and writes config-provisioned (and, with `demo`, the demo) definitions.
 pub fn prepare(config: &Config, demo: bool) -> anyhow::Result<Store> {
-    let store = Store::open(&config.storage.data_dir).with_context(|| {
+    let store = Store::open(&config.storage.data_dir, &config.sources).with_context(|| {
         format!(
             "opening the data folder {}",
             config.storage.data_dir.display()
@@ -62,6 +62,14 @@ impl Application {
                 .wrap(middleware::from_fn(crate::auth::gate))
                 .wrap(middleware::Logger::new("%r %s %b %Dms"))
                 .app_data(state.clone())
+                .app_data(
+                    actix_web::web::JsonConfig::default()
+                        .limit(1 << 20)
+                        .error_handler(web::error::json_error),
+                )
+                .app_data(
+                    actix_web::web::QueryConfig::default().error_handler(web::error::query_error),
+                )
                 .configure(web::routes)
                 .default_service(actix_web::web::to(web::error::not_found))
         })

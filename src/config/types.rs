@@ -16,6 +16,7 @@ pub struct Config {
     pub branding: BrandingConfig,
     pub limits: LimitsConfig,
     pub datasets: Vec<DatasetConfig>,
+    pub sources: Vec<SourceConfig>,
     pub reports: Vec<ReportDefinition>,
     pub dashboards: Vec<DashboardConfig>,
     pub schedules: Vec<ScheduleConfig>,
@@ -175,6 +176,14 @@ pub struct DatasetConfig {
     pub sheet: Option<String>,
 }
 
+/// `[[sources]]`: another SQLite file, attached read-only, selectable as a report's `dataSource`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    pub name: String,
+    pub path: PathBuf,
+}
+
 /// `[[dashboards]]`: a page of widgets, each a visualization of a report.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -320,7 +329,28 @@ impl Config {
         if self.limits.render_workers == 0 {
             return err("limits.render_workers", "must be at least 1".into());
         }
+        let mut names = std::collections::HashSet::new();
+        for (i, src) in self.sources.iter().enumerate() {
+            if src.name == "main" || !names.insert(src.name.as_str()) {
+                return err(
+                    &format!("sources[{i}].name"),
+                    format!(
+                        "`{}` is taken: `main` is the dataset store and names must be unique",
+                        src.name
+                    ),
+                );
+            }
+        }
         for (i, r) in self.reports.iter().enumerate() {
+            if r.data_source != "main" && !names.contains(r.data_source.as_str()) {
+                return err(
+                    &format!("reports[{i}].dataSource"),
+                    format!(
+                        "no source named `{}` (declare it under [[sources]])",
+                        r.data_source
+                    ),
+                );
+            }
             if let Err(m) = r.validate() {
                 return err(&format!("reports[{i}]"), m);
             }

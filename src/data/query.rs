@@ -1,5 +1,6 @@
 //! Running report SQL: one statement, named parameters bound (never spliced), bounded in time.
 
+use super::guard;
 use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 use rusqlite::{Connection, ToSql};
 use serde::Serialize;
@@ -79,6 +80,8 @@ impl ResultSet {
 /// Why a query did not run.
 #[derive(Debug, thiserror::Error)]
 pub enum QueryError {
+    #[error("{0}")]
+    Refused(String),
     #[error("missing value for parameter `{0}`")]
     MissingParam(String),
     #[error("the query took longer than {0} ms and was stopped")]
@@ -113,7 +116,9 @@ pub fn fetch(
         None => (body.to_string(), None),
     };
     with_deadline(conn, bounds, || {
-        let mut stmt = conn.prepare(&text)?;
+        // Check the query itself first, so a refusal names it rather than the wrapper.
+        drop(prepare(conn, body)?);
+        let mut stmt = prepare(conn, &text)?;
         bind(&mut stmt, params, paging)?;
         let columns: Vec<String> = stmt.column_names().iter().map(|c| c.to_string()).collect();
         let mut rows_out = Vec::new();
@@ -148,9 +153,11 @@ pub fn count(
     params: &Params,
     bounds: Bounds,
 ) -> Result<u64, QueryError> {
-    let text = format!("SELECT count(*) FROM ({}\n)", strip_terminator(sql));
+    let body = strip_terminator(sql);
+    let text = format!("SELECT count(*) FROM ({body}\n)");
     with_deadline(conn, bounds, || {
-        let mut stmt = conn.prepare(&text)?;
+        drop(prepare(conn, body)?);
+        let mut stmt = prepare(conn, &text)?;
         bind(&mut stmt, params, None)?;
         let mut rows = stmt.raw_query();
         let row = rows.next()?.expect("count returns one row");
@@ -158,7 +165,36 @@ pub fn count(
     })
 }
 
+/// Prepares `sql` without running it: its columns, or why it cannot run.
+pub fn validate(conn: &Connection, sql: &str, bounds: Bounds) -> Result<Vec<String>, QueryError> {
+    with_deadline(conn, bounds, || {
+        let stmt = prepare(conn, strip_terminator(sql))?;
+        Ok(stmt.column_names().iter().map(|c| c.to_string()).collect())
+    })
+}
+
+/// One statement, read-only, or a refusal.
+fn prepare<'c>(conn: &'c Connection, sql: &str) -> Result<rusqlite::Statement<'c>, Failure> {
+    if sql.trim().is_empty() {
+        return Err(Failure::Refused("the query is empty".into()));
+    }
+    let stmt = conn.prepare(sql).map_err(|e| match e {
+        rusqlite::Error::MultipleStatement => {
+            Failure::Refused("only one statement is allowed".into())
+        }
+        e => Failure::Sql(e),
+    })?;
+    // The authorizer has no code for VACUUM INTO and the like; SQLite knows what writes.
+    if !stmt.readonly() {
+        return Err(Failure::Refused(
+            "the statement would change data: only SELECT is allowed".into(),
+        ));
+    }
+    Ok(stmt)
+}
+
 enum Failure {
+    Refused(String),
     Missing(String),
     TooMany,
     Sql(rusqlite::Error),
@@ -178,18 +214,29 @@ fn with_deadline<T>(
     let deadline = Instant::now() + bounds.timeout;
     conn.progress_handler(10_000, Some(move || Instant::now() > deadline))
         .map_err(QueryError::Sql)?;
+    let seen = guard::install(conn).map_err(QueryError::Sql)?;
     let out = f();
+    guard::remove(conn).map_err(QueryError::Sql)?;
     conn.progress_handler(0, None::<fn() -> bool>)
         .map_err(QueryError::Sql)?;
-    out.map_err(|e| match e {
-        Failure::Missing(name) => QueryError::MissingParam(name),
-        Failure::TooMany => QueryError::TooManyRows(bounds.max_rows),
-        Failure::Sql(rusqlite::Error::SqliteFailure(code, _))
+    let refusal = seen
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .refusal
+        .take();
+    out.map_err(|e| match (e, refusal) {
+        // An authorizer refusal surfaces as a generic "not authorized": give the reason.
+        (Failure::Sql(_), Some(reason)) | (Failure::Refused(reason), _) => {
+            QueryError::Refused(reason)
+        }
+        (Failure::Missing(name), _) => QueryError::MissingParam(name),
+        (Failure::TooMany, _) => QueryError::TooManyRows(bounds.max_rows),
+        (Failure::Sql(rusqlite::Error::SqliteFailure(code, _)), _)
             if code.code == rusqlite::ErrorCode::OperationInterrupted =>
         {
             QueryError::Timeout(bounds.timeout.as_millis() as u64)
         }
-        Failure::Sql(e) => QueryError::Sql(e),
+        (Failure::Sql(e), _) => QueryError::Sql(e),
     })
 }
 
@@ -288,15 +335,21 @@ mod tests {
     }
 
     #[test]
-    fn two_statements_are_refused() {
-        let e = fetch(
-            &db(),
-            "SELECT 1; DELETE FROM t",
-            &Params::new(),
-            None,
-            bounds(),
-        )
-        .unwrap_err();
-        assert!(matches!(e, QueryError::Sql(_)), "{e}");
+    fn two_statements_and_writes_are_refused() {
+        let run = |sql: &str| fetch(&db(), sql, &Params::new(), None, bounds()).unwrap_err();
+        assert!(run("SELECT 1; SELECT 2")
+            .to_string()
+            .contains("one statement"));
+        // rusqlite prepares the second statement to find out: the authorizer refuses it first.
+        assert!(matches!(
+            run("SELECT 1; DELETE FROM t"),
+            QueryError::Refused(_)
+        ));
+        assert!(run("DELETE FROM t").to_string().contains("DELETE"));
+        assert!(matches!(
+            run("VACUUM INTO '/tmp/quire-vacuum-test.db'"),
+            QueryError::Refused(_)
+        ));
+        assert!(!std::path::Path::new("/tmp/quire-vacuum-test.db").exists());
     }
 }

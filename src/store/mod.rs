@@ -29,6 +29,8 @@ pub enum StoreError {
     Migrate(#[from] migrate::MigrateError),
     #[error("stored JSON is invalid: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("source `{name}`: {message}")]
+    Source { name: String, message: String },
     #[error("cannot create data folder {path}: {source}")]
     DataDir {
         path: String,
@@ -51,11 +53,14 @@ pub struct Store {
     pub data: Pool,
     /// The dataset store opened read-only, for report queries.
     pub data_ro: Pool,
+    /// `[[sources]]`: other SQLite files, read-only, by name.
+    pub sources: std::sync::Arc<std::collections::BTreeMap<String, Pool>>,
 }
 
 impl Store {
-    /// Opens (creating if needed) both databases under `dir` and migrates the app database.
-    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+    /// Opens (creating if needed) both databases under `dir`, migrates the app database and
+    /// opens each source read-only.
+    pub fn open(dir: &Path, sources: &[crate::config::SourceConfig]) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir).map_err(|source| StoreError::DataDir {
             path: dir.display().to_string(),
             source,
@@ -81,7 +86,43 @@ impl Store {
                 }),
             8,
         )?;
-        Ok(Store { app, data, data_ro })
+        let mut by_name = std::collections::BTreeMap::new();
+        for src in sources {
+            if !src.path.is_file() {
+                return Err(StoreError::Source {
+                    name: src.name.clone(),
+                    message: format!("{} is not a file", src.path.display()),
+                });
+            }
+            let pool = pool(
+                SqliteConnectionManager::file(&src.path)
+                    .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+                    .with_init(|c| {
+                        c.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;")
+                    }),
+                4,
+            )
+            .map_err(|e| StoreError::Source {
+                name: src.name.clone(),
+                message: e.to_string(),
+            })?;
+            by_name.insert(src.name.clone(), pool);
+        }
+        Ok(Store {
+            app,
+            data,
+            data_ro,
+            sources: std::sync::Arc::new(by_name),
+        })
+    }
+
+    /// The read-only pool of a data source (`main` or a `[[sources]]` name).
+    pub fn source(&self, name: &str) -> Option<&Pool> {
+        if name == "main" {
+            Some(&self.data_ro)
+        } else {
+            self.sources.get(name)
+        }
     }
 }
 

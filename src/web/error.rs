@@ -133,13 +133,14 @@ impl From<PipelineError> for Problem {
     fn from(e: PipelineError) -> Problem {
         match e {
             PipelineError::NotFound(_) => Problem::not_found(e.to_string()),
+            PipelineError::NoSource(_) => Problem::invalid("dataSource", e.to_string()),
+            PipelineError::NoQuery(_) => Problem::invalid("query", e.to_string()),
             PipelineError::Run(RunError::Param(p)) => Problem::invalid(p.name.clone(), p.message),
             PipelineError::Run(RunError::PageOutOfRange { .. }) => {
                 Problem::bad_request(e.to_string())
             }
-            PipelineError::Run(RunError::Query { ref source, .. })
-                if !matches!(source, crate::data::query::QueryError::Sql(_)) =>
-            {
+            // A query that is refused, too slow, or not valid SQL is an invalid value, not a crash.
+            PipelineError::Run(RunError::Query { .. }) => {
                 Problem::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())
             }
             other => Problem::internal(other),
@@ -161,4 +162,37 @@ pub async fn not_found(req: actix_web::HttpRequest) -> HttpResponse {
     } else {
         p.html().error_response()
     }
+}
+
+/// Malformed JSON bodies: 400 naming the problem, 413 when too large.
+pub fn json_error(
+    err: actix_web::error::JsonPayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError;
+    let p = match &err {
+        JsonPayloadError::Overflow { limit }
+        | JsonPayloadError::OverflowKnownLength { limit, .. } => Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body is larger than {limit} bytes"),
+        ),
+        JsonPayloadError::ContentType => Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send the body as application/json",
+        ),
+        JsonPayloadError::Deserialize(e) if e.is_data() => Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("invalid body: {e}"),
+        ),
+        other => Problem::bad_request(format!("malformed JSON body: {other}")),
+    };
+    p.into()
+}
+
+/// Malformed query strings: 400 naming the problem.
+pub fn query_error(
+    err: actix_web::error::QueryPayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    Problem::bad_request(format!("malformed query string: {err}")).into()
 }

@@ -44,7 +44,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/api/v1/schedules/{id}/executions",
             web::get().to(api::schedules::executions),
         )
-        .route("/api/v1/cron/preview", web::get().to(api::cron::preview));
+        .route("/api/v1/cron/preview", web::get().to(api::cron::preview))
+        .route("/api/v1/tables", web::get().to(api::tables::list))
+        .route(
+            "/api/v1/validate-query",
+            web::post().to(api::tables::validate),
+        )
+        .route(
+            "/api/v1/reports/{id}/preview",
+            web::get().to(api::reports::preview),
+        );
 }
 
 /// What every page's frame needs.

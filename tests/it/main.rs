@@ -8,5 +8,6 @@ mod email;
 mod expected;
 mod helpers;
 mod pdf;
+mod queries;
 mod schedules;
 mod smtp;

@@ -1,4 +1,6 @@
 //! JSON API under /api/v1, one file per resource.
 
 pub mod cron;
+pub mod reports;
 pub mod schedules;
+pub mod tables;

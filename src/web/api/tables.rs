@@ -1,0 +1,86 @@
+//! GET /api/v1/tables and POST /api/v1/validate-query.
+
+use crate::data::{catalog, query};
+use crate::web::error::Problem;
+use crate::web::AppState;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+/// GET /api/v1/tables: every queryable table and its fields, per data source.
+pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+    let store = state.ctx.store.clone();
+    let sources = web::block(move || -> anyhow::Result<Vec<serde_json::Value>> {
+        let mut names = vec!["main".to_string()];
+        names.extend(store.sources.keys().cloned());
+        names
+            .into_iter()
+            .map(|name| {
+                let conn = store.source(&name).expect("listed").get()?;
+                let tables = catalog::tables(&conn)?;
+                Ok(serde_json::json!({"name": name, "tables": tables}))
+            })
+            .collect()
+    })
+    .await?
+    .map_err(Problem::internal)?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "sources": sources })))
+}
+
+/// The body of POST /api/v1/validate-query.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ValidateBody {
+    #[serde(default = "main")]
+    data_source: String,
+    query: String,
+}
+
+fn main() -> String {
+    "main".into()
+}
+
+/// Longest query text accepted.
+const MAX_QUERY_CHARS: usize = 100_000;
+
+/// POST /api/v1/validate-query: prepares the statement (never runs it) and returns its columns.
+pub async fn validate(
+    state: web::Data<AppState>,
+    body: web::Json<ValidateBody>,
+) -> Result<HttpResponse, Problem> {
+    let body = body.into_inner();
+    if body.query.len() > MAX_QUERY_CHARS {
+        return Err(Problem::invalid(
+            "query",
+            format!("longer than {MAX_QUERY_CHARS} characters"),
+        ));
+    }
+    let ctx = state.ctx.clone();
+    let pool = ctx
+        .store
+        .source(&body.data_source)
+        .cloned()
+        .ok_or_else(|| {
+            Problem::invalid(
+                "dataSource",
+                format!("no data source named `{}`", body.data_source),
+            )
+        })?;
+    let bounds = ctx.bounds();
+    let result = web::block(move || -> Result<_, Problem> {
+        let conn = pool.get().map_err(Problem::internal)?;
+        Ok(query::validate(&conn, &body.query, bounds))
+    })
+    .await??;
+    match result {
+        Ok(columns) => {
+            Ok(HttpResponse::Ok().json(serde_json::json!({"valid": true, "columns": columns})))
+        }
+        Err(e) => Ok(HttpResponse::UnprocessableEntity()
+            .content_type("application/problem+json")
+            .json(serde_json::json!({
+                "type": "about:blank", "title": "Unprocessable Entity", "status": 422,
+                "detail": format!("query: {e}"), "valid": false, "error": e.to_string(),
+                "errors": [{"field": "query", "message": e.to_string()}],
+            }))),
+    }
+}
