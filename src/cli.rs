@@ -42,6 +42,23 @@ enum Command {
         #[arg(long)]
         log_json: bool,
     },
+    /// Import a CSV / XLSX / XLS / ODS file into a dataset.
+    Import {
+        /// The file.
+        file: PathBuf,
+        /// Dataset name (lowercase letters, digits, _).
+        #[arg(long)]
+        dataset: String,
+        /// Sheet of a spreadsheet (default: the first).
+        #[arg(long)]
+        sheet: Option<String>,
+        /// replace (default) or append.
+        #[arg(long, default_value = "replace")]
+        mode: String,
+        /// Set a column's type instead of inferring it: column=integer|real|date|datetime|boolean|text.
+        #[arg(long = "type", value_name = "COLUMN=TYPE")]
+        types: Vec<String>,
+    },
     /// Render one report to a file, without a server.
     Render {
         /// Report id or name.
@@ -160,6 +177,13 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 .await
                 .map_err(|e| Failure::other(format!("{e:#}")))
         }
+        Command::Import {
+            file,
+            dataset,
+            sheet,
+            mode,
+            types,
+        } => import(config, file, dataset, sheet, &mode, types).await,
         Command::Render {
             report,
             format,
@@ -189,6 +213,79 @@ async fn context(config: Config, demo: bool) -> Result<Ctx, Failure> {
         .map_err(Failure::other)?
         .map_err(|e| Failure::other(format!("{e:#}")))?;
     Ok(Ctx { config, store })
+}
+
+async fn import(
+    config: Config,
+    file: PathBuf,
+    dataset: String,
+    sheet: Option<String>,
+    mode: &str,
+    raw_types: Vec<String>,
+) -> Result<(), Failure> {
+    use crate::data::datasets::{self, DatasetError};
+    use crate::data::import::{ColType, DatasetName, ImportError, Input, Mode, Options};
+    let name =
+        DatasetName::parse(&dataset).map_err(|e| Failure::usage(format!("--dataset: {e}")))?;
+    let mode = Mode::parse(mode)
+        .ok_or_else(|| Failure::usage(format!("--mode: `{mode}` is not replace or append")))?;
+    let mut types = BTreeMap::new();
+    for t in raw_types {
+        let (col, kind) = t
+            .split_once('=')
+            .ok_or_else(|| Failure::usage(format!("--type: `{t}` is not column=type")))?;
+        let kind = ColType::parse(kind).ok_or_else(|| {
+            Failure::usage(format!(
+                "--type: `{kind}` is not integer, real, date, datetime, boolean or text"
+            ))
+        })?;
+        types.insert(col.trim().to_string(), kind);
+    }
+    if !file.is_file() {
+        return Err(Failure::usage(format!("{}: no such file", file.display())));
+    }
+    let ctx = context(config, false).await?;
+    let started = std::time::Instant::now();
+    let shown = file.display().to_string();
+    let result = tokio::task::spawn_blocking(move || {
+        let opts = Options { mode, sheet, types };
+        let progress = |rows: u64| eprint!("\r{rows} rows…");
+        datasets::import(
+            &ctx.store,
+            &name,
+            &shown,
+            &Input::Path(file),
+            &opts,
+            false,
+            &progress,
+        )
+    })
+    .await
+    .map_err(Failure::other)?;
+    eprint!("\r");
+    let info = match result {
+        Ok(info) => info.expect("not skipped"),
+        Err(DatasetError::Import(e @ (ImportError::Io { .. } | ImportError::Sqlite(_)))) => {
+            return Err(Failure::other(e))
+        }
+        Err(DatasetError::Import(e)) => return Err(Failure::usage(e.to_string())),
+        Err(e) => return Err(Failure::other(e)),
+    };
+    println!(
+        "imported {} rows into `{}` in {} ms; {} columns:",
+        info.row_count,
+        info.name,
+        started.elapsed().as_millis(),
+        info.columns.len()
+    );
+    for c in &info.columns {
+        if c.name == c.original {
+            println!("  {:<24} {}", c.name, c.kind);
+        } else {
+            println!("  {:<24} {:<9} (\"{}\")", c.name, c.kind, c.original);
+        }
+    }
+    Ok(())
 }
 
 async fn render(

@@ -2,7 +2,7 @@
 //! weekly schedule, all embedded from `examples/` so the binary needs no files beside it.
 
 use crate::config::Config;
-use crate::data::import::DatasetName;
+use crate::data::import::{DatasetName, Input};
 use crate::provision::{self, Provisioned};
 use crate::store::{meta, Store};
 use anyhow::Context;
@@ -26,8 +26,16 @@ pub fn load(store: &Store) -> anyhow::Result<()> {
         return Ok(());
     }
     let demo = definitions()?;
-    provision::import_bytes(store, &DatasetName::parse("sales")?, "sales.csv", SALES_CSV)
-        .context("importing the demo data")?;
+    crate::data::datasets::import(
+        store,
+        &DatasetName::parse("sales")?,
+        "sales.csv",
+        &Input::Bytes(std::sync::Arc::from(SALES_CSV)),
+        &Default::default(),
+        true,
+        &|_| {},
+    )
+    .context("importing the demo data")?;
     provision::apply(store, &Provisioned::from(&demo)).context("provisioning the demo")?;
     meta::set(&*store.app.get()?, "demo_loaded", &crate::store::now_text())?;
     tracing::info!("demo data, report, dashboard and schedule loaded");

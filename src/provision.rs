@@ -2,6 +2,7 @@
 //! written into the store at start. Ids are stable so re-provisioning updates in place.
 
 use crate::config::{Config, DashboardConfig, DatasetConfig, ScheduleConfig};
+use crate::data::datasets;
 use crate::data::import::{self, DatasetName};
 use crate::report::definition::ReportDefinition;
 use crate::schedule::cron::{parse_timezone, CronSchedule};
@@ -113,39 +114,21 @@ pub fn apply(store: &Store, p: &Provisioned) -> anyhow::Result<()> {
 pub fn import_datasets(store: &Store, datasets: &[DatasetConfig]) -> anyhow::Result<()> {
     for d in datasets {
         let name = DatasetName::parse(&d.name)?;
-        if d.sheet.is_some() {
-            return Err(anyhow!(
-                "dataset `{}`: spreadsheet import is not available yet (CSV only)",
-                d.name
-            ));
-        }
-        let bytes = std::fs::read(&d.path)
-            .with_context(|| format!("dataset `{}`: {}", d.name, d.path.display()))?;
-        import_bytes(store, &name, &d.path.display().to_string(), &bytes)?;
+        let opts = import::Options {
+            sheet: d.sheet.clone(),
+            ..Default::default()
+        };
+        let file = d.path.display().to_string();
+        datasets::import(
+            store,
+            &name,
+            &file,
+            &import::Input::Path(d.path.clone()),
+            &opts,
+            true,
+            &|_| {},
+        )
+        .with_context(|| format!("dataset `{}`", d.name))?;
     }
-    Ok(())
-}
-
-/// Imports CSV bytes as a dataset unless the same bytes were imported last time.
-pub fn import_bytes(
-    store: &Store,
-    name: &DatasetName,
-    file: &str,
-    bytes: &[u8],
-) -> anyhow::Result<()> {
-    use sha2::Digest;
-    let hash = hex::encode(sha2::Sha256::digest(bytes));
-    let app = store.app.get()?;
-    if store::dataset::get(&app, name.as_str())?.is_some_and(|d| d.source_hash == hash) {
-        return Ok(());
-    }
-    let mut data = store.data.get()?;
-    let info = import::import_csv(&mut data, name, file, || Ok(bytes))?;
-    store::dataset::record(&app, &info)?;
-    tracing::info!(
-        dataset = name.as_str(),
-        rows = info.row_count,
-        "imported dataset"
-    );
     Ok(())
 }

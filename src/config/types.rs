@@ -153,6 +153,8 @@ pub struct LimitsConfig {
     pub page_size: u32,
     /// Reports rendered at the same time (PDF, XLSX); more wait their turn.
     pub render_workers: u32,
+    /// Largest file accepted by an upload, in MB.
+    pub upload_max_mb: u64,
 }
 
 impl Default for LimitsConfig {
@@ -162,6 +164,7 @@ impl Default for LimitsConfig {
             max_rows: 100_000,
             page_size: 25,
             render_workers: 2,
+            upload_max_mb: 50,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Datasets: getting data in (import) and reading it safely (query, parameters).
 
 pub mod catalog;
+pub mod datasets;
 pub mod date_expr;
 pub mod guard;
 pub mod import;

@@ -77,3 +77,24 @@ pub fn get(conn: &Connection, name: &str) -> Result<Option<DatasetInfo>, StoreEr
         })),
     }
 }
+
+/// Every dataset, by name.
+pub fn list(conn: &Connection) -> Result<Vec<DatasetInfo>, StoreError> {
+    let mut stmt = conn.prepare("SELECT name FROM datasets ORDER BY name")?;
+    let names: Vec<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut out = Vec::with_capacity(names.len());
+    for n in names {
+        if let Some(d) = get(conn, &n)? {
+            out.push(d);
+        }
+    }
+    Ok(out)
+}
+
+/// Forgets a dataset.
+pub fn remove(conn: &Connection, name: &str) -> Result<(), StoreError> {
+    conn.execute("DELETE FROM datasets WHERE name = ?1", [name])?;
+    Ok(())
+}

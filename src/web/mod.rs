@@ -3,9 +3,11 @@
 pub mod api;
 pub mod assets;
 pub mod dashboard;
+pub mod datasets;
 pub mod error;
 pub mod health;
 pub mod report_download;
+pub mod upload;
 
 use crate::pipeline::Ctx;
 use actix_web::web;
@@ -45,6 +47,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(api::schedules::executions),
         )
         .route("/api/v1/cron/preview", web::get().to(api::cron::preview))
+        .route("/datasets", web::get().to(datasets::page))
+        .route("/datasets/upload", web::post().to(datasets::upload))
+        .route("/api/v1/datasets", web::get().to(api::datasets::list))
+        .route("/api/v1/datasets", web::post().to(api::datasets::create))
+        .route("/api/v1/datasets/{name}", web::get().to(api::datasets::get))
+        .route(
+            "/api/v1/datasets/{name}",
+            web::delete().to(api::datasets::delete),
+        )
         .route("/api/v1/tables", web::get().to(api::tables::list))
         .route(
             "/api/v1/validate-query",

@@ -4,6 +4,7 @@ mod bad_input;
 mod browser;
 mod cli;
 mod dashboard;
+mod datasets;
 mod email;
 mod expected;
 mod helpers;

@@ -1,6 +1,7 @@
 //! JSON API under /api/v1, one file per resource.
 
 pub mod cron;
+pub mod datasets;
 pub mod reports;
 pub mod schedules;
 pub mod tables;

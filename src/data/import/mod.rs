@@ -1,0 +1,630 @@
+//! Importing a file into the dataset store. CSV and spreadsheets share one path: rows as text →
+//! types inferred from the whole file (or set per column) → rows streamed in prepared-statement
+//! batches → the new table swapped in (replace) or appended, in one transaction. A failed
+//! import leaves the previous data untouched.
+
+mod csv;
+mod sheet;
+pub mod types;
+
+use crate::store::dataset::{ColumnInfo, DatasetInfo};
+use rusqlite::{params_from_iter, Connection};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::Arc;
+pub use types::ColType;
+
+/// Most columns a dataset may have.
+pub const MAX_COLUMNS: usize = 2000;
+
+/// A dataset name: a lowercase SQL identifier that is safe to use as a table name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatasetName(String);
+
+impl DatasetName {
+    /// Checks `s` is 1–63 of `[a-z0-9_]`, starting with a letter, not reserved.
+    pub fn parse(s: &str) -> Result<DatasetName, ImportError> {
+        let ok = !s.is_empty()
+            && s.len() <= 63
+            && s.starts_with(|c: char| c.is_ascii_lowercase())
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            && !s.starts_with("sqlite_")
+            && !s.starts_with("quire_");
+        if ok {
+            Ok(DatasetName(s.to_string()))
+        } else {
+            Err(ImportError::BadName(crate::report::chart::truncate(s, 80)))
+        }
+    }
+
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Why an import failed. The previous data of the dataset is untouched in every case.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("dataset name `{0}` is invalid: use lowercase letters, digits and _, starting with a letter")]
+    BadName(String),
+    #[error("{file}: the file is empty")]
+    Empty { file: String },
+    #[error("{file}: {message}")]
+    Format { file: String, message: String },
+    #[error("{file}: row {row}: {message}")]
+    Row {
+        file: String,
+        row: u64,
+        message: String,
+    },
+    #[error("{file}: row {row}, column `{column}`: {message}")]
+    Cell {
+        file: String,
+        row: u64,
+        column: String,
+        message: String,
+    },
+    #[error("{0}")]
+    Options(String),
+    #[error("{file}: cannot read: {source}")]
+    Io {
+        file: String,
+        source: std::io::Error,
+    },
+    #[error("storing the dataset failed: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+impl ImportError {
+    fn io(file: &str, source: std::io::Error) -> ImportError {
+        ImportError::Io {
+            file: file.to_string(),
+            source,
+        }
+    }
+}
+
+/// Replace the dataset's rows, or add to them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Mode {
+    #[default]
+    Replace,
+    Append,
+}
+
+impl Mode {
+    /// Parses `replace|append`.
+    pub fn parse(s: &str) -> Option<Mode> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "replace" => Some(Mode::Replace),
+            "append" => Some(Mode::Append),
+            _ => None,
+        }
+    }
+}
+
+/// How to import.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub mode: Mode,
+    /// For spreadsheets: the sheet (default: the first).
+    pub sheet: Option<String>,
+    /// Column types set by the user (by normalised column name), instead of inferred ones.
+    pub types: BTreeMap<String, ColType>,
+}
+
+/// Where the bytes come from.
+#[derive(Debug, Clone)]
+pub enum Input {
+    Path(PathBuf),
+    Bytes(Arc<[u8]>),
+}
+
+impl Input {
+    fn open(&self) -> std::io::Result<Box<dyn Read>> {
+        Ok(match self {
+            Input::Path(p) => Box::new(std::io::BufReader::with_capacity(
+                256 * 1024,
+                std::fs::File::open(p)?,
+            )),
+            Input::Bytes(b) => Box::new(std::io::Cursor::new(b.clone())),
+        })
+    }
+
+    /// sha256 of the content, to skip re-importing an unchanged file.
+    pub fn hash(&self) -> std::io::Result<String> {
+        let mut h = Sha256::new();
+        std::io::copy(&mut self.open()?, &mut h)?;
+        Ok(hex::encode(h.finalize()))
+    }
+}
+
+/// Rows of text from a file.
+pub trait RowSource {
+    /// Fills `out` with the next row; false at the end.
+    fn next_row(&mut self, out: &mut Vec<String>) -> Result<bool, ImportError>;
+    /// The 1-based row (line) number of the row last read, for messages.
+    fn row_number(&self) -> u64;
+}
+
+enum Kind {
+    Csv,
+    Sheet(Arc<calamine::Range<calamine::Data>>),
+}
+
+fn detect(input: &Input, file: &str, sheet: Option<&str>) -> Result<Kind, ImportError> {
+    let mut head = [0u8; 8];
+    let n = input
+        .open()
+        .and_then(|mut r| r.read(&mut head))
+        .map_err(|e| ImportError::io(file, e))?;
+    let head = &head[..n];
+    let lower = file.to_ascii_lowercase();
+    let spreadsheet_name = [".xlsx", ".xlsm", ".xls", ".ods"]
+        .iter()
+        .any(|e| lower.ends_with(e));
+    let zip = head.starts_with(b"PK\x03\x04");
+    let ole = head.starts_with(b"\xD0\xCF\x11\xE0");
+    if zip || ole {
+        let mut bytes = Vec::new();
+        input
+            .open()
+            .and_then(|mut r| r.read_to_end(&mut bytes))
+            .map_err(|e| ImportError::io(file, e))?;
+        return Ok(Kind::Sheet(Arc::new(sheet::read_sheet(
+            bytes, file, sheet,
+        )?)));
+    }
+    if spreadsheet_name {
+        return Err(ImportError::Format {
+            file: file.into(),
+            message: "the name says spreadsheet but the content is not one (not a zip or XLS file)"
+                .into(),
+        });
+    }
+    Ok(Kind::Csv)
+}
+
+fn rows(kind: &Kind, input: &Input, file: &str) -> Result<Box<dyn RowSource>, ImportError> {
+    Ok(match kind {
+        Kind::Csv => Box::new(csv::CsvRows::new(
+            input.open().map_err(|e| ImportError::io(file, e))?,
+            file,
+        )?),
+        Kind::Sheet(range) => Box::new(sheet::SheetRows::new(range.clone())),
+    })
+}
+
+const BATCH_CELLS: usize = 30_000;
+
+/// Imports `input` as dataset `name`. `existing` is the dataset's current columns (for append).
+pub fn import(
+    conn: &mut Connection,
+    name: &DatasetName,
+    file: &str,
+    input: &Input,
+    opts: &Options,
+    existing: Option<&[ColumnInfo]>,
+    progress: &dyn Fn(u64),
+) -> Result<DatasetInfo, ImportError> {
+    let kind = detect(input, file, opts.sheet.as_deref())?;
+
+    // Pass 1: header and types.
+    let mut src = rows(&kind, input, file)?;
+    let mut headers = Vec::new();
+    if !src.next_row(&mut headers)? || headers.iter().all(|h| h.trim().is_empty()) {
+        return Err(ImportError::Empty { file: file.into() });
+    }
+    if headers.len() > MAX_COLUMNS {
+        return Err(ImportError::Format {
+            file: file.into(),
+            message: format!(
+                "{} columns; at most {MAX_COLUMNS} are allowed",
+                headers.len()
+            ),
+        });
+    }
+    let columns = identifiers(&headers);
+    if let Some(unknown) = opts.types.keys().find(|k| !columns.contains(k)) {
+        return Err(ImportError::Options(format!(
+            "type override for `{unknown}`: the file has no such column (columns: {})",
+            columns.join(", ")
+        )));
+    }
+    let fixed: Option<Vec<ColType>> = match (opts.mode, existing) {
+        (Mode::Append, Some(cols)) => {
+            let names: Vec<&str> = cols.iter().map(|c| c.name.as_str()).collect();
+            if names != columns.iter().map(String::as_str).collect::<Vec<_>>() {
+                return Err(ImportError::Options(format!(
+                    "append: the file's columns ({}) do not match the dataset's ({})",
+                    columns.join(", "),
+                    names.join(", ")
+                )));
+            }
+            Some(
+                cols.iter()
+                    .map(|c| ColType::parse(&c.kind).unwrap_or(ColType::Text))
+                    .collect(),
+            )
+        }
+        _ => None,
+    };
+    let types: Vec<ColType> = match fixed {
+        Some(t) => t,
+        None => {
+            let mut inference = vec![types::Inference::default(); columns.len()];
+            let mut row = Vec::new();
+            while src.next_row(&mut row)? {
+                if row.len() > columns.len() {
+                    return Err(ImportError::Row {
+                        file: file.into(),
+                        row: src.row_number(),
+                        message: format!(
+                            "has {} fields where the header has {}",
+                            row.len(),
+                            columns.len()
+                        ),
+                    });
+                }
+                for (inf, v) in inference.iter_mut().zip(&row) {
+                    inf.see(v);
+                }
+            }
+            columns
+                .iter()
+                .zip(inference)
+                .map(|(c, inf)| opts.types.get(c).copied().unwrap_or(inf.result()))
+                .collect()
+        }
+    };
+    drop(src);
+
+    // Pass 2: load, in one transaction.
+    let tx = conn.transaction()?;
+    let target = match (opts.mode, existing) {
+        (Mode::Append, Some(_)) => name.as_str().to_string(),
+        _ => {
+            let staging = format!("quire_import_{}", name.as_str());
+            tx.execute_batch(&format!("DROP TABLE IF EXISTS \"{staging}\""))?;
+            let defs: Vec<String> = columns
+                .iter()
+                .zip(&types)
+                .map(|(c, t)| format!("\"{c}\" {}", t.sql()))
+                .collect();
+            tx.execute_batch(&format!("CREATE TABLE \"{staging}\" ({})", defs.join(", ")))?;
+            staging
+        }
+    };
+    let mut src = rows(&kind, input, file)?;
+    let mut row = Vec::new();
+    src.next_row(&mut row)?; // the header
+    let per_batch = (BATCH_CELLS / columns.len().max(1)).max(1);
+    let one = format!("({})", vec!["?"; columns.len()].join(","));
+    let insert = |n: usize| {
+        format!(
+            "INSERT INTO \"{target}\" VALUES {}",
+            vec![one.as_str(); n].join(",")
+        )
+    };
+    let mut rows_loaded: u64 = 0;
+    {
+        let mut full = tx.prepare(&insert(per_batch))?;
+        let mut pending: Vec<rusqlite::types::Value> =
+            Vec::with_capacity(per_batch * columns.len());
+        let mut in_batch = 0;
+        while src.next_row(&mut row)? {
+            if row.len() > columns.len() {
+                return Err(ImportError::Row {
+                    file: file.into(),
+                    row: src.row_number(),
+                    message: format!(
+                        "has {} fields where the header has {}",
+                        row.len(),
+                        columns.len()
+                    ),
+                });
+            }
+            for (i, t) in types.iter().enumerate() {
+                let text = row.get(i).map(String::as_str).unwrap_or("");
+                let value = t.convert(text).ok_or_else(|| ImportError::Cell {
+                    file: file.into(),
+                    row: src.row_number(),
+                    column: headers[i].clone(),
+                    message: format!(
+                        "`{}` is not {}",
+                        crate::report::chart::truncate(text, 60),
+                        t.name()
+                    ),
+                })?;
+                pending.push(value);
+            }
+            in_batch += 1;
+            rows_loaded += 1;
+            if in_batch == per_batch {
+                full.execute(params_from_iter(pending.drain(..)))?;
+                in_batch = 0;
+                if rows_loaded % (per_batch as u64 * 20) == 0 {
+                    progress(rows_loaded);
+                }
+            }
+        }
+        if in_batch > 0 {
+            tx.prepare(&insert(in_batch))?
+                .execute(params_from_iter(pending.drain(..)))?;
+        }
+    }
+    if rows_loaded == 0 {
+        // Replacing a dataset with nothing is more likely a broken export than intent.
+        return Err(ImportError::Format {
+            file: file.into(),
+            message: "the file has a header but no data rows; nothing was imported".into(),
+        });
+    }
+    if target != name.as_str() {
+        tx.execute_batch(&format!(
+            "DROP TABLE IF EXISTS \"{0}\"; ALTER TABLE \"{target}\" RENAME TO \"{0}\";",
+            name.as_str()
+        ))?;
+    }
+    let total: i64 = tx.query_row(
+        &format!("SELECT count(*) FROM \"{}\"", name.as_str()),
+        [],
+        |r| r.get(0),
+    )?;
+    tx.commit()?;
+    progress(rows_loaded);
+
+    Ok(DatasetInfo {
+        name: name.as_str().to_string(),
+        source: file.to_string(),
+        source_hash: input.hash().map_err(|e| ImportError::io(file, e))?,
+        row_count: total as u64,
+        columns: columns
+            .into_iter()
+            .zip(headers)
+            .zip(&types)
+            .map(|((name, original), t)| ColumnInfo {
+                name,
+                original,
+                kind: t.name().to_string(),
+            })
+            .collect(),
+        imported_at: crate::store::now_text(),
+    })
+}
+
+/// Header cells turned into distinct lowercase identifiers.
+pub fn identifiers(headers: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(headers.len());
+    for (i, h) in headers.iter().enumerate() {
+        let mut id = String::new();
+        for c in h.trim().chars() {
+            if c.is_ascii_alphanumeric() {
+                id.push(c.to_ascii_lowercase());
+            } else if !id.ends_with('_') {
+                id.push('_');
+            }
+        }
+        let mut id = id.trim_matches('_').to_string();
+        if id.is_empty() {
+            id = format!("column_{}", i + 1);
+        } else if id.starts_with(|c: char| c.is_ascii_digit()) {
+            id = format!("c_{id}");
+        }
+        let base = id.clone();
+        let mut n = 2;
+        while out.contains(&id) {
+            id = format!("{base}_{n}");
+            n += 1;
+        }
+        out.push(id);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bytes(s: &str) -> Input {
+        Input::Bytes(Arc::from(s.as_bytes()))
+    }
+
+    fn run(
+        c: &mut Connection,
+        file: &str,
+        input: &Input,
+        opts: &Options,
+        existing: Option<&[ColumnInfo]>,
+    ) -> Result<DatasetInfo, ImportError> {
+        import(
+            c,
+            &DatasetName::parse("t").unwrap(),
+            file,
+            input,
+            opts,
+            existing,
+            &|_| {},
+        )
+    }
+
+    #[test]
+    fn types_are_inferred_from_every_row() {
+        let mut c = Connection::open_in_memory().unwrap();
+        let info = run(
+            &mut c,
+            "t.csv",
+            &bytes("Id;Day;Amount ($);Note;Paid\n1;2025-01-02;3;a;yes\n2;2025-01-03;4.5;;no\n"),
+            &Options::default(),
+            None,
+        )
+        .unwrap();
+        let kinds: Vec<_> = info
+            .columns
+            .iter()
+            .map(|c| (c.name.as_str(), c.kind.as_str()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("id", "integer"),
+                ("day", "date"),
+                ("amount", "real"),
+                ("note", "text"),
+                ("paid", "boolean")
+            ]
+        );
+        let sum: f64 = c
+            .query_row("SELECT sum(amount) FROM t WHERE paid IN (0, 1)", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(sum, 7.5);
+        assert_eq!(info.row_count, 2);
+    }
+
+    #[test]
+    fn a_failed_import_leaves_the_previous_rows() {
+        let mut c = Connection::open_in_memory().unwrap();
+        run(
+            &mut c,
+            "a.csv",
+            &bytes("a\n1\n2\n"),
+            &Options::default(),
+            None,
+        )
+        .unwrap();
+        let err = run(
+            &mut c,
+            "b.csv",
+            &bytes("a,b\n1,2\n3\n"),
+            &Options::default(),
+            None,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("b.csv: row 3"), "{err}");
+        let n: i64 = c
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 2);
+    }
+
+    #[test]
+    fn append_adds_rows_with_the_datasets_types_and_checks_columns() {
+        let mut c = Connection::open_in_memory().unwrap();
+        let first = run(
+            &mut c,
+            "a.csv",
+            &bytes("a,b\n1,x\n"),
+            &Options::default(),
+            None,
+        )
+        .unwrap();
+        let append = Options {
+            mode: Mode::Append,
+            ..Default::default()
+        };
+        let info = run(
+            &mut c,
+            "b.csv",
+            &bytes("a,b\n2,y\n"),
+            &append,
+            Some(&first.columns),
+        )
+        .unwrap();
+        assert_eq!(info.row_count, 2);
+        let err = run(
+            &mut c,
+            "c.csv",
+            &bytes("a,c\n3,z\n"),
+            &append,
+            Some(&first.columns),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("do not match"), "{err}");
+        let err = run(
+            &mut c,
+            "d.csv",
+            &bytes("a,b\nthree,z\n"),
+            &append,
+            Some(&first.columns),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("row 2, column `a`"), "{err}");
+        let n: i64 = c
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 2);
+    }
+
+    #[test]
+    fn a_type_override_wins_and_bad_values_name_row_and_column() {
+        let mut c = Connection::open_in_memory().unwrap();
+        let mut opts = Options::default();
+        opts.types.insert("zip".into(), ColType::Text);
+        let info = run(&mut c, "a.csv", &bytes("zip\n01234\n"), &opts, None).unwrap();
+        assert_eq!(info.columns[0].kind, "text");
+        let z: String = c.query_row("SELECT zip FROM t", [], |r| r.get(0)).unwrap();
+        assert_eq!(z, "01234");
+        opts.types.insert("zip".into(), ColType::Integer);
+        let err = run(&mut c, "b.csv", &bytes("zip\n1\nx1\n"), &opts, None).unwrap_err();
+        assert!(err.to_string().contains("row 3, column `zip`"), "{err}");
+        opts.types.clear();
+        opts.types.insert("nope".into(), ColType::Integer);
+        assert!(run(&mut c, "c.csv", &bytes("zip\n1\n"), &opts, None)
+            .unwrap_err()
+            .to_string()
+            .contains("nope"));
+    }
+
+    #[test]
+    fn bad_names_empty_files_and_fake_spreadsheets_are_refused() {
+        for bad in [
+            "",
+            "Sales",
+            "1x",
+            "a-b",
+            "sqlite_master",
+            "quire_import_x",
+            &"x".repeat(64),
+        ] {
+            assert!(DatasetName::parse(bad).is_err(), "{bad}");
+        }
+        let mut c = Connection::open_in_memory().unwrap();
+        assert!(matches!(
+            run(&mut c, "e.csv", &bytes(""), &Options::default(), None),
+            Err(ImportError::Empty { .. })
+        ));
+        let err = run(
+            &mut c,
+            "x.xlsx",
+            &bytes("a,b\n1,2\n"),
+            &Options::default(),
+            None,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("not a zip"), "{err}");
+        let err = run(
+            &mut c,
+            "g.csv",
+            &Input::Bytes(Arc::from(&b"\x00\x01\x02garbage"[..])),
+            &Options::default(),
+            None,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("binary"), "{err}");
+    }
+
+    #[test]
+    fn odd_headers_become_distinct_identifiers() {
+        let h = ["Order ID", "order_id", "", "2024", "  "].map(String::from);
+        assert_eq!(
+            identifiers(&h),
+            ["order_id", "order_id_2", "column_3", "c_2024", "column_5"]
+        );
+    }
+}

@@ -1,0 +1,61 @@
+//! /api/v1/datasets: list, import (multipart upload), describe, delete.
+
+use crate::data::datasets;
+use crate::store;
+use crate::web::error::Problem;
+use crate::web::{upload, AppState};
+use actix_multipart::Multipart;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+/// GET /api/v1/datasets
+pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+    let s = state.ctx.store.clone();
+    let list = web::block(move || store::dataset::list(&*s.app.get()?))
+        .await?
+        .map_err(Problem::internal)?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+/// GET /api/v1/datasets/{name}: columns, types, row count and the first rows.
+pub async fn get(
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let s = state.ctx.store.clone();
+    let name = name.into_inner();
+    let (info, rows) = web::block(move || -> Result<_, datasets::DatasetError> {
+        let info = store::dataset::get(&*s.app.get()?, &name)?
+            .ok_or(datasets::DatasetError::NotFound(name.clone()))?;
+        let rows = datasets::preview(&s, &name, 10)?;
+        Ok((info, rows))
+    })
+    .await?
+    .map_err(upload::problem)?;
+    let mut v = serde_json::to_value(info).map_err(Problem::internal)?;
+    v["preview"] = serde_json::json!({"columns": rows.columns, "rows": rows.rows});
+    Ok(HttpResponse::Ok().json(v))
+}
+
+/// POST /api/v1/datasets (multipart `file`, `name`, `mode`, `sheet`) → 201.
+pub async fn create(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: Multipart,
+) -> Result<HttpResponse, Problem> {
+    let up = upload::receive(&state.ctx, &req, payload).await?;
+    let info = upload::import(&state.ctx, up).await?;
+    Ok(HttpResponse::Created().json(info))
+}
+
+/// DELETE /api/v1/datasets/{name} → 204.
+pub async fn delete(
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let s = state.ctx.store.clone();
+    let name = name.into_inner();
+    web::block(move || datasets::delete(&s, &name))
+        .await?
+        .map_err(upload::problem)?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,358 @@
+use crate::helpers::{quire, spawn_app, spawn_app_with, TestApp};
+use rusqlite::{Connection, OpenFlags};
+use std::path::Path;
+
+const SALES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/sales.csv");
+
+/// Every row of a dataset table, as text, in order.
+fn table_rows(db: &Path, table: &str) -> Vec<String> {
+    let c = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let mut stmt = c
+        .prepare(&format!("SELECT * FROM \"{table}\" ORDER BY 1"))
+        .unwrap();
+    let n = stmt.column_count();
+    stmt.query_map([], |r| {
+        Ok((0..n)
+            .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
+            .collect::<Vec<_>>()
+            .join("|"))
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+async fn upload(
+    app: &TestApp,
+    path: &str,
+    file_name: &str,
+    bytes: Vec<u8>,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string()),
+    );
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    app.client
+        .post(format!("{}{path}", app.address))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn sales_bytes() -> Vec<u8> {
+    std::fs::read(SALES).unwrap()
+}
+
+#[tokio::test]
+async fn the_three_ways_in_give_the_same_table() {
+    let app = spawn_app().await;
+    let db = app._data_dir.path().join("datasets.db");
+
+    let r = upload(
+        &app,
+        "/api/v1/datasets",
+        "sales.csv",
+        sales_bytes(),
+        &[("name", "via_api")],
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let info: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(info["rowCount"], 20000);
+    assert_eq!(
+        info["columns"][1],
+        serde_json::json!({"name": "order_date", "original": "order_date", "type": "date"})
+    );
+
+    let r = upload(
+        &app,
+        "/datasets/upload",
+        "sales.csv",
+        sales_bytes(),
+        &[("name", "via_page")],
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("id=\"imported-rows\">20000<") && html.contains("order_date (date)"),
+        "{html}"
+    );
+
+    let cli_dir = tempfile::tempdir().unwrap();
+    let out = quire()
+        .args(["import", SALES, "--dataset", "via_cli", "--data-dir"])
+        .arg(cli_dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("imported 20000 rows")
+            && stdout.contains("revenue")
+            && stdout.contains("real"),
+        "{stdout}"
+    );
+
+    let demo = table_rows(&db, "sales");
+    assert_eq!(demo.len(), 20000);
+    assert_eq!(table_rows(&db, "via_api"), demo);
+    assert_eq!(table_rows(&db, "via_page"), demo);
+    assert_eq!(
+        table_rows(&cli_dir.path().join("datasets.db"), "via_cli"),
+        demo
+    );
+
+    let list = app.get_json("/api/v1/datasets").await;
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["sales", "via_api", "via_page"]);
+    let one = app.get_json("/api/v1/datasets/via_api").await;
+    assert_eq!(one["preview"]["rows"][0][0], 1000001);
+    assert_eq!(
+        app.client
+            .delete(format!("{}/api/v1/datasets/via_api", app.address))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    assert_eq!(app.get("/api/v1/datasets/via_api").await.status(), 404);
+}
+
+#[tokio::test]
+async fn the_same_rows_saved_as_xlsx_import_to_the_same_values() {
+    let app = spawn_app().await;
+    let db = app._data_dir.path().join("datasets.db");
+    // Write the CSV's rows with another writer: dates as date cells, money as numbers.
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let date_format = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+    let sheet = wb.add_worksheet().set_name("sales").unwrap();
+    for (r, line) in std::fs::read_to_string(SALES).unwrap().lines().enumerate() {
+        for (c, field) in line.split(',').enumerate() {
+            let (r, c) = (r as u32, c as u16);
+            if r == 0 || [2, 3, 4].contains(&c) {
+                sheet.write(r, c, field).unwrap();
+            } else if c == 1 {
+                let d = rust_xlsxwriter::ExcelDateTime::parse_from_str(field).unwrap();
+                sheet
+                    .write_date_with_format(r, c, &d, &date_format)
+                    .unwrap();
+            } else {
+                sheet.write(r, c, field.parse::<f64>().unwrap()).unwrap();
+            }
+        }
+    }
+    let bytes = wb.save_to_buffer().unwrap();
+    let r = upload(
+        &app,
+        "/api/v1/datasets",
+        "sales.xlsx",
+        bytes,
+        &[("name", "from_xlsx"), ("sheet", "sales")],
+    )
+    .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    assert_eq!(table_rows(&db, "from_xlsx"), table_rows(&db, "sales"));
+}
+
+#[tokio::test]
+async fn csv_dialects_and_latin1_are_read() {
+    let app = spawn_app().await;
+    let latin1 =
+        b"\xEF\xBB\xBFcity;amount;when\nK\xF6ln;1.5;2025-01-02\nS\xE3o Paulo;2;2025-01-03\n"
+            .to_vec();
+    let r = upload(&app, "/api/v1/datasets", "cities.csv", latin1, &[]).await;
+    assert_eq!(r.status(), 201);
+    let info: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(info["name"], "cities");
+    let d = app.get_json("/api/v1/datasets/cities").await;
+    assert_eq!(
+        d["preview"]["rows"][0],
+        serde_json::json!(["Köln", 1.5, "2025-01-02"])
+    );
+    assert_eq!(d["preview"]["rows"][1][0], "São Paulo");
+    let tsv = b"a\tb\n\"x\ty\"\t2\n".to_vec();
+    let r = upload(&app, "/api/v1/datasets", "t.tsv", tsv, &[("name", "tabs")]).await;
+    assert_eq!(r.status(), 201);
+    let d = app.get_json("/api/v1/datasets/tabs").await;
+    assert_eq!(d["preview"]["rows"][0], serde_json::json!(["x\ty", 2]));
+}
+
+fn zip_bomb() -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    w.start_file("xl/worksheets/sheet1.xml", opts).unwrap();
+    let zeros = vec![b' '; 1 << 20];
+    for _ in 0..600 {
+        w.write_all(&zeros).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+#[tokio::test]
+async fn hostile_files_are_refused_by_name_and_the_dataset_is_unchanged() {
+    let app = spawn_app_with(|c| c.limits.upload_max_mb = 2).await;
+    let db = app._data_dir.path().join("datasets.db");
+    let before = table_rows(&db, "sales");
+    let wide = {
+        let header: Vec<String> = (0..5000).map(|i| format!("c{i}")).collect();
+        format!("{}\n{}\n", header.join(","), vec!["1"; 5000].join(",")).into_bytes()
+    };
+    let cases: Vec<(&str, Vec<u8>, u16, &str)> = vec![
+        ("ragged.csv", b"a,b\n1,2\n3\n".to_vec(), 422, "row 3"),
+        (
+            "quote.csv",
+            b"a,b\n1,\"unterminated\n2,3\n".to_vec(),
+            422,
+            "quote.csv",
+        ),
+        ("empty.csv", Vec::new(), 422, "empty"),
+        ("header.csv", b"a,b\n".to_vec(), 422, "no data rows"),
+        (
+            "garbage.csv",
+            (0..4096u32).map(|i| (i * 7 % 256) as u8).collect(),
+            422,
+            "binary",
+        ),
+        (
+            "fake.xlsx",
+            b"order_id,region\n1,x\n".to_vec(),
+            422,
+            "not a zip",
+        ),
+        (
+            "broken.xlsx",
+            b"PK\x03\x04 not really a zip".to_vec(),
+            422,
+            "broken.xlsx",
+        ),
+        ("bomb.xlsx", zip_bomb(), 422, "unpack"),
+        ("wide.csv", wide, 422, "5000 columns"),
+        ("big.csv", vec![b'a'; 3 << 20], 413, "2 MB"),
+        // Cut off inside the third data row (line 4).
+        (
+            "cut.csv",
+            sales_bytes().into_iter().take(250).collect(),
+            422,
+            "cut.csv: row 4",
+        ),
+    ];
+    for (file, bytes, status, mention) in cases {
+        let r = upload(&app, "/api/v1/datasets", file, bytes, &[("name", "sales")]).await;
+        let got = r.status().as_u16();
+        let body = r.text().await.unwrap();
+        assert_eq!(got, status, "{file}: {body}");
+        assert!(body.contains(mention), "{file}: {body}");
+    }
+    for (fields, mention) in [
+        (vec![("name", "Bad Name")], "name"),
+        (vec![("name", "x"), ("mode", "merge")], "mode"),
+        (vec![("name", "x"), ("colour", "red")], "colour"),
+    ] {
+        let r = upload(
+            &app,
+            "/api/v1/datasets",
+            "a.csv",
+            b"a\n1\n".to_vec(),
+            &fields,
+        )
+        .await;
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains(mention));
+    }
+    // Appending rows whose values do not fit the dataset's types names row and column.
+    let mut bad = sales_bytes()[..500].to_vec();
+    let cut = bad.iter().rposition(|b| *b == b'\n').unwrap();
+    bad.truncate(cut + 1);
+    bad.extend_from_slice(b"1999999,2025-13-45,North,Online,Product 001,1,1,1.00,1.00,1.00\n");
+    let r = upload(
+        &app,
+        "/api/v1/datasets",
+        "more.csv",
+        bad,
+        &[("name", "sales"), ("mode", "append")],
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("column `order_date`") && body.contains("2025-13-45"),
+        "{body}"
+    );
+    assert_eq!(
+        table_rows(&db, "sales"),
+        before,
+        "the sales dataset changed"
+    );
+
+    // A client announcing a 1 GB body is turned away before it is read.
+    use std::io::{Read, Write};
+    let port = app.address.rsplit(':').next().unwrap();
+    let mut s = std::net::TcpStream::connect(format!("127.0.0.1:{port}")).unwrap();
+    s.write_all(b"POST /api/v1/datasets HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=X\r\nContent-Length: 1073741824\r\n\r\n--X\r\n").unwrap();
+    let mut buf = [0u8; 512];
+    let n = s.read(&mut buf).unwrap();
+    let head = String::from_utf8_lossy(&buf[..n]);
+    assert!(head.starts_with("HTTP/1.1 413"), "{head}");
+}
+
+#[test]
+fn cli_import_errors_exit_2_naming_file_and_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "a,b\n1,2\n3,4,5\n").unwrap();
+    let out = quire()
+        .args(["import"])
+        .arg(&bad)
+        .args(["--dataset", "x", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.csv") && err.contains("row 3"), "{err}");
+    for (args, mention) in [
+        (vec!["--dataset", "Bad"], "--dataset"),
+        (vec!["--dataset", "x", "--mode", "merge"], "--mode"),
+        (vec!["--dataset", "x", "--type", "a=money"], "money"),
+        (vec!["--dataset", "x", "--type", "a"], "column=type"),
+    ] {
+        let out = quire()
+            .arg("import")
+            .arg(&bad)
+            .args(&args)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(mention),
+            "{args:?}"
+        );
+    }
+    let out = quire()
+        .args(["import", "/no/such.csv", "--dataset", "x", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
