@@ -19,6 +19,7 @@ pub struct DatasetsPage {
     pub layout: Layout,
     pub datasets: Vec<DatasetInfo>,
     pub limit_mb: u64,
+    pub script: String,
 }
 
 /// The result of an upload, swapped into the page.
@@ -39,6 +40,7 @@ pub async fn page(state: web::Data<AppState>) -> Result<DatasetsPage, Problem> {
             layout: Layout::new(&ctx)?,
             datasets: store::dataset::list(&*ctx.store.app.get()?)?,
             limit_mb: ctx.config.limits.upload_max_mb,
+            script: super::assets::url("datasets.js"),
         })
     })
     .await?

@@ -15,6 +15,53 @@ fn browser_tests_enabled() -> bool {
     false
 }
 
+fn node(script: &str, args: &[String]) -> serde_json::Value {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    assert!(
+        dir.join("node_modules/playwright-core").exists(),
+        "run `npm ci` in tests/browser"
+    );
+    let out = Command::new("node")
+        .arg(script)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("node runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn a_file_chosen_on_the_datasets_page_is_imported_and_previewed() {
+    if !browser_tests_enabled() {
+        return;
+    }
+    let app = spawn_app().await;
+    let args = vec![
+        app.address.clone(),
+        concat!(env!("CARGO_MANIFEST_DIR"), "/examples/sales.csv").to_string(),
+    ];
+    let v = tokio::task::spawn_blocking(move || node("upload.mjs", &args))
+        .await
+        .unwrap();
+    assert_eq!(v["zoneText"], "sales.csv");
+    assert_eq!(v["rows"], "20000");
+    assert_eq!(v["headers"][0], "order_id (integer)");
+    assert_eq!(v["headers"][1], "order_date (date)");
+    assert_eq!(v["firstCell"], "1000001");
+    assert_eq!(v["progress"], "100");
+    assert!(
+        v["error"].as_str().unwrap().contains("bad.csv: row 2"),
+        "{v}"
+    );
+    assert_eq!(v["listed"], 2, "sales and uploaded: {v}");
+    assert_eq!(v["errors"].as_array().unwrap().len(), 0, "{v}");
+}
+
 #[tokio::test]
 async fn next_and_previous_page_the_orders_table_without_reloading_the_page() {
     if !browser_tests_enabled() {
