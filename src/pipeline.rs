@@ -42,7 +42,7 @@ impl From<r2d2::Error> for PipelineError {
 
 /// A page of a query's rows.
 pub struct Preview {
-    pub result: crate::data::query::ResultSet,
+    pub result: std::sync::Arc<crate::data::query::ResultSet>,
     pub total_rows: u64,
 }
 
@@ -88,6 +88,7 @@ impl Ctx {
                 only: spec.only,
                 today: spec.today,
                 bounds: self.bounds(),
+                cache: (self.config.limits.cache_mb > 0).then(|| self.store.cache_scope(source)),
             },
         )?)
     }
@@ -128,11 +129,14 @@ impl Ctx {
                 source,
             })
         };
-        let total =
-            crate::data::query::count(&conn, sql, &resolved.values, self.bounds()).map_err(qerr)?;
+        let scope =
+            (self.config.limits.cache_mb > 0).then(|| self.store.cache_scope(&def.data_source));
+        let total = crate::data::cache::count(&conn, scope, sql, &resolved.values, self.bounds())
+            .map_err(qerr)?;
         let offset = (page as u64 - 1) * page_size as u64;
-        let result = crate::data::query::fetch(
+        let result = crate::data::cache::fetch(
             &conn,
+            scope,
             sql,
             &resolved.values,
             Some((offset, page_size)),

@@ -21,7 +21,12 @@ pub struct Application {
 
 /// Opens the store and writes config-provisioned (and, with `demo`, the demo) definitions.
 pub fn prepare(config: &Config, demo: bool) -> anyhow::Result<Store> {
-    let store = Store::open(&config.storage.data_dir, &config.sources).with_context(|| {
+    let store = Store::open(
+        &config.storage.data_dir,
+        &config.sources,
+        (config.limits.cache_mb * 1024 * 1024) as usize,
+    )
+    .with_context(|| {
         format!(
             "opening the data folder {}",
             config.storage.data_dir.display()

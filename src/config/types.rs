@@ -155,6 +155,8 @@ pub struct LimitsConfig {
     pub render_workers: u32,
     /// Largest file accepted by an upload, in MB.
     pub upload_max_mb: u64,
+    /// Memory for cached query results, in MB (0 = no cache).
+    pub cache_mb: u64,
 }
 
 impl Default for LimitsConfig {
@@ -165,6 +167,7 @@ impl Default for LimitsConfig {
             page_size: 25,
             render_workers: 2,
             upload_max_mb: 50,
+            cache_mb: 64,
         }
     }
 }

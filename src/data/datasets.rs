@@ -58,6 +58,7 @@ pub fn import(
         progress,
     )?;
     store::dataset::record(&*store.app.get()?, &info)?;
+    store.cache.bump("main", name.as_str());
     tracing::info!(
         dataset = name.as_str(),
         rows = info.row_count,
@@ -79,6 +80,7 @@ pub fn delete(store: &Store, name: &str) -> Result<(), DatasetError> {
         .get()?
         .execute_batch(&format!("DROP TABLE IF EXISTS \"{}\"", name.as_str()))?;
     store::dataset::remove(&app, name.as_str())?;
+    store.cache.bump("main", name.as_str());
     Ok(())
 }
 

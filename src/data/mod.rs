@@ -1,5 +1,6 @@
 //! Datasets: getting data in (import) and reading it safely (query, parameters).
 
+pub mod cache;
 pub mod catalog;
 pub mod datasets;
 pub mod date_expr;

@@ -353,3 +353,28 @@ mod tests {
         assert!(!std::path::Path::new("/tmp/quire-vacuum-test.db").exists());
     }
 }
+
+/// The tables a query reads (prepared under the guard, not run).
+pub fn tables_read(
+    conn: &Connection,
+    sql: &str,
+    bounds: Bounds,
+) -> Result<std::collections::BTreeSet<String>, QueryError> {
+    let deadline = Instant::now() + bounds.timeout;
+    conn.progress_handler(10_000, Some(move || Instant::now() > deadline))
+        .map_err(QueryError::Sql)?;
+    let seen = guard::install(conn).map_err(QueryError::Sql)?;
+    let prepared = prepare(conn, strip_terminator(sql)).map(drop);
+    guard::remove(conn).map_err(QueryError::Sql)?;
+    conn.progress_handler(0, None::<fn() -> bool>)
+        .map_err(QueryError::Sql)?;
+    let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+    match (prepared, seen.refusal.take()) {
+        (Ok(()), _) => Ok(std::mem::take(&mut seen.tables)),
+        (Err(_), Some(reason)) | (Err(Failure::Refused(reason)), None) => {
+            Err(QueryError::Refused(reason))
+        }
+        (Err(Failure::Sql(e)), None) => Err(QueryError::Sql(e)),
+        (Err(_), None) => Err(QueryError::Refused("the query cannot be prepared".into())),
+    }
+}

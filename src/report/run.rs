@@ -5,11 +5,13 @@ use super::chart;
 use super::definition::{ReportDefinition, ValueFormat, Visualization, VizType};
 use super::format;
 use super::params::{self, ParamError};
+use crate::data::cache;
 use crate::data::query::{self, Bounds, Cell, QueryError, ResultSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::Connection;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// Which table rows to produce.
 #[derive(Debug, Clone, Copy)]
@@ -31,6 +33,8 @@ pub struct Request<'a> {
     /// The date that date expressions are relative to.
     pub today: NaiveDate,
     pub bounds: Bounds,
+    /// Results cache to read through, if any.
+    pub cache: Option<cache::Scope<'a>>,
 }
 
 /// A finished run.
@@ -97,7 +101,7 @@ pub struct TableOut {
     pub page: u32,
     pub page_count: u32,
     #[serde(skip)]
-    pub result: ResultSet,
+    pub result: Arc<ResultSet>,
     #[serde(skip)]
     pub formats: Vec<Option<ValueFormat>>,
 }
@@ -119,7 +123,7 @@ pub enum RunError {
 pub fn run(conn: &Connection, req: &Request) -> Result<Output, RunError> {
     let def = req.definition;
     let resolved = params::resolve(&def.parameters, req.params, req.today)?;
-    let mut results: HashMap<Option<String>, ResultSet> = HashMap::new();
+    let mut results: HashMap<Option<String>, Arc<ResultSet>> = HashMap::new();
     let mut sections = Vec::new();
     for section in def.sections() {
         let mut items = Vec::new();
@@ -152,7 +156,7 @@ pub fn run(conn: &Connection, req: &Request) -> Result<Output, RunError> {
                 )
             } else {
                 if !results.contains_key(&viz.query) {
-                    let rs = query::fetch(conn, sql, &resolved.values, None, req.bounds)
+                    let rs = cache::fetch(conn, req.cache, sql, &resolved.values, None, req.bounds)
                         .map_err(qerr)?;
                     results.insert(viz.query.clone(), rs);
                 }
@@ -188,7 +192,8 @@ fn table(
     req: &Request,
     row_limit: u32,
 ) -> Result<TableOut, TableError> {
-    let available = query::count(conn, sql, params, req.bounds).map_err(TableError::Query)?;
+    let available =
+        cache::count(conn, req.cache, sql, params, req.bounds).map_err(TableError::Query)?;
     let (offset, limit, page, page_size, cap) = match req.rows {
         TableRows::Page { page, page_size } => (
             (page.max(1) as u64 - 1) * page_size as u64,
@@ -215,7 +220,7 @@ fn table(
         max_rows: req.bounds.max_rows.max(limit),
         ..req.bounds
     };
-    let rs = query::fetch(conn, sql, params, Some((offset, limit)), bounds)
+    let rs = cache::fetch(conn, req.cache, sql, params, Some((offset, limit)), bounds)
         .map_err(TableError::Query)?;
     let formats: Vec<Option<ValueFormat>> = rs
         .columns

@@ -53,14 +53,20 @@ pub struct Store {
     pub data: Pool,
     /// The dataset store opened read-only, for report queries.
     pub data_ro: Pool,
-    /// `[[sources]]`: other SQLite files, read-only, by name.
-    pub sources: std::sync::Arc<std::collections::BTreeMap<String, Pool>>,
+    /// `[[sources]]`: other SQLite files, read-only, by name, with their paths.
+    pub sources: std::sync::Arc<std::collections::BTreeMap<String, (Pool, std::path::PathBuf)>>,
+    /// Query results, invalidated per table by imports.
+    pub cache: std::sync::Arc<crate::data::cache::QueryCache>,
 }
 
 impl Store {
     /// Opens (creating if needed) both databases under `dir`, migrates the app database and
     /// opens each source read-only.
-    pub fn open(dir: &Path, sources: &[crate::config::SourceConfig]) -> Result<Store, StoreError> {
+    pub fn open(
+        dir: &Path,
+        sources: &[crate::config::SourceConfig],
+        cache_bytes: usize,
+    ) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir).map_err(|source| StoreError::DataDir {
             path: dir.display().to_string(),
             source,
@@ -106,13 +112,14 @@ impl Store {
                 name: src.name.clone(),
                 message: e.to_string(),
             })?;
-            by_name.insert(src.name.clone(), pool);
+            by_name.insert(src.name.clone(), (pool, src.path.clone()));
         }
         Ok(Store {
             app,
             data,
             data_ro,
             sources: std::sync::Arc::new(by_name),
+            cache: std::sync::Arc::new(crate::data::cache::QueryCache::new(cache_bytes)),
         })
     }
 
@@ -121,7 +128,24 @@ impl Store {
         if name == "main" {
             Some(&self.data_ro)
         } else {
-            self.sources.get(name)
+            self.sources.get(name).map(|(p, _)| p)
+        }
+    }
+
+    /// The cache scope of a source: `main` is versioned per table by imports, an attached file
+    /// by its modification time.
+    pub fn cache_scope<'a>(&'a self, name: &'a str) -> crate::data::cache::Scope<'a> {
+        let source_version = self
+            .sources
+            .get(name)
+            .and_then(|(_, path)| std::fs::metadata(path).and_then(|m| m.modified()).ok())
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0);
+        crate::data::cache::Scope {
+            cache: &self.cache,
+            source: name,
+            source_version,
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod dashboard;
 pub mod datasets;
 pub mod error;
 pub mod health;
+pub mod metrics;
 pub mod report_download;
 pub mod upload;
 
@@ -26,6 +27,7 @@ pub struct AppState {
 /// The routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::get))
+        .route("/metrics", web::get().to(metrics::get))
         .route("/static/{path:.*}", web::get().to(assets::serve))
         .route("/", web::get().to(dashboard::home))
         .route("/dashboards/{id}", web::get().to(dashboard::view))

@@ -201,3 +201,63 @@ async fn preview_pages_a_report_query_with_typed_parameters() {
         assert!(v["detail"].as_str().unwrap().contains(field), "{q}: {v}");
     }
 }
+
+fn metric(text: &str, name: &str) -> u64 {
+    text.lines()
+        .find(|l| l.starts_with(&format!("{name} ")))
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("{name} missing:\n{text}"))
+}
+
+#[tokio::test]
+async fn results_are_cached_until_an_import_changes_the_table_they_read() {
+    let app = spawn_app_with(|c| {
+        c.reports
+            .push(report("Other", "SELECT count(*) AS n FROM other"));
+    })
+    .await;
+    let upload = |csv: &'static str| {
+        let form = reqwest::multipart::Form::new()
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(csv.as_bytes()).file_name("other.csv"),
+            )
+            .text("name", "other");
+        app.client
+            .post(format!("{}/api/v1/datasets", app.address))
+            .multipart(form)
+            .send()
+    };
+    assert_eq!(upload("x\n1\n2\n").await.unwrap().status(), 201);
+    let sales = "/api/v1/reports/Sales%20overview/preview?query=kpis";
+    let other = "/api/v1/reports/Other/preview";
+    let m0 = app.get("/metrics").await.text().await.unwrap();
+    let first = app.get_json(sales).await;
+    assert_eq!(app.get_json(other).await["rows"][0][0], 2);
+    let m1 = app.get("/metrics").await.text().await.unwrap();
+    assert_eq!(app.get_json(sales).await, first);
+    assert_eq!(app.get_json(other).await["rows"][0][0], 2);
+    let m2 = app.get("/metrics").await.text().await.unwrap();
+    let hits = |m: &str| metric(m, "quire_query_cache_hits_total");
+    let misses = |m: &str| metric(m, "quire_query_cache_misses_total");
+    assert_eq!(hits(&m1), hits(&m0), "first runs miss");
+    assert_eq!(misses(&m2), misses(&m1), "second runs hit");
+    assert_eq!(hits(&m2) - hits(&m1), 4, "count + rows for each report");
+
+    // Importing `other` makes its results stale, and only its results.
+    assert_eq!(upload("x\n1\n2\n3\n").await.unwrap().status(), 201);
+    assert_eq!(
+        app.get_json(other).await["rows"][0][0],
+        3,
+        "no stale result after the import"
+    );
+    assert_eq!(app.get_json(sales).await, first);
+    let m3 = app.get("/metrics").await.text().await.unwrap();
+    assert_eq!(
+        misses(&m3) - misses(&m2),
+        2,
+        "only the report reading `other` ran again"
+    );
+    assert_eq!(hits(&m3) - hits(&m2), 2);
+}

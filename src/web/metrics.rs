@@ -1,0 +1,77 @@
+//! GET /metrics: Prometheus text.
+
+use super::error::Problem;
+use super::AppState;
+use actix_web::{web, HttpResponse};
+use std::fmt::Write;
+
+/// GET /metrics
+pub async fn get(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+    let store = state.ctx.store.clone();
+    let (datasets, runs) = web::block(move || -> rusqlite::Result<_> {
+        let conn = store
+            .app
+            .get()
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+        let datasets: i64 = conn.query_row("SELECT count(*) FROM datasets", [], |r| r.get(0))?;
+        let mut stmt = conn.prepare(
+            "SELECT status, count(*) FROM schedule_runs GROUP BY status ORDER BY status",
+        )?;
+        let runs: Vec<(String, i64)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        Ok((datasets, runs))
+    })
+    .await?
+    .map_err(Problem::internal)?;
+    let c = state.ctx.store.cache.stats();
+    let mut out = String::new();
+    let mut metric = |name: &str, kind: &str, help: &str, lines: Vec<(String, String)>| {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+        for (labels, value) in lines {
+            let _ = writeln!(out, "{name}{labels} {value}");
+        }
+    };
+    let one = |v: String| vec![(String::new(), v)];
+    metric(
+        "quire_query_cache_hits_total",
+        "counter",
+        "Query results served from the cache.",
+        one(c.hits.to_string()),
+    );
+    metric(
+        "quire_query_cache_misses_total",
+        "counter",
+        "Queries run because the cache had no result.",
+        one(c.misses.to_string()),
+    );
+    metric(
+        "quire_query_cache_bytes",
+        "gauge",
+        "Approximate memory held by cached results.",
+        one(c.bytes.to_string()),
+    );
+    metric(
+        "quire_query_cache_entries",
+        "gauge",
+        "Cached results.",
+        one(c.entries.to_string()),
+    );
+    metric(
+        "quire_datasets",
+        "gauge",
+        "Datasets in the store.",
+        one(datasets.to_string()),
+    );
+    metric(
+        "quire_schedule_runs_total",
+        "counter",
+        "Schedule runs by outcome.",
+        runs.into_iter()
+            .map(|(s, n)| (format!("{{status=\"{s}\"}}"), n.to_string()))
+            .collect(),
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(out))
+}
