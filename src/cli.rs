@@ -361,24 +361,46 @@ async fn schedules(config: Config, action: SchedulesAction) -> Result<(), Failur
             Ok(())
         }
         SchedulesAction::Run { id } => {
-            let slots = Arc::new(tokio::sync::Semaphore::new(1));
-            let (run_id, handle) = crate::schedule::execute::run_now(&ctx, &id, slots)
+            let runner = crate::schedule::execute::Runner {
+                slots: Arc::new(tokio::sync::Semaphore::new(1)),
+                outbox: Arc::new(tokio::sync::Notify::new()),
+            };
+            let (run_id, handle) = crate::schedule::execute::run_now(&ctx, &id, &runner)
                 .await
                 .map_err(Failure::other)?
                 .ok_or_else(|| Failure::usage(format!("no schedule with id `{id}`")))?;
             handle.await.map_err(Failure::other)?;
+            // One try of each delivery now; what fails stays in the outbox for the server.
+            crate::deliver::outbox::drain(&ctx, Some(&run_id))
+                .await
+                .map_err(Failure::other)?;
             let run = store::run::get(&*ctx.store.app.get().map_err(Failure::other)?, &run_id)
                 .map_err(Failure::other)?
                 .ok_or_else(|| Failure::other("the run vanished"))?;
-            match run.error {
-                None => {
+            for d in &run.deliveries {
+                let state = match (d.status.as_str(), &d.last_error) {
+                    ("delivered", _) => "delivered".to_string(),
+                    ("pending", Some(e)) => format!(
+                        "not delivered yet ({e}); `quire serve` retries it at {}",
+                        d.next_attempt_at.as_deref().unwrap_or("?")
+                    ),
+                    (s, Some(e)) => format!("{s}: {e}"),
+                    (s, None) => s.to_string(),
+                };
+                println!("  {} {}: {state}", d.kind, d.address);
+            }
+            match (run.status.as_str(), run.error) {
+                ("succeeded", _) => {
                     println!(
                         "run {run_id} succeeded: delivered to {} recipient(s)",
                         run.delivered
                     );
                     Ok(())
                 }
-                Some(e) => Err(Failure::other(format!("run {run_id} failed: {e}"))),
+                (_, Some(e)) => Err(Failure::other(format!("run {run_id} failed: {e}"))),
+                (status, None) => Err(Failure::other(format!(
+                    "run {run_id} is {status}: some deliveries are waiting for a retry"
+                ))),
             }
         }
     }

@@ -58,7 +58,7 @@ impl Application {
         let scheduler = Scheduler::start(ctx.clone());
         let state = actix_web::web::Data::new(AppState {
             ctx,
-            slots: scheduler.slots(),
+            runner: scheduler.runner(),
             scheduler_wake: scheduler.wake_handle(),
         });
         let grace = Duration::from_secs(config.server.shutdown_timeout_secs);

@@ -15,6 +15,7 @@ pub struct Config {
     pub smtp: SmtpConfig,
     pub branding: BrandingConfig,
     pub limits: LimitsConfig,
+    pub delivery: DeliveryConfig,
     pub datasets: Vec<DatasetConfig>,
     pub sources: Vec<SourceConfig>,
     pub reports: Vec<ReportDefinition>,
@@ -172,6 +173,37 @@ impl Default for LimitsConfig {
     }
 }
 
+/// `[delivery]`: how scheduled reports reach their recipients.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeliveryConfig {
+    /// Wait before the first retry of a failed delivery; each retry doubles it.
+    pub retry_initial_secs: u64,
+    /// The longest wait between two retries.
+    pub retry_max_interval_secs: u64,
+    /// A delivery still failing this long after its run is given up and marked failed.
+    pub give_up_after_hours: u64,
+    /// Deliveries sent at the same time.
+    pub workers: u32,
+    /// How long a download link in a Slack, Teams or webhook message works.
+    pub link_ttl_hours: u64,
+    /// How long delivered files are kept before they are deleted.
+    pub export_retention_days: u64,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        DeliveryConfig {
+            retry_initial_secs: 60,
+            retry_max_interval_secs: 3600,
+            give_up_after_hours: 24,
+            workers: 4,
+            link_ttl_hours: 168,
+            export_retention_days: 30,
+        }
+    }
+}
+
 /// `[[datasets]]`: a file imported at start when it changed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -228,6 +260,82 @@ pub struct ScheduleConfig {
     /// Rows of each table in the delivered report (default: the report's rowLimit).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub row_limit: Option<u32>,
+}
+
+impl ScheduleConfig {
+    /// Checks what serde cannot: cron, time zone, recipients. The error is `(key, message)`
+    /// with the key relative to the schedule (`schedule`, `recipients[1].address`, ...).
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        let err = |k: &str, m: String| Err((k.to_string(), m));
+        if self.name.trim().is_empty() {
+            return err("name", "must not be empty".into());
+        }
+        if self.name.chars().count() > 200 {
+            return err("name", "is longer than 200 characters".into());
+        }
+        if let Err(e) = CronSchedule::parse(&self.schedule) {
+            return err("schedule", e.to_string());
+        }
+        if let Err(m) = parse_timezone(&self.timezone) {
+            return err("timezone", m);
+        }
+        if self.recipients.len() > 100 {
+            return err("recipients", "at most 100 recipients".into());
+        }
+        for (j, r) in self.recipients.iter().enumerate() {
+            if let Err(m) = r.validate() {
+                return err(&format!("recipients[{j}].address"), m);
+            }
+        }
+        if self.row_limit == Some(0) {
+            return err("rowLimit", "must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+impl Recipient {
+    /// An email recipient needs a mailbox, the others an http(s) URL.
+    pub fn validate(&self) -> Result<(), String> {
+        let a = self.address.trim();
+        match self.kind {
+            RecipientKind::Email => a
+                .parse::<lettre::message::Mailbox>()
+                .map(|_| ())
+                .map_err(|_| format!("`{a}` is not an email address")),
+            _ => match reqwest::Url::parse(a) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
+                _ => Err(format!(
+                    "`{}` is not an http(s) URL (a {} recipient is a webhook URL)",
+                    crate::report::chart::truncate(a, 80),
+                    self.kind.as_str()
+                )),
+            },
+        }
+    }
+}
+
+impl RecipientKind {
+    /// The name used in config and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecipientKind::Email => "email",
+            RecipientKind::Slack => "slack",
+            RecipientKind::Teams => "teams",
+            RecipientKind::Webhook => "webhook",
+        }
+    }
+
+    /// Parses `email|slack|teams|webhook`.
+    pub fn parse(s: &str) -> Option<RecipientKind> {
+        Some(match s {
+            "email" => RecipientKind::Email,
+            "slack" => RecipientKind::Slack,
+            "teams" => RecipientKind::Teams,
+            "webhook" => RecipientKind::Webhook,
+            _ => return None,
+        })
+    }
 }
 
 fn utc() -> String {
@@ -361,22 +469,15 @@ impl Config {
                 return err(&format!("reports[{i}]"), m);
             }
         }
+        if self.delivery.workers == 0 {
+            return err("delivery.workers", "must be at least 1".into());
+        }
+        if self.delivery.retry_initial_secs == 0 {
+            return err("delivery.retry_initial_secs", "must be at least 1".into());
+        }
         for (i, s) in self.schedules.iter().enumerate() {
-            if let Err(e) = CronSchedule::parse(&s.schedule) {
-                return err(&format!("schedules[{i}].schedule"), e.to_string());
-            }
-            if let Err(m) = parse_timezone(&s.timezone) {
-                return err(&format!("schedules[{i}].timezone"), m);
-            }
-            for (j, r) in s.recipients.iter().enumerate() {
-                if r.kind == RecipientKind::Email
-                    && r.address.parse::<lettre::message::Mailbox>().is_err()
-                {
-                    return err(
-                        &format!("schedules[{i}].recipients[{j}].address"),
-                        format!("`{}` is not an email address", r.address),
-                    );
-                }
+            if let Err((key, message)) = s.validate() {
+                return err(&format!("schedules[{i}].{key}"), message);
             }
         }
         Ok(())

@@ -1,89 +1,70 @@
-//! Email through SMTP (lettre): subject with report name and date, text + HTML body with the
-//! KPI summary, the export attached.
+//! Email through SMTP (lettre): subject `<report> — <date>`, a plain-text part and an HTML part
+//! with the KPI summary and the main chart as an inline PNG, the export attached.
 
-use crate::config::{ExportFormat, SmtpConfig, SmtpSecurity};
-use crate::report::run::Output;
+use super::summary::Summary;
+use super::{Attachment, SendError};
+use crate::config::{SmtpConfig, SmtpSecurity};
 use lettre::message::header::ContentType;
-use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::time::Duration;
 
-/// Why a message was not sent.
-#[derive(Debug, thiserror::Error)]
-pub enum EmailError {
-    #[error("invalid address `{0}`")]
-    Address(String),
-    #[error("building the message: {0}")]
-    Build(String),
-    #[error("SMTP {host}:{port}: {message}")]
-    Smtp {
-        host: String,
-        port: u16,
-        message: String,
-    },
-}
+/// The content id of the inline chart image.
+const CHART_CID: &str = "chart";
 
-/// The rendered file to attach.
-pub struct AttachmentFile<'a> {
-    pub format: ExportFormat,
-    pub bytes: &'a [u8],
-}
-
-/// The subject line: `<report> — <date>`.
-pub fn subject(out: &Output, date: chrono::NaiveDate) -> String {
-    format!("{} — {}", out.name, date.format("%Y-%m-%d"))
-}
-
-/// Builds one message to `to`.
+/// Builds the message of one delivery. `message_id` is the delivery's id: a retry after a crash
+/// carries the same Message-ID, so mail systems that deduplicate see one message.
 pub fn build(
     smtp: &SmtpConfig,
     brand: &str,
     to: &str,
-    out: &Output,
-    date: chrono::NaiveDate,
-    file: &AttachmentFile,
-) -> Result<Message, EmailError> {
-    let from: Mailbox = smtp
-        .from
-        .parse()
-        .map_err(|_| EmailError::Address(smtp.from.clone()))?;
+    message_id: &str,
+    summary: &Summary,
+    file: &Attachment,
+    chart_png: Option<&[u8]>,
+) -> Result<Message, SendError> {
+    let from: Mailbox = smtp.from.parse().map_err(|_| {
+        SendError::permanent(format!("smtp.from: `{}` is not an address", smtp.from))
+    })?;
     let to: Mailbox = to
         .parse()
-        .map_err(|_| EmailError::Address(to.to_string()))?;
-    let filename = format!(
-        "{}-{}.{}",
-        slug(&out.name),
-        date.format("%Y-%m-%d"),
-        file.format.extension()
+        .map_err(|_| SendError::permanent(format!("`{to}` is not an email address")))?;
+    let attachment = lettre::message::Attachment::new(file.name.clone()).body(
+        file.bytes.clone(),
+        ContentType::parse(file.format.mime()).map_err(|e| SendError::permanent(e.to_string()))?,
     );
-    let attachment = Attachment::new(filename).body(
-        file.bytes.to_vec(),
-        ContentType::parse(file.format.mime()).map_err(|e| EmailError::Build(e.to_string()))?,
-    );
+    let html = SinglePart::html(html_body(summary, brand, chart_png.is_some()));
+    let html_part = match chart_png {
+        Some(png) => MultiPart::related().singlepart(html).singlepart(
+            lettre::message::Attachment::new_inline(CHART_CID.to_string()).body(
+                png.to_vec(),
+                ContentType::parse("image/png").expect("valid"),
+            ),
+        ),
+        None => MultiPart::related().singlepart(html),
+    };
     Message::builder()
         .from(from)
         .to(to)
-        .subject(subject(out, date))
+        .message_id(Some(format!("<{message_id}@quire>")))
+        .subject(summary.subject())
         .multipart(
             MultiPart::mixed()
                 .multipart(
                     MultiPart::alternative()
-                        .singlepart(SinglePart::plain(text_body(out, brand)))
-                        .singlepart(SinglePart::html(html_body(out, brand))),
+                        .singlepart(SinglePart::plain(text_body(summary, brand)))
+                        .multipart(html_part),
                 )
                 .singlepart(attachment),
         )
-        .map_err(|e| EmailError::Build(e.to_string()))
+        .map_err(|e| SendError::permanent(format!("building the message: {e}")))
 }
 
-/// Sends messages over one SMTP connection pool.
-pub async fn send(smtp: &SmtpConfig, messages: Vec<Message>) -> Result<u32, EmailError> {
-    let err = |message: String| EmailError::Smtp {
-        host: smtp.host.clone(),
-        port: smtp.port,
-        message,
-    };
+/// Sends one message.
+pub async fn send(smtp: &SmtpConfig, message: Message) -> Result<(), SendError> {
+    let err =
+        |message: String| SendError::retry(format!("SMTP {}:{}: {message}", smtp.host, smtp.port));
     let builder = match smtp.security {
         SmtpSecurity::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host),
         SmtpSecurity::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host)
@@ -97,41 +78,42 @@ pub async fn send(smtp: &SmtpConfig, messages: Vec<Message>) -> Result<u32, Emai
     if let (Some(user), Some(pass)) = (&smtp.username, &smtp.password) {
         builder = builder.credentials(Credentials::new(user.clone(), pass.expose().to_string()));
     }
-    let transport = builder.build();
-    let mut sent = 0;
-    for m in messages {
-        transport.send(m).await.map_err(|e| err(e.to_string()))?;
-        sent += 1;
+    match builder.build().send(message).await {
+        Ok(_) => Ok(()),
+        // A 5xx reply (e.g. unknown mailbox) will not change by retrying.
+        Err(e) if e.is_permanent() => Err(SendError::permanent(format!(
+            "SMTP {}:{}: {e}",
+            smtp.host, smtp.port
+        ))),
+        Err(e) => Err(err(e.to_string())),
     }
-    Ok(sent)
 }
 
-fn text_body(out: &Output, brand: &str) -> String {
-    let mut s = format!("{}\n\n", out.name);
-    for (k, v) in &out.parameters {
-        s.push_str(&format!("{k}: {v}\n"));
+fn text_body(s: &Summary, brand: &str) -> String {
+    let mut t = format!("{}\n\n", s.report_name);
+    for (k, v) in &s.parameters {
+        t.push_str(&format!("{k}: {v}\n"));
     }
-    s.push('\n');
-    for k in out.kpis() {
-        match (&k.change, &k.previous) {
-            (Some(c), Some(p)) => s.push_str(&format!("{}: {} ({c} vs {p})\n", k.title, k.value)),
-            _ => s.push_str(&format!("{}: {}\n", k.title, k.value)),
-        }
+    t.push('\n');
+    for k in &s.kpis {
+        t.push_str(&Summary::kpi_text(k));
+        t.push('\n');
     }
-    s.push_str(&format!("\nThe full report is attached.\n-- \n{brand}\n"));
-    s
+    t.push_str(&format!("\nThe full report is attached.\n-- \n{brand}\n"));
+    t
 }
 
-fn html_body(out: &Output, brand: &str) -> String {
-    let esc = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-    };
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn html_body(s: &Summary, brand: &str, chart: bool) -> String {
     let mut rows = String::new();
-    for k in out.kpis() {
-        let colour = match k.direction {
+    for k in &s.kpis {
+        let colour = match k.direction.as_str() {
             "up" => "#1b7f3b",
             "down" => "#b3261e",
             _ => "#555",
@@ -143,30 +125,27 @@ fn html_body(out: &Output, brand: &str) -> String {
             esc(k.change.as_deref().unwrap_or(""))
         ));
     }
-    let params: Vec<String> = out
+    let params: Vec<String> = s
         .parameters
         .iter()
         .map(|(k, v)| format!("{}: {}", esc(k), esc(v)))
         .collect();
+    let image = if chart {
+        let alt = esc(s.chart_title.as_deref().unwrap_or("Chart"));
+        format!(
+            "<p style=\"margin:16px 0 4px;font-weight:bold\">{alt}</p>\
+             <img src=\"cid:{CHART_CID}\" alt=\"{alt}\" width=\"600\" style=\"max-width:100%;height:auto\">"
+        )
+    } else {
+        String::new()
+    };
     format!(
         "<!doctype html><html><body style=\"font-family:Helvetica,Arial,sans-serif;color:#222\">\
          <h2 style=\"margin:0 0 4px\">{}</h2><p style=\"color:#666;margin:0 0 12px\">{}</p>\
-         <table style=\"border-collapse:collapse\">{rows}</table>\
+         <table style=\"border-collapse:collapse\">{rows}</table>{image}\
          <p>The full report is attached.</p><p style=\"color:#888\">{}</p></body></html>",
-        esc(&out.name),
+        esc(&s.report_name),
         params.join(" · "),
         esc(brand)
     )
-}
-
-fn slug(s: &str) -> String {
-    let mut out = String::new();
-    for c in s.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    out.trim_matches('-').to_string()
 }

@@ -15,7 +15,8 @@ use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World};
 
 const TEMPLATE: &str = include_str!("../../templates/report.typ");
-const FONT_FILES: [&[u8]; 2] = [
+/// The embedded fonts: DejaVu Sans and its bold face, named in every chart.
+pub const FONT_FILES: [&[u8]; 2] = [
     include_bytes!("../../static/fonts/DejaVuSans.ttf"),
     include_bytes!("../../static/fonts/DejaVuSans-Bold.ttf"),
 ];

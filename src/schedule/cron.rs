@@ -146,6 +146,30 @@ impl CronSchedule {
     }
 }
 
+/// A description and the next `count` fire times of `expr` in `timezone` after `from`; the
+/// error is `(field, message)` with field `expr` or `timezone`.
+pub fn preview(
+    expr: &str,
+    timezone: &str,
+    from: DateTime<Utc>,
+    count: usize,
+) -> Result<(String, Vec<DateTime<Utc>>), (&'static str, String)> {
+    let cron = CronSchedule::parse(expr).map_err(|e| ("expr", e.to_string()))?;
+    let tz = parse_timezone(timezone).map_err(|m| ("timezone", m))?;
+    let mut next = Vec::with_capacity(count);
+    let mut t = from;
+    while next.len() < count {
+        match cron.next_after(t, tz) {
+            Some(n) => {
+                next.push(n);
+                t = n;
+            }
+            None => break,
+        }
+    }
+    Ok((format!("{}, {}", cron.describe(), tz.name()), next))
+}
+
 /// Maps a wall-clock time to the instant it fires at.
 fn resolve(wall: NaiveDateTime, tz: Tz) -> Option<DateTime<Utc>> {
     match tz.from_local_datetime(&wall) {

@@ -1,19 +1,27 @@
-//! One execution of a schedule: render the report as of the fire time, deliver it, record it.
+//! One execution of a schedule: render the report as of the fire time, keep the file as an
+//! export, and queue one delivery per recipient in the outbox — the last two in one transaction.
 
-use crate::config::RecipientKind;
-use crate::deliver::email;
+use crate::deliver::{self, png, summary::Summary};
 use crate::pipeline::Ctx;
 use crate::schedule::cron::parse_timezone;
-use crate::store::{self, run::Trigger, schedule::StoredSchedule};
+use crate::store::{self, export::ExportRecord, run::Trigger, schedule::StoredSchedule};
+use anyhow::Context;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 
-/// Starts a run of `schedule_id` now; returns the execution id.
+/// What runs need: the pool of render slots and the outbox to wake.
+#[derive(Clone)]
+pub struct Runner {
+    pub slots: Arc<Semaphore>,
+    pub outbox: Arc<Notify>,
+}
+
+/// Starts a run of `schedule_id` now; returns the execution id and its task.
 pub async fn run_now(
     ctx: &Ctx,
     schedule_id: &str,
-    slots: Arc<Semaphore>,
+    runner: &Runner,
 ) -> anyhow::Result<Option<(String, tokio::task::JoinHandle<()>)>> {
     let c = ctx.clone();
     let id = schedule_id.to_string();
@@ -28,97 +36,115 @@ pub async fn run_now(
     })
     .await??;
     Ok(claimed.map(|(s, run_id)| {
-        let handle = tokio::spawn(execute(ctx.clone(), s, run_id.clone(), Utc::now(), slots));
+        let handle = tokio::spawn(execute(
+            ctx.clone(),
+            s,
+            run_id.clone(),
+            Utc::now(),
+            runner.clone(),
+        ));
         (run_id, handle)
     }))
 }
 
-/// Renders and delivers; the outcome is written to the run row and the schedule.
+/// Renders and queues the deliveries; a failure is written to the run and the schedule.
 pub async fn execute(
     ctx: Ctx,
     s: StoredSchedule,
     run_id: String,
     fire_at: DateTime<Utc>,
-    slots: Arc<Semaphore>,
+    runner: Runner,
 ) {
-    let _permit = slots.acquire_owned().await;
-    let outcome = deliver(&ctx, &s, fire_at).await;
-    let (error, delivered) = match &outcome {
-        Ok(n) => (None, *n),
-        Err((e, n)) => (Some(e.clone()), *n),
-    };
-    match &error {
-        None => tracing::info!(schedule = %s.name, delivered, "schedule run succeeded"),
-        Some(e) => tracing::error!(schedule = %s.name, error = %e, "schedule run failed"),
-    }
+    let _permit = runner.slots.clone().acquire_owned().await;
     let c = ctx.clone();
-    let result = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-        let conn = c.store.app.get()?;
-        store::run::finish(&conn, &run_id, error.as_deref(), delivered)?;
-        let status = if error.is_some() {
-            "failed"
-        } else {
-            "succeeded"
-        };
-        store::schedule::set_last_run(&conn, &s.id, &store::now_text(), status)?;
-        Ok(())
-    })
-    .await;
-    if let Ok(Err(e)) | Err(e) = result.map_err(anyhow::Error::from) {
-        tracing::error!(error = %e, "recording the run failed");
-    }
-}
-
-/// Returns the number of recipients reached, or the error and how many were reached before it.
-async fn deliver(
-    ctx: &Ctx,
-    s: &StoredSchedule,
-    fire_at: DateTime<Utc>,
-) -> Result<u32, (String, u32)> {
-    let tz = parse_timezone(&s.timezone).map_err(|e| (e, 0))?;
-    let today = fire_at.with_timezone(&tz).date_naive();
-    let c = ctx.clone();
-    let (report, params, format, cap) = (
-        s.report_id.clone(),
-        s.parameters.clone(),
-        s.export_format,
-        s.row_limit,
-    );
-    let (out, bytes) =
-        tokio::task::spawn_blocking(move || c.render(&report, &params, format, cap, today))
-            .await
-            .map_err(|e| (e.to_string(), 0))?
-            .map_err(|e| (e.to_string(), 0))?;
-    let file = email::AttachmentFile {
-        format,
-        bytes: &bytes,
-    };
-    let mut messages = Vec::new();
-    for r in &s.recipients {
-        match r.kind {
-            RecipientKind::Email => messages.push(
-                email::build(
-                    &ctx.config.smtp,
-                    &ctx.config.branding.name,
-                    &r.address,
-                    &out,
-                    today,
-                    &file,
-                )
-                .map_err(|e| (e.to_string(), 0))?,
-            ),
-            other => {
-                return Err((
-                    format!("delivery to {other:?} recipients is not available yet"),
-                    0,
-                ))
+    let (name, id) = (s.name.clone(), run_id.clone());
+    let produced = tokio::task::spawn_blocking(move || produce(&c, &s, &id, fire_at))
+        .await
+        .map_err(anyhow::Error::from)
+        .and_then(|r| r);
+    match produced {
+        Ok(queued) => {
+            tracing::info!(schedule = %name, deliveries = queued, "report made; deliveries queued")
+        }
+        Err(e) => {
+            let message = format!("{e:#}");
+            tracing::error!(schedule = %name, error = %message, "schedule run failed");
+            let c = ctx.clone();
+            let recorded = tokio::task::spawn_blocking(move || {
+                store::run::fail(&*c.store.app.get()?, &run_id, &message)
+            })
+            .await;
+            if let Ok(Err(e)) = recorded {
+                tracing::error!(error = %e, "recording the failed run failed");
             }
         }
     }
-    if messages.is_empty() {
-        return Ok(0);
-    }
-    email::send(&ctx.config.smtp, messages)
-        .await
-        .map_err(|e| (e.to_string(), 0))
+    runner.outbox.notify_one();
+}
+
+/// Renders the report, writes its file, records the export and queues the deliveries.
+/// Returns how many deliveries were queued.
+fn produce(
+    ctx: &Ctx,
+    s: &StoredSchedule,
+    run_id: &str,
+    fire_at: DateTime<Utc>,
+) -> anyhow::Result<usize> {
+    let tz = parse_timezone(&s.timezone).map_err(anyhow::Error::msg)?;
+    let today = fire_at.with_timezone(&tz).date_naive();
+    let started = std::time::Instant::now();
+    let (out, bytes) = ctx.render(
+        &s.report_id,
+        &s.parameters,
+        s.export_format,
+        s.row_limit,
+        today,
+    )?;
+    let summary = Summary::new(&out, &s.name, today);
+    let chart = deliver::summary::main_chart(&out).and_then(|c| {
+        png::from_svg(&c.svg)
+            .map_err(|e| tracing::warn!(error = %e, "email chart left out"))
+            .ok()
+    });
+    let id = uuid::Uuid::new_v4().to_string();
+    let format = s.export_format.extension();
+    let path = deliver::outbox::export_path(ctx, &id, format);
+    let dir = path.parent().expect("exports folder");
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    // Written aside and renamed, so a file under its final name is always whole.
+    let partial = dir.join(format!(".{id}.partial"));
+    std::fs::write(&partial, &bytes).with_context(|| format!("writing {}", partial.display()))?;
+    std::fs::rename(&partial, &path).with_context(|| format!("writing {}", path.display()))?;
+    let now = Utc::now();
+    let record = ExportRecord {
+        id: id.clone(),
+        report_id: out.report_id.clone(),
+        report_name: out.name.clone(),
+        format: format.to_string(),
+        file_name: deliver::file_name(&out.name, today, s.export_format),
+        size: bytes.len() as i64,
+        rows: out.tables().map(|t| t.result.rows.len() as i64).sum(),
+        status: "completed".into(),
+        duration_ms: started.elapsed().as_millis() as i64,
+        parameters: out.parameters.clone(),
+        created_at: crate::schedule::rfc3339(now),
+        expires_at: crate::schedule::rfc3339(
+            now + chrono::Duration::days(ctx.config.delivery.export_retention_days as i64),
+        ),
+    };
+    let mut conn = ctx.store.app.get()?;
+    let tx = conn.transaction()?;
+    store::export::insert(&tx, &record)?;
+    store::run::attach_export(
+        &tx,
+        run_id,
+        &id,
+        &serde_json::to_string(&summary)?,
+        chart.as_deref(),
+    )?;
+    store::delivery::enqueue(&tx, run_id, &s.recipients)?;
+    tx.commit()?;
+    // With no recipients there is nothing to wait for.
+    store::run::settle(&conn, run_id)?;
+    Ok(s.recipients.len())
 }

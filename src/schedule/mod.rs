@@ -1,12 +1,15 @@
 //! The in-process scheduler: schedules live in SQLite with their next run time; one task sleeps
 //! until the earliest one is due, claims each due occurrence once and runs it on a bounded pool.
+//! Beside it, the outbox worker (`deliver::outbox`) sends what the runs queued.
 
 pub mod cron;
+pub mod edit;
 pub mod execute;
 
 use crate::pipeline::Ctx;
 use crate::store::{self, run::Trigger};
 use chrono::{DateTime, Utc};
+use execute::Runner;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{watch, Notify, Semaphore};
@@ -27,28 +30,38 @@ pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
 pub struct Scheduler {
     wake: Arc<Notify>,
     stop: watch::Sender<bool>,
-    slots: Arc<Semaphore>,
+    runner: Runner,
     workers: u32,
     task: tokio::task::JoinHandle<()>,
+    outbox: tokio::task::JoinHandle<()>,
 }
 
 /// The longest the loop sleeps; schedules changed behind its back are seen within this.
 const MAX_SLEEP: Duration = Duration::from_secs(60);
 
 impl Scheduler {
-    /// Starts the loop.
+    /// Starts the scheduler and the outbox worker.
     pub fn start(ctx: Ctx) -> Scheduler {
         let wake = Arc::new(Notify::new());
         let (stop, stop_rx) = watch::channel(false);
         let workers = ctx.config.limits.render_workers;
-        let slots = Arc::new(Semaphore::new(workers as usize));
-        let task = tokio::spawn(run_loop(ctx, wake.clone(), stop_rx, slots.clone()));
+        let runner = Runner {
+            slots: Arc::new(Semaphore::new(workers as usize)),
+            outbox: Arc::new(Notify::new()),
+        };
+        let outbox = tokio::spawn(crate::deliver::outbox::run_loop(
+            ctx.clone(),
+            runner.outbox.clone(),
+            stop_rx.clone(),
+        ));
+        let task = tokio::spawn(run_loop(ctx, wake.clone(), stop_rx, runner.clone()));
         Scheduler {
             wake,
             stop,
-            slots,
+            runner,
             workers,
             task,
+            outbox,
         }
     }
 
@@ -57,43 +70,31 @@ impl Scheduler {
         self.wake.clone()
     }
 
-    /// The pool runs are executed on.
-    pub fn slots(&self) -> Arc<Semaphore> {
-        self.slots.clone()
+    /// The render slots and the outbox, for runs started outside the loop.
+    pub fn runner(&self) -> Runner {
+        self.runner.clone()
     }
 
-    /// Stops claiming new runs and waits up to `grace` for running ones to finish.
+    /// Stops claiming new runs and waits up to `grace` for running ones to finish. Deliveries
+    /// not sent yet stay in the outbox for the next start.
     pub async fn shutdown(self, grace: Duration) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
-        let all = self.slots.acquire_many(self.workers);
+        let all = self.runner.slots.acquire_many(self.workers);
         if tokio::time::timeout(grace, all).await.is_err() {
             tracing::warn!("scheduler stopped with runs still in progress");
         }
+        let _ = tokio::time::timeout(grace, self.outbox).await;
     }
 }
 
-async fn run_loop(
-    ctx: Ctx,
-    wake: Arc<Notify>,
-    mut stop: watch::Receiver<bool>,
-    slots: Arc<Semaphore>,
-) {
-    let c = ctx.clone();
-    match tokio::task::spawn_blocking(move || store::run::fail_interrupted(&*c.store.app.get()?))
-        .await
-    {
-        Ok(Ok(n)) if n > 0 => tracing::warn!(
-            runs = n,
-            "marked runs interrupted by the last stop as failed"
-        ),
-        Ok(Err(e)) => tracing::error!(error = %e, "checking interrupted runs"),
-        _ => {}
-    }
+async fn run_loop(ctx: Ctx, wake: Arc<Notify>, mut stop: watch::Receiver<bool>, runner: Runner) {
+    let started = Utc::now();
+    resume_interrupted(&ctx, &runner).await;
     loop {
         let c = ctx.clone();
-        let slots_for_tick = slots.clone();
-        let next = tokio::task::spawn_blocking(move || tick(&c, &slots_for_tick)).await;
+        let r = runner.clone();
+        let next = tokio::task::spawn_blocking(move || tick(&c, &r, started)).await;
         let sleep = match next {
             Ok(Ok(Some(t))) => (t - Utc::now())
                 .to_std()
@@ -117,8 +118,52 @@ async fn run_loop(
     }
 }
 
-/// Claims and starts every due occurrence; returns when the next one is due.
-fn tick(ctx: &Ctx, slots: &Arc<Semaphore>) -> anyhow::Result<Option<DateTime<Utc>>> {
+/// Runs that a stopped process left rendering are rendered again, under the same run (and so
+/// the same occurrence): nothing was queued for them yet, so nothing is sent twice.
+async fn resume_interrupted(ctx: &Ctx, runner: &Runner) {
+    let c = ctx.clone();
+    let found = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        let conn = c.store.app.get()?;
+        let mut out = Vec::new();
+        for run in store::run::interrupted(&conn)? {
+            if let Some(s) = store::schedule::get(&conn, &run.schedule_id)? {
+                out.push((s, run));
+            }
+        }
+        Ok(out)
+    })
+    .await;
+    let runs = match found {
+        Ok(Ok(runs)) => runs,
+        Ok(Err(e)) => return tracing::error!(error = %e, "looking for interrupted runs"),
+        Err(e) => return tracing::error!(error = %e, "looking for interrupted runs"),
+    };
+    for (s, run) in runs {
+        let fire_at = run
+            .scheduled_for
+            .as_deref()
+            .or(Some(run.started_at.as_str()))
+            .and_then(parse_time)
+            .unwrap_or_else(Utc::now);
+        tracing::warn!(schedule = %s.name, run = %run.id, "resuming a run interrupted by the last stop");
+        tokio::spawn(execute::execute(
+            ctx.clone(),
+            s,
+            run.id,
+            fire_at,
+            runner.clone(),
+        ));
+    }
+}
+
+/// Claims and starts every due occurrence; returns when the next one is due. An occurrence due
+/// before this process started was missed while it was down: it runs once, as a catch-up, and
+/// the other missed ones coalesce into it (the next run is computed from now).
+fn tick(
+    ctx: &Ctx,
+    runner: &Runner,
+    started: DateTime<Utc>,
+) -> anyhow::Result<Option<DateTime<Utc>>> {
     let now = Utc::now();
     let mut conn = ctx.store.app.get()?;
     for s in store::schedule::due(&conn, &rfc3339(now))? {
@@ -132,8 +177,7 @@ fn tick(ctx: &Ctx, slots: &Arc<Semaphore>) -> anyhow::Result<Option<DateTime<Utc
             (Ok(c), Ok(tz)) => c.next_after(now, tz),
             _ => None, // Stored invalid: stop scheduling it rather than fire in a loop.
         };
-        // Late by more than a minute means we were down: missed occurrences coalesce into this one.
-        let trigger = if now - due_at > chrono::Duration::seconds(60) {
+        let trigger = if due_at < started || now - due_at > chrono::Duration::seconds(60) {
             Trigger::Catchup
         } else {
             Trigger::Cron
@@ -152,7 +196,7 @@ fn tick(ctx: &Ctx, slots: &Arc<Semaphore>) -> anyhow::Result<Option<DateTime<Utc
                 s,
                 run_id,
                 due_at,
-                slots.clone(),
+                runner.clone(),
             ));
         }
     }

@@ -3,8 +3,13 @@
 use rusqlite::Connection;
 
 /// The migrations, in order; the position + 1 is the schema version.
-const MIGRATIONS: &[(&str, &str)] =
-    &[("0001_init", include_str!("../../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("../../migrations/0001_init.sql")),
+    (
+        "0002_delivery",
+        include_str!("../../migrations/0002_delivery.sql"),
+    ),
+];
 
 /// Errors from migrating.
 #[derive(Debug, thiserror::Error)]

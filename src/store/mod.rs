@@ -2,6 +2,8 @@
 
 pub mod dashboard;
 pub mod dataset;
+pub mod delivery;
+pub mod export;
 pub mod meta;
 pub mod migrate;
 pub mod report;

@@ -48,7 +48,8 @@ fn from_row(r: &Row) -> rusqlite::Result<StoredSchedule> {
     })
 }
 
-/// Inserts or updates the schedule's definition; keeps its run state unless the timing changed.
+/// Inserts or updates the schedule's definition; keeps its next run unless the timing changed
+/// or it was paused or resumed (a resumed schedule does not catch up on its pause).
 pub fn upsert(conn: &Connection, s: &StoredSchedule, provisioned: bool) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO schedules (id, name, report_id, cron, timezone, parameters, recipients,
@@ -59,7 +60,7 @@ pub fn upsert(conn: &Connection, s: &StoredSchedule, provisioned: bool) -> Resul
              export_format = excluded.export_format, row_limit = excluded.row_limit,
              enabled = excluded.enabled, provisioned = excluded.provisioned,
              next_run_at = CASE WHEN cron = excluded.cron AND timezone = excluded.timezone
-                                     AND next_run_at IS NOT NULL
+                                     AND enabled = excluded.enabled AND next_run_at IS NOT NULL
                                 THEN next_run_at ELSE excluded.next_run_at END,
              cron = excluded.cron, timezone = excluded.timezone, updated_at = excluded.updated_at",
         params![
@@ -120,11 +121,21 @@ pub fn earliest_next_run(conn: &Connection) -> Result<Option<String>, StoreError
     )?)
 }
 
-/// Records the outcome of the latest run.
-pub fn set_last_run(conn: &Connection, id: &str, at: &str, status: &str) -> Result<(), StoreError> {
-    conn.execute(
-        "UPDATE schedules SET last_run_at = ?2, last_run_status = ?3 WHERE id = ?1",
-        params![id, at, status],
-    )?;
-    Ok(())
+/// Deletes a schedule (its runs and deliveries go with it); false when there was none.
+pub fn delete(conn: &Connection, id: &str) -> Result<bool, StoreError> {
+    Ok(conn.execute("DELETE FROM schedules WHERE id = ?1", [id])? == 1)
+}
+
+/// Pauses or resumes; a resumed schedule's next run is `next_run_at` (from now, no catch-up).
+pub fn set_enabled(
+    conn: &Connection,
+    id: &str,
+    enabled: bool,
+    next_run_at: Option<&str>,
+) -> Result<bool, StoreError> {
+    Ok(conn.execute(
+        "UPDATE schedules SET enabled = ?2, next_run_at = CASE WHEN ?2 THEN ?3 ELSE next_run_at END,
+             updated_at = ?4 WHERE id = ?1",
+        params![id, enabled, next_run_at, now_text()],
+    )? == 1)
 }

@@ -148,6 +148,17 @@ impl From<PipelineError> for Problem {
     }
 }
 
+impl From<crate::schedule::edit::EditError> for Problem {
+    fn from(e: crate::schedule::edit::EditError) -> Problem {
+        use crate::schedule::edit::EditError;
+        match e {
+            EditError::Invalid { field, message } => Problem::invalid(field, message),
+            EditError::NotFound(_) => Problem::not_found(e.to_string()),
+            EditError::Store(s) => Problem::internal(s),
+        }
+    }
+}
+
 impl From<actix_web::error::BlockingError> for Problem {
     fn from(e: actix_web::error::BlockingError) -> Problem {
         Problem::internal(e)

@@ -8,7 +8,7 @@ use std::fmt::Write;
 /// GET /metrics
 pub async fn get(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     let store = state.ctx.store.clone();
-    let (datasets, runs) = web::block(move || -> rusqlite::Result<_> {
+    let (datasets, runs, deliveries) = web::block(move || -> rusqlite::Result<_> {
         let conn = store
             .app
             .get()
@@ -20,7 +20,9 @@ pub async fn get(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
         let runs: Vec<(String, i64)> = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
-        Ok((datasets, runs))
+        let deliveries = crate::store::delivery::counts(&conn)
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+        Ok((datasets, runs, deliveries))
     })
     .await?
     .map_err(Problem::internal)?;
@@ -69,6 +71,21 @@ pub async fn get(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
         "Schedule runs by outcome.",
         runs.into_iter()
             .map(|(s, n)| (format!("{{status=\"{s}\"}}"), n.to_string()))
+            .collect(),
+    );
+    metric(
+        "quire_deliveries",
+        "gauge",
+        "Deliveries in the outbox by status (pending, delivered, failed = given up).",
+        ["pending", "delivered", "failed"]
+            .iter()
+            .map(|s| {
+                let n = deliveries
+                    .iter()
+                    .find(|(k, _)| k == s)
+                    .map_or(0, |(_, n)| *n);
+                (format!("{{status=\"{s}\"}}"), n.to_string())
+            })
             .collect(),
     );
     Ok(HttpResponse::Ok()

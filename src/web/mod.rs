@@ -5,6 +5,7 @@ pub mod assets;
 pub mod dashboard;
 pub mod datasets;
 pub mod error;
+pub mod export_link;
 pub mod health;
 pub mod metrics;
 pub mod report_download;
@@ -13,13 +14,13 @@ pub mod upload;
 use crate::pipeline::Ctx;
 use actix_web::web;
 use std::sync::Arc;
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::Notify;
 
 /// What handlers share.
 pub struct AppState {
     pub ctx: Ctx,
-    /// Runs of schedules and renders share this pool.
-    pub slots: Arc<Semaphore>,
+    /// Runs of schedules and renders share its pool of slots; runs wake its outbox.
+    pub runner: crate::schedule::execute::Runner,
     /// Wakes the scheduler after a change.
     pub scheduler_wake: Arc<Notify>,
 }
@@ -39,7 +40,27 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/reports/{id}/download",
             web::get().to(report_download::get),
         )
+        .route("/exports/{id}/download", web::get().to(export_link::get))
+        .route("/api/v1/exports/{id}", web::get().to(api::exports::get))
+        .route(
+            "/api/v1/exports/{id}/download",
+            web::get().to(api::exports::download),
+        )
         .route("/api/v1/schedules", web::get().to(api::schedules::list))
+        .route("/api/v1/schedules", web::post().to(api::schedules::create))
+        .route("/api/v1/schedules/{id}", web::get().to(api::schedules::get))
+        .route(
+            "/api/v1/schedules/{id}",
+            web::put().to(api::schedules::update),
+        )
+        .route(
+            "/api/v1/schedules/{id}",
+            web::delete().to(api::schedules::delete),
+        )
+        .route(
+            "/api/v1/schedules/{id}/toggle",
+            web::patch().to(api::schedules::toggle),
+        )
         .route(
             "/api/v1/schedules/{id}/run",
             web::post().to(api::schedules::run),

@@ -25,6 +25,7 @@ pub async fn get(
     })?;
     // Renders are heavy: they wait for a slot instead of piling up.
     let _permit = state
+        .runner
         .slots
         .clone()
         .acquire_owned()
@@ -42,14 +43,7 @@ pub async fn get(
         )
     })
     .await??;
-    let filename = format!(
-        "{}-{}.{}",
-        out.name
-            .to_lowercase()
-            .replace(|c: char| !c.is_ascii_alphanumeric(), "-"),
-        out.generated_at.format("%Y-%m-%d"),
-        format.extension()
-    );
+    let filename = crate::deliver::file_name(&out.name, out.generated_at.date_naive(), format);
     Ok(HttpResponse::Ok()
         .content_type(format.mime())
         .insert_header((

@@ -49,7 +49,12 @@ pub struct SmtpServer {
 impl SmtpServer {
     /// Listens on a free loopback port, one thread per connection.
     pub fn start() -> SmtpServer {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        SmtpServer::start_on(0)
+    }
+
+    /// Listens on `port` (0 = a free one): a server that comes up where one was down.
+    pub fn start_on(port: u16) -> SmtpServer {
+        let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
         let port = listener.local_addr().unwrap().port();
         let inbox = Arc::new(Mutex::new(Vec::new()));
         let handler = Collect {
@@ -89,8 +94,9 @@ impl SmtpServer {
         SmtpServer { port, inbox }
     }
 
-    /// Waits until `n` messages arrived (or panics after `timeout`).
-    pub fn wait_for(&self, n: usize, timeout: Duration) -> Vec<Received> {
+    /// Waits until `n` messages arrived (or panics after `timeout`). Async: the app's scheduler
+    /// and outbox run on the test's runtime, which a blocking wait would starve.
+    pub async fn wait_for(&self, n: usize, timeout: Duration) -> Vec<Received> {
         let start = Instant::now();
         loop {
             let got = self.inbox.lock().unwrap().clone();
@@ -102,7 +108,7 @@ impl SmtpServer {
                 "expected {n} message(s), got {}",
                 got.len()
             );
-            std::thread::sleep(Duration::from_millis(50));
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 

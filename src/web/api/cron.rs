@@ -1,6 +1,6 @@
 //! GET /api/v1/cron/preview: a description and the next fire times of a cron expression.
 
-use crate::schedule::cron::{parse_timezone, CronSchedule};
+use crate::schedule::cron;
 use crate::schedule::rfc3339;
 use crate::web::error::Problem;
 use actix_web::{web, HttpResponse};
@@ -20,9 +20,7 @@ pub async fn preview(q: web::Query<PreviewQuery>) -> Result<HttpResponse, Proble
         .expr
         .as_deref()
         .ok_or_else(|| Problem::invalid("expr", "expr is required"))?;
-    let cron = CronSchedule::parse(expr).map_err(|e| Problem::invalid("expr", e.to_string()))?;
-    let tz = parse_timezone(q.timezone.as_deref().unwrap_or("UTC"))
-        .map_err(|m| Problem::invalid("timezone", m))?;
+    let timezone = q.timezone.as_deref().unwrap_or("UTC");
     let from = match q.from.as_deref() {
         None => chrono::Utc::now(),
         Some(s) => chrono::DateTime::parse_from_rfc3339(s)
@@ -39,19 +37,10 @@ pub async fn preview(q: web::Query<PreviewQuery>) -> Result<HttpResponse, Proble
                 Problem::invalid("count", format!("`{s}` is not a number from 1 to 100"))
             })?,
     };
-    let mut next = Vec::with_capacity(count);
-    let mut t = from;
-    for _ in 0..count {
-        match cron.next_after(t, tz) {
-            Some(n) => {
-                next.push(rfc3339(n));
-                t = n;
-            }
-            None => break,
-        }
-    }
+    let (description, next) = cron::preview(expr, timezone, from, count)
+        .map_err(|(field, m)| Problem::invalid(field, m))?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
-        "description": format!("{}, {}", cron.describe(), tz.name()),
-        "next": next,
+        "description": description,
+        "next": next.into_iter().map(rfc3339).collect::<Vec<_>>(),
     })))
 }

@@ -2,6 +2,7 @@
 
 pub mod cron;
 pub mod datasets;
+pub mod exports;
 pub mod reports;
 pub mod schedules;
 pub mod tables;

@@ -1,5 +1,7 @@
-//! /api/v1/schedules: list, run now, execution history.
+//! /api/v1/schedules: CRUD, run now, pause/resume, execution history.
 
+use crate::config::ScheduleConfig;
+use crate::schedule::edit;
 use crate::schedule::execute;
 use crate::store;
 use crate::web::error::Problem;
@@ -7,9 +9,10 @@ use crate::web::AppState;
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
+/// A schedule as the API shows it.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct ScheduleView {
+pub struct ScheduleView {
     id: String,
     name: String,
     report_id: String,
@@ -19,6 +22,7 @@ struct ScheduleView {
     enabled: bool,
     recipients: Vec<crate::config::Recipient>,
     export_format: crate::config::ExportFormat,
+    row_limit: Option<u32>,
     next_run_at: Option<String>,
     last_run_at: Option<String>,
     last_run_status: Option<String>,
@@ -36,6 +40,7 @@ impl From<store::schedule::StoredSchedule> for ScheduleView {
             enabled: s.enabled,
             recipients: s.recipients,
             export_format: s.export_format,
+            row_limit: s.row_limit,
             next_run_at: s.next_run_at,
             last_run_at: s.last_run_at,
             last_run_status: s.last_run_status,
@@ -52,12 +57,83 @@ pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     Ok(HttpResponse::Ok().json(list.into_iter().map(ScheduleView::from).collect::<Vec<_>>()))
 }
 
+/// GET /api/v1/schedules/{id}
+pub async fn get(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let store = state.ctx.store.clone();
+    let id = id.into_inner();
+    let found = web::block(move || store::schedule::get(&*store.app.get()?, &id))
+        .await?
+        .map_err(Problem::internal)?;
+    match found {
+        Some(s) => Ok(HttpResponse::Ok().json(ScheduleView::from(s))),
+        None => Err(Problem::not_found("no such schedule")),
+    }
+}
+
+/// POST /api/v1/schedules → 201
+pub async fn create(
+    state: web::Data<AppState>,
+    body: web::Json<ScheduleConfig>,
+) -> Result<HttpResponse, Problem> {
+    let saved = save(&state, None, body.into_inner()).await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/schedules/{}", saved.id)))
+        .json(saved))
+}
+
+/// PUT /api/v1/schedules/{id}
+pub async fn update(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: web::Json<ScheduleConfig>,
+) -> Result<HttpResponse, Problem> {
+    let saved = save(&state, Some(id.into_inner()), body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(saved))
+}
+
+/// Saves through the one edit path and wakes the scheduler, so the change counts at once.
+pub async fn save(
+    state: &AppState,
+    id: Option<String>,
+    cfg: ScheduleConfig,
+) -> Result<ScheduleView, Problem> {
+    let ctx = state.ctx.clone();
+    let saved = web::block(move || edit::save(&ctx, id.as_deref(), &cfg)).await??;
+    state.scheduler_wake.notify_one();
+    Ok(saved.into())
+}
+
+/// DELETE /api/v1/schedules/{id} → 204
+pub async fn delete(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let ctx = state.ctx.clone();
+    web::block(move || edit::delete(&ctx, &id)).await??;
+    state.scheduler_wake.notify_one();
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// PATCH /api/v1/schedules/{id}/toggle: pause or resume.
+pub async fn toggle(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let ctx = state.ctx.clone();
+    let s = web::block(move || edit::toggle(&ctx, &id)).await??;
+    state.scheduler_wake.notify_one();
+    Ok(HttpResponse::Ok().json(ScheduleView::from(s)))
+}
+
 /// POST /api/v1/schedules/{id}/run → 202 with the execution id.
 pub async fn run(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    match execute::run_now(&state.ctx, &id, state.slots.clone()).await {
+    match execute::run_now(&state.ctx, &id, &state.runner).await {
         Ok(Some((run_id, _))) => Ok(HttpResponse::Accepted().json(serde_json::json!({
             "executionId": run_id,
             "status": "running",
@@ -67,7 +143,7 @@ pub async fn run(
     }
 }
 
-/// GET /api/v1/schedules/{id}/executions
+/// GET /api/v1/schedules/{id}/executions: newest first, each with its deliveries.
 pub async fn executions(
     state: web::Data<AppState>,
     id: web::Path<String>,

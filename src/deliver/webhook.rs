@@ -1,0 +1,155 @@
+//! Slack, Microsoft Teams and generic JSON webhooks: the KPI summary and a signed, expiring
+//! download link to the export.
+
+use super::summary::Summary;
+use super::SendError;
+use crate::config::RecipientKind;
+use serde_json::{json, Value};
+use std::sync::LazyLock;
+use std::time::Duration;
+
+/// What a message links to.
+pub struct Link<'a> {
+    pub url: &'a str,
+    pub expires_at: &'a str,
+    pub export_id: &'a str,
+    pub format: &'a str,
+    pub file_name: &'a str,
+    pub size: i64,
+}
+
+static CLIENT: LazyLock<reqwest::Client> = LazyLock::new(|| {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .user_agent(concat!("Quire/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .expect("the HTTP client builds")
+});
+
+/// The JSON body for a recipient of this kind.
+pub fn payload(kind: RecipientKind, s: &Summary, link: &Link, delivery_id: &str) -> Value {
+    let kpis: Vec<String> = s.kpis.iter().map(Summary::kpi_text).collect();
+    let params: Vec<String> = s
+        .parameters
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect();
+    match kind {
+        RecipientKind::Slack => {
+            let mut text = format!("*{}*\n", s.subject());
+            if !params.is_empty() {
+                text.push_str(&format!("_{}_\n", params.join(" · ")));
+            }
+            for k in &kpis {
+                text.push_str(&format!("• {k}\n"));
+            }
+            text.push_str(&format!(
+                "<{}|Download the {} report> (link valid until {})",
+                link.url,
+                link.format.to_uppercase(),
+                link.expires_at
+            ));
+            json!({ "text": text })
+        }
+        RecipientKind::Teams => {
+            let mut body = vec![json!({
+                "type": "TextBlock", "size": "Medium", "weight": "Bolder", "text": s.subject()
+            })];
+            if !params.is_empty() {
+                body.push(json!({"type": "TextBlock", "isSubtle": true, "wrap": true, "text": params.join(" · ")}));
+            }
+            body.push(json!({
+                "type": "FactSet",
+                "facts": s.kpis.iter().map(|k| json!({
+                    "title": k.title,
+                    "value": match &k.change { Some(c) => format!("{} ({c})", k.value), None => k.value.clone() },
+                })).collect::<Vec<_>>(),
+            }));
+            json!({
+                "type": "message",
+                "attachments": [{
+                    "contentType": "application/vnd.microsoft.card.adaptive",
+                    "content": {
+                        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+                        "type": "AdaptiveCard",
+                        "version": "1.4",
+                        "body": body,
+                        "actions": [{
+                            "type": "Action.OpenUrl",
+                            "title": format!("Download the {} report", link.format.to_uppercase()),
+                            "url": link.url,
+                        }],
+                    },
+                }],
+            })
+        }
+        RecipientKind::Webhook | RecipientKind::Email => json!({
+            "event": "report.delivered",
+            "deliveryId": delivery_id,
+            "schedule": s.schedule_name,
+            "report": { "id": s.report_id, "name": s.report_name },
+            "date": s.date,
+            "subject": s.subject(),
+            "parameters": s.parameters.iter().map(|(k, v)| json!({"name": k, "value": v})).collect::<Vec<_>>(),
+            "kpis": s.kpis,
+            "export": {
+                "id": link.export_id,
+                "format": link.format,
+                "fileName": link.file_name,
+                "size": link.size,
+                "url": link.url,
+                "expiresAt": link.expires_at,
+            },
+        }),
+    }
+}
+
+/// POSTs `body` to `url`. 2xx is delivered; 408, 429 and 5xx are retried; other 4xx are final
+/// (a wrong or revoked webhook URL does not heal by waiting).
+pub async fn post(url: &str, body: &Value, delivery_id: &str) -> Result<(), SendError> {
+    let shown = host_of(url);
+    let response = CLIENT
+        .post(url)
+        .header("Idempotency-Key", delivery_id)
+        .json(body)
+        .send()
+        .await
+        .map_err(|e| SendError::retry(format!("POST {shown}: {}", without_url(&e))))?;
+    let status = response.status();
+    if status.is_success() {
+        return Ok(());
+    }
+    let text: String = response
+        .text()
+        .await
+        .unwrap_or_default()
+        .chars()
+        .take(200)
+        .collect();
+    let message = format!("POST {shown}: HTTP {status} {}", text.trim());
+    if status.is_server_error() || status.as_u16() == 408 || status.as_u16() == 429 {
+        Err(SendError::retry(message))
+    } else {
+        Err(SendError::permanent(message))
+    }
+}
+
+/// `https://host/…`: webhook URLs carry their secret in the path, so errors show the host only.
+pub fn host_of(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(u) => format!("{}://{}/…", u.scheme(), u.host_str().unwrap_or("?")),
+        Err(_) => "(invalid URL)".into(),
+    }
+}
+
+/// reqwest's message without the URL (it may hold a secret token; ours is shown shortened).
+fn without_url(e: &reqwest::Error) -> String {
+    let mut s = e.to_string();
+    if let Some(u) = e.url() {
+        s = s.replace(u.as_str(), "…");
+    }
+    match std::error::Error::source(e) {
+        Some(cause) => format!("{s}: {cause}"),
+        None => s,
+    }
+}

@@ -1,0 +1,125 @@
+//! Creating, changing, pausing and deleting schedules: one place for the API and the
+//! /schedules page. Everything is checked before anything is written.
+
+use super::cron::{parse_timezone, CronSchedule};
+use super::rfc3339;
+use crate::config::ScheduleConfig;
+use crate::pipeline::Ctx;
+use crate::report::params;
+use crate::store::{self, schedule::StoredSchedule, StoreError};
+use chrono::Utc;
+
+/// Why a change was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    #[error("no schedule with id `{0}`")]
+    NotFound(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<r2d2::Error> for EditError {
+    fn from(e: r2d2::Error) -> Self {
+        EditError::Store(e.into())
+    }
+}
+
+fn invalid(field: impl Into<String>, message: impl Into<String>) -> EditError {
+    EditError::Invalid {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+/// Creates (`id` None) or replaces a schedule after checking it against its report. Its next
+/// run is computed from now.
+pub fn save(
+    ctx: &Ctx,
+    id: Option<&str>,
+    cfg: &ScheduleConfig,
+) -> Result<StoredSchedule, EditError> {
+    cfg.validate().map_err(|(k, m)| invalid(k, m))?;
+    let cron =
+        CronSchedule::parse(&cfg.schedule).map_err(|e| invalid("schedule", e.to_string()))?;
+    let tz = parse_timezone(&cfg.timezone).map_err(|m| invalid("timezone", m))?;
+    let conn = ctx.store.app.get()?;
+    let report = store::report::find(&conn, &cfg.report_id)?.ok_or_else(|| {
+        invalid(
+            "reportId",
+            format!("no report with id or name `{}`", cfg.report_id),
+        )
+    })?;
+    // The parameters must fit the report, date expressions included (checked as of today).
+    let today = Utc::now().with_timezone(&tz).date_naive();
+    params::resolve(&report.definition.parameters, &cfg.parameters, today)
+        .map_err(|e| invalid(format!("parameters.{}", e.name), e.message))?;
+    let id = match id {
+        Some(id) => {
+            store::schedule::get(&conn, id)?.ok_or_else(|| EditError::NotFound(id.to_string()))?;
+            id.to_string()
+        }
+        None => uuid::Uuid::new_v4().to_string(),
+    };
+    let stored = StoredSchedule {
+        id: id.clone(),
+        name: cfg.name.trim().to_string(),
+        report_id: report.id,
+        cron: cron.as_str().to_string(),
+        timezone: tz.name().to_string(),
+        parameters: cfg.parameters.clone(),
+        recipients: cfg
+            .recipients
+            .iter()
+            .map(|r| crate::config::Recipient {
+                kind: r.kind,
+                address: r.address.trim().to_string(),
+            })
+            .collect(),
+        export_format: cfg.export_format,
+        row_limit: cfg.row_limit,
+        enabled: cfg.enabled,
+        next_run_at: cron.next_after(Utc::now(), tz).map(rfc3339),
+        last_run_at: None,
+        last_run_status: None,
+    };
+    store::schedule::upsert(&conn, &stored, false)?;
+    store::schedule::get(&conn, &id)?.ok_or(EditError::NotFound(id))
+}
+
+/// Deletes a schedule with its history.
+pub fn delete(ctx: &Ctx, id: &str) -> Result<(), EditError> {
+    match store::schedule::delete(&*ctx.store.app.get()?, id)? {
+        true => Ok(()),
+        false => Err(EditError::NotFound(id.to_string())),
+    }
+}
+
+/// Pauses a running schedule or resumes a paused one (from now: a pause is not caught up).
+pub fn toggle(ctx: &Ctx, id: &str) -> Result<StoredSchedule, EditError> {
+    let conn = ctx.store.app.get()?;
+    let s = store::schedule::get(&conn, id)?.ok_or_else(|| EditError::NotFound(id.to_string()))?;
+    let next = match (CronSchedule::parse(&s.cron), parse_timezone(&s.timezone)) {
+        (Ok(c), Ok(tz)) => c.next_after(Utc::now(), tz).map(rfc3339),
+        _ => None,
+    };
+    store::schedule::set_enabled(&conn, id, !s.enabled, next.as_deref())?;
+    store::schedule::get(&conn, id)?.ok_or_else(|| EditError::NotFound(id.to_string()))
+}
+
+/// A schedule as config (for the edit form and the API's PUT round trip).
+pub fn to_config(s: &StoredSchedule) -> ScheduleConfig {
+    ScheduleConfig {
+        id: Some(s.id.clone()),
+        name: s.name.clone(),
+        report_id: s.report_id.clone(),
+        schedule: s.cron.clone(),
+        timezone: s.timezone.clone(),
+        parameters: s.parameters.clone(),
+        enabled: s.enabled,
+        recipients: s.recipients.clone(),
+        export_format: s.export_format,
+        row_limit: s.row_limit,
+    }
+}
