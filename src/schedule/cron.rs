@@ -291,6 +291,32 @@ mod tests {
     }
 
     #[test]
+    fn london_follows_its_own_dst_days() {
+        // 2027-03-28: 01:00 GMT jumps to 02:00 BST; 01:30 does not exist that day.
+        assert_eq!(
+            next_n("30 1 * * *", "Europe/London", "2027-03-27T12:00:00Z", 2),
+            ["2027-03-28T01:00:00Z", "2027-03-29T00:30:00Z"]
+        );
+        // 2026-10-25: 01:30 happens twice (BST then GMT); it fires at the first.
+        assert_eq!(
+            next_n("30 1 * * *", "Europe/London", "2026-10-24T12:00:00Z", 2),
+            ["2026-10-25T00:30:00Z", "2026-10-26T01:30:00Z"]
+        );
+    }
+
+    #[test]
+    fn utc_has_no_gaps_or_repeats() {
+        assert_eq!(
+            next_n("30 1 * * *", "UTC", "2027-03-13T12:00:00Z", 2),
+            ["2027-03-14T01:30:00Z", "2027-03-15T01:30:00Z"]
+        );
+        assert_eq!(
+            next_n("0 9 * * 1", "UTC", "2026-10-31T00:00:00Z", 1),
+            ["2026-11-02T09:00:00Z"]
+        );
+    }
+
+    #[test]
     fn six_fields_have_seconds_first() {
         assert_eq!(
             next_n("15 30 9 * * *", "UTC", "2026-01-01T00:00:00Z", 2),

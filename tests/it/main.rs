@@ -12,5 +12,6 @@ mod helpers;
 mod pdf;
 mod queries;
 mod receiver;
+mod restart;
 mod schedules;
 mod smtp;
