@@ -67,6 +67,7 @@ impl Application {
                 .wrap(middleware::from_fn(crate::auth::gate))
                 .wrap(middleware::Logger::new("%r %s %b %Dms"))
                 .app_data(state.clone())
+                .app_data(actix_web::web::PayloadConfig::new(1 << 20))
                 .app_data(
                     actix_web::web::JsonConfig::default()
                         .limit(1 << 20)

@@ -7,6 +7,7 @@ pub mod datasets;
 pub mod error;
 pub mod export_link;
 pub mod health;
+pub mod json;
 pub mod metrics;
 pub mod report_download;
 pub mod upload;

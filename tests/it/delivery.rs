@@ -500,7 +500,7 @@ async fn bad_schedules_are_422_naming_the_field_and_nothing_is_stored() {
         (with("exportFormat", json!("docx")), 422, "docx"),
         (with("name", json!("")), 422, "name"),
         (with("name", json!("x".repeat(10_000))), 422, "name"),
-        (with("rowLimit", json!(-5)), 422, "-5"),
+        (with("rowLimit", json!(-5)), 422, "rowLimit"),
         (with("rowLimit", json!(0)), 422, "rowLimit"),
         (with("surprise", json!(1)), 422, "surprise"),
     ];

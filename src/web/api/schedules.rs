@@ -5,6 +5,7 @@ use crate::schedule::edit;
 use crate::schedule::execute;
 use crate::store;
 use crate::web::error::Problem;
+use crate::web::json::JsonBody;
 use crate::web::AppState;
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
@@ -76,9 +77,9 @@ pub async fn get(
 /// POST /api/v1/schedules → 201
 pub async fn create(
     state: web::Data<AppState>,
-    body: web::Json<ScheduleConfig>,
+    body: JsonBody<ScheduleConfig>,
 ) -> Result<HttpResponse, Problem> {
-    let saved = save(&state, None, body.into_inner()).await?;
+    let saved = save(&state, None, body.0).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/schedules/{}", saved.id)))
         .json(saved))
@@ -88,9 +89,9 @@ pub async fn create(
 pub async fn update(
     state: web::Data<AppState>,
     id: web::Path<String>,
-    body: web::Json<ScheduleConfig>,
+    body: JsonBody<ScheduleConfig>,
 ) -> Result<HttpResponse, Problem> {
-    let saved = save(&state, Some(id.into_inner()), body.into_inner()).await?;
+    let saved = save(&state, Some(id.into_inner()), body.0).await?;
     Ok(HttpResponse::Ok().json(saved))
 }
 

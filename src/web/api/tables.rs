@@ -45,9 +45,9 @@ const MAX_QUERY_CHARS: usize = 100_000;
 /// POST /api/v1/validate-query: prepares the statement (never runs it) and returns its columns.
 pub async fn validate(
     state: web::Data<AppState>,
-    body: web::Json<ValidateBody>,
+    body: crate::web::json::JsonBody<ValidateBody>,
 ) -> Result<HttpResponse, Problem> {
-    let body = body.into_inner();
+    let body = body.0;
     if body.query.len() > MAX_QUERY_CHARS {
         return Err(Problem::invalid(
             "query",
