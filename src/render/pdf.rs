@@ -192,6 +192,6 @@ pub fn render(out: &Output, branding: &BrandingConfig) -> Result<Vec<u8>, Render
         )
     })?;
     // Keep comemo's cache from growing without bound across renders.
-    typst::comemo::evict(10);
+    typst::comemo::evict(0);
     Ok(pdf)
 }

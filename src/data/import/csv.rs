@@ -97,7 +97,7 @@ impl<R: Read> Read for QuoteCheck<R> {
 }
 
 /// The quote state shared with the reader it wraps.
-type Checked = QuoteCheck<Box<dyn Read>>;
+type Checked = QuoteCheck<Box<dyn Read + Send>>;
 
 /// Rows of a CSV stream.
 pub struct CsvRows {
@@ -108,7 +108,7 @@ pub struct CsvRows {
 
 impl CsvRows {
     /// Reads `input`, skipping a UTF-8 byte order mark, with the sniffed delimiter.
-    pub fn new(mut input: Box<dyn Read>, file: &str) -> Result<CsvRows, ImportError> {
+    pub fn new(mut input: Box<dyn Read + Send>, file: &str) -> Result<CsvRows, ImportError> {
         let mut head = vec![0u8; 64 * 1024];
         let n = read_up_to(&mut input, &mut head).map_err(|e| ImportError::io(file, e))?;
         head.truncate(n);
@@ -124,7 +124,7 @@ impl CsvRows {
             0
         };
         let delimiter = sniff(&head[start..]);
-        let rest: Box<dyn Read> = Box::new(Cursor::new(head).chain(input));
+        let rest: Box<dyn Read + Send> = Box::new(Cursor::new(head).chain(input));
         let mut rest = rest;
         if start > 0 {
             let mut bom = [0u8; 3];
@@ -149,11 +149,13 @@ impl CsvRows {
     }
 
     fn decode(&self, out: &mut Vec<String>) {
-        out.clear();
-        out.extend(self.record.iter().map(|f| match std::str::from_utf8(f) {
-            Ok(s) => s.to_string(),
-            Err(_) => WINDOWS_1252.decode_without_bom_handling(f).0.into_owned(),
-        }));
+        super::fill(
+            out,
+            self.record.iter().map(|f| match std::str::from_utf8(f) {
+                Ok(s) => std::borrow::Cow::Borrowed(s),
+                Err(_) => WINDOWS_1252.decode_without_bom_handling(f).0,
+            }),
+        );
     }
 }
 

@@ -125,7 +125,7 @@ pub enum Input {
 }
 
 impl Input {
-    fn open(&self) -> std::io::Result<Box<dyn Read>> {
+    fn open(&self) -> std::io::Result<Box<dyn Read + Send>> {
         Ok(match self {
             Input::Path(p) => Box::new(std::io::BufReader::with_capacity(
                 256 * 1024,
@@ -144,11 +144,27 @@ impl Input {
 }
 
 /// Rows of text from a file.
-pub trait RowSource {
+pub trait RowSource: Send {
     /// Fills `out` with the next row; false at the end.
     fn next_row(&mut self, out: &mut Vec<String>) -> Result<bool, ImportError>;
     /// The 1-based row (line) number of the row last read, for messages.
     fn row_number(&self) -> u64;
+}
+
+/// Puts `fields` into `out`, reusing its strings: no allocation per cell once warm.
+fn fill<'a>(out: &mut Vec<String>, fields: impl Iterator<Item = std::borrow::Cow<'a, str>>) {
+    let mut n = 0;
+    for f in fields {
+        match out.get_mut(n) {
+            Some(s) => {
+                s.clear();
+                s.push_str(&f);
+            }
+            None => out.push(f.into_owned()),
+        }
+        n += 1;
+    }
+    out.truncate(n);
 }
 
 enum Kind {
@@ -203,6 +219,30 @@ const BATCH_CELLS: usize = 30_000;
 
 /// Imports `input` as dataset `name`. `existing` is the dataset's current columns (for append).
 pub fn import(
+    conn: &mut Connection,
+    name: &DatasetName,
+    file: &str,
+    input: &Input,
+    opts: &Options,
+    existing: Option<&[ColumnInfo]>,
+    progress: &dyn Fn(u64),
+) -> Result<DatasetInfo, ImportError> {
+    // The content hash is read on another core while this one parses.
+    std::thread::scope(|scope| {
+        let hash = scope.spawn(|| input.hash());
+        let result = import_rows(conn, name, file, input, opts, existing, progress);
+        let source_hash = hash
+            .join()
+            .map_err(|_| ImportError::Options("hashing the file failed".into()))?
+            .map_err(|e| ImportError::io(file, e))?;
+        result.map(|info| DatasetInfo {
+            source_hash,
+            ..info
+        })
+    })
+}
+
+fn import_rows(
     conn: &mut Connection,
     name: &DatasetName,
     file: &str,
@@ -283,7 +323,9 @@ pub fn import(
     };
     drop(src);
 
-    // Pass 2: load, in one transaction.
+    // Pass 2: load, in one transaction. A larger page cache keeps the new table's pages in
+    // memory until the commit instead of spilling them midway.
+    conn.pragma_update(None, "cache_size", -65_536)?;
     let tx = conn.transaction()?;
     let target = match (opts.mode, existing) {
         (Mode::Append, Some(_)) => name.as_str().to_string(),
@@ -299,9 +341,7 @@ pub fn import(
             staging
         }
     };
-    let mut src = rows(&kind, input, file)?;
-    let mut row = Vec::new();
-    src.next_row(&mut row)?; // the header
+    let src = rows(&kind, input, file)?;
     let per_batch = (BATCH_CELLS / columns.len().max(1)).max(1);
     let one = format!("({})", vec!["?"; columns.len()].join(","));
     let insert = |n: usize| {
@@ -310,53 +350,33 @@ pub fn import(
             vec![one.as_str(); n].join(",")
         )
     };
+    // Two threads: this one inserts batches while the other reads and converts the next ones.
     let mut rows_loaded: u64 = 0;
-    {
+    std::thread::scope(|scope| -> Result<(), ImportError> {
+        let (send, batches) = std::sync::mpsc::sync_channel(4);
+        let (types, headers) = (&types, &headers);
+        scope.spawn(move || {
+            let result = convert_rows(src, types, headers, file, per_batch, &send);
+            if let Err(e) = result {
+                let _ = send.send(Err(e));
+            }
+        });
         let mut full = tx.prepare(&insert(per_batch))?;
-        let mut pending: Vec<rusqlite::types::Value> =
-            Vec::with_capacity(per_batch * columns.len());
-        let mut in_batch = 0;
-        while src.next_row(&mut row)? {
-            if row.len() > columns.len() {
-                return Err(ImportError::Row {
-                    file: file.into(),
-                    row: src.row_number(),
-                    message: format!(
-                        "has {} fields where the header has {}",
-                        row.len(),
-                        columns.len()
-                    ),
-                });
+        for batch in batches {
+            let batch: Vec<rusqlite::types::Value> = batch?;
+            let n = batch.len() / columns.len().max(1);
+            if n == per_batch {
+                full.execute(params_from_iter(batch))?;
+            } else {
+                tx.prepare(&insert(n))?.execute(params_from_iter(batch))?;
             }
-            for (i, t) in types.iter().enumerate() {
-                let text = row.get(i).map(String::as_str).unwrap_or("");
-                let value = t.convert(text).ok_or_else(|| ImportError::Cell {
-                    file: file.into(),
-                    row: src.row_number(),
-                    column: headers[i].clone(),
-                    message: format!(
-                        "`{}` is not {}",
-                        crate::report::chart::truncate(text, 60),
-                        t.name()
-                    ),
-                })?;
-                pending.push(value);
-            }
-            in_batch += 1;
-            rows_loaded += 1;
-            if in_batch == per_batch {
-                full.execute(params_from_iter(pending.drain(..)))?;
-                in_batch = 0;
-                if rows_loaded % (per_batch as u64 * 20) == 0 {
-                    progress(rows_loaded);
-                }
+            rows_loaded += n as u64;
+            if rows_loaded % (per_batch as u64 * 20) < per_batch as u64 {
+                progress(rows_loaded);
             }
         }
-        if in_batch > 0 {
-            tx.prepare(&insert(in_batch))?
-                .execute(params_from_iter(pending.drain(..)))?;
-        }
-    }
+        Ok(())
+    })?;
     if rows_loaded == 0 {
         // Replacing a dataset with nothing is more likely a broken export than intent.
         return Err(ImportError::Format {
@@ -381,7 +401,7 @@ pub fn import(
     Ok(DatasetInfo {
         name: name.as_str().to_string(),
         source: file.to_string(),
-        source_hash: input.hash().map_err(|e| ImportError::io(file, e))?,
+        source_hash: String::new(),
         row_count: total as u64,
         columns: columns
             .into_iter()
@@ -395,6 +415,55 @@ pub fn import(
             .collect(),
         imported_at: crate::store::now_text(),
     })
+}
+
+/// Reads the data rows of `src` (after its header), converts each cell to its column's type and
+/// sends them in batches of `per_batch` rows; the first bad row or cell ends it with the error.
+fn convert_rows(
+    mut src: Box<dyn RowSource>,
+    types: &[ColType],
+    headers: &[String],
+    file: &str,
+    per_batch: usize,
+    send: &std::sync::mpsc::SyncSender<Result<Vec<rusqlite::types::Value>, ImportError>>,
+) -> Result<(), ImportError> {
+    let mut row = Vec::new();
+    src.next_row(&mut row)?; // the header
+    let width = types.len();
+    let mut batch = Vec::with_capacity(per_batch * width);
+    while src.next_row(&mut row)? {
+        if row.len() > width {
+            return Err(ImportError::Row {
+                file: file.into(),
+                row: src.row_number(),
+                message: format!("has {} fields where the header has {width}", row.len()),
+            });
+        }
+        for (i, t) in types.iter().enumerate() {
+            let text = row.get(i).map(String::as_str).unwrap_or("");
+            let value = t.convert(text).ok_or_else(|| ImportError::Cell {
+                file: file.into(),
+                row: src.row_number(),
+                column: headers[i].clone(),
+                message: format!(
+                    "`{}` is not {}",
+                    crate::report::chart::truncate(text, 60),
+                    t.name()
+                ),
+            })?;
+            batch.push(value);
+        }
+        if batch.len() == per_batch * width {
+            let next = Vec::with_capacity(per_batch * width);
+            if send.send(Ok(std::mem::replace(&mut batch, next))).is_err() {
+                return Ok(()); // The inserting side stopped on an error of its own.
+            }
+        }
+    }
+    if !batch.is_empty() {
+        let _ = send.send(Ok(batch));
+    }
+    Ok(())
 }
 
 /// Header cells turned into distinct lowercase identifiers.

@@ -89,13 +89,17 @@ impl RowSource for SheetRows {
         if self.next >= height {
             return Ok(false);
         }
-        out.clear();
-        out.extend((0..width).map(|c| {
-            self.range
-                .get((self.next, c))
-                .map(cell_text)
-                .unwrap_or_default()
-        }));
+        super::fill(
+            out,
+            (0..width).map(|c| {
+                std::borrow::Cow::Owned(
+                    self.range
+                        .get((self.next, c))
+                        .map(cell_text)
+                        .unwrap_or_default(),
+                )
+            }),
+        );
         self.next += 1;
         Ok(true)
     }

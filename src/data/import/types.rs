@@ -50,6 +50,20 @@ impl ColType {
         }
     }
 
+    /// Whether `v` (trimmed, not empty) fits this type; `convert` without the allocation.
+    pub fn fits(self, v: &str) -> bool {
+        match self {
+            ColType::Integer => v.parse::<i64>().is_ok(),
+            ColType::Real => v.parse::<f64>().is_ok_and(|f| f.is_finite()),
+            ColType::Date => parse_date(v).is_some(),
+            ColType::Datetime => parse_datetime(v).is_some(),
+            ColType::Boolean => ["true", "yes", "false", "no"]
+                .iter()
+                .any(|b| v.eq_ignore_ascii_case(b)),
+            ColType::Text => true,
+        }
+    }
+
     /// The stored value of `v` in this type; None if it does not fit.
     pub fn convert(self, v: &str) -> Option<Value> {
         let v = v.trim();
@@ -63,9 +77,14 @@ impl ColType {
                 .ok()
                 .filter(|f| f.is_finite())
                 .map(Value::Real),
-            ColType::Date => NaiveDate::parse_from_str(v, "%Y-%m-%d")
-                .ok()
-                .map(|d| Value::Text(d.format("%Y-%m-%d").to_string())),
+            ColType::Date => parse_date(v).map(|(d, canonical)| {
+                // Already canonical (the common case): keep the text, skip the formatting.
+                if canonical {
+                    Value::Text(v.to_string())
+                } else {
+                    Value::Text(d.format("%Y-%m-%d").to_string())
+                }
+            }),
             ColType::Datetime => {
                 parse_datetime(v).map(|d| Value::Text(d.format("%Y-%m-%d %H:%M:%S").to_string()))
             }
@@ -77,6 +96,24 @@ impl ColType {
             ColType::Text => Some(Value::Text(v.to_string())),
         }
     }
+}
+
+/// A `YYYY-MM-DD` date (also `YYYY-M-D`), and whether it was written canonically. The
+/// canonical shape is checked by hand: chrono's format parser is the slow path of an import.
+fn parse_date(v: &str) -> Option<(NaiveDate, bool)> {
+    let b = v.as_bytes();
+    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        let num = |r: std::ops::Range<usize>| -> Option<u32> {
+            b[r].iter().try_fold(0u32, |n, c| {
+                c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+            })
+        };
+        let d = NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?;
+        return Some((d, true));
+    }
+    NaiveDate::parse_from_str(v, "%Y-%m-%d")
+        .ok()
+        .map(|d| (d, false))
 }
 
 fn parse_datetime(v: &str) -> Option<NaiveDateTime> {
@@ -97,7 +134,8 @@ pub struct Inference(Option<ColType>);
 impl Inference {
     /// Takes one more value into account.
     pub fn see(&mut self, v: &str) {
-        if v.trim().is_empty() {
+        let v = v.trim();
+        if v.is_empty() {
             return;
         }
         let candidates: &[ColType] = match self.0 {
@@ -116,7 +154,7 @@ impl Inference {
             Some(ColType::Boolean) => &[ColType::Boolean, ColType::Text],
             Some(ColType::Text) => return,
         };
-        self.0 = candidates.iter().copied().find(|t| t.convert(v).is_some());
+        self.0 = candidates.iter().copied().find(|t| t.fits(v));
     }
 
     /// The inferred type; a column with no values is text.
@@ -133,6 +171,22 @@ mod tests {
         let mut i = Inference::default();
         values.iter().for_each(|v| i.see(v));
         i.result()
+    }
+
+    #[test]
+    fn dates_are_checked_by_calendar_and_normalised() {
+        assert_eq!(parse_date("2024-02-29").map(|d| d.1), Some(true));
+        assert_eq!(parse_date("2025-02-29"), None);
+        assert_eq!(parse_date("2025-13-01"), None);
+        assert_eq!(parse_date("2025-1x-01"), None);
+        assert_eq!(
+            ColType::Date.convert("2025-1-2"),
+            Some(Value::Text("2025-01-02".into()))
+        );
+        assert_eq!(
+            ColType::Date.convert("2025-01-02"),
+            Some(Value::Text("2025-01-02".into()))
+        );
     }
 
     #[test]
