@@ -95,7 +95,7 @@ pub struct Visualization {
     pub options: VizOptions,
 }
 
-/// The visualization types of the contract. Only some are drawn so far (see `report::chart`).
+/// The visualization types of the contract, each drawn by `report::chart`.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum VizType {
@@ -118,16 +118,23 @@ pub enum VizType {
 impl VizType {
     /// Whether this build can draw the type.
     pub fn is_drawn(self) -> bool {
-        matches!(
-            self,
+        // Every type is drawn; a new variant must be placed here knowingly.
+        match self {
             VizType::Table
-                | VizType::Kpi
-                | VizType::Line
-                | VizType::Area
-                | VizType::Bar
-                | VizType::Pie
-                | VizType::Donut
-        )
+            | VizType::Kpi
+            | VizType::Line
+            | VizType::Area
+            | VizType::Bar
+            | VizType::Hbar
+            | VizType::StackedBar
+            | VizType::Pie
+            | VizType::Donut
+            | VizType::Scatter
+            | VizType::Heatmap
+            | VizType::Candlestick
+            | VizType::Histogram
+            | VizType::Waterfall => true,
+        }
     }
 }
 
@@ -145,6 +152,18 @@ pub struct DataMapping {
     pub value: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    /// Candlestick: the column of opening prices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open: Option<String>,
+    /// Candlestick: the column of highest prices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub high: Option<String>,
+    /// Candlestick: the column of lowest prices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub low: Option<String>,
+    /// Candlestick: the column of closing prices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub close: Option<String>,
 }
 
 /// Display options of a visualization.
@@ -166,6 +185,9 @@ pub struct VizOptions {
     /// Bar charts: print the value on each bar.
     #[serde(default)]
     pub value_labels: bool,
+    /// Histogram: about how many bins (1 to 200); by default chosen from the number of values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bins: Option<u32>,
 }
 
 /// How a number is shown.

@@ -283,9 +283,9 @@ pub fn cell_text(c: &Cell, f: Option<ValueFormat>) -> String {
     }
 }
 
-fn column<'a>(
+fn column(
     viz: &Visualization,
-    rs: &'a ResultSet,
+    rs: &ResultSet,
     field: &Option<String>,
     what: &str,
 ) -> Result<usize, RunError> {
@@ -299,6 +299,73 @@ fn column<'a>(
     })
 }
 
+/// A column the mapping may leave out; one it names must be in the result.
+fn optional_column(
+    viz: &Visualization,
+    rs: &ResultSet,
+    field: &Option<String>,
+    what: &str,
+) -> Result<Option<usize>, RunError> {
+    match field {
+        Some(_) => column(viz, rs, field, what).map(Some),
+        None => Ok(None),
+    }
+}
+
+static NULL: Cell = Cell::Null;
+
+/// The cell of a row, NULL past its end.
+fn cell(row: &[Cell], i: usize) -> &Cell {
+    row.get(i).unwrap_or(&NULL)
+}
+
+/// A category (or series name); NULL is None and its row is skipped.
+fn category(c: &Cell) -> Option<String> {
+    match c {
+        Cell::Null => None,
+        c => Some(c.as_text()),
+    }
+}
+
+/// A number; NULL or blank is None (not drawn), other text is an error naming the field.
+fn number(viz: &Visualization, c: &Cell, what: &str) -> Result<Option<f64>, RunError> {
+    match c {
+        Cell::Null => Ok(None),
+        Cell::Text(t) if t.trim().is_empty() => Ok(None),
+        c => c.as_f64().map(Some).ok_or_else(|| RunError::Mapping {
+            viz: viz.id.clone(),
+            message: format!(
+                "dataMapping.{what}: `{}` is not a number",
+                chart::truncate(&c.as_text(), 40)
+            ),
+        }),
+    }
+}
+
+/// A `YYYY-MM-DD` date (a time after it is ignored); NULL or blank is None and its row skipped.
+fn date(viz: &Visualization, c: &Cell, what: &str) -> Result<Option<NaiveDate>, RunError> {
+    let text = match c {
+        Cell::Null => return Ok(None),
+        c => c.as_text(),
+    };
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    let day = text.get(..10).filter(|_| {
+        text.get(10..)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['T', ' ']))
+    });
+    day.and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .map(Some)
+        .ok_or_else(|| RunError::Mapping {
+            viz: viz.id.clone(),
+            message: format!(
+                "dataMapping.{what}: `{}` is not a date",
+                chart::truncate(&text, 40)
+            ),
+        })
+}
+
 fn build(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunError> {
     let fmt = viz.options.format;
     let m = &viz.data_mapping;
@@ -306,21 +373,31 @@ fn build(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunError> {
         viz: viz.id.clone(),
         message,
     };
-    let chart = |svg: String| {
-        Item::Chart(ChartOut {
+    let chart = |svg: Result<String, String>| {
+        Ok(Item::Chart(ChartOut {
             id: viz.id.clone(),
             title: viz.title.clone(),
-            svg,
-        })
+            svg: svg.map_err(chart_err)?,
+        }))
     };
+    let rows = &rs.rows;
     match viz.kind {
         VizType::Kpi => {
             let vi = column(viz, rs, &m.value, "value")?;
-            let current = rs.rows.first().and_then(|r| r[vi].as_f64()).unwrap_or(0.0);
+            let current = rs
+                .rows
+                .first()
+                .and_then(|r| cell(r, vi).as_f64())
+                .unwrap_or(0.0);
             let previous = match &viz.options.compare {
                 Some(c) => {
                     let pi = column(viz, rs, &Some(c.clone()), "compare")?;
-                    Some(rs.rows.first().and_then(|r| r[pi].as_f64()).unwrap_or(0.0))
+                    Some(
+                        rs.rows
+                            .first()
+                            .and_then(|r| cell(r, pi).as_f64())
+                            .unwrap_or(0.0),
+                    )
                 }
                 None => None,
             };
@@ -339,33 +416,124 @@ fn build(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunError> {
         }
         VizType::Line | VizType::Area => {
             let (xi, yi) = (column(viz, rs, &m.x, "x")?, column(viz, rs, &m.y, "y")?);
-            let mut points = Vec::with_capacity(rs.rows.len());
-            for r in &rs.rows {
-                let Some(d) = NaiveDate::parse_from_str(&r[xi].as_text(), "%Y-%m-%d").ok() else {
-                    return Err(chart_err(format!(
-                        "dataMapping.x: `{}` is not a date",
-                        r[xi].as_text()
-                    )));
+            let si = optional_column(viz, rs, &m.series, "series")?;
+            let mut points = Vec::with_capacity(rows.len());
+            for r in rows {
+                let Some(d) = date(viz, cell(r, xi), "x")? else {
+                    continue;
                 };
-                points.push((d, r[yi].as_f64().unwrap_or(0.0)));
+                let series = match si.map(|i| category(cell(r, i))) {
+                    Some(None) => continue,
+                    Some(Some(s)) => s,
+                    None => String::new(),
+                };
+                points.push((series, d, number(viz, cell(r, yi), "y")?));
             }
-            Ok(chart(chart::line(&points, fmt).map_err(chart_err)?))
+            chart(chart::lines(&points, fmt, viz.kind == VizType::Area))
         }
-        VizType::Bar | VizType::Pie | VizType::Donut => {
+        VizType::Bar | VizType::Hbar | VizType::Waterfall | VizType::Pie | VizType::Donut => {
             let (xi, yi) = (column(viz, rs, &m.x, "x")?, column(viz, rs, &m.y, "y")?);
-            let items: Vec<(String, f64)> = rs
-                .rows
-                .iter()
-                .map(|r| (r[xi].as_text(), r[yi].as_f64().unwrap_or(0.0)))
-                .collect();
-            let svg = match viz.kind {
+            let mut items = Vec::with_capacity(rows.len());
+            for r in rows {
+                if let Some(label) = category(cell(r, xi)) {
+                    items.push((label, number(viz, cell(r, yi), "y")?));
+                }
+            }
+            let labels = viz.options.value_labels;
+            chart(match viz.kind {
                 VizType::Pie => chart::donut(&items, 0.0),
                 VizType::Donut => chart::donut(&items, 0.55),
-                _ => chart::bar(&items, fmt, viz.options.value_labels),
-            };
-            Ok(chart(svg.map_err(chart_err)?))
+                VizType::Hbar => chart::hbar(&items, fmt, labels),
+                VizType::Waterfall => chart::waterfall(&items, fmt, labels),
+                _ => chart::bar(&items, fmt, labels),
+            })
         }
-        other => Err(chart_err(format!("type `{other:?}` is not drawn yet"))),
+        VizType::StackedBar => {
+            let (xi, yi) = (column(viz, rs, &m.x, "x")?, column(viz, rs, &m.y, "y")?);
+            let si = column(viz, rs, &m.series, "series")?;
+            let mut cells = Vec::with_capacity(rows.len());
+            for r in rows {
+                if let (Some(x), Some(s)) = (category(cell(r, xi)), category(cell(r, si))) {
+                    cells.push((x, s, number(viz, cell(r, yi), "y")?));
+                }
+            }
+            chart(chart::stacked_bar(&cells, fmt))
+        }
+        VizType::Scatter => {
+            let (xi, yi) = (column(viz, rs, &m.x, "x")?, column(viz, rs, &m.y, "y")?);
+            let si = optional_column(viz, rs, &m.series, "series")?;
+            let mut points = Vec::with_capacity(rows.len());
+            for r in rows {
+                let series = match si.map(|i| category(cell(r, i))) {
+                    Some(None) => continue,
+                    Some(Some(s)) => s,
+                    None => String::new(),
+                };
+                let (x, y) = (
+                    number(viz, cell(r, xi), "x")?,
+                    number(viz, cell(r, yi), "y")?,
+                );
+                points.push((series, x, y));
+            }
+            chart(chart::scatter(
+                &points,
+                (&rs.columns[xi], &rs.columns[yi]),
+                fmt,
+            ))
+        }
+        VizType::Histogram => {
+            let (field, what) = match (&m.value, &m.y) {
+                (Some(_), _) => (&m.value, "value"),
+                (None, Some(_)) => (&m.y, "y"),
+                (None, None) => {
+                    return Err(chart_err("dataMapping.value (or y) is required".into()))
+                }
+            };
+            let vi = column(viz, rs, field, what)?;
+            let mut values = Vec::with_capacity(rows.len());
+            for r in rows {
+                values.push(number(viz, cell(r, vi), what)?);
+            }
+            chart(chart::histogram(
+                &values,
+                &rs.columns[vi],
+                viz.options.bins,
+                fmt,
+            ))
+        }
+        VizType::Heatmap => {
+            let (xi, yi) = (column(viz, rs, &m.x, "x")?, column(viz, rs, &m.y, "y")?);
+            let vi = column(viz, rs, &m.value, "value")?;
+            let mut cells = Vec::with_capacity(rows.len());
+            for r in rows {
+                if let (Some(x), Some(y)) = (category(cell(r, xi)), category(cell(r, yi))) {
+                    cells.push((x, y, number(viz, cell(r, vi), "value")?));
+                }
+            }
+            chart(chart::heatmap(&cells, fmt))
+        }
+        VizType::Candlestick => {
+            let xi = column(viz, rs, &m.x, "x")?;
+            let oi = column(viz, rs, &m.open, "open")?;
+            let hi = column(viz, rs, &m.high, "high")?;
+            let li = column(viz, rs, &m.low, "low")?;
+            let ci = column(viz, rs, &m.close, "close")?;
+            let mut candles = Vec::with_capacity(rows.len());
+            for r in rows {
+                let Some(d) = date(viz, cell(r, xi), "x")? else {
+                    continue;
+                };
+                candles.push(chart::Candle {
+                    date: d,
+                    open: number(viz, cell(r, oi), "open")?,
+                    high: number(viz, cell(r, hi), "high")?,
+                    low: number(viz, cell(r, li), "low")?,
+                    close: number(viz, cell(r, ci), "close")?,
+                });
+            }
+            chart(chart::candlestick(&candles, fmt))
+        }
+        VizType::Table => Err(chart_err("a table is built from its own query".into())),
     }
 }
 
@@ -388,5 +556,234 @@ impl Output {
 
     fn items(&self) -> impl Iterator<Item = &Item> {
         self.sections.iter().flat_map(|s| s.items.iter())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::definition::{DataMapping, VizOptions};
+
+    fn text(s: &str) -> Cell {
+        Cell::Text(s.into())
+    }
+
+    /// Sales by day, region and channel, with prices, and a NULL here and there.
+    fn sales() -> ResultSet {
+        let columns = [
+            "day", "region", "channel", "revenue", "open", "high", "low", "close",
+        ];
+        let row = |d: &str, r: Cell, c: &str, v: Cell| {
+            vec![
+                text(d),
+                r,
+                text(c),
+                v,
+                Cell::Real(10.0),
+                Cell::Real(12.0),
+                Cell::Real(9.0),
+                Cell::Int(11),
+            ]
+        };
+        ResultSet {
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            rows: vec![
+                row("2025-01-01", text("North"), "Web", Cell::Int(120)),
+                row("2025-01-02", text("South"), "Shop", Cell::Real(-30.5)),
+                row("2025-01-03 10:00:00", Cell::Null, "Web", Cell::Int(5)),
+                row("2025-01-04", text("North"), "Shop", Cell::Null),
+            ],
+        }
+    }
+
+    fn viz(kind: VizType, mapping: DataMapping) -> Visualization {
+        Visualization {
+            id: "v".into(),
+            kind,
+            title: "T".into(),
+            query: None,
+            data_mapping: mapping,
+            options: VizOptions::default(),
+        }
+    }
+
+    fn name(s: &str) -> Option<String> {
+        Some(s.into())
+    }
+
+    /// A mapping every chart type can draw from `sales()`.
+    fn full() -> DataMapping {
+        DataMapping {
+            x: name("region"),
+            y: name("revenue"),
+            series: name("channel"),
+            value: name("revenue"),
+            label: None,
+            open: name("open"),
+            high: name("high"),
+            low: name("low"),
+            close: name("close"),
+        }
+    }
+
+    const CHARTS: [VizType; 12] = [
+        VizType::Line,
+        VizType::Area,
+        VizType::Bar,
+        VizType::Hbar,
+        VizType::StackedBar,
+        VizType::Pie,
+        VizType::Donut,
+        VizType::Scatter,
+        VizType::Heatmap,
+        VizType::Candlestick,
+        VizType::Histogram,
+        VizType::Waterfall,
+    ];
+
+    /// The mapping for `kind`: dates on x where the type has a time axis, numbers for scatter.
+    fn mapping_for(kind: VizType) -> DataMapping {
+        match kind {
+            VizType::Line | VizType::Area | VizType::Candlestick => DataMapping {
+                x: name("day"),
+                ..full()
+            },
+            VizType::Scatter => DataMapping {
+                x: name("open"),
+                ..full()
+            },
+            _ => full(),
+        }
+    }
+
+    #[test]
+    fn every_chart_type_is_drawn_from_its_mapping() {
+        for kind in CHARTS {
+            assert!(kind.is_drawn());
+            match build(&viz(kind, mapping_for(kind)), &sales()) {
+                Ok(Item::Chart(c)) => {
+                    assert!(
+                        c.svg.starts_with("<svg") && !c.svg.contains("No data"),
+                        "{kind:?}"
+                    )
+                }
+                other => panic!("{kind:?}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn new_mapping_fields_parse_and_old_configs_still_do() {
+        let old: Visualization = serde_json::from_str(
+            r#"{"id":"b","type":"bar","dataMapping":{"x":"region","y":"revenue"}}"#,
+        )
+        .unwrap();
+        assert_eq!((&old.data_mapping.open, old.options.bins), (&None, None));
+        let candles: Visualization = serde_json::from_str(
+            r#"{"id":"c","type":"candlestick","dataMapping":
+                {"x":"day","open":"open","high":"high","low":"low","close":"close"}}"#,
+        )
+        .unwrap();
+        assert!(matches!(build(&candles, &sales()), Ok(Item::Chart(_))));
+        let histogram: Visualization = serde_json::from_str(
+            r#"{"id":"h","type":"histogram","dataMapping":{"value":"revenue"},"options":{"bins":3}}"#,
+        )
+        .unwrap();
+        assert_eq!(histogram.options.bins, Some(3));
+        assert!(!serde_json::to_string(&old).unwrap().contains("bins"));
+    }
+
+    #[test]
+    fn build_refuses_a_mapping_to_a_column_the_query_does_not_return_naming_it() {
+        type Slot = fn(&mut DataMapping) -> &mut Option<String>;
+        let fields: [(&str, Slot); 8] = [
+            ("x", |m| &mut m.x),
+            ("y", |m| &mut m.y),
+            ("series", |m| &mut m.series),
+            ("value", |m| &mut m.value),
+            ("open", |m| &mut m.open),
+            ("high", |m| &mut m.high),
+            ("low", |m| &mut m.low),
+            ("close", |m| &mut m.close),
+        ];
+        for kind in CHARTS {
+            let mut refused = 0;
+            for (field, slot) in fields {
+                let mut m = mapping_for(kind);
+                *slot(&mut m) = name("no_such_column");
+                if let Err(e) = build(&viz(kind, m), &sales()) {
+                    let message = e.to_string();
+                    assert!(
+                        message.contains(&format!("dataMapping.{field}"))
+                            && message.contains("`no_such_column`"),
+                        "{kind:?}: {message}"
+                    );
+                    refused += 1;
+                }
+            }
+            assert!(refused >= 1, "{kind:?} used none of its mapping");
+        }
+    }
+
+    #[test]
+    fn build_names_a_required_mapping_that_is_missing() {
+        let cases = [
+            (VizType::StackedBar, "dataMapping.series is required"),
+            (VizType::Heatmap, "dataMapping.value is required"),
+            (VizType::Candlestick, "dataMapping.open is required"),
+            (VizType::Histogram, "dataMapping.value (or y) is required"),
+        ];
+        for (kind, message) in cases {
+            let m = DataMapping {
+                series: None,
+                value: None,
+                y: if kind == VizType::Histogram {
+                    None
+                } else {
+                    name("revenue")
+                },
+                open: None,
+                ..mapping_for(kind)
+            };
+            let e = build(&viz(kind, m), &sales()).unwrap_err().to_string();
+            assert!(e.contains(message), "{kind:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn text_where_a_number_or_date_belongs_is_an_error_naming_the_value() {
+        let m = DataMapping {
+            y: name("region"),
+            ..full()
+        };
+        let e = build(&viz(VizType::Bar, m), &sales())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("dataMapping.y: `North` is not a number"), "{e}");
+        let e = build(&viz(VizType::Line, full()), &sales())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("dataMapping.x: `North` is not a date"), "{e}");
+    }
+
+    #[test]
+    fn null_categories_and_values_are_skipped_not_drawn_as_zero() {
+        let Ok(Item::Chart(c)) = build(&viz(VizType::Hbar, full()), &sales()) else {
+            panic!("drawn");
+        };
+        // The NULL region's row is left out; North's NULL revenue adds nothing.
+        assert!(c.svg.contains(">\nNorth\n<") && c.svg.contains(">\nSouth\n<"));
+        assert!(!c.svg.contains(">\n(blank)\n<"));
+        let rs = ResultSet {
+            columns: vec!["region".into(), "revenue".into()],
+            rows: vec![
+                vec![text("North"), Cell::Null],
+                vec![Cell::Null, Cell::Int(3)],
+            ],
+        };
+        let Ok(Item::Chart(c)) = build(&viz(VizType::Bar, full()), &rs) else {
+            panic!("drawn");
+        };
+        assert!(c.svg.contains("No data"));
     }
 }

@@ -1,0 +1,545 @@
+//! Bar charts: vertical, horizontal, stacked, and the waterfall of running totals.
+
+use super::axis::*;
+use super::legend::*;
+use super::*;
+use std::collections::HashMap;
+
+/// Vertical bars past this many are left out (with a note): a bar needs a few pixels.
+const MAX_BARS: usize = 200;
+/// Horizontal bars need a row each.
+const ROW_PX: i32 = 14;
+
+/// Categories with a value, in order: NULL values are skipped.
+fn valued<V: Copy + Into<Option<f64>>>(items: &[(String, V)]) -> Vec<(String, f64)> {
+    items
+        .iter()
+        .filter_map(|(l, v)| finite((*v).into()).map(|v| (shown(l), v)))
+        .collect()
+}
+
+/// The lowest and highest of the values and 0.
+fn extent(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    values.fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)))
+}
+
+/// `lo..hi` widened so that `below` and `above` pixels of an axis `len` pixels long lie past
+/// the data on the sides that have bars: room for value labels.
+fn headroom((lo, hi): (f64, f64), len: f64, below: f64, above: f64) -> (f64, f64) {
+    let fl = if lo < 0.0 { below / len } else { 0.0 };
+    let fh = if hi > 0.0 { above / len } else { 0.0 };
+    let span = (hi - lo) / (1.0 - fl - fh).max(0.2);
+    (lo - fl * span, hi + fh * span)
+}
+
+/// The widest of these labels, in pixels, plus a gap.
+fn widest(texts: impl Iterator<Item = String>) -> f64 {
+    texts.map(|t| text_width(&t, LABEL_PX)).fold(0.0, f64::max) + 8.0
+}
+
+/// The centre of slot `i` of `n` slots along `from..to`.
+fn slot_centre(from: i32, to: i32, n: usize, i: usize) -> i32 {
+    let slot = (to - from) as f64 / n.max(1) as f64;
+    (from as f64 + slot * (i as f64 + 0.5)).round() as i32
+}
+
+/// Vertical bars, one per category, with optional value labels.
+pub fn bar<V: Copy + Into<Option<f64>>>(
+    items: &[(String, V)],
+    fmt: Option<ValueFormat>,
+    value_labels: bool,
+) -> Result {
+    let all = valued(items);
+    if all.is_empty() {
+        return Ok(no_data());
+    }
+    let items = &all[..all.len().min(MAX_BARS)];
+    let band = Band::new(&[], cap_note(items.len(), all.len(), "categories"));
+    let mut range = extent(items.iter().map(|i| i.1));
+    let plot_h = (HEIGHT as i32 - 30 - band.bottom()) as f64;
+    if value_labels {
+        range = headroom(range, plot_h, 18.0, 18.0);
+    }
+    let ticks = nice_ticks(range.0, range.1, 5);
+    let f = Frame {
+        l: 14 + label_room(&ticks, fmt) + 8,
+        t: band.bottom(),
+        r: WIDTH as i32 - 16,
+        b: HEIGHT as i32 - 30,
+    };
+    let y = Scale::new((ticks.lo, ticks.hi), (f.b, f.t));
+    let n = items.len();
+    let slot = f.width() / n as f64;
+    let half = (slot * 0.36).clamp(0.5, 40.0);
+    let centre = |i: usize| slot_centre(f.l, f.r, n, i);
+    let labels: Vec<String> = items.iter().map(|i| i.0.clone()).collect();
+    let texts: Vec<String> = items.iter().map(|i| value_label(i.1, fmt)).collect();
+    let show_values = value_labels && texts.iter().all(|t| text_width(t, LABEL_PX) <= slot - 2.0);
+    render(|pen| {
+        band.draw(pen, f.l)?;
+        value_axis_left(pen, f, y, &ticks, fmt)?;
+        let zero = y.px(0.0);
+        for (i, (_, v)) in items.iter().enumerate() {
+            let c = centre(i) as f64;
+            let (x0, x1) = ((c - half).round() as i32, (c + half).round() as i32);
+            pen.rect((x0, y.px(*v)), (x1.max(x0 + 1), zero), PALETTE[0].filled())?;
+            if show_values {
+                let (at, v_pos) = if *v < 0.0 {
+                    (y.px(*v) + 3, VPos::Top)
+                } else {
+                    (y.px(*v) - 3, VPos::Bottom)
+                };
+                pen.text(
+                    &texts[i],
+                    (c as i32, at),
+                    LABEL_PX,
+                    INK,
+                    HPos::Center,
+                    v_pos,
+                )?;
+            }
+        }
+        pen.path(vec![(f.l, zero), (f.r, zero)], AXIS.stroke_width(1))?;
+        category_axis_bottom(pen, f, &labels, centre, false)
+    })
+}
+
+/// Horizontal bars, one row per category (labels on the left, cut with an ellipsis), with
+/// optional value labels.
+pub fn hbar<V: Copy + Into<Option<f64>>>(
+    items: &[(String, V)],
+    fmt: Option<ValueFormat>,
+    value_labels: bool,
+) -> Result {
+    let all = valued(items);
+    if all.is_empty() {
+        return Ok(no_data());
+    }
+    let b = HEIGHT as i32 - 30;
+    let fits = |top: i32| ((b - top) / ROW_PX).max(1) as usize;
+    let mut rows = fits(Band::new(&[], None).bottom());
+    if all.len() > rows {
+        rows = fits(Band::new(&[], Some(String::new())).bottom());
+    }
+    let items = &all[..rows.min(all.len())];
+    let band = Band::new(&[], cap_note(items.len(), all.len(), "categories"));
+    let labels: Vec<String> = items.iter().map(|i| i.0.clone()).collect();
+    let room = category_room(&labels);
+    let mut range = extent(items.iter().map(|i| i.1));
+    let l = 14 + room + 8;
+    if value_labels {
+        let below = widest(
+            items
+                .iter()
+                .filter(|i| i.1 < 0.0)
+                .map(|i| value_label(i.1, fmt)),
+        );
+        let above = widest(
+            items
+                .iter()
+                .filter(|i| i.1 >= 0.0)
+                .map(|i| value_label(i.1, fmt)),
+        );
+        range = headroom(range, (WIDTH as i32 - 24 - l) as f64, below, above);
+    }
+    let target = ((WIDTH as i32 - l) / 100).clamp(2, 8) as usize;
+    let ticks = nice_ticks(range.0, range.1, target);
+    let f = Frame {
+        l,
+        t: band.bottom(),
+        r: WIDTH as i32 - 24,
+        b,
+    };
+    let x = Scale::new((ticks.lo, ticks.hi), (f.l, f.r));
+    let n = items.len();
+    let half = (f.height() / n as f64 * 0.36).clamp(0.5, 14.0);
+    let centre = |i: usize| slot_centre(f.t, f.b, n, i);
+    render(|pen| {
+        band.draw(pen, f.l)?;
+        value_axis_bottom(pen, f, x, &ticks, fmt)?;
+        let zero = x.px(0.0);
+        for (i, (_, v)) in items.iter().enumerate() {
+            let c = centre(i) as f64;
+            let (y0, y1) = ((c - half).round() as i32, (c + half).round() as i32);
+            pen.rect((zero, y0), (x.px(*v), y1.max(y0 + 1)), PALETTE[0].filled())?;
+            if value_labels {
+                let text = value_label(*v, fmt);
+                let (at, h) = if *v < 0.0 {
+                    (x.px(*v) - 4, HPos::Right)
+                } else {
+                    (x.px(*v) + 4, HPos::Left)
+                };
+                pen.text(&text, (at, c as i32), LABEL_PX, INK, h, VPos::Center)?;
+            }
+        }
+        pen.path(vec![(zero, f.t), (zero, f.b)], AXIS.stroke_width(1))?;
+        baseline(pen, f)?;
+        category_axis_left(pen, f, &labels, room as f64, centre)
+    })
+}
+
+/// Bars of stacked segments from rows of (category, series, value): one bar per category, one
+/// segment per series, with a legend. Negative values stack below zero. Repeated
+/// (category, series) pairs are added; past eight series the rest are one grey "others" segment.
+pub fn stacked_bar(rows: &[(String, String, Option<f64>)], fmt: Option<ValueFormat>) -> Result {
+    let mut cats: Vec<String> = Vec::new();
+    let mut cat_index: HashMap<&str, usize> = HashMap::new();
+    let mut names: Vec<String> = Vec::new();
+    let mut name_index: HashMap<&str, usize> = HashMap::new();
+    let mut cells: Vec<(usize, usize, f64)> = Vec::new();
+    for (cat, name, v) in rows {
+        let Some(v) = finite(*v) else {
+            continue;
+        };
+        let c = *cat_index.entry(cat.as_str()).or_insert_with(|| {
+            cats.push(shown(cat));
+            cats.len() - 1
+        });
+        let s = *name_index.entry(name.as_str()).or_insert_with(|| {
+            names.push(shown(name));
+            names.len() - 1
+        });
+        cells.push((c, s, v));
+    }
+    if cells.is_empty() {
+        return Ok(no_data());
+    }
+    let shown_n = cats.len().min(MAX_BARS);
+    let groups = names.len().min(PALETTE.len());
+    let mut grid = vec![vec![0.0f64; groups]; shown_n];
+    for (c, s, v) in cells {
+        if c < shown_n {
+            grid[c][s.min(groups - 1)] += v;
+        }
+    }
+    let (lo, hi) = grid.iter().fold((0.0f64, 0.0f64), |(lo, hi), row| {
+        let neg: f64 = row.iter().filter(|v| **v < 0.0).sum();
+        let pos: f64 = row.iter().filter(|v| **v > 0.0).sum();
+        (lo.min(neg), hi.max(pos))
+    });
+    let ticks = nice_ticks(lo, hi, 5);
+    let band = Band::new(
+        &series_legend(&names),
+        cap_note(shown_n, cats.len(), "categories"),
+    );
+    let f = Frame {
+        l: 14 + label_room(&ticks, fmt) + 8,
+        t: band.bottom(),
+        r: WIDTH as i32 - 16,
+        b: HEIGHT as i32 - 30,
+    };
+    let y = Scale::new((ticks.lo, ticks.hi), (f.b, f.t));
+    let slot = f.width() / shown_n as f64;
+    let half = (slot * 0.36).clamp(0.5, 40.0);
+    let centre = |i: usize| slot_centre(f.l, f.r, shown_n, i);
+    let labels = &cats[..shown_n];
+    render(|pen| {
+        band.draw(pen, f.l)?;
+        value_axis_left(pen, f, y, &ticks, fmt)?;
+        for (i, row) in grid.iter().enumerate() {
+            let c = centre(i) as f64;
+            let (x0, x1) = ((c - half).round() as i32, (c + half).round() as i32);
+            let x1 = x1.max(x0 + 1);
+            let (mut up, mut down) = (0.0, 0.0);
+            for (s, v) in row.iter().enumerate() {
+                let base = if *v < 0.0 { &mut down } else { &mut up };
+                let (from, to) = (*base, *base + v);
+                *base = to;
+                if *v == 0.0 {
+                    continue;
+                }
+                let colour = series_colour(s, names.len());
+                pen.rect((x0, y.px(from)), (x1, y.px(to)), colour.filled())?;
+                if half >= 4.0 {
+                    // A hairline between segments, so neighbours of similar colour part.
+                    pen.path(vec![(x0, y.px(to)), (x1, y.px(to))], WHITE.stroke_width(1))?;
+                }
+            }
+        }
+        let zero = y.px(0.0);
+        pen.path(vec![(f.l, zero), (f.r, zero)], AXIS.stroke_width(1))?;
+        category_axis_bottom(pen, f, labels, centre, false)
+    })
+}
+
+/// A waterfall from (step, change) items: each bar rises or falls from the running total, in
+/// green for increases and vermillion for decreases, and a last bar shows the total.
+pub fn waterfall<V: Copy + Into<Option<f64>>>(
+    items: &[(String, V)],
+    fmt: Option<ValueFormat>,
+    value_labels: bool,
+) -> Result {
+    let mut steps = valued(items);
+    if steps.is_empty() {
+        return Ok(no_data());
+    }
+    // Too many steps to draw: the rest become one step, so the total stays right.
+    if steps.len() >= MAX_BARS {
+        let rest: Vec<(String, f64)> = steps.split_off(MAX_BARS - 2);
+        let sum = rest.iter().map(|r| r.1).sum();
+        let label = format!("{} more", format::thousands(rest.len() as f64, 0));
+        steps.push((label, sum));
+    }
+    let mut bars: Vec<(String, f64, f64, RGBColor)> = Vec::with_capacity(steps.len() + 1);
+    let mut total = 0.0;
+    for (label, v) in &steps {
+        let colour = if *v < 0.0 { DOWN } else { UP };
+        bars.push((label.clone(), total, total + v, colour));
+        total += v;
+    }
+    bars.push(("Total".into(), 0.0, total, PALETTE[0]));
+    let mut range = extent(bars.iter().flat_map(|b| [b.1, b.2]));
+    if value_labels {
+        let plot_h = (HEIGHT as i32 - 30 - Band::new(&[], Some(String::new())).bottom()) as f64;
+        range = headroom(range, plot_h, 18.0, 18.0);
+    }
+    let ticks = nice_ticks(range.0, range.1, 5);
+    let legend = [
+        ("Increase".to_string(), UP),
+        ("Decrease".to_string(), DOWN),
+        ("Total".to_string(), PALETTE[0]),
+    ];
+    let band = Band::new(&legend, None);
+    let f = Frame {
+        l: 14 + label_room(&ticks, fmt) + 8,
+        t: band.bottom(),
+        r: WIDTH as i32 - 16,
+        b: HEIGHT as i32 - 30,
+    };
+    let y = Scale::new((ticks.lo, ticks.hi), (f.b, f.t));
+    let n = bars.len();
+    let slot = f.width() / n as f64;
+    let half = (slot * 0.36).clamp(0.5, 40.0);
+    let centre = |i: usize| slot_centre(f.l, f.r, n, i);
+    let labels: Vec<String> = bars.iter().map(|b| b.0.clone()).collect();
+    let texts: Vec<String> = bars
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let delta = b.2 - b.1;
+            let text = value_label(delta, fmt);
+            if i + 1 < n && delta > 0.0 {
+                format!("+{text}")
+            } else {
+                text
+            }
+        })
+        .collect();
+    let show_values = value_labels && texts.iter().all(|t| text_width(t, LABEL_PX) <= slot - 2.0);
+    render(|pen| {
+        band.draw(pen, f.l)?;
+        value_axis_left(pen, f, y, &ticks, fmt)?;
+        for (i, (_, from, to, colour)) in bars.iter().enumerate() {
+            let c = centre(i) as f64;
+            let (x0, x1) = ((c - half).round() as i32, (c + half).round() as i32);
+            let (top, bottom) = (y.px(from.max(*to)), y.px(from.min(*to)));
+            pen.rect(
+                (x0, top),
+                (x1.max(x0 + 1), bottom.max(top + 1)),
+                colour.filled(),
+            )?;
+            if i + 1 < n && slot >= 6.0 {
+                let next = (centre(i + 1) as f64 - half).round() as i32;
+                pen.path(
+                    vec![(x1, y.px(*to)), (next, y.px(*to))],
+                    AXIS.stroke_width(1),
+                )?;
+            }
+            if show_values {
+                let falling = to < from || (i + 1 == n && *to < 0.0);
+                let (at, v_pos) = if falling {
+                    (bottom + 3, VPos::Top)
+                } else {
+                    (top - 3, VPos::Bottom)
+                };
+                pen.text(
+                    &texts[i],
+                    (c as i32, at),
+                    LABEL_PX,
+                    INK,
+                    HPos::Center,
+                    v_pos,
+                )?;
+            }
+        }
+        let zero = y.px(0.0);
+        pen.path(vec![(f.l, zero), (f.r, zero)], AXIS.stroke_width(1))?;
+        category_axis_bottom(pen, f, &labels, centre, true)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::*;
+    use super::*;
+
+    fn items(pairs: &[(&str, Option<f64>)]) -> Vec<(String, Option<f64>)> {
+        pairs.iter().map(|(l, v)| (l.to_string(), *v)).collect()
+    }
+
+    /// The same items as each chart of the family (stacked: one series named "Series").
+    fn family(items: &[(String, Option<f64>)]) -> Vec<(&'static str, String)> {
+        let stacked: Vec<(String, String, Option<f64>)> = items
+            .iter()
+            .map(|(l, v)| (l.clone(), "Series".to_string(), *v))
+            .collect();
+        vec![
+            ("bar", bar(items, None, true).unwrap()),
+            ("hbar", hbar(items, None, true).unwrap()),
+            ("stacked_bar", stacked_bar(&stacked, None).unwrap()),
+            ("waterfall", waterfall(items, None, true).unwrap()),
+        ]
+    }
+
+    /// Rectangles filled with this colour, legend swatches aside.
+    fn bars(svg: &str, colour: RGBColor) -> Vec<BTreeMap<String, String>> {
+        let swatch = SWATCH.to_string();
+        elements(svg, "rect", "fill", &hex(colour))
+            .into_iter()
+            .filter(|r| !(r["width"] == swatch && r["height"] == swatch && r["y"] == "12"))
+            .collect()
+    }
+
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn bar_charts_with_no_rows_or_only_nulls_say_no_data() {
+        for rows in [items(&[]), items(&[("a", None), ("b", Some(f64::NAN))])] {
+            for (kind, svg) in family(&rows) {
+                assert_eq!(texts(&svg), ["No data"], "{kind}");
+            }
+        }
+    }
+
+    #[test]
+    fn bar_charts_with_one_row_draw_one_bar_and_its_label() {
+        for (kind, svg) in family(&items(&[("North", Some(1234.0))])) {
+            assert!(has_text(&svg, "North"), "{kind}: {:?}", texts(&svg));
+            let colour = if kind == "waterfall" { UP } else { PALETTE[0] };
+            assert_eq!(bars(&svg, colour).len(), 1, "{kind}");
+        }
+        let svg = bar(
+            &[("North".to_string(), 1234.0)],
+            Some(ValueFormat::Currency),
+            true,
+        )
+        .unwrap();
+        assert!(has_text(&svg, "$1,234"), "{:?}", texts(&svg));
+    }
+
+    #[test]
+    fn a_waterfall_ends_with_a_total_bar() {
+        let svg = waterfall(
+            &items(&[
+                ("Revenue", Some(500.0)),
+                ("Costs", Some(-200.0)),
+                ("Tax", Some(-50.0)),
+            ]),
+            None,
+            true,
+        )
+        .unwrap();
+        let t = texts(&svg);
+        assert_eq!(t.last().map(String::as_str), Some("Total"), "{t:?}");
+        assert!(
+            has_text(&svg, "+500") && has_text(&svg, "-200") && has_text(&svg, "250"),
+            "{t:?}"
+        );
+        assert_eq!(bars(&svg, UP).len(), 1);
+        assert_eq!(bars(&svg, DOWN).len(), 2);
+        // The total bar starts at zero, the steps at the running total.
+        let total = &bars(&svg, PALETTE[0])[0];
+        let revenue = &bars(&svg, UP)[0];
+        let bottom = |r: &BTreeMap<String, String>| {
+            r["y"].parse::<i32>().unwrap() + r["height"].parse::<i32>().unwrap()
+        };
+        assert_eq!(bottom(total), bottom(revenue));
+    }
+
+    #[test]
+    fn negative_values_draw_below_zero_with_their_own_colour_in_a_waterfall() {
+        let rows = items(&[("Gain", Some(300.0)), ("Loss", Some(-700.0))]);
+        for (kind, svg) in family(&rows) {
+            let t = texts(&svg);
+            assert!(t.iter().any(|s| s.starts_with('-')), "{kind}: {t:?}");
+        }
+        let svg = waterfall(&rows, None, false).unwrap();
+        assert_eq!(bars(&svg, DOWN).len(), 1);
+        let svg = stacked_bar(
+            &[
+                ("Q1".into(), "In".into(), Some(5.0)),
+                ("Q1".into(), "Out".into(), Some(-3.0)),
+            ],
+            None,
+        )
+        .unwrap();
+        assert_eq!(bars(&svg, PALETTE[1]).len(), 1);
+    }
+
+    #[test]
+    fn nulls_are_skipped_not_drawn_as_zero() {
+        let rows = items(&[("Kept", Some(5.0)), ("Null", None), ("Also", Some(3.0))]);
+        for (kind, svg) in family(&rows) {
+            assert!(!has_text(&svg, "Null"), "{kind}");
+            assert!(has_text(&svg, "Kept") && has_text(&svg, "Also"), "{kind}");
+        }
+    }
+
+    #[test]
+    fn ten_thousand_rows_show_what_fits_and_say_so() {
+        let rows: Vec<(String, Option<f64>)> = (0..10_000)
+            .map(|i| (format!("Item {i}"), Some((i % 97) as f64 - 40.0)))
+            .collect();
+        for (kind, svg) in family(&rows) {
+            let t = texts(&svg);
+            match kind {
+                "waterfall" => {
+                    // The steps that do not fit are one step, so the total stays right.
+                    assert_eq!(t.last().map(String::as_str), Some("Total"), "{t:?}");
+                }
+                _ => assert!(
+                    t.iter().any(|s| s.starts_with("Showing the first")
+                        && s.ends_with("of 10,000 categories")),
+                    "{kind}: {t:?}"
+                ),
+            }
+        }
+        let svg = waterfall(&rows, None, false).unwrap();
+        assert_eq!(
+            bars(&svg, UP).len() + bars(&svg, DOWN).len() + bars(&svg, PALETTE[0]).len(),
+            MAX_BARS
+        );
+    }
+
+    #[test]
+    fn long_labels_are_cut_with_an_ellipsis() {
+        for (kind, svg) in family(&items(&[(LONG, Some(1.0)), ("Short", Some(2.0))])) {
+            let t = texts(&svg);
+            assert!(!t.iter().any(|s| s == LONG), "{kind}: {t:?}");
+            assert!(
+                t.iter()
+                    .any(|s| s.ends_with('…') && LONG.starts_with(s.trim_end_matches('…'))),
+                "{kind}: {t:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn non_latin_labels_and_series_are_drawn_as_given() {
+        let rows: Vec<(String, Option<f64>)> =
+            WORLD.iter().map(|s| (s.to_string(), Some(1.0))).collect();
+        for (kind, svg) in family(&rows) {
+            for name in WORLD {
+                assert!(has_text(&svg, name), "{kind} {name}: {:?}", texts(&svg));
+            }
+        }
+        let stacked: Vec<(String, String, Option<f64>)> = WORLD
+            .iter()
+            .map(|s| ("Q1".to_string(), s.to_string(), Some(1.0)))
+            .collect();
+        let svg = stacked_bar(&stacked, None).unwrap();
+        for name in WORLD {
+            assert!(has_text(&svg, name), "legend {name}");
+        }
+    }
+}

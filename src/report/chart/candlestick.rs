@@ -1,0 +1,205 @@
+//! Candlestick charts: open, high, low and close per date.
+
+use super::axis::*;
+use super::legend::*;
+use super::*;
+
+/// One period of prices; a candle with any NULL (`None`) price is skipped.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Candle {
+    pub date: NaiveDate,
+    pub open: Option<f64>,
+    pub high: Option<f64>,
+    pub low: Option<f64>,
+    pub close: Option<f64>,
+}
+
+/// Candles over dates: a wick from low to high and a body from open to close, hollow green
+/// when the close is up and solid vermillion when it is down (shape and colour both tell).
+pub fn candlestick(candles: &[Candle], fmt: Option<ValueFormat>) -> Result {
+    let mut cs: Vec<(NaiveDate, [f64; 4])> = candles
+        .iter()
+        .filter_map(|c| {
+            Some((
+                c.date,
+                [
+                    finite(c.open)?,
+                    finite(c.high)?,
+                    finite(c.low)?,
+                    finite(c.close)?,
+                ],
+            ))
+        })
+        .collect();
+    cs.sort_by_key(|c| c.0);
+    let (Some(first), Some(last)) = (cs.first().map(|c| c.0), cs.last().map(|c| c.0)) else {
+        return Ok(no_data());
+    };
+    let prices = || cs.iter().flat_map(|c| c.1);
+    let lo = prices().fold(f64::INFINITY, f64::min);
+    let hi = prices().fold(f64::NEG_INFINITY, f64::max);
+    let ticks = nice_ticks(lo, hi, 5);
+    let band = Band::new(&[("Up".into(), UP), ("Down".into(), DOWN)], None);
+    let f = Frame {
+        l: 14 + label_room(&ticks, fmt) + 8,
+        t: band.bottom(),
+        r: WIDTH as i32 - 36,
+        b: HEIGHT as i32 - 30,
+    };
+    // The usual distance between candles (a day, a week...) sets their width.
+    let gap = cs
+        .windows(2)
+        .map(|w| (w[1].0 - w[0].0).num_days())
+        .filter(|d| *d > 0)
+        .min()
+        .unwrap_or(1) as f64;
+    let span = (last - first).num_days() as f64;
+    let x = Scale::new((-0.6 * gap, span + 0.6 * gap), (f.l, f.r));
+    let y = Scale::new((ticks.lo, ticks.hi), (f.b, f.t));
+    let xd = |d: NaiveDate| x.px((d - first).num_days() as f64);
+    let half = (x.unit() * gap * 0.35).clamp(0.5, 12.0);
+    let dticks = date_ticks(first, last, (f.width() / 100.0) as usize);
+    render(|pen| {
+        band.draw(pen, f.l)?;
+        value_axis_left(pen, f, y, &ticks, fmt)?;
+        date_axis_bottom(pen, f, &dticks, xd)?;
+        baseline(pen, f)?;
+        for (d, [open, high, low, close]) in &cs {
+            let up = close >= open;
+            let colour = if up { UP } else { DOWN };
+            let cx = xd(*d);
+            let wick_top = y.px(high.max(*open).max(*close));
+            let wick_bottom = y.px(low.min(*open).min(*close));
+            pen.path(
+                vec![(cx, wick_top), (cx, wick_bottom)],
+                colour.stroke_width(1),
+            )?;
+            let top = y.px(open.max(*close));
+            let bottom = y.px(open.min(*close)).max(top + 1);
+            let (x0, x1) = (
+                (cx as f64 - half).round() as i32,
+                (cx as f64 + half).round() as i32,
+            );
+            let x1 = x1.max(x0 + 1);
+            if up && half >= 2.0 {
+                pen.rect((x0, top), (x1, bottom), WHITE.filled())?;
+                pen.rect((x0, top), (x1, bottom), colour.stroke_width(1))?;
+            } else {
+                pen.rect((x0, top), (x1, bottom), colour.filled())?;
+            }
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::*;
+    use super::*;
+
+    fn candle(day: u64, [open, high, low, close]: [Option<f64>; 4]) -> Candle {
+        Candle {
+            date: NaiveDate::from_ymd_opt(2025, 3, 3).unwrap() + chrono::Days::new(day),
+            open,
+            high,
+            low,
+            close,
+        }
+    }
+
+    /// Bodies drawn in this colour (filled, or outlined when hollow), legend swatches aside.
+    fn bodies(svg: &str, colour: RGBColor) -> usize {
+        roxmltree::Document::parse(svg)
+            .expect("valid SVG")
+            .descendants()
+            .filter(|n| n.tag_name().name() == "rect" && n.attribute("y") != Some("12"))
+            .filter(|n| {
+                n.attribute("fill") == Some(&hex(colour))
+                    || n.attribute("stroke") == Some(&hex(colour))
+            })
+            .count()
+    }
+
+    #[test]
+    fn a_candlestick_with_no_rows_or_a_null_price_says_no_data() {
+        assert_eq!(texts(&candlestick(&[], None).unwrap()), ["No data"]);
+        let gap = candle(0, [Some(1.0), Some(2.0), None, Some(1.5)]);
+        assert_eq!(texts(&candlestick(&[gap], None).unwrap()), ["No data"]);
+    }
+
+    #[test]
+    fn one_row_is_one_candle_on_its_date() {
+        let svg = candlestick(
+            &[candle(0, [Some(10.0), Some(12.0), Some(9.0), Some(11.0)])],
+            None,
+        )
+        .unwrap();
+        assert_eq!(bodies(&svg, UP), 1);
+        assert!(has_text(&svg, "Mar 03") && has_text(&svg, "Up") && has_text(&svg, "Down"));
+    }
+
+    #[test]
+    fn falling_and_negative_prices_are_drawn_down_in_vermillion() {
+        let svg = candlestick(
+            &[
+                candle(0, [Some(-1.0), Some(0.5), Some(-3.0), Some(-2.0)]),
+                candle(1, [Some(-2.0), Some(1.0), Some(-2.5), Some(0.5)]),
+            ],
+            Some(ValueFormat::Currency),
+        )
+        .unwrap();
+        assert_eq!((bodies(&svg, UP), bodies(&svg, DOWN)), (1, 1));
+        assert!(
+            texts(&svg).iter().any(|t| t.starts_with("-$")),
+            "{:?}",
+            texts(&svg)
+        );
+    }
+
+    #[test]
+    fn candles_with_a_null_are_skipped_and_the_rest_drawn() {
+        let svg = candlestick(
+            &[
+                candle(0, [Some(1.0), Some(2.0), Some(0.5), Some(1.5)]),
+                candle(1, [None, Some(2.0), Some(0.5), Some(1.5)]),
+                candle(2, [Some(1.5), Some(2.0), Some(0.5), Some(1.0)]),
+            ],
+            None,
+        )
+        .unwrap();
+        assert_eq!(bodies(&svg, UP) + bodies(&svg, DOWN), 2);
+    }
+
+    #[test]
+    fn ten_thousand_candles_are_all_drawn_over_years() {
+        let candles: Vec<Candle> = (0..10_000)
+            .map(|i| {
+                let o = 100.0 + (i as f64 / 50.0).sin() * 20.0;
+                let c = o + if i % 2 == 0 { 1.0 } else { -1.0 };
+                candle(
+                    i,
+                    [Some(o), Some(o.max(c) + 1.0), Some(o.min(c) - 1.0), Some(c)],
+                )
+            })
+            .collect();
+        let svg = candlestick(&candles, None).unwrap();
+        assert_eq!(bodies(&svg, UP) + bodies(&svg, DOWN), 10_000);
+        assert!(has_text(&svg, "2030"), "{:?}", texts(&svg));
+    }
+
+    #[test]
+    fn its_only_labels_are_dates_prices_and_the_legend_so_no_text_can_overflow() {
+        // Candles carry no free text: long and non-Latin labels cannot reach the chart. What it
+        // does write is short and fixed.
+        let svg = candlestick(
+            &[candle(0, [Some(1.0), Some(2.0), Some(0.5), Some(1.5)])],
+            None,
+        )
+        .unwrap();
+        assert!(
+            texts(&svg).iter().all(|t| t.chars().count() <= 12),
+            "{:?}",
+            texts(&svg)
+        );
+    }
+}

@@ -1,0 +1,243 @@
+//! Line and area charts over dates, one line per series.
+
+use super::axis::*;
+use super::legend::*;
+use super::*;
+use std::collections::HashMap;
+
+/// A line chart of one series over dates, the area below lightly filled; a `None` value is a gap.
+pub fn line<V: Copy + Into<Option<f64>>>(
+    points: &[(NaiveDate, V)],
+    fmt: Option<ValueFormat>,
+) -> Result {
+    let rows: Vec<(String, NaiveDate, Option<f64>)> = points
+        .iter()
+        .map(|(d, v)| (String::new(), *d, (*v).into()))
+        .collect();
+    lines(&rows, fmt, false)
+}
+
+/// Lines over dates from rows of (series, date, value), one line per series name in order of
+/// first appearance; with one unnamed series there is no legend. `area` fills below each line.
+/// A `None` (NULL) value breaks the line instead of dropping it to 0.
+pub fn lines(
+    rows: &[(String, NaiveDate, Option<f64>)],
+    fmt: Option<ValueFormat>,
+    area: bool,
+) -> Result {
+    let mut names: Vec<String> = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut series: Vec<Vec<(NaiveDate, Option<f64>)>> = Vec::new();
+    for (name, date, v) in rows {
+        let i = *index.entry(name.as_str()).or_insert_with(|| {
+            names.push(name.clone());
+            series.push(Vec::new());
+            names.len() - 1
+        });
+        series[i].push((*date, finite(*v)));
+    }
+    for s in &mut series {
+        s.sort_by_key(|p| p.0);
+    }
+    let valued = || series.iter().flatten().filter(|p| p.1.is_some());
+    let (Some(first), Some(last)) = (valued().map(|p| p.0).min(), valued().map(|p| p.0).max())
+    else {
+        return Ok(no_data());
+    };
+    let (lo, hi) = valued()
+        .filter_map(|p| p.1)
+        .fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let ticks = nice_ticks(lo, hi, 5);
+    let n = names.len();
+    let legend = if n > 1 || names.iter().any(|s| !s.is_empty()) {
+        series_legend(&names)
+    } else {
+        Vec::new()
+    };
+    let band = Band::new(&legend, None);
+    let f = Frame {
+        l: 14 + label_room(&ticks, fmt) + 8,
+        t: band.bottom(),
+        r: WIDTH as i32 - 36,
+        b: HEIGHT as i32 - 30,
+    };
+    let span = (last - first).num_days();
+    let domain = if span == 0 {
+        (-1.0, 1.0)
+    } else {
+        (0.0, span as f64)
+    };
+    let x = Scale::new(domain, (f.l, f.r));
+    let y = Scale::new((ticks.lo, ticks.hi), (f.b, f.t));
+    let xd = |d: NaiveDate| x.px((d - first).num_days() as f64);
+    let dticks = date_ticks(first, last, (f.width() / 100.0) as usize);
+    let zero = y.px(0.0);
+    // Grey "others" first, so the coloured series are drawn on top.
+    let grey = |i: usize| series_colour(i, n) == OTHER && n > PALETTE.len();
+    let order: Vec<usize> = (0..n)
+        .filter(|&i| grey(i))
+        .chain((0..n).filter(|&i| !grey(i)))
+        .collect();
+    render(|pen| {
+        band.draw(pen, f.l)?;
+        value_axis_left(pen, f, y, &ticks, fmt)?;
+        date_axis_bottom(pen, f, &dticks, xd)?;
+        baseline(pen, f)?;
+        for i in order {
+            let colour = series_colour(i, n);
+            let fill = match (area, n) {
+                (true, 1) => 0.25,
+                (true, _) => 0.12,
+                (false, 1) => 0.12,
+                (false, _) => 0.0,
+            };
+            let (stroke, alpha) = if grey(i) { (1, 0.6) } else { (2, 1.0) };
+            let markers = series[i].len() <= 40;
+            for run in series[i].split(|p| p.1.is_none()) {
+                let pts: Vec<(i32, i32)> = run
+                    .iter()
+                    .filter_map(|(d, v)| v.map(|v| (xd(*d), y.px(v))))
+                    .collect();
+                let (Some(&a), Some(&b)) = (pts.first(), pts.last()) else {
+                    continue;
+                };
+                if fill > 0.0 && pts.len() > 1 {
+                    let mut poly = pts.clone();
+                    poly.push((b.0, zero));
+                    poly.push((a.0, zero));
+                    pen.polygon(poly, colour.mix(fill).filled())?;
+                }
+                if pts.len() > 1 {
+                    pen.path(pts.clone(), colour.mix(alpha).stroke_width(stroke))?;
+                }
+                if markers || pts.len() == 1 {
+                    for p in pts {
+                        pen.circle(p, 3, colour.mix(alpha).filled())?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::*;
+    use super::*;
+
+    fn day(i: u64) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2025, 1, 1).unwrap() + chrono::Days::new(i)
+    }
+
+    /// The rows drawn as a line and as an area.
+    fn both(rows: &[(String, NaiveDate, Option<f64>)]) -> [String; 2] {
+        [
+            lines(rows, None, false).unwrap(),
+            lines(rows, None, true).unwrap(),
+        ]
+    }
+
+    /// Polylines drawn in the first series' colour, by their number of points.
+    fn strokes(svg: &str) -> Vec<usize> {
+        elements(svg, "polyline", "stroke", &hex(PALETTE[0]))
+            .iter()
+            .map(|e| e["points"].split_whitespace().count())
+            .collect()
+    }
+
+    #[test]
+    fn a_line_or_area_with_no_rows_says_no_data() {
+        assert_eq!(texts(&line::<f64>(&[], None).unwrap()), ["No data"]);
+        for svg in both(&[]) {
+            assert_eq!(texts(&svg), ["No data"]);
+        }
+    }
+
+    #[test]
+    fn a_line_with_one_row_marks_its_point_and_labels_its_date() {
+        for svg in both(&[(String::new(), day(0), Some(5.0))]) {
+            assert_eq!(elements(&svg, "circle", "fill", &hex(PALETTE[0])).len(), 1);
+            assert!(has_text(&svg, "Jan 01"), "{:?}", texts(&svg));
+        }
+    }
+
+    #[test]
+    fn negative_values_get_ticks_below_zero_with_the_sign_before_the_dollar() {
+        let svg = line(
+            &[(day(0), -1500.0), (day(1), 2500.0)],
+            Some(ValueFormat::Currency),
+        )
+        .unwrap();
+        let t = texts(&svg);
+        assert!(t.iter().any(|s| s.starts_with("-$")), "{t:?}");
+        assert!(t.iter().any(|s| s == "$0"), "{t:?}");
+    }
+
+    #[test]
+    fn a_null_breaks_the_line_instead_of_dropping_to_zero() {
+        let rows: Vec<(String, NaiveDate, Option<f64>)> = (0..7)
+            .map(|i| (String::new(), day(i), (i != 3).then_some(10.0 + i as f64)))
+            .collect();
+        for svg in both(&rows) {
+            assert_eq!(strokes(&svg), [3, 3]);
+        }
+        let nulls: Vec<(NaiveDate, Option<f64>)> = (0..3).map(|i| (day(i), None)).collect();
+        assert_eq!(texts(&line(&nulls, None).unwrap()), ["No data"]);
+    }
+
+    #[test]
+    fn ten_thousand_points_draw_as_one_line_with_year_ticks() {
+        let rows: Vec<(String, NaiveDate, Option<f64>)> = (0..10_000)
+            .map(|i| (String::new(), day(i), Some((i as f64).sin() * 1e6)))
+            .collect();
+        for svg in both(&rows) {
+            assert_eq!(strokes(&svg), [10_000]);
+            assert!(has_text(&svg, "2030"), "{:?}", texts(&svg));
+        }
+    }
+
+    #[test]
+    fn series_get_a_legend_and_long_names_are_cut_with_an_ellipsis() {
+        let rows = [
+            (LONG.to_string(), day(0), Some(1.0)),
+            ("Short".to_string(), day(0), Some(2.0)),
+            (LONG.to_string(), day(1), Some(3.0)),
+        ];
+        for svg in both(&rows) {
+            let t = texts(&svg);
+            assert!(
+                t.iter()
+                    .any(|s| s.ends_with('…') && LONG.starts_with(s.trim_end_matches('…'))),
+                "{t:?}"
+            );
+            assert!(
+                !t.iter().any(|s| s == LONG) && t.iter().any(|s| s == "Short"),
+                "{t:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn non_latin_series_names_appear_in_the_legend() {
+        let rows: Vec<(String, NaiveDate, Option<f64>)> = WORLD
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.to_string(), day(i as u64), Some(i as f64)))
+            .collect();
+        for svg in both(&rows) {
+            for name in WORLD {
+                assert!(has_text(&svg, name), "{name}: {:?}", texts(&svg));
+            }
+        }
+    }
+
+    #[test]
+    fn past_eight_series_the_rest_share_one_grey_legend_entry() {
+        let rows: Vec<(String, NaiveDate, Option<f64>)> = (0..12)
+            .map(|i| (format!("S{i}"), day(0), Some(i as f64)))
+            .collect();
+        let svg = lines(&rows, None, false).unwrap();
+        assert!(has_text(&svg, "S6") && has_text(&svg, "5 others") && !has_text(&svg, "S7"));
+    }
+}

@@ -1,0 +1,224 @@
+//! Pie and donut charts, with a legend giving each share.
+
+use super::legend::*;
+use super::*;
+use std::f64::consts::{FRAC_PI_2, TAU};
+
+/// A donut (or a pie when `hole` is 0) with a legend giving each share in %. Only positive
+/// values have a share: NULLs are skipped and negatives are left out with a note. Past eight
+/// slices, the seven largest are kept and the rest are one grey slice.
+pub fn donut<V: Copy + Into<Option<f64>>>(items: &[(String, V)], hole: f64) -> Result {
+    let valued: Vec<(String, f64)> = items
+        .iter()
+        .filter_map(|(l, v)| finite((*v).into()).map(|v| (shown(l), v)))
+        .collect();
+    let negatives = valued.iter().filter(|i| i.1 < 0.0).count();
+    let mut slices: Vec<(String, f64)> = valued.into_iter().filter(|i| i.1 > 0.0).collect();
+    if slices.is_empty() {
+        return Ok(no_data());
+    }
+    if slices.len() > PALETTE.len() {
+        let mut by_size: Vec<usize> = (0..slices.len()).collect();
+        by_size.sort_by(|a, b| slices[*b].1.total_cmp(&slices[*a].1));
+        let mut keep = vec![false; slices.len()];
+        for i in &by_size[..PALETTE.len() - 1] {
+            keep[*i] = true;
+        }
+        let rest: f64 = (0..slices.len())
+            .filter(|i| !keep[*i])
+            .map(|i| slices[i].1)
+            .sum();
+        let others = slices.len() - (PALETTE.len() - 1);
+        let mut i = 0;
+        slices.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
+        slices.push((
+            format!("{} others", format::thousands(others as f64, 0)),
+            rest,
+        ));
+    }
+    let total: f64 = slices.iter().map(|s| s.1).sum();
+    if !(total.is_finite() && total > 0.0) {
+        return Ok(no_data());
+    }
+    let note = (negatives > 0).then(|| {
+        format!(
+            "{} negative value{} not shown",
+            format::thousands(negatives as f64, 0),
+            if negatives == 1 { "" } else { "s" }
+        )
+    });
+    let band = Band::new(&[], note);
+    let top = band.bottom();
+    let r_out = ((HEIGHT as i32 - top - 14) as f64 / 2.0).max(10.0);
+    let (cx, cy) = (20.0 + r_out + 16.0, top as f64 + r_out);
+    let r_in = r_out * hole.clamp(0.0, 0.9);
+    render(|pen| {
+        band.draw(pen, 14)?;
+        let mut angle = -FRAC_PI_2;
+        let point = |r: f64, a: f64| {
+            (
+                (cx + r * a.cos()).round() as i32,
+                (cy + r * a.sin()).round() as i32,
+            )
+        };
+        let mut starts = Vec::new();
+        for (i, (_, v)) in slices.iter().enumerate() {
+            let sweep = v / total * TAU;
+            let steps = ((sweep / TAU) * 180.0).ceil().max(2.0) as usize;
+            let at = |k: usize| angle + sweep * k as f64 / steps as f64;
+            let mut pts: Vec<(i32, i32)> = (0..=steps).map(|k| point(r_out, at(k))).collect();
+            if r_in > 0.0 {
+                pts.extend((0..=steps).rev().map(|k| point(r_in, at(k))));
+            } else {
+                pts.push((cx as i32, cy as i32));
+            }
+            pen.polygon(pts, series_colour(i, slices.len()).filled())?;
+            starts.push(angle);
+            angle += sweep;
+        }
+        if slices.len() > 1 {
+            // White spokes part neighbouring slices.
+            for a in starts {
+                pen.path(
+                    vec![point(r_in, a), point(r_out + 1.0, a)],
+                    WHITE.stroke_width(2),
+                )?;
+            }
+        }
+        let legend_x = (cx + r_out + 48.0) as i32;
+        let row = 26;
+        let y0 = (cy as i32 - row * slices.len() as i32 / 2).max(top);
+        // Names cut to leave room for the shares, which line up right-aligned in a column.
+        let shares: Vec<String> = slices
+            .iter()
+            .map(|(_, v)| match v / total * 100.0 {
+                s if s < 0.1 => "<0.1%".to_string(),
+                s => format!("{s:.1}%"),
+            })
+            .collect();
+        let share_w = shares
+            .iter()
+            .map(|s| text_width(s, 15.0))
+            .fold(0.0, f64::max);
+        let room = WIDTH as f64 - legend_x as f64 - 26.0 - share_w - 40.0;
+        let names: Vec<String> = slices.iter().map(|(l, _)| fit(l, room, 15.0)).collect();
+        let name_w = names
+            .iter()
+            .map(|n| text_width(n, 15.0))
+            .fold(0.0, f64::max);
+        let share_x = legend_x + 26 + (name_w + 16.0 + share_w).ceil() as i32;
+        for (i, (name, share)) in names.iter().zip(&shares).enumerate() {
+            let y = y0 + i as i32 * row;
+            let colour = series_colour(i, slices.len());
+            pen.rect((legend_x, y), (legend_x + 16, y + 16), colour.filled())?;
+            pen.text(
+                name,
+                (legend_x + 26, y + 8),
+                15.0,
+                INK,
+                HPos::Left,
+                VPos::Center,
+            )?;
+            pen.text(
+                share,
+                (share_x, y + 8),
+                15.0,
+                MUTED,
+                HPos::Right,
+                VPos::Center,
+            )?;
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::*;
+    use super::*;
+
+    /// The items as a pie and as a donut.
+    fn both(items: &[(String, Option<f64>)]) -> [String; 2] {
+        [donut(items, 0.0).unwrap(), donut(items, 0.55).unwrap()]
+    }
+
+    fn items(pairs: &[(&str, Option<f64>)]) -> Vec<(String, Option<f64>)> {
+        pairs.iter().map(|(l, v)| (l.to_string(), *v)).collect()
+    }
+
+    #[test]
+    fn a_pie_with_no_rows_or_nothing_positive_says_no_data() {
+        for rows in [
+            items(&[]),
+            items(&[("a", None), ("b", Some(0.0)), ("c", Some(-4.0))]),
+        ] {
+            for svg in both(&rows) {
+                assert_eq!(texts(&svg), ["No data"]);
+            }
+        }
+    }
+
+    #[test]
+    fn a_pie_with_one_row_is_one_whole_slice() {
+        for svg in both(&items(&[("Only", Some(3.0))])) {
+            assert!(has_text(&svg, "Only") && has_text(&svg, "100.0%"));
+            assert_eq!(elements(&svg, "polygon", "fill", &hex(PALETTE[0])).len(), 1);
+        }
+    }
+
+    #[test]
+    fn negative_values_are_left_out_with_a_note() {
+        for svg in both(&items(&[("Up", Some(3.0)), ("Down", Some(-1.0))])) {
+            assert!(has_text(&svg, "1 negative value not shown") && has_text(&svg, "100.0%"));
+            assert!(!has_text(&svg, "Down"));
+        }
+    }
+
+    #[test]
+    fn nulls_are_skipped_and_shares_count_only_values() {
+        let rows = items(&[("North", Some(3.0)), ("Null", None), ("South", Some(1.0))]);
+        for svg in both(&rows) {
+            assert!(has_text(&svg, "75.0%") && has_text(&svg, "25.0%"));
+            assert!(!has_text(&svg, "Null"));
+        }
+    }
+
+    #[test]
+    fn ten_thousand_rows_keep_the_seven_largest_and_group_the_rest() {
+        let rows: Vec<(String, Option<f64>)> = (0..10_000)
+            .map(|i| {
+                (
+                    format!("Item {i}"),
+                    Some(if i == 5_000 { 1e6 } else { 1.0 }),
+                )
+            })
+            .collect();
+        for svg in both(&rows) {
+            assert!(has_text(&svg, "Item 5000") && has_text(&svg, "9,993 others"));
+            assert_eq!(elements(&svg, "polygon", "fill", &hex(OTHER)).len(), 1);
+        }
+    }
+
+    #[test]
+    fn long_labels_are_cut_with_an_ellipsis() {
+        for svg in both(&items(&[(LONG, Some(1.0)), ("Short", Some(1.0))])) {
+            let t = texts(&svg);
+            assert!(!t.iter().any(|s| s == LONG), "{t:?}");
+            assert!(t.iter().any(|s| s.ends_with('…')), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn non_latin_labels_are_drawn_as_given() {
+        let rows: Vec<(String, Option<f64>)> =
+            WORLD.iter().map(|s| (s.to_string(), Some(1.0))).collect();
+        for svg in both(&rows) {
+            for name in WORLD {
+                assert!(has_text(&svg, name), "{name}");
+            }
+        }
+    }
+}
