@@ -112,9 +112,10 @@ impl CronSchedule {
         &self.expr
     }
 
-    /// A plain-English description of the expression.
+    /// A plain-English description of the expression ("At 09:00, on Monday"), without the
+    /// closing full stop so a time zone can follow it.
     pub fn describe(&self) -> String {
-        self.cron.describe()
+        self.cron.describe().trim_end_matches('.').to_string()
     }
 
     /// The first fire time strictly after `after`, evaluated on the wall clock of `tz`.

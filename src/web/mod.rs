@@ -10,6 +10,9 @@ pub mod health;
 pub mod json;
 pub mod metrics;
 pub mod report_download;
+pub mod schedule_detail;
+pub mod schedule_form;
+pub mod schedules;
 pub mod upload;
 
 use crate::pipeline::Ctx;
@@ -89,6 +92,27 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/api/v1/reports/{id}/preview",
             web::get().to(api::reports::preview),
         );
+    // The schedules pages; their form errors are pages too. `new` and `preview` before `{id}`.
+    cfg.service(
+        web::scope("/schedules")
+            .app_data(
+                web::FormConfig::default()
+                    .limit(256 << 10)
+                    .error_handler(schedules::form_error),
+            )
+            .route("", web::get().to(schedules::list))
+            .route("", web::post().to(schedules::create))
+            .route("/new", web::get().to(schedules::new_form))
+            .route("/preview", web::get().to(schedules::preview))
+            .route("/{id}", web::get().to(schedule_detail::detail))
+            .route("/{id}", web::post().to(schedules::update))
+            .route("/{id}/edit", web::get().to(schedules::edit_form))
+            .route("/{id}/history", web::get().to(schedule_detail::history))
+            .route("/{id}/row", web::get().to(schedules::row_get))
+            .route("/{id}/run", web::post().to(schedules::run))
+            .route("/{id}/toggle", web::post().to(schedules::toggle))
+            .route("/{id}/delete", web::post().to(schedules::delete)),
+    );
 }
 
 /// What every page's frame needs.

@@ -113,3 +113,46 @@ async fn next_and_previous_page_the_orders_table_without_reloading_the_page() {
     assert_eq!(v["svgs"], 3);
     assert_eq!(v["errors"].as_array().unwrap().len(), 0, "{v}");
 }
+
+#[tokio::test]
+async fn the_schedule_form_previews_a_weekly_timing_live_and_saving_opens_the_new_schedule() {
+    if !browser_tests_enabled() {
+        return;
+    }
+    let app = spawn_app().await;
+    let args = vec![app.address.clone()];
+    let v = tokio::task::spawn_blocking(move || node("schedules.mjs", &args))
+        .await
+        .unwrap();
+    assert!(v["before"].as_str().unwrap().contains("UTC"), "{v}");
+    let after = v["after"].as_str().unwrap();
+    for part in ["Wednesday", "07:30", "Europe/Paris"] {
+        assert!(after.contains(part), "{part}: {v}");
+    }
+    let times = v["times"].as_array().unwrap();
+    assert_eq!(times.len(), 5, "{v}");
+    for t in times {
+        let t = t.as_str().unwrap();
+        assert!(t.starts_with("Wed ") && t.contains(" 07:30 CE"), "{v}");
+    }
+    assert!(
+        v["zoneError"].as_str().unwrap().contains("Mars/Olympus"),
+        "{v}"
+    );
+    assert_eq!(v["weekdayShown"], true, "{v}");
+    assert_eq!(v["cronShown"], false, "{v}");
+    assert_eq!(
+        v["loadsBeforeSubmit"], 1,
+        "the preview must not reload the page: {v}"
+    );
+    assert!(
+        v["title"].as_str().unwrap().starts_with("Browser weekly"),
+        "{v}"
+    );
+    assert!(
+        v["definition"].as_str().unwrap().contains("30 7 * * 3"),
+        "{v}"
+    );
+    assert_eq!(v["listed"], 2, "{v}");
+    assert_eq!(v["errors"].as_array().unwrap().len(), 0, "{v}");
+}

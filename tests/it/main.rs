@@ -14,4 +14,5 @@ mod queries;
 mod receiver;
 mod restart;
 mod schedules;
+mod schedules_page;
 mod smtp;

@@ -1,0 +1,427 @@
+//! The /schedules pages: the list and its row actions, the form and its live preview, the detail
+//! page, and bad input refused with a message naming it.
+
+use crate::helpers::{spawn_app, TestApp};
+use serde_json::Value;
+
+/// A client that shows the 303s instead of following them.
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+impl TestApp {
+    async fn post_form(&self, path: &str, fields: &[(&str, String)]) -> reqwest::Response {
+        no_redirects()
+            .post(format!("{}{}", self.address, path))
+            .form(fields)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A POST as htmx sends it from the list (`htmx`) or as a plain form.
+    async fn post_action(&self, path: &str, htmx: bool) -> reqwest::Response {
+        let mut r = no_redirects().post(format!("{}{}", self.address, path));
+        if htmx {
+            r = r.header("HX-Request", "true");
+        }
+        r.send().await.unwrap()
+    }
+
+    async fn text(&self, path: &str) -> String {
+        let r = self.get(path).await;
+        assert_eq!(r.status(), 200, "GET {path}");
+        r.text().await.unwrap()
+    }
+
+    async fn schedules(&self) -> Vec<Value> {
+        self.get_json("/api/v1/schedules")
+            .await
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+}
+
+/// The form for a weekly schedule of the demo report, Tuesdays 07:30 in Paris.
+async fn weekly_form(app: &TestApp) -> Vec<(&'static str, String)> {
+    vec![
+        ("name", "Tuesday digest".into()),
+        ("report_id", app.report_id().await),
+        ("frequency", "weekly".into()),
+        ("weekday", "2".into()),
+        ("day_of_month", "1".into()),
+        ("time", "07:30".into()),
+        ("cron", String::new()),
+        ("timezone", "Europe/Paris".into()),
+        ("parameters", "days=30\r\n".into()),
+        (
+            "recipients",
+            "team@example.com\r\nslack:https://hooks.example.com/x\r\n".into(),
+        ),
+        ("export_format", "xlsx".into()),
+        ("row_limit", "500".into()),
+        ("enabled", "on".into()),
+    ]
+}
+
+fn with(
+    mut form: Vec<(&'static str, String)>,
+    key: &str,
+    value: &str,
+) -> Vec<(&'static str, String)> {
+    for (k, v) in form.iter_mut() {
+        if *k == key {
+            *v = value.to_string();
+        }
+    }
+    form
+}
+
+#[tokio::test]
+async fn the_list_shows_the_demo_schedule_in_plain_english_with_its_next_run_in_new_york_time() {
+    let app = spawn_app().await;
+    let s = app.schedules().await[0].clone();
+    let id = s["id"].as_str().unwrap();
+    let html = app.text("/schedules").await;
+
+    let described = app
+        .get_json("/api/v1/cron/preview?expr=0%209%20*%20*%201&timezone=America/New_York")
+        .await;
+    let description = described["description"].as_str().unwrap();
+    assert!(description.contains("Monday"), "{description}");
+    assert!(html.contains("Weekly sales report"), "{html}");
+    assert!(html.contains("Sales overview"), "{html}");
+    assert!(html.contains(description), "{html}");
+
+    let next = chrono::DateTime::parse_from_rfc3339(s["nextRunAt"].as_str().unwrap()).unwrap();
+    let local = next
+        .with_timezone(&chrono_tz::America::New_York)
+        .format("%a %Y-%m-%d %H:%M %Z")
+        .to_string();
+    assert!(
+        local.starts_with("Mon ") && local.contains(" 09:00 E"),
+        "{local}"
+    );
+    assert!(html.contains(&local), "{local} not in {html}");
+
+    for action in [
+        format!("hx-post=\"/schedules/{id}/run\""),
+        format!("hx-post=\"/schedules/{id}/toggle\""),
+        format!("hx-post=\"/schedules/{id}/delete\""),
+        format!("href=\"/schedules/{id}/edit\""),
+        format!("href=\"/schedules/{id}\""),
+        "hx-confirm=".to_string(),
+        "href=\"/schedules/new\"".to_string(),
+    ] {
+        assert!(html.contains(&action), "no {action} in {html}");
+    }
+}
+
+#[tokio::test]
+async fn creating_a_weekly_schedule_through_the_form_stores_its_cron_and_redirects_to_its_page() {
+    let app = spawn_app().await;
+    let form = weekly_form(&app).await;
+    let r = app.post_form("/schedules", &form).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+
+    let list = app.schedules().await;
+    assert_eq!(list.len(), 2);
+    let s = list.iter().find(|s| s["name"] == "Tuesday digest").unwrap();
+    assert_eq!(
+        location,
+        format!("/schedules/{}", s["id"].as_str().unwrap())
+    );
+    assert_eq!(s["schedule"], "30 7 * * 2");
+    assert_eq!(s["timezone"], "Europe/Paris");
+    assert_eq!(s["parameters"]["days"], "30");
+    assert_eq!(s["recipients"][0]["type"], "email");
+    assert_eq!(s["recipients"][0]["address"], "team@example.com");
+    assert_eq!(s["recipients"][1]["type"], "slack");
+    assert_eq!(s["recipients"][1]["address"], "https://hooks.example.com/x");
+    assert_eq!(s["exportFormat"], "xlsx");
+    assert_eq!(s["rowLimit"], 500);
+    assert_eq!(s["enabled"], true);
+
+    let page = app.text(&location).await;
+    assert!(page.contains("Tuesday digest"), "{page}");
+    assert!(page.contains("Tuesday"), "{page}");
+    assert!(page.contains("No runs yet"), "{page}");
+    assert_eq!(
+        page.matches(" CET</li>").count() + page.matches(" CEST</li>").count(),
+        5
+    );
+
+    // Editing it again shows the weekly preset with its day and time.
+    let edit = app.text(&format!("{location}/edit")).await;
+    assert!(edit.contains(r#"value="weekly" checked"#), "{edit}");
+    assert!(
+        edit.contains(r#"<option value="2" selected>Tuesday</option>"#),
+        "{edit}"
+    );
+    assert!(edit.contains(r#"value="07:30""#), "{edit}");
+    assert!(edit.contains("slack:https://hooks.example.com/x"), "{edit}");
+}
+
+#[tokio::test]
+async fn the_preview_describes_a_valid_expression_with_five_times_and_names_the_bad_field() {
+    let app = spawn_app().await;
+    let ok = app
+        .text("/schedules/preview?frequency=custom&cron=0+9+*+*+1&timezone=America/New_York")
+        .await;
+    assert!(ok.contains("America/New_York"), "{ok}");
+    assert!(ok.contains("Monday"), "{ok}");
+    assert_eq!(ok.matches("<li>Mon ").count(), 5, "{ok}");
+
+    let preset = app
+        .text("/schedules/preview?frequency=monthly&day_of_month=15&time=06:45&timezone=Asia/Tokyo")
+        .await;
+    assert_eq!(preset.matches("06:45 JST</li>").count(), 5, "{preset}");
+    assert!(preset.contains("-15 06:45"), "{preset}");
+
+    for (query, mentions) in [
+        ("frequency=custom&cron=61+*+*+*+*&timezone=UTC", "minute"),
+        ("frequency=custom&cron=61+*+*+*+*&timezone=UTC", "`61`"),
+        (
+            "frequency=daily&time=09:00&timezone=Mars/Olympus",
+            "time zone",
+        ),
+        (
+            "frequency=daily&time=09:00&timezone=Mars/Olympus",
+            "Mars/Olympus",
+        ),
+        ("frequency=daily&time=25:00&timezone=UTC", "time"),
+        ("frequency=fortnightly&time=09:00", "frequency"),
+        ("frequency=custom&cron=", "cron"),
+        ("frequency=daily&frequency=weekly", "could not be read"),
+    ] {
+        let r = app.get(&format!("/schedules/preview?{query}")).await;
+        assert_eq!(r.status(), 200, "{query}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains("preview-error"), "{query}: {html}");
+        assert!(html.contains(mentions), "{query}: {mentions} not in {html}");
+        assert!(!html.contains("<li>"), "{query}: {html}");
+    }
+}
+
+#[tokio::test]
+async fn bad_form_input_is_422_naming_the_problem_and_creates_nothing() {
+    let app = spawn_app().await;
+    let before = app.schedules().await;
+    let form = weekly_form(&app).await;
+    let long = "x".repeat(10_000);
+    let custom = with(form.clone(), "frequency", "custom");
+    for (bad, mentions) in [
+        (
+            with(form.clone(), "recipients", "team@example.com\nfoo"),
+            "recipients line 2: `foo` is not an email address or type:URL",
+        ),
+        (
+            with(form.clone(), "recipients", "slack:not-a-url"),
+            "recipients line 1",
+        ),
+        (with(custom.clone(), "cron", "61 * * * *"), "cron minute"),
+        (with(custom.clone(), "cron", "* * *"), "expected 5 fields"),
+        (
+            with(form.clone(), "report_id", "no-such-report"),
+            "report: no report with id or name `no-such-report`",
+        ),
+        (with(form.clone(), "name", "   "), "name: must not be empty"),
+        (
+            with(form.clone(), "name", &long),
+            "name: is 10000 characters long",
+        ),
+        (
+            with(form.clone(), "timezone", "Mars/Olympus"),
+            "Mars/Olympus",
+        ),
+        (with(form.clone(), "time", "7h30"), "time: `7h30`"),
+        (with(form.clone(), "parameters", "days=ninety"), "days"),
+        (
+            with(form.clone(), "parameters", "days"),
+            "parameters line 1",
+        ),
+        (with(form.clone(), "parameters", "nope=1"), "nope"),
+        (with(form.clone(), "row_limit", "0"), "row limit"),
+        (
+            with(form.clone(), "export_format", "docx"),
+            "format: `docx`",
+        ),
+    ] {
+        let r = app.post_form("/schedules", &bad).await;
+        assert_eq!(r.status(), 422, "{mentions}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains(&escape(mentions)), "{mentions} not in {html}");
+        assert!(
+            html.contains(r#"aria-invalid="true""#),
+            "{mentions}: no field marked"
+        );
+        // The user's input is kept.
+        assert!(
+            html.contains(r#"value="07:30""#) || mentions.starts_with("time"),
+            "{html}"
+        );
+        assert!(
+            html.contains("team@example.com") || mentions.contains("recipients"),
+            "{html}"
+        );
+    }
+    let r = app
+        .post_form(
+            "/schedules",
+            &with(form.clone(), "name", &"y".repeat(300_000)),
+        )
+        .await;
+    assert_eq!(r.status(), 413);
+    let r = app.post_form("/schedules/no-such-id", &form).await;
+    assert_eq!(r.status(), 404);
+    assert_eq!(app.schedules().await, before, "nothing stored");
+}
+
+/// HTML escaping as askama writes it, for the messages checked above.
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;")
+}
+
+#[tokio::test]
+async fn pausing_resuming_and_deleting_through_the_page_routes_change_the_schedule() {
+    let app = spawn_app().await;
+    let id = app.schedule_id().await;
+    let enabled = |list: Vec<Value>| list[0]["enabled"].as_bool().unwrap();
+
+    // A plain form post: 303 back to the list.
+    let r = app
+        .post_action(&format!("/schedules/{id}/toggle"), false)
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/schedules");
+    assert!(!enabled(app.schedules().await));
+    assert!(app.text("/schedules").await.contains("Resume"));
+
+    // From htmx: the new row, in place.
+    let r = app
+        .post_action(&format!("/schedules/{id}/toggle"), true)
+        .await;
+    assert_eq!(r.status(), 200);
+    let row = r.text().await.unwrap();
+    assert!(
+        row.trim_start()
+            .starts_with(&format!("<tr id=\"schedule-{id}\"")),
+        "{row}"
+    );
+    assert!(row.contains(">Pause</button>"), "{row}");
+    assert!(enabled(app.schedules().await));
+
+    // From the detail page: back there.
+    let r = app
+        .post_action(
+            &format!("/schedules/{id}/toggle?next=/schedules/{id}"),
+            false,
+        )
+        .await;
+    assert_eq!(r.headers()["location"], format!("/schedules/{id}").as_str());
+    // `next` never leaves the site.
+    let r = app
+        .post_action(
+            &format!("/schedules/{id}/toggle?next=//evil.example/"),
+            false,
+        )
+        .await;
+    assert_eq!(r.headers()["location"], "/schedules");
+    assert!(enabled(app.schedules().await));
+
+    let r = app
+        .post_action(&format!("/schedules/{id}/delete"), true)
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap().trim(), "", "the row goes away");
+    assert!(app.schedules().await.is_empty());
+    assert_eq!(app.get(&format!("/schedules/{id}")).await.status(), 404);
+}
+
+#[tokio::test]
+async fn unknown_schedules_are_404_on_every_page_route() {
+    let app = spawn_app().await;
+    for path in [
+        "/schedules/nope",
+        "/schedules/nope/edit",
+        "/schedules/nope/history",
+    ] {
+        let r = app.get(path).await;
+        assert_eq!(r.status(), 404, "{path}");
+        assert!(r.text().await.unwrap().contains("nope"), "{path}");
+    }
+    let r = app.get("/schedules/nope/row").await;
+    assert_eq!(r.status(), 404);
+    assert!(r.text().await.unwrap().contains("row-error"));
+    for action in ["run", "toggle", "delete"] {
+        let path = format!("/schedules/nope/{action}");
+        let r = app.post_action(&path, false).await;
+        assert_eq!(r.status(), 404, "{path}");
+        let r = app.post_action(&path, true).await;
+        assert_eq!(r.status(), 404, "{path}");
+        assert!(r.text().await.unwrap().contains("row-error"), "{path}");
+    }
+    assert_eq!(app.schedules().await.len(), 1);
+}
+
+#[tokio::test]
+async fn run_now_from_the_list_shows_the_run_and_its_delivery_on_the_detail_page() {
+    let app = spawn_app().await;
+    let id = app.schedule_id().await;
+    let r = app.post_action(&format!("/schedules/{id}/run"), true).await;
+    assert_eq!(r.status(), 200);
+    let row = r.text().await.unwrap();
+    assert!(row.contains(&format!("schedule-{id}")), "{row}");
+    if row.contains("badge running") {
+        assert!(
+            row.contains(&format!("hx-get=\"/schedules/{id}/row\"")),
+            "{row}"
+        );
+    }
+
+    let runs = app
+        .get_json(&format!("/api/v1/schedules/{id}/executions"))
+        .await;
+    let run = runs[0]["id"].as_str().unwrap().to_string();
+    // While it runs, the history polls itself.
+    let page = app.text(&format!("/schedules/{id}")).await;
+    if page.contains("badge running") || page.contains("badge delivering") {
+        assert!(page.contains(r#"hx-trigger="every 2s""#), "{page}");
+    }
+    let done = app
+        .wait_execution(&id, &run, |e| {
+            e["status"] == "succeeded" || e["status"] == "failed"
+        })
+        .await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+
+    let history = app.text(&format!("/schedules/{id}/history")).await;
+    assert!(
+        !history.contains("every 2s"),
+        "polling stops once settled: {history}"
+    );
+    assert!(history.contains("run now"), "{history}");
+    assert!(history.contains("badge succeeded"), "{history}");
+    assert!(history.contains("badge delivered"), "{history}");
+    assert!(history.contains("owner@example.com"), "{history}");
+    let export = done["exportId"].as_str().unwrap();
+    assert!(
+        history.contains(&format!("/api/v1/exports/{export}/download")),
+        "{history}"
+    );
+    let list = app.text("/schedules").await;
+    assert!(list.contains("badge succeeded"), "{list}");
+    // The row polls itself only while a run is under way.
+    let row = app.text(&format!("/schedules/{id}/row")).await;
+    assert!(row.contains("badge succeeded"), "{row}");
+    assert!(!row.contains("every 2s"), "{row}");
+}
