@@ -7,6 +7,7 @@ pub mod config;
 pub mod data;
 pub mod deliver;
 pub mod demo;
+pub mod edit;
 pub mod pipeline;
 pub mod provision;
 pub mod render;

@@ -191,7 +191,13 @@ pub fn render(out: &Output, branding: &BrandingConfig) -> Result<Vec<u8>, Render
                 .join("; "),
         )
     })?;
-    // Keep comemo's cache from growing without bound across renders.
+    // Keep comemo's cache from growing without bound across renders, and hand the memory a
+    // large layout took back to the system (glibc keeps freed pages otherwise).
     typst::comemo::evict(0);
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory; it has no preconditions.
+    unsafe {
+        libc::malloc_trim(0);
+    }
     Ok(pdf)
 }

@@ -3,6 +3,7 @@
 
 pub mod chart;
 pub mod definition;
+pub mod edit;
 pub mod format;
 pub mod params;
 pub mod run;

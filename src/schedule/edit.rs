@@ -4,33 +4,14 @@
 use super::cron::{parse_timezone, CronSchedule};
 use super::rfc3339;
 use crate::config::ScheduleConfig;
+use crate::edit::{invalid, EditError};
 use crate::pipeline::Ctx;
 use crate::report::params;
-use crate::store::{self, schedule::StoredSchedule, StoreError};
+use crate::store::{self, schedule::StoredSchedule};
 use chrono::Utc;
 
-/// Why a change was refused.
-#[derive(Debug, thiserror::Error)]
-pub enum EditError {
-    #[error("{field}: {message}")]
-    Invalid { field: String, message: String },
-    #[error("no schedule with id `{0}`")]
-    NotFound(String),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-impl From<r2d2::Error> for EditError {
-    fn from(e: r2d2::Error) -> Self {
-        EditError::Store(e.into())
-    }
-}
-
-fn invalid(field: impl Into<String>, message: impl Into<String>) -> EditError {
-    EditError::Invalid {
-        field: field.into(),
-        message: message.into(),
-    }
+fn not_found(id: &str) -> EditError {
+    EditError::NotFound(format!("no schedule with id `{id}`"))
 }
 
 /// Creates (`id` None) or replaces a schedule after checking it against its report. Its next
@@ -57,7 +38,7 @@ pub fn save(
         .map_err(|e| invalid(format!("parameters.{}", e.name), e.message))?;
     let id = match id {
         Some(id) => {
-            store::schedule::get(&conn, id)?.ok_or_else(|| EditError::NotFound(id.to_string()))?;
+            store::schedule::get(&conn, id)?.ok_or_else(|| not_found(id))?;
             id.to_string()
         }
         None => uuid::Uuid::new_v4().to_string(),
@@ -85,27 +66,27 @@ pub fn save(
         last_run_status: None,
     };
     store::schedule::upsert(&conn, &stored, false)?;
-    store::schedule::get(&conn, &id)?.ok_or(EditError::NotFound(id))
+    store::schedule::get(&conn, &id)?.ok_or_else(|| not_found(&id))
 }
 
 /// Deletes a schedule with its history.
 pub fn delete(ctx: &Ctx, id: &str) -> Result<(), EditError> {
     match store::schedule::delete(&*ctx.store.app.get()?, id)? {
         true => Ok(()),
-        false => Err(EditError::NotFound(id.to_string())),
+        false => Err(not_found(id)),
     }
 }
 
 /// Pauses a running schedule or resumes a paused one (from now: a pause is not caught up).
 pub fn toggle(ctx: &Ctx, id: &str) -> Result<StoredSchedule, EditError> {
     let conn = ctx.store.app.get()?;
-    let s = store::schedule::get(&conn, id)?.ok_or_else(|| EditError::NotFound(id.to_string()))?;
+    let s = store::schedule::get(&conn, id)?.ok_or_else(|| not_found(id))?;
     let next = match (CronSchedule::parse(&s.cron), parse_timezone(&s.timezone)) {
         (Ok(c), Ok(tz)) => c.next_after(Utc::now(), tz).map(rfc3339),
         _ => None,
     };
     store::schedule::set_enabled(&conn, id, !s.enabled, next.as_deref())?;
-    store::schedule::get(&conn, id)?.ok_or_else(|| EditError::NotFound(id.to_string()))
+    store::schedule::get(&conn, id)?.ok_or_else(|| not_found(id))
 }
 
 /// A schedule as config (for the edit form and the API's PUT round trip).

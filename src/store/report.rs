@@ -52,6 +52,16 @@ pub fn find(conn: &Connection, key: &str) -> Result<Option<StoredReport>, StoreE
     }
 }
 
+/// The report with this id.
+pub fn get(conn: &Connection, id: &str) -> Result<Option<StoredReport>, StoreError> {
+    Ok(find(conn, id)?.filter(|r| r.id == id))
+}
+
+/// Deletes a report (its schedules and dashboards go with it: the caller checks first).
+pub fn delete(conn: &Connection, id: &str) -> Result<bool, StoreError> {
+    Ok(conn.execute("DELETE FROM reports WHERE id = ?1", [id])? == 1)
+}
+
 /// Every report, by name.
 pub fn list(conn: &Connection) -> Result<Vec<StoredReport>, StoreError> {
     let mut stmt = conn.prepare("SELECT id, definition, updated_at FROM reports ORDER BY name")?;

@@ -148,12 +148,13 @@ impl From<PipelineError> for Problem {
     }
 }
 
-impl From<crate::schedule::edit::EditError> for Problem {
-    fn from(e: crate::schedule::edit::EditError) -> Problem {
-        use crate::schedule::edit::EditError;
+impl From<crate::edit::EditError> for Problem {
+    fn from(e: crate::edit::EditError) -> Problem {
+        use crate::edit::EditError;
         match e {
             EditError::Invalid { field, message } => Problem::invalid(field, message),
             EditError::NotFound(_) => Problem::not_found(e.to_string()),
+            EditError::Conflict(_) => Problem::new(StatusCode::CONFLICT, e.to_string()),
             EditError::Store(s) => Problem::internal(s),
         }
     }

@@ -88,6 +88,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/api/v1/validate-query",
             web::post().to(api::tables::validate),
         )
+        .route("/api/v1/reports", web::get().to(api::reports::list))
+        .route("/api/v1/reports", web::post().to(api::reports::create))
+        .route("/api/v1/reports/{id}", web::get().to(api::reports::get))
+        .route("/api/v1/reports/{id}", web::put().to(api::reports::update))
+        .route(
+            "/api/v1/reports/{id}",
+            web::delete().to(api::reports::delete),
+        )
         .route(
             "/api/v1/reports/{id}/preview",
             web::get().to(api::reports::preview),

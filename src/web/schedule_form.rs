@@ -3,9 +3,9 @@
 //! `ScheduleConfig` with errors that name the field (and the line, for multi-line fields).
 
 use crate::config::{ExportFormat, Recipient, RecipientKind, ScheduleConfig};
+use crate::edit::EditError;
 use crate::report::chart::truncate;
 use crate::schedule::cron::{self, parse_timezone, CronSchedule};
-use crate::schedule::edit::EditError;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use std::collections::BTreeMap;

@@ -12,6 +12,7 @@ mod helpers;
 mod pdf;
 mod queries;
 mod receiver;
+mod reports_api;
 mod restart;
 mod schedules;
 mod schedules_page;

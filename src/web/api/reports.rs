@@ -1,10 +1,127 @@
-//! /api/v1/reports/{id}/preview: the rows of a report's query, a page at a time.
+//! /api/v1/reports: report definitions (list, create, read, replace, delete) and the rows of
+//! a report's query, a page at a time.
 
 use crate::pipeline::Preview;
+use crate::report::definition::{ParameterDef, ReportDefinition};
+use crate::report::edit;
+use crate::store::{self, report::StoredReport};
 use crate::web::error::Problem;
+use crate::web::json::JsonBody;
 use crate::web::{parse_page, AppState};
 use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+/// What the list shows of a report.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportMetadata {
+    id: String,
+    name: String,
+    description: String,
+    category: String,
+    tags: Vec<String>,
+    data_source: String,
+    parameters: Vec<ParameterDef>,
+    visualizations: usize,
+    updated_at: String,
+}
+
+impl From<StoredReport> for ReportMetadata {
+    fn from(r: StoredReport) -> Self {
+        let d = r.definition;
+        ReportMetadata {
+            id: r.id,
+            name: d.name,
+            description: d.description,
+            category: d.category,
+            tags: d.tags,
+            data_source: d.data_source,
+            parameters: d.parameters,
+            visualizations: d.visualizations.len(),
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// The list's filters; each matches case-insensitively and exactly.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    category: Option<String>,
+    tag: Option<String>,
+}
+
+/// GET /api/v1/reports?category=&tag=
+pub async fn list(
+    state: web::Data<AppState>,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, Problem> {
+    let store = state.ctx.store.clone();
+    let all = web::block(move || store::report::list(&*store.app.get()?))
+        .await?
+        .map_err(Problem::internal)?;
+    let same = |a: &str, b: &Option<String>| {
+        b.as_deref()
+            .is_none_or(|b| a.eq_ignore_ascii_case(b.trim()))
+    };
+    let found: Vec<ReportMetadata> = all
+        .into_iter()
+        .filter(|r| same(&r.definition.category, &q.category))
+        .filter(|r| q.tag.is_none() || r.definition.tags.iter().any(|t| same(t, &q.tag)))
+        .map(ReportMetadata::from)
+        .collect();
+    Ok(HttpResponse::Ok().json(found))
+}
+
+/// GET /api/v1/reports/{id}: the definition.
+pub async fn get(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let store = state.ctx.store.clone();
+    let key = id.into_inner();
+    let found = web::block(move || store::report::get(&*store.app.get()?, &key))
+        .await?
+        .map_err(Problem::internal)?;
+    match found {
+        Some(r) => Ok(HttpResponse::Ok().json(r.definition)),
+        None => Err(Problem::not_found("no report with that id")),
+    }
+}
+
+/// POST /api/v1/reports → 201 with the metadata.
+pub async fn create(
+    state: web::Data<AppState>,
+    body: JsonBody<ReportDefinition>,
+) -> Result<HttpResponse, Problem> {
+    let ctx = state.ctx.clone();
+    let saved = web::block(move || edit::save(&ctx, None, body.0)).await??;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/reports/{}", saved.id)))
+        .json(ReportMetadata::from(saved)))
+}
+
+/// PUT /api/v1/reports/{id}: replaces the definition.
+pub async fn update(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: JsonBody<ReportDefinition>,
+) -> Result<HttpResponse, Problem> {
+    let ctx = state.ctx.clone();
+    let saved = web::block(move || edit::save(&ctx, Some(&id), body.0)).await??;
+    Ok(HttpResponse::Ok().json(saved.definition))
+}
+
+/// DELETE /api/v1/reports/{id} → 204; 409 while a schedule or dashboard uses it.
+pub async fn delete(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let ctx = state.ctx.clone();
+    web::block(move || edit::delete(&ctx, &id)).await??;
+    Ok(HttpResponse::NoContent().finish())
+}
 
 /// Largest page a client may ask for.
 const MAX_PAGE_SIZE: u32 = 1000;

@@ -1,0 +1,307 @@
+//! /api/v1/reports: definitions created, read, filtered, changed and deleted; every refusal
+//! names the field and leaves the stored reports as they were.
+
+use crate::expected;
+use crate::helpers::{spawn_app, spawn_app_with};
+use quire::config::DashboardConfig;
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// A one-query report of revenue by region, with a parameter and two visualizations.
+fn by_region(name: &str) -> Value {
+    json!({
+        "name": name,
+        "category": "Finance",
+        "tags": ["regions", "monthly"],
+        "query": "SELECT region, SUM(revenue) AS revenue, COUNT(*) AS orders FROM sales \
+                  WHERE units >= :min_units GROUP BY region ORDER BY region",
+        "parameters": [{ "name": "min_units", "type": "number", "defaultValue": "1" }],
+        "visualizations": [
+            { "id": "chart", "type": "hbar", "title": "Revenue by region",
+              "dataMapping": { "x": "region", "y": "revenue" }, "options": { "format": "currency" } },
+            { "id": "table", "type": "table", "options": { "columnLabels": { "orders": "Orders" } } }
+        ]
+    })
+}
+
+#[tokio::test]
+async fn a_report_is_created_listed_previewed_changed_and_deleted() {
+    let app = spawn_app().await;
+    let r = app
+        .send_json(Method::POST, "/api/v1/reports", &by_region("Regions"))
+        .await;
+    assert_eq!(r.status(), 201);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let meta: Value = r.json().await.unwrap();
+    let id = meta["id"].as_str().unwrap().to_string();
+    assert_eq!(location, format!("/api/v1/reports/{id}"));
+    assert_eq!(meta["name"], "Regions");
+    assert_eq!(meta["visualizations"], 2);
+
+    // Filters: category and tag, case-insensitively; the demo report is in another category.
+    let names = |v: Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names(app.get_json("/api/v1/reports").await).len(), 2);
+    assert_eq!(
+        names(app.get_json("/api/v1/reports?category=finance").await),
+        ["Regions"]
+    );
+    assert_eq!(
+        names(app.get_json("/api/v1/reports?tag=MONTHLY").await),
+        ["Regions"]
+    );
+    assert_eq!(
+        names(app.get_json("/api/v1/reports?tag=weekly").await),
+        ["Sales overview"]
+    );
+    assert!(names(app.get_json("/api/v1/reports?category=none").await).is_empty());
+
+    // The stored definition reads back as sent, with its id.
+    let def = app.get_json(&location).await;
+    assert_eq!(def["id"], id.as_str());
+    assert_eq!(def["visualizations"][0]["type"], "hbar");
+    assert_eq!(def["parameters"][0]["name"], "min_units");
+
+    // Its rows are the regions' totals, computed here from the CSV.
+    let mut totals: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    for o in expected::orders().into_iter().filter(|o| o.units >= 3) {
+        let t = totals.entry(o.region).or_default();
+        t.0 += o.revenue_cents;
+        t.1 += 1;
+    }
+    let preview = app
+        .get_json(&format!("/api/v1/reports/{id}/preview?min_units=3"))
+        .await;
+    assert_eq!(preview["columns"], json!(["region", "revenue", "orders"]));
+    let rows = preview["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), totals.len());
+    for (row, (region, (cents, orders))) in rows.iter().zip(&totals) {
+        assert_eq!(row[0], region.as_str());
+        assert_eq!((row[1].as_f64().unwrap() * 100.0).round() as i64, *cents);
+        assert_eq!(row[2], *orders);
+    }
+
+    // PUT replaces it: a new title, a renamed report.
+    let mut changed = by_region("Regions (units)");
+    changed["visualizations"][0]["title"] = json!("Units by region");
+    let r = app.send_json(Method::PUT, &location, &changed).await;
+    assert_eq!(r.status(), 200);
+    let def = app.get_json(&location).await;
+    assert_eq!(def["name"], "Regions (units)");
+    assert_eq!(def["visualizations"][0]["title"], "Units by region");
+    assert_eq!(def["id"], id.as_str());
+
+    let r = app
+        .client
+        .delete(format!("{}{location}", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(app.get(&location).await.status(), 404);
+    let r = app
+        .client
+        .delete(format!("{}{location}", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(
+        names(app.get_json("/api/v1/reports").await),
+        ["Sales overview"]
+    );
+}
+
+#[tokio::test]
+async fn bad_definitions_are_refused_naming_the_field_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let before = app.get_json("/api/v1/reports").await;
+    let demo_id = app.report_id().await;
+    let demo_before = app.get_json(&format!("/api/v1/reports/{demo_id}")).await;
+    // The example with the value at a JSON pointer replaced (or added).
+    let with = |pointer: &str, value: Value| {
+        let mut b = by_region("Broken");
+        let (parent, key) = pointer.rsplit_once('/').unwrap();
+        let at = b.pointer_mut(parent).unwrap();
+        match key.parse::<usize>() {
+            Ok(i) => at[i] = value,
+            Err(_) => at[key] = value,
+        }
+        b
+    };
+    let duplicate_param = {
+        let mut b = by_region("Broken");
+        b["parameters"] = json!([
+            { "name": "min_units", "type": "number" },
+            { "name": "min_units", "type": "string" }
+        ]);
+        b
+    };
+    let cases: Vec<(Value, u16, &str)> = vec![
+        (
+            with("/visualizations/0/type", json!("radar")),
+            422,
+            "visualizations[0].type",
+        ),
+        (
+            with("/visualizations/0/dataMapping/y", json!("profit")),
+            422,
+            "visualizations.chart.dataMapping.y",
+        ),
+        (
+            with(
+                "/visualizations/1/options/columnLabels",
+                json!({ "margin": "M" }),
+            ),
+            422,
+            "visualizations.table.options.columnLabels.margin",
+        ),
+        (duplicate_param, 422, "duplicate parameter `min_units`"),
+        (with("/query", json!("DELETE FROM sales")), 422, "query"),
+        (
+            with("/query", json!("SELECT 1; SELECT 2")),
+            422,
+            "one statement",
+        ),
+        (with("/query", json!("SELECT nope FROM sales")), 422, "nope"),
+        (with("/query", json!("ATTACH 'x.db' AS x")), 422, "query"),
+        (with("/dataSource", json!("warehouse")), 422, "warehouse"),
+        (with("/name", json!("  ")), 422, "name"),
+        (
+            with("/name", json!("Sales overview")),
+            422,
+            "exists already",
+        ),
+        (with("/id", json!("not-a-uuid")), 422, "id"),
+        (with("/id", json!(demo_id.clone())), 409, "exists"),
+        (with("/rowLimit", json!(-1)), 422, "rowLimit"),
+        (
+            with("/parameters/0/type", json!("colour")),
+            422,
+            "parameters[0].type",
+        ),
+        (with("/surprise", json!(true)), 422, "surprise"),
+        (json!([1, 2, 3]), 422, ""),
+    ];
+    for (body, status, mentions) in cases {
+        let r = app.send_json(Method::POST, "/api/v1/reports", &body).await;
+        assert_eq!(r.status(), status, "{body}");
+        assert_eq!(r.headers()["content-type"], "application/problem+json");
+        let p: Value = r.json().await.unwrap();
+        assert!(
+            p["detail"].as_str().unwrap().contains(mentions),
+            "{mentions}: {p}"
+        );
+    }
+    // Malformed JSON and a body too large.
+    let raw = |body: Vec<u8>| {
+        app.client
+            .post(format!("{}/api/v1/reports", app.address))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    assert_eq!(raw(b"{\"name\": ".to_vec()).await.unwrap().status(), 400);
+    assert_eq!(raw(vec![b' '; 3 << 20]).await.unwrap().status(), 413);
+
+    // A PUT of a bad definition leaves the stored one as it was.
+    let url = format!("/api/v1/reports/{demo_id}");
+    let mut bad = demo_before.clone();
+    bad["visualizations"][0]["dataMapping"]["value"] = json!("no_such_column");
+    let r = app.send_json(Method::PUT, &url, &bad).await;
+    assert_eq!(r.status(), 422);
+    assert_eq!(app.get_json(&url).await, demo_before);
+    let r = app
+        .send_json(
+            Method::PUT,
+            "/api/v1/reports/00000000-0000-0000-0000-000000000000",
+            &by_region("X"),
+        )
+        .await;
+    assert_eq!(r.status(), 404);
+    assert_eq!(app.get_json("/api/v1/reports").await, before);
+}
+
+#[tokio::test]
+async fn a_report_in_use_is_not_deleted_and_its_dashboard_widgets_stay() {
+    let app = spawn_app_with(|c| {
+        c.dashboards.push(DashboardConfig {
+            id: None,
+            name: "Trends only".into(),
+            report_id: "Sales overview".into(),
+            widgets: vec!["daily_revenue".into()],
+        })
+    })
+    .await;
+    let id = app.report_id().await;
+    let url = format!("/api/v1/reports/{id}");
+    let def = app.get_json(&url).await;
+
+    let r = app
+        .client
+        .delete(format!("{}{url}", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    let p: Value = r.json().await.unwrap();
+    let detail = p["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("schedule `Weekly sales report`"),
+        "{detail}"
+    );
+    assert!(detail.contains("dashboard `Trends only`"), "{detail}");
+
+    // Dropping a visualization a dashboard shows is refused; dropping another is not.
+    let without = |viz: &str| {
+        let mut d = def.clone();
+        d["visualizations"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|v| v["id"] != viz);
+        for section in d["layout"]["sections"].as_array_mut().unwrap() {
+            section["items"]
+                .as_array_mut()
+                .unwrap()
+                .retain(|i| i != viz);
+        }
+        d
+    };
+    let r = app
+        .send_json(Method::PUT, &url, &without("daily_revenue"))
+        .await;
+    assert_eq!(r.status(), 422);
+    let p: Value = r.json().await.unwrap();
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("`daily_revenue` is shown on dashboard `Trends only`"),
+        "{p}"
+    );
+    assert_eq!(app.get_json(&url).await, def);
+
+    let r = app
+        .send_json(Method::PUT, &url, &without("region_share"))
+        .await;
+    assert_eq!(r.status(), 200);
+    let now = app.get_json(&url).await;
+    assert_eq!(
+        now["visualizations"].as_array().unwrap().len(),
+        def["visualizations"].as_array().unwrap().len() - 1
+    );
+    assert_eq!(
+        app.get_json("/api/v1/schedules")
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
