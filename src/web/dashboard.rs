@@ -1,11 +1,12 @@
-//! Dashboards: `/` (the first dashboard), `/dashboards/{id}`, and the htmx table pages.
+//! A report's result as a page: `/` (the first dashboard), `/dashboards/{id}` (the widgets a
+//! dashboard picks), `/reports/{id}` (every visualization), and their htmx table pages.
 
 use super::error::Problem;
 use super::{parse_page, AppState, Layout};
 use crate::pipeline::{Ctx, RunSpec};
 use crate::report::definition::ParamType;
 use crate::report::run::{Item, SectionOut, TableOut, TableRows};
-use crate::store;
+use crate::store::{self, report::StoredReport};
 use actix_web::web;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -20,7 +21,52 @@ pub struct ParamField {
     pub options: Vec<String>,
 }
 
-/// The dashboard page.
+/// What a page shows: a dashboard's widgets or a whole report.
+#[derive(Debug, Clone)]
+pub enum View {
+    Dashboard(String),
+    Report(String),
+}
+
+impl View {
+    /// The page's own path, under which its table partials live.
+    fn path(&self) -> String {
+        match self {
+            View::Dashboard(id) => format!("/dashboards/{id}"),
+            View::Report(id) => format!("/reports/{id}"),
+        }
+    }
+
+    /// The page's title, its report, and the visualizations it shows (None = all).
+    fn resolve(&self, ctx: &Ctx) -> Result<(String, StoredReport, Option<Vec<String>>), Problem> {
+        let conn = ctx.store.app.get().map_err(Problem::internal)?;
+        match self {
+            View::Dashboard(id) => {
+                let d = store::dashboard::get(&conn, id)
+                    .map_err(Problem::internal)?
+                    .ok_or_else(|| Problem::not_found(format!("no dashboard with id `{id}`")))?;
+                let r = store::report::find(&conn, &d.report_id)
+                    .map_err(Problem::internal)?
+                    .ok_or_else(|| Problem::not_found("the dashboard's report is gone"))?;
+                let only = (!d.widgets.is_empty()).then_some(d.widgets);
+                Ok((d.name, r, only))
+            }
+            View::Report(id) => {
+                let r = store::report::get(&conn, id)
+                    .map_err(Problem::internal)?
+                    .ok_or_else(|| {
+                        Problem::not_found(format!(
+                            "no report with id `{}`",
+                            crate::report::chart::truncate(id, 80)
+                        ))
+                    })?;
+                Ok((r.definition.name.clone(), r, None))
+            }
+        }
+    }
+}
+
+/// A dashboard or report page.
 #[derive(Template, WebTemplate)]
 #[template(path = "dashboard.html")]
 pub struct DashboardPage {
@@ -28,7 +74,8 @@ pub struct DashboardPage {
     pub name: String,
     pub description: String,
     pub report_id: String,
-    pub dashboard_id: String,
+    /// `/dashboards/{id}` or `/reports/{id}`.
+    pub path: String,
     pub fields: Vec<ParamField>,
     /// The current parameters as a query string (`days=90`), for links.
     pub query: String,
@@ -82,7 +129,7 @@ pub async fn home(state: web::Data<AppState>, q: Query) -> Result<Home, Problem>
     .map_err(|e| Problem::internal(e).html())?;
     match first {
         Some(d) => Ok(Home::Dashboard(Box::new(
-            render(&state.ctx, d.id, q.into_inner()).await?,
+            render(&state.ctx, View::Dashboard(d.id), q.into_inner()).await?,
         ))),
         None => {
             let ctx = state.ctx.clone();
@@ -100,28 +147,27 @@ pub async fn view(
     id: web::Path<String>,
     q: Query,
 ) -> Result<DashboardPage, Problem> {
-    render(&state.ctx, id.into_inner(), q.into_inner()).await
+    render(&state.ctx, View::Dashboard(id.into_inner()), q.into_inner()).await
+}
+
+/// GET /reports/{id}: the report's parameters, its whole result and its downloads.
+pub async fn report(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    q: Query,
+) -> Result<DashboardPage, Problem> {
+    render(&state.ctx, View::Report(id.into_inner()), q.into_inner()).await
 }
 
 async fn render(
     ctx: &Ctx,
-    id: String,
+    view: View,
     mut params: BTreeMap<String, String>,
 ) -> Result<DashboardPage, Problem> {
     let page = parse_page(params.remove("page").as_deref()).map_err(Problem::html)?;
     let ctx = ctx.clone();
     web::block(move || {
-        let (dashboard, report) = {
-            let conn = ctx.store.app.get().map_err(Problem::internal)?;
-            let d = store::dashboard::get(&conn, &id)
-                .map_err(Problem::internal)?
-                .ok_or_else(|| Problem::not_found(format!("no dashboard with id `{id}`")))?;
-            let r = store::report::find(&conn, &d.report_id)
-                .map_err(Problem::internal)?
-                .ok_or_else(|| Problem::not_found("the dashboard's report is gone"))?;
-            (d, r)
-        };
-        let only = (!dashboard.widgets.is_empty()).then_some(dashboard.widgets.as_slice());
+        let (name, report, only) = view.resolve(&ctx)?;
         let out = ctx.run(&RunSpec {
             report: &report.id,
             params: &params,
@@ -129,7 +175,7 @@ async fn render(
                 page,
                 page_size: ctx.config.limits.page_size,
             },
-            only,
+            only: only.as_deref(),
             today: chrono::Utc::now().date_naive(),
         })?;
         let fields = report
@@ -158,10 +204,10 @@ async fn render(
             .collect();
         Ok(DashboardPage {
             layout: Layout::new(&ctx).map_err(Problem::internal)?,
-            name: dashboard.name,
+            name,
             description: report.definition.description.clone(),
             report_id: report.id,
-            dashboard_id: dashboard.id,
+            path: view.path(),
             fields,
             query: encode(&params),
             sections: out.sections,
@@ -173,23 +219,41 @@ async fn render(
 }
 
 /// GET /dashboards/{id}/table/{viz}?page=N: one page of a table, for htmx.
-pub async fn table_page(
+pub async fn dashboard_table(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     q: Query,
 ) -> Result<TablePartial, Problem> {
     let (id, viz) = path.into_inner();
-    let mut params = q.into_inner();
+    table_page(&state.ctx, View::Dashboard(id), viz, q.into_inner()).await
+}
+
+/// GET /reports/{id}/table/{viz}?page=N
+pub async fn report_table(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    q: Query,
+) -> Result<TablePartial, Problem> {
+    let (id, viz) = path.into_inner();
+    table_page(&state.ctx, View::Report(id), viz, q.into_inner()).await
+}
+
+async fn table_page(
+    ctx: &Ctx,
+    view: View,
+    viz: String,
+    mut params: BTreeMap<String, String>,
+) -> Result<TablePartial, Problem> {
     let page = parse_page(params.remove("page").as_deref())?;
-    let ctx = state.ctx.clone();
+    let ctx = ctx.clone();
     web::block(move || {
-        let dashboard =
-            store::dashboard::get(&*ctx.store.app.get().map_err(Problem::internal)?, &id)
-                .map_err(Problem::internal)?
-                .ok_or_else(|| Problem::not_found(format!("no dashboard with id `{id}`")))?;
+        let (_, report, only) = view.resolve(&ctx)?;
+        if only.is_some_and(|w| !w.contains(&viz)) {
+            return Err(Problem::not_found(format!("no table `{viz}` on this page")));
+        }
         let only = [viz.clone()];
         let out = ctx.run(&RunSpec {
-            report: &dashboard.report_id,
+            report: &report.id,
             params: &params,
             rows: TableRows::Page {
                 page,
@@ -202,21 +266,21 @@ pub async fn table_page(
             .tables()
             .next()
             .cloned()
-            .ok_or_else(|| Problem::not_found(format!("no table `{viz}` on this dashboard")))?;
+            .ok_or_else(|| Problem::not_found(format!("no table `{viz}` on this page")))?;
         Ok(TablePartial {
-            base: table_base(&dashboard.id, &t.id, &encode(&params)),
+            base: table_base(&view.path(), &t.id, &encode(&params)),
             t,
         })
     })
     .await?
 }
 
-/// The URL of a table partial, ready for `page=N` to be appended.
-pub fn table_base(dashboard: &str, viz: &str, query: &str) -> String {
+/// The URL of a table partial of the page at `path`, ready for `page=N` to be appended.
+pub fn table_base(path: &str, viz: &str, query: &str) -> String {
     if query.is_empty() {
-        format!("/dashboards/{dashboard}/table/{viz}?")
+        format!("{path}/table/{viz}?")
     } else {
-        format!("/dashboards/{dashboard}/table/{viz}?{query}&")
+        format!("{path}/table/{viz}?{query}&")
     }
 }
 
@@ -243,6 +307,6 @@ fn urlencode(s: &str) -> String {
 impl DashboardPage {
     /// The partial's URL for a table on this page.
     pub fn table_base(&self, viz: &str) -> String {
-        table_base(&self.dashboard_id, viz, &self.query)
+        table_base(&self.path, viz, &self.query)
     }
 }

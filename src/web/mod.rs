@@ -10,6 +10,7 @@ pub mod health;
 pub mod json;
 pub mod metrics;
 pub mod report_download;
+pub mod reports;
 pub mod schedule_detail;
 pub mod schedule_form;
 pub mod schedules;
@@ -38,7 +39,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/dashboards/{id}", web::get().to(dashboard::view))
         .route(
             "/dashboards/{id}/table/{viz}",
-            web::get().to(dashboard::table_page),
+            web::get().to(dashboard::dashboard_table),
+        )
+        .route("/reports", web::get().to(reports::list))
+        .route("/reports/{id}", web::get().to(dashboard::report))
+        .route(
+            "/reports/{id}/table/{viz}",
+            web::get().to(dashboard::report_table),
         )
         .route(
             "/reports/{id}/download",

@@ -13,6 +13,7 @@ mod pdf;
 mod queries;
 mod receiver;
 mod reports_api;
+mod reports_page;
 mod restart;
 mod schedules;
 mod schedules_page;

@@ -1,0 +1,100 @@
+//! GET /reports: every report, searchable by name, category and tag. Each one opens at
+//! /reports/{id} (see `dashboard`), with its parameter form, result and downloads.
+
+use super::error::Problem;
+use super::{AppState, Layout};
+use crate::store;
+use actix_web::web;
+use askama::Template;
+use askama_web::WebTemplate;
+use serde::Deserialize;
+use std::collections::BTreeSet;
+
+/// One report in the list.
+pub struct ReportRow {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub category: String,
+    pub tags: Vec<String>,
+    pub parameters: usize,
+    pub visualizations: usize,
+}
+
+/// The search: a text in the name or description, a category, a tag; empty = any.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Search {
+    pub q: String,
+    pub category: String,
+    pub tag: String,
+}
+
+/// GET /reports
+#[derive(Template, WebTemplate)]
+#[template(path = "reports.html")]
+pub struct ReportsPage {
+    pub layout: Layout,
+    pub search: Search,
+    pub categories: BTreeSet<String>,
+    pub tags: BTreeSet<String>,
+    pub rows: Vec<ReportRow>,
+    /// Reports there are in all, before the search.
+    pub total: usize,
+}
+
+/// Longest search text looked at.
+const MAX_SEARCH_CHARS: usize = 200;
+
+/// GET /reports?q=&category=&tag=
+pub async fn list(
+    state: web::Data<AppState>,
+    search: web::Query<Search>,
+) -> Result<ReportsPage, Problem> {
+    let mut search = search.into_inner();
+    search.q = search.q.trim().chars().take(MAX_SEARCH_CHARS).collect();
+    let ctx = state.ctx.clone();
+    web::block(move || -> Result<_, store::StoreError> {
+        let all = store::report::list(&*ctx.store.app.get()?)?;
+        let total = all.len();
+        let mut categories = BTreeSet::new();
+        let mut tags = BTreeSet::new();
+        for r in &all {
+            if !r.definition.category.is_empty() {
+                categories.insert(r.definition.category.clone());
+            }
+            tags.extend(r.definition.tags.iter().cloned());
+        }
+        let text = search.q.to_lowercase();
+        let rows = all
+            .into_iter()
+            .map(|r| (r.id, r.definition))
+            .filter(|(_, d)| {
+                (text.is_empty()
+                    || d.name.to_lowercase().contains(&text)
+                    || d.description.to_lowercase().contains(&text))
+                    && (search.category.is_empty() || d.category == search.category)
+                    && (search.tag.is_empty() || d.tags.contains(&search.tag))
+            })
+            .map(|(id, d)| ReportRow {
+                id,
+                parameters: d.parameters.len(),
+                visualizations: d.visualizations.len(),
+                name: d.name,
+                description: d.description,
+                category: d.category,
+                tags: d.tags,
+            })
+            .collect();
+        Ok(ReportsPage {
+            layout: Layout::new(&ctx)?,
+            search,
+            categories,
+            tags,
+            rows,
+            total,
+        })
+    })
+    .await?
+    .map_err(|e| Problem::internal(e).html())
+}

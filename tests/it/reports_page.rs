@@ -1,0 +1,143 @@
+//! The /reports pages: the list with its search, and a report's own page with its parameter
+//! form, whole result, table pages and downloads.
+
+use crate::expected;
+use crate::helpers::spawn_app;
+use reqwest::Method;
+use serde_json::json;
+
+/// Names of the reports the list page shows, in order.
+fn listed(html: &str) -> Vec<String> {
+    html.split("<a class=\"name\" href=\"/reports/")
+        .skip(1)
+        .map(|s| {
+            let start = s.find('>').unwrap() + 1;
+            s[start..start + s[start..].find('<').unwrap()].to_string()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_list_finds_reports_by_text_category_and_tag() {
+    let app = spawn_app().await;
+    let r = app
+        .send_json(
+            Method::POST,
+            "/api/v1/reports",
+            &json!({
+                "name": "Units & <regions>",
+                "description": "Units sold per region",
+                "category": "Operations",
+                "tags": ["regions"],
+                "query": "SELECT region, SUM(units) AS units FROM sales GROUP BY region",
+                "visualizations": [{ "id": "u", "type": "bar", "dataMapping": { "x": "region", "y": "units" } }]
+            }),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let page = |q: &'static str| {
+        let app = &app;
+        async move {
+            let r = app.get(&format!("/reports{q}")).await;
+            assert_eq!(r.status(), 200, "{q}");
+            r.text().await.unwrap()
+        }
+    };
+    let all = page("").await;
+    assert_eq!(
+        listed(&all),
+        ["Sales overview", "Units &#38; &#60;regions&#62;"]
+    );
+    assert!(
+        all.contains("<option>Operations</option>"),
+        "category choices"
+    );
+    assert!(all.contains("<option>weekly</option>"), "tag choices");
+
+    assert_eq!(
+        listed(&page("?q=UNITS+SOLD").await),
+        ["Units &#38; &#60;regions&#62;"]
+    );
+    assert_eq!(listed(&page("?category=Sales").await), ["Sales overview"]);
+    assert_eq!(
+        listed(&page("?tag=regions").await),
+        ["Units &#38; &#60;regions&#62;"]
+    );
+    assert_eq!(
+        listed(&page("?q=sales&tag=regions").await),
+        Vec::<String>::new()
+    );
+    let none = page("?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E").await;
+    assert!(none.contains("No report matches"), "{none}");
+    assert!(
+        !none.contains("<script>alert"),
+        "the search text is escaped"
+    );
+    // An oversized search is cut to 200 characters, not an error.
+    let long = page_owned(&app, format!("?q={}", "x".repeat(2_000))).await;
+    assert!(long.contains("No report matches"));
+    assert!(
+        long.contains(&format!("value=\"{}\"", "x".repeat(200))),
+        "the search is cut"
+    );
+}
+
+async fn page_owned(app: &crate::helpers::TestApp, q: String) -> String {
+    let r = app.get(&format!("/reports{q}")).await;
+    assert_eq!(r.status(), 200);
+    r.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_report_page_shows_its_form_result_table_pages_and_downloads() {
+    let app = spawn_app().await;
+    let id = app.report_id().await;
+    let r = app.get(&format!("/reports/{id}?days=30")).await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    let k = expected::kpis(30);
+    assert!(html.contains(&k.revenue), "{}", k.revenue);
+    assert!(html.contains(&k.orders_change), "{}", k.orders_change);
+    assert!(html.contains("name=\"days\""), "the parameter form");
+    assert!(html.contains("value=\"30\""), "the form keeps the value");
+    assert!(html.contains(&format!("/reports/{id}/download?format=pdf&days=30")));
+    // Every visualization of the report, including the ones a dashboard might leave out.
+    for viz in ["daily_revenue", "top_products", "region_share"] {
+        assert!(html.contains(&format!("id=\"chart-{viz}\"")), "{viz}");
+    }
+    assert!(
+        html.contains(&format!("hx-get=\"/reports/{id}/table/orders?days=30")),
+        "the pager points at the report's table pages"
+    );
+
+    let r = app
+        .get(&format!("/reports/{id}/table/orders?days=30&page=2"))
+        .await;
+    assert_eq!(r.status(), 200);
+    let partial = r.text().await.unwrap();
+    let o = &k.window[25];
+    assert!(
+        partial.contains(&format!(">{}<", o.id)),
+        "order {} on page 2",
+        o.id
+    );
+    assert!(!partial.contains("<html"));
+}
+
+#[tokio::test]
+async fn bad_report_pages_are_4xx_pages_naming_the_problem() {
+    let app = spawn_app().await;
+    let id = app.report_id().await;
+    for (path, status, mentions) in [
+        ("/reports/no-such-report".to_string(), 404, "no-such-report"),
+        (format!("/reports/{id}?days=many"), 422, "days"),
+        (format!("/reports/{id}?page=-1"), 400, "page"),
+        (format!("/reports/{id}/table/nope?page=1"), 404, "nope"),
+        (format!("/reports/{id}/table/orders?page=abc"), 400, "page"),
+    ] {
+        let r = app.get(&path).await;
+        assert_eq!(r.status(), status, "{path}");
+        let body = r.text().await.unwrap();
+        assert!(body.contains(mentions), "{path}: {body}");
+    }
+}
