@@ -1,22 +1,43 @@
-//! XLSX of a report: a Summary sheet with the KPIs and one sheet per table with typed cells.
+//! XLSX of a report. A Summary sheet: title, parameters, the KPIs as numbers with their
+//! formats, and a native Excel chart (not a picture) for each line, area, bar, pie and donut
+//! chart, drawn from its numbers written beside it. One Data sheet per table with typed cells:
+//! numbers are numbers, ISO dates are dates; frozen header, autofilter, fitted columns.
 
 use super::RenderError;
-use crate::data::query::Cell;
-use crate::report::definition::ValueFormat;
-use crate::report::run::Output;
-use rust_xlsxwriter::{Format, Workbook, XlsxError};
+use crate::data::query::{Cell, ResultSet};
+use crate::report::definition::{ValueFormat, VizType};
+use crate::report::run::{Categories, ChartData, ChartOut, Output, TableOut};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
+use rust_xlsxwriter::{Chart, ChartType, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 
 /// The report as a workbook.
 pub fn render(out: &Output) -> Result<Vec<u8>, RenderError> {
     build(out).map_err(|e| RenderError(e.to_string()))
 }
 
+/// Column of the Summary sheet where the charts' numbers start (H).
+const DATA_COL: u16 = 7;
+/// Rows a chart takes on the Summary sheet (at the default 20 px a row).
+const CHART_ROWS: u32 = 17;
+/// Rows looked at to fit a column's width.
+const FIT_ROWS: usize = 500;
+
+fn number_format(f: Option<ValueFormat>, whole: bool) -> Format {
+    Format::new().set_num_format(match f {
+        Some(ValueFormat::Currency) => "\"$\"#,##0.00",
+        Some(ValueFormat::Percent) => "0.0%",
+        Some(ValueFormat::Integer) => "#,##0",
+        _ if whole => "#,##0",
+        _ => "#,##0.00",
+    })
+}
+
 fn build(out: &Output) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
-    let money = Format::new().set_num_format("#,##0.00");
+    let title = Format::new().set_bold().set_font_size(16);
     let summary = wb.add_worksheet().set_name("Summary")?;
-    summary.write_with_format(0, 0, &out.name, &bold)?;
+    summary.write_with_format(0, 0, &out.name, &title)?;
     summary.write(
         1,
         0,
@@ -31,20 +52,46 @@ fn build(out: &Output) -> Result<Vec<u8>, XlsxError> {
         summary.write(row, 1, v)?;
         row += 1;
     }
-    row += 1;
-    for (c, h) in ["Metric", "Value", "Previous", "Change"].iter().enumerate() {
-        summary.write_with_format(row, c as u16, *h, &bold)?;
-    }
-    for k in out.kpis() {
+    if out.kpis().next().is_some() {
         row += 1;
-        summary.write(row, 0, &k.title)?;
-        summary.write(row, 1, &k.value)?;
-        summary.write(row, 2, k.previous.as_deref().unwrap_or(""))?;
-        summary.write(row, 3, k.change.as_deref().unwrap_or(""))?;
+        for (c, h) in ["Metric", "Value", "Previous", "Change"].iter().enumerate() {
+            summary.write_with_format(row, c as u16, *h, &bold)?;
+        }
+        let change = Format::new().set_num_format("+0.0%;-0.0%;0.0%");
+        for k in out.kpis() {
+            row += 1;
+            let whole =
+                k.number.fract() == 0.0 && k.previous_number.is_none_or(|p| p.fract() == 0.0);
+            let f = number_format(k.format, whole);
+            summary.write(row, 0, &k.title)?;
+            summary.write_number_with_format(row, 1, k.number, &f)?;
+            if let Some(p) = k.previous_number {
+                summary.write_number_with_format(row, 2, p, &f)?;
+            }
+            if let Some(c) = k.change_fraction() {
+                summary.write_number_with_format(row, 3, c, &change)?;
+            }
+        }
     }
     summary.set_column_width(0, 28)?;
     summary.set_column_width(1, 18)?;
     summary.set_column_width(2, 18)?;
+    summary.set_column_width(3, 10)?;
+
+    // Each chart: its numbers at H.., the chart itself below the KPIs.
+    let mut data_row = 3;
+    let mut chart_row = row + 2;
+    for c in out.charts() {
+        let Some(data) = c.data.as_ref().filter(|d| !d.categories.is_empty()) else {
+            continue;
+        };
+        let (first, last) = write_chart_data(summary, data_row, c, data, &bold)?;
+        summary.insert_chart(chart_row, 0, &native_chart(c, data, first, last))?;
+        chart_row += CHART_ROWS + 1;
+        data_row = last + 3;
+    }
+    summary.set_column_width(DATA_COL, 14)?;
+
     for (n, t) in out.tables().enumerate() {
         let name = if n == 0 {
             "Data".to_string()
@@ -52,37 +99,210 @@ fn build(out: &Output) -> Result<Vec<u8>, XlsxError> {
             format!("Data {}", n + 1)
         };
         let sheet = wb.add_worksheet().set_name(&name)?;
-        for (c, h) in t.headers.iter().enumerate() {
-            sheet.write_with_format(0, c as u16, h, &bold)?;
+        write_table(sheet, t, &bold)?;
+    }
+    wb.save_to_buffer()
+}
+
+/// Writes a chart's numbers with a title and header row; returns its first and last data row.
+fn write_chart_data(
+    sheet: &mut Worksheet,
+    at: u32,
+    c: &ChartOut,
+    data: &ChartData,
+    bold: &Format,
+) -> Result<(u32, u32), XlsxError> {
+    sheet.write_with_format(at, DATA_COL, &c.title, bold)?;
+    let header = at + 1;
+    let dates = matches!(data.categories, Categories::Dates(_));
+    sheet.write_with_format(header, DATA_COL, if dates { "Date" } else { "Label" }, bold)?;
+    for (i, (name, _)) in data.series.iter().enumerate() {
+        let name = if name.is_empty() { &c.title } else { name };
+        sheet.write_with_format(header, DATA_COL + 1 + i as u16, name, bold)?;
+    }
+    let date_format = Format::new().set_num_format("yyyy-mm-dd");
+    let f = number_format(data.format, false);
+    let first = header + 1;
+    for i in 0..data.categories.len() {
+        let r = first + i as u32;
+        match &data.categories {
+            Categories::Dates(d) => {
+                sheet.write_datetime_with_format(r, DATA_COL, excel_date(d[i])?, &date_format)?;
+            }
+            Categories::Labels(l) => {
+                sheet.write(r, DATA_COL, &l[i])?;
+            }
         }
-        for (r, cells) in t.result.rows.iter().enumerate() {
-            let r = r as u32 + 1;
-            for (c, cell) in cells.iter().enumerate() {
-                let c = c as u16;
-                match (cell, t.formats.get(c as usize).copied().flatten()) {
-                    (Cell::Null, _) => {}
-                    (Cell::Int(i), _) => {
-                        sheet.write(r, c, *i as f64)?;
-                    }
-                    (Cell::Real(f), Some(ValueFormat::Currency)) => {
-                        sheet.write_with_format(r, c, *f, &money)?;
-                    }
-                    (Cell::Real(f), _) => {
-                        sheet.write(r, c, *f)?;
-                    }
-                    (Cell::Text(s), _) => {
-                        sheet.write(r, c, s)?;
-                    }
+        for (s, (_, values)) in data.series.iter().enumerate() {
+            if let Some(v) = values[i] {
+                sheet.write_number_with_format(r, DATA_COL + 1 + s as u16, v, &f)?;
+            }
+        }
+    }
+    Ok((first, first + data.categories.len() as u32 - 1))
+}
+
+/// The Excel chart of a Quire chart, reading the numbers at rows `first..=last` of Summary.
+fn native_chart(c: &ChartOut, data: &ChartData, first: u32, last: u32) -> Chart {
+    let kind = match data.kind {
+        VizType::Line => ChartType::Line,
+        VizType::Area => ChartType::Area,
+        VizType::Hbar => ChartType::Bar,
+        VizType::Pie => ChartType::Pie,
+        VizType::Donut => ChartType::Doughnut,
+        _ => ChartType::Column,
+    };
+    let mut chart = Chart::new(kind);
+    chart.title().set_name(&c.title);
+    chart.set_width(640).set_height(CHART_ROWS * 20);
+    for (i, (name, _)) in data.series.iter().enumerate() {
+        let col = DATA_COL + 1 + i as u16;
+        let series = chart
+            .add_series()
+            .set_categories(("Summary", first, DATA_COL, last, DATA_COL))
+            .set_values(("Summary", first, col, last, col));
+        if !name.is_empty() {
+            series.set_name(("Summary", first - 1, col));
+        }
+    }
+    if data.series.len() == 1 && !matches!(data.kind, VizType::Pie | VizType::Donut) {
+        chart.legend().set_hidden();
+    }
+    if matches!(data.categories, Categories::Dates(_)) {
+        chart.x_axis().set_date_axis(true).set_num_format("mmm d");
+    }
+    chart
+}
+
+fn excel_date(d: NaiveDate) -> Result<ExcelDateTime, XlsxError> {
+    ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)
+}
+
+fn excel_datetime(t: NaiveDateTime) -> Result<ExcelDateTime, XlsxError> {
+    excel_date(t.date())?.and_hms(t.hour() as u16, t.minute() as u8, t.second() as f64)
+}
+
+/// How a text column is written: as it is, or as dates when every value is one.
+#[derive(Clone, Copy, PartialEq)]
+enum TextKind {
+    Text,
+    Date,
+    DateTime,
+}
+
+fn text_kind(rs: &ResultSet, col: usize) -> TextKind {
+    let mut kind = None;
+    for r in &rs.rows {
+        let Some(Cell::Text(s)) = r.get(col) else {
+            if matches!(r.get(col), Some(Cell::Null) | None) {
+                continue;
+            }
+            return TextKind::Text;
+        };
+        let this = if parse_date(s).is_some() {
+            TextKind::Date
+        } else if parse_datetime(s).is_some() {
+            TextKind::DateTime
+        } else {
+            return TextKind::Text;
+        };
+        if kind.is_some_and(|k| k != this) {
+            return TextKind::Text;
+        }
+        kind = Some(this);
+    }
+    kind.unwrap_or(TextKind::Text)
+}
+
+fn parse_date(s: &str) -> Option<NaiveDate> {
+    (s.len() == 10)
+        .then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        .flatten()
+}
+
+fn parse_datetime(s: &str) -> Option<NaiveDateTime> {
+    ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+}
+
+/// One table on its own sheet, typed and formatted.
+fn write_table(sheet: &mut Worksheet, t: &TableOut, bold: &Format) -> Result<(), XlsxError> {
+    let rs = &t.result;
+    for (c, h) in t.headers.iter().enumerate() {
+        sheet.write_with_format(0, c as u16, h, bold)?;
+    }
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let datetime = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
+    let columns: Vec<(TextKind, Format)> = (0..t.headers.len())
+        .map(|c| {
+            let f = t.formats.get(c).copied().flatten();
+            let whole = rs
+                .rows
+                .iter()
+                .all(|r| !matches!(r.get(c), Some(Cell::Real(_))));
+            (text_kind(rs, c), number_format(f, whole))
+        })
+        .collect();
+    for (r, cells) in rs.rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        for (c, cell) in cells.iter().enumerate().take(columns.len()) {
+            let (kind, number) = &columns[c];
+            let col = c as u16;
+            match cell {
+                Cell::Null => {}
+                // Integers keep Excel's general format (ids must not get separators) unless
+                // the report gives the column a format.
+                Cell::Int(i) if t.formats.get(c).copied().flatten().is_none() => {
+                    sheet.write_number(r, col, *i as f64)?;
+                }
+                Cell::Int(i) => {
+                    sheet.write_number_with_format(r, col, *i as f64, number)?;
+                }
+                Cell::Real(f) => {
+                    sheet.write_number_with_format(r, col, *f, number)?;
+                }
+                Cell::Text(s) => {
+                    let typed = match kind {
+                        TextKind::Date => parse_date(s)
+                            .map(excel_date)
+                            .transpose()?
+                            .map(|d| (d, &date)),
+                        TextKind::DateTime => parse_datetime(s)
+                            .map(excel_datetime)
+                            .transpose()?
+                            .map(|d| (d, &datetime)),
+                        TextKind::Text => None,
+                    };
+                    match typed {
+                        Some((d, f)) => sheet.write_datetime_with_format(r, col, d, f)?,
+                        None => sheet.write(r, col, s)?,
+                    };
                 }
             }
         }
-        sheet.set_freeze_panes(1, 0)?;
-        if !t.headers.is_empty() {
-            sheet.autofilter(0, 0, t.result.rows.len() as u32, t.headers.len() as u16 - 1)?;
-        }
-        for c in 0..t.headers.len() {
-            sheet.set_column_width(c as u16, 14)?;
-        }
     }
-    wb.save_to_buffer()
+    sheet.set_freeze_panes(1, 0)?;
+    if !t.headers.is_empty() {
+        sheet.autofilter(0, 0, rs.rows.len() as u32, t.headers.len() as u16 - 1)?;
+    }
+    // Widths from the header and the first rows' text, within reason.
+    for (c, h) in t.headers.iter().enumerate() {
+        let widest = rs
+            .rows
+            .iter()
+            .take(FIT_ROWS)
+            .filter_map(|r| r.get(c))
+            .map(|cell| match (cell, columns[c].0) {
+                (Cell::Text(_), TextKind::Date) => 10,
+                (Cell::Text(_), TextKind::DateTime) => 19,
+                (Cell::Real(f), _) => crate::report::format::thousands(*f, 2).len() + 1,
+                (cell, _) => cell.as_text().chars().count(),
+            })
+            .max()
+            .unwrap_or(0)
+            .max(h.chars().count() + 3); // room for the autofilter button
+        sheet.set_column_width(c as u16, widest.clamp(6, 60) as f64 + 1.0)?;
+    }
+    Ok(())
 }

@@ -76,6 +76,22 @@ pub struct Kpi {
     pub change: Option<String>,
     /// `up`, `down` or `flat`.
     pub direction: &'static str,
+    /// The numbers behind the texts, for spreadsheets.
+    #[serde(skip)]
+    pub number: f64,
+    #[serde(skip)]
+    pub previous_number: Option<f64>,
+    #[serde(skip)]
+    pub format: Option<ValueFormat>,
+}
+
+impl Kpi {
+    /// The change as a fraction (0.154 = +15.4 %); None without a previous value or when it is 0.
+    pub fn change_fraction(&self) -> Option<f64> {
+        self.previous_number
+            .filter(|p| *p != 0.0)
+            .map(|p| (self.number - p) / p)
+    }
 }
 
 /// A chart, as SVG.
@@ -84,6 +100,69 @@ pub struct ChartOut {
     pub id: String,
     pub title: String,
     pub svg: String,
+    /// The numbers drawn, for spreadsheets that draw the chart themselves; None for the kinds
+    /// spreadsheets have no plain equivalent of.
+    #[serde(skip)]
+    pub data: Option<ChartData>,
+}
+
+/// A chart's numbers: one value per category and series.
+#[derive(Debug, Clone)]
+pub struct ChartData {
+    pub kind: VizType,
+    pub categories: Categories,
+    /// Series name (empty for a single unnamed series) and its values, one per category.
+    pub series: Vec<(String, Vec<Option<f64>>)>,
+    pub format: Option<ValueFormat>,
+}
+
+/// The category axis of a chart.
+#[derive(Debug, Clone)]
+pub enum Categories {
+    Dates(Vec<NaiveDate>),
+    Labels(Vec<String>),
+}
+
+impl Categories {
+    pub fn len(&self) -> usize {
+        match self {
+            Categories::Dates(d) => d.len(),
+            Categories::Labels(l) => l.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Series over dates from (series, date, value) points, dates ascending, series in order of
+/// first appearance.
+fn date_series(
+    points: &[(String, NaiveDate, Option<f64>)],
+) -> (Vec<NaiveDate>, Vec<(String, Vec<Option<f64>>)>) {
+    let dates: Vec<NaiveDate> = points
+        .iter()
+        .map(|p| p.1)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let at: HashMap<NaiveDate, usize> = dates.iter().enumerate().map(|(i, d)| (*d, i)).collect();
+    let mut series: Vec<(String, Vec<Option<f64>>)> = Vec::new();
+    for (name, d, v) in points {
+        let i = match series.iter().position(|s| &s.0 == name) {
+            Some(i) => i,
+            None => {
+                series.push((name.clone(), vec![None; dates.len()]));
+                series.len() - 1
+            }
+        };
+        if let Some(v) = v {
+            let slot = &mut series[i].1[at[d]];
+            *slot = Some(slot.unwrap_or(0.0) + v);
+        }
+    }
+    (dates, series)
 }
 
 /// A table: formatted cells for people and the typed result for files.
@@ -373,13 +452,15 @@ fn build(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunError> {
         viz: viz.id.clone(),
         message,
     };
-    let chart = |svg: Result<String, String>| {
+    let drawn = |svg: Result<String, String>, data: Option<ChartData>| {
         Ok(Item::Chart(ChartOut {
             id: viz.id.clone(),
             title: viz.title.clone(),
             svg: svg.map_err(chart_err)?,
+            data,
         }))
     };
+    let chart = |svg: Result<String, String>| drawn(svg, None);
     let rows = &rs.rows;
     match viz.kind {
         VizType::Kpi => {
@@ -412,6 +493,9 @@ fn build(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunError> {
                     Some(p) if current < p => "down",
                     _ => "flat",
                 },
+                number: current,
+                previous_number: previous,
+                format: fmt,
             }))
         }
         VizType::Line | VizType::Area => {
@@ -429,7 +513,17 @@ fn build(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunError> {
                 };
                 points.push((series, d, number(viz, cell(r, yi), "y")?));
             }
-            chart(chart::lines(&points, fmt, viz.kind == VizType::Area))
+            let (dates, series) = date_series(&points);
+            let data = ChartData {
+                kind: viz.kind,
+                categories: Categories::Dates(dates),
+                series,
+                format: fmt,
+            };
+            drawn(
+                chart::lines(&points, fmt, viz.kind == VizType::Area),
+                Some(data),
+            )
         }
         VizType::Bar | VizType::Hbar | VizType::Waterfall | VizType::Pie | VizType::Donut => {
             let (xi, yi) = (column(viz, rs, &m.x, "x")?, column(viz, rs, &m.y, "y")?);
@@ -440,13 +534,20 @@ fn build(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunError> {
                 }
             }
             let labels = viz.options.value_labels;
-            chart(match viz.kind {
+            let data = (viz.kind != VizType::Waterfall).then(|| ChartData {
+                kind: viz.kind,
+                categories: Categories::Labels(items.iter().map(|i| i.0.clone()).collect()),
+                series: vec![(rs.columns[yi].clone(), items.iter().map(|i| i.1).collect())],
+                format: fmt,
+            });
+            let svg = match viz.kind {
                 VizType::Pie => chart::donut(&items, 0.0),
                 VizType::Donut => chart::donut(&items, 0.55),
                 VizType::Hbar => chart::hbar(&items, fmt, labels),
                 VizType::Waterfall => chart::waterfall(&items, fmt, labels),
                 _ => chart::bar(&items, fmt, labels),
-            })
+            };
+            drawn(svg, data)
         }
         VizType::StackedBar => {
             let (xi, yi) = (column(viz, rs, &m.x, "x")?, column(viz, rs, &m.y, "y")?);
@@ -542,6 +643,14 @@ impl Output {
     pub fn kpis(&self) -> impl Iterator<Item = &Kpi> {
         self.items().filter_map(|i| match i {
             Item::Kpi(k) => Some(k),
+            _ => None,
+        })
+    }
+
+    /// Every chart, in layout order.
+    pub fn charts(&self) -> impl Iterator<Item = &ChartOut> {
+        self.items().filter_map(|i| match i {
+            Item::Chart(c) => Some(c),
             _ => None,
         })
     }

@@ -18,3 +18,4 @@ mod restart;
 mod schedules;
 mod schedules_page;
 mod smtp;
+mod xlsx;
