@@ -133,6 +133,9 @@ pub struct BrandingConfig {
     pub name: String,
     /// Accent colour, `#rrggbb`.
     pub color: String,
+    /// A PNG, JPEG or SVG file shown on the PDF cover.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo: Option<std::path::PathBuf>,
 }
 
 impl Default for BrandingConfig {
@@ -140,7 +143,42 @@ impl Default for BrandingConfig {
         BrandingConfig {
             name: "Quire".into(),
             color: "#1f5fa8".into(),
+            logo: None,
         }
+    }
+}
+
+/// Largest logo file.
+pub const MAX_LOGO_BYTES: u64 = 1 << 20;
+
+impl BrandingConfig {
+    /// The logo's bytes and its kind (`png`, `jpg` or `svg`), checked.
+    pub fn read_logo(&self) -> Result<Option<(Vec<u8>, &'static str)>, String> {
+        let Some(path) = &self.logo else {
+            return Ok(None);
+        };
+        let shown = path.display();
+        let size = std::fs::metadata(path)
+            .map_err(|e| format!("`{shown}`: {e}"))?
+            .len();
+        if size > MAX_LOGO_BYTES {
+            return Err(format!(
+                "`{shown}` is {size} bytes; a logo may be at most {MAX_LOGO_BYTES}"
+            ));
+        }
+        let bytes = std::fs::read(path).map_err(|e| format!("`{shown}`: {e}"))?;
+        let kind = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            "png"
+        } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
+            "jpg"
+        } else if std::str::from_utf8(&bytes[..bytes.len().min(1024)])
+            .is_ok_and(|head| head.contains("<svg"))
+        {
+            "svg"
+        } else {
+            return Err(format!("`{shown}` is not a PNG, JPEG or SVG image"));
+        };
+        Ok(Some((bytes, kind)))
     }
 }
 
@@ -436,6 +474,9 @@ impl Config {
                 "branding.color",
                 format!("`{}` is not #rrggbb", self.branding.color),
             );
+        }
+        if let Err(m) = self.branding.read_logo() {
+            return err("branding.logo", m);
         }
         if self.limits.page_size == 0 || self.limits.page_size > 1000 {
             return err("limits.page_size", "must be between 1 and 1000".into());

@@ -150,10 +150,23 @@ pub fn render(out: &Output, branding: &BrandingConfig) -> Result<Vec<u8>, Render
         }
         sections.push(json!({"title": s.title, "items": items}));
     }
+    let logo = match branding
+        .read_logo()
+        .map_err(|m| RenderError(format!("branding.logo: {m}")))?
+    {
+        Some((bytes, kind)) => {
+            let path = format!("/logo.{kind}");
+            files.insert(file_id(&path), Bytes::new(bytes));
+            Some(path)
+        }
+        None => None,
+    };
     let data = json!({
         "name": out.name,
         "description": out.description,
-        "branding": {"name": branding.name, "color": branding.color},
+        "branding": {"name": branding.name, "color": branding.color, "logo": logo},
+        "watermark": out.options.watermark,
+        "classification": out.options.classification,
         "generated": out.generated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
         "parameters": out.parameters,
         "sections": sections,

@@ -32,7 +32,30 @@ pub struct ReportDefinition {
     pub layout: Option<Layout>,
     #[serde(default = "default_row_limit")]
     pub row_limit: u32,
+    #[serde(default, skip_serializing_if = "ReportOptions::is_empty")]
+    pub options: ReportOptions,
 }
+
+/// How the report's documents are marked.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ReportOptions {
+    /// Large faint text across every PDF page (`DRAFT`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watermark: Option<String>,
+    /// A marking at the top of every PDF page and on the cover (`Internal — finance only`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classification: Option<String>,
+}
+
+impl ReportOptions {
+    fn is_empty(&self) -> bool {
+        self.watermark.is_none() && self.classification.is_none()
+    }
+}
+
+/// Longest watermark or classification text.
+const MAX_MARKING_CHARS: usize = 60;
 
 fn main_source() -> String {
     "main".into()
@@ -249,6 +272,18 @@ impl ReportDefinition {
     pub fn validate(&self) -> Result<(), String> {
         if self.name.trim().is_empty() {
             return Err("name: must not be empty".into());
+        }
+        for (field, text) in [
+            ("options.watermark", &self.options.watermark),
+            ("options.classification", &self.options.classification),
+        ] {
+            if let Some(t) = text {
+                if t.trim().is_empty() || t.chars().count() > MAX_MARKING_CHARS {
+                    return Err(format!(
+                        "{field}: must be 1 to {MAX_MARKING_CHARS} characters"
+                    ));
+                }
+            }
         }
         if self.query.is_none() && self.queries.is_empty() {
             return Err("query: a report needs `query` or `queries`".into());

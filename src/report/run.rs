@@ -2,7 +2,7 @@
 //! Every output (page, PDF, spreadsheet, email) starts from the `Output` made here.
 
 use super::chart;
-use super::definition::{ReportDefinition, ValueFormat, Visualization, VizType};
+use super::definition::{ReportDefinition, ReportOptions, ValueFormat, Visualization, VizType};
 use super::format;
 use super::params::{self, ParamError};
 use crate::data::cache;
@@ -47,6 +47,8 @@ pub struct Output {
     pub parameters: Vec<(String, String)>,
     pub generated_at: DateTime<Utc>,
     pub sections: Vec<SectionOut>,
+    #[serde(skip)]
+    pub options: ReportOptions,
 }
 
 /// A section of the layout with its built items.
@@ -255,6 +257,7 @@ pub fn run(conn: &Connection, req: &Request) -> Result<Output, RunError> {
         parameters: resolved.shown,
         generated_at: Utc::now(),
         sections,
+        options: def.options.clone(),
     })
 }
 

@@ -77,6 +77,27 @@ fn an_unknown_time_zone_exits_2_naming_it() {
 }
 
 #[test]
+fn a_missing_oversized_or_fake_logo_exits_2_naming_branding_logo() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.png");
+    let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+    bytes.resize(2 << 20, 0);
+    std::fs::write(&big, bytes).unwrap();
+    let fake = dir.path().join("logo.png");
+    std::fs::write(&fake, "GIF89a not a png").unwrap();
+    let missing = dir.path().join("nope.png");
+    for (path, says) in [
+        (&missing, "nope.png"),
+        (&big, "at most"),
+        (&fake, "not a PNG"),
+    ] {
+        let (code, err) = check_config(&format!("[branding]\nlogo = {:?}\n", path));
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("branding.logo") && err.contains(says), "{err}");
+    }
+}
+
+#[test]
 fn broken_toml_and_a_missing_file_exit_2() {
     let (code, err) = check_config("[server\nbind = ");
     assert_eq!(code, 2);

@@ -92,11 +92,21 @@ impl TestApp {
 
 /// Text of a PDF, page by page (pdftotext, form feed between pages).
 pub fn pdf_pages(pdf: &[u8]) -> Vec<String> {
+    pdf_pages_in(pdf, "-layout")
+}
+
+/// Text of a PDF, page by page, in the order it was drawn (`pdftotext -raw`): rotated text
+/// keeps its letters in order.
+pub fn pdf_pages_raw(pdf: &[u8]) -> Vec<String> {
+    pdf_pages_in(pdf, "-raw")
+}
+
+fn pdf_pages_in(pdf: &[u8], mode: &str) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("r.pdf");
     std::fs::write(&path, pdf).unwrap();
     let out = Command::new("pdftotext")
-        .args(["-layout", path.to_str().unwrap(), "-"])
+        .args([mode, path.to_str().unwrap(), "-"])
         .output()
         .expect("pdftotext is installed (poppler-utils)");
     assert!(

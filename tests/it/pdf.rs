@@ -1,5 +1,5 @@
 use crate::expected;
-use crate::helpers::{assert_valid_pdf, pdf_pages, spawn_app};
+use crate::helpers::{assert_valid_pdf, pdf_pages, pdf_pages_raw, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn the_pdf_download_has_kpis_a_repeated_table_header_and_page_numbers() {
@@ -97,4 +97,139 @@ async fn the_csv_and_xlsx_downloads_hold_the_window_rows() {
     assert_eq!(r.status(), 200);
     let bytes = r.bytes().await.unwrap();
     assert!(bytes.starts_with(b"PK"), "an XLSX is a zip");
+}
+
+/// Images in a PDF, as `pdfimages -list` counts them.
+fn image_count(pdf: &[u8]) -> usize {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdfimages")
+        .arg("-list")
+        .arg(&path)
+        .output()
+        .expect("pdfimages (poppler-utils) runs");
+    assert!(out.status.success());
+    // Two header lines, then one line per image.
+    String::from_utf8_lossy(&out.stdout).lines().skip(2).count()
+}
+
+#[tokio::test]
+async fn the_pdf_opens_with_a_cover_and_contents_pointing_at_the_sections() {
+    let logo_dir = tempfile::tempdir().unwrap();
+    let logo = logo_dir.path().join("logo.png");
+    let png = quire::deliver::png::from_svg(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><rect width="120" height="40" fill="#c0392b"/></svg>"##,
+    )
+    .unwrap();
+    std::fs::write(&logo, png).unwrap();
+    let app = spawn_app_with(|c| {
+        c.branding.name = "Acme Bakery".into();
+        c.branding.logo = Some(logo.clone());
+    })
+    .await;
+    let report = app.report_id().await;
+    let pdf = app
+        .get(&format!("/reports/{report}/download?format=pdf&days=30"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert_valid_pdf(&pdf);
+    let pages = pdf_pages(&pdf);
+    let cover = &pages[0];
+    for text in [
+        "ACME BAKERY",
+        "Sales overview",
+        "Generated",
+        "Days per period",
+        "30",
+        "Contents",
+    ] {
+        assert!(cover.contains(text), "{text} on the cover: {cover}");
+    }
+    assert!(!cover.contains("Order ID"), "the cover holds no data");
+    assert!(image_count(&pdf) >= 1, "the logo is in the PDF");
+    // Each contents entry names the page its section starts on.
+    for section in ["Key figures", "Trends", "Order detail"] {
+        let line = cover
+            .lines()
+            .find(|l| l.contains(section))
+            .unwrap_or_else(|| panic!("{section} in the contents"));
+        let page: usize = line
+            .trim_end()
+            .rsplit(|c: char| !c.is_ascii_digit())
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap_or_else(|_| panic!("a page number: {line}"));
+        assert!(
+            pages[page - 1].contains(section),
+            "{section} is on page {page}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn watermark_classification_and_non_latin_text_reach_every_page() {
+    let app = spawn_app().await;
+    let rows: Vec<String> = (0..150)
+        .map(|i| format!("SELECT 'Ωμέγα Привет Łódź {i}' AS label, {i} AS n"))
+        .collect();
+    let body = serde_json::json!({
+        "name": "Καλημέρα — Отчёт",
+        "query": rows.join(" UNION ALL "),
+        "options": { "watermark": "DRAFT", "classification": "Internal use only" },
+        "visualizations": [
+            { "id": "bars", "type": "bar", "title": "Σύνολο по меткам", "dataMapping": { "x": "label", "y": "n" } },
+            { "id": "rows", "type": "table", "title": "Строки" }
+        ]
+    });
+    let r = app
+        .send_json(reqwest::Method::POST, "/api/v1/reports", &body)
+        .await;
+    assert_eq!(r.status(), 201);
+    let id = r.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = app.get(&format!("/reports/{id}/download?format=pdf")).await;
+    assert_eq!(r.status(), 200);
+    let pdf = r.bytes().await.unwrap();
+    assert_valid_pdf(&pdf);
+    let pages = pdf_pages(&pdf);
+    assert!(pages.len() >= 3, "cover and a table over pages");
+    for (i, page) in pdf_pages_raw(&pdf).iter().enumerate() {
+        // The watermark is set at an angle: pdftotext gives its letters apart.
+        let joined: String = page.split_whitespace().collect();
+        assert!(joined.contains("DRAFT"), "watermark on page {}", i + 1);
+        assert!(
+            page.contains("INTERNAL USE ONLY"),
+            "classification on page {}",
+            i + 1
+        );
+    }
+    let all = pages.join("\n");
+    for text in [
+        "Καλημέρα — Отчёт",
+        "Ωμέγα Привет Łódź 149",
+        "Строки",
+        "Σύνολο по меткам",
+    ] {
+        assert!(all.contains(text), "{text} rendered, not dropped");
+    }
+
+    // Over-long markings are refused on save, naming the field.
+    let mut long = body.clone();
+    long["name"] = "Long marking".into();
+    long["options"]["watermark"] = "X".repeat(61).into();
+    let r = app
+        .send_json(reqwest::Method::POST, "/api/v1/reports", &long)
+        .await;
+    assert_eq!(r.status(), 422);
+    let p: serde_json::Value = r.json().await.unwrap();
+    assert!(
+        p["detail"].as_str().unwrap().contains("options.watermark"),
+        "{p}"
+    );
 }
