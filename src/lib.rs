@@ -8,6 +8,8 @@ pub mod data;
 pub mod deliver;
 pub mod demo;
 pub mod edit;
+pub mod exports;
+pub mod generate;
 pub mod pipeline;
 pub mod provision;
 pub mod render;

@@ -67,6 +67,15 @@ impl Ctx {
 
     /// Runs a report.
     pub fn run(&self, spec: &RunSpec) -> Result<Output, PipelineError> {
+        self.run_with_progress(spec, None)
+    }
+
+    /// Runs a report, telling `progress` (built, total) before each visualization.
+    pub fn run_with_progress(
+        &self,
+        spec: &RunSpec,
+        progress: Option<&dyn Fn(usize, usize)>,
+    ) -> Result<Output, PipelineError> {
         let stored = {
             let conn = self.store.app.get()?;
             store::report::find(&conn, spec.report)?
@@ -89,6 +98,7 @@ impl Ctx {
                 today: spec.today,
                 bounds: self.bounds(),
                 cache: (self.config.limits.cache_mb > 0).then(|| self.store.cache_scope(source)),
+                progress,
             },
         )?)
     }

@@ -56,10 +56,14 @@ impl Application {
             store,
         };
         let scheduler = Scheduler::start(ctx.clone());
+        let runner = scheduler.runner();
+        let generator = crate::generate::Generator::new(ctx.clone(), runner.slots.clone());
+        generator.resume().await?;
         let state = actix_web::web::Data::new(AppState {
             ctx,
-            runner: scheduler.runner(),
+            runner,
             scheduler_wake: scheduler.wake_handle(),
+            generator,
         });
         let grace = Duration::from_secs(config.server.shutdown_timeout_secs);
         let server = HttpServer::new(move || {

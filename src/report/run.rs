@@ -35,6 +35,8 @@ pub struct Request<'a> {
     pub bounds: Bounds,
     /// Results cache to read through, if any.
     pub cache: Option<cache::Scope<'a>>,
+    /// Told (visualizations built, visualizations in all) after each one.
+    pub progress: Option<&'a dyn Fn(usize, usize)>,
 }
 
 /// A finished run.
@@ -206,12 +208,24 @@ pub fn run(conn: &Connection, req: &Request) -> Result<Output, RunError> {
     let resolved = params::resolve(&def.parameters, req.params, req.today)?;
     let mut results: HashMap<Option<String>, Arc<ResultSet>> = HashMap::new();
     let mut sections = Vec::new();
-    for section in def.sections() {
+    let layout = def.sections();
+    let wanted = |id: &String| req.only.is_none_or(|only| only.contains(id));
+    let total = layout
+        .iter()
+        .flat_map(|s| &s.items)
+        .filter(|id| wanted(id))
+        .count();
+    let mut built = 0;
+    for section in layout {
         let mut items = Vec::new();
         for id in &section.items {
-            if req.only.is_some_and(|only| !only.contains(id)) {
+            if !wanted(id) {
                 continue;
             }
+            if let Some(progress) = req.progress {
+                progress(built, total);
+            }
+            built += 1;
             let viz = def.visualization(id).ok_or_else(|| RunError::Mapping {
                 viz: id.clone(),
                 message: "not defined".into(),

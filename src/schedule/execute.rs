@@ -4,8 +4,7 @@
 use crate::deliver::{self, png, summary::Summary};
 use crate::pipeline::Ctx;
 use crate::schedule::cron::parse_timezone;
-use crate::store::{self, export::ExportRecord, run::Trigger, schedule::StoredSchedule};
-use anyhow::Context;
+use crate::store::{self, run::Trigger, schedule::StoredSchedule};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use tokio::sync::{Notify, Semaphore};
@@ -106,32 +105,8 @@ fn produce(
             .map_err(|e| tracing::warn!(error = %e, "email chart left out"))
             .ok()
     });
-    let id = uuid::Uuid::new_v4().to_string();
-    let format = s.export_format.extension();
-    let path = deliver::outbox::export_path(ctx, &id, format);
-    let dir = path.parent().expect("exports folder");
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    // Written aside and renamed, so a file under its final name is always whole.
-    let partial = dir.join(format!(".{id}.partial"));
-    std::fs::write(&partial, &bytes).with_context(|| format!("writing {}", partial.display()))?;
-    std::fs::rename(&partial, &path).with_context(|| format!("writing {}", path.display()))?;
-    let now = Utc::now();
-    let record = ExportRecord {
-        id: id.clone(),
-        report_id: out.report_id.clone(),
-        report_name: out.name.clone(),
-        format: format.to_string(),
-        file_name: deliver::file_name(&out.name, today, s.export_format),
-        size: bytes.len() as i64,
-        rows: out.tables().map(|t| t.result.rows.len() as i64).sum(),
-        status: "completed".into(),
-        duration_ms: started.elapsed().as_millis() as i64,
-        parameters: out.parameters.clone(),
-        created_at: crate::schedule::rfc3339(now),
-        expires_at: crate::schedule::rfc3339(
-            now + chrono::Duration::days(ctx.config.delivery.export_retention_days as i64),
-        ),
-    };
+    let record = crate::exports::keep(ctx, &out, &bytes, s.export_format, today, started)?;
+    let id = record.id.clone();
     let mut conn = ctx.store.app.get()?;
     let tx = conn.transaction()?;
     store::export::insert(&tx, &record)?;

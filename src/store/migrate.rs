@@ -9,6 +9,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_delivery",
         include_str!("../../migrations/0002_delivery.sql"),
     ),
+    ("0003_jobs", include_str!("../../migrations/0003_jobs.sql")),
 ];
 
 /// Errors from migrating.

@@ -4,6 +4,7 @@ pub mod dashboard;
 pub mod dataset;
 pub mod delivery;
 pub mod export;
+pub mod job;
 pub mod meta;
 pub mod migrate;
 pub mod report;

@@ -6,6 +6,7 @@ pub mod dashboard;
 pub mod datasets;
 pub mod error;
 pub mod export_link;
+pub mod generate_page;
 pub mod health;
 pub mod json;
 pub mod metrics;
@@ -28,6 +29,8 @@ pub struct AppState {
     pub runner: crate::schedule::execute::Runner,
     /// Wakes the scheduler after a change.
     pub scheduler_wake: Arc<Notify>,
+    /// Report generation jobs.
+    pub generator: crate::generate::Generator,
 }
 
 /// The routes.
@@ -95,6 +98,24 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/api/v1/validate-query",
             web::post().to(api::tables::validate),
         )
+        .route("/api/v1/reports/jobs/{id}", web::get().to(api::jobs::job))
+        .route(
+            "/api/v1/reports/results/{id}",
+            web::get().to(api::jobs::result),
+        )
+        .route(
+            "/api/v1/reports/results/{id}/export",
+            web::get().to(api::jobs::export),
+        )
+        .route(
+            "/api/v1/reports/{id}/generate",
+            web::post().to(api::jobs::generate),
+        )
+        .route(
+            "/reports/{id}/generate",
+            web::post().to(generate_page::start),
+        )
+        .route("/reports/jobs/{id}", web::get().to(generate_page::status))
         .route("/api/v1/reports", web::get().to(api::reports::list))
         .route("/api/v1/reports", web::post().to(api::reports::create))
         .route("/api/v1/reports/{id}", web::get().to(api::reports::get))

@@ -3,6 +3,7 @@
 pub mod cron;
 pub mod datasets;
 pub mod exports;
+pub mod jobs;
 pub mod reports;
 pub mod schedules;
 pub mod tables;

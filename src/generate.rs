@@ -1,0 +1,172 @@
+//! Report generation jobs (`POST /api/v1/reports/{id}/generate`): a request is checked, stored
+//! as a queued job and run on the render slots shared with the scheduler, off the async
+//! threads. Its progress is recorded as visualizations are built; the result is stored with
+//! the job's completion. Jobs a stopped process left queued or processing are run again at
+//! start.
+
+use crate::config::ExportFormat;
+use crate::pipeline::{Ctx, PipelineError, RunSpec};
+use crate::report::params;
+use crate::report::run::{Output, TableRows};
+use crate::store::{self, job::Job, StoreError};
+use chrono::{NaiveDate, Utc};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+/// Why a request was not queued.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    #[error("no report with id `{0}`")]
+    NotFound(String),
+    #[error("parameters.{name}: {message}")]
+    Param { name: String, message: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<r2d2::Error> for SubmitError {
+    fn from(e: r2d2::Error) -> Self {
+        SubmitError::Store(e.into())
+    }
+}
+
+/// Runs generation jobs, as many at once as there are render slots.
+#[derive(Clone)]
+pub struct Generator {
+    ctx: Ctx,
+    slots: Arc<Semaphore>,
+}
+
+impl Generator {
+    pub fn new(ctx: Ctx, slots: Arc<Semaphore>) -> Generator {
+        Generator { ctx, slots }
+    }
+
+    /// Checks the parameters against the report, stores a queued job and starts it.
+    pub async fn submit(
+        &self,
+        report: String,
+        parameters: BTreeMap<String, String>,
+    ) -> Result<Job, SubmitError> {
+        let ctx = self.ctx.clone();
+        let job = tokio::task::spawn_blocking(move || -> Result<Job, SubmitError> {
+            let conn = ctx.store.app.get()?;
+            let stored = store::report::get(&conn, &report)?
+                .ok_or_else(|| SubmitError::NotFound(report.clone()))?;
+            let today = Utc::now().date_naive();
+            params::resolve(&stored.definition.parameters, &parameters, today).map_err(|e| {
+                SubmitError::Param {
+                    name: e.name,
+                    message: e.message,
+                }
+            })?;
+            let id = uuid::Uuid::new_v4().to_string();
+            store::job::insert(&conn, &id, &stored.id, &parameters, &today.to_string())?;
+            Ok(store::job::get(&conn, &id)?.expect("just inserted"))
+        })
+        .await
+        .expect("the submit task does not panic")?;
+        self.spawn(job.id.clone());
+        Ok(job)
+    }
+
+    /// Queues again the jobs a stopped process left unfinished.
+    pub async fn resume(&self) -> Result<usize, StoreError> {
+        let ctx = self.ctx.clone();
+        let ids = tokio::task::spawn_blocking(move || {
+            store::job::requeue_unfinished(&*ctx.store.app.get()?)
+        })
+        .await
+        .expect("the resume task does not panic")?;
+        let n = ids.len();
+        for id in ids {
+            tracing::info!(job = %id, "generation job queued again after a restart");
+            self.spawn(id);
+        }
+        Ok(n)
+    }
+
+    fn spawn(&self, id: String) {
+        let (ctx, slots) = (self.ctx.clone(), self.slots.clone());
+        tokio::spawn(async move {
+            let Ok(_slot) = slots.acquire_owned().await else {
+                return;
+            };
+            let job = id.clone();
+            let done = tokio::task::spawn_blocking(move || run(&ctx, &job)).await;
+            match done {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::error!(job = %id, error = %e, "generation job not recorded"),
+                Err(e) => tracing::error!(job = %id, error = %e, "generation job panicked"),
+            }
+        });
+    }
+}
+
+/// Runs one job to completion or failure. Errors are the store's, when even the failure
+/// could not be recorded.
+fn run(ctx: &Ctx, id: &str) -> Result<(), StoreError> {
+    let mut conn = ctx.store.app.get()?;
+    let Some(job) = store::job::get(&conn, id)? else {
+        return Ok(());
+    };
+    store::job::start(&conn, id)?;
+    let started = std::time::Instant::now();
+    let progress = |built: usize, total: usize| {
+        let p = 5 + (90 * built / total.max(1)) as u8;
+        if let Err(e) = store::job::set_progress(&conn, id, p) {
+            tracing::warn!(job = %id, error = %e, "progress not recorded");
+        }
+    };
+    let output = output(ctx, &job, Some(&progress));
+    match output.and_then(|out| Ok(serde_json::to_string(&out).map_err(StoreError::from)?)) {
+        Ok(json) => {
+            let result_id = uuid::Uuid::new_v4().to_string();
+            store::job::complete(&mut conn, &job, &result_id, &json)?;
+            tracing::info!(job = %id, result = %result_id, ms = started.elapsed().as_millis() as u64, "report generated");
+        }
+        Err(e) => {
+            tracing::warn!(job = %id, error = %e, "report generation failed");
+            store::job::fail(&conn, id, &e.to_string())?;
+        }
+    }
+    Ok(())
+}
+
+/// The job's report run with its parameters, as of its day.
+pub fn output(
+    ctx: &Ctx,
+    job: &Job,
+    progress: Option<&dyn Fn(usize, usize)>,
+) -> Result<Output, PipelineError> {
+    let today = NaiveDate::parse_from_str(&job.today, "%Y-%m-%d")
+        .unwrap_or_else(|_| Utc::now().date_naive());
+    ctx.run_with_progress(
+        &RunSpec {
+            report: &job.report_id,
+            params: &job.parameters,
+            rows: TableRows::All { cap: u32::MAX },
+            only: None,
+            today,
+        },
+        progress,
+    )
+}
+
+/// A result exported as `format`: its report run again with the job's parameters and day
+/// (so the file has every row up to the row limit), written and recorded as an export.
+pub fn export(
+    ctx: &Ctx,
+    job: &Job,
+    format: ExportFormat,
+) -> Result<(store::export::ExportRecord, Vec<u8>), anyhow::Error> {
+    let started = std::time::Instant::now();
+    let out = output(ctx, job, None)?;
+    let bytes = crate::render::render(&out, format, &ctx.config.branding)?;
+    let day = NaiveDate::parse_from_str(&job.today, "%Y-%m-%d")
+        .unwrap_or_else(|_| Utc::now().date_naive());
+    let record = crate::exports::keep(ctx, &out, &bytes, format, day, started)?;
+    store::export::insert(&*ctx.store.app.get()?, &record)?;
+    Ok((record, bytes))
+}

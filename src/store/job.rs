@@ -1,0 +1,174 @@
+//! The `jobs` and `results` tables: report generation requests, their progress, and what
+//! each completed one produced.
+
+use super::{now_text, StoreError};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A generation job as the API shows it (ReportGenerationJob).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Job {
+    pub id: String,
+    pub report_id: String,
+    pub parameters: BTreeMap<String, String>,
+    /// `queued`, `processing`, `completed` or `failed`.
+    pub status: String,
+    /// 0 to 100.
+    pub progress: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result_id: Option<String>,
+    pub created_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<String>,
+    /// The day date expressions are relative to.
+    #[serde(skip)]
+    pub today: String,
+}
+
+const COLUMNS: &str = "id, report_id, parameters, status, progress, error, result_id, created_at,
+    started_at, finished_at, today";
+
+fn from_row(r: &Row) -> rusqlite::Result<Job> {
+    Ok(Job {
+        id: r.get(0)?,
+        report_id: r.get(1)?,
+        parameters: serde_json::from_str(&r.get::<_, String>(2)?).unwrap_or_default(),
+        status: r.get(3)?,
+        progress: r.get(4)?,
+        error: r.get(5)?,
+        result_id: r.get(6)?,
+        created_at: r.get(7)?,
+        started_at: r.get(8)?,
+        finished_at: r.get(9)?,
+        today: r.get(10)?,
+    })
+}
+
+/// Queues a new job.
+pub fn insert(
+    conn: &Connection,
+    id: &str,
+    report_id: &str,
+    parameters: &BTreeMap<String, String>,
+    today: &str,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO jobs (id, report_id, parameters, today, status, created_at)
+         VALUES (?1, ?2, ?3, ?4, 'queued', ?5)",
+        params![
+            id,
+            report_id,
+            serde_json::to_string(parameters)?,
+            today,
+            now_text()
+        ],
+    )?;
+    Ok(())
+}
+
+/// The job with this id.
+pub fn get(conn: &Connection, id: &str) -> Result<Option<Job>, StoreError> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1"),
+            [id],
+            from_row,
+        )
+        .optional()?)
+}
+
+/// Marks a job as started.
+pub fn start(conn: &Connection, id: &str) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE jobs SET status = 'processing', progress = 5, started_at = ?2 WHERE id = ?1",
+        params![id, now_text()],
+    )?;
+    Ok(())
+}
+
+/// Records how far a job has got.
+pub fn set_progress(conn: &Connection, id: &str, progress: u8) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE jobs SET progress = max(progress, ?2) WHERE id = ?1 AND status = 'processing'",
+        params![id, progress.min(99)],
+    )?;
+    Ok(())
+}
+
+/// Stores a job's result and completes the job, together.
+pub fn complete(
+    conn: &mut Connection,
+    job: &Job,
+    result_id: &str,
+    output_json: &str,
+) -> Result<(), StoreError> {
+    let tx = conn.transaction()?;
+    let now = now_text();
+    tx.execute(
+        "INSERT INTO results (id, job_id, report_id, output, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![result_id, job.id, job.report_id, output_json, now],
+    )?;
+    tx.execute(
+        "UPDATE jobs SET status = 'completed', progress = 100, result_id = ?2, finished_at = ?3,
+             error = NULL
+         WHERE id = ?1",
+        params![job.id, result_id, now],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Marks a job as failed with its error.
+pub fn fail(conn: &Connection, id: &str, error: &str) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE jobs SET status = 'failed', error = ?2, finished_at = ?3 WHERE id = ?1",
+        params![id, error, now_text()],
+    )?;
+    Ok(())
+}
+
+/// Jobs a stopped process left queued or processing, queued again from the start, oldest
+/// first.
+pub fn requeue_unfinished(conn: &Connection) -> Result<Vec<String>, StoreError> {
+    conn.execute(
+        "UPDATE jobs SET status = 'queued', progress = 0, started_at = NULL
+         WHERE status IN ('queued', 'processing')",
+        [],
+    )?;
+    let mut stmt =
+        conn.prepare("SELECT id FROM jobs WHERE status = 'queued' ORDER BY created_at")?;
+    let ids = stmt.query_map([], |r| r.get(0))?;
+    Ok(ids.collect::<Result<_, _>>()?)
+}
+
+/// A stored result: the job it came from and the output as JSON.
+pub struct StoredResult {
+    pub id: String,
+    pub job: Job,
+    pub output_json: String,
+}
+
+/// The result with this id, with its job.
+pub fn result(conn: &Connection, id: &str) -> Result<Option<StoredResult>, StoreError> {
+    let row: Option<(String, String)> = conn
+        .query_row(
+            "SELECT job_id, output FROM results WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((job_id, output_json)) = row else {
+        return Ok(None);
+    };
+    Ok(get(conn, &job_id)?.map(|job| StoredResult {
+        id: id.to_string(),
+        job,
+        output_json,
+    }))
+}

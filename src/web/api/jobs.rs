@@ -1,0 +1,156 @@
+//! Report generation: POST /api/v1/reports/{id}/generate → 202 with a job;
+//! GET /api/v1/reports/jobs/{id}; GET /api/v1/reports/results/{id};
+//! GET /api/v1/reports/results/{id}/export?format=pdf|xlsx|excel|csv|json.
+
+use crate::config::ExportFormat;
+use crate::generate::SubmitError;
+use crate::store;
+use crate::web::error::Problem;
+use crate::web::AppState;
+use actix_web::{http::header, web, HttpResponse};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// The parameters of a request: `{"parameters": {...}}` or the object itself. Values may be
+/// strings, numbers or booleans.
+pub fn parameters(body: Value) -> Result<BTreeMap<String, String>, Problem> {
+    let Value::Object(mut map) = body else {
+        return Err(Problem::invalid("parameters", "must be a JSON object"));
+    };
+    let (prefix, map) = match map.remove("parameters") {
+        Some(Value::Object(inner)) if map.is_empty() => ("parameters.", inner),
+        Some(_) if map.is_empty() => {
+            return Err(Problem::invalid("parameters", "must be a JSON object"))
+        }
+        Some(other) => {
+            map.insert("parameters".into(), other);
+            ("", map)
+        }
+        None => ("", map),
+    };
+    map.into_iter()
+        .map(|(k, v)| match v {
+            Value::String(s) => Ok((k, s)),
+            Value::Number(n) => Ok((k, n.to_string())),
+            Value::Bool(b) => Ok((k, b.to_string())),
+            _ => Err(Problem::invalid(
+                format!("{prefix}{k}"),
+                "must be a string, a number or a boolean",
+            )),
+        })
+        .collect()
+}
+
+impl From<SubmitError> for Problem {
+    fn from(e: SubmitError) -> Problem {
+        match e {
+            SubmitError::NotFound(_) => Problem::not_found(e.to_string()),
+            SubmitError::Param { name, message } => {
+                Problem::invalid(format!("parameters.{name}"), message)
+            }
+            SubmitError::Store(s) => Problem::internal(s),
+        }
+    }
+}
+
+/// POST /api/v1/reports/{id}/generate → 202 with the queued job. An empty body means the
+/// parameters' defaults.
+pub async fn generate(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, Problem> {
+    let params = if body.iter().all(u8::is_ascii_whitespace) {
+        BTreeMap::new()
+    } else {
+        let v: Value = serde_json::from_slice(&body)
+            .map_err(|e| Problem::bad_request(format!("the body is not valid JSON: {e}")))?;
+        parameters(v)?
+    };
+    let job = state.generator.submit(id.into_inner(), params).await?;
+    Ok(HttpResponse::Accepted()
+        .insert_header((header::LOCATION, format!("/api/v1/reports/jobs/{}", job.id)))
+        .json(job))
+}
+
+/// GET /api/v1/reports/jobs/{id}
+pub async fn job(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let store = state.ctx.store.clone();
+    let found = web::block(move || store::job::get(&*store.app.get()?, &id))
+        .await?
+        .map_err(Problem::internal)?;
+    match found {
+        Some(job) => Ok(HttpResponse::Ok().json(job)),
+        None => Err(Problem::not_found("no such job")),
+    }
+}
+
+async fn find_result(state: &AppState, id: String) -> Result<store::job::StoredResult, Problem> {
+    let store = state.ctx.store.clone();
+    web::block(move || store::job::result(&*store.app.get()?, &id))
+        .await?
+        .map_err(Problem::internal)?
+        .ok_or_else(|| Problem::not_found("no such result"))
+}
+
+/// GET /api/v1/reports/results/{id}: the data and visualizations, with the job's ids.
+pub async fn result(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let r = find_result(&state, id.into_inner()).await?;
+    let mut v: Value = serde_json::from_str(&r.output_json).map_err(Problem::internal)?;
+    if let Value::Object(map) = &mut v {
+        map.insert("id".into(), r.id.into());
+        map.insert("jobId".into(), r.job.id.into());
+    }
+    Ok(HttpResponse::Ok().json(v))
+}
+
+/// GET /api/v1/reports/results/{id}/export?format=: the file, recorded as an export
+/// (its id in `X-Export-Id`, its record at /api/v1/exports/{id}).
+pub async fn export(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    q: web::Query<BTreeMap<String, String>>,
+) -> Result<HttpResponse, Problem> {
+    let raw = q.get("format").map(String::as_str).unwrap_or("pdf");
+    let format = ExportFormat::parse(raw).ok_or_else(|| {
+        Problem::invalid(
+            "format",
+            format!(
+                "`{}` is not one of pdf, xlsx, excel, csv, json",
+                crate::report::chart::truncate(raw, 40)
+            ),
+        )
+    })?;
+    if let Some(k) = q.keys().find(|k| k.as_str() != "format") {
+        return Err(Problem::invalid(
+            crate::report::chart::truncate(k, 40),
+            "unknown query parameter: a result keeps the parameters it was generated with",
+        ));
+    }
+    let r = find_result(&state, id.into_inner()).await?;
+    let _permit = state
+        .runner
+        .slots
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(Problem::internal)?;
+    let ctx = state.ctx.clone();
+    let (record, bytes) = web::block(move || crate::generate::export(&ctx, &r.job, format))
+        .await?
+        .map_err(Problem::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type(format.mime())
+        .insert_header(("X-Export-Id", record.id.clone()))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}\"", record.file_name),
+        ))
+        .body(bytes))
+}

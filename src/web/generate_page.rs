@@ -1,0 +1,52 @@
+//! Generating a report from its page: the parameter form posts to /reports/{id}/generate and
+//! gets back a progress bar that polls /reports/jobs/{id} until the result's downloads show.
+
+use super::error::Problem;
+use super::AppState;
+use crate::store::{self, job::Job};
+use actix_web::web;
+use askama::Template;
+use askama_web::WebTemplate;
+use std::collections::BTreeMap;
+
+/// The job's state as a fragment of the report page.
+#[derive(Template, WebTemplate)]
+#[template(path = "job_status.html")]
+pub struct JobStatus {
+    pub job: Job,
+}
+
+impl JobStatus {
+    pub fn running(&self) -> bool {
+        matches!(self.job.status.as_str(), "queued" | "processing")
+    }
+}
+
+/// POST /reports/{id}/generate (the page's parameter form)
+pub async fn start(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: web::Form<BTreeMap<String, String>>,
+) -> Result<JobStatus, Problem> {
+    let mut params = form.into_inner();
+    params.remove("page");
+    let job = state
+        .generator
+        .submit(id.into_inner(), params)
+        .await
+        .map_err(|e| Problem::from(e).html())?;
+    Ok(JobStatus { job })
+}
+
+/// GET /reports/jobs/{id}
+pub async fn status(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<JobStatus, Problem> {
+    let store = state.ctx.store.clone();
+    let job = web::block(move || store::job::get(&*store.app.get()?, &id))
+        .await?
+        .map_err(|e| Problem::internal(e).html())?
+        .ok_or_else(|| Problem::not_found("no such job").html())?;
+    Ok(JobStatus { job })
+}
