@@ -156,3 +156,29 @@ async fn the_schedule_form_previews_a_weekly_timing_live_and_saving_opens_the_ne
     assert_eq!(v["listed"], 2, "{v}");
     assert_eq!(v["errors"].as_array().unwrap().len(), 0, "{v}");
 }
+
+#[tokio::test]
+async fn generate_on_a_report_page_shows_progress_then_the_result_files() {
+    if !browser_tests_enabled() {
+        return;
+    }
+    let app = spawn_app().await;
+    let args = vec![app.address.clone(), app.report_id().await];
+    let v = tokio::task::spawn_blocking(move || node("generate.mjs", &args))
+        .await
+        .unwrap();
+    let links = v["links"].as_array().unwrap();
+    assert_eq!(links.len(), 4, "{v}");
+    for (link, format) in links.iter().zip(["pdf", "xlsx", "csv", "json"]) {
+        let link = link.as_str().unwrap();
+        assert!(
+            link.starts_with("/api/v1/reports/results/") && link.ends_with(format),
+            "{v}"
+        );
+    }
+    assert_eq!(v["loads"], 1, "no page reload: {v}");
+    assert_eq!(v["pdfStatus"], 200, "{v}");
+    assert_eq!(v["pdfType"], "application/pdf", "{v}");
+    assert_eq!(v["pdfMagic"], "%PDF-", "{v}");
+    assert_eq!(v["errors"].as_array().unwrap().len(), 0, "{v}");
+}
