@@ -23,3 +23,8 @@ CREATE TABLE results (
     output     TEXT NOT NULL,                -- the result as the API shows it (JSON)
     created_at TEXT NOT NULL
 );
+
+-- What an export was made from, so a failed or expired one can be made again, and why it
+-- failed. JSON {params, today, rowLimit}.
+ALTER TABLE exports ADD COLUMN request TEXT;
+ALTER TABLE exports ADD COLUMN error TEXT;

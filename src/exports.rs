@@ -1,39 +1,69 @@
 //! Exports kept as files: `<data_dir>/exports/<id>.<format>`, written aside and renamed so a
-//! file under its final name is always whole, and described by an `ExportRecord` for the
-//! `exports` table. Scheduled runs and generated results both keep their files this way.
+//! file under its final name is always whole, and recorded in the `exports` table with the
+//! request that made them, so a failed or expired export can be made again. Scheduled runs
+//! and generated results both make their files here.
 
 use crate::config::ExportFormat;
-use crate::pipeline::Ctx;
+use crate::pipeline::{Ctx, PipelineError};
 use crate::report::run::Output;
-use crate::store::export::ExportRecord;
+use crate::store::{self, export::ExportRecord, export::ExportRequest, StoreError};
 use anyhow::Context;
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use std::time::Instant;
 
-/// Writes `bytes` as a new export of `out`; the caller inserts the returned record (in its
-/// own transaction, with whatever else it records).
-pub fn keep(
+/// Why an export could not be made, deleted or retried.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("no export with id `{0}`")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Io(#[from] anyhow::Error),
+}
+
+impl From<r2d2::Error> for ExportError {
+    fn from(e: r2d2::Error) -> Self {
+        ExportError::Store(e.into())
+    }
+}
+
+/// Renders `report` as `format` from `request` and writes the file under `id` (a new one, or
+/// the same on a retry). The caller records the returned record (in its own transaction, with
+/// whatever else it records).
+pub fn make(
     ctx: &Ctx,
-    out: &Output,
-    bytes: &[u8],
+    report: &str,
     format: ExportFormat,
-    day: NaiveDate,
-    started: Instant,
-) -> anyhow::Result<ExportRecord> {
-    let id = uuid::Uuid::new_v4().to_string();
+    request: &ExportRequest,
+    id: Option<String>,
+) -> Result<(ExportRecord, Vec<u8>, Output), ExportError> {
+    let started = Instant::now();
+    let (out, bytes) = ctx.render(
+        report,
+        &request.params,
+        format,
+        request.row_limit,
+        request.today,
+    )?;
+    let id = id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let path = crate::deliver::outbox::export_path(ctx, &id, format.extension());
     let dir = path.parent().expect("exports folder");
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let partial = dir.join(format!(".{id}.partial"));
-    std::fs::write(&partial, bytes).with_context(|| format!("writing {}", partial.display()))?;
+    std::fs::write(&partial, &bytes).with_context(|| format!("writing {}", partial.display()))?;
     std::fs::rename(&partial, &path).with_context(|| format!("writing {}", path.display()))?;
     let now = Utc::now();
-    Ok(ExportRecord {
+    let record = ExportRecord {
         id,
         report_id: out.report_id.clone(),
         report_name: out.name.clone(),
         format: format.extension().to_string(),
-        file_name: crate::deliver::file_name(&out.name, day, format),
+        file_name: crate::deliver::file_name(&out.name, request.today, format),
         size: bytes.len() as i64,
         rows: out.tables().map(|t| t.result.rows.len() as i64).sum(),
         status: "completed".into(),
@@ -43,5 +73,97 @@ pub fn keep(
         expires_at: crate::schedule::rfc3339(
             now + chrono::Duration::days(ctx.config.delivery.export_retention_days as i64),
         ),
-    })
+        request: Some(request.clone()),
+        error: None,
+    };
+    Ok((record, bytes, out))
+}
+
+/// Makes and records an export; a failure is recorded too (status `failed`, with its error,
+/// retryable) and returned.
+pub fn make_recorded(
+    ctx: &Ctx,
+    report: &str,
+    report_name: &str,
+    format: ExportFormat,
+    request: &ExportRequest,
+    id: Option<String>,
+) -> Result<(ExportRecord, Vec<u8>), ExportError> {
+    let started = Instant::now();
+    match make(ctx, report, format, request, id.clone()) {
+        Ok((record, bytes, _)) => {
+            store::export::insert(&*ctx.store.app.get()?, &record)?;
+            Ok((record, bytes))
+        }
+        Err(e) => {
+            let now = crate::schedule::rfc3339(Utc::now());
+            let failed = ExportRecord {
+                id: id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+                report_id: report.to_string(),
+                report_name: report_name.to_string(),
+                format: format.extension().to_string(),
+                file_name: crate::deliver::file_name(report_name, request.today, format),
+                size: 0,
+                rows: 0,
+                status: "failed".into(),
+                duration_ms: started.elapsed().as_millis() as i64,
+                parameters: request
+                    .params
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+                created_at: now.clone(),
+                expires_at: now,
+                request: Some(request.clone()),
+                error: Some(e.to_string()),
+            };
+            store::export::insert(&*ctx.store.app.get()?, &failed)?;
+            Err(e)
+        }
+    }
+}
+
+/// Makes a failed or expired export again, under the same id.
+pub fn retry(ctx: &Ctx, id: &str) -> Result<ExportRecord, ExportError> {
+    let e = store::export::get(&*ctx.store.app.get()?, id)?
+        .ok_or_else(|| ExportError::NotFound(id.to_string()))?;
+    if e.status == "completed" {
+        return Err(ExportError::Conflict(
+            "this export is completed: download it, there is nothing to retry".into(),
+        ));
+    }
+    let request = e.request.as_ref().ok_or_else(|| {
+        ExportError::Conflict(
+            "this export was made before Quire kept what an export is made from: generate it anew"
+                .into(),
+        )
+    })?;
+    let format = ExportFormat::parse(&e.format).unwrap_or_default();
+    make_recorded(
+        ctx,
+        &e.report_id,
+        &e.report_name,
+        format,
+        request,
+        Some(e.id.clone()),
+    )
+    .map(|(record, _)| record)
+}
+
+/// Deletes an export and its file.
+pub fn delete(ctx: &Ctx, id: &str) -> Result<(), ExportError> {
+    let conn = ctx.store.app.get()?;
+    let e = store::export::get(&conn, id)?.ok_or_else(|| ExportError::NotFound(id.to_string()))?;
+    let path = crate::deliver::outbox::export_path(ctx, &e.id, &e.format);
+    match std::fs::remove_file(&path) {
+        Ok(()) => {}
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+        Err(err) => {
+            return Err(anyhow::Error::new(err)
+                .context(format!("deleting {}", path.display()))
+                .into())
+        }
+    }
+    store::export::delete(&conn, id)?;
+    Ok(())
 }

@@ -159,14 +159,14 @@ pub fn output(
 pub fn export(
     ctx: &Ctx,
     job: &Job,
+    report_name: &str,
     format: ExportFormat,
-) -> Result<(store::export::ExportRecord, Vec<u8>), anyhow::Error> {
-    let started = std::time::Instant::now();
-    let out = output(ctx, job, None)?;
-    let bytes = crate::render::render(&out, format, &ctx.config.branding)?;
-    let day = NaiveDate::parse_from_str(&job.today, "%Y-%m-%d")
-        .unwrap_or_else(|_| Utc::now().date_naive());
-    let record = crate::exports::keep(ctx, &out, &bytes, format, day, started)?;
-    store::export::insert(&*ctx.store.app.get()?, &record)?;
-    Ok((record, bytes))
+) -> Result<(store::export::ExportRecord, Vec<u8>), crate::exports::ExportError> {
+    let request = store::export::ExportRequest {
+        params: job.parameters.clone(),
+        today: NaiveDate::parse_from_str(&job.today, "%Y-%m-%d")
+            .unwrap_or_else(|_| Utc::now().date_naive()),
+        row_limit: None,
+    };
+    crate::exports::make_recorded(ctx, &job.report_id, report_name, format, &request, None)
 }

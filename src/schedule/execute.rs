@@ -4,7 +4,7 @@
 use crate::deliver::{self, png, summary::Summary};
 use crate::pipeline::Ctx;
 use crate::schedule::cron::parse_timezone;
-use crate::store::{self, run::Trigger, schedule::StoredSchedule};
+use crate::store::{self, export::ExportRequest, run::Trigger, schedule::StoredSchedule};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use tokio::sync::{Notify, Semaphore};
@@ -91,21 +91,19 @@ fn produce(
 ) -> anyhow::Result<usize> {
     let tz = parse_timezone(&s.timezone).map_err(anyhow::Error::msg)?;
     let today = fire_at.with_timezone(&tz).date_naive();
-    let started = std::time::Instant::now();
-    let (out, bytes) = ctx.render(
-        &s.report_id,
-        &s.parameters,
-        s.export_format,
-        s.row_limit,
+    let request = ExportRequest {
+        params: s.parameters.clone(),
         today,
-    )?;
+        row_limit: s.row_limit,
+    };
+    let (record, _, out) =
+        crate::exports::make(ctx, &s.report_id, s.export_format, &request, None)?;
     let summary = Summary::new(&out, &s.name, today);
     let chart = deliver::summary::main_chart(&out).and_then(|c| {
         png::from_svg(&c.svg)
             .map_err(|e| tracing::warn!(error = %e, "email chart left out"))
             .ok()
     });
-    let record = crate::exports::keep(ctx, &out, &bytes, s.export_format, today, started)?;
     let id = record.id.clone();
     let mut conn = ctx.store.app.get()?;
     let tx = conn.transaction()?;

@@ -2,7 +2,19 @@
 
 use super::StoreError;
 use rusqlite::{params, Connection, OptionalExtension, Row};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// What an export was made from: enough to make it again.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportRequest {
+    pub params: BTreeMap<String, String>,
+    /// The day date expressions were relative to.
+    pub today: chrono::NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row_limit: Option<u32>,
+}
 
 /// A recorded export.
 #[derive(Debug, Clone, Serialize)]
@@ -20,10 +32,15 @@ pub struct ExportRecord {
     pub parameters: Vec<(String, String)>,
     pub created_at: String,
     pub expires_at: String,
+    /// Absent for exports recorded before requests were kept: those cannot be retried.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request: Option<ExportRequest>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 const COLUMNS: &str = "id, report_id, report_name, format, file_name, size, rows, status,
-    duration_ms, parameters, created_at, expires_at";
+    duration_ms, parameters, created_at, expires_at, request, error";
 
 fn from_row(r: &Row) -> rusqlite::Result<ExportRecord> {
     Ok(ExportRecord {
@@ -39,13 +56,18 @@ fn from_row(r: &Row) -> rusqlite::Result<ExportRecord> {
         parameters: serde_json::from_str(&r.get::<_, String>(9)?).unwrap_or_default(),
         created_at: r.get(10)?,
         expires_at: r.get(11)?,
+        request: r
+            .get::<_, Option<String>>(12)?
+            .and_then(|j| serde_json::from_str(&j).ok()),
+        error: r.get(13)?,
     })
 }
 
-/// Records a finished export (its file already written).
+/// Records an export (a completed one's file already written), or replaces the record with
+/// the same id (a retry).
 pub fn insert(conn: &Connection, e: &ExportRecord) -> Result<(), StoreError> {
     conn.execute(
-        &format!("INSERT INTO exports ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
+        &format!("INSERT OR REPLACE INTO exports ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"),
         params![
             e.id,
             e.report_id,
@@ -58,7 +80,9 @@ pub fn insert(conn: &Connection, e: &ExportRecord) -> Result<(), StoreError> {
             e.duration_ms,
             serde_json::to_string(&e.parameters)?,
             e.created_at,
-            e.expires_at
+            e.expires_at,
+            e.request.as_ref().map(serde_json::to_string).transpose()?,
+            e.error
         ],
     )?;
     Ok(())
@@ -73,6 +97,27 @@ pub fn get(conn: &Connection, id: &str) -> Result<Option<ExportRecord>, StoreErr
             from_row,
         )
         .optional()?)
+}
+
+/// Exports newest first, optionally of one status and one report.
+pub fn list(
+    conn: &Connection,
+    status: Option<&str>,
+    report_id: Option<&str>,
+    limit: u32,
+) -> Result<Vec<ExportRecord>, StoreError> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM exports
+         WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR report_id = ?2)
+         ORDER BY created_at DESC, rowid DESC LIMIT ?3"
+    ))?;
+    let rows = stmt.query_map(params![status, report_id, limit], from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Deletes an export's record; false if there was none.
+pub fn delete(conn: &Connection, id: &str) -> Result<bool, StoreError> {
+    Ok(conn.execute("DELETE FROM exports WHERE id = ?1", [id])? == 1)
 }
 
 /// Marks completed exports whose time is up as expired; returns their ids and formats (to

@@ -143,7 +143,24 @@ impl From<PipelineError> for Problem {
             PipelineError::Run(RunError::Query { .. }) => {
                 Problem::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())
             }
+            // The report cannot be made in this format (a PDF past its row cap): say so.
+            PipelineError::Render(_) => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())
+            }
             other => Problem::internal(other),
+        }
+    }
+}
+
+impl From<crate::exports::ExportError> for Problem {
+    fn from(e: crate::exports::ExportError) -> Problem {
+        use crate::exports::ExportError;
+        match e {
+            ExportError::NotFound(_) => Problem::not_found(e.to_string()),
+            ExportError::Conflict(_) => Problem::new(StatusCode::CONFLICT, e.to_string()),
+            ExportError::Pipeline(p) => p.into(),
+            ExportError::Store(s) => Problem::internal(s),
+            ExportError::Io(io) => Problem::internal(io),
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod dashboard;
 pub mod datasets;
 pub mod error;
 pub mod export_link;
+pub mod exports_page;
 pub mod generate_page;
 pub mod health;
 pub mod json;
@@ -55,7 +56,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(report_download::get),
         )
         .route("/exports/{id}/download", web::get().to(export_link::get))
+        .route("/api/v1/exports", web::get().to(api::exports::list))
         .route("/api/v1/exports/{id}", web::get().to(api::exports::get))
+        .route(
+            "/api/v1/exports/{id}",
+            web::delete().to(api::exports::delete),
+        )
+        .route(
+            "/api/v1/exports/{id}/retry",
+            web::post().to(api::exports::retry),
+        )
+        .route("/exports", web::get().to(exports_page::list))
+        .route("/exports/{id}/retry", web::post().to(exports_page::retry))
+        .route("/exports/{id}/delete", web::post().to(exports_page::delete))
         .route(
             "/api/v1/exports/{id}/download",
             web::get().to(api::exports::download),

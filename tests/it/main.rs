@@ -8,6 +8,7 @@ mod datasets;
 mod delivery;
 mod email;
 mod expected;
+mod exports;
 mod generate;
 mod helpers;
 mod pdf;

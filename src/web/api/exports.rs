@@ -1,10 +1,12 @@
-//! /api/v1/exports/{id}[/download]: the files runs produced.
+//! /api/v1/exports: the files scheduled runs and generated results produced — list, record,
+//! download, retry (failed or expired), delete.
 
 use crate::pipeline::Ctx;
 use crate::store::{self, export::ExportRecord};
 use crate::web::error::Problem;
 use crate::web::AppState;
 use actix_web::{http::header, http::StatusCode, web, HttpResponse};
+use serde::Deserialize;
 
 /// The record of an export, or 404.
 pub async fn find(ctx: &Ctx, id: String) -> Result<ExportRecord, Problem> {
@@ -52,4 +54,108 @@ pub async fn download(
 ) -> Result<HttpResponse, Problem> {
     let e = find(&state.ctx, id.into_inner()).await?;
     file_response(&state.ctx, &e).await
+}
+
+/// The list's filters.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ListQuery {
+    pub status: Option<String>,
+    pub report_id: Option<String>,
+    pub limit: Option<String>,
+}
+
+impl ListQuery {
+    /// The limit asked for, or `default`.
+    pub fn limit_or(&self, default: u32) -> u32 {
+        self.limit
+            .as_deref()
+            .and_then(|l| l.trim().parse().ok())
+            .unwrap_or(default)
+    }
+}
+
+/// Statuses an export can have.
+pub const STATUSES: [&str; 3] = ["completed", "failed", "expired"];
+/// Most exports one list answers with.
+const MAX_LIST: u32 = 1000;
+
+/// Checks the list's filters; the error names the bad one.
+pub fn check(q: &ListQuery) -> Result<(), Problem> {
+    if let Some(s) = &q.status {
+        if !STATUSES.contains(&s.as_str()) {
+            return Err(Problem::invalid(
+                "status",
+                format!(
+                    "`{}` is not one of {}",
+                    crate::report::chart::truncate(s, 40),
+                    STATUSES.join(", ")
+                ),
+            ));
+        }
+    }
+    if let Some(l) = &q.limit {
+        if !l
+            .trim()
+            .parse::<u32>()
+            .is_ok_and(|l| (1..=MAX_LIST).contains(&l))
+        {
+            return Err(Problem::invalid(
+                "limit",
+                format!(
+                    "`{}` is not a number from 1 to {MAX_LIST}",
+                    crate::report::chart::truncate(l, 40)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// GET /api/v1/exports?status=&reportId=&limit= : newest first.
+pub async fn list(
+    state: web::Data<AppState>,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, Problem> {
+    let q = q.into_inner();
+    check(&q)?;
+    let store = state.ctx.store.clone();
+    let found = web::block(move || {
+        store::export::list(
+            &*store.app.get()?,
+            q.status.as_deref(),
+            q.report_id.as_deref(),
+            q.limit_or(100),
+        )
+    })
+    .await?
+    .map_err(Problem::internal)?;
+    Ok(HttpResponse::Ok().json(found))
+}
+
+/// POST /api/v1/exports/{id}/retry: makes a failed or expired export again (409 otherwise).
+pub async fn retry(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let _permit = state
+        .runner
+        .slots
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(Problem::internal)?;
+    let ctx = state.ctx.clone();
+    let record = web::block(move || crate::exports::retry(&ctx, &id)).await??;
+    Ok(HttpResponse::Ok().json(record))
+}
+
+/// DELETE /api/v1/exports/{id} → 204, the file gone with it.
+pub async fn delete(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let ctx = state.ctx.clone();
+    web::block(move || crate::exports::delete(&ctx, &id)).await??;
+    Ok(HttpResponse::NoContent().finish())
 }

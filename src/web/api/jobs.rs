@@ -142,9 +142,12 @@ pub async fn export(
         .await
         .map_err(Problem::internal)?;
     let ctx = state.ctx.clone();
-    let (record, bytes) = web::block(move || crate::generate::export(&ctx, &r.job, format))
-        .await?
-        .map_err(Problem::internal)?;
+    let name = serde_json::from_str::<Value>(&r.output_json)
+        .ok()
+        .and_then(|v| v["name"].as_str().map(String::from))
+        .unwrap_or_default();
+    let (record, bytes) =
+        web::block(move || crate::generate::export(&ctx, &r.job, &name, format)).await??;
     Ok(HttpResponse::Ok()
         .content_type(format.mime())
         .insert_header(("X-Export-Id", record.id.clone()))

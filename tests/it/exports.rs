@@ -1,0 +1,244 @@
+//! /api/v1/exports and /exports: every file made is listed, downloadable, deletable, and a
+//! failed or expired one can be made again under the same id.
+
+use crate::helpers::{assert_valid_pdf, spawn_app, TestApp};
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+impl TestApp {
+    /// Generates `report` with `params` and waits for its result id.
+    async fn result_of(&self, report: &str, params: Value) -> String {
+        let r = self
+            .send_json(
+                Method::POST,
+                &format!("/api/v1/reports/{report}/generate"),
+                &params,
+            )
+            .await;
+        assert_eq!(r.status(), 202);
+        let id = r.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        for _ in 0..300 {
+            let job = self.get_json(&format!("/api/v1/reports/jobs/{id}")).await;
+            match job["status"].as_str().unwrap() {
+                "completed" => return job["resultId"].as_str().unwrap().to_string(),
+                "failed" => panic!("job failed: {job}"),
+                _ => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+        panic!("job {id} did not finish");
+    }
+
+    /// Exports a result; returns the response.
+    async fn export_result(&self, result: &str, format: &str) -> reqwest::Response {
+        self.get(&format!(
+            "/api/v1/reports/results/{result}/export?format={format}"
+        ))
+        .await
+    }
+}
+
+#[tokio::test]
+async fn exports_are_listed_filtered_downloaded_and_deleted_with_their_files() {
+    let app = spawn_app().await;
+    let report = app.report_id().await;
+    let result = app.result_of(&report, json!({ "days": "30" })).await;
+    let pdf_id = app.export_result(&result, "pdf").await.headers()["x-export-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let csv_id = app.export_result(&result, "csv").await.headers()["x-export-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+
+    let list = app.get_json("/api/v1/exports").await;
+    let ids: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [csv_id.as_str(), pdf_id.as_str()], "newest first");
+    assert_eq!(list[1]["request"]["params"]["days"], "30");
+    assert_eq!(
+        app.get_json("/api/v1/exports?limit=1")
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        app.get_json(&format!(
+            "/api/v1/exports?reportId={report}&status=completed"
+        ))
+        .await
+        .as_array()
+        .unwrap()
+        .len(),
+        2
+    );
+    assert!(app
+        .get_json("/api/v1/exports?status=failed")
+        .await
+        .as_array()
+        .unwrap()
+        .is_empty());
+    for (q, status, mentions) in [
+        ("status=lost", 422, "status"),
+        ("limit=0", 422, "limit"),
+        ("limit=many", 422, "limit"),
+        ("colour=red", 400, "colour"),
+    ] {
+        let r = app.get(&format!("/api/v1/exports?{q}")).await;
+        assert_eq!(r.status(), status, "{q}");
+        assert!(r.text().await.unwrap().contains(mentions), "{q}");
+    }
+
+    // The page lists both, with their actions.
+    let page = app.get("/exports").await.text().await.unwrap();
+    assert!(
+        page.contains(&format!("id=\"export-{pdf_id}\""))
+            && page.contains(&format!("id=\"export-{csv_id}\""))
+    );
+    assert!(page.contains(&format!("/api/v1/exports/{pdf_id}/download")));
+
+    // Delete through the page: the record and the file go.
+    let file = app._data_dir.path().join(format!("exports/{pdf_id}.pdf"));
+    assert!(file.exists());
+    let r = app
+        .client
+        .post(format!("{}/exports/{pdf_id}/delete", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "followed the 303 back to the list");
+    assert!(r.url().path().ends_with("/exports"));
+    assert!(!file.exists());
+    assert_eq!(
+        app.get(&format!("/api/v1/exports/{pdf_id}")).await.status(),
+        404
+    );
+    // And through the API.
+    let url = format!("{}/api/v1/exports/{csv_id}", app.address);
+    assert_eq!(app.client.delete(&url).send().await.unwrap().status(), 204);
+    assert_eq!(app.client.delete(&url).send().await.unwrap().status(), 404);
+    assert!(app
+        .get_json("/api/v1/exports")
+        .await
+        .as_array()
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test]
+async fn an_expired_export_is_made_again_under_its_id() {
+    let app = spawn_app().await;
+    let report = app.report_id().await;
+    let result = app.result_of(&report, json!({})).await;
+    let r = app.export_result(&result, "pdf").await;
+    let id = r.headers()["x-export-id"].to_str().unwrap().to_string();
+    let first = r.bytes().await.unwrap();
+    let url = format!("/api/v1/exports/{id}/retry");
+    assert_eq!(
+        app.post(&url).await.status(),
+        409,
+        "a completed export has nothing to retry"
+    );
+
+    // Expired: its file removed, its download refused.
+    let conn = rusqlite::Connection::open(app._data_dir.path().join("quire.db")).unwrap();
+    conn.execute("UPDATE exports SET status = 'expired' WHERE id = ?1", [&id])
+        .unwrap();
+    std::fs::remove_file(app._data_dir.path().join(format!("exports/{id}.pdf"))).unwrap();
+    assert_eq!(
+        app.get(&format!("/api/v1/exports/{id}/download"))
+            .await
+            .status(),
+        410
+    );
+
+    let r = app.post(&url).await;
+    assert_eq!(r.status(), 200);
+    let record: Value = r.json().await.unwrap();
+    assert_eq!(record["id"], id.as_str());
+    assert_eq!(record["status"], "completed");
+    let again = app.get(&format!("/api/v1/exports/{id}/download")).await;
+    assert_eq!(again.status(), 200);
+    let again = again.bytes().await.unwrap();
+    assert_valid_pdf(&again);
+    assert_eq!(
+        crate::helpers::pdf_pages(&again).len(),
+        crate::helpers::pdf_pages(&first).len()
+    );
+    assert_eq!(app.post("/api/v1/exports/nope/retry").await.status(), 404);
+}
+
+#[tokio::test]
+async fn a_failed_export_is_recorded_with_its_error_and_retried_once_fixed() {
+    let app = spawn_app().await;
+    let body = json!({
+        "name": "Too long for a PDF",
+        "query": "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20500) SELECT i FROM n",
+        "rowLimit": 30000,
+        "visualizations": [{ "id": "all", "type": "table" }]
+    });
+    let r = app.send_json(Method::POST, "/api/v1/reports", &body).await;
+    assert_eq!(r.status(), 201);
+    let report = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let result = app.result_of(&report, json!({})).await;
+
+    let r = app.export_result(&result, "pdf").await;
+    assert_eq!(r.status(), 422);
+    let p: Value = r.json().await.unwrap();
+    assert!(p["detail"].as_str().unwrap().contains("at most"), "{p}");
+    let failed = app.get_json("/api/v1/exports?status=failed").await;
+    assert_eq!(failed.as_array().unwrap().len(), 1);
+    let id = failed[0]["id"].as_str().unwrap().to_string();
+    assert!(
+        failed[0]["error"].as_str().unwrap().contains("20,500 rows")
+            || failed[0]["error"].as_str().unwrap().contains("20500 rows"),
+        "{failed}"
+    );
+    let page = app
+        .get("/exports?status=failed")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("/exports/{id}/retry")),
+        "a retry button"
+    );
+
+    // Still too long: the retry fails again and says why.
+    let r = app.post(&format!("/api/v1/exports/{id}/retry")).await;
+    assert_eq!(r.status(), 422);
+    // Fixed: the report keeps fewer rows; the retry makes the file under the same id.
+    let mut fixed = body.clone();
+    fixed["rowLimit"] = json!(500);
+    let r = app
+        .send_json(Method::PUT, &format!("/api/v1/reports/{report}"), &fixed)
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = app.post(&format!("/api/v1/exports/{id}/retry")).await;
+    assert_eq!(r.status(), 200);
+    let record: Value = r.json().await.unwrap();
+    assert_eq!(record["status"], "completed");
+    assert_eq!(record["rows"], 500);
+    assert!(record.get("error").is_none(), "{record}");
+    let pdf = app
+        .get(&format!("/api/v1/exports/{id}/download"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert_valid_pdf(&pdf);
+}
