@@ -123,8 +123,8 @@ impl Ctx {
             (None, n) if n > 1 => def.visualizations.iter().find_map(|v| v.query.as_deref()),
             _ => None,
         });
-        let sql = def
-            .query_sql(name)
+        let source = def
+            .query_source(name)
             .ok_or_else(|| PipelineError::NoQuery(name.unwrap_or("(default)").to_string()))?;
         let resolved = crate::report::params::resolve(&def.parameters, params, today)
             .map_err(RunError::from)?;
@@ -133,6 +133,15 @@ impl Ctx {
             .source(&def.data_source)
             .ok_or_else(|| PipelineError::NoSource(def.data_source.clone()))?
             .get()?;
+        let (sql, literals) = crate::report::builder::sql_of(&conn, source, &def.parameters)
+            .map_err(|message| {
+                PipelineError::Run(RunError::Mapping {
+                    viz: name.unwrap_or("query").to_string(),
+                    message,
+                })
+            })?;
+        let sql = sql.as_ref();
+        let values = run::with_literals(&resolved.values, literals);
         let qerr = |source| {
             PipelineError::Run(RunError::Query {
                 viz: name.unwrap_or("query").to_string(),
@@ -141,14 +150,14 @@ impl Ctx {
         };
         let scope =
             (self.config.limits.cache_mb > 0).then(|| self.store.cache_scope(&def.data_source));
-        let total = crate::data::cache::count(&conn, scope, sql, &resolved.values, self.bounds())
-            .map_err(qerr)?;
+        let total =
+            crate::data::cache::count(&conn, scope, sql, &values, self.bounds()).map_err(qerr)?;
         let offset = (page as u64 - 1) * page_size as u64;
         let result = crate::data::cache::fetch(
             &conn,
             scope,
             sql,
-            &resolved.values,
+            &values,
             Some((offset, page_size)),
             self.bounds(),
         )

@@ -19,9 +19,12 @@ pub struct ReportDefinition {
     pub tags: Vec<String>,
     #[serde(default = "main_source")]
     pub data_source: String,
-    /// The single query of a report (`query`), or several named ones (`queries`).
+    /// The single query of a report (`query` as SQL or `builder`), or several named ones
+    /// (`queries`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub builder: Option<BuilderSpec>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub queries: BTreeMap<String, NamedQuery>,
     #[serde(default)]
@@ -65,11 +68,113 @@ fn default_row_limit() -> u32 {
     10_000
 }
 
-/// One named query of a multi-query report.
+/// One named query of a multi-query report: SQL or a builder spec.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NamedQuery {
-    pub query: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub builder: Option<BuilderSpec>,
+}
+
+/// A query described instead of written: compiled to SQL with its identifiers checked against
+/// the dataset's columns and its values bound (see `report::builder`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BuilderSpec {
+    pub dataset: String,
+    #[serde(default)]
+    pub dimensions: Vec<String>,
+    #[serde(default)]
+    pub measures: Vec<Measure>,
+    #[serde(default)]
+    pub filters: Vec<Filter>,
+    #[serde(default)]
+    pub sort: Vec<SortKey>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// An aggregated column: `{field, agg, as}`; `as` names it (default `<agg>_<field>`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Measure {
+    pub field: String,
+    pub agg: Aggregation,
+    #[serde(default, rename = "as", skip_serializing_if = "Option::is_none")]
+    pub alias: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Aggregation {
+    Sum,
+    Avg,
+    Min,
+    Max,
+    Count,
+    CountDistinct,
+}
+
+/// A condition on a column. `value` is a literal (bound, never spliced) or
+/// `{"param": "name"}`, a report parameter.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Filter {
+    pub field: String,
+    pub op: FilterOp,
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub value: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum FilterOp {
+    Eq,
+    Ne,
+    Lt,
+    Lte,
+    Gt,
+    Gte,
+    In,
+    Contains,
+    IsNull,
+    NotNull,
+}
+
+/// An ordering: a dimension or a measure's name, ascending unless `dir` is `desc`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SortKey {
+    pub field: String,
+    #[serde(default)]
+    pub dir: SortDir,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SortDir {
+    #[default]
+    Asc,
+    Desc,
+}
+
+/// Where a query's rows come from.
+#[derive(Debug, Clone, Copy)]
+pub enum QuerySource<'a> {
+    Sql(&'a str),
+    Builder(&'a BuilderSpec),
+}
+
+impl NamedQuery {
+    fn source(&self) -> Option<QuerySource<'_>> {
+        match (&self.query, &self.builder) {
+            (Some(sql), None) => Some(QuerySource::Sql(sql)),
+            (None, Some(b)) => Some(QuerySource::Builder(b)),
+            _ => None,
+        }
+    }
 }
 
 /// A report parameter, typed.
@@ -241,14 +346,18 @@ pub struct Section {
 }
 
 impl ReportDefinition {
-    /// The SQL of a named query, or of the only query when `name` is None.
-    pub fn query_sql(&self, name: Option<&str>) -> Option<&str> {
+    /// A named query, or the only query when `name` is None.
+    pub fn query_source(&self, name: Option<&str>) -> Option<QuerySource<'_>> {
         match name {
-            Some(n) => self.queries.get(n).map(|q| q.query.as_str()),
-            None => self.query.as_deref().or_else(|| match self.queries.len() {
-                1 => self.queries.values().next().map(|q| q.query.as_str()),
+            Some(n) => self.queries.get(n).and_then(NamedQuery::source),
+            None => match (&self.query, &self.builder) {
+                (Some(sql), None) => Some(QuerySource::Sql(sql)),
+                (None, Some(b)) => Some(QuerySource::Builder(b)),
+                (None, None) if self.queries.len() == 1 => {
+                    self.queries.values().next().and_then(NamedQuery::source)
+                }
                 _ => None,
-            }),
+            },
         }
     }
 
@@ -285,8 +394,18 @@ impl ReportDefinition {
                 }
             }
         }
-        if self.query.is_none() && self.queries.is_empty() {
-            return Err("query: a report needs `query` or `queries`".into());
+        if self.query.is_some() && self.builder.is_some() {
+            return Err("builder: a report has `query` or `builder`, not both".into());
+        }
+        if self.query.is_none() && self.builder.is_none() && self.queries.is_empty() {
+            return Err("query: a report needs `query`, `builder` or `queries`".into());
+        }
+        for (name, q) in &self.queries {
+            if q.source().is_none() {
+                return Err(format!(
+                    "queries.{name}: give `query` or `builder`, exactly one"
+                ));
+            }
         }
         let mut seen = std::collections::HashSet::new();
         for p in &self.parameters {
@@ -311,7 +430,7 @@ impl ReportDefinition {
                     v.id, v.kind
                 ));
             }
-            if self.query_sql(v.query.as_deref()).is_none() {
+            if self.query_source(v.query.as_deref()).is_none() {
                 return Err(format!(
                     "visualizations.{}.query: no query named `{}`",
                     v.id,

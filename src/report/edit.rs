@@ -2,7 +2,7 @@
 //! its data before anything is written: each query is prepared (never run) on its data source,
 //! and every column a visualization maps must be one the query returns.
 
-use super::definition::{ReportDefinition, Visualization};
+use super::definition::{QuerySource, ReportDefinition, Visualization};
 use crate::data::query;
 use crate::edit::{invalid, EditError};
 use crate::pipeline::Ctx;
@@ -86,7 +86,7 @@ pub fn delete(ctx: &Ctx, id: &str) -> Result<(), EditError> {
 }
 
 /// `validate()` says "field: message".
-fn split(e: String) -> EditError {
+pub(super) fn split(e: String) -> EditError {
     match e.split_once(": ") {
         Some((field, message)) => invalid(field, message),
         None => invalid("definition", e),
@@ -104,22 +104,42 @@ fn check_queries(ctx: &Ctx, def: &ReportDefinition) -> Result<(), EditError> {
     let conn = pool.get()?;
     let bounds = ctx.bounds();
     let mut columns: HashMap<Option<&str>, Vec<String>> = HashMap::new();
-    let mut named: Vec<(Option<&str>, &str, String)> = Vec::new();
-    if let Some(sql) = &def.query {
-        named.push((None, sql, "query".into()));
+    let mut named: Vec<(Option<&str>, QuerySource, String)> = Vec::new();
+    let top_level = def.query.is_some() || def.builder.is_some();
+    if let Some(source) = def.query_source(None).filter(|_| top_level) {
+        let field = if def.builder.is_some() {
+            "builder"
+        } else {
+            "query"
+        };
+        named.push((None, source, field.into()));
     }
-    for (name, q) in &def.queries {
-        named.push((Some(name), &q.query, format!("queries.{name}.query")));
+    for name in def.queries.keys() {
+        if let Some(source) = def.query_source(Some(name)) {
+            let field = match source {
+                QuerySource::Sql(_) => format!("queries.{name}.query"),
+                QuerySource::Builder(_) => format!("queries.{name}.builder"),
+            };
+            named.push((Some(name), source, field));
+        }
     }
-    for (name, sql, field) in named {
+    for (name, source, field) in named {
+        // A builder's errors name their own field (`builder.measures[0].field`).
+        let (sql, _) = super::builder::sql_of(&conn, source, &def.parameters).map_err(|e| {
+            let e = match field.strip_suffix(".builder") {
+                Some(prefix) => format!("{prefix}.{e}"),
+                None => e,
+            };
+            super::edit::split(e)
+        })?;
         let cols =
-            query::validate(&conn, sql, bounds).map_err(|e| invalid(field, e.to_string()))?;
+            query::validate(&conn, &sql, bounds).map_err(|e| invalid(field, e.to_string()))?;
         columns.insert(name, cols);
     }
     for v in &def.visualizations {
         let key = match v.query.as_deref() {
             Some(n) => Some(n),
-            None if def.query.is_some() => None,
+            None if top_level => None,
             None => def.queries.keys().next().map(String::as_str),
         };
         if let Some(cols) = columns.get(&key) {

@@ -230,28 +230,36 @@ pub fn run(conn: &Connection, req: &Request) -> Result<Output, RunError> {
                 viz: id.clone(),
                 message: "not defined".into(),
             })?;
-            let sql = def
-                .query_sql(viz.query.as_deref())
-                .ok_or_else(|| RunError::Mapping {
-                    viz: id.clone(),
-                    message: "its query is not defined".into(),
+            let source =
+                def.query_source(viz.query.as_deref())
+                    .ok_or_else(|| RunError::Mapping {
+                        viz: id.clone(),
+                        message: "its query is not defined".into(),
+                    })?;
+            let (sql, literals) =
+                super::builder::sql_of(conn, source, &def.parameters).map_err(|message| {
+                    RunError::Mapping {
+                        viz: id.clone(),
+                        message,
+                    }
                 })?;
+            let sql = sql.as_ref();
+            let values = with_literals(&resolved.values, literals);
+            let values = values.as_ref();
             let qerr = |source| RunError::Query {
                 viz: id.clone(),
                 source,
             };
             let item = if viz.kind == VizType::Table {
-                Item::Table(
-                    table(conn, viz, sql, &resolved.values, req, def.row_limit).map_err(
-                        |e| match e {
-                            TableError::Query(q) => qerr(q),
-                            TableError::Run(r) => r,
-                        },
-                    )?,
-                )
+                Item::Table(table(conn, viz, sql, values, req, def.row_limit).map_err(
+                    |e| match e {
+                        TableError::Query(q) => qerr(q),
+                        TableError::Run(r) => r,
+                    },
+                )?)
             } else {
                 if !results.contains_key(&viz.query) {
-                    let rs = cache::fetch(conn, req.cache, sql, &resolved.values, None, req.bounds)
+                    let rs = cache::fetch(conn, req.cache, sql, values, None, req.bounds)
                         .map_err(qerr)?;
                     results.insert(viz.query.clone(), rs);
                 }
@@ -273,6 +281,20 @@ pub fn run(conn: &Connection, req: &Request) -> Result<Output, RunError> {
         sections,
         options: def.options.clone(),
     })
+}
+
+/// The report's parameter values with a builder's literals added (borrowed when there are none).
+pub fn with_literals(
+    params: &query::Params,
+    literals: query::Params,
+) -> std::borrow::Cow<'_, query::Params> {
+    if literals.is_empty() {
+        std::borrow::Cow::Borrowed(params)
+    } else {
+        let mut all = params.clone();
+        all.extend(literals);
+        std::borrow::Cow::Owned(all)
+    }
 }
 
 enum TableError {

@@ -305,3 +305,134 @@ async fn a_report_in_use_is_not_deleted_and_its_dashboard_widgets_stay() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_builder_report_compiles_to_bound_sql_over_the_dataset() {
+    let app = spawn_app().await;
+    let body = json!({
+        "name": "Top regions (builder)",
+        "parameters": [{ "name": "min_units", "type": "number", "defaultValue": "1" }],
+        "builder": {
+            "dataset": "sales",
+            "dimensions": ["region"],
+            "measures": [
+                { "field": "revenue", "agg": "sum", "as": "revenue" },
+                { "field": "*", "agg": "count", "as": "orders" },
+                { "field": "customer_id", "agg": "count_distinct", "as": "customers" }
+            ],
+            "filters": [
+                { "field": "units", "op": "gte", "value": { "param": "min_units" } },
+                { "field": "region", "op": "ne", "value": "North' OR 1=1 --" }
+            ],
+            "sort": [{ "field": "revenue", "dir": "desc" }],
+            "limit": 3
+        },
+        "visualizations": [
+            { "id": "top", "type": "bar", "dataMapping": { "x": "region", "y": "revenue" } },
+            { "id": "rows", "type": "table" }
+        ]
+    });
+    let r = app.send_json(Method::POST, "/api/v1/reports", &body).await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let id = app
+        .get_json("/api/v1/reports?category=")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "Top regions (builder)")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Figures computed here from the CSV.
+    let mut totals: BTreeMap<String, (i64, i64, std::collections::HashSet<i64>)> = BTreeMap::new();
+    for o in expected::orders().into_iter().filter(|o| o.units >= 4) {
+        let t = totals.entry(o.region).or_default();
+        t.0 += o.revenue_cents;
+        t.1 += 1;
+        t.2.insert(o.customer);
+    }
+    let mut ranked: Vec<_> = totals.into_iter().collect();
+    ranked.sort_by(|a, b| b.1 .0.cmp(&a.1 .0));
+    let preview = app
+        .get_json(&format!("/api/v1/reports/{id}/preview?min_units=4"))
+        .await;
+    assert_eq!(
+        preview["columns"],
+        json!(["region", "revenue", "orders", "customers"])
+    );
+    let rows = preview["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    for (row, (region, (cents, orders, customers))) in rows.iter().zip(&ranked) {
+        assert_eq!(row[0], region.as_str());
+        assert_eq!((row[1].as_f64().unwrap() * 100.0).round() as i64, *cents);
+        assert_eq!(row[2], *orders);
+        assert_eq!(row[3], customers.len());
+    }
+    // The page draws it like any report.
+    let html = app
+        .get(&format!("/reports/{id}?min_units=4"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("id=\"chart-top\"") && html.contains(ranked[0].0.as_str()));
+
+    // Identifiers are checked against the dataset, naming the field.
+    let with = |path: &str, value: Value| {
+        let mut b = body.clone();
+        b["name"] = json!("Broken builder");
+        *b.pointer_mut(path).unwrap() = value;
+        b
+    };
+    for (b, mentions) in [
+        (
+            with(
+                "/builder/dimensions/0",
+                json!("region\" FROM sales; DROP TABLE sales; --"),
+            ),
+            "builder.dimensions[0]",
+        ),
+        (
+            with("/builder/measures/0/field", json!("profit")),
+            "builder.measures[0].field",
+        ),
+        (with("/builder/measures/0/agg", json!("median")), "median"),
+        (
+            with("/builder/filters/0/value", json!({ "param": "since" })),
+            "builder.filters[0].value",
+        ),
+        (with("/builder/filters/1/op", json!("like")), "like"),
+        (
+            with("/builder/sort/0/field", json!("units")),
+            "builder.sort[0].field",
+        ),
+        (
+            with("/builder/dataset", json!("sqlite_master")),
+            "builder.dataset",
+        ),
+        (
+            with("/builder/dataset", json!("nope")),
+            "no dataset named `nope`",
+        ),
+        (with("/builder/limit", json!(0)), "builder.limit"),
+    ] {
+        let r = app.send_json(Method::POST, "/api/v1/reports", &b).await;
+        assert_eq!(r.status(), 422, "{b}");
+        let p: Value = r.json().await.unwrap();
+        assert!(
+            p["detail"].as_str().unwrap().contains(mentions),
+            "{mentions}: {p}"
+        );
+    }
+    let mut both = body.clone();
+    both["name"] = json!("Both");
+    both["query"] = json!("SELECT 1");
+    let r = app.send_json(Method::POST, "/api/v1/reports", &both).await;
+    assert_eq!(r.status(), 422);
+    // The dataset is still whole.
+    let count = app.get_json("/api/v1/datasets/sales").await;
+    assert_eq!(count["rowCount"], 20000, "{count}");
+}
