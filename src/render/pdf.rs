@@ -116,6 +116,7 @@ pub fn render(out: &Output, branding: &BrandingConfig) -> Result<Vec<u8>, Render
                         _ => items.push(json!({"kind": "kpis", "cards": [k]})),
                     }
                 }
+                Item::Text(t) => items.push(json!({"kind": "text", "text": t.text})),
                 Item::Chart(c) => {
                     // Fixed names: typst interns file ids for the life of the process.
                     let path = format!("/chart-{chart_no}.svg");

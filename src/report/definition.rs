@@ -341,8 +341,27 @@ pub struct Layout {
 pub struct Section {
     #[serde(default)]
     pub title: String,
-    /// Visualization ids, in order.
-    pub items: Vec<String>,
+    /// Visualization ids and text blocks, in order.
+    pub items: Vec<LayoutItem>,
+}
+
+/// An item of a section: a visualization's id, or `{text = "..."}` with values from the result
+/// (see `report::text`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum LayoutItem {
+    Viz(String),
+    Text { text: String },
+}
+
+impl LayoutItem {
+    /// The visualization's id, for a visualization.
+    pub fn viz(&self) -> Option<&String> {
+        match self {
+            LayoutItem::Viz(id) => Some(id),
+            LayoutItem::Text { .. } => None,
+        }
+    }
 }
 
 impl ReportDefinition {
@@ -367,7 +386,11 @@ impl ReportDefinition {
             Some(l) => l.sections.clone(),
             None => vec![Section {
                 title: String::new(),
-                items: self.visualizations.iter().map(|v| v.id.clone()).collect(),
+                items: self
+                    .visualizations
+                    .iter()
+                    .map(|v| LayoutItem::Viz(v.id.clone()))
+                    .collect(),
             }],
         }
     }
@@ -438,10 +461,15 @@ impl ReportDefinition {
                 ));
             }
         }
-        for s in self.sections() {
-            for item in &s.items {
-                if !ids.contains(item.as_str()) {
-                    return Err(format!("layout.sections: unknown visualization `{item}`"));
+        for (i, s) in self.sections().iter().enumerate() {
+            for (j, item) in s.items.iter().enumerate() {
+                match item {
+                    LayoutItem::Viz(id) if !ids.contains(id.as_str()) => {
+                        return Err(format!("layout.sections: unknown visualization `{id}`"));
+                    }
+                    LayoutItem::Text { text } => super::text::check(text)
+                        .map_err(|m| format!("layout.sections[{i}].items[{j}].text: {m}"))?,
+                    LayoutItem::Viz(_) => {}
                 }
             }
         }

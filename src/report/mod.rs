@@ -8,3 +8,4 @@ pub mod edit;
 pub mod format;
 pub mod params;
 pub mod run;
+pub mod text;

@@ -2,7 +2,9 @@
 //! Every output (page, PDF, spreadsheet, email) starts from the `Output` made here.
 
 use super::chart;
-use super::definition::{ReportDefinition, ReportOptions, ValueFormat, Visualization, VizType};
+use super::definition::{
+    LayoutItem, ReportDefinition, ReportOptions, ValueFormat, Visualization, VizType,
+};
 use super::format;
 use super::params::{self, ParamError};
 use crate::data::cache;
@@ -67,6 +69,13 @@ pub enum Item {
     Kpi(Kpi),
     Chart(ChartOut),
     Table(TableOut),
+    Text(TextOut),
+}
+
+/// A text block, rendered.
+#[derive(Debug, Clone, Serialize)]
+pub struct TextOut {
+    pub text: String,
 }
 
 /// A KPI card.
@@ -213,12 +222,27 @@ pub fn run(conn: &Connection, req: &Request) -> Result<Output, RunError> {
     let total = layout
         .iter()
         .flat_map(|s| &s.items)
+        .filter_map(LayoutItem::viz)
         .filter(|id| wanted(id))
         .count();
     let mut built = 0;
+    // Text blocks quote the whole result: they are rendered once everything else is built.
+    let mut texts = Vec::new();
     for section in layout {
         let mut items = Vec::new();
-        for id in &section.items {
+        for entry in &section.items {
+            let id = match entry {
+                LayoutItem::Viz(id) => id,
+                // A dashboard's chosen widgets leave the report's prose out.
+                LayoutItem::Text { .. } if req.only.is_some() => continue,
+                LayoutItem::Text { text } => {
+                    texts.push((sections.len(), items.len(), text.clone()));
+                    items.push(Item::Text(TextOut {
+                        text: String::new(),
+                    }));
+                    continue;
+                }
+            };
             if !wanted(id) {
                 continue;
             }
@@ -272,12 +296,28 @@ pub fn run(conn: &Connection, req: &Request) -> Result<Output, RunError> {
             items,
         });
     }
+    let generated_at = Utc::now();
+    if !texts.is_empty() {
+        let ctx = super::text::context(
+            &def.name,
+            &generated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            &resolved.values,
+            &sections,
+        );
+        for (n, (si, ii, source)) in texts.into_iter().enumerate() {
+            let text = super::text::render(&source, &ctx).map_err(|message| RunError::Mapping {
+                viz: format!("text block {}", n + 1),
+                message,
+            })?;
+            sections[si].items[ii] = Item::Text(TextOut { text });
+        }
+    }
     Ok(Output {
         report_id: req.report_id.to_string(),
         name: def.name.clone(),
         description: def.description.clone(),
         parameters: resolved.shown,
-        generated_at: Utc::now(),
+        generated_at,
         sections,
         options: def.options.clone(),
     })

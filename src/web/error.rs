@@ -140,7 +140,10 @@ impl From<PipelineError> for Problem {
                 Problem::bad_request(e.to_string())
             }
             // A query that is refused, too slow, or not valid SQL is an invalid value, not a crash.
-            PipelineError::Run(RunError::Query { .. }) => {
+            // The definition does not fit the data (a mapped column that is not a number, a
+            // text block naming a KPI there is not): the report needs fixing, not the server.
+            PipelineError::Run(RunError::Query { .. })
+            | PipelineError::Run(RunError::Mapping { .. }) => {
                 Problem::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())
             }
             // The report cannot be made in this format (a PDF past its row cap): say so.

@@ -436,3 +436,82 @@ async fn a_builder_report_compiles_to_bound_sql_over_the_dataset() {
     let count = app.get_json("/api/v1/datasets/sales").await;
     assert_eq!(count["rowCount"], 20000, "{count}");
 }
+
+#[tokio::test]
+async fn text_blocks_quote_the_result_on_the_page_and_in_the_pdf() {
+    let app = spawn_app().await;
+    // The demo report opens its key figures with a sentence.
+    let k = expected::kpis(30);
+    let report = app.report_id().await;
+    let html = app
+        .get(&format!("/reports/{report}?days=30"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let sentence = format!(
+        "Over the last 30 days of data, revenue was {} ({} on the 30 days before) from {} orders.",
+        k.revenue, k.revenue_change, k.orders
+    );
+    assert!(html.contains(&sentence), "{sentence}");
+    let pdf = app
+        .get(&format!("/reports/{report}/download?format=pdf&days=30"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let text: String = crate::helpers::pdf_pages(&pdf).join(" ");
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains(&sentence), "the sentence in the PDF");
+
+    // Values are text: markup in data is shown, not run.
+    let body = json!({
+        "name": "Markup in data",
+        "query": "SELECT '<b>bold</b> & <script>alert(1)</script>' AS label, 3 AS n",
+        "visualizations": [{ "id": "n", "type": "kpi", "dataMapping": { "value": "n" } },
+                           { "id": "t", "type": "table" }],
+        "layout": { "sections": [{ "items": ["n", { "text": "N is {{ kpis.n.value }}; {{ tables.t.rows }} row; {{ '<i>x</i>' }}" }, "t"] }] }
+    });
+    let r = app.send_json(Method::POST, "/api/v1/reports", &body).await;
+    assert_eq!(r.status(), 201);
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let html = app
+        .get(&format!("/reports/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("N is 3; 1 row; &#60;i&#62;x&#60;/i&#62;"),
+        "escaped on the page"
+    );
+    assert!(!html.contains("<i>x</i>"));
+
+    // A broken template is refused on save, naming the item; a misspelt name fails the run.
+    let mut bad = body.clone();
+    bad["name"] = json!("Bad text");
+    bad["layout"]["sections"][0]["items"][1] = json!({ "text": "{{ kpis.n.value " });
+    let r = app.send_json(Method::POST, "/api/v1/reports", &bad).await;
+    assert_eq!(r.status(), 422);
+    let p: Value = r.json().await.unwrap();
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("layout.sections[0].items[1].text"),
+        "{p}"
+    );
+    bad["layout"]["sections"][0]["items"][1] = json!({ "text": "{{ kpis.revenue.value }}" });
+    let r = app.send_json(Method::POST, "/api/v1/reports", &bad).await;
+    assert_eq!(r.status(), 201);
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = app.get(&format!("/reports/{id}")).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("text block 1"));
+}

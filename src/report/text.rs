@@ -1,0 +1,144 @@
+//! Text blocks of a layout: a sentence with values from the result, e.g.
+//! `Revenue was {{ kpis.revenue.value }} ({{ kpis.revenue.change }} on the period before).`
+//! Rendered with minijinja (Jinja syntax) as plain text: the page escapes it like any text,
+//! the PDF and spreadsheet take it as data, so no value can inject markup. Templates are
+//! checked when a report is saved; loops are bounded by fuel.
+
+use super::run::{Item, SectionOut};
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use serde_json::{json, Map, Value};
+
+/// Longest text block source.
+pub const MAX_CHARS: usize = 10_000;
+/// Longest rendered text.
+const MAX_OUTPUT: usize = 50_000;
+
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|_| AutoEscape::None);
+    // A misspelt name is an error that says which, not an empty gap in a sentence.
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_fuel(Some(50_000));
+    env
+}
+
+/// Checks a text block's syntax (its names can only be checked against a result).
+pub fn check(source: &str) -> Result<(), String> {
+    if source.chars().count() > MAX_CHARS {
+        return Err(format!("longer than {MAX_CHARS} characters"));
+    }
+    environment()
+        .template_from_str(source)
+        .map(|_| ())
+        .map_err(|e| describe(&e))
+}
+
+/// What a text block can quote: `report.name`, `report.generated`, `params.<name>`,
+/// `kpis.<id>.value|previous|change|direction|number`, `tables.<id>.rows|total`.
+pub fn context(
+    name: &str,
+    generated: &str,
+    params: &crate::data::query::Params,
+    sections: &[SectionOut],
+) -> Value {
+    let mut kpis = Map::new();
+    let mut tables = Map::new();
+    for item in sections.iter().flat_map(|s| &s.items) {
+        match item {
+            Item::Kpi(k) => {
+                kpis.insert(
+                    k.id.clone(),
+                    json!({
+                        "title": k.title, "value": k.value, "previous": k.previous,
+                        "change": k.change, "direction": k.direction, "number": k.number,
+                    }),
+                );
+            }
+            Item::Table(t) => {
+                tables.insert(
+                    t.id.clone(),
+                    json!({ "title": t.title, "rows": t.total_rows, "total": t.available_rows }),
+                );
+            }
+            _ => {}
+        }
+    }
+    json!({
+        "report": { "name": name, "generated": generated },
+        "params": params,
+        "kpis": kpis,
+        "tables": tables,
+    })
+}
+
+/// Renders a text block against `ctx`.
+pub fn render(source: &str, ctx: &Value) -> Result<String, String> {
+    let out = environment()
+        .render_str(source, ctx)
+        .map_err(|e| describe(&e))?;
+    if out.len() > MAX_OUTPUT {
+        return Err(format!("renders to more than {MAX_OUTPUT} bytes"));
+    }
+    Ok(out)
+}
+
+fn describe(e: &minijinja::Error) -> String {
+    match e.line() {
+        Some(line) => format!(
+            "line {line}: {}",
+            e.detail().unwrap_or(&e.kind().to_string())
+        ),
+        None => e
+            .detail()
+            .map(String::from)
+            .unwrap_or_else(|| e.kind().to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> Value {
+        json!({
+            "report": { "name": "Sales", "generated": "2026-11-29 10:00 UTC" },
+            "params": { "days": 30 },
+            "kpis": { "revenue": { "value": "$1,234.00", "change": "+5.0%", "direction": "up", "number": 1234.0 } },
+            "tables": {},
+        })
+    }
+
+    #[test]
+    fn values_from_the_result_fill_the_sentence() {
+        let s = "Revenue was {{ kpis.revenue.value }} ({{ kpis.revenue.change }}){% if kpis.revenue.direction == 'up' %}, up{% endif %}.";
+        assert_eq!(
+            render(s, &ctx()).unwrap(),
+            "Revenue was $1,234.00 (+5.0%), up."
+        );
+    }
+
+    #[test]
+    fn markup_in_values_stays_text_and_bad_templates_say_where() {
+        let c = json!({ "kpis": { "x": { "value": "<script>alert(1)</script>" } } });
+        // Plain text out: the page escapes it when it shows it.
+        assert_eq!(
+            render("{{ kpis.x.value }}", &c).unwrap(),
+            "<script>alert(1)</script>"
+        );
+        assert!(check("{{ kpis.revenue.value ")
+            .unwrap_err()
+            .contains("line 1"));
+        assert!(check("{% for %}").is_err());
+        assert!(
+            render("{{ kpis.nope.value }}", &ctx()).is_err(),
+            "a misspelt name is an error"
+        );
+        assert!(check(&"x".repeat(MAX_CHARS + 1)).is_err());
+        // An endless loop runs out of fuel.
+        let e = render(
+            "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}",
+            &ctx(),
+        );
+        assert!(e.is_err());
+    }
+}
