@@ -317,6 +317,7 @@ async fn render(
             format,
             None,
             chrono::Utc::now().date_naive(),
+            true,
         )
     })
     .await

@@ -34,13 +34,14 @@ impl From<r2d2::Error> for ExportError {
 
 /// Renders `report` as `format` from `request` and writes the file under `id` (a new one, or
 /// the same on a retry). The caller records the returned record (in its own transaction, with
-/// whatever else it records).
+/// whatever else it records). `lean` as in `Ctx::render`.
 pub fn make(
     ctx: &Ctx,
     report: &str,
     format: ExportFormat,
     request: &ExportRequest,
     id: Option<String>,
+    lean: bool,
 ) -> Result<(ExportRecord, Vec<u8>, Output), ExportError> {
     let started = Instant::now();
     let (out, bytes) = ctx.render(
@@ -49,6 +50,7 @@ pub fn make(
         format,
         request.row_limit,
         request.today,
+        lean,
     )?;
     let id = id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let path = crate::deliver::outbox::export_path(ctx, &id, format.extension());
@@ -90,7 +92,7 @@ pub fn make_recorded(
     id: Option<String>,
 ) -> Result<(ExportRecord, Vec<u8>), ExportError> {
     let started = Instant::now();
-    match make(ctx, report, format, request, id.clone()) {
+    match make(ctx, report, format, request, id.clone(), true) {
         Ok((record, bytes, _)) => {
             store::export::insert(&*ctx.store.app.get()?, &record)?;
             Ok((record, bytes))

@@ -168,7 +168,9 @@ impl Ctx {
         })
     }
 
-    /// Runs a report with whole tables (up to `cap` rows) and renders it as `format`.
+    /// Runs a report with whole tables (up to `cap` rows) and renders it as `format`. With
+    /// `lean`, a CSV runs its first table only (when nothing else will quote the result's KPIs,
+    /// as a message does).
     pub fn render(
         &self,
         report: &str,
@@ -176,14 +178,35 @@ impl Ctx {
         format: ExportFormat,
         cap: Option<u32>,
         today: chrono::NaiveDate,
+        lean: bool,
     ) -> Result<(Output, Vec<u8>), PipelineError> {
+        let tables: Option<Vec<String>> = match format {
+            ExportFormat::Csv if lean => {
+                let conn = self.store.app.get()?;
+                store::report::find(&conn, report)?.map(|r| {
+                    r.definition
+                        .sections()
+                        .iter()
+                        .flat_map(|s| s.items.iter().filter_map(|i| i.viz()))
+                        .filter(|id| {
+                            r.definition.visualization(id).is_some_and(|v| {
+                                v.kind == crate::report::definition::VizType::Table
+                            })
+                        })
+                        .take(1)
+                        .cloned()
+                        .collect()
+                })
+            }
+            _ => None,
+        };
         let out = self.run(&RunSpec {
             report,
             params,
             rows: TableRows::All {
                 cap: cap.unwrap_or(u32::MAX),
             },
-            only: None,
+            only: tables.as_deref(),
             today,
         })?;
         let bytes = render::render(&out, format, &self.config.branding)?;

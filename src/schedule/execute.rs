@@ -97,7 +97,7 @@ fn produce(
         row_limit: s.row_limit,
     };
     let (record, _, out) =
-        crate::exports::make(ctx, &s.report_id, s.export_format, &request, None)?;
+        crate::exports::make(ctx, &s.report_id, s.export_format, &request, None, false)?;
     let summary = Summary::new(&out, &s.name, today);
     let chart = deliver::summary::main_chart(&out).and_then(|c| {
         png::from_svg(&c.svg)

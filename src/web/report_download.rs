@@ -40,6 +40,7 @@ pub async fn get(
             format,
             None,
             chrono::Utc::now().date_naive(),
+            true,
         )
     })
     .await??;

@@ -356,3 +356,51 @@ fn cli_import_errors_exit_2_naming_file_and_row() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[tokio::test]
+async fn date_columns_are_indexed_and_a_replace_keeps_one_index_each() {
+    let app = crate::helpers::spawn_app().await;
+    let db = app._data_dir.path().join("datasets.db");
+    let indexes = || {
+        let conn = Connection::open_with_flags(&db, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sales'")
+            .unwrap();
+        stmt.query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect::<Vec<_>>()
+    };
+    let first = indexes();
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert!(
+        first[0].ends_with("ON \"sales\" (\"order_date\")"),
+        "{first:?}"
+    );
+    // The report's window queries use it.
+    let conn = Connection::open_with_flags(&db, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let plan: String = conn
+        .query_row(
+            "EXPLAIN QUERY PLAN SELECT count(*) FROM sales WHERE order_date >= '2025-10-01'",
+            [],
+            |r| r.get(3),
+        )
+        .unwrap();
+    assert!(
+        plan.contains("USING COVERING INDEX") || plan.contains("USING INDEX"),
+        "{plan}"
+    );
+    // Importing again replaces the table and its index.
+    let r = upload(
+        &app,
+        "/api/v1/datasets",
+        "sales.csv",
+        sales_bytes(),
+        &[("name", "sales"), ("mode", "replace")],
+    )
+    .await;
+    assert!(r.status().is_success(), "{}", r.status());
+    let second = indexes();
+    assert_eq!(second.len(), 1, "{second:?}");
+    assert_ne!(first, second, "a new index with the new table");
+}
