@@ -146,6 +146,42 @@ pub fn fetch(
     })
 }
 
+/// Runs `sql` and hands its first `limit` rows to `row` one at a time as they are read, so a
+/// large result never sits in memory. `columns` is told the column names first. `row` returns
+/// false to stop early. Returns the rows handed over.
+pub fn for_each_row(
+    conn: &Connection,
+    sql: &str,
+    params: &Params,
+    limit: u64,
+    bounds: Bounds,
+    columns: impl FnOnce(&[String]),
+    mut row: impl FnMut(&rusqlite::Row<'_>) -> bool,
+) -> Result<u64, QueryError> {
+    let body = strip_terminator(sql);
+    let text = format!("SELECT * FROM ({body}\n) LIMIT :quire_limit OFFSET :quire_offset");
+    with_deadline(conn, bounds, || {
+        drop(prepare(conn, body)?);
+        let mut stmt = prepare(conn, &text)?;
+        bind(
+            &mut stmt,
+            params,
+            Some((0, limit.min(i64::MAX as u64) as i64)),
+        )?;
+        let names: Vec<String> = stmt.column_names().iter().map(|c| c.to_string()).collect();
+        columns(&names);
+        let mut rows = stmt.raw_query();
+        let mut n = 0;
+        while let Some(r) = rows.next()? {
+            n += 1;
+            if !row(r) {
+                break;
+            }
+        }
+        Ok(n)
+    })
+}
+
 /// The number of rows `sql` returns.
 pub fn count(
     conn: &Connection,

@@ -24,13 +24,17 @@ pub async fn get(
         )
     })?;
     // Renders are heavy: they wait for a slot instead of piling up.
-    let _permit = state
+    let permit = state
         .runner
         .slots
         .clone()
         .acquire_owned()
         .await
         .map_err(Problem::internal)?;
+    if format == ExportFormat::Csv {
+        return csv(&state, id.into_inner(), params, permit).await;
+    }
+    let _permit = permit;
     let ctx = state.ctx.clone();
     let report = id.into_inner();
     let (out, bytes) = web::block(move || {
@@ -52,4 +56,36 @@ pub async fn get(
             format!("attachment; filename=\"{filename}\""),
         ))
         .body(bytes))
+}
+
+/// The CSV streamed from the query as it is read: the status and headers once the query is
+/// prepared, then the rows in chunks (the render slot is held until the last one).
+async fn csv(
+    state: &AppState,
+    report: String,
+    params: BTreeMap<String, String>,
+    permit: tokio::sync::OwnedSemaphorePermit,
+) -> Result<HttpResponse, Problem> {
+    let (ready, prepared) = tokio::sync::oneshot::channel();
+    let (chunks, rx) = tokio::sync::mpsc::channel(8);
+    let ctx = state.ctx.clone();
+    let today = chrono::Utc::now().date_naive();
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        ctx.stream_csv(&report, &params, today, ready, chunks);
+    });
+    let name = prepared.await.map_err(Problem::internal)??;
+    let filename = crate::deliver::file_name(&name, today, ExportFormat::Csv);
+    let body = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv()
+            .await
+            .map(|chunk| (Ok::<_, actix_web::Error>(chunk), rx))
+    });
+    Ok(HttpResponse::Ok()
+        .content_type(ExportFormat::Csv.mime())
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .streaming(body))
 }
