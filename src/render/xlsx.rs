@@ -98,7 +98,9 @@ fn build(out: &Output) -> Result<Vec<u8>, XlsxError> {
         } else {
             format!("Data {}", n + 1)
         };
-        let sheet = wb.add_worksheet().set_name(&name)?;
+        // Rows go to a temporary file as they are written: a big table does not sit in
+        // memory twice.
+        let sheet = wb.add_worksheet_with_constant_memory()?.set_name(&name)?;
         write_table(sheet, t, &bold)?;
     }
     wb.save_to_buffer()
