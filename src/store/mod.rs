@@ -41,11 +41,15 @@ pub enum StoreError {
     },
 }
 
-/// Every connection: WAL, foreign keys, a busy timeout so writers wait instead of failing.
-const PRAGMAS: &str = "PRAGMA journal_mode = WAL;
-    PRAGMA synchronous = NORMAL;
+/// Every connection: foreign keys, a busy timeout so writers wait instead of failing. (WAL is
+/// a property of the file, set once per database: switching it from every new connection of
+/// a pool at once made them queue on the lock for up to half a second.)
+const PRAGMAS: &str = "PRAGMA synchronous = NORMAL;
     PRAGMA foreign_keys = ON;
     PRAGMA busy_timeout = 5000;";
+
+/// Write-ahead logging: readers never wait for the writer.
+const WAL: &str = "PRAGMA journal_mode = WAL;";
 
 /// The two databases Quire keeps.
 #[derive(Clone)]
@@ -79,6 +83,7 @@ impl Store {
                 .with_init(|c| c.execute_batch(PRAGMAS)),
             8,
         )?;
+        app.get()?.execute_batch(WAL)?;
         migrate::migrate(&mut *app.get()?)?;
         let data_path = dir.join("datasets.db");
         let data = pool(
@@ -86,7 +91,7 @@ impl Store {
             2,
         )?;
         // Create the file and switch it to WAL before read-only connections open it.
-        data.get()?.execute_batch("SELECT 1")?;
+        data.get()?.execute_batch(WAL)?;
         let data_ro = pool(
             SqliteConnectionManager::file(&data_path)
                 .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
