@@ -76,11 +76,7 @@ impl Ctx {
         spec: &RunSpec,
         progress: Option<&dyn Fn(usize, usize)>,
     ) -> Result<Output, PipelineError> {
-        let stored = {
-            let conn = self.store.app.get()?;
-            store::report::find(&conn, spec.report)?
-        }
-        .ok_or_else(|| PipelineError::NotFound(spec.report.to_string()))?;
+        let stored = self.report(spec.report)?;
         let source = &stored.definition.data_source;
         let conn = self
             .store
@@ -103,26 +99,22 @@ impl Ctx {
         )?)
     }
 
-    /// One page of the rows of a report's query (`query` names one of several).
-    pub fn preview(
+    /// The report whose id or name is `key`.
+    fn report(&self, key: &str) -> Result<store::report::StoredReport, PipelineError> {
+        store::report::find(&*self.store.app.get()?, key)?
+            .ok_or_else(|| PipelineError::NotFound(key.to_string()))
+    }
+
+    /// A query of `def` ready to run: a connection to its source, its SQL (a builder compiled)
+    /// and the values to bind. `label` names it in errors.
+    fn prepare(
         &self,
-        report: &str,
+        def: &crate::report::definition::ReportDefinition,
+        name: Option<&str>,
+        label: &str,
         params: &BTreeMap<String, String>,
-        query: Option<&str>,
-        page: u32,
-        page_size: u32,
         today: chrono::NaiveDate,
-    ) -> Result<Preview, PipelineError> {
-        let stored = {
-            let conn = self.store.app.get()?;
-            store::report::find(&conn, report)?
-        }
-        .ok_or_else(|| PipelineError::NotFound(report.to_string()))?;
-        let def = &stored.definition;
-        let name = query.or_else(|| match (&def.query, def.queries.len()) {
-            (None, n) if n > 1 => def.visualizations.iter().find_map(|v| v.query.as_deref()),
-            _ => None,
-        });
+    ) -> Result<(store::Conn, String, query::Params), PipelineError> {
         let source = def
             .query_source(name)
             .ok_or_else(|| PipelineError::NoQuery(name.unwrap_or("(default)").to_string()))?;
@@ -134,14 +126,33 @@ impl Ctx {
             .ok_or_else(|| PipelineError::NoSource(def.data_source.clone()))?
             .get()?;
         let (sql, literals) = crate::report::builder::sql_of(&conn, source, &def.parameters)
-            .map_err(|message| {
-                PipelineError::Run(RunError::Mapping {
-                    viz: name.unwrap_or("query").to_string(),
-                    message,
-                })
+            .map_err(|message| RunError::Mapping {
+                viz: label.to_string(),
+                message,
             })?;
-        let sql = sql.as_ref();
-        let values = run::with_literals(&resolved.values, literals);
+        let values = run::with_literals(&resolved.values, literals).into_owned();
+        Ok((conn, sql.into_owned(), values))
+    }
+
+    /// One page of the rows of a report's query (`query` names one of several).
+    pub fn preview(
+        &self,
+        report: &str,
+        params: &BTreeMap<String, String>,
+        query: Option<&str>,
+        page: u32,
+        page_size: u32,
+        today: chrono::NaiveDate,
+    ) -> Result<Preview, PipelineError> {
+        let stored = self.report(report)?;
+        let def = &stored.definition;
+        let name = query.or_else(|| match (&def.query, def.queries.len()) {
+            (None, n) if n > 1 => def.visualizations.iter().find_map(|v| v.query.as_deref()),
+            _ => None,
+        });
+        let (conn, sql, values) =
+            self.prepare(def, name, name.unwrap_or("query"), params, today)?;
+        let sql = sql.as_str();
         let qerr = |source| {
             PipelineError::Run(RunError::Query {
                 viz: name.unwrap_or("query").to_string(),
@@ -265,11 +276,7 @@ impl Ctx {
     ) {
         let mut ready = Some(ready);
         let result = (|| -> Result<(), PipelineError> {
-            let stored = {
-                let conn = self.store.app.get()?;
-                store::report::find(&conn, report)?
-            }
-            .ok_or_else(|| PipelineError::NotFound(report.to_string()))?;
+            let stored = self.report(report)?;
             let def = &stored.definition;
             let table = def
                 .sections()
@@ -283,22 +290,8 @@ impl Ctx {
                         "this report has no table to export as CSV".into(),
                     ))
                 })?;
-            let source = def
-                .query_source(table.query.as_deref())
-                .ok_or_else(|| PipelineError::NoQuery(table.query.clone().unwrap_or_default()))?;
-            let resolved = crate::report::params::resolve(&def.parameters, params, today)
-                .map_err(RunError::from)?;
-            let conn = self
-                .store
-                .source(&def.data_source)
-                .ok_or_else(|| PipelineError::NoSource(def.data_source.clone()))?
-                .get()?;
-            let (sql, literals) = crate::report::builder::sql_of(&conn, source, &def.parameters)
-                .map_err(|message| RunError::Mapping {
-                    viz: table.id.clone(),
-                    message,
-                })?;
-            let values = run::with_literals(&resolved.values, literals);
+            let (conn, sql, values) =
+                self.prepare(def, table.query.as_deref(), &table.id, params, today)?;
             // A slow client holds the rows back: give the stream more time than a query.
             let mut bounds = self.bounds();
             bounds.timeout = bounds.timeout.max(Duration::from_secs(600));

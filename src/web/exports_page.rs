@@ -71,13 +71,7 @@ pub async fn retry(
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
     let ctx = state.ctx.clone();
-    let _permit = state
-        .runner
-        .slots
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(Problem::internal)?;
+    let _permit = state.render_slot().await?;
     match web::block(move || crate::exports::retry(&ctx, &id)).await? {
         // A failed retry is recorded on the export: the list shows its error.
         Ok(_) | Err(crate::exports::ExportError::Pipeline(_)) => Ok(back()),

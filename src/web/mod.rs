@@ -34,6 +34,18 @@ pub struct AppState {
     pub generator: crate::generate::Generator,
 }
 
+impl AppState {
+    /// A render slot: renders wait for one instead of piling up (schedules share them).
+    pub async fn render_slot(&self) -> Result<tokio::sync::OwnedSemaphorePermit, error::Problem> {
+        self.runner
+            .slots
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(error::Problem::internal)
+    }
+}
+
 /// The routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::get))

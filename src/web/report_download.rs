@@ -24,13 +24,7 @@ pub async fn get(
         )
     })?;
     // Renders are heavy: they wait for a slot instead of piling up.
-    let permit = state
-        .runner
-        .slots
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(Problem::internal)?;
+    let permit = state.render_slot().await?;
     if format == ExportFormat::Csv {
         return csv(&state, id.into_inner(), params, permit).await;
     }

@@ -138,13 +138,7 @@ pub async fn retry(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let _permit = state
-        .runner
-        .slots
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(Problem::internal)?;
+    let _permit = state.render_slot().await?;
     let ctx = state.ctx.clone();
     let record = web::block(move || crate::exports::retry(&ctx, &id)).await??;
     Ok(HttpResponse::Ok().json(record))

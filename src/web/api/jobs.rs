@@ -134,13 +134,7 @@ pub async fn export(
         ));
     }
     let r = find_result(&state, id.into_inner()).await?;
-    let _permit = state
-        .runner
-        .slots
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(Problem::internal)?;
+    let _permit = state.render_slot().await?;
     let ctx = state.ctx.clone();
     let name = serde_json::from_str::<Value>(&r.output_json)
         .ok()
