@@ -63,11 +63,21 @@ fn from_row(r: &Row) -> rusqlite::Result<ExportRecord> {
     })
 }
 
-/// Records an export (a completed one's file already written), or replaces the record with
+/// Records an export (a completed one's file already written), or updates the record with
 /// the same id (a retry).
 pub fn insert(conn: &Connection, e: &ExportRecord) -> Result<(), StoreError> {
     conn.execute(
-        &format!("INSERT OR REPLACE INTO exports ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"),
+        // Updated in place on a retry: a REPLACE would delete the row and unlink the run
+        // that made it (ON DELETE SET NULL).
+        &format!(
+            "INSERT INTO exports ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+             ON CONFLICT (id) DO UPDATE SET report_name = excluded.report_name,
+                 file_name = excluded.file_name, size = excluded.size, rows = excluded.rows,
+                 status = excluded.status, duration_ms = excluded.duration_ms,
+                 parameters = excluded.parameters, created_at = excluded.created_at,
+                 expires_at = excluded.expires_at, request = excluded.request,
+                 error = excluded.error"
+        ),
         params![
             e.id,
             e.report_id,

@@ -242,3 +242,50 @@ async fn a_failed_export_is_recorded_with_its_error_and_retried_once_fixed() {
         .unwrap();
     assert_valid_pdf(&pdf);
 }
+
+#[tokio::test]
+async fn a_scheduled_runs_expired_export_made_again_stays_linked_to_its_run() {
+    let app = spawn_app().await;
+    let id = app
+        .create_schedule(json!({
+            "name": "Nobody", "reportId": "Sales overview", "schedule": "0 7 * * *",
+            "parameters": { "days": "30" }, "recipients": [], "exportFormat": "csv"
+        }))
+        .await;
+    let run = app
+        .run_schedule(&id, |e| {
+            e["status"] == "succeeded" || e["status"] == "failed"
+        })
+        .await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    let export = run["exportId"].as_str().unwrap().to_string();
+    let record = app.get_json(&format!("/api/v1/exports/{export}")).await;
+    assert_eq!(record["request"]["params"]["days"], "30");
+
+    let conn = rusqlite::Connection::open(app._data_dir.path().join("quire.db")).unwrap();
+    conn.execute(
+        "UPDATE exports SET status = 'expired' WHERE id = ?1",
+        [&export],
+    )
+    .unwrap();
+    assert_eq!(
+        app.post(&format!("/api/v1/exports/{export}/retry"))
+            .await
+            .status(),
+        200
+    );
+    let runs = app
+        .get_json(&format!("/api/v1/schedules/{id}/executions"))
+        .await;
+    assert_eq!(runs[0]["exportId"], export.as_str(), "{runs}");
+    let csv = app
+        .get(&format!("/api/v1/exports/{export}/download"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        csv.lines().count(),
+        crate::expected::kpis(30).window.len() + 1
+    );
+}
