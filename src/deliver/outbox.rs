@@ -271,11 +271,15 @@ pub fn export_path(ctx: &Ctx, id: &str, format: &str) -> std::path::PathBuf {
         .join(format!("{id}.{format}"))
 }
 
-/// Deletes the files of exports past their retention.
+/// Deletes the files of exports past their retention, and generation results as old.
 fn expire_exports(ctx: &Ctx) -> anyhow::Result<()> {
-    let expired = store::export::expire(&*ctx.store.app.get()?, &store::now_text())?;
+    let conn = ctx.store.app.get()?;
+    let expired = store::export::expire(&conn, &store::now_text())?;
     for (id, format) in expired {
         let _ = std::fs::remove_file(export_path(ctx, &id, &format));
     }
+    let days = ctx.config.delivery.export_retention_days as i64;
+    let before = crate::schedule::rfc3339(chrono::Utc::now() - chrono::Duration::days(days));
+    store::job::forget_finished(&conn, &before)?;
     Ok(())
 }

@@ -147,6 +147,14 @@ pub fn requeue_unfinished(conn: &Connection) -> Result<Vec<String>, StoreError> 
     Ok(ids.collect::<Result<_, _>>()?)
 }
 
+/// Deletes jobs that finished before `before`, with their results; returns how many.
+pub fn forget_finished(conn: &Connection, before: &str) -> Result<usize, StoreError> {
+    Ok(conn.execute(
+        "DELETE FROM jobs WHERE status IN ('completed', 'failed') AND finished_at < ?1",
+        [before],
+    )?)
+}
+
 /// A stored result: the job it came from and the output as JSON.
 pub struct StoredResult {
     pub id: String,
@@ -171,4 +179,45 @@ pub fn result(conn: &Connection, id: &str) -> Result<Option<StoredResult>, Store
         job,
         output_json,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finished_jobs_older_than_the_cut_are_forgotten_with_their_results() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+        super::super::migrate::migrate(&mut conn).unwrap();
+        conn.execute(
+            "INSERT INTO reports (id, name, definition, created_at, updated_at)
+             VALUES ('r', 'R', '{}', 'x', 'x')",
+            [],
+        )
+        .unwrap();
+        let none = BTreeMap::new();
+        for id in ["old", "new", "running"] {
+            insert(&conn, id, "r", &none, "2026-01-01").unwrap();
+        }
+        let old = get(&conn, "old").unwrap().unwrap();
+        complete(&mut conn, &old, "res-old", "{}").unwrap();
+        let new = get(&conn, "new").unwrap().unwrap();
+        complete(&mut conn, &new, "res-new", "{}").unwrap();
+        conn.execute(
+            "UPDATE jobs SET finished_at = '2026-01-02T00:00:00Z' WHERE id = 'old'",
+            [],
+        )
+        .unwrap();
+        start(&conn, "running").unwrap();
+
+        assert_eq!(forget_finished(&conn, "2026-06-01T00:00:00Z").unwrap(), 1);
+        assert!(get(&conn, "old").unwrap().is_none());
+        assert!(
+            result(&conn, "res-old").unwrap().is_none(),
+            "its result goes too"
+        );
+        assert!(result(&conn, "res-new").unwrap().is_some());
+        assert_eq!(get(&conn, "running").unwrap().unwrap().status, "processing");
+    }
 }
