@@ -51,6 +51,10 @@ pub fn apply(store: &Store, p: &Provisioned) -> anyhow::Result<()> {
     let tx = conn.transaction()?;
     for r in p.reports {
         let id = id_of("report", &r.id, &r.name)?;
+        if store::edited_since_provisioned(&tx, store::Provisionable::Report, &id)? {
+            tracing::warn!(report = %r.name, "changed through Quire since it was provisioned: reports.toml's version is not applied");
+            continue;
+        }
         let mut def = r.clone();
         def.id = Some(id.clone());
         store::report::upsert(&tx, &id, &def, true)?;
@@ -79,6 +83,11 @@ pub fn apply(store: &Store, p: &Provisioned) -> anyhow::Result<()> {
         )?;
     }
     for s in p.schedules {
+        let id = id_of("schedule", &s.id, &s.name)?;
+        if store::edited_since_provisioned(&tx, store::Provisionable::Schedule, &id)? {
+            tracing::warn!(schedule = %s.name, "changed through Quire since it was provisioned: reports.toml's version is not applied");
+            continue;
+        }
         let report = store::report::find(&tx, &s.report_id)?
             .ok_or_else(|| anyhow!("schedule `{}`: no report `{}`", s.name, s.report_id))?;
         let cron =
@@ -87,7 +96,7 @@ pub fn apply(store: &Store, p: &Provisioned) -> anyhow::Result<()> {
         store::schedule::upsert(
             &tx,
             &store::schedule::StoredSchedule {
-                id: id_of("schedule", &s.id, &s.name)?,
+                id,
                 name: s.name.clone(),
                 report_id: report.id,
                 cron: cron.as_str().to_string(),

@@ -165,6 +165,35 @@ fn pool(manager: SqliteConnectionManager, size: u32) -> Result<Pool, StoreError>
         .build(manager)?)
 }
 
+/// Whether the row `id` of `table` (`reports` or `schedules`) was changed through the API or
+/// the pages since it was provisioned from config: then config no longer overwrites it.
+pub fn edited_since_provisioned(
+    conn: &rusqlite::Connection,
+    table: Provisionable,
+    id: &str,
+) -> Result<bool, StoreError> {
+    use rusqlite::OptionalExtension;
+    let table = match table {
+        Provisionable::Report => "reports",
+        Provisionable::Schedule => "schedules",
+    };
+    let flag: Option<bool> = conn
+        .query_row(
+            &format!("SELECT provisioned FROM {table} WHERE id = ?1"),
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(flag == Some(false))
+}
+
+/// The tables whose rows config provisions and users may edit.
+#[derive(Debug, Clone, Copy)]
+pub enum Provisionable {
+    Report,
+    Schedule,
+}
+
 /// Now, as stored: RFC 3339 UTC with seconds.
 pub fn now_text() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)

@@ -134,8 +134,9 @@ pub fn set_enabled(
     next_run_at: Option<&str>,
 ) -> Result<bool, StoreError> {
     Ok(conn.execute(
+        // A pause or resume is an edit: reports.toml no longer overwrites it at start.
         "UPDATE schedules SET enabled = ?2, next_run_at = CASE WHEN ?2 THEN ?3 ELSE next_run_at END,
-             updated_at = ?4 WHERE id = ?1",
+             provisioned = 0, updated_at = ?4 WHERE id = ?1",
         params![id, enabled, next_run_at, now_text()],
     )? == 1)
 }

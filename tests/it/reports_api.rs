@@ -515,3 +515,71 @@ async fn text_blocks_quote_the_result_on_the_page_and_in_the_pdf() {
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("text block 1"));
 }
+
+#[tokio::test]
+async fn edits_through_quire_survive_a_restart_with_the_same_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_path_buf();
+    let provision = |c: &mut quire::config::Config| {
+        c.storage.data_dir = data.clone();
+        c.reports.push(
+            serde_json::from_value(json!({
+                "name": "From config",
+                "query": "SELECT region, count(*) AS orders FROM sales GROUP BY region",
+                "visualizations": [{ "id": "t", "type": "table", "title": "As configured" }]
+            }))
+            .unwrap(),
+        );
+        c.schedules.push(
+            serde_json::from_value(json!({
+                "name": "Config schedule", "reportId": "From config", "schedule": "0 6 * * *"
+            }))
+            .unwrap(),
+        );
+    };
+    let first = spawn_app_with(provision).await;
+    let reports = first.get_json("/api/v1/reports").await;
+    let id = reports
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "From config")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let url = format!("/api/v1/reports/{id}");
+    let mut def = first.get_json(&url).await;
+    def["visualizations"][0]["title"] = json!("Edited in Quire");
+    assert_eq!(first.send_json(Method::PUT, &url, &def).await.status(), 200);
+    let schedule = first
+        .get_json("/api/v1/schedules")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "Config schedule")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = first
+        .client
+        .patch(format!(
+            "{}/api/v1/schedules/{schedule}/toggle",
+            first.address
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    // Started again with the same reports.toml: the edits stay.
+    let second = spawn_app_with(provision).await;
+    let def = second.get_json(&url).await;
+    assert_eq!(def["visualizations"][0]["title"], "Edited in Quire");
+    let s = second
+        .get_json(&format!("/api/v1/schedules/{schedule}"))
+        .await;
+    assert_eq!(s["enabled"], false, "still paused: {s}");
+}
