@@ -169,3 +169,99 @@ pub fn delete(ctx: &Ctx, id: &str) -> Result<(), ExportError> {
     store::export::delete(&conn, id)?;
     Ok(())
 }
+
+/// Files in the exports folder that no record names (a crash between writing a file and
+/// recording it) or half-written ones, older than `min_age` so a file another process is
+/// about to record is left alone, are deleted. Returns how many.
+pub fn sweep_orphans(
+    dir: &std::path::Path,
+    conn: &rusqlite::Connection,
+    min_age: std::time::Duration,
+) -> Result<usize, ExportError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => {
+            return Err(anyhow::Error::new(e)
+                .context(format!("reading {}", dir.display()))
+                .into())
+        }
+    };
+    let mut deleted = 0;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age >= min_age);
+        let name = entry.file_name().to_string_lossy().to_string();
+        let orphan = if name.starts_with('.') && name.ends_with(".partial") {
+            true
+        } else {
+            match name.split_once('.') {
+                Some((id, _)) => {
+                    store::export::get(conn, id)?.is_none_or(|e| e.status != "completed")
+                }
+                None => false,
+            }
+        };
+        if old && orphan && path.is_file() && std::fs::remove_file(&path).is_ok() {
+            tracing::info!(file = %path.display(), "unrecorded export file deleted");
+            deleted += 1;
+        }
+    }
+    Ok(deleted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unrecorded_and_half_written_files_go_recorded_ones_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        crate::store::migrate::migrate(&mut conn).unwrap();
+        let kept = ExportRecord {
+            id: "kept".into(),
+            report_id: "r".into(),
+            report_name: "R".into(),
+            format: "pdf".into(),
+            file_name: "r.pdf".into(),
+            size: 1,
+            rows: 0,
+            status: "completed".into(),
+            duration_ms: 0,
+            parameters: vec![],
+            created_at: "x".into(),
+            expires_at: "y".into(),
+            request: None,
+            error: None,
+        };
+        store::export::insert(&conn, &kept).unwrap();
+        for f in ["kept.pdf", "lost.pdf", ".half.partial", "notes"] {
+            std::fs::write(dir.path().join(f), b"x").unwrap();
+        }
+        // Too young: another process may be about to record it.
+        assert_eq!(
+            sweep_orphans(dir.path(), &conn, std::time::Duration::from_secs(3600)).unwrap(),
+            0
+        );
+        assert_eq!(
+            sweep_orphans(dir.path(), &conn, std::time::Duration::ZERO).unwrap(),
+            2
+        );
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["kept.pdf", "notes"]);
+        assert_eq!(
+            sweep_orphans(&dir.path().join("none"), &conn, std::time::Duration::ZERO).unwrap(),
+            0
+        );
+    }
+}

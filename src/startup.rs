@@ -46,6 +46,19 @@ impl Application {
         let config = Arc::new(config);
         let c = config.clone();
         let store = tokio::task::spawn_blocking(move || prepare(&c, demo)).await??;
+        // Files a crash left unrecorded (an hour old at least: another process may be writing).
+        let (s, dir) = (store.clone(), config.storage.data_dir.join("exports"));
+        let swept = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
+            Ok(crate::exports::sweep_orphans(
+                &dir,
+                &*s.app.get()?,
+                Duration::from_secs(3600),
+            )?)
+        })
+        .await?;
+        if let Err(e) = swept {
+            tracing::warn!(error = %e, "unrecorded export files not swept");
+        }
         // Index the PDF fonts now rather than on the first download.
         tokio::task::spawn_blocking(crate::render::pdf::warm_up);
         let listener = TcpListener::bind(&config.server.bind)
