@@ -9,7 +9,7 @@ use crate::pipeline::{Ctx, PipelineError, RunSpec};
 use crate::report::params;
 use crate::report::run::{Output, TableRows};
 use crate::store::{self, job::Job, StoreError};
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
@@ -140,8 +140,7 @@ pub fn output(
     job: &Job,
     progress: Option<&dyn Fn(usize, usize)>,
 ) -> Result<Output, PipelineError> {
-    let today = NaiveDate::parse_from_str(&job.today, "%Y-%m-%d")
-        .unwrap_or_else(|_| Utc::now().date_naive());
+    let today = job.day();
     ctx.run_with_progress(
         &RunSpec {
             report: &job.report_id,
@@ -164,8 +163,7 @@ pub fn export(
 ) -> Result<(store::export::ExportRecord, Vec<u8>), crate::exports::ExportError> {
     let request = store::export::ExportRequest {
         params: job.parameters.clone(),
-        today: NaiveDate::parse_from_str(&job.today, "%Y-%m-%d")
-            .unwrap_or_else(|_| Utc::now().date_naive()),
+        today: job.day(),
         row_limit: None,
     };
     crate::exports::make_recorded(ctx, &job.report_id, report_name, format, &request, None)

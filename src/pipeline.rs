@@ -192,23 +192,11 @@ impl Ctx {
         lean: bool,
     ) -> Result<(Output, Vec<u8>), PipelineError> {
         let tables: Option<Vec<String>> = match format {
-            ExportFormat::Csv if lean => {
-                let conn = self.store.app.get()?;
-                store::report::find(&conn, report)?.map(|r| {
-                    r.definition
-                        .sections()
-                        .iter()
-                        .flat_map(|s| s.items.iter().filter_map(|i| i.viz()))
-                        .filter(|id| {
-                            r.definition.visualization(id).is_some_and(|v| {
-                                v.kind == crate::report::definition::VizType::Table
-                            })
-                        })
-                        .take(1)
-                        .cloned()
-                        .collect()
-                })
-            }
+            ExportFormat::Csv if lean => self
+                .report(report)?
+                .definition
+                .first_table()
+                .map(|t| vec![t.id.clone()]),
             _ => None,
         };
         let out = self.run(&RunSpec {
@@ -278,18 +266,11 @@ impl Ctx {
         let result = (|| -> Result<(), PipelineError> {
             let stored = self.report(report)?;
             let def = &stored.definition;
-            let table = def
-                .sections()
-                .iter()
-                .flat_map(|s| s.items.iter().filter_map(|i| i.viz()))
-                .filter_map(|id| def.visualization(id))
-                .find(|v| v.kind == crate::report::definition::VizType::Table)
-                .cloned()
-                .ok_or_else(|| {
-                    PipelineError::Render(RenderError(
-                        "this report has no table to export as CSV".into(),
-                    ))
-                })?;
+            let table = def.first_table().cloned().ok_or_else(|| {
+                PipelineError::Render(RenderError(
+                    "this report has no table to export as CSV".into(),
+                ))
+            })?;
             let (conn, sql, values) =
                 self.prepare(def, table.query.as_deref(), &table.id, params, today)?;
             // A slow client holds the rows back: give the stream more time than a query.

@@ -395,6 +395,15 @@ impl ReportDefinition {
         }
     }
 
+    /// The first table in layout order: what a CSV holds.
+    pub fn first_table(&self) -> Option<&Visualization> {
+        self.sections()
+            .iter()
+            .flat_map(|s| s.items.iter().filter_map(LayoutItem::viz))
+            .filter_map(|id| self.visualization(id))
+            .find(|v| v.kind == VizType::Table)
+    }
+
     /// The visualization with this id.
     pub fn visualization(&self, id: &str) -> Option<&Visualization> {
         self.visualizations.iter().find(|v| v.id == id)

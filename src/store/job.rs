@@ -31,6 +31,14 @@ pub struct Job {
     pub today: String,
 }
 
+impl Job {
+    /// The day date expressions are relative to (today if the stored one is unreadable).
+    pub fn day(&self) -> chrono::NaiveDate {
+        chrono::NaiveDate::parse_from_str(&self.today, "%Y-%m-%d")
+            .unwrap_or_else(|_| chrono::Utc::now().date_naive())
+    }
+}
+
 const COLUMNS: &str = "id, report_id, parameters, status, progress, error, result_id, created_at,
     started_at, finished_at, today";
 

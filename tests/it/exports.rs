@@ -99,6 +99,21 @@ async fn exports_are_listed_filtered_downloaded_and_deleted_with_their_files() {
         assert!(r.text().await.unwrap().contains(mentions), "{q}");
     }
 
+    // The page refuses a bad filter and unknown exports as pages naming them.
+    let r = app.get("/exports?status=lost").await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("lost"));
+    for action in ["delete", "retry"] {
+        let r = app
+            .client
+            .post(format!("{}/exports/nope/{action}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "{action}");
+        assert!(r.text().await.unwrap().contains("nope"), "{action}");
+    }
+
     // The page lists both, with their actions.
     let page = app.get("/exports").await.text().await.unwrap();
     assert!(
