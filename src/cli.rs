@@ -1,7 +1,8 @@
 //! The command line: `quire serve|render|schedules|check-config`. Exit 0 ok, 2 bad input, 1 other.
 
-use crate::config::{self, CliOverrides, Config, ConfigError, ExportFormat};
-use crate::pipeline::{Ctx, PipelineError};
+use crate::app::{Ctx, PipelineError};
+use crate::config::{self, CliOverrides, Config, ConfigError};
+use crate::model::export::ExportFormat;
 use crate::report::run::RunError;
 use crate::startup::{self, Application};
 use crate::store;
@@ -223,7 +224,7 @@ async fn import(
     mode: &str,
     raw_types: Vec<String>,
 ) -> Result<(), Failure> {
-    use crate::data::datasets::{self, DatasetError};
+    use crate::app::dataset::{self, DatasetError};
     use crate::data::import::{ColType, DatasetName, ImportError, Input, Mode, Options};
     let name =
         DatasetName::parse(&dataset).map_err(|e| Failure::usage(format!("--dataset: {e}")))?;
@@ -250,7 +251,7 @@ async fn import(
     let result = tokio::task::spawn_blocking(move || {
         let opts = Options { mode, sheet, types };
         let progress = |rows: u64| eprint!("\r{rows} rows…");
-        datasets::import(
+        dataset::import(
             &ctx.store,
             &name,
             &shown,

@@ -1,7 +1,7 @@
 //! Building the server: storage, provisioning, HTTP and the scheduler in one process.
 
+use crate::app::Ctx;
 use crate::config::Config;
-use crate::pipeline::Ctx;
 use crate::schedule::Scheduler;
 use crate::store::Store;
 use crate::web::{self, AppState};
@@ -33,7 +33,7 @@ pub fn prepare(config: &Config, demo: bool) -> anyhow::Result<Store> {
         )
     })?;
     if demo {
-        crate::demo::load(&store)?;
+        crate::provision::demo::load(&store)?;
     }
     crate::provision::import_datasets(&store, &config.datasets)?;
     crate::provision::apply(&store, &crate::provision::Provisioned::from(config))?;
@@ -49,7 +49,7 @@ impl Application {
         // Files a crash left unrecorded (an hour old at least: another process may be writing).
         let (s, dir) = (store.clone(), config.storage.data_dir.join("exports"));
         let swept = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
-            Ok(crate::exports::sweep_orphans(
+            Ok(crate::export::sweep_orphans(
                 &dir,
                 &*s.app.get()?,
                 Duration::from_secs(3600),
@@ -70,7 +70,7 @@ impl Application {
         };
         let scheduler = Scheduler::start(ctx.clone());
         let runner = scheduler.runner();
-        let generator = crate::generate::Generator::new(ctx.clone(), runner.slots.clone());
+        let generator = crate::job::Generator::new(ctx.clone(), runner.slots.clone());
         generator.resume().await?;
         let state = actix_web::web::Data::new(AppState {
             ctx,
@@ -81,6 +81,7 @@ impl Application {
         let grace = Duration::from_secs(config.server.shutdown_timeout_secs);
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(middleware::from_fn(web::error::htmx_errors))
                 .wrap(middleware::from_fn(crate::auth::gate))
                 .wrap(middleware::Logger::new("%r %s %b %Dms"))
                 .app_data(state.clone())

@@ -2,7 +2,6 @@
 
 pub mod cache;
 pub mod catalog;
-pub mod datasets;
 pub mod date_expr;
 pub mod guard;
 pub mod import;

@@ -8,7 +8,7 @@ pub mod png;
 pub mod summary;
 pub mod webhook;
 
-use crate::config::ExportFormat;
+use crate::model::export::ExportFormat;
 
 /// The file a delivery carries.
 pub struct Attachment {
@@ -41,19 +41,4 @@ impl SendError {
             retryable: false,
         }
     }
-}
-
-/// The file name of an export: `sales-overview-2026-11-23.pdf`.
-pub fn file_name(report: &str, date: chrono::NaiveDate, format: ExportFormat) -> String {
-    let mut slug = String::new();
-    for c in report.chars() {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c.to_ascii_lowercase());
-        } else if !slug.ends_with('-') {
-            slug.push('-');
-        }
-    }
-    let slug = slug.trim_matches('-');
-    let slug = if slug.is_empty() { "report" } else { slug };
-    format!("{slug}-{}.{}", date.format("%Y-%m-%d"), format.extension())
 }

@@ -4,9 +4,10 @@
 
 use super::summary::Summary;
 use super::{email, link, webhook, Attachment, SendError};
-use crate::config::{ExportFormat, RecipientKind};
-use crate::pipeline::Ctx;
-use crate::schedule::{parse_time, rfc3339};
+use crate::app::Ctx;
+use crate::model::export::ExportFormat;
+use crate::model::schedule::RecipientKind;
+use crate::model::time::{parse_time, rfc3339};
 use crate::store::{self, delivery::Delivery};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -37,7 +38,7 @@ pub async fn run_loop(ctx: Ctx, wake: Arc<Notify>, mut stop: watch::Receiver<boo
         }
         let c = ctx.clone();
         let next = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-            expire_exports(&c)?;
+            crate::export::expire(&c)?;
             let conn = c.store.app.get()?;
             Ok(store::delivery::earliest_pending(&conn)?
                 .as_deref()
@@ -74,7 +75,7 @@ pub async fn drain(ctx: &Ctx, run_id: Option<&str>) -> anyhow::Result<()> {
     let due = tokio::task::spawn_blocking(move || {
         store::delivery::due(
             &*c.store.app.get()?,
-            &store::now_text(),
+            &crate::model::time::now_text(),
             run.as_deref(),
             500,
         )
@@ -185,7 +186,7 @@ async fn content(ctx: &Ctx, d: &Delivery) -> Result<Content, SendError> {
             .filter(|e| e.status == "completed")
             .ok_or_else(|| SendError::permanent("the export was deleted or has expired"))?;
         let file = if wants_file {
-            let path = export_path(&c, &export.id, &export.format);
+            let path = crate::export::path(&c, &export.id, &export.format);
             Some(std::fs::read(&path).map_err(|e| {
                 SendError::permanent(format!("cannot read {}: {e}", path.display()))
             })?)
@@ -260,26 +261,4 @@ async fn send(ctx: &Ctx, d: &Delivery, c: Content) -> Result<(), SendError> {
             webhook::post(&d.address, &body, &d.id).await
         }
     }
-}
-
-/// Where an export's file lives.
-pub fn export_path(ctx: &Ctx, id: &str, format: &str) -> std::path::PathBuf {
-    ctx.config
-        .storage
-        .data_dir
-        .join("exports")
-        .join(format!("{id}.{format}"))
-}
-
-/// Deletes the files of exports past their retention, and generation results as old.
-fn expire_exports(ctx: &Ctx) -> anyhow::Result<()> {
-    let conn = ctx.store.app.get()?;
-    let expired = store::export::expire(&conn, &store::now_text())?;
-    for (id, format) in expired {
-        let _ = std::fs::remove_file(export_path(ctx, &id, &format));
-    }
-    let days = ctx.config.delivery.export_retention_days as i64;
-    let before = crate::schedule::rfc3339(chrono::Utc::now() - chrono::Duration::days(days));
-    store::job::forget_finished(&conn, &before)?;
-    Ok(())
 }

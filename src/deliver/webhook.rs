@@ -3,7 +3,7 @@
 
 use super::summary::Summary;
 use super::SendError;
-use crate::config::RecipientKind;
+use crate::model::schedule::RecipientKind;
 use serde_json::{json, Value};
 use std::sync::LazyLock;
 use std::time::Duration;

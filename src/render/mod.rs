@@ -4,7 +4,8 @@ pub mod csv;
 pub mod pdf;
 pub mod xlsx;
 
-use crate::config::{BrandingConfig, ExportFormat};
+use crate::config::BrandingConfig;
+use crate::model::export::ExportFormat;
 use crate::report::run::Output;
 
 /// Renders `out` in `format`.

@@ -5,7 +5,7 @@
 
 use super::RenderError;
 use crate::data::query::{Cell, ResultSet};
-use crate::report::definition::{ValueFormat, VizType};
+use crate::model::report::{ValueFormat, VizType};
 use crate::report::run::{Categories, ChartData, ChartOut, Output, TableOut};
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 use rust_xlsxwriter::{Chart, ChartType, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};

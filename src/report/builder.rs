@@ -2,8 +2,10 @@
 //! (and the measures' names) and then quoted; every value is bound as a parameter, never
 //! spliced: literals as `:quire_b<N>`, `{"param": "name"}` as the report's `:name`.
 
-use super::definition::{Aggregation, BuilderSpec, FilterOp, ParameterDef, QuerySource, SortDir};
 use crate::data::query::{ParamValue, Params};
+use crate::model::report::{
+    Aggregation, BuilderSpec, FilterOp, ParameterDef, QuerySource, SortDir,
+};
 use rusqlite::Connection;
 use serde_json::Value;
 use std::borrow::Cow;
@@ -54,7 +56,7 @@ pub fn dataset_columns(conn: &Connection, dataset: &str) -> Result<Vec<String>, 
     if !plain(dataset) || dataset.starts_with("sqlite_") || dataset.starts_with("quire_") {
         return Err(format!(
             "builder.dataset: `{}` is not a dataset name",
-            super::chart::truncate(dataset, 60)
+            crate::model::text::truncate(dataset, 60)
         ));
     }
     let stmt = conn
@@ -76,7 +78,7 @@ pub fn compile(
             Err(format!(
                 "{at}: the dataset `{}` has no column `{}` (it has {})",
                 spec.dataset,
-                super::chart::truncate(field, 60),
+                crate::model::text::truncate(field, 60),
                 columns.join(", ")
             ))
         }
@@ -114,7 +116,7 @@ pub fn compile(
             Some(a) => {
                 return Err(format!(
                     "{at}.as: `{}` is not a plain name (letters, digits, _)",
-                    super::chart::truncate(a, 60)
+                    crate::model::text::truncate(a, 60)
                 ))
             }
             None => {
@@ -201,7 +203,7 @@ pub fn compile(
         if !outputs.contains(&s.field) {
             return Err(format!(
                 "builder.sort[{i}].field: `{}` is not a column of the result (it has {})",
-                super::chart::truncate(&s.field, 60),
+                crate::model::text::truncate(&s.field, 60),
                 outputs.join(", ")
             ));
         }
@@ -237,7 +239,7 @@ pub fn compile(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::definition::{Filter, Measure, SortKey};
+    use crate::model::report::{Filter, Measure, SortKey};
     use serde_json::json;
 
     fn columns() -> Vec<String> {

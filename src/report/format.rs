@@ -1,6 +1,6 @@
 //! Number formatting for people: thousands separators, money, percent change.
 
-use super::definition::ValueFormat;
+use crate::model::report::ValueFormat;
 
 /// `1234567.891` → `1,234,567.89` with `decimals` places (half away from zero).
 pub fn thousands(v: f64, decimals: usize) -> String {

@@ -1,10 +1,8 @@
-//! Reports: definitions, parameters, and the one pipeline every output uses:
-//! query → result set → visualizations (KPI cards, SVG charts, tables).
+//! Reports run: parameters, builder specs compiled to SQL, the run from query to result set to
+//! visualizations (KPI cards, SVG charts, tables), and text blocks. Definitions are in `model::report`.
 
 pub mod builder;
 pub mod chart;
-pub mod definition;
-pub mod edit;
 pub mod format;
 pub mod params;
 pub mod run;

@@ -1,8 +1,8 @@
 //! Report parameters: raw strings from a form, a URL or a schedule, parsed by their declared type.
 
-use super::definition::{ParamType, ParameterDef};
 use crate::data::date_expr;
 use crate::data::query::{ParamValue, Params};
+use crate::model::report::{ParamType, ParameterDef};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
 

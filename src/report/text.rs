@@ -5,33 +5,13 @@
 //! checked when a report is saved; loops are bounded by fuel.
 
 use super::run::{Item, SectionOut};
-use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+#[cfg(test)]
+use crate::model::template::{check, MAX_CHARS};
+use crate::model::template::{describe, environment};
 use serde_json::{json, Map, Value};
 
-/// Longest text block source.
-pub const MAX_CHARS: usize = 10_000;
 /// Longest rendered text.
 const MAX_OUTPUT: usize = 50_000;
-
-fn environment() -> Environment<'static> {
-    let mut env = Environment::new();
-    env.set_auto_escape_callback(|_| AutoEscape::None);
-    // A misspelt name is an error that says which, not an empty gap in a sentence.
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.set_fuel(Some(50_000));
-    env
-}
-
-/// Checks a text block's syntax (its names can only be checked against a result).
-pub fn check(source: &str) -> Result<(), String> {
-    if source.chars().count() > MAX_CHARS {
-        return Err(format!("longer than {MAX_CHARS} characters"));
-    }
-    environment()
-        .template_from_str(source)
-        .map(|_| ())
-        .map_err(|e| describe(&e))
-}
 
 /// What a text block can quote: `report.name`, `report.generated`, `params.<name>`,
 /// `kpis.<id>.value|previous|change|direction|number`, `tables.<id>.rows|total`.
@@ -80,19 +60,6 @@ pub fn render(source: &str, ctx: &Value) -> Result<String, String> {
         return Err(format!("renders to more than {MAX_OUTPUT} bytes"));
     }
     Ok(out)
-}
-
-fn describe(e: &minijinja::Error) -> String {
-    match e.line() {
-        Some(line) => format!(
-            "line {line}: {}",
-            e.detail().unwrap_or(&e.kind().to_string())
-        ),
-        None => e
-            .detail()
-            .map(String::from)
-            .unwrap_or_else(|| e.kind().to_string()),
-    }
 }
 
 #[cfg(test)]

@@ -1,9 +1,9 @@
 //! One execution of a schedule: render the report as of the fire time, keep the file as an
 //! export, and queue one delivery per recipient in the outbox — the last two in one transaction.
 
+use crate::app::Ctx;
 use crate::deliver::{self, png, summary::Summary};
-use crate::pipeline::Ctx;
-use crate::schedule::cron::parse_timezone;
+use crate::model::cron::parse_timezone;
 use crate::store::{self, export::ExportRequest, run::Trigger, schedule::StoredSchedule};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -97,7 +97,7 @@ fn produce(
         row_limit: s.row_limit,
     };
     let (record, _, out) =
-        crate::exports::make(ctx, &s.report_id, s.export_format, &request, None, false)?;
+        crate::export::make(ctx, &s.report_id, s.export_format, &request, None, false)?;
     let summary = Summary::new(&out, &s.name, today);
     let chart = deliver::summary::main_chart(&out).and_then(|c| {
         png::from_svg(&c.svg)

@@ -2,29 +2,17 @@
 //! until the earliest one is due, claims each due occurrence once and runs it on a bounded pool.
 //! Beside it, the outbox worker (`deliver::outbox`) sends what the runs queued.
 
-pub mod cron;
-pub mod edit;
 pub mod execute;
 
-use crate::pipeline::Ctx;
+use crate::app::Ctx;
+use crate::model::cron;
+use crate::model::time::{parse_time, rfc3339};
 use crate::store::{self, run::Trigger};
 use chrono::{DateTime, Utc};
 use execute::Runner;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{watch, Notify, Semaphore};
-
-/// RFC 3339 UTC with seconds, as stored.
-pub fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
-/// Parses a stored timestamp.
-pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-}
 
 /// The running scheduler; dropping it does not stop it, `shutdown` does.
 pub struct Scheduler {

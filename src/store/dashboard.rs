@@ -1,6 +1,7 @@
 //! The `dashboards` table.
 
-use super::{now_text, StoreError};
+use super::StoreError;
+use crate::model::time::now_text;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 /// A stored dashboard.

@@ -1,32 +1,9 @@
 //! The `datasets` table: which datasets exist and where their rows are.
 
-use super::{now_text, StoreError};
+use super::StoreError;
+use crate::model::dataset::DatasetInfo;
+use crate::model::time::now_text;
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::{Deserialize, Serialize};
-
-/// A column of a dataset.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct ColumnInfo {
-    /// The identifier used in SQL.
-    pub name: String,
-    /// The header as it was in the file.
-    pub original: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-}
-
-/// A dataset as registered.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DatasetInfo {
-    pub name: String,
-    pub source: String,
-    pub source_hash: String,
-    pub row_count: u64,
-    pub columns: Vec<ColumnInfo>,
-    pub imported_at: String,
-}
 
 /// Records a finished import.
 pub fn record(conn: &Connection, info: &DatasetInfo) -> Result<(), StoreError> {

@@ -1,8 +1,9 @@
 //! The `deliveries` table: the outbox. A row per recipient of a run, written before anything is
 //! sent; each attempt takes a lease on the row so no two workers (or processes) send it at once.
 
-use super::{now_text, StoreError};
-use crate::config::{Recipient, RecipientKind};
+use super::StoreError;
+use crate::model::schedule::{Recipient, RecipientKind};
+use crate::model::time::now_text;
 use rusqlite::{params, Connection, Row, Transaction};
 use serde::Serialize;
 

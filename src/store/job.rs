@@ -1,7 +1,8 @@
 //! The `jobs` and `results` tables: report generation requests, their progress, and what
 //! each completed one produced.
 
-use super::{now_text, StoreError};
+use super::StoreError;
+use crate::model::time::now_text;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 use std::collections::BTreeMap;

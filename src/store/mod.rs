@@ -193,8 +193,3 @@ pub enum Provisionable {
     Report,
     Schedule,
 }
-
-/// Now, as stored: RFC 3339 UTC with seconds.
-pub fn now_text() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}

@@ -1,7 +1,8 @@
 //! The `reports` table.
 
-use super::{now_text, StoreError};
-use crate::report::definition::ReportDefinition;
+use super::StoreError;
+use crate::model::report::ReportDefinition;
+use crate::model::time::now_text;
 use rusqlite::{params, Connection, OptionalExtension};
 
 /// A stored report: its id and definition.

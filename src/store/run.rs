@@ -1,6 +1,7 @@
 //! The `schedule_runs` table: one row per execution of a schedule.
 
-use super::{delivery, now_text, StoreError};
+use super::{delivery, StoreError};
+use crate::model::time::now_text;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::Serialize;
 

@@ -1,7 +1,9 @@
 //! The `schedules` table.
 
-use super::{now_text, StoreError};
-use crate::config::{ExportFormat, Recipient};
+use super::StoreError;
+use crate::model::export::ExportFormat;
+use crate::model::schedule::Recipient;
+use crate::model::time::now_text;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use std::collections::BTreeMap;
 

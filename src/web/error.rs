@@ -1,9 +1,19 @@
-//! Errors as HTTP: `application/problem+json` for the API, a small HTML page for the UI.
-//! Every mapping from a domain error to a status lives here.
+//! Errors as HTTP: `application/problem+json` for the API, a small HTML page for the UI, and
+//! for htmx requests a partial shown in the page's `#flash` area (`HX-Retarget`). Every mapping
+//! from a domain or service error to a status lives here. A 500 never shows its cause: the
+//! client gets a short reference and the log has the detail under it.
 
-use crate::pipeline::PipelineError;
+use crate::app::dataset::DatasetError;
+use crate::app::edit::EditError;
+use crate::app::PipelineError;
+use crate::data::import::ImportError;
+use crate::export::ExportError;
+use crate::job::SubmitError;
 use crate::report::run::RunError;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
@@ -68,10 +78,17 @@ impl Problem {
         }
     }
 
-    /// 500, logged; the client sees a generic message plus the cause.
+    /// 500: the cause is logged under a short reference, which is all the client sees (SQL,
+    /// paths and pool internals stay in the log).
     pub fn internal(e: impl std::fmt::Display) -> Problem {
-        tracing::error!(error = %e, "request failed");
-        Problem::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+        let reference = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
+        tracing::error!(%reference, error = %e, "request failed");
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!(
+                "something went wrong on our side; the server log has the details under reference {reference}"
+            ),
+        )
     }
 
     /// Shown as an HTML page instead of JSON.
@@ -95,19 +112,15 @@ impl ResponseError for Problem {
     fn error_response(&self) -> HttpResponse {
         let title = self.status.canonical_reason().unwrap_or("Error");
         if self.html {
-            let esc = |s: &str| {
-                s.replace('&', "&amp;")
-                    .replace('<', "&lt;")
-                    .replace('>', "&gt;")
-            };
-            return HttpResponse::build(self.status)
+            let esc = escape;
+            return self.mark(HttpResponse::build(self.status)
                 .content_type("text/html; charset=utf-8")
                 .body(format!(
                     "<!doctype html><meta charset=utf-8><title>{title}</title>\
                      <div class=\"error\" style=\"font-family:sans-serif;margin:2rem\"><h1>{} {title}</h1><p>{}</p><p><a href=\"/\">Back to the dashboards</a></p></div>",
                     self.status.as_u16(),
                     esc(&self.detail)
-                ));
+                )));
         }
         let body = Body {
             kind: "about:blank",
@@ -123,10 +136,63 @@ impl ResponseError for Problem {
                 })
                 .collect(),
         };
-        HttpResponse::build(self.status)
-            .content_type("application/problem+json")
-            .json(body)
+        self.mark(
+            HttpResponse::build(self.status)
+                .content_type("application/problem+json")
+                .json(body),
+        )
     }
+}
+
+impl Problem {
+    /// Leaves the problem on its response, for `htmx_errors` to find.
+    fn mark(&self, mut res: HttpResponse) -> HttpResponse {
+        res.extensions_mut().insert(self.clone());
+        res
+    }
+
+    /// The problem as an htmx partial: a message in the page's `#flash` area, whatever the
+    /// request's own target was (a table, a row, a form).
+    fn partial(&self) -> HttpResponse {
+        let title = self.status.canonical_reason().unwrap_or("Error");
+        HttpResponse::build(self.status)
+            .content_type("text/html; charset=utf-8")
+            .insert_header(("HX-Retarget", "#flash"))
+            .insert_header(("HX-Reswap", "innerHTML"))
+            .body(format!(
+                "<p class=\"flash-error\" role=\"alert\"><strong>{} {title}.</strong> {}</p>",
+                self.status.as_u16(),
+                escape(&self.detail)
+            ))
+    }
+}
+
+/// Text made safe to put in HTML.
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Middleware: an htmx request that ends in a `Problem` gets the problem as a partial aimed at
+/// `#flash`, instead of an error page swapped into the middle of the page it came from.
+pub async fn htmx_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let htmx = req.headers().contains_key("HX-Request");
+    let res = next.call(req).await?;
+    let problem = htmx
+        .then(|| res.response().extensions().get::<Problem>().cloned())
+        .flatten();
+    Ok(match problem {
+        Some(p) => {
+            let (req, _) = res.into_parts();
+            ServiceResponse::new(req, p.partial())
+        }
+        None => res.map_into_boxed_body(),
+    })
 }
 
 impl From<PipelineError> for Problem {
@@ -155,9 +221,8 @@ impl From<PipelineError> for Problem {
     }
 }
 
-impl From<crate::exports::ExportError> for Problem {
-    fn from(e: crate::exports::ExportError) -> Problem {
-        use crate::exports::ExportError;
+impl From<ExportError> for Problem {
+    fn from(e: ExportError) -> Problem {
         match e {
             ExportError::NotFound(_) => Problem::not_found(e.to_string()),
             ExportError::Conflict(_) => Problem::new(StatusCode::CONFLICT, e.to_string()),
@@ -168,14 +233,39 @@ impl From<crate::exports::ExportError> for Problem {
     }
 }
 
-impl From<crate::edit::EditError> for Problem {
-    fn from(e: crate::edit::EditError) -> Problem {
-        use crate::edit::EditError;
+impl From<EditError> for Problem {
+    fn from(e: EditError) -> Problem {
         match e {
             EditError::Invalid { field, message } => Problem::invalid(field, message),
             EditError::NotFound(_) => Problem::not_found(e.to_string()),
             EditError::Conflict(_) => Problem::new(StatusCode::CONFLICT, e.to_string()),
             EditError::Store(s) => Problem::internal(s),
+        }
+    }
+}
+
+impl From<SubmitError> for Problem {
+    fn from(e: SubmitError) -> Problem {
+        match e {
+            SubmitError::NotFound(_) => Problem::not_found(e.to_string()),
+            SubmitError::Param { name, message } => {
+                Problem::invalid(format!("parameters.{name}"), message)
+            }
+            SubmitError::Store(s) => Problem::internal(s),
+        }
+    }
+}
+
+impl From<DatasetError> for Problem {
+    fn from(e: DatasetError) -> Problem {
+        match e {
+            DatasetError::NotFound(_) => Problem::not_found(e.to_string()),
+            DatasetError::Import(ImportError::BadName(_)) => {
+                Problem::invalid("name", e.to_string())
+            }
+            DatasetError::Import(ImportError::Io { .. } | ImportError::Sqlite(_))
+            | DatasetError::Store(_) => Problem::internal(e),
+            DatasetError::Import(_) => Problem::invalid("file", e.to_string()),
         }
     }
 }

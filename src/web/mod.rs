@@ -2,23 +2,17 @@
 
 pub mod api;
 pub mod assets;
-pub mod dashboard;
+pub mod dashboards;
 pub mod datasets;
 pub mod error;
-pub mod export_link;
-pub mod exports_page;
-pub mod generate_page;
+pub mod exports;
 pub mod health;
 pub mod json;
 pub mod metrics;
-pub mod report_download;
 pub mod reports;
-pub mod schedule_detail;
-pub mod schedule_form;
 pub mod schedules;
-pub mod upload;
 
-use crate::pipeline::Ctx;
+use crate::app::Ctx;
 use actix_web::web;
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -31,7 +25,7 @@ pub struct AppState {
     /// Wakes the scheduler after a change.
     pub scheduler_wake: Arc<Notify>,
     /// Report generation jobs.
-    pub generator: crate::generate::Generator,
+    pub generator: crate::job::Generator,
 }
 
 impl AppState {
@@ -51,23 +45,23 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::get))
         .route("/metrics", web::get().to(metrics::get))
         .route("/static/{path:.*}", web::get().to(assets::serve))
-        .route("/", web::get().to(dashboard::home))
-        .route("/dashboards/{id}", web::get().to(dashboard::view))
+        .route("/", web::get().to(dashboards::home))
+        .route("/dashboards/{id}", web::get().to(dashboards::view))
         .route(
             "/dashboards/{id}/table/{viz}",
-            web::get().to(dashboard::dashboard_table),
+            web::get().to(dashboards::dashboard_table),
         )
         .route("/reports", web::get().to(reports::list))
-        .route("/reports/{id}", web::get().to(dashboard::report))
+        .route("/reports/{id}", web::get().to(reports::view::report))
         .route(
             "/reports/{id}/table/{viz}",
-            web::get().to(dashboard::report_table),
+            web::get().to(reports::view::report_table),
         )
         .route(
             "/reports/{id}/download",
-            web::get().to(report_download::get),
+            web::get().to(reports::download::get),
         )
-        .route("/exports/{id}/download", web::get().to(export_link::get))
+        .route("/exports/{id}/download", web::get().to(exports::link::get))
         .route("/api/v1/exports", web::get().to(api::exports::list))
         .route("/api/v1/exports/{id}", web::get().to(api::exports::get))
         .route(
@@ -78,9 +72,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/api/v1/exports/{id}/retry",
             web::post().to(api::exports::retry),
         )
-        .route("/exports", web::get().to(exports_page::list))
-        .route("/exports/{id}/retry", web::post().to(exports_page::retry))
-        .route("/exports/{id}/delete", web::post().to(exports_page::delete))
+        .route("/exports", web::get().to(exports::list))
+        .route("/exports/{id}/retry", web::post().to(exports::retry))
+        .route("/exports/{id}/delete", web::post().to(exports::delete))
         .route(
             "/api/v1/exports/{id}/download",
             web::get().to(api::exports::download),
@@ -138,9 +132,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route(
             "/reports/{id}/generate",
-            web::post().to(generate_page::start),
+            web::post().to(reports::generate::start),
         )
-        .route("/reports/jobs/{id}", web::get().to(generate_page::status))
+        .route(
+            "/reports/jobs/{id}",
+            web::get().to(reports::generate::status),
+        )
         .route("/api/v1/reports", web::get().to(api::reports::list))
         .route("/api/v1/reports", web::post().to(api::reports::create))
         .route("/api/v1/reports/{id}", web::get().to(api::reports::get))
@@ -165,10 +162,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("", web::post().to(schedules::create))
             .route("/new", web::get().to(schedules::new_form))
             .route("/preview", web::get().to(schedules::preview))
-            .route("/{id}", web::get().to(schedule_detail::detail))
+            .route("/{id}", web::get().to(schedules::detail::detail))
             .route("/{id}", web::post().to(schedules::update))
             .route("/{id}/edit", web::get().to(schedules::edit_form))
-            .route("/{id}/history", web::get().to(schedule_detail::history))
+            .route("/{id}/history", web::get().to(schedules::detail::history))
             .route("/{id}/row", web::get().to(schedules::row_get))
             .route("/{id}/run", web::post().to(schedules::run))
             .route("/{id}/toggle", web::post().to(schedules::toggle))
@@ -213,7 +210,7 @@ pub fn parse_page(raw: Option<&str>) -> Result<u32, error::Problem> {
             Ok(n) if n >= 1 => Ok(n),
             _ => Err(error::Problem::bad_request(format!(
                 "page: `{}` is not a page number (1, 2, ...)",
-                crate::report::chart::truncate(s, 40)
+                crate::model::text::truncate(s, 40)
             ))),
         },
     }

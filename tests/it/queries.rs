@@ -1,5 +1,5 @@
 use crate::helpers::spawn_app_with;
-use quire::report::definition::ReportDefinition;
+use quire::model::report::ReportDefinition;
 use sha2::{Digest, Sha256};
 use std::path::Path;
 

@@ -3,7 +3,7 @@
 
 use crate::expected;
 use crate::helpers::{spawn_app, spawn_app_with};
-use quire::config::DashboardConfig;
+use quire::model::dashboard::DashboardDefinition;
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -231,7 +231,7 @@ async fn bad_definitions_are_refused_naming_the_field_and_nothing_is_stored() {
 #[tokio::test]
 async fn a_report_in_use_is_not_deleted_and_its_dashboard_widgets_stay() {
     let app = spawn_app_with(|c| {
-        c.dashboards.push(DashboardConfig {
+        c.dashboards.push(DashboardDefinition {
             id: None,
             name: "Trends only".into(),
             report_id: "Sales overview".into(),

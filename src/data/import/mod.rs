@@ -7,7 +7,7 @@ mod csv;
 mod sheet;
 pub mod types;
 
-use crate::store::dataset::{ColumnInfo, DatasetInfo};
+use crate::model::dataset::{ColumnInfo, DatasetInfo};
 use rusqlite::{params_from_iter, Connection};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -36,7 +36,7 @@ impl DatasetName {
         if ok {
             Ok(DatasetName(s.to_string()))
         } else {
-            Err(ImportError::BadName(crate::report::chart::truncate(s, 80)))
+            Err(ImportError::BadName(crate::model::text::truncate(s, 80)))
         }
     }
 
@@ -427,7 +427,7 @@ fn import_rows(
                 kind: t.name().to_string(),
             })
             .collect(),
-        imported_at: crate::store::now_text(),
+        imported_at: crate::model::time::now_text(),
     })
 }
 
@@ -461,7 +461,7 @@ fn convert_rows(
                 column: headers[i].clone(),
                 message: format!(
                     "`{}` is not {}",
-                    crate::report::chart::truncate(text, 60),
+                    crate::model::text::truncate(text, 60),
                     t.name()
                 ),
             })?;

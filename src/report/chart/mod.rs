@@ -18,8 +18,8 @@ pub use line::{line, lines};
 pub use pie::donut;
 pub use scatter::{histogram, scatter};
 
-use super::definition::ValueFormat;
 use super::format;
+use crate::model::report::ValueFormat;
 use chrono::NaiveDate;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -65,16 +65,6 @@ type Drawn = std::result::Result<(), String>;
 
 fn err<E: std::fmt::Display>(e: E) -> String {
     format!("chart drawing failed: {e}")
-}
-
-/// Shortens labels that would overflow, with an ellipsis.
-pub fn truncate(label: &str, max: usize) -> String {
-    if label.chars().count() <= max {
-        label.to_string()
-    } else {
-        let cut: String = label.chars().take(max.saturating_sub(1)).collect();
-        format!("{cut}…")
-    }
 }
 
 /// The explicit empty state.
@@ -283,6 +273,19 @@ fn finite(v: Option<f64>) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_are_fitted_with_an_ellipsis() {
+        assert_eq!(fit("abc", 100.0, 12.0), "abc");
+        let cut = fit(LONG, 100.0, 12.0);
+        assert!(
+            cut.ends_with('…') && text_width(&cut, 12.0) <= 100.0,
+            "{cut}"
+        );
+        let middle = fit_middle("Region with a long shared prefix 17", 120.0, 12.0);
+        assert!(middle.contains('…') && middle.ends_with("17"), "{middle}");
+    }
+
     use std::collections::BTreeMap;
 
     /// A label longer than any chart has room for.
@@ -328,20 +331,6 @@ mod tests {
     /// A colour as the SVG writes it.
     pub(super) fn hex(c: RGBColor) -> String {
         format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2)
-    }
-
-    #[test]
-    fn labels_are_truncated_with_an_ellipsis() {
-        assert_eq!(truncate("abcdef", 4), "abc…");
-        assert_eq!(truncate("abc", 4), "abc");
-        assert_eq!(fit("abc", 100.0, 12.0), "abc");
-        let cut = fit(LONG, 100.0, 12.0);
-        assert!(
-            cut.ends_with('…') && text_width(&cut, 12.0) <= 100.0,
-            "{cut}"
-        );
-        let middle = fit_middle("Region with a long shared prefix 17", 120.0, 12.0);
-        assert!(middle.contains('…') && middle.ends_with("17"), "{middle}");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! GET /api/v1/cron/preview: a description and the next fire times of a cron expression.
 
-use crate::schedule::cron;
-use crate::schedule::rfc3339;
+use crate::model::cron;
+use crate::model::time::rfc3339;
 use crate::web::error::Problem;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;

@@ -1,9 +1,9 @@
 //! /api/v1/datasets: list, import (multipart upload), describe, delete.
 
-use crate::data::datasets;
+use crate::app::dataset;
 use crate::store;
 use crate::web::error::Problem;
-use crate::web::{upload, AppState};
+use crate::web::AppState;
 use actix_multipart::Multipart;
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -23,14 +23,14 @@ pub async fn get(
 ) -> Result<HttpResponse, Problem> {
     let s = state.ctx.store.clone();
     let name = name.into_inner();
-    let (info, rows) = web::block(move || -> Result<_, datasets::DatasetError> {
+    let (info, rows) = web::block(move || -> Result<_, dataset::DatasetError> {
         let info = store::dataset::get(&*s.app.get()?, &name)?
-            .ok_or(datasets::DatasetError::NotFound(name.clone()))?;
-        let rows = datasets::preview(&s, &name, 10)?;
+            .ok_or(dataset::DatasetError::NotFound(name.clone()))?;
+        let rows = dataset::preview(&s, &name, 10)?;
         Ok((info, rows))
     })
     .await?
-    .map_err(upload::problem)?;
+    .map_err(Problem::from)?;
     let mut v = serde_json::to_value(info).map_err(Problem::internal)?;
     v["preview"] = serde_json::json!({"columns": rows.columns, "rows": rows.rows});
     Ok(HttpResponse::Ok().json(v))
@@ -42,8 +42,8 @@ pub async fn create(
     req: HttpRequest,
     payload: Multipart,
 ) -> Result<HttpResponse, Problem> {
-    let up = upload::receive(&state.ctx, &req, payload).await?;
-    let info = upload::import(&state.ctx, up).await?;
+    let up = crate::web::datasets::upload::receive(&state.ctx, &req, payload).await?;
+    let info = crate::web::datasets::upload::import(&state.ctx, up).await?;
     Ok(HttpResponse::Created().json(info))
 }
 
@@ -54,8 +54,8 @@ pub async fn delete(
 ) -> Result<HttpResponse, Problem> {
     let s = state.ctx.store.clone();
     let name = name.into_inner();
-    web::block(move || datasets::delete(&s, &name))
+    web::block(move || dataset::delete(&s, &name))
         .await?
-        .map_err(upload::problem)?;
+        .map_err(Problem::from)?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,7 +1,7 @@
 //! /api/v1/exports: the files scheduled runs and generated results produced — list, record,
 //! download, retry (failed or expired), delete.
 
-use crate::pipeline::Ctx;
+use crate::app::Ctx;
 use crate::store::{self, export::ExportRecord};
 use crate::web::error::Problem;
 use crate::web::AppState;
@@ -25,11 +25,11 @@ pub async fn file_response(ctx: &Ctx, e: &ExportRecord) -> Result<HttpResponse, 
             format!("this export {} and its file was deleted", e.status),
         ));
     }
-    let path = crate::deliver::outbox::export_path(ctx, &e.id, &e.format);
+    let path = crate::export::path(ctx, &e.id, &e.format);
     let bytes = web::block(move || std::fs::read(path))
         .await?
         .map_err(|_| Problem::new(StatusCode::GONE, "the file of this export is gone"))?;
-    let format = crate::config::ExportFormat::parse(&e.format).unwrap_or_default();
+    let format = crate::model::export::ExportFormat::parse(&e.format).unwrap_or_default();
     Ok(HttpResponse::Ok()
         .content_type(format.mime())
         .insert_header((
@@ -88,7 +88,7 @@ pub fn check(q: &ListQuery) -> Result<(), Problem> {
                 "status",
                 format!(
                     "`{}` is not one of {}",
-                    crate::report::chart::truncate(s, 40),
+                    crate::model::text::truncate(s, 40),
                     STATUSES.join(", ")
                 ),
             ));
@@ -104,7 +104,7 @@ pub fn check(q: &ListQuery) -> Result<(), Problem> {
                 "limit",
                 format!(
                     "`{}` is not a number from 1 to {MAX_LIST}",
-                    crate::report::chart::truncate(l, 40)
+                    crate::model::text::truncate(l, 40)
                 ),
             ));
         }
@@ -140,7 +140,7 @@ pub async fn retry(
 ) -> Result<HttpResponse, Problem> {
     let _permit = state.render_slot().await?;
     let ctx = state.ctx.clone();
-    let record = web::block(move || crate::exports::retry(&ctx, &id)).await??;
+    let record = web::block(move || crate::export::retry(&ctx, &id)).await??;
     Ok(HttpResponse::Ok().json(record))
 }
 
@@ -150,6 +150,6 @@ pub async fn delete(
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
     let ctx = state.ctx.clone();
-    web::block(move || crate::exports::delete(&ctx, &id)).await??;
+    web::block(move || crate::export::delete(&ctx, &id)).await??;
     Ok(HttpResponse::NoContent().finish())
 }

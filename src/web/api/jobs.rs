@@ -2,8 +2,7 @@
 //! GET /api/v1/reports/jobs/{id}; GET /api/v1/reports/results/{id};
 //! GET /api/v1/reports/results/{id}/export?format=pdf|xlsx|excel|csv|json.
 
-use crate::config::ExportFormat;
-use crate::generate::SubmitError;
+use crate::model::export::ExportFormat;
 use crate::store;
 use crate::web::error::Problem;
 use crate::web::AppState;
@@ -39,18 +38,6 @@ pub fn parameters(body: Value) -> Result<BTreeMap<String, String>, Problem> {
             )),
         })
         .collect()
-}
-
-impl From<SubmitError> for Problem {
-    fn from(e: SubmitError) -> Problem {
-        match e {
-            SubmitError::NotFound(_) => Problem::not_found(e.to_string()),
-            SubmitError::Param { name, message } => {
-                Problem::invalid(format!("parameters.{name}"), message)
-            }
-            SubmitError::Store(s) => Problem::internal(s),
-        }
-    }
 }
 
 /// POST /api/v1/reports/{id}/generate → 202 with the queued job. An empty body means the
@@ -123,13 +110,13 @@ pub async fn export(
             "format",
             format!(
                 "`{}` is not one of pdf, xlsx, excel, csv, json",
-                crate::report::chart::truncate(raw, 40)
+                crate::model::text::truncate(raw, 40)
             ),
         )
     })?;
     if let Some(k) = q.keys().find(|k| k.as_str() != "format") {
         return Err(Problem::invalid(
-            crate::report::chart::truncate(k, 40),
+            crate::model::text::truncate(k, 40),
             "unknown query parameter: a result keeps the parameters it was generated with",
         ));
     }
@@ -141,7 +128,7 @@ pub async fn export(
         .and_then(|v| v["name"].as_str().map(String::from))
         .unwrap_or_default();
     let (record, bytes) =
-        web::block(move || crate::generate::export(&ctx, &r.job, &name, format)).await??;
+        web::block(move || crate::job::export(&ctx, &r.job, &name, format)).await??;
     Ok(HttpResponse::Ok()
         .content_type(format.mime())
         .insert_header(("X-Export-Id", record.id.clone()))

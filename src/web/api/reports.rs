@@ -1,9 +1,9 @@
 //! /api/v1/reports: report definitions (list, create, read, replace, delete) and the rows of
 //! a report's query, a page at a time.
 
-use crate::pipeline::Preview;
-use crate::report::definition::{ParameterDef, ReportDefinition};
-use crate::report::edit;
+use crate::app::pipeline::Preview;
+use crate::app::report;
+use crate::model::report::{ParameterDef, ReportDefinition};
 use crate::store::{self, report::StoredReport};
 use crate::web::error::Problem;
 use crate::web::json::JsonBody;
@@ -96,7 +96,7 @@ pub async fn create(
     body: JsonBody<ReportDefinition>,
 ) -> Result<HttpResponse, Problem> {
     let ctx = state.ctx.clone();
-    let saved = web::block(move || edit::save(&ctx, None, body.0)).await??;
+    let saved = web::block(move || report::save(&ctx, None, body.0)).await??;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/reports/{}", saved.id)))
         .json(ReportMetadata::from(saved)))
@@ -109,7 +109,7 @@ pub async fn update(
     body: JsonBody<ReportDefinition>,
 ) -> Result<HttpResponse, Problem> {
     let ctx = state.ctx.clone();
-    let saved = web::block(move || edit::save(&ctx, Some(&id), body.0)).await??;
+    let saved = web::block(move || report::save(&ctx, Some(&id), body.0)).await??;
     Ok(HttpResponse::Ok().json(saved.definition))
 }
 
@@ -119,7 +119,7 @@ pub async fn delete(
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
     let ctx = state.ctx.clone();
-    web::block(move || edit::delete(&ctx, &id)).await??;
+    web::block(move || report::delete(&ctx, &id)).await??;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -144,7 +144,7 @@ pub async fn preview(
             .ok_or_else(|| {
                 Problem::bad_request(format!(
                     "pageSize: `{}` is not a number from 1 to {MAX_PAGE_SIZE}",
-                    crate::report::chart::truncate(&s, 40)
+                    crate::model::text::truncate(&s, 40)
                 ))
             })?,
     };

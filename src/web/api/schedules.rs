@@ -1,7 +1,7 @@
 //! /api/v1/schedules: CRUD, run now, pause/resume, execution history.
 
-use crate::config::ScheduleConfig;
-use crate::schedule::edit;
+use crate::app::schedule;
+use crate::model::schedule::ScheduleDefinition;
 use crate::schedule::execute;
 use crate::store;
 use crate::web::error::Problem;
@@ -21,8 +21,8 @@ pub struct ScheduleView {
     timezone: String,
     parameters: std::collections::BTreeMap<String, String>,
     enabled: bool,
-    recipients: Vec<crate::config::Recipient>,
-    export_format: crate::config::ExportFormat,
+    recipients: Vec<crate::model::schedule::Recipient>,
+    export_format: crate::model::export::ExportFormat,
     row_limit: Option<u32>,
     next_run_at: Option<String>,
     last_run_at: Option<String>,
@@ -77,7 +77,7 @@ pub async fn get(
 /// POST /api/v1/schedules → 201
 pub async fn create(
     state: web::Data<AppState>,
-    body: JsonBody<ScheduleConfig>,
+    body: JsonBody<ScheduleDefinition>,
 ) -> Result<HttpResponse, Problem> {
     let saved = save(&state, None, body.0).await?;
     Ok(HttpResponse::Created()
@@ -89,7 +89,7 @@ pub async fn create(
 pub async fn update(
     state: web::Data<AppState>,
     id: web::Path<String>,
-    body: JsonBody<ScheduleConfig>,
+    body: JsonBody<ScheduleDefinition>,
 ) -> Result<HttpResponse, Problem> {
     let saved = save(&state, Some(id.into_inner()), body.0).await?;
     Ok(HttpResponse::Ok().json(saved))
@@ -99,10 +99,10 @@ pub async fn update(
 pub async fn save(
     state: &AppState,
     id: Option<String>,
-    cfg: ScheduleConfig,
+    cfg: ScheduleDefinition,
 ) -> Result<ScheduleView, Problem> {
     let ctx = state.ctx.clone();
-    let saved = web::block(move || edit::save(&ctx, id.as_deref(), &cfg)).await??;
+    let saved = web::block(move || schedule::save(&ctx, id.as_deref(), &cfg)).await??;
     state.scheduler_wake.notify_one();
     Ok(saved.into())
 }
@@ -113,7 +113,7 @@ pub async fn delete(
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
     let ctx = state.ctx.clone();
-    web::block(move || edit::delete(&ctx, &id)).await??;
+    web::block(move || schedule::delete(&ctx, &id)).await??;
     state.scheduler_wake.notify_one();
     Ok(HttpResponse::NoContent().finish())
 }
@@ -124,7 +124,7 @@ pub async fn toggle(
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
     let ctx = state.ctx.clone();
-    let s = web::block(move || edit::toggle(&ctx, &id)).await??;
+    let s = web::block(move || schedule::toggle(&ctx, &id)).await??;
     state.scheduler_wake.notify_one();
     Ok(HttpResponse::Ok().json(ScheduleView::from(s)))
 }

@@ -2,10 +2,10 @@
 //! webhook messages carry. The signature is the permission: a tampered link is 403, an expired
 //! one 410.
 
-use super::api::exports;
-use super::error::Problem;
-use super::AppState;
 use crate::deliver::link::{LinkError, Signer};
+use crate::web::api::exports;
+use crate::web::error::Problem;
+use crate::web::AppState;
 use actix_web::{http::StatusCode, web, HttpResponse};
 use serde::Deserialize;
 

@@ -1,9 +1,13 @@
 //! GET /reports: every report, searchable by name, category and tag. Each one opens at
 //! /reports/{id} (see `dashboard`), with its parameter form, result and downloads.
 
-use super::error::Problem;
-use super::{AppState, Layout};
+pub mod download;
+pub mod generate;
+pub mod view;
+
 use crate::store;
+use crate::web::error::Problem;
+use crate::web::{AppState, Layout};
 use actix_web::web;
 use askama::Template;
 use askama_web::WebTemplate;

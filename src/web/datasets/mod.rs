@@ -1,12 +1,15 @@
 //! The /datasets page: the datasets there are, and an upload zone (drag and drop, progress bar)
 //! that shows the first rows with their inferred types once imported.
 
-use super::error::Problem;
-use super::{upload, AppState, Layout};
-use crate::data::datasets;
+pub mod upload;
+
+use crate::app::dataset;
 use crate::data::query::ResultSet;
+use crate::model::dataset::DatasetInfo;
 use crate::report::run::cell_text;
-use crate::store::{self, dataset::DatasetInfo};
+use crate::store;
+use crate::web::error::Problem;
+use crate::web::{AppState, Layout};
 use actix_multipart::Multipart;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
@@ -40,7 +43,7 @@ pub async fn page(state: web::Data<AppState>) -> Result<DatasetsPage, Problem> {
             layout: Layout::new(&ctx)?,
             datasets: store::dataset::list(&*ctx.store.app.get()?)?,
             limit_mb: ctx.config.limits.upload_max_mb,
-            script: super::assets::url("datasets.js"),
+            script: crate::web::assets::url("datasets.js"),
         })
     })
     .await?
@@ -59,9 +62,9 @@ pub async fn upload(
         let info = upload::import(&ctx, up).await?;
         let s = ctx.store.clone();
         let name = info.name.clone();
-        let rows = web::block(move || datasets::preview(&s, &name, 10))
+        let rows = web::block(move || dataset::preview(&s, &name, 10))
             .await?
-            .map_err(upload::problem)?;
+            .map_err(Problem::from)?;
         Ok::<_, Problem>((info, rows))
     }
     .await;

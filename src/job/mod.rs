@@ -4,8 +4,8 @@
 //! the job's completion. Jobs a stopped process left queued or processing are run again at
 //! start.
 
-use crate::config::ExportFormat;
-use crate::pipeline::{Ctx, PipelineError, RunSpec};
+use crate::app::{Ctx, PipelineError, RunSpec};
+use crate::model::export::ExportFormat;
 use crate::report::params;
 use crate::report::run::{Output, TableRows};
 use crate::store::{self, job::Job, StoreError};
@@ -160,11 +160,11 @@ pub fn export(
     job: &Job,
     report_name: &str,
     format: ExportFormat,
-) -> Result<(store::export::ExportRecord, Vec<u8>), crate::exports::ExportError> {
+) -> Result<(store::export::ExportRecord, Vec<u8>), crate::export::ExportError> {
     let request = store::export::ExportRequest {
         params: job.parameters.clone(),
         today: job.day(),
         row_limit: None,
     };
-    crate::exports::make_recorded(ctx, &job.report_id, report_name, format, &request, None)
+    crate::export::make_recorded(ctx, &job.report_id, report_name, format, &request, None)
 }

@@ -2,13 +2,19 @@
 //! the new/edit form with a live preview of its timing (a schedule's own page is in
 //! `schedule_detail`). Row actions answer htmx with the new row and plain forms with a 303 back.
 
-use super::error::Problem;
-use super::schedule_form::{local_time, FormError, ScheduleForm, Timing, WEEKDAYS};
-use super::{AppState, Layout};
-use crate::pipeline::Ctx;
-use crate::report::definition::ParamType;
-use crate::schedule::{cron, edit, execute, parse_time};
+pub mod detail;
+pub mod form;
+
+use self::form::{local_time, FormError, ScheduleForm, Timing, WEEKDAYS};
+use crate::app::schedule as edit;
+use crate::app::Ctx;
+use crate::model::cron;
+use crate::model::report::ParamType;
+use crate::model::time::parse_time;
+use crate::schedule::execute;
 use crate::store::{self, schedule::StoredSchedule, Conn};
+use crate::web::error::Problem;
+use crate::web::{AppState, Layout};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
@@ -113,7 +119,7 @@ pub(super) fn find(conn: &Conn, id: &str) -> Result<StoredSchedule, Problem> {
 fn not_found(id: &str) -> Problem {
     Problem::not_found(format!(
         "no schedule with id `{}`",
-        crate::report::chart::truncate(id, 80)
+        crate::model::text::truncate(id, 80)
     ))
 }
 
@@ -208,7 +214,7 @@ impl Preview {
     }
 }
 
-fn param_hint(p: &crate::report::definition::ParameterDef) -> String {
+fn param_hint(p: &crate::model::report::ParameterDef) -> String {
     let kind = match p.kind {
         ParamType::String => "text",
         ParamType::Number => "number",

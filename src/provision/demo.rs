@@ -7,8 +7,8 @@ use crate::provision::{self, Provisioned};
 use crate::store::{meta, Store};
 use anyhow::Context;
 
-const SALES_CSV: &[u8] = include_bytes!("../examples/sales.csv");
-const DEMO_TOML: &str = include_str!("../examples/demo.toml");
+const SALES_CSV: &[u8] = include_bytes!("../../examples/sales.csv");
+const DEMO_TOML: &str = include_str!("../../examples/demo.toml");
 
 /// The demo's definitions, parsed like a config file.
 pub fn definitions() -> anyhow::Result<Config> {
@@ -26,7 +26,7 @@ pub fn load(store: &Store) -> anyhow::Result<()> {
         return Ok(());
     }
     let demo = definitions()?;
-    crate::data::datasets::import(
+    crate::app::dataset::import(
         store,
         &DatasetName::parse("sales")?,
         "sales.csv",
@@ -37,7 +37,11 @@ pub fn load(store: &Store) -> anyhow::Result<()> {
     )
     .context("importing the demo data")?;
     provision::apply(store, &Provisioned::from(&demo)).context("provisioning the demo")?;
-    meta::set(&*store.app.get()?, "demo_loaded", &crate::store::now_text())?;
+    meta::set(
+        &*store.app.get()?,
+        "demo_loaded",
+        &crate::model::time::now_text(),
+    )?;
     tracing::info!("demo data, report, dashboard and schedule loaded");
     Ok(())
 }

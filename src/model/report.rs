@@ -476,7 +476,7 @@ impl ReportDefinition {
                     LayoutItem::Viz(id) if !ids.contains(id.as_str()) => {
                         return Err(format!("layout.sections: unknown visualization `{id}`"));
                     }
-                    LayoutItem::Text { text } => super::text::check(text)
+                    LayoutItem::Text { text } => super::template::check(text)
                         .map_err(|m| format!("layout.sections[{i}].items[{j}].text: {m}"))?,
                     LayoutItem::Viz(_) => {}
                 }

@@ -1,7 +1,8 @@
 //! Datasets in the store: import (every way in goes through here), list, delete.
 
-use super::import::{self, DatasetName, ImportError, Input, Options};
-use crate::store::{self, dataset::DatasetInfo, Store, StoreError};
+use crate::data::import::{self, DatasetName, ImportError, Input, Options};
+use crate::model::dataset::DatasetInfo;
+use crate::store::{self, Store, StoreError};
 
 /// Why a dataset operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -85,14 +86,18 @@ pub fn delete(store: &Store, name: &str) -> Result<(), DatasetError> {
 }
 
 /// The first `n` rows of a dataset.
-pub fn preview(store: &Store, name: &str, n: u32) -> Result<super::query::ResultSet, DatasetError> {
+pub fn preview(
+    store: &Store,
+    name: &str,
+    n: u32,
+) -> Result<crate::data::query::ResultSet, DatasetError> {
     let name = DatasetName::parse(name)?;
     let conn = store.data_ro.get()?;
-    let bounds = super::query::Bounds {
+    let bounds = crate::data::query::Bounds {
         timeout: std::time::Duration::from_secs(10),
         max_rows: n,
     };
-    super::query::fetch(
+    crate::data::query::fetch(
         &conn,
         &format!("SELECT * FROM \"{}\"", name.as_str()),
         &Default::default(),

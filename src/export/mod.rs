@@ -3,8 +3,8 @@
 //! request that made them, so a failed or expired export can be made again. Scheduled runs
 //! and generated results both make their files here.
 
-use crate::config::ExportFormat;
-use crate::pipeline::{Ctx, PipelineError};
+use crate::app::{Ctx, PipelineError};
+use crate::model::export::ExportFormat;
 use crate::report::run::Output;
 use crate::store::{self, export::ExportRecord, export::ExportRequest, StoreError};
 use anyhow::Context;
@@ -32,6 +32,28 @@ impl From<r2d2::Error> for ExportError {
     }
 }
 
+/// Where an export's file lives.
+pub fn path(ctx: &Ctx, id: &str, format: &str) -> std::path::PathBuf {
+    ctx.config
+        .storage
+        .data_dir
+        .join("exports")
+        .join(format!("{id}.{format}"))
+}
+
+/// Deletes the files of exports past their retention, and generation results as old.
+pub fn expire(ctx: &Ctx) -> anyhow::Result<()> {
+    let conn = ctx.store.app.get()?;
+    let expired = store::export::expire(&conn, &crate::model::time::now_text())?;
+    for (id, format) in expired {
+        let _ = std::fs::remove_file(path(ctx, &id, &format));
+    }
+    let days = ctx.config.delivery.export_retention_days as i64;
+    let before = crate::model::time::rfc3339(chrono::Utc::now() - chrono::Duration::days(days));
+    store::job::forget_finished(&conn, &before)?;
+    Ok(())
+}
+
 /// Renders `report` as `format` from `request` and writes the file under `id` (a new one, or
 /// the same on a retry). The caller records the returned record (in its own transaction, with
 /// whatever else it records). `lean` as in `Ctx::render`.
@@ -53,7 +75,7 @@ pub fn make(
         lean,
     )?;
     let id = id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    let path = crate::deliver::outbox::export_path(ctx, &id, format.extension());
+    let path = crate::export::path(ctx, &id, format.extension());
     let dir = path.parent().expect("exports folder");
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let partial = dir.join(format!(".{id}.partial"));
@@ -65,14 +87,14 @@ pub fn make(
         report_id: out.report_id.clone(),
         report_name: out.name.clone(),
         format: format.extension().to_string(),
-        file_name: crate::deliver::file_name(&out.name, request.today, format),
+        file_name: crate::model::export::file_name(&out.name, request.today, format),
         size: bytes.len() as i64,
         rows: out.tables().map(|t| t.result.rows.len() as i64).sum(),
         status: "completed".into(),
         duration_ms: started.elapsed().as_millis() as i64,
         parameters: out.parameters.clone(),
-        created_at: crate::schedule::rfc3339(now),
-        expires_at: crate::schedule::rfc3339(
+        created_at: crate::model::time::rfc3339(now),
+        expires_at: crate::model::time::rfc3339(
             now + chrono::Duration::days(ctx.config.delivery.export_retention_days as i64),
         ),
         request: Some(request.clone()),
@@ -98,13 +120,13 @@ pub fn make_recorded(
             Ok((record, bytes))
         }
         Err(e) => {
-            let now = crate::schedule::rfc3339(Utc::now());
+            let now = crate::model::time::rfc3339(Utc::now());
             let failed = ExportRecord {
                 id: id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
                 report_id: report.to_string(),
                 report_name: report_name.to_string(),
                 format: format.extension().to_string(),
-                file_name: crate::deliver::file_name(report_name, request.today, format),
+                file_name: crate::model::export::file_name(report_name, request.today, format),
                 size: 0,
                 rows: 0,
                 status: "failed".into(),
@@ -156,7 +178,7 @@ pub fn retry(ctx: &Ctx, id: &str) -> Result<ExportRecord, ExportError> {
 pub fn delete(ctx: &Ctx, id: &str) -> Result<(), ExportError> {
     let conn = ctx.store.app.get()?;
     let e = store::export::get(&conn, id)?.ok_or_else(|| ExportError::NotFound(id.to_string()))?;
-    let path = crate::deliver::outbox::export_path(ctx, &e.id, &e.format);
+    let path = crate::export::path(ctx, &e.id, &e.format);
     match std::fs::remove_file(&path) {
         Ok(()) => {}
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}

@@ -1,11 +1,12 @@
 //! The schedule form of /schedules/new and /schedules/{id}/edit: what the browser posts, kept
 //! as text so a refused form comes back as the user left it, and its parsing into a
-//! `ScheduleConfig` with errors that name the field (and the line, for multi-line fields).
+//! `ScheduleDefinition` with errors that name the field (and the line, for multi-line fields).
 
-use crate::config::{ExportFormat, Recipient, RecipientKind, ScheduleConfig};
-use crate::edit::EditError;
-use crate::report::chart::truncate;
-use crate::schedule::cron::{self, parse_timezone, CronSchedule};
+use crate::app::edit::EditError;
+use crate::model::cron::{self, parse_timezone, CronSchedule};
+use crate::model::export::ExportFormat;
+use crate::model::schedule::{Recipient, RecipientKind, ScheduleDefinition};
+use crate::model::text::truncate;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -246,7 +247,7 @@ impl ScheduleForm {
     }
 
     /// The form of an existing schedule.
-    pub fn from_config(c: &ScheduleConfig) -> ScheduleForm {
+    pub fn from_config(c: &ScheduleDefinition) -> ScheduleForm {
         ScheduleForm {
             name: c.name.clone(),
             report_id: c.report_id.clone(),
@@ -271,7 +272,7 @@ impl ScheduleForm {
     }
 
     /// The schedule this form describes; the report and parameters are checked by `edit::save`.
-    pub fn parse(&self) -> Result<ScheduleConfig, FormError> {
+    pub fn parse(&self) -> Result<ScheduleDefinition, FormError> {
         let name = self.name.trim();
         if name.is_empty() {
             return fail("name", "name: must not be empty");
@@ -315,7 +316,7 @@ impl ScheduleForm {
                 }
             },
         };
-        Ok(ScheduleConfig {
+        Ok(ScheduleDefinition {
             id: None,
             name: name.to_string(),
             report_id: report_id.to_string(),

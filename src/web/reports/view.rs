@@ -1,12 +1,12 @@
 //! A report's result as a page: `/` (the first dashboard), `/dashboards/{id}` (the widgets a
 //! dashboard picks), `/reports/{id}` (every visualization), and their htmx table pages.
 
-use super::error::Problem;
-use super::{parse_page, AppState, Layout};
-use crate::pipeline::{Ctx, RunSpec};
-use crate::report::definition::ParamType;
+use crate::app::{Ctx, RunSpec};
+use crate::model::report::ParamType;
 use crate::report::run::{Item, SectionOut, TableOut, TableRows};
 use crate::store::{self, report::StoredReport};
+use crate::web::error::Problem;
+use crate::web::{parse_page, AppState, Layout};
 use actix_web::web;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -57,7 +57,7 @@ impl View {
                     .ok_or_else(|| {
                         Problem::not_found(format!(
                             "no report with id `{}`",
-                            crate::report::chart::truncate(id, 80)
+                            crate::model::text::truncate(id, 80)
                         ))
                     })?;
                 Ok((r.definition.name.clone(), r, None))
@@ -93,62 +93,8 @@ pub struct TablePartial {
 }
 
 /// The page when there is no dashboard yet.
-#[derive(Template, WebTemplate)]
-#[template(path = "empty.html")]
-pub struct EmptyPage {
-    pub layout: Layout,
-}
 
-/// Both kinds of page `/` can show.
-pub enum Home {
-    Dashboard(Box<DashboardPage>),
-    Empty(EmptyPage),
-}
-
-impl actix_web::Responder for Home {
-    type Body = actix_web::body::BoxBody;
-    fn respond_to(self, req: &actix_web::HttpRequest) -> actix_web::HttpResponse {
-        match self {
-            Home::Dashboard(p) => p.respond_to(req),
-            Home::Empty(p) => p.respond_to(req),
-        }
-    }
-}
-
-type Query = web::Query<BTreeMap<String, String>>;
-
-/// GET /
-pub async fn home(state: web::Data<AppState>, q: Query) -> Result<Home, Problem> {
-    let ctx = state.ctx.clone();
-    let first = web::block(move || -> Result<_, store::StoreError> {
-        Ok(store::dashboard::list(&*ctx.store.app.get()?)?
-            .into_iter()
-            .next())
-    })
-    .await?
-    .map_err(|e| Problem::internal(e).html())?;
-    match first {
-        Some(d) => Ok(Home::Dashboard(Box::new(
-            render(&state.ctx, View::Dashboard(d.id), q.into_inner()).await?,
-        ))),
-        None => {
-            let ctx = state.ctx.clone();
-            let layout = web::block(move || Layout::new(&ctx))
-                .await?
-                .map_err(|e| Problem::internal(e).html())?;
-            Ok(Home::Empty(EmptyPage { layout }))
-        }
-    }
-}
-
-/// GET /dashboards/{id}
-pub async fn view(
-    state: web::Data<AppState>,
-    id: web::Path<String>,
-    q: Query,
-) -> Result<DashboardPage, Problem> {
-    render(&state.ctx, View::Dashboard(id.into_inner()), q.into_inner()).await
-}
+pub(crate) type Query = web::Query<BTreeMap<String, String>>;
 
 /// GET /reports/{id}: the report's parameters, its whole result and its downloads.
 pub async fn report(
@@ -159,7 +105,7 @@ pub async fn report(
     render(&state.ctx, View::Report(id.into_inner()), q.into_inner()).await
 }
 
-async fn render(
+pub(crate) async fn render(
     ctx: &Ctx,
     view: View,
     mut params: BTreeMap<String, String>,
@@ -218,16 +164,6 @@ async fn render(
     .map_err(|p: Problem| p.html())
 }
 
-/// GET /dashboards/{id}/table/{viz}?page=N: one page of a table, for htmx.
-pub async fn dashboard_table(
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-    q: Query,
-) -> Result<TablePartial, Problem> {
-    let (id, viz) = path.into_inner();
-    table_page(&state.ctx, View::Dashboard(id), viz, q.into_inner()).await
-}
-
 /// GET /reports/{id}/table/{viz}?page=N
 pub async fn report_table(
     state: web::Data<AppState>,
@@ -238,7 +174,7 @@ pub async fn report_table(
     table_page(&state.ctx, View::Report(id), viz, q.into_inner()).await
 }
 
-async fn table_page(
+pub(crate) async fn table_page(
     ctx: &Ctx,
     view: View,
     viz: String,

@@ -1,10 +1,12 @@
 //! GET /exports: the history of exports (scheduled runs and generated results) with download,
 //! retry (failed or expired) and delete. The actions are plain forms answered with a 303 back.
 
-use super::api::exports::{check, ListQuery};
-use super::error::Problem;
-use super::{AppState, Layout};
+pub mod link;
+
 use crate::store::{self, export::ExportRecord};
+use crate::web::api::exports::{check, ListQuery};
+use crate::web::error::Problem;
+use crate::web::{AppState, Layout};
 use actix_web::{http::header, web, HttpResponse};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -72,9 +74,9 @@ pub async fn retry(
 ) -> Result<HttpResponse, Problem> {
     let ctx = state.ctx.clone();
     let _permit = state.render_slot().await?;
-    match web::block(move || crate::exports::retry(&ctx, &id)).await? {
+    match web::block(move || crate::export::retry(&ctx, &id)).await? {
         // A failed retry is recorded on the export: the list shows its error.
-        Ok(_) | Err(crate::exports::ExportError::Pipeline(_)) => Ok(back()),
+        Ok(_) | Err(crate::export::ExportError::Pipeline(_)) => Ok(back()),
         Err(e) => Err(Problem::from(e).html()),
     }
 }
@@ -85,7 +87,7 @@ pub async fn delete(
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
     let ctx = state.ctx.clone();
-    web::block(move || crate::exports::delete(&ctx, &id))
+    web::block(move || crate::export::delete(&ctx, &id))
         .await?
         .map_err(|e| Problem::from(e).html())?;
     Ok(back())

@@ -1,11 +1,11 @@
 //! Creating, changing, pausing and deleting schedules: one place for the API and the
 //! /schedules page. Everything is checked before anything is written.
 
-use super::cron::{parse_timezone, CronSchedule};
-use super::rfc3339;
-use crate::config::ScheduleConfig;
-use crate::edit::{invalid, EditError};
-use crate::pipeline::Ctx;
+use crate::app::edit::{invalid, EditError};
+use crate::app::Ctx;
+use crate::model::cron::{parse_timezone, CronSchedule};
+use crate::model::schedule::ScheduleDefinition;
+use crate::model::time::rfc3339;
 use crate::report::params;
 use crate::store::{self, schedule::StoredSchedule};
 use chrono::Utc;
@@ -19,7 +19,7 @@ fn not_found(id: &str) -> EditError {
 pub fn save(
     ctx: &Ctx,
     id: Option<&str>,
-    cfg: &ScheduleConfig,
+    cfg: &ScheduleDefinition,
 ) -> Result<StoredSchedule, EditError> {
     cfg.validate().map_err(|(k, m)| invalid(k, m))?;
     let cron =
@@ -53,7 +53,7 @@ pub fn save(
         recipients: cfg
             .recipients
             .iter()
-            .map(|r| crate::config::Recipient {
+            .map(|r| crate::model::schedule::Recipient {
                 kind: r.kind,
                 address: r.address.trim().to_string(),
             })
@@ -90,8 +90,8 @@ pub fn toggle(ctx: &Ctx, id: &str) -> Result<StoredSchedule, EditError> {
 }
 
 /// A schedule as config (for the edit form and the API's PUT round trip).
-pub fn to_config(s: &StoredSchedule) -> ScheduleConfig {
-    ScheduleConfig {
+pub fn to_config(s: &StoredSchedule) -> ScheduleDefinition {
+    ScheduleDefinition {
         id: Some(s.id.clone()),
         name: s.name.clone(),
         report_id: s.report_id.clone(),

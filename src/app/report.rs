@@ -2,17 +2,17 @@
 //! its data before anything is written: each query is prepared (never run) on its data source,
 //! and every column a visualization maps must be one the query returns.
 
-use super::definition::{QuerySource, ReportDefinition, Visualization};
+use crate::app::edit::{invalid, EditError};
+use crate::app::Ctx;
 use crate::data::query;
-use crate::edit::{invalid, EditError};
-use crate::pipeline::Ctx;
+use crate::model::report::{QuerySource, ReportDefinition, Visualization};
 use crate::store::{self, report::StoredReport};
 use std::collections::HashMap;
 
 fn not_found(id: &str) -> EditError {
     EditError::NotFound(format!(
         "no report with id `{}`",
-        super::chart::truncate(id, 80)
+        crate::model::text::truncate(id, 80)
     ))
 }
 
@@ -86,7 +86,7 @@ pub fn delete(ctx: &Ctx, id: &str) -> Result<(), EditError> {
 }
 
 /// `validate()` says "field: message".
-pub(super) fn split(e: String) -> EditError {
+fn split(e: String) -> EditError {
     match e.split_once(": ") {
         Some((field, message)) => invalid(field, message),
         None => invalid("definition", e),
@@ -125,13 +125,14 @@ fn check_queries(ctx: &Ctx, def: &ReportDefinition) -> Result<(), EditError> {
     }
     for (name, source, field) in named {
         // A builder's errors name their own field (`builder.measures[0].field`).
-        let (sql, _) = super::builder::sql_of(&conn, source, &def.parameters).map_err(|e| {
-            let e = match field.strip_suffix(".builder") {
-                Some(prefix) => format!("{prefix}.{e}"),
-                None => e,
-            };
-            super::edit::split(e)
-        })?;
+        let (sql, _) =
+            crate::report::builder::sql_of(&conn, source, &def.parameters).map_err(|e| {
+                let e = match field.strip_suffix(".builder") {
+                    Some(prefix) => format!("{prefix}.{e}"),
+                    None => e,
+                };
+                split(e)
+            })?;
         let cols =
             query::validate(&conn, &sql, bounds).map_err(|e| invalid(field, e.to_string()))?;
         columns.insert(name, cols);

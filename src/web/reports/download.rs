@@ -1,8 +1,8 @@
 //! GET /reports/{id}/download?format=pdf|xlsx|csv|json&<param>=...: the whole report as a file.
 
-use super::error::Problem;
-use super::AppState;
-use crate::config::ExportFormat;
+use crate::model::export::ExportFormat;
+use crate::web::error::Problem;
+use crate::web::AppState;
 use actix_web::{http::header, web, HttpResponse};
 use std::collections::BTreeMap;
 
@@ -19,7 +19,7 @@ pub async fn get(
             "format",
             format!(
                 "format: `{}` is not one of pdf, xlsx, csv, json",
-                crate::report::chart::truncate(&raw, 40)
+                crate::model::text::truncate(&raw, 40)
             ),
         )
     })?;
@@ -42,7 +42,8 @@ pub async fn get(
         )
     })
     .await??;
-    let filename = crate::deliver::file_name(&out.name, out.generated_at.date_naive(), format);
+    let filename =
+        crate::model::export::file_name(&out.name, out.generated_at.date_naive(), format);
     Ok(HttpResponse::Ok()
         .content_type(format.mime())
         .insert_header((
@@ -69,11 +70,11 @@ async fn csv(
         ctx.stream_csv(&report, &params, today, ready, chunks);
     });
     let name = prepared.await.map_err(Problem::internal)??;
-    let filename = crate::deliver::file_name(&name, today, ExportFormat::Csv);
+    let filename = crate::model::export::file_name(&name, today, ExportFormat::Csv);
     let body = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv()
             .await
-            .map(|chunk| (Ok::<_, actix_web::Error>(chunk), rx))
+            .map(|chunk| (Ok::<_, actix_web::Error>(web::Bytes::from(chunk)), rx))
     });
     Ok(HttpResponse::Ok()
         .content_type(ExportFormat::Csv.mime())

@@ -1,11 +1,15 @@
 //! Provisioning: reports, dashboards, schedules and datasets declared in config (or the demo)
 //! written into the store at start. Ids are stable so re-provisioning updates in place.
 
-use crate::config::{Config, DashboardConfig, DatasetConfig, ScheduleConfig};
-use crate::data::datasets;
+pub mod demo;
+
+use crate::app::dataset;
+use crate::config::{Config, DatasetConfig};
 use crate::data::import::{self, DatasetName};
-use crate::report::definition::ReportDefinition;
-use crate::schedule::cron::{parse_timezone, CronSchedule};
+use crate::model::cron::{parse_timezone, CronSchedule};
+use crate::model::dashboard::DashboardDefinition;
+use crate::model::report::ReportDefinition;
+use crate::model::schedule::ScheduleDefinition;
 use crate::store::{self, Store};
 use anyhow::{anyhow, Context};
 use chrono::Utc;
@@ -31,8 +35,8 @@ fn id_of(kind: &str, id: &Option<String>, name: &str) -> anyhow::Result<String> 
 /// The declarative part of a config: what to write into the store.
 pub struct Provisioned<'a> {
     pub reports: &'a [ReportDefinition],
-    pub dashboards: &'a [DashboardConfig],
-    pub schedules: &'a [ScheduleConfig],
+    pub dashboards: &'a [DashboardDefinition],
+    pub schedules: &'a [ScheduleDefinition],
 }
 
 impl<'a> From<&'a Config> for Provisioned<'a> {
@@ -108,7 +112,7 @@ pub fn apply(store: &Store, p: &Provisioned) -> anyhow::Result<()> {
                 enabled: s.enabled,
                 next_run_at: cron
                     .next_after(Utc::now(), tz)
-                    .map(|t| crate::schedule::rfc3339(t)),
+                    .map(|t| crate::model::time::rfc3339(t)),
                 last_run_at: None,
                 last_run_status: None,
             },
@@ -128,7 +132,7 @@ pub fn import_datasets(store: &Store, datasets: &[DatasetConfig]) -> anyhow::Res
             ..Default::default()
         };
         let file = d.path.display().to_string();
-        datasets::import(
+        dataset::import(
             store,
             &name,
             &file,

@@ -1,12 +1,13 @@
 //! GET /schedules/{id}: a schedule in words, its next runs and its execution history with the
 //! export each run produced and, per recipient, whether it was delivered.
 
-use super::error::Problem;
-use super::schedule_form::local_time;
-use super::schedules::{conn, find, layout, report_names, zone};
-use super::{AppState, Layout};
-use crate::schedule::{cron, parse_time};
+use super::form::local_time;
+use super::{conn, find, layout, report_names, zone};
+use crate::model::cron;
+use crate::model::time::parse_time;
 use crate::store::{self, run::Execution, schedule::StoredSchedule, Conn};
+use crate::web::error::Problem;
+use crate::web::{AppState, Layout};
 use actix_web::web;
 use askama::Template;
 use askama_web::WebTemplate;

@@ -1,21 +1,13 @@
 //! The one render pipeline behind every output: find the report, run it, render it.
 //! Blocking: call it from `spawn_blocking`/`web::block`, never on an async thread.
 
-use crate::config::{Config, ExportFormat};
-use crate::data::query::{self, Bounds};
+use super::Ctx;
+use crate::data::query::{self};
+use crate::model::export::ExportFormat;
 use crate::render::{self, RenderError};
 use crate::report::run::{self, Output, RunError, TableRows};
-use crate::store::{self, Store, StoreError};
+use crate::store::{self, StoreError};
 use std::collections::BTreeMap;
-use std::sync::Arc;
-use std::time::Duration;
-
-/// What every part of the process shares.
-#[derive(Clone)]
-pub struct Ctx {
-    pub config: Arc<Config>,
-    pub store: Store,
-}
 
 /// Why a report could not be produced.
 #[derive(Debug, thiserror::Error)]
@@ -57,14 +49,6 @@ pub struct RunSpec<'a> {
 }
 
 impl Ctx {
-    /// Query limits from `[limits]`.
-    pub fn bounds(&self) -> Bounds {
-        Bounds {
-            timeout: Duration::from_millis(self.config.limits.query_timeout_ms),
-            max_rows: self.config.limits.max_rows,
-        }
-    }
-
     /// Runs a report.
     pub fn run(&self, spec: &RunSpec) -> Result<Output, PipelineError> {
         self.run_with_progress(spec, None)
@@ -100,16 +84,16 @@ impl Ctx {
     }
 
     /// The report whose id or name is `key`.
-    fn report(&self, key: &str) -> Result<store::report::StoredReport, PipelineError> {
+    pub(super) fn report(&self, key: &str) -> Result<store::report::StoredReport, PipelineError> {
         store::report::find(&*self.store.app.get()?, key)?
             .ok_or_else(|| PipelineError::NotFound(key.to_string()))
     }
 
     /// A query of `def` ready to run: a connection to its source, its SQL (a builder compiled)
     /// and the values to bind. `label` names it in errors.
-    fn prepare(
+    pub(super) fn prepare(
         &self,
-        def: &crate::report::definition::ReportDefinition,
+        def: &crate::model::report::ReportDefinition,
         name: Option<&str>,
         label: &str,
         params: &BTreeMap<String, String>,
@@ -125,13 +109,9 @@ impl Ctx {
             .source(&def.data_source)
             .ok_or_else(|| PipelineError::NoSource(def.data_source.clone()))?
             .get()?;
-        let (sql, literals) = crate::report::builder::sql_of(&conn, source, &def.parameters)
-            .map_err(|message| RunError::Mapping {
-                viz: label.to_string(),
-                message,
-            })?;
-        let values = run::with_literals(&resolved.values, literals).into_owned();
-        Ok((conn, sql.into_owned(), values))
+        let (sql, values) = run::prepare(&conn, def, source, &resolved.values, label)?;
+        let (sql, values) = (sql.into_owned(), values.into_owned());
+        Ok((conn, sql, values))
     }
 
     /// One page of the rows of a report's query (`query` names one of several).
@@ -210,110 +190,5 @@ impl Ctx {
         })?;
         let bytes = render::render(&out, format, &self.config.branding)?;
         Ok((out, bytes))
-    }
-}
-
-/// Bytes of a streamed download, sent as they are made.
-pub type Chunks = tokio::sync::mpsc::Sender<actix_web::web::Bytes>;
-
-/// Collects written bytes and sends them on in chunks; a gone receiver is a broken pipe.
-struct ChunkSink {
-    buf: Vec<u8>,
-    out: Chunks,
-}
-
-impl ChunkSink {
-    const CHUNK: usize = 64 << 10;
-
-    fn send(&mut self) -> std::io::Result<()> {
-        if self.buf.is_empty() {
-            return Ok(());
-        }
-        let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(Self::CHUNK));
-        self.out
-            .blocking_send(chunk.into())
-            .map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))
-    }
-}
-
-impl std::io::Write for ChunkSink {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.buf.extend_from_slice(data);
-        if self.buf.len() >= Self::CHUNK {
-            self.send()?;
-        }
-        Ok(data.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.send()
-    }
-}
-
-impl Ctx {
-    /// The first table of a report as CSV, streamed: rows go from SQLite into `out` in chunks
-    /// as they are read, so a million rows never sit in memory. `ready` gets the report's name
-    /// once the query is prepared (or why it could not be), before any byte is sent. Blocking.
-    pub fn stream_csv(
-        &self,
-        report: &str,
-        params: &BTreeMap<String, String>,
-        today: chrono::NaiveDate,
-        ready: tokio::sync::oneshot::Sender<Result<String, PipelineError>>,
-        out: Chunks,
-    ) {
-        let mut ready = Some(ready);
-        let result = (|| -> Result<(), PipelineError> {
-            let stored = self.report(report)?;
-            let def = &stored.definition;
-            let table = def.first_table().cloned().ok_or_else(|| {
-                PipelineError::Render(RenderError(
-                    "this report has no table to export as CSV".into(),
-                ))
-            })?;
-            let (conn, sql, values) =
-                self.prepare(def, table.query.as_deref(), &table.id, params, today)?;
-            // A slow client holds the rows back: give the stream more time than a query.
-            let mut bounds = self.bounds();
-            bounds.timeout = bounds.timeout.max(Duration::from_secs(600));
-            let w = std::cell::RefCell::new(csv::Writer::from_writer(ChunkSink {
-                buf: Vec::with_capacity(ChunkSink::CHUNK),
-                out,
-            }));
-            let width = std::cell::Cell::new(0);
-            query::for_each_row(
-                &conn,
-                &sql,
-                &values,
-                def.row_limit as u64,
-                bounds,
-                |columns| {
-                    width.set(columns.len());
-                    let _ = w.borrow_mut().write_record(columns);
-                    if let Some(r) = ready.take() {
-                        let _ = r.send(Ok(def.name.clone()));
-                    }
-                },
-                |row| {
-                    crate::render::csv::write_sqlite_row(&mut w.borrow_mut(), row, width.get())
-                        .is_ok()
-                },
-            )
-            .map_err(|source| RunError::Query {
-                viz: table.id.clone(),
-                source,
-            })?;
-            // The end of the file; a client gone by now is no error of ours.
-            let _ = w.borrow_mut().flush();
-            Ok(())
-        })();
-        match (result, ready.take()) {
-            (Err(e), Some(r)) => {
-                let _ = r.send(Err(e));
-            }
-            // Too late for a status: the response ends short, which the client sees.
-            (Err(e), None) => tracing::warn!(error = %e, "CSV stream stopped"),
-            (Ok(()), _) => {}
-        }
     }
 }

@@ -1,11 +1,11 @@
 //! Receiving a dataset upload (multipart: `file`, `name`, `mode`, `sheet`): streamed to a
 //! temporary file under the data folder with the size limit enforced as it arrives.
 
-use super::error::Problem;
-use crate::data::datasets::{self, DatasetError};
-use crate::data::import::{DatasetName, ImportError, Input, Mode, Options};
-use crate::pipeline::Ctx;
-use crate::store::dataset::DatasetInfo;
+use crate::app::dataset::{self};
+use crate::app::Ctx;
+use crate::data::import::{DatasetName, Input, Mode, Options};
+use crate::model::dataset::DatasetInfo;
+use crate::web::error::Problem;
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::web;
@@ -154,7 +154,7 @@ pub async fn import(ctx: &Ctx, upload: Upload) -> Result<DatasetInfo, Problem> {
             ..Default::default()
         };
         let input = Input::Path(upload.path.clone());
-        let info = datasets::import(
+        let info = dataset::import(
             &store,
             &name,
             &upload.file_name,
@@ -168,16 +168,5 @@ pub async fn import(ctx: &Ctx, upload: Upload) -> Result<DatasetInfo, Problem> {
     })
     .await?
     .map(|o| o.expect("not skipped"))
-    .map_err(problem)
-}
-
-/// Maps dataset errors to HTTP.
-pub fn problem(e: DatasetError) -> Problem {
-    match e {
-        DatasetError::NotFound(_) => Problem::not_found(e.to_string()),
-        DatasetError::Import(ImportError::BadName(_)) => Problem::invalid("name", e.to_string()),
-        DatasetError::Import(ImportError::Io { .. } | ImportError::Sqlite(_))
-        | DatasetError::Store(_) => Problem::internal(e),
-        DatasetError::Import(_) => Problem::invalid("file", e.to_string()),
-    }
+    .map_err(Problem::from)
 }

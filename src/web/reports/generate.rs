@@ -1,9 +1,9 @@
 //! Generating a report from its page: the parameter form posts to /reports/{id}/generate and
 //! gets back a progress bar that polls /reports/jobs/{id} until the result's downloads show.
 
-use super::error::Problem;
-use super::AppState;
 use crate::store::{self, job::Job};
+use crate::web::error::Problem;
+use crate::web::AppState;
 use actix_web::web;
 use askama::Template;
 use askama_web::WebTemplate;

@@ -1,0 +1,35 @@
+//! The application core every service and page goes through: the context (`Ctx`), the one
+//! report pipeline (run, preview, render, stream), and the checked edits of stored objects.
+//! Nothing here knows HTTP.
+
+pub mod dataset;
+pub mod edit;
+pub mod pipeline;
+pub mod report;
+pub mod schedule;
+pub mod stream;
+
+use crate::config::Config;
+use crate::data::query::Bounds;
+use crate::store::Store;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use pipeline::{PipelineError, RunSpec};
+
+/// What every part of the process shares.
+#[derive(Clone)]
+pub struct Ctx {
+    pub config: Arc<Config>,
+    pub store: Store,
+}
+
+impl Ctx {
+    /// Query limits from `[limits]`.
+    pub fn bounds(&self) -> Bounds {
+        Bounds {
+            timeout: Duration::from_millis(self.config.limits.query_timeout_ms),
+            max_rows: self.config.limits.max_rows,
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! Reports streamed as CSV: rows go from SQLite to the receiver in chunks as they are read.
+
+use super::{Ctx, PipelineError};
+use crate::data::query;
+use crate::render::RenderError;
+use crate::report::run::RunError;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Bytes of a streamed download, sent as they are made.
+pub type Chunks = tokio::sync::mpsc::Sender<Vec<u8>>;
+
+/// Collects written bytes and sends them on in chunks; a gone receiver is a broken pipe.
+struct ChunkSink {
+    buf: Vec<u8>,
+    out: Chunks,
+}
+
+impl ChunkSink {
+    const CHUNK: usize = 64 << 10;
+
+    fn send(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(Self::CHUNK));
+        self.out
+            .blocking_send(chunk)
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+    }
+}
+
+impl std::io::Write for ChunkSink {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= Self::CHUNK {
+            self.send()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.send()
+    }
+}
+
+impl Ctx {
+    /// The first table of a report as CSV, streamed: rows go from SQLite into `out` in chunks
+    /// as they are read, so a million rows never sit in memory. `ready` gets the report's name
+    /// once the query is prepared (or why it could not be), before any byte is sent. Blocking.
+    pub fn stream_csv(
+        &self,
+        report: &str,
+        params: &BTreeMap<String, String>,
+        today: chrono::NaiveDate,
+        ready: tokio::sync::oneshot::Sender<Result<String, PipelineError>>,
+        out: Chunks,
+    ) {
+        let mut ready = Some(ready);
+        let result = (|| -> Result<(), PipelineError> {
+            let stored = self.report(report)?;
+            let def = &stored.definition;
+            let table = def.first_table().cloned().ok_or_else(|| {
+                PipelineError::Render(RenderError(
+                    "this report has no table to export as CSV".into(),
+                ))
+            })?;
+            let (conn, sql, values) =
+                self.prepare(def, table.query.as_deref(), &table.id, params, today)?;
+            // A slow client holds the rows back: give the stream more time than a query.
+            let mut bounds = self.bounds();
+            bounds.timeout = bounds.timeout.max(Duration::from_secs(600));
+            let w = std::cell::RefCell::new(csv::Writer::from_writer(ChunkSink {
+                buf: Vec::with_capacity(ChunkSink::CHUNK),
+                out,
+            }));
+            let width = std::cell::Cell::new(0);
+            query::for_each_row(
+                &conn,
+                &sql,
+                &values,
+                def.row_limit as u64,
+                bounds,
+                |columns| {
+                    width.set(columns.len());
+                    let _ = w.borrow_mut().write_record(columns);
+                    if let Some(r) = ready.take() {
+                        let _ = r.send(Ok(def.name.clone()));
+                    }
+                },
+                |row| {
+                    crate::render::csv::write_sqlite_row(&mut w.borrow_mut(), row, width.get())
+                        .is_ok()
+                },
+            )
+            .map_err(|source| RunError::Query {
+                viz: table.id.clone(),
+                source,
+            })?;
+            // The end of the file; a client gone by now is no error of ours.
+            let _ = w.borrow_mut().flush();
+            Ok(())
+        })();
+        match (result, ready.take()) {
+            (Err(e), Some(r)) => {
+                let _ = r.send(Err(e));
+            }
+            // Too late for a status: the response ends short, which the client sees.
+            (Err(e), None) => tracing::warn!(error = %e, "CSV stream stopped"),
+            (Ok(()), _) => {}
+        }
+    }
+}

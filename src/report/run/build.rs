@@ -1,0 +1,285 @@
+//! A visualization built from its query's result: the mapped columns read, checked and drawn.
+
+use super::output::*;
+use super::RunError;
+use crate::data::query::{Cell, ResultSet};
+use crate::model::report::{Visualization, VizType};
+use crate::report::chart;
+use crate::report::format;
+use chrono::NaiveDate;
+
+fn column(
+    viz: &Visualization,
+    rs: &ResultSet,
+    field: &Option<String>,
+    what: &str,
+) -> Result<usize, RunError> {
+    let name = field.as_deref().ok_or_else(|| RunError::Mapping {
+        viz: viz.id.clone(),
+        message: format!("dataMapping.{what} is required"),
+    })?;
+    rs.column(name).ok_or_else(|| RunError::Mapping {
+        viz: viz.id.clone(),
+        message: format!("dataMapping.{what}: the query returns no column `{name}`"),
+    })
+}
+
+/// A column the mapping may leave out; one it names must be in the result.
+fn optional_column(
+    viz: &Visualization,
+    rs: &ResultSet,
+    field: &Option<String>,
+    what: &str,
+) -> Result<Option<usize>, RunError> {
+    match field {
+        Some(_) => column(viz, rs, field, what).map(Some),
+        None => Ok(None),
+    }
+}
+
+static NULL: Cell = Cell::Null;
+
+/// The cell of a row, NULL past its end.
+fn cell(row: &[Cell], i: usize) -> &Cell {
+    row.get(i).unwrap_or(&NULL)
+}
+
+/// A category (or series name); NULL is None and its row is skipped.
+fn category(c: &Cell) -> Option<String> {
+    match c {
+        Cell::Null => None,
+        c => Some(c.as_text()),
+    }
+}
+
+/// A number; NULL or blank is None (not drawn), other text is an error naming the field.
+fn number(viz: &Visualization, c: &Cell, what: &str) -> Result<Option<f64>, RunError> {
+    match c {
+        Cell::Null => Ok(None),
+        Cell::Text(t) if t.trim().is_empty() => Ok(None),
+        c => c.as_f64().map(Some).ok_or_else(|| RunError::Mapping {
+            viz: viz.id.clone(),
+            message: format!(
+                "dataMapping.{what}: `{}` is not a number",
+                crate::model::text::truncate(&c.as_text(), 40)
+            ),
+        }),
+    }
+}
+
+/// A `YYYY-MM-DD` date (a time after it is ignored); NULL or blank is None and its row skipped.
+fn date(viz: &Visualization, c: &Cell, what: &str) -> Result<Option<NaiveDate>, RunError> {
+    let text = match c {
+        Cell::Null => return Ok(None),
+        c => c.as_text(),
+    };
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    let day = text.get(..10).filter(|_| {
+        text.get(10..)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['T', ' ']))
+    });
+    day.and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .map(Some)
+        .ok_or_else(|| RunError::Mapping {
+            viz: viz.id.clone(),
+            message: format!(
+                "dataMapping.{what}: `{}` is not a date",
+                crate::model::text::truncate(&text, 40)
+            ),
+        })
+}
+
+pub(super) fn build(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunError> {
+    let fmt = viz.options.format;
+    let m = &viz.data_mapping;
+    let chart_err = |message| RunError::Mapping {
+        viz: viz.id.clone(),
+        message,
+    };
+    let drawn = |svg: Result<String, String>, data: Option<ChartData>| {
+        Ok(Item::Chart(ChartOut {
+            id: viz.id.clone(),
+            title: viz.title.clone(),
+            svg: svg.map_err(chart_err)?,
+            data,
+        }))
+    };
+    let chart = |svg: Result<String, String>| drawn(svg, None);
+    let rows = &rs.rows;
+    match viz.kind {
+        VizType::Kpi => {
+            let vi = column(viz, rs, &m.value, "value")?;
+            let current = rs
+                .rows
+                .first()
+                .and_then(|r| cell(r, vi).as_f64())
+                .unwrap_or(0.0);
+            let previous = match &viz.options.compare {
+                Some(c) => {
+                    let pi = column(viz, rs, &Some(c.clone()), "compare")?;
+                    Some(
+                        rs.rows
+                            .first()
+                            .and_then(|r| cell(r, pi).as_f64())
+                            .unwrap_or(0.0),
+                    )
+                }
+                None => None,
+            };
+            Ok(Item::Kpi(Kpi {
+                id: viz.id.clone(),
+                title: viz.title.clone(),
+                value: format::value(current, fmt),
+                previous: previous.map(|p| format::value(p, fmt)),
+                change: previous.map(|p| format::change(current, p)),
+                direction: match previous {
+                    Some(p) if current > p => "up",
+                    Some(p) if current < p => "down",
+                    _ => "flat",
+                },
+                number: current,
+                previous_number: previous,
+                format: fmt,
+            }))
+        }
+        VizType::Line | VizType::Area => {
+            let (xi, yi) = (column(viz, rs, &m.x, "x")?, column(viz, rs, &m.y, "y")?);
+            let si = optional_column(viz, rs, &m.series, "series")?;
+            let mut points = Vec::with_capacity(rows.len());
+            for r in rows {
+                let Some(d) = date(viz, cell(r, xi), "x")? else {
+                    continue;
+                };
+                let series = match si.map(|i| category(cell(r, i))) {
+                    Some(None) => continue,
+                    Some(Some(s)) => s,
+                    None => String::new(),
+                };
+                points.push((series, d, number(viz, cell(r, yi), "y")?));
+            }
+            let (dates, series) = date_series(&points);
+            let data = ChartData {
+                kind: viz.kind,
+                categories: Categories::Dates(dates),
+                series,
+                format: fmt,
+            };
+            drawn(
+                chart::lines(&points, fmt, viz.kind == VizType::Area),
+                Some(data),
+            )
+        }
+        VizType::Bar | VizType::Hbar | VizType::Waterfall | VizType::Pie | VizType::Donut => {
+            let (xi, yi) = (column(viz, rs, &m.x, "x")?, column(viz, rs, &m.y, "y")?);
+            let mut items = Vec::with_capacity(rows.len());
+            for r in rows {
+                if let Some(label) = category(cell(r, xi)) {
+                    items.push((label, number(viz, cell(r, yi), "y")?));
+                }
+            }
+            let labels = viz.options.value_labels;
+            let data = (viz.kind != VizType::Waterfall).then(|| ChartData {
+                kind: viz.kind,
+                categories: Categories::Labels(items.iter().map(|i| i.0.clone()).collect()),
+                series: vec![(rs.columns[yi].clone(), items.iter().map(|i| i.1).collect())],
+                format: fmt,
+            });
+            let svg = match viz.kind {
+                VizType::Pie => chart::donut(&items, 0.0),
+                VizType::Donut => chart::donut(&items, 0.55),
+                VizType::Hbar => chart::hbar(&items, fmt, labels),
+                VizType::Waterfall => chart::waterfall(&items, fmt, labels),
+                _ => chart::bar(&items, fmt, labels),
+            };
+            drawn(svg, data)
+        }
+        VizType::StackedBar => {
+            let (xi, yi) = (column(viz, rs, &m.x, "x")?, column(viz, rs, &m.y, "y")?);
+            let si = column(viz, rs, &m.series, "series")?;
+            let mut cells = Vec::with_capacity(rows.len());
+            for r in rows {
+                if let (Some(x), Some(s)) = (category(cell(r, xi)), category(cell(r, si))) {
+                    cells.push((x, s, number(viz, cell(r, yi), "y")?));
+                }
+            }
+            chart(chart::stacked_bar(&cells, fmt))
+        }
+        VizType::Scatter => {
+            let (xi, yi) = (column(viz, rs, &m.x, "x")?, column(viz, rs, &m.y, "y")?);
+            let si = optional_column(viz, rs, &m.series, "series")?;
+            let mut points = Vec::with_capacity(rows.len());
+            for r in rows {
+                let series = match si.map(|i| category(cell(r, i))) {
+                    Some(None) => continue,
+                    Some(Some(s)) => s,
+                    None => String::new(),
+                };
+                let (x, y) = (
+                    number(viz, cell(r, xi), "x")?,
+                    number(viz, cell(r, yi), "y")?,
+                );
+                points.push((series, x, y));
+            }
+            chart(chart::scatter(
+                &points,
+                (&rs.columns[xi], &rs.columns[yi]),
+                fmt,
+            ))
+        }
+        VizType::Histogram => {
+            let (field, what) = match (&m.value, &m.y) {
+                (Some(_), _) => (&m.value, "value"),
+                (None, Some(_)) => (&m.y, "y"),
+                (None, None) => {
+                    return Err(chart_err("dataMapping.value (or y) is required".into()))
+                }
+            };
+            let vi = column(viz, rs, field, what)?;
+            let mut values = Vec::with_capacity(rows.len());
+            for r in rows {
+                values.push(number(viz, cell(r, vi), what)?);
+            }
+            chart(chart::histogram(
+                &values,
+                &rs.columns[vi],
+                viz.options.bins,
+                fmt,
+            ))
+        }
+        VizType::Heatmap => {
+            let (xi, yi) = (column(viz, rs, &m.x, "x")?, column(viz, rs, &m.y, "y")?);
+            let vi = column(viz, rs, &m.value, "value")?;
+            let mut cells = Vec::with_capacity(rows.len());
+            for r in rows {
+                if let (Some(x), Some(y)) = (category(cell(r, xi)), category(cell(r, yi))) {
+                    cells.push((x, y, number(viz, cell(r, vi), "value")?));
+                }
+            }
+            chart(chart::heatmap(&cells, fmt))
+        }
+        VizType::Candlestick => {
+            let xi = column(viz, rs, &m.x, "x")?;
+            let oi = column(viz, rs, &m.open, "open")?;
+            let hi = column(viz, rs, &m.high, "high")?;
+            let li = column(viz, rs, &m.low, "low")?;
+            let ci = column(viz, rs, &m.close, "close")?;
+            let mut candles = Vec::with_capacity(rows.len());
+            for r in rows {
+                let Some(d) = date(viz, cell(r, xi), "x")? else {
+                    continue;
+                };
+                candles.push(chart::Candle {
+                    date: d,
+                    open: number(viz, cell(r, oi), "open")?,
+                    high: number(viz, cell(r, hi), "high")?,
+                    low: number(viz, cell(r, li), "low")?,
+                    close: number(viz, cell(r, ci), "close")?,
+                });
+            }
+            chart(chart::candlestick(&candles, fmt))
+        }
+        VizType::Table => Err(chart_err("a table is built from its own query".into())),
+    }
+}

@@ -1,0 +1,433 @@
+//! Running a report: parameters resolved, each query run once, each visualization built.
+//! Every output (page, PDF, spreadsheet, email) starts from the `Output` made here.
+
+mod build;
+mod output;
+mod table;
+
+use build::build;
+pub use output::*;
+pub use table::cell_text;
+use table::{table, TableError};
+
+use super::params::{self, ParamError};
+use crate::data::cache;
+use crate::data::query::{self, Bounds, QueryError, ResultSet};
+use crate::model::report::{LayoutItem, QuerySource, ReportDefinition, VizType};
+use chrono::{NaiveDate, Utc};
+use rusqlite::Connection;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// Which table rows to produce.
+#[derive(Debug, Clone, Copy)]
+pub enum TableRows {
+    /// One page, for screens.
+    Page { page: u32, page_size: u32 },
+    /// Every row up to a cap, for documents.
+    All { cap: u32 },
+}
+
+/// What to run and how.
+pub struct Request<'a> {
+    pub report_id: &'a str,
+    pub definition: &'a ReportDefinition,
+    pub params: &'a BTreeMap<String, String>,
+    pub rows: TableRows,
+    /// Only these visualizations (e.g. a dashboard's widgets); None = all.
+    pub only: Option<&'a [String]>,
+    /// The date that date expressions are relative to.
+    pub today: NaiveDate,
+    pub bounds: Bounds,
+    /// Results cache to read through, if any.
+    pub cache: Option<cache::Scope<'a>>,
+    /// Told (visualizations built, visualizations in all) after each one.
+    pub progress: Option<&'a dyn Fn(usize, usize)>,
+}
+
+/// Why a run failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Param(#[from] ParamError),
+    #[error("visualization `{viz}`: {source}")]
+    Query { viz: String, source: QueryError },
+    #[error("visualization `{viz}`: {message}")]
+    Mapping { viz: String, message: String },
+    #[error("page {page} is past the last page ({last})")]
+    PageOutOfRange { page: u32, last: u32 },
+}
+
+/// Runs the report against the dataset store.
+pub fn run(conn: &Connection, req: &Request) -> Result<Output, RunError> {
+    let def = req.definition;
+    let resolved = params::resolve(&def.parameters, req.params, req.today)?;
+    let mut results: HashMap<Option<String>, Arc<ResultSet>> = HashMap::new();
+    let mut sections = Vec::new();
+    let layout = def.sections();
+    let wanted = |id: &String| req.only.is_none_or(|only| only.contains(id));
+    let total = layout
+        .iter()
+        .flat_map(|s| &s.items)
+        .filter_map(LayoutItem::viz)
+        .filter(|id| wanted(id))
+        .count();
+    let mut built = 0;
+    // Text blocks quote the whole result: they are rendered once everything else is built.
+    let mut texts = Vec::new();
+    for section in layout {
+        let mut items = Vec::new();
+        for entry in &section.items {
+            let id = match entry {
+                LayoutItem::Viz(id) => id,
+                // A dashboard's chosen widgets leave the report's prose out.
+                LayoutItem::Text { .. } if req.only.is_some() => continue,
+                LayoutItem::Text { text } => {
+                    texts.push((sections.len(), items.len(), text.clone()));
+                    items.push(Item::Text(TextOut {
+                        text: String::new(),
+                    }));
+                    continue;
+                }
+            };
+            if !wanted(id) {
+                continue;
+            }
+            if let Some(progress) = req.progress {
+                progress(built, total);
+            }
+            built += 1;
+            let viz = def.visualization(id).ok_or_else(|| RunError::Mapping {
+                viz: id.clone(),
+                message: "not defined".into(),
+            })?;
+            let source =
+                def.query_source(viz.query.as_deref())
+                    .ok_or_else(|| RunError::Mapping {
+                        viz: id.clone(),
+                        message: "its query is not defined".into(),
+                    })?;
+            let (sql, values) = prepare(conn, def, source, &resolved.values, id)?;
+            let (sql, values) = (sql.as_ref(), values.as_ref());
+            let qerr = |source| RunError::Query {
+                viz: id.clone(),
+                source,
+            };
+            let item = if viz.kind == VizType::Table {
+                Item::Table(table(conn, viz, sql, values, req, def.row_limit).map_err(
+                    |e| match e {
+                        TableError::Query(q) => qerr(q),
+                        TableError::Run(r) => r,
+                    },
+                )?)
+            } else {
+                if !results.contains_key(&viz.query) {
+                    let rs = cache::fetch(conn, req.cache, sql, values, None, req.bounds)
+                        .map_err(qerr)?;
+                    results.insert(viz.query.clone(), rs);
+                }
+                build(viz, &results[&viz.query])?
+            };
+            items.push(item);
+        }
+        sections.push(SectionOut {
+            title: section.title.clone(),
+            items,
+        });
+    }
+    let generated_at = Utc::now();
+    if !texts.is_empty() {
+        let ctx = super::text::context(
+            &def.name,
+            &generated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            &resolved.values,
+            &sections,
+        );
+        for (n, (si, ii, source)) in texts.into_iter().enumerate() {
+            let text = super::text::render(&source, &ctx).map_err(|message| RunError::Mapping {
+                viz: format!("text block {}", n + 1),
+                message,
+            })?;
+            sections[si].items[ii] = Item::Text(TextOut { text });
+        }
+    }
+    Ok(Output {
+        report_id: req.report_id.to_string(),
+        name: def.name.clone(),
+        description: def.description.clone(),
+        parameters: resolved.shown,
+        generated_at,
+        sections,
+        options: def.options.clone(),
+    })
+}
+
+/// A query of `def` ready to run on `conn`: its SQL (a builder spec compiled against the
+/// dataset) and the values to bind (the resolved parameters, plus a builder's literals). The
+/// one preparation behind runs, previews and streamed CSV; `label` names the query in errors.
+pub fn prepare<'a>(
+    conn: &Connection,
+    def: &ReportDefinition,
+    source: QuerySource<'a>,
+    resolved: &'a query::Params,
+    label: &str,
+) -> Result<
+    (
+        std::borrow::Cow<'a, str>,
+        std::borrow::Cow<'a, query::Params>,
+    ),
+    RunError,
+> {
+    let (sql, literals) =
+        super::builder::sql_of(conn, source, &def.parameters).map_err(|message| {
+            RunError::Mapping {
+                viz: label.to_string(),
+                message,
+            }
+        })?;
+    Ok((sql, with_literals(resolved, literals)))
+}
+
+/// The report's parameter values with a builder's literals added (borrowed when there are none).
+fn with_literals(
+    params: &query::Params,
+    literals: query::Params,
+) -> std::borrow::Cow<'_, query::Params> {
+    if literals.is_empty() {
+        std::borrow::Cow::Borrowed(params)
+    } else {
+        let mut all = params.clone();
+        all.extend(literals);
+        std::borrow::Cow::Owned(all)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::query::Cell;
+    use crate::model::report::{DataMapping, Visualization, VizOptions};
+
+    fn text(s: &str) -> Cell {
+        Cell::Text(s.into())
+    }
+
+    /// Sales by day, region and channel, with prices, and a NULL here and there.
+    fn sales() -> ResultSet {
+        let columns = [
+            "day", "region", "channel", "revenue", "open", "high", "low", "close",
+        ];
+        let row = |d: &str, r: Cell, c: &str, v: Cell| {
+            vec![
+                text(d),
+                r,
+                text(c),
+                v,
+                Cell::Real(10.0),
+                Cell::Real(12.0),
+                Cell::Real(9.0),
+                Cell::Int(11),
+            ]
+        };
+        ResultSet {
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            rows: vec![
+                row("2025-01-01", text("North"), "Web", Cell::Int(120)),
+                row("2025-01-02", text("South"), "Shop", Cell::Real(-30.5)),
+                row("2025-01-03 10:00:00", Cell::Null, "Web", Cell::Int(5)),
+                row("2025-01-04", text("North"), "Shop", Cell::Null),
+            ],
+        }
+    }
+
+    fn viz(kind: VizType, mapping: DataMapping) -> Visualization {
+        Visualization {
+            id: "v".into(),
+            kind,
+            title: "T".into(),
+            query: None,
+            data_mapping: mapping,
+            options: VizOptions::default(),
+        }
+    }
+
+    fn name(s: &str) -> Option<String> {
+        Some(s.into())
+    }
+
+    /// A mapping every chart type can draw from `sales()`.
+    fn full() -> DataMapping {
+        DataMapping {
+            x: name("region"),
+            y: name("revenue"),
+            series: name("channel"),
+            value: name("revenue"),
+            label: None,
+            open: name("open"),
+            high: name("high"),
+            low: name("low"),
+            close: name("close"),
+        }
+    }
+
+    const CHARTS: [VizType; 12] = [
+        VizType::Line,
+        VizType::Area,
+        VizType::Bar,
+        VizType::Hbar,
+        VizType::StackedBar,
+        VizType::Pie,
+        VizType::Donut,
+        VizType::Scatter,
+        VizType::Heatmap,
+        VizType::Candlestick,
+        VizType::Histogram,
+        VizType::Waterfall,
+    ];
+
+    /// The mapping for `kind`: dates on x where the type has a time axis, numbers for scatter.
+    fn mapping_for(kind: VizType) -> DataMapping {
+        match kind {
+            VizType::Line | VizType::Area | VizType::Candlestick => DataMapping {
+                x: name("day"),
+                ..full()
+            },
+            VizType::Scatter => DataMapping {
+                x: name("open"),
+                ..full()
+            },
+            _ => full(),
+        }
+    }
+
+    #[test]
+    fn every_chart_type_is_drawn_from_its_mapping() {
+        for kind in CHARTS {
+            assert!(kind.is_drawn());
+            match build(&viz(kind, mapping_for(kind)), &sales()) {
+                Ok(Item::Chart(c)) => {
+                    assert!(
+                        c.svg.starts_with("<svg") && !c.svg.contains("No data"),
+                        "{kind:?}"
+                    )
+                }
+                other => panic!("{kind:?}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn new_mapping_fields_parse_and_old_configs_still_do() {
+        let old: Visualization = serde_json::from_str(
+            r#"{"id":"b","type":"bar","dataMapping":{"x":"region","y":"revenue"}}"#,
+        )
+        .unwrap();
+        assert_eq!((&old.data_mapping.open, old.options.bins), (&None, None));
+        let candles: Visualization = serde_json::from_str(
+            r#"{"id":"c","type":"candlestick","dataMapping":
+                {"x":"day","open":"open","high":"high","low":"low","close":"close"}}"#,
+        )
+        .unwrap();
+        assert!(matches!(build(&candles, &sales()), Ok(Item::Chart(_))));
+        let histogram: Visualization = serde_json::from_str(
+            r#"{"id":"h","type":"histogram","dataMapping":{"value":"revenue"},"options":{"bins":3}}"#,
+        )
+        .unwrap();
+        assert_eq!(histogram.options.bins, Some(3));
+        assert!(!serde_json::to_string(&old).unwrap().contains("bins"));
+    }
+
+    #[test]
+    fn build_refuses_a_mapping_to_a_column_the_query_does_not_return_naming_it() {
+        type Slot = fn(&mut DataMapping) -> &mut Option<String>;
+        let fields: [(&str, Slot); 8] = [
+            ("x", |m| &mut m.x),
+            ("y", |m| &mut m.y),
+            ("series", |m| &mut m.series),
+            ("value", |m| &mut m.value),
+            ("open", |m| &mut m.open),
+            ("high", |m| &mut m.high),
+            ("low", |m| &mut m.low),
+            ("close", |m| &mut m.close),
+        ];
+        for kind in CHARTS {
+            let mut refused = 0;
+            for (field, slot) in fields {
+                let mut m = mapping_for(kind);
+                *slot(&mut m) = name("no_such_column");
+                if let Err(e) = build(&viz(kind, m), &sales()) {
+                    let message = e.to_string();
+                    assert!(
+                        message.contains(&format!("dataMapping.{field}"))
+                            && message.contains("`no_such_column`"),
+                        "{kind:?}: {message}"
+                    );
+                    refused += 1;
+                }
+            }
+            assert!(refused >= 1, "{kind:?} used none of its mapping");
+        }
+    }
+
+    #[test]
+    fn build_names_a_required_mapping_that_is_missing() {
+        let cases = [
+            (VizType::StackedBar, "dataMapping.series is required"),
+            (VizType::Heatmap, "dataMapping.value is required"),
+            (VizType::Candlestick, "dataMapping.open is required"),
+            (VizType::Histogram, "dataMapping.value (or y) is required"),
+        ];
+        for (kind, message) in cases {
+            let m = DataMapping {
+                series: None,
+                value: None,
+                y: if kind == VizType::Histogram {
+                    None
+                } else {
+                    name("revenue")
+                },
+                open: None,
+                ..mapping_for(kind)
+            };
+            let e = build(&viz(kind, m), &sales()).unwrap_err().to_string();
+            assert!(e.contains(message), "{kind:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn text_where_a_number_or_date_belongs_is_an_error_naming_the_value() {
+        let m = DataMapping {
+            y: name("region"),
+            ..full()
+        };
+        let e = build(&viz(VizType::Bar, m), &sales())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("dataMapping.y: `North` is not a number"), "{e}");
+        let e = build(&viz(VizType::Line, full()), &sales())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("dataMapping.x: `North` is not a date"), "{e}");
+    }
+
+    #[test]
+    fn null_categories_and_values_are_skipped_not_drawn_as_zero() {
+        let Ok(Item::Chart(c)) = build(&viz(VizType::Hbar, full()), &sales()) else {
+            panic!("drawn");
+        };
+        // The NULL region's row is left out; North's NULL revenue adds nothing.
+        assert!(c.svg.contains(">\nNorth\n<") && c.svg.contains(">\nSouth\n<"));
+        assert!(!c.svg.contains(">\n(blank)\n<"));
+        let rs = ResultSet {
+            columns: vec!["region".into(), "revenue".into()],
+            rows: vec![
+                vec![text("North"), Cell::Null],
+                vec![Cell::Null, Cell::Int(3)],
+            ],
+        };
+        let Ok(Item::Chart(c)) = build(&viz(VizType::Bar, full()), &rs) else {
+            panic!("drawn");
+        };
+        assert!(c.svg.contains("No data"));
+    }
+}

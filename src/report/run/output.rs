@@ -1,0 +1,195 @@
+//! What a run produces: sections of KPI cards, charts (SVG and their numbers) and tables.
+
+use crate::data::query::ResultSet;
+use crate::model::report::{ReportOptions, ValueFormat, VizType};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A finished run.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Output {
+    pub report_id: String,
+    pub name: String,
+    pub description: String,
+    pub parameters: Vec<(String, String)>,
+    pub generated_at: DateTime<Utc>,
+    pub sections: Vec<SectionOut>,
+    #[serde(skip)]
+    pub options: ReportOptions,
+}
+
+/// A section of the layout with its built items.
+#[derive(Debug, Clone, Serialize)]
+pub struct SectionOut {
+    pub title: String,
+    pub items: Vec<Item>,
+}
+
+/// A built visualization.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Item {
+    Kpi(Kpi),
+    Chart(ChartOut),
+    Table(TableOut),
+    Text(TextOut),
+}
+
+/// A text block, rendered.
+#[derive(Debug, Clone, Serialize)]
+pub struct TextOut {
+    pub text: String,
+}
+
+/// A KPI card.
+#[derive(Debug, Clone, Serialize)]
+pub struct Kpi {
+    pub id: String,
+    pub title: String,
+    pub value: String,
+    pub previous: Option<String>,
+    /// `+15.4%`, `-1.3%` or `n/a`.
+    pub change: Option<String>,
+    /// `up`, `down` or `flat`.
+    pub direction: &'static str,
+    /// The numbers behind the texts, for spreadsheets.
+    #[serde(skip)]
+    pub number: f64,
+    #[serde(skip)]
+    pub previous_number: Option<f64>,
+    #[serde(skip)]
+    pub format: Option<ValueFormat>,
+}
+
+impl Kpi {
+    /// The change as a fraction (0.154 = +15.4 %); None without a previous value or when it is 0.
+    pub fn change_fraction(&self) -> Option<f64> {
+        self.previous_number
+            .filter(|p| *p != 0.0)
+            .map(|p| (self.number - p) / p)
+    }
+}
+
+/// A chart, as SVG.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChartOut {
+    pub id: String,
+    pub title: String,
+    pub svg: String,
+    /// The numbers drawn, for spreadsheets that draw the chart themselves; None for the kinds
+    /// spreadsheets have no plain equivalent of.
+    #[serde(skip)]
+    pub data: Option<ChartData>,
+}
+
+/// A chart's numbers: one value per category and series.
+#[derive(Debug, Clone)]
+pub struct ChartData {
+    pub kind: VizType,
+    pub categories: Categories,
+    /// Series name (empty for a single unnamed series) and its values, one per category.
+    pub series: Vec<(String, Vec<Option<f64>>)>,
+    pub format: Option<ValueFormat>,
+}
+
+/// The category axis of a chart.
+#[derive(Debug, Clone)]
+pub enum Categories {
+    Dates(Vec<NaiveDate>),
+    Labels(Vec<String>),
+}
+
+impl Categories {
+    pub fn len(&self) -> usize {
+        match self {
+            Categories::Dates(d) => d.len(),
+            Categories::Labels(l) => l.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Series over dates from (series, date, value) points, dates ascending, series in order of
+/// first appearance.
+pub(super) fn date_series(
+    points: &[(String, NaiveDate, Option<f64>)],
+) -> (Vec<NaiveDate>, Vec<(String, Vec<Option<f64>>)>) {
+    let dates: Vec<NaiveDate> = points
+        .iter()
+        .map(|p| p.1)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let at: HashMap<NaiveDate, usize> = dates.iter().enumerate().map(|(i, d)| (*d, i)).collect();
+    let mut series: Vec<(String, Vec<Option<f64>>)> = Vec::new();
+    for (name, d, v) in points {
+        let i = match series.iter().position(|s| &s.0 == name) {
+            Some(i) => i,
+            None => {
+                series.push((name.clone(), vec![None; dates.len()]));
+                series.len() - 1
+            }
+        };
+        if let Some(v) = v {
+            let slot = &mut series[i].1[at[d]];
+            *slot = Some(slot.unwrap_or(0.0) + v);
+        }
+    }
+    (dates, series)
+}
+
+/// A table: formatted cells for people and the typed result for files.
+#[derive(Debug, Clone, Serialize)]
+pub struct TableOut {
+    pub id: String,
+    pub title: String,
+    pub headers: Vec<String>,
+    pub numeric: Vec<bool>,
+    pub rows: Vec<Vec<String>>,
+    /// Rows shown across all pages: the query's rows, capped by the row limit.
+    pub total_rows: u64,
+    /// Rows the query returned before the cap.
+    pub available_rows: u64,
+    pub page: u32,
+    pub page_count: u32,
+    #[serde(skip)]
+    pub result: Arc<ResultSet>,
+    #[serde(skip)]
+    pub formats: Vec<Option<ValueFormat>>,
+}
+
+impl Output {
+    /// Every KPI card, in layout order.
+    pub fn kpis(&self) -> impl Iterator<Item = &Kpi> {
+        self.items().filter_map(|i| match i {
+            Item::Kpi(k) => Some(k),
+            _ => None,
+        })
+    }
+
+    /// Every chart, in layout order.
+    pub fn charts(&self) -> impl Iterator<Item = &ChartOut> {
+        self.items().filter_map(|i| match i {
+            Item::Chart(c) => Some(c),
+            _ => None,
+        })
+    }
+
+    /// Every table, in layout order.
+    pub fn tables(&self) -> impl Iterator<Item = &TableOut> {
+        self.items().filter_map(|i| match i {
+            Item::Table(t) => Some(t),
+            _ => None,
+        })
+    }
+
+    fn items(&self) -> impl Iterator<Item = &Item> {
+        self.sections.iter().flat_map(|s| s.items.iter())
+    }
+}
