@@ -3,6 +3,7 @@
 use crate::app::{Ctx, PipelineError};
 use crate::config::{self, CliOverrides, Config, ConfigError};
 use crate::model::export::ExportFormat;
+use crate::model::schedule::{DeliveryStatus, RunStatus};
 use crate::report::run::RunError;
 use crate::startup::{self, Application};
 use crate::store;
@@ -380,9 +381,9 @@ async fn schedules(config: Config, action: SchedulesAction) -> Result<(), Failur
                 .map_err(Failure::other)?
                 .ok_or_else(|| Failure::other("the run vanished"))?;
             for d in &run.deliveries {
-                let state = match (d.status.as_str(), &d.last_error) {
-                    ("delivered", _) => "delivered".to_string(),
-                    ("pending", Some(e)) => format!(
+                let state = match (d.status, &d.last_error) {
+                    (DeliveryStatus::Delivered, _) => "delivered".to_string(),
+                    (DeliveryStatus::Pending, Some(e)) => format!(
                         "not delivered yet ({e}); `quire serve` retries it at {}",
                         d.next_attempt_at.as_deref().unwrap_or("?")
                     ),
@@ -391,8 +392,8 @@ async fn schedules(config: Config, action: SchedulesAction) -> Result<(), Failur
                 };
                 println!("  {} {}: {state}", d.kind, d.address);
             }
-            match (run.status.as_str(), run.error) {
-                ("succeeded", _) => {
+            match (run.status, run.error) {
+                (RunStatus::Succeeded, _) => {
                     println!(
                         "run {run_id} succeeded: delivered to {} recipient(s)",
                         run.delivered

@@ -6,6 +6,7 @@ use super::summary::Summary;
 use super::{email, link, webhook, Attachment, SendError};
 use crate::app::Ctx;
 use crate::model::export::ExportFormat;
+use crate::model::export::ExportStatus;
 use crate::model::schedule::RecipientKind;
 use crate::model::time::{parse_time, rfc3339};
 use crate::store::{self, delivery::Delivery};
@@ -183,7 +184,7 @@ async fn content(ctx: &Ctx, d: &Delivery) -> Result<Content, SendError> {
             .map_err(|e| SendError::permanent(format!("the run's summary is unreadable: {e}")))?;
         let export = store::export::get(&conn, &export_id)
             .map_err(internal)?
-            .filter(|e| e.status == "completed")
+            .filter(|e| e.status == ExportStatus::Completed)
             .ok_or_else(|| SendError::permanent("the export was deleted or has expired"))?;
         let file = if wants_file {
             let path = crate::export::path(&c, &export.id, &export.format);

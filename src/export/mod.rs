@@ -4,7 +4,7 @@
 //! and generated results both make their files here.
 
 use crate::app::{Ctx, PipelineError};
-use crate::model::export::ExportFormat;
+use crate::model::export::{ExportFormat, ExportStatus};
 use crate::report::run::Output;
 use crate::store::{self, export::ExportRecord, export::ExportRequest, StoreError};
 use anyhow::Context;
@@ -90,7 +90,7 @@ pub fn make(
         file_name: crate::model::export::file_name(&out.name, request.today, format),
         size: bytes.len() as i64,
         rows: out.tables().map(|t| t.result.rows.len() as i64).sum(),
-        status: "completed".into(),
+        status: ExportStatus::Completed,
         duration_ms: started.elapsed().as_millis() as i64,
         parameters: out.parameters.clone(),
         created_at: crate::model::time::rfc3339(now),
@@ -129,7 +129,7 @@ pub fn make_recorded(
                 file_name: crate::model::export::file_name(report_name, request.today, format),
                 size: 0,
                 rows: 0,
-                status: "failed".into(),
+                status: ExportStatus::Failed,
                 duration_ms: started.elapsed().as_millis() as i64,
                 parameters: request
                     .params
@@ -151,7 +151,7 @@ pub fn make_recorded(
 pub fn retry(ctx: &Ctx, id: &str) -> Result<ExportRecord, ExportError> {
     let e = store::export::get(&*ctx.store.app.get()?, id)?
         .ok_or_else(|| ExportError::NotFound(id.to_string()))?;
-    if e.status == "completed" {
+    if e.status == ExportStatus::Completed {
         return Err(ExportError::Conflict(
             "this export is completed: download it, there is nothing to retry".into(),
         ));
@@ -223,9 +223,8 @@ pub fn sweep_orphans(
             true
         } else {
             match name.split_once('.') {
-                Some((id, _)) => {
-                    store::export::get(conn, id)?.is_none_or(|e| e.status != "completed")
-                }
+                Some((id, _)) => store::export::get(conn, id)?
+                    .is_none_or(|e| e.status != ExportStatus::Completed),
                 None => false,
             }
         };
@@ -254,7 +253,7 @@ mod tests {
             file_name: "r.pdf".into(),
             size: 1,
             rows: 0,
-            status: "completed".into(),
+            status: ExportStatus::Completed,
             duration_ms: 0,
             parameters: vec![],
             created_at: "x".into(),

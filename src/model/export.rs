@@ -2,6 +2,18 @@
 
 use serde::{Deserialize, Serialize};
 
+super::status! {
+    /// Where an export file is in its life.
+    ExportStatus {
+        /// Written and downloadable.
+        Completed = "completed",
+        /// Could not be made; kept with its error, retryable.
+        Failed = "failed",
+        /// Past its retention; the file is gone, the record stays.
+        Expired = "expired",
+    }
+}
+
 /// A file format a report can be exported to.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]

@@ -5,6 +5,31 @@ use super::export::ExportFormat;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+super::status! {
+    /// Where a run of a schedule is.
+    RunStatus {
+        /// Rendering its export.
+        Running = "running",
+        /// Rendered; its deliveries are under way.
+        Delivering = "delivering",
+        /// Every recipient got it.
+        Succeeded = "succeeded",
+        /// The render failed, or a delivery was given up.
+        Failed = "failed",
+    }
+}
+
+super::status! {
+    /// Where one recipient's delivery is.
+    DeliveryStatus {
+        /// Not sent yet, or waiting for a retry.
+        Pending = "pending",
+        Delivered = "delivered",
+        /// Given up.
+        Failed = "failed",
+    }
+}
+
 /// A schedule (`[[schedules]]`, the API and the form): when a report is sent, to whom, how.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -2,6 +2,7 @@
 //! sent; each attempt takes a lease on the row so no two workers (or processes) send it at once.
 
 use super::StoreError;
+use crate::model::schedule::DeliveryStatus;
 use crate::model::schedule::{Recipient, RecipientKind};
 use crate::model::time::now_text;
 use rusqlite::{params, Connection, Row, Transaction};
@@ -16,7 +17,7 @@ pub struct Delivery {
     #[serde(rename = "type")]
     pub kind: String,
     pub address: String,
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: u32,
     pub next_attempt_at: Option<String>,
     pub last_error: Option<String>,
@@ -38,14 +39,18 @@ const COLUMNS: &str =
     "id, run_id, kind, address, status, attempts, next_attempt_at, last_error, delivered_at, created_at";
 
 fn from_row(r: &Row) -> rusqlite::Result<Delivery> {
-    let status: String = r.get(4)?;
+    let status: DeliveryStatus = r.get(4)?;
     Ok(Delivery {
         id: r.get(0)?,
         run_id: r.get(1)?,
         kind: r.get(2)?,
         address: r.get(3)?,
         attempts: r.get(5)?,
-        next_attempt_at: if status == "pending" { r.get(6)? } else { None },
+        next_attempt_at: if status == DeliveryStatus::Pending {
+            r.get(6)?
+        } else {
+            None
+        },
         status,
         last_error: r.get(7)?,
         delivered_at: r.get(8)?,

@@ -1,6 +1,7 @@
 //! The `exports` table: files a run produced, kept under `<data_dir>/exports/` until they expire.
 
 use super::StoreError;
+use crate::model::export::ExportStatus;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -27,7 +28,7 @@ pub struct ExportRecord {
     pub file_name: String,
     pub size: i64,
     pub rows: i64,
-    pub status: String,
+    pub status: ExportStatus,
     pub duration_ms: i64,
     pub parameters: Vec<(String, String)>,
     pub created_at: String,

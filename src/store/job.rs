@@ -2,6 +2,7 @@
 //! each completed one produced.
 
 use super::StoreError;
+use crate::model::job::JobStatus;
 use crate::model::time::now_text;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
@@ -15,7 +16,7 @@ pub struct Job {
     pub report_id: String,
     pub parameters: BTreeMap<String, String>,
     /// `queued`, `processing`, `completed` or `failed`.
-    pub status: String,
+    pub status: JobStatus,
     /// 0 to 100.
     pub progress: u8,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -227,6 +228,9 @@ mod tests {
             "its result goes too"
         );
         assert!(result(&conn, "res-new").unwrap().is_some());
-        assert_eq!(get(&conn, "running").unwrap().unwrap().status, "processing");
+        assert_eq!(
+            get(&conn, "running").unwrap().unwrap().status,
+            JobStatus::Processing
+        );
     }
 }

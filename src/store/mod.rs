@@ -193,3 +193,30 @@ pub enum Provisionable {
     Report,
     Schedule,
 }
+
+/// Statuses are stored as their words.
+macro_rules! stored_as_word {
+    ($($t:ty),+) => {$(
+        impl rusqlite::types::ToSql for $t {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                Ok(self.as_str().into())
+            }
+        }
+
+        impl rusqlite::types::FromSql for $t {
+            fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+                let word = v.as_str()?;
+                <$t>::parse(word).ok_or_else(|| {
+                    rusqlite::types::FromSqlError::Other(format!("unknown status `{word}`").into())
+                })
+            }
+        }
+    )+};
+}
+
+stored_as_word!(
+    crate::model::export::ExportStatus,
+    crate::model::job::JobStatus,
+    crate::model::schedule::RunStatus,
+    crate::model::schedule::DeliveryStatus
+);

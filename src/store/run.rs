@@ -1,6 +1,8 @@
 //! The `schedule_runs` table: one row per execution of a schedule.
 
 use super::{delivery, StoreError};
+use crate::model::schedule::DeliveryStatus;
+use crate::model::schedule::RunStatus;
 use crate::model::time::now_text;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::Serialize;
@@ -47,7 +49,7 @@ pub struct Execution {
     pub trigger: String,
     pub started_at: String,
     pub finished_at: Option<String>,
-    pub status: String,
+    pub status: RunStatus,
     pub error: Option<String>,
     /// Recipients reached.
     pub delivered: u32,
@@ -141,13 +143,16 @@ fn set_schedule_last_run(conn: &Connection, run_id: &str, status: &str) -> Resul
 /// was delivered, failed with the errors otherwise. Returns the final status when it closed.
 pub fn settle(conn: &Connection, run_id: &str) -> Result<Option<String>, StoreError> {
     let all = delivery::of_run(conn, run_id)?;
-    if all.iter().any(|d| d.status == "pending") {
+    if all.iter().any(|d| d.status == DeliveryStatus::Pending) {
         return Ok(None);
     }
-    let delivered = all.iter().filter(|d| d.status == "delivered").count() as u32;
+    let delivered = all
+        .iter()
+        .filter(|d| d.status == DeliveryStatus::Delivered)
+        .count() as u32;
     let failures: Vec<String> = all
         .iter()
-        .filter(|d| d.status == "failed")
+        .filter(|d| d.status == DeliveryStatus::Failed)
         .map(|d| {
             format!(
                 "{}: {}",

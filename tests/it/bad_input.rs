@@ -98,3 +98,83 @@ async fn bad_api_input_is_4xx_and_changes_nothing() {
     assert_eq!(runs.as_array().unwrap().len(), 0);
     assert!(app.smtp.received().is_empty());
 }
+
+#[tokio::test]
+async fn an_htmx_request_that_fails_gets_a_message_for_the_flash_area_not_a_page() {
+    let app = spawn_app().await;
+    let dashboard = app.dashboard_id().await;
+    let r = app
+        .client
+        .get(format!(
+            "{}/dashboards/{dashboard}/table/orders?page=<b>x</b>",
+            app.address
+        ))
+        .header("HX-Request", "true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.headers()["hx-retarget"], "#flash");
+    assert_eq!(r.headers()["hx-reswap"], "innerHTML");
+    let body = r.text().await.unwrap();
+    assert!(
+        body.starts_with("<p class=\"flash-error\" role=\"alert\">"),
+        "{body}"
+    );
+    assert!(body.contains("page"), "{body}");
+    assert!(body.contains("&lt;b&gt;x&lt;/b&gt;"), "escaped: {body}");
+    assert!(!body.contains("<!doctype"), "{body}");
+    // The same request without htmx is a page, and the area it would land in is on every page.
+    let r = app
+        .get(&format!("/dashboards/{dashboard}/table/orders?page=abc"))
+        .await;
+    assert_eq!(r.status(), 400);
+    assert!(r.headers().get("hx-retarget").is_none());
+    let page = app
+        .get(&format!("/dashboards/{dashboard}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<div id=\"flash\""), "{page}");
+}
+
+#[tokio::test]
+async fn a_server_error_shows_a_reference_and_never_its_sql_or_paths() {
+    let app = spawn_app().await;
+    // Break the store behind the server's back: its next query fails inside SQLite.
+    let store = quire::store::Store::open(app._data_dir.path(), &[], 0).unwrap();
+    store
+        .app
+        .get()
+        .unwrap()
+        .execute_batch("ALTER TABLE exports RENAME TO exports_moved_away")
+        .unwrap();
+    for (path, htmx) in [
+        ("/api/v1/exports", false),
+        ("/exports", false),
+        ("/exports", true),
+    ] {
+        let mut req = app.client.get(format!("{}{path}", app.address));
+        if htmx {
+            req = req.header("HX-Request", "true");
+        }
+        let r = req.send().await.unwrap();
+        assert_eq!(r.status(), 500, "{path}");
+        let body = r.text().await.unwrap();
+        assert!(body.contains("reference"), "{path}: {body}");
+        for leak in [
+            "exports",
+            "no such table",
+            "SELECT",
+            "sqlite",
+            "database",
+            "/tmp",
+        ] {
+            assert!(
+                !body.to_lowercase().contains(&leak.to_lowercase()),
+                "{path} shows `{leak}`: {body}"
+            );
+        }
+    }
+}

@@ -11,6 +11,7 @@ mod expected;
 mod exports;
 mod generate;
 mod helpers;
+mod layout;
 mod pdf;
 mod queries;
 mod receiver;

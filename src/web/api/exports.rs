@@ -2,6 +2,7 @@
 //! download, retry (failed or expired), delete.
 
 use crate::app::Ctx;
+use crate::model::export::ExportStatus;
 use crate::store::{self, export::ExportRecord};
 use crate::web::error::Problem;
 use crate::web::AppState;
@@ -19,7 +20,7 @@ pub async fn find(ctx: &Ctx, id: String) -> Result<ExportRecord, Problem> {
 
 /// The file of an export as a download; 410 once it has expired.
 pub async fn file_response(ctx: &Ctx, e: &ExportRecord) -> Result<HttpResponse, Problem> {
-    if e.status != "completed" {
+    if e.status != ExportStatus::Completed {
         return Err(Problem::new(
             StatusCode::GONE,
             format!("this export {} and its file was deleted", e.status),

@@ -1,6 +1,7 @@
 //! Generating a report from its page: the parameter form posts to /reports/{id}/generate and
 //! gets back a progress bar that polls /reports/jobs/{id} until the result's downloads show.
 
+use crate::model::job::JobStatus;
 use crate::store::{self, job::Job};
 use crate::web::error::Problem;
 use crate::web::AppState;
@@ -12,13 +13,13 @@ use std::collections::BTreeMap;
 /// The job's state as a fragment of the report page.
 #[derive(Template, WebTemplate)]
 #[template(path = "job_status.html")]
-pub struct JobStatus {
+pub struct JobPartial {
     pub job: Job,
 }
 
-impl JobStatus {
+impl JobPartial {
     pub fn running(&self) -> bool {
-        matches!(self.job.status.as_str(), "queued" | "processing")
+        matches!(self.job.status, JobStatus::Queued | JobStatus::Processing)
     }
 }
 
@@ -27,7 +28,7 @@ pub async fn start(
     state: web::Data<AppState>,
     id: web::Path<String>,
     form: web::Form<BTreeMap<String, String>>,
-) -> Result<JobStatus, Problem> {
+) -> Result<JobPartial, Problem> {
     let mut params = form.into_inner();
     params.remove("page");
     let job = state
@@ -35,18 +36,18 @@ pub async fn start(
         .submit(id.into_inner(), params)
         .await
         .map_err(|e| Problem::from(e).html())?;
-    Ok(JobStatus { job })
+    Ok(JobPartial { job })
 }
 
 /// GET /reports/jobs/{id}
 pub async fn status(
     state: web::Data<AppState>,
     id: web::Path<String>,
-) -> Result<JobStatus, Problem> {
+) -> Result<JobPartial, Problem> {
     let store = state.ctx.store.clone();
     let job = web::block(move || store::job::get(&*store.app.get()?, &id))
         .await?
         .map_err(|e| Problem::internal(e).html())?
         .ok_or_else(|| Problem::not_found("no such job").html())?;
-    Ok(JobStatus { job })
+    Ok(JobPartial { job })
 }

@@ -4,6 +4,7 @@
 use super::form::local_time;
 use super::{conn, find, layout, report_names, zone};
 use crate::model::cron;
+use crate::model::schedule::{DeliveryStatus, RunStatus};
 use crate::model::time::parse_time;
 use crate::store::{self, run::Execution, schedule::StoredSchedule, Conn};
 use crate::web::error::Problem;
@@ -150,10 +151,10 @@ fn history_of(conn: &Conn, s: &StoredSchedule) -> Result<History, Problem> {
 /// hours for its next retry does not keep the page polling.
 fn under_way(r: &Execution) -> bool {
     let soon = Utc::now() + chrono::Duration::minutes(5);
-    match r.status.as_str() {
-        "running" => true,
-        "delivering" => r.deliveries.iter().any(|d| {
-            d.status == "pending"
+    match r.status {
+        RunStatus::Running => true,
+        RunStatus::Delivering => r.deliveries.iter().any(|d| {
+            d.status == DeliveryStatus::Pending
                 && d.next_attempt_at
                     .as_deref()
                     .and_then(parse_time)
@@ -190,7 +191,7 @@ fn run_row(r: Execution, tz: Tz) -> RunRow {
             _ => "scheduled",
         },
         catchup: r.trigger == "catchup",
-        status: r.status,
+        status: r.status.to_string(),
         error: r.error,
         export_id: r.export_id,
         deliveries: r
@@ -198,7 +199,7 @@ fn run_row(r: Execution, tz: Tz) -> RunRow {
             .into_iter()
             .map(|d| DeliveryRow {
                 recipient: format!("{} ({})", d.address, d.kind),
-                status: d.status,
+                status: d.status.to_string(),
                 attempts: d.attempts,
                 last_error: d.last_error,
                 next_retry: d.next_attempt_at.as_deref().map(fmt),

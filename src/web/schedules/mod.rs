@@ -161,7 +161,7 @@ fn row(
         enabled: s.enabled,
         status: latest
             .first()
-            .map(|r| r.status.clone())
+            .map(|r| r.status.to_string())
             .or(s.last_run_status.clone()),
     })
 }
