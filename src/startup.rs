@@ -72,17 +72,29 @@ impl Application {
         let runner = scheduler.runner();
         let generator = crate::job::Generator::new(ctx.clone(), runner.slots.clone());
         generator.resume().await?;
+        let c = ctx.clone();
+        let setup = tokio::task::spawn_blocking(move || crate::auth::Setup::open_if_needed(&c)).await??;
+        if let Some(token) = setup.token() {
+            tracing::warn!(
+                url = %format!("{}/setup?token={token}", config.server.base_url.trim_end_matches('/')),
+                "no user yet: open this one-time link to make the first administrator (or run `quire users add EMAIL --role admin`)"
+            );
+        }
+        tokio::spawn(expire_sessions(ctx.clone()));
         let state = actix_web::web::Data::new(AppState {
             ctx,
             runner,
             scheduler_wake: scheduler.wake_handle(),
             generator,
+            limiter: Default::default(),
+            setup,
         });
         let grace = Duration::from_secs(config.server.shutdown_timeout_secs);
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(middleware::from_fn(web::error::htmx_errors))
-                .wrap(middleware::from_fn(crate::auth::gate))
+                .wrap(middleware::from_fn(web::gate::gate))
+                .wrap(web::headers::security_headers())
                 .wrap(middleware::Logger::new("%r %s %b %Dms"))
                 .app_data(state.clone())
                 .app_data(actix_web::web::PayloadConfig::new(1 << 20))
@@ -93,6 +105,11 @@ impl Application {
                 )
                 .app_data(
                     actix_web::web::QueryConfig::default().error_handler(web::error::query_error),
+                )
+                .app_data(
+                    actix_web::web::FormConfig::default()
+                        .limit(256 << 10)
+                        .error_handler(web::error::form_error),
                 )
                 .configure(web::routes)
                 .default_service(actix_web::web::to(web::error::not_found))
@@ -120,5 +137,19 @@ impl Application {
         tracing::info!("HTTP stopped; waiting for schedule runs");
         self.scheduler.shutdown(self.grace).await;
         Ok(())
+    }
+}
+
+/// Every ten minutes: sessions past their end and audit events past their retention go.
+async fn expire_sessions(ctx: Ctx) {
+    let mut every = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        let c = ctx.clone();
+        match tokio::task::spawn_blocking(move || crate::auth::expire(&c)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "expiring sessions failed"),
+            Err(e) => tracing::warn!(error = %e, "expiring sessions panicked"),
+        }
     }
 }

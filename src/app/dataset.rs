@@ -96,6 +96,7 @@ pub fn preview(
     let bounds = crate::data::query::Bounds {
         timeout: std::time::Duration::from_secs(10),
         max_rows: n,
+        memory_mb: crate::config::LimitsConfig::default().query_memory_mb,
     };
     crate::data::query::fetch(
         &conn,

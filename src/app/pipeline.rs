@@ -99,14 +99,26 @@ impl Ctx {
         params: &BTreeMap<String, String>,
         today: chrono::NaiveDate,
     ) -> Result<(store::Conn, String, query::Params), PipelineError> {
+        let pool = self.store.source(&def.data_source);
+        self.prepare_on(pool, def, name, label, params, today)
+    }
+
+    /// [`Ctx::prepare`] on a connection from `pool` (the source's, or its previews').
+    fn prepare_on(
+        &self,
+        pool: Option<&store::Pool>,
+        def: &crate::model::report::ReportDefinition,
+        name: Option<&str>,
+        label: &str,
+        params: &BTreeMap<String, String>,
+        today: chrono::NaiveDate,
+    ) -> Result<(store::Conn, String, query::Params), PipelineError> {
         let source = def
             .query_source(name)
             .ok_or_else(|| PipelineError::NoQuery(name.unwrap_or("(default)").to_string()))?;
         let resolved = crate::report::params::resolve(&def.parameters, params, today)
             .map_err(RunError::from)?;
-        let conn = self
-            .store
-            .source(&def.data_source)
+        let conn = pool
             .ok_or_else(|| PipelineError::NoSource(def.data_source.clone()))?
             .get()?;
         let (sql, values) = run::prepare(&conn, def, source, &resolved.values, label)?;
@@ -130,8 +142,10 @@ impl Ctx {
             (None, n) if n > 1 => def.visualizations.iter().find_map(|v| v.query.as_deref()),
             _ => None,
         });
+        // Previews have connections of their own: a burst of slow ones cannot starve pages.
+        let pool = self.store.preview_source(&def.data_source);
         let (conn, sql, values) =
-            self.prepare(def, name, name.unwrap_or("query"), params, today)?;
+            self.prepare_on(pool, def, name, name.unwrap_or("query"), params, today)?;
         let sql = sql.as_str();
         let qerr = |source| {
             PipelineError::Run(RunError::Query {
@@ -188,7 +202,12 @@ impl Ctx {
             only: tables.as_deref(),
             today,
         })?;
-        let bytes = render::render(&out, format, &self.config.branding)?;
+        let bytes = render::render(
+            &out,
+            format,
+            &self.config.branding,
+            &self.config.exports,
+        )?;
         Ok((out, bytes))
     }
 }

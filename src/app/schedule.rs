@@ -21,7 +21,8 @@ pub fn save(
     id: Option<&str>,
     cfg: &ScheduleDefinition,
 ) -> Result<StoredSchedule, EditError> {
-    cfg.validate().map_err(|(k, m)| invalid(k, m))?;
+    cfg.validate(ctx.config.delivery.allow_private_targets)
+        .map_err(|(k, m)| invalid(k, m))?;
     let cron =
         CronSchedule::parse(&cfg.schedule).map_err(|e| invalid("schedule", e.to_string()))?;
     let tz = parse_timezone(&cfg.timezone).map_err(|m| invalid("timezone", m))?;

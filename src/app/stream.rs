@@ -75,6 +75,7 @@ impl Ctx {
                 out,
             }));
             let width = std::cell::Cell::new(0);
+            let escape = self.config.exports.csv_formula_escape;
             query::for_each_row(
                 &conn,
                 &sql,
@@ -83,14 +84,19 @@ impl Ctx {
                 bounds,
                 |columns| {
                     width.set(columns.len());
-                    let _ = w.borrow_mut().write_record(columns);
+                    let _ = crate::render::csv::write_header(&mut w.borrow_mut(), columns, escape);
                     if let Some(r) = ready.take() {
                         let _ = r.send(Ok(def.name.clone()));
                     }
                 },
                 |row| {
-                    crate::render::csv::write_sqlite_row(&mut w.borrow_mut(), row, width.get())
-                        .is_ok()
+                    crate::render::csv::write_sqlite_row(
+                        &mut w.borrow_mut(),
+                        row,
+                        width.get(),
+                        escape,
+                    )
+                    .is_ok()
                 },
             )
             .map_err(|source| RunError::Query {

@@ -16,11 +16,32 @@ pub struct Config {
     pub branding: BrandingConfig,
     pub limits: LimitsConfig,
     pub delivery: DeliveryConfig,
+    pub auth: AuthConfig,
+    pub audit: AuditConfig,
     pub datasets: Vec<DatasetConfig>,
     pub sources: Vec<SourceConfig>,
     pub reports: Vec<ReportDefinition>,
     pub dashboards: Vec<DashboardDefinition>,
     pub schedules: Vec<ScheduleDefinition>,
+    pub exports: ExportsConfig,
+}
+
+/// `[exports]`: how export files are written.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExportsConfig {
+    /// CSV: a text cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
+    /// leading `'`, so a spreadsheet opening the file shows it instead of running it as a
+    /// formula (CSV injection). Numbers are left alone.
+    pub csv_formula_escape: bool,
+}
+
+impl Default for ExportsConfig {
+    fn default() -> Self {
+        ExportsConfig {
+            csv_formula_escape: true,
+        }
+    }
 }
 
 /// `[server]`
@@ -196,6 +217,10 @@ pub struct LimitsConfig {
     pub upload_max_mb: u64,
     /// Memory for cached query results, in MB (0 = no cache).
     pub cache_mb: u64,
+    /// Largest string or blob one report query may build, in MB (SQLite's length limit on
+    /// the read-only connections): `printf('%.*c', 900000000, 'x')` fails instead of taking
+    /// a gigabyte.
+    pub query_memory_mb: u64,
 }
 
 impl Default for LimitsConfig {
@@ -207,6 +232,7 @@ impl Default for LimitsConfig {
             render_workers: 2,
             upload_max_mb: 50,
             cache_mb: 64,
+            query_memory_mb: 64,
         }
     }
 }
@@ -227,6 +253,10 @@ pub struct DeliveryConfig {
     pub link_ttl_hours: u64,
     /// How long delivered files are kept before they are deleted.
     pub export_retention_days: u64,
+    /// Whether webhook, Slack and Teams deliveries may go to loopback, private, link-local
+    /// and other non-public addresses (an intranet receiver). Off, such URLs are refused at
+    /// save and, once a name resolves to one, at send. Cloud metadata addresses never pass.
+    pub allow_private_targets: bool,
 }
 
 impl Default for DeliveryConfig {
@@ -238,7 +268,44 @@ impl Default for DeliveryConfig {
             workers: 4,
             link_ttl_hours: 168,
             export_retention_days: 30,
+            allow_private_targets: false,
         }
+    }
+}
+
+/// `[auth]`: login sessions.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// A session unused this long ends.
+    pub session_idle_minutes: u64,
+    /// A session ends this long after login, however busy.
+    pub session_max_hours: u64,
+    /// How long an invite or password-reset link works.
+    pub link_ttl_hours: u64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            session_idle_minutes: 8 * 60,
+            session_max_hours: 7 * 24,
+            link_ttl_hours: 72,
+        }
+    }
+}
+
+/// `[audit]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditConfig {
+    /// Audit events older than this are deleted.
+    pub retention_days: u64,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        AuditConfig { retention_days: 365 }
     }
 }
 
@@ -327,8 +394,16 @@ impl Config {
         if self.delivery.retry_initial_secs == 0 {
             return err("delivery.retry_initial_secs", "must be at least 1".into());
         }
+        for (i, d) in self.dashboards.iter().enumerate() {
+            if let Err(m) = d.validate() {
+                return err(&format!("dashboards[{i}]"), m);
+            }
+        }
+        if self.limits.query_memory_mb == 0 || self.limits.query_memory_mb > 2_000 {
+            return err("limits.query_memory_mb", "must be between 1 and 2000".into());
+        }
         for (i, s) in self.schedules.iter().enumerate() {
-            if let Err((key, message)) = s.validate() {
+            if let Err((key, message)) = s.validate(self.delivery.allow_private_targets) {
                 return err(&format!("schedules[{i}].{key}"), message);
             }
         }

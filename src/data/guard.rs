@@ -66,7 +66,14 @@ pub fn remove(conn: &Connection) -> rusqlite::Result<()> {
 fn decide(ctx: &AuthContext<'_>) -> Result<Option<String>, String> {
     match ctx.action {
         AuthAction::Select | AuthAction::Recursive => Ok(None),
-        AuthAction::Read { table_name, .. } => Ok(Some(table_name.to_string())),
+        // A pragma's table-valued function (`pragma_database_list`) is authorized as a PRAGMA
+        // only when it runs: judge it by name now, so what is refused at run is refused at save.
+        AuthAction::Read { table_name, .. } => match pragma_function(table_name) {
+            Some(pragma) if !is_schema_pragma(&pragma) => {
+                Err(format!("PRAGMA {pragma} is not allowed in reports"))
+            }
+            _ => Ok(Some(table_name.to_string())),
+        },
         AuthAction::Function { function_name } => {
             if REFUSED_FUNCTIONS
                 .iter()
@@ -79,13 +86,7 @@ fn decide(ctx: &AuthContext<'_>) -> Result<Option<String>, String> {
                 Ok(None)
             }
         }
-        AuthAction::Pragma { pragma_name, .. }
-            if SCHEMA_PRAGMAS
-                .iter()
-                .any(|p| p.eq_ignore_ascii_case(pragma_name)) =>
-        {
-            Ok(None)
-        }
+        AuthAction::Pragma { pragma_name, .. } if is_schema_pragma(pragma_name) => Ok(None),
         AuthAction::Pragma { pragma_name, .. } => {
             Err(format!("PRAGMA {pragma_name} is not allowed in reports"))
         }
@@ -108,6 +109,18 @@ fn decide(ctx: &AuthContext<'_>) -> Result<Option<String>, String> {
             describe(&other)
         )),
     }
+}
+
+fn is_schema_pragma(name: &str) -> bool {
+    SCHEMA_PRAGMAS.iter().any(|p| p.eq_ignore_ascii_case(name))
+}
+
+/// `database_list` for `pragma_database_list`, the table-valued form of a pragma.
+fn pragma_function(table: &str) -> Option<String> {
+    table
+        .to_ascii_lowercase()
+        .strip_prefix("pragma_")
+        .map(str::to_string)
 }
 
 fn describe(action: &AuthAction<'_>) -> String {
@@ -147,6 +160,7 @@ mod tests {
         assert!(seen.lock().unwrap().tables.contains("t"));
         assert!(!seen.lock().unwrap().tables.contains("u"));
         assert!(check("SELECT * FROM pragma_table_info('t')").is_ok());
+        assert!(check("SELECT count(*) FROM Pragma_Index_List('t')").is_ok());
     }
 
     #[test]
@@ -163,9 +177,13 @@ mod tests {
             ("PRAGMA journal_mode = DELETE", "PRAGMA journal_mode"),
             ("BEGIN", "transactions"),
             ("SELECT load_extension('x')", "load_extension"),
+            ("SELECT * FROM pragma_database_list", "PRAGMA database_list"),
+            ("SELECT count(*) FROM PRAGMA_compile_options", "PRAGMA compile_options"),
+            ("SELECT 1 FROM main.pragma_function_list", "PRAGMA function_list"),
         ] {
             let err = check(sql).unwrap_err();
             assert!(err.contains(reason), "{sql}: {err}");
         }
     }
 }
+

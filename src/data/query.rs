@@ -1,6 +1,7 @@
 //! Running report SQL: one statement, named parameters bound (never spliced), bounded in time.
 
 use super::guard;
+use rusqlite::limits::Limit;
 use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 use rusqlite::{Connection, ToSql};
 use serde::Serialize;
@@ -88,6 +89,8 @@ pub enum QueryError {
     Timeout(u64),
     #[error("the query returned more than {0} rows")]
     TooManyRows(u32),
+    #[error("the query built a value larger than {0} MB (`[limits] query_memory_mb`)")]
+    TooBig(u64),
     #[error("SQL error: {0}")]
     Sql(rusqlite::Error),
 }
@@ -97,6 +100,13 @@ pub enum QueryError {
 pub struct Bounds {
     pub timeout: Duration,
     pub max_rows: u32,
+    /// The largest string or blob the query may build (SQLite's length limit), in MB.
+    pub memory_mb: u64,
+}
+
+/// SQLite's length limit for `mb` megabytes (at most what an `i32` holds).
+pub fn length_limit(mb: u64) -> i32 {
+    mb.saturating_mul(1 << 20).min(i32::MAX as u64) as i32
 }
 
 /// Runs `sql` and returns at most `limit` rows from `offset`.
@@ -118,7 +128,7 @@ pub fn fetch(
     with_deadline(conn, bounds, || {
         // Check the query itself first, so a refusal names it rather than the wrapper.
         drop(prepare(conn, body)?);
-        let mut stmt = prepare(conn, &text)?;
+        let mut stmt = prepare_wrapped(conn, &text)?;
         bind(&mut stmt, params, paging)?;
         let columns: Vec<String> = stmt.column_names().iter().map(|c| c.to_string()).collect();
         let mut rows_out = Vec::new();
@@ -162,7 +172,7 @@ pub fn for_each_row(
     let text = format!("SELECT * FROM ({body}\n) LIMIT :quire_limit OFFSET :quire_offset");
     with_deadline(conn, bounds, || {
         drop(prepare(conn, body)?);
-        let mut stmt = prepare(conn, &text)?;
+        let mut stmt = prepare_wrapped(conn, &text)?;
         bind(
             &mut stmt,
             params,
@@ -193,7 +203,7 @@ pub fn count(
     let text = format!("SELECT count(*) FROM ({body}\n)");
     with_deadline(conn, bounds, || {
         drop(prepare(conn, body)?);
-        let mut stmt = prepare(conn, &text)?;
+        let mut stmt = prepare_wrapped(conn, &text)?;
         bind(&mut stmt, params, None)?;
         let mut rows = stmt.raw_query();
         let row = rows.next()?.expect("count returns one row");
@@ -201,11 +211,37 @@ pub fn count(
     })
 }
 
-/// Prepares `sql` without running it: its columns, or why it cannot run.
+/// Prepares `sql` without running it: its columns, or why it cannot run. It is prepared as
+/// a run prepares it (wrapped for paging), so what passes here runs: `PRAGMA table_info(t)`
+/// and `EXPLAIN …` read nothing forbidden but cannot be wrapped, and are refused here too.
 pub fn validate(conn: &Connection, sql: &str, bounds: Bounds) -> Result<Vec<String>, QueryError> {
+    let body = strip_terminator(sql);
     with_deadline(conn, bounds, || {
-        let stmt = prepare(conn, strip_terminator(sql))?;
-        Ok(stmt.column_names().iter().map(|c| c.to_string()).collect())
+        let stmt = prepare(conn, body)?;
+        let columns = stmt.column_names().iter().map(|c| c.to_string()).collect();
+        drop(stmt);
+        drop(prepare_wrapped(
+            conn,
+            &format!("SELECT * FROM ({body}\n) LIMIT :quire_limit OFFSET :quire_offset"),
+        )?);
+        drop(prepare_wrapped(conn, &format!("SELECT count(*) FROM ({body}\n)"))?);
+        Ok(columns)
+    })
+}
+
+/// The query wrapped for paging or counting (its own text prepared already): a statement
+/// that is no SELECT cannot be wrapped, and says so rather than showing a syntax error.
+fn prepare_wrapped<'c>(
+    conn: &'c Connection,
+    sql: &str,
+) -> Result<rusqlite::Statement<'c>, Failure> {
+    prepare(conn, sql).map_err(|e| match e {
+        Failure::Sql(e) if e.to_string().contains("syntax error") => Failure::Refused(
+            "a report query is one SELECT (or WITH … SELECT): PRAGMA and EXPLAIN statements \
+             cannot be used; for a table's columns, SELECT * FROM pragma_table_info('name')"
+                .into(),
+        ),
+        e => e,
     })
 }
 
@@ -250,9 +286,16 @@ fn with_deadline<T>(
     let deadline = Instant::now() + bounds.timeout;
     conn.progress_handler(10_000, Some(move || Instant::now() > deadline))
         .map_err(QueryError::Sql)?;
+    // `printf('%.*c', 900000000, 'x')`, `zeroblob(1e9)`, a huge group_concat: SQLite refuses
+    // to build the value (SQLITE_TOOBIG) instead of allocating it.
+    let length = conn
+        .set_limit(Limit::SQLITE_LIMIT_LENGTH, length_limit(bounds.memory_mb))
+        .map_err(QueryError::Sql)?;
     let seen = guard::install(conn).map_err(QueryError::Sql)?;
     let out = f();
     guard::remove(conn).map_err(QueryError::Sql)?;
+    conn.set_limit(Limit::SQLITE_LIMIT_LENGTH, length)
+        .map_err(QueryError::Sql)?;
     conn.progress_handler(0, None::<fn() -> bool>)
         .map_err(QueryError::Sql)?;
     let refusal = seen
@@ -271,6 +314,11 @@ fn with_deadline<T>(
             if code.code == rusqlite::ErrorCode::OperationInterrupted =>
         {
             QueryError::Timeout(bounds.timeout.as_millis() as u64)
+        }
+        (Failure::Sql(rusqlite::Error::SqliteFailure(code, _)), _)
+            if code.code == rusqlite::ErrorCode::TooBig =>
+        {
+            QueryError::TooBig(bounds.memory_mb)
         }
         (Failure::Sql(e), _) => QueryError::Sql(e),
     })
@@ -317,6 +365,7 @@ mod tests {
         Bounds {
             timeout: Duration::from_millis(500),
             max_rows: 1000,
+            memory_mb: 1,
         }
     }
 
@@ -368,6 +417,60 @@ mod tests {
         let sql = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r";
         let e = fetch(&db(), sql, &Params::new(), None, bounds()).unwrap_err();
         assert!(matches!(e, QueryError::Timeout(500)), "{e}");
+    }
+
+    #[test]
+    fn a_value_past_the_memory_limit_is_refused_not_built() {
+        let c = db();
+        for sql in [
+            "SELECT printf('%.*c', 900000000, 'x') AS big",
+            "SELECT zeroblob(900000000) AS big",
+            "SELECT length(printf('%.*c', 2000000, 'x')) AS n",
+            "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 300000) \
+             SELECT length(group_concat('xxxxxxxx')) FROM r",
+        ] {
+            let e = fetch(&c, sql, &Params::new(), None, bounds()).unwrap_err();
+            assert!(matches!(e, QueryError::TooBig(1)), "{sql}: {e}");
+            assert!(e.to_string().contains("query_memory_mb"), "{e}");
+        }
+        // Under the limit is fine, and the connection's own limit is back afterwards.
+        let before = c.limit(Limit::SQLITE_LIMIT_LENGTH).unwrap();
+        let r = fetch(
+            &c,
+            "SELECT length(printf('%.*c', 500000, 'x')) AS n",
+            &Params::new(),
+            None,
+            bounds(),
+        )
+        .unwrap();
+        assert_eq!(r.rows, vec![vec![Cell::Int(500000)]]);
+        assert_eq!(c.limit(Limit::SQLITE_LIMIT_LENGTH).unwrap(), before);
+        assert_eq!(length_limit(64), 64 << 20);
+        assert_eq!(length_limit(u64::MAX), i32::MAX);
+    }
+
+    #[test]
+    fn what_validate_accepts_runs_and_a_pragma_statement_is_refused_by_both() {
+        let c = db();
+        for sql in ["PRAGMA table_info(t)", "pragma index_list('t');", "EXPLAIN SELECT 1"] {
+            let e = validate(&c, sql, bounds()).unwrap_err();
+            assert!(matches!(e, QueryError::Refused(_)), "{sql}: {e}");
+            assert!(e.to_string().contains("pragma_table_info"), "{e}");
+            let run = fetch(&c, sql, &Params::new(), Some((0, 10)), bounds()).unwrap_err();
+            assert_eq!(run.to_string(), e.to_string(), "{sql}");
+        }
+        for sql in [
+            "SELECT name FROM pragma_table_info('t') ORDER BY cid",
+            "SELECT a FROM t -- a comment at the end",
+            "WITH x AS (SELECT a FROM t) SELECT * FROM x;",
+        ] {
+            assert!(validate(&c, sql, bounds()).is_ok(), "{sql}");
+            fetch(&c, sql, &Params::new(), Some((0, 10)), bounds()).expect(sql);
+            count(&c, sql, &Params::new(), bounds()).expect(sql);
+        }
+        // Refusals by the guard keep their own reason.
+        let e = validate(&c, "PRAGMA journal_mode = DELETE", bounds()).unwrap_err();
+        assert!(e.to_string().contains("PRAGMA journal_mode"), "{e}");
     }
 
     #[test]

@@ -1,12 +1,9 @@
 //! Signed, expiring download links for exports: `/exports/{id}/download?expires=&sig=`, where
-//! `sig` is HMAC-SHA256 of the id and expiry under a key made once per installation.
+//! `sig` is HMAC-SHA256 of the id and expiry under a key made once per installation (a file
+//! in the data folder, `store::secret`).
 
-use crate::store::{meta, StoreError};
 use hmac::{Hmac, Mac};
-use rusqlite::Connection;
 use sha2::Sha256;
-
-const KEY: &str = "link_signing_key";
 
 /// Why a link is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -23,23 +20,9 @@ pub struct Signer {
 }
 
 impl Signer {
-    /// The installation's signer; the key is made (random, 256 bits) on first use and kept in
-    /// the database, so links survive restarts.
-    pub fn load(conn: &Connection) -> Result<Signer, StoreError> {
-        // uuid v4 draws from the operating system's CSPRNG (getrandom).
-        let fresh = format!(
-            "{}{}",
-            uuid::Uuid::new_v4().simple(),
-            uuid::Uuid::new_v4().simple()
-        );
-        conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
-            [KEY, &fresh],
-        )?;
-        let key = meta::get(conn, KEY)?.unwrap_or(fresh);
-        Ok(Signer {
-            key: key.into_bytes(),
-        })
+    /// A signer with the installation's link key (`store::Secrets::links`).
+    pub fn new(key: &[u8]) -> Signer {
+        Signer { key: key.to_vec() }
     }
 
     fn mac(&self, export_id: &str, expires: i64) -> Hmac<Sha256> {
@@ -86,12 +69,7 @@ mod tests {
     use super::*;
 
     fn signer() -> Signer {
-        let mut conn = Connection::open_in_memory().unwrap();
-        crate::store::migrate::migrate(&mut conn).unwrap();
-        let a = Signer::load(&conn).unwrap();
-        let b = Signer::load(&conn).unwrap();
-        assert_eq!(a.key, b.key, "the key is made once");
-        a
+        Signer::new(crate::store::secret::random_hex(32).as_bytes())
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod link;
 pub mod outbox;
 pub mod png;
 pub mod summary;
+pub mod target;
 pub mod webhook;
 
 use crate::model::export::ExportFormat;

@@ -122,7 +122,7 @@ async fn attempt(ctx: &Ctx, d: Delivery) -> anyhow::Result<()> {
         let conn = c.store.app.get()?;
         match &result {
             Ok(()) => {
-                tracing::info!(to = %d2.address, kind = %d2.kind, "delivered");
+                tracing::info!(to = %d2.recipient().shown(), kind = %d2.kind, "delivered");
                 store::delivery::delivered(&conn, &d2.id)?;
             }
             Err(e) => {
@@ -131,8 +131,8 @@ async fn attempt(ctx: &Ctx, d: Delivery) -> anyhow::Result<()> {
                     .then(|| retry_at(&c, &d2, attempts, Utc::now()))
                     .flatten();
                 match retry_at {
-                    Some(at) => tracing::warn!(to = %d2.address, error = %e, retry_at = %rfc3339(at), "delivery failed; will retry"),
-                    None => tracing::error!(to = %d2.address, error = %e, "delivery failed; giving up"),
+                    Some(at) => tracing::warn!(to = %d2.recipient().shown(), error = %e, retry_at = %rfc3339(at), "delivery failed; will retry"),
+                    None => tracing::error!(to = %d2.recipient().shown(), error = %e, "delivery failed; giving up"),
                 }
                 store::delivery::failed(&conn, &d2.id, &e.message, retry_at.map(rfc3339).as_deref())?;
             }
@@ -234,13 +234,7 @@ async fn send(ctx: &Ctx, d: &Delivery, c: Content) -> Result<(), SendError> {
             let c2 = ctx.clone();
             let export_id = c.export.id.clone();
             let url = tokio::task::spawn_blocking(move || -> Result<String, SendError> {
-                let conn = c2
-                    .store
-                    .app
-                    .get()
-                    .map_err(|e| SendError::retry(e.to_string()))?;
-                let signer =
-                    link::Signer::load(&conn).map_err(|e| SendError::retry(e.to_string()))?;
+                let signer = link::Signer::new(&c2.store.secrets.links);
                 Ok(signer.url(&c2.config.server.base_url, &export_id, until.timestamp()))
             })
             .await
@@ -259,7 +253,8 @@ async fn send(ctx: &Ctx, d: &Delivery, c: Content) -> Result<(), SendError> {
                 },
                 &d.id,
             );
-            webhook::post(&d.address, &body, &d.id).await
+            let allow_private = ctx.config.delivery.allow_private_targets;
+            webhook::post(other, &d.address, &body, &d.id, allow_private).await
         }
     }
 }

@@ -2,11 +2,9 @@
 //! download link to the export.
 
 use super::summary::Summary;
-use super::SendError;
+use super::{target, SendError};
 use crate::model::schedule::RecipientKind;
 use serde_json::{json, Value};
-use std::sync::LazyLock;
-use std::time::Duration;
 
 /// What a message links to.
 pub struct Link<'a> {
@@ -17,14 +15,6 @@ pub struct Link<'a> {
     pub file_name: &'a str,
     pub size: i64,
 }
-
-static CLIENT: LazyLock<reqwest::Client> = LazyLock::new(|| {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .user_agent(concat!("Quire/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .expect("the HTTP client builds")
-});
 
 /// The JSON body for a recipient of this kind.
 pub fn payload(kind: RecipientKind, s: &Summary, link: &Link, delivery_id: &str) -> Value {
@@ -104,29 +94,37 @@ pub fn payload(kind: RecipientKind, s: &Summary, link: &Link, delivery_id: &str)
     }
 }
 
-/// POSTs `body` to `url`. 2xx is delivered; 408, 429 and 5xx are retried; other 4xx are final
-/// (a wrong or revoked webhook URL does not heal by waiting).
-pub async fn post(url: &str, body: &Value, delivery_id: &str) -> Result<(), SendError> {
-    let shown = host_of(url);
-    let response = CLIENT
-        .post(url)
+/// POSTs `body` to the `kind` recipient at `url`, once its target is vetted (`target.rs`;
+/// `allow_private` is `[delivery] allow_private_targets`). 2xx is delivered; 408, 429 and 5xx
+/// are retried; 3xx (never followed) and other 4xx are final (a wrong or revoked webhook URL
+/// does not heal by waiting). The error names the status only: the reply's body is neither
+/// read nor kept (it may echo anything, secrets included).
+pub async fn post(
+    kind: RecipientKind,
+    url: &str,
+    body: &Value,
+    delivery_id: &str,
+    allow_private: bool,
+) -> Result<(), SendError> {
+    let shown = target::redact(url);
+    let target = target::vet(kind, url, allow_private).await?;
+    let response = target
+        .client()?
+        .post(target.url.clone())
         .header("Idempotency-Key", delivery_id)
         .json(body)
         .send()
         .await
         .map_err(|e| SendError::retry(format!("POST {shown}: {}", without_url(&e))))?;
     let status = response.status();
+    drop(response);
     if status.is_success() {
         return Ok(());
     }
-    let text: String = response
-        .text()
-        .await
-        .unwrap_or_default()
-        .chars()
-        .take(200)
-        .collect();
-    let message = format!("POST {shown}: HTTP {status} {}", text.trim());
+    let mut message = format!("POST {shown}: {}", status_text(status));
+    if status.is_redirection() {
+        message.push_str(" (redirects are not followed: use the final URL)");
+    }
     if status.is_server_error() || status.as_u16() == 408 || status.as_u16() == 429 {
         Err(SendError::retry(message))
     } else {
@@ -134,11 +132,11 @@ pub async fn post(url: &str, body: &Value, delivery_id: &str) -> Result<(), Send
     }
 }
 
-/// `https://host/…`: webhook URLs carry their secret in the path, so errors show the host only.
-pub fn host_of(url: &str) -> String {
-    match reqwest::Url::parse(url) {
-        Ok(u) => format!("{}://{}/…", u.scheme(), u.host_str().unwrap_or("?")),
-        Err(_) => "(invalid URL)".into(),
+/// `HTTP 500 Internal Server Error`: the code and its standard reason, never the server's text.
+fn status_text(status: reqwest::StatusCode) -> String {
+    match status.canonical_reason() {
+        Some(reason) => format!("HTTP {} {reason}", status.as_u16()),
+        None => format!("HTTP {}", status.as_u16()),
     }
 }
 

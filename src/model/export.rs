@@ -60,17 +60,58 @@ impl ExportFormat {
     }
 }
 
-/// The file name of an export: `sales-overview-2026-11-23.pdf`.
+/// Longest slug of a report name in a file name (a Content-Disposition header carries it).
+pub const MAX_SLUG_CHARS: usize = 80;
+
+/// The file name of an export: `sales-overview-2026-11-23.pdf`. ASCII letters, digits and
+/// dashes only, the name's part at most [`MAX_SLUG_CHARS`] long.
 pub fn file_name(report: &str, date: chrono::NaiveDate, format: ExportFormat) -> String {
     let mut slug = String::new();
     for c in report.chars() {
+        if slug.len() > MAX_SLUG_CHARS {
+            break;
+        }
         if c.is_ascii_alphanumeric() {
             slug.push(c.to_ascii_lowercase());
         } else if !slug.ends_with('-') {
             slug.push('-');
         }
     }
+    slug.truncate(MAX_SLUG_CHARS);
     let slug = slug.trim_matches('-');
     let slug = if slug.is_empty() { "report" } else { slug };
     format!("{slug}-{}.{}", date.format("%Y-%m-%d"), format.extension())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day() -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+    }
+
+    #[test]
+    fn file_names_are_ascii_slugs() {
+        assert_eq!(
+            file_name("Sales Overview", day(), ExportFormat::Pdf),
+            "sales-overview-2026-11-23.pdf"
+        );
+        assert_eq!(
+            file_name("\"Q3\"; rm -rf /\r\nX-Evil: 1 — été", day(), ExportFormat::Csv),
+            "q3-rm-rf-x-evil-1-t-2026-11-23.csv"
+        );
+        assert_eq!(file_name("—", day(), ExportFormat::Xlsx), "report-2026-11-23.xlsx");
+    }
+
+    #[test]
+    fn a_huge_name_makes_a_short_file_name() {
+        let name = file_name(&"Revenue ".repeat(200_000), day(), ExportFormat::Pdf);
+        assert!(name.len() <= MAX_SLUG_CHARS + "-2026-11-23.pdf".len(), "{name}");
+        assert!(name.ends_with("-2026-11-23.pdf"), "{name}");
+        assert!(!name.contains("--"), "{name}");
+        let name = file_name(&"a".repeat(1 << 20), day(), ExportFormat::Pdf);
+        assert_eq!(name, format!("{}-2026-11-23.pdf", "a".repeat(MAX_SLUG_CHARS)));
+        assert!(name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.'));
+    }
 }

@@ -12,6 +12,7 @@ pub mod schedule;
 pub mod template;
 pub mod text;
 pub mod time;
+pub mod user;
 
 /// A status: a closed set of words, stored and shown in the API as the same word.
 macro_rules! status {

@@ -60,6 +60,26 @@ impl ReportOptions {
 /// Longest watermark or classification text.
 const MAX_MARKING_CHARS: usize = 60;
 
+/// Longest report name, visualization or section title.
+pub const MAX_NAME_CHARS: usize = 200;
+/// Longest description.
+pub const MAX_DESCRIPTION_CHARS: usize = 2_000;
+/// Longest category.
+pub const MAX_CATEGORY_CHARS: usize = 100;
+/// Most tags, and the longest tag.
+pub const MAX_TAGS: usize = 50;
+pub const MAX_TAG_CHARS: usize = 50;
+/// Longest visualization id (ids appear in field names, URLs and dashboards).
+pub const MAX_ID_CHARS: usize = 100;
+
+/// `field: is longer than N characters` when `text` is.
+fn too_long(field: &str, text: &str, max: usize) -> Result<(), String> {
+    match text.chars().count() > max {
+        true => Err(format!("{field}: is longer than {max} characters")),
+        false => Ok(()),
+    }
+}
+
 fn main_source() -> String {
     "main".into()
 }
@@ -414,6 +434,30 @@ impl ReportDefinition {
         if self.name.trim().is_empty() {
             return Err("name: must not be empty".into());
         }
+        too_long("name", &self.name, MAX_NAME_CHARS)?;
+        too_long("description", &self.description, MAX_DESCRIPTION_CHARS)?;
+        too_long("category", &self.category, MAX_CATEGORY_CHARS)?;
+        if self.tags.len() > MAX_TAGS {
+            return Err(format!("tags: at most {MAX_TAGS} tags"));
+        }
+        for (i, tag) in self.tags.iter().enumerate() {
+            too_long(&format!("tags[{i}]"), tag, MAX_TAG_CHARS)?;
+        }
+        for (i, v) in self.visualizations.iter().enumerate() {
+            too_long(&format!("visualizations[{i}].id"), &v.id, MAX_ID_CHARS)?;
+            too_long(
+                &format!("visualizations.{}.title", v.id),
+                &v.title,
+                MAX_NAME_CHARS,
+            )?;
+        }
+        for (i, s) in self.sections().iter().enumerate() {
+            too_long(
+                &format!("layout.sections[{i}].title"),
+                &s.title,
+                MAX_NAME_CHARS,
+            )?;
+        }
         for (field, text) in [
             ("options.watermark", &self.options.watermark),
             ("options.classification", &self.options.classification),
@@ -483,5 +527,78 @@ impl ReportDefinition {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod length_tests {
+    use super::*;
+
+    fn report() -> ReportDefinition {
+        serde_json::from_value(serde_json::json!({
+            "name": "Sales",
+            "query": "SELECT 1 AS n",
+            "visualizations": [{"id": "t", "type": "table", "title": "Rows"}],
+        }))
+        .unwrap()
+    }
+
+    /// The field an error names (before `: `).
+    fn refused(f: impl FnOnce(&mut ReportDefinition)) -> String {
+        let mut r = report();
+        f(&mut r);
+        let e = r.validate().unwrap_err();
+        assert!(e.contains("longer than") || e.contains("at most"), "{e}");
+        e.split_once(": ").unwrap().0.to_string()
+    }
+
+    #[test]
+    fn a_definition_at_every_limit_passes() {
+        let mut r = report();
+        r.name = "n".repeat(MAX_NAME_CHARS);
+        r.description = "d".repeat(MAX_DESCRIPTION_CHARS);
+        r.category = "c".repeat(MAX_CATEGORY_CHARS);
+        r.tags = vec!["t".repeat(MAX_TAG_CHARS); MAX_TAGS];
+        r.visualizations[0].title = "é".repeat(MAX_NAME_CHARS);
+        assert_eq!(r.validate(), Ok(()));
+    }
+
+    #[test]
+    fn each_text_past_its_limit_is_refused_naming_its_field() {
+        assert_eq!(refused(|r| r.name = "n".repeat(201)), "name");
+        assert_eq!(refused(|r| r.description = "d".repeat(2_001)), "description");
+        assert_eq!(refused(|r| r.category = "c".repeat(101)), "category");
+        assert_eq!(refused(|r| r.tags = vec!["t".into(); 51]), "tags");
+        assert_eq!(
+            refused(|r| r.tags = vec!["ok".into(), "t".repeat(51)]),
+            "tags[1]"
+        );
+        assert_eq!(
+            refused(|r| r.visualizations[0].title = "x".repeat(201)),
+            "visualizations.t.title"
+        );
+        assert_eq!(
+            refused(|r| r.visualizations[0].id = "v".repeat(101)),
+            "visualizations[0].id"
+        );
+        assert_eq!(
+            refused(|r| {
+                r.layout = Some(Layout {
+                    sections: vec![Section {
+                        title: "s".repeat(201),
+                        items: vec![LayoutItem::Viz("t".into())],
+                    }],
+                })
+            }),
+            "layout.sections[0].title"
+        );
+    }
+
+    #[test]
+    fn a_megabyte_name_is_refused_without_echoing_it() {
+        let mut r = report();
+        r.name = "x".repeat(1 << 20);
+        let e = r.validate().unwrap_err();
+        assert!(e.len() < 100, "{}", e.len());
     }
 }

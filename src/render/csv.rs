@@ -1,29 +1,56 @@
-//! CSV of a report's first table (RFC 4180, UTF-8): raw values, not display strings.
+//! CSV of a report's first table (RFC 4180, UTF-8): raw values, not display strings. With
+//! `escape` (`[exports] csv_formula_escape`, on by default) a text cell a spreadsheet would
+//! run as a formula gets a leading `'` (OWASP's advice against CSV injection); the rendered
+//! file and the streamed download escape alike, byte for byte.
 
 use super::RenderError;
 use crate::data::query::Cell;
 use crate::report::run::Output;
 
-/// The first table of the report as CSV.
-pub fn render(out: &Output) -> Result<Vec<u8>, RenderError> {
+/// The first table of the report as CSV; `escape`: see the module.
+pub fn render(out: &Output, escape: bool) -> Result<Vec<u8>, RenderError> {
     let table = out
         .tables()
         .next()
         .ok_or_else(|| RenderError("this report has no table to export as CSV".into()))?;
     let mut w = csv::Writer::from_writer(Vec::new());
     let e = |e: csv::Error| RenderError(e.to_string());
-    w.write_record(&table.result.columns).map_err(e)?;
+    write_header(&mut w, &table.result.columns, escape).map_err(e)?;
     for row in &table.result.rows {
-        w.write_record(row.iter().map(field)).map_err(e)?;
+        w.write_record(row.iter().map(|c| field(c, escape)))
+            .map_err(e)?;
     }
     w.into_inner().map_err(|e| RenderError(e.to_string()))
 }
 
 /// A cell as CSV text.
-pub fn field(c: &Cell) -> String {
+pub fn field(c: &Cell, escape: bool) -> String {
     match c {
         Cell::Real(f) => format_real(*f),
+        Cell::Text(s) => text(s, escape).into_owned(),
         other => other.as_text(),
+    }
+}
+
+/// The header row: column names are text like any other (`SELECT 1 AS "=cmd"`).
+pub fn write_header<W: std::io::Write>(
+    w: &mut csv::Writer<W>,
+    columns: &[String],
+    escape: bool,
+) -> csv::Result<()> {
+    for c in columns {
+        w.write_field(text(c, escape).as_bytes())?;
+    }
+    w.write_record(None::<&[u8]>)
+}
+
+/// Text as written: with a leading `'` when `escape` and a spreadsheet would take it for a
+/// formula (it starts with `=`, `+`, `-`, `@`, a tab or a carriage return).
+pub fn text(s: &str, escape: bool) -> std::borrow::Cow<'_, str> {
+    if escape && s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}").into()
+    } else {
+        s.into()
     }
 }
 
@@ -32,6 +59,7 @@ pub fn write_sqlite_row<W: std::io::Write>(
     w: &mut csv::Writer<W>,
     row: &rusqlite::Row<'_>,
     width: usize,
+    escape: bool,
 ) -> csv::Result<()> {
     use rusqlite::types::ValueRef;
     for i in 0..width {
@@ -39,7 +67,9 @@ pub fn write_sqlite_row<W: std::io::Write>(
             Ok(ValueRef::Null) | Err(_) => w.write_field("")?,
             Ok(ValueRef::Integer(v)) => w.write_field(v.to_string())?,
             Ok(ValueRef::Real(v)) => w.write_field(format_real(v))?,
-            Ok(ValueRef::Text(t)) => w.write_field(String::from_utf8_lossy(t).as_bytes())?,
+            Ok(ValueRef::Text(t)) => {
+                w.write_field(text(&String::from_utf8_lossy(t), escape).as_bytes())?
+            }
             Ok(ValueRef::Blob(b)) => w.write_field(format!("<{} bytes>", b.len()))?,
         }
     }
@@ -53,5 +83,68 @@ fn format_real(f: f64) -> String {
         s
     } else {
         f.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rusqlite::Connection;
+
+    const ROW: &str = "SELECT '=HYPERLINK(\"http://x\")' AS a, '+1+1' AS b, '-2+3' AS c, \
+        '@SUM(A1)' AS d, char(9) || '=1' AS e, char(13) || '=1' AS f, -5 AS g, -2.5 AS h, \
+        'plain' AS i, 'a=b' AS j, '' AS k, NULL AS l";
+
+    /// The query's row through the streamed writer.
+    fn streamed(escape: bool) -> String {
+        let c = Connection::open_in_memory().unwrap();
+        let mut stmt = c.prepare(ROW).unwrap();
+        let width = stmt.column_count();
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut rows = stmt.raw_query();
+        write_sqlite_row(&mut w, rows.next().unwrap().unwrap(), width, escape).unwrap();
+        String::from_utf8(w.into_inner().unwrap()).unwrap()
+    }
+
+    /// The same row as cells, through the renderer's writer.
+    fn rendered(escape: bool) -> String {
+        let cells = [
+            Cell::Text("=HYPERLINK(\"http://x\")".into()),
+            Cell::Text("+1+1".into()),
+            Cell::Text("-2+3".into()),
+            Cell::Text("@SUM(A1)".into()),
+            Cell::Text("\t=1".into()),
+            Cell::Text("\r=1".into()),
+            Cell::Int(-5),
+            Cell::Real(-2.5),
+            Cell::Text("plain".into()),
+            Cell::Text("a=b".into()),
+            Cell::Text(String::new()),
+            Cell::Null,
+        ];
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(cells.iter().map(|c| field(c, escape))).unwrap();
+        String::from_utf8(w.into_inner().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn formula_like_text_gets_a_quote_and_numbers_do_not() {
+        let want = "\"'=HYPERLINK(\"\"http://x\"\")\",'+1+1,'-2+3,'@SUM(A1),'\t=1,\"'\r=1\",-5,-2.50,plain,a=b,,\n";
+        assert_eq!(rendered(true), want);
+        assert_eq!(streamed(true), want, "the stream escapes like the file");
+    }
+
+    #[test]
+    fn without_the_option_text_is_written_as_it_is() {
+        let want = "\"=HYPERLINK(\"\"http://x\"\")\",+1+1,-2+3,@SUM(A1),\t=1,\"\r=1\",-5,-2.50,plain,a=b,,\n";
+        assert_eq!(rendered(false), want);
+        assert_eq!(streamed(false), want);
+    }
+
+    #[test]
+    fn column_names_are_escaped_too() {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        write_header(&mut w, &["=cmd".into(), "Revenue".into()], true).unwrap();
+        assert_eq!(w.into_inner().unwrap(), b"'=cmd,Revenue\n");
     }
 }

@@ -4,7 +4,7 @@ pub mod csv;
 pub mod pdf;
 pub mod xlsx;
 
-use crate::config::BrandingConfig;
+use crate::config::{BrandingConfig, ExportsConfig};
 use crate::model::export::ExportFormat;
 use crate::report::run::Output;
 
@@ -13,11 +13,12 @@ pub fn render(
     out: &Output,
     format: ExportFormat,
     branding: &BrandingConfig,
+    exports: &ExportsConfig,
 ) -> Result<Vec<u8>, RenderError> {
     match format {
         ExportFormat::Pdf => pdf::render(out, branding),
         ExportFormat::Xlsx => xlsx::render(out),
-        ExportFormat::Csv => csv::render(out),
+        ExportFormat::Csv => csv::render(out, exports.csv_formula_escape),
         ExportFormat::Json => {
             serde_json::to_vec_pretty(out).map_err(|e| RenderError(e.to_string()))
         }

@@ -1,7 +1,9 @@
 //! XLSX of a report. A Summary sheet: title, parameters, the KPIs as numbers with their
 //! formats, and a native Excel chart (not a picture) for each line, area, bar, pie and donut
 //! chart, drawn from its numbers written beside it. One Data sheet per table with typed cells:
-//! numbers are numbers, ISO dates are dates; frozen header, autofilter, fitted columns.
+//! numbers are numbers, ISO dates are dates; frozen header, autofilter, fitted columns. Text
+//! from data or definitions is always written as a string cell, never as a formula, so a
+//! value like `=HYPERLINK(...)` shows as itself (no CSV-style escaping is needed).
 
 use super::RenderError;
 use crate::data::query::{Cell, ResultSet};
@@ -48,8 +50,8 @@ fn build(out: &Output) -> Result<Vec<u8>, XlsxError> {
     )?;
     let mut row = 3;
     for (k, v) in &out.parameters {
-        summary.write(row, 0, k)?;
-        summary.write(row, 1, v)?;
+        summary.write_string(row, 0, k)?;
+        summary.write_string(row, 1, v)?;
         row += 1;
     }
     if out.kpis().next().is_some() {
@@ -63,7 +65,7 @@ fn build(out: &Output) -> Result<Vec<u8>, XlsxError> {
             let whole =
                 k.number.fract() == 0.0 && k.previous_number.is_none_or(|p| p.fract() == 0.0);
             let f = number_format(k.format, whole);
-            summary.write(row, 0, &k.title)?;
+            summary.write_string(row, 0, &k.title)?;
             summary.write_number_with_format(row, 1, k.number, &f)?;
             if let Some(p) = k.previous_number {
                 summary.write_number_with_format(row, 2, p, &f)?;
@@ -132,7 +134,7 @@ fn write_chart_data(
                 sheet.write_datetime_with_format(r, DATA_COL, excel_date(d[i])?, &date_format)?;
             }
             Categories::Labels(l) => {
-                sheet.write(r, DATA_COL, &l[i])?;
+                sheet.write_string(r, DATA_COL, &l[i])?;
             }
         }
         for (s, (_, values)) in data.series.iter().enumerate() {
@@ -278,7 +280,7 @@ fn write_table(sheet: &mut Worksheet, t: &TableOut, bold: &Format) -> Result<(),
                     };
                     match typed {
                         Some((d, f)) => sheet.write_datetime_with_format(r, col, d, f)?,
-                        None => sheet.write(r, col, s)?,
+                        None => sheet.write_string(r, col, s)?,
                     };
                 }
             }
@@ -307,4 +309,80 @@ fn write_table(sheet: &mut Worksheet, t: &TableOut, bold: &Format) -> Result<(),
         sheet.set_column_width(c as u16, widest.clamp(6, 60) as f64 + 1.0)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::run::{Item, SectionOut};
+    use calamine::{Data, Reader, Xlsx};
+    use std::sync::Arc;
+
+    fn output(cells: Vec<Cell>) -> Output {
+        let result = ResultSet {
+            columns: vec!["=cmd".into(), "n".into()],
+            rows: vec![cells],
+        };
+        Output {
+            report_id: "r".into(),
+            name: "=1+1".into(),
+            description: String::new(),
+            parameters: vec![("region".into(), "@SUM(A1)".into())],
+            generated_at: chrono::Utc::now(),
+            sections: vec![SectionOut {
+                title: String::new(),
+                items: vec![Item::Table(TableOut {
+                    id: "t".into(),
+                    title: "Rows".into(),
+                    headers: result.columns.clone(),
+                    numeric: vec![false, true],
+                    rows: vec![],
+                    total_rows: 1,
+                    available_rows: 1,
+                    page: 1,
+                    page_count: 1,
+                    result: Arc::new(result),
+                    formats: vec![None, None],
+                })],
+            }],
+            options: Default::default(),
+        }
+    }
+
+    #[test]
+    fn formula_like_text_is_read_back_as_a_string_not_a_formula() {
+        let bytes = render(&output(vec![
+            Cell::Text("=HYPERLINK(\"http://x\",\"y\")".into()),
+            Cell::Int(-5),
+        ]))
+        .unwrap();
+        let mut wb = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        let data = wb.worksheet_range("Data").unwrap();
+        assert_eq!(data.get((0, 0)), Some(&Data::String("=cmd".into())));
+        assert_eq!(
+            data.get((1, 0)),
+            Some(&Data::String("=HYPERLINK(\"http://x\",\"y\")".into()))
+        );
+        assert_eq!(data.get((1, 1)), Some(&Data::Float(-5.0)));
+        let formulas = wb.worksheet_formula("Data").unwrap();
+        assert!(
+            formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+            "no formula cells: {formulas:?}"
+        );
+        let summary = wb.worksheet_range("Summary").unwrap();
+        assert_eq!(summary.get((0, 0)), Some(&Data::String("=1+1".into())));
+        assert_eq!(summary.get((3, 1)), Some(&Data::String("@SUM(A1)".into())));
+        let formulas = wb.worksheet_formula("Summary").unwrap();
+        assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()));
+    }
+
+    #[test]
+    fn text_that_starts_like_a_formula_in_every_way_stays_text() {
+        for s in ["+1+1", "-2+3", "@A1", "\t=1", "\r=1", "=1"] {
+            let bytes = render(&output(vec![Cell::Text(s.into()), Cell::Null])).unwrap();
+            let mut wb = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+            let data = wb.worksheet_range("Data").unwrap();
+            assert_eq!(data.get((1, 0)), Some(&Data::String(s.into())), "{s:?}");
+        }
+    }
 }

@@ -10,6 +10,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../migrations/0002_delivery.sql"),
     ),
     ("0003_jobs", include_str!("../../migrations/0003_jobs.sql")),
+    (
+        "0004_accounts",
+        include_str!("../../migrations/0004_accounts.sql"),
+    ),
 ];
 
 /// Errors from migrating.

@@ -1,5 +1,6 @@
 //! SQLite storage: the application database and the dataset store, each behind an r2d2 pool.
 
+pub mod audit;
 pub mod dashboard;
 pub mod dataset;
 pub mod delivery;
@@ -10,6 +11,10 @@ pub mod migrate;
 pub mod report;
 pub mod run;
 pub mod schedule;
+pub mod secret;
+pub mod session;
+pub mod token;
+pub mod user;
 
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::OpenFlags;
@@ -60,10 +65,15 @@ pub struct Store {
     pub data: Pool,
     /// The dataset store opened read-only, for report queries.
     pub data_ro: Pool,
+    /// Read-only pools for previews of `main` and of each source, apart from those pages and
+    /// renders use: a burst of slow previews waits on its own connections, never on theirs.
+    pub previews: std::sync::Arc<std::collections::BTreeMap<String, Pool>>,
     /// `[[sources]]`: other SQLite files, read-only, by name, with their paths.
     pub sources: std::sync::Arc<std::collections::BTreeMap<String, (Pool, std::path::PathBuf)>>,
     /// Query results, invalidated per table by imports.
     pub cache: std::sync::Arc<crate::data::cache::QueryCache>,
+    /// The installation's keys, from files in the data folder.
+    pub secrets: std::sync::Arc<secret::Secrets>,
 }
 
 impl Store {
@@ -85,6 +95,7 @@ impl Store {
         )?;
         app.get()?.execute_batch(WAL)?;
         migrate::migrate(&mut *app.get()?)?;
+        let secrets = secret::Secrets::load(dir, &*app.get()?)?;
         let data_path = dir.join("datasets.db");
         let data = pool(
             SqliteConnectionManager::file(&data_path).with_init(|c| c.execute_batch(PRAGMAS)),
@@ -92,14 +103,9 @@ impl Store {
         )?;
         // Create the file and switch it to WAL before read-only connections open it.
         data.get()?.execute_batch(WAL)?;
-        let data_ro = pool(
-            SqliteConnectionManager::file(&data_path)
-                .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-                .with_init(|c| {
-                    c.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;")
-                }),
-            8,
-        )?;
+        let data_ro = pool(read_only(&data_path), 8)?;
+        let mut previews = std::collections::BTreeMap::new();
+        previews.insert("main".to_string(), pool(read_only(&data_path), 4)?);
         let mut by_name = std::collections::BTreeMap::new();
         for src in sources {
             if !src.path.is_file() {
@@ -108,26 +114,25 @@ impl Store {
                     message: format!("{} is not a file", src.path.display()),
                 });
             }
-            let pool = pool(
-                SqliteConnectionManager::file(&src.path)
-                    .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-                    .with_init(|c| {
-                        c.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;")
-                    }),
-                4,
-            )
-            .map_err(|e| StoreError::Source {
+            let source_error = |e: StoreError| StoreError::Source {
                 name: src.name.clone(),
                 message: e.to_string(),
-            })?;
+            };
+            previews.insert(
+                src.name.clone(),
+                pool(read_only(&src.path), 2).map_err(source_error)?,
+            );
+            let pool = pool(read_only(&src.path), 4).map_err(source_error)?;
             by_name.insert(src.name.clone(), (pool, src.path.clone()));
         }
         Ok(Store {
             app,
             data,
             data_ro,
+            previews: std::sync::Arc::new(previews),
             sources: std::sync::Arc::new(by_name),
             cache: std::sync::Arc::new(crate::data::cache::QueryCache::new(cache_bytes)),
+            secrets: std::sync::Arc::new(secrets),
         })
     }
 
@@ -138,6 +143,11 @@ impl Store {
         } else {
             self.sources.get(name).map(|(p, _)| p)
         }
+    }
+
+    /// The read-only pool previews of a data source use (see `previews`).
+    pub fn preview_source(&self, name: &str) -> Option<&Pool> {
+        self.previews.get(name)
     }
 
     /// The cache scope of a source: `main` is versioned per table by imports, an attached file
@@ -156,6 +166,23 @@ impl Store {
             source_version,
         }
     }
+}
+
+/// The longest string or blob a read-only connection builds until a query sets its own limit
+/// (`data::query` applies `[limits] query_memory_mb` to each query).
+const READ_ONLY_LENGTH_LIMIT: i32 = 64 << 20;
+
+/// A read-only connection to a dataset file, for report queries.
+fn read_only(path: &Path) -> SqliteConnectionManager {
+    SqliteConnectionManager::file(path)
+        .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .with_init(|c| {
+            c.set_limit(
+                rusqlite::limits::Limit::SQLITE_LIMIT_LENGTH,
+                READ_ONLY_LENGTH_LIMIT,
+            )?;
+            c.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;")
+        })
 }
 
 fn pool(manager: SqliteConnectionManager, size: u32) -> Result<Pool, StoreError> {
@@ -218,5 +245,6 @@ stored_as_word!(
     crate::model::export::ExportStatus,
     crate::model::job::JobStatus,
     crate::model::schedule::RunStatus,
-    crate::model::schedule::DeliveryStatus
+    crate::model::schedule::DeliveryStatus,
+    crate::model::user::Role
 );

@@ -156,7 +156,8 @@ pub fn settle(conn: &Connection, run_id: &str) -> Result<Option<String>, StoreEr
         .map(|d| {
             format!(
                 "{}: {}",
-                d.address,
+                // A webhook URL's path is its secret: the run's error shows the host.
+                d.recipient().shown(),
                 d.last_error.as_deref().unwrap_or("failed")
             )
         })

@@ -4,6 +4,8 @@
 //! client gets a short reference and the log has the detail under it.
 
 use crate::app::dataset::DatasetError;
+use crate::auth::AuthError;
+use crate::store::StoreError;
 use crate::app::edit::EditError;
 use crate::app::PipelineError;
 use crate::data::import::ImportError;
@@ -23,6 +25,8 @@ pub struct Problem {
     pub status: StatusCode,
     pub detail: String,
     pub field: Option<String>,
+    /// Seconds to wait, sent as `Retry-After` (429, 503).
+    pub retry_after: Option<u64>,
     html: bool,
 }
 
@@ -50,6 +54,7 @@ impl Problem {
             status,
             detail: detail.into(),
             field: None,
+            retry_after: None,
             html: false,
         }
     }
@@ -57,6 +62,16 @@ impl Problem {
     /// 400: the request is malformed.
     pub fn bad_request(detail: impl Into<String>) -> Problem {
         Problem::new(StatusCode::BAD_REQUEST, detail)
+    }
+
+    /// 401: who is asking is not known (or their credentials are not valid).
+    pub fn unauthorized(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::UNAUTHORIZED, detail)
+    }
+
+    /// 403: known, but not allowed.
+    pub fn forbidden(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::FORBIDDEN, detail)
     }
 
     /// 404.
@@ -89,6 +104,18 @@ impl Problem {
                 "something went wrong on our side; the server log has the details under reference {reference}"
             ),
         )
+    }
+
+    /// 503 with `Retry-After: 5`: every database connection is taken (a burst of slow
+    /// queries); the request did nothing and may simply be sent again.
+    pub fn busy() -> Problem {
+        Problem {
+            retry_after: Some(5),
+            ..Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the server is busy; try again in a few seconds",
+            )
+        }
     }
 
     /// Shown as an HTML page instead of JSON.
@@ -147,6 +174,11 @@ impl ResponseError for Problem {
 impl Problem {
     /// Leaves the problem on its response, for `htmx_errors` to find.
     fn mark(&self, mut res: HttpResponse) -> HttpResponse {
+        if let Some(secs) = self.retry_after {
+            if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&secs.to_string()) {
+                res.headers_mut().insert(actix_web::http::header::RETRY_AFTER, v);
+            }
+        }
         res.extensions_mut().insert(self.clone());
         res
     }
@@ -216,7 +248,7 @@ impl From<PipelineError> for Problem {
             PipelineError::Render(_) => {
                 Problem::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())
             }
-            other => Problem::internal(other),
+            PipelineError::Store(s) => s.into(),
         }
     }
 }
@@ -227,7 +259,7 @@ impl From<ExportError> for Problem {
             ExportError::NotFound(_) => Problem::not_found(e.to_string()),
             ExportError::Conflict(_) => Problem::new(StatusCode::CONFLICT, e.to_string()),
             ExportError::Pipeline(p) => p.into(),
-            ExportError::Store(s) => Problem::internal(s),
+            ExportError::Store(s) => s.into(),
             ExportError::Io(io) => Problem::internal(io),
         }
     }
@@ -239,7 +271,7 @@ impl From<EditError> for Problem {
             EditError::Invalid { field, message } => Problem::invalid(field, message),
             EditError::NotFound(_) => Problem::not_found(e.to_string()),
             EditError::Conflict(_) => Problem::new(StatusCode::CONFLICT, e.to_string()),
-            EditError::Store(s) => Problem::internal(s),
+            EditError::Store(s) => s.into(),
         }
     }
 }
@@ -251,7 +283,7 @@ impl From<SubmitError> for Problem {
             SubmitError::Param { name, message } => {
                 Problem::invalid(format!("parameters.{name}"), message)
             }
-            SubmitError::Store(s) => Problem::internal(s),
+            SubmitError::Store(s) => s.into(),
         }
     }
 }
@@ -263,9 +295,41 @@ impl From<DatasetError> for Problem {
             DatasetError::Import(ImportError::BadName(_)) => {
                 Problem::invalid("name", e.to_string())
             }
-            DatasetError::Import(ImportError::Io { .. } | ImportError::Sqlite(_))
-            | DatasetError::Store(_) => Problem::internal(e),
+            DatasetError::Store(s) => s.into(),
+            DatasetError::Import(ImportError::Io { .. } | ImportError::Sqlite(_)) => {
+                Problem::internal(e)
+            }
             DatasetError::Import(_) => Problem::invalid("file", e.to_string()),
+        }
+    }
+}
+
+impl From<AuthError> for Problem {
+    fn from(e: AuthError) -> Problem {
+        match e {
+            AuthError::BadCredentials => Problem::unauthorized(e.to_string()),
+            AuthError::RateLimited(wait) => Problem {
+                retry_after: Some(wait.as_secs().max(1)),
+                ..Problem::new(StatusCode::TOO_MANY_REQUESTS, e.to_string())
+            },
+            AuthError::Invalid { field, message } => Problem::invalid(field, message),
+            AuthError::NotFound(_) => Problem::not_found(e.to_string()),
+            AuthError::Conflict(_) => Problem::new(StatusCode::CONFLICT, e.to_string()),
+            AuthError::Forbidden(_) => Problem::forbidden(e.to_string()),
+            AuthError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<StoreError> for Problem {
+    fn from(e: StoreError) -> Problem {
+        match e {
+            // No connection came free in time: busy, not broken (logged, as the cause of a 503).
+            StoreError::Pool(p) => {
+                tracing::warn!(error = %p, "no database connection free in time");
+                Problem::busy()
+            }
+            e => Problem::internal(e),
         }
     }
 }
@@ -317,4 +381,61 @@ pub fn query_error(
     _req: &actix_web::HttpRequest,
 ) -> actix_web::Error {
     Problem::bad_request(format!("malformed query string: {err}")).into()
+}
+
+/// An unreadable or oversized form: 4xx as a page naming the problem.
+pub fn form_error(err: actix_web::error::UrlencodedError, _req: &actix_web::HttpRequest) -> actix_web::Error {
+    use actix_web::error::UrlencodedError;
+    let p = match &err {
+        UrlencodedError::Overflow { limit, .. } => Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the form is larger than {} KB", limit / 1024),
+        ),
+        UrlencodedError::ContentType => Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send the form as application/x-www-form-urlencoded",
+        ),
+        other => Problem::bad_request(format!("the form could not be read: {other}")),
+    };
+    p.html().into()
+}
+
+#[cfg(test)]
+mod busy_tests {
+    use super::*;
+    use crate::store::StoreError;
+
+    /// A real pool timeout: one connection, held, and a second asked for.
+    fn pool_timeout() -> StoreError {
+        let pool = r2d2::Pool::builder()
+            .max_size(1)
+            .connection_timeout(std::time::Duration::from_millis(50))
+            .build(r2d2_sqlite::SqliteConnectionManager::memory())
+            .unwrap();
+        let _held = pool.get().unwrap();
+        pool.get().unwrap_err().into()
+    }
+
+    #[test]
+    fn a_pool_timeout_is_503_with_retry_after_not_500() {
+        for p in [
+            Problem::from(pool_timeout()),
+            Problem::from(PipelineError::Store(pool_timeout())),
+            Problem::from(EditError::Store(pool_timeout())),
+            Problem::from(ExportError::Store(pool_timeout())),
+        ] {
+            assert_eq!(p.status, StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(p.detail, "the server is busy; try again in a few seconds");
+            let res = p.error_response();
+            assert_eq!(res.status(), 503);
+            assert_eq!(res.headers().get("retry-after").unwrap(), "5");
+            let res = p.clone().html().error_response();
+            assert_eq!(res.headers().get("retry-after").unwrap(), "5");
+        }
+        let other = Problem::from(StoreError::Source {
+            name: "x".into(),
+            message: "gone".into(),
+        });
+        assert_eq!(other.status, StatusCode::INTERNAL_SERVER_ERROR);
+    }
 }

@@ -1,11 +1,16 @@
-//! HTTP: every route is listed here; handlers live in a file per page or API resource.
+//! HTTP: every route is listed here with who may use it; handlers live in a folder per feature
+//! (pages) or a file per API resource.
 
+pub mod account;
+pub mod admin;
 pub mod api;
 pub mod assets;
 pub mod dashboards;
 pub mod datasets;
 pub mod error;
 pub mod exports;
+pub mod gate;
+pub mod headers;
 pub mod health;
 pub mod json;
 pub mod metrics;
@@ -13,6 +18,8 @@ pub mod reports;
 pub mod schedules;
 
 use crate::app::Ctx;
+use crate::auth::{Principal, Via};
+use crate::model::user::Role;
 use actix_web::web;
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -26,6 +33,10 @@ pub struct AppState {
     pub scheduler_wake: Arc<Notify>,
     /// Report generation jobs.
     pub generator: crate::job::Generator,
+    /// Failed logins, per account and address.
+    pub limiter: crate::auth::limiter::Limiter,
+    /// The one-time setup link, while no user exists.
+    pub setup: crate::auth::Setup,
 }
 
 impl AppState {
@@ -40,137 +51,127 @@ impl AppState {
     }
 }
 
-/// The routes.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(health::get))
-        .route("/metrics", web::get().to(metrics::get))
-        .route("/static/{path:.*}", web::get().to(assets::serve))
-        .route("/", web::get().to(dashboards::home))
-        .route("/dashboards/{id}", web::get().to(dashboards::view))
-        .route(
-            "/dashboards/{id}/table/{viz}",
-            web::get().to(dashboards::dashboard_table),
-        )
-        .route("/reports", web::get().to(reports::list))
-        .route("/reports/{id}", web::get().to(reports::view::report))
-        .route(
-            "/reports/{id}/table/{viz}",
-            web::get().to(reports::view::report_table),
-        )
-        .route(
-            "/reports/{id}/download",
-            web::get().to(reports::download::get),
-        )
-        .route("/exports/{id}/download", web::get().to(exports::link::get))
-        .route("/api/v1/exports", web::get().to(api::exports::list))
-        .route("/api/v1/exports/{id}", web::get().to(api::exports::get))
-        .route(
-            "/api/v1/exports/{id}",
-            web::delete().to(api::exports::delete),
-        )
-        .route(
-            "/api/v1/exports/{id}/retry",
-            web::post().to(api::exports::retry),
-        )
-        .route("/exports", web::get().to(exports::list))
-        .route("/exports/{id}/retry", web::post().to(exports::retry))
-        .route("/exports/{id}/delete", web::post().to(exports::delete))
-        .route(
-            "/api/v1/exports/{id}/download",
-            web::get().to(api::exports::download),
-        )
-        .route("/api/v1/schedules", web::get().to(api::schedules::list))
-        .route("/api/v1/schedules", web::post().to(api::schedules::create))
-        .route("/api/v1/schedules/{id}", web::get().to(api::schedules::get))
-        .route(
-            "/api/v1/schedules/{id}",
-            web::put().to(api::schedules::update),
-        )
-        .route(
-            "/api/v1/schedules/{id}",
-            web::delete().to(api::schedules::delete),
-        )
-        .route(
-            "/api/v1/schedules/{id}/toggle",
-            web::patch().to(api::schedules::toggle),
-        )
-        .route(
-            "/api/v1/schedules/{id}/run",
-            web::post().to(api::schedules::run),
-        )
-        .route(
-            "/api/v1/schedules/{id}/executions",
-            web::get().to(api::schedules::executions),
-        )
-        .route("/api/v1/cron/preview", web::get().to(api::cron::preview))
-        .route("/datasets", web::get().to(datasets::page))
-        .route("/datasets/upload", web::post().to(datasets::upload))
-        .route("/api/v1/datasets", web::get().to(api::datasets::list))
-        .route("/api/v1/datasets", web::post().to(api::datasets::create))
-        .route("/api/v1/datasets/{name}", web::get().to(api::datasets::get))
-        .route(
-            "/api/v1/datasets/{name}",
-            web::delete().to(api::datasets::delete),
-        )
-        .route("/api/v1/tables", web::get().to(api::tables::list))
-        .route(
-            "/api/v1/validate-query",
-            web::post().to(api::tables::validate),
-        )
-        .route("/api/v1/reports/jobs/{id}", web::get().to(api::jobs::job))
-        .route(
-            "/api/v1/reports/results/{id}",
-            web::get().to(api::jobs::result),
-        )
-        .route(
-            "/api/v1/reports/results/{id}/export",
-            web::get().to(api::jobs::export),
-        )
-        .route(
-            "/api/v1/reports/{id}/generate",
-            web::post().to(api::jobs::generate),
-        )
-        .route(
-            "/reports/{id}/generate",
-            web::post().to(reports::generate::start),
-        )
-        .route(
-            "/reports/jobs/{id}",
-            web::get().to(reports::generate::status),
-        )
-        .route("/api/v1/reports", web::get().to(api::reports::list))
-        .route("/api/v1/reports", web::post().to(api::reports::create))
-        .route("/api/v1/reports/{id}", web::get().to(api::reports::get))
-        .route("/api/v1/reports/{id}", web::put().to(api::reports::update))
-        .route(
-            "/api/v1/reports/{id}",
-            web::delete().to(api::reports::delete),
-        )
-        .route(
-            "/api/v1/reports/{id}/preview",
-            web::get().to(api::reports::preview),
-        );
-    // The schedules pages; their form errors are pages too. `new` and `preview` before `{id}`.
-    cfg.service(
-        web::scope("/schedules")
-            .app_data(
-                web::FormConfig::default()
-                    .limit(256 << 10)
-                    .error_handler(schedules::form_error),
-            )
-            .route("", web::get().to(schedules::list))
-            .route("", web::post().to(schedules::create))
-            .route("/new", web::get().to(schedules::new_form))
-            .route("/preview", web::get().to(schedules::preview))
-            .route("/{id}", web::get().to(schedules::detail::detail))
-            .route("/{id}", web::post().to(schedules::update))
-            .route("/{id}/edit", web::get().to(schedules::edit_form))
-            .route("/{id}/history", web::get().to(schedules::detail::history))
-            .route("/{id}/row", web::get().to(schedules::row_get))
-            .route("/{id}/run", web::post().to(schedules::run))
-            .route("/{id}/toggle", web::post().to(schedules::toggle))
-            .route("/{id}/delete", web::post().to(schedules::delete)),
-    );
+/// One route: method, path pattern (actix syntax) and who may use it.
+#[derive(Debug)]
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub policy: gate::Policy,
+}
+
+/// Lists every route once: the table the gate reads (`ROUTES`) and the registration
+/// (`routes`) come from the same lines, so a route cannot exist without a policy. Order
+/// matters where patterns overlap (`/schedules/new` before `/schedules/{id}`).
+macro_rules! route_table {
+    ($($method:ident $path:literal $policy:ident => $handler:path;)*) => {
+        /// Every route with its policy.
+        pub const ROUTES: &[Route] = &[
+            $(Route { method: stringify!($method), path: $path, policy: route_table!(@policy $policy) },)*
+        ];
+
+        /// Registers every route.
+        pub fn routes(cfg: &mut web::ServiceConfig) {
+            $(cfg.route($path, route_table!(@method $method).to($handler));)*
+        }
+    };
+    (@policy public) => { gate::Policy::Public };
+    (@policy viewer) => { gate::Policy::Role(Role::Viewer) };
+    (@policy editor) => { gate::Policy::Role(Role::Editor) };
+    (@policy admin) => { gate::Policy::Role(Role::Admin) };
+    (@method GET) => { web::get() };
+    (@method POST) => { web::post() };
+    (@method PUT) => { web::put() };
+    (@method PATCH) => { web::patch() };
+    (@method DELETE) => { web::delete() };
+}
+
+route_table! {
+    GET "/healthz" public => health::get;
+    GET "/metrics" public => metrics::get;
+    GET "/static/{path:.*}" public => assets::serve;
+    GET "/login" public => account::login_page;
+    POST "/login" public => account::login_form;
+    POST "/logout" viewer => account::logout_form;
+    GET "/setup" public => account::setup_page;
+    POST "/setup" public => account::setup_form;
+    GET "/welcome" public => account::welcome_page;
+    POST "/welcome" public => account::welcome_form;
+    GET "/account/tokens" viewer => account::tokens::page;
+    POST "/account/tokens" viewer => account::tokens::create;
+    POST "/account/tokens/{id}/revoke" viewer => account::tokens::revoke;
+    GET "/admin/users" admin => admin::users::page;
+    POST "/admin/users" admin => admin::users::invite;
+    POST "/admin/users/{id}" admin => admin::users::update;
+    GET "/admin/audit" admin => admin::audit::page;
+    POST "/api/v1/auth/login" public => api::auth::login;
+    POST "/api/v1/auth/logout" viewer => api::auth::logout;
+    GET "/api/v1/auth/me" viewer => api::auth::me;
+    GET "/api/v1/users" admin => api::users::list;
+    POST "/api/v1/users" admin => api::users::create;
+    GET "/api/v1/users/{id}" admin => api::users::get;
+    PATCH "/api/v1/users/{id}" admin => api::users::update;
+    DELETE "/api/v1/users/{id}" admin => api::users::delete;
+    GET "/api/v1/tokens" viewer => api::tokens::list;
+    POST "/api/v1/tokens" viewer => api::tokens::create;
+    DELETE "/api/v1/tokens/{id}" viewer => api::tokens::revoke;
+    GET "/api/v1/audit" admin => api::audit::list;
+    GET "/" viewer => dashboards::home;
+    GET "/dashboards/{id}" viewer => dashboards::view;
+    GET "/dashboards/{id}/table/{viz}" viewer => dashboards::dashboard_table;
+    GET "/reports" viewer => reports::list;
+    GET "/reports/{id}" viewer => reports::view::report;
+    GET "/reports/{id}/table/{viz}" viewer => reports::view::report_table;
+    GET "/reports/{id}/download" viewer => reports::download::get;
+    POST "/reports/{id}/generate" viewer => reports::generate::start;
+    GET "/reports/jobs/{id}" viewer => reports::generate::status;
+    GET "/exports/{id}/download" public => exports::link::get;
+    GET "/exports" viewer => exports::list;
+    POST "/exports/{id}/retry" viewer => exports::retry;
+    POST "/exports/{id}/delete" editor => exports::delete;
+    GET "/api/v1/exports" viewer => api::exports::list;
+    GET "/api/v1/exports/{id}" viewer => api::exports::get;
+    DELETE "/api/v1/exports/{id}" editor => api::exports::delete;
+    POST "/api/v1/exports/{id}/retry" viewer => api::exports::retry;
+    GET "/api/v1/exports/{id}/download" viewer => api::exports::download;
+    GET "/api/v1/schedules" editor => api::schedules::list;
+    POST "/api/v1/schedules" editor => api::schedules::create;
+    GET "/api/v1/schedules/{id}" editor => api::schedules::get;
+    PUT "/api/v1/schedules/{id}" editor => api::schedules::update;
+    DELETE "/api/v1/schedules/{id}" editor => api::schedules::delete;
+    PATCH "/api/v1/schedules/{id}/toggle" editor => api::schedules::toggle;
+    POST "/api/v1/schedules/{id}/run" editor => api::schedules::run;
+    GET "/api/v1/schedules/{id}/executions" editor => api::schedules::executions;
+    GET "/api/v1/cron/preview" editor => api::cron::preview;
+    GET "/datasets" viewer => datasets::page;
+    POST "/datasets/upload" editor => datasets::upload;
+    GET "/api/v1/datasets" viewer => api::datasets::list;
+    POST "/api/v1/datasets" editor => api::datasets::create;
+    GET "/api/v1/datasets/{name}" viewer => api::datasets::get;
+    DELETE "/api/v1/datasets/{name}" editor => api::datasets::delete;
+    GET "/api/v1/tables" editor => api::tables::list;
+    POST "/api/v1/validate-query" editor => api::tables::validate;
+    GET "/api/v1/reports/jobs/{id}" viewer => api::jobs::job;
+    GET "/api/v1/reports/results/{id}" viewer => api::jobs::result;
+    GET "/api/v1/reports/results/{id}/export" viewer => api::jobs::export;
+    POST "/api/v1/reports/{id}/generate" viewer => api::jobs::generate;
+    GET "/api/v1/reports" viewer => api::reports::list;
+    POST "/api/v1/reports" editor => api::reports::create;
+    GET "/api/v1/reports/{id}" viewer => api::reports::get;
+    PUT "/api/v1/reports/{id}" editor => api::reports::update;
+    DELETE "/api/v1/reports/{id}" editor => api::reports::delete;
+    GET "/api/v1/reports/{id}/preview" viewer => api::reports::preview;
+    GET "/schedules" editor => schedules::list;
+    POST "/schedules" editor => schedules::create;
+    GET "/schedules/new" editor => schedules::new_form;
+    GET "/schedules/preview" editor => schedules::preview;
+    GET "/schedules/{id}" editor => schedules::detail::detail;
+    POST "/schedules/{id}" editor => schedules::update;
+    GET "/schedules/{id}/edit" editor => schedules::edit_form;
+    GET "/schedules/{id}/history" editor => schedules::detail::history;
+    GET "/schedules/{id}/row" editor => schedules::row_get;
+    POST "/schedules/{id}/run" editor => schedules::run;
+    POST "/schedules/{id}/toggle" editor => schedules::toggle;
+    POST "/schedules/{id}/delete" editor => schedules::delete;
 }
 
 /// What every page's frame needs.
@@ -180,22 +181,54 @@ pub struct Layout {
     pub css: String,
     pub htmx: String,
     pub dashboards: Vec<(String, String)>,
+    /// The signed-in user's email and role (None on the login and setup pages).
+    pub user: Option<(String, Role)>,
+    /// The session's CSRF token, sent by htmx (`hx-headers`) and in every form.
+    pub csrf: String,
 }
 
 impl Layout {
-    /// Fills the frame: branding, asset URLs and the dashboard menu.
-    pub fn new(ctx: &Ctx) -> Result<Layout, crate::store::StoreError> {
-        let conn = ctx.store.app.get()?;
+    /// Fills the frame: branding, asset URLs, the dashboard menu and who is signed in.
+    pub fn new(ctx: &Ctx, who: &Principal) -> Result<Layout, crate::store::StoreError> {
+        let dashboards = match who {
+            Principal::User(_) => crate::store::dashboard::list(&*ctx.store.app.get()?)?
+                .into_iter()
+                .map(|d| (d.id, d.name))
+                .collect(),
+            Principal::Anonymous => Vec::new(),
+        };
         Ok(Layout {
+            dashboards,
+            ..Layout::bare(ctx, who)
+        })
+    }
+
+    /// The frame without the dashboard menu (no database needed).
+    pub fn bare(ctx: &Ctx, who: &Principal) -> Layout {
+        let caller = who.caller();
+        Layout {
             brand: ctx.config.branding.name.clone(),
             accent: ctx.config.branding.color.clone(),
             css: assets::url("app.css"),
             htmx: assets::url(HTMX),
-            dashboards: crate::store::dashboard::list(&conn)?
-                .into_iter()
-                .map(|d| (d.id, d.name))
-                .collect(),
-        })
+            dashboards: Vec::new(),
+            user: caller.map(|c| (c.email.clone(), c.role)),
+            csrf: Layout::bare_csrf(who),
+        }
+    }
+
+    /// The CSRF token of a session principal (empty for token callers and anonymous ones).
+    pub fn bare_csrf(who: &Principal) -> String {
+        match who.caller().map(|c| &c.via) {
+            Some(Via::Session { csrf }) => csrf.clone(),
+            _ => String::new(),
+        }
+    }
+
+    /// Whether the signed-in user may do what `role` may (pages show only what is allowed).
+    pub fn can(&self, role: &str) -> bool {
+        let needed = Role::parse(role).unwrap_or(Role::Admin);
+        self.user.as_ref().is_some_and(|(_, r)| r.allows(needed))
     }
 }
 
@@ -214,4 +247,17 @@ pub fn parse_page(raw: Option<&str>) -> Result<u32, error::Problem> {
             ))),
         },
     }
+}
+
+/// Percent-encodes a query value.
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }

@@ -3,6 +3,7 @@
 // Usage: node generate.mjs URL REPORT_ID  → prints one JSON line.
 // SCREENSHOT: where to save a picture of the page with the links.
 import { chromium } from 'playwright-core';
+import { signIn } from './session.mjs';
 
 const [url, report] = process.argv.slice(2);
 const browser = await chromium.launch({
@@ -12,6 +13,7 @@ const browser = await chromium.launch({
 });
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await signIn(page, url);
   let loads = 0;
   page.on('load', () => loads++);
   const errors = [];

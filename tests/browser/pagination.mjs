@@ -1,6 +1,7 @@
 // Opens the dashboard, clicks "Next" under the orders table and reports what happened.
 // Usage: node pagination.mjs URL  → prints one JSON line.
 import { chromium } from 'playwright-core';
+import { signIn } from './session.mjs';
 
 const url = process.argv[2];
 const browser = await chromium.launch({
@@ -10,6 +11,7 @@ const browser = await chromium.launch({
 });
 try {
   const page = await browser.newPage();
+  await signIn(page, url);
   let loads = 0;
   page.on('load', () => loads++);
   const errors = [];

@@ -3,6 +3,7 @@
 // Usage: node schedules.mjs URL  → prints one JSON line.
 // SCREENSHOT_FORM / SCREENSHOT_LIST: where to save pictures of the form and the list.
 import { chromium } from 'playwright-core';
+import { signIn } from './session.mjs';
 
 const url = process.argv[2];
 const browser = await chromium.launch({
@@ -12,6 +13,7 @@ const browser = await chromium.launch({
 });
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await signIn(page, url);
   let loads = 0;
   page.on('load', () => loads++);
   const errors = [];

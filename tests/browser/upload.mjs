@@ -1,6 +1,7 @@
 // On /datasets: chooses a file, imports it, and reports the preview shown and the progress bar.
 // Usage: node upload.mjs URL FILE  → prints one JSON line.
 import { chromium } from 'playwright-core';
+import { signIn } from './session.mjs';
 
 const [url, file] = process.argv.slice(2);
 const browser = await chromium.launch({
@@ -10,6 +11,7 @@ const browser = await chromium.launch({
 });
 try {
   const page = await browser.newPage();
+  await signIn(page, url);
   const errors = [];
   page.on('pageerror', e => errors.push(String(e)));
   await page.goto(url + '/datasets');

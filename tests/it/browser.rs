@@ -22,6 +22,8 @@ fn node(script: &str, args: &[String]) -> serde_json::Value {
         "run `npm ci` in tests/browser"
     );
     let out = Command::new("node")
+            .env("QUIRE_EMAIL", crate::helpers::ADMIN_EMAIL)
+            .env("QUIRE_PASSWORD", crate::helpers::ADMIN_PASSWORD)
         .arg(script)
         .args(args)
         .current_dir(dir)
@@ -76,6 +78,8 @@ async fn next_and_previous_page_the_orders_table_without_reloading_the_page() {
     let url = format!("{}/", app.address);
     let out = tokio::task::spawn_blocking(move || {
         Command::new("node")
+            .env("QUIRE_EMAIL", crate::helpers::ADMIN_EMAIL)
+            .env("QUIRE_PASSWORD", crate::helpers::ADMIN_PASSWORD)
             .arg("pagination.mjs")
             .arg(url)
             .current_dir(dir)

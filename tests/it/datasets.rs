@@ -307,7 +307,11 @@ async fn hostile_files_are_refused_by_name_and_the_dataset_is_unchanged() {
     use std::io::{Read, Write};
     let port = app.address.rsplit(':').next().unwrap();
     let mut s = std::net::TcpStream::connect(format!("127.0.0.1:{port}")).unwrap();
-    s.write_all(b"POST /api/v1/datasets HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=X\r\nContent-Length: 1073741824\r\n\r\n--X\r\n").unwrap();
+    let head = format!(
+        "POST /api/v1/datasets HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: multipart/form-data; boundary=X\r\nContent-Length: 1073741824\r\n\r\n--X\r\n",
+        app.token
+    );
+    s.write_all(head.as_bytes()).unwrap();
     let mut buf = [0u8; 512];
     let n = s.read(&mut buf).unwrap();
     let head = String::from_utf8_lossy(&buf[..n]);

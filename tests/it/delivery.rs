@@ -324,8 +324,7 @@ async fn slack_teams_and_webhooks_get_the_summary_and_a_signed_link_that_downloa
     );
 
     let export = hook["export"]["id"].as_str().unwrap();
-    let conn = rusqlite::Connection::open(app._data_dir.path().join("quire.db")).unwrap();
-    let signer = quire::deliver::link::Signer::load(&conn).unwrap();
+    let signer = quire::deliver::link::Signer::new(&app.ctx.store.secrets.links);
     let past = chrono::Utc::now().timestamp() - 60;
     let expired = signer.url("", export, past);
     let r = app.get(&expired).await;

@@ -3,14 +3,28 @@
 
 use crate::smtp::SmtpServer;
 use quire::config::Config;
+use quire::model::user::Role;
 use quire::startup::Application;
 use std::process::Command;
+use std::sync::Arc;
 use std::time::Duration;
 use tempfile::TempDir;
 
+/// The administrator every test app has.
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+/// Their password.
+pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
+
 pub struct TestApp {
     pub address: String,
+    /// Sends the administrator's API token with every request.
     pub client: reqwest::Client,
+    /// Sends no credentials (and follows no redirects): an anonymous caller.
+    pub anon: reqwest::Client,
+    /// The administrator's API token.
+    pub token: String,
+    /// The app's context, for making users and tokens directly.
+    pub ctx: quire::app::Ctx,
     pub smtp: SmtpServer,
     /// Kept so the folder lives as long as the app.
     pub _data_dir: TempDir,
@@ -31,19 +45,63 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     config.smtp.host = "127.0.0.1".into();
     config.smtp.port = smtp.port;
     config.smtp.timeout_secs = 10;
+    // The webhook receivers of these tests listen on loopback, which deliveries refuse by
+    // default (SSRF); the tests of that refusal (hardening.rs) set it back to false.
+    config.delivery.allow_private_targets = true;
     tweak(&mut config);
-    let app = Application::build(config, true).await.expect("app builds");
+    let app = Application::build(config.clone(), true).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
+    let store = quire::store::Store::open(&config.storage.data_dir, &[], 0).unwrap();
+    let ctx = quire::app::Ctx {
+        config: Arc::new(config),
+        store,
+    };
+    let (_, token) = user_with_token(&ctx, ADMIN_EMAIL, Role::Admin);
     TestApp {
         address,
-        client: reqwest::Client::builder()
-            .timeout(Duration::from_secs(120))
-            .build()
-            .unwrap(),
+        client: client_with(Some(&token)),
+        anon: client_with(None),
+        token,
+        ctx,
         smtp,
         _data_dir: data_dir,
     }
+}
+
+/// A client sending `token` as a bearer token (none: anonymous, and redirects are not followed,
+/// so a redirect to the login page is seen as one).
+pub fn client_with(token: Option<&str>) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(t) = token {
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            format!("Bearer {t}").parse().unwrap(),
+        );
+    }
+    let redirects = match token {
+        Some(_) => reqwest::redirect::Policy::default(),
+        None => reqwest::redirect::Policy::none(),
+    };
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(120))
+        .redirect(redirects)
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+/// Adds a user (password `ADMIN_PASSWORD`) with `role` and makes them an API token.
+pub fn user_with_token(ctx: &quire::app::Ctx, email: &str, role: Role) -> (String, String) {
+    let conn = ctx.store.app.get().unwrap();
+    // A second app on the same data folder (restart tests) finds the user there already.
+    let user = match quire::auth::users::add(&conn, email, role, Some(ADMIN_PASSWORD), None, None) {
+        Ok(u) => u,
+        Err(quire::auth::AuthError::Conflict(_)) => quire::auth::users::find(&conn, email).unwrap(),
+        Err(e) => panic!("{e}"),
+    };
+    let (_, token) = quire::auth::create_token(ctx, &user.id, "tests", None, None).unwrap();
+    (user.id, token)
 }
 
 impl TestApp {
@@ -138,6 +196,30 @@ pub fn assert_valid_pdf(pdf: &[u8]) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// An administrator made with the command line on the data folder of `config`, and their API
+/// token (as printed on the last line of `quire tokens create`).
+pub fn cli_admin_token(config: &std::path::Path) -> String {
+    use std::io::Write;
+    let mut add = quire()
+        .args(["users", "add", ADMIN_EMAIL, "--role", "admin", "--config"])
+        .arg(config)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(add.stdin.take().unwrap(), "{ADMIN_PASSWORD}").unwrap();
+    let out = add.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = quire()
+        .args(["tokens", "create", ADMIN_EMAIL, "--name", "tests", "--config"])
+        .arg(config)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().lines().last().unwrap().trim().to_string()
 }
 
 /// The `quire` binary with a fresh environment.

@@ -174,7 +174,7 @@ fn the_model_depends_on_no_other_module_and_the_core_knows_no_http() {
     let graph = module_graph();
     assert_eq!(graph["model"], BTreeSet::new());
     for (module, deps) in &graph {
-        if !["web", "startup", "cli", "auth"].contains(&module.as_str()) {
+        if !["web", "startup", "cli"].contains(&module.as_str()) {
             assert!(!deps.contains("web"), "{module} depends on web");
         }
     }
@@ -184,7 +184,7 @@ fn the_model_depends_on_no_other_module_and_the_core_knows_no_http() {
         let module = top_module(&file);
         if matches!(
             module.as_deref(),
-            Some("web" | "startup" | "auth" | "cli") | None
+            Some("web" | "startup" | "cli") | None
         ) {
             continue;
         }

@@ -10,6 +10,7 @@ mod email;
 mod expected;
 mod exports;
 mod generate;
+mod hardening;
 mod helpers;
 mod layout;
 mod pdf;

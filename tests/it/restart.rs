@@ -1,7 +1,7 @@
 //! Exactly-once across process deaths: the real `quire serve` binary killed with SIGKILL in the
 //! middle of a run, or stopped across several occurrences, then started again.
 
-use crate::helpers::quire;
+use crate::helpers::{cli_admin_token, client_with, quire};
 use crate::smtp::SmtpServer;
 use serde_json::Value;
 use std::path::Path;
@@ -62,7 +62,7 @@ async fn a_run_killed_mid_render_is_delivered_exactly_once_after_a_restart() {
     let port = free_port();
     let config = write_config(dir.path(), port, smtp.port, "");
     let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
+    let client = client_with(Some(&cli_admin_token(&config)));
 
     let mut server = start(&config, port);
     let schedules = json(&client, format!("{base}/api/v1/schedules")).await;
@@ -127,7 +127,7 @@ async fn occurrences_missed_while_stopped_run_once_as_a_catch_up() {
          exportFormat = \"csv\"\nrowLimit = 5\nrecipients = [{ type = \"email\", address = \"ops@example.com\" }]\n",
     );
     let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
+    let client = client_with(Some(&cli_admin_token(&config)));
     let mut server = start(&config, port);
     let list = json(&client, format!("{base}/api/v1/schedules")).await;
     let id = list

@@ -4,17 +4,25 @@
 use crate::helpers::{spawn_app, TestApp};
 use serde_json::Value;
 
-/// A client that shows the 303s instead of following them.
-fn no_redirects() -> reqwest::Client {
+/// A client with the app's token that shows the 303s instead of following them.
+fn no_redirects(app: &TestApp) -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .default_headers(
+            [(
+                reqwest::header::AUTHORIZATION,
+                format!("Bearer {}", app.token).parse().unwrap(),
+            )]
+            .into_iter()
+            .collect(),
+        )
         .build()
         .unwrap()
 }
 
 impl TestApp {
     async fn post_form(&self, path: &str, fields: &[(&str, String)]) -> reqwest::Response {
-        no_redirects()
+        no_redirects(self)
             .post(format!("{}{}", self.address, path))
             .form(fields)
             .send()
@@ -24,7 +32,7 @@ impl TestApp {
 
     /// A POST as htmx sends it from the list (`htmx`) or as a plain form.
     async fn post_action(&self, path: &str, htmx: bool) -> reqwest::Response {
-        let mut r = no_redirects().post(format!("{}{}", self.address, path));
+        let mut r = no_redirects(self).post(format!("{}{}", self.address, path));
         if htmx {
             r = r.header("HX-Request", "true");
         }

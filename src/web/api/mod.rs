@@ -1,5 +1,7 @@
 //! JSON API under /api/v1, one file per resource.
 
+pub mod audit;
+pub mod auth;
 pub mod cron;
 pub mod datasets;
 pub mod exports;
@@ -7,3 +9,5 @@ pub mod jobs;
 pub mod reports;
 pub mod schedules;
 pub mod tables;
+pub mod tokens;
+pub mod users;

@@ -33,8 +33,9 @@ impl actix_web::Responder for Home {
 }
 
 /// GET /
-pub async fn home(state: web::Data<AppState>, q: Query) -> Result<Home, Problem> {
+pub async fn home(state: web::Data<AppState>, q: Query, req: actix_web::HttpRequest) -> Result<Home, Problem> {
     let ctx = state.ctx.clone();
+    let who = crate::web::gate::principal(&req);
     let first = web::block(move || -> Result<_, store::StoreError> {
         Ok(store::dashboard::list(&*ctx.store.app.get()?)?
             .into_iter()
@@ -44,11 +45,11 @@ pub async fn home(state: web::Data<AppState>, q: Query) -> Result<Home, Problem>
     .map_err(|e| Problem::internal(e).html())?;
     match first {
         Some(d) => Ok(Home::Dashboard(Box::new(
-            render(&state.ctx, View::Dashboard(d.id), q.into_inner()).await?,
+            render(&state.ctx, &who, View::Dashboard(d.id), q.into_inner()).await?,
         ))),
         None => {
             let ctx = state.ctx.clone();
-            let layout = web::block(move || Layout::new(&ctx))
+            let layout = web::block(move || Layout::new(&ctx, &who))
                 .await?
                 .map_err(|e| Problem::internal(e).html())?;
             Ok(Home::Empty(EmptyPage { layout }))
@@ -61,8 +62,10 @@ pub async fn view(
     state: web::Data<AppState>,
     id: web::Path<String>,
     q: Query,
+    req: actix_web::HttpRequest,
 ) -> Result<DashboardPage, Problem> {
-    render(&state.ctx, View::Dashboard(id.into_inner()), q.into_inner()).await
+    let who = crate::web::gate::principal(&req);
+    render(&state.ctx, &who, View::Dashboard(id.into_inner()), q.into_inner()).await
 }
 
 /// GET /dashboards/{id}/table/{viz}?page=N: one page of a table, for htmx.

@@ -36,11 +36,12 @@ pub struct UploadResult {
 }
 
 /// GET /datasets
-pub async fn page(state: web::Data<AppState>) -> Result<DatasetsPage, Problem> {
+pub async fn page(state: web::Data<AppState>, req: actix_web::HttpRequest) -> Result<DatasetsPage, Problem> {
     let ctx = state.ctx.clone();
+    let who = crate::web::gate::principal(&req);
     web::block(move || -> Result<_, crate::store::StoreError> {
         Ok(DatasetsPage {
-            layout: Layout::new(&ctx)?,
+            layout: Layout::new(&ctx, &who)?,
             datasets: store::dataset::list(&*ctx.store.app.get()?)?,
             limit_mb: ctx.config.limits.upload_max_mb,
             script: crate::web::assets::url("datasets.js"),

@@ -31,10 +31,7 @@ pub async fn get(
         .sig
         .clone()
         .ok_or_else(|| Problem::bad_request("sig: missing"))?;
-    let store = state.ctx.store.clone();
-    let signer = web::block(move || Signer::load(&*store.app.get()?))
-        .await?
-        .map_err(Problem::internal)?;
+    let signer = Signer::new(&state.ctx.store.secrets.links);
     signer
         .verify(&id, expires, &sig, chrono::Utc::now().timestamp())
         .map_err(|e| {

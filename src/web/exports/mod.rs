@@ -40,14 +40,16 @@ impl ExportsPage {
 pub async fn list(
     state: web::Data<AppState>,
     q: web::Query<ListQuery>,
+    req: actix_web::HttpRequest,
 ) -> Result<ExportsPage, Problem> {
+    let who = crate::web::gate::principal(&req);
     let q = q.into_inner();
     check(&q).map_err(Problem::html)?;
     let status = q.status.clone().unwrap_or_default();
     let ctx = state.ctx.clone();
     web::block(move || -> Result<_, store::StoreError> {
         Ok(ExportsPage {
-            layout: Layout::new(&ctx)?,
+            layout: Layout::new(&ctx, &who)?,
             exports: store::export::list(
                 &*ctx.store.app.get()?,
                 q.status.as_deref(),

@@ -54,7 +54,9 @@ const MAX_SEARCH_CHARS: usize = 200;
 pub async fn list(
     state: web::Data<AppState>,
     search: web::Query<Search>,
+    req: actix_web::HttpRequest,
 ) -> Result<ReportsPage, Problem> {
+    let who = crate::web::gate::principal(&req);
     let mut search = search.into_inner();
     search.q = search.q.trim().chars().take(MAX_SEARCH_CHARS).collect();
     let ctx = state.ctx.clone();
@@ -91,7 +93,7 @@ pub async fn list(
             })
             .collect();
         Ok(ReportsPage {
-            layout: Layout::new(&ctx)?,
+            layout: Layout::new(&ctx, &who)?,
             search,
             categories,
             tags,

@@ -92,8 +92,6 @@ pub struct TablePartial {
     pub base: String,
 }
 
-/// The page when there is no dashboard yet.
-
 pub(crate) type Query = web::Query<BTreeMap<String, String>>;
 
 /// GET /reports/{id}: the report's parameters, its whole result and its downloads.
@@ -101,17 +99,21 @@ pub async fn report(
     state: web::Data<AppState>,
     id: web::Path<String>,
     q: Query,
+    req: actix_web::HttpRequest,
 ) -> Result<DashboardPage, Problem> {
-    render(&state.ctx, View::Report(id.into_inner()), q.into_inner()).await
+    let who = crate::web::gate::principal(&req);
+    render(&state.ctx, &who, View::Report(id.into_inner()), q.into_inner()).await
 }
 
 pub(crate) async fn render(
     ctx: &Ctx,
+    who: &crate::auth::Principal,
     view: View,
     mut params: BTreeMap<String, String>,
 ) -> Result<DashboardPage, Problem> {
     let page = parse_page(params.remove("page").as_deref()).map_err(Problem::html)?;
     let ctx = ctx.clone();
+    let who = who.clone();
     web::block(move || {
         let (name, report, only) = view.resolve(&ctx)?;
         let out = ctx.run(&RunSpec {
@@ -149,7 +151,7 @@ pub(crate) async fn render(
             })
             .collect();
         Ok(DashboardPage {
-            layout: Layout::new(&ctx).map_err(Problem::internal)?,
+            layout: Layout::new(&ctx, &who).map_err(Problem::internal)?,
             name,
             description: report.definition.description.clone(),
             report_id: report.id,
@@ -223,22 +225,11 @@ pub fn table_base(path: &str, viz: &str, query: &str) -> String {
 fn encode(params: &BTreeMap<String, String>) -> String {
     params
         .iter()
-        .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+        .map(|(k, v)| format!("{}={}", crate::web::urlencode(k), crate::web::urlencode(v)))
         .collect::<Vec<_>>()
         .join("&")
 }
 
-fn urlencode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
 
 impl DashboardPage {
     /// The partial's URL for a table on this page.

@@ -81,8 +81,10 @@ pub struct HistoryPartial {
 pub async fn detail(
     state: web::Data<AppState>,
     id: web::Path<String>,
+    req: actix_web::HttpRequest,
 ) -> Result<DetailPage, Problem> {
     let ctx = state.ctx.clone();
+    let who = crate::web::gate::principal(&req);
     web::block(move || {
         let conn = conn(&ctx)?;
         let s = find(&conn, &id)?;
@@ -94,7 +96,7 @@ pub async fn detail(
             .unwrap_or_else(|_| (s.cron.clone(), Vec::new()));
         let history = history_of(&conn, &s)?;
         Ok(DetailPage {
-            layout: layout(&ctx)?,
+            layout: layout(&ctx, &who)?,
             s: Summary {
                 id: s.id,
                 name: s.name,
@@ -106,7 +108,7 @@ pub async fn detail(
                 recipients: s
                     .recipients
                     .iter()
-                    .map(|r| format!("{} ({})", r.address, r.kind.as_str()))
+                    .map(|r| format!("{} ({})", r.shown(), r.kind.as_str()))
                     .collect(),
                 row_limit: s.row_limit,
                 enabled: s.enabled,
@@ -198,7 +200,7 @@ fn run_row(r: Execution, tz: Tz) -> RunRow {
             .deliveries
             .into_iter()
             .map(|d| DeliveryRow {
-                recipient: format!("{} ({})", d.address, d.kind),
+                recipient: format!("{} ({})", d.recipient().shown(), d.kind),
                 status: d.status.to_string(),
                 attempts: d.attempts,
                 last_error: d.last_error,

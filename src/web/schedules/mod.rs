@@ -8,6 +8,8 @@ pub mod form;
 use self::form::{local_time, FormError, ScheduleForm, Timing, WEEKDAYS};
 use crate::app::schedule as edit;
 use crate::app::Ctx;
+use crate::auth::Principal;
+use crate::web::gate;
 use crate::model::cron;
 use crate::model::report::ParamType;
 use crate::model::time::parse_time;
@@ -50,6 +52,7 @@ impl ScheduleRow {
 pub struct SchedulesPage {
     pub layout: Layout,
     pub rows: Vec<ScheduleRow>,
+    pub csrf: String,
 }
 
 /// Rows of the list alone: the one row an action changed, swapped in by htmx.
@@ -57,6 +60,8 @@ pub struct SchedulesPage {
 #[template(path = "schedules.html", block = "rows")]
 pub struct RowsPartial {
     pub rows: Vec<ScheduleRow>,
+    /// For the rows' plain-form fallbacks (htmx sends its header).
+    pub csrf: String,
 }
 
 /// A report to pick, with its parameters as a hint.
@@ -106,8 +111,8 @@ pub(super) fn conn(ctx: &Ctx) -> Result<Conn, Problem> {
     ctx.store.app.get().map_err(Problem::internal)
 }
 
-pub(super) fn layout(ctx: &Ctx) -> Result<Layout, Problem> {
-    Layout::new(ctx).map_err(Problem::internal)
+pub(super) fn layout(ctx: &Ctx, who: &Principal) -> Result<Layout, Problem> {
+    Layout::new(ctx, who).map_err(Problem::internal)
 }
 
 pub(super) fn find(conn: &Conn, id: &str) -> Result<StoredSchedule, Problem> {
@@ -173,8 +178,9 @@ fn describe(s: &StoredSchedule) -> String {
 }
 
 /// GET /schedules
-pub async fn list(state: web::Data<AppState>) -> Result<SchedulesPage, Problem> {
+pub async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<SchedulesPage, Problem> {
     let ctx = state.ctx.clone();
+    let who = gate::principal(&req);
     web::block(move || {
         let conn = conn(&ctx)?;
         let reports = report_names(&conn)?;
@@ -183,8 +189,10 @@ pub async fn list(state: web::Data<AppState>) -> Result<SchedulesPage, Problem> 
             .iter()
             .map(|s| row(&conn, s, &reports))
             .collect::<Result<_, _>>()?;
+        let layout = layout(&ctx, &who)?;
         Ok(SchedulesPage {
-            layout: layout(&ctx)?,
+            csrf: layout.csrf.clone(),
+            layout,
             rows,
         })
     })
@@ -235,6 +243,7 @@ fn param_hint(p: &crate::model::report::ParameterDef) -> String {
 
 fn form_page(
     ctx: &Ctx,
+    who: &Principal,
     id: Option<String>,
     form: ScheduleForm,
     error: Option<FormError>,
@@ -255,7 +264,7 @@ fn form_page(
         })
         .collect();
     Ok(FormPage {
-        layout: layout(ctx)?,
+        layout: layout(ctx, who)?,
         id,
         preview: Preview::of(&form.timing),
         form,
@@ -267,8 +276,9 @@ fn form_page(
 }
 
 /// GET /schedules/new
-pub async fn new_form(state: web::Data<AppState>) -> Result<FormPage, Problem> {
+pub async fn new_form(state: web::Data<AppState>, req: HttpRequest) -> Result<FormPage, Problem> {
     let ctx = state.ctx.clone();
+    let who = gate::principal(&req);
     web::block(move || {
         let first = store::report::list(&*conn(&ctx)?)
             .map_err(Problem::internal)?
@@ -276,7 +286,7 @@ pub async fn new_form(state: web::Data<AppState>) -> Result<FormPage, Problem> {
             .next()
             .map(|r| r.id)
             .unwrap_or_default();
-        form_page(&ctx, None, ScheduleForm::new(&first), None)
+        form_page(&ctx, &who, None, ScheduleForm::new(&first), None)
     })
     .await?
     .map_err(Problem::html)
@@ -286,12 +296,14 @@ pub async fn new_form(state: web::Data<AppState>) -> Result<FormPage, Problem> {
 pub async fn edit_form(
     state: web::Data<AppState>,
     id: web::Path<String>,
+    req: HttpRequest,
 ) -> Result<FormPage, Problem> {
     let ctx = state.ctx.clone();
+    let who = gate::principal(&req);
     web::block(move || {
         let s = find(&conn(&ctx)?, &id)?;
         let form = ScheduleForm::from_config(&edit::to_config(&s));
-        form_page(&ctx, Some(s.id), form, None)
+        form_page(&ctx, &who, Some(s.id), form, None)
     })
     .await?
     .map_err(Problem::html)
@@ -301,8 +313,9 @@ pub async fn edit_form(
 pub async fn create(
     state: web::Data<AppState>,
     form: web::Form<ScheduleForm>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
-    save(&state, None, form.into_inner()).await
+    save(&state, &req, None, form.into_inner()).await
 }
 
 /// POST /schedules/{id}: as create, for an existing schedule.
@@ -310,16 +323,19 @@ pub async fn update(
     state: web::Data<AppState>,
     id: web::Path<String>,
     form: web::Form<ScheduleForm>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
-    save(&state, Some(id.into_inner()), form.into_inner()).await
+    save(&state, &req, Some(id.into_inner()), form.into_inner()).await
 }
 
 async fn save(
     state: &AppState,
+    req: &HttpRequest,
     id: Option<String>,
     form: ScheduleForm,
 ) -> Result<HttpResponse, Problem> {
     let ctx = state.ctx.clone();
+    let who = gate::principal(req);
     let outcome = web::block(move || {
         if let Some(id) = &id {
             find(&conn(&ctx)?, id)?;
@@ -331,7 +347,7 @@ async fn save(
             },
             Err(e) => e,
         };
-        form_page(&ctx, id, form, Some(error)).map(Err)
+        form_page(&ctx, &who, id, form, Some(error)).map(Err)
     })
     .await?
     .map_err(Problem::html)?;
@@ -457,7 +473,7 @@ async fn act(
     }
     .await;
     if htmx && next.is_none() {
-        return row_response(result);
+        return row_response(result, &gate::principal(req));
     }
     match (result, next) {
         (Err(p), _) => p.html().error_response(),
@@ -469,8 +485,8 @@ async fn act(
 }
 
 /// GET /schedules/{id}/row: one row of the list, polled while its run is under way.
-pub async fn row_get(state: web::Data<AppState>, id: web::Path<String>) -> HttpResponse {
-    row_response(current_row(&state.ctx, id.into_inner()).await.map(Some))
+pub async fn row_get(state: web::Data<AppState>, id: web::Path<String>, req: HttpRequest) -> HttpResponse {
+    row_response(current_row(&state.ctx, id.into_inner()).await.map(Some), &gate::principal(&req))
 }
 
 async fn current_row(ctx: &Ctx, id: String) -> Result<ScheduleRow, Problem> {
@@ -484,10 +500,11 @@ async fn current_row(ctx: &Ctx, id: String) -> Result<ScheduleRow, Problem> {
 }
 
 /// The row for htmx (nothing once deleted), or a row saying what went wrong.
-fn row_response(result: Result<Option<ScheduleRow>, Problem>) -> HttpResponse {
+fn row_response(result: Result<Option<ScheduleRow>, Problem>, who: &Principal) -> HttpResponse {
     let rendered = result.and_then(|row| {
         RowsPartial {
             rows: row.into_iter().collect(),
+            csrf: Layout::bare_csrf(who),
         }
         .render()
         .map_err(Problem::internal)
@@ -517,21 +534,4 @@ fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location))
         .finish()
-}
-
-/// An unreadable or oversized form: 4xx as a page naming the problem.
-pub fn form_error(err: actix_web::error::UrlencodedError, _req: &HttpRequest) -> actix_web::Error {
-    use actix_web::error::UrlencodedError;
-    let p = match &err {
-        UrlencodedError::Overflow { limit, .. } => Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("the form is larger than {} KB", limit / 1024),
-        ),
-        UrlencodedError::ContentType => Problem::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "send the form as application/x-www-form-urlencoded",
-        ),
-        other => Problem::bad_request(format!("the form could not be read: {other}")),
-    };
-    p.html().into()
 }

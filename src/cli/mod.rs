@@ -1,4 +1,7 @@
-//! The command line: `quire serve|render|schedules|check-config`. Exit 0 ok, 2 bad input, 1 other.
+//! The command line: `quire serve|import|render|schedules|users|tokens|check-config`.
+//! Exit 0 ok, 2 bad input, 1 other.
+
+mod accounts;
 
 use crate::app::{Ctx, PipelineError};
 use crate::config::{self, CliOverrides, Config, ConfigError};
@@ -82,6 +85,16 @@ enum Command {
     Schedules {
         #[command(subcommand)]
         action: SchedulesAction,
+    },
+    /// Manage users (works with or without a running server).
+    Users {
+        #[command(subcommand)]
+        action: accounts::UsersAction,
+    },
+    /// Manage API tokens.
+    Tokens {
+        #[command(subcommand)]
+        action: accounts::TokensAction,
     },
     /// Validate the configuration and exit.
     CheckConfig,
@@ -194,6 +207,16 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             demo,
         } => render(config, report, &format, out, params, demo).await,
         Command::Schedules { action } => schedules(config, action).await,
+        Command::Users { action } => {
+            tokio::task::spawn_blocking(move || accounts::users_cmd(config, action))
+                .await
+                .map_err(Failure::other)?
+        }
+        Command::Tokens { action } => {
+            tokio::task::spawn_blocking(move || accounts::tokens_cmd(config, action))
+                .await
+                .map_err(Failure::other)?
+        }
         Command::CheckConfig => {
             println!(
                 "config OK: {} report(s), {} dashboard(s), {} schedule(s), {} dataset(s)",

@@ -1,0 +1,105 @@
+//! Brute-force brakes for logins: failures are counted per account and per address over a
+//! window; past a threshold the next attempts are refused (429 with Retry-After) until the
+//! window has moved on. Each failure also answers a little later than the one before.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// The window failures are counted over.
+const WINDOW: Duration = Duration::from_secs(15 * 60);
+/// Failures of one account within the window before it is refused.
+pub const PER_ACCOUNT: usize = 5;
+/// Failures from one address within the window before it is refused.
+pub const PER_ADDRESS: usize = 20;
+/// Keys remembered at most (oldest forgotten first): an attacker cannot grow it without bound.
+const MAX_KEYS: usize = 10_000;
+
+/// Failure counts by key (`account:<email>`, `ip:<address>`).
+#[derive(Default)]
+pub struct Limiter {
+    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+}
+
+impl Limiter {
+    /// How long to wait before `account` may try again from `ip` (None: now).
+    pub fn retry_after(&self, account: &str, ip: &str) -> Option<Duration> {
+        let now = Instant::now();
+        let mut map = self.failures.lock().expect("limiter lock");
+        [(format!("account:{account}"), PER_ACCOUNT), (format!("ip:{ip}"), PER_ADDRESS)]
+            .into_iter()
+            .filter_map(|(key, limit)| {
+                let times = map.get_mut(&key)?;
+                while times.front().is_some_and(|t| now.duration_since(*t) > WINDOW) {
+                    times.pop_front();
+                }
+                (times.len() >= limit).then(|| {
+                    let oldest = times[times.len() - limit];
+                    (oldest + WINDOW).saturating_duration_since(now).max(Duration::from_secs(1))
+                })
+            })
+            .max()
+    }
+
+    /// Counts a failed attempt; returns how long to hold the answer back (up to 2 s).
+    pub fn failed(&self, account: &str, ip: &str) -> Duration {
+        let now = Instant::now();
+        let mut map = self.failures.lock().expect("limiter lock");
+        if map.len() >= MAX_KEYS {
+            let oldest = map
+                .iter()
+                .min_by_key(|(_, v)| v.back().copied())
+                .map(|(k, _)| k.clone());
+            if let Some(k) = oldest {
+                map.remove(&k);
+            }
+        }
+        let mut worst = 0;
+        for key in [format!("account:{account}"), format!("ip:{ip}")] {
+            let times = map.entry(key).or_default();
+            times.push_back(now);
+            if times.len() > PER_ADDRESS {
+                times.pop_front();
+            }
+            worst = worst.max(times.len());
+        }
+        Duration::from_millis((250 * worst as u64).min(2000))
+    }
+
+    /// A successful login clears the account's count (not the address's).
+    pub fn succeeded(&self, account: &str) {
+        self.failures
+            .lock()
+            .expect("limiter lock")
+            .remove(&format!("account:{account}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_account_is_refused_after_five_failures_and_others_are_not() {
+        let l = Limiter::default();
+        for _ in 0..PER_ACCOUNT {
+            assert!(l.retry_after("a@x.org", "1.2.3.4").is_none());
+            l.failed("a@x.org", "1.2.3.4");
+        }
+        let wait = l.retry_after("a@x.org", "5.6.7.8").unwrap();
+        assert!(wait > Duration::from_secs(60) && wait <= WINDOW, "{wait:?}");
+        assert!(l.retry_after("b@x.org", "5.6.7.8").is_none());
+        l.succeeded("a@x.org");
+        assert!(l.retry_after("a@x.org", "5.6.7.8").is_none());
+    }
+
+    #[test]
+    fn an_address_trying_many_accounts_is_refused() {
+        let l = Limiter::default();
+        for i in 0..PER_ADDRESS {
+            l.failed(&format!("u{i}@x.org"), "9.9.9.9");
+        }
+        assert!(l.retry_after("new@x.org", "9.9.9.9").is_some());
+        assert!(l.retry_after("new@x.org", "8.8.8.8").is_none());
+    }
+}

@@ -1,0 +1,57 @@
+//! `/admin/audit`: the audit log, newest first, filtered by actor and action.
+
+use crate::store::{self, audit::AuditEvent};
+use crate::web::error::Problem;
+use crate::web::gate;
+use crate::web::{AppState, Layout};
+use actix_web::{web, HttpRequest};
+use askama::Template;
+use askama_web::WebTemplate;
+use serde::Deserialize;
+
+/// Events shown at most.
+const SHOWN: u32 = 500;
+
+/// The audit page.
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_audit.html")]
+pub struct AuditPage {
+    pub layout: Layout,
+    pub events: Vec<AuditEvent>,
+    pub actor: String,
+    pub action: String,
+}
+
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+}
+
+/// GET /admin/audit?actor=&action=
+pub async fn page(state: web::Data<AppState>, q: web::Query<AuditQuery>, req: HttpRequest) -> Result<AuditPage, Problem> {
+    let q = q.into_inner();
+    let keep = |s: Option<String>| s.map(|s| s.trim().chars().take(254).collect::<String>()).unwrap_or_default();
+    let (actor, action) = (keep(q.actor), keep(q.action));
+    let (ctx, who) = (state.ctx.clone(), gate::principal(&req));
+    web::block(move || -> Result<_, Problem> {
+        let conn = ctx.store.app.get().map_err(Problem::internal)?;
+        let events = store::audit::list(
+            &conn,
+            &store::audit::Filter {
+                actor: Some(actor.as_str()).filter(|s| !s.is_empty()),
+                action: Some(action.as_str()).filter(|s| !s.is_empty()),
+                since: None,
+                limit: SHOWN,
+            },
+        )?;
+        Ok(AuditPage {
+            layout: Layout::new(&ctx, &who)?,
+            events,
+            actor,
+            action,
+        })
+    })
+    .await?
+    .map_err(Problem::html)
+}

@@ -1,0 +1,274 @@
+//! The one gate every request passes: it finds who is asking (a bearer token or a session
+//! cookie), the policy of the route asked for (`web::ROUTES`, deny by default), checks CSRF on
+//! unsafe requests made with a cookie, and lets the request through, or answers 401 (a
+//! redirect to `/login` for pages), 403 or 429. Handlers read the `Principal` it leaves.
+
+use super::error::Problem;
+use super::{AppState, Route, ROUTES};
+use crate::auth::{self, Caller, Principal, Via};
+use crate::model::user::Role;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{web, Error, HttpMessage, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+
+/// Who may use a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Policy {
+    /// Anyone, signed in or not (login, setup, health, assets, signed links).
+    Public,
+    /// Signed in with at least this role.
+    Role(Role),
+}
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "quire_session";
+/// The form field that carries the CSRF token in plain HTML forms (taken out before handlers).
+pub const CSRF_FIELD: &str = "_csrf";
+/// Largest form body the gate reads to find the CSRF field.
+const MAX_FORM: usize = 256 << 10;
+
+/// The route table entry for a request, if any (HEAD is GET).
+pub fn route_for(method: &Method, path: &str) -> Option<&'static Route> {
+    let method = if method == Method::HEAD { "GET" } else { method.as_str() };
+    ROUTES
+        .iter()
+        .find(|r| r.method == method && actix_web::dev::ResourceDef::new(r.path).is_match(path))
+}
+
+/// Middleware: see the module doc.
+pub async fn gate(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .expect("AppState is registered");
+    let policy = route_for(req.method(), req.path()).map(|r| r.policy);
+    let principal = match identify(&state, req.request()).await {
+        Ok(p) => p,
+        Err(p) => return Ok(req.error_response(p).map_into_boxed_body()),
+    };
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let by_token = matches!(principal.caller(), Some(Caller { via: Via::Token { .. }, .. }));
+    // A request from another site is refused whoever it is for (a login included): browsers
+    // say where a request comes from, and only our own pages may post to us.
+    if unsafe_method && !by_token {
+        if let Err(p) = same_origin(&state, req.request()) {
+            return Ok(req.error_response(p).map_into_boxed_body());
+        }
+    }
+    if let Some(Caller { via: Via::Session { csrf }, .. }) = principal.caller() {
+        if unsafe_method {
+            if let Err(p) = check_csrf(&mut req, csrf).await {
+                return Ok(req.error_response(p).map_into_boxed_body());
+            }
+        }
+    }
+    let needed = match policy {
+        Some(Policy::Public) => None,
+        Some(Policy::Role(r)) => Some(r),
+        // Not a route: signed-in callers get the 404; others learn nothing about what exists.
+        None => principal.role().is_none().then_some(Role::Viewer),
+    };
+    if let Some(needed) = needed {
+        match principal.role() {
+            None => return Ok(unauthenticated(req).map_into_boxed_body()),
+            Some(role) if !role.allows(needed) => {
+                let p = Problem::new(
+                    StatusCode::FORBIDDEN,
+                    format!("this needs the {needed} role; you are signed in as {role}"),
+                );
+                return Ok(req.error_response(p).map_into_boxed_body());
+            }
+            Some(_) => {}
+        }
+    }
+    let audited = unsafe_method && policy.is_some() && !explicitly_audited(req.path());
+    let actor = principal.actor();
+    req.extensions_mut().insert(principal);
+    let res = next.call(req).await?;
+    if audited && (res.status().is_success() || res.status().is_redirection()) {
+        audit_change(&state, &res, actor);
+    }
+    Ok(res.map_into_boxed_body())
+}
+
+/// Routes whose handlers write their own, more telling audit events (logins, accounts, tokens).
+fn explicitly_audited(path: &str) -> bool {
+    ["/login", "/logout", "/setup", "/welcome", "/account/", "/admin/", "/api/v1/auth/", "/api/v1/users", "/api/v1/tokens"]
+        .iter()
+        .any(|p| path.starts_with(p))
+}
+
+/// Every change made through a route is audited: who, the route (`PUT /api/v1/reports/{id}`),
+/// its target (the last path parameter), when and from where.
+fn audit_change<B>(state: &AppState, res: &ServiceResponse<B>, actor: Option<String>) {
+    let req = res.request();
+    let Some(route) = route_for(req.method(), req.path()) else {
+        return;
+    };
+    let action = format!("{} {}", route.method, route.path);
+    let target = req.match_info().iter().last().map(|(_, v)| v.to_string());
+    let ip = client_ip(req);
+    let ctx = state.ctx.clone();
+    // Off the response's path: the change is done; its record follows.
+    tokio::task::spawn_blocking(move || match ctx.store.app.get() {
+        Ok(conn) => auth::audit::record(&conn, actor.as_deref(), &action, target.as_deref(), ip.as_deref(), None),
+        Err(e) => tracing::error!(error = %e, %action, "audit event not recorded"),
+    });
+}
+
+/// The principal of a request: a bearer token if there is an `Authorization` header (a bad one
+/// is a 401, not an anonymous request), else the session cookie (a stale one is anonymous).
+async fn identify(state: &AppState, req: &HttpRequest) -> Result<Principal, Problem> {
+    let ctx = state.ctx.clone();
+    if let Some(value) = req.headers().get(header::AUTHORIZATION) {
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| t.trim().to_string())
+            .ok_or_else(|| Problem::unauthorized("Authorization: use `Bearer <API token>`"))?;
+        let caller = web::block(move || auth::token_caller(&ctx, &token))
+            .await?
+            .map_err(Problem::from)?;
+        return caller
+            .map(Principal::User)
+            .ok_or_else(|| Problem::unauthorized("this API token is not valid, expired or revoked"));
+    }
+    let Some(cookie) = req.cookie(SESSION_COOKIE) else {
+        return Ok(Principal::Anonymous);
+    };
+    let value = cookie.value().to_string();
+    let caller = web::block(move || auth::session_caller(&ctx, &value))
+        .await?
+        .map_err(Problem::from)?;
+    Ok(caller.map_or(Principal::Anonymous, Principal::User))
+}
+
+/// Refuses a request another site's page made: a foreign `Origin`, or `Sec-Fetch-Site:
+/// cross-site` (browsers send one or both with every unsafe request).
+fn same_origin(state: &AppState, req: &HttpRequest) -> Result<(), Problem> {
+    let foreign = || {
+        Problem::new(
+            StatusCode::FORBIDDEN,
+            "this request comes from another site; it is refused",
+        )
+    };
+    if req
+        .headers()
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() == b"cross-site")
+    {
+        return Err(foreign());
+    }
+    let Some(origin) = req.headers().get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
+        return Ok(());
+    };
+    let ours = origin_of(&state.ctx.config.server.base_url);
+    let host = req.connection_info().host().to_string();
+    let same_host = origin
+        .split_once("://")
+        .is_some_and(|(_, rest)| rest.eq_ignore_ascii_case(&host));
+    if Some(origin.to_ascii_lowercase()) == ours || same_host {
+        Ok(())
+    } else {
+        Err(foreign())
+    }
+}
+
+/// `scheme://host[:port]` of a URL, lowercased.
+fn origin_of(url: &str) -> Option<String> {
+    let u = reqwest::Url::parse(url).ok()?;
+    Some(u.origin().ascii_serialization().to_ascii_lowercase())
+}
+
+/// Checks the CSRF token of an unsafe request made with a session cookie: the `X-CSRF-Token`
+/// header (htmx and scripts), or the `_csrf` field of a form body, which is taken out so
+/// handlers never see it.
+async fn check_csrf(req: &mut ServiceRequest, expected: &str) -> Result<(), Problem> {
+    let refused = || Problem::new(StatusCode::FORBIDDEN, "missing or wrong CSRF token: reload the page and try again");
+    if let Some(h) = req.headers().get("x-csrf-token") {
+        return match h.to_str() {
+            Ok(t) if auth::constant_time_eq(t.as_bytes(), expected.as_bytes()) => Ok(()),
+            _ => Err(refused()),
+        };
+    }
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|c| c.to_str().ok())
+        .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(refused());
+    }
+    let mut payload = req.take_payload();
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| Problem::bad_request("the form could not be read"))?;
+        if body.len() + chunk.len() > MAX_FORM {
+            return Err(Problem::new(StatusCode::PAYLOAD_TOO_LARGE, format!("the form is larger than {} KB", MAX_FORM / 1024)));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let mut token = None;
+    let mut rest = Vec::new();
+    for (k, v) in form_urlencoded(&body) {
+        if k == CSRF_FIELD {
+            token = Some(v);
+        } else {
+            rest.push((k, v));
+        }
+    }
+    let ok = token.is_some_and(|t| auth::constant_time_eq(t.as_bytes(), expected.as_bytes()));
+    if !ok {
+        return Err(refused());
+    }
+    let cleaned = serde_urlencoded::to_string(&rest).map_err(Problem::internal)?;
+    req.set_payload(Payload::from(web::Bytes::from(cleaned)));
+    Ok(())
+}
+
+fn form_urlencoded(body: &[u8]) -> Vec<(String, String)> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).unwrap_or_default()
+}
+
+/// 401: problem+json for the API and scripts; pages are sent to the login form, which brings
+/// the user back after signing in.
+fn unauthenticated(req: ServiceRequest) -> ServiceResponse {
+    let api = req.path().starts_with("/api/");
+    let htmx = req.headers().contains_key("HX-Request");
+    if api || req.method() != Method::GET {
+        let p = Problem::unauthorized("sign in first: a session cookie or `Authorization: Bearer <API token>`");
+        return req.error_response(p);
+    }
+    let next = match req.query_string() {
+        "" => req.path().to_string(),
+        q => format!("{}?{q}", req.path()),
+    };
+    let to = format!("/login?next={}", super::urlencode(&next));
+    let res = if htmx {
+        HttpResponse::Unauthorized().insert_header(("HX-Redirect", to)).finish()
+    } else {
+        HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish()
+    };
+    req.into_response(res)
+}
+
+/// The principal the gate left on a request (anonymous if none: outside the gate, in tests).
+pub fn principal(req: &HttpRequest) -> Principal {
+    req.extensions()
+        .get::<Principal>()
+        .cloned()
+        .unwrap_or(Principal::Anonymous)
+}
+
+/// The client's address for logs, limits and the audit log (the socket's peer; behind a proxy,
+/// the proxy's).
+pub fn client_ip(req: &HttpRequest) -> Option<String> {
+    req.peer_addr().map(|a| a.ip().to_string())
+}

@@ -1,0 +1,12 @@
+// Signs a page in through the /login form, as a person would, with the test administrator
+// (QUIRE_EMAIL / QUIRE_PASSWORD, set by tests/it/browser.rs).
+export async function signIn(page, url) {
+  const base = url.replace(/\/+$/, '');
+  await page.goto(base + '/login');
+  await page.fill('input[name=email]', process.env.QUIRE_EMAIL);
+  await page.fill('input[name=password]', process.env.QUIRE_PASSWORD);
+  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  if (new URL(page.url()).pathname === '/login') {
+    throw new Error('sign-in failed: ' + await page.textContent('main'));
+  }
+}
