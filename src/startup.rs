@@ -14,6 +14,7 @@ use std::time::Duration;
 /// A built, not yet running server.
 pub struct Application {
     port: u16,
+    setup_url: Option<String>,
     server: actix_web::dev::Server,
     scheduler: Scheduler,
     grace: Duration,
@@ -73,10 +74,17 @@ impl Application {
         let generator = crate::job::Generator::new(ctx.clone(), runner.slots.clone());
         generator.resume().await?;
         let c = ctx.clone();
-        let setup = tokio::task::spawn_blocking(move || crate::auth::Setup::open_if_needed(&c)).await??;
-        if let Some(token) = setup.token() {
+        let setup =
+            tokio::task::spawn_blocking(move || crate::auth::Setup::open_if_needed(&c)).await??;
+        let setup_url = setup.token().map(|token| {
+            format!(
+                "{}/setup?token={token}",
+                config.server.base_url.trim_end_matches('/')
+            )
+        });
+        if let Some(url) = &setup_url {
             tracing::warn!(
-                url = %format!("{}/setup?token={token}", config.server.base_url.trim_end_matches('/')),
+                %url,
                 "no user yet: open this one-time link to make the first administrator (or run `quire users add EMAIL --role admin`)"
             );
         }
@@ -120,10 +128,16 @@ impl Application {
         tracing::info!(address = %config.server.bind, port, "Quire is listening");
         Ok(Application {
             port,
+            setup_url,
             server,
             scheduler,
             grace,
         })
+    }
+
+    /// The one-time setup link, when the server started with no user.
+    pub fn setup_url(&self) -> Option<&str> {
+        self.setup_url.as_deref()
     }
 
     /// The port it listens on.

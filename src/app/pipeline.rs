@@ -202,12 +202,7 @@ impl Ctx {
             only: tables.as_deref(),
             today,
         })?;
-        let bytes = render::render(
-            &out,
-            format,
-            &self.config.branding,
-            &self.config.exports,
-        )?;
+        let bytes = render::render(&out, format, &self.config.branding, &self.config.exports)?;
         Ok((out, bytes))
     }
 }

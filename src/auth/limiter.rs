@@ -26,19 +26,27 @@ impl Limiter {
     pub fn retry_after(&self, account: &str, ip: &str) -> Option<Duration> {
         let now = Instant::now();
         let mut map = self.failures.lock().expect("limiter lock");
-        [(format!("account:{account}"), PER_ACCOUNT), (format!("ip:{ip}"), PER_ADDRESS)]
-            .into_iter()
-            .filter_map(|(key, limit)| {
-                let times = map.get_mut(&key)?;
-                while times.front().is_some_and(|t| now.duration_since(*t) > WINDOW) {
-                    times.pop_front();
-                }
-                (times.len() >= limit).then(|| {
-                    let oldest = times[times.len() - limit];
-                    (oldest + WINDOW).saturating_duration_since(now).max(Duration::from_secs(1))
-                })
+        [
+            (format!("account:{account}"), PER_ACCOUNT),
+            (format!("ip:{ip}"), PER_ADDRESS),
+        ]
+        .into_iter()
+        .filter_map(|(key, limit)| {
+            let times = map.get_mut(&key)?;
+            while times
+                .front()
+                .is_some_and(|t| now.duration_since(*t) > WINDOW)
+            {
+                times.pop_front();
+            }
+            (times.len() >= limit).then(|| {
+                let oldest = times[times.len() - limit];
+                (oldest + WINDOW)
+                    .saturating_duration_since(now)
+                    .max(Duration::from_secs(1))
             })
-            .max()
+        })
+        .max()
     }
 
     /// Counts a failed attempt; returns how long to hold the answer back (up to 2 s).

@@ -233,13 +233,15 @@ pub fn token_caller(ctx: &Ctx, token: &str) -> Result<Option<Caller>, StoreError
     }))
 }
 
-/// Makes an API token for `user_id`: its role at most the user's, its expiry in days (none:
+/// Makes an API token for `user_id`: its role at most the user's and at most `cap` (the role of
+/// the caller asking: a viewer token cannot mint an admin one), its expiry in days (none:
 /// never). Returns the record and the token, which is shown this once and stored only hashed.
 pub fn create_token(
     ctx: &Ctx,
     user_id: &str,
     name: &str,
     role: Option<Role>,
+    cap: Role,
     expires_in_days: Option<u32>,
 ) -> Result<(store::token::ApiToken, String), AuthError> {
     let name = name.trim();
@@ -252,12 +254,14 @@ pub fn create_token(
     let conn = ctx.store.app.get()?;
     let user = store::user::get(&conn, user_id)?
         .ok_or_else(|| AuthError::NotFound(format!("no user with id `{user_id}`")))?;
-    let role = role.unwrap_or(user.role);
-    if !user.role.allows(role) {
-        return Err(invalid(
-            "role",
-            format!("a {} cannot make a {role} token", user.role),
-        ));
+    let most = if user.role.allows(cap) {
+        cap
+    } else {
+        user.role
+    };
+    let role = role.unwrap_or(most);
+    if !most.allows(role) {
+        return Err(invalid("role", format!("at most {most} here, not {role}")));
     }
     let token = format!("{TOKEN_PREFIX}{}", random_hex(32));
     let expires = expires_in_days.map(|d| rfc3339(Utc::now() + Duration::days(d as i64)));
@@ -303,16 +307,18 @@ impl Setup {
         ip: Option<&str>,
     ) -> Result<NewSession, AuthError> {
         let mut guard = self.token.lock().expect("setup lock");
-        let expected = guard
-            .as_deref()
-            .ok_or_else(|| AuthError::Forbidden("setup is closed: an administrator exists".into()))?;
+        let expected = guard.as_deref().ok_or_else(|| {
+            AuthError::Forbidden("setup is closed: an administrator exists".into())
+        })?;
         if !constant_time_eq(expected.as_bytes(), token.as_bytes()) {
             return Err(AuthError::Forbidden("this setup link is not valid".into()));
         }
         let conn = ctx.store.app.get()?;
         if store::user::count(&conn)? > 0 {
             *guard = None;
-            return Err(AuthError::Forbidden("setup is closed: an administrator exists".into()));
+            return Err(AuthError::Forbidden(
+                "setup is closed: an administrator exists".into(),
+            ));
         }
         let user = users::add(&conn, email, Role::Admin, Some(password), Some("setup"), ip)?;
         *guard = None;

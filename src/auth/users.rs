@@ -25,7 +25,14 @@ pub fn add(
     let hash = password.map(password::hash);
     let user = store::user::insert(conn, &email, role, hash.as_deref())?
         .ok_or_else(|| AuthError::Conflict(format!("a user with email {email} exists")))?;
-    audit::record(conn, actor, "user.create", Some(email.as_str()), ip, Some(role.as_str()));
+    audit::record(
+        conn,
+        actor,
+        "user.create",
+        Some(email.as_str()),
+        ip,
+        Some(role.as_str()),
+    );
     Ok(user)
 }
 
@@ -70,7 +77,14 @@ pub fn set_role(
         keep_an_admin(conn, &user)?;
     }
     store::user::set_role(conn, &user.id, role)?;
-    audit::record(conn, actor, "user.role", Some(&user.email), ip, Some(role.as_str()));
+    audit::record(
+        conn,
+        actor,
+        "user.role",
+        Some(&user.email),
+        ip,
+        Some(role.as_str()),
+    );
     find(conn, &user.id)
 }
 
@@ -87,13 +101,22 @@ pub fn set_disabled(
         keep_an_admin(conn, &user)?;
     }
     store::user::set_disabled(conn, &user.id, disabled)?;
-    let action = if disabled { "user.disable" } else { "user.enable" };
+    let action = if disabled {
+        "user.disable"
+    } else {
+        "user.enable"
+    };
     audit::record(conn, actor, action, Some(&user.email), ip, None);
     find(conn, &user.id)
 }
 
 /// Deletes a user with their sessions and tokens.
-pub fn delete(conn: &Connection, key: &str, actor: Option<&str>, ip: Option<&str>) -> Result<(), AuthError> {
+pub fn delete(
+    conn: &Connection,
+    key: &str,
+    actor: Option<&str>,
+    ip: Option<&str>,
+) -> Result<(), AuthError> {
     let user = find(conn, key)?;
     keep_an_admin(conn, &user)?;
     store::user::delete(conn, &user.id)?;
@@ -117,10 +140,21 @@ pub fn set_password(
 }
 
 /// A one-time link for `user` to set their password (`invite` for a new user, `reset`).
-pub fn one_time_link(ctx: &Ctx, conn: &Connection, user: &User, purpose: &str) -> Result<String, AuthError> {
+pub fn one_time_link(
+    ctx: &Ctx,
+    conn: &Connection,
+    user: &User,
+    purpose: &str,
+) -> Result<String, AuthError> {
     let token = random_hex(24);
     let until = Utc::now() + Duration::hours(ctx.config.auth.link_ttl_hours as i64);
-    store::user::insert_link(conn, &ctx.store.secrets.hash(&token), &user.id, purpose, &rfc3339(until))?;
+    store::user::insert_link(
+        conn,
+        &ctx.store.secrets.hash(&token),
+        &user.id,
+        purpose,
+        &rfc3339(until),
+    )?;
     Ok(format!(
         "{}/welcome?token={token}",
         ctx.config.server.base_url.trim_end_matches('/')
@@ -132,21 +166,39 @@ pub fn link_user(ctx: &Ctx, conn: &Connection, token: &str) -> Result<Option<Use
     if token.len() != 48 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(None);
     }
-    Ok(store::user::link_user(conn, &ctx.store.secrets.hash(token), &now_text())?)
+    Ok(store::user::link_user(
+        conn,
+        &ctx.store.secrets.hash(token),
+        &now_text(),
+    )?)
 }
 
 /// Sets the password through a one-time link (used up by it) and signs the user in.
-pub fn use_link(ctx: &Ctx, token: &str, new_password: &str, ip: Option<&str>) -> Result<NewSession, AuthError> {
+pub fn use_link(
+    ctx: &Ctx,
+    token: &str,
+    new_password: &str,
+    ip: Option<&str>,
+) -> Result<NewSession, AuthError> {
     check_password(new_password).map_err(|m| invalid("password", m))?;
     let conn = ctx.store.app.get()?;
     let user = link_user(ctx, &conn, token)?
         .filter(|u| !u.disabled)
-        .ok_or_else(|| AuthError::Forbidden("this link is not valid any more: ask for a new one".into()))?;
+        .ok_or_else(|| {
+            AuthError::Forbidden("this link is not valid any more: ask for a new one".into())
+        })?;
     if !store::user::take_link(&conn, &ctx.store.secrets.hash(token))? {
         return Err(AuthError::Forbidden("this link was used already".into()));
     }
     store::user::set_password(&conn, &user.id, &password::hash(new_password))?;
-    audit::record(&conn, Some(&user.email), "user.password", Some(&user.email), ip, Some("one-time link"));
+    audit::record(
+        &conn,
+        Some(&user.email),
+        "user.password",
+        Some(&user.email),
+        ip,
+        Some("one-time link"),
+    );
     store::user::touch_login(&conn, &user.id)?;
     super::start_session(ctx, &conn, user, ip)
 }

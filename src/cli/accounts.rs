@@ -73,7 +73,8 @@ fn open(config: Config) -> Result<Ctx, Failure> {
 }
 
 fn role(s: &str) -> Result<Role, Failure> {
-    Role::parse(s).ok_or_else(|| Failure::usage(format!("role: `{s}` is not admin, editor or viewer")))
+    Role::parse(s)
+        .ok_or_else(|| Failure::usage(format!("role: `{s}` is not admin, editor or viewer")))
 }
 
 /// One line from stdin, without its line end.
@@ -84,7 +85,9 @@ fn password_from_stdin() -> Result<String, Failure> {
         .map_err(|e| Failure::other(format!("reading the password from stdin: {e}")))?;
     let p = line.trim_end_matches(['\r', '\n']).to_string();
     if p.is_empty() {
-        return Err(Failure::usage("password: give it on stdin, one line (e.g. `echo '…' | quire users add …`)"));
+        return Err(Failure::usage(
+            "password: give it on stdin, one line (e.g. `echo '…' | quire users add …`)",
+        ));
     }
     Ok(p)
 }
@@ -148,8 +151,15 @@ pub fn tokens_cmd(config: Config, action: TokensAction) -> Result<(), Failure> {
         } => {
             let r = r.as_deref().map(role).transpose()?;
             let user = users::find(&conn, &email)?;
-            let (t, token) = auth::create_token(&ctx, &user.id, &name, r, expires_days)?;
-            auth::audit::record(&conn, Some("cli"), "token.create", Some(&t.name), None, Some(&user.email));
+            let (t, token) = auth::create_token(&ctx, &user.id, &name, r, user.role, expires_days)?;
+            auth::audit::record(
+                &conn,
+                Some("cli"),
+                "token.create",
+                Some(&t.name),
+                None,
+                Some(&user.email),
+            );
             println!(
                 "token `{}` for {} ({}), expires {}; it is shown this once:",
                 t.name,
@@ -179,9 +189,21 @@ pub fn tokens_cmd(config: Config, action: TokensAction) -> Result<(), Failure> {
         TokensAction::Revoke { id } => {
             let t = store::token::get(&conn, &id)
                 .map_err(Failure::other)?
-                .ok_or_else(|| Failure::usage(format!("no token with id `{}`", crate::model::text::truncate(&id, 60))))?;
+                .ok_or_else(|| {
+                    Failure::usage(format!(
+                        "no token with id `{}`",
+                        crate::model::text::truncate(&id, 60)
+                    ))
+                })?;
             if store::token::revoke(&conn, &t.id).map_err(Failure::other)? {
-                auth::audit::record(&conn, Some("cli"), "token.revoke", Some(&t.name), None, Some(&t.email));
+                auth::audit::record(
+                    &conn,
+                    Some("cli"),
+                    "token.revoke",
+                    Some(&t.name),
+                    None,
+                    Some(&t.email),
+                );
                 println!("token `{}` of {} revoked", t.name, t.email);
             } else {
                 println!("token `{}` of {} was revoked already", t.name, t.email);

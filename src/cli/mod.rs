@@ -413,7 +413,7 @@ async fn schedules(config: Config, action: SchedulesAction) -> Result<(), Failur
                     (s, Some(e)) => format!("{s}: {e}"),
                     (s, None) => s.to_string(),
                 };
-                println!("  {} {}: {state}", d.kind, d.address);
+                println!("  {} {}: {state}", d.kind, d.recipient().shown());
             }
             match (run.status, run.error) {
                 (RunStatus::Succeeded, _) => {

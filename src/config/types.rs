@@ -305,7 +305,9 @@ pub struct AuditConfig {
 
 impl Default for AuditConfig {
     fn default() -> Self {
-        AuditConfig { retention_days: 365 }
+        AuditConfig {
+            retention_days: 365,
+        }
     }
 }
 
@@ -400,7 +402,10 @@ impl Config {
             }
         }
         if self.limits.query_memory_mb == 0 || self.limits.query_memory_mb > 2_000 {
-            return err("limits.query_memory_mb", "must be between 1 and 2000".into());
+            return err(
+                "limits.query_memory_mb",
+                "must be between 1 and 2000".into(),
+            );
         }
         for (i, s) in self.schedules.iter().enumerate() {
             if let Err((key, message)) = s.validate(self.delivery.allow_private_targets) {

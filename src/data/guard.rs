@@ -178,12 +178,17 @@ mod tests {
             ("BEGIN", "transactions"),
             ("SELECT load_extension('x')", "load_extension"),
             ("SELECT * FROM pragma_database_list", "PRAGMA database_list"),
-            ("SELECT count(*) FROM PRAGMA_compile_options", "PRAGMA compile_options"),
-            ("SELECT 1 FROM main.pragma_function_list", "PRAGMA function_list"),
+            (
+                "SELECT count(*) FROM PRAGMA_compile_options",
+                "PRAGMA compile_options",
+            ),
+            (
+                "SELECT 1 FROM main.pragma_function_list",
+                "PRAGMA function_list",
+            ),
         ] {
             let err = check(sql).unwrap_err();
             assert!(err.contains(reason), "{sql}: {err}");
         }
     }
 }
-

@@ -224,7 +224,10 @@ pub fn validate(conn: &Connection, sql: &str, bounds: Bounds) -> Result<Vec<Stri
             conn,
             &format!("SELECT * FROM ({body}\n) LIMIT :quire_limit OFFSET :quire_offset"),
         )?);
-        drop(prepare_wrapped(conn, &format!("SELECT count(*) FROM ({body}\n)"))?);
+        drop(prepare_wrapped(
+            conn,
+            &format!("SELECT count(*) FROM ({body}\n)"),
+        )?);
         Ok(columns)
     })
 }
@@ -452,7 +455,11 @@ mod tests {
     #[test]
     fn what_validate_accepts_runs_and_a_pragma_statement_is_refused_by_both() {
         let c = db();
-        for sql in ["PRAGMA table_info(t)", "pragma index_list('t');", "EXPLAIN SELECT 1"] {
+        for sql in [
+            "PRAGMA table_info(t)",
+            "pragma index_list('t');",
+            "EXPLAIN SELECT 1",
+        ] {
             let e = validate(&c, sql, bounds()).unwrap_err();
             assert!(matches!(e, QueryError::Refused(_)), "{sql}: {e}");
             assert!(e.to_string().contains("pragma_table_info"), "{e}");

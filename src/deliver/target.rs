@@ -123,7 +123,10 @@ mod tests {
     #[test]
     fn a_name_is_judged_by_every_address_it_resolves_to() {
         let a = |s: &str| s.parse::<SocketAddr>().unwrap();
-        let public = [a("93.184.215.14:443"), a("[2606:2800:21f:cb07:6820:80da:af6b:8b2c]:443")];
+        let public = [
+            a("93.184.215.14:443"),
+            a("[2606:2800:21f:cb07:6820:80da:af6b:8b2c]:443"),
+        ];
         assert!(check_resolved("example.com", &public, "https://example.com/…", false).is_ok());
         for sneaky in [
             vec![a("93.184.215.14:443"), a("10.0.0.7:443")],

@@ -98,20 +98,35 @@ mod tests {
             "sales-overview-2026-11-23.pdf"
         );
         assert_eq!(
-            file_name("\"Q3\"; rm -rf /\r\nX-Evil: 1 — été", day(), ExportFormat::Csv),
+            file_name(
+                "\"Q3\"; rm -rf /\r\nX-Evil: 1 — été",
+                day(),
+                ExportFormat::Csv
+            ),
             "q3-rm-rf-x-evil-1-t-2026-11-23.csv"
         );
-        assert_eq!(file_name("—", day(), ExportFormat::Xlsx), "report-2026-11-23.xlsx");
+        assert_eq!(
+            file_name("—", day(), ExportFormat::Xlsx),
+            "report-2026-11-23.xlsx"
+        );
     }
 
     #[test]
     fn a_huge_name_makes_a_short_file_name() {
         let name = file_name(&"Revenue ".repeat(200_000), day(), ExportFormat::Pdf);
-        assert!(name.len() <= MAX_SLUG_CHARS + "-2026-11-23.pdf".len(), "{name}");
+        assert!(
+            name.len() <= MAX_SLUG_CHARS + "-2026-11-23.pdf".len(),
+            "{name}"
+        );
         assert!(name.ends_with("-2026-11-23.pdf"), "{name}");
         assert!(!name.contains("--"), "{name}");
         let name = file_name(&"a".repeat(1 << 20), day(), ExportFormat::Pdf);
-        assert_eq!(name, format!("{}-2026-11-23.pdf", "a".repeat(MAX_SLUG_CHARS)));
-        assert!(name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.'));
+        assert_eq!(
+            name,
+            format!("{}-2026-11-23.pdf", "a".repeat(MAX_SLUG_CHARS))
+        );
+        assert!(name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.'));
     }
 }

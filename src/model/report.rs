@@ -566,7 +566,10 @@ mod length_tests {
     #[test]
     fn each_text_past_its_limit_is_refused_naming_its_field() {
         assert_eq!(refused(|r| r.name = "n".repeat(201)), "name");
-        assert_eq!(refused(|r| r.description = "d".repeat(2_001)), "description");
+        assert_eq!(
+            refused(|r| r.description = "d".repeat(2_001)),
+            "description"
+        );
         assert_eq!(refused(|r| r.category = "c".repeat(101)), "category");
         assert_eq!(refused(|r| r.tags = vec!["t".into(); 51]), "tags");
         assert_eq!(

@@ -99,9 +99,7 @@ impl Recipient {
     pub fn validate(&self) -> Result<(), String> {
         let a = self.address.trim();
         if a.chars().count() > MAX_ADDRESS_CHARS {
-            return Err(format!(
-                "is longer than {MAX_ADDRESS_CHARS} characters"
-            ));
+            return Err(format!("is longer than {MAX_ADDRESS_CHARS} characters"));
         }
         match self.kind {
             RecipientKind::Email => a
@@ -201,7 +199,8 @@ const METADATA_V4: [std::net::Ipv4Addr; 3] = [
     std::net::Ipv4Addr::new(169, 254, 170, 2),
     std::net::Ipv4Addr::new(100, 100, 100, 200),
 ];
-const METADATA_V6: std::net::Ipv6Addr = std::net::Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254);
+const METADATA_V6: std::net::Ipv6Addr =
+    std::net::Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254);
 
 /// Whether `ip` is somewhere a server-side request must not go by default: anything but a
 /// public unicast address. IPv6 forms that carry an IPv4 address (mapped, compatible, NAT64,
@@ -235,7 +234,10 @@ fn blocked_v4(ip: std::net::Ipv4Addr) -> Option<Blocked> {
         Blocked::new("broadcast")
     } else if ip.is_multicast() {
         Blocked::new("multicast")
-    } else if o[0] >= 240 || (o[0] == 192 && o[1] == 0 && o[2] == 0) || (o[0] == 198 && (o[1] & 0xfe) == 18) {
+    } else if o[0] >= 240
+        || (o[0] == 192 && o[1] == 0 && o[2] == 0)
+        || (o[0] == 198 && (o[1] & 0xfe) == 18)
+    {
         Blocked::new("reserved")
     } else {
         None
@@ -435,7 +437,10 @@ mod tests {
             "http://api.localhost/",
         ] {
             let e = check(url, false).expect_err(url);
-            assert!(e.contains("allow_private_targets") || e.contains("never"), "{url}: {e}");
+            assert!(
+                e.contains("allow_private_targets") || e.contains("never"),
+                "{url}: {e}"
+            );
         }
     }
 
@@ -456,10 +461,19 @@ mod tests {
     fn public_addresses_and_names_are_accepted() {
         for (kind, url) in [
             (RecipientKind::Slack, "https://hooks.slack.com/services/x"),
-            (RecipientKind::Teams, "https://example.webhook.office.com/webhookb2/x"),
+            (
+                RecipientKind::Teams,
+                "https://example.webhook.office.com/webhookb2/x",
+            ),
             (RecipientKind::Webhook, "http://8.8.8.8/hook"),
-            (RecipientKind::Webhook, "https://[2606:4700:4700::1111]/hook"),
-            (RecipientKind::Webhook, "https://example.com:8443/hook?token=1"),
+            (
+                RecipientKind::Webhook,
+                "https://[2606:4700:4700::1111]/hook",
+            ),
+            (
+                RecipientKind::Webhook,
+                "https://example.com:8443/hook?token=1",
+            ),
             (RecipientKind::Webhook, "https://localhost.example.com/"),
             (RecipientKind::Webhook, "https://100.128.0.1/"),
             (RecipientKind::Webhook, "https://172.32.0.1/"),
@@ -488,7 +502,10 @@ mod tests {
     #[test]
     fn credentials_in_the_url_and_plain_http_for_slack_and_teams_are_refused() {
         let e = check("http://user:pass@example.com/", true).unwrap_err();
-        assert!(e.contains("user name or password") && !e.contains("pass@"), "{e}");
+        assert!(
+            e.contains("user name or password") && !e.contains("pass@"),
+            "{e}"
+        );
         assert!(check("https://user@example.com/", false).is_err());
         for kind in [RecipientKind::Slack, RecipientKind::Teams] {
             let e = hook(kind, "http://hooks.slack.com/services/x")
@@ -503,7 +520,9 @@ mod tests {
     fn emails_are_not_urls_and_keep_their_check() {
         let r = hook(RecipientKind::Email, "ops@localhost");
         assert_eq!(r.validate_with(false), Ok(()));
-        assert!(hook(RecipientKind::Email, "nope").validate_with(true).is_err());
+        assert!(hook(RecipientKind::Email, "nope")
+            .validate_with(true)
+            .is_err());
     }
 
     #[test]

@@ -123,7 +123,8 @@ mod tests {
             Cell::Null,
         ];
         let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(cells.iter().map(|c| field(c, escape))).unwrap();
+        w.write_record(cells.iter().map(|c| field(c, escape)))
+            .unwrap();
         String::from_utf8(w.into_inner().unwrap()).unwrap()
     }
 

@@ -141,7 +141,7 @@ pub fn failed(
 /// Every delivery of a run.
 pub fn of_run(conn: &Connection, run_id: &str) -> Result<Vec<Delivery>, StoreError> {
     let mut stmt = conn.prepare(&format!(
-        "SELECT {COLUMNS} FROM deliveries WHERE run_id = ?1 ORDER BY created_at, kind, address"
+        "SELECT {COLUMNS} FROM deliveries WHERE run_id = ?1 ORDER BY created_at, rowid"
     ))?;
     let rows = stmt.query_map([run_id], from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)

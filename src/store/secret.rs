@@ -28,7 +28,8 @@ impl Secrets {
     /// The keyed hash by which a session id, token or one-time link is stored.
     pub fn hash(&self, secret: &str) -> String {
         use hmac::{Hmac, Mac};
-        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&self.session).expect("HMAC takes any key");
+        let mut mac =
+            Hmac::<sha2::Sha256>::new_from_slice(&self.session).expect("HMAC takes any key");
         mac.update(secret.as_bytes());
         hex::encode(mac.finalize().into_bytes())
     }
@@ -95,7 +96,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join("secrets/session.key")).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.path().join("secrets/session.key"))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }

@@ -79,7 +79,11 @@ pub fn list(conn: &Connection, user_id: Option<&str>) -> Result<Vec<ApiToken>, S
 
 /// The live token with this hash: not revoked, not expired, its user enabled. The role is the
 /// lower of the token's and its user's now (a demoted user's tokens are demoted with them).
-pub fn find_live(conn: &Connection, token_hash: &str, now: &str) -> Result<Option<ApiToken>, StoreError> {
+pub fn find_live(
+    conn: &Connection,
+    token_hash: &str,
+    now: &str,
+) -> Result<Option<ApiToken>, StoreError> {
     let found = conn
         .query_row(
             &format!(

@@ -57,12 +57,19 @@ pub fn insert(
 /// The user with this id.
 pub fn get(conn: &Connection, id: &str) -> Result<Option<User>, StoreError> {
     Ok(conn
-        .query_row(&format!("SELECT {COLUMNS} FROM users WHERE id = ?1"), [id], from_row)
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM users WHERE id = ?1"),
+            [id],
+            from_row,
+        )
         .optional()?)
 }
 
 /// The user with this email, and their password hash.
-pub fn by_email(conn: &Connection, email: &Email) -> Result<Option<(User, Option<String>)>, StoreError> {
+pub fn by_email(
+    conn: &Connection,
+    email: &Email,
+) -> Result<Option<(User, Option<String>)>, StoreError> {
     Ok(conn
         .query_row(
             &format!("SELECT {COLUMNS}, password_hash FROM users WHERE email = ?1"),
@@ -95,12 +102,18 @@ pub fn active_admins(conn: &Connection) -> Result<u64, StoreError> {
 
 /// Sets the role.
 pub fn set_role(conn: &Connection, id: &str, role: Role) -> Result<bool, StoreError> {
-    Ok(conn.execute("UPDATE users SET role = ?2 WHERE id = ?1", params![id, role])? > 0)
+    Ok(conn.execute(
+        "UPDATE users SET role = ?2 WHERE id = ?1",
+        params![id, role],
+    )? > 0)
 }
 
 /// Disables or enables; disabling also ends the user's sessions.
 pub fn set_disabled(conn: &Connection, id: &str, disabled: bool) -> Result<bool, StoreError> {
-    let changed = conn.execute("UPDATE users SET disabled = ?2 WHERE id = ?1", params![id, disabled])?;
+    let changed = conn.execute(
+        "UPDATE users SET disabled = ?2 WHERE id = ?1",
+        params![id, disabled],
+    )?;
     if disabled {
         conn.execute("DELETE FROM sessions WHERE user_id = ?1", [id])?;
     }
@@ -109,14 +122,20 @@ pub fn set_disabled(conn: &Connection, id: &str, disabled: bool) -> Result<bool,
 
 /// Sets the password hash; every session of the user ends (a changed password logs out everywhere).
 pub fn set_password(conn: &Connection, id: &str, hash: &str) -> Result<bool, StoreError> {
-    let changed = conn.execute("UPDATE users SET password_hash = ?2 WHERE id = ?1", params![id, hash])?;
+    let changed = conn.execute(
+        "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+        params![id, hash],
+    )?;
     conn.execute("DELETE FROM sessions WHERE user_id = ?1", [id])?;
     Ok(changed > 0)
 }
 
 /// Records a successful login.
 pub fn touch_login(conn: &Connection, id: &str) -> Result<(), StoreError> {
-    conn.execute("UPDATE users SET last_login_at = ?2 WHERE id = ?1", params![id, now_text()])?;
+    conn.execute(
+        "UPDATE users SET last_login_at = ?2 WHERE id = ?1",
+        params![id, now_text()],
+    )?;
     Ok(())
 }
 
@@ -142,7 +161,11 @@ pub fn insert_link(
 }
 
 /// The user a live one-time link is for (expired links are not found).
-pub fn link_user(conn: &Connection, token_hash: &str, now: &str) -> Result<Option<User>, StoreError> {
+pub fn link_user(
+    conn: &Connection,
+    token_hash: &str,
+    now: &str,
+) -> Result<Option<User>, StoreError> {
     let user: Option<String> = conn
         .query_row(
             "SELECT user_id FROM one_time_links WHERE token_hash = ?1 AND expires_at > ?2",
@@ -158,5 +181,8 @@ pub fn link_user(conn: &Connection, token_hash: &str, now: &str) -> Result<Optio
 
 /// Uses up a one-time link; false when it was already used.
 pub fn take_link(conn: &Connection, token_hash: &str) -> Result<bool, StoreError> {
-    Ok(conn.execute("DELETE FROM one_time_links WHERE token_hash = ?1", [token_hash])? > 0)
+    Ok(conn.execute(
+        "DELETE FROM one_time_links WHERE token_hash = ?1",
+        [token_hash],
+    )? > 0)
 }

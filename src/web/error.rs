@@ -4,14 +4,14 @@
 //! client gets a short reference and the log has the detail under it.
 
 use crate::app::dataset::DatasetError;
-use crate::auth::AuthError;
-use crate::store::StoreError;
 use crate::app::edit::EditError;
 use crate::app::PipelineError;
+use crate::auth::AuthError;
 use crate::data::import::ImportError;
 use crate::export::ExportError;
 use crate::job::SubmitError;
 use crate::report::run::RunError;
+use crate::store::StoreError;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
@@ -176,7 +176,8 @@ impl Problem {
     fn mark(&self, mut res: HttpResponse) -> HttpResponse {
         if let Some(secs) = self.retry_after {
             if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&secs.to_string()) {
-                res.headers_mut().insert(actix_web::http::header::RETRY_AFTER, v);
+                res.headers_mut()
+                    .insert(actix_web::http::header::RETRY_AFTER, v);
             }
         }
         res.extensions_mut().insert(self.clone());
@@ -321,6 +322,12 @@ impl From<AuthError> for Problem {
     }
 }
 
+impl From<r2d2::Error> for Problem {
+    fn from(e: r2d2::Error) -> Problem {
+        StoreError::Pool(e).into()
+    }
+}
+
 impl From<StoreError> for Problem {
     fn from(e: StoreError) -> Problem {
         match e {
@@ -384,7 +391,10 @@ pub fn query_error(
 }
 
 /// An unreadable or oversized form: 4xx as a page naming the problem.
-pub fn form_error(err: actix_web::error::UrlencodedError, _req: &actix_web::HttpRequest) -> actix_web::Error {
+pub fn form_error(
+    err: actix_web::error::UrlencodedError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
     use actix_web::error::UrlencodedError;
     let p = match &err {
         UrlencodedError::Overflow { limit, .. } => Problem::new(

@@ -32,7 +32,11 @@ const MAX_FORM: usize = 256 << 10;
 
 /// The route table entry for a request, if any (HEAD is GET).
 pub fn route_for(method: &Method, path: &str) -> Option<&'static Route> {
-    let method = if method == Method::HEAD { "GET" } else { method.as_str() };
+    let method = if method == Method::HEAD {
+        "GET"
+    } else {
+        method.as_str()
+    };
     ROUTES
         .iter()
         .find(|r| r.method == method && actix_web::dev::ResourceDef::new(r.path).is_match(path))
@@ -53,7 +57,13 @@ pub async fn gate(
         Err(p) => return Ok(req.error_response(p).map_into_boxed_body()),
     };
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let by_token = matches!(principal.caller(), Some(Caller { via: Via::Token { .. }, .. }));
+    let by_token = matches!(
+        principal.caller(),
+        Some(Caller {
+            via: Via::Token { .. },
+            ..
+        })
+    );
     // A request from another site is refused whoever it is for (a login included): browsers
     // say where a request comes from, and only our own pages may post to us.
     if unsafe_method && !by_token {
@@ -61,7 +71,11 @@ pub async fn gate(
             return Ok(req.error_response(p).map_into_boxed_body());
         }
     }
-    if let Some(Caller { via: Via::Session { csrf }, .. }) = principal.caller() {
+    if let Some(Caller {
+        via: Via::Session { csrf },
+        ..
+    }) = principal.caller()
+    {
         if unsafe_method {
             if let Err(p) = check_csrf(&mut req, csrf).await {
                 return Ok(req.error_response(p).map_into_boxed_body());
@@ -99,9 +113,19 @@ pub async fn gate(
 
 /// Routes whose handlers write their own, more telling audit events (logins, accounts, tokens).
 fn explicitly_audited(path: &str) -> bool {
-    ["/login", "/logout", "/setup", "/welcome", "/account/", "/admin/", "/api/v1/auth/", "/api/v1/users", "/api/v1/tokens"]
-        .iter()
-        .any(|p| path.starts_with(p))
+    [
+        "/login",
+        "/logout",
+        "/setup",
+        "/welcome",
+        "/account/",
+        "/admin/",
+        "/api/v1/auth/",
+        "/api/v1/users",
+        "/api/v1/tokens",
+    ]
+    .iter()
+    .any(|p| path.starts_with(p))
 }
 
 /// Every change made through a route is audited: who, the route (`PUT /api/v1/reports/{id}`),
@@ -117,7 +141,14 @@ fn audit_change<B>(state: &AppState, res: &ServiceResponse<B>, actor: Option<Str
     let ctx = state.ctx.clone();
     // Off the response's path: the change is done; its record follows.
     tokio::task::spawn_blocking(move || match ctx.store.app.get() {
-        Ok(conn) => auth::audit::record(&conn, actor.as_deref(), &action, target.as_deref(), ip.as_deref(), None),
+        Ok(conn) => auth::audit::record(
+            &conn,
+            actor.as_deref(),
+            &action,
+            target.as_deref(),
+            ip.as_deref(),
+            None,
+        ),
         Err(e) => tracing::error!(error = %e, %action, "audit event not recorded"),
     });
 }
@@ -136,9 +167,9 @@ async fn identify(state: &AppState, req: &HttpRequest) -> Result<Principal, Prob
         let caller = web::block(move || auth::token_caller(&ctx, &token))
             .await?
             .map_err(Problem::from)?;
-        return caller
-            .map(Principal::User)
-            .ok_or_else(|| Problem::unauthorized("this API token is not valid, expired or revoked"));
+        return caller.map(Principal::User).ok_or_else(|| {
+            Problem::unauthorized("this API token is not valid, expired or revoked")
+        });
     }
     let Some(cookie) = req.cookie(SESSION_COOKIE) else {
         return Ok(Principal::Anonymous);
@@ -166,7 +197,11 @@ fn same_origin(state: &AppState, req: &HttpRequest) -> Result<(), Problem> {
     {
         return Err(foreign());
     }
-    let Some(origin) = req.headers().get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
+    let Some(origin) = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+    else {
         return Ok(());
     };
     let ours = origin_of(&state.ctx.config.server.base_url);
@@ -191,7 +226,12 @@ fn origin_of(url: &str) -> Option<String> {
 /// header (htmx and scripts), or the `_csrf` field of a form body, which is taken out so
 /// handlers never see it.
 async fn check_csrf(req: &mut ServiceRequest, expected: &str) -> Result<(), Problem> {
-    let refused = || Problem::new(StatusCode::FORBIDDEN, "missing or wrong CSRF token: reload the page and try again");
+    let refused = || {
+        Problem::new(
+            StatusCode::FORBIDDEN,
+            "missing or wrong CSRF token: reload the page and try again",
+        )
+    };
     if let Some(h) = req.headers().get("x-csrf-token") {
         return match h.to_str() {
             Ok(t) if auth::constant_time_eq(t.as_bytes(), expected.as_bytes()) => Ok(()),
@@ -211,7 +251,10 @@ async fn check_csrf(req: &mut ServiceRequest, expected: &str) -> Result<(), Prob
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|_| Problem::bad_request("the form could not be read"))?;
         if body.len() + chunk.len() > MAX_FORM {
-            return Err(Problem::new(StatusCode::PAYLOAD_TOO_LARGE, format!("the form is larger than {} KB", MAX_FORM / 1024)));
+            return Err(Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the form is larger than {} KB", MAX_FORM / 1024),
+            ));
         }
         body.extend_from_slice(&chunk);
     }
@@ -243,7 +286,9 @@ fn unauthenticated(req: ServiceRequest) -> ServiceResponse {
     let api = req.path().starts_with("/api/");
     let htmx = req.headers().contains_key("HX-Request");
     if api || req.method() != Method::GET {
-        let p = Problem::unauthorized("sign in first: a session cookie or `Authorization: Bearer <API token>`");
+        let p = Problem::unauthorized(
+            "sign in first: a session cookie or `Authorization: Bearer <API token>`",
+        );
         return req.error_response(p);
     }
     let next = match req.query_string() {
@@ -252,9 +297,13 @@ fn unauthenticated(req: ServiceRequest) -> ServiceResponse {
     };
     let to = format!("/login?next={}", super::urlencode(&next));
     let res = if htmx {
-        HttpResponse::Unauthorized().insert_header(("HX-Redirect", to)).finish()
+        HttpResponse::Unauthorized()
+            .insert_header(("HX-Redirect", to))
+            .finish()
     } else {
-        HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish()
+        HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, to))
+            .finish()
     };
     req.into_response(res)
 }

@@ -18,7 +18,7 @@ try {
   await page.setInputFiles('#file', file);
   const zoneText = (await page.textContent('#dropzone-text')).trim();
   await page.fill('input[name=name]', 'uploaded');
-  await page.click('button[type=submit]');
+  await page.click('#upload button[type=submit]');
   await page.waitForSelector('#upload-result .ok-box, #upload-result .error-box');
   const rows = (await page.textContent('#imported-rows').catch(() => '')).trim();
   const headers = await page.locator('#upload-result th').allTextContents();
@@ -26,7 +26,7 @@ try {
   const progress = await page.getAttribute('#progress', 'value');
   // A bad file: the error is shown in place, nothing else changes.
   await page.setInputFiles('#file', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('a,b\n1\n') });
-  await page.click('button[type=submit]');
+  await page.click('#upload button[type=submit]');
   await page.waitForSelector('#upload-result .error-box');
   const error = (await page.textContent('#upload-result .error-box')).trim();
   await page.goto(url + '/datasets');

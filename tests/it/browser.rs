@@ -22,8 +22,8 @@ fn node(script: &str, args: &[String]) -> serde_json::Value {
         "run `npm ci` in tests/browser"
     );
     let out = Command::new("node")
-            .env("QUIRE_EMAIL", crate::helpers::ADMIN_EMAIL)
-            .env("QUIRE_PASSWORD", crate::helpers::ADMIN_PASSWORD)
+        .env("QUIRE_EMAIL", crate::helpers::ADMIN_EMAIL)
+        .env("QUIRE_PASSWORD", crate::helpers::ADMIN_PASSWORD)
         .arg(script)
         .args(args)
         .current_dir(dir)
@@ -185,4 +185,54 @@ async fn generate_on_a_report_page_shows_progress_then_the_result_files() {
     assert_eq!(v["pdfType"], "application/pdf", "{v}");
     assert_eq!(v["pdfMagic"], "%PDF-", "{v}");
     assert_eq!(v["errors"].as_array().unwrap().len(), 0, "{v}");
+}
+
+#[tokio::test]
+async fn a_person_signs_in_sees_the_dashboard_signs_out_and_a_viewer_sees_no_editing() {
+    if !browser_tests_enabled() {
+        return;
+    }
+    let app = spawn_app().await;
+    crate::helpers::user_with_token(
+        &app.ctx,
+        "viewer@example.com",
+        quire::model::user::Role::Viewer,
+    );
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    let url = app.address.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .env("QUIRE_EMAIL", crate::helpers::ADMIN_EMAIL)
+            .env("QUIRE_PASSWORD", crate::helpers::ADMIN_PASSWORD)
+            .env("VIEWER_EMAIL", "viewer@example.com")
+            .arg("login.mjs")
+            .arg(url)
+            .current_dir(dir)
+            .output()
+            .expect("node runs")
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["redirectedTo"], "/login?next=%2Freports", "{v}");
+    assert_eq!(v["wrongPassword"], "wrong email or password", "{v}");
+    assert_eq!(v["afterLogin"], "/reports", "{v}");
+    assert!(v["reportsListed"].as_u64().unwrap() >= 1, "{v}");
+    assert!(v["kpis"].as_u64().unwrap() >= 4, "{v}");
+    assert_eq!(v["adminMenu"], 1, "{v}");
+    assert_eq!(v["afterLogout"], "/login", "{v}");
+    assert_eq!(v["afterLogoutHome"], "/login", "{v}");
+    assert_eq!(v["viewerUpload"], 0, "{v}");
+    assert_eq!(v["viewerSchedulesLink"], 0, "{v}");
+    assert_eq!(v["viewerSchedulesStatus"], 403, "{v}");
+    assert_eq!(
+        v["errors"].as_array().unwrap().len(),
+        0,
+        "no script errors, CSP included: {v}"
+    );
 }

@@ -49,7 +49,9 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     // default (SSRF); the tests of that refusal (hardening.rs) set it back to false.
     config.delivery.allow_private_targets = true;
     tweak(&mut config);
-    let app = Application::build(config.clone(), true).await.expect("app builds");
+    let app = Application::build(config.clone(), true)
+        .await
+        .expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     let store = quire::store::Store::open(&config.storage.data_dir, &[], 0).unwrap();
@@ -100,7 +102,7 @@ pub fn user_with_token(ctx: &quire::app::Ctx, email: &str, role: Role) -> (Strin
         Err(quire::auth::AuthError::Conflict(_)) => quire::auth::users::find(&conn, email).unwrap(),
         Err(e) => panic!("{e}"),
     };
-    let (_, token) = quire::auth::create_token(ctx, &user.id, "tests", None, None).unwrap();
+    let (_, token) = quire::auth::create_token(ctx, &user.id, "tests", None, role, None).unwrap();
     (user.id, token)
 }
 
@@ -212,14 +214,35 @@ pub fn cli_admin_token(config: &std::path::Path) -> String {
         .unwrap();
     writeln!(add.stdin.take().unwrap(), "{ADMIN_PASSWORD}").unwrap();
     let out = add.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = quire()
-        .args(["tokens", "create", ADMIN_EMAIL, "--name", "tests", "--config"])
+        .args([
+            "tokens",
+            "create",
+            ADMIN_EMAIL,
+            "--name",
+            "tests",
+            "--config",
+        ])
         .arg(config)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().lines().last().unwrap().trim().to_string()
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .trim()
+        .to_string()
 }
 
 /// The `quire` binary with a fresh environment.

@@ -182,10 +182,7 @@ fn the_model_depends_on_no_other_module_and_the_core_knows_no_http() {
     sources(&src(), &mut files);
     for file in files {
         let module = top_module(&file);
-        if matches!(
-            module.as_deref(),
-            Some("web" | "startup" | "cli") | None
-        ) {
+        if matches!(module.as_deref(), Some("web" | "startup" | "cli") | None) {
             continue;
         }
         let text = std::fs::read_to_string(&file).unwrap();

@@ -1,5 +1,6 @@
 //! Quire's integration tests: one binary (each test file would be another binary to link).
 
+mod access;
 mod bad_input;
 mod browser;
 mod cli;

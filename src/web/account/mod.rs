@@ -55,7 +55,12 @@ fn html(status: StatusCode, page: impl Template) -> Result<HttpResponse, Problem
 /// Only a path on this site: never a way to send the user elsewhere after login.
 fn local(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 2000 => {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && n.len() < 2000 =>
+        {
             n.to_string()
         }
         _ => "/".into(),
@@ -63,7 +68,11 @@ fn local(next: Option<&str>) -> String {
 }
 
 /// The session cookie: HttpOnly, SameSite=Lax, Secure when Quire is reached over https.
-pub fn session_cookie(state: &AppState, value: &str, max_age_hours: Option<u64>) -> Cookie<'static> {
+pub fn session_cookie(
+    state: &AppState,
+    value: &str,
+    max_age_hours: Option<u64>,
+) -> Cookie<'static> {
     let https = state.ctx.config.server.base_url.starts_with("https://");
     let mut c = Cookie::build(SESSION_COOKIE, value.to_string())
         .path("/")
@@ -81,7 +90,11 @@ pub fn session_cookie(state: &AppState, value: &str, max_age_hours: Option<u64>)
 /// 303 to `to` with a new session cookie.
 fn signed_in(state: &AppState, session: &NewSession, to: &str) -> HttpResponse {
     HttpResponse::SeeOther()
-        .cookie(session_cookie(state, &session.id, Some(state.ctx.config.auth.session_max_hours)))
+        .cookie(session_cookie(
+            state,
+            &session.id,
+            Some(state.ctx.config.auth.session_max_hours),
+        ))
         .insert_header((header::LOCATION, to.to_string()))
         .finish()
 }
@@ -92,11 +105,17 @@ pub struct NextQuery {
 }
 
 /// GET /login
-pub async fn login_page(state: web::Data<AppState>, q: web::Query<NextQuery>, req: HttpRequest) -> Result<HttpResponse, Problem> {
+pub async fn login_page(
+    state: web::Data<AppState>,
+    q: web::Query<NextQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, Problem> {
     let who = gate::principal(&req);
     let next = local(q.next.as_deref());
     if who.caller().is_some() {
-        return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, next)).finish());
+        return Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, next))
+            .finish());
     }
     html(
         StatusCode::OK,
@@ -117,13 +136,19 @@ pub struct LoginForm {
 }
 
 /// POST /login: 303 to `next` with a session, or the form again saying why not (401, 429).
-pub async fn login_form(state: web::Data<AppState>, form: web::Form<LoginForm>, req: HttpRequest) -> Result<HttpResponse, Problem> {
+pub async fn login_form(
+    state: web::Data<AppState>,
+    form: web::Form<LoginForm>,
+    req: HttpRequest,
+) -> Result<HttpResponse, Problem> {
     let form = form.into_inner();
     let ip = gate::client_ip(&req);
     let next = local(form.next.as_deref());
     let st = state.clone();
     let (email, password) = (form.email.clone(), form.password);
-    let result = web::block(move || auth::login(&st.ctx, &st.limiter, &email, &password, ip.as_deref())).await?;
+    let result =
+        web::block(move || auth::login(&st.ctx, &st.limiter, &email, &password, ip.as_deref()))
+            .await?;
     match result {
         Ok(session) => Ok(signed_in(&state, &session, &next)),
         Err(e @ (AuthError::BadCredentials | AuthError::RateLimited(_))) => {
@@ -153,7 +178,10 @@ pub async fn login_form(state: web::Data<AppState>, form: web::Form<LoginForm>, 
 }
 
 /// POST /logout: the session ends server-side; the cookie is cleared.
-pub async fn logout_form(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, Problem> {
+pub async fn logout_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, Problem> {
     end_session(&state, &req).await?;
     Ok(HttpResponse::SeeOther()
         .cookie(session_cookie(&state, "", None))
@@ -164,7 +192,11 @@ pub async fn logout_form(state: web::Data<AppState>, req: HttpRequest) -> Result
 /// Ends the request's session, if it has one.
 pub async fn end_session(state: &AppState, req: &HttpRequest) -> Result<(), Problem> {
     if let Some(c) = req.cookie(SESSION_COOKIE) {
-        let (ctx, value, ip) = (state.ctx.clone(), c.value().to_string(), gate::client_ip(req));
+        let (ctx, value, ip) = (
+            state.ctx.clone(),
+            c.value().to_string(),
+            gate::client_ip(req),
+        );
         web::block(move || auth::logout(&ctx, &value, ip.as_deref())).await??;
     }
     Ok(())
@@ -188,7 +220,10 @@ fn closed(state: &AppState, title: &str, message: &str) -> Result<HttpResponse, 
 
 /// GET /setup?token=: the first administrator's form, while no user exists and only with the
 /// token the server logged at start.
-pub async fn setup_page(state: web::Data<AppState>, q: web::Query<TokenQuery>) -> Result<HttpResponse, Problem> {
+pub async fn setup_page(
+    state: web::Data<AppState>,
+    q: web::Query<TokenQuery>,
+) -> Result<HttpResponse, Problem> {
     let token = q.token.clone().unwrap_or_default();
     match state.setup.token() {
         Some(t) if auth::constant_time_eq(t.as_bytes(), token.as_bytes()) => html(
@@ -202,8 +237,16 @@ pub async fn setup_page(state: web::Data<AppState>, q: web::Query<TokenQuery>) -
                 error: None,
             },
         ),
-        Some(_) => closed(&state, "Setup link not valid", "Use the link the server printed when it started (`/setup?token=…`)."),
-        None => closed(&state, "Setup is done", "An administrator exists. Sign in, or ask an administrator for an account."),
+        Some(_) => closed(
+            &state,
+            "Setup link not valid",
+            "Use the link the server printed when it started (`/setup?token=…`).",
+        ),
+        None => closed(
+            &state,
+            "Setup is done",
+            "An administrator exists. Sign in, or ask an administrator for an account.",
+        ),
     }
 }
 
@@ -215,12 +258,24 @@ pub struct PasswordForm {
 }
 
 /// POST /setup: makes the first administrator, signs them in, and closes setup for good.
-pub async fn setup_form(state: web::Data<AppState>, form: web::Form<PasswordForm>, req: HttpRequest) -> Result<HttpResponse, Problem> {
+pub async fn setup_form(
+    state: web::Data<AppState>,
+    form: web::Form<PasswordForm>,
+    req: HttpRequest,
+) -> Result<HttpResponse, Problem> {
     let form = form.into_inner();
     let ip = gate::client_ip(&req);
     let st = state.clone();
-    let (token, email, password) = (form.token.clone(), form.email.clone().unwrap_or_default(), form.password);
-    let result = web::block(move || st.setup.complete(&st.ctx, &token, &email, &password, ip.as_deref())).await?;
+    let (token, email, password) = (
+        form.token.clone(),
+        form.email.clone().unwrap_or_default(),
+        form.password,
+    );
+    let result = web::block(move || {
+        st.setup
+            .complete(&st.ctx, &token, &email, &password, ip.as_deref())
+    })
+    .await?;
     match result {
         Ok(session) => {
             tracing::info!(email = %session.user.email, "setup done: the first administrator exists");
@@ -232,7 +287,10 @@ pub async fn setup_form(state: web::Data<AppState>, form: web::Form<PasswordForm
                 layout: Layout::bare(&state.ctx, &Principal::Anonymous),
                 action: "setup",
                 token: form.token,
-                email: crate::model::text::truncate(form.email.as_deref().unwrap_or("").trim(), 254),
+                email: crate::model::text::truncate(
+                    form.email.as_deref().unwrap_or("").trim(),
+                    254,
+                ),
                 ask_email: true,
                 error: Some(format!("{field}: {message}")),
             },
@@ -243,7 +301,10 @@ pub async fn setup_form(state: web::Data<AppState>, form: web::Form<PasswordForm
 }
 
 /// GET /welcome?token=: set a password through an invite or reset link.
-pub async fn welcome_page(state: web::Data<AppState>, q: web::Query<TokenQuery>) -> Result<HttpResponse, Problem> {
+pub async fn welcome_page(
+    state: web::Data<AppState>,
+    q: web::Query<TokenQuery>,
+) -> Result<HttpResponse, Problem> {
     let token = q.token.clone().unwrap_or_default();
     let (ctx, t) = (state.ctx.clone(), token.clone());
     let user = web::block(move || -> Result<_, AuthError> {
@@ -263,17 +324,27 @@ pub async fn welcome_page(state: web::Data<AppState>, q: web::Query<TokenQuery>)
                 error: None,
             },
         ),
-        None => closed(&state, "This link does not work any more", "It was used already or has expired: ask an administrator for a new one."),
+        None => closed(
+            &state,
+            "This link does not work any more",
+            "It was used already or has expired: ask an administrator for a new one.",
+        ),
     }
 }
 
 /// POST /welcome: sets the password, uses up the link, signs in.
-pub async fn welcome_form(state: web::Data<AppState>, form: web::Form<PasswordForm>, req: HttpRequest) -> Result<HttpResponse, Problem> {
+pub async fn welcome_form(
+    state: web::Data<AppState>,
+    form: web::Form<PasswordForm>,
+    req: HttpRequest,
+) -> Result<HttpResponse, Problem> {
     let form = form.into_inner();
     let ip = gate::client_ip(&req);
     let st = state.clone();
     let (token, password) = (form.token.clone(), form.password);
-    let result = web::block(move || auth::users::use_link(&st.ctx, &token, &password, ip.as_deref())).await?;
+    let result =
+        web::block(move || auth::users::use_link(&st.ctx, &token, &password, ip.as_deref()))
+            .await?;
     match result {
         Ok(session) => Ok(signed_in(&state, &session, "/")),
         Err(AuthError::Invalid { field, message }) => html(

@@ -29,13 +29,20 @@ pub struct AuditQuery {
 }
 
 /// GET /admin/audit?actor=&action=
-pub async fn page(state: web::Data<AppState>, q: web::Query<AuditQuery>, req: HttpRequest) -> Result<AuditPage, Problem> {
+pub async fn page(
+    state: web::Data<AppState>,
+    q: web::Query<AuditQuery>,
+    req: HttpRequest,
+) -> Result<AuditPage, Problem> {
     let q = q.into_inner();
-    let keep = |s: Option<String>| s.map(|s| s.trim().chars().take(254).collect::<String>()).unwrap_or_default();
+    let keep = |s: Option<String>| {
+        s.map(|s| s.trim().chars().take(254).collect::<String>())
+            .unwrap_or_default()
+    };
     let (actor, action) = (keep(q.actor), keep(q.action));
     let (ctx, who) = (state.ctx.clone(), gate::principal(&req));
     web::block(move || -> Result<_, Problem> {
-        let conn = ctx.store.app.get().map_err(Problem::internal)?;
+        let conn = ctx.store.app.get().map_err(Problem::from)?;
         let events = store::audit::list(
             &conn,
             &store::audit::Filter {

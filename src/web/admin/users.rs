@@ -33,7 +33,7 @@ async fn render(
 ) -> Result<HttpResponse, Problem> {
     let (ctx, who) = (state.ctx.clone(), gate::principal(req));
     let page = web::block(move || -> Result<_, Problem> {
-        let conn = ctx.store.app.get().map_err(Problem::internal)?;
+        let conn = ctx.store.app.get().map_err(Problem::from)?;
         Ok(UsersPage {
             layout: Layout::new(&ctx, &who)?,
             users: store::user::list(&conn)?,
@@ -81,13 +81,29 @@ async fn outcome(
 }
 
 /// POST /admin/users: invites a user (no password yet) and shows their one-time link.
-pub async fn invite(state: web::Data<AppState>, form: web::Form<Invite>, req: HttpRequest) -> Result<HttpResponse, Problem> {
+pub async fn invite(
+    state: web::Data<AppState>,
+    form: web::Form<Invite>,
+    req: HttpRequest,
+) -> Result<HttpResponse, Problem> {
     let form = form.into_inner();
-    let (ctx, who, ip) = (state.ctx.clone(), gate::principal(&req), gate::client_ip(&req));
+    let (ctx, who, ip) = (
+        state.ctx.clone(),
+        gate::principal(&req),
+        gate::client_ip(&req),
+    );
     let done = web::block(move || -> Result<_, AuthError> {
-        let role = Role::parse(&form.role).ok_or_else(|| auth::invalid("role", "choose viewer, editor or admin"))?;
+        let role = Role::parse(&form.role)
+            .ok_or_else(|| auth::invalid("role", "choose viewer, editor or admin"))?;
         let conn = ctx.store.app.get()?;
-        let user = users::add(&conn, &form.email, role, None, who.actor().as_deref(), ip.as_deref())?;
+        let user = users::add(
+            &conn,
+            &form.email,
+            role,
+            None,
+            who.actor().as_deref(),
+            ip.as_deref(),
+        )?;
         let link = users::one_time_link(&ctx, &conn, &user, "invite")?;
         Ok(Some((user.email, link)))
     })
@@ -110,7 +126,12 @@ pub async fn update(
     req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let form = form.into_inner();
-    let (ctx, who, ip, id) = (state.ctx.clone(), gate::principal(&req), gate::client_ip(&req), id.into_inner());
+    let (ctx, who, ip, id) = (
+        state.ctx.clone(),
+        gate::principal(&req),
+        gate::client_ip(&req),
+        id.into_inner(),
+    );
     let done = web::block(move || -> Result<_, AuthError> {
         let conn = ctx.store.app.get()?;
         let actor = who.actor();
@@ -135,7 +156,10 @@ pub async fn update(
                 auth::audit::record(&conn, actor, "user.reset_link", Some(&user.email), ip, None);
                 Ok(Some((user.email, link)))
             }
-            _ => Err(auth::invalid("action", "one of role, disable, enable, reset")),
+            _ => Err(auth::invalid(
+                "action",
+                "one of role, disable, enable, reset",
+            )),
         }
     })
     .await?;

@@ -17,7 +17,10 @@ pub struct AuditQuery {
 }
 
 /// GET /api/v1/audit
-pub async fn list(state: web::Data<AppState>, q: web::Query<AuditQuery>) -> Result<HttpResponse, Problem> {
+pub async fn list(
+    state: web::Data<AppState>,
+    q: web::Query<AuditQuery>,
+) -> Result<HttpResponse, Problem> {
     let q = q.into_inner();
     let limit = q.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
@@ -25,7 +28,10 @@ pub async fn list(state: web::Data<AppState>, q: web::Query<AuditQuery>) -> Resu
     }
     if let Some(s) = &q.since {
         if parse_time(s).is_none() {
-            return Err(Problem::invalid("since", "an RFC 3339 time, e.g. 2026-11-30T00:00:00Z"));
+            return Err(Problem::invalid(
+                "since",
+                "an RFC 3339 time, e.g. 2026-11-30T00:00:00Z",
+            ));
         }
     }
     for (field, v) in [("actor", &q.actor), ("action", &q.action)] {
@@ -34,7 +40,11 @@ pub async fn list(state: web::Data<AppState>, q: web::Query<AuditQuery>) -> Resu
         }
     }
     let ctx = state.ctx.clone();
-    let since = q.since.as_deref().and_then(parse_time).map(crate::model::time::rfc3339);
+    let since = q
+        .since
+        .as_deref()
+        .and_then(parse_time)
+        .map(crate::model::time::rfc3339);
     let events = web::block(move || {
         store::audit::list(
             &*ctx.store.app.get()?,

@@ -18,13 +18,23 @@ pub struct Credentials {
 }
 
 /// POST /api/v1/auth/login → 200 `{user, csrfToken}` and the session cookie; 401; 429.
-pub async fn login(state: web::Data<AppState>, body: JsonBody<Credentials>, req: HttpRequest) -> Result<HttpResponse, Problem> {
+pub async fn login(
+    state: web::Data<AppState>,
+    body: JsonBody<Credentials>,
+    req: HttpRequest,
+) -> Result<HttpResponse, Problem> {
     let Credentials { email, password } = body.0;
     let (st, ip) = (state.clone(), gate::client_ip(&req));
-    let session = web::block(move || auth::login(&st.ctx, &st.limiter, &email, &password, ip.as_deref())).await??;
+    let session =
+        web::block(move || auth::login(&st.ctx, &st.limiter, &email, &password, ip.as_deref()))
+            .await??;
     let u = &session.user;
     Ok(HttpResponse::Ok()
-        .cookie(session_cookie(&state, &session.id, Some(state.ctx.config.auth.session_max_hours)))
+        .cookie(session_cookie(
+            &state,
+            &session.id,
+            Some(state.ctx.config.auth.session_max_hours),
+        ))
         .json(json!({
             "user": { "id": u.id, "email": u.email, "role": u.role },
             "csrfToken": session.csrf,
@@ -42,7 +52,9 @@ pub async fn logout(state: web::Data<AppState>, req: HttpRequest) -> Result<Http
 /// GET /api/v1/auth/me → the caller and, for a session, its CSRF token.
 pub async fn me(req: HttpRequest) -> Result<HttpResponse, Problem> {
     let who = gate::principal(&req);
-    let c = who.caller().ok_or_else(|| Problem::unauthorized("sign in first"))?;
+    let c = who
+        .caller()
+        .ok_or_else(|| Problem::unauthorized("sign in first"))?;
     let (csrf, via) = match &c.via {
         Via::Session { csrf } => (Some(csrf.clone()), "session"),
         Via::Token { .. } => (None, "token"),

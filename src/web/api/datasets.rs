@@ -12,7 +12,7 @@ pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     let s = state.ctx.store.clone();
     let list = web::block(move || store::dataset::list(&*s.app.get()?))
         .await?
-        .map_err(Problem::internal)?;
+        .map_err(Problem::from)?;
     Ok(HttpResponse::Ok().json(list))
 }
 

@@ -14,7 +14,7 @@ pub async fn find(ctx: &Ctx, id: String) -> Result<ExportRecord, Problem> {
     let store = ctx.store.clone();
     web::block(move || store::export::get(&*store.app.get()?, &id))
         .await?
-        .map_err(Problem::internal)?
+        .map_err(Problem::from)?
         .ok_or_else(|| Problem::not_found("no such export"))
 }
 
@@ -130,7 +130,7 @@ pub async fn list(
         )
     })
     .await?
-    .map_err(Problem::internal)?;
+    .map_err(Problem::from)?;
     Ok(HttpResponse::Ok().json(found))
 }
 

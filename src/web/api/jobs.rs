@@ -68,7 +68,7 @@ pub async fn job(
     let store = state.ctx.store.clone();
     let found = web::block(move || store::job::get(&*store.app.get()?, &id))
         .await?
-        .map_err(Problem::internal)?;
+        .map_err(Problem::from)?;
     match found {
         Some(job) => Ok(HttpResponse::Ok().json(job)),
         None => Err(Problem::not_found("no such job")),
@@ -79,7 +79,7 @@ async fn find_result(state: &AppState, id: String) -> Result<store::job::StoredR
     let store = state.ctx.store.clone();
     web::block(move || store::job::result(&*store.app.get()?, &id))
         .await?
-        .map_err(Problem::internal)?
+        .map_err(Problem::from)?
         .ok_or_else(|| Problem::not_found("no such result"))
 }
 

@@ -60,7 +60,7 @@ pub async fn list(
     let store = state.ctx.store.clone();
     let all = web::block(move || store::report::list(&*store.app.get()?))
         .await?
-        .map_err(Problem::internal)?;
+        .map_err(Problem::from)?;
     let same = |a: &str, b: &Option<String>| {
         b.as_deref()
             .is_none_or(|b| a.eq_ignore_ascii_case(b.trim()))
@@ -83,7 +83,7 @@ pub async fn get(
     let key = id.into_inner();
     let found = web::block(move || store::report::get(&*store.app.get()?, &key))
         .await?
-        .map_err(Problem::internal)?;
+        .map_err(Problem::from)?;
     match found {
         Some(r) => Ok(HttpResponse::Ok().json(r.definition)),
         None => Err(Problem::not_found("no report with that id")),

@@ -54,7 +54,7 @@ pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     let store = state.ctx.store.clone();
     let list = web::block(move || store::schedule::list(&*store.app.get()?))
         .await?
-        .map_err(Problem::internal)?;
+        .map_err(Problem::from)?;
     Ok(HttpResponse::Ok().json(list.into_iter().map(ScheduleView::from).collect::<Vec<_>>()))
 }
 
@@ -67,7 +67,7 @@ pub async fn get(
     let id = id.into_inner();
     let found = web::block(move || store::schedule::get(&*store.app.get()?, &id))
         .await?
-        .map_err(Problem::internal)?;
+        .map_err(Problem::from)?;
     match found {
         Some(s) => Ok(HttpResponse::Ok().json(ScheduleView::from(s))),
         None => Err(Problem::not_found("no such schedule")),
@@ -159,9 +159,15 @@ pub async fn executions(
         })
     })
     .await?
-    .map_err(Problem::internal)?;
+    .map_err(Problem::from)?;
     match found {
-        Some(runs) => Ok(HttpResponse::Ok().json(runs)),
+        Some(mut runs) => {
+            // A webhook URL's path and query are its secret: the history shows the host only.
+            for d in runs.iter_mut().flat_map(|r| r.deliveries.iter_mut()) {
+                d.address = d.recipient().shown();
+            }
+            Ok(HttpResponse::Ok().json(runs))
+        }
         None => Err(Problem::not_found("no such schedule")),
     }
 }

@@ -67,7 +67,7 @@ pub async fn validate(
         })?;
     let bounds = ctx.bounds();
     let result = web::block(move || -> Result<_, Problem> {
-        let conn = pool.get().map_err(Problem::internal)?;
+        let conn = pool.get().map_err(Problem::from)?;
         Ok(query::validate(&conn, &body.query, bounds))
     })
     .await??;

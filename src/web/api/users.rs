@@ -28,12 +28,31 @@ pub struct NewUser {
 }
 
 /// POST /api/v1/users → 201 the user (and `inviteUrl` when no password was given).
-pub async fn create(state: web::Data<AppState>, body: JsonBody<NewUser>, req: HttpRequest) -> Result<HttpResponse, Problem> {
-    let NewUser { email, role, password } = body.0;
-    let (ctx, who, ip) = (state.ctx.clone(), gate::principal(&req), gate::client_ip(&req));
+pub async fn create(
+    state: web::Data<AppState>,
+    body: JsonBody<NewUser>,
+    req: HttpRequest,
+) -> Result<HttpResponse, Problem> {
+    let NewUser {
+        email,
+        role,
+        password,
+    } = body.0;
+    let (ctx, who, ip) = (
+        state.ctx.clone(),
+        gate::principal(&req),
+        gate::client_ip(&req),
+    );
     let (user, invite) = web::block(move || -> Result<_, AuthError> {
         let conn = ctx.store.app.get()?;
-        let user = users::add(&conn, &email, role, password.as_deref(), who.actor().as_deref(), ip.as_deref())?;
+        let user = users::add(
+            &conn,
+            &email,
+            role,
+            password.as_deref(),
+            who.actor().as_deref(),
+            ip.as_deref(),
+        )?;
         let invite = match password {
             None => Some(users::one_time_link(&ctx, &conn, &user, "invite")?),
             Some(_) => None,
@@ -49,7 +68,10 @@ pub async fn create(state: web::Data<AppState>, body: JsonBody<NewUser>, req: Ht
 }
 
 /// GET /api/v1/users/{id}
-pub async fn get(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, Problem> {
+pub async fn get(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
     let ctx = state.ctx.clone();
     let user = web::block(move || users::find(&*ctx.store.app.get()?, &id)).await??;
     Ok(HttpResponse::Ok().json(user))
@@ -63,9 +85,18 @@ pub struct Patch {
 }
 
 /// PATCH /api/v1/users/{id} `{role?, disabled?}`
-pub async fn update(state: web::Data<AppState>, id: web::Path<String>, body: JsonBody<Patch>, req: HttpRequest) -> Result<HttpResponse, Problem> {
+pub async fn update(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: JsonBody<Patch>,
+    req: HttpRequest,
+) -> Result<HttpResponse, Problem> {
     let Patch { role, disabled } = body.0;
-    let (ctx, who, ip) = (state.ctx.clone(), gate::principal(&req), gate::client_ip(&req));
+    let (ctx, who, ip) = (
+        state.ctx.clone(),
+        gate::principal(&req),
+        gate::client_ip(&req),
+    );
     let user = web::block(move || -> Result<_, AuthError> {
         let conn = ctx.store.app.get()?;
         let actor = who.actor();
@@ -83,8 +114,16 @@ pub async fn update(state: web::Data<AppState>, id: web::Path<String>, body: Jso
 }
 
 /// DELETE /api/v1/users/{id} → 204
-pub async fn delete(state: web::Data<AppState>, id: web::Path<String>, req: HttpRequest) -> Result<HttpResponse, Problem> {
-    let (ctx, who, ip) = (state.ctx.clone(), gate::principal(&req), gate::client_ip(&req));
+pub async fn delete(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, Problem> {
+    let (ctx, who, ip) = (
+        state.ctx.clone(),
+        gate::principal(&req),
+        gate::client_ip(&req),
+    );
     web::block(move || -> Result<_, AuthError> {
         let conn = ctx.store.app.get()?;
         users::delete(&conn, &id, who.actor().as_deref(), ip.as_deref())

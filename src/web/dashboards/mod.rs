@@ -33,7 +33,11 @@ impl actix_web::Responder for Home {
 }
 
 /// GET /
-pub async fn home(state: web::Data<AppState>, q: Query, req: actix_web::HttpRequest) -> Result<Home, Problem> {
+pub async fn home(
+    state: web::Data<AppState>,
+    q: Query,
+    req: actix_web::HttpRequest,
+) -> Result<Home, Problem> {
     let ctx = state.ctx.clone();
     let who = crate::web::gate::principal(&req);
     let first = web::block(move || -> Result<_, store::StoreError> {
@@ -65,7 +69,13 @@ pub async fn view(
     req: actix_web::HttpRequest,
 ) -> Result<DashboardPage, Problem> {
     let who = crate::web::gate::principal(&req);
-    render(&state.ctx, &who, View::Dashboard(id.into_inner()), q.into_inner()).await
+    render(
+        &state.ctx,
+        &who,
+        View::Dashboard(id.into_inner()),
+        q.into_inner(),
+    )
+    .await
 }
 
 /// GET /dashboards/{id}/table/{viz}?page=N: one page of a table, for htmx.

@@ -36,7 +36,10 @@ pub struct UploadResult {
 }
 
 /// GET /datasets
-pub async fn page(state: web::Data<AppState>, req: actix_web::HttpRequest) -> Result<DatasetsPage, Problem> {
+pub async fn page(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+) -> Result<DatasetsPage, Problem> {
     let ctx = state.ctx.clone();
     let who = crate::web::gate::principal(&req);
     web::block(move || -> Result<_, crate::store::StoreError> {

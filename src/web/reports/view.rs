@@ -39,21 +39,21 @@ impl View {
 
     /// The page's title, its report, and the visualizations it shows (None = all).
     fn resolve(&self, ctx: &Ctx) -> Result<(String, StoredReport, Option<Vec<String>>), Problem> {
-        let conn = ctx.store.app.get().map_err(Problem::internal)?;
+        let conn = ctx.store.app.get().map_err(Problem::from)?;
         match self {
             View::Dashboard(id) => {
                 let d = store::dashboard::get(&conn, id)
-                    .map_err(Problem::internal)?
+                    .map_err(Problem::from)?
                     .ok_or_else(|| Problem::not_found(format!("no dashboard with id `{id}`")))?;
                 let r = store::report::find(&conn, &d.report_id)
-                    .map_err(Problem::internal)?
+                    .map_err(Problem::from)?
                     .ok_or_else(|| Problem::not_found("the dashboard's report is gone"))?;
                 let only = (!d.widgets.is_empty()).then_some(d.widgets);
                 Ok((d.name, r, only))
             }
             View::Report(id) => {
                 let r = store::report::get(&conn, id)
-                    .map_err(Problem::internal)?
+                    .map_err(Problem::from)?
                     .ok_or_else(|| {
                         Problem::not_found(format!(
                             "no report with id `{}`",
@@ -102,7 +102,13 @@ pub async fn report(
     req: actix_web::HttpRequest,
 ) -> Result<DashboardPage, Problem> {
     let who = crate::web::gate::principal(&req);
-    render(&state.ctx, &who, View::Report(id.into_inner()), q.into_inner()).await
+    render(
+        &state.ctx,
+        &who,
+        View::Report(id.into_inner()),
+        q.into_inner(),
+    )
+    .await
 }
 
 pub(crate) async fn render(
@@ -151,7 +157,7 @@ pub(crate) async fn render(
             })
             .collect();
         Ok(DashboardPage {
-            layout: Layout::new(&ctx, &who).map_err(Problem::internal)?,
+            layout: Layout::new(&ctx, &who).map_err(Problem::from)?,
             name,
             description: report.definition.description.clone(),
             report_id: report.id,
@@ -229,7 +235,6 @@ fn encode(params: &BTreeMap<String, String>) -> String {
         .collect::<Vec<_>>()
         .join("&")
 }
-
 
 impl DashboardPage {
     /// The partial's URL for a table on this page.

@@ -140,7 +140,7 @@ pub async fn history(
 
 fn history_of(conn: &Conn, s: &StoredSchedule) -> Result<History, Problem> {
     let tz = zone(s);
-    let runs = store::run::list(conn, &s.id, 50).map_err(Problem::internal)?;
+    let runs = store::run::list(conn, &s.id, 50).map_err(Problem::from)?;
     Ok(History {
         id: s.id.clone(),
         active: runs.iter().any(under_way),

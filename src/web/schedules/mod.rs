@@ -9,13 +9,13 @@ use self::form::{local_time, FormError, ScheduleForm, Timing, WEEKDAYS};
 use crate::app::schedule as edit;
 use crate::app::Ctx;
 use crate::auth::Principal;
-use crate::web::gate;
 use crate::model::cron;
 use crate::model::report::ParamType;
 use crate::model::time::parse_time;
 use crate::schedule::execute;
 use crate::store::{self, schedule::StoredSchedule, Conn};
 use crate::web::error::Problem;
+use crate::web::gate;
 use crate::web::{AppState, Layout};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
@@ -108,16 +108,16 @@ pub struct PreviewPartial {
 }
 
 pub(super) fn conn(ctx: &Ctx) -> Result<Conn, Problem> {
-    ctx.store.app.get().map_err(Problem::internal)
+    ctx.store.app.get().map_err(Problem::from)
 }
 
 pub(super) fn layout(ctx: &Ctx, who: &Principal) -> Result<Layout, Problem> {
-    Layout::new(ctx, who).map_err(Problem::internal)
+    Layout::new(ctx, who).map_err(Problem::from)
 }
 
 pub(super) fn find(conn: &Conn, id: &str) -> Result<StoredSchedule, Problem> {
     store::schedule::get(conn, id)
-        .map_err(Problem::internal)?
+        .map_err(Problem::from)?
         .ok_or_else(|| not_found(id))
 }
 
@@ -138,7 +138,7 @@ pub(super) fn local(ts: Option<&str>, tz: Tz) -> Option<String> {
 
 pub(super) fn report_names(conn: &Conn) -> Result<HashMap<String, String>, Problem> {
     Ok(store::report::list(conn)
-        .map_err(Problem::internal)?
+        .map_err(Problem::from)?
         .into_iter()
         .map(|r| (r.id, r.definition.name))
         .collect())
@@ -149,7 +149,7 @@ fn row(
     s: &StoredSchedule,
     reports: &HashMap<String, String>,
 ) -> Result<ScheduleRow, Problem> {
-    let latest = store::run::list(conn, &s.id, 1).map_err(Problem::internal)?;
+    let latest = store::run::list(conn, &s.id, 1).map_err(Problem::from)?;
     Ok(ScheduleRow {
         id: s.id.clone(),
         name: s.name.clone(),
@@ -185,7 +185,7 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<Schedu
         let conn = conn(&ctx)?;
         let reports = report_names(&conn)?;
         let rows = store::schedule::list(&conn)
-            .map_err(Problem::internal)?
+            .map_err(Problem::from)?
             .iter()
             .map(|s| row(&conn, s, &reports))
             .collect::<Result<_, _>>()?;
@@ -249,7 +249,7 @@ fn form_page(
     error: Option<FormError>,
 ) -> Result<FormPage, Problem> {
     let reports = store::report::list(&*conn(ctx)?)
-        .map_err(Problem::internal)?
+        .map_err(Problem::from)?
         .into_iter()
         .map(|r| ReportChoice {
             params: r
@@ -281,7 +281,7 @@ pub async fn new_form(state: web::Data<AppState>, req: HttpRequest) -> Result<Fo
     let who = gate::principal(&req);
     web::block(move || {
         let first = store::report::list(&*conn(&ctx)?)
-            .map_err(Problem::internal)?
+            .map_err(Problem::from)?
             .into_iter()
             .next()
             .map(|r| r.id)
@@ -485,8 +485,15 @@ async fn act(
 }
 
 /// GET /schedules/{id}/row: one row of the list, polled while its run is under way.
-pub async fn row_get(state: web::Data<AppState>, id: web::Path<String>, req: HttpRequest) -> HttpResponse {
-    row_response(current_row(&state.ctx, id.into_inner()).await.map(Some), &gate::principal(&req))
+pub async fn row_get(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> HttpResponse {
+    row_response(
+        current_row(&state.ctx, id.into_inner()).await.map(Some),
+        &gate::principal(&req),
+    )
 }
 
 async fn current_row(ctx: &Ctx, id: String) -> Result<ScheduleRow, Problem> {

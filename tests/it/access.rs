@@ -1,0 +1,683 @@
+//! Who may do what: the role matrix over every route of the route table, sessions (fixation,
+//! logout, expiry), CSRF, brute force, API tokens (hashed at rest, revoked, expired), the
+//! one-time setup link, and what a viewer's pages offer.
+
+use crate::helpers::{
+    client_with, spawn_app, spawn_app_with, user_with_token, TestApp, ADMIN_EMAIL, ADMIN_PASSWORD,
+};
+use quire::model::user::Role;
+use quire::web::gate::Policy;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+/// A concrete path for a route pattern: every parameter an id that exists nowhere.
+fn concrete(pattern: &str) -> String {
+    let mut out = String::new();
+    let mut rest = pattern;
+    while let Some(i) = rest.find('{') {
+        out.push_str(&rest[..i]);
+        let end = rest[i..].find('}').unwrap() + i;
+        let name = &rest[i + 1..end];
+        out.push_str(if name.starts_with("path") {
+            "app.css"
+        } else {
+            "00000000-0000-4000-8000-000000000000"
+        });
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+async fn send(
+    client: &reqwest::Client,
+    app: &TestApp,
+    method: &str,
+    path: &str,
+) -> reqwest::Response {
+    let method = Method::from_bytes(method.as_bytes()).unwrap();
+    let mut r = client.request(method.clone(), format!("{}{}", app.address, path));
+    if method != Method::GET {
+        r = if path.starts_with("/api/") {
+            r.json(&json!({}))
+        } else {
+            r.form(&[("x", "1")])
+        };
+    }
+    r.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn every_route_answers_each_role_as_its_policy_says() {
+    let app = spawn_app().await;
+    let viewer = client_with(Some(
+        &user_with_token(&app.ctx, "viewer@example.com", Role::Viewer).1,
+    ));
+    let editor = client_with(Some(
+        &user_with_token(&app.ctx, "editor@example.com", Role::Editor).1,
+    ));
+    let admin = client_with(Some(&app.token));
+    let callers: [(Option<Role>, &reqwest::Client); 4] = [
+        (None, &app.anon),
+        (Some(Role::Viewer), &viewer),
+        (Some(Role::Editor), &editor),
+        (Some(Role::Admin), &admin),
+    ];
+    let mut checked = 0;
+    for route in quire::web::ROUTES {
+        let path = concrete(route.path);
+        for (role, client) in &callers {
+            let r = send(client, &app, route.method, &path).await;
+            let status = r.status();
+            let what = format!("{} {} as {role:?}: {status}", route.method, route.path);
+            match (route.policy, role) {
+                (Policy::Public, _) => {
+                    assert_ne!(status, StatusCode::UNAUTHORIZED, "{what}");
+                    // Setup is closed and the link ids exist nowhere: the pages say so.
+                    if !["/setup", "/welcome"].contains(&route.path) {
+                        assert_ne!(status, StatusCode::FORBIDDEN, "{what}");
+                    }
+                    assert!(!status.is_server_error(), "{what}");
+                }
+                (Policy::Role(_), None) => {
+                    if route.method == "GET" && !route.path.starts_with("/api/") {
+                        assert_eq!(status, StatusCode::SEE_OTHER, "{what}");
+                        let to = r.headers()["location"].to_str().unwrap();
+                        assert!(to.starts_with("/login?next="), "{what} → {to}");
+                    } else {
+                        assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}");
+                    }
+                }
+                (Policy::Role(needed), Some(role)) if !role.allows(needed) => {
+                    assert_eq!(status, StatusCode::FORBIDDEN, "{what}");
+                }
+                (Policy::Role(_), Some(_)) => {
+                    assert!(
+                        status != StatusCode::UNAUTHORIZED
+                            && status != StatusCode::FORBIDDEN
+                            && !status.is_server_error(),
+                        "{what}"
+                    );
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 300, "{checked} checks");
+    // Deny by default: a path that is no route tells an anonymous caller nothing.
+    assert_eq!(
+        app.anon
+            .get(format!("{}/no/such/page", app.address))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
+    assert_eq!(
+        app.anon
+            .get(format!("{}/api/v1/nothing", app.address))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    assert_eq!(app.get("/api/v1/nothing").await.status(), 404);
+}
+
+#[test]
+fn only_the_routes_the_contract_names_answer_without_sign_in() {
+    let mut public: Vec<String> = quire::web::ROUTES
+        .iter()
+        .filter(|r| r.policy == Policy::Public)
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    public.sort();
+    assert_eq!(
+        public,
+        [
+            "GET /exports/{id}/download",
+            "GET /healthz",
+            "GET /login",
+            "GET /metrics",
+            "GET /setup",
+            "GET /static/{path:.*}",
+            "GET /welcome",
+            "POST /api/v1/auth/login",
+            "POST /login",
+            "POST /setup",
+            "POST /welcome",
+        ]
+    );
+}
+
+/// Logs in through the API; returns the session cookie's value and the CSRF token.
+async fn login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+    app.anon
+        .post(format!("{}/api/v1/auth/login", app.address))
+        .json(&json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .unwrap()
+}
+
+fn session_of(r: &reqwest::Response) -> String {
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("quire_session=")
+        .to_string()
+}
+
+async fn me(app: &TestApp, session: &str) -> StatusCode {
+    app.anon
+        .get(format!("{}/api/v1/auth/me", app.address))
+        .header("Cookie", format!("quire_session={session}"))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn a_login_makes_a_new_session_that_logout_ends_on_the_server() {
+    let app = spawn_app().await;
+    assert_eq!(
+        login(&app, ADMIN_EMAIL, "wrong password!").await.status(),
+        401
+    );
+    // Fixation: a session id planted before login is never the one that comes out of it.
+    let planted = "ab".repeat(32);
+    let r = app
+        .anon
+        .post(format!("{}/api/v1/auth/login", app.address))
+        .header("Cookie", format!("quire_session={planted}"))
+        .json(&json!({ "email": "  Admin@Example.com ", "password": ADMIN_PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let session = session_of(&r);
+    assert_ne!(session, planted);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["user"]["email"], ADMIN_EMAIL);
+    assert_eq!(body["user"]["role"], "admin");
+    let csrf = body["csrfToken"].as_str().unwrap().to_string();
+    assert_eq!(me(&app, &planted).await, 401);
+    assert_eq!(me(&app, &session).await, 200);
+    let second = session_of(&login(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await);
+    assert_ne!(second, session, "each login is a new session");
+
+    let out = app
+        .anon
+        .post(format!("{}/api/v1/auth/logout", app.address))
+        .header("Cookie", format!("quire_session={session}"))
+        .header("X-CSRF-Token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 204);
+    assert_eq!(
+        me(&app, &session).await,
+        401,
+        "the session is dead server-side"
+    );
+    assert_eq!(me(&app, &second).await, 200, "other sessions live on");
+}
+
+#[tokio::test]
+async fn sessions_end_when_idle_too_long_or_past_their_end() {
+    for tweak in [
+        (|c: &mut quire::config::Config| c.auth.session_idle_minutes = 0)
+            as fn(&mut quire::config::Config),
+        |c| c.auth.session_max_hours = 0,
+    ] {
+        let app = spawn_app_with(tweak).await;
+        let r = login(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(me(&app, &session_of(&r)).await, 401);
+    }
+}
+
+#[tokio::test]
+async fn unsafe_requests_with_a_cookie_need_the_csrf_token_and_our_origin() {
+    let app = spawn_app().await;
+    let r = login(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let session = session_of(&r);
+    let csrf = r.json::<Value>().await.unwrap()["csrfToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let post = |token: Option<&str>, origin: Option<&str>, site: Option<&str>| {
+        let mut req = app
+            .anon
+            .post(format!("{}/api/v1/reports", app.address))
+            .header("Cookie", format!("quire_session={session}"))
+            .json(&json!({}));
+        if let Some(t) = token {
+            req = req.header("X-CSRF-Token", t);
+        }
+        if let Some(o) = origin {
+            req = req.header("Origin", o);
+        }
+        if let Some(s) = site {
+            req = req.header("Sec-Fetch-Site", s);
+        }
+        req.send()
+    };
+    assert_eq!(post(None, None, None).await.unwrap().status(), 403);
+    assert_eq!(
+        post(Some("0".repeat(64).as_str()), None, None)
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        post(Some(&csrf), Some("https://evil.example"), None)
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        post(Some(&csrf), None, Some("cross-site"))
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let ok = post(Some(&csrf), Some(&app.address), Some("same-origin"))
+        .await
+        .unwrap();
+    assert_eq!(
+        ok.status(),
+        422,
+        "past the gate, the empty report is refused: {}",
+        ok.text().await.unwrap()
+    );
+    // A plain form carries the token as a field, which the handler never sees.
+    let form = |token: &str| {
+        app.anon
+            .post(format!("{}/account/tokens", app.address))
+            .header("Cookie", format!("quire_session={session}"))
+            .form(&[("_csrf", token), ("name", "from a form")])
+            .send()
+    };
+    assert_eq!(form("nope").await.unwrap().status(), 403);
+    let made = form(&csrf).await.unwrap();
+    assert_eq!(made.status(), 200);
+    assert!(
+        made.text().await.unwrap().contains("quire_"),
+        "the new token is shown once"
+    );
+    // A login posted from another site is refused too.
+    let r = app
+        .anon
+        .post(format!("{}/login", app.address))
+        .header("Origin", "https://evil.example")
+        .form(&[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+}
+
+#[tokio::test]
+async fn repeated_failed_logins_are_refused_with_429_even_with_the_right_password() {
+    let app = spawn_app().await;
+    for _ in 0..quire::auth::limiter::PER_ACCOUNT {
+        assert_eq!(
+            login(&app, ADMIN_EMAIL, "not the password").await.status(),
+            401
+        );
+    }
+    let r = login(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(r.status(), 429);
+    let wait: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(wait > 0 && wait <= 900, "{wait}");
+    // Another account is not locked out by them.
+    user_with_token(&app.ctx, "other@example.com", Role::Viewer);
+    assert_eq!(
+        login(&app, "other@example.com", ADMIN_PASSWORD)
+            .await
+            .status(),
+        200
+    );
+    let audit = app.get_json("/api/v1/audit?action=login.failed").await;
+    assert_eq!(
+        audit.as_array().unwrap().len(),
+        quire::auth::limiter::PER_ACCOUNT
+    );
+}
+
+#[tokio::test]
+async fn api_tokens_are_stored_hashed_and_stop_working_when_revoked_or_expired() {
+    let app = spawn_app().await;
+    let r = app
+        .client
+        .post(format!("{}/api/v1/tokens", app.address))
+        .json(&json!({ "name": "nightly", "role": "viewer", "expiresInDays": 30 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let made: Value = r.json().await.unwrap();
+    let token = made["token"].as_str().unwrap().to_string();
+    let id = made["id"].as_str().unwrap().to_string();
+    let viewer = client_with(Some(&token));
+    assert_eq!(
+        viewer
+            .get(format!("{}/api/v1/reports", app.address))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        viewer
+            .post(format!("{}/api/v1/reports", app.address))
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403,
+        "a viewer token cannot edit though its owner can"
+    );
+    // A token's role may not exceed its owner's.
+    let r = viewer
+        .post(format!("{}/api/v1/tokens", app.address))
+        .json(&json!({ "name": "escalate", "role": "admin" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    // Nowhere in the database files is the token itself.
+    for file in ["quire.db", "quire.db-wal"] {
+        if let Ok(bytes) = std::fs::read(app.ctx.config.storage.data_dir.join(file)) {
+            let secret = &token["quire_".len()..];
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "{file} holds the token"
+            );
+        }
+    }
+    assert!(!app
+        .get("/api/v1/tokens")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains(&token));
+    let r = app
+        .client
+        .delete(format!("{}/api/v1/tokens/{id}", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(
+        viewer
+            .get(format!("{}/api/v1/reports", app.address))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+
+    // An expired token: stored with an end in the past.
+    let conn = app.ctx.store.app.get().unwrap();
+    let admin = quire::auth::users::find(&conn, ADMIN_EMAIL).unwrap();
+    let old = format!("quire_{}", "c".repeat(64));
+    quire::store::token::insert(
+        &conn,
+        &admin.id,
+        "old",
+        Role::Admin,
+        &app.ctx.store.secrets.hash(&old),
+        Some("2020-01-01T00:00:00Z"),
+    )
+    .unwrap();
+    let expired = client_with(Some(&old));
+    assert_eq!(
+        expired
+            .get(format!("{}/api/v1/reports", app.address))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    assert_eq!(
+        client_with(Some("quire_nonsense"))
+            .get(format!("{}/api/v1/reports", app.address))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+}
+
+#[tokio::test]
+async fn the_setup_link_makes_the_first_admin_once_and_then_closes_for_good() {
+    let data = tempfile::tempdir().unwrap();
+    let mut config = quire::config::Config::default();
+    config.server.bind = "127.0.0.1:0".into();
+    config.storage.data_dir = data.path().to_path_buf();
+    let app = quire::startup::Application::build(config, false)
+        .await
+        .unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let url = app
+        .setup_url()
+        .expect("no user yet: a setup link")
+        .to_string();
+    let path = &url[url.find("/setup").unwrap()..];
+    let token = path.split("token=").nth(1).unwrap().to_string();
+    tokio::spawn(app.run_until_stopped());
+    let anon = client_with(None);
+    assert_eq!(
+        anon.get(format!("{base}/setup"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        anon.get(format!("{base}/setup?token=wrong"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let page = anon.get(format!("{base}{path}")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("Set up Quire"));
+    let short = anon
+        .post(format!("{base}/setup"))
+        .form(&[
+            ("token", token.as_str()),
+            ("email", "boss@example.com"),
+            ("password", "short"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(short.status(), 422);
+    let done = anon
+        .post(format!("{base}/setup"))
+        .form(&[
+            ("token", token.as_str()),
+            ("email", "boss@example.com"),
+            ("password", "a long enough password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 303);
+    assert!(done.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .starts_with("quire_session="));
+    for _ in 0..2 {
+        assert_eq!(
+            anon.get(format!("{base}{path}"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            403
+        );
+        let again = anon
+            .post(format!("{base}/setup"))
+            .form(&[
+                ("token", token.as_str()),
+                ("email", "eve@example.com"),
+                ("password", "a long enough password"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 403);
+    }
+    let store = quire::store::Store::open(data.path(), &[], 0).unwrap();
+    let users = quire::store::user::list(&*store.app.get().unwrap()).unwrap();
+    assert_eq!(users.len(), 1);
+    assert_eq!(
+        (users[0].email.as_str(), users[0].role),
+        ("boss@example.com", Role::Admin)
+    );
+}
+
+#[tokio::test]
+async fn a_viewer_is_offered_no_editing_and_an_admin_manages_users_by_invite() {
+    let app = spawn_app().await;
+    let (_, viewer_token) = user_with_token(&app.ctx, "viewer@example.com", Role::Viewer);
+    let viewer = client_with(Some(&viewer_token));
+    let page = |path: &'static str| {
+        let v = viewer.clone();
+        let url = format!("{}{path}", app.address);
+        async move { v.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let datasets = page("/datasets").await;
+    assert!(
+        !datasets.contains("id=\"upload\""),
+        "no upload form for a viewer"
+    );
+    assert!(
+        !datasets.contains("href=\"/schedules\""),
+        "no schedules in the menu"
+    );
+    assert!(!page("/exports").await.contains("class=\"danger delete\""));
+    assert!(app
+        .get("/datasets")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("id=\"upload\""));
+
+    // An invite: a user with no password and a one-time link, used once.
+    let r = app
+        .client
+        .post(format!("{}/api/v1/users", app.address))
+        .json(&json!({ "email": "new@example.com", "role": "editor" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let made: Value = r.json().await.unwrap();
+    let link = made["inviteUrl"].as_str().unwrap();
+    let token = link.split("token=").nth(1).unwrap();
+    let set = |password: &str| {
+        app.anon
+            .post(format!("{}/welcome", app.address))
+            .form(&[("token", token), ("password", password)])
+            .send()
+    };
+    assert_eq!(set("short").await.unwrap().status(), 422);
+    assert_eq!(set("the new user's password").await.unwrap().status(), 303);
+    assert_eq!(
+        set("the new user's password").await.unwrap().status(),
+        403,
+        "used once"
+    );
+    assert_eq!(
+        login(&app, "new@example.com", "the new user's password")
+            .await
+            .status(),
+        200
+    );
+
+    // The last administrator cannot be demoted or disabled.
+    let admin = quire::auth::users::find(&*app.ctx.store.app.get().unwrap(), ADMIN_EMAIL).unwrap();
+    let r = app
+        .client
+        .patch(format!("{}/api/v1/users/{}", app.address, admin.id))
+        .json(&json!({ "disabled": true }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    let audit = app.get_json("/api/v1/audit?action=user.").await;
+    assert!(audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["action"] == "user.create" && e["target"] == "new@example.com"));
+}
+
+#[tokio::test]
+async fn changes_are_audited_with_who_and_what_and_pages_send_security_headers() {
+    let app = spawn_app().await;
+    let id = app.report_id().await;
+    let r = app
+        .client
+        .post(format!("{}/api/v1/reports/{id}/generate", app.address))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let mut found = false;
+    for _ in 0..50 {
+        let events = app
+            .get_json("/api/v1/audit?action=POST%20/api/v1/reports/%7Bid%7D/generate")
+            .await;
+        if let Some(e) = events.as_array().unwrap().first() {
+            assert_eq!(e["actor"], format!("{ADMIN_EMAIL} (token tests)"));
+            assert_eq!(e["target"], id.as_str());
+            assert_eq!(e["ip"], "127.0.0.1");
+            found = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(found, "the generate request was audited");
+    let r = app.get("/").await;
+    let csp = r.headers()["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(r.headers()["x-frame-options"], "DENY");
+    assert!(r.headers().contains_key("referrer-policy"));
+    let html = r.text().await.unwrap();
+    assert!(!html.contains("<script>"), "no inline script");
+}
