@@ -84,8 +84,8 @@ impl Application {
         });
         if let Some(url) = &setup_url {
             tracing::warn!(
-                %url,
-                "no user yet: open this one-time link to make the first administrator (or run `quire users add EMAIL --role admin`)"
+                "no user yet: open {url} to make the first administrator (a one-time link), \
+                 or run `quire users add EMAIL --role admin`"
             );
         }
         tokio::spawn(expire_sessions(ctx.clone()));
