@@ -54,6 +54,9 @@ pub struct ServerConfig {
     pub log_format: LogFormat,
     /// How long a stopping server waits for running requests and renders.
     pub shutdown_timeout_secs: u64,
+    /// When set, `GET /metrics` needs `Authorization: Bearer <metrics_token>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics_token: Option<Secret>,
 }
 
 impl Default for ServerConfig {
@@ -63,6 +66,7 @@ impl Default for ServerConfig {
             base_url: "http://127.0.0.1:8080".into(),
             log_format: LogFormat::Text,
             shutdown_timeout_secs: 60,
+            metrics_token: None,
         }
     }
 }

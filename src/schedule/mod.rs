@@ -178,6 +178,14 @@ fn tick(
             next.map(rfc3339).as_deref(),
         )?;
         if let Some(run_id) = claimed {
+            crate::auth::audit::record(
+                &conn,
+                Some("scheduler"),
+                "schedule.run",
+                Some(&s.name),
+                None,
+                Some(&format!("{trigger:?}").to_lowercase()),
+            );
             tracing::info!(schedule = %s.name, ?trigger, due = %rfc3339(due_at), "running schedule");
             tokio::runtime::Handle::current().spawn(execute::execute(
                 ctx.clone(),

@@ -52,6 +52,25 @@ pub async fn gate(
         .cloned()
         .expect("AppState is registered");
     let policy = route_for(req.method(), req.path()).map(|r| r.policy);
+    // `/metrics` answers scrapers by its own token when one is set, and no one else.
+    if req.path() == "/metrics" {
+        if let Some(expected) = &state.ctx.config.server.metrics_token {
+            let given = req
+                .headers()
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .unwrap_or("");
+            if !auth::constant_time_eq(given.trim().as_bytes(), expected.expose().as_bytes()) {
+                let p = Problem::unauthorized(
+                    "/metrics: send `Authorization: Bearer <[server] metrics_token>`",
+                );
+                return Ok(req.error_response(p).map_into_boxed_body());
+            }
+            req.extensions_mut().insert(Principal::Anonymous);
+            return Ok(next.call(req).await?.map_into_boxed_body());
+        }
+    }
     let principal = match identify(&state, req.request()).await {
         Ok(p) => p,
         Err(p) => return Ok(req.error_response(p).map_into_boxed_body()),

@@ -681,3 +681,35 @@ async fn changes_are_audited_with_who_and_what_and_pages_send_security_headers()
     let html = r.text().await.unwrap();
     assert!(!html.contains("<script>"), "no inline script");
 }
+
+#[tokio::test]
+async fn metrics_need_their_own_token_once_one_is_set() {
+    let app = spawn_app().await;
+    assert_eq!(
+        app.anon
+            .get(format!("{}/metrics", app.address))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let app = spawn_app_with(|c| {
+        c.server.metrics_token = Some(serde_json::from_value(json!("scrape-me-please")).unwrap())
+    })
+    .await;
+    let url = format!("{}/metrics", app.address);
+    assert_eq!(app.anon.get(&url).send().await.unwrap().status(), 401);
+    assert_eq!(
+        app.get("/metrics").await.status(),
+        401,
+        "a user's token is not the metrics token"
+    );
+    let ok = client_with(Some("scrape-me-please"))
+        .get(&url)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    assert!(ok.text().await.unwrap().contains("quire_"));
+}
