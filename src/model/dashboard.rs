@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A dashboard (`[[dashboards]]`): a page of widgets, each a visualization of a report.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DashboardDefinition {
     #[serde(default, skip_serializing_if = "Option::is_none")]

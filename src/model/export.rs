@@ -15,7 +15,7 @@ super::status! {
 }
 
 /// A file format a report can be exported to.
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ExportFormat {
     #[default]
@@ -26,6 +26,14 @@ pub enum ExportFormat {
 }
 
 impl ExportFormat {
+    /// Every format.
+    pub const ALL_FORMATS: &'static [ExportFormat] = &[
+        ExportFormat::Pdf,
+        ExportFormat::Xlsx,
+        ExportFormat::Csv,
+        ExportFormat::Json,
+    ];
+
     /// Parses `pdf|xlsx|excel|csv|json`.
     pub fn parse(s: &str) -> Option<ExportFormat> {
         Some(match s.to_ascii_lowercase().as_str() {

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// What a report is: its queries, parameters, visualizations and layout.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ReportDefinition {
     /// A UUID; provisioned reports without one get a stable id derived from the name.
@@ -40,7 +40,7 @@ pub struct ReportDefinition {
 }
 
 /// How the report's documents are marked.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ReportOptions {
     /// Large faint text across every PDF page (`DRAFT`).
@@ -89,7 +89,7 @@ fn default_row_limit() -> u32 {
 }
 
 /// One named query of a multi-query report: SQL or a builder spec.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NamedQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -100,7 +100,7 @@ pub struct NamedQuery {
 
 /// A query described instead of written: compiled to SQL with its identifiers checked against
 /// the dataset's columns and its values bound (see `report::builder`).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BuilderSpec {
     pub dataset: String,
@@ -117,7 +117,7 @@ pub struct BuilderSpec {
 }
 
 /// An aggregated column: `{field, agg, as}`; `as` names it (default `<agg>_<field>`).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Measure {
     pub field: String,
@@ -126,7 +126,7 @@ pub struct Measure {
     pub alias: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Aggregation {
     Sum,
@@ -139,16 +139,17 @@ pub enum Aggregation {
 
 /// A condition on a column. `value` is a literal (bound, never spliced) or
 /// `{"param": "name"}`, a report parameter.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Filter {
     pub field: String,
     pub op: FilterOp,
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    #[schema(value_type = Object)]
     pub value: serde_json::Value,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FilterOp {
     Eq,
@@ -164,7 +165,7 @@ pub enum FilterOp {
 }
 
 /// An ordering: a dimension or a measure's name, ascending unless `dir` is `desc`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SortKey {
     pub field: String,
@@ -172,7 +173,7 @@ pub struct SortKey {
     pub dir: SortDir,
 }
 
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SortDir {
     #[default]
@@ -198,7 +199,7 @@ impl NamedQuery {
 }
 
 /// A report parameter, typed.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ParameterDef {
     pub name: String,
@@ -215,7 +216,7 @@ pub struct ParameterDef {
 }
 
 /// The type of a parameter.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ParamType {
     String,
@@ -226,7 +227,7 @@ pub enum ParamType {
 }
 
 /// One visualization: a KPI card, a chart or a table.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Visualization {
     pub id: String,
@@ -244,7 +245,7 @@ pub struct Visualization {
 }
 
 /// The visualization types of the contract, each drawn by `report::chart`.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum VizType {
     Table,
@@ -287,7 +288,7 @@ impl VizType {
 }
 
 /// Which result columns feed which part of a visualization.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DataMapping {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -315,7 +316,7 @@ pub struct DataMapping {
 }
 
 /// Display options of a visualization.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct VizOptions {
     /// Number format of the value or y axis: `number`, `currency` or `percent`.
@@ -339,7 +340,7 @@ pub struct VizOptions {
 }
 
 /// How a number is shown.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ValueFormat {
     Number,
@@ -349,14 +350,14 @@ pub enum ValueFormat {
 }
 
 /// The order of sections and items in the report.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Layout {
     pub sections: Vec<Section>,
 }
 
 /// One section of the layout.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Section {
     #[serde(default)]
@@ -367,7 +368,7 @@ pub struct Section {
 
 /// An item of a section: a visualization's id, or `{text = "..."}` with values from the result
 /// (see `report::text`).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum LayoutItem {
     Viz(String),

@@ -31,7 +31,7 @@ super::status! {
 }
 
 /// A schedule (`[[schedules]]`, the API and the form): when a report is sent, to whom, how.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ScheduleDefinition {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -362,7 +362,7 @@ fn yes() -> bool {
 }
 
 /// Someone or something a scheduled report is delivered to.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Recipient {
     #[serde(rename = "type")]
@@ -371,7 +371,7 @@ pub struct Recipient {
 }
 
 /// The delivery channel of a recipient.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RecipientKind {
     Email,

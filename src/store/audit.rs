@@ -5,7 +5,7 @@ use rusqlite::{params, Connection};
 use serde::Serialize;
 
 /// One event.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuditEvent {
     pub at: String,
     pub actor: Option<String>,

@@ -14,6 +14,7 @@ pub mod headers;
 pub mod health;
 pub mod json;
 pub mod metrics;
+pub mod openapi;
 pub mod reports;
 pub mod schedules;
 
@@ -115,6 +116,7 @@ route_table! {
     POST "/api/v1/tokens" viewer => api::tokens::create;
     DELETE "/api/v1/tokens/{id}" viewer => api::tokens::revoke;
     GET "/api/v1/audit" admin => api::audit::list;
+    GET "/api/openapi.json" viewer => openapi::get;
     GET "/" viewer => dashboards::home;
     GET "/dashboards/{id}" viewer => dashboards::view;
     GET "/dashboards/{id}/table/{viz}" viewer => dashboards::dashboard_table;

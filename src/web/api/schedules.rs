@@ -11,7 +11,7 @@ use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
 /// A schedule as the API shows it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ScheduleView {
     id: String,

@@ -27,7 +27,7 @@ pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
 }
 
 /// The body of POST /api/v1/validate-query.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ValidateBody {
     #[serde(default = "main")]

@@ -31,7 +31,8 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
     Ok(HttpResponse::Ok().json(all))
 }
 
-#[derive(Deserialize)]
+/// The body of POST /api/v1/tokens.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct NewToken {
     name: String,

@@ -18,7 +18,8 @@ pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     Ok(HttpResponse::Ok().json(all))
 }
 
-#[derive(Deserialize)]
+/// The body of POST /api/v1/users.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     email: String,
@@ -77,7 +78,8 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(user))
 }
 
-#[derive(Deserialize)]
+/// The body of PATCH /api/v1/users/{id}.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Patch {
     role: Option<Role>,
