@@ -137,36 +137,47 @@ fn check_queries(ctx: &Ctx, def: &ReportDefinition) -> Result<(), EditError> {
             query::validate(&conn, &sql, bounds).map_err(|e| invalid(field, e.to_string()))?;
         columns.insert(name, cols);
     }
-    for v in &def.visualizations {
+    for (i, v) in def.visualizations.iter().enumerate() {
         let key = match v.query.as_deref() {
             Some(n) => Some(n),
             None if top_level => None,
             None => def.queries.keys().next().map(String::as_str),
         };
-        if let Some(cols) = columns.get(&key) {
-            check_mapping(v, cols)?;
-        }
+        check_mapping(i, v, columns.get(&key).map(Vec::as_slice))?;
     }
     Ok(())
 }
 
-/// Every column a visualization names must be one its query returns.
-fn check_mapping(v: &Visualization, columns: &[String]) -> Result<(), EditError> {
-    let m = &v.data_mapping;
-    let mapped = [
-        ("x", &m.x),
-        ("y", &m.y),
-        ("series", &m.series),
-        ("value", &m.value),
-        ("label", &m.label),
-        ("open", &m.open),
-        ("high", &m.high),
-        ("low", &m.low),
-        ("close", &m.close),
-    ];
-    let fields = mapped
+/// A visualization must map every key its type draws (`VizType::mapping_keys`), and every
+/// column it names must be one its query returns (when the query's columns are known).
+/// Mapping errors name `visualizations[i].dataMapping.<key>` (the contract's words).
+fn check_mapping(i: usize, v: &Visualization, columns: Option<&[String]>) -> Result<(), EditError> {
+    if let Some((key, message)) = v.missing_mapping() {
+        return Err(invalid(
+            format!("visualizations[{i}].dataMapping.{key}"),
+            format!("{message} (visualization `{}`)", v.id),
+        ));
+    }
+    let Some(columns) = columns else {
+        return Ok(());
+    };
+    for (k, c) in v.data_mapping.keys() {
+        if !columns.iter().any(|have| have == c) {
+            // The field by index (the contract's), the message by id (the reader's).
+            return Err(invalid(
+                format!("visualizations[{i}].dataMapping.{k}"),
+                format!(
+                    "`visualizations.{}.dataMapping.{k}` names `{c}`, a column the query does not return (it returns {})",
+                    v.id,
+                    columns.join(", ")
+                ),
+            ));
+        }
+    }
+    let prices = ["open", "high", "low", "close"]
         .into_iter()
-        .filter_map(|(k, c)| c.as_deref().map(|c| (format!("dataMapping.{k}"), c)))
+        .filter_map(|k| v.options.price(k).map(|c| (format!("options.{k}"), c)));
+    let fields = prices
         .chain(
             v.options
                 .compare
@@ -220,4 +231,179 @@ fn check_dashboards(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::report::VizType;
+    use serde_json::json;
+
+    const TYPES: [&str; 14] = [
+        "table",
+        "kpi",
+        "line",
+        "area",
+        "bar",
+        "hbar",
+        "stacked_bar",
+        "pie",
+        "donut",
+        "scatter",
+        "heatmap",
+        "candlestick",
+        "histogram",
+        "waterfall",
+    ];
+
+    fn viz(kind: &str, mapping: serde_json::Value, options: serde_json::Value) -> Visualization {
+        serde_json::from_value(
+            json!({ "id": "v", "type": kind, "dataMapping": mapping, "options": options }),
+        )
+        .unwrap()
+    }
+
+    fn columns() -> Vec<String> {
+        [
+            "day", "region", "channel", "revenue", "open", "high", "low", "close",
+        ]
+        .map(String::from)
+        .to_vec()
+    }
+
+    /// A full mapping for `kind` in the contract's words.
+    fn full(kind: VizType) -> serde_json::Value {
+        let (required, optional) = kind.mapping_keys();
+        fn column(k: &str) -> &str {
+            match k {
+                "x" => "day",
+                "y" | "value" => "revenue",
+                "label" => "region",
+                "series" => "channel",
+                other => other,
+            }
+        }
+        required
+            .iter()
+            .chain(optional)
+            .map(|k| (k.to_string(), json!(column(k))))
+            .collect()
+    }
+
+    fn refused_field(v: &Visualization, columns: Option<&[String]>) -> Option<String> {
+        match check_mapping(3, v, columns) {
+            Err(EditError::Invalid { field, .. }) => Some(field),
+            Err(e) => panic!("{e}"),
+            Ok(()) => None,
+        }
+    }
+
+    #[test]
+    fn each_type_needs_its_keys_and_names_the_one_left_out() {
+        for t in TYPES {
+            let kind: VizType = serde_json::from_value(json!(t)).unwrap();
+            let v = viz(t, full(kind), json!({}));
+            assert_eq!(refused_field(&v, Some(&columns())), None, "{t}");
+            let (required, _) = kind.mapping_keys();
+            for key in required {
+                let mut m = full(kind);
+                m.as_object_mut().unwrap().remove(*key);
+                let v = viz(t, m, json!({}));
+                assert_eq!(
+                    refused_field(&v, None).as_deref(),
+                    Some(format!("visualizations[3].dataMapping.{key}").as_str()),
+                    "{t} without {key}"
+                );
+                // A misnamed key is refused by the model (`deny_unknown_fields`).
+                let mut m = full(kind);
+                let c = m.as_object_mut().unwrap().remove(*key).unwrap();
+                m[format!("{key}s")] = c;
+                let parsed: Result<Visualization, _> =
+                    serde_json::from_value(json!({ "id": "v", "type": t, "dataMapping": m }));
+                assert!(parsed.is_err(), "{t} {key}s");
+            }
+        }
+    }
+
+    #[test]
+    fn pies_take_label_and_value_or_x_and_y() {
+        for m in [
+            json!({ "label": "region", "value": "revenue" }),
+            json!({ "x": "region", "y": "revenue" }),
+            json!({ "label": "region", "y": "revenue" }),
+        ] {
+            assert_eq!(
+                refused_field(&viz("pie", m.clone(), json!({})), Some(&columns())),
+                None,
+                "{m}"
+            );
+        }
+        assert_eq!(
+            refused_field(
+                &viz("donut", json!({ "value": "revenue" }), json!({})),
+                None
+            )
+            .as_deref(),
+            Some("visualizations[3].dataMapping.label")
+        );
+        assert_eq!(
+            refused_field(
+                &viz(
+                    "pie",
+                    json!({ "label": "region", "value": "profit" }),
+                    json!({})
+                ),
+                Some(&columns())
+            )
+            .as_deref(),
+            Some("visualizations[3].dataMapping.value")
+        );
+    }
+
+    #[test]
+    fn a_histogram_takes_x_or_value_and_a_candlestick_its_prices_from_options() {
+        for m in [
+            json!({ "x": "revenue" }),
+            json!({ "value": "revenue" }),
+            json!({ "y": "revenue" }),
+        ] {
+            assert_eq!(
+                refused_field(&viz("histogram", m, json!({})), Some(&columns())),
+                None
+            );
+        }
+        let prices = json!({ "open": "open", "high": "high", "low": "low", "close": "close" });
+        assert_eq!(
+            refused_field(
+                &viz("candlestick", json!({ "x": "day" }), prices.clone()),
+                Some(&columns())
+            ),
+            None
+        );
+        let mut bad = prices;
+        bad["close"] = json!("nope");
+        assert_eq!(
+            refused_field(
+                &viz("candlestick", json!({ "x": "day" }), bad),
+                Some(&columns())
+            )
+            .as_deref(),
+            Some("visualizations.v.options.close")
+        );
+    }
+
+    #[test]
+    fn a_mapped_column_the_query_does_not_return_is_named_by_index_and_id() {
+        let v = viz("bar", json!({ "x": "region", "y": "profit" }), json!({}));
+        match check_mapping(0, &v, Some(&columns())) {
+            Err(EditError::Invalid { field, message }) => {
+                assert_eq!(field, "visualizations[0].dataMapping.y");
+                assert!(
+                    message.contains("`visualizations.v.dataMapping.y` names `profit`"),
+                    "{message}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 }

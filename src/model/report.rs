@@ -104,8 +104,10 @@ pub struct NamedQuery {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BuilderSpec {
     pub dataset: String,
+    /// Columns to group by: `"field"` or `{field, bucket}`.
     #[serde(default)]
-    pub dimensions: Vec<String>,
+    #[schema(value_type = Vec<DimensionShape>)]
+    pub dimensions: Vec<Dimension>,
     #[serde(default)]
     pub measures: Vec<Measure>,
     #[serde(default)]
@@ -114,9 +116,121 @@ pub struct BuilderSpec {
     pub sort: Vec<SortKey>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
+    /// `{previousPeriod: true}`: each measure also over the period just before the one the
+    /// date filter selects, as `<name>_prev`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compare: Option<Compare>,
 }
 
-/// An aggregated column: `{field, agg, as}`; `as` names it (default `<agg>_<field>`).
+/// A column the result is grouped by; a date column may be grouped by `bucket` (its values
+/// become the bucket's first day, `YYYY-MM-DD`, under the column's own name). Written as the
+/// column's name alone when it has no bucket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dimension {
+    pub field: String,
+    pub bucket: Option<Bucket>,
+}
+
+impl Dimension {
+    /// A dimension without a bucket.
+    pub fn plain(field: impl Into<String>) -> Dimension {
+        Dimension {
+            field: field.into(),
+            bucket: None,
+        }
+    }
+}
+
+impl From<&str> for Dimension {
+    fn from(field: &str) -> Dimension {
+        Dimension::plain(field)
+    }
+}
+
+/// A dimension's JSON shapes, for the OpenAPI schema.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum DimensionShape {
+    Field(String),
+    Bucketed {
+        field: String,
+        #[serde(default)]
+        bucket: Option<Bucket>,
+    },
+}
+
+/// The object form of a dimension.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BucketedDimension {
+    field: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    bucket: Option<Bucket>,
+}
+
+impl Serialize for Dimension {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.bucket {
+            None => s.serialize_str(&self.field),
+            Some(bucket) => BucketedDimension {
+                field: self.field.clone(),
+                bucket: Some(bucket),
+            }
+            .serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Dimension {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = Dimension;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a column name or {field, bucket}")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Dimension, E> {
+                Ok(Dimension::plain(v))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Dimension, A::Error> {
+                let b = BucketedDimension::deserialize(
+                    serde::de::value::MapAccessDeserializer::new(map),
+                )?;
+                Ok(Dimension {
+                    field: b.field,
+                    bucket: b.bucket,
+                })
+            }
+        }
+        d.deserialize_any(Shape)
+    }
+}
+
+/// The period a date dimension is grouped by; weeks start on Monday.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Bucket {
+    Day,
+    Week,
+    Month,
+    Quarter,
+    Year,
+}
+
+/// `compare` of a builder spec.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Compare {
+    /// Each measure also over the period of the same length just before the filtered one.
+    #[serde(default)]
+    pub previous_period: bool,
+}
+
+/// An aggregated column: `{field, agg, as, show}`; `as` names it (default `<agg>_<field>`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Measure {
@@ -124,6 +238,8 @@ pub struct Measure {
     pub agg: Aggregation,
     #[serde(default, rename = "as", skip_serializing_if = "Option::is_none")]
     pub alias: Option<String>,
+    #[serde(default, skip_serializing_if = "ShowAs::is_value")]
+    pub show: ShowAs,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -137,8 +253,33 @@ pub enum Aggregation {
     CountDistinct,
 }
 
-/// A condition on a column. `value` is a literal (bound, never spliced) or
-/// `{"param": "name"}`, a report parameter.
+/// How a measure's value is shown. The running and change forms follow the first dimension
+/// in ascending order, separately for each combination of the other dimensions.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ShowAs {
+    /// The aggregate itself.
+    #[default]
+    Value,
+    /// The value's share of the sum over every row of the result (before `limit`), as a
+    /// fraction (0.25, not 25) so the `percent` number format shows it as 25%.
+    PercentOfTotal,
+    /// The sum of the values up to and including this row.
+    RunningTotal,
+    /// (value − previous row's value) / previous row's value, a fraction; NULL on the first
+    /// row and where the previous value is zero.
+    ChangeVsPrevious,
+}
+
+impl ShowAs {
+    fn is_value(&self) -> bool {
+        *self == ShowAs::Value
+    }
+}
+
+/// A condition on a column. `value` is a literal (bound, never spliced), a list (`in`,
+/// `not_in`; `between` takes `[from, to]`), or a report parameter: `"{name}"` or
+/// `{"param": "name"}`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Filter {
@@ -149,19 +290,28 @@ pub struct Filter {
     pub value: serde_json::Value,
 }
 
+/// A filter's comparison (`lte` and `gte` are read as `le` and `ge`).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FilterOp {
     Eq,
     Ne,
     Lt,
-    Lte,
+    #[serde(alias = "lte")]
+    Le,
     Gt,
-    Gte,
+    #[serde(alias = "gte")]
+    Ge,
     In,
+    NotIn,
+    /// A case-insensitive substring (ASCII letters fold; other letters match exactly).
     Contains,
+    /// `[from, to]`, both included (for a date column, the whole of the `to` day).
+    Between,
     IsNull,
     NotNull,
+    /// The date column within the N days before the report's day, or on that day.
+    LastNDays,
 }
 
 /// An ordering: a dimension or a measure's name, ascending unless `dir` is `desc`.
@@ -285,6 +435,123 @@ impl VizType {
             | VizType::Waterfall => true,
         }
     }
+
+    /// The `dataMapping` keys the type needs and those it may also use, in the contract's
+    /// words (a candlestick's prices may be given in `options` instead). A table needs none.
+    pub fn mapping_keys(self) -> (&'static [&'static str], &'static [&'static str]) {
+        match self {
+            VizType::Table => (&[], &[]),
+            VizType::Kpi => (&["value"], &[]),
+            VizType::Pie | VizType::Donut => (&["label", "value"], &[]),
+            // Stacks need a series until `y` may list several columns.
+            VizType::StackedBar => (&["x", "y", "series"], &[]),
+            VizType::Line | VizType::Area | VizType::Bar | VizType::Hbar | VizType::Scatter => {
+                (&["x", "y"], &["series"])
+            }
+            VizType::Histogram => (&["x"], &[]),
+            VizType::Heatmap => (&["x", "y", "value"], &[]),
+            VizType::Candlestick => (&["x", "open", "high", "low", "close"], &[]),
+            VizType::Waterfall => (&["x", "y"], &[]),
+        }
+    }
+
+    /// Other `dataMapping` keys accepted for `key`: a pie's or donut's `label` may be given as
+    /// `x` and its `value` as `y`; a histogram's `x` as `value` or `y` (its words before the
+    /// contract named it `x`).
+    pub fn mapping_aliases(self, key: &str) -> &'static [&'static str] {
+        match (self, key) {
+            (VizType::Pie | VizType::Donut, "label") => &["x"],
+            (VizType::Pie | VizType::Donut, "value") => &["y"],
+            (VizType::Histogram, "x") => &["value", "y"],
+            _ => &[],
+        }
+    }
+}
+
+impl DataMapping {
+    /// The column under a `dataMapping` key (`x`, `y`, `series`, `value`, `label`, `open`,
+    /// `high`, `low`, `close`).
+    pub fn get(&self, key: &str) -> Option<&str> {
+        match key {
+            "x" => self.x.as_deref(),
+            "y" => self.y.as_deref(),
+            "series" => self.series.as_deref(),
+            "value" => self.value.as_deref(),
+            "label" => self.label.as_deref(),
+            "open" => self.open.as_deref(),
+            "high" => self.high.as_deref(),
+            "low" => self.low.as_deref(),
+            "close" => self.close.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Every key that names a column, with it.
+    pub fn keys(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        const KEYS: [&str; 9] = [
+            "x", "y", "series", "value", "label", "open", "high", "low", "close",
+        ];
+        KEYS.into_iter()
+            .filter_map(move |k| self.get(k).map(|c| (k, c)))
+    }
+}
+
+impl Visualization {
+    /// The column drawn as `key` (one of the type's `mapping_keys`) and where it was given:
+    /// `dataMapping.<key>`, else `dataMapping.<alias>`, else for a candlestick's prices
+    /// `options.<key>`. A histogram's `value` or `y` wins over its `x` when both are given, as
+    /// the definitions written before the contract expect.
+    pub fn mapped(&self, key: &str) -> Option<(String, &str)> {
+        let m = &self.data_mapping;
+        let aliases = self.kind.mapping_aliases(key);
+        let mut keys: Vec<&str> = Vec::with_capacity(aliases.len() + 1);
+        match self.kind {
+            VizType::Histogram => keys.extend(aliases.iter().copied().chain([key])),
+            _ => keys.extend([key].into_iter().chain(aliases.iter().copied())),
+        }
+        let given = keys
+            .into_iter()
+            .find_map(|k| m.get(k).map(|c| (format!("dataMapping.{k}"), c)));
+        let option = || match (self.kind, key) {
+            (VizType::Candlestick, "open" | "high" | "low" | "close") => self
+                .options
+                .price(key)
+                .map(|c| (format!("options.{key}"), c)),
+            _ => None,
+        };
+        given.or_else(option)
+    }
+
+    /// The first key the type needs that the mapping leaves out, and why it is needed.
+    pub fn missing_mapping(&self) -> Option<(&'static str, String)> {
+        let (required, _) = self.kind.mapping_keys();
+        let key = required.iter().find(|k| self.mapped(k).is_none())?;
+        let kind = serde_json::to_value(self.kind).expect("an enum serialises");
+        let kind = kind.as_str().unwrap_or("chart");
+        let aliases = self.kind.mapping_aliases(key);
+        let also = match (aliases, self.kind) {
+            ([], VizType::Candlestick) if *key != "x" => format!(" (or `options.{key}`)"),
+            ([], _) => String::new(),
+            (a, _) => format!(
+                " (or {})",
+                a.iter()
+                    .map(|a| format!("`{a}`"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ),
+        };
+        Some((
+            key,
+            format!(
+                "a {kind} needs the column for `{key}`{also}; it maps {}",
+                required
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ))
+    }
 }
 
 /// Which result columns feed which part of a visualization.
@@ -337,6 +604,31 @@ pub struct VizOptions {
     /// Histogram: about how many bins (1 to 200); by default chosen from the number of values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bins: Option<u32>,
+    /// Candlestick: the column of opening prices (or `dataMapping.open`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open: Option<String>,
+    /// Candlestick: the column of highest prices (or `dataMapping.high`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub high: Option<String>,
+    /// Candlestick: the column of lowest prices (or `dataMapping.low`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub low: Option<String>,
+    /// Candlestick: the column of closing prices (or `dataMapping.close`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub close: Option<String>,
+}
+
+impl VizOptions {
+    /// A candlestick's price column given in the options (`open`, `high`, `low`, `close`).
+    pub fn price(&self, key: &str) -> Option<&str> {
+        match key {
+            "open" => self.open.as_deref(),
+            "high" => self.high.as_deref(),
+            "low" => self.low.as_deref(),
+            "close" => self.close.as_deref(),
+            _ => None,
+        }
+    }
 }
 
 /// How a number is shown.

@@ -356,6 +356,13 @@ fn describe(method: &str, path: &str) -> Option<Op> {
             200,
             Reply::Json(object),
         ),
+        ("POST", "/api/v1/builder/preview") => op(
+            "Run a builder spec (or SQL) as the builder page does: SQL, first 100 rows, chart",
+            &[],
+            Body::Json(schema::<api::builder::PreviewBody>),
+            200,
+            Reply::Json(object),
+        ),
         ("GET", "/api/openapi.json") => {
             op("This document", &[], Body::None, 200, Reply::Json(object))
         }

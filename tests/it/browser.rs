@@ -236,3 +236,73 @@ async fn a_person_signs_in_sees_the_dashboard_signs_out_and_a_viewer_sees_no_edi
         "no script errors, CSP included: {v}"
     );
 }
+
+#[tokio::test]
+async fn a_report_is_built_by_dragging_fields_previewed_live_and_saved() {
+    if !browser_tests_enabled() {
+        return;
+    }
+    let app = spawn_app().await;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    let url = app.address.clone();
+    let shots = std::env::var("SCREENSHOT_DIR").unwrap_or_default();
+    let out = tokio::task::spawn_blocking(move || {
+        let mut c = Command::new("node");
+        c.env("QUIRE_EMAIL", crate::helpers::ADMIN_EMAIL)
+            .env("QUIRE_PASSWORD", crate::helpers::ADMIN_PASSWORD)
+            .arg("builder.mjs")
+            .arg(url)
+            .current_dir(dir);
+        if !shots.is_empty() {
+            c.env("SCREENSHOT_DIR", shots);
+        }
+        c.output().expect("node runs")
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["fields"], 10, "{v}");
+    assert_eq!(v["afterDrag"], "8 rows", "{v}");
+    assert_eq!(v["chart"], 1, "{v}");
+    assert_eq!(v["firstRows"], 8, "{v}");
+    let sql = v["sql"].as_str().unwrap();
+    assert!(
+        sql.contains("GROUP BY") && sql.contains("\"region\""),
+        "{sql}"
+    );
+    assert_eq!(v["afterKeyboard"], "32 rows", "{v}");
+    assert_eq!(
+        v["dimensionOrder"],
+        serde_json::json!(["region", "channel"]),
+        "{v}"
+    );
+    assert_eq!(
+        v["reordered"],
+        serde_json::json!(["channel", "region"]),
+        "{v}"
+    );
+    assert_eq!(v["savedNotice"], 1, "{v}");
+    assert!(v["savedCharts"].as_u64().unwrap() >= 1, "{v}");
+    assert_eq!(v["errors"].as_array().unwrap().len(), 0, "{v}");
+    // The saved report is a report like any other: it renders to PDF.
+    let id = v["savedAt"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("/reports/")
+        .to_string();
+    let def = app.get_json(&format!("/api/v1/reports/{id}")).await;
+    assert_eq!(def["builder"]["dataset"], "sales");
+    assert_eq!(def["tags"], serde_json::json!(["builder", "regions"]));
+    let pdf = app.get(&format!("/reports/{id}/download?format=pdf")).await;
+    assert_eq!(pdf.status(), 200);
+    let pages = crate::helpers::pdf_pages(&pdf.bytes().await.unwrap());
+    assert!(
+        pages.concat().contains("Revenue by region (builder)"),
+        "{pages:?}"
+    );
+}

@@ -24,6 +24,29 @@ fn column(
     })
 }
 
+/// The column drawn as `key`, given under the key or one of its aliases (a pie's `label` as
+/// `x`, see `Visualization::mapped`): its index and the key it was given under, for errors.
+fn mapped(viz: &Visualization, rs: &ResultSet, key: &str) -> Result<(usize, String), RunError> {
+    let err = |message| RunError::Mapping {
+        viz: viz.id.clone(),
+        message,
+    };
+    let (path, name) = viz.mapped(key).ok_or_else(|| {
+        let aliases = viz.kind.mapping_aliases(key);
+        let also = match aliases {
+            [] if viz.kind == VizType::Candlestick && key != "x" => format!(" (or options.{key})"),
+            [] => String::new(),
+            a => format!(" (or {})", a.join(" or ")),
+        };
+        err(format!("dataMapping.{key} is required{also}"))
+    })?;
+    let i = rs
+        .column(name)
+        .ok_or_else(|| err(format!("{path}: the query returns no column `{name}`")))?;
+    let key = path.rsplit('.').next().unwrap_or(key).to_string();
+    Ok((i, key))
+}
+
 /// A column the mapping may leave out; one it names must be in the result.
 fn optional_column(
     viz: &Visualization,
@@ -172,11 +195,17 @@ pub(super) fn build(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunErro
             )
         }
         VizType::Bar | VizType::Hbar | VizType::Waterfall | VizType::Pie | VizType::Donut => {
-            let (xi, yi) = (column(viz, rs, &m.x, "x")?, column(viz, rs, &m.y, "y")?);
+            // A pie's slices are `label` and `value` (or `x` and `y`, as bars have them).
+            let ((xi, _), (yi, y_key)) = match viz.kind {
+                VizType::Pie | VizType::Donut => {
+                    (mapped(viz, rs, "label")?, mapped(viz, rs, "value")?)
+                }
+                _ => (mapped(viz, rs, "x")?, mapped(viz, rs, "y")?),
+            };
             let mut items = Vec::with_capacity(rows.len());
             for r in rows {
                 if let Some(label) = category(cell(r, xi)) {
-                    items.push((label, number(viz, cell(r, yi), "y")?));
+                    items.push((label, number(viz, cell(r, yi), &y_key)?));
                 }
             }
             let labels = viz.options.value_labels;
@@ -229,17 +258,10 @@ pub(super) fn build(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunErro
             ))
         }
         VizType::Histogram => {
-            let (field, what) = match (&m.value, &m.y) {
-                (Some(_), _) => (&m.value, "value"),
-                (None, Some(_)) => (&m.y, "y"),
-                (None, None) => {
-                    return Err(chart_err("dataMapping.value (or y) is required".into()))
-                }
-            };
-            let vi = column(viz, rs, field, what)?;
+            let (vi, what) = mapped(viz, rs, "x")?;
             let mut values = Vec::with_capacity(rows.len());
             for r in rows {
-                values.push(number(viz, cell(r, vi), what)?);
+                values.push(number(viz, cell(r, vi), &what)?);
             }
             chart(chart::histogram(
                 &values,
@@ -260,11 +282,12 @@ pub(super) fn build(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunErro
             chart(chart::heatmap(&cells, fmt))
         }
         VizType::Candlestick => {
+            // Prices in `dataMapping` or, as the contract words it, in `options`.
             let xi = column(viz, rs, &m.x, "x")?;
-            let oi = column(viz, rs, &m.open, "open")?;
-            let hi = column(viz, rs, &m.high, "high")?;
-            let li = column(viz, rs, &m.low, "low")?;
-            let ci = column(viz, rs, &m.close, "close")?;
+            let (oi, _) = mapped(viz, rs, "open")?;
+            let (hi, _) = mapped(viz, rs, "high")?;
+            let (li, _) = mapped(viz, rs, "low")?;
+            let (ci, _) = mapped(viz, rs, "close")?;
             let mut candles = Vec::with_capacity(rows.len());
             for r in rows {
                 let Some(d) = date(viz, cell(r, xi), "x")? else {
@@ -281,5 +304,103 @@ pub(super) fn build(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunErro
             chart(chart::candlestick(&candles, fmt))
         }
         VizType::Table => Err(chart_err("a table is built from its own query".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::query::Cell;
+    use serde_json::json;
+
+    fn rs() -> ResultSet {
+        ResultSet {
+            columns: ["day", "region", "revenue", "o", "h", "l", "c"]
+                .map(String::from)
+                .to_vec(),
+            rows: vec![
+                vec![
+                    Cell::Text("2025-01-01".into()),
+                    Cell::Text("North".into()),
+                    Cell::Int(3),
+                    Cell::Int(1),
+                    Cell::Int(4),
+                    Cell::Int(1),
+                    Cell::Int(2),
+                ],
+                vec![
+                    Cell::Text("2025-01-02".into()),
+                    Cell::Text("South".into()),
+                    Cell::Int(5),
+                    Cell::Int(2),
+                    Cell::Int(6),
+                    Cell::Int(2),
+                    Cell::Int(5),
+                ],
+            ],
+        }
+    }
+
+    fn built(v: serde_json::Value) -> Result<Item, RunError> {
+        build(&serde_json::from_value(v).unwrap(), &rs())
+    }
+
+    fn chart(item: Result<Item, RunError>) -> ChartOut {
+        match item {
+            Ok(Item::Chart(c)) => c,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn pies_draw_label_and_value_or_x_and_y_alike() {
+        for kind in ["pie", "donut"] {
+            let words = chart(built(
+                json!({ "id": "p", "type": kind, "dataMapping": { "label": "region", "value": "revenue" } }),
+            ));
+            let aliases = chart(built(
+                json!({ "id": "p", "type": kind, "dataMapping": { "x": "region", "y": "revenue" } }),
+            ));
+            assert_eq!(words.svg, aliases.svg);
+            assert!(words.svg.contains("North") && words.svg.contains("South"));
+        }
+        let e = built(json!({ "id": "p", "type": "pie", "dataMapping": { "value": "revenue" } }))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("dataMapping.label is required (or x)"), "{e}");
+        let e = built(json!({ "id": "p", "type": "pie", "dataMapping": { "label": "region", "value": "profit" } })).unwrap_err().to_string();
+        assert!(
+            e.contains("dataMapping.value: the query returns no column `profit`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_histogram_draws_x_and_a_candlestick_its_prices_from_options() {
+        let x = chart(built(
+            json!({ "id": "h", "type": "histogram", "dataMapping": { "x": "revenue" } }),
+        ));
+        let value = chart(built(
+            json!({ "id": "h", "type": "histogram", "dataMapping": { "value": "revenue" } }),
+        ));
+        assert_eq!(x.svg, value.svg);
+        let e = built(json!({ "id": "h", "type": "histogram" }))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("dataMapping.x is required"), "{e}");
+        let options = chart(built(
+            json!({ "id": "c", "type": "candlestick", "dataMapping": { "x": "day" },
+            "options": { "open": "o", "high": "h", "low": "l", "close": "c" } }),
+        ));
+        let mapping = chart(built(json!({ "id": "c", "type": "candlestick",
+            "dataMapping": { "x": "day", "open": "o", "high": "h", "low": "l", "close": "c" } })));
+        assert_eq!(options.svg, mapping.svg);
+        let e = built(json!({ "id": "c", "type": "candlestick", "dataMapping": { "x": "day" }, "options": { "open": "o", "high": "h", "low": "l" } }))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("dataMapping.close is required (or options.close)"),
+            "{e}"
+        );
     }
 }

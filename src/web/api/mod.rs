@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod builder;
 pub mod cron;
 pub mod datasets;
 pub mod exports;

@@ -81,6 +81,8 @@ pub struct DashboardPage {
     pub query: String,
     pub sections: Vec<SectionOut>,
     pub generated: String,
+    /// Just saved by the builder: say so.
+    pub saved: bool,
 }
 
 /// The table and its pager, swapped in by htmx.
@@ -118,6 +120,7 @@ pub(crate) async fn render(
     mut params: BTreeMap<String, String>,
 ) -> Result<DashboardPage, Problem> {
     let page = parse_page(params.remove("page").as_deref()).map_err(Problem::html)?;
+    let saved = params.remove("saved").is_some();
     let ctx = ctx.clone();
     let who = who.clone();
     web::block(move || {
@@ -157,6 +160,7 @@ pub(crate) async fn render(
             })
             .collect();
         Ok(DashboardPage {
+            saved,
             layout: Layout::new(&ctx, &who).map_err(Problem::from)?,
             name,
             description: report.definition.description.clone(),

@@ -78,6 +78,12 @@ pub struct Preview {
     pub error: Option<String>,
 }
 
+/// `?report=` of the new-schedule form.
+#[derive(Deserialize)]
+pub struct NewQuery {
+    report: Option<String>,
+}
+
 /// GET /schedules/new and /schedules/{id}/edit
 #[derive(Template, WebTemplate)]
 #[template(path = "schedule_form.html")]
@@ -276,15 +282,22 @@ fn form_page(
 }
 
 /// GET /schedules/new
-pub async fn new_form(state: web::Data<AppState>, req: HttpRequest) -> Result<FormPage, Problem> {
+pub async fn new_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    q: web::Query<NewQuery>,
+) -> Result<FormPage, Problem> {
     let ctx = state.ctx.clone();
     let who = gate::principal(&req);
+    let wanted = q.into_inner().report;
     web::block(move || {
-        let first = store::report::list(&*conn(&ctx)?)
-            .map_err(Problem::from)?
-            .into_iter()
-            .next()
-            .map(|r| r.id)
+        let reports = store::report::list(&*conn(&ctx)?).map_err(Problem::from)?;
+        // `?report=ID` (from a report's page) picks it; otherwise the first.
+        let first = reports
+            .iter()
+            .find(|r| Some(&r.id) == wanted.as_ref())
+            .or(reports.first())
+            .map(|r| r.id.clone())
             .unwrap_or_default();
         form_page(&ctx, &who, None, ScheduleForm::new(&first), None)
     })

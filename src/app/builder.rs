@@ -1,0 +1,507 @@
+//! The report builder's service: what a source's fields are (with their kind and how many
+//! distinct values), the distinct values of a field (for filter pickers), a draft (a builder
+//! spec or SQL, a chart type) turned into a report definition, and its live preview, run by the
+//! same pipeline as every other output.
+
+use super::{Ctx, PipelineError};
+use crate::data::query::{self, Cell};
+use crate::model::report::{
+    BuilderSpec, DataMapping, ParamType, ParameterDef, QuerySource, ReportDefinition,
+    Visualization, VizOptions, VizType,
+};
+use crate::report::run::{self, Item, RunError, TableRows};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// Rows a preview shows.
+pub const PREVIEW_ROWS: u32 = 100;
+/// Distinct values a filter picker offers.
+const PICKER_VALUES: u32 = 50;
+
+/// What a field holds, as the builder shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldKind {
+    Number,
+    Text,
+    Date,
+}
+
+impl FieldKind {
+    /// `number`, `text` or `date`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldKind::Number => "number",
+            FieldKind::Text => "text",
+            FieldKind::Date => "date",
+        }
+    }
+}
+
+/// A field of a table, with a hint of its variety.
+#[derive(Debug, Clone, Serialize)]
+pub struct Field {
+    pub name: String,
+    pub kind: FieldKind,
+    /// Distinct values (counted over the first 100,000 rows).
+    pub distinct: u64,
+}
+
+/// A query being built: a spec, or SQL.
+#[derive(Debug, Clone)]
+pub enum DraftQuery {
+    Builder(BuilderSpec),
+    Sql(String),
+}
+
+/// What the builder page sends: where, what, drawn how.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub source: String,
+    pub query: DraftQuery,
+    /// None: the suggested type.
+    pub chart: Option<VizType>,
+    /// Parameters the query uses (SQL `:name`, or a filter's `{name}`).
+    pub parameters: Vec<ParameterDef>,
+}
+
+/// A preview: the chart (or KPI) and the first rows, as every output draws them.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Preview {
+    pub sql: String,
+    /// Values bound to the SQL's `:quire_bN` placeholders, in order.
+    pub bound: Vec<(String, String)>,
+    pub chart: VizType,
+    pub svg: Option<String>,
+    pub kpi: Option<(String, String)>,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    pub total_rows: u64,
+    pub millis: u64,
+}
+
+/// A field name that may be used as an identifier (the compiler checks it again).
+fn plain(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 128
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn connection(ctx: &Ctx, source: &str) -> Result<crate::store::Conn, PipelineError> {
+    Ok(ctx
+        .store
+        .preview_source(source)
+        .ok_or_else(|| PipelineError::NoSource(source.to_string()))?
+        .get()?)
+}
+
+/// The fields of `table` in `source`, with their kinds: numbers by their declared type, dates
+/// by their values (imports store dates as `YYYY-MM-DD` text).
+pub fn fields(ctx: &Ctx, source: &str, table: &str) -> Result<Vec<Field>, PipelineError> {
+    let conn = connection(ctx, source)?;
+    let tables = crate::data::catalog::tables(&conn).map_err(|e| query_error("table", e))?;
+    let t = tables
+        .into_iter()
+        .find(|t| t.name == table)
+        .ok_or_else(|| {
+            mapping(
+                "table",
+                format!(
+                    "no table `{}` in `{source}`",
+                    crate::model::text::truncate(table, 60)
+                ),
+            )
+        })?;
+    t.fields
+        .into_iter()
+        .filter(|f| plain(&f.name))
+        .map(|f| {
+            let col = format!("\"{}\"", f.name);
+            let sql = format!(
+                "SELECT count(DISTINCT {col}),
+                        sum(CASE WHEN typeof({col}) = 'text' AND {col} GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]*' THEN 1 ELSE 0 END),
+                        count({col})
+                 FROM (SELECT {col} FROM \"{table}\" LIMIT 100000)"
+            );
+            let (distinct, dates, non_null): (i64, i64, i64) = conn
+                .query_row(&sql, [], |r| Ok((r.get(0)?, r.get::<_, Option<i64>>(1)?.unwrap_or(0), r.get(2)?)))
+                .map_err(|e| query_error("table", e))?;
+            let declared = f.kind.to_ascii_uppercase();
+            let kind = if declared.contains("INT") || declared.contains("REAL") || declared.contains("NUM") || declared.contains("DOUB") || declared.contains("FLOA") {
+                FieldKind::Number
+            } else if non_null > 0 && dates == non_null {
+                FieldKind::Date
+            } else {
+                FieldKind::Text
+            };
+            Ok(Field {
+                name: f.name,
+                kind,
+                distinct: distinct as u64,
+            })
+        })
+        .collect()
+}
+
+/// Up to 50 distinct values of a field starting with `prefix`, most frequent first.
+pub fn values(
+    ctx: &Ctx,
+    source: &str,
+    table: &str,
+    field: &str,
+    prefix: &str,
+) -> Result<Vec<String>, PipelineError> {
+    if !fields(ctx, source, table)?.iter().any(|f| f.name == field) {
+        return Err(mapping(
+            "field",
+            format!(
+                "no field `{}` in `{table}`",
+                crate::model::text::truncate(field, 60)
+            ),
+        ));
+    }
+    let conn = connection(ctx, source)?;
+    let sql = format!(
+        "SELECT \"{field}\" AS v FROM \"{table}\" WHERE \"{field}\" IS NOT NULL AND substr(CAST(\"{field}\" AS TEXT), 1, length(:prefix)) = :prefix
+         GROUP BY v ORDER BY count(*) DESC, v LIMIT {PICKER_VALUES}"
+    );
+    let mut params = query::Params::new();
+    params.insert(
+        "prefix".into(),
+        query::ParamValue::Text(prefix.chars().take(200).collect()),
+    );
+    let rs =
+        query::fetch(&conn, &sql, &params, None, ctx.bounds()).map_err(|e| RunError::Query {
+            viz: "values".into(),
+            source: e,
+        })?;
+    Ok(rs
+        .rows
+        .iter()
+        .map(|r| run::cell_text(&r[0], None))
+        .collect())
+}
+
+fn mapping(viz: &str, message: String) -> PipelineError {
+    PipelineError::Run(RunError::Mapping {
+        viz: viz.into(),
+        message,
+    })
+}
+
+fn query_error(viz: &str, e: rusqlite::Error) -> PipelineError {
+    PipelineError::Run(RunError::Mapping {
+        viz: viz.into(),
+        message: e.to_string(),
+    })
+}
+
+/// The chart a result suggests: no dimension → a KPI; a date first → a line; a share of the
+/// total → a donut; one category → bars; many columns → a table.
+pub fn suggest(dimensions: usize, measures: usize, date_first: bool, share: bool) -> VizType {
+    match (dimensions, measures) {
+        (_, 0) => VizType::Table,
+        (0, _) => VizType::Kpi,
+        (d, m) if d > 2 || m > 3 => VizType::Table,
+        _ if date_first => VizType::Line,
+        (1, 1) if share => VizType::Donut,
+        _ => VizType::Bar,
+    }
+}
+
+/// The mapping of a chart onto result columns: the first `dims` columns are dimensions, the
+/// rest values.
+pub fn chart_mapping(kind: VizType, columns: &[String], dims: usize) -> DataMapping {
+    let d = |i: usize| columns.get(i).filter(|_| i < dims).cloned();
+    let m = |i: usize| columns.get(dims + i).cloned();
+    let mut map = DataMapping::default();
+    match kind {
+        VizType::Kpi => map.value = m(0),
+        VizType::Pie | VizType::Donut => {
+            map.label = d(0);
+            map.value = m(0);
+        }
+        VizType::Scatter => {
+            map.x = m(0);
+            map.y = m(1).or_else(|| m(0));
+        }
+        VizType::Histogram => map.x = m(0),
+        VizType::Heatmap => {
+            map.x = d(0);
+            map.y = d(1);
+            map.value = m(0);
+        }
+        VizType::Table | VizType::Candlestick => {}
+        _ => {
+            map.x = d(0);
+            map.series = d(1);
+            // One value drawn (the first); a second dimension splits it into series.
+            map.y = m(0);
+        }
+    }
+    map
+}
+
+/// The definition a draft stands for: its query, a chart (unless it is a table) and the rows.
+pub fn definition(
+    draft: &Draft,
+    chart: VizType,
+    mapping: DataMapping,
+    name: &str,
+) -> ReportDefinition {
+    let (query, builder) = match &draft.query {
+        DraftQuery::Builder(b) => (None, Some(b.clone())),
+        DraftQuery::Sql(s) => (Some(s.clone()), None),
+    };
+    let mut visualizations = Vec::new();
+    if chart != VizType::Table {
+        visualizations.push(Visualization {
+            id: "chart".into(),
+            kind: chart,
+            title: name.to_string(),
+            query: None,
+            data_mapping: mapping,
+            options: VizOptions::default(),
+        });
+    }
+    visualizations.push(Visualization {
+        id: "rows".into(),
+        kind: VizType::Table,
+        title: "Rows".into(),
+        query: None,
+        data_mapping: DataMapping::default(),
+        options: VizOptions::default(),
+    });
+    ReportDefinition {
+        id: None,
+        name: name.to_string(),
+        description: String::new(),
+        category: String::new(),
+        tags: Vec::new(),
+        data_source: draft.source.clone(),
+        query,
+        builder,
+        queries: BTreeMap::new(),
+        parameters: draft.parameters.clone(),
+        visualizations,
+        layout: None,
+        row_limit: 10_000,
+        options: Default::default(),
+    }
+}
+
+/// The chart type and mapping of a draft, from the columns its query returns.
+pub fn plan(
+    ctx: &Ctx,
+    draft: &Draft,
+    today: chrono::NaiveDate,
+) -> Result<(VizType, DataMapping, Vec<String>), PipelineError> {
+    let probe = definition(draft, VizType::Table, DataMapping::default(), "draft");
+    let conn = connection(ctx, &draft.source)?;
+    let source = probe
+        .query_source(None)
+        .ok_or_else(|| PipelineError::NoQuery("(default)".into()))?;
+    let resolved = crate::report::params::resolve(&probe.parameters, &BTreeMap::new(), today)
+        .map_err(RunError::from)?;
+    let (sql, _) = run::prepare(&conn, &probe, source, &resolved.values, "query")?;
+    let columns: Vec<String> = conn
+        .prepare(&sql)
+        .map_err(|e| mapping("query", e.to_string()))?
+        .column_names()
+        .into_iter()
+        .map(String::from)
+        .collect();
+    let (dims, date_first, share) = match &draft.query {
+        DraftQuery::Builder(b) => {
+            let spec = serde_json::to_value(b).unwrap_or_default();
+            let dims = spec["dimensions"].as_array().map_or(0, Vec::len);
+            let first = &spec["dimensions"][0];
+            let date_first = first.get("bucket").is_some()
+                || first
+                    .as_str()
+                    .and_then(|f| {
+                        fields(ctx, &draft.source, &b.dataset)
+                            .ok()?
+                            .into_iter()
+                            .find(|x| x.name == f)
+                    })
+                    .is_some_and(|f| f.kind == FieldKind::Date);
+            let share = spec["measures"][0]["show"] == "percent_of_total";
+            (dims, date_first, share)
+        }
+        // SQL: text columns before the first number are dimensions (read from one row).
+        DraftQuery::Sql(_) => (0, false, false),
+    };
+    let measures = columns.len().saturating_sub(dims);
+    let chart = draft
+        .chart
+        .unwrap_or_else(|| suggest(dims, measures, date_first, share));
+    Ok((chart, chart_mapping(chart, &columns, dims), columns))
+}
+
+/// Runs a draft: the chart and the first rows, the SQL it compiled to, how long it took.
+pub fn preview(
+    ctx: &Ctx,
+    draft: &Draft,
+    today: chrono::NaiveDate,
+) -> Result<Preview, PipelineError> {
+    let started = Instant::now();
+    let (chart, map, _) = plan(ctx, draft, today)?;
+    let def = definition(draft, chart, map, "Preview");
+    let conn = connection(ctx, &draft.source)?;
+    let source = def
+        .query_source(None)
+        .ok_or_else(|| PipelineError::NoQuery("(default)".into()))?;
+    let resolved = crate::report::params::resolve(&def.parameters, &BTreeMap::new(), today)
+        .map_err(RunError::from)?;
+    let (sql, values) = run::prepare(&conn, &def, source, &resolved.values, "query")?;
+    let bound = values
+        .iter()
+        .filter(|(k, _)| k.starts_with("quire_b"))
+        .map(|(k, v)| (format!(":{k}"), param_text(v)))
+        .collect();
+    let sql = sql.into_owned();
+    let out = run::run(
+        &conn,
+        &run::Request {
+            report_id: "preview",
+            definition: &def,
+            params: &BTreeMap::new(),
+            rows: TableRows::Page {
+                page: 1,
+                page_size: PREVIEW_ROWS,
+            },
+            only: None,
+            today,
+            bounds: ctx.bounds(),
+            cache: None,
+            progress: None,
+        },
+    )?;
+    let mut p = Preview {
+        sql,
+        bound,
+        chart,
+        svg: None,
+        kpi: None,
+        columns: Vec::new(),
+        rows: Vec::new(),
+        total_rows: 0,
+        millis: 0,
+    };
+    for item in out.sections.into_iter().flat_map(|s| s.items) {
+        match item {
+            Item::Chart(c) => p.svg = Some(c.svg),
+            Item::Kpi(k) => p.kpi = Some((k.title, k.value)),
+            Item::Table(t) => {
+                p.columns = t.headers;
+                p.rows = t.rows;
+                p.total_rows = t.total_rows;
+            }
+            Item::Text(_) => {}
+        }
+    }
+    p.millis = started.elapsed().as_millis() as u64;
+    Ok(p)
+}
+
+fn param_text(v: &query::ParamValue) -> String {
+    match v {
+        query::ParamValue::Null => "NULL".into(),
+        query::ParamValue::Int(i) => i.to_string(),
+        query::ParamValue::Real(r) => run::cell_text(&Cell::Real(*r), None),
+        query::ParamValue::Text(s) => format!("'{}'", s.replace('\'', "''")),
+    }
+}
+
+/// The parameters a SQL query names (`:name`), in order, each once.
+pub fn sql_parameters(sql: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let bytes = sql.as_bytes();
+    let mut i = 0;
+    let mut quote: Option<u8> = None;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None if b == b'\'' || b == b'"' => quote = Some(b),
+            None if b == b':'
+                && i + 1 < bytes.len()
+                && (bytes[i + 1].is_ascii_alphabetic() || bytes[i + 1] == b'_')
+                && (i == 0 || bytes[i - 1] != b':') =>
+            {
+                let name: String = sql[i + 1..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if !out.contains(&name) && !name.starts_with("quire_") {
+                    out.push(name);
+                }
+            }
+            None => {}
+        }
+        i += 1;
+    }
+    out
+}
+
+/// A parameter definition proposed for a name the query uses.
+pub fn proposed_parameter(name: &str, kind: ParamType, default: Option<String>) -> ParameterDef {
+    ParameterDef {
+        name: name.to_string(),
+        label: name.replace('_', " "),
+        kind,
+        required: false,
+        default_value: default,
+        options: Vec::new(),
+    }
+}
+
+/// The preview's query source, for errors that name it.
+pub fn source_of(def: &ReportDefinition) -> Option<QuerySource<'_>> {
+    def.query_source(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sql_parameters_are_found_once_outside_quotes() {
+        assert_eq!(
+            sql_parameters("SELECT * FROM t WHERE a = :region AND b > :since AND c = ':not' AND d = :region AND e::text = 'x'"),
+            ["region", "since"]
+        );
+    }
+
+    #[test]
+    fn suggestions_follow_the_shape_of_the_result() {
+        assert_eq!(suggest(0, 1, false, false), VizType::Kpi);
+        assert_eq!(suggest(1, 1, true, false), VizType::Line);
+        assert_eq!(suggest(1, 1, false, true), VizType::Donut);
+        assert_eq!(suggest(1, 2, false, false), VizType::Bar);
+        assert_eq!(suggest(3, 1, false, false), VizType::Table);
+    }
+
+    #[test]
+    fn a_mapping_takes_dimensions_first_then_values() {
+        let cols: Vec<String> = ["month", "region", "revenue"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let m = chart_mapping(VizType::Line, &cols, 2);
+        assert_eq!(
+            (m.x.as_deref(), m.series.as_deref(), m.y.as_deref()),
+            (Some("month"), Some("region"), Some("revenue"))
+        );
+        let m = chart_mapping(VizType::Donut, &cols[1..], 1);
+        assert_eq!(
+            (m.label.as_deref(), m.value.as_deref()),
+            (Some("region"), Some("revenue"))
+        );
+    }
+}

@@ -1,0 +1,119 @@
+//! The SQL that differs between databases, in one place. SQLite is the only dialect today; a
+//! PostgreSQL one would spell the same operations its own way (`date_trunc`, `ILIKE`,
+//! `$1` placeholders, `interval` arithmetic).
+
+use crate::model::report::{Aggregation, Bucket};
+
+/// A database's spelling of the operations the builder needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+}
+
+impl Dialect {
+    /// An identifier, quoted (a `"` inside doubled).
+    pub fn quote(self, name: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("\"{}\"", name.replace('"', "\"\"")),
+        }
+    }
+
+    /// The placeholder of a named value.
+    pub fn placeholder(self, name: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!(":{name}"),
+        }
+    }
+
+    /// The aggregate function: SQLite's `total` sums to 0.0 over no rows, as a sum should.
+    pub fn aggregate(self, agg: Aggregation, operand: &str) -> String {
+        match (self, agg) {
+            (Dialect::Sqlite, Aggregation::Sum) => format!("total({operand})"),
+            (Dialect::Sqlite, Aggregation::Avg) => format!("avg({operand})"),
+            (Dialect::Sqlite, Aggregation::Min) => format!("min({operand})"),
+            (Dialect::Sqlite, Aggregation::Max) => format!("max({operand})"),
+            (Dialect::Sqlite, Aggregation::Count) => format!("count({operand})"),
+            (Dialect::Sqlite, Aggregation::CountDistinct) => format!("count(DISTINCT {operand})"),
+        }
+    }
+
+    /// The first day of `expr`'s bucket as `YYYY-MM-DD` (NULL for what is not a date).
+    pub fn bucket(self, expr: &str, bucket: Bucket) -> String {
+        match (self, bucket) {
+            (Dialect::Sqlite, Bucket::Day) => format!("date({expr})"),
+            // Six days back, then forward to the next Monday (or stay on it).
+            (Dialect::Sqlite, Bucket::Week) => format!("date({expr}, '-6 days', 'weekday 1')"),
+            (Dialect::Sqlite, Bucket::Month) => format!("date({expr}, 'start of month')"),
+            (Dialect::Sqlite, Bucket::Quarter) => format!(
+                "date({expr}, 'start of month', printf('-%d months', (CAST(strftime('%m', {expr}) AS INTEGER) - 1) % 3))"
+            ),
+            (Dialect::Sqlite, Bucket::Year) => format!("date({expr}, 'start of year')"),
+        }
+    }
+
+    /// The day after the date `expr`.
+    pub fn next_day(self, expr: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("date({expr}, '+1 day')"),
+        }
+    }
+
+    /// The date `days` (an integer expression) days before the date `expr`.
+    pub fn days_before(self, expr: &str, days: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("date({expr}, printf('-%d days', {days}))"),
+        }
+    }
+
+    /// The start of the period as long as `[start, end)` that ends where it starts.
+    pub fn period_before(self, start: &str, end: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("date(2 * julianday({start}) - julianday({end}))"),
+        }
+    }
+
+    /// `expr` as text, for matching a substring of a column that is not text.
+    pub fn as_text(self, expr: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("CAST({expr} AS TEXT)"),
+        }
+    }
+
+    /// `text` contains `pattern` (a LIKE pattern escaped with `\`), ignoring ASCII case.
+    pub fn like(self, text: &str, pattern: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("{text} LIKE {pattern} ESCAPE '\\'"),
+        }
+    }
+
+    /// The LIKE pattern matching the value of `expr` anywhere, its wildcards escaped (for a
+    /// parameter, whose value is known only when the query runs).
+    pub fn contains_pattern(self, expr: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!(
+                "'%' || replace(replace(replace({expr}, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'"
+            ),
+        }
+    }
+
+    /// `expr` as a floating-point number, so a ratio of integers keeps its fraction.
+    pub fn real(self, expr: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("CAST({expr} AS REAL)"),
+        }
+    }
+}
+
+/// `value`'s LIKE wildcards and escape character escaped with `\`, inside `%…%`.
+pub fn contains_pattern(value: &str) -> String {
+    let mut p = String::with_capacity(value.len() + 2);
+    p.push('%');
+    for c in value.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}

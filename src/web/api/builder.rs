@@ -1,0 +1,69 @@
+//! `POST /api/v1/builder/preview`: a builder spec (or SQL) run as the builder page runs it.
+
+use crate::app::builder::{self, Draft, DraftQuery};
+use crate::model::report::{BuilderSpec, ParameterDef, VizType};
+use crate::web::error::Problem;
+use crate::web::json::JsonBody;
+use crate::web::AppState;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+/// The body: a builder (or SQL), optionally a chart type, a source and parameters.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PreviewBody {
+    #[serde(default)]
+    builder: Option<BuilderSpec>,
+    #[serde(default)]
+    query: Option<String>,
+    #[serde(default, rename = "type")]
+    kind: Option<VizType>,
+    #[serde(default = "main")]
+    data_source: String,
+    #[serde(default)]
+    parameters: Vec<ParameterDef>,
+}
+
+fn main() -> String {
+    "main".into()
+}
+
+/// POST /api/v1/builder/preview → `{sql, columns, rows (first 100), totalRows, svg?, type}`;
+/// 422 naming the bad field.
+pub async fn preview(
+    state: web::Data<AppState>,
+    body: JsonBody<PreviewBody>,
+) -> Result<HttpResponse, Problem> {
+    let b = body.0;
+    let query = match (b.builder, b.query) {
+        (Some(spec), None) => DraftQuery::Builder(spec),
+        (None, Some(sql)) => DraftQuery::Sql(sql),
+        _ => {
+            return Err(Problem::invalid(
+                "builder",
+                "send `builder` (a spec) or `query` (SQL), one of them",
+            ))
+        }
+    };
+    let draft = Draft {
+        source: b.data_source,
+        query,
+        chart: b.kind,
+        parameters: b.parameters,
+    };
+    let ctx = state.ctx.clone();
+    let p = web::block(move || builder::preview(&ctx, &draft, chrono::Utc::now().date_naive()))
+        .await??;
+    Ok(HttpResponse::Ok().json(json!({
+        "sql": p.sql,
+        "bound": p.bound,
+        "type": p.chart,
+        "columns": p.columns,
+        "rows": p.rows,
+        "totalRows": p.total_rows,
+        "svg": p.svg,
+        "kpi": p.kpi,
+        "millis": p.millis,
+    })))
+}

@@ -1,0 +1,413 @@
+//! `/builder`: the report builder page. Fields of a table are dragged (or added with their
+//! "Add to…" menu) into wells; every change posts the draft for a live preview drawn by the
+//! same pipeline as every output; Save stores it as a report. `?report=ID` edits one.
+
+use crate::app::builder::{self, Draft, DraftQuery, Field, Preview};
+use crate::app::{Ctx, PipelineError};
+use crate::model::report::{ParameterDef, VizType};
+use crate::store;
+use crate::web::error::Problem;
+use crate::web::gate;
+use crate::web::{AppState, Layout};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+/// The builder page.
+#[derive(Template)]
+#[template(path = "builder.html")]
+pub struct BuilderPage {
+    pub layout: Layout,
+    pub sources: Vec<String>,
+    pub source: String,
+    pub tables: Vec<String>,
+    pub table: String,
+    pub fields: Vec<Field>,
+    /// The draft to start from, as JSON for the script (`{spec, sql, mode, chart, params}`).
+    pub state: String,
+    /// Editing this report.
+    pub report: Option<(String, String)>,
+    pub script: String,
+    /// The chart types offered: value and label.
+    pub charts: Vec<(&'static str, String)>,
+    pub error: Option<String>,
+}
+
+/// The field list of one table (swapped in when the table changes).
+#[derive(Template)]
+#[template(path = "builder.html", block = "fields")]
+pub struct FieldsPartial {
+    pub fields: Vec<Field>,
+}
+
+/// The preview: the chart and the first rows, or what is wrong and where.
+#[derive(Template)]
+#[template(path = "builder_preview.html")]
+pub struct PreviewPartial {
+    pub preview: Option<Preview>,
+    pub error: Option<String>,
+    /// The spec position at fault (`builder.measures[1].agg`), for the page to mark.
+    pub field: String,
+}
+
+impl PreviewPartial {
+    /// The chart type in words (`stacked bar`).
+    pub fn chart_name(&self) -> String {
+        self.preview
+            .as_ref()
+            .and_then(|p| serde_json::to_value(p.chart).ok())
+            .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
+            .unwrap_or_default()
+    }
+
+    /// `12,345`
+    pub fn count(&self, n: &u64) -> String {
+        crate::report::format::thousands(*n as f64, 0)
+    }
+}
+
+fn html(status: StatusCode, page: impl Template) -> Result<HttpResponse, Problem> {
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(page.render().map_err(|e| Problem::internal(e).html())?))
+}
+
+/// Every chart type the picker offers.
+pub const CHARTS: &[&str] = &[
+    "table",
+    "kpi",
+    "line",
+    "area",
+    "bar",
+    "hbar",
+    "stacked_bar",
+    "pie",
+    "donut",
+    "scatter",
+    "heatmap",
+    "histogram",
+    "waterfall",
+];
+
+fn tables_of(ctx: &Ctx, source: &str) -> Result<Vec<String>, Problem> {
+    let pool = ctx.store.preview_source(source).ok_or_else(|| {
+        Problem::invalid(
+            "source",
+            format!(
+                "no data source named `{}`",
+                crate::model::text::truncate(source, 60)
+            ),
+        )
+    })?;
+    let conn = pool.get()?;
+    Ok(crate::data::catalog::tables(&conn)
+        .map_err(Problem::internal)?
+        .into_iter()
+        .map(|t| t.name)
+        .collect())
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    report: Option<String>,
+    source: Option<String>,
+    table: Option<String>,
+}
+
+/// GET /builder[?report=ID][&source=&table=]
+pub async fn page(
+    state: web::Data<AppState>,
+    q: web::Query<PageQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, Problem> {
+    let q = q.into_inner();
+    let (ctx, who) = (state.ctx.clone(), gate::principal(&req));
+    let page = web::block(move || -> Result<BuilderPage, Problem> {
+        let mut start = serde_json::json!({ "mode": "builder", "chart": "auto", "spec": { "dimensions": [], "measures": [], "filters": [], "sort": [] }, "sql": "", "params": [] });
+        let mut source = q.source.unwrap_or_else(|| "main".into());
+        let mut table = q.table.unwrap_or_default();
+        let mut report = None;
+        if let Some(id) = &q.report {
+            let r = store::report::get(&*ctx.store.app.get()?, id)?
+                .ok_or_else(|| Problem::not_found(format!("no report with id `{}`", crate::model::text::truncate(id, 60))))?;
+            let d = &r.definition;
+            source = d.data_source.clone();
+            let chart = d.visualizations.iter().find(|v| v.kind != VizType::Table).map(|v| v.kind);
+            start["chart"] = serde_json::to_value(chart.map_or("table".into(), |c| serde_json::to_value(c).unwrap_or_default())).unwrap_or_default();
+            start["params"] = serde_json::to_value(&d.parameters).unwrap_or_default();
+            match (&d.builder, &d.query) {
+                (Some(b), _) => {
+                    table = b.dataset.clone();
+                    start["spec"] = serde_json::to_value(b).unwrap_or_default();
+                }
+                (None, Some(sql)) => {
+                    start["mode"] = "sql".into();
+                    start["sql"] = sql.clone().into();
+                }
+                _ => return Err(Problem::invalid("report", "this report has several queries: edit it as JSON through the API")),
+            }
+            report = Some((r.id.clone(), d.name.clone()));
+            start["name"] = d.name.clone().into();
+            start["description"] = d.description.clone().into();
+            start["category"] = d.category.clone().into();
+            start["tags"] = d.tags.join(", ").into();
+        }
+        let mut sources = vec!["main".to_string()];
+        sources.extend(ctx.store.sources.keys().cloned());
+        if !sources.contains(&source) {
+            return Err(Problem::invalid("source", format!("no data source named `{}`", crate::model::text::truncate(&source, 60))));
+        }
+        let tables = tables_of(&ctx, &source)?;
+        if table.is_empty() || !tables.contains(&table) {
+            table = tables.iter().find(|t| *t == "sales").or(tables.first()).cloned().unwrap_or_default();
+        }
+        let fields = match table.as_str() {
+            "" => Vec::new(),
+            t => builder::fields(&ctx, &source, t)?,
+        };
+        if start["spec"]["dataset"].is_null() {
+            start["spec"]["dataset"] = table.clone().into();
+        }
+        Ok(BuilderPage {
+            layout: Layout::new(&ctx, &who)?,
+            sources,
+            source,
+            tables,
+            table,
+            fields,
+            state: start.to_string(),
+            report,
+            script: crate::web::assets::url("builder.js"),
+            charts: CHARTS.iter().map(|c| (*c, c.replace('_', " "))).collect(),
+            error: None,
+        })
+    })
+    .await?
+    .map_err(Problem::html)?;
+    html(StatusCode::OK, page)
+}
+
+#[derive(Deserialize)]
+pub struct FieldsQuery {
+    source: String,
+    table: String,
+}
+
+/// GET /builder/fields?source=&table=: the field list of a table.
+pub async fn fields(
+    state: web::Data<AppState>,
+    q: web::Query<FieldsQuery>,
+) -> Result<HttpResponse, Problem> {
+    let q = q.into_inner();
+    let ctx = state.ctx.clone();
+    let fields = web::block(move || builder::fields(&ctx, &q.source, &q.table)).await??;
+    html(StatusCode::OK, FieldsPartial { fields })
+}
+
+#[derive(Deserialize)]
+pub struct ValuesQuery {
+    source: String,
+    table: String,
+    field: String,
+    #[serde(default)]
+    prefix: String,
+}
+
+/// GET /builder/values?source=&table=&field=&prefix=: distinct values for a filter, as JSON.
+pub async fn values(
+    state: web::Data<AppState>,
+    q: web::Query<ValuesQuery>,
+) -> Result<HttpResponse, Problem> {
+    let q = q.into_inner();
+    let ctx = state.ctx.clone();
+    let values =
+        web::block(move || builder::values(&ctx, &q.source, &q.table, &q.field, &q.prefix))
+            .await??;
+    Ok(HttpResponse::Ok().json(values))
+}
+
+/// The draft as the page posts it.
+#[derive(Deserialize)]
+pub struct DraftForm {
+    source: String,
+    mode: String,
+    #[serde(default)]
+    spec: String,
+    #[serde(default)]
+    sql: String,
+    #[serde(default)]
+    chart: String,
+    #[serde(default)]
+    params: String,
+}
+
+impl DraftForm {
+    /// The draft, or (field, message) naming what is wrong.
+    pub fn parse(&self) -> Result<Draft, (String, String)> {
+        let bad = |f: &str, m: String| (f.to_string(), m);
+        let query = match self.mode.as_str() {
+            "sql" => {
+                let sql = self.sql.trim();
+                if sql.is_empty() {
+                    return Err(bad("sql", "write a SELECT query".into()));
+                }
+                DraftQuery::Sql(sql.to_string())
+            }
+            _ => {
+                let spec =
+                    serde_json::from_str(&self.spec).map_err(|e| bad("builder", e.to_string()))?;
+                DraftQuery::Builder(spec)
+            }
+        };
+        let chart = match self.chart.as_str() {
+            "" | "auto" => None,
+            c => Some(serde_json::from_value::<VizType>(c.into()).map_err(|_| {
+                bad(
+                    "chart",
+                    format!(
+                        "`{}` is not a chart type",
+                        crate::model::text::truncate(c, 40)
+                    ),
+                )
+            })?),
+        };
+        let parameters: Vec<ParameterDef> = match self.params.trim() {
+            "" => Vec::new(),
+            p => serde_json::from_str(p).map_err(|e| bad("parameters", e.to_string()))?,
+        };
+        Ok(Draft {
+            source: self.source.clone(),
+            query,
+            chart,
+            parameters,
+        })
+    }
+}
+
+/// Splits `field: message` (the pipeline's errors) into the field and the message.
+fn at_fault(e: &PipelineError) -> (String, String) {
+    let text = e.to_string();
+    let text = text
+        .strip_prefix("visualization `query`: ")
+        .map(String::from)
+        .unwrap_or(text);
+    match text.split_once(": ") {
+        Some((f, m)) if !f.contains(' ') => (f.to_string(), m.to_string()),
+        _ => (String::new(), text),
+    }
+}
+
+/// POST /builder/preview: the preview partial (always 200: an error is part of the answer).
+pub async fn preview(
+    state: web::Data<AppState>,
+    form: web::Form<DraftForm>,
+) -> Result<HttpResponse, Problem> {
+    let form = form.into_inner();
+    let ctx = state.ctx.clone();
+    let partial = web::block(move || match form.parse() {
+        Err((field, message)) => PreviewPartial {
+            preview: None,
+            error: Some(format!("{field}: {message}")),
+            field,
+        },
+        Ok(draft) => match builder::preview(&ctx, &draft, chrono::Utc::now().date_naive()) {
+            Ok(p) => PreviewPartial {
+                preview: Some(p),
+                error: None,
+                field: String::new(),
+            },
+            Err(PipelineError::Store(e)) => PreviewPartial {
+                preview: None,
+                error: Some(Problem::from(e).detail),
+                field: String::new(),
+            },
+            Err(e) => {
+                let (field, message) = at_fault(&e);
+                PreviewPartial {
+                    preview: None,
+                    error: Some(if field.is_empty() {
+                        message
+                    } else {
+                        format!("{field}: {message}")
+                    }),
+                    field,
+                }
+            }
+        },
+    })
+    .await?;
+    html(StatusCode::OK, partial)
+}
+
+/// The save form: the draft and the report's name and labels.
+#[derive(Deserialize)]
+pub struct SaveForm {
+    #[serde(flatten)]
+    draft: DraftForm,
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    tags: String,
+    #[serde(default)]
+    report: String,
+}
+
+/// POST /builder/save: stores the report (checked like any other) and opens its page; or
+/// answers 422 naming what is wrong (beside the Save button, for htmx).
+pub async fn save(
+    state: web::Data<AppState>,
+    form: web::Form<SaveForm>,
+    req: HttpRequest,
+) -> Result<HttpResponse, Problem> {
+    let htmx = req.headers().contains_key("HX-Request");
+    let form = form.into_inner();
+    let ctx = state.ctx.clone();
+    let saved = web::block(move || -> Result<String, Problem> {
+        let draft = form
+            .draft
+            .parse()
+            .map_err(|(f, m)| Problem::invalid(f, m))?;
+        let today = chrono::Utc::now().date_naive();
+        let (chart, mapping, _) = builder::plan(&ctx, &draft, today)?;
+        let mut def = builder::definition(&draft, chart, mapping, form.name.trim());
+        def.description = form.description.trim().to_string();
+        def.category = form.category.trim().to_string();
+        def.tags = form
+            .tags
+            .split(',')
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .collect();
+        let id = Some(form.report.as_str()).filter(|r| !r.is_empty());
+        Ok(crate::app::report::save(&ctx, id, def)?.id)
+    })
+    .await?;
+    let to = |id: &str| format!("/reports/{id}?saved=1");
+    match (saved, htmx) {
+        (Ok(id), true) => Ok(HttpResponse::Ok()
+            .insert_header(("HX-Redirect", to(&id)))
+            .finish()),
+        (Ok(id), false) => Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, to(&id)))
+            .finish()),
+        (Err(p), true) if p.status.is_client_error() => Ok(HttpResponse::build(p.status)
+            .content_type("text/html; charset=utf-8")
+            .body(format!(
+                "<p class=\"error-box\" role=\"alert\" data-error-field=\"{}\">{}</p>",
+                escape(p.field.as_deref().unwrap_or("")),
+                escape(&p.detail)
+            ))),
+        (Err(p), _) => Err(p.html()),
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}

@@ -1,0 +1,315 @@
+// The report builder: fields go into wells by drag and drop, or by each field's "Add to…"
+// menu (keyboard and touch); items are reordered by drag or by their ↑ ↓ buttons. Every change
+// rewrites the draft form and asks htmx for a preview (debounced; a newer request replaces an
+// older one). No framework, no build step.
+(function () {
+  'use strict';
+  var root = document.getElementById('builder');
+  if (!root) return;
+  var draft = document.getElementById('draft');
+  var state = JSON.parse(root.dataset.state);
+  state.spec = state.spec || {};
+  ['dimensions', 'measures', 'filters', 'sort'].forEach(function (w) { state.spec[w] = state.spec[w] || []; });
+  var source = root.dataset.source;
+  state.spec.dataset = state.spec.dataset || root.dataset.table;
+
+  var AGGS = { number: ['sum', 'avg', 'min', 'max', 'count', 'count_distinct'],
+               date: ['min', 'max', 'count', 'count_distinct'],
+               text: ['count', 'count_distinct'] };
+  var SHOW = [['value', 'value'], ['percent_of_total', '% of total'], ['running_total', 'running total'],
+              ['change_vs_previous', 'change vs previous']];
+  var BUCKETS = ['', 'day', 'week', 'month', 'quarter', 'year'];
+  var OPS = { number: ['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'between', 'in', 'not_in', 'is_null', 'not_null'],
+              date: ['last_n_days', 'between', 'eq', 'lt', 'le', 'gt', 'ge', 'is_null', 'not_null'],
+              text: ['eq', 'ne', 'in', 'not_in', 'contains', 'is_null', 'not_null'] };
+
+  function kindOf(name) {
+    var el = document.querySelector('#fields .field[data-field="' + CSS.escape(name) + '"]');
+    return el ? el.dataset.kind : 'text';
+  }
+  function fieldOf(item) { return typeof item === 'string' ? item : item.field; }
+  function measureName(m) { return m.as || (m.agg + '_' + (m.field === '*' ? 'all' : m.field)); }
+
+  function el(tag, attrs, children) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === 'text') e.textContent = attrs[k]; else e.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) { if (c) e.appendChild(c); });
+    return e;
+  }
+  function select(label, options, value, onChange) {
+    var s = el('select', { 'aria-label': label });
+    options.forEach(function (o) {
+      var pair = Array.isArray(o) ? o : [o, o === '' ? 'none' : o.replace(/_/g, ' ')];
+      var opt = el('option', { value: pair[0], text: pair[1] });
+      if (pair[0] === value) opt.selected = true;
+      s.appendChild(opt);
+    });
+    s.addEventListener('change', function () { onChange(s.value); });
+    return s;
+  }
+
+  // --- adding, moving, removing ---------------------------------------------------------
+  function add(well, name) {
+    var kind = kindOf(name);
+    var list = state.spec[well];
+    if (well === 'dimensions') {
+      if (list.some(function (d) { return fieldOf(d) === name; })) return changed();
+      list.push(kind === 'date' ? { field: name, bucket: 'month' } : name);
+    } else if (well === 'measures') {
+      list.push({ field: name, agg: kind === 'number' ? 'sum' : 'count_distinct' });
+    } else if (well === 'filters') {
+      list.push(kind === 'date' ? { field: name, op: 'last_n_days', value: 30 } : { field: name, op: kind === 'text' ? 'in' : 'gt', value: kind === 'text' ? [] : 0 });
+    } else if (well === 'sort') {
+      var m = state.spec.measures.filter(function (x) { return x.field === name; })[0];
+      list.push({ field: m ? measureName(m) : name, dir: m ? 'desc' : 'asc' });
+    }
+    changed();
+  }
+  function move(well, from, to) {
+    var list = state.spec[well];
+    if (to < 0 || to >= list.length || from === to) return;
+    var item = list.splice(from, 1)[0];
+    list.splice(to, 0, item);
+    changed();
+  }
+  function remove(well, i) { state.spec[well].splice(i, 1); changed(); }
+
+  // --- drawing the wells ----------------------------------------------------------------
+  function valueInput(f, i) {
+    var kind = kindOf(f.field);
+    var wrap = el('span', { 'class': 'filter-value' });
+    if (f.op === 'is_null' || f.op === 'not_null') return wrap;
+    var set = function (v) { f.value = v; changed(); };
+    if (f.op === 'between') {
+      var pair = Array.isArray(f.value) ? f.value : ['', ''];
+      ['from', 'to'].forEach(function (which, j) {
+        var inp = el('input', { type: kind === 'date' ? 'date' : 'text', 'aria-label': f.field + ' ' + which, value: pair[j] || '' });
+        inp.addEventListener('change', function () { pair[j] = kind === 'number' ? Number(inp.value) : inp.value; set(pair.slice()); });
+        wrap.appendChild(inp);
+      });
+      return wrap;
+    }
+    if (f.op === 'last_n_days') {
+      var days = el('input', { type: 'number', min: '1', 'aria-label': 'days', value: f.value || 30 });
+      days.addEventListener('change', function () { set(Number(days.value)); });
+      wrap.appendChild(days);
+      wrap.appendChild(el('span', { text: ' days', 'class': 'muted' }));
+      return wrap;
+    }
+    var listId = 'values-' + i;
+    var shown = Array.isArray(f.value) ? f.value.join(', ') : (f.value === null || f.value === undefined ? '' : String(f.value));
+    var inp = el('input', { type: 'text', list: listId, 'aria-label': f.field + ' value', value: shown,
+                            placeholder: (f.op === 'in' || f.op === 'not_in') ? 'a, b, c or {param}' : 'value or {param}' });
+    inp.addEventListener('change', function () {
+      var v = inp.value.trim();
+      if (/^\{\w+\}$/.test(v)) return set(v);
+      if (f.op === 'in' || f.op === 'not_in') return set(v === '' ? [] : v.split(',').map(function (x) { x = x.trim(); return kind === 'number' ? Number(x) : x; }));
+      set(kind === 'number' && v !== '' ? Number(v) : v);
+    });
+    wrap.appendChild(inp);
+    if (kind === 'text') {
+      var dl = el('datalist', { id: listId });
+      wrap.appendChild(dl);
+      fetch('/builder/values?source=' + encodeURIComponent(source) + '&table=' + encodeURIComponent(state.spec.dataset) +
+            '&field=' + encodeURIComponent(f.field)).then(function (r) { return r.ok ? r.json() : []; }).then(function (vs) {
+        vs.forEach(function (v) { dl.appendChild(el('option', { value: v })); });
+      });
+    }
+    return wrap;
+  }
+
+  function itemControls(well, i, n) {
+    return el('span', { 'class': 'item-buttons' }, [
+      button('↑', 'Move up', i === 0, function () { move(well, i, i - 1); }),
+      button('↓', 'Move down', i === n - 1, function () { move(well, i, i + 1); }),
+      button('✕', 'Remove', false, function () { remove(well, i); })
+    ]);
+  }
+  function button(text, label, disabled, onClick) {
+    var b = el('button', { type: 'button', 'aria-label': label, title: label, text: text });
+    if (disabled) b.disabled = true;
+    b.addEventListener('click', onClick);
+    return b;
+  }
+
+  function drawWell(well) {
+    var ol = document.querySelector('.well[data-well="' + well + '"] .items');
+    ol.textContent = '';
+    var list = state.spec[well];
+    list.forEach(function (item, i) {
+      var name = fieldOf(item);
+      var li = el('li', { 'class': 'item', draggable: 'true', 'data-index': String(i), 'data-item-field': name }, [el('strong', { text: name })]);
+      if (well === 'dimensions' && kindOf(name) === 'date') {
+        li.appendChild(select('Bucket of ' + name, BUCKETS, typeof item === 'string' ? '' : (item.bucket || ''), function (v) {
+          list[i] = v ? { field: name, bucket: v } : name; changed();
+        }));
+      }
+      if (well === 'measures') {
+        li.appendChild(select('Aggregation of ' + name, AGGS[kindOf(name)] || AGGS.text, item.agg, function (v) { item.agg = v; changed(); }));
+        li.appendChild(select('Show ' + name + ' as', SHOW, item.show || 'value', function (v) { if (v === 'value') delete item.show; else item.show = v; changed(); }));
+      }
+      if (well === 'filters') {
+        li.appendChild(select('Operator for ' + name, OPS[kindOf(name)] || OPS.text, item.op, function (v) {
+          item.op = v;
+          item.value = v === 'between' ? ['', ''] : (v === 'in' || v === 'not_in') ? [] : v === 'last_n_days' ? 30 : null;
+          if (item.value === null) delete item.value;
+          changed();
+        }));
+        li.appendChild(valueInput(item, i));
+      }
+      if (well === 'sort') {
+        li.appendChild(select('Direction of ' + name, [['asc', 'ascending'], ['desc', 'descending']], item.dir || 'asc', function (v) { item.dir = v; changed(); }));
+      }
+      li.appendChild(itemControls(well, i, list.length));
+      li.addEventListener('dragstart', function (e) { e.dataTransfer.setData('text/plain', 'item:' + well + ':' + i); e.stopPropagation(); });
+      ol.appendChild(li);
+    });
+    ol.parentNode.classList.toggle('empty', list.length === 0);
+  }
+
+  // --- the draft and its preview ------------------------------------------------------------
+  function sqlParams(sql) {
+    var seen = [], re = /'(?:[^']|'')*'|"(?:[^"]|"")*"|::|:([A-Za-z_]\w*)/g, m;
+    while ((m = re.exec(sql))) if (m[1] && seen.indexOf(m[1]) < 0 && m[1].indexOf('quire_') !== 0) seen.push(m[1]);
+    return seen;
+  }
+  function filterParams() {
+    return state.spec.filters.map(function (f) {
+      var m = typeof f.value === 'string' && /^\{(\w+)\}$/.exec(f.value);
+      if (!m) return null;
+      var kind = kindOf(f.field);
+      return { name: m[1], label: m[1].replace(/_/g, ' '), type: kind === 'number' ? 'number' : kind === 'date' ? 'date' : 'string' };
+    }).filter(Boolean);
+  }
+  function set(name, value) { draft.querySelector('input[name="' + name + '"]').value = value; }
+  function changed() {
+    // Redrawing the wells must not lose the keyboard's place.
+    var focused = document.activeElement && document.activeElement.closest && document.activeElement.closest('.well')
+      ? document.activeElement.getAttribute('aria-label') : null;
+    ['dimensions', 'measures', 'filters', 'sort'].forEach(drawWell);
+    if (focused) {
+      var again = document.querySelector('.well [aria-label="' + CSS.escape(focused) + '"]');
+      if (again) again.focus();
+    }
+    set('mode', state.mode);
+    set('spec', JSON.stringify(state.spec));
+    set('sql', state.sql || '');
+    set('chart', state.chart || 'auto');
+    set('params', JSON.stringify(state.mode === 'sql' ? state.params : filterParams()));
+    var empty = state.mode !== 'sql' && !state.spec.dimensions.length && !state.spec.measures.length;
+    if (empty) {
+      document.getElementById('preview').innerHTML = '<p class="muted">Add a measure or a dimension to see a preview.</p>';
+      return;
+    }
+    htmx.trigger(draft, 'draft-changed');
+  }
+
+  // Errors name the spec position (`builder.measures[1].agg`): mark that item.
+  document.body.addEventListener('htmx:afterSwap', function (e) {
+    if (e.detail.target.id !== 'preview' && e.detail.target.id !== 'save-result') return;
+    document.querySelectorAll('.well .item.has-error').forEach(function (x) { x.classList.remove('has-error'); x.removeAttribute('title'); });
+    var err = e.detail.target.querySelector('[data-error-field]');
+    var m = err && /builder\.(dimensions|measures|filters|sort)\[(\d+)\]/.exec(err.dataset.errorField);
+    if (!m) return;
+    var item = document.querySelectorAll('.well[data-well="' + m[1] + '"] .item')[Number(m[2])];
+    if (item) { item.classList.add('has-error'); item.title = err.textContent; }
+  });
+
+  // --- fields: search, add-to menus, dragging -----------------------------------------------
+  function wireFields() {
+    document.querySelectorAll('#fields .field').forEach(function (li) {
+      li.addEventListener('dragstart', function (e) { e.dataTransfer.setData('text/plain', 'field:' + li.dataset.field); });
+      var menu = li.querySelector('.add-to');
+      menu.addEventListener('change', function () { if (menu.value) add(menu.value, li.dataset.field); menu.value = ''; });
+      li.addEventListener('keydown', function (e) { if (e.key === 'Enter' && e.target === li) menu.focus(); });
+    });
+  }
+  wireFields();
+  document.getElementById('field-search').addEventListener('input', function (e) {
+    var q = e.target.value.toLowerCase();
+    document.querySelectorAll('#fields .field').forEach(function (li) { li.hidden = q && li.dataset.field.toLowerCase().indexOf(q) < 0; });
+  });
+  document.querySelectorAll('.well').forEach(function (well) {
+    var name = well.dataset.well;
+    well.addEventListener('dragover', function (e) { e.preventDefault(); well.classList.add('over'); });
+    well.addEventListener('dragleave', function () { well.classList.remove('over'); });
+    well.addEventListener('drop', function (e) {
+      e.preventDefault();
+      well.classList.remove('over');
+      var data = e.dataTransfer.getData('text/plain') || '';
+      if (data.indexOf('field:') === 0) return add(name, data.slice(6));
+      var parts = data.split(':');
+      if (parts[0] !== 'item' || parts[1] !== name) return;
+      var target = e.target.closest && e.target.closest('.item');
+      var to = target ? Number(target.dataset.index) : state.spec[name].length - 1;
+      move(name, Number(parts[2]), to);
+    });
+  });
+  document.getElementById('table').addEventListener('change', function (e) {
+    window.location = '/builder?source=' + encodeURIComponent(source) + '&table=' + encodeURIComponent(e.target.value);
+  });
+  document.getElementById('source').addEventListener('change', function (e) {
+    window.location = '/builder?source=' + encodeURIComponent(e.target.value);
+  });
+  var chart = document.getElementById('chart');
+  chart.value = state.chart || 'auto';
+  chart.addEventListener('change', function () { state.chart = chart.value; changed(); });
+
+  // --- SQL mode ---------------------------------------------------------------------------
+  var sql = document.getElementById('sql');
+  sql.value = state.sql || '';
+  function drawParams() {
+    var box = document.getElementById('sql-params');
+    var names = sqlParams(sql.value);
+    state.params = names.map(function (n) {
+      return (state.params || []).filter(function (p) { return p.name === n; })[0] || { name: n, label: n.replace(/_/g, ' '), type: 'string', defaultValue: '' };
+    });
+    box.textContent = '';
+    if (!names.length) return;
+    box.appendChild(el('p', { 'class': 'muted', text: 'Parameters found in the query (their defaults are used in the preview):' }));
+    state.params.forEach(function (p) {
+      var def = el('input', { 'aria-label': 'Default of ' + p.name, value: p.defaultValue || '', placeholder: 'default' });
+      def.addEventListener('change', function () { p.defaultValue = def.value; changed(); });
+      box.appendChild(el('div', { 'class': 'sql-param' }, [el('code', { text: ':' + p.name }),
+        select('Type of ' + p.name, ['string', 'number', 'date', 'boolean'], p.type, function (v) { p.type = v; changed(); }), def]));
+    });
+  }
+  var typing;
+  sql.addEventListener('input', function () {
+    clearTimeout(typing);
+    typing = setTimeout(function () { state.sql = sql.value; drawParams(); changed(); }, 400);
+  });
+  document.getElementById('validate').addEventListener('click', function () {
+    var out = document.getElementById('validate-result');
+    out.textContent = 'Checking…';
+    fetch('/api/v1/validate-query', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': draft.querySelector('input[name=_csrf]').value },
+      body: JSON.stringify({ dataSource: source, query: sql.value })
+    }).then(function (r) { return r.json(); }).then(function (v) {
+      out.textContent = v.valid ? 'Valid: ' + (v.columns || []).join(', ') : (v.error || v.detail || 'not valid');
+      out.className = v.valid ? 'ok' : 'error';
+    });
+  });
+  function mode(m) {
+    state.mode = m;
+    document.getElementById('sql-panel').hidden = m !== 'sql';
+    document.querySelector('.fields-panel').hidden = m === 'sql';
+    document.querySelector('.wells').classList.toggle('sql-mode', m === 'sql');
+    document.getElementById('mode-builder').setAttribute('aria-pressed', String(m !== 'sql'));
+    document.getElementById('mode-sql').setAttribute('aria-pressed', String(m === 'sql'));
+    if (m === 'sql') drawParams();
+    changed();
+  }
+  document.getElementById('mode-builder').addEventListener('click', function () { mode('builder'); });
+  document.getElementById('mode-sql').addEventListener('click', function () { mode('sql'); });
+
+  // --- saving ---------------------------------------------------------------------------------
+  var save = document.getElementById('save');
+  ['name', 'description', 'category', 'tags'].forEach(function (k) { if (state[k]) save.querySelector('[name=' + k + ']').value = state[k]; });
+
+  set('source', source);
+  mode(state.mode === 'sql' ? 'sql' : 'builder');
+})();

@@ -1,0 +1,192 @@
+//! The builder's own routes: `POST /api/v1/builder/preview`, the page's preview and save, and
+//! its field list, checked against figures computed from examples/sales.csv.
+
+use crate::expected;
+use crate::helpers::{client_with, spawn_app, user_with_token};
+use quire::model::user::Role;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+async fn preview(app: &crate::helpers::TestApp, body: Value) -> (u16, Value) {
+    let r = app
+        .client
+        .post(format!("{}/api/v1/builder/preview", app.address))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_preview_groups_as_the_csv_does_and_draws_the_suggested_chart() {
+    let app = spawn_app().await;
+    let (status, v) = preview(
+        &app,
+        json!({ "builder": { "dataset": "sales", "dimensions": ["region"],
+                             "measures": [{ "field": "revenue", "agg": "sum" }],
+                             "sort": [{ "field": "region" }] } }),
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+    let mut by_region: BTreeMap<String, i64> = BTreeMap::new();
+    for o in expected::orders() {
+        *by_region.entry(o.region).or_default() += o.revenue_cents;
+    }
+    assert_eq!(v["totalRows"], by_region.len());
+    assert_eq!(v["type"], "bar", "one category, one measure: bars");
+    assert!(v["svg"].as_str().unwrap().starts_with("<svg"));
+    assert!(v["sql"].as_str().unwrap().contains("GROUP BY"));
+    let rows = v["rows"].as_array().unwrap();
+    for (row, (region, cents)) in rows.iter().zip(&by_region) {
+        assert_eq!(row[0], region.as_str());
+        let shown: f64 = row[1].as_str().unwrap().replace(',', "").parse().unwrap();
+        assert!(
+            (shown - *cents as f64 / 100.0).abs() < 0.01,
+            "{row} vs {cents}"
+        );
+    }
+    // No dimension: one number, drawn as a KPI.
+    let (status, v) = preview(&app, json!({ "builder": { "dataset": "sales", "measures": [{ "field": "order_id", "agg": "count" }] } })).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["type"], "kpi");
+    assert_eq!(
+        v["kpi"][1],
+        expected::group(expected::orders().len() as i64)
+    );
+}
+
+#[tokio::test]
+async fn a_bad_spec_is_422_naming_the_part_and_values_are_bound_not_spliced() {
+    let app = spawn_app().await;
+    let (status, v) = preview(
+        &app,
+        json!({ "builder": { "dataset": "sales", "dimensions": ["nope"] } }),
+    )
+    .await;
+    assert_eq!(status, 422, "{v}");
+    assert!(
+        v["detail"]
+            .as_str()
+            .unwrap()
+            .contains("builder.dimensions[0]"),
+        "{v}"
+    );
+    let (status, v) = preview(
+        &app,
+        json!({ "builder": { "dataset": "sales\"; DROP TABLE sales; --" } }),
+    )
+    .await;
+    assert_eq!(status, 422, "{v}");
+    let hostile = "x' OR '1'='1";
+    let (status, v) = preview(
+        &app,
+        json!({ "builder": { "dataset": "sales", "measures": [{ "field": "order_id", "agg": "count" }],
+                             "filters": [{ "field": "region", "op": "eq", "value": hostile }] } }),
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+    assert!(
+        !v["sql"].as_str().unwrap().contains(hostile),
+        "bound, not spliced"
+    );
+    assert_eq!(v["kpi"][1], "0");
+    let (status, v) = preview(&app, json!({ "query": "DELETE FROM sales" })).await;
+    assert_eq!(status, 422, "{v}");
+    let (status, _) = preview(
+        &app,
+        json!({ "builder": { "dataset": "sales" }, "query": "SELECT 1" }),
+    )
+    .await;
+    assert_eq!(status, 422);
+    // Nothing changed.
+    let (_, v) = preview(&app, json!({ "builder": { "dataset": "sales", "measures": [{ "field": "order_id", "agg": "count" }] } })).await;
+    assert_eq!(
+        v["kpi"][1],
+        expected::group(expected::orders().len() as i64)
+    );
+}
+
+#[tokio::test]
+async fn the_builder_is_for_editors_and_its_page_lists_fields_with_kinds() {
+    let app = spawn_app().await;
+    let viewer = client_with(Some(
+        &user_with_token(&app.ctx, "v@example.com", Role::Viewer).1,
+    ));
+    for path in ["/builder", "/builder/fields?source=main&table=sales"] {
+        assert_eq!(
+            viewer
+                .get(format!("{}{path}", app.address))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            403
+        );
+    }
+    let page = app.get("/builder").await.text().await.unwrap();
+    for (field, kind) in [
+        ("order_date", "date"),
+        ("region", "text"),
+        ("revenue", "number"),
+    ] {
+        assert!(
+            page.contains(&format!("data-field=\"{field}\" data-kind=\"{kind}\"")),
+            "{field} as {kind}"
+        );
+    }
+    for well in ["dimensions", "measures", "filters", "sort"] {
+        assert!(page.contains(&format!("data-well=\"{well}\"")), "{well}");
+    }
+    assert!(page.contains("id=\"preview\""));
+    let values: Vec<String> = app
+        .get_json("/builder/values?source=main&table=sales&field=region&prefix=")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(values.len(), 8, "{values:?}");
+    let r = app
+        .get("/builder/values?source=main&table=sales&field=no_such&prefix=")
+        .await;
+    assert_eq!(r.status(), 422);
+}
+
+#[tokio::test]
+async fn saving_from_the_page_makes_a_report_that_renders_and_bad_names_are_refused() {
+    let app = spawn_app().await;
+    let spec = json!({ "dataset": "sales", "dimensions": ["channel"], "measures": [{ "field": "units", "agg": "sum" }] });
+    let save = |name: &str| {
+        app.client
+            .post(format!("{}/builder/save", app.address))
+            .form(&[
+                ("source", "main"),
+                ("mode", "builder"),
+                ("spec", &spec.to_string()),
+                ("chart", "donut"),
+                ("name", name),
+                ("tags", "a, b"),
+            ])
+            .send()
+    };
+    let long = "n".repeat(300);
+    let r = save(&long).await.unwrap();
+    assert_eq!(r.status(), 422);
+    let r = save("Units by channel").await.unwrap();
+    assert_eq!(r.status(), 200, "followed to the report page");
+    let landed = r.url().path().to_string();
+    assert!(landed.starts_with("/reports/"), "{landed}");
+    let id = landed.trim_start_matches("/reports/");
+    let def = app.get_json(&format!("/api/v1/reports/{id}")).await;
+    assert_eq!(def["visualizations"][0]["type"], "donut");
+    assert_eq!(def["visualizations"][0]["dataMapping"]["label"], "channel");
+    assert_eq!(def["tags"], json!(["a", "b"]));
+    let json_out = app
+        .get(&format!("/reports/{id}/download?format=json"))
+        .await;
+    assert_eq!(json_out.status(), 200);
+    let pdf = app.get(&format!("/reports/{id}/download?format=pdf")).await;
+    assert_eq!(pdf.status(), 200);
+}
