@@ -28,6 +28,9 @@ import time
 import urllib.request
 import json
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import access  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHARED = os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "bench"))
 CONFIG = os.path.join(HERE, "reference.toml")
@@ -56,6 +59,7 @@ def quire_format(quire, data_dir, fmt, reps):
     port = free_port()
     # The result cache off: every timed request runs its queries again, as the peer re-reads.
     env = dict(os.environ, QUIRE_SERVER__BIND="127.0.0.1:%d" % port, QUIRE_LIMITS__CACHE_MB="0")
+    get = access.opener(access.token(quire, data_dir, CONFIG))
     p = subprocess.Popen([quire, "serve", "--config", CONFIG, "--data-dir", data_dir],
                          env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -14,6 +14,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import sys
 import random
 import shutil
 import socket
@@ -22,6 +23,9 @@ import subprocess
 import tempfile
 import time
 import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import access  # noqa: E402
 
 ZONES = ["UTC", "America/New_York", "Europe/London", "Asia/Tokyo", "Australia/Sydney", "Europe/Berlin"]
 
@@ -87,7 +91,8 @@ def main():
         cpu0, rss0 = proc_stat(p.pid)
         time.sleep(args.idle)
         cpu1, rss1 = proc_stat(p.pid)
-        listed = json.load(urllib.request.urlopen("http://127.0.0.1:%d/api/v1/schedules" % port))
+        get = access.opener(access.token(args.quire, os.path.join(tmp, "data"), cfg))
+        listed = json.loads(get("http://127.0.0.1:%d/api/v1/schedules" % port))
         p.terminate()
         p.wait()
         print("| schedules | start-up (s) | idle CPU over %d s (s) | idle CPU (%%) | RSS after start (MB) | RSS after idle (MB) |" % args.idle)

@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Builder preview latency: POST /api/v1/builder/preview on the bench data set (100k rows by
+default, made by ../shared/bench/gen_sales.py and imported with `quire import`), 20 "edits"
+each for a group-by on one dimension and on two, as the page sends them (each a different
+measure or sort, so no two are the same query; the result cache off). Prints median and p95.
+
+    python3 tests/bench/builder.py --quire target/release/quire --rows 100000
+"""
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import access  # noqa: E402
+
+SHARED = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "bench"))
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def edits(dims):
+    """20 specs: the same shape with a different measure, aggregation or order each time."""
+    measures = ["revenue", "units", "cost", "unit_price"]
+    aggs = ["sum", "avg", "max", "min", "count_distinct"]
+    out = []
+    for i in range(20):
+        m = {"field": measures[i % 4], "agg": aggs[i % 5]}
+        spec = {"dataset": "sales", "dimensions": dims, "measures": [m],
+                "sort": [{"field": "%s_%s" % (m["agg"], m["field"]), "dir": "desc" if i % 2 else "asc"}]}
+        out.append({"builder": spec})
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quire", default="target/release/quire")
+    ap.add_argument("--rows", type=int, default=100000)
+    args = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="quire-builder-")
+    csv = os.path.join(tmp, "sales.csv")
+    subprocess.run([sys.executable, os.path.join(SHARED, "gen_sales.py"), str(args.rows), csv], check=True,
+                   stdout=subprocess.DEVNULL)
+    data = os.path.join(tmp, "data")
+    subprocess.run([args.quire, "import", csv, "--dataset", "sales", "--data-dir", data], check=True,
+                   capture_output=True)
+    get = access.opener(access.token(args.quire, data))
+    port = free_port()
+    env = dict(os.environ, QUIRE_SERVER__BIND="127.0.0.1:%d" % port, QUIRE_LIMITS__CACHE_MB="0")
+    p = subprocess.Popen([args.quire, "serve", "--data-dir", data], env=env,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = "http://127.0.0.1:%d" % port
+        for _ in range(600):
+            try:
+                get(base + "/healthz")
+                break
+            except Exception:
+                time.sleep(0.05)
+        print("| group by | edits | median (ms) | p95 (ms) | rows |")
+        print("|---|---:|---:|---:|---:|")
+        for label, dims in [("region", ["region"]),
+                            ("region × month", ["region", {"field": "order_date", "bucket": "month"}])]:
+            times, rows = [], 0
+            get(base + "/api/v1/builder/preview", json.dumps(edits(dims)[0]).encode(),
+                {"Content-Type": "application/json"})  # warm-up
+            for body in edits(dims):
+                t = time.perf_counter()
+                out = json.loads(get(base + "/api/v1/builder/preview", json.dumps(body).encode(),
+                                     {"Content-Type": "application/json"}))
+                times.append((time.perf_counter() - t) * 1000)
+                rows = out["totalRows"]
+            times.sort()
+            p95 = times[int(round(0.95 * (len(times) - 1)))]
+            print("| %s | %d | %.1f | %.1f | %d |" % (label, len(times), statistics.median(times), p95, rows))
+    finally:
+        p.terminate()
+        p.wait()
+
+
+if __name__ == "__main__":
+    main()
