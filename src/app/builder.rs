@@ -19,25 +19,7 @@ pub const PREVIEW_ROWS: u32 = 100;
 /// Distinct values a filter picker offers.
 const PICKER_VALUES: u32 = 50;
 
-/// What a field holds, as the builder shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FieldKind {
-    Number,
-    Text,
-    Date,
-}
-
-impl FieldKind {
-    /// `number`, `text` or `date`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FieldKind::Number => "number",
-            FieldKind::Text => "text",
-            FieldKind::Date => "date",
-        }
-    }
-}
+pub use crate::report::builder::FieldKind;
 
 /// A field of a table, with a hint of its variety.
 #[derive(Debug, Clone, Serialize)]
@@ -98,48 +80,25 @@ fn connection(ctx: &Ctx, source: &str) -> Result<crate::store::Conn, PipelineErr
         .get()?)
 }
 
-/// The fields of `table` in `source`, with their kinds: numbers by their declared type, dates
-/// by their values (imports store dates as `YYYY-MM-DD` text).
+/// The fields of `table` in `source`: their kinds as the compiler sees them, and how many
+/// distinct values each has (over the first 100,000 rows: a hint, not a census).
 pub fn fields(ctx: &Ctx, source: &str, table: &str) -> Result<Vec<Field>, PipelineError> {
     let conn = connection(ctx, source)?;
-    let tables = crate::data::catalog::tables(&conn).map_err(|e| query_error("table", e))?;
-    let t = tables
-        .into_iter()
-        .find(|t| t.name == table)
-        .ok_or_else(|| {
-            mapping(
-                "table",
-                format!(
-                    "no table `{}` in `{source}`",
-                    crate::model::text::truncate(table, 60)
-                ),
-            )
-        })?;
-    t.fields
+    let kinds = crate::report::builder::fields(&conn, table).map_err(|m| mapping("table", m))?;
+    kinds
         .into_iter()
         .filter(|f| plain(&f.name))
         .map(|f| {
-            let col = format!("\"{}\"", f.name);
             let sql = format!(
-                "SELECT count(DISTINCT {col}),
-                        sum(CASE WHEN typeof({col}) = 'text' AND {col} GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]*' THEN 1 ELSE 0 END),
-                        count({col})
-                 FROM (SELECT {col} FROM \"{table}\" LIMIT 100000)"
+                "SELECT count(DISTINCT \"{0}\") FROM (SELECT \"{0}\" FROM \"{table}\" LIMIT 100000)",
+                f.name
             );
-            let (distinct, dates, non_null): (i64, i64, i64) = conn
-                .query_row(&sql, [], |r| Ok((r.get(0)?, r.get::<_, Option<i64>>(1)?.unwrap_or(0), r.get(2)?)))
+            let distinct: i64 = conn
+                .query_row(&sql, [], |r| r.get(0))
                 .map_err(|e| query_error("table", e))?;
-            let declared = f.kind.to_ascii_uppercase();
-            let kind = if declared.contains("INT") || declared.contains("REAL") || declared.contains("NUM") || declared.contains("DOUB") || declared.contains("FLOA") {
-                FieldKind::Number
-            } else if non_null > 0 && dates == non_null {
-                FieldKind::Date
-            } else {
-                FieldKind::Text
-            };
             Ok(Field {
                 name: f.name,
-                kind,
+                kind: f.kind,
                 distinct: distinct as u64,
             })
         })
@@ -306,7 +265,7 @@ pub fn plan(
         .ok_or_else(|| PipelineError::NoQuery("(default)".into()))?;
     let resolved = crate::report::params::resolve(&probe.parameters, &BTreeMap::new(), today)
         .map_err(RunError::from)?;
-    let (sql, _) = run::prepare(&conn, &probe, source, &resolved.values, "query")?;
+    let (sql, _) = run::prepare(&conn, &probe, source, &resolved.values, today, "query")?;
     let columns: Vec<String> = conn
         .prepare(&sql)
         .map_err(|e| mapping("query", e.to_string()))?
@@ -357,7 +316,7 @@ pub fn preview(
         .ok_or_else(|| PipelineError::NoQuery("(default)".into()))?;
     let resolved = crate::report::params::resolve(&def.parameters, &BTreeMap::new(), today)
         .map_err(RunError::from)?;
-    let (sql, values) = run::prepare(&conn, &def, source, &resolved.values, "query")?;
+    let (sql, values) = run::prepare(&conn, &def, source, &resolved.values, today, "query")?;
     let bound = values
         .iter()
         .filter(|(k, _)| k.starts_with("quire_b"))

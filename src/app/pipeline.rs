@@ -121,7 +121,7 @@ impl Ctx {
         let conn = pool
             .ok_or_else(|| PipelineError::NoSource(def.data_source.clone()))?
             .get()?;
-        let (sql, values) = run::prepare(&conn, def, source, &resolved.values, label)?;
+        let (sql, values) = run::prepare(&conn, def, source, &resolved.values, today, label)?;
         let (sql, values) = (sql.into_owned(), values.into_owned());
         Ok((conn, sql, values))
     }

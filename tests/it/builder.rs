@@ -31,16 +31,32 @@ async fn refused(app: &TestApp, body: &Value) -> Value {
     v
 }
 
+/// The field a problem names.
+fn field(p: &Value) -> &str {
+    p["errors"][0]["field"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{p}"))
+}
+
 /// The columns and every row of report `id`'s query, with `query` added to the URL.
 async fn result(app: &TestApp, id: &str, query: &str) -> (Vec<String>, Vec<Vec<Value>>) {
     let p = app
-        .get_json(&format!("/api/v1/reports/{id}/preview?pageSize=1000{query}"))
+        .get_json(&format!(
+            "/api/v1/reports/{id}/preview?pageSize=1000{query}"
+        ))
         .await;
     let columns = p["columns"].as_array().unwrap_or_else(|| panic!("{p}"));
     let rows = p["rows"].as_array().unwrap();
-    assert_eq!(p["totalRows"].as_u64().unwrap() as usize, rows.len(), "one page holds all");
+    assert_eq!(
+        p["totalRows"].as_u64().unwrap() as usize,
+        rows.len(),
+        "one page holds all"
+    );
     (
-        columns.iter().map(|c| c.as_str().unwrap().to_string()).collect(),
+        columns
+            .iter()
+            .map(|c| c.as_str().unwrap().to_string())
+            .collect(),
         rows.iter().map(|r| r.as_array().unwrap().clone()).collect(),
     )
 }
@@ -103,7 +119,11 @@ async fn date_buckets_group_revenue_by_their_first_day_as_the_csv_does() {
         assert_eq!(rows.len(), want.len(), "{by}");
         for (row, (day, (c, n))) in rows.iter().zip(&want) {
             assert_eq!(row[0], day.format("%Y-%m-%d").to_string(), "{by}");
-            assert_eq!((cents(&row[1]), row[2].as_i64().unwrap()), (*c, *n), "{by} {day}");
+            assert_eq!(
+                (cents(&row[1]), row[2].as_i64().unwrap()),
+                (*c, *n),
+                "{by} {day}"
+            );
         }
     }
     // A bucket on a column that holds no dates is refused naming it.
@@ -112,7 +132,7 @@ async fn date_buckets_group_revenue_by_their_first_day_as_the_csv_does() {
         &report("Bad bucket", json!({ "dataset": "sales", "dimensions": [{ "field": "region", "bucket": "month" }], "measures": [{ "field": "*", "agg": "count" }] })),
     )
     .await;
-    assert_eq!(p["field"], "builder.dimensions[0].bucket", "{p}");
+    assert_eq!(field(&p), "builder.dimensions[0].bucket", "{p}");
 }
 
 #[tokio::test]
@@ -157,12 +177,19 @@ async fn show_as_percent_running_total_and_change_follow_the_csv() {
     .await;
     let (columns, rows) = result(&app, &id, "").await;
     assert_eq!(columns, ["order_date", "revenue", "running", "change"]);
-    let by_month: Vec<(NaiveDate, i64)> = totals(&orders, |o| bucket(o.date, "month")).into_iter().map(|(m, (c, _))| (m, c)).collect();
+    let by_month: Vec<(NaiveDate, i64)> = totals(&orders, |o| bucket(o.date, "month"))
+        .into_iter()
+        .map(|(m, (c, _))| (m, c))
+        .collect();
     assert_eq!(rows.len(), by_month.len());
     let mut running = 0;
     for (i, (row, (month, c))) in rows.iter().zip(&by_month).enumerate() {
         running += c;
-        assert_eq!(row[0], month.format("%Y-%m-%d").to_string(), "in the order of the dimension");
+        assert_eq!(
+            row[0],
+            month.format("%Y-%m-%d").to_string(),
+            "in the order of the dimension"
+        );
         assert_eq!(cents(&row[2]), running, "{month}");
         match i {
             0 => assert!(row[3].is_null(), "{row:?}"),
@@ -172,7 +199,11 @@ async fn show_as_percent_running_total_and_change_follow_the_csv() {
             }
         }
     }
-    assert_eq!(cents(&rows.last().unwrap()[2]), total, "the last running total is the total");
+    assert_eq!(
+        cents(&rows.last().unwrap()[2]),
+        total,
+        "the last running total is the total"
+    );
 }
 
 #[tokio::test]
@@ -181,7 +212,10 @@ async fn last_n_days_and_between_select_the_days_the_csv_says() {
     let orders = expected::orders();
     let sum = |pick: &dyn Fn(&Order) -> bool| {
         let v: Vec<&Order> = orders.iter().filter(|o| pick(o)).collect();
-        (v.iter().map(|o| o.revenue_cents).sum::<i64>(), v.len() as i64)
+        (
+            v.iter().map(|o| o.revenue_cents).sum::<i64>(),
+            v.len() as i64,
+        )
     };
     let measures = json!([{ "field": "revenue", "agg": "sum", "as": "revenue" }, { "field": "*", "agg": "count", "as": "orders" }]);
 
@@ -231,7 +265,11 @@ async fn last_n_days_and_between_select_the_days_the_csv_says() {
     )
     .await;
     let (_, rows) = result(&app, &id, "").await;
-    let (c, k) = sum(&|o| (o.region == "West" || o.region == "East") && o.product.starts_with("Product 01") && o.units > 2);
+    let (c, k) = sum(&|o| {
+        (o.region == "West" || o.region == "East")
+            && o.product.starts_with("Product 01")
+            && o.units > 2
+    });
     assert!(k > 0);
     assert_eq!((cents(&rows[0][0]), rows[0][1].as_i64().unwrap()), (c, k));
 }
@@ -256,7 +294,16 @@ async fn compare_gives_each_region_the_period_just_before() {
     )
     .await;
     let (columns, rows) = result(&app, &id, "").await;
-    assert_eq!(columns, ["region", "revenue", "revenue_prev", "customers", "customers_prev"]);
+    assert_eq!(
+        columns,
+        [
+            "region",
+            "revenue",
+            "revenue_prev",
+            "customers",
+            "customers_prev"
+        ]
+    );
     // 31 days, and the 31 days before: 29 January to 28 February.
     let day = |m, d| NaiveDate::from_ymd_opt(2025, m, d).unwrap();
     let window = |from: NaiveDate, to: NaiveDate| {
@@ -268,7 +315,10 @@ async fn compare_gives_each_region_the_period_just_before() {
         }
         out
     };
-    let (cur, prev) = (window(day(3, 1), day(3, 31)), window(day(1, 29), day(2, 28)));
+    let (cur, prev) = (
+        window(day(3, 1), day(3, 31)),
+        window(day(1, 29), day(2, 28)),
+    );
     assert_eq!(rows.len(), cur.len());
     for row in &rows {
         let region = row[0].as_str().unwrap();
@@ -286,10 +336,15 @@ async fn compare_gives_each_region_the_period_just_before() {
         "visualizations": [{ "id": "k", "type": "kpi", "dataMapping": { "value": "revenue" }, "options": { "compare": "revenue_prev" } }]
     });
     let id = save(&app, &kpi).await;
-    let out = app.get_json(&format!("/reports/{id}/download?format=json")).await;
+    let out = app
+        .get_json(&format!("/reports/{id}/download?format=json"))
+        .await;
     let k = &out["sections"][0]["items"][0];
     assert_eq!(k["kind"], "kpi", "{out}");
-    let (c, p): (i64, i64) = (cur.values().map(|v| v.0).sum(), prev.values().map(|v| v.0).sum());
+    let (c, p): (i64, i64) = (
+        cur.values().map(|v| v.0).sum(),
+        prev.values().map(|v| v.0).sum(),
+    );
     let change = format!("{:+.1}%", (c - p) as f64 / p as f64 * 100.0);
     assert_eq!(k["change"], change.as_str(), "{k}");
     // A bucketed dimension has no previous period to compare with.
@@ -297,7 +352,7 @@ async fn compare_gives_each_region_the_period_just_before() {
     b["builder"] = kpi["builder"].clone();
     b["builder"]["dimensions"] = json!([{ "field": "order_date", "bucket": "week" }]);
     let p = refused(&app, &b).await;
-    assert_eq!(p["field"], "builder.compare", "{p}");
+    assert_eq!(field(&p), "builder.compare", "{p}");
 }
 
 /// A builder whose columns suit every chart type.
@@ -321,19 +376,35 @@ fn full_mapping(kind: &str) -> Value {
     match kind {
         "kpi" => json!({ "value": "revenue" }),
         "pie" | "donut" => json!({ "label": "region", "value": "revenue" }),
-        "line" | "area" | "bar" | "hbar" | "waterfall" => json!({ "x": "order_date", "y": "revenue" }),
+        "line" | "area" | "bar" | "hbar" | "waterfall" => {
+            json!({ "x": "order_date", "y": "revenue" })
+        }
         "stacked_bar" => json!({ "x": "order_date", "y": "revenue", "series": "region" }),
         "scatter" => json!({ "x": "low", "y": "revenue" }),
         "histogram" => json!({ "x": "revenue" }),
         "heatmap" => json!({ "x": "order_date", "y": "region", "value": "revenue" }),
-        "candlestick" => json!({ "x": "order_date", "open": "open", "high": "high", "low": "low", "close": "close" }),
+        "candlestick" => {
+            json!({ "x": "order_date", "open": "open", "high": "high", "low": "low", "close": "close" })
+        }
         _ => json!({}),
     }
 }
 
 const TYPES: [&str; 14] = [
-    "table", "kpi", "line", "area", "bar", "hbar", "stacked_bar", "pie", "donut", "scatter", "heatmap",
-    "candlestick", "histogram", "waterfall",
+    "table",
+    "kpi",
+    "line",
+    "area",
+    "bar",
+    "hbar",
+    "stacked_bar",
+    "pie",
+    "donut",
+    "scatter",
+    "heatmap",
+    "candlestick",
+    "histogram",
+    "waterfall",
 ];
 
 #[tokio::test]
@@ -350,7 +421,9 @@ async fn every_chart_type_refuses_a_mapping_it_cannot_draw_naming_the_key() {
         let full = full_mapping(kind);
         // The full mapping saves and draws.
         let id = save(&app, &with(&format!("Full {kind}"), kind, full.clone())).await;
-        let r = app.get(&format!("/reports/{id}/download?format=json")).await;
+        let r = app
+            .get(&format!("/reports/{id}/download?format=json"))
+            .await;
         assert_eq!(r.status(), 200, "{kind}: {}", r.text().await.unwrap());
         for key in full.as_object().unwrap().keys() {
             // Left out.
@@ -358,20 +431,34 @@ async fn every_chart_type_refuses_a_mapping_it_cannot_draw_naming_the_key() {
             let column = m.as_object_mut().unwrap().remove(key).unwrap();
             if kind == "stacked_bar" || !["series"].contains(&key.as_str()) {
                 let p = refused(&app, &with(&format!("No {kind} {key}"), kind, m.clone())).await;
-                let field = format!("visualizations[1].dataMapping.{key}");
-                assert_eq!(p["field"], field.as_str(), "{kind}: {p}");
-                assert!(p["detail"].as_str().unwrap().starts_with(&field), "{p}");
+                let named = format!("visualizations[1].dataMapping.{key}");
+                assert_eq!(field(&p), named, "{kind}: {p}");
+                assert!(p["detail"].as_str().unwrap().starts_with(&named), "{p}");
             }
             // Misnamed.
             let mut misnamed = m.clone();
             misnamed[format!("{key}_column")] = column;
-            let p = refused(&app, &with(&format!("Misnamed {kind} {key}"), kind, misnamed)).await;
-            assert!(p["detail"].as_str().unwrap().contains(&format!("{key}_column")), "{p}");
+            let p = refused(
+                &app,
+                &with(&format!("Misnamed {kind} {key}"), kind, misnamed),
+            )
+            .await;
+            assert!(
+                p["detail"]
+                    .as_str()
+                    .unwrap()
+                    .contains(&format!("{key}_column")),
+                "{p}"
+            );
             // A column the query does not return.
             let mut wrong = full.clone();
             wrong[key] = json!("profit");
             let p = refused(&app, &with(&format!("Wrong {kind} {key}"), kind, wrong)).await;
-            assert_eq!(p["field"], format!("visualizations[1].dataMapping.{key}").as_str(), "{p}");
+            assert_eq!(
+                field(&p),
+                format!("visualizations[1].dataMapping.{key}"),
+                "{p}"
+            );
         }
     }
 }
@@ -389,7 +476,9 @@ async fn a_pie_mapped_label_and_value_saves_and_renders() {
             "visualizations": [{ "id": "share", "type": kind, "title": "Share", "dataMapping": mapping }]
         });
         let id = save(&app, &body).await;
-        let out = app.get_json(&format!("/reports/{id}/download?format=json")).await;
+        let out = app
+            .get_json(&format!("/reports/{id}/download?format=json"))
+            .await;
         let item = &out["sections"][0]["items"][0];
         assert_eq!(item["kind"], "chart", "{out}");
         let svg = item["svg"].as_str().unwrap();
@@ -428,7 +517,7 @@ async fn hostile_specs_are_refused_naming_the_field_or_bound_and_the_data_stays_
         "sort": [{ "field": "revenue" }]
     });
     for (n, h) in hostile().into_iter().enumerate() {
-        for (pointer, field) in [
+        for (pointer, named) in [
             ("/dataset", "builder.dataset"),
             ("/dimensions/0", "builder.dimensions[0]"),
             ("/measures/0/field", "builder.measures[0].field"),
@@ -440,7 +529,7 @@ async fn hostile_specs_are_refused_naming_the_field_or_bound_and_the_data_stays_
             let mut b = base.clone();
             *b.pointer_mut(pointer).unwrap() = json!(h);
             let p = refused(&app, &report(&format!("Hostile {n} {pointer}"), b)).await;
-            assert_eq!(p["field"], field, "{pointer}: {p}");
+            assert_eq!(field(&p), named, "{pointer}: {p}");
             assert!(p["detail"].as_str().unwrap().len() < 1000);
         }
         // As a value compared with text, it is bound: the report saves and finds nothing.
@@ -457,5 +546,8 @@ async fn hostile_specs_are_refused_naming_the_field_or_bound_and_the_data_stays_
     let count = save(&app, &report("Count after", json!({ "dataset": "sales", "measures": [{ "field": "*", "agg": "count", "as": "n" }] }))).await;
     let (_, rows) = result(&app, &count, "").await;
     assert_eq!(rows[0][0], 20000);
-    assert_eq!(app.get_json("/api/v1/datasets/sales").await["rowCount"], rows_before);
+    assert_eq!(
+        app.get_json("/api/v1/datasets/sales").await["rowCount"],
+        rows_before
+    );
 }

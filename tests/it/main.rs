@@ -3,6 +3,7 @@
 mod access;
 mod bad_input;
 mod browser;
+mod builder;
 mod builder_page;
 mod cli;
 mod dashboard;

@@ -21,7 +21,7 @@ struct Dim<'a> {
 
 /// An aggregated column of the result.
 struct Agg<'a> {
-    /// `(field, kind)`, or None for `count(*)`.
+    /// The field aggregated, or None for `count(*)`.
     field: Option<&'a Field>,
     agg: Aggregation,
     name: String,
@@ -410,4 +410,537 @@ fn period(
         start: starts[0].clone(),
         end: ends[0].clone(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::super::*;
+
+    #[test]
+    fn a_spec_of_before_compiles_to_the_same_bound_sql() {
+        let s = spec(json!({
+            "dataset": "sales",
+            "dimensions": ["region"],
+            "measures": [
+                { "field": "revenue", "agg": "sum", "as": "revenue" },
+                { "field": "*", "agg": "count" },
+                { "field": "product", "agg": "count_distinct" }
+            ],
+            "filters": [
+                { "field": "units", "op": "gte", "value": 2 },
+                { "field": "region", "op": "in", "value": ["North", "O'Brien\"; DROP TABLE x"] },
+                { "field": "order_date", "op": "gte", "value": { "param": "since" } }
+            ],
+            "sort": [{ "field": "revenue", "dir": "desc" }],
+            "limit": 5
+        }));
+        let c = compile(
+            &s,
+            &fields(&db(), "sales").unwrap(),
+            &[param("since", "date")],
+            today(),
+        )
+        .unwrap();
+        assert_eq!(
+            c.sql,
+            "SELECT \"region\", total(\"revenue\") AS \"revenue\", count(*) AS \"count_all\", \
+             count(DISTINCT \"product\") AS \"count_distinct_product\" FROM \"sales\" \
+             WHERE \"units\" >= :quire_b0 AND \"region\" IN (:quire_b1, :quire_b2) \
+             AND \"order_date\" >= :since GROUP BY \"region\" ORDER BY \"revenue\" DESC LIMIT 5"
+        );
+        assert_eq!(c.values["quire_b0"], ParamValue::Int(2));
+        assert_eq!(
+            c.values["quire_b2"],
+            ParamValue::Text("O'Brien\"; DROP TABLE x".into())
+        );
+        // `gte` is read as the contract's `ge`, and written so.
+        assert_eq!(serde_json::to_value(&s).unwrap()["filters"][0]["op"], "ge");
+        // Dimensions alone give the distinct combinations.
+        assert_eq!(
+            compiled(json!({ "dataset": "sales", "dimensions": ["region"] }), &[])
+                .unwrap()
+                .sql,
+            "SELECT DISTINCT \"region\" FROM \"sales\""
+        );
+    }
+
+    #[test]
+    fn dimensions_are_written_as_a_name_or_with_their_bucket() {
+        let s = spec(
+            json!({ "dataset": "sales", "dimensions": ["region", { "field": "order_date", "bucket": "month" }, { "field": "product" }] }),
+        );
+        assert_eq!(
+            s.dimensions[1].bucket,
+            Some(crate::model::report::Bucket::Month)
+        );
+        assert_eq!(
+            serde_json::to_value(&s).unwrap()["dimensions"],
+            json!(["region", { "field": "order_date", "bucket": "month" }, "product"])
+        );
+        for bad in [
+            json!({ "field": "order_date", "bucket": "fortnight" }),
+            json!({ "field": "order_date", "colour": "red" }),
+            json!({ "bucket": "day" }),
+            json!(7),
+        ] {
+            let r: Result<BuilderSpec, _> =
+                serde_json::from_value(json!({ "dataset": "sales", "dimensions": [bad] }));
+            assert!(r.is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn buckets_give_the_first_day_of_each_period_under_the_field_s_name() {
+        let by = |bucket: &str| {
+            let (columns, rows) = rows_with(
+                json!({
+                    "dataset": "sales",
+                    "dimensions": [{ "field": "order_date", "bucket": bucket }],
+                    "measures": [{ "field": "revenue", "agg": "sum", "as": "revenue" }],
+                    "filters": [{ "field": "order_date", "op": "not_null" }],
+                    "sort": [{ "field": "order_date" }]
+                }),
+                &[],
+                &[],
+            );
+            assert_eq!(columns, ["order_date", "revenue"]);
+            rows.iter()
+                .map(|r| (text(&r[0]), num(&r[1]).unwrap()))
+                .collect::<Vec<_>>()
+        };
+        let pairs = |v: &[(&str, f64)]| {
+            v.iter()
+                .map(|(d, n)| (d.to_string(), *n))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            by("day"),
+            pairs(&[
+                ("2024-12-30", 10.0),
+                ("2025-01-01", 20.0),
+                ("2025-01-05", 30.0),
+                ("2025-01-06", 40.0),
+                ("2025-02-15", 50.0),
+                ("2025-03-10", 0.0),
+                ("2025-04-01", 60.0),
+                ("2025-12-31", 70.0),
+            ])
+        );
+        // Weeks start on Monday: Monday 30 December holds Wednesday 1 and Sunday 5 January.
+        assert_eq!(
+            by("week"),
+            pairs(&[
+                ("2024-12-30", 60.0),
+                ("2025-01-06", 40.0),
+                ("2025-02-10", 50.0),
+                ("2025-03-10", 0.0),
+                ("2025-03-31", 60.0),
+                ("2025-12-29", 70.0),
+            ])
+        );
+        assert_eq!(
+            by("month"),
+            pairs(&[
+                ("2024-12-01", 10.0),
+                ("2025-01-01", 90.0),
+                ("2025-02-01", 50.0),
+                ("2025-03-01", 0.0),
+                ("2025-04-01", 60.0),
+                ("2025-12-01", 70.0),
+            ])
+        );
+        assert_eq!(
+            by("quarter"),
+            pairs(&[
+                ("2024-10-01", 10.0),
+                ("2025-01-01", 140.0),
+                ("2025-04-01", 60.0),
+                ("2025-10-01", 70.0)
+            ])
+        );
+        assert_eq!(
+            by("year"),
+            pairs(&[("2024-01-01", 10.0), ("2025-01-01", 270.0)])
+        );
+        // Only dates have buckets.
+        let e = refused(
+            json!({ "dataset": "sales", "dimensions": [{ "field": "region", "bucket": "month" }] }),
+            &[],
+            "builder.dimensions[0].bucket",
+        );
+        assert!(e.contains("text column"), "{e}");
+        refused(
+            json!({ "dataset": "sales", "dimensions": ["order_date", { "field": "order_date", "bucket": "year" }] }),
+            &[],
+            "builder.dimensions[1]",
+        );
+    }
+
+    #[test]
+    fn percent_of_total_is_a_fraction_of_the_whole_result() {
+        let rows = rows(json!({
+            "dataset": "sales",
+            "dimensions": ["region"],
+            "measures": [
+                { "field": "revenue", "agg": "sum", "as": "share", "show": "percent_of_total" },
+                { "field": "*", "agg": "count", "as": "orders", "show": "percent_of_total" }
+            ],
+            "sort": [{ "field": "region" }]
+        }));
+        let got: Vec<(String, f64, f64)> = rows
+            .iter()
+            .map(|r| (text(&r[0]), num(&r[1]).unwrap(), num(&r[2]).unwrap()))
+            .collect();
+        let want = [
+            ("East", 130.0, 2.0),
+            ("North", 80.0, 4.0),
+            ("South", 70.0, 2.0),
+            ("West", 80.0, 1.0),
+        ];
+        for ((region, share, orders), (r, revenue, n)) in got.iter().zip(want) {
+            assert_eq!(region, r);
+            assert!(close(Some(*share), Some(revenue / 360.0)), "{share}");
+            // Counts are integers: the share keeps its fraction.
+            assert!(close(Some(*orders), Some(n / 9.0)), "{orders}");
+        }
+        assert!(close(Some(got.iter().map(|g| g.1).sum()), Some(1.0)));
+        // Sorting by the measure sorts by the share; a limit keeps the share of the whole.
+        let top = rows_with(
+            json!({
+                "dataset": "sales", "dimensions": ["region"],
+                "measures": [{ "field": "revenue", "agg": "sum", "as": "share", "show": "percent_of_total" }],
+                "sort": [{ "field": "share", "dir": "desc" }], "limit": 1
+            }),
+            &[],
+            &[],
+        )
+        .1;
+        assert_eq!(text(&top[0][0]), "East");
+        assert!(close(num(&top[0][1]), Some(130.0 / 360.0)));
+    }
+
+    #[test]
+    fn running_total_adds_up_in_the_order_of_the_first_dimension_per_series() {
+        let month = json!({ "field": "order_date", "bucket": "month" });
+        let by_month = rows(json!({
+            "dataset": "sales",
+            "dimensions": [month],
+            "measures": [{ "field": "revenue", "agg": "sum", "as": "revenue", "show": "running_total" }],
+            "filters": [{ "field": "order_date", "op": "not_null" }]
+        }));
+        // Ordered by the dimension without being asked; the last value is the total.
+        let got: Vec<(String, f64)> = by_month
+            .iter()
+            .map(|r| (text(&r[0]), num(&r[1]).unwrap()))
+            .collect();
+        let want = [
+            ("2024-12-01", 10.0),
+            ("2025-01-01", 100.0),
+            ("2025-02-01", 150.0),
+            ("2025-03-01", 150.0),
+            ("2025-04-01", 210.0),
+            ("2025-12-01", 280.0),
+        ];
+        assert_eq!(got, want.map(|(d, n)| (d.to_string(), n)));
+        // A second dimension makes separate series.
+        let by_region = rows(json!({
+            "dataset": "sales",
+            "dimensions": [month, "region"],
+            "measures": [{ "field": "revenue", "agg": "sum", "as": "revenue", "show": "running_total" }],
+            "filters": [{ "field": "region", "op": "eq", "value": "North" }]
+        }));
+        let north: Vec<f64> = by_region.iter().map(|r| num(&r[2]).unwrap()).collect();
+        assert_eq!(north, [10.0, 30.0, 80.0, 80.0]);
+    }
+
+    #[test]
+    fn change_vs_previous_is_a_fraction_null_first_and_after_a_zero() {
+        let rows = rows(json!({
+            "dataset": "sales",
+            "dimensions": [{ "field": "order_date", "bucket": "month" }],
+            "measures": [
+                { "field": "revenue", "agg": "sum", "as": "revenue" },
+                { "field": "revenue", "agg": "sum", "as": "change", "show": "change_vs_previous" }
+            ],
+            "filters": [{ "field": "order_date", "op": "not_null" }],
+            "sort": [{ "field": "order_date" }]
+        }));
+        let change: Vec<Option<f64>> = rows.iter().map(|r| num(&r[2])).collect();
+        let want = [
+            None,
+            Some(8.0),
+            Some(-40.0 / 90.0),
+            Some(-1.0),
+            None,
+            Some(10.0 / 60.0),
+        ];
+        assert_eq!(change.len(), want.len());
+        for (g, w) in change.iter().zip(want) {
+            assert!(close(*g, w), "{change:?}");
+        }
+        // The plain value beside it is untouched.
+        assert_eq!(num(&rows[1][1]), Some(90.0));
+    }
+
+    #[test]
+    fn aggregates_fit_the_kind_of_their_column() {
+        let m = |field: &str, agg: &str| json!({ "dataset": "sales", "measures": [{ "field": field, "agg": agg }] });
+        for (field, agg) in [
+            ("region", "sum"),
+            ("region", "avg"),
+            ("order_date", "sum"),
+            ("region", "max"),
+            ("product", "min"),
+        ] {
+            let e = refused(m(field, agg), &[], "builder.measures[0].agg");
+            assert!(
+                e.contains("text column") || e.contains("date column"),
+                "{e}"
+            );
+            assert!(e.contains(&format!("`{agg}`")), "{e}");
+        }
+        for (field, agg) in [
+            ("region", "count"),
+            ("region", "count_distinct"),
+            ("order_date", "max"),
+            ("order_date", "min"),
+            ("units", "avg"),
+            ("paid", "sum"),
+        ] {
+            assert!(compiled(m(field, agg), &[]).is_ok(), "{field} {agg}");
+        }
+        let r = rows(m("order_date", "max"));
+        assert_eq!(text(&r[0][0]), "2025-12-31");
+        refused(m("*", "sum"), &[], "builder.measures[0].field");
+    }
+
+    /// Each measure beside its `_prev`: (region, revenue, revenue_prev, orders, orders_prev).
+    fn compared(
+        filters: Value,
+        dimensions: Value,
+    ) -> Result<(Vec<String>, Vec<Vec<Cell>>), String> {
+        let v = json!({
+            "dataset": "sales",
+            "dimensions": dimensions,
+            "measures": [{ "field": "revenue", "agg": "sum", "as": "revenue" }, { "field": "*", "agg": "count", "as": "orders" }],
+            "filters": filters,
+            "compare": { "previousPeriod": true },
+            "sort": [{ "field": "revenue_prev", "dir": "desc" }]
+        });
+        compiled(v.clone(), &[])?;
+        Ok(rows_with(v, &[], &[]))
+    }
+
+    #[test]
+    fn compare_measures_the_period_of_the_same_length_just_before() {
+        // 1–6 January (six days) against 26–31 December.
+        let periods = [
+            json!([{ "field": "order_date", "op": "between", "value": ["2025-01-01", "2025-01-06"] }]),
+            json!([{ "field": "order_date", "op": "last_n_days", "value": 5 }]),
+            json!([{ "field": "order_date", "op": "ge", "value": "2025-01-01" }, { "field": "order_date", "op": "lt", "value": "2025-01-07" }]),
+            json!([{ "field": "order_date", "op": "gt", "value": "2024-12-31" }, { "field": "order_date", "op": "le", "value": "2025-01-06" }]),
+        ];
+        for filters in periods {
+            let (columns, r) = compared(filters.clone(), json!([])).unwrap();
+            assert_eq!(
+                columns,
+                ["revenue", "revenue_prev", "orders", "orders_prev"],
+                "{filters}"
+            );
+            assert_eq!(
+                r.iter()
+                    .map(|r| r.iter().map(num).collect::<Vec<_>>())
+                    .collect::<Vec<_>>(),
+                [[Some(90.0), Some(10.0), Some(3.0), Some(1.0)]],
+                "{filters}"
+            );
+        }
+        // Per region: North sold in both periods, South only in the current one.
+        let (columns, r) = compared(periods_between(), json!(["region"])).unwrap();
+        assert_eq!(
+            columns,
+            ["region", "revenue", "revenue_prev", "orders", "orders_prev"]
+        );
+        let got: Vec<(String, Vec<Option<f64>>)> = r
+            .iter()
+            .map(|r| (text(&r[0]), r[1..].iter().map(num).collect()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "North".to_string(),
+                    vec![Some(20.0), Some(10.0), Some(1.0), Some(1.0)]
+                ),
+                (
+                    "South".to_string(),
+                    vec![Some(70.0), Some(0.0), Some(2.0), Some(0.0)]
+                ),
+            ]
+        );
+        // Other filters still apply to both periods.
+        let mut filters = periods_between();
+        filters
+            .as_array_mut()
+            .unwrap()
+            .push(json!({ "field": "region", "op": "eq", "value": "South" }));
+        let (_, r) = compared(filters, json!([])).unwrap();
+        assert_eq!(
+            r[0].iter().map(num).collect::<Vec<_>>(),
+            [Some(70.0), Some(0.0), Some(2.0), Some(0.0)]
+        );
+    }
+
+    fn periods_between() -> Value {
+        json!([{ "field": "order_date", "op": "between", "value": ["2025-01-01", "2025-01-06"] }])
+    }
+
+    #[test]
+    fn compare_is_refused_without_one_date_period_or_with_a_date_dimension() {
+        let e = |filters: Value, dims: Value| {
+            let e = compared(filters, dims).unwrap_err();
+            assert!(e.starts_with("builder.compare: "), "{e}");
+            e
+        };
+        e(json!([]), json!([]));
+        e(
+            json!([{ "field": "order_date", "op": "ge", "value": "2025-01-01" }]),
+            json!([]),
+        );
+        e(
+            json!([{ "field": "units", "op": "between", "value": [1, 3] }]),
+            json!([]),
+        );
+        e(
+            json!([
+                { "field": "order_date", "op": "between", "value": ["2025-01-01", "2025-01-06"] },
+                { "field": "order_date", "op": "ge", "value": "2025-01-03" }
+            ]),
+            json!([]),
+        );
+        e(
+            json!([
+                { "field": "order_date", "op": "between", "value": ["2025-01-01", "2025-01-06"] },
+                { "field": "shipped", "op": "last_n_days", "value": 3 }
+            ]),
+            json!([]),
+        );
+        let msg = e(
+            periods_between(),
+            json!([{ "field": "order_date", "bucket": "week" }]),
+        );
+        assert!(msg.contains("bucketed"), "{msg}");
+        e(periods_between(), json!(["order_date"]));
+        // Another date column may be a dimension.
+        assert!(compared(periods_between(), json!(["shipped"])).is_ok());
+        // `_prev` names must be free.
+        let v = json!({
+            "dataset": "sales",
+            "measures": [{ "field": "revenue", "agg": "sum", "as": "r" }, { "field": "units", "agg": "sum", "as": "r_prev" }],
+            "filters": periods_between(),
+            "compare": { "previousPeriod": true }
+        });
+        refused(v, &[], "builder.measures[0].as");
+        // `previousPeriod: false` compares nothing.
+        let v = json!({ "dataset": "sales", "measures": [{ "field": "revenue", "agg": "sum" }], "compare": { "previousPeriod": false } });
+        assert!(!compiled(v, &[]).unwrap().sql.contains("CASE"));
+    }
+
+    #[test]
+    fn show_as_applies_to_the_previous_period_too() {
+        let (columns, r) = rows_with(
+            json!({
+                "dataset": "sales",
+                "dimensions": ["region"],
+                "measures": [{ "field": "revenue", "agg": "sum", "as": "share", "show": "percent_of_total" }],
+                "filters": periods_between(),
+                "compare": { "previousPeriod": true }
+            }),
+            &[],
+            &[],
+        );
+        assert_eq!(columns, ["region", "share", "share_prev"]);
+        let shares: Vec<Vec<Option<f64>>> =
+            r.iter().map(|r| r[1..].iter().map(num).collect()).collect();
+        assert!(
+            close(shares[0][0], Some(20.0 / 90.0)) && close(shares[0][1], Some(1.0)),
+            "{shares:?}"
+        );
+        assert!(
+            close(shares[1][0], Some(70.0 / 90.0)) && close(shares[1][1], Some(0.0)),
+            "{shares:?}"
+        );
+    }
+
+    #[test]
+    fn hostile_identifiers_are_refused_naming_the_field_in_every_position() {
+        let base = || {
+            json!({
+                "dataset": "sales",
+                "dimensions": ["region"],
+                "measures": [{ "field": "revenue", "agg": "sum", "as": "revenue" }],
+                "filters": [{ "field": "units", "op": "ge", "value": 1 }],
+                "sort": [{ "field": "revenue" }]
+            })
+        };
+        for h in hostile() {
+            let positions: [(&str, Value, &str); 6] = [
+                ("/dataset", json!(h), "builder.dataset"),
+                ("/dimensions/0", json!(h), "builder.dimensions[0]"),
+                (
+                    "/dimensions/0",
+                    json!({ "field": h, "bucket": "month" }),
+                    "builder.dimensions[0]",
+                ),
+                ("/measures/0/field", json!(h), "builder.measures[0].field"),
+                ("/filters/0/field", json!(h), "builder.filters[0].field"),
+                ("/sort/0/field", json!(h), "builder.sort[0].field"),
+            ];
+            for (pointer, value, field) in positions {
+                let mut v = base();
+                *v.pointer_mut(pointer).unwrap() = value;
+                let conn = db();
+                let e = match fields(&conn, v["dataset"].as_str().unwrap()) {
+                    Err(e) => e,
+                    Ok(f) => compile(&spec(v.clone()), &f, &[], today()).expect_err(pointer),
+                };
+                assert!(e.starts_with(&format!("{field}: ")), "{pointer} {h:?}: {e}");
+                assert!(
+                    e.len() < 600 && !e.contains('\0'),
+                    "{pointer}: {} bytes",
+                    e.len()
+                );
+            }
+            if !h.is_empty() && !h.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                let mut v = base();
+                v["measures"][0]["as"] = json!(h);
+                refused(v, &[], "builder.measures[0].as");
+            }
+            let mut v = base();
+            v["filters"][0]["value"] = json!({ "param": h });
+            refused(v, &[], "builder.filters[0].value");
+        }
+    }
+
+    #[test]
+    fn column_names_that_need_quoting_are_quoted() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (\"unit \"\"price\"\"\" REAL, \"a b\" TEXT); INSERT INTO t VALUES (2.5, 'x'), (1.5, 'x');").unwrap();
+        let f = fields(&conn, "t").unwrap();
+        assert_eq!(f[0].name, "unit \"price\"");
+        let s = spec(
+            json!({ "dataset": "t", "dimensions": ["a b"], "measures": [{ "field": "unit \"price\"", "agg": "sum" }] }),
+        );
+        let c = compile(&s, &f, &[], today()).unwrap();
+        assert_eq!(c.sql, "SELECT \"a b\", total(\"unit \"\"price\"\"\") AS \"sum_unit \"\"price\"\"\" FROM \"t\" GROUP BY \"a b\"");
+        let bounds = query::Bounds {
+            timeout: std::time::Duration::from_secs(5),
+            max_rows: 10,
+            memory_mb: 16,
+        };
+        let rs = query::fetch(&conn, &c.sql, &c.values, None, bounds).unwrap();
+        assert_eq!(rs.columns, ["a b", "sum_unit \"price\""]);
+        assert_eq!(num(&rs.rows[0][1]), Some(4.0));
+    }
 }

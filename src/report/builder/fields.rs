@@ -210,3 +210,52 @@ pub(super) fn is_date(text: &str) -> bool {
         && day.as_bytes()[7] == b'-'
         && chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").is_ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::super::*;
+
+    #[test]
+    fn fields_have_kinds_from_declared_types_import_marks_and_values() {
+        let conn = db();
+        let kinds: Vec<(String, FieldKind)> = fields(&conn, "sales")
+            .unwrap()
+            .into_iter()
+            .map(|f| (f.name, f.kind))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("order_date", FieldKind::Date),
+                ("region", FieldKind::Text),
+                ("product", FieldKind::Text),
+                ("units", FieldKind::Number),
+                ("revenue", FieldKind::Number),
+                ("shipped", FieldKind::Date),
+                ("paid", FieldKind::Boolean),
+            ]
+            .map(|(n, k)| (n.to_string(), k))
+        );
+        // A view's columns: the sum has no declared type and is recognised by its values.
+        let view: Vec<FieldKind> = fields(&conn, "per_region")
+            .unwrap()
+            .into_iter()
+            .map(|f| f.kind)
+            .collect();
+        assert_eq!(view, [FieldKind::Text, FieldKind::Number, FieldKind::Date]);
+        for (name, says) in [
+            ("nope", "no dataset named `nope`"),
+            ("sqlite_schema", "not a dataset name"),
+            ("quire_import_sales", "not a dataset name"),
+            ("sales; DROP TABLE sales", "not a dataset name"),
+            ("", "not a dataset name"),
+        ] {
+            let e = fields(&conn, name).unwrap_err();
+            assert!(
+                e.starts_with("builder.dataset: ") && e.contains(says),
+                "{e}"
+            );
+        }
+    }
+}

@@ -103,6 +103,11 @@ pub(super) fn condition(
         FilterOp::IsNull => plain_sql(format!("{c} IS NULL")),
         FilterOp::NotNull => plain_sql(format!("{c} IS NOT NULL")),
         FilterOp::In | FilterOp::NotIn => {
+            let not = if f.op == FilterOp::NotIn { "NOT " } else { "" };
+            // One parameter stands for a list of its one value.
+            if let Some((p, _)) = b.param(&f.value, &at)? {
+                return plain_sql(format!("{c} {not}IN ({p})"));
+            }
             let list = f
                 .value
                 .as_array()
@@ -114,7 +119,6 @@ pub(super) fn condition(
             for (j, v) in list.iter().enumerate() {
                 bound.push(b.operand(v, field, &format!("{at}[{j}]"))?);
             }
-            let not = if f.op == FilterOp::NotIn { "NOT " } else { "" };
             plain_sql(format!("{c} {not}IN ({})", bound.join(", ")))
         }
         FilterOp::Contains => {
@@ -271,5 +275,284 @@ fn literal(v: &Value, field: &Field, at: &str) -> Result<ParamValue, String> {
         },
         (FieldKind::Text, Value::String(s)) => Ok(ParamValue::Text(s.clone())),
         (FieldKind::Text, Value::Number(n)) => Ok(number(n)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::super::*;
+
+    #[test]
+    fn between_includes_both_ends_and_the_whole_last_day() {
+        let sum = |filter: Value| {
+            let r = rows(
+                json!({ "dataset": "sales", "measures": [{ "field": "revenue", "agg": "sum" }], "filters": [filter] }),
+            );
+            num(&r[0][0]).unwrap()
+        };
+        // 2025-04-01 10:30 is on the last day.
+        assert_eq!(
+            sum(
+                json!({ "field": "order_date", "op": "between", "value": ["2025-01-01", "2025-04-01"] })
+            ),
+            200.0
+        );
+        assert_eq!(
+            sum(json!({ "field": "units", "op": "between", "value": [2, 4] })),
+            90.0
+        );
+        assert_eq!(
+            sum(json!({ "field": "units", "op": "between", "value": ["2", "4"] })),
+            90.0
+        );
+        for bad in [
+            json!("2025-01-01"),
+            json!(["2025-01-01"]),
+            json!(["2025-01-01", "soon"]),
+            json!([1, 2, 3]),
+        ] {
+            refused(
+                json!({ "dataset": "sales", "measures": [{ "field": "revenue", "agg": "sum" }], "filters": [{ "field": "order_date", "op": "between", "value": bad }] }),
+                &[],
+                "builder.filters[0].value",
+            );
+        }
+    }
+
+    #[test]
+    fn last_n_days_counts_back_from_the_report_s_day_bound_as_a_date() {
+        let spec = |value: Value| {
+            json!({ "dataset": "sales", "measures": [{ "field": "revenue", "agg": "sum", "as": "revenue" }],
+                    "filters": [{ "field": "order_date", "op": "last_n_days", "value": value }] })
+        };
+        // The report's day is 2025-01-06: five days back is 2025-01-01, and later days are out.
+        let c = compiled(spec(json!(5)), &[]).unwrap();
+        assert!(!c.sql.contains("now"), "{}", c.sql);
+        assert_eq!(c.values["quire_b0"], ParamValue::Text("2025-01-01".into()));
+        assert_eq!(c.values["quire_b1"], ParamValue::Text("2025-01-07".into()));
+        assert_eq!(num(&rows(spec(json!(5)))[0][0]), Some(90.0));
+        assert_eq!(num(&rows(spec(json!(4)))[0][0]), Some(70.0));
+        // N as a number parameter.
+        let days = [param("days", "number")];
+        let (_, r) = rows_with(
+            spec(json!("{days}")),
+            &days,
+            &[("days", ParamValue::Int(7))],
+        );
+        assert_eq!(num(&r[0][0]), Some(100.0));
+        for bad in [
+            json!(0),
+            json!(-3),
+            json!(1.5),
+            json!("7"),
+            json!([7]),
+            json!(null),
+        ] {
+            refused(spec(bad), &[], "builder.filters[0].value");
+        }
+        refused(
+            spec(json!("{label}")),
+            &[param("label", "string")],
+            "builder.filters[0].value",
+        );
+        let e = refused(
+            json!({ "dataset": "sales", "measures": [{ "field": "revenue", "agg": "sum" }],
+                    "filters": [{ "field": "units", "op": "last_n_days", "value": 3 }] }),
+            &[],
+            "builder.filters[0].op",
+        );
+        assert!(e.contains("number column"), "{e}");
+    }
+
+    #[test]
+    fn in_and_not_in_take_lists() {
+        let regions = |op: &str, value: Value| {
+            rows(json!({ "dataset": "sales", "dimensions": ["region"], "filters": [{ "field": "region", "op": op, "value": value }], "sort": [{ "field": "region" }] }))
+                .iter()
+                .map(|r| text(&r[0]))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            regions("in", json!(["North", "East", "Nowhere"])),
+            ["East", "North"]
+        );
+        assert_eq!(
+            regions("not_in", json!(["North", "East"])),
+            ["South", "West"]
+        );
+        let region = [param("region", "string")];
+        let (_, r) = rows_with(
+            json!({ "dataset": "sales", "dimensions": ["region"], "filters": [{ "field": "region", "op": "in", "value": "{region}" }] }),
+            &region,
+            &[("region", ParamValue::Text("South".into()))],
+        );
+        assert_eq!(r, [[Cell::Text("South".into())]]);
+        let units = rows(
+            json!({ "dataset": "sales", "measures": [{ "field": "*", "agg": "count" }], "filters": [{ "field": "units", "op": "in", "value": [1, "2", 3.0] }] }),
+        );
+        assert_eq!(num(&units[0][0]), Some(3.0));
+        for bad in [json!([]), json!("North"), json!(vec![1; 1001])] {
+            refused(
+                json!({ "dataset": "sales", "dimensions": ["region"], "filters": [{ "field": "region", "op": "not_in", "value": bad }] }),
+                &[],
+                "builder.filters[0].value",
+            );
+        }
+        refused(
+            json!({ "dataset": "sales", "dimensions": ["region"], "filters": [{ "field": "units", "op": "in", "value": [1, "two"] }] }),
+            &[],
+            "builder.filters[0].value[1]",
+        );
+    }
+
+    #[test]
+    fn contains_matches_wildcards_in_the_value_literally_and_ignores_case() {
+        let products = |value: Value, params: &[ParameterDef], bound: &[(&str, ParamValue)]| {
+            rows_with(
+                json!({ "dataset": "sales", "dimensions": ["product"], "filters": [{ "field": "product", "op": "contains", "value": value }], "sort": [{ "field": "product" }] }),
+                params,
+                bound,
+            )
+            .1
+            .iter()
+            .map(|r| text(&r[0]))
+            .collect::<Vec<_>>()
+        };
+        assert_eq!(products(json!("%"), &[], &[]), ["50% off"]);
+        assert_eq!(products(json!("_"), &[], &[]), ["a_b"]);
+        assert_eq!(products(json!("\\"), &[], &[]), ["back\\slash"]);
+        assert_eq!(products(json!("PLAIN"), &[], &[]), ["Plain Again", "plain"]);
+        assert_eq!(products(json!("%_\\"), &[], &[]), Vec::<String>::new());
+        // A parameter's value is escaped when the query runs.
+        let q = [param("q", "string")];
+        assert_eq!(
+            products(json!("{q}"), &q, &[("q", ParamValue::Text("0%".into()))]),
+            ["50% off"]
+        );
+        assert_eq!(
+            products(
+                json!({ "param": "q" }),
+                &q,
+                &[("q", ParamValue::Text("_".into()))]
+            ),
+            ["a_b"]
+        );
+        // A number column is matched as text.
+        let r = rows(
+            json!({ "dataset": "sales", "measures": [{ "field": "*", "agg": "count" }], "filters": [{ "field": "revenue", "op": "contains", "value": 5 }] }),
+        );
+        assert_eq!(num(&r[0][0]), Some(1.0));
+    }
+
+    #[test]
+    fn comparison_values_are_checked_against_the_column_s_kind() {
+        let f = |field: &str, value: Value| json!({ "dataset": "sales", "dimensions": ["region"], "filters": [{ "field": field, "op": "eq", "value": value }] });
+        let e = refused(f("units", json!("many")), &[], "builder.filters[0].value");
+        assert!(
+            e.contains("not a number") && e.contains("`units` is a number column"),
+            "{e}"
+        );
+        refused(
+            f("order_date", json!("yesterday")),
+            &[],
+            "builder.filters[0].value",
+        );
+        refused(
+            f("order_date", json!(20250101)),
+            &[],
+            "builder.filters[0].value",
+        );
+        refused(
+            f("order_date", json!("2025-02-30")),
+            &[],
+            "builder.filters[0].value",
+        );
+        refused(f("paid", json!("maybe")), &[], "builder.filters[0].value");
+        refused(f("region", json!(null)), &[], "builder.filters[0].value");
+        refused(
+            f("region", json!({ "param": "x", "extra": 1 })),
+            &[param("x", "string")],
+            "builder.filters[0].value",
+        );
+        let e = refused(
+            f("region", json!("{nope}")),
+            &[],
+            "builder.filters[0].value",
+        );
+        assert!(e.contains("no parameter `nope`"), "{e}");
+        assert!(compiled(f("order_date", json!("2025-01-01 10:00:00")), &[]).is_ok());
+        assert!(compiled(f("paid", json!(true)), &[]).is_ok());
+        // A string in braces names a parameter; one that is not a plain name is a literal.
+        let c = compiled(f("region", json!("{region}")), &[param("region", "string")]).unwrap();
+        assert!(c.sql.ends_with("\"region\" = :region"), "{}", c.sql);
+        let c = compiled(f("region", json!("{not a name}")), &[]).unwrap();
+        assert_eq!(
+            c.values["quire_b0"],
+            ParamValue::Text("{not a name}".into())
+        );
+    }
+
+    #[test]
+    fn hostile_values_are_bound_never_spliced_and_leave_the_data_whole() {
+        let conn = db();
+        let f = fields(&conn, "sales").unwrap();
+        let count = |conn: &Connection| {
+            conn.query_row("SELECT count(*) FROM sales", [], |r| r.get::<_, i64>(0))
+                .unwrap()
+        };
+        let before = count(&conn);
+        let bounds = query::Bounds {
+            timeout: std::time::Duration::from_secs(5),
+            max_rows: 10_000,
+            memory_mb: 16,
+        };
+        for h in hostile() {
+            let filters = |h: &str| {
+                [
+                    json!({ "field": "region", "op": "eq", "value": h }),
+                    json!({ "field": "region", "op": "ne", "value": h }),
+                    json!({ "field": "product", "op": "contains", "value": h }),
+                    json!({ "field": "region", "op": "in", "value": [h, "North"] }),
+                    json!({ "field": "region", "op": "not_in", "value": [h] }),
+                    json!({ "field": "region", "op": "between", "value": [h, h] }),
+                ]
+            };
+            let with = |filter: &Value| json!({ "dataset": "sales", "dimensions": ["region"], "measures": [{ "field": "*", "agg": "count" }], "filters": [filter] });
+            for (filter, benign) in filters(&h).iter().zip(filters("benign")) {
+                let v = with(filter);
+                // The SQL is the same as with a harmless value: the value is not in it.
+                let benign = compile(&spec(with(&benign)), &f, &[], today()).unwrap();
+                match compile(&spec(v.clone()), &f, &[], today()) {
+                    Ok(c) => {
+                        assert_eq!(c.sql, benign.sql, "{v}");
+                        let escaped = super::super::dialect::contains_pattern(&h);
+                        assert!(c.values.values().any(|b| matches!(b, ParamValue::Text(t) if t.contains(h.as_str()) || *t == escaped)));
+                        query::fetch(&conn, &c.sql, &c.values, None, bounds)
+                            .unwrap_or_else(|e| panic!("{v}: {e}"));
+                    }
+                    // Braces name a parameter, which this report does not have.
+                    Err(e) => assert!(
+                        h == "{region}" && e.starts_with("builder.filters[0].value"),
+                        "{e}"
+                    ),
+                }
+            }
+            // Where a number or a date belongs, text is refused naming the value.
+            for (field, op) in [
+                ("units", "eq"),
+                ("order_date", "ge"),
+                ("order_date", "last_n_days"),
+            ] {
+                let v = json!({ "dataset": "sales", "dimensions": ["region"], "filters": [{ "field": field, "op": op, "value": h }] });
+                let e = compile(&spec(v), &f, &[], today()).unwrap_err();
+                assert!(
+                    e.starts_with("builder.filters[0].value: ") && e.len() < 600,
+                    "{e}"
+                );
+            }
+        }
+        assert_eq!(count(&conn), before);
+        assert_eq!(fields(&conn, "sales").unwrap(), f);
     }
 }

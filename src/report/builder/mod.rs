@@ -14,8 +14,6 @@ mod compile;
 mod dialect;
 mod fields;
 mod filter;
-#[cfg(test)]
-mod tests;
 
 pub use compile::compile;
 use dialect::Dialect;
@@ -79,4 +77,169 @@ fn shown(text: &str) -> String {
         .map(|c| if c.is_control() { '\u{fffd}' } else { c })
         .collect();
     crate::model::text::truncate(&head, 60)
+}
+
+/// What the tests of the compiler share: a small sales table in memory, the specs compiled
+/// over it and the rows they return.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+    pub(crate) use crate::data::query::{self, Cell, ParamValue};
+    pub(crate) use crate::model::report::BuilderSpec;
+    pub(crate) use serde_json::{json, Value};
+
+    /// The orders: (day, region, product, units, revenue). One day has a time, one is missing;
+    /// 2025-01-01 is a Wednesday, 2025-01-06 a Monday.
+    pub(crate) const ROWS: &[(Option<&str>, &str, &str, i64, f64)] = &[
+        (Some("2024-12-30"), "North", "plain", 1, 10.0),
+        (Some("2025-01-01"), "North", "50% off", 2, 20.0),
+        (Some("2025-01-05"), "South", "a_b", 3, 30.0),
+        (Some("2025-01-06"), "South", "back\\slash", 4, 40.0),
+        (Some("2025-02-15"), "North", "Plain Again", 5, 50.0),
+        (Some("2025-03-10"), "North", "zero", 0, 0.0),
+        (Some("2025-04-01 10:30:00"), "East", "x", 6, 60.0),
+        (Some("2025-12-31"), "East", "y", 7, 70.0),
+        (None, "West", "z", 8, 80.0),
+    ];
+
+    /// The table as an import makes it: dates as text, each date column indexed `quire_ix_…`.
+    pub(crate) fn db() -> Connection {
+        let c = Connection::open_in_memory().unwrap();
+        c.execute_batch(
+            "CREATE TABLE sales (order_date TEXT, region TEXT, product TEXT, units INTEGER, revenue REAL,
+                                 shipped TEXT, paid BOOLEAN);
+             CREATE INDEX quire_ix_1_order_date ON sales (order_date);
+             CREATE VIEW per_region AS SELECT region, sum(revenue) AS revenue, max(order_date) AS last FROM sales GROUP BY region;",
+        )
+        .unwrap();
+        for (day, region, product, units, revenue) in ROWS {
+            c.execute(
+                "INSERT INTO sales VALUES (?1, ?2, ?3, ?4, ?5, ?1, 1)",
+                rusqlite::params![day, region, product, units, revenue],
+            )
+            .unwrap();
+        }
+        c
+    }
+
+    pub(crate) fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2025, 1, 6).unwrap()
+    }
+
+    pub(crate) fn spec(v: Value) -> BuilderSpec {
+        serde_json::from_value(v).unwrap()
+    }
+
+    pub(crate) fn param(name: &str, kind: &str) -> ParameterDef {
+        serde_json::from_value(json!({ "name": name, "type": kind })).unwrap()
+    }
+
+    /// Compiles `v` over `db()`'s sales.
+    pub(crate) fn compiled(v: Value, params: &[ParameterDef]) -> Result<Compiled, String> {
+        let conn = db();
+        compile(&spec(v), &fields(&conn, "sales").unwrap(), params, today())
+    }
+
+    /// Runs `v` with `values` for the report's parameters: the result's columns and rows.
+    pub(crate) fn rows_with(
+        v: Value,
+        params: &[ParameterDef],
+        values: &[(&str, ParamValue)],
+    ) -> (Vec<String>, Vec<Vec<Cell>>) {
+        let conn = db();
+        let c = compile(&spec(v), &fields(&conn, "sales").unwrap(), params, today()).unwrap();
+        let mut all = c.values.clone();
+        for (k, v) in values {
+            all.insert(k.to_string(), v.clone());
+        }
+        let bounds = query::Bounds {
+            timeout: std::time::Duration::from_secs(5),
+            max_rows: 10_000,
+            memory_mb: 16,
+        };
+        let rs = query::fetch(&conn, &c.sql, &all, None, bounds)
+            .unwrap_or_else(|e| panic!("{e}: {}", c.sql));
+        (rs.columns, rs.rows)
+    }
+
+    pub(crate) fn rows(v: Value) -> Vec<Vec<Cell>> {
+        rows_with(v, &[], &[]).1
+    }
+
+    pub(crate) fn num(c: &Cell) -> Option<f64> {
+        match c {
+            Cell::Null => None,
+            c => Some(c.as_f64().unwrap()),
+        }
+    }
+
+    pub(crate) fn text(c: &Cell) -> String {
+        c.as_text()
+    }
+
+    pub(crate) fn close(a: Option<f64>, b: Option<f64>) -> bool {
+        match (a, b) {
+            (Some(a), Some(b)) => (a - b).abs() < 1e-9,
+            (None, None) => true,
+            _ => false,
+        }
+    }
+
+    /// The error of `v`, which must start with `field`.
+    pub(crate) fn refused(v: Value, params: &[ParameterDef], field: &str) -> String {
+        let e = compiled(v.clone(), params).expect_err(&v.to_string());
+        let rest = e
+            .strip_prefix(field)
+            .unwrap_or_else(|| panic!("{field} ⟵ {e}"));
+        assert!(
+            rest.starts_with(": ") || rest.starts_with('['),
+            "{field} ⟵ {e}"
+        );
+        e
+    }
+
+    /// Identifiers and values meant to break out of the SQL, or to overwhelm it.
+    pub(crate) fn hostile() -> Vec<String> {
+        vec![
+            "a\"; DROP TABLE sales; --".into(),
+            "sales) UNION SELECT * FROM sqlite_schema --".into(),
+            "region\" FROM sales; --".into(),
+            "' OR 1=1 --".into(),
+            "売上 ✓ région".into(),
+            "x".repeat(10_000),
+            "re\0gion".into(),
+            "region\0".into(),
+            "".into(),
+            "*".into(),
+            "\"".into(),
+            "`region`".into(),
+            "[region]".into(),
+            "{region}".into(),
+            "region ".into(),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::*;
+    use super::*;
+
+    #[test]
+    fn sql_of_compiles_against_the_dataset_on_the_connection() {
+        let conn = db();
+        let s = spec(
+            json!({ "dataset": "sales", "measures": [{ "field": "revenue", "agg": "sum" }], "filters": [{ "field": "order_date", "op": "last_n_days", "value": 1 }] }),
+        );
+        let (sql, values) = sql_of_as_of(&conn, QuerySource::Builder(&s), &[], today()).unwrap();
+        assert!(sql.contains("\"order_date\" >= :quire_b0"), "{sql}");
+        assert_eq!(values["quire_b0"], ParamValue::Text("2025-01-05".into()));
+        let (sql, values) = sql_of(&conn, QuerySource::Sql("SELECT 1"), &[]).unwrap();
+        assert_eq!((sql.as_ref(), values.len()), ("SELECT 1", 0));
+        let s =
+            spec(json!({ "dataset": "nope", "measures": [{ "field": "revenue", "agg": "sum" }] }));
+        assert!(sql_of(&conn, QuerySource::Builder(&s), &[])
+            .unwrap_err()
+            .starts_with("builder.dataset: "));
+    }
 }

@@ -107,7 +107,7 @@ pub fn run(conn: &Connection, req: &Request) -> Result<Output, RunError> {
                         viz: id.clone(),
                         message: "its query is not defined".into(),
                     })?;
-            let (sql, values) = prepare(conn, def, source, &resolved.values, id)?;
+            let (sql, values) = prepare(conn, def, source, &resolved.values, req.today, id)?;
             let (sql, values) = (sql.as_ref(), values.as_ref());
             let qerr = |source| RunError::Query {
                 viz: id.clone(),
@@ -163,13 +163,15 @@ pub fn run(conn: &Connection, req: &Request) -> Result<Output, RunError> {
 }
 
 /// A query of `def` ready to run on `conn`: its SQL (a builder spec compiled against the
-/// dataset) and the values to bind (the resolved parameters, plus a builder's literals). The
-/// one preparation behind runs, previews and streamed CSV; `label` names the query in errors.
+/// dataset, relative dates counted from `today`, the report's day) and the values to bind (the
+/// resolved parameters, plus a builder's literals). The one preparation behind runs, previews
+/// and streamed CSV; `label` names the query in errors.
 pub fn prepare<'a>(
     conn: &Connection,
     def: &ReportDefinition,
     source: QuerySource<'a>,
     resolved: &'a query::Params,
+    today: NaiveDate,
     label: &str,
 ) -> Result<
     (
@@ -178,12 +180,10 @@ pub fn prepare<'a>(
     ),
     RunError,
 > {
-    let (sql, literals) =
-        super::builder::sql_of(conn, source, &def.parameters).map_err(|message| {
-            RunError::Mapping {
-                viz: label.to_string(),
-                message,
-            }
+    let (sql, literals) = super::builder::sql_of_as_of(conn, source, &def.parameters, today)
+        .map_err(|message| RunError::Mapping {
+            viz: label.to_string(),
+            message,
         })?;
     Ok((sql, with_literals(resolved, literals)))
 }
@@ -375,7 +375,7 @@ mod tests {
             (VizType::StackedBar, "dataMapping.series is required"),
             (VizType::Heatmap, "dataMapping.value is required"),
             (VizType::Candlestick, "dataMapping.open is required"),
-            (VizType::Histogram, "dataMapping.value (or y) is required"),
+            (VizType::Histogram, "dataMapping.x is required"),
         ];
         for (kind, message) in cases {
             let m = DataMapping {
@@ -385,6 +385,11 @@ mod tests {
                     None
                 } else {
                     name("revenue")
+                },
+                x: if kind == VizType::Histogram {
+                    None
+                } else {
+                    mapping_for(kind).x
                 },
                 open: None,
                 ..mapping_for(kind)
