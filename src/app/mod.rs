@@ -3,6 +3,8 @@
 //! Nothing here knows HTTP.
 
 pub mod builder;
+pub mod dashboard;
+pub mod dashboard_run;
 pub mod dataset;
 pub mod edit;
 pub mod pipeline;

@@ -70,10 +70,9 @@ pub fn delete(ctx: &Ctx, id: &str) -> Result<(), EditError> {
         .map(|s| format!("schedule `{}`", s.name))
         .collect();
     users.extend(
-        store::dashboard::list(&conn)?
+        super::dashboard::users_of(&conn, id)?
             .into_iter()
-            .filter(|d| d.report_id == id)
-            .map(|d| format!("dashboard `{}`", d.name)),
+            .map(|(name, _)| format!("dashboard `{name}`")),
     );
     if !users.is_empty() {
         return Err(EditError::Conflict(format!(
@@ -216,17 +215,11 @@ fn check_dashboards(
     id: &str,
     def: &ReportDefinition,
 ) -> Result<(), EditError> {
-    for d in store::dashboard::list(conn)?
-        .into_iter()
-        .filter(|d| d.report_id == id)
-    {
-        if let Some(w) = d.widgets.iter().find(|w| def.visualization(w).is_none()) {
+    for (name, vizs) in super::dashboard::users_of(conn, id)? {
+        if let Some(w) = vizs.iter().find(|w| def.visualization(w).is_none()) {
             return Err(invalid(
                 "visualizations",
-                format!(
-                    "`{w}` is shown on dashboard `{}` and cannot be removed",
-                    d.name
-                ),
+                format!("`{w}` is shown on dashboard `{name}` and cannot be removed"),
             ));
         }
     }

@@ -64,27 +64,27 @@ pub fn apply(store: &Store, p: &Provisioned) -> anyhow::Result<()> {
         store::report::upsert(&tx, &id, &def, true)?;
     }
     for d in p.dashboards {
-        let report = store::report::find(&tx, &d.report_id)?
-            .ok_or_else(|| anyhow!("dashboard `{}`: no report `{}`", d.name, d.report_id))?;
-        for w in &d.widgets {
-            if report.definition.visualization(w).is_none() {
-                return Err(anyhow!(
-                    "dashboard `{}`: report `{}` has no visualization `{w}`",
-                    d.name,
-                    d.report_id
-                ));
+        let id = id_of("dashboard", &d.id, &d.name)?;
+        let mut def = d.clone();
+        crate::app::dashboard::place(&tx, &mut def)
+            .map_err(|e| anyhow!("dashboard `{}`: {e}", d.name))?;
+        // The widgets' visualizations must exist (reports are written above, in this transaction).
+        for w in &def.widgets {
+            if let (Some(r), Some(v)) = (&w.report_id, &w.visualization_id) {
+                let report = store::report::get(&tx, r)?;
+                if report
+                    .as_ref()
+                    .and_then(|r| r.definition.visualization(v))
+                    .is_none()
+                {
+                    return Err(anyhow!(
+                        "dashboard `{}`: report `{r}` has no visualization `{v}`",
+                        d.name
+                    ));
+                }
             }
         }
-        store::dashboard::upsert(
-            &tx,
-            &store::dashboard::StoredDashboard {
-                id: id_of("dashboard", &d.id, &d.name)?,
-                name: d.name.clone(),
-                report_id: report.id,
-                widgets: d.widgets.clone(),
-            },
-            true,
-        )?;
+        store::dashboard::upsert(&tx, &id, &def, true)?;
     }
     for s in p.schedules {
         let id = id_of("schedule", &s.id, &s.name)?;

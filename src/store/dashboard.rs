@@ -1,6 +1,7 @@
-//! The `dashboards` table.
+//! The `dashboards` table: each dashboard's definition as JSON, and which one `/` opens.
 
 use super::StoreError;
+use crate::model::dashboard::DashboardDefinition;
 use crate::model::time::now_text;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -8,42 +9,65 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 #[derive(Debug, Clone)]
 pub struct StoredDashboard {
     pub id: String,
-    pub name: String,
-    pub report_id: String,
-    pub widgets: Vec<String>,
+    pub definition: DashboardDefinition,
+    pub is_default: bool,
+    pub updated_at: String,
 }
 
-/// Inserts or replaces the dashboard with this id.
-pub fn upsert(conn: &Connection, d: &StoredDashboard, provisioned: bool) -> Result<(), StoreError> {
+impl StoredDashboard {
+    /// Its name.
+    pub fn name(&self) -> &str {
+        &self.definition.name
+    }
+}
+
+/// Inserts or replaces the dashboard with this id; `provisioned` marks one written from config.
+pub fn upsert(
+    conn: &Connection,
+    id: &str,
+    def: &DashboardDefinition,
+    provisioned: bool,
+) -> Result<(), StoreError> {
+    let mut def = def.clone();
+    def.id = None;
     conn.execute(
-        "INSERT INTO dashboards (id, name, report_id, widgets, provisioned, created_at, updated_at)
+        "INSERT INTO dashboards (id, name, definition, is_default, provisioned, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
-         ON CONFLICT (id) DO UPDATE SET name = excluded.name, report_id = excluded.report_id,
-             widgets = excluded.widgets, provisioned = excluded.provisioned, updated_at = excluded.updated_at",
-        params![d.id, d.name, d.report_id, serde_json::to_string(&d.widgets)?, provisioned, now_text()],
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, definition = excluded.definition,
+             is_default = excluded.is_default, provisioned = excluded.provisioned,
+             updated_at = excluded.updated_at",
+        params![id, def.name, serde_json::to_string(&def)?, def.default, provisioned, now_text()],
     )?;
+    if def.default {
+        conn.execute("UPDATE dashboards SET is_default = 0 WHERE id <> ?1", [id])?;
+    }
     Ok(())
 }
 
-fn from_row(r: &Row) -> rusqlite::Result<(String, String, String, String)> {
+const COLUMNS: &str = "id, definition, is_default, updated_at";
+
+fn from_row(r: &Row) -> rusqlite::Result<(String, String, bool, String)> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
 }
 
 fn build(
-    (id, name, report_id, widgets): (String, String, String, String),
+    (id, json, is_default, updated_at): (String, String, bool, String),
 ) -> Result<StoredDashboard, StoreError> {
+    let mut definition: DashboardDefinition = serde_json::from_str(&json)?;
+    definition.id = Some(id.clone());
+    definition.default = is_default;
     Ok(StoredDashboard {
         id,
-        name,
-        report_id,
-        widgets: serde_json::from_str(&widgets)?,
+        definition,
+        is_default,
+        updated_at,
     })
 }
 
 /// The dashboard with this id.
 pub fn get(conn: &Connection, id: &str) -> Result<Option<StoredDashboard>, StoreError> {
     conn.query_row(
-        "SELECT id, name, report_id, widgets FROM dashboards WHERE id = ?1",
+        &format!("SELECT {COLUMNS} FROM dashboards WHERE id = ?1"),
         [id],
         from_row,
     )
@@ -54,8 +78,24 @@ pub fn get(conn: &Connection, id: &str) -> Result<Option<StoredDashboard>, Store
 
 /// Every dashboard, by name.
 pub fn list(conn: &Connection) -> Result<Vec<StoredDashboard>, StoreError> {
-    let mut stmt =
-        conn.prepare("SELECT id, name, report_id, widgets FROM dashboards ORDER BY name")?;
+    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM dashboards ORDER BY name"))?;
     let rows = stmt.query_map([], from_row)?;
     rows.map(|r| build(r?)).collect()
+}
+
+/// The dashboard `/` opens: the default one, else the first by name.
+pub fn home(conn: &Connection) -> Result<Option<StoredDashboard>, StoreError> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM dashboards ORDER BY is_default DESC, name LIMIT 1"),
+        [],
+        from_row,
+    )
+    .optional()?
+    .map(build)
+    .transpose()
+}
+
+/// Deletes a dashboard; false if there was none.
+pub fn delete(conn: &Connection, id: &str) -> Result<bool, StoreError> {
+    Ok(conn.execute("DELETE FROM dashboards WHERE id = ?1", [id])? > 0)
 }

@@ -14,6 +14,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_accounts",
         include_str!("../../migrations/0004_accounts.sql"),
     ),
+    (
+        "0005_dashboards",
+        include_str!("../../migrations/0005_dashboards.sql"),
+    ),
 ];
 
 /// Errors from migrating.

@@ -119,8 +119,15 @@ route_table! {
     GET "/api/v1/audit" admin => api::audit::list;
     GET "/api/openapi.json" viewer => openapi::get;
     GET "/" viewer => dashboards::home;
+    GET "/dashboards" viewer => dashboards::list;
+    POST "/dashboards" editor => dashboards::create;
     GET "/dashboards/{id}" viewer => dashboards::view;
-    GET "/dashboards/{id}/table/{viz}" viewer => dashboards::dashboard_table;
+    GET "/dashboards/{id}/widgets/{wid}" viewer => dashboards::widget;
+    GET "/dashboards/{id}/table/{wid}" viewer => dashboards::table;
+    GET "/dashboards/{id}/edit" editor => dashboards::edit::page;
+    POST "/dashboards/{id}/edit" editor => dashboards::edit::save;
+    POST "/dashboards/{id}/duplicate" editor => dashboards::duplicate;
+    POST "/dashboards/{id}/delete" editor => dashboards::delete;
     GET "/builder" editor => builder::page;
     GET "/builder/fields" editor => builder::fields;
     GET "/builder/values" editor => builder::values;
@@ -169,6 +176,12 @@ route_table! {
     PUT "/api/v1/reports/{id}" editor => api::reports::update;
     DELETE "/api/v1/reports/{id}" editor => api::reports::delete;
     GET "/api/v1/reports/{id}/preview" viewer => api::reports::preview;
+    GET "/api/v1/dashboards" viewer => api::dashboards::list;
+    POST "/api/v1/dashboards" editor => api::dashboards::create;
+    GET "/api/v1/dashboards/{id}" viewer => api::dashboards::get;
+    PUT "/api/v1/dashboards/{id}" editor => api::dashboards::update;
+    DELETE "/api/v1/dashboards/{id}" editor => api::dashboards::delete;
+    POST "/api/v1/dashboards/{id}/duplicate" editor => api::dashboards::duplicate;
     GET "/schedules" editor => schedules::list;
     POST "/schedules" editor => schedules::create;
     GET "/schedules/new" editor => schedules::new_form;
@@ -202,7 +215,7 @@ impl Layout {
         let dashboards = match who {
             Principal::User(_) => crate::store::dashboard::list(&*ctx.store.app.get()?)?
                 .into_iter()
-                .map(|d| (d.id, d.name))
+                .map(|d| (d.id.clone(), d.name().to_string()))
                 .collect(),
             Principal::Anonymous => Vec::new(),
         };

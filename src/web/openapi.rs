@@ -6,6 +6,7 @@
 
 use super::gate::Policy;
 use super::ROUTES;
+use crate::model::dashboard::DashboardDefinition;
 use crate::model::report::ReportDefinition;
 use crate::model::schedule::ScheduleDefinition;
 use actix_web::{web, HttpResponse};
@@ -355,6 +356,44 @@ fn describe(method: &str, path: &str) -> Option<Op> {
             Body::None,
             200,
             Reply::Json(object),
+        ),
+        ("GET", "/api/v1/dashboards") => op(
+            "Dashboards: name, widget count, which one `/` opens",
+            &[("q", "string")],
+            Body::None,
+            200,
+            Reply::Json(list_of::<api::dashboards::DashboardSummary>),
+        ),
+        ("POST", "/api/v1/dashboards") => op(
+            "Create a dashboard (unplaced widgets are laid out; reports, visualizations, parameters and fields checked)",
+            &[],
+            Body::Json(schema::<DashboardDefinition>),
+            201,
+            Reply::Json(schema::<DashboardDefinition>),
+        ),
+        ("GET", "/api/v1/dashboards/{id}") => op(
+            "A dashboard with each visualization widget's `data` (or `error`); filter values as `f.<filterId>=`, report parameters by name",
+            &[],
+            Body::None,
+            200,
+            Reply::Json(schema::<DashboardDefinition>),
+        ),
+        ("PUT", "/api/v1/dashboards/{id}") => op(
+            "Replace a dashboard's definition",
+            &[],
+            Body::Json(schema::<DashboardDefinition>),
+            200,
+            Reply::Json(schema::<DashboardDefinition>),
+        ),
+        ("DELETE", "/api/v1/dashboards/{id}") => {
+            op("Delete a dashboard", &[], Body::None, 204, Reply::Empty)
+        }
+        ("POST", "/api/v1/dashboards/{id}/duplicate") => op(
+            "Copy a dashboard as \"<name> (copy)\"",
+            &[],
+            Body::None,
+            201,
+            Reply::Json(schema::<DashboardDefinition>),
         ),
         ("POST", "/api/v1/builder/preview") => op(
             "Run a builder spec (or SQL) as the builder page does: SQL, first 100 rows, chart",

@@ -4,9 +4,8 @@ use crate::helpers::spawn_app;
 #[tokio::test]
 async fn the_home_page_shows_the_sales_kpis_computed_from_the_example_csv() {
     let app = spawn_app().await;
-    let r = app.get("/").await;
-    assert_eq!(r.status(), 200);
-    let html = r.text().await.unwrap();
+    assert_eq!(app.get("/").await.status(), 200);
+    let html = app.dashboard_html("/").await;
     let k = expected::kpis(90);
     for (what, value) in [
         ("revenue", &k.revenue),
@@ -29,7 +28,7 @@ async fn the_home_page_shows_the_sales_kpis_computed_from_the_example_csv() {
 #[tokio::test]
 async fn the_charts_are_inline_svg() {
     let app = spawn_app().await;
-    let html = app.get("/").await.text().await.unwrap();
+    let html = app.dashboard_html("/").await;
     for id in ["daily_revenue", "top_products", "region_share"] {
         let at = html
             .find(&format!("id=\"chart-{id}\""))
@@ -61,7 +60,7 @@ async fn the_charts_are_inline_svg() {
 async fn the_orders_table_pages_through_the_window_with_htmx_partials() {
     let app = spawn_app().await;
     let k = expected::kpis(90);
-    let html = app.get("/").await.text().await.unwrap();
+    let html = app.dashboard_html("/").await;
     let first = &k.window[0];
     assert!(
         html.contains(&format!(">{}<", first.id)),
@@ -95,7 +94,7 @@ async fn the_orders_table_pages_through_the_window_with_htmx_partials() {
 #[tokio::test]
 async fn a_parameter_changes_the_windows() {
     let app = spawn_app().await;
-    let html = app.get("/?days=30").await.text().await.unwrap();
+    let html = app.dashboard_html("/?days=30").await;
     let k = expected::kpis(30);
     assert!(html.contains(&k.revenue), "{}", k.revenue);
     assert!(html.contains(&k.revenue_change));
@@ -107,7 +106,7 @@ async fn health_and_assets_are_served_from_the_binary() {
     let r = app.get("/healthz").await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.text().await.unwrap(), "ok");
-    let html = app.get("/").await.text().await.unwrap();
+    let html = app.dashboard_html("/").await;
     let start = html.find("/static/htmx").unwrap();
     let url = &html[start..start + html[start..].find('"').unwrap()];
     assert!(

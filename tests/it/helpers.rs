@@ -129,11 +129,36 @@ impl TestApp {
         r.json().await.unwrap()
     }
 
-    /// The demo report's id, read from the dashboard page's download link.
+    /// The demo report's id, read from the reports list page.
     pub async fn report_id(&self) -> String {
-        let html = self.get("/").await.text().await.unwrap();
-        let start = html.find("/reports/").expect("a report link") + "/reports/".len();
+        let html = self.get("/reports").await.text().await.unwrap();
+        let start =
+            html.find("href=\"/reports/").expect("a report link") + "href=\"/reports/".len();
         html[start..start + 36].to_string()
+    }
+
+    /// A dashboard page as a browser shows it once every widget has loaded: the page with
+    /// each widget's partial (which htmx fetches on load) put in its place.
+    pub async fn dashboard_html(&self, path: &str) -> String {
+        let html = self.get(path).await.text().await.unwrap();
+        let mut out = String::new();
+        let mut rest = html.as_str();
+        while let Some(i) = rest.find("hx-get=\"/dashboards/") {
+            let start = i + "hx-get=\"".len();
+            let end = start + rest[start..].find('"').unwrap();
+            let url = rest[start..end].replace("&amp;", "&");
+            out.push_str(&rest[..end]);
+            if url.contains("/widgets/") {
+                let widget = self.get(&url).await;
+                assert_eq!(widget.status(), 200, "GET {url}");
+                out.push_str("\">");
+                out.push_str(&widget.text().await.unwrap());
+                out.push_str("<span hidden=\"");
+            }
+            rest = &rest[end..];
+        }
+        out.push_str(rest);
+        out
     }
 
     /// The demo dashboard's id.

@@ -7,6 +7,7 @@ mod builder;
 mod builder_page;
 mod cli;
 mod dashboard;
+mod dashboards_api;
 mod datasets;
 mod delivery;
 mod email;

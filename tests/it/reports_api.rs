@@ -231,14 +231,22 @@ async fn bad_definitions_are_refused_naming_the_field_and_nothing_is_stored() {
 #[tokio::test]
 async fn a_report_in_use_is_not_deleted_and_its_dashboard_widgets_stay() {
     let app = spawn_app_with(|c| {
-        c.dashboards.push(DashboardDefinition {
-            id: None,
-            name: "Trends only".into(),
-            report_id: "Sales overview".into(),
-            widgets: vec!["daily_revenue".into()],
-        })
+        // The short form of `[[dashboards]]`: one report, visualization ids.
+        let d: DashboardDefinition = serde_json::from_value(serde_json::json!({
+            "name": "Trends only", "reportId": "Sales overview", "widgets": ["daily_revenue"]
+        }))
+        .unwrap();
+        c.dashboards.push(d)
     })
     .await;
+    // The demo's own dashboard shows every visualization; leave only the one under test.
+    let conn = app.ctx.store.app.get().unwrap();
+    for d in quire::store::dashboard::list(&conn).unwrap() {
+        if d.name() != "Trends only" {
+            quire::store::dashboard::delete(&conn, &d.id).unwrap();
+        }
+    }
+    drop(conn);
     let id = app.report_id().await;
     let url = format!("/api/v1/reports/{id}");
     let def = app.get_json(&url).await;

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod auth;
 pub mod builder;
 pub mod cron;
+pub mod dashboards;
 pub mod datasets;
 pub mod exports;
 pub mod jobs;

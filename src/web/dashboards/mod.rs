@@ -1,19 +1,79 @@
-//! Dashboards: `/` (the first dashboard, or a page saying there is none) and `/dashboards/{id}`,
-//! drawn by the report view (`web::reports::view`) with the dashboard's widgets.
+//! Dashboards: `/` (the default one, or a welcome page), `/dashboards` (list, create, duplicate,
+//! delete), `/dashboards/{id}` (the grid; each widget loads on its own with htmx, filters in
+//! the URL as `?f.<id>=`), and the widget and table partials it loads.
 
-use crate::store;
+pub mod edit;
+
+use crate::app::dashboard_run::{self, PRESETS};
+use crate::app::PipelineError;
+use crate::model::dashboard::{DashboardFilter, FilterKind, Widget, WidgetKind};
+use crate::report::run::Item;
+use crate::store::{self, dashboard::StoredDashboard};
 use crate::web::error::Problem;
-use crate::web::reports::view::{render, table_page, DashboardPage, Query, TablePartial, View};
-use crate::web::{AppState, Layout};
-use actix_web::web;
+use crate::web::gate;
+use crate::web::reports::view::{encode, table_base, ParamField, TablePartial};
+use crate::web::{parse_page, AppState, Layout};
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use askama_web::WebTemplate;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+type Query = web::Query<BTreeMap<String, String>>;
 
 /// `/` when there is no dashboard yet.
 #[derive(Template, WebTemplate)]
 #[template(path = "empty.html")]
 pub struct EmptyPage {
     pub layout: Layout,
+}
+
+/// A filter as the bar shows it.
+pub struct FilterField {
+    pub id: String,
+    pub label: String,
+    pub kind: FilterKind,
+    pub value: String,
+    /// Choices of a select (the targets' parameter options), presets of a date range.
+    pub options: Vec<(String, String)>,
+    /// A date range in words with its dates.
+    pub period: Option<String>,
+}
+
+/// A widget as the grid places it.
+pub struct Cell {
+    pub widget: Widget,
+    /// The widget partial's URL with the page's query.
+    pub url: String,
+}
+
+/// `/dashboards/{id}`
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboard_grid.html")]
+pub struct DashboardPage {
+    pub layout: Layout,
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub filters: Vec<FilterField>,
+    pub fields: Vec<ParamField>,
+    pub cells: Vec<Cell>,
+    pub refresh: Option<u32>,
+    pub kiosk: bool,
+    pub query: String,
+}
+
+/// One widget, loaded by htmx.
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboard_widget.html")]
+pub struct WidgetPartial {
+    pub widget: Widget,
+    pub item: Option<Item>,
+    pub error: Option<String>,
+    /// Table pages: the partial's URL without the page.
+    pub base: String,
+    pub report_link: Option<String>,
 }
 
 /// Both kinds of page `/` can show.
@@ -32,33 +92,171 @@ impl actix_web::Responder for Home {
     }
 }
 
-/// GET /
-pub async fn home(
-    state: web::Data<AppState>,
-    q: Query,
-    req: actix_web::HttpRequest,
-) -> Result<Home, Problem> {
-    let ctx = state.ctx.clone();
-    let who = crate::web::gate::principal(&req);
-    let first = web::block(move || -> Result<_, store::StoreError> {
-        Ok(store::dashboard::list(&*ctx.store.app.get()?)?
-            .into_iter()
-            .next())
-    })
-    .await?
-    .map_err(|e| Problem::internal(e).html())?;
-    match first {
-        Some(d) => Ok(Home::Dashboard(Box::new(
-            render(&state.ctx, &who, View::Dashboard(d.id), q.into_inner()).await?,
-        ))),
-        None => {
-            let ctx = state.ctx.clone();
-            let layout = web::block(move || Layout::new(&ctx, &who))
-                .await?
-                .map_err(|e| Problem::internal(e).html())?;
-            Ok(Home::Empty(EmptyPage { layout }))
+/// The page's query split: filter values (`f.<id>`, without the prefix) and the rest (report
+/// parameters by name).
+fn split(q: &BTreeMap<String, String>) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
+    let mut filters = BTreeMap::new();
+    let mut params = BTreeMap::new();
+    for (k, v) in q {
+        match k.strip_prefix("f.") {
+            Some(id) => {
+                filters.insert(id.to_string(), v.clone());
+            }
+            None if ["page", "refresh", "kiosk"].contains(&k.as_str()) => {}
+            None => {
+                params.insert(k.clone(), v.clone());
+            }
         }
     }
+    (filters, params)
+}
+
+fn find(ctx: &crate::app::Ctx, id: &str) -> Result<StoredDashboard, Problem> {
+    store::dashboard::get(&*ctx.store.app.get()?, id)?.ok_or_else(|| {
+        Problem::not_found(format!(
+            "no dashboard with id `{}`",
+            crate::model::text::truncate(id, 80)
+        ))
+    })
+}
+
+fn page(
+    ctx: &crate::app::Ctx,
+    who: &crate::auth::Principal,
+    d: StoredDashboard,
+    q: &BTreeMap<String, String>,
+) -> Result<DashboardPage, Problem> {
+    // `page` belongs to the tables' pagers; a bad one is refused here as on every page.
+    parse_page(q.get("page").map(String::as_str))?;
+    let conn = ctx.store.app.get()?;
+    let today = chrono::Utc::now().date_naive();
+    let (filters, params) = split(q);
+    let values = dashboard_run::values(&d.definition.filters, &filters);
+    let query = encode(
+        &q.iter()
+            .filter(|(k, _)| k.as_str() != "page")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    );
+    // The report parameters of every widget's report, once each, for the parameter form.
+    let mut fields: Vec<ParamField> = Vec::new();
+    let mut seen_reports = std::collections::HashSet::new();
+    for w in &d.definition.widgets {
+        let Some(rid) = &w.report_id else { continue };
+        if !seen_reports.insert(rid.clone()) {
+            continue;
+        }
+        let Some(r) = store::report::get(&conn, rid)? else {
+            continue;
+        };
+        for p in &r.definition.parameters {
+            let targeted = d.definition.filters.iter().any(|f| {
+                f.targets
+                    .iter()
+                    .any(|t| t.parameter.as_deref() == Some(&p.name))
+            });
+            if targeted
+                || fields.iter().any(|f| f.name == p.name)
+                || d.definition.widgets.iter().all(|x| {
+                    x.report_id.as_deref() != Some(rid) || x.parameters.contains_key(&p.name)
+                })
+            {
+                continue;
+            }
+            fields.push(ParamField {
+                name: p.name.clone(),
+                label: if p.label.is_empty() {
+                    p.name.clone()
+                } else {
+                    p.label.clone()
+                },
+                input: if p.kind == crate::model::report::ParamType::Number {
+                    "number"
+                } else {
+                    "text"
+                },
+                value: params
+                    .get(&p.name)
+                    .cloned()
+                    .or_else(|| p.default_value.clone())
+                    .unwrap_or_default(),
+                options: p.options.clone(),
+            });
+        }
+    }
+    let filters_shown = d
+        .definition
+        .filters
+        .iter()
+        .map(|f: &DashboardFilter| {
+            let value = values.get(&f.id).cloned().unwrap_or_default();
+            FilterField {
+                id: f.id.clone(),
+                label: if f.label.is_empty() {
+                    f.id.clone()
+                } else {
+                    f.label.clone()
+                },
+                kind: f.kind,
+                period: (f.kind == FilterKind::DateRange)
+                    .then(|| dashboard_run::period_words(&value, today))
+                    .flatten(),
+                options: match f.kind {
+                    FilterKind::DateRange => PRESETS
+                        .iter()
+                        .map(|(k, l)| (k.to_string(), l.to_string()))
+                        .collect(),
+                    _ => Vec::new(),
+                },
+                value,
+            }
+        })
+        .collect();
+    let mut widgets = d.definition.widgets.clone();
+    // Reading order: by row, then column (the order the phone layout stacks them in).
+    widgets.sort_by_key(|w| (w.y, w.x));
+    let cells = widgets
+        .into_iter()
+        .map(|w| Cell {
+            url: format!(
+                "/dashboards/{}/widgets/{}?{query}",
+                d.id,
+                crate::web::urlencode(&w.id)
+            ),
+            widget: w,
+        })
+        .collect();
+    Ok(DashboardPage {
+        layout: Layout::new(ctx, who)?,
+        id: d.id.clone(),
+        name: d.definition.name.clone(),
+        description: d.definition.description.clone(),
+        filters: filters_shown,
+        fields,
+        cells,
+        refresh: q
+            .get("refresh")
+            .and_then(|r| r.parse().ok())
+            .filter(|r| *r >= 10)
+            .or(d.definition.refresh_seconds),
+        kiosk: q.get("kiosk").is_some_and(|k| k == "1"),
+        query,
+    })
+}
+
+/// GET /
+pub async fn home(state: web::Data<AppState>, q: Query, req: HttpRequest) -> Result<Home, Problem> {
+    let (ctx, who, q) = (state.ctx.clone(), gate::principal(&req), q.into_inner());
+    web::block(
+        move || match store::dashboard::home(&*ctx.store.app.get()?)? {
+            Some(d) => Ok(Home::Dashboard(Box::new(page(&ctx, &who, d, &q)?))),
+            None => Ok(Home::Empty(EmptyPage {
+                layout: Layout::new(&ctx, &who)?,
+            })),
+        },
+    )
+    .await?
+    .map_err(Problem::html)
 }
 
 /// GET /dashboards/{id}
@@ -66,24 +264,201 @@ pub async fn view(
     state: web::Data<AppState>,
     id: web::Path<String>,
     q: Query,
-    req: actix_web::HttpRequest,
+    req: HttpRequest,
 ) -> Result<DashboardPage, Problem> {
-    let who = crate::web::gate::principal(&req);
-    render(
-        &state.ctx,
-        &who,
-        View::Dashboard(id.into_inner()),
-        q.into_inner(),
-    )
-    .await
+    let (ctx, who, q) = (state.ctx.clone(), gate::principal(&req), q.into_inner());
+    web::block(move || {
+        let d = find(&ctx, &id)?;
+        page(&ctx, &who, d, &q)
+    })
+    .await?
+    .map_err(Problem::html)
 }
 
-/// GET /dashboards/{id}/table/{viz}?page=N: one page of a table, for htmx.
-pub async fn dashboard_table(
+/// GET /dashboards/{id}/widgets/{wid}: one widget with the page's filters (htmx).
+pub async fn widget(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    q: Query,
+) -> Result<WidgetPartial, Problem> {
+    let (id, wid) = path.into_inner();
+    let (ctx, q) = (state.ctx.clone(), q.into_inner());
+    let page = parse_page(q.get("page").map(String::as_str))?;
+    web::block(move || -> Result<WidgetPartial, Problem> {
+        let d = find(&ctx, &id)?;
+        let w = d.definition.widget(&wid).cloned().ok_or_else(|| {
+            Problem::not_found(format!(
+                "no widget `{}`",
+                crate::model::text::truncate(&wid, 60)
+            ))
+        })?;
+        let (filters, params) = split(&q);
+        let today = chrono::Utc::now().date_naive();
+        let query = encode(
+            &q.iter()
+                .filter(|(k, _)| k.as_str() != "page")
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        );
+        let (item, error) =
+            match dashboard_run::run_widget_page(&ctx, &d, &wid, &filters, &params, page, today) {
+                Ok(item) => (item, None),
+                Err(
+                    e @ (PipelineError::Run(_)
+                    | PipelineError::NoQuery(_)
+                    | PipelineError::NotFound(_)
+                    | PipelineError::NoSource(_)),
+                ) => (None, Some(e.to_string())),
+                Err(e) => return Err(e.into()),
+            };
+        Ok(WidgetPartial {
+            base: table_base(
+                &format!("/dashboards/{id}"),
+                &crate::web::urlencode(&wid),
+                &query,
+            ),
+            report_link: (w.kind == WidgetKind::Visualization)
+                .then(|| w.report_id.clone().map(|r| format!("/reports/{r}")))
+                .flatten(),
+            widget: w,
+            item,
+            error,
+        })
+    })
+    .await?
+}
+
+/// GET /dashboards/{id}/table/{wid}?page=N: one page of a table widget (htmx).
+pub async fn table(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     q: Query,
 ) -> Result<TablePartial, Problem> {
-    let (id, viz) = path.into_inner();
-    table_page(&state.ctx, View::Dashboard(id), viz, q.into_inner()).await
+    let (id, wid) = path.into_inner();
+    let (ctx, q) = (state.ctx.clone(), q.into_inner());
+    let page = parse_page(q.get("page").map(String::as_str))?;
+    web::block(move || -> Result<TablePartial, Problem> {
+        let d = find(&ctx, &id)?;
+        let (filters, params) = split(&q);
+        let query = encode(
+            &q.iter()
+                .filter(|(k, _)| k.as_str() != "page")
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        );
+        match dashboard_run::run_widget_page(
+            &ctx,
+            &d,
+            &wid,
+            &filters,
+            &params,
+            page,
+            chrono::Utc::now().date_naive(),
+        )? {
+            Some(Item::Table(t)) => Ok(TablePartial {
+                base: table_base(
+                    &format!("/dashboards/{id}"),
+                    &crate::web::urlencode(&wid),
+                    &query,
+                ),
+                t,
+            }),
+            _ => Err(Problem::not_found(format!(
+                "no table `{}` on this page",
+                crate::model::text::truncate(&wid, 60)
+            ))),
+        }
+    })
+    .await?
+}
+
+/// `/dashboards`
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboards.html")]
+pub struct ListPage {
+    pub layout: Layout,
+    pub dashboards: Vec<StoredDashboard>,
+    pub q: String,
+}
+
+#[derive(Deserialize)]
+pub struct Search {
+    #[serde(default)]
+    q: String,
+}
+
+/// GET /dashboards?q=
+pub async fn list(
+    state: web::Data<AppState>,
+    s: web::Query<Search>,
+    req: HttpRequest,
+) -> Result<ListPage, Problem> {
+    let (ctx, who) = (state.ctx.clone(), gate::principal(&req));
+    let q: String = s.into_inner().q.trim().chars().take(100).collect();
+    web::block(move || -> Result<ListPage, Problem> {
+        let needle = q.to_lowercase();
+        let dashboards = store::dashboard::list(&*ctx.store.app.get()?)?
+            .into_iter()
+            .filter(|d| needle.is_empty() || d.name().to_lowercase().contains(&needle))
+            .collect();
+        Ok(ListPage {
+            layout: Layout::new(&ctx, &who)?,
+            dashboards,
+            q,
+        })
+    })
+    .await?
+    .map_err(Problem::html)
+}
+
+#[derive(Deserialize)]
+pub struct NewDashboard {
+    name: String,
+}
+
+/// POST /dashboards: an empty dashboard, opened in the editor.
+pub async fn create(
+    state: web::Data<AppState>,
+    form: web::Form<NewDashboard>,
+) -> Result<HttpResponse, Problem> {
+    let ctx = state.ctx.clone();
+    let name = form.into_inner().name;
+    let d = web::block(move || {
+        let def = serde_json::from_value(serde_json::json!({ "name": name }))
+            .expect("a name is a dashboard");
+        crate::app::dashboard::save(&ctx, None, def)
+    })
+    .await?
+    .map_err(|e| Problem::from(e).html())?;
+    Ok(see_other(&format!("/dashboards/{}/edit", d.id)))
+}
+
+/// POST /dashboards/{id}/duplicate
+pub async fn duplicate(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let ctx = state.ctx.clone();
+    let d = web::block(move || crate::app::dashboard::duplicate(&ctx, &id))
+        .await?
+        .map_err(|e| Problem::from(e).html())?;
+    Ok(see_other(&format!("/dashboards/{}", d.id)))
+}
+
+/// POST /dashboards/{id}/delete
+pub async fn delete(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let ctx = state.ctx.clone();
+    web::block(move || crate::app::dashboard::delete(&ctx, &id))
+        .await?
+        .map_err(|e| Problem::from(e).html())?;
+    Ok(see_other("/dashboards"))
+}
+
+fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to.to_string()))
+        .finish()
 }

@@ -1,5 +1,5 @@
-//! A report's result as a page: `/` (the first dashboard), `/dashboards/{id}` (the widgets a
-//! dashboard picks), `/reports/{id}` (every visualization), and their htmx table pages.
+//! A report's result as a page: `/reports/{id}` (its parameter form, every visualization and its
+//! downloads), and its htmx table pages. Dashboards have their own grid (`web::dashboards`).
 
 use crate::app::{Ctx, RunSpec};
 use crate::model::report::ParamType;
@@ -21,10 +21,9 @@ pub struct ParamField {
     pub options: Vec<String>,
 }
 
-/// What a page shows: a dashboard's widgets or a whole report.
+/// What a page shows: a whole report.
 #[derive(Debug, Clone)]
 pub enum View {
-    Dashboard(String),
     Report(String),
 }
 
@@ -32,7 +31,6 @@ impl View {
     /// The page's own path, under which its table partials live.
     fn path(&self) -> String {
         match self {
-            View::Dashboard(id) => format!("/dashboards/{id}"),
             View::Report(id) => format!("/reports/{id}"),
         }
     }
@@ -41,16 +39,6 @@ impl View {
     fn resolve(&self, ctx: &Ctx) -> Result<(String, StoredReport, Option<Vec<String>>), Problem> {
         let conn = ctx.store.app.get().map_err(Problem::from)?;
         match self {
-            View::Dashboard(id) => {
-                let d = store::dashboard::get(&conn, id)
-                    .map_err(Problem::from)?
-                    .ok_or_else(|| Problem::not_found(format!("no dashboard with id `{id}`")))?;
-                let r = store::report::find(&conn, &d.report_id)
-                    .map_err(Problem::from)?
-                    .ok_or_else(|| Problem::not_found("the dashboard's report is gone"))?;
-                let only = (!d.widgets.is_empty()).then_some(d.widgets);
-                Ok((d.name, r, only))
-            }
             View::Report(id) => {
                 let r = store::report::get(&conn, id)
                     .map_err(Problem::from)?
@@ -232,7 +220,7 @@ pub fn table_base(path: &str, viz: &str, query: &str) -> String {
     }
 }
 
-fn encode(params: &BTreeMap<String, String>) -> String {
+pub(crate) fn encode(params: &BTreeMap<String, String>) -> String {
     params
         .iter()
         .map(|(k, v)| format!("{}={}", crate::web::urlencode(k), crate::web::urlencode(v)))

@@ -1,0 +1,351 @@
+//! Running one widget of a dashboard with the dashboard's filter values: each filter's value goes
+//! to its targets, a report parameter or a field of the widget's builder query.
+//!
+//! What a value means, by filter type:
+//! - `date_range`: a preset (`last_7_days`, `last_30_days`, `last_90_days`, `this_month`,
+//!   `last_month`, `this_quarter`, `year_to_date`) or `YYYY-MM-DD..YYYY-MM-DD`, counted from the
+//!   dashboard's day. A number parameter receives the range's length in days (the demo's
+//!   `days`), a date parameter its first day, a field `between` the two days.
+//! - `select`: one value (`eq` on a field); `multi_select`: values separated by commas (`in`).
+//! - `number_range`: `from..to`, either side may be empty (`between`, `ge` or `le` on a field;
+//!   a parameter receives the text as given).
+//! - `text`: a parameter receives it; a field `contains` it.
+
+use super::{Ctx, PipelineError};
+use crate::model::dashboard::{DashboardFilter, FilterKind, WidgetKind};
+use crate::model::report::{Filter, FilterOp, ParamType, QuerySource, ReportDefinition};
+use crate::report::run::{self, Item, RunError, TableRows};
+use crate::store::{self, dashboard::StoredDashboard};
+use chrono::{Datelike, Duration, NaiveDate};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// A date range's presets, with their labels, in the order a picker offers them.
+pub const PRESETS: &[(&str, &str)] = &[
+    ("last_7_days", "Last 7 days"),
+    ("last_30_days", "Last 30 days"),
+    ("last_90_days", "Last 90 days"),
+    ("this_month", "This month"),
+    ("last_month", "Last month"),
+    ("this_quarter", "This quarter"),
+    ("year_to_date", "Year to date"),
+];
+
+/// The days of a date range value, both included; None if it is not one.
+pub fn date_range(value: &str, today: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
+    let month_start = |d: NaiveDate| d.with_day(1).expect("day 1");
+    Some(match value {
+        "last_7_days" => (today - Duration::days(6), today),
+        "last_30_days" => (today - Duration::days(29), today),
+        "last_90_days" => (today - Duration::days(89), today),
+        "this_month" => (month_start(today), today),
+        "last_month" => {
+            let end = month_start(today) - Duration::days(1);
+            (month_start(end), end)
+        }
+        "this_quarter" => {
+            let m = (today.month0() / 3) * 3 + 1;
+            (NaiveDate::from_ymd_opt(today.year(), m, 1)?, today)
+        }
+        "year_to_date" => (NaiveDate::from_ymd_opt(today.year(), 1, 1)?, today),
+        custom => {
+            let (a, b) = custom.split_once("..")?;
+            let from = NaiveDate::parse_from_str(a.trim(), "%Y-%m-%d").ok()?;
+            let to = NaiveDate::parse_from_str(b.trim(), "%Y-%m-%d").ok()?;
+            if to < from || (to - from).num_days() > 36_600 {
+                return None;
+            }
+            (from, to)
+        }
+    })
+}
+
+/// A period in words with its dates and year: `Last 30 days: 1 Nov – 30 Nov 2026`.
+pub fn period_words(value: &str, today: NaiveDate) -> Option<String> {
+    let (from, to) = date_range(value, today)?;
+    let label = PRESETS
+        .iter()
+        .find(|(k, _)| *k == value)
+        .map(|(_, l)| *l)
+        .unwrap_or("From");
+    let from_fmt = if from.year() == to.year() {
+        "%-d %b"
+    } else {
+        "%-d %b %Y"
+    };
+    Some(format!(
+        "{label}: {} – {}",
+        from.format(from_fmt),
+        to.format("%-d %b %Y")
+    ))
+}
+
+/// The value of each filter: the URL's, else its default (empty values are no value).
+pub fn values(
+    filters: &[DashboardFilter],
+    given: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    filters
+        .iter()
+        .filter_map(|f| {
+            let v = given.get(&f.id).cloned().or_else(|| f.default.clone())?;
+            let v: String = v.trim().chars().take(500).collect();
+            (!v.is_empty()).then(|| (f.id.clone(), v))
+        })
+        .collect()
+}
+
+fn bad(filter: &str, message: String) -> PipelineError {
+    PipelineError::Run(RunError::Mapping {
+        viz: format!("filter `{filter}`"),
+        message,
+    })
+}
+
+/// What a parameter of `kind` receives from filter `f`'s `value`.
+fn parameter_value(
+    f: &DashboardFilter,
+    value: &str,
+    kind: ParamType,
+    today: NaiveDate,
+) -> Result<String, PipelineError> {
+    if f.kind != FilterKind::DateRange {
+        return Ok(value.to_string());
+    }
+    let (from, to) = date_range(value, today).ok_or_else(|| {
+        bad(
+            &f.id,
+            format!(
+                "`{}` is not a date range (a preset or YYYY-MM-DD..YYYY-MM-DD)",
+                crate::model::text::truncate(value, 60)
+            ),
+        )
+    })?;
+    Ok(match kind {
+        ParamType::Number => ((to - from).num_days() + 1).to_string(),
+        _ => from.to_string(),
+    })
+}
+
+/// The builder filter a field target adds.
+fn field_filter(
+    f: &DashboardFilter,
+    field: &str,
+    value: &str,
+    today: NaiveDate,
+) -> Result<Filter, PipelineError> {
+    let filter = |op, value: Value| Filter {
+        field: field.to_string(),
+        op,
+        value,
+    };
+    Ok(match f.kind {
+        FilterKind::DateRange => {
+            let (from, to) = date_range(value, today).ok_or_else(|| {
+                bad(
+                    &f.id,
+                    format!(
+                        "`{}` is not a date range",
+                        crate::model::text::truncate(value, 60)
+                    ),
+                )
+            })?;
+            filter(FilterOp::Between, json!([from.to_string(), to.to_string()]))
+        }
+        FilterKind::Select => filter(FilterOp::Eq, json!(value)),
+        FilterKind::MultiSelect => filter(
+            FilterOp::In,
+            json!(value
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()),
+        ),
+        FilterKind::Text => filter(FilterOp::Contains, json!(value)),
+        FilterKind::NumberRange => {
+            let (a, b) = value.split_once("..").unwrap_or((value, value));
+            let num = |s: &str| s.trim().parse::<f64>().ok();
+            match (num(a), num(b)) {
+                (Some(a), Some(b)) => filter(FilterOp::Between, json!([a, b])),
+                (Some(a), None) => filter(FilterOp::Ge, json!(a)),
+                (None, Some(b)) => filter(FilterOp::Le, json!(b)),
+                (None, None) => return Err(bad(&f.id, "a number range is `from..to`".into())),
+            }
+        }
+    })
+}
+
+/// Adds `filter` to the builder query visualization `viz` reads.
+fn add_to_builder(
+    def: &mut ReportDefinition,
+    viz: &str,
+    filter: Filter,
+) -> Result<(), PipelineError> {
+    let query = def.visualization(viz).and_then(|v| v.query.clone());
+    let spec = match &query {
+        Some(name) => def.queries.get_mut(name).and_then(|q| q.builder.as_mut()),
+        None => def.builder.as_mut().or_else(|| match def.queries.len() {
+            1 => def
+                .queries
+                .values_mut()
+                .next()
+                .and_then(|q| q.builder.as_mut()),
+            _ => None,
+        }),
+    };
+    let spec = spec.ok_or_else(|| {
+        bad(
+            &filter.field,
+            "targets a field, but the widget's query is not a builder".into(),
+        )
+    })?;
+    spec.filters.push(filter);
+    Ok(())
+}
+
+/// Runs widget `widget_id` of `d` with the filter values `given` (by filter id). None for a
+/// text or filter-bar widget.
+pub fn run_widget(
+    ctx: &Ctx,
+    d: &StoredDashboard,
+    widget_id: &str,
+    given: &BTreeMap<String, String>,
+    today: NaiveDate,
+) -> Result<Option<Item>, PipelineError> {
+    run_widget_page(ctx, d, widget_id, given, &BTreeMap::new(), 1, today)
+}
+
+/// `run_widget` with the page's report parameters (used where the widget's report has them;
+/// the widget's own fixed parameters and then the filters win) and a table page.
+pub fn run_widget_page(
+    ctx: &Ctx,
+    d: &StoredDashboard,
+    widget_id: &str,
+    given: &BTreeMap<String, String>,
+    page_params: &BTreeMap<String, String>,
+    page: u32,
+    today: NaiveDate,
+) -> Result<Option<Item>, PipelineError> {
+    let def = &d.definition;
+    let w = def.widget(widget_id).ok_or_else(|| {
+        PipelineError::NotFound(format!(
+            "widget {}",
+            crate::model::text::truncate(widget_id, 60)
+        ))
+    })?;
+    if w.kind != WidgetKind::Visualization {
+        return Ok(None);
+    }
+    let (Some(rid), Some(vid)) = (&w.report_id, &w.visualization_id) else {
+        return Ok(None);
+    };
+    let stored = store::report::get(&*ctx.store.app.get()?, rid)?
+        .ok_or_else(|| PipelineError::NotFound(rid.clone()))?;
+    let mut report = stored.definition;
+    let mut params: BTreeMap<String, String> = page_params
+        .iter()
+        .filter(|(k, _)| report.parameters.iter().any(|p| &p.name == *k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    params.extend(w.parameters.clone());
+    for (fid, value) in values(&def.filters, given) {
+        let f = def
+            .filters
+            .iter()
+            .find(|f| f.id == fid)
+            .expect("values come from the filters");
+        for t in f.targets.iter().filter(|t| t.widget_id == w.id) {
+            if let Some(p) = &t.parameter {
+                let kind = report
+                    .parameters
+                    .iter()
+                    .find(|d| &d.name == p)
+                    .map_or(ParamType::String, |d| d.kind);
+                params.insert(p.clone(), parameter_value(f, &value, kind, today)?);
+            }
+            if let Some(field) = &t.field {
+                add_to_builder(&mut report, vid, field_filter(f, field, &value, today)?)?;
+            }
+        }
+    }
+    let source = report.data_source.clone();
+    let conn = ctx
+        .store
+        .source(&source)
+        .ok_or_else(|| PipelineError::NoSource(source.clone()))?
+        .get()?;
+    if report
+        .query_source(report.visualization(vid).and_then(|v| v.query.as_deref()))
+        .is_none()
+    {
+        return Err(PipelineError::NoQuery(vid.clone()));
+    }
+    let only = [vid.clone()];
+    let out = run::run(
+        &conn,
+        &run::Request {
+            report_id: rid,
+            definition: &report,
+            params: &params,
+            rows: TableRows::Page {
+                page,
+                page_size: ctx.config.limits.page_size,
+            },
+            only: Some(&only),
+            today,
+            bounds: ctx.bounds(),
+            cache: (ctx.config.limits.cache_mb > 0).then(|| ctx.store.cache_scope(&source)),
+            progress: None,
+        },
+    )?;
+    Ok(out.sections.into_iter().flat_map(|s| s.items).next())
+}
+
+/// Whether a report query is a builder (field targets need one).
+pub fn is_builder(def: &ReportDefinition, viz: &str) -> bool {
+    matches!(
+        def.query_source(def.visualization(viz).and_then(|v| v.query.as_deref())),
+        Some(QuerySource::Builder(_))
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_and_custom_ranges_are_days_counted_from_today() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let d = |s| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert_eq!(
+            date_range("last_30_days", today),
+            Some((d("2026-11-01"), today))
+        );
+        assert_eq!(
+            date_range("last_month", today),
+            Some((d("2026-10-01"), d("2026-10-31")))
+        );
+        assert_eq!(
+            date_range("this_quarter", today),
+            Some((d("2026-10-01"), today))
+        );
+        assert_eq!(
+            date_range("year_to_date", today),
+            Some((d("2026-01-01"), today))
+        );
+        assert_eq!(
+            date_range("2025-01-01..2025-03-31", today),
+            Some((d("2025-01-01"), d("2025-03-31")))
+        );
+        assert_eq!(date_range("2025-03-31..2025-01-01", today), None);
+        assert_eq!(date_range("yesterday-ish", today), None);
+        assert_eq!(
+            period_words("last_30_days", today).unwrap(),
+            "Last 30 days: 1 Nov – 30 Nov 2026"
+        );
+        assert_eq!(
+            period_words("2025-12-01..2026-01-31", today).unwrap(),
+            "From: 1 Dec 2025 – 31 Jan 2026"
+        );
+    }
+}
