@@ -38,6 +38,7 @@ pub fn prepare(config: &Config, demo: bool) -> anyhow::Result<Store> {
     }
     crate::provision::import_datasets(&store, &config.datasets)?;
     crate::provision::apply(&store, &crate::provision::Provisioned::from(config))?;
+    crate::app::dashboard::place_stored(&*store.app.get()?)?;
     Ok(store)
 }
 

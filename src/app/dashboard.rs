@@ -258,6 +258,26 @@ pub fn delete(ctx: &Ctx, id: &str) -> Result<(), EditError> {
     Ok(())
 }
 
+/// Lays out stored dashboards still in the short form (rows written before dashboards had a
+/// grid, migration 0005). Run at start; a dashboard whose report is gone is left as it is.
+pub fn place_stored(conn: &Connection) -> Result<usize, EditError> {
+    let mut placed = 0;
+    for d in store::dashboard::list(conn)? {
+        if d.definition.report_id.is_none() && !d.definition.widgets.iter().any(|w| w.unplaced()) {
+            continue;
+        }
+        let mut def = d.definition.clone();
+        match place(conn, &mut def) {
+            Ok(()) => {
+                store::dashboard::set_definition(conn, &d.id, &def)?;
+                placed += 1;
+            }
+            Err(e) => tracing::warn!(dashboard = %d.name(), error = %e, "dashboard not laid out"),
+        }
+    }
+    Ok(placed)
+}
+
 /// The dashboards that show report `report_id`, with the visualizations they show of it.
 pub fn users_of(
     conn: &Connection,

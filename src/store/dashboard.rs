@@ -95,6 +95,21 @@ pub fn home(conn: &Connection) -> Result<Option<StoredDashboard>, StoreError> {
     .transpose()
 }
 
+/// Replaces only the definition (its layout), leaving the provisioned flag and the default.
+pub fn set_definition(
+    conn: &Connection,
+    id: &str,
+    def: &DashboardDefinition,
+) -> Result<(), StoreError> {
+    let mut def = def.clone();
+    def.id = None;
+    conn.execute(
+        "UPDATE dashboards SET definition = ?2 WHERE id = ?1",
+        params![id, serde_json::to_string(&def)?],
+    )?;
+    Ok(())
+}
+
 /// Deletes a dashboard; false if there was none.
 pub fn delete(conn: &Connection, id: &str) -> Result<bool, StoreError> {
     Ok(conn.execute("DELETE FROM dashboards WHERE id = ?1", [id])? > 0)

@@ -306,3 +306,75 @@ async fn a_report_is_built_by_dragging_fields_previewed_live_and_saved() {
         "{pages:?}"
     );
 }
+
+#[tokio::test]
+async fn a_dashboard_is_built_by_mouse_and_its_filter_updates_widgets_in_place() {
+    if !browser_tests_enabled() {
+        return;
+    }
+    let app = spawn_app().await;
+    // A dashboard whose filter drives the demo report's `days` on every widget.
+    let report = app.report_id().await;
+    let widgets: Vec<serde_json::Value> = ["revenue", "orders", "daily_revenue"]
+        .iter()
+        .enumerate()
+        .map(|(i, v)| serde_json::json!({ "id": v, "reportId": report, "visualizationId": v, "x": i * 4, "y": 0, "w": 4, "h": 3 }))
+        .collect();
+    let targets: Vec<serde_json::Value> = ["revenue", "orders", "daily_revenue"]
+        .iter()
+        .map(|w| serde_json::json!({ "widgetId": w, "parameter": "days" }))
+        .collect();
+    let def = serde_json::from_value(serde_json::json!({
+        "name": "Filtered",
+        "widgets": widgets,
+        "filters": [{ "id": "period", "label": "Days", "type": "text", "default": "90", "targets": targets }]
+    }))
+    .unwrap();
+    let filtered = quire::app::dashboard::save(&app.ctx, None, def).unwrap().id;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    let url = app.address.clone();
+    let shots = std::env::var("SCREENSHOT_DIR").unwrap_or_default();
+    let out = tokio::task::spawn_blocking(move || {
+        let mut c = Command::new("node");
+        c.env("QUIRE_EMAIL", crate::helpers::ADMIN_EMAIL)
+            .env("QUIRE_PASSWORD", crate::helpers::ADMIN_PASSWORD)
+            .arg("dashboard.mjs")
+            .arg(url)
+            .arg(filtered)
+            .current_dir(dir);
+        if !shots.is_empty() {
+            c.env("SCREENSHOT_DIR", shots);
+        }
+        c.output().expect("node runs")
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["editor"].as_str().unwrap().ends_with("/edit"), "{v}");
+    assert_eq!(
+        v["added"],
+        serde_json::json!(["3×2 at 1,1", "6×5 at 1,3"]),
+        "{v}"
+    );
+    assert_eq!(
+        v["edited"],
+        serde_json::json!(["4×3 at 1,1", "6×5 at 4,3"]),
+        "{v}"
+    );
+    assert_eq!(v["reloaded"], v["edited"], "the layout persisted: {v}");
+    let k90 = expected::kpis(90);
+    let k30 = expected::kpis(30);
+    assert_eq!(v["before"], k90.revenue.as_str(), "{v}");
+    assert_eq!(v["after"], k30.revenue.as_str(), "{v}");
+    assert_eq!(v["fullLoads"], 0, "no full page load: {v}");
+    assert!(
+        v["url"].as_str().unwrap().contains("f.period=30"),
+        "the filter is in the URL: {v}"
+    );
+    assert_eq!(v["errors"].as_array().unwrap().len(), 0, "{v}");
+}

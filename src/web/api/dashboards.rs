@@ -119,7 +119,10 @@ fn with_data(
         }
         let (data, error) =
             match dashboard_run::run_widget_page(ctx, d, &w.id, filters, params, 1, today) {
-                Ok(item) => (serde_json::to_value(item).map_err(Problem::internal)?, None),
+                Ok(item) => (
+                    camel(serde_json::to_value(item).map_err(Problem::internal)?),
+                    None,
+                ),
                 Err(
                     e @ (PipelineError::Run(_)
                     | PipelineError::NoQuery(_)
@@ -136,6 +139,33 @@ fn with_data(
         }
     }
     Ok(out)
+}
+
+/// An item's keys in camelCase, as the rest of the API (the run's output names them in
+/// snake_case: `total_rows`, `page_count`).
+fn camel(item: Value) -> Value {
+    match item {
+        Value::Object(o) => Value::Object(
+            o.into_iter()
+                .map(|(k, v)| {
+                    let mut out = String::with_capacity(k.len());
+                    let mut up = false;
+                    for c in k.chars() {
+                        match c {
+                            '_' => up = true,
+                            c if up => {
+                                out.extend(c.to_uppercase());
+                                up = false;
+                            }
+                            c => out.push(c),
+                        }
+                    }
+                    (out, v)
+                })
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 /// Splits the query into filter values (`f.<filterId>`, checked against the dashboard's

@@ -76,6 +76,13 @@ pub struct WidgetPartial {
     pub report_link: Option<String>,
 }
 
+impl WidgetPartial {
+    /// A KPI card has no room for more than its figures.
+    pub fn is_kpi(&self) -> bool {
+        matches!(self.item, Some(Item::Kpi(_)))
+    }
+}
+
 /// Both kinds of page `/` can show.
 pub enum Home {
     Dashboard(Box<DashboardPage>),
