@@ -243,7 +243,7 @@ impl DashboardDefinition {
                 if w.x >= COLUMNS {
                     return Err(format!("{at}.x: must be 0 to {}", COLUMNS - 1));
                 }
-                if w.w == 0 || w.x + w.w > COLUMNS {
+                if w.w == 0 || w.w > COLUMNS - w.x {
                     return Err(format!("{at}.w: x + w must be at most {COLUMNS}"));
                 }
                 if w.h > MAX_HEIGHT {
