@@ -226,6 +226,84 @@ pub fn run_widget_page(
     page: u32,
     today: NaiveDate,
 ) -> Result<Option<Item>, PipelineError> {
+    let rows = TableRows::Page {
+        page,
+        page_size: ctx.config.limits.page_size,
+    };
+    run_widget_rows(ctx, d, widget_id, given, page_params, rows, today)
+}
+
+/// The whole dashboard as one document: every widget in reading order (tables with every row
+/// up to the renderer's cap), the filters' values and the period in words as its parameters.
+/// `render::render` makes it a PDF or a spreadsheet like any report.
+pub fn document(
+    ctx: &Ctx,
+    d: &StoredDashboard,
+    given: &BTreeMap<String, String>,
+    page_params: &BTreeMap<String, String>,
+    today: NaiveDate,
+) -> Result<run::Output, PipelineError> {
+    let def = &d.definition;
+    let mut widgets = def.widgets.clone();
+    widgets.sort_by_key(|w| (w.y, w.x));
+    let mut items = Vec::new();
+    for w in &widgets {
+        match w.kind {
+            WidgetKind::Text => items.push(Item::Text(run::TextOut {
+                text: w.text.clone().unwrap_or_default(),
+            })),
+            WidgetKind::FilterBar => {}
+            WidgetKind::Visualization => {
+                let all = TableRows::All { cap: u32::MAX };
+                if let Some(item) = run_widget_rows(ctx, d, &w.id, given, page_params, all, today)?
+                {
+                    items.push(item);
+                }
+            }
+        }
+    }
+    let mut parameters: Vec<(String, String)> = Vec::new();
+    for (id, value) in values(&def.filters, given) {
+        let f = def
+            .filters
+            .iter()
+            .find(|f| f.id == id)
+            .expect("values come from the filters");
+        let label = if f.label.is_empty() {
+            f.id.clone()
+        } else {
+            f.label.clone()
+        };
+        let shown = match f.kind {
+            FilterKind::DateRange => period_words(&value, today).unwrap_or(value),
+            _ => value,
+        };
+        parameters.push((label, shown));
+    }
+    parameters.extend(page_params.iter().map(|(k, v)| (k.clone(), v.clone())));
+    Ok(run::Output {
+        report_id: d.id.clone(),
+        name: def.name.clone(),
+        description: def.description.clone(),
+        parameters,
+        generated_at: chrono::Utc::now(),
+        sections: vec![run::SectionOut {
+            title: String::new(),
+            items,
+        }],
+        options: Default::default(),
+    })
+}
+
+fn run_widget_rows(
+    ctx: &Ctx,
+    d: &StoredDashboard,
+    widget_id: &str,
+    given: &BTreeMap<String, String>,
+    page_params: &BTreeMap<String, String>,
+    rows: TableRows,
+    today: NaiveDate,
+) -> Result<Option<Item>, PipelineError> {
     let def = &d.definition;
     let w = def.widget(widget_id).ok_or_else(|| {
         PipelineError::NotFound(format!(
@@ -287,10 +365,7 @@ pub fn run_widget_page(
             report_id: rid,
             definition: &report,
             params: &params,
-            rows: TableRows::Page {
-                page,
-                page_size: ctx.config.limits.page_size,
-            },
+            rows,
             only: Some(&only),
             today,
             bounds: ctx.bounds(),

@@ -182,6 +182,7 @@ route_table! {
     PUT "/api/v1/dashboards/{id}" editor => api::dashboards::update;
     DELETE "/api/v1/dashboards/{id}" editor => api::dashboards::delete;
     POST "/api/v1/dashboards/{id}/duplicate" editor => api::dashboards::duplicate;
+    GET "/api/v1/dashboards/{id}/export" viewer => api::dashboards::export;
     GET "/schedules" editor => schedules::list;
     POST "/schedules" editor => schedules::create;
     GET "/schedules/new" editor => schedules::new_form;

@@ -402,6 +402,7 @@ fn describe(method: &str, path: &str) -> Option<Op> {
             200,
             Reply::Json(object),
         ),
+        ("GET", "/api/v1/dashboards/{id}/export") => op("The whole dashboard as one PDF or XLSX, with the filter values (`f.<id>=`)", &[("format", "string")], Body::None, 200, Reply::File),
         ("GET", "/api/openapi.json") => {
             op("This document", &[], Body::None, 200, Reply::Json(object))
         }

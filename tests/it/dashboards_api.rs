@@ -804,3 +804,70 @@ async fn grid_numbers_at_the_edge_of_their_type_are_refused_not_a_server_error()
         }
     }
 }
+
+#[tokio::test]
+async fn a_dashboard_is_one_document_as_pdf_and_xlsx_with_its_filters_on_the_cover() {
+    let app = crate::helpers::spawn_app().await;
+    let report = app.report_id().await;
+    let def: serde_json::Value = serde_json::json!({
+        "name": "Six widgets",
+        "widgets": [
+            { "id": "revenue", "reportId": report, "visualizationId": "revenue", "x": 0, "y": 0, "w": 3, "h": 2 },
+            { "id": "orders_count", "reportId": report, "visualizationId": "orders_count", "x": 3, "y": 0, "w": 3, "h": 2 },
+            { "id": "note", "kind": "text", "text": "Figures for the board meeting.", "x": 6, "y": 0, "w": 6, "h": 2 },
+            { "id": "daily_revenue", "reportId": report, "visualizationId": "daily_revenue", "x": 0, "y": 2, "w": 6, "h": 5 },
+            { "id": "region_share", "reportId": report, "visualizationId": "region_share", "x": 6, "y": 2, "w": 6, "h": 5 },
+            { "id": "orders", "reportId": report, "visualizationId": "orders", "x": 0, "y": 7, "w": 12, "h": 8 }
+        ],
+        "filters": [{ "id": "period", "label": "Period", "type": "date_range",
+                      "targets": [{ "widgetId": "revenue", "parameter": "days" }, { "widgetId": "orders", "parameter": "days" }] }]
+    });
+    let r = app
+        .client
+        .post(format!("{}/api/v1/dashboards", app.address))
+        .json(&def)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let made: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(status, 201, "{made}");
+    let id = made["id"].as_str().unwrap();
+    let pdf = app
+        .get(&format!(
+            "/api/v1/dashboards/{id}/export?format=pdf&f.period=last_30_days"
+        ))
+        .await;
+    assert_eq!(pdf.status(), 200);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let bytes = pdf.bytes().await.unwrap();
+    crate::helpers::assert_valid_pdf(&bytes);
+    let text = crate::helpers::pdf_pages(&bytes).concat();
+    let k30 = crate::expected::kpis(30);
+    for needle in [
+        "Six widgets",
+        "Period",
+        "Last 30 days",
+        "Figures for the board meeting.",
+        "Daily revenue",
+        "Revenue share by region",
+        k30.revenue.as_str(),
+    ] {
+        assert!(text.contains(needle), "`{needle}` not in the PDF");
+    }
+    let xlsx = app
+        .get(&format!("/api/v1/dashboards/{id}/export?format=xlsx"))
+        .await;
+    assert_eq!(xlsx.status(), 200);
+    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"), "a zip");
+    let bad = app
+        .get(&format!("/api/v1/dashboards/{id}/export?format=csv"))
+        .await;
+    assert_eq!(bad.status(), 422);
+    let bad = app
+        .get(&format!(
+            "/api/v1/dashboards/{id}/export?format=pdf&f.period=someday"
+        ))
+        .await;
+    assert_eq!(bad.status(), 422);
+}

@@ -303,3 +303,57 @@ pub async fn duplicate(
         .insert_header(("Location", format!("/api/v1/dashboards/{}", saved.id)))
         .json(saved.definition))
 }
+
+/// GET /api/v1/dashboards/{id}/export?format=pdf|xlsx&f.<id>=...: the whole dashboard as one
+/// file, every widget in grid order, the filters and period on the cover.
+pub async fn export(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    q: web::Query<BTreeMap<String, String>>,
+) -> Result<HttpResponse, Problem> {
+    use crate::model::export::ExportFormat;
+    let mut q = q.into_inner();
+    let raw = q.remove("format").unwrap_or_else(|| "pdf".into());
+    let format = match ExportFormat::parse(&raw) {
+        Some(f @ (ExportFormat::Pdf | ExportFormat::Xlsx)) => f,
+        _ => {
+            return Err(Problem::invalid(
+                "format",
+                format!(
+                    "`{}` is not pdf or xlsx",
+                    crate::model::text::truncate(&raw, 40)
+                ),
+            ))
+        }
+    };
+    let (filters, params): (BTreeMap<_, _>, BTreeMap<_, _>) =
+        q.into_iter().partition(|(k, _)| k.starts_with("f."));
+    let filters: BTreeMap<String, String> = filters
+        .into_iter()
+        .map(|(k, v)| (k[2..].to_string(), v))
+        .collect();
+    let _slot = state.render_slot().await?;
+    let ctx = state.ctx.clone();
+    let (name, bytes) = web::block(move || -> Result<_, Problem> {
+        let d = store::dashboard::get(&*ctx.store.app.get()?, &id)?.ok_or_else(|| {
+            Problem::not_found(format!(
+                "no dashboard with id `{}`",
+                crate::model::text::truncate(&id, 80)
+            ))
+        })?;
+        let today = chrono::Utc::now().date_naive();
+        let out = dashboard_run::document(&ctx, &d, &filters, &params, today)?;
+        let bytes = crate::render::render(&out, format, &ctx.config.branding, &ctx.config.exports)
+            .map_err(PipelineError::from)?;
+        Ok((out.name, bytes))
+    })
+    .await??;
+    let file = crate::model::export::file_name(&name, chrono::Utc::now().date_naive(), format);
+    Ok(HttpResponse::Ok()
+        .content_type(format.mime())
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{file}\""),
+        ))
+        .body(bytes))
+}
