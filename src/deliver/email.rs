@@ -30,8 +30,15 @@ pub fn build(
     let to: Mailbox = to
         .parse()
         .map_err(|_| SendError::permanent(format!("`{to}` is not an email address")))?;
-    let attachment = lettre::message::Attachment::new(file.name.clone()).body(
+    // Always base64: a CSV or JSON file left as 7bit keeps its bare LF line ends and lines past
+    // 998 octets, which standards-following servers refuse ("500 Line too long").
+    let body = lettre::message::Body::new_with_encoding(
         file.bytes.clone(),
+        lettre::message::header::ContentTransferEncoding::Base64,
+    )
+    .map_err(|_| SendError::permanent("the attachment could not be encoded"))?;
+    let attachment = lettre::message::Attachment::new(file.name.clone()).body(
+        body,
         ContentType::parse(file.format.mime()).map_err(|e| SendError::permanent(e.to_string()))?,
     );
     let html = SinglePart::html(html_body(summary, brand, chart_png.is_some()));
@@ -148,4 +155,93 @@ fn html_body(s: &Summary, brand: &str, chart: bool) -> String {
         params.join(" · "),
         esc(brand)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::export::ExportFormat;
+    use crate::report::run::Output;
+
+    #[test]
+    fn a_text_attachment_reaches_the_wire_in_short_crlf_lines_and_decodes_back() {
+        let out = Output {
+            report_id: "r".into(),
+            name: "Sales".into(),
+            description: String::new(),
+            parameters: vec![],
+            generated_at: chrono::Utc::now(),
+            sections: vec![],
+            options: Default::default(),
+        };
+        let summary = Summary::new(
+            &out,
+            "Weekly",
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+        );
+        // A CSV with bare LF ends and one line of 5,000 characters.
+        let csv = format!("a,b\n1,{}\n2,x\n", "y".repeat(5000)).into_bytes();
+        for format in [ExportFormat::Csv, ExportFormat::Json] {
+            let file = Attachment {
+                name: "sales.csv".into(),
+                format,
+                bytes: csv.clone(),
+            };
+            let m = build(
+                &SmtpConfig::default(),
+                "Quire",
+                "ann@example.com",
+                "id1",
+                &summary,
+                &file,
+                None,
+            )
+            .unwrap();
+            let wire = m.formatted();
+            for line in wire.split(|b| *b == b'\n') {
+                assert!(line.len() <= 999, "a line of {} octets", line.len());
+                if !line.is_empty() {
+                    assert_eq!(
+                        line.last(),
+                        Some(&b'\r'),
+                        "bare LF in {:?}",
+                        String::from_utf8_lossy(line)
+                    );
+                }
+            }
+            let text = String::from_utf8_lossy(&wire).to_string();
+            let start = text
+                .find("filename=\"sales.csv\"")
+                .expect("the attachment part");
+            let body_start = start + text[start..].find("\r\n\r\n").unwrap() + 4;
+            let body_end = body_start + text[body_start..].find("\r\n--").unwrap();
+            let b64: String = text[body_start..body_end].split("\r\n").collect();
+            assert!(text[..body_start].contains("Content-Transfer-Encoding: base64"));
+            use base64_check::decode;
+            assert_eq!(decode(&b64), csv);
+        }
+    }
+
+    /// A small standard base64 decoder, so the test checks the wire without lettre's help.
+    mod base64_check {
+        pub fn decode(s: &str) -> Vec<u8> {
+            let val = |c: u8| match c {
+                b'A'..=b'Z' => c - b'A',
+                b'a'..=b'z' => c - b'a' + 26,
+                b'0'..=b'9' => c - b'0' + 52,
+                b'+' => 62,
+                b'/' => 63,
+                _ => panic!("not base64: {c}"),
+            };
+            let bytes: Vec<u8> = s.bytes().filter(|b| *b != b'=').collect();
+            let mut out = Vec::new();
+            for chunk in bytes.chunks(4) {
+                let v: Vec<u32> = chunk.iter().map(|c| val(*c) as u32).collect();
+                let n = v.iter().fold(0u32, |acc, x| (acc << 6) | x) << (6 * (4 - v.len()));
+                let take = v.len() * 6 / 8;
+                out.extend_from_slice(&n.to_be_bytes()[1..1 + take]);
+            }
+            out
+        }
+    }
 }
