@@ -181,6 +181,23 @@ pub fn render(out: &Output, branding: &BrandingConfig) -> Result<Vec<u8>, Render
         files,
         today: out.generated_at.date_naive(),
     };
+    // Everything typst made (the world, both layout passes, the document) is dropped inside
+    // `compile`, before the cache is evicted and the heap trimmed: trimming while they were
+    // alive could not give their memory back.
+    let pdf = compile(world);
+    // Keep comemo's cache from growing without bound across renders, and hand the memory a
+    // large layout took back to the system (glibc keeps freed pages otherwise).
+    typst::comemo::evict(0);
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory; it has no preconditions.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+    pdf
+}
+
+/// Lays out and writes the PDF; every typst structure is dropped when this returns.
+fn compile(world: ReportWorld) -> Result<Vec<u8>, RenderError> {
     let compiled = typst::compile::<typst_layout::PagedDocument>(&world);
     let doc = compiled.output.map_err(|errors| {
         RenderError(
@@ -196,7 +213,7 @@ pub fn render(out: &Output, branding: &BrandingConfig) -> Result<Vec<u8>, Render
         tagged: false,
         ..Default::default()
     };
-    let pdf = typst_pdf::pdf(&doc, &options).map_err(|errors| {
+    typst_pdf::pdf(&doc, &options).map_err(|errors| {
         RenderError(
             errors
                 .iter()
@@ -204,14 +221,5 @@ pub fn render(out: &Output, branding: &BrandingConfig) -> Result<Vec<u8>, Render
                 .collect::<Vec<_>>()
                 .join("; "),
         )
-    })?;
-    // Keep comemo's cache from growing without bound across renders, and hand the memory a
-    // large layout took back to the system (glibc keeps freed pages otherwise).
-    typst::comemo::evict(0);
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only releases free memory; it has no preconditions.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-    Ok(pdf)
+    })
 }
