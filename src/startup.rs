@@ -103,7 +103,7 @@ impl Application {
             App::new()
                 .wrap(middleware::from_fn(web::error::htmx_errors))
                 .wrap(middleware::from_fn(web::gate::gate))
-                .wrap(web::headers::security_headers())
+                .wrap(middleware::from_fn(web::headers::security_headers))
                 .wrap(middleware::Logger::new("%r %s %b %Dms"))
                 .app_data(state.clone())
                 .app_data(actix_web::web::PayloadConfig::new(1 << 20))

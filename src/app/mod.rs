@@ -10,6 +10,7 @@ pub mod edit;
 pub mod pipeline;
 pub mod report;
 pub mod schedule;
+pub mod share;
 pub mod stream;
 
 use crate::config::Config;

@@ -57,6 +57,9 @@ pub struct ServerConfig {
     /// When set, `GET /metrics` needs `Authorization: Bearer <metrics_token>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metrics_token: Option<Secret>,
+    /// Sites that may show `/embed/{token}` links in an iframe (`https://intranet.example`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub embed_origins: Vec<String>,
 }
 
 impl Default for ServerConfig {
@@ -67,6 +70,7 @@ impl Default for ServerConfig {
             log_format: LogFormat::Text,
             shutdown_timeout_secs: 60,
             metrics_token: None,
+            embed_origins: Vec::new(),
         }
     }
 }
@@ -346,6 +350,25 @@ impl Config {
                     self.server.bind
                 ),
             );
+        }
+        for (i, o) in self.server.embed_origins.iter().enumerate() {
+            let ok = reqwest::Url::parse(o).is_ok_and(|u| {
+                matches!(u.scheme(), "http" | "https")
+                    && u.host().is_some()
+                    && u.path() == "/"
+                    && u.query().is_none()
+                    && u.username().is_empty()
+                    && o.chars().all(|c| c.is_ascii_graphic())
+            });
+            if !ok {
+                return err(
+                    &format!("server.embed_origins[{i}]"),
+                    format!(
+                        "`{}` is not an origin like https://intranet.example",
+                        crate::model::text::truncate(o, 80)
+                    ),
+                );
+            }
         }
         if self.smtp.from.parse::<lettre::message::Mailbox>().is_err() {
             return err(

@@ -18,6 +18,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_dashboards",
         include_str!("../../migrations/0005_dashboards.sql"),
     ),
+    (
+        "0006_shares",
+        include_str!("../../migrations/0006_shares.sql"),
+    ),
 ];
 
 /// Errors from migrating.

@@ -13,6 +13,7 @@ pub mod run;
 pub mod schedule;
 pub mod secret;
 pub mod session;
+pub mod share;
 pub mod token;
 pub mod user;
 

@@ -341,6 +341,17 @@ impl From<StoreError> for Problem {
     }
 }
 
+impl From<crate::app::share::ShareError> for Problem {
+    fn from(e: crate::app::share::ShareError) -> Problem {
+        use crate::app::share::ShareError;
+        match e {
+            ShareError::NotFound => Problem::not_found(e.to_string()),
+            ShareError::Expired => Problem::new(StatusCode::GONE, e.to_string()),
+            ShareError::Edit(e) => e.into(),
+        }
+    }
+}
+
 impl From<actix_web::error::BlockingError> for Problem {
     fn from(e: actix_web::error::BlockingError) -> Problem {
         Problem::internal(e)

@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod reports;
 pub mod schedules;
+pub mod shares;
 
 use crate::app::Ctx;
 use crate::auth::{Principal, Via};
@@ -117,6 +118,15 @@ route_table! {
     POST "/api/v1/tokens" viewer => api::tokens::create;
     DELETE "/api/v1/tokens/{id}" viewer => api::tokens::revoke;
     GET "/api/v1/audit" admin => api::audit::list;
+    GET "/api/v1/shares" editor => api::shares::list;
+    POST "/api/v1/shares" editor => api::shares::create;
+    DELETE "/api/v1/shares/{id}" editor => api::shares::revoke;
+    GET "/s/{token}" public => shares::view;
+    GET "/s/{token}/widgets/{wid}" public => shares::widget;
+    GET "/s/{token}/table/{wid}" public => shares::table;
+    GET "/embed/{token}" public => shares::embed;
+    GET "/embed/{token}/widgets/{wid}" public => shares::widget;
+    GET "/embed/{token}/table/{wid}" public => shares::table;
     GET "/api/openapi.json" viewer => openapi::get;
     GET "/" viewer => dashboards::home;
     GET "/dashboards" viewer => dashboards::list;

@@ -137,10 +137,16 @@ fn only_the_routes_the_contract_names_answer_without_sign_in() {
     assert_eq!(
         public,
         [
+            "GET /embed/{token}",
+            "GET /embed/{token}/table/{wid}",
+            "GET /embed/{token}/widgets/{wid}",
             "GET /exports/{id}/download",
             "GET /healthz",
             "GET /login",
             "GET /metrics",
+            "GET /s/{token}",
+            "GET /s/{token}/table/{wid}",
+            "GET /s/{token}/widgets/{wid}",
             "GET /setup",
             "GET /static/{path:.*}",
             "GET /welcome",

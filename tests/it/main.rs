@@ -25,5 +25,6 @@ mod reports_page;
 mod restart;
 mod schedules;
 mod schedules_page;
+mod shares;
 mod smtp;
 mod xlsx;

@@ -10,6 +10,7 @@ pub mod exports;
 pub mod jobs;
 pub mod reports;
 pub mod schedules;
+pub mod shares;
 pub mod tables;
 pub mod tokens;
 pub mod users;

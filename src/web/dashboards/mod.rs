@@ -62,6 +62,8 @@ pub struct DashboardPage {
     pub refresh: Option<u32>,
     pub kiosk: bool,
     pub query: String,
+    /// Through a share link: read-only, its values locked.
+    pub shared: bool,
 }
 
 /// One widget, loaded by htmx.
@@ -132,6 +134,20 @@ fn page(
     who: &crate::auth::Principal,
     d: StoredDashboard,
     q: &BTreeMap<String, String>,
+) -> Result<DashboardPage, Problem> {
+    let base = format!("/dashboards/{}", d.id);
+    page_for(ctx, who, d, q, &base, false)
+}
+
+/// The grid page of `d` with its widgets under `base` (`/dashboards/{id}`, or a share's
+/// `/s/{token}`, where `shared` shows it read-only and `q` holds the locked filter values).
+pub(crate) fn page_for(
+    ctx: &crate::app::Ctx,
+    who: &crate::auth::Principal,
+    d: StoredDashboard,
+    q: &BTreeMap<String, String>,
+    base: &str,
+    shared: bool,
 ) -> Result<DashboardPage, Problem> {
     // `page` belongs to the tables' pagers; a bad one is refused here as on every page.
     parse_page(q.get("page").map(String::as_str))?;
@@ -225,11 +241,11 @@ fn page(
     let cells = widgets
         .into_iter()
         .map(|w| Cell {
-            url: format!(
-                "/dashboards/{}/widgets/{}?{query}",
-                d.id,
-                crate::web::urlencode(&w.id)
-            ),
+            url: match shared {
+                // A share's widgets take nothing from the URL: its values are locked.
+                true => format!("{base}/widgets/{}", crate::web::urlencode(&w.id)),
+                false => format!("{base}/widgets/{}?{query}", crate::web::urlencode(&w.id)),
+            },
             widget: w,
         })
         .collect();
@@ -247,6 +263,7 @@ fn page(
             .filter(|r| *r >= 10)
             .or(d.definition.refresh_seconds),
         kiosk: q.get("kiosk").is_some_and(|k| k == "1"),
+        shared,
         query,
     })
 }
@@ -293,46 +310,72 @@ pub async fn widget(
     let page = parse_page(q.get("page").map(String::as_str))?;
     web::block(move || -> Result<WidgetPartial, Problem> {
         let d = find(&ctx, &id)?;
-        let w = d.definition.widget(&wid).cloned().ok_or_else(|| {
-            Problem::not_found(format!(
-                "no widget `{}`",
-                crate::model::text::truncate(&wid, 60)
-            ))
-        })?;
         let (filters, params) = split(&q);
-        let today = chrono::Utc::now().date_naive();
-        let query = encode(
+        widget_for(
+            &ctx,
+            &d,
+            &wid,
+            &filters,
+            &params,
+            page,
+            &format!("/dashboards/{id}"),
+            &q,
+            false,
+        )
+    })
+    .await?
+}
+
+/// One widget of `d` under `base` with the filter values and report parameters given (a
+/// share's locked ones when `shared`: no link to the report then).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn widget_for(
+    ctx: &crate::app::Ctx,
+    d: &StoredDashboard,
+    wid: &str,
+    filters: &BTreeMap<String, String>,
+    params: &BTreeMap<String, String>,
+    page: u32,
+    base: &str,
+    q: &BTreeMap<String, String>,
+    shared: bool,
+) -> Result<WidgetPartial, Problem> {
+    let w = d.definition.widget(wid).cloned().ok_or_else(|| {
+        Problem::not_found(format!(
+            "no widget `{}`",
+            crate::model::text::truncate(wid, 60)
+        ))
+    })?;
+    let today = chrono::Utc::now().date_naive();
+    let query = match shared {
+        true => String::new(),
+        false => encode(
             &q.iter()
                 .filter(|(k, _)| k.as_str() != "page")
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
-        );
-        let (item, error) =
-            match dashboard_run::run_widget_page(&ctx, &d, &wid, &filters, &params, page, today) {
-                Ok(item) => (item, None),
-                Err(
-                    e @ (PipelineError::Run(_)
-                    | PipelineError::NoQuery(_)
-                    | PipelineError::NotFound(_)
-                    | PipelineError::NoSource(_)),
-                ) => (None, Some(e.to_string())),
-                Err(e) => return Err(e.into()),
-            };
-        Ok(WidgetPartial {
-            base: table_base(
-                &format!("/dashboards/{id}"),
-                &crate::web::urlencode(&wid),
-                &query,
-            ),
-            report_link: (w.kind == WidgetKind::Visualization)
-                .then(|| w.report_id.clone().map(|r| format!("/reports/{r}")))
-                .flatten(),
-            widget: w,
-            item,
-            error,
-        })
+        ),
+    };
+    let (item, error) =
+        match dashboard_run::run_widget_page(ctx, d, wid, filters, params, page, today) {
+            Ok(item) => (item, None),
+            Err(
+                e @ (PipelineError::Run(_)
+                | PipelineError::NoQuery(_)
+                | PipelineError::NotFound(_)
+                | PipelineError::NoSource(_)),
+            ) => (None, Some(e.to_string())),
+            Err(e) => return Err(e.into()),
+        };
+    Ok(WidgetPartial {
+        base: table_base(base, &crate::web::urlencode(wid), &query),
+        report_link: (w.kind == WidgetKind::Visualization && !shared)
+            .then(|| w.report_id.clone().map(|r| format!("/reports/{r}")))
+            .flatten(),
+        widget: w,
+        item,
+        error,
     })
-    .await?
 }
 
 /// GET /dashboards/{id}/table/{wid}?page=N: one page of a table widget (htmx).
@@ -353,28 +396,16 @@ pub async fn table(
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
         );
-        match dashboard_run::run_widget_page(
+        table_for(
             &ctx,
             &d,
             &wid,
             &filters,
             &params,
             page,
-            chrono::Utc::now().date_naive(),
-        )? {
-            Some(Item::Table(t)) => Ok(TablePartial {
-                base: table_base(
-                    &format!("/dashboards/{id}"),
-                    &crate::web::urlencode(&wid),
-                    &query,
-                ),
-                t,
-            }),
-            _ => Err(Problem::not_found(format!(
-                "no table `{}` on this page",
-                crate::model::text::truncate(&wid, 60)
-            ))),
-        }
+            &format!("/dashboards/{id}"),
+            &query,
+        )
     })
     .await?
 }
@@ -468,4 +499,29 @@ fn see_other(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, to.to_string()))
         .finish()
+}
+
+/// One page of table widget `wid` of `d`, its pager under `base` with `query`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn table_for(
+    ctx: &crate::app::Ctx,
+    d: &StoredDashboard,
+    wid: &str,
+    filters: &BTreeMap<String, String>,
+    params: &BTreeMap<String, String>,
+    page: u32,
+    base: &str,
+    query: &str,
+) -> Result<TablePartial, Problem> {
+    let today = chrono::Utc::now().date_naive();
+    match dashboard_run::run_widget_page(ctx, d, wid, filters, params, page, today)? {
+        Some(Item::Table(t)) => Ok(TablePartial {
+            base: table_base(base, &crate::web::urlencode(wid), query),
+            t,
+        }),
+        _ => Err(Problem::not_found(format!(
+            "no table `{}` on this page",
+            crate::model::text::truncate(wid, 60)
+        ))),
+    }
 }

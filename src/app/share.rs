@@ -1,0 +1,174 @@
+//! Share links: a dashboard or report shown read-only to whoever has the link, with its
+//! parameters (a report's, by name) or filter values (a dashboard's, by filter id) locked: the
+//! page's URL cannot change them. The token is random, shown once, stored as its keyed hash;
+//! a share expires and can be revoked.
+
+use super::dashboard::place;
+use super::edit::{invalid, EditError};
+use super::Ctx;
+use crate::model::dashboard::DashboardDefinition;
+use crate::model::time::{now_text, rfc3339};
+use crate::store::{self, dashboard::StoredDashboard, secret::random_hex, share::Share};
+use chrono::{Duration, Utc};
+use std::collections::BTreeMap;
+
+/// Why a share link does not open.
+#[derive(Debug, thiserror::Error)]
+pub enum ShareError {
+    /// No such link, or revoked: nothing to say about which.
+    #[error("no such share link")]
+    NotFound,
+    #[error("this share link has expired")]
+    Expired,
+    #[error(transparent)]
+    Edit(#[from] EditError),
+}
+
+impl From<store::StoreError> for ShareError {
+    fn from(e: store::StoreError) -> Self {
+        ShareError::Edit(e.into())
+    }
+}
+
+impl From<r2d2::Error> for ShareError {
+    fn from(e: r2d2::Error) -> Self {
+        ShareError::Edit(e.into())
+    }
+}
+
+/// What to share.
+pub enum Target {
+    Dashboard(String),
+    Report(String),
+}
+
+/// Makes a share; returns it and its URL (shown this once).
+pub fn create(
+    ctx: &Ctx,
+    target: Target,
+    parameters: BTreeMap<String, String>,
+    expires_in_days: Option<u32>,
+    embed: bool,
+    actor: Option<&str>,
+) -> Result<(Share, String), EditError> {
+    if expires_in_days == Some(0) || expires_in_days.is_some_and(|d| d > 3650) {
+        return Err(invalid("expiresInDays", "must be between 1 and 3650"));
+    }
+    if parameters.len() > 50 {
+        return Err(invalid("parameters", "at most 50"));
+    }
+    if let Some((k, _)) = parameters
+        .iter()
+        .find(|(k, v)| k.chars().count() > 100 || v.chars().count() > 500)
+    {
+        return Err(invalid(
+            format!("parameters.{}", crate::model::text::truncate(k, 60)),
+            "a name is at most 100 characters, a value 500",
+        ));
+    }
+    let conn = ctx.store.app.get()?;
+    let (kind, id) = match target {
+        Target::Dashboard(id) => {
+            let d = store::dashboard::get(&conn, &id)?
+                .ok_or_else(|| invalid("dashboardId", "no such dashboard"))?;
+            if let Some(k) = parameters
+                .keys()
+                .find(|k| !d.definition.filters.iter().any(|f| &f.id == *k))
+            {
+                return Err(invalid(
+                    format!("parameters.{k}"),
+                    "not a filter of this dashboard",
+                ));
+            }
+            ("dashboard", d.id)
+        }
+        Target::Report(id) => {
+            let r = store::report::get(&conn, &id)?
+                .ok_or_else(|| invalid("reportId", "no such report"))?;
+            if let Some(k) = parameters
+                .keys()
+                .find(|k| !r.definition.parameters.iter().any(|p| &p.name == *k))
+            {
+                return Err(invalid(
+                    format!("parameters.{k}"),
+                    "not a parameter of this report",
+                ));
+            }
+            ("report", r.id)
+        }
+    };
+    let token = random_hex(24);
+    let expires = expires_in_days.map(|d| rfc3339(Utc::now() + Duration::days(d as i64)));
+    let share = store::share::insert(
+        &conn,
+        &ctx.store.secrets.hash(&token),
+        kind,
+        &id,
+        &parameters,
+        embed,
+        actor,
+        expires.as_deref(),
+    )?;
+    let path = if embed { "embed" } else { "s" };
+    Ok((
+        share,
+        format!(
+            "{}/{path}/{token}",
+            ctx.config.server.base_url.trim_end_matches('/')
+        ),
+    ))
+}
+
+/// The share a token opens, and what it shows as a dashboard (a report's visualizations laid
+/// out, its parameters locked as every widget's own).
+pub fn open(ctx: &Ctx, token: &str) -> Result<(Share, StoredDashboard), ShareError> {
+    if token.len() != 48 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ShareError::NotFound);
+    }
+    let conn = ctx.store.app.get()?;
+    let share = store::share::by_hash(&conn, &ctx.store.secrets.hash(token))?
+        .ok_or(ShareError::NotFound)?;
+    if share.revoked_at.is_some() {
+        return Err(ShareError::NotFound);
+    }
+    if share
+        .expires_at
+        .as_deref()
+        .is_some_and(|e| e <= now_text().as_str())
+    {
+        return Err(ShareError::Expired);
+    }
+    store::share::touch(&conn, &share.id)?;
+    let shown = match share.kind.as_str() {
+        "dashboard" => {
+            store::dashboard::get(&conn, &share.target_id)?.ok_or(ShareError::NotFound)?
+        }
+        _ => {
+            let r = store::report::get(&conn, &share.target_id)?.ok_or(ShareError::NotFound)?;
+            let mut def: DashboardDefinition = serde_json::from_value(serde_json::json!({
+                "name": r.definition.name, "description": r.definition.description, "reportId": r.id
+            }))
+            .expect("a short-form dashboard");
+            place(&conn, &mut def)?;
+            for w in &mut def.widgets {
+                w.parameters = share.parameters.clone();
+            }
+            StoredDashboard {
+                id: format!("report-{}", r.id),
+                definition: def,
+                is_default: false,
+                updated_at: String::new(),
+            }
+        }
+    };
+    Ok((share, shown))
+}
+
+/// The filter values a share locks (a dashboard share's parameters; none for a report's, whose
+/// parameters are fixed on its widgets).
+pub fn locked_filters(share: &Share) -> BTreeMap<String, String> {
+    match share.kind.as_str() {
+        "dashboard" => share.parameters.clone(),
+        _ => BTreeMap::new(),
+    }
+}

@@ -1,0 +1,105 @@
+//! Share links, read-only and anonymous: `/s/{token}` (a page) and `/embed/{token}` (the same for
+//! an iframe, no navigation), their widgets and table pages. Values are the share's, locked:
+//! nothing in the URL but a table's page number is read. No SQL or query text is sent.
+
+use crate::app::share;
+use crate::auth::Principal;
+use crate::web::dashboards::{page_for, table_for, widget_for, DashboardPage, WidgetPartial};
+use crate::web::error::Problem;
+use crate::web::reports::view::TablePartial;
+use crate::web::{parse_page, AppState};
+use actix_web::web;
+use std::collections::BTreeMap;
+
+type Query = web::Query<BTreeMap<String, String>>;
+
+async fn page(state: &AppState, token: String, embed: bool) -> Result<DashboardPage, Problem> {
+    let ctx = state.ctx.clone();
+    web::block(move || {
+        let (s, d) = share::open(&ctx, &token).map_err(Problem::from)?;
+        let mut locked = share::locked_filters(&s);
+        if embed {
+            locked.insert("kiosk".into(), "1".into());
+        }
+        let base = format!("/{}/{token}", if embed { "embed" } else { "s" });
+        page_for(&ctx, &Principal::Anonymous, d, &locked, &base, true)
+    })
+    .await?
+    .map_err(Problem::html)
+}
+
+/// GET /s/{token}
+pub async fn view(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> Result<DashboardPage, Problem> {
+    page(&state, token.into_inner(), false).await
+}
+
+/// GET /embed/{token}: for an iframe on the sites `[server] embed_origins` names.
+pub async fn embed(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> Result<DashboardPage, Problem> {
+    page(&state, token.into_inner(), true).await
+}
+
+/// GET /s/{token}/widgets/{wid} (and under /embed/): one widget with the share's values.
+pub async fn widget(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    req: actix_web::HttpRequest,
+) -> Result<WidgetPartial, Problem> {
+    let (token, wid) = path.into_inner();
+    let base = format!(
+        "/{}/{token}",
+        if req.path().starts_with("/embed/") {
+            "embed"
+        } else {
+            "s"
+        }
+    );
+    let ctx = state.ctx.clone();
+    web::block(move || {
+        let (s, d) = share::open(&ctx, &token).map_err(Problem::from)?;
+        let locked = share::locked_filters(&s);
+        widget_for(
+            &ctx,
+            &d,
+            &wid,
+            &locked,
+            &BTreeMap::new(),
+            1,
+            &base,
+            &BTreeMap::new(),
+            true,
+        )
+    })
+    .await?
+}
+
+/// GET /s/{token}/table/{wid}?page=N (and under /embed/)
+pub async fn table(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    q: Query,
+    req: actix_web::HttpRequest,
+) -> Result<TablePartial, Problem> {
+    let (token, wid) = path.into_inner();
+    let page = parse_page(q.get("page").map(String::as_str))?;
+    let base = format!(
+        "/{}/{token}",
+        if req.path().starts_with("/embed/") {
+            "embed"
+        } else {
+            "s"
+        }
+    );
+    let ctx = state.ctx.clone();
+    web::block(move || {
+        let (s, d) = share::open(&ctx, &token).map_err(Problem::from)?;
+        let locked = share::locked_filters(&s);
+        table_for(&ctx, &d, &wid, &locked, &BTreeMap::new(), page, &base, "")
+    })
+    .await?
+}
