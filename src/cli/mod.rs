@@ -2,6 +2,7 @@
 //! Exit 0 ok, 2 bad input, 1 other.
 
 mod accounts;
+mod ops;
 
 use crate::app::{Ctx, PipelineError};
 use crate::config::{self, CliOverrides, Config, ConfigError};
@@ -96,8 +97,32 @@ enum Command {
         #[command(subcommand)]
         action: accounts::TokensAction,
     },
+    /// An online, consistent copy of all state and datasets into one file.
+    Backup {
+        /// The backup file to write (must not exist).
+        out: PathBuf,
+    },
+    /// Restore a backup into an empty data folder.
+    Restore {
+        /// A file made by `quire backup`.
+        input: PathBuf,
+    },
+    /// Check the mail settings.
+    Smtp {
+        #[command(subcommand)]
+        action: SmtpAction,
+    },
     /// Validate the configuration and exit.
     CheckConfig,
+}
+
+#[derive(Subcommand)]
+enum SmtpAction {
+    /// Send a test email through [smtp] and print the server's answer or the exact error.
+    Test {
+        /// Where to send it.
+        address: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -217,6 +242,17 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 .await
                 .map_err(Failure::other)?
         }
+        Command::Backup { out } => tokio::task::spawn_blocking(move || ops::backup(&config, &out))
+            .await
+            .map_err(Failure::other)?,
+        Command::Restore { input } => {
+            tokio::task::spawn_blocking(move || ops::restore(&config, &input))
+                .await
+                .map_err(Failure::other)?
+        }
+        Command::Smtp {
+            action: SmtpAction::Test { address },
+        } => ops::smtp_test(&config, &address).await,
         Command::CheckConfig => {
             println!(
                 "config OK: {} report(s), {} dashboard(s), {} schedule(s), {} dataset(s)",

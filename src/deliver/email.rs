@@ -70,6 +70,29 @@ pub fn build(
 
 /// Sends one message.
 pub async fn send(smtp: &SmtpConfig, message: Message) -> Result<(), SendError> {
+    send_with_reply(smtp, message).await.map(|_| ())
+}
+
+/// A plain test message to `to`, for `quire smtp test`.
+pub fn test_message(smtp: &SmtpConfig, brand: &str, to: &str) -> Result<Message, SendError> {
+    let from: Mailbox = smtp.from.parse().map_err(|_| {
+        SendError::permanent(format!("smtp.from: `{}` is not an address", smtp.from))
+    })?;
+    let to: Mailbox = to
+        .parse()
+        .map_err(|_| SendError::permanent(format!("`{to}` is not an email address")))?;
+    Message::builder()
+        .from(from)
+        .to(to)
+        .subject(format!("{brand}: test email"))
+        .singlepart(SinglePart::plain(format!(
+            "This is a test email from {brand}. If you read it, scheduled reports can reach you.\n"
+        )))
+        .map_err(|e| SendError::permanent(format!("building the message: {e}")))
+}
+
+/// Sends one message and returns the server's final reply (`250 OK ...`).
+pub async fn send_with_reply(smtp: &SmtpConfig, message: Message) -> Result<String, SendError> {
     let err =
         |message: String| SendError::retry(format!("SMTP {}:{}: {message}", smtp.host, smtp.port));
     let builder = match smtp.security {
@@ -86,7 +109,11 @@ pub async fn send(smtp: &SmtpConfig, message: Message) -> Result<(), SendError> 
         builder = builder.credentials(Credentials::new(user.clone(), pass.expose().to_string()));
     }
     match builder.build().send(message).await {
-        Ok(_) => Ok(()),
+        Ok(reply) => Ok(format!(
+            "{} {}",
+            reply.code(),
+            reply.message().collect::<Vec<_>>().join(" ")
+        )),
         // A 5xx reply (e.g. unknown mailbox) will not change by retrying.
         Err(e) if e.is_permanent() => Err(SendError::permanent(format!(
             "SMTP {}:{}: {e}",

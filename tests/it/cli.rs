@@ -285,3 +285,132 @@ fn serve_starts_answers_and_stops_cleanly_on_sigterm() {
     }
     assert!(logs.contains("waiting for schedule runs"), "{logs}");
 }
+
+#[tokio::test]
+async fn a_backup_taken_while_serving_restores_into_a_fresh_folder_that_serves_the_same() {
+    let app = crate::helpers::spawn_app().await;
+    let data = app.ctx.config.storage.data_dir.clone();
+    let out_dir = tempfile::tempdir().unwrap();
+    let file = out_dir.path().join("quire-backup.db");
+    let run = |args: Vec<String>| {
+        let out = crate::helpers::quire().args(&args).output().unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stdout).to_string()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (code, said) = run(vec![
+        "backup".into(),
+        file.display().to_string(),
+        "--data-dir".into(),
+        data.display().to_string(),
+    ]);
+    assert_eq!(code, 0, "{said}");
+    let (code, said) = run(vec![
+        "backup".into(),
+        file.display().to_string(),
+        "--data-dir".into(),
+        data.display().to_string(),
+    ]);
+    assert_eq!(code, 2, "an existing file is not overwritten: {said}");
+    let fresh = tempfile::tempdir().unwrap();
+    let target = fresh.path().join("data");
+    let (code, said) = run(vec![
+        "restore".into(),
+        file.display().to_string(),
+        "--data-dir".into(),
+        target.display().to_string(),
+    ]);
+    assert_eq!(code, 0, "{said}");
+    let (code, said) = run(vec![
+        "restore".into(),
+        file.display().to_string(),
+        "--data-dir".into(),
+        target.display().to_string(),
+    ]);
+    assert_eq!(code, 2, "not into a folder with data: {said}");
+    let (code, said) = run(vec![
+        "restore".into(),
+        "Cargo.toml".into(),
+        "--data-dir".into(),
+        out_dir.path().join("x").display().to_string(),
+    ]);
+    assert_eq!(code, 2, "{said}");
+
+    // A server on the restored folder shows the same reports and rows, and the same token works.
+    let mut config = quire::config::Config::default();
+    config.server.bind = "127.0.0.1:0".into();
+    config.storage.data_dir = target;
+    let restored = quire::startup::Application::build(config, false)
+        .await
+        .unwrap();
+    let base = format!("http://127.0.0.1:{}", restored.port());
+    tokio::spawn(restored.run_until_stopped());
+    let client = crate::helpers::client_with(Some(&app.token));
+    let get = |path: &str| {
+        let (c, u) = (client.clone(), format!("{base}{path}"));
+        async move {
+            c.get(u)
+                .send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        get("/api/v1/reports").await,
+        app.get_json("/api/v1/reports").await
+    );
+    assert_eq!(get("/api/v1/datasets/sales").await["rowCount"], 20000);
+}
+
+#[tokio::test]
+async fn smtp_test_sends_through_the_configured_server_or_says_the_exact_error() {
+    let smtp = crate::smtp::SmtpServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let out = crate::helpers::quire()
+        .args(["smtp", "test", "ops@example.com", "--data-dir"])
+        .arg(dir.path())
+        .env("QUIRE_SMTP__HOST", "127.0.0.1")
+        .env("QUIRE_SMTP__PORT", smtp.port.to_string())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("250"), "the server's answer: {said}");
+    let mail = smtp.wait_for(1, std::time::Duration::from_secs(10)).await;
+    assert_eq!(mail.len(), 1);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = crate::helpers::quire()
+        .args(["smtp", "test", "ops@example.com", "--data-dir"])
+        .arg(dir.path())
+        .env("QUIRE_SMTP__HOST", "127.0.0.1")
+        .env("QUIRE_SMTP__PORT", closed.to_string())
+        .env("QUIRE_SMTP__TIMEOUT_SECS", "3")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("not sent") && err.contains(&closed.to_string()),
+        "{err}"
+    );
+    let out = crate::helpers::quire()
+        .args(["smtp", "test", "not an address", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
