@@ -32,6 +32,8 @@ try {
   out.afterLogin = path(page);
   out.reportsListed = await page.locator('a[href^="/reports/"]').count();
   await page.goto(url + '/');
+  // The dashboard's widgets load on their own after the page.
+  await page.waitForFunction(() => document.querySelectorAll('.kpi').length >= 4, null, { timeout: 15000 }).catch(() => {});
   out.kpis = await page.locator('.kpi').count();
   out.adminMenu = await page.locator('nav a[href="/admin/users"]').count();
   await Promise.all([page.waitForNavigation(), page.click('form.logout button[type=submit]')]);

@@ -28,6 +28,7 @@ try {
   await page.waitForFunction(() =>
     document.querySelector('#table-orders .page-info')?.textContent.includes('Page 1 of'));
   const backId = (await page.textContent('#table-orders tbody tr td')).trim();
+  await page.waitForFunction(() => document.querySelectorAll('figure.chart svg').length >= 3, null, { timeout: 15000 }).catch(() => {});
   const svgs = await page.locator('figure.chart svg').count();
   if (process.env.SCREENSHOT) await page.screenshot({ path: process.env.SCREENSHOT, fullPage: true });
   console.log(JSON.stringify({ firstId, before, secondId, after, backId, loads, svgs, errors }));
