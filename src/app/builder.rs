@@ -411,6 +411,8 @@ pub fn sql_parameters(sql: &str) -> Vec<String> {
 /// A parameter definition proposed for a name the query uses.
 pub fn proposed_parameter(name: &str, kind: ParamType, default: Option<String>) -> ParameterDef {
     ParameterDef {
+        min: None,
+        max: None,
         name: name.to_string(),
         label: name.replace('_', " "),
         kind,

@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 mod builder;
+mod parameter;
 pub use builder::*;
+pub use parameter::*;
 
 /// What a report is: its queries, parameters, visualizations and layout.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
@@ -116,34 +118,6 @@ impl NamedQuery {
             _ => None,
         }
     }
-}
-
-/// A report parameter, typed.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ParameterDef {
-    pub name: String,
-    #[serde(default)]
-    pub label: String,
-    #[serde(rename = "type")]
-    pub kind: ParamType,
-    #[serde(default)]
-    pub required: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub default_value: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub options: Vec<String>,
-}
-
-/// The type of a parameter.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ParamType {
-    String,
-    Number,
-    Date,
-    Boolean,
-    Enum,
 }
 
 /// One visualization: a KPI card, a chart or a table.
@@ -551,6 +525,7 @@ impl ReportDefinition {
             if !seen.insert(p.name.as_str()) {
                 return Err(format!("parameters: duplicate parameter `{}`", p.name));
             }
+            p.check_bounds()?;
             if p.kind == ParamType::Enum && p.options.is_empty() {
                 return Err(format!(
                     "parameters.{}.options: an enum needs options",

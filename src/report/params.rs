@@ -56,13 +56,32 @@ pub fn resolve(
         }
         let value = match def.kind {
             ParamType::String => ParamValue::Text(text.to_string()),
-            ParamType::Number => match text.parse::<i64>() {
-                Ok(i) => ParamValue::Int(i),
-                Err(_) => match text.parse::<f64>() {
-                    Ok(f) if f.is_finite() => ParamValue::Real(f),
-                    _ => return Err(err(format!("`{text}` is not a number"))),
-                },
-            },
+            ParamType::Number => {
+                let v = match text.parse::<i64>() {
+                    Ok(i) => ParamValue::Int(i),
+                    Err(_) => match text.parse::<f64>() {
+                        Ok(f) if f.is_finite() => ParamValue::Real(f),
+                        _ => {
+                            return Err(err(format!(
+                                "`{}` is not a number",
+                                crate::model::text::truncate(text, 40)
+                            )))
+                        }
+                    },
+                };
+                let n = match v {
+                    ParamValue::Int(i) => i as f64,
+                    ParamValue::Real(f) => f,
+                    _ => 0.0,
+                };
+                if let Some(min) = def.min.filter(|m| n < *m) {
+                    return Err(err(format!("{text} is below the least value, {min}")));
+                }
+                if let Some(max) = def.max.filter(|m| n > *m) {
+                    return Err(err(format!("{text} is above the greatest value, {max}")));
+                }
+                v
+            }
             ParamType::Date => {
                 let date = match date_expr::evaluate(text, today) {
                     Some(r) => r.map_err(err)?,
@@ -113,6 +132,8 @@ mod tests {
 
     fn def(name: &str, kind: ParamType, required: bool, default: Option<&str>) -> ParameterDef {
         ParameterDef {
+            min: None,
+            max: None,
             name: name.into(),
             label: String::new(),
             kind,

@@ -212,6 +212,7 @@ pub struct Layout {
     pub brand: String,
     pub accent: String,
     pub css: String,
+    pub icon: String,
     pub htmx: String,
     pub dashboards: Vec<(String, String)>,
     /// The signed-in user's email and role (None on the login and setup pages).
@@ -243,6 +244,7 @@ impl Layout {
             brand: ctx.config.branding.name.clone(),
             accent: ctx.config.branding.color.clone(),
             css: assets::url("app.css"),
+            icon: assets::url("favicon.svg"),
             htmx: assets::url(HTMX),
             dashboards: Vec::new(),
             user: caller.map(|c| (c.email.clone(), c.role)),

@@ -178,3 +178,44 @@ async fn a_server_error_shows_a_reference_and_never_its_sql_or_paths() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_number_parameter_out_of_its_bounds_is_refused_naming_it_and_its_bound() {
+    let app = spawn_app().await;
+    let id = app.report_id().await;
+    for (days, says) in [
+        ("-5", "below the least value, 1"),
+        ("0", "below the least value, 1"),
+        ("99999", "above the greatest value, 3650"),
+        ("abc", "not a number"),
+    ] {
+        let r = app.get(&format!("/reports/{id}?days={days}")).await;
+        assert_eq!(r.status(), 422, "{days}");
+        let page = r.text().await.unwrap();
+        assert!(
+            page.contains("days") && page.contains(says),
+            "{days}: {page}"
+        );
+        let r = app
+            .get(&format!("/api/v1/reports/{id}/preview?days={days}"))
+            .await;
+        assert_eq!(r.status(), 422, "{days}");
+    }
+    assert_eq!(
+        app.get(&format!("/reports/{id}?days=30")).await.status(),
+        200
+    );
+    // Bounds are checked when a definition is saved.
+    let mut def = app.get_json(&format!("/api/v1/reports/{id}")).await;
+    def["parameters"][0]["min"] = serde_json::json!(10);
+    def["parameters"][0]["max"] = serde_json::json!(5);
+    let r = app
+        .client
+        .put(format!("{}/api/v1/reports/{id}", app.address))
+        .json(&def)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("parameters.days.max"));
+}

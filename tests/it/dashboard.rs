@@ -80,6 +80,11 @@ async fn the_orders_table_pages_through_the_window_with_htmx_partials() {
     assert!(!partial.contains("<html"), "a partial, not a full page");
     let pages = k.window.len().div_ceil(25);
     assert!(partial.contains(&format!("Page 2 of {pages}")), "{partial}");
+    let total = expected::group(k.window.len() as i64);
+    assert!(
+        partial.contains(&format!("{total} rows")),
+        "the count with separators: {partial}"
+    );
     // Page 2 starts at the 26th order of the window (sorted by date, id).
     let o = &k.window[25];
     assert!(
@@ -120,4 +125,21 @@ async fn health_and_assets_are_served_from_the_binary() {
         .unwrap()
         .contains("immutable"));
     assert!(r.text().await.unwrap().contains("htmx"));
+}
+
+#[tokio::test]
+async fn pages_name_an_icon_that_is_served_from_the_binary() {
+    let app = spawn_app().await;
+    let html = app.get("/reports").await.text().await.unwrap();
+    let start =
+        html.find("rel=\"icon\" href=\"").expect("an icon link") + "rel=\"icon\" href=\"".len();
+    let url = &html[start..start + html[start..].find('"').unwrap()];
+    let r = app
+        .anon
+        .get(format!("{}{url}", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/svg+xml");
 }

@@ -164,6 +164,13 @@ pub struct TableOut {
     pub formats: Vec<Option<ValueFormat>>,
 }
 
+impl TableOut {
+    /// The rows in all, with thousands separators (`3,165`).
+    pub fn total_text(&self) -> String {
+        crate::report::format::thousands(self.total_rows as f64, 0)
+    }
+}
+
 impl Output {
     /// Every KPI card, in layout order.
     pub fn kpis(&self) -> impl Iterator<Item = &Kpi> {
