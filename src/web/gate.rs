@@ -37,9 +37,20 @@ pub fn route_for(method: &Method, path: &str) -> Option<&'static Route> {
     } else {
         method.as_str()
     };
+    // The patterns are parsed once, in the table's order.
+    static PATTERNS: std::sync::OnceLock<Vec<actix_web::dev::ResourceDef>> =
+        std::sync::OnceLock::new();
+    let patterns = PATTERNS.get_or_init(|| {
+        ROUTES
+            .iter()
+            .map(|r| actix_web::dev::ResourceDef::new(r.path))
+            .collect()
+    });
     ROUTES
         .iter()
-        .find(|r| r.method == method && actix_web::dev::ResourceDef::new(r.path).is_match(path))
+        .zip(patterns)
+        .find(|(r, p)| r.method == method && p.is_match(path))
+        .map(|(r, _)| r)
 }
 
 /// Middleware: see the module doc.
@@ -90,12 +101,14 @@ pub async fn gate(
             return Ok(req.error_response(p).map_into_boxed_body());
         }
     }
+    // A public route (login, setup, an invite link) acts on no one's session: the origin check
+    // above covers it, and a form there carries no token even when a session cookie is sent.
     if let Some(Caller {
         via: Via::Session { csrf },
         ..
     }) = principal.caller()
     {
-        if unsafe_method {
+        if unsafe_method && policy != Some(Policy::Public) {
             if let Err(p) = check_csrf(&mut req, csrf).await {
                 return Ok(req.error_response(p).map_into_boxed_body());
             }

@@ -719,3 +719,29 @@ async fn metrics_need_their_own_token_once_one_is_set() {
     assert_eq!(ok.status(), 200);
     assert!(ok.text().await.unwrap().contains("quire_"));
 }
+
+#[tokio::test]
+async fn public_forms_work_with_a_session_cookie_and_no_csrf_token() {
+    let app = spawn_app().await;
+    let session = session_of(&login(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await);
+    // Signing in again (or as someone else) from a browser that has a session.
+    let r = app
+        .anon
+        .post(format!("{}/login", app.address))
+        .header("Cookie", format!("quire_session={session}"))
+        .form(&[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    // But a change behind a role still needs the token.
+    let r = app
+        .anon
+        .post(format!("{}/account/tokens", app.address))
+        .header("Cookie", format!("quire_session={session}"))
+        .form(&[("name", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+}
