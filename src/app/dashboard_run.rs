@@ -233,6 +233,46 @@ pub fn run_widget_page(
     run_widget_rows(ctx, d, widget_id, given, page_params, rows, today)
 }
 
+/// One widget as a document of its own (every row of a table), for its download menu.
+pub fn widget_document(
+    ctx: &Ctx,
+    d: &StoredDashboard,
+    widget_id: &str,
+    given: &BTreeMap<String, String>,
+    page_params: &BTreeMap<String, String>,
+    today: NaiveDate,
+) -> Result<Option<run::Output>, PipelineError> {
+    let all = TableRows::All { cap: u32::MAX };
+    let Some(item) = run_widget_rows(ctx, d, widget_id, given, page_params, all, today)? else {
+        return Ok(None);
+    };
+    let title = match &item {
+        Item::Chart(c) => c.title.clone(),
+        Item::Table(t) => t.title.clone(),
+        Item::Kpi(k) => k.title.clone(),
+        Item::Text(_) => String::new(),
+    };
+    Ok(Some(run::Output {
+        report_id: d.id.clone(),
+        name: format!(
+            "{} — {}",
+            d.definition.name,
+            if title.is_empty() { widget_id } else { &title }
+        ),
+        description: String::new(),
+        parameters: page_params
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        generated_at: chrono::Utc::now(),
+        sections: vec![run::SectionOut {
+            title: String::new(),
+            items: vec![item],
+        }],
+        options: Default::default(),
+    }))
+}
+
 /// The whole dashboard as one document: every widget in reading order (tables with every row
 /// up to the renderer's cap), the filters' values and the period in words as its parameters.
 /// `render::render` makes it a PDF or a spreadsheet like any report.

@@ -143,3 +143,38 @@ async fn pages_name_an_icon_that_is_served_from_the_binary() {
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "image/svg+xml");
 }
+
+#[tokio::test]
+async fn a_widget_downloads_its_data_and_its_chart_under_the_page_filters() {
+    let app = spawn_app().await;
+    let html = app.dashboard_html("/?days=30").await;
+    let link = |fmt: &str| {
+        let marker = format!("download?format={fmt}");
+        let at = html
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no {fmt} link"));
+        let start = html[..at].rfind('"').unwrap() + 1;
+        let end = at + html[at..].find('"').unwrap();
+        html[start..end].replace("&amp;", "&").replace("&#38;", "&")
+    };
+    let csv_url = link("csv");
+    assert!(csv_url.contains("days=30"), "{csv_url}");
+    let csv = app.get(&csv_url).await;
+    assert_eq!(csv.status(), 200);
+    let text = csv.text().await.unwrap();
+    assert_eq!(
+        text.lines().count(),
+        expected::kpis(30).window.len() + 1,
+        "every row of the window, and the header"
+    );
+    let svg = app.get(&link("svg")).await;
+    assert_eq!(svg.headers()["content-type"], "image/svg+xml");
+    assert!(svg.text().await.unwrap().starts_with("<svg"));
+    let xlsx = app.get(&link("xlsx")).await;
+    assert_eq!(xlsx.status(), 200);
+    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
+    let bad = app
+        .get(&link("csv").replace("format=csv", "format=exe"))
+        .await;
+    assert_eq!(bad.status(), 422);
+}

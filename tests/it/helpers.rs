@@ -146,7 +146,7 @@ impl TestApp {
         while let Some(i) = rest.find("hx-get=\"/dashboards/") {
             let start = i + "hx-get=\"".len();
             let end = start + rest[start..].find('"').unwrap();
-            let url = rest[start..end].replace("&amp;", "&");
+            let url = rest[start..end].replace("&amp;", "&").replace("&#38;", "&");
             out.push_str(&rest[..end]);
             if url.contains("/widgets/") {
                 let widget = self.get(&url).await;

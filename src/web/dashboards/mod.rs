@@ -79,6 +79,28 @@ pub struct WidgetPartial {
 }
 
 impl WidgetPartial {
+    /// Whether it is a table (offered as CSV).
+    pub fn is_table(&self) -> bool {
+        matches!(self.item, Some(Item::Table(_)))
+    }
+
+    /// Whether it is a chart (offered as SVG).
+    pub fn is_chart(&self) -> bool {
+        matches!(self.item, Some(Item::Chart(_)))
+    }
+
+    /// The download of its data in `format`, under the same filters.
+    pub fn download_url(&self, format: &str) -> String {
+        // `base` is `<page>/table/<wid>?<query>&` (or `?`): the widget's download beside it.
+        let (path, query) = self.base.split_once('?').unwrap_or((&self.base, ""));
+        format!(
+            "{}/download?format={format}&{query}",
+            path.replacen("/table/", "/widgets/", 1)
+        )
+        .trim_end_matches('&')
+        .to_string()
+    }
+
     /// A KPI card has no room for more than its figures.
     pub fn is_kpi(&self) -> bool {
         matches!(self.item, Some(Item::Kpi(_)))
@@ -524,4 +546,71 @@ pub(crate) fn table_for(
             crate::model::text::truncate(wid, 60)
         ))),
     }
+}
+
+/// GET /dashboards/{id}/widgets/{wid}/download?format=csv|xlsx|svg: one widget's data (every
+/// row) or its chart, under the page's filters.
+pub async fn download(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    q: Query,
+) -> Result<HttpResponse, Problem> {
+    use crate::model::export::ExportFormat;
+    let (id, wid) = path.into_inner();
+    let mut q = q.into_inner();
+    let raw = q.remove("format").unwrap_or_else(|| "csv".into());
+    let svg = raw == "svg";
+    let format = match (svg, ExportFormat::parse(&raw)) {
+        (true, _) => ExportFormat::Csv,
+        (false, Some(f @ (ExportFormat::Csv | ExportFormat::Xlsx))) => f,
+        _ => {
+            return Err(Problem::invalid(
+                "format",
+                format!(
+                    "`{}` is not csv, xlsx or svg",
+                    crate::model::text::truncate(&raw, 40)
+                ),
+            )
+            .html())
+        }
+    };
+    let _slot = state.render_slot().await?;
+    let ctx = state.ctx.clone();
+    let (name, bytes, mime) = web::block(move || -> Result<_, Problem> {
+        let d = find(&ctx, &id)?;
+        let (filters, params) = split(&q);
+        let today = chrono::Utc::now().date_naive();
+        let out = dashboard_run::widget_document(&ctx, &d, &wid, &filters, &params, today)?
+            .ok_or_else(|| Problem::not_found("this widget has no data to download"))?;
+        if svg {
+            let chart = out
+                .charts()
+                .next()
+                .ok_or_else(|| Problem::not_found("this widget is not a chart"))?;
+            return Ok((
+                out.name.clone(),
+                chart.svg.clone().into_bytes(),
+                "image/svg+xml",
+            ));
+        }
+        let bytes = crate::render::render(&out, format, &ctx.config.branding, &ctx.config.exports)
+            .map_err(PipelineError::from)?;
+        Ok((out.name, bytes, format.mime()))
+    })
+    .await?
+    .map_err(Problem::html)?;
+    let today = chrono::Utc::now().date_naive();
+    let file = match svg {
+        true => {
+            crate::model::export::file_name(&name, today, ExportFormat::Csv).replace(".csv", ".svg")
+        }
+        false => crate::model::export::file_name(&name, today, format),
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(mime)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{file}\""),
+        ))
+        .body(bytes))
 }
