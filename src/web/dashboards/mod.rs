@@ -3,6 +3,9 @@
 //! the URL as `?f.<id>=`), and the widget and table partials it loads.
 
 pub mod edit;
+pub mod list;
+
+pub use list::{create, delete, duplicate, list};
 
 use crate::app::dashboard_run::{self, PRESETS};
 use crate::app::PipelineError;
@@ -17,7 +20,6 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use askama_web::WebTemplate;
-use serde::Deserialize;
 use std::collections::BTreeMap;
 
 type Query = web::Query<BTreeMap<String, String>>;
@@ -430,97 +432,6 @@ pub async fn table(
         )
     })
     .await?
-}
-
-/// `/dashboards`
-#[derive(Template, WebTemplate)]
-#[template(path = "dashboards.html")]
-pub struct ListPage {
-    pub layout: Layout,
-    pub dashboards: Vec<StoredDashboard>,
-    pub q: String,
-}
-
-#[derive(Deserialize)]
-pub struct Search {
-    #[serde(default)]
-    q: String,
-}
-
-/// GET /dashboards?q=
-pub async fn list(
-    state: web::Data<AppState>,
-    s: web::Query<Search>,
-    req: HttpRequest,
-) -> Result<ListPage, Problem> {
-    let (ctx, who) = (state.ctx.clone(), gate::principal(&req));
-    let q: String = s.into_inner().q.trim().chars().take(100).collect();
-    web::block(move || -> Result<ListPage, Problem> {
-        let needle = q.to_lowercase();
-        let dashboards = store::dashboard::list(&*ctx.store.app.get()?)?
-            .into_iter()
-            .filter(|d| needle.is_empty() || d.name().to_lowercase().contains(&needle))
-            .collect();
-        Ok(ListPage {
-            layout: Layout::new(&ctx, &who)?,
-            dashboards,
-            q,
-        })
-    })
-    .await?
-    .map_err(Problem::html)
-}
-
-#[derive(Deserialize)]
-pub struct NewDashboard {
-    name: String,
-}
-
-/// POST /dashboards: an empty dashboard, opened in the editor.
-pub async fn create(
-    state: web::Data<AppState>,
-    form: web::Form<NewDashboard>,
-) -> Result<HttpResponse, Problem> {
-    let ctx = state.ctx.clone();
-    let name = form.into_inner().name;
-    let d = web::block(move || {
-        let def = serde_json::from_value(serde_json::json!({ "name": name }))
-            .expect("a name is a dashboard");
-        crate::app::dashboard::save(&ctx, None, def)
-    })
-    .await?
-    .map_err(|e| Problem::from(e).html())?;
-    Ok(see_other(&format!("/dashboards/{}/edit", d.id)))
-}
-
-/// POST /dashboards/{id}/duplicate
-pub async fn duplicate(
-    state: web::Data<AppState>,
-    id: web::Path<String>,
-) -> Result<HttpResponse, Problem> {
-    let ctx = state.ctx.clone();
-    let d = web::block(move || crate::app::dashboard::duplicate(&ctx, &id))
-        .await?
-        .map_err(|e| Problem::from(e).html())?;
-    Ok(see_other(&format!("/dashboards/{}", d.id)))
-}
-
-/// POST /dashboards/{id}/delete
-pub async fn delete(
-    state: web::Data<AppState>,
-    id: web::Path<String>,
-) -> Result<HttpResponse, Problem> {
-    let ctx = state.ctx.clone();
-    web::block(move || crate::app::dashboard::delete(&ctx, &id))
-        .await?
-        .map_err(|e| Problem::from(e).html())?;
-    Ok(see_other("/dashboards"))
-}
-
-fn see_other(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to.to_string()))
-        .finish()
 }
 
 /// One page of table widget `wid` of `d`, its pager under `base` with `query`.
