@@ -178,3 +178,68 @@ async fn a_widget_downloads_its_data_and_its_chart_under_the_page_filters() {
         .await;
     assert_eq!(bad.status(), 422);
 }
+
+#[tokio::test]
+async fn a_select_filter_on_a_field_offers_the_fields_values_and_narrows_its_widget() {
+    let app = spawn_app().await;
+    let report = serde_json::json!({
+        "name": "Revenue by region (builder)",
+        "builder": { "dataset": "sales", "dimensions": ["region"], "measures": [{ "field": "revenue", "agg": "sum", "as": "revenue" }] },
+        "visualizations": [{ "id": "by_region", "type": "table", "title": "By region" }]
+    });
+    let r = app
+        .client
+        .post(format!("{}/api/v1/reports", app.address))
+        .json(&report)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let rid = r.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let board = serde_json::json!({
+        "name": "Regions",
+        "widgets": [{ "id": "t", "reportId": rid, "visualizationId": "by_region", "x": 0, "y": 0, "w": 12, "h": 6 }],
+        "filters": [{ "id": "region", "type": "select", "targets": [{ "widgetId": "t", "field": "region" }] }]
+    });
+    let r = app
+        .client
+        .post(format!("{}/api/v1/dashboards", app.address))
+        .json(&board)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let id = r.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let page = app
+        .get(&format!("/dashboards/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<select name=\"f.region\""), "{page}");
+    let regions: std::collections::BTreeSet<String> =
+        expected::orders().into_iter().map(|o| o.region).collect();
+    for r in &regions {
+        assert!(
+            page.contains(&format!("<option value=\"{r}\"")),
+            "{r} offered"
+        );
+    }
+    let widget = app
+        .get(&format!("/dashboards/{id}/widgets/t?f.region=North"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(widget.contains(">North<"), "{widget}");
+    assert!(
+        !widget.contains(">South<"),
+        "only the chosen region: {widget}"
+    );
+}

@@ -253,6 +253,10 @@ pub(crate) fn page_for(
                         .iter()
                         .map(|(k, l)| (k.to_string(), l.to_string()))
                         .collect(),
+                    FilterKind::Select | FilterKind::MultiSelect => choices(ctx, &d, f)
+                        .into_iter()
+                        .map(|v| (v.clone(), v))
+                        .collect(),
                     _ => Vec::new(),
                 },
                 value,
@@ -524,4 +528,42 @@ pub async fn download(
             format!("attachment; filename=\"{file}\""),
         ))
         .body(bytes))
+}
+
+/// What a select filter offers: its first target's report parameter options, or the most
+/// common values of its field (a builder widget's dataset). Empty when neither is known.
+fn choices(ctx: &crate::app::Ctx, d: &StoredDashboard, f: &DashboardFilter) -> Vec<String> {
+    let Some(t) = f.targets.first() else {
+        return Vec::new();
+    };
+    let Some(w) = d.definition.widget(&t.widget_id) else {
+        return Vec::new();
+    };
+    let Some(report) = w.report_id.as_deref().and_then(|r| {
+        store::report::get(&*ctx.store.app.get().ok()?, r)
+            .ok()
+            .flatten()
+    }) else {
+        return Vec::new();
+    };
+    if let Some(p) = &t.parameter {
+        return report
+            .definition
+            .parameters
+            .iter()
+            .find(|x| &x.name == p)
+            .map(|x| x.options.clone())
+            .unwrap_or_default();
+    }
+    let (Some(field), Some(vid)) = (&t.field, &w.visualization_id) else {
+        return Vec::new();
+    };
+    let def = &report.definition;
+    match def.query_source(def.visualization(vid).and_then(|v| v.query.as_deref())) {
+        Some(crate::model::report::QuerySource::Builder(spec)) => {
+            crate::app::builder::values(ctx, &def.data_source, &spec.dataset, field, "")
+                .unwrap_or_default()
+        }
+        _ => Vec::new(),
+    }
 }
