@@ -249,6 +249,67 @@ pub fn duplicate(ctx: &Ctx, id: &str) -> Result<StoredDashboard, EditError> {
     save(ctx, None, def)
 }
 
+/// Adds every visualization of report `report_id` to dashboard `into` (None: a new dashboard
+/// named after the report), laid out below what is there. Returns the saved dashboard.
+pub fn add_report(
+    ctx: &Ctx,
+    into: Option<&str>,
+    report_id: &str,
+) -> Result<StoredDashboard, EditError> {
+    let conn = ctx.store.app.get()?;
+    let report = store::report::get(&conn, report_id)?.ok_or_else(|| {
+        invalid(
+            "reportId",
+            format!(
+                "no report `{}`",
+                crate::model::text::truncate(report_id, 80)
+            ),
+        )
+    })?;
+    let (id, mut def) = match into {
+        Some(id) => {
+            let d = store::dashboard::get(&conn, id)?.ok_or_else(|| not_found(id))?;
+            (Some(d.id), d.definition)
+        }
+        None => {
+            let names: Vec<String> = store::dashboard::list(&conn)?
+                .iter()
+                .map(|d| d.name().to_string())
+                .collect();
+            let base: String = report.definition.name.chars().take(180).collect();
+            let name = (1..)
+                .map(|n| {
+                    if n == 1 {
+                        base.clone()
+                    } else {
+                        format!("{base} ({n})")
+                    }
+                })
+                .find(|n| !names.contains(n))
+                .expect("some name is free");
+            let def: DashboardDefinition =
+                serde_json::from_value(serde_json::json!({ "name": name })).expect("a dashboard");
+            (None, def)
+        }
+    };
+    for v in &report.definition.visualizations {
+        let mut wid = v.id.clone();
+        let mut n = 1;
+        while def.widget(&wid).is_some() {
+            n += 1;
+            wid = format!("{}_{n}", v.id);
+        }
+        let mut w: crate::model::dashboard::Widget =
+            serde_json::from_value(serde_json::Value::String(v.id.clone()))
+                .expect("a widget from an id");
+        w.id = wid;
+        w.report_id = Some(report.id.clone());
+        def.widgets.push(w);
+    }
+    drop(conn);
+    save(ctx, id.as_deref(), def)
+}
+
 /// Deletes a dashboard.
 pub fn delete(ctx: &Ctx, id: &str) -> Result<(), EditError> {
     let conn = ctx.store.app.get()?;

@@ -150,6 +150,7 @@ route_table! {
     GET "/reports/{id}/table/{viz}" viewer => reports::view::report_table;
     GET "/reports/{id}/download" viewer => reports::download::get;
     POST "/reports/{id}/generate" viewer => reports::generate::start;
+    POST "/reports/{id}/add-to-dashboard" editor => dashboards::list::add_report;
     GET "/reports/jobs/{id}" viewer => reports::generate::status;
     GET "/exports/{id}/download" public => exports::link::get;
     GET "/exports" viewer => exports::list;

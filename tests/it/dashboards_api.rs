@@ -871,3 +871,62 @@ async fn a_dashboard_is_one_document_as_pdf_and_xlsx_with_its_filters_on_the_cov
         .await;
     assert_eq!(bad.status(), 422);
 }
+
+#[tokio::test]
+async fn a_report_is_added_to_a_new_or_an_existing_dashboard_from_its_page() {
+    let app = crate::helpers::spawn_app().await;
+    let report = app.report_id().await;
+    let page = app
+        .get(&format!("/reports/{report}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"add-to-dashboard\""));
+    let add = |dashboard: &str| {
+        app.anon
+            .post(format!("{}/reports/{report}/add-to-dashboard", app.address))
+            .header("Authorization", format!("Bearer {}", app.token))
+            .form(&[("dashboard", dashboard)])
+            .send()
+    };
+    let r = add("").await.unwrap();
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(to.ends_with("/edit"), "{to}");
+    let id = to
+        .trim_start_matches("/dashboards/")
+        .trim_end_matches("/edit")
+        .to_string();
+    let d = app.get_json(&format!("/api/v1/dashboards/{id}")).await;
+    let n = d["widgets"].as_array().unwrap().len();
+    assert_eq!(
+        d["name"], "Sales overview (2)",
+        "the demo has a dashboard of that name"
+    );
+    assert!(n >= 8, "{d}");
+    // Again onto the same one: new ids, laid out below.
+    assert_eq!(add(&id).await.unwrap().status(), 303);
+    let again = app.get_json(&format!("/api/v1/dashboards/{id}")).await;
+    let widgets = again["widgets"].as_array().unwrap();
+    assert_eq!(widgets.len(), 2 * n);
+    let ids: std::collections::BTreeSet<&str> =
+        widgets.iter().map(|w| w["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 2 * n, "unique ids");
+    assert!(widgets.iter().all(|w| w["w"].as_u64().unwrap() > 0));
+    let viewer = crate::helpers::client_with(Some(
+        &crate::helpers::user_with_token(
+            &app.ctx,
+            "v@example.com",
+            quire::model::user::Role::Viewer,
+        )
+        .1,
+    ));
+    let r = viewer
+        .post(format!("{}/reports/{report}/add-to-dashboard", app.address))
+        .form(&[("dashboard", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+}

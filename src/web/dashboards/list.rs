@@ -100,3 +100,25 @@ fn see_other(to: &str) -> HttpResponse {
         .insert_header((header::LOCATION, to.to_string()))
         .finish()
 }
+
+#[derive(Deserialize)]
+pub struct AddReport {
+    /// A dashboard's id, or empty for a new one.
+    #[serde(default)]
+    dashboard: String,
+}
+
+/// POST /reports/{id}/add-to-dashboard: every visualization of the report onto a dashboard (or
+/// a new one), then the editor to arrange them.
+pub async fn add_report(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: web::Form<AddReport>,
+) -> Result<HttpResponse, Problem> {
+    let ctx = state.ctx.clone();
+    let into = Some(form.into_inner().dashboard).filter(|d| !d.is_empty());
+    let d = web::block(move || crate::app::dashboard::add_report(&ctx, into.as_deref(), &id))
+        .await?
+        .map_err(|e| Problem::from(e).html())?;
+    Ok(see_other(&format!("/dashboards/{}/edit", d.id)))
+}
