@@ -103,6 +103,11 @@ impl WidgetPartial {
         .to_string()
     }
 
+    /// Its table's pager URL (`item.html` asks by table id; a widget holds one table).
+    pub fn table_base(&self, _viz: &str) -> String {
+        self.base.clone()
+    }
+
     /// A KPI card has no room for more than its figures.
     pub fn is_kpi(&self) -> bool {
         matches!(self.item, Some(Item::Kpi(_)))
@@ -123,6 +128,13 @@ impl actix_web::Responder for Home {
             Home::Empty(p) => p.respond_to(req),
         }
     }
+}
+
+/// The page's query as given, less the tables' `page`: what pagers and downloads carry on.
+fn query_without_page(q: &BTreeMap<String, String>) -> String {
+    let mut q = q.clone();
+    q.remove("page");
+    encode(&q)
 }
 
 /// The page's query split: filter values (`f.<id>`, without the prefix) and the rest (report
@@ -179,12 +191,7 @@ pub(crate) fn page_for(
     let today = chrono::Utc::now().date_naive();
     let (filters, params) = split(q);
     let values = dashboard_run::values(&d.definition.filters, &filters);
-    let query = encode(
-        &q.iter()
-            .filter(|(k, _)| k.as_str() != "page")
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-    );
+    let query = query_without_page(&q);
     // The report parameters of every widget's report, once each, for the parameter form.
     let mut fields: Vec<ParamField> = Vec::new();
     let mut seen_reports = std::collections::HashSet::new();
@@ -377,12 +384,7 @@ pub(crate) fn widget_for(
     let today = chrono::Utc::now().date_naive();
     let query = match shared {
         true => String::new(),
-        false => encode(
-            &q.iter()
-                .filter(|(k, _)| k.as_str() != "page")
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-        ),
+        false => query_without_page(&q),
     };
     let (item, error) =
         match dashboard_run::run_widget_page(ctx, d, wid, filters, params, page, today) {
@@ -418,12 +420,7 @@ pub async fn table(
     web::block(move || -> Result<TablePartial, Problem> {
         let d = find(&ctx, &id)?;
         let (filters, params) = split(&q);
-        let query = encode(
-            &q.iter()
-                .filter(|(k, _)| k.as_str() != "page")
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-        );
+        let query = query_without_page(&q);
         table_for(
             &ctx,
             &d,
