@@ -72,7 +72,7 @@ impl Application {
         };
         let scheduler = Scheduler::start(ctx.clone());
         let runner = scheduler.runner();
-        let generator = crate::job::Generator::new(ctx.clone(), runner.slots.clone());
+        let generator = crate::job::Generator::new(ctx.clone(), runner.queue.clone());
         generator.resume().await?;
         let c = ctx.clone();
         let setup =
@@ -124,6 +124,7 @@ impl Application {
                 .configure(web::routes)
                 .default_service(actix_web::web::to(web::error::not_found))
         })
+        .on_connect(web::client::on_connect)
         .listen(listener)?
         .shutdown_timeout(grace.as_secs())
         .run();

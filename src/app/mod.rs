@@ -8,6 +8,7 @@ pub mod dashboard_run;
 pub mod dataset;
 pub mod edit;
 pub mod pipeline;
+pub mod queue;
 pub mod report;
 pub mod schedule;
 pub mod share;

@@ -424,7 +424,7 @@ async fn schedules(config: Config, action: SchedulesAction) -> Result<(), Failur
         }
         SchedulesAction::Run { id } => {
             let runner = crate::schedule::execute::Runner {
-                slots: Arc::new(tokio::sync::Semaphore::new(1)),
+                queue: crate::app::queue::RenderQueue::new(1, 1),
                 outbox: Arc::new(tokio::sync::Notify::new()),
             };
             let (run_id, handle) = crate::schedule::execute::run_now(&ctx, &id, &runner)

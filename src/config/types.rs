@@ -221,6 +221,9 @@ pub struct LimitsConfig {
     pub page_size: u32,
     /// Reports rendered at the same time (PDF, XLSX); more wait their turn.
     pub render_workers: u32,
+    /// Downloads that may wait for a render worker; one more is refused with 503 and
+    /// Retry-After (generation jobs and schedule runs always wait their turn).
+    pub render_queue: u32,
     /// Largest file accepted by an upload, in MB.
     pub upload_max_mb: u64,
     /// Memory for cached query results, in MB (0 = no cache).
@@ -238,6 +241,7 @@ impl Default for LimitsConfig {
             max_rows: 100_000,
             page_size: 25,
             render_workers: 2,
+            render_queue: 16,
             upload_max_mb: 50,
             cache_mb: 64,
             query_memory_mb: 64,
@@ -390,6 +394,12 @@ impl Config {
         }
         if self.limits.render_workers == 0 {
             return err("limits.render_workers", "must be at least 1".into());
+        }
+        if self.limits.render_workers > 64 || self.limits.render_queue > 10_000 {
+            return err(
+                "limits.render_workers",
+                "render_workers must be at most 64 and render_queue at most 10000".into(),
+            );
         }
         let mut names = std::collections::HashSet::new();
         for (i, src) in self.sources.iter().enumerate() {

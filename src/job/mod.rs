@@ -4,6 +4,7 @@
 //! the job's completion. Jobs a stopped process left queued or processing are run again at
 //! start.
 
+use crate::app::queue::RenderQueue;
 use crate::app::{Ctx, PipelineError, RunSpec};
 use crate::model::export::ExportFormat;
 use crate::report::params;
@@ -11,8 +12,6 @@ use crate::report::run::{Output, TableRows};
 use crate::store::{self, job::Job, StoreError};
 use chrono::Utc;
 use std::collections::BTreeMap;
-use std::sync::Arc;
-use tokio::sync::Semaphore;
 
 /// Why a request was not queued.
 #[derive(Debug, thiserror::Error)]
@@ -35,12 +34,12 @@ impl From<r2d2::Error> for SubmitError {
 #[derive(Clone)]
 pub struct Generator {
     ctx: Ctx,
-    slots: Arc<Semaphore>,
+    queue: RenderQueue,
 }
 
 impl Generator {
-    pub fn new(ctx: Ctx, slots: Arc<Semaphore>) -> Generator {
-        Generator { ctx, slots }
+    pub fn new(ctx: Ctx, queue: RenderQueue) -> Generator {
+        Generator { ctx, queue }
     }
 
     /// Checks the parameters against the report, stores a queued job and starts it.
@@ -88,11 +87,10 @@ impl Generator {
     }
 
     fn spawn(&self, id: String) {
-        let (ctx, slots) = (self.ctx.clone(), self.slots.clone());
+        let (ctx, queue) = (self.ctx.clone(), self.queue.clone());
         tokio::spawn(async move {
-            let Ok(_slot) = slots.acquire_owned().await else {
-                return;
-            };
+            // A job waits its turn however long the queue.
+            let _ticket = queue.wait().await;
             let job = id.clone();
             let done = tokio::task::spawn_blocking(move || run(&ctx, &job)).await;
             match done {

@@ -1,5 +1,6 @@
 //! Turning a report `Output` into files: PDF (typst), XLSX, CSV.
 
+pub mod cancel;
 pub mod csv;
 pub mod pdf;
 pub mod xlsx;
@@ -15,6 +16,7 @@ pub fn render(
     branding: &BrandingConfig,
     exports: &ExportsConfig,
 ) -> Result<Vec<u8>, RenderError> {
+    cancel::check()?;
     match format {
         ExportFormat::Pdf => pdf::render(out, branding),
         ExportFormat::Xlsx => xlsx::render(out),

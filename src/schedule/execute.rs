@@ -1,18 +1,19 @@
 //! One execution of a schedule: render the report as of the fire time, keep the file as an
 //! export, and queue one delivery per recipient in the outbox — the last two in one transaction.
 
+use crate::app::queue::RenderQueue;
 use crate::app::Ctx;
 use crate::deliver::{self, png, summary::Summary};
 use crate::model::cron::parse_timezone;
 use crate::store::{self, export::ExportRequest, run::Trigger, schedule::StoredSchedule};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::Notify;
 
-/// What runs need: the pool of render slots and the outbox to wake.
+/// What runs need: the render queue and the outbox to wake.
 #[derive(Clone)]
 pub struct Runner {
-    pub slots: Arc<Semaphore>,
+    pub queue: RenderQueue,
     pub outbox: Arc<Notify>,
 }
 
@@ -54,7 +55,8 @@ pub async fn execute(
     fire_at: DateTime<Utc>,
     runner: Runner,
 ) {
-    let _permit = runner.slots.clone().acquire_owned().await;
+    // A run waits its turn however long the queue: delayed, never dropped.
+    let _ticket = runner.queue.wait().await;
     let c = ctx.clone();
     let (name, id) = (s.name.clone(), run_id.clone());
     let produced = tokio::task::spawn_blocking(move || produce(&c, &s, &id, fire_at))

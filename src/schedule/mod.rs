@@ -4,6 +4,7 @@
 
 pub mod execute;
 
+use crate::app::queue::RenderQueue;
 use crate::app::Ctx;
 use crate::model::cron;
 use crate::model::time::{parse_time, rfc3339};
@@ -12,14 +13,13 @@ use chrono::{DateTime, Utc};
 use execute::Runner;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{watch, Notify, Semaphore};
+use tokio::sync::{watch, Notify};
 
 /// The running scheduler; dropping it does not stop it, `shutdown` does.
 pub struct Scheduler {
     wake: Arc<Notify>,
     stop: watch::Sender<bool>,
     runner: Runner,
-    workers: u32,
     task: tokio::task::JoinHandle<()>,
     outbox: tokio::task::JoinHandle<()>,
 }
@@ -34,7 +34,7 @@ impl Scheduler {
         let (stop, stop_rx) = watch::channel(false);
         let workers = ctx.config.limits.render_workers;
         let runner = Runner {
-            slots: Arc::new(Semaphore::new(workers as usize)),
+            queue: RenderQueue::new(workers as usize, ctx.config.limits.render_queue as usize),
             outbox: Arc::new(Notify::new()),
         };
         let outbox = tokio::spawn(crate::deliver::outbox::run_loop(
@@ -47,7 +47,6 @@ impl Scheduler {
             wake,
             stop,
             runner,
-            workers,
             task,
             outbox,
         }
@@ -68,8 +67,7 @@ impl Scheduler {
     pub async fn shutdown(self, grace: Duration) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
-        let all = self.runner.slots.acquire_many(self.workers);
-        if tokio::time::timeout(grace, all).await.is_err() {
+        if !self.runner.queue.drain(grace).await {
             tracing::warn!("scheduler stopped with runs still in progress");
         }
         let _ = tokio::time::timeout(grace, self.outbox).await;

@@ -118,6 +118,14 @@ impl Problem {
         }
     }
 
+    /// 499 (nginx's "client closed request"): the client went away; nobody reads this.
+    pub fn client_gone() -> Problem {
+        Problem::new(
+            StatusCode::from_u16(499).expect("499 is a valid status code"),
+            "the client closed the connection before the answer was ready",
+        )
+    }
+
     /// Shown as an HTML page instead of JSON.
     pub fn html(mut self) -> Problem {
         self.html = true;
@@ -226,6 +234,22 @@ pub async fn htmx_errors(
         }
         None => res.map_into_boxed_body(),
     })
+}
+
+impl From<crate::app::queue::QueueFull> for Problem {
+    /// 503 with Retry-After: renders are queued up to `[limits] render_queue`.
+    fn from(e: crate::app::queue::QueueFull) -> Problem {
+        Problem {
+            retry_after: Some(e.retry_after),
+            ..Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "the server is busy rendering: {e}; try again in {} s",
+                    e.retry_after
+                ),
+            )
+        }
+    }
 }
 
 impl From<PipelineError> for Problem {

@@ -2,6 +2,7 @@
 
 use super::error::Problem;
 use super::AppState;
+use crate::app::queue::DURATION_BUCKETS;
 use actix_web::{web, HttpResponse};
 use std::fmt::Write;
 
@@ -87,6 +88,57 @@ pub async fn get(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
                 (format!("{{status=\"{s}\"}}"), n.to_string())
             })
             .collect(),
+    );
+    let q = state.runner.queue.stats();
+    metric(
+        "quire_render_workers",
+        "gauge",
+        "Renders that may run at once ([limits] render_workers).",
+        one(q.workers.to_string()),
+    );
+    metric(
+        "quire_render_queue_depth",
+        "gauge",
+        "Renders waiting for a worker (downloads, jobs, schedule runs).",
+        one(q.waiting.to_string()),
+    );
+    metric(
+        "quire_renders_running",
+        "gauge",
+        "Renders running now.",
+        one(q.running.to_string()),
+    );
+    metric(
+        "quire_render_refused_total",
+        "counter",
+        "Downloads refused with 503 because the render queue was full.",
+        one(q.refused.to_string()),
+    );
+    metric(
+        "quire_render_abandoned_total",
+        "counter",
+        "Downloads whose client went away while they waited for a worker.",
+        one(q.abandoned.to_string()),
+    );
+    metric(
+        "quire_render_cancelled_total",
+        "counter",
+        "Renders stopped early because their client went away.",
+        one(q.cancelled.to_string()),
+    );
+    let mut histogram: Vec<(String, String)> = DURATION_BUCKETS
+        .iter()
+        .zip(&q.buckets)
+        .map(|(le, n)| (format!("_bucket{{le=\"{le}\"}}"), n.to_string()))
+        .collect();
+    histogram.push(("_bucket{le=\"+Inf\"}".into(), q.count.to_string()));
+    histogram.push(("_sum".into(), format!("{:.3}", q.seconds)));
+    histogram.push(("_count".into(), q.count.to_string()));
+    metric(
+        "quire_render_seconds",
+        "histogram",
+        "Time renders held a worker (queries and file).",
+        histogram,
     );
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")

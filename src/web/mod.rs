@@ -6,6 +6,7 @@ pub mod admin;
 pub mod api;
 pub mod assets;
 pub mod builder;
+pub mod client;
 pub mod dashboards;
 pub mod datasets;
 pub mod error;
@@ -23,7 +24,7 @@ pub mod shares;
 use crate::app::Ctx;
 use crate::auth::{Principal, Via};
 use crate::model::user::Role;
-use actix_web::web;
+use actix_web::{web, HttpRequest};
 use std::sync::Arc;
 use tokio::sync::Notify;
 
@@ -43,14 +44,48 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// A render slot: renders wait for one instead of piling up (schedules share them).
-    pub async fn render_slot(&self) -> Result<tokio::sync::OwnedSemaphorePermit, error::Problem> {
-        self.runner
-            .slots
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(error::Problem::internal)
+    /// A render slot for a request (schedules and jobs share the slots): it waits its turn,
+    /// or gets 503 with Retry-After when `[limits] render_queue` others already wait. A
+    /// request whose client leaves while it waits leaves the queue.
+    pub async fn render_slot(
+        &self,
+        req: &HttpRequest,
+    ) -> Result<crate::app::queue::Ticket, error::Problem> {
+        let ticket = tokio::select! {
+            ticket = self.runner.queue.try_wait() => ticket?,
+            () = client::gone(req) => return Err(error::Problem::client_gone()),
+        };
+        // Its turn came after the client left (and before the watch saw it): not started.
+        if client::is_gone(req) {
+            ticket.abandon();
+            return Err(error::Problem::client_gone());
+        }
+        Ok(ticket)
+    }
+
+    /// Runs `f` (a render) on a blocking thread once the render queue gives it a slot, held
+    /// until `f` returns. If the client goes away while it runs, `f` stops at its next stage
+    /// (`render::cancel`).
+    pub async fn render_blocking<T: Send + 'static>(
+        &self,
+        req: &HttpRequest,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, error::Problem> {
+        let ticket = self.render_slot(req).await?;
+        let cancel = ticket.cancel_on_drop();
+        let flag = ticket.cancel_flag();
+        let work = web::block(move || {
+            let done = crate::render::cancel::scoped(flag, f);
+            ticket.note_if_cancelled();
+            done
+        });
+        tokio::select! {
+            done = work => Ok(done?),
+            () = client::gone(req) => {
+                drop(cancel);
+                Err(error::Problem::client_gone())
+            }
+        }
     }
 }
 

@@ -79,6 +79,7 @@ fn render_parts(out: &Output, branding: &BrandingConfig) -> Result<Vec<u8>, Rend
     let mut body: Vec<Page> = Vec::new();
     let mut contents: Vec<(String, usize)> = Vec::new();
     for part in &parts {
+        super::cancel::check()?;
         let start = body.len();
         match part {
             Part::Flow { sections, .. } => {
@@ -96,6 +97,7 @@ fn render_parts(out: &Output, branding: &BrandingConfig) -> Result<Vec<u8>, Rend
             } => {
                 contents.extend(heading.iter().map(|h| (h.clone(), start)));
                 for (i, chunk) in pages.chunks(TABLE_PAGES_PER_COMPILE).enumerate() {
+                    super::cancel::check()?;
                     let doc = layout.compile(json!({
                         "part": "table", "first": i == 0, "heading": heading,
                         "top": plan::table_top(heading.is_some()),

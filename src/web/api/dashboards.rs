@@ -308,6 +308,7 @@ pub async fn duplicate(
 /// file, every widget in grid order, the filters and period on the cover.
 pub async fn export(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     id: web::Path<String>,
     q: web::Query<BTreeMap<String, String>>,
 ) -> Result<HttpResponse, Problem> {
@@ -332,22 +333,23 @@ pub async fn export(
         .into_iter()
         .map(|(k, v)| (k[2..].to_string(), v))
         .collect();
-    let _slot = state.render_slot().await?;
     let ctx = state.ctx.clone();
-    let (name, bytes) = web::block(move || -> Result<_, Problem> {
-        let d = store::dashboard::get(&*ctx.store.app.get()?, &id)?.ok_or_else(|| {
-            Problem::not_found(format!(
-                "no dashboard with id `{}`",
-                crate::model::text::truncate(&id, 80)
-            ))
-        })?;
-        let today = chrono::Utc::now().date_naive();
-        let out = dashboard_run::document(&ctx, &d, &filters, &params, today)?;
-        let bytes = crate::render::render(&out, format, &ctx.config.branding, &ctx.config.exports)
-            .map_err(PipelineError::from)?;
-        Ok((out.name, bytes))
-    })
-    .await??;
+    let (name, bytes) = state
+        .render_blocking(&req, move || -> Result<_, Problem> {
+            let d = store::dashboard::get(&*ctx.store.app.get()?, &id)?.ok_or_else(|| {
+                Problem::not_found(format!(
+                    "no dashboard with id `{}`",
+                    crate::model::text::truncate(&id, 80)
+                ))
+            })?;
+            let today = chrono::Utc::now().date_naive();
+            let out = dashboard_run::document(&ctx, &d, &filters, &params, today)?;
+            let bytes =
+                crate::render::render(&out, format, &ctx.config.branding, &ctx.config.exports)
+                    .map_err(PipelineError::from)?;
+            Ok((out.name, bytes))
+        })
+        .await??;
     let file = crate::model::export::file_name(&name, chrono::Utc::now().date_naive(), format);
     Ok(HttpResponse::Ok()
         .content_type(format.mime())

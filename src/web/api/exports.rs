@@ -137,11 +137,13 @@ pub async fn list(
 /// POST /api/v1/exports/{id}/retry: makes a failed or expired export again (409 otherwise).
 pub async fn retry(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let _permit = state.render_slot().await?;
     let ctx = state.ctx.clone();
-    let record = web::block(move || crate::export::retry(&ctx, &id)).await??;
+    let record = state
+        .render_blocking(&req, move || crate::export::retry(&ctx, &id))
+        .await??;
     Ok(HttpResponse::Ok().json(record))
 }
 

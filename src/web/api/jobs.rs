@@ -101,6 +101,7 @@ pub async fn result(
 /// (its id in `X-Export-Id`, its record at /api/v1/exports/{id}).
 pub async fn export(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     id: web::Path<String>,
     q: web::Query<BTreeMap<String, String>>,
 ) -> Result<HttpResponse, Problem> {
@@ -121,14 +122,16 @@ pub async fn export(
         ));
     }
     let r = find_result(&state, id.into_inner()).await?;
-    let _permit = state.render_slot().await?;
     let ctx = state.ctx.clone();
     let name = serde_json::from_str::<Value>(&r.output_json)
         .ok()
         .and_then(|v| v["name"].as_str().map(String::from))
         .unwrap_or_default();
-    let (record, bytes) =
-        web::block(move || crate::job::export(&ctx, &r.job, &name, format)).await??;
+    let (record, bytes) = state
+        .render_blocking(&req, move || {
+            crate::job::export(&ctx, &r.job, &name, format)
+        })
+        .await??;
     Ok(HttpResponse::Ok()
         .content_type(format.mime())
         .insert_header(("X-Export-Id", record.id.clone()))

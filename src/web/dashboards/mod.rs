@@ -464,6 +464,7 @@ pub(crate) fn table_for(
 /// row) or its chart, under the page's filters.
 pub async fn download(
     state: web::Data<AppState>,
+    req: HttpRequest,
     path: web::Path<(String, String)>,
     q: Query,
 ) -> Result<HttpResponse, Problem> {
@@ -486,31 +487,33 @@ pub async fn download(
             .html())
         }
     };
-    let _slot = state.render_slot().await?;
     let ctx = state.ctx.clone();
-    let (name, bytes, mime) = web::block(move || -> Result<_, Problem> {
-        let d = find(&ctx, &id)?;
-        let (filters, params) = split(&q);
-        let today = chrono::Utc::now().date_naive();
-        let out = dashboard_run::widget_document(&ctx, &d, &wid, &filters, &params, today)?
-            .ok_or_else(|| Problem::not_found("this widget has no data to download"))?;
-        if svg {
-            let chart = out
-                .charts()
-                .next()
-                .ok_or_else(|| Problem::not_found("this widget is not a chart"))?;
-            return Ok((
-                out.name.clone(),
-                chart.svg.clone().into_bytes(),
-                "image/svg+xml",
-            ));
-        }
-        let bytes = crate::render::render(&out, format, &ctx.config.branding, &ctx.config.exports)
-            .map_err(PipelineError::from)?;
-        Ok((out.name, bytes, format.mime()))
-    })
-    .await?
-    .map_err(Problem::html)?;
+    let (name, bytes, mime) = state
+        .render_blocking(&req, move || -> Result<_, Problem> {
+            let d = find(&ctx, &id)?;
+            let (filters, params) = split(&q);
+            let today = chrono::Utc::now().date_naive();
+            let out = dashboard_run::widget_document(&ctx, &d, &wid, &filters, &params, today)?
+                .ok_or_else(|| Problem::not_found("this widget has no data to download"))?;
+            if svg {
+                let chart = out
+                    .charts()
+                    .next()
+                    .ok_or_else(|| Problem::not_found("this widget is not a chart"))?;
+                return Ok((
+                    out.name.clone(),
+                    chart.svg.clone().into_bytes(),
+                    "image/svg+xml",
+                ));
+            }
+            let bytes =
+                crate::render::render(&out, format, &ctx.config.branding, &ctx.config.exports)
+                    .map_err(PipelineError::from)?;
+            Ok((out.name, bytes, format.mime()))
+        })
+        .await
+        .and_then(|r| r)
+        .map_err(Problem::html)?;
     let today = chrono::Utc::now().date_naive();
     let file = match svg {
         true => {

@@ -72,11 +72,15 @@ fn back() -> HttpResponse {
 /// POST /exports/{id}/retry
 pub async fn retry(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
     let ctx = state.ctx.clone();
-    let _permit = state.render_slot().await?;
-    match web::block(move || crate::export::retry(&ctx, &id)).await? {
+    let done = state
+        .render_blocking(&req, move || crate::export::retry(&ctx, &id))
+        .await
+        .map_err(Problem::html)?;
+    match done {
         // A failed retry is recorded on the export: the list shows its error.
         Ok(_) | Err(crate::export::ExportError::Pipeline(_)) => Ok(back()),
         Err(e) => Err(Problem::from(e).html()),

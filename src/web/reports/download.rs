@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 /// GET /reports/{id}/download
 pub async fn get(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     id: web::Path<String>,
     q: web::Query<BTreeMap<String, String>>,
 ) -> Result<HttpResponse, Problem> {
@@ -23,25 +24,25 @@ pub async fn get(
             ),
         )
     })?;
-    // Renders are heavy: they wait for a slot instead of piling up.
-    let permit = state.render_slot().await?;
+    // Renders are heavy: they wait for a slot in the render queue, or get 503 when it is full.
     if format == ExportFormat::Csv {
-        return csv(&state, id.into_inner(), params, permit).await;
+        let ticket = state.render_slot(&req).await?;
+        return csv(&state, id.into_inner(), params, ticket).await;
     }
-    let _permit = permit;
     let ctx = state.ctx.clone();
     let report = id.into_inner();
-    let (out, bytes) = web::block(move || {
-        ctx.render(
-            &report,
-            &params,
-            format,
-            None,
-            chrono::Utc::now().date_naive(),
-            true,
-        )
-    })
-    .await??;
+    let (out, bytes) = state
+        .render_blocking(&req, move || {
+            ctx.render(
+                &report,
+                &params,
+                format,
+                None,
+                chrono::Utc::now().date_naive(),
+                true,
+            )
+        })
+        .await??;
     let filename =
         crate::model::export::file_name(&out.name, out.generated_at.date_naive(), format);
     Ok(HttpResponse::Ok()
@@ -54,19 +55,20 @@ pub async fn get(
 }
 
 /// The CSV streamed from the query as it is read: the status and headers once the query is
-/// prepared, then the rows in chunks (the render slot is held until the last one).
+/// prepared, then the rows in chunks (the render slot is held until the last one; a client
+/// that goes away closes the channel, which ends the stream).
 async fn csv(
     state: &AppState,
     report: String,
     params: BTreeMap<String, String>,
-    permit: tokio::sync::OwnedSemaphorePermit,
+    ticket: crate::app::queue::Ticket,
 ) -> Result<HttpResponse, Problem> {
     let (ready, prepared) = tokio::sync::oneshot::channel();
     let (chunks, rx) = tokio::sync::mpsc::channel(8);
     let ctx = state.ctx.clone();
     let today = chrono::Utc::now().date_naive();
     tokio::task::spawn_blocking(move || {
-        let _permit = permit;
+        let _ticket = ticket;
         ctx.stream_csv(&report, &params, today, ready, chunks);
     });
     let name = prepared.await.map_err(Problem::internal)??;

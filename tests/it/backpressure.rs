@@ -1,0 +1,143 @@
+//! The render queue under a burst and when clients go away.
+
+use crate::helpers::{client_with, spawn_app_with, TestApp};
+use std::time::Duration;
+
+/// A figure from `/metrics`.
+async fn metric(app: &TestApp, name: &str) -> f64 {
+    let text = app.get("/metrics").await.text().await.unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("{name} in /metrics"))
+}
+
+#[tokio::test]
+async fn a_burst_of_pdf_downloads_gets_200_or_503_and_the_server_serves_the_next_one() {
+    let app = spawn_app_with(|c| {
+        c.limits.render_workers = 1;
+        c.limits.render_queue = 3;
+    })
+    .await;
+    let report = app.report_id().await;
+    let url = format!(
+        "{}/reports/{report}/download?format=pdf&days=30",
+        app.address
+    );
+    let burst = (0..100).map(|_| {
+        let (client, url) = (app.client.clone(), url.clone());
+        async move {
+            let r = client.get(url).send().await.unwrap();
+            let status = r.status().as_u16();
+            let retry = r
+                .headers()
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap().parse::<u64>().unwrap());
+            let body = r.bytes().await.unwrap();
+            (status, retry, body)
+        }
+    });
+    let answers = tokio::time::timeout(
+        Duration::from_secs(300),
+        futures_util::future::join_all(burst),
+    )
+    .await
+    .expect("every answer comes in bounded time");
+    let ok = answers.iter().filter(|a| a.0 == 200).count();
+    let busy = answers.iter().filter(|a| a.0 == 503).count();
+    assert_eq!(
+        ok + busy,
+        100,
+        "only 200 or 503: {:?}",
+        answers.iter().map(|a| a.0).collect::<Vec<_>>()
+    );
+    assert!(ok >= 1 && busy >= 1, "{ok} served, {busy} refused");
+    for (status, retry, body) in &answers {
+        if *status == 200 {
+            assert!(body.starts_with(b"%PDF-"));
+        } else {
+            assert!(
+                retry.is_some_and(|s| (1..=120).contains(&s)),
+                "Retry-After: {retry:?}"
+            );
+            let text = String::from_utf8_lossy(body);
+            assert!(text.contains("busy rendering"), "{text}");
+        }
+    }
+    assert_eq!(
+        metric(&app, "quire_render_refused_total").await,
+        busy as f64
+    );
+    assert_eq!(metric(&app, "quire_render_queue_depth").await, 0.0);
+    // After the burst a download is served at once.
+    let r = tokio::time::timeout(Duration::from_secs(60), app.get(&url[app.address.len()..]))
+        .await
+        .expect("served promptly after the burst");
+    assert_eq!(r.status(), 200);
+    assert!(metric(&app, "quire_render_seconds_count").await >= ok as f64 + 1.0);
+}
+
+#[tokio::test]
+async fn a_download_whose_client_leaves_leaves_the_queue_and_stops_its_render() {
+    let app = spawn_app_with(|c| {
+        c.limits.render_workers = 1;
+        c.limits.render_queue = 8;
+    })
+    .await;
+    let report = app.report_id().await;
+    // A long render (hundreds of pages) whose client gives up while it runs…
+    let impatient = |ms: u64| {
+        reqwest::Client::builder()
+            .timeout(Duration::from_millis(ms))
+            .default_headers(
+                [(
+                    reqwest::header::AUTHORIZATION,
+                    format!("Bearer {}", app.token).parse().unwrap(),
+                )]
+                .into_iter()
+                .collect(),
+            )
+            .build()
+            .unwrap()
+    };
+    let long = format!(
+        "{}/reports/{report}/download?format=pdf&days=600",
+        app.address
+    );
+    let first = tokio::spawn({
+        let (c, u) = (impatient(700), long.clone());
+        async move { c.get(u).send().await.is_err() }
+    });
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    // …and one that gives up while it waits behind it.
+    assert!(
+        impatient(400).get(&long).send().await.is_err(),
+        "timed out while queued"
+    );
+    assert!(first.await.unwrap(), "timed out while rendering");
+    // The waiting one left the queue; the running one stops at its next stage.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let abandoned = metric(&app, "quire_render_abandoned_total").await;
+        let cancelled = metric(&app, "quire_render_cancelled_total").await;
+        let running = metric(&app, "quire_renders_running").await;
+        if abandoned >= 1.0 && cancelled >= 1.0 && running == 0.0 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "abandoned {abandoned}, cancelled {cancelled}, running {running}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(metric(&app, "quire_render_queue_depth").await, 0.0);
+    // The next download works.
+    let ok = client_with(Some(&app.token))
+        .get(format!(
+            "{}/reports/{report}/download?format=pdf&days=7",
+            app.address
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+}
