@@ -172,6 +172,8 @@ route_table! {
     GET "/api/v1/cron/preview" editor => api::cron::preview;
     GET "/datasets" viewer => datasets::page;
     POST "/datasets/upload" editor => datasets::upload;
+    GET "/datasets/{name}" viewer => datasets::list::preview;
+    POST "/datasets/{name}/delete" editor => datasets::list::delete;
     GET "/api/v1/datasets" viewer => api::datasets::list;
     POST "/api/v1/datasets" editor => api::datasets::create;
     GET "/api/v1/datasets/{name}" viewer => api::datasets::get;

@@ -9,6 +9,7 @@ mod cli;
 mod dashboard;
 mod dashboards_api;
 mod datasets;
+mod datasets_page;
 mod delivery;
 mod email;
 mod expected;
