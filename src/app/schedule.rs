@@ -27,6 +27,9 @@ pub fn save(
         CronSchedule::parse(&cfg.schedule).map_err(|e| invalid("schedule", e.to_string()))?;
     let tz = parse_timezone(&cfg.timezone).map_err(|m| invalid("timezone", m))?;
     let conn = ctx.store.app.get()?;
+    if let Some(message) = name_taken(&conn, &cfg.name, id)? {
+        return Err(invalid("name", message));
+    }
     let report = store::report::find(&conn, &cfg.report_id)?.ok_or_else(|| {
         invalid(
             "reportId",
@@ -104,4 +107,45 @@ pub fn to_config(s: &StoredSchedule) -> ScheduleDefinition {
         export_format: s.export_format,
         row_limit: s.row_limit,
     }
+}
+
+/// Why `name` cannot be this schedule's (`id`; None for a new one): another has it.
+pub fn name_taken(
+    conn: &rusqlite::Connection,
+    name: &str,
+    id: Option<&str>,
+) -> Result<Option<String>, EditError> {
+    Ok(store::schedule::named(conn, name, id)?.map(|_| {
+        format!(
+            "a schedule named `{}` exists already; choose another name",
+            name.trim()
+        )
+    }))
+}
+
+/// The zone a new schedule starts in: the one last saved by a person, else the server's own,
+/// else UTC.
+pub fn default_zone(ctx: &Ctx) -> Result<String, EditError> {
+    if let Some(z) = store::schedule::last_zone(&*ctx.store.app.get()?)? {
+        return Ok(z);
+    }
+    Ok(server_zone().unwrap_or(chrono_tz::UTC).name().to_string())
+}
+
+/// The server's time zone: `$TZ`, else what `/etc/localtime` links to, else `/etc/timezone`.
+fn server_zone() -> Option<chrono_tz::Tz> {
+    let from_env = std::env::var("TZ")
+        .ok()
+        .map(|t| t.trim_start_matches(':').to_string());
+    let from_link = || {
+        std::fs::read_link("/etc/localtime").ok().and_then(|p| {
+            let p = p.to_string_lossy().to_string();
+            p.split_once("zoneinfo/").map(|(_, z)| z.to_string())
+        })
+    };
+    let from_file = || std::fs::read_to_string("/etc/timezone").ok();
+    [from_env, from_link(), from_file()]
+        .into_iter()
+        .flatten()
+        .find_map(|z| parse_timezone(z.trim()).ok())
 }

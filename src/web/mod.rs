@@ -198,12 +198,12 @@ route_table! {
     POST "/api/v1/dashboards/{id}/duplicate" editor => api::dashboards::duplicate;
     GET "/api/v1/dashboards/{id}/export" viewer => api::dashboards::export;
     GET "/schedules" editor => schedules::list;
-    POST "/schedules" editor => schedules::create;
-    GET "/schedules/new" editor => schedules::new_form;
-    GET "/schedules/preview" editor => schedules::preview;
+    POST "/schedules" editor => schedules::editor::create;
+    GET "/schedules/new" editor => schedules::editor::new_form;
+    GET "/schedules/preview" editor => schedules::editor::preview;
     GET "/schedules/{id}" editor => schedules::detail::detail;
-    POST "/schedules/{id}" editor => schedules::update;
-    GET "/schedules/{id}/edit" editor => schedules::edit_form;
+    POST "/schedules/{id}" editor => schedules::editor::update;
+    GET "/schedules/{id}/edit" editor => schedules::editor::edit_form;
     GET "/schedules/{id}/history" editor => schedules::detail::history;
     GET "/schedules/{id}/row" editor => schedules::row_get;
     POST "/schedules/{id}/run" editor => schedules::run;
