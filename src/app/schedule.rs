@@ -149,3 +149,60 @@ fn server_zone() -> Option<chrono_tz::Tz> {
         .flatten()
         .find_map(|z| parse_timezone(z.trim()).ok())
 }
+
+/// How a schedule's latest run stands, the same on /schedules and in the API: `running`,
+/// `delivering`, `retrying` (a delivery failed and waits for another try), `succeeded` or
+/// `failed`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastRun {
+    pub status: String,
+    /// Tries so far of the delivery being retried (0 unless retrying).
+    pub attempts: u32,
+    /// The latest error: the retried delivery's (with its recipient), or the failed run's.
+    pub error: Option<String>,
+}
+
+impl LastRun {
+    /// `retrying (3)`, or the status alone.
+    pub fn label(&self) -> String {
+        match self.status.as_str() {
+            "retrying" => format!("retrying ({})", self.attempts),
+            s => s.to_string(),
+        }
+    }
+}
+
+/// The state of `s`'s latest run (None when it never ran).
+pub fn last_run(
+    conn: &rusqlite::Connection,
+    s: &StoredSchedule,
+) -> Result<Option<LastRun>, crate::store::StoreError> {
+    use crate::model::schedule::{DeliveryStatus, RunStatus};
+    let Some(run) = store::run::list(conn, &s.id, 1)?.into_iter().next() else {
+        return Ok(s.last_run_status.clone().map(|status| LastRun {
+            status,
+            attempts: 0,
+            error: None,
+        }));
+    };
+    let retried = run
+        .deliveries
+        .iter()
+        .filter(|d| d.status == DeliveryStatus::Pending && d.last_error.is_some())
+        .max_by_key(|d| d.attempts);
+    Ok(Some(match retried {
+        Some(d) if run.status == RunStatus::Delivering => LastRun {
+            status: "retrying".into(),
+            attempts: d.attempts,
+            error: d
+                .last_error
+                .as_ref()
+                .map(|e| format!("{}: {e}", d.recipient().shown())),
+        },
+        _ => LastRun {
+            status: run.status.as_str().to_string(),
+            attempts: 0,
+            error: run.error.filter(|_| run.status == RunStatus::Failed),
+        },
+    }))
+}

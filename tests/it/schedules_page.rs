@@ -560,3 +560,52 @@ async fn a_new_schedule_starts_in_the_zone_last_used_else_the_servers() {
         "{html}"
     );
 }
+
+#[tokio::test]
+async fn a_delivery_that_keeps_failing_shows_retrying_in_red_with_its_error_and_the_api_agrees() {
+    // A mail server that is not there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let app = crate::helpers::spawn_app_with(|c| {
+        c.smtp.port = port;
+        c.delivery.retry_initial_secs = 1;
+        c.delivery.retry_max_interval_secs = 1;
+    })
+    .await;
+    let id = app.schedule_id().await;
+    app.run_schedule(&id, |e| {
+        e["deliveries"][0]["attempts"].as_u64().unwrap_or(0) >= 2
+    })
+    .await;
+    let html = app.text("/schedules").await;
+    let row = &html[html.find(&format!("id=\"schedule-{id}\"")).unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(
+        row.contains("<span class=\"badge retrying\">retrying ("),
+        "{row}"
+    );
+    assert!(
+        !row.contains(">delivering<"),
+        "not a calm delivering: {row}"
+    );
+    assert!(
+        row.contains("last error: owner@example.com: ")
+            && row.contains(&format!("127.0.0.1:{port}")),
+        "{row}"
+    );
+    assert!(row.contains("hx-trigger=\"every 10s\""), "{row}");
+    let list = app.get_json("/api/v1/schedules").await;
+    assert_eq!(list[0]["lastRunStatus"], "retrying", "{list}");
+    assert!(
+        list[0]["lastRunError"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("127.0.0.1:{port}")),
+        "{list}"
+    );
+    let one = app.get_json(&format!("/api/v1/schedules/{id}")).await;
+    assert_eq!(one["lastRunStatus"], "retrying", "{one}");
+}

@@ -35,14 +35,24 @@ pub struct ScheduleRow {
     /// The next run in the schedule's zone, or `paused`.
     pub next: String,
     pub enabled: bool,
-    /// The latest run's status: running while one is, else how the last one ended.
-    pub status: Option<String>,
+    /// The latest run: running or retrying while it is, else how it ended.
+    pub status: Option<edit::LastRun>,
 }
 
 impl ScheduleRow {
     /// Whether a run is under way (the row then refreshes itself).
     pub fn busy(&self) -> bool {
-        matches!(self.status.as_deref(), Some("running" | "delivering"))
+        self.status
+            .as_ref()
+            .is_some_and(|s| matches!(s.status.as_str(), "running" | "delivering" | "retrying"))
+    }
+
+    /// How often a busy row asks again: a retry waits longer than a render.
+    pub fn poll(&self) -> &'static str {
+        match self.status.as_ref().map(|s| s.status.as_str()) {
+            Some("retrying") => "every 10s",
+            _ => "every 2s",
+        }
     }
 }
 
@@ -106,7 +116,7 @@ fn row(
     s: &StoredSchedule,
     reports: &HashMap<String, String>,
 ) -> Result<ScheduleRow, Problem> {
-    let latest = store::run::list(conn, &s.id, 1).map_err(Problem::from)?;
+    let status = edit::last_run(conn, s).map_err(Problem::from)?;
     Ok(ScheduleRow {
         id: s.id.clone(),
         name: s.name.clone(),
@@ -121,10 +131,7 @@ fn row(
             "paused".into()
         },
         enabled: s.enabled,
-        status: latest
-            .first()
-            .map(|r| r.status.to_string())
-            .or(s.last_run_status.clone()),
+        status,
     })
 }
 
