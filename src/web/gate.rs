@@ -86,6 +86,8 @@ pub async fn gate(
         Ok(p) => p,
         Err(p) => return Ok(req.error_response(p).map_into_boxed_body()),
     };
+    // Known before any refusal, so an error page can show who is signed in (web/frame.rs).
+    req.extensions_mut().insert(principal.clone());
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let by_token = matches!(
         principal.caller(),
@@ -135,7 +137,6 @@ pub async fn gate(
     }
     let audited = unsafe_method && policy.is_some() && !explicitly_audited(req.path());
     let actor = principal.actor();
-    req.extensions_mut().insert(principal);
     let res = next.call(req).await?;
     if audited && (res.status().is_success() || res.status().is_redirection()) {
         audit_change(&state, &res, actor);

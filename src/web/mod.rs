@@ -10,6 +10,7 @@ pub mod dashboards;
 pub mod datasets;
 pub mod error;
 pub mod exports;
+pub mod frame;
 pub mod gate;
 pub mod headers;
 pub mod health;

@@ -5,6 +5,7 @@ mod bad_input;
 mod browser;
 mod builder;
 mod builder_page;
+mod chrome;
 mod cli;
 mod dashboard;
 mod dashboards_api;
