@@ -44,7 +44,7 @@ try {
     value: await page.getAttribute('#progress', 'value'),
   };
   // A preview of the first rows, in place.
-  await page.click('#dataset-sales a.preview');
+  await page.click('#dataset-sales a.preview-link');
   await page.waitForSelector('#dataset-preview table.preview tbody tr');
   const previewRows = await page.locator('#dataset-preview tbody tr').count();
   if (process.env.SCREENSHOT) await page.screenshot({ path: process.env.SCREENSHOT, fullPage: true });

@@ -91,3 +91,71 @@ async fn the_menu_marks_the_page_you_are_on() {
         );
     }
 }
+
+#[tokio::test]
+async fn at_a_phones_width_the_main_pages_do_not_scroll_sideways_and_buttons_do_not_wrap() {
+    if std::env::var("QUIRE_BROWSER_TESTS").as_deref() != Ok("1") {
+        eprintln!("browser test skipped: set QUIRE_BROWSER_TESTS=1");
+        return;
+    }
+    let app = spawn_app().await;
+    let report = app.report_id().await;
+    let schedule = app.schedule_id().await;
+    let mut args = vec![app.address.clone()];
+    for p in [
+        "/".to_string(),
+        "/dashboards".into(),
+        "/reports".into(),
+        format!("/reports/{report}"),
+        "/builder".into(),
+        "/datasets".into(),
+        "/schedules".into(),
+        "/schedules/new".into(),
+        format!("/schedules/{schedule}"),
+        "/exports".into(),
+        "/admin/users".into(),
+        "/no-such-page".into(),
+    ] {
+        args.push(p);
+    }
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .env("QUIRE_EMAIL", crate::helpers::ADMIN_EMAIL)
+            .env("QUIRE_PASSWORD", crate::helpers::ADMIN_PASSWORD)
+            .arg("phone.mjs")
+            .args(&args)
+            .current_dir(dir)
+            .output()
+            .expect("node runs")
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut bad = Vec::new();
+    for (path, p) in v["pages"].as_object().unwrap() {
+        if p["scrollX"].as_i64().unwrap() > 0 {
+            bad.push(format!(
+                "{path}: scrolls {}px sideways ({})",
+                p["scrollX"], p["wide"]
+            ));
+        }
+        if !p["wrapped"].as_array().unwrap().is_empty() {
+            bad.push(format!("{path}: wrapped buttons {}", p["wrapped"]));
+        }
+        // Brand and account on one line, the menu on one more (it scrolls sideways by itself).
+        if p["headerHeight"].as_i64().unwrap() > 110 {
+            bad.push(format!(
+                "{path}: the header is {}px tall",
+                p["headerHeight"]
+            ));
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    assert_eq!(v["errors"].as_array().unwrap().len(), 0, "{v}");
+}
