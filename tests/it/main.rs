@@ -12,6 +12,7 @@ mod dashboards_api;
 mod datasets;
 mod datasets_page;
 mod delivery;
+mod docs;
 mod email;
 mod expected;
 mod exports;
