@@ -6,7 +6,7 @@ use crate::web::error::Problem;
 use crate::web::{gate, AppState, Layout};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::{header, Method, StatusCode};
+use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -21,8 +21,8 @@ struct ErrorPage {
     detail: String,
 }
 
-/// Most bytes of a page the menu is marked in (larger HTML goes out as it is).
-const MAX_PAGE: usize = 4 << 20;
+/// Most bytes of a page (pages are paged; this is far above any of them).
+const MAX_PAGE: usize = 64 << 20;
 
 /// Middleware: error pages with the navigation, and the current page marked in the menu.
 pub async fn page_frame(
@@ -36,7 +36,6 @@ pub async fn page_frame(
         .get(header::ACCEPT)
         .and_then(|a| a.to_str().ok())
         .is_some_and(|a| a.contains("text/html"));
-    let get = req.method() == Method::GET;
     let res = next.call(req).await?;
     if htmx {
         return Ok(res.map_into_boxed_body());
@@ -58,7 +57,8 @@ pub async fn page_frame(
         .get(header::CONTENT_TYPE)
         .and_then(|c| c.to_str().ok())
         .is_some_and(|c| c.starts_with("text/html"));
-    if !(get && html && !api && res.status() == StatusCode::OK) {
+    // Any page (a form shown again with its problems, a 201 upload page), not files or fragments.
+    if !(html && !api) {
         return Ok(res.map_into_boxed_body());
     }
     let (req, res) = res.into_parts();

@@ -90,6 +90,20 @@ async fn the_menu_marks_the_page_you_are_on() {
             "{path}: {html}"
         );
     }
+    // A form shown again with its problems is a page too.
+    let r = app
+        .client
+        .post(format!("{}/schedules", app.address))
+        .form(&[("name", ""), ("frequency", "daily"), ("time", "09:00")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("<a aria-current=\"page\" href=\"/schedules\">"),
+        "{html}"
+    );
 }
 
 #[tokio::test]
