@@ -104,6 +104,7 @@ impl Application {
             App::new()
                 .wrap(middleware::from_fn(web::error::htmx_errors))
                 .wrap(middleware::from_fn(web::gate::gate))
+                .wrap(middleware::from_fn(web::frame::page_frame))
                 .wrap(middleware::from_fn(web::headers::security_headers))
                 .wrap(middleware::Logger::new("%r %s %b %Dms"))
                 .app_data(state.clone())

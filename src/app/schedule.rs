@@ -27,6 +27,9 @@ pub fn save(
         CronSchedule::parse(&cfg.schedule).map_err(|e| invalid("schedule", e.to_string()))?;
     let tz = parse_timezone(&cfg.timezone).map_err(|m| invalid("timezone", m))?;
     let conn = ctx.store.app.get()?;
+    if let Some(message) = name_taken(&conn, &cfg.name, id)? {
+        return Err(invalid("name", message));
+    }
     let report = store::report::find(&conn, &cfg.report_id)?.ok_or_else(|| {
         invalid(
             "reportId",
@@ -104,4 +107,102 @@ pub fn to_config(s: &StoredSchedule) -> ScheduleDefinition {
         export_format: s.export_format,
         row_limit: s.row_limit,
     }
+}
+
+/// Why `name` cannot be this schedule's (`id`; None for a new one): another has it.
+pub fn name_taken(
+    conn: &rusqlite::Connection,
+    name: &str,
+    id: Option<&str>,
+) -> Result<Option<String>, EditError> {
+    Ok(store::schedule::named(conn, name, id)?.map(|_| {
+        format!(
+            "a schedule named `{}` exists already; choose another name",
+            name.trim()
+        )
+    }))
+}
+
+/// The zone a new schedule starts in: the one last saved by a person, else the server's own,
+/// else UTC.
+pub fn default_zone(ctx: &Ctx) -> Result<String, EditError> {
+    if let Some(z) = store::schedule::last_zone(&*ctx.store.app.get()?)? {
+        return Ok(z);
+    }
+    Ok(server_zone().unwrap_or(chrono_tz::UTC).name().to_string())
+}
+
+/// The server's time zone: `$TZ`, else what `/etc/localtime` links to, else `/etc/timezone`.
+fn server_zone() -> Option<chrono_tz::Tz> {
+    let from_env = std::env::var("TZ")
+        .ok()
+        .map(|t| t.trim_start_matches(':').to_string());
+    let from_link = || {
+        std::fs::read_link("/etc/localtime").ok().and_then(|p| {
+            let p = p.to_string_lossy().to_string();
+            p.split_once("zoneinfo/").map(|(_, z)| z.to_string())
+        })
+    };
+    let from_file = || std::fs::read_to_string("/etc/timezone").ok();
+    [from_env, from_link(), from_file()]
+        .into_iter()
+        .flatten()
+        .find_map(|z| parse_timezone(z.trim()).ok())
+}
+
+/// How a schedule's latest run stands, the same on /schedules and in the API: `running`,
+/// `delivering`, `retrying` (a delivery failed and waits for another try), `succeeded` or
+/// `failed`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastRun {
+    pub status: String,
+    /// Tries so far of the delivery being retried (0 unless retrying).
+    pub attempts: u32,
+    /// The latest error: the retried delivery's (with its recipient), or the failed run's.
+    pub error: Option<String>,
+}
+
+impl LastRun {
+    /// `retrying (3)`, or the status alone.
+    pub fn label(&self) -> String {
+        match self.status.as_str() {
+            "retrying" => format!("retrying ({})", self.attempts),
+            s => s.to_string(),
+        }
+    }
+}
+
+/// The state of `s`'s latest run (None when it never ran).
+pub fn last_run(
+    conn: &rusqlite::Connection,
+    s: &StoredSchedule,
+) -> Result<Option<LastRun>, crate::store::StoreError> {
+    use crate::model::schedule::{DeliveryStatus, RunStatus};
+    let Some(run) = store::run::list(conn, &s.id, 1)?.into_iter().next() else {
+        return Ok(s.last_run_status.clone().map(|status| LastRun {
+            status,
+            attempts: 0,
+            error: None,
+        }));
+    };
+    let retried = run
+        .deliveries
+        .iter()
+        .filter(|d| d.status == DeliveryStatus::Pending && d.last_error.is_some())
+        .max_by_key(|d| d.attempts);
+    Ok(Some(match retried {
+        Some(d) if run.status == RunStatus::Delivering => LastRun {
+            status: "retrying".into(),
+            attempts: d.attempts,
+            error: d
+                .last_error
+                .as_ref()
+                .map(|e| format!("{}: {e}", d.recipient().shown())),
+        },
+        _ => LastRun {
+            status: run.status.as_str().to_string(),
+            attempts: 0,
+            error: run.error.filter(|_| run.status == RunStatus::Failed),
+        },
+    }))
 }

@@ -399,13 +399,17 @@ async fn schedules(config: Config, action: SchedulesAction) -> Result<(), Failur
     let ctx = context(config, false).await?;
     match action {
         SchedulesAction::List => {
-            let list = store::schedule::list(&*ctx.store.app.get().map_err(Failure::other)?)
-                .map_err(Failure::other)?;
+            let conn = ctx.store.app.get().map_err(Failure::other)?;
+            let list = store::schedule::list(&conn).map_err(Failure::other)?;
             println!(
                 "{:<36}  {:<28}  {:<14}  {:<20}  {:<21}  last",
                 "id", "name", "cron", "timezone", "next run"
             );
             for s in list {
+                // As /schedules and the API say it (`retrying (3)`).
+                let last = crate::app::schedule::last_run(&conn, &s)
+                    .map_err(Failure::other)?
+                    .map(|l| l.label());
                 println!(
                     "{:<36}  {:<28}  {:<14}  {:<20}  {:<21}  {}",
                     s.id,
@@ -417,7 +421,7 @@ async fn schedules(config: Config, action: SchedulesAction) -> Result<(), Failur
                     } else {
                         "paused".into()
                     },
-                    s.last_run_status.unwrap_or_else(|| "-".into())
+                    last.unwrap_or_else(|| "-".into())
                 );
             }
             Ok(())

@@ -13,9 +13,10 @@ pub struct CronSchedule {
     cron: Cron,
 }
 
-/// Why a cron expression was refused; `field` names the part that is wrong.
+/// Why a cron expression was refused; `field` names the part that is wrong, and the message
+/// says so in plain words ("minute 61 is out of range 0–59").
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {message}")]
+#[error("{message}")]
 pub struct CronError {
     pub field: &'static str,
     pub message: String,
@@ -76,19 +77,20 @@ impl CronSchedule {
                 })
             }
         };
-        // Check each field alone so the error can name it.
+        // Check each field alone so the error can name it, in our words; the library's
+        // (`Component error: Number out of bounds`) only reach the log.
         for (i, part) in six.iter().enumerate() {
+            let field = FIELDS_6[i];
+            let fail = |message: String| CronError { field, message };
+            super::cron_field::check(field, part).map_err(fail)?;
             let probe: Vec<&str> = (0..6).map(|j| if i == j { *part } else { "*" }).collect();
-            if let Err(e) = parser().parse(&probe.join(" ")) {
-                return Err(CronError {
-                    field: FIELDS_6[i],
-                    message: format!("`{part}` is not valid ({e})"),
-                });
+            if parser().parse(&probe.join(" ")).is_err() {
+                return Err(fail(format!("{field} `{part}` is not valid")));
             }
         }
-        let cron = parser().parse(&six.join(" ")).map_err(|e| CronError {
+        let cron = parser().parse(&six.join(" ")).map_err(|_| CronError {
             field: "expression",
-            message: e.to_string(),
+            message: format!("`{trimmed}` is not a valid cron expression"),
         })?;
         let schedule = CronSchedule {
             expr: trimmed.to_string(),
@@ -386,6 +388,35 @@ mod tests {
         for (expr, field) in cases {
             let err = CronSchedule::parse(expr).unwrap_err();
             assert_eq!(err.field, field, "{expr}: {err}");
+        }
+    }
+
+    #[test]
+    fn errors_are_in_plain_words_not_the_librarys() {
+        for (expr, message) in [
+            ("61 * * * *", "minute 61 is out of range 0–59"),
+            ("* 24 * * *", "hour 24 is out of range 0–23"),
+            ("* * 0 * *", "day-of-month 0 is out of range 1–31"),
+            ("* * * 13 *", "month 13 is out of range 1–12"),
+            ("* * * * 8", "day-of-week 8 is out of range 0–7"),
+            ("5-70 * * * *", "minute 70 is out of range 0–59"),
+            ("30-10 * * * *", "minute range 30-10 runs backwards"),
+            (
+                "*/0 * * * *",
+                "minute step `/0` must be a whole number from 1 up",
+            ),
+            ("x * * * *", "minute `x` is not a number"),
+            ("0 0 30 2 *", "`0 0 30 2 *` never matches a real date"),
+        ] {
+            assert_eq!(CronSchedule::parse(expr).unwrap_err().message, message);
+        }
+        for ok in [
+            "0 9 * * MON-FRI",
+            "0 0 L * *",
+            "0 9 * JAN,JUL 1#2",
+            "*/15 9-17 * * 1-5",
+        ] {
+            assert!(CronSchedule::parse(ok).is_ok(), "{ok}");
         }
     }
 

@@ -3,6 +3,7 @@
 //! `crate::` module below it, so everything else may depend on it.
 
 pub mod cron;
+mod cron_field;
 pub mod dashboard;
 pub mod dataset;
 pub mod export;

@@ -552,6 +552,7 @@ impl ReportDefinition {
                 ));
             }
         }
+        super::template::check(&self.description).map_err(|m| format!("description: {m}"))?;
         for (i, s) in self.sections().iter().enumerate() {
             for (j, item) in s.items.iter().enumerate() {
                 match item {

@@ -12,7 +12,16 @@ pub fn environment() -> Environment<'static> {
     // A misspelt name is an error that says which, not an empty gap in a sentence.
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_fuel(Some(50_000));
+    env.add_filter("date", long_date);
     env
+}
+
+/// `{{ x|date }}`: `2025-10-06` → `6 Oct 2025` (the year always said); other text as it is.
+fn long_date(value: String) -> String {
+    match chrono::NaiveDate::parse_from_str(value.get(..10).unwrap_or(&value), "%Y-%m-%d") {
+        Ok(d) => d.format("%-d %b %Y").to_string(),
+        Err(_) => value,
+    }
 }
 
 /// Checks a text block's syntax (its names can only be checked against a result).

@@ -19,3 +19,22 @@ pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
         .ok()
         .map(|t| t.with_timezone(&Utc))
 }
+
+/// A stored timestamp for people: `2026-11-29 15:40 UTC` (the text as it is if it is not one).
+pub fn display(s: &str) -> String {
+    match parse_time(s) {
+        Some(t) => t.format("%Y-%m-%d %H:%M UTC").to_string(),
+        None => s.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_times_are_shown_to_the_minute_with_their_zone() {
+        assert_eq!(display("2026-11-29T15:40:12Z"), "2026-11-29 15:40 UTC");
+        assert_eq!(display("yesterday"), "yesterday");
+    }
+}

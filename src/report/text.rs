@@ -13,13 +13,16 @@ use serde_json::{json, Map, Value};
 /// Longest rendered text.
 const MAX_OUTPUT: usize = 50_000;
 
-/// What a text block can quote: `report.name`, `report.generated`, `params.<name>`,
-/// `kpis.<id>.value|previous|change|direction|number`, `tables.<id>.rows|total`.
+/// What a text block (and the report's description) can quote: `report.name`,
+/// `report.generated`, `params.<name>`, `kpis.<id>.value|previous|change|direction|number`,
+/// `tables.<id>.rows|total`, and `queries.<name>.<column>`: the first row of a named query
+/// that a chart or KPI ran (e.g. the period it covers).
 pub fn context(
     name: &str,
     generated: &str,
     params: &crate::data::query::Params,
     sections: &[SectionOut],
+    first_rows: Map<String, Value>,
 ) -> Value {
     let mut kpis = Map::new();
     let mut tables = Map::new();
@@ -48,6 +51,32 @@ pub fn context(
         "params": params,
         "kpis": kpis,
         "tables": tables,
+        "queries": first_rows,
+    })
+}
+
+/// A description with its `{{ ... }}` filled from `ctx`; where that cannot be done (a list of
+/// reports has no result to quote), each expression is left out as `…`.
+pub fn describe_report(source: &str, ctx: &Value) -> String {
+    if !source.contains("{{") && !source.contains("{%") {
+        return source.to_string();
+    }
+    render(source, ctx).unwrap_or_else(|_| {
+        let mut out = String::new();
+        let mut rest = source;
+        while let Some(i) = rest.find("{{") {
+            out.push_str(&rest[..i]);
+            let Some(j) = rest[i..].find("}}") else {
+                rest = "";
+                break;
+            };
+            // Each expression alone: what the context knows is filled, the rest is `…`.
+            let expr = &rest[i..i + j + 2];
+            out.push_str(&render(expr, ctx).unwrap_or_else(|_| "…".into()));
+            rest = &rest[i + j + 2..];
+        }
+        out.push_str(rest);
+        out
     })
 }
 
@@ -82,6 +111,22 @@ mod tests {
             render(s, &ctx()).unwrap(),
             "Revenue was $1,234.00 (+5.0%), up."
         );
+    }
+
+    #[test]
+    fn a_description_quotes_the_run_or_leaves_a_gap_where_it_cannot() {
+        let d = "Over the last {{ params.days }} days, to {{ queries.kpis.end|date }}.";
+        let mut c = ctx();
+        c["queries"] = json!({ "kpis": { "end": "2025-12-29" } });
+        assert_eq!(
+            describe_report(d, &c),
+            "Over the last 30 days, to 29 Dec 2025."
+        );
+        assert_eq!(
+            describe_report(d, &json!({ "params": { "days": 30 } })),
+            "Over the last 30 days, to …."
+        );
+        assert_eq!(describe_report("Plain {text}", &c), "Plain {text}");
     }
 
     #[test]

@@ -142,3 +142,31 @@ pub fn set_enabled(
         params![id, enabled, next_run_at, now_text()],
     )? == 1)
 }
+
+/// The time zone of the schedule a person saved last (provisioned ones are not theirs).
+pub fn last_zone(conn: &Connection) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT timezone FROM schedules WHERE provisioned = 0
+             ORDER BY updated_at DESC, created_at DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// The id of another schedule than `except` with this name (case aside), if there is one.
+pub fn named(
+    conn: &Connection,
+    name: &str,
+    except: Option<&str>,
+) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM schedules WHERE lower(trim(name)) = lower(trim(?1))
+               AND id != coalesce(?2, '') LIMIT 1",
+            params![name, except],
+            |r| r.get(0),
+        )
+        .optional()?)
+}

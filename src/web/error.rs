@@ -131,6 +131,11 @@ impl Problem {
         self.html = true;
         self
     }
+
+    /// Whether it is shown as an HTML page.
+    pub fn is_html(&self) -> bool {
+        self.html
+    }
 }
 
 impl std::fmt::Display for Problem {

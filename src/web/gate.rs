@@ -86,6 +86,8 @@ pub async fn gate(
         Ok(p) => p,
         Err(p) => return Ok(req.error_response(p).map_into_boxed_body()),
     };
+    // Known before any refusal, so an error page can show who is signed in (web/frame.rs).
+    req.extensions_mut().insert(principal.clone());
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let by_token = matches!(
         principal.caller(),
@@ -135,7 +137,6 @@ pub async fn gate(
     }
     let audited = unsafe_method && policy.is_some() && !explicitly_audited(req.path());
     let actor = principal.actor();
-    req.extensions_mut().insert(principal);
     let res = next.call(req).await?;
     if audited && (res.status().is_success() || res.status().is_redirection()) {
         audit_change(&state, &res, actor);
@@ -255,8 +256,8 @@ fn origin_of(url: &str) -> Option<String> {
 }
 
 /// Checks the CSRF token of an unsafe request made with a session cookie: the `X-CSRF-Token`
-/// header (htmx and scripts), or the `_csrf` field of a form body, which is taken out so
-/// handlers never see it.
+/// header (htmx and scripts), the `_csrf` field of a form body, which is taken out so
+/// handlers never see it, or for a multipart upload `?_csrf=` in the address.
 async fn check_csrf(req: &mut ServiceRequest, expected: &str) -> Result<(), Problem> {
     let refused = || {
         Problem::new(
@@ -270,11 +271,24 @@ async fn check_csrf(req: &mut ServiceRequest, expected: &str) -> Result<(), Prob
             _ => Err(refused()),
         };
     }
-    let is_form = req
+    let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|c| c.to_str().ok())
-        .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
+        .unwrap_or_default();
+    // An upload form posted without JavaScript (multipart, whose body is the handler's to
+    // stream) carries its token in the address; the referrer policy keeps it on this site.
+    if content_type.starts_with("multipart/form-data") {
+        let token = form_urlencoded(req.query_string().as_bytes())
+            .into_iter()
+            .find(|(k, _)| k == CSRF_FIELD)
+            .map(|(_, v)| v);
+        return match token {
+            Some(t) if auth::constant_time_eq(t.as_bytes(), expected.as_bytes()) => Ok(()),
+            _ => Err(refused()),
+        };
+    }
+    let is_form = content_type.starts_with("application/x-www-form-urlencoded");
     if !is_form {
         return Err(refused());
     }

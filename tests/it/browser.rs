@@ -51,16 +51,32 @@ async fn a_file_chosen_on_the_datasets_page_is_imported_and_previewed() {
         .await
         .unwrap();
     assert_eq!(v["zoneText"], "sales.csv");
-    assert_eq!(v["rows"], "20000");
+    assert_eq!(
+        v["inputShown"], false,
+        "the file is named once, by the zone: {v}"
+    );
+    assert_eq!(v["progressBefore"], false, "no bar before an upload: {v}");
+    assert_eq!(v["rows"], "20,000");
     assert_eq!(v["headers"][0], "order_id (integer)");
     assert_eq!(v["headers"][1], "order_date (date)");
     assert_eq!(v["firstCell"], "1000001");
     assert_eq!(v["progress"], "100");
+    assert_eq!(
+        v["listedAfterUpload"], 2,
+        "the list refreshed in place: {v}"
+    );
     assert!(
         v["error"].as_str().unwrap().contains("bad.csv: row 2"),
         "{v}"
     );
-    assert_eq!(v["listed"], 2, "sales and uploaded: {v}");
+    assert_eq!(
+        v["progressAfterFailure"]["visible"], false,
+        "a failed import does not end on a full bar: {v}"
+    );
+    assert_eq!(v["previewRows"], 20, "{v}");
+    assert_eq!(v["listedAfterDelete"], 1, "{v}");
+    assert_eq!(v["listed"], 1, "only sales is left: {v}");
+    assert_eq!(v["loads"], 2, "one load, then the last check's reload: {v}");
     assert_eq!(v["errors"].as_array().unwrap().len(), 0, "{v}");
 }
 

@@ -48,8 +48,10 @@ pub struct Kpis {
     pub aov_change: String,
     pub customers: String,
     pub customers_change: String,
-    /// The current window's orders, sorted by (date, id).
+    /// The current window's orders, newest first (date, then id, descending).
     pub window: Vec<Order>,
+    /// The window's first and last days, and the previous window's, as `6 Oct 2025`.
+    pub period: [String; 4],
 }
 
 struct Period {
@@ -112,7 +114,8 @@ pub fn kpis(days: i64) -> Kpis {
     let prev: Vec<&Order> = all.iter().filter(|o| o.date >= p0 && o.date < c0).collect();
     let (c, p) = (period(&cur), period(&prev));
     let mut window: Vec<Order> = cur.into_iter().cloned().collect();
-    window.sort_by_key(|o| (o.date, o.id));
+    // The demo's table starts with the newest orders.
+    window.sort_by_key(|o| std::cmp::Reverse((o.date, o.id)));
     Kpis {
         revenue: money(c.cents),
         revenue_change: change(c.cents, p.cents),
@@ -123,5 +126,7 @@ pub fn kpis(days: i64) -> Kpis {
         customers: group(c.customers),
         customers_change: change(c.customers, p.customers),
         window,
+        period: [c0, dmax, p0, c0 - chrono::Duration::days(1)]
+            .map(|d| d.format("%-d %b %Y").to_string()),
     }
 }

@@ -457,11 +457,24 @@ async fn text_blocks_quote_the_result_on_the_page_and_in_the_pdf() {
         .text()
         .await
         .unwrap();
+    let [start, end, prev_start, prev_end] = &k.period;
     let sentence = format!(
-        "Over the last 30 days of data, revenue was {} ({} on the 30 days before) from {} orders.",
+        "From {start} to {end} (30 days), revenue was {} ({} on {prev_start} to {prev_end}) from {} orders.",
         k.revenue, k.revenue_change, k.orders
     );
     assert!(html.contains(&sentence), "{sentence}");
+    // The description says the period too, its year included, and its number of days.
+    let description = format!(
+        "from {start} to {end}: the last 30 days of data, compared with the 30 days before."
+    );
+    assert!(html.contains(&description), "{description}: {html}");
+    assert!(end.ends_with(" 2025"), "{end}");
+    // A list has no run to quote: the defaults, and `…` for what only a run knows.
+    let list = app.get("/reports").await.text().await.unwrap();
+    assert!(
+        list.contains("from … to …: the last 90 days of data, compared with the 90 days before."),
+        "{list}"
+    );
     let pdf = app
         .get(&format!("/reports/{report}/download?format=pdf&days=30"))
         .await
@@ -471,6 +484,10 @@ async fn text_blocks_quote_the_result_on_the_page_and_in_the_pdf() {
     let text: String = crate::helpers::pdf_pages(&pdf).join(" ");
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(flat.contains(&sentence), "the sentence in the PDF");
+    assert!(
+        flat.contains(&description),
+        "the cover's description: {flat}"
+    );
 
     // Values are text: markup in data is shown, not run.
     let body = json!({

@@ -193,7 +193,10 @@ async fn the_preview_describes_a_valid_expression_with_five_times_and_names_the_
 
     for (query, mentions) in [
         ("frequency=custom&cron=61+*+*+*+*&timezone=UTC", "minute"),
-        ("frequency=custom&cron=61+*+*+*+*&timezone=UTC", "`61`"),
+        (
+            "frequency=custom&cron=61+*+*+*+*&timezone=UTC",
+            "minute 61 is out of range 0–59",
+        ),
         (
             "frequency=daily&time=09:00&timezone=Mars/Olympus",
             "time zone",
@@ -232,7 +235,10 @@ async fn bad_form_input_is_422_naming_the_problem_and_creates_nothing() {
             with(form.clone(), "recipients", "slack:not-a-url"),
             "recipients line 1",
         ),
-        (with(custom.clone(), "cron", "61 * * * *"), "cron minute"),
+        (
+            with(custom.clone(), "cron", "61 * * * *"),
+            "cron: minute 61 is out of range 0–59",
+        ),
         (with(custom.clone(), "cron", "* * *"), "expected 5 fields"),
         (
             with(form.clone(), "report_id", "no-such-report"),
@@ -432,4 +438,174 @@ async fn run_now_from_the_list_shows_the_run_and_its_delivery_on_the_detail_page
     let row = app.text(&format!("/schedules/{id}/row")).await;
     assert!(row.contains("badge succeeded"), "{row}");
     assert!(!row.contains("every 2s"), "{row}");
+}
+
+#[tokio::test]
+async fn a_form_with_many_problems_shows_them_all_at_once_each_by_its_field() {
+    let app = spawn_app().await;
+    let mut form = with(weekly_form(&app).await, "frequency", "custom");
+    for (k, v) in [
+        ("name", "   "),
+        ("cron", "61 * * * *"),
+        ("timezone", "Mars/Olympus"),
+        ("recipients", "foo"),
+        ("row_limit", "0"),
+    ] {
+        form = with(form, k, v);
+    }
+    let r = app.post_form("/schedules", &form).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("5 things to fix"), "{html}");
+    for message in [
+        "name: must not be empty",
+        "cron: minute 61 is out of range 0–59",
+        "Mars/Olympus",
+        "recipients line 1: `foo`",
+        "row limit: `0`",
+    ] {
+        // In the summary, and by its field.
+        let message = escape(message);
+        assert!(html.matches(&message).count() >= 2, "{message} in {html}");
+        let by_field = html
+            .split("class=\"field-error\">")
+            .skip(1)
+            .any(|rest| rest.split('<').next().unwrap().contains(&message));
+        assert!(by_field, "{message} by its field: {html}");
+    }
+    assert_eq!(html.matches(r#"aria-invalid="true""#).count(), 5, "{html}");
+    // No library words.
+    assert!(!html.contains("Component error") && !html.contains("out of bounds"));
+}
+
+#[tokio::test]
+async fn a_second_schedule_with_a_name_in_use_is_refused_saying_so() {
+    let app = spawn_app().await;
+    let form = weekly_form(&app).await;
+    let r = app.post_form("/schedules", &form).await;
+    assert_eq!(r.status(), 303);
+    let before = app.schedules().await;
+    // The same name, whatever its case and spaces, with another problem: both are shown.
+    let again = with(
+        with(form.clone(), "name", " tuesday DIGEST "),
+        "row_limit",
+        "0",
+    );
+    let r = app.post_form("/schedules", &again).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains(
+            "name: a schedule named `tuesday DIGEST` exists already; choose another name"
+        ) || html.contains(&escape(
+            "name: a schedule named `tuesday DIGEST` exists already; choose another name"
+        )),
+        "{html}"
+    );
+    assert!(html.contains("row limit"), "{html}");
+    assert_eq!(app.schedules().await.len(), before.len(), "nothing stored");
+    // The API says the same.
+    let body = serde_json::json!({
+        "name": "TUESDAY digest",
+        "reportId": app.report_id().await,
+        "schedule": "0 9 * * 1",
+        "recipients": [{"type": "email", "address": "a@example.com"}],
+    });
+    let r = app
+        .client
+        .post(format!("{}/api/v1/schedules", app.address))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let problem: Value = r.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["field"], "name", "{problem}");
+    // Saving a schedule under its own name is fine.
+    let id = before
+        .iter()
+        .find(|s| s["name"] == "Tuesday digest")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = app.post_form(&format!("/schedules/{id}"), &form).await;
+    assert_eq!(r.status(), 303);
+}
+
+#[tokio::test]
+async fn a_new_schedule_starts_in_the_zone_last_used_else_the_servers() {
+    let app = spawn_app().await;
+    // The demo's schedule is provisioned, not saved by a person: the server's zone (UTC here).
+    let html = app.text("/schedules/new").await;
+    let server = std::fs::read_link("/etc/localtime")
+        .ok()
+        .and_then(|p| {
+            p.to_string_lossy()
+                .split_once("zoneinfo/")
+                .map(|(_, z)| z.to_string())
+        })
+        .unwrap_or_else(|| "UTC".into());
+    assert!(
+        html.contains(&format!(
+            "name=\"timezone\" list=\"zones\" value=\"{server}\""
+        )),
+        "{server}: {html}"
+    );
+    let form = weekly_form(&app).await;
+    assert_eq!(app.post_form("/schedules", &form).await.status(), 303);
+    let html = app.text("/schedules/new").await;
+    assert!(
+        html.contains("name=\"timezone\" list=\"zones\" value=\"Europe/Paris\""),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn a_delivery_that_keeps_failing_shows_retrying_in_red_with_its_error_and_the_api_agrees() {
+    // A mail server that is not there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let app = crate::helpers::spawn_app_with(|c| {
+        c.smtp.port = port;
+        c.delivery.retry_initial_secs = 1;
+        c.delivery.retry_max_interval_secs = 1;
+    })
+    .await;
+    let id = app.schedule_id().await;
+    app.run_schedule(&id, |e| {
+        e["deliveries"][0]["attempts"].as_u64().unwrap_or(0) >= 2
+    })
+    .await;
+    let html = app.text("/schedules").await;
+    let row = &html[html.find(&format!("id=\"schedule-{id}\"")).unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(
+        row.contains("<span class=\"badge retrying\">retrying ("),
+        "{row}"
+    );
+    assert!(
+        !row.contains(">delivering<"),
+        "not a calm delivering: {row}"
+    );
+    assert!(
+        row.contains("last error: owner@example.com: ")
+            && row.contains(&format!("127.0.0.1:{port}")),
+        "{row}"
+    );
+    assert!(row.contains("hx-trigger=\"every 10s\""), "{row}");
+    let list = app.get_json("/api/v1/schedules").await;
+    assert_eq!(list[0]["lastRunStatus"], "retrying", "{list}");
+    assert!(
+        list[0]["lastRunError"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("127.0.0.1:{port}")),
+        "{list}"
+    );
+    let one = app.get_json(&format!("/api/v1/schedules/{id}")).await;
+    assert_eq!(one["lastRunStatus"], "retrying", "{one}");
 }

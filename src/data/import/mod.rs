@@ -196,10 +196,17 @@ fn detect(input: &Input, file: &str, sheet: Option<&str>) -> Result<Kind, Import
         )?)));
     }
     if spreadsheet_name {
+        let message = if lower.ends_with(".xls") {
+            format!(
+                "{} (it is not an Excel 97–2003 workbook)",
+                sheet::not_valid(file)
+            )
+        } else {
+            sheet::not_a_zip(file)
+        };
         return Err(ImportError::Format {
             file: file.into(),
-            message: "the name says spreadsheet but the content is not one (not a zip or XLS file)"
-                .into(),
+            message,
         });
     }
     Ok(Kind::Csv)

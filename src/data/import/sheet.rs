@@ -15,13 +15,16 @@ fn check_zip(bytes: &[u8], file: &str) -> Result<(), ImportError> {
         file: file.into(),
         message,
     };
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| format(format!("the spreadsheet is not a valid zip archive ({e})")))?;
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
+        tracing::debug!(file, error = %e, "not a zip archive");
+        format(not_a_zip(file))
+    })?;
     let mut total: u64 = 0;
     for i in 0..archive.len() {
-        let entry = archive
-            .by_index_raw(i)
-            .map_err(|e| format(format!("damaged zip entry ({e})")))?;
+        let entry = archive.by_index_raw(i).map_err(|e| {
+            tracing::debug!(file, error = %e, "damaged zip entry");
+            format(format!("{} (its zip archive is damaged)", not_valid(file)))
+        })?;
         total = total.saturating_add(entry.size());
     }
     if total > MAX_UNPACKED {
@@ -47,8 +50,14 @@ pub fn read_sheet(
         file: file.into(),
         message,
     };
-    let mut book = open_workbook_auto_from_rs(Cursor::new(bytes))
-        .map_err(|e| format(format!("cannot read the spreadsheet ({e})")))?;
+    let mut book = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
+        // The library's words (`Could not find EOCD`, `Invalid OLE signature`) stay in the log.
+        tracing::debug!(file, error = %e, "calamine cannot open the workbook");
+        format(format!(
+            "{} (it could not be opened as a spreadsheet)",
+            not_valid(file)
+        ))
+    })?;
     let names = book.sheet_names();
     let name = match sheet {
         Some(s) => names
@@ -66,8 +75,35 @@ pub fn read_sheet(
             .cloned()
             .ok_or_else(|| format("the workbook has no sheets".into()))?,
     };
-    book.worksheet_range(&name)
-        .map_err(|e| format(format!("cannot read sheet `{name}` ({e})")))
+    book.worksheet_range(&name).map_err(|e| {
+        tracing::debug!(file, sheet = %name, error = %e, "calamine cannot read the sheet");
+        format(format!(
+            "the sheet `{name}` could not be read: the file may be damaged"
+        ))
+    })
+}
+
+/// What a spreadsheet file calls itself, from its name: `XLSX`, `ODS`, ... (`spreadsheet`).
+fn kind_of(file: &str) -> String {
+    let lower = file.to_ascii_lowercase();
+    match lower.rsplit_once('.') {
+        Some((_, ext @ ("xlsx" | "xlsm" | "xls" | "ods"))) => ext.to_ascii_uppercase(),
+        _ => "spreadsheet".into(),
+    }
+}
+
+/// `this is not a valid XLSX file`
+pub(super) fn not_valid(file: &str) -> String {
+    match kind_of(file).as_str() {
+        "spreadsheet" => "this is not a valid spreadsheet file".into(),
+        k => format!("this is not a valid {k} file"),
+    }
+}
+
+/// `this is not a valid XLSX file (it is not a zip archive)`: XLSX and ODS files are zip
+/// archives, so a file that is not one is not a spreadsheet, whatever its name says.
+pub(super) fn not_a_zip(file: &str) -> String {
+    format!("{} (it is not a zip archive)", not_valid(file))
 }
 
 /// Rows of a sheet, as text the importer types like CSV fields.

@@ -136,13 +136,17 @@ pub fn run(conn: &Connection, req: &Request) -> Result<Output, RunError> {
         });
     }
     let generated_at = Utc::now();
-    if !texts.is_empty() {
+    let templated = def.description.contains("{{") || def.description.contains("{%");
+    let mut description = def.description.clone();
+    if !texts.is_empty() || templated {
         let ctx = super::text::context(
             &def.name,
             &generated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
             &resolved.values,
             &sections,
+            first_rows(&results),
         );
+        description = super::text::describe_report(&def.description, &ctx);
         for (n, (si, ii, source)) in texts.into_iter().enumerate() {
             let text = super::text::render(&source, &ctx).map_err(|message| RunError::Mapping {
                 viz: format!("text block {}", n + 1),
@@ -154,12 +158,31 @@ pub fn run(conn: &Connection, req: &Request) -> Result<Output, RunError> {
     Ok(Output {
         report_id: req.report_id.to_string(),
         name: def.name.clone(),
-        description: def.description.clone(),
+        description,
         parameters: resolved.shown,
         generated_at,
         sections,
         options: def.options.clone(),
     })
+}
+
+/// The first row of each named query that ran, by column, for text blocks to quote.
+fn first_rows(
+    results: &HashMap<Option<String>, Arc<ResultSet>>,
+) -> serde_json::Map<String, serde_json::Value> {
+    results
+        .iter()
+        .filter_map(|(name, rs)| {
+            let row = rs.rows.first()?;
+            let cells = rs
+                .columns
+                .iter()
+                .zip(row)
+                .map(|(c, v)| (c.clone(), serde_json::to_value(v).unwrap_or_default()))
+                .collect();
+            Some((name.clone()?, serde_json::Value::Object(cells)))
+        })
+        .collect()
 }
 
 /// A query of `def` ready to run on `conn`: its SQL (a builder spec compiled against the

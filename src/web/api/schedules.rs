@@ -26,7 +26,27 @@ pub struct ScheduleView {
     row_limit: Option<u32>,
     next_run_at: Option<String>,
     last_run_at: Option<String>,
+    /// `running`, `delivering`, `retrying` (a delivery failed and is tried again), `succeeded`
+    /// or `failed`: what /schedules shows.
     last_run_status: Option<String>,
+    /// The error behind `retrying` or `failed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_run_error: Option<String>,
+}
+
+impl ScheduleView {
+    /// The schedule with its latest run as the page shows it.
+    fn read(
+        conn: &rusqlite::Connection,
+        s: store::schedule::StoredSchedule,
+    ) -> Result<ScheduleView, store::StoreError> {
+        let last = schedule::last_run(conn, &s)?;
+        Ok(ScheduleView {
+            last_run_error: last.as_ref().and_then(|l| l.error.clone()),
+            last_run_status: last.map(|l| l.status),
+            ..ScheduleView::from(s)
+        })
+    }
 }
 
 impl From<store::schedule::StoredSchedule> for ScheduleView {
@@ -45,6 +65,7 @@ impl From<store::schedule::StoredSchedule> for ScheduleView {
             next_run_at: s.next_run_at,
             last_run_at: s.last_run_at,
             last_run_status: s.last_run_status,
+            last_run_error: None,
         }
     }
 }
@@ -52,10 +73,16 @@ impl From<store::schedule::StoredSchedule> for ScheduleView {
 /// GET /api/v1/schedules
 pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     let store = state.ctx.store.clone();
-    let list = web::block(move || store::schedule::list(&*store.app.get()?))
-        .await?
-        .map_err(Problem::from)?;
-    Ok(HttpResponse::Ok().json(list.into_iter().map(ScheduleView::from).collect::<Vec<_>>()))
+    let list = web::block(move || -> Result<Vec<ScheduleView>, store::StoreError> {
+        let conn = store.app.get()?;
+        store::schedule::list(&conn)?
+            .into_iter()
+            .map(|s| ScheduleView::read(&conn, s))
+            .collect()
+    })
+    .await?
+    .map_err(Problem::from)?;
+    Ok(HttpResponse::Ok().json(list))
 }
 
 /// GET /api/v1/schedules/{id}
@@ -65,11 +92,16 @@ pub async fn get(
 ) -> Result<HttpResponse, Problem> {
     let store = state.ctx.store.clone();
     let id = id.into_inner();
-    let found = web::block(move || store::schedule::get(&*store.app.get()?, &id))
-        .await?
-        .map_err(Problem::from)?;
+    let found = web::block(move || -> Result<_, store::StoreError> {
+        let conn = store.app.get()?;
+        store::schedule::get(&conn, &id)?
+            .map(|s| ScheduleView::read(&conn, s))
+            .transpose()
+    })
+    .await?
+    .map_err(Problem::from)?;
     match found {
-        Some(s) => Ok(HttpResponse::Ok().json(ScheduleView::from(s))),
+        Some(s) => Ok(HttpResponse::Ok().json(s)),
         None => Err(Problem::not_found("no such schedule")),
     }
 }

@@ -1,16 +1,20 @@
-//! The /datasets page: the datasets there are, and an upload zone (drag and drop, progress bar)
-//! that shows the first rows with their inferred types once imported.
+//! The /datasets page: the datasets there are (each with a preview of its first rows and a
+//! delete), and an upload zone (drag and drop, progress bar) that shows the first rows with
+//! their inferred types once imported. htmx gets fragments (the result, and the list swapped
+//! out of band); a browser without JavaScript posts the form and gets the whole page back.
 
+pub mod list;
 pub mod upload;
 
+use self::list::DatasetList;
 use crate::app::dataset;
 use crate::data::query::ResultSet;
 use crate::model::dataset::DatasetInfo;
 use crate::report::run::cell_text;
-use crate::store;
 use crate::web::error::Problem;
 use crate::web::{AppState, Layout};
 use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -20,9 +24,11 @@ use askama_web::WebTemplate;
 #[template(path = "datasets.html")]
 pub struct DatasetsPage {
     pub layout: Layout,
-    pub datasets: Vec<DatasetInfo>,
+    pub list: DatasetList,
     pub limit_mb: u64,
     pub script: String,
+    /// The rendered result of an upload posted without JavaScript.
+    pub result: String,
 }
 
 /// The result of an upload, swapped into the page.
@@ -35,26 +41,44 @@ pub struct UploadResult {
     pub rows: Vec<Vec<String>>,
 }
 
+impl UploadResult {
+    /// `20,000`
+    pub fn row_count(&self) -> String {
+        self.info
+            .as_ref()
+            .map(|i| list::count(i.row_count))
+            .unwrap_or_default()
+    }
+}
+
 /// GET /datasets
-pub async fn page(
-    state: web::Data<AppState>,
-    req: actix_web::HttpRequest,
+pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> Result<DatasetsPage, Problem> {
+    full_page(&state, &req, String::new()).await
+}
+
+async fn full_page(
+    state: &AppState,
+    req: &HttpRequest,
+    result: String,
 ) -> Result<DatasetsPage, Problem> {
     let ctx = state.ctx.clone();
-    let who = crate::web::gate::principal(&req);
+    let who = crate::web::gate::principal(req);
     web::block(move || -> Result<_, crate::store::StoreError> {
+        let layout = Layout::new(&ctx, &who)?;
         Ok(DatasetsPage {
-            layout: Layout::new(&ctx, &who)?,
-            datasets: store::dataset::list(&*ctx.store.app.get()?)?,
+            list: DatasetList::read(&ctx, &layout, false)?,
+            layout,
             limit_mb: ctx.config.limits.upload_max_mb,
             script: crate::web::assets::url("datasets.js"),
+            result,
         })
     })
     .await?
     .map_err(|e| Problem::internal(e).html())
 }
 
-/// POST /datasets/upload: the same import as the API, answered with an HTML fragment.
+/// POST /datasets/upload: the same import as the API. htmx gets the result and the list (out
+/// of band); a plain form post gets the whole page with the result in place.
 pub async fn upload(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -73,18 +97,51 @@ pub async fn upload(
     }
     .await;
     let (status, body) = match result {
-        Ok((info, rows)) => (
-            actix_web::http::StatusCode::CREATED,
-            fragment(Some(info), None, rows),
-        ),
+        Ok((info, rows)) => (StatusCode::CREATED, fragment(Some(info), None, rows)),
         Err(p) => (
             p.status_code(),
-            fragment(None, Some(p.detail.clone()), ResultSet::default()),
+            // "Import failed. bad.csv: row 2 ...", not "... file: bad.csv: ...".
+            fragment(
+                None,
+                Some(
+                    p.detail
+                        .strip_prefix("file: ")
+                        .unwrap_or(&p.detail)
+                        .to_string(),
+                ),
+                ResultSet::default(),
+            ),
         ),
+    };
+    let html = if req.headers().contains_key("HX-Request") {
+        let who = crate::web::gate::principal(&req);
+        let ctx = state.ctx.clone();
+        let list = web::block(move || -> Result<_, crate::store::StoreError> {
+            let layout = Layout::new(&ctx, &who)?;
+            DatasetList::read(&ctx, &layout, true)?
+                .render()
+                .map_err(|e| crate::store::StoreError::Source {
+                    name: "datasets".into(),
+                    message: e.to_string(),
+                })
+        })
+        .await;
+        match list {
+            Ok(Ok(list)) => format!("{body}{list}"),
+            _ => body,
+        }
+    } else {
+        match full_page(&state, &req, body)
+            .await
+            .and_then(|p| p.render().map_err(|e| Problem::internal(e).html()))
+        {
+            Ok(page) => page,
+            Err(p) => return p.error_response(),
+        }
     };
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
-        .body(body)
+        .body(html)
 }
 
 fn fragment(info: Option<DatasetInfo>, error: Option<String>, rows: ResultSet) -> String {

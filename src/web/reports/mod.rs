@@ -86,8 +86,16 @@ pub async fn list(
                 id,
                 parameters: d.parameters.len(),
                 visualizations: d.visualizations.len(),
+                // With the parameters' defaults: "over the last 90 days".
+                description: crate::report::text::describe_report(
+                    &d.description,
+                    &serde_json::json!({ "params": d
+                        .parameters
+                        .iter()
+                        .filter_map(|p| Some((p.name.clone(), p.default_value.clone()?)))
+                        .collect::<std::collections::BTreeMap<_, _>>() }),
+                ),
                 name: d.name,
-                description: d.description,
                 category: d.category,
                 tags: d.tags,
             })

@@ -151,7 +151,7 @@ pub(crate) async fn render(
             saved,
             layout: Layout::new(&ctx, &who).map_err(Problem::from)?,
             name,
-            description: report.definition.description.clone(),
+            description: out.description.clone(),
             report_id: report.id,
             path: view.path(),
             fields,

@@ -134,7 +134,7 @@ impl Timing {
             }
             return match CronSchedule::parse(expr) {
                 Ok(c) => Ok(c.as_str().to_string()),
-                Err(e) => fail("cron", format!("cron {}: {}", e.field, e.message)),
+                Err(e) => fail("cron", format!("cron: {}", e.message)),
             };
         }
         let (h, m) = parse_time(&self.time)?;
@@ -235,11 +235,11 @@ fn parse_time(raw: &str) -> Result<(u32, u32), FormError> {
 }
 
 impl ScheduleForm {
-    /// A new schedule's form: daily at 09:00 UTC, PDF, enabled.
-    pub fn new(report_id: &str) -> ScheduleForm {
+    /// A new schedule's form: daily at 09:00 in `timezone`, PDF, enabled.
+    pub fn new(report_id: &str, timezone: &str) -> ScheduleForm {
         ScheduleForm {
             report_id: report_id.to_string(),
-            timing: Timing::from_cron("0 9 * * *", "UTC"),
+            timing: Timing::from_cron("0 9 * * *", timezone),
             export_format: "pdf".into(),
             enabled: Some("on".into()),
             ..ScheduleForm::default()
@@ -271,28 +271,32 @@ impl ScheduleForm {
         }
     }
 
-    /// The schedule this form describes; the report and parameters are checked by `edit::save`.
-    pub fn parse(&self) -> Result<ScheduleDefinition, FormError> {
+    /// The schedule this form describes, or every problem it has, each naming its field (the
+    /// report and parameters are checked by `edit::save`).
+    pub fn parse(&self) -> Result<ScheduleDefinition, Vec<FormError>> {
+        let mut errors = Vec::new();
+        let mut check = |r: Result<(), FormError>| {
+            if let Err(e) = r {
+                errors.push(e);
+            }
+        };
         let name = self.name.trim();
-        if name.is_empty() {
-            return fail("name", "name: must not be empty");
-        }
-        let n = name.chars().count();
-        if n > MAX_SHORT {
-            return fail(
+        check(match name.chars().count() {
+            0 => fail("name", "name: must not be empty"),
+            n if n > MAX_SHORT => fail(
                 "name",
                 format!("name: is {n} characters long, the most is {MAX_SHORT}"),
-            );
-        }
+            ),
+            _ => Ok(()),
+        });
         let report_id = self.report_id.trim();
-        if report_id.is_empty() {
-            return fail("report_id", "report: choose a report");
-        }
-        if report_id.chars().count() > MAX_SHORT {
-            return fail("report_id", "report: no report has an id that long");
-        }
-        let schedule = self.timing.expression()?;
-        let timezone = self.timing.zone()?.name().to_string();
+        check(match report_id.chars().count() {
+            0 => fail("report_id", "report: choose a report"),
+            n if n > MAX_SHORT => fail("report_id", "report: no report has an id that long"),
+            _ => Ok(()),
+        });
+        let schedule = self.timing.expression();
+        let timezone = self.timing.zone();
         let export_format =
             ExportFormat::parse(self.export_format.trim()).ok_or_else(|| FormError {
                 field: "export_format",
@@ -300,34 +304,59 @@ impl ScheduleForm {
                     "format: `{}` is not pdf, xlsx, csv or json",
                     truncate(&self.export_format, 20)
                 ),
-            })?;
+            });
         let row_limit = match self.row_limit.trim() {
-            "" => None,
+            "" => Ok(None),
             s => match s.parse::<u32>() {
-                Ok(n) if n >= 1 => Some(n),
-                _ => {
-                    return fail(
-                        "row_limit",
-                        format!(
-                            "row limit: `{}` is not a whole number from 1 up",
-                            truncate(s, 20)
-                        ),
-                    )
-                }
+                Ok(n) if n >= 1 => Ok(Some(n)),
+                _ => fail(
+                    "row_limit",
+                    format!(
+                        "row limit: `{}` is not a whole number from 1 up",
+                        truncate(s, 20)
+                    ),
+                ),
             },
         };
-        Ok(ScheduleDefinition {
-            id: None,
-            name: name.to_string(),
-            report_id: report_id.to_string(),
+        let parameters = parse_parameters(&self.parameters);
+        let recipients = parse_recipients(&self.recipients);
+        match (
             schedule,
             timezone,
-            parameters: parse_parameters(&self.parameters)?,
-            enabled: self.enabled.is_some(),
-            recipients: parse_recipients(&self.recipients)?,
             export_format,
             row_limit,
-        })
+            parameters,
+            recipients,
+        ) {
+            (
+                Ok(schedule),
+                Ok(tz),
+                Ok(export_format),
+                Ok(row_limit),
+                Ok(parameters),
+                Ok(recipients),
+            ) if errors.is_empty() => Ok(ScheduleDefinition {
+                id: None,
+                name: name.to_string(),
+                report_id: report_id.to_string(),
+                schedule,
+                timezone: tz.name().to_string(),
+                parameters,
+                enabled: self.enabled.is_some(),
+                recipients,
+                export_format,
+                row_limit,
+            }),
+            (schedule, tz, format, limit, parameters, recipients) => {
+                errors.extend(schedule.err());
+                errors.extend(tz.err());
+                errors.extend(format.err());
+                errors.extend(limit.err());
+                errors.extend(parameters.err());
+                errors.extend(recipients.err());
+                Err(errors)
+            }
+        }
     }
 
     /// Whether the frequency radio `value` is the chosen one.
@@ -543,7 +572,38 @@ mod tests {
         }
         .expression()
         .unwrap_err();
-        assert!(e.message.starts_with("cron minute:"), "{}", e.message);
+        assert_eq!(e.message, "cron: minute 61 is out of range 0–59");
+    }
+
+    #[test]
+    fn every_problem_of_a_form_is_named_at_once() {
+        let form = ScheduleForm {
+            name: " ".into(),
+            report_id: "r".into(),
+            timing: Timing {
+                cron: "61 * * * *".into(),
+                timezone: "Mars/Olympus".into(),
+                ..timing("custom", "")
+            },
+            parameters: "days".into(),
+            recipients: "foo".into(),
+            export_format: "docx".into(),
+            row_limit: "0".into(),
+            enabled: None,
+        };
+        let fields: Vec<&str> = form.parse().unwrap_err().iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            [
+                "name",
+                "cron",
+                "timezone",
+                "export_format",
+                "row_limit",
+                "parameters",
+                "recipients"
+            ]
+        );
     }
 
     #[test]

@@ -3,14 +3,14 @@
 //! `schedule_detail`). Row actions answer htmx with the new row and plain forms with a 303 back.
 
 pub mod detail;
+pub mod editor;
 pub mod form;
 
-use self::form::{local_time, FormError, ScheduleForm, Timing, WEEKDAYS};
+use self::form::local_time;
 use crate::app::schedule as edit;
 use crate::app::Ctx;
 use crate::auth::Principal;
 use crate::model::cron;
-use crate::model::report::ParamType;
 use crate::model::time::parse_time;
 use crate::schedule::execute;
 use crate::store::{self, schedule::StoredSchedule, Conn};
@@ -35,14 +35,24 @@ pub struct ScheduleRow {
     /// The next run in the schedule's zone, or `paused`.
     pub next: String,
     pub enabled: bool,
-    /// The latest run's status: running while one is, else how the last one ended.
-    pub status: Option<String>,
+    /// The latest run: running or retrying while it is, else how it ended.
+    pub status: Option<edit::LastRun>,
 }
 
 impl ScheduleRow {
     /// Whether a run is under way (the row then refreshes itself).
     pub fn busy(&self) -> bool {
-        matches!(self.status.as_deref(), Some("running" | "delivering"))
+        self.status
+            .as_ref()
+            .is_some_and(|s| matches!(s.status.as_str(), "running" | "delivering" | "retrying"))
+    }
+
+    /// How often a busy row asks again: a retry waits longer than a render.
+    pub fn poll(&self) -> &'static str {
+        match self.status.as_ref().map(|s| s.status.as_str()) {
+            Some("retrying") => "every 10s",
+            _ => "every 2s",
+        }
     }
 }
 
@@ -62,55 +72,6 @@ pub struct RowsPartial {
     pub rows: Vec<ScheduleRow>,
     /// For the rows' plain-form fallbacks (htmx sends its header).
     pub csrf: String,
-}
-
-/// A report to pick, with its parameters as a hint.
-pub struct ReportChoice {
-    pub id: String,
-    pub name: String,
-    pub params: String,
-}
-
-/// The plain-English timing and the next runs, or what is wrong with the timing fields.
-pub struct Preview {
-    pub description: String,
-    pub times: Vec<String>,
-    pub error: Option<String>,
-}
-
-/// `?report=` of the new-schedule form.
-#[derive(Deserialize)]
-pub struct NewQuery {
-    report: Option<String>,
-}
-
-/// GET /schedules/new and /schedules/{id}/edit
-#[derive(Template, WebTemplate)]
-#[template(path = "schedule_form.html")]
-pub struct FormPage {
-    pub layout: Layout,
-    /// None for a new schedule.
-    pub id: Option<String>,
-    pub form: ScheduleForm,
-    pub error: Option<FormError>,
-    pub reports: Vec<ReportChoice>,
-    pub zones: Vec<&'static str>,
-    pub weekdays: [(&'static str, &'static str); 7],
-    pub preview: Preview,
-}
-
-impl FormPage {
-    /// Whether the form field `name` is the one the error is about.
-    pub fn bad(&self, name: &str) -> bool {
-        self.error.as_ref().is_some_and(|e| e.field == name)
-    }
-}
-
-/// GET /schedules/preview
-#[derive(Template, WebTemplate)]
-#[template(path = "schedule_preview.html")]
-pub struct PreviewPartial {
-    pub preview: Preview,
 }
 
 pub(super) fn conn(ctx: &Ctx) -> Result<Conn, Problem> {
@@ -155,7 +116,7 @@ fn row(
     s: &StoredSchedule,
     reports: &HashMap<String, String>,
 ) -> Result<ScheduleRow, Problem> {
-    let latest = store::run::list(conn, &s.id, 1).map_err(Problem::from)?;
+    let status = edit::last_run(conn, s).map_err(Problem::from)?;
     Ok(ScheduleRow {
         id: s.id.clone(),
         name: s.name.clone(),
@@ -170,10 +131,7 @@ fn row(
             "paused".into()
         },
         enabled: s.enabled,
-        status: latest
-            .first()
-            .map(|r| r.status.to_string())
-            .or(s.last_run_status.clone()),
+        status,
     })
 }
 
@@ -204,186 +162,6 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<Schedu
     })
     .await?
     .map_err(Problem::html)
-}
-
-impl Preview {
-    /// The preview of these timing fields, from now.
-    pub fn of(t: &Timing) -> Preview {
-        match t.preview(Utc::now(), 5) {
-            Ok((description, times)) => Preview {
-                description,
-                times,
-                error: None,
-            },
-            Err(e) => Preview::error(e.message),
-        }
-    }
-
-    fn error(message: String) -> Preview {
-        Preview {
-            description: String::new(),
-            times: Vec::new(),
-            error: Some(message),
-        }
-    }
-}
-
-fn param_hint(p: &crate::model::report::ParameterDef) -> String {
-    let kind = match p.kind {
-        ParamType::String => "text",
-        ParamType::Number => "number",
-        ParamType::Date => "date",
-        ParamType::Boolean => "true/false",
-        ParamType::Enum => "one of a list",
-    };
-    let mut hint = format!("{} ({kind}", p.name);
-    if p.required {
-        hint.push_str(", required");
-    }
-    if let Some(d) = &p.default_value {
-        hint.push_str(&format!(", default {d}"));
-    }
-    hint.push(')');
-    hint
-}
-
-fn form_page(
-    ctx: &Ctx,
-    who: &Principal,
-    id: Option<String>,
-    form: ScheduleForm,
-    error: Option<FormError>,
-) -> Result<FormPage, Problem> {
-    let reports = store::report::list(&*conn(ctx)?)
-        .map_err(Problem::from)?
-        .into_iter()
-        .map(|r| ReportChoice {
-            params: r
-                .definition
-                .parameters
-                .iter()
-                .map(param_hint)
-                .collect::<Vec<_>>()
-                .join(", "),
-            id: r.id,
-            name: r.definition.name,
-        })
-        .collect();
-    Ok(FormPage {
-        layout: layout(ctx, who)?,
-        id,
-        preview: Preview::of(&form.timing),
-        form,
-        error,
-        reports,
-        zones: chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect(),
-        weekdays: WEEKDAYS,
-    })
-}
-
-/// GET /schedules/new
-pub async fn new_form(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    q: web::Query<NewQuery>,
-) -> Result<FormPage, Problem> {
-    let ctx = state.ctx.clone();
-    let who = gate::principal(&req);
-    let wanted = q.into_inner().report;
-    web::block(move || {
-        let reports = store::report::list(&*conn(&ctx)?).map_err(Problem::from)?;
-        // `?report=ID` (from a report's page) picks it; otherwise the first.
-        let first = reports
-            .iter()
-            .find(|r| Some(&r.id) == wanted.as_ref())
-            .or(reports.first())
-            .map(|r| r.id.clone())
-            .unwrap_or_default();
-        form_page(&ctx, &who, None, ScheduleForm::new(&first), None)
-    })
-    .await?
-    .map_err(Problem::html)
-}
-
-/// GET /schedules/{id}/edit
-pub async fn edit_form(
-    state: web::Data<AppState>,
-    id: web::Path<String>,
-    req: HttpRequest,
-) -> Result<FormPage, Problem> {
-    let ctx = state.ctx.clone();
-    let who = gate::principal(&req);
-    web::block(move || {
-        let s = find(&conn(&ctx)?, &id)?;
-        let form = ScheduleForm::from_config(&edit::to_config(&s));
-        form_page(&ctx, &who, Some(s.id), form, None)
-    })
-    .await?
-    .map_err(Problem::html)
-}
-
-/// POST /schedules: 303 to the new schedule, or the form again (422) saying what is wrong.
-pub async fn create(
-    state: web::Data<AppState>,
-    form: web::Form<ScheduleForm>,
-    req: HttpRequest,
-) -> Result<HttpResponse, Problem> {
-    save(&state, &req, None, form.into_inner()).await
-}
-
-/// POST /schedules/{id}: as create, for an existing schedule.
-pub async fn update(
-    state: web::Data<AppState>,
-    id: web::Path<String>,
-    form: web::Form<ScheduleForm>,
-    req: HttpRequest,
-) -> Result<HttpResponse, Problem> {
-    save(&state, &req, Some(id.into_inner()), form.into_inner()).await
-}
-
-async fn save(
-    state: &AppState,
-    req: &HttpRequest,
-    id: Option<String>,
-    form: ScheduleForm,
-) -> Result<HttpResponse, Problem> {
-    let ctx = state.ctx.clone();
-    let who = gate::principal(req);
-    let outcome = web::block(move || {
-        if let Some(id) = &id {
-            find(&conn(&ctx)?, id)?;
-        }
-        let error = match form.parse() {
-            Ok(cfg) => match edit::save(&ctx, id.as_deref(), &cfg) {
-                Ok(saved) => return Ok(Ok(saved.id)),
-                Err(e) => FormError::from_edit(e, &form.timing).map_err(Problem::from)?,
-            },
-            Err(e) => e,
-        };
-        form_page(&ctx, &who, id, form, Some(error)).map(Err)
-    })
-    .await?
-    .map_err(Problem::html)?;
-    match outcome {
-        Ok(id) => {
-            state.scheduler_wake.notify_one();
-            Ok(see_other(&format!("/schedules/{id}")))
-        }
-        Err(page) => Ok(HttpResponse::UnprocessableEntity()
-            .content_type("text/html; charset=utf-8")
-            .body(page.render().map_err(|e| Problem::internal(e).html())?)),
-    }
-}
-
-/// GET /schedules/preview?frequency=&time=&weekday=&day_of_month=&cron=&timezone=
-///
-/// Always 200: a bad expression or zone is part of the answer, not a failure of the request.
-pub async fn preview(req: HttpRequest) -> PreviewPartial {
-    let preview = match web::Query::<Timing>::from_query(req.query_string()) {
-        Ok(t) => Preview::of(&t),
-        Err(e) => Preview::error(format!("the timing fields could not be read: {e}")),
-    };
-    PreviewPartial { preview }
 }
 
 /// Where a row action returns to: `?next=` (a /schedules page) or the list.
@@ -550,7 +328,7 @@ fn escape(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
-fn see_other(location: &str) -> HttpResponse {
+pub(super) fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location))
         .finish()

@@ -1,0 +1,283 @@
+//! The new/edit schedule form with a live preview of its timing: every problem of a posted
+//! form shown at once, each next to its field.
+
+use super::form::{FormError, ScheduleForm, Timing, WEEKDAYS};
+use super::{conn, find, layout, see_other};
+use crate::app::schedule as edit;
+use crate::app::Ctx;
+use crate::auth::Principal;
+use crate::model::report::ParamType;
+use crate::store;
+use crate::web::error::Problem;
+use crate::web::gate;
+use crate::web::{AppState, Layout};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use askama_web::WebTemplate;
+use chrono::Utc;
+use serde::Deserialize;
+
+/// A report to pick, with its parameters as a hint.
+pub struct ReportChoice {
+    pub id: String,
+    pub name: String,
+    pub params: String,
+}
+
+/// The plain-English timing and the next runs, or what is wrong with the timing fields.
+pub struct Preview {
+    pub description: String,
+    pub times: Vec<String>,
+    pub error: Option<String>,
+}
+
+/// `?report=` of the new-schedule form.
+#[derive(Deserialize)]
+pub struct NewQuery {
+    report: Option<String>,
+}
+
+/// GET /schedules/new and /schedules/{id}/edit
+#[derive(Template, WebTemplate)]
+#[template(path = "schedule_form.html")]
+pub struct FormPage {
+    pub layout: Layout,
+    /// None for a new schedule.
+    pub id: Option<String>,
+    pub form: ScheduleForm,
+    /// Every problem of a posted form, in the order of the fields.
+    pub errors: Vec<FormError>,
+    pub reports: Vec<ReportChoice>,
+    pub zones: Vec<&'static str>,
+    pub weekdays: [(&'static str, &'static str); 7],
+    pub preview: Preview,
+}
+
+impl FormPage {
+    /// Whether a problem is about the form field `name`.
+    pub fn bad(&self, name: &str) -> bool {
+        self.errors.iter().any(|e| e.field == name)
+    }
+
+    /// What is wrong with the form field `name`, shown next to it.
+    pub fn error_for(&self, name: &str) -> String {
+        self.errors
+            .iter()
+            .filter(|e| e.field == name)
+            .map(|e| e.message.as_str())
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// GET /schedules/preview
+#[derive(Template, WebTemplate)]
+#[template(path = "schedule_preview.html")]
+pub struct PreviewPartial {
+    pub preview: Preview,
+}
+
+impl Preview {
+    /// The preview of these timing fields, from now.
+    pub fn of(t: &Timing) -> Preview {
+        match t.preview(Utc::now(), 5) {
+            Ok((description, times)) => Preview {
+                description,
+                times,
+                error: None,
+            },
+            Err(e) => Preview::error(e.message),
+        }
+    }
+
+    fn error(message: String) -> Preview {
+        Preview {
+            description: String::new(),
+            times: Vec::new(),
+            error: Some(message),
+        }
+    }
+}
+
+fn param_hint(p: &crate::model::report::ParameterDef) -> String {
+    let kind = match p.kind {
+        ParamType::String => "text",
+        ParamType::Number => "number",
+        ParamType::Date => "date",
+        ParamType::Boolean => "true/false",
+        ParamType::Enum => "one of a list",
+    };
+    let mut hint = format!("{} ({kind}", p.name);
+    if p.required {
+        hint.push_str(", required");
+    }
+    if let Some(d) = &p.default_value {
+        hint.push_str(&format!(", default {d}"));
+    }
+    hint.push(')');
+    hint
+}
+
+fn form_page(
+    ctx: &Ctx,
+    who: &Principal,
+    id: Option<String>,
+    form: ScheduleForm,
+    errors: Vec<FormError>,
+) -> Result<FormPage, Problem> {
+    let reports = store::report::list(&*conn(ctx)?)
+        .map_err(Problem::from)?
+        .into_iter()
+        .map(|r| ReportChoice {
+            params: r
+                .definition
+                .parameters
+                .iter()
+                .map(param_hint)
+                .collect::<Vec<_>>()
+                .join(", "),
+            id: r.id,
+            name: r.definition.name,
+        })
+        .collect();
+    Ok(FormPage {
+        layout: layout(ctx, who)?,
+        id,
+        preview: Preview::of(&form.timing),
+        form,
+        errors,
+        reports,
+        zones: chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect(),
+        weekdays: WEEKDAYS,
+    })
+}
+
+/// GET /schedules/new
+pub async fn new_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    q: web::Query<NewQuery>,
+) -> Result<FormPage, Problem> {
+    let ctx = state.ctx.clone();
+    let who = gate::principal(&req);
+    let wanted = q.into_inner().report;
+    web::block(move || {
+        let reports = store::report::list(&*conn(&ctx)?).map_err(Problem::from)?;
+        // `?report=ID` (from a report's page) picks it; otherwise the first.
+        let first = reports
+            .iter()
+            .find(|r| Some(&r.id) == wanted.as_ref())
+            .or(reports.first())
+            .map(|r| r.id.clone())
+            .unwrap_or_default();
+        let zone = edit::default_zone(&ctx).map_err(Problem::from)?;
+        form_page(
+            &ctx,
+            &who,
+            None,
+            ScheduleForm::new(&first, &zone),
+            Vec::new(),
+        )
+    })
+    .await?
+    .map_err(Problem::html)
+}
+
+/// GET /schedules/{id}/edit
+pub async fn edit_form(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> Result<FormPage, Problem> {
+    let ctx = state.ctx.clone();
+    let who = gate::principal(&req);
+    web::block(move || {
+        let s = find(&conn(&ctx)?, &id)?;
+        let form = ScheduleForm::from_config(&edit::to_config(&s));
+        form_page(&ctx, &who, Some(s.id), form, Vec::new())
+    })
+    .await?
+    .map_err(Problem::html)
+}
+
+/// POST /schedules: 303 to the new schedule, or the form again (422) saying what is wrong.
+pub async fn create(
+    state: web::Data<AppState>,
+    form: web::Form<ScheduleForm>,
+    req: HttpRequest,
+) -> Result<HttpResponse, Problem> {
+    save(&state, &req, None, form.into_inner()).await
+}
+
+/// POST /schedules/{id}: as create, for an existing schedule.
+pub async fn update(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: web::Form<ScheduleForm>,
+    req: HttpRequest,
+) -> Result<HttpResponse, Problem> {
+    save(&state, &req, Some(id.into_inner()), form.into_inner()).await
+}
+
+async fn save(
+    state: &AppState,
+    req: &HttpRequest,
+    id: Option<String>,
+    form: ScheduleForm,
+) -> Result<HttpResponse, Problem> {
+    let ctx = state.ctx.clone();
+    let who = gate::principal(req);
+    let outcome = web::block(move || {
+        if let Some(id) = &id {
+            find(&conn(&ctx)?, id)?;
+        }
+        // Every problem at once: the form's own, and a name another schedule has.
+        let taken = match form.name.trim() {
+            "" => None,
+            name => edit::name_taken(&*conn(&ctx)?, name, id.as_deref()).map_err(Problem::from)?,
+        };
+        let errors = match (form.parse(), taken) {
+            (Ok(cfg), None) => match edit::save(&ctx, id.as_deref(), &cfg) {
+                Ok(saved) => return Ok(Ok(saved.id)),
+                Err(e) => vec![FormError::from_edit(e, &form.timing).map_err(Problem::from)?],
+            },
+            (parsed, taken) => {
+                let mut errors = parsed.err().unwrap_or_default();
+                if let Some(message) = taken {
+                    errors.retain(|e| e.field != "name");
+                    errors.insert(
+                        0,
+                        FormError {
+                            field: "name",
+                            message: format!("name: {message}"),
+                        },
+                    );
+                }
+                errors
+            }
+        };
+        form_page(&ctx, &who, id, form, errors).map(Err)
+    })
+    .await?
+    .map_err(Problem::html)?;
+    match outcome {
+        Ok(id) => {
+            state.scheduler_wake.notify_one();
+            Ok(see_other(&format!("/schedules/{id}")))
+        }
+        Err(page) => Ok(HttpResponse::UnprocessableEntity()
+            .content_type("text/html; charset=utf-8")
+            .body(page.render().map_err(|e| Problem::internal(e).html())?)),
+    }
+}
+
+/// GET /schedules/preview?frequency=&time=&weekday=&day_of_month=&cron=&timezone=
+///
+/// Always 200: a bad expression or zone is part of the answer, not a failure of the request.
+pub async fn preview(req: HttpRequest) -> PreviewPartial {
+    let preview = match web::Query::<Timing>::from_query(req.query_string()) {
+        Ok(t) => Preview::of(&t),
+        Err(e) => Preview::error(format!("the timing fields could not be read: {e}")),
+    };
+    PreviewPartial { preview }
+}

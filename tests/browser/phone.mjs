@@ -1,0 +1,68 @@
+// The main pages at a phone's width (390 px): does anything scroll sideways, does the menu
+// fit, does a button's label wrap? With SCREENSHOT_DIR, a screenshot of each page at 390 and
+// 1366 px. Usage: node phone.mjs URL PATH...  → prints one JSON line.
+import { chromium } from 'playwright-core';
+import { signIn } from './session.mjs';
+
+const [url, ...paths] = process.argv.slice(2);
+const shots = process.env.SCREENSHOT_DIR;
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const name = p => p.replace(/^\//, '').replace(/[^a-z0-9]+/gi, '_').slice(0, 40) || 'home';
+try {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', e => errors.push(String(e)));
+  await signIn(page, url);
+  const pages = {};
+  for (const path of paths) {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(url + path, { waitUntil: 'networkidle' });
+    pages[path] = await page.evaluate(() => {
+      const doc = document.documentElement;
+      const visible = el => {
+        const r = el.getBoundingClientRect();
+        const s = getComputedStyle(el);
+        return r.width > 0 && r.height > 0 && s.visibility !== 'hidden';
+      };
+      // A label on two lines is a wrapped button.
+      const wrapped = [...document.querySelectorAll('button, a.button')].filter(visible).filter(b => {
+        const s = getComputedStyle(b);
+        const line = parseFloat(s.lineHeight) || parseFloat(s.fontSize) * 1.45;
+        const pad = parseFloat(s.paddingTop) + parseFloat(s.paddingBottom)
+          + parseFloat(s.borderTopWidth) + parseFloat(s.borderBottomWidth);
+        return b.getBoundingClientRect().height - pad > line * 1.6;
+      }).map(b => b.textContent.trim());
+      // Wider than the screen, and not inside something that scrolls by itself.
+      const wide = [...document.body.querySelectorAll('*')].filter(visible).filter(el => {
+        const r = el.getBoundingClientRect();
+        if (r.right <= doc.clientWidth + 1) return false;
+        for (let p = el.parentElement; p; p = p.parentElement) {
+          const o = getComputedStyle(p).overflowX;
+          if (o === 'auto' || o === 'scroll' || o === 'hidden') return false;
+        }
+        return true;
+      }).slice(0, 5).map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ').join('.') : ''));
+      const header = document.querySelector('header.top');
+      return {
+        scrollX: doc.scrollWidth - doc.clientWidth,
+        wide,
+        wrapped,
+        headerHeight: header ? Math.round(header.getBoundingClientRect().height) : 0,
+      };
+    });
+    if (shots) {
+      await page.screenshot({ path: `${shots}/${name(path)}-390.png`, fullPage: true });
+      await page.setViewportSize({ width: 1366, height: 900 });
+      await page.goto(url + path, { waitUntil: 'networkidle' });
+      await page.screenshot({ path: `${shots}/${name(path)}-1366.png`, fullPage: true });
+    }
+  }
+  console.log(JSON.stringify({ pages, errors }));
+} finally {
+  await browser.close();
+}

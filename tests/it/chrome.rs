@@ -1,0 +1,175 @@
+//! The frame of every page: errors are pages with the navigation, the menu marks where you are,
+//! and (in a browser, at a phone's width) nothing scrolls sideways.
+
+use crate::helpers::{client_with, spawn_app, user_with_token, TestApp};
+use quire::model::user::Role;
+
+async fn browse(client: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String, String) {
+    let r = client
+        .get(format!("{}{path}", app.address))
+        .header("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let kind = r.headers()["content-type"].to_str().unwrap().to_string();
+    (status, kind, r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_missing_page_is_a_styled_page_with_the_navigation() {
+    let app = spawn_app().await;
+    for path in [
+        "/no-such-page",
+        "/reports/00000000-0000-0000-0000-000000000000",
+        "/schedules/no-such-id",
+        "/datasets/nothing_here",
+    ] {
+        let (status, kind, html) = browse(&app.client, &app, path).await;
+        assert_eq!(status, 404, "{path}");
+        assert!(kind.starts_with("text/html"), "{path}: {kind}");
+        assert!(html.starts_with("<!doctype html>"), "{path}: {html}");
+        assert!(html.contains("<nav>"), "{path}: the menu: {html}");
+        assert!(html.contains("/static/app."), "{path}: styled: {html}");
+        assert!(
+            html.contains("class=\"error-page\"") && html.contains("<h1>Not Found</h1>"),
+            "{path}: {html}"
+        );
+    }
+    // A role too low: the same page, saying why.
+    let (_, viewer) = user_with_token(&app.ctx, "viewer@example.com", Role::Viewer);
+    let (status, _, html) = browse(&client_with(Some(&viewer)), &app, "/schedules").await;
+    assert_eq!(status, 403);
+    assert!(
+        html.contains("<nav>") && html.contains("this needs the editor role"),
+        "{html}"
+    );
+    // The API stays problem+json.
+    let (status, kind, _) = browse(&app.client, &app, "/api/v1/reports/nope").await;
+    assert_eq!(status, 404);
+    assert_eq!(kind, "application/problem+json");
+    // And htmx still gets its partial for #flash.
+    let r = app
+        .client
+        .get(format!("{}/datasets/nothing_here", app.address))
+        .header("HX-Request", "true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(r.headers()["hx-retarget"], "#flash");
+}
+
+#[tokio::test]
+async fn the_menu_marks_the_page_you_are_on() {
+    let app = spawn_app().await;
+    let report = app.report_id().await;
+    let dashboard = app.dashboard_id().await;
+    for (path, link) in [
+        ("/reports".to_string(), "/reports"),
+        (format!("/reports/{report}"), "/reports"),
+        ("/datasets".into(), "/datasets"),
+        ("/schedules/new".into(), "/schedules"),
+        ("/exports".into(), "/exports"),
+        ("/dashboards".into(), "/dashboards"),
+        (
+            format!("/dashboards/{dashboard}"),
+            &format!("/dashboards/{dashboard}"),
+        ),
+        ("/admin/users".into(), "/admin/users"),
+    ] {
+        let (status, _, html) = browse(&app.client, &app, &path).await;
+        assert_eq!(status, 200, "{path}");
+        assert_eq!(
+            html.matches("aria-current=\"page\"").count(),
+            1,
+            "{path}: {html}"
+        );
+        assert!(
+            html.contains(&format!("<a aria-current=\"page\" href=\"{link}\">")),
+            "{path}: {html}"
+        );
+    }
+    // A form shown again with its problems is a page too.
+    let r = app
+        .client
+        .post(format!("{}/schedules", app.address))
+        .form(&[("name", ""), ("frequency", "daily"), ("time", "09:00")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("<a aria-current=\"page\" href=\"/schedules\">"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn at_a_phones_width_the_main_pages_do_not_scroll_sideways_and_buttons_do_not_wrap() {
+    if std::env::var("QUIRE_BROWSER_TESTS").as_deref() != Ok("1") {
+        eprintln!("browser test skipped: set QUIRE_BROWSER_TESTS=1");
+        return;
+    }
+    let app = spawn_app().await;
+    let report = app.report_id().await;
+    let schedule = app.schedule_id().await;
+    let mut args = vec![app.address.clone()];
+    for p in [
+        "/".to_string(),
+        "/dashboards".into(),
+        "/reports".into(),
+        format!("/reports/{report}"),
+        "/builder".into(),
+        "/datasets".into(),
+        "/schedules".into(),
+        "/schedules/new".into(),
+        format!("/schedules/{schedule}"),
+        "/exports".into(),
+        "/admin/users".into(),
+        "/no-such-page".into(),
+    ] {
+        args.push(p);
+    }
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .env("QUIRE_EMAIL", crate::helpers::ADMIN_EMAIL)
+            .env("QUIRE_PASSWORD", crate::helpers::ADMIN_PASSWORD)
+            .arg("phone.mjs")
+            .args(&args)
+            .current_dir(dir)
+            .output()
+            .expect("node runs")
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut bad = Vec::new();
+    for (path, p) in v["pages"].as_object().unwrap() {
+        if p["scrollX"].as_i64().unwrap() > 0 {
+            bad.push(format!(
+                "{path}: scrolls {}px sideways ({})",
+                p["scrollX"], p["wide"]
+            ));
+        }
+        if !p["wrapped"].as_array().unwrap().is_empty() {
+            bad.push(format!("{path}: wrapped buttons {}", p["wrapped"]));
+        }
+        // Brand and account on one line, the menu on one more (it scrolls sideways by itself).
+        if p["headerHeight"].as_i64().unwrap() > 110 {
+            bad.push(format!(
+                "{path}: the header is {}px tall",
+                p["headerHeight"]
+            ));
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    assert_eq!(v["errors"].as_array().unwrap().len(), 0, "{v}");
+}
