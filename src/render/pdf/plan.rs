@@ -162,9 +162,10 @@ fn flow_item(
         Item::Text(t) => json!({"kind": "text", "text": t.text}),
         Item::Chart(c) => json!({"kind": "chart", "title": c.title, "file": chart_file(&c.svg)}),
         Item::Table(t) => {
-            let mut v = table_head(t);
+            let widths = column_widths(&t.headers, &t.rows);
+            let mut v = table_head(t, &widths);
             v["kind"] = json!("table");
-            v["rows"] = json!(fit_rows(t));
+            v["rows"] = json!(fit_rows(t, &widths));
             v
         }
     }
@@ -172,7 +173,8 @@ fn flow_item(
 
 fn long_table(t: &TableOut, heading: Option<String>) -> Part {
     let (first, next) = rows_per_page(heading.is_some());
-    let rows = fit_rows(t);
+    let widths = column_widths(&t.headers, &t.rows);
+    let rows = fit_rows(t, &widths);
     let mut pages = Vec::with_capacity(rows.len() / next + 2);
     let mut rest = rows.into_iter();
     let mut take = first;
@@ -186,13 +188,13 @@ fn long_table(t: &TableOut, heading: Option<String>) -> Part {
     }
     Part::Table {
         heading,
-        table: table_head(t),
+        table: table_head(t, &widths),
         pages,
     }
 }
 
-/// A table's title, note, headers and alignments.
-fn table_head(t: &TableOut) -> Value {
+/// A table's title, note, headers, alignments and column widths (points).
+fn table_head(t: &TableOut, widths: &[f64]) -> Value {
     let count = |n: u64| crate::report::format::thousands(n as f64, 0);
     let note = if t.rows.len() as u64 >= t.available_rows {
         format!("{} rows", count(t.available_rows))
@@ -203,23 +205,94 @@ fn table_head(t: &TableOut) -> Value {
             count(t.available_rows)
         )
     };
-    let width = cell_width(t.headers.len());
-    let headers: Vec<String> = t.headers.iter().map(|h| fit(h, &FACES[1], width)).collect();
-    json!({"title": t.title, "note": note, "headers": headers, "numeric": t.numeric})
+    let headers: Vec<String> = t
+        .headers
+        .iter()
+        .zip(widths)
+        .map(|(h, w)| fit(h, &FACES[1], *w))
+        .collect();
+    let columns: Vec<f64> = widths
+        .iter()
+        .map(|w| w + 2.0 * GEOMETRY.cell_inset)
+        .collect();
+    json!({
+        "title": t.title, "note": note, "headers": headers, "numeric": t.numeric,
+        "widths": columns,
+    })
 }
 
-fn fit_rows(t: &TableOut) -> Vec<Vec<String>> {
-    let width = cell_width(t.headers.len());
+fn fit_rows(t: &TableOut, widths: &[f64]) -> Vec<Vec<String>> {
     t.rows
         .iter()
-        .map(|row| row.iter().map(|c| fit(c, &FACES[0], width)).collect())
+        .map(|row| {
+            row.iter()
+                .zip(widths)
+                .map(|(c, w)| fit(c, &FACES[0], *w))
+                .collect()
+        })
         .collect()
 }
 
-/// The width of text in one cell of a table of `columns` equal columns.
-fn cell_width(columns: usize) -> f64 {
+/// The text width of each column: as wide as its widest cell when every column fits
+/// the page (the room left shared out evenly); else the widest columns share one cap, so the
+/// narrow ones (ids, dates, amounts) keep their whole text and only the widest are cut.
+fn column_widths(headers: &[String], rows: &[Vec<String>]) -> Vec<f64> {
     let g = GEOMETRY;
-    (PAGE_W - 2.0 * g.margin_x) / columns.max(1) as f64 - 2.0 * g.cell_inset
+    let n = headers.len().max(1);
+    // Half a point spare against rounding when typst adds the columns up.
+    let room = PAGE_W - 2.0 * g.margin_x - 2.0 * g.cell_inset * n as f64 - 0.5;
+    let mut natural: Vec<f64> = headers
+        .iter()
+        .map(|h| text_width(h, &FACES[1], room))
+        .collect();
+    natural.resize(n, 0.0);
+    for row in rows {
+        for (w, cell) in natural.iter_mut().zip(row) {
+            *w = w.max(text_width(cell, &FACES[0], room));
+        }
+    }
+    // `fit` keeps 2 % for kerning: the natural width has it too.
+    for w in &mut natural {
+        *w = *w / 0.98 + 0.5;
+    }
+    let total: f64 = natural.iter().sum();
+    if total <= room {
+        let extra = (room - total) / n as f64;
+        return natural.iter().map(|w| w + extra).collect();
+    }
+    let mut sorted = natural.clone();
+    sorted.sort_by(f64::total_cmp);
+    let (mut rest, mut cap) = (room, room / n as f64);
+    for (k, w) in sorted.iter().enumerate() {
+        let left = (n - k) as f64;
+        if w * left >= rest {
+            cap = rest / left;
+            break;
+        }
+        rest -= w;
+    }
+    natural.iter().map(|w| w.min(cap)).collect()
+}
+
+/// The advance of one character at the table's text size; a glyph the font lacks is drawn
+/// by a fallback font, so it counts a full em.
+fn advance(face: &ttf_parser::Face, c: char) -> f64 {
+    let scale = GEOMETRY.table_text / f64::from(face.units_per_em());
+    face.glyph_index(c)
+        .and_then(|g| face.glyph_hor_advance(g))
+        .map_or(GEOMETRY.table_text, |a| f64::from(a) * scale)
+}
+
+/// The width of `text` on one line, measured up to `max`.
+fn text_width(text: &str, face: &ttf_parser::Face, max: f64) -> f64 {
+    let mut w = 0.0;
+    for c in text.chars() {
+        w += advance(face, c);
+        if w > max {
+            break;
+        }
+    }
+    w
 }
 
 /// The regular and bold faces, for advance widths.
@@ -234,13 +307,7 @@ static FACES: LazyLock<[ttf_parser::Face<'static>; 2]> = LazyLock::new(|| {
 /// `text` on one line within `width` points at the table's text size: line breaks become
 /// spaces, and what does not fit is cut with an ellipsis.
 fn fit(text: &str, face: &ttf_parser::Face, width: f64) -> String {
-    let scale = GEOMETRY.table_text / f64::from(face.units_per_em());
-    // A glyph the font lacks is drawn by a fallback font: count it a full em.
-    let advance = |c: char| {
-        face.glyph_index(c)
-            .and_then(|g| face.glyph_hor_advance(g))
-            .map_or(GEOMETRY.table_text, |a| f64::from(a) * scale)
-    };
+    let advance = |c: char| advance(face, c);
     let one_line = |c: char| if c.is_control() { ' ' } else { c };
     // Two per cent spare for kerning and rounding.
     let room = width * 0.98;
@@ -282,7 +349,7 @@ mod tests {
 
     #[test]
     fn text_is_fitted_to_one_line_of_its_cell() {
-        let w = cell_width(8);
+        let w = 60.0;
         assert_eq!(fit("North", &FACES[0], w), "North");
         assert_eq!(fit("a\nb\tc", &FACES[0], w), "a b c");
         let long = "Wireless noise-cancelling headphones with case";
@@ -290,7 +357,26 @@ mod tests {
         assert!(cut.ends_with('…') && cut.len() < long.len(), "{cut}");
         assert!(long.starts_with(cut.trim_end_matches('…')));
         // One column has room for the whole sentence.
-        assert_eq!(fit(long, &FACES[0], cell_width(1)), long);
+        assert_eq!(fit(long, &FACES[0], 500.0), long);
+    }
+
+    #[test]
+    fn narrow_columns_keep_their_text_and_only_the_widest_are_cut() {
+        let room = PAGE_W - 2.0 * GEOMETRY.margin_x;
+        let s = |v: &[&str]| v.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        let headers = s(&["id", "date", "note"]);
+        // Everything fits: each column gets its text and an even share of the rest.
+        let rows = vec![s(&["1", "2025-12-31", "short"])];
+        let w = column_widths(&headers, &rows);
+        let texts: f64 = w.iter().sum::<f64>() + 6.0 * GEOMETRY.cell_inset;
+        assert!((texts - room).abs() < 1.0 && w[1] > w[0], "{w:?}");
+        // A very long note: the id and the date keep their width, the note takes the rest.
+        let rows = vec![s(&["1", "2025-12-31", &"very long words ".repeat(40)])];
+        let w = column_widths(&headers, &rows);
+        assert!(w[1] >= text_width("2025-12-31", &FACES[0], room), "{w:?}");
+        assert_eq!(fit("2025-12-31", &FACES[0], w[1]), "2025-12-31");
+        assert!(fit(&rows[0][2], &FACES[0], w[2]).ends_with('…'));
+        assert!(w.iter().sum::<f64>() + 6.0 * GEOMETRY.cell_inset <= room);
     }
 
     #[test]
