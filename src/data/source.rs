@@ -30,6 +30,29 @@ impl SourcePool {
         })
     }
 
+    /// Whether the source answers within `wait`, and how long that took.
+    pub fn ping(&self, wait: std::time::Duration) -> Result<std::time::Duration, String> {
+        match self {
+            SourcePool::Sqlite(p) => {
+                let start = std::time::Instant::now();
+                let c = p.get_timeout(wait).map_err(|e| e.to_string())?;
+                c.query_row("SELECT 1", [], |_| Ok(()))
+                    .map_err(|e| e.to_string())?;
+                Ok(start.elapsed())
+            }
+            SourcePool::Postgres(p) => pg::ping(p, wait),
+        }
+    }
+
+    /// Connections open and idle.
+    pub fn connections(&self) -> (u32, u32) {
+        let s = match self {
+            SourcePool::Sqlite(p) => p.state(),
+            SourcePool::Postgres(p) => p.state(),
+        };
+        (s.connections, s.idle_connections)
+    }
+
     /// The engine behind the pool.
     pub fn engine(&self) -> Engine {
         match self {

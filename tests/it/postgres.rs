@@ -56,6 +56,10 @@ impl Pg {
     /// PostgreSQL is not installed.
     pub fn start() -> Option<Pg> {
         let Some(bin) = pg_bin() else {
+            assert!(
+                std::env::var_os("QUIRE_PG_TESTS").is_none(),
+                "QUIRE_PG_TESTS is set but no PostgreSQL binaries were found"
+            );
             eprintln!(
                 "SKIPPED: no PostgreSQL binaries (/usr/lib/postgresql/*/bin or initdb on PATH); \
                  install Debian's `postgresql` to run the PostgreSQL source tests"
@@ -558,7 +562,34 @@ async fn after_the_postgres_server_restarts_the_next_request_works() {
     pg.restart();
     let after = app.get_json(&path).await;
     assert_eq!(before["rows"], after["rows"]);
-    assert_eq!(app.get("/healthz").await.status(), 200);
+    let health = app.get("/healthz?detail").await.text().await.unwrap();
+    assert!(health.contains("source shop: ok"), "{health}");
+
+    // While it is down: Quire answers, says so, and the report fails fast instead of hanging.
+    pg.pg_ctl("stop");
+    let health = app.get("/healthz?detail").await;
+    assert_eq!(health.status(), 200);
+    let health = health.text().await.unwrap();
+    assert!(health.contains("source shop: unavailable"), "{health}");
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains("quire_source_up{source=\"shop\"} 0"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("quire_source_up{source=\"main\"} 1"),
+        "{metrics}"
+    );
+    let down = app.get(&path).await.status();
+    assert!(down.is_server_error() || down == 422, "{down}");
+    pg.pg_ctl("start");
+    let again = app.get_json(&path).await;
+    assert_eq!(before["rows"], again["rows"]);
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains("quire_source_up{source=\"shop\"} 1"),
+        "{metrics}"
+    );
 }
 
 #[test]

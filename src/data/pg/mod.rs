@@ -13,14 +13,65 @@ use super::query::{Bounds, Cell, Params, QueryError, ResultSet};
 use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::ToSql;
-use r2d2_postgres::PostgresConnectionManager;
 use std::cell::RefCell;
 use std::time::Duration;
 
-/// The connection manager (no TLS: see README, `sslmode`).
-pub type Manager = PostgresConnectionManager<postgres::NoTls>;
+/// Opens, checks and recognises broken PostgreSQL clients for r2d2 (no TLS: see README,
+/// `sslmode`).
+#[derive(Debug)]
+pub struct Manager {
+    config: postgres::Config,
+}
+
 /// A pool of PostgreSQL clients.
 pub type Pool = r2d2::Pool<Manager>;
+
+/// A client that may be dropped anywhere. The sync client closes itself by blocking on its
+/// own runtime, which panics on a thread already driving one (an actix worker dropping the
+/// last handle on the pool at shutdown): there it is closed on a thread of its own.
+pub struct Client(Option<postgres::Client>);
+
+impl std::ops::Deref for Client {
+    type Target = postgres::Client;
+    fn deref(&self) -> &postgres::Client {
+        self.0.as_ref().expect("present until dropped")
+    }
+}
+
+impl std::ops::DerefMut for Client {
+    fn deref_mut(&mut self) -> &mut postgres::Client {
+        self.0.as_mut().expect("present until dropped")
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        if let Some(c) = self.0.take() {
+            if tokio::runtime::Handle::try_current().is_ok() {
+                std::thread::spawn(move || drop(c));
+            }
+        }
+    }
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = Client;
+    type Error = postgres::Error;
+
+    fn connect(&self) -> Result<Client, postgres::Error> {
+        self.config
+            .connect(postgres::NoTls)
+            .map(|c| Client(Some(c)))
+    }
+
+    fn is_valid(&self, c: &mut Client) -> Result<(), postgres::Error> {
+        c.simple_query("").map(|_| ())
+    }
+
+    fn has_broken(&self, c: &mut Client) -> bool {
+        c.is_closed()
+    }
+}
 
 /// How long opening a connection may take when the URL does not say (`connect_timeout`).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -45,9 +96,10 @@ pub fn pool(url: &str, size: u32) -> Result<Pool, String> {
     Ok(r2d2::Pool::builder()
         .max_size(size)
         .min_idle(Some(0))
-        .connection_timeout(Duration::from_secs(10))
+        // A request while the server is down fails (503) after this, rather than hanging.
+        .connection_timeout(Duration::from_secs(6))
         .test_on_check_out(true)
-        .build_unchecked(PostgresConnectionManager::new(config, postgres::NoTls)))
+        .build_unchecked(Manager { config }))
 }
 
 /// `url` parsed and checked (the message never repeats the URL: it may hold a password).
@@ -281,10 +333,10 @@ pub fn for_each_row(
     })
 }
 
-/// Whether the server answers, and how long that took.
-pub fn ping(pool: &Pool) -> Result<Duration, String> {
+/// Whether the server answers within `wait`, and how long that took.
+pub fn ping(pool: &Pool, wait: Duration) -> Result<Duration, String> {
     let start = std::time::Instant::now();
-    let mut c = pool.get().map_err(|e| e.to_string())?;
+    let mut c = pool.get_timeout(wait).map_err(|e| e.to_string())?;
     c.simple_query("SELECT 1").map_err(|e| e.to_string())?;
     Ok(start.elapsed())
 }
