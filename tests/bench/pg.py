@@ -80,7 +80,8 @@ def main():
                            stdin=f, check=True)
         subprocess.run([psql, url, "-q", "-c", "ANALYZE sales"], check=True)
         data = os.path.join(work, "quire-data")
-        env = dict(os.environ, QUIRE_BENCH_PG_URL=url)
+        os.environ["QUIRE_BENCH_PG_URL"] = url  # the config names it; every command reads it
+        env = dict(os.environ)
         subprocess.run([quire, "import", csv, "--dataset", "sales", "--config", CONFIG, "--data-dir", data],
                        env=env, check=True, stdout=subprocess.DEVNULL)
         port = free_port()
