@@ -400,6 +400,27 @@ async fn a_report_and_builder_specs_give_the_same_results_on_postgres_as_on_the_
     assert_eq!(p["rows"].as_array().unwrap().len(), 7, "{p}");
     assert_same(&m, &p, "preview");
 
+    // The pages over the source: the report, the builder on a table of another schema.
+    for page in [
+        format!("/reports/{id}"),
+        "/builder?source=shop&table=crm.customers".to_string(),
+        "/builder/fields?source=shop&table=sales".to_string(),
+        "/builder/values?source=shop&table=sales&field=region&prefix=Nor".to_string(),
+    ] {
+        let r = app.get(&page).await;
+        assert_eq!(r.status(), 200, "{page}");
+        let html = r.text().await.unwrap();
+        if page.contains("crm.customers") {
+            assert!(html.contains("data-field=\"vip\""), "{page}");
+        }
+        if page.contains("values") {
+            assert!(
+                html.contains("North") && !html.contains("South"),
+                "{page}: {html}"
+            );
+        }
+    }
+
     // Types: booleans, uuids, json, timestamps with a zone, numerics past f64, NULLs.
     let typed = app
         .client

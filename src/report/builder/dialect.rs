@@ -168,3 +168,48 @@ pub fn contains_pattern(value: &str) -> String {
     p.push('%');
     p
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::super::*;
+
+    #[test]
+    fn the_postgres_dialect_spells_buckets_sums_and_periods_its_own_way_and_passes_its_guard() {
+        let conn = db();
+        let fields = fields(&conn, "sales").unwrap();
+        let compile = |v: Value| {
+            compile_for(Dialect::Postgres, &spec(v), &fields, &[], today())
+                .unwrap()
+                .sql
+        };
+        let sql = compile(json!({"dataset": "sales",
+            "dimensions": [{"field": "order_date", "bucket": "quarter"}],
+            "measures": [{"field": "revenue", "agg": "sum", "as": "r", "show": "percent_of_total"},
+                         {"field": "paid", "agg": "sum", "as": "paid"}],
+            "filters": [{"field": "product", "op": "contains", "value": "50%"}]}));
+        assert!(
+            sql.contains("((date_trunc('quarter', (\"order_date\")::timestamp))::date)"),
+            "{sql}"
+        );
+        assert!(sql.contains("coalesce(sum(\"revenue\"), 0)"), "{sql}");
+        assert!(
+            sql.contains("coalesce(sum((\"paid\")::integer), 0)"),
+            "{sql}"
+        );
+        assert!(sql.contains("CAST(\"r\" AS double precision)"), "{sql}");
+        assert!(sql.contains("ILIKE :quire_b0 ESCAPE"), "{sql}");
+        crate::data::pg::sql::number(&sql).expect(&sql);
+        let sql = compile(
+            json!({"dataset": "crm.sales", "measures": [{"field": "units", "agg": "sum"}],
+            "filters": [{"field": "order_date", "op": "last_n_days", "value": 7}],
+            "compare": {"previousPeriod": true}}),
+        );
+        assert!(sql.contains("FROM \"crm\".\"sales\""), "{sql}");
+        assert!(
+            sql.contains("::date - ((:quire_b1)::date - (:quire_b0)::date))"),
+            "{sql}"
+        );
+        crate::data::pg::sql::number(&sql).expect(&sql);
+    }
+}
