@@ -340,7 +340,7 @@ pub struct SourceConfig {
     /// SQLite: the file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<PathBuf>,
-    /// PostgreSQL: `postgres://user:password@host:port/database[?sslmode=disable]`.
+    /// PostgreSQL: `postgres://user:password@host:port/database[?sslmode=verify-full]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<Secret>,
     /// PostgreSQL: the environment variable holding the URL (instead of `url`).

@@ -17,6 +17,8 @@ pub struct Pg {
     pub port: u16,
     /// Run the server's commands as `postgres` (the tests run as root).
     as_postgres: bool,
+    /// The server offers TLS with a certificate from a CA of its own (`ca.crt` in its folder).
+    tls: bool,
 }
 
 /// The newest `/usr/lib/postgresql/<version>/bin`, or `initdb` on the PATH.
@@ -55,6 +57,11 @@ impl Pg {
     /// A new server with the example sales table loaded; None (and a printed reason) when
     /// PostgreSQL is not installed.
     pub fn start() -> Option<Pg> {
+        Pg::start_with(false)
+    }
+
+    /// [`Pg::start`], offering TLS with a certificate for 127.0.0.1 from a CA of its own when `tls`.
+    pub fn start_with(tls: bool) -> Option<Pg> {
         let Some(bin) = pg_bin() else {
             assert!(
                 std::env::var_os("QUIRE_PG_TESTS").is_none(),
@@ -68,6 +75,61 @@ impl Pg {
         };
         let as_postgres = unsafe { libc::geteuid() } == 0;
         let dir = tempfile::tempdir().unwrap();
+        if tls {
+            // A CA of its own and a server certificate for 127.0.0.1 signed by it.
+            let d = dir.path().display().to_string();
+            let f = |n: &str| format!("{d}/{n}");
+            std::fs::write(f("ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n").unwrap();
+            let ssl = |args: &[&str]| {
+                let out = Command::new("openssl").args(args).output().unwrap();
+                assert!(out.status.success(), "openssl {args:?}: {out:?}");
+            };
+            ssl(&[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=quire-test-ca",
+                "-keyout",
+                &f("ca.key"),
+                "-out",
+                &f("ca.crt"),
+            ]);
+            ssl(&[
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-subj",
+                "/CN=localhost",
+                "-keyout",
+                &f("server.key"),
+                "-out",
+                &f("server.csr"),
+            ]);
+            ssl(&[
+                "x509",
+                "-req",
+                "-in",
+                &f("server.csr"),
+                "-CA",
+                &f("ca.crt"),
+                "-CAkey",
+                &f("ca.key"),
+                "-CAcreateserial",
+                "-days",
+                "2",
+                "-extfile",
+                &f("ext"),
+                "-out",
+                &f("server.crt"),
+            ]);
+            run("chmod", &["600", &f("server.key")]);
+        }
         if as_postgres {
             run("chown", &["-R", "postgres", dir.path().to_str().unwrap()]);
             // The temp folder's parents must be enterable by `postgres`.
@@ -77,6 +139,7 @@ impl Pg {
             bin,
             port: free_port(),
             as_postgres,
+            tls,
         };
         pg.cmd(&format!(
             "{} -D {} -U quire_admin -A trust --no-sync -E UTF8 --locale=C.UTF-8 >/dev/null",
@@ -106,14 +169,24 @@ impl Pg {
     }
 
     fn pg_ctl(&self, action: &str) {
+        let d = self.dir.path().display();
+        let ssl = match self.tls {
+            true => {
+                format!(" -c ssl=on -c ssl_cert_file={d}/server.crt -c ssl_key_file={d}/server.key")
+            }
+            false => String::new(),
+        };
         self.cmd(&format!(
-            "{} -D {} -l {}/log -w -t 30 -m fast -o '-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off' {action} >/dev/null",
+            "{} -D {} -l {d}/log -w -t 30 -m fast -o '-p {} -k {d} -c listen_addresses=127.0.0.1 -c fsync=off{ssl}' {action} >/dev/null",
             self.bin.join("pg_ctl").display(),
             self.data().display(),
-            self.dir.path().display(),
             self.port,
-            self.dir.path().display(),
         ));
+    }
+
+    /// The certificate of the CA that signed the server's.
+    pub fn certificate(&self) -> PathBuf {
+        self.dir.path().join("ca.crt")
     }
 
     fn start_server(&self) {
@@ -624,9 +697,10 @@ fn a_postgres_source_with_a_bad_url_or_a_missing_variable_is_a_config_error_nami
         ),
         ("", "sources[0].url"),
         (
-            "url = \"postgres://h/db?sslmode=require\"",
+            "url = \"postgres://h/db?sslmode=verify-full&sslrootcert=/no/such.pem\"",
             "sources[0].url",
         ),
+        ("url = \"postgres://h/db?sslmode=nope\"", "sources[0].url"),
     ] {
         let config = dir.path().join("reports.toml");
         std::fs::write(
@@ -643,4 +717,53 @@ fn a_postgres_source_with_a_bad_url_or_a_missing_variable_is_a_config_error_nami
         assert!(err.contains(field), "{body}: {err}");
     }
     let _ = SourceKind::Postgres;
+}
+
+#[tokio::test]
+async fn sslmode_require_encrypts_and_verify_full_checks_the_certificate() {
+    let Some(pg) = blocking(|| Pg::start_with(true)) else {
+        return;
+    };
+    let base = format!("postgres://quire_admin@127.0.0.1:{}/postgres", pg.port);
+    let cert = pg.certificate().display().to_string();
+    let app = spawn_app_with(|c| {
+        for (name, query) in [
+            ("encrypted", "sslmode=require".to_string()),
+            ("checked", format!("sslmode=verify-full&sslrootcert={cert}")),
+            ("plain", "sslmode=disable".to_string()),
+            ("strict", "sslmode=verify-full".to_string()),
+        ] {
+            c.sources.push(
+                serde_json::from_value(
+                    json!({"name": name, "type": "postgres", "url": format!("{base}?{query}")}),
+                )
+                .unwrap(),
+            );
+        }
+    })
+    .await;
+    let ssl = |source: &'static str| {
+        let app = &app;
+        async move {
+            let r = app
+                .client
+                .post(format!("{}/api/v1/builder/preview", app.address))
+                .json(&json!({"dataSource": source, "type": "table",
+                    "query": "SELECT ssl::int AS ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"}))
+                .send()
+                .await
+                .unwrap();
+            let status = r.status();
+            let v: Value = r.json().await.unwrap();
+            assert_eq!(status, 200, "{source}: {v}");
+            v["rows"][0][0].as_str().unwrap().to_string()
+        }
+    };
+    assert_eq!(ssl("encrypted").await, "1");
+    assert_eq!(ssl("checked").await, "1");
+    assert_eq!(ssl("plain").await, "0");
+    // A private CA is not one the Mozilla roots vouch for.
+    let health = app.get("/healthz?detail").await.text().await.unwrap();
+    assert!(health.contains("source strict: unavailable"), "{health}");
+    assert!(health.contains("source checked: ok"), "{health}");
 }

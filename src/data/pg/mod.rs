@@ -7,6 +7,7 @@
 
 pub mod catalog;
 pub mod sql;
+pub mod tls;
 pub mod value;
 
 use super::query::{Bounds, Cell, Params, QueryError, ResultSet};
@@ -16,11 +17,17 @@ use postgres::types::ToSql;
 use std::cell::RefCell;
 use std::time::Duration;
 
-/// Opens, checks and recognises broken PostgreSQL clients for r2d2 (no TLS: see README,
-/// `sslmode`).
-#[derive(Debug)]
+/// Opens, checks and recognises broken PostgreSQL clients for r2d2, over TLS as `sslmode`
+/// says (`tls.rs`).
 pub struct Manager {
     config: postgres::Config,
+    tls: tokio_postgres_rustls::MakeRustlsConnect,
+}
+
+impl std::fmt::Debug for Manager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("pg::Manager")
+    }
 }
 
 /// A pool of PostgreSQL clients.
@@ -60,7 +67,7 @@ impl r2d2::ManageConnection for Manager {
 
     fn connect(&self) -> Result<Client, postgres::Error> {
         self.config
-            .connect(postgres::NoTls)
+            .connect(self.tls.clone())
             .map(|c| Client(Some(c)))
     }
 
@@ -80,7 +87,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// while the database is down, and a connection broken by a server restart is replaced when
 /// it is next taken (r2d2 tests each one on checkout).
 pub fn pool(url: &str, size: u32) -> Result<Pool, String> {
-    let mut config = parse_url(url)?;
+    let (mut config, tls) = parse_url(url)?;
     let options = format!(
         "{} -c default_transaction_read_only=on",
         config.get_options().unwrap_or_default()
@@ -99,28 +106,25 @@ pub fn pool(url: &str, size: u32) -> Result<Pool, String> {
         // A request while the server is down fails (503) after this, rather than hanging.
         .connection_timeout(Duration::from_secs(6))
         .test_on_check_out(true)
-        .build_unchecked(Manager { config }))
+        .build_unchecked(Manager { config, tls }))
 }
 
-/// `url` parsed and checked (the message never repeats the URL: it may hold a password).
-pub fn parse_url(url: &str) -> Result<postgres::Config, String> {
+/// `url` parsed and checked, and the TLS connector its `sslmode` asks for (the message never
+/// repeats the URL: it may hold a password).
+pub fn parse_url(
+    url: &str,
+) -> Result<(postgres::Config, tokio_postgres_rustls::MakeRustlsConnect), String> {
     if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
         return Err("not a PostgreSQL URL (postgres://user:password@host:port/database)".into());
     }
+    let (url, tls) = tls::split(url)?;
     let config: postgres::Config = url
         .parse()
         .map_err(|e| format!("not a valid PostgreSQL URL: {e}"))?;
-    if config.get_ssl_mode() == postgres::config::SslMode::Require {
-        return Err(
-            "sslmode=require: Quire does not speak TLS to PostgreSQL yet; use \
-             sslmode=disable on a trusted network or a TLS tunnel (see README)"
-                .into(),
-        );
-    }
     if config.get_hosts().is_empty() {
         return Err("the URL names no host".into());
     }
-    Ok(config)
+    Ok((config, tls))
 }
 
 /// One pooled client. Queries borrow it mutably one at a time.
