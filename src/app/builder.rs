@@ -72,7 +72,7 @@ fn plain(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-fn connection(ctx: &Ctx, source: &str) -> Result<crate::store::Conn, PipelineError> {
+fn connection(ctx: &Ctx, source: &str) -> Result<crate::store::SourceConn, PipelineError> {
     Ok(ctx
         .store
         .preview_source(source)
@@ -85,17 +85,24 @@ fn connection(ctx: &Ctx, source: &str) -> Result<crate::store::Conn, PipelineErr
 pub fn fields(ctx: &Ctx, source: &str, table: &str) -> Result<Vec<Field>, PipelineError> {
     let conn = connection(ctx, source)?;
     let kinds = crate::report::builder::fields(&conn, table).map_err(|m| mapping("table", m))?;
+    let from = crate::report::builder::Dialect::of(conn.db().engine()).table(table);
     kinds
         .into_iter()
         .filter(|f| plain(&f.name))
         .map(|f| {
             let sql = format!(
-                "SELECT count(DISTINCT \"{0}\") FROM (SELECT \"{0}\" FROM \"{table}\" LIMIT 100000)",
+                "SELECT count(DISTINCT \"{0}\") FROM (SELECT \"{0}\" FROM {from} LIMIT 100000) AS quire_s",
                 f.name
             );
-            let distinct: i64 = conn
-                .query_row(&sql, [], |r| r.get(0))
-                .map_err(|e| query_error("table", e))?;
+            let distinct = conn
+                .db()
+                .fetch(&sql, &query::Params::new(), None, ctx.bounds())
+                .map_err(|e| query_error("table", e))?
+                .rows
+                .first()
+                .and_then(|r| r.first())
+                .and_then(|c| c.as_f64())
+                .unwrap_or(0.0);
             Ok(Field {
                 name: f.name,
                 kind: f.kind,
@@ -123,8 +130,9 @@ pub fn values(
         ));
     }
     let conn = connection(ctx, source)?;
+    let from = crate::report::builder::Dialect::of(conn.db().engine()).table(table);
     let sql = format!(
-        "SELECT \"{field}\" AS v FROM \"{table}\" WHERE \"{field}\" IS NOT NULL AND substr(CAST(\"{field}\" AS TEXT), 1, length(:prefix)) = :prefix
+        "SELECT \"{field}\" AS v FROM {from} WHERE \"{field}\" IS NOT NULL AND substr(CAST(\"{field}\" AS TEXT), 1, length(:prefix)) = :prefix
          GROUP BY v ORDER BY count(*) DESC, v LIMIT {PICKER_VALUES}"
     );
     let mut params = query::Params::new();
@@ -132,8 +140,10 @@ pub fn values(
         "prefix".into(),
         query::ParamValue::Text(prefix.chars().take(200).collect()),
     );
-    let rs =
-        query::fetch(&conn, &sql, &params, None, ctx.bounds()).map_err(|e| RunError::Query {
+    let rs = conn
+        .db()
+        .fetch(&sql, &params, None, ctx.bounds())
+        .map_err(|e| RunError::Query {
             viz: "values".into(),
             source: e,
         })?;
@@ -151,7 +161,7 @@ fn mapping(viz: &str, message: String) -> PipelineError {
     })
 }
 
-fn query_error(viz: &str, e: rusqlite::Error) -> PipelineError {
+fn query_error(viz: &str, e: impl std::fmt::Display) -> PipelineError {
     PipelineError::Run(RunError::Mapping {
         viz: viz.into(),
         message: e.to_string(),
@@ -267,12 +277,9 @@ pub fn plan(
         .map_err(RunError::from)?;
     let (sql, _) = run::prepare(&conn, &probe, source, &resolved.values, today, "query")?;
     let columns: Vec<String> = conn
-        .prepare(&sql)
-        .map_err(|e| mapping("query", e.to_string()))?
-        .column_names()
-        .into_iter()
-        .map(String::from)
-        .collect();
+        .db()
+        .validate(&sql, ctx.bounds())
+        .map_err(|e| mapping("query", e.to_string()))?;
     let (dims, date_first, share) = match &draft.query {
         DraftQuery::Builder(b) => {
             let spec = serde_json::to_value(b).unwrap_or_default();

@@ -176,7 +176,7 @@ pub fn check(ctx: &Ctx, conn: &Connection, def: &DashboardDefinition) -> Result<
                     .store
                     .source(&report.definition.data_source)
                     .ok_or_else(|| invalid(format!("{at}.field"), "the report's source is gone"))?;
-                let fields = crate::report::builder::fields(&*data.get()?, &spec.dataset)
+                let fields = crate::report::builder::fields(&data.get()?, &spec.dataset)
                     .map_err(|m| invalid(format!("{at}.field"), m))?;
                 if !fields.iter().any(|x| &x.name == field) {
                     return Err(invalid(

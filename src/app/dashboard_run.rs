@@ -409,7 +409,9 @@ fn run_widget_rows(
             only: Some(&only),
             today,
             bounds: ctx.bounds(),
-            cache: (ctx.config.limits.cache_mb > 0).then(|| ctx.store.cache_scope(&source)),
+            cache: (ctx.config.limits.cache_mb > 0)
+                .then(|| ctx.store.cache_scope(&source))
+                .flatten(),
             progress: None,
         },
     )?;

@@ -77,7 +77,9 @@ impl Ctx {
                 only: spec.only,
                 today: spec.today,
                 bounds: self.bounds(),
-                cache: (self.config.limits.cache_mb > 0).then(|| self.store.cache_scope(source)),
+                cache: (self.config.limits.cache_mb > 0)
+                    .then(|| self.store.cache_scope(source))
+                    .flatten(),
                 progress,
             },
         )?)
@@ -98,7 +100,7 @@ impl Ctx {
         label: &str,
         params: &BTreeMap<String, String>,
         today: chrono::NaiveDate,
-    ) -> Result<(store::Conn, String, query::Params), PipelineError> {
+    ) -> Result<(store::SourceConn, String, query::Params), PipelineError> {
         let pool = self.store.source(&def.data_source);
         self.prepare_on(pool, def, name, label, params, today)
     }
@@ -106,13 +108,13 @@ impl Ctx {
     /// [`Ctx::prepare`] on a connection from `pool` (the source's, or its previews').
     fn prepare_on(
         &self,
-        pool: Option<&store::Pool>,
+        pool: Option<&store::SourcePool>,
         def: &crate::model::report::ReportDefinition,
         name: Option<&str>,
         label: &str,
         params: &BTreeMap<String, String>,
         today: chrono::NaiveDate,
-    ) -> Result<(store::Conn, String, query::Params), PipelineError> {
+    ) -> Result<(store::SourceConn, String, query::Params), PipelineError> {
         let source = def
             .query_source(name)
             .ok_or_else(|| PipelineError::NoQuery(name.unwrap_or("(default)").to_string()))?;
@@ -153,8 +155,9 @@ impl Ctx {
                 source,
             })
         };
-        let scope =
-            (self.config.limits.cache_mb > 0).then(|| self.store.cache_scope(&def.data_source));
+        let scope = (self.config.limits.cache_mb > 0)
+            .then(|| self.store.cache_scope(&def.data_source))
+            .flatten();
         let total =
             crate::data::cache::count(&conn, scope, sql, &values, self.bounds()).map_err(qerr)?;
         let offset = (page as u64 - 1) * page_size as u64;

@@ -4,7 +4,6 @@
 
 use crate::app::edit::{invalid, EditError};
 use crate::app::Ctx;
-use crate::data::query;
 use crate::model::report::{QuerySource, ReportDefinition, Visualization};
 use crate::store::{self, report::StoredReport};
 use std::collections::HashMap;
@@ -132,8 +131,10 @@ fn check_queries(ctx: &Ctx, def: &ReportDefinition) -> Result<(), EditError> {
                 };
                 split(e)
             })?;
-        let cols =
-            query::validate(&conn, &sql, bounds).map_err(|e| invalid(field, e.to_string()))?;
+        let cols = conn
+            .db()
+            .validate(&sql, bounds)
+            .map_err(|e| invalid(field, e.to_string()))?;
         columns.insert(name, cols);
     }
     for (i, v) in def.visualizations.iter().enumerate() {

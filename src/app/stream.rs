@@ -1,7 +1,7 @@
-//! Reports streamed as CSV: rows go from SQLite to the receiver in chunks as they are read.
+//! Reports streamed as CSV: rows go from the source to the receiver in chunks as they are read.
 
 use super::{Ctx, PipelineError};
-use crate::data::query;
+use crate::data::source::RowRef;
 use crate::render::RenderError;
 use crate::report::run::RunError;
 use std::collections::BTreeMap;
@@ -76,33 +76,40 @@ impl Ctx {
             }));
             let width = std::cell::Cell::new(0);
             let escape = self.config.exports.csv_formula_escape;
-            query::for_each_row(
-                &conn,
-                &sql,
-                &values,
-                def.row_limit as u64,
-                bounds,
-                |columns| {
-                    width.set(columns.len());
-                    let _ = crate::render::csv::write_header(&mut w.borrow_mut(), columns, escape);
-                    if let Some(r) = ready.take() {
-                        let _ = r.send(Ok(def.name.clone()));
-                    }
-                },
-                |row| {
-                    crate::render::csv::write_sqlite_row(
-                        &mut w.borrow_mut(),
-                        row,
-                        width.get(),
-                        escape,
-                    )
-                    .is_ok()
-                },
-            )
-            .map_err(|source| RunError::Query {
-                viz: table.id.clone(),
-                source,
-            })?;
+            conn.db()
+                .for_each_row(
+                    &sql,
+                    &values,
+                    def.row_limit as u64,
+                    bounds,
+                    |columns| {
+                        width.set(columns.len());
+                        let _ =
+                            crate::render::csv::write_header(&mut w.borrow_mut(), columns, escape);
+                        if let Some(r) = ready.take() {
+                            let _ = r.send(Ok(def.name.clone()));
+                        }
+                    },
+                    |row| {
+                        let mut w = w.borrow_mut();
+                        match row {
+                            RowRef::Sqlite(row) => crate::render::csv::write_sqlite_row(
+                                &mut w,
+                                row,
+                                width.get(),
+                                escape,
+                            ),
+                            RowRef::Cells(cells) => {
+                                crate::render::csv::write_cells(&mut w, cells, width.get(), escape)
+                            }
+                        }
+                        .is_ok()
+                    },
+                )
+                .map_err(|source| RunError::Query {
+                    viz: table.id.clone(),
+                    source,
+                })?;
             // The end of the file; a client gone by now is no error of ours.
             let _ = w.borrow_mut().flush();
             Ok(())

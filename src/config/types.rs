@@ -333,12 +333,95 @@ pub struct DatasetConfig {
     pub sheet: Option<String>,
 }
 
-/// `[[sources]]`: another SQLite file, attached read-only, selectable as a report's `dataSource`.
+/// `[[sources]]`: another database, selectable as a report's `dataSource`: a SQLite file
+/// opened read-only, or a PostgreSQL database queried in read-only transactions.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceConfig {
     pub name: String,
-    pub path: PathBuf,
+    #[serde(rename = "type", default)]
+    pub kind: SourceKind,
+    /// SQLite: the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<PathBuf>,
+    /// PostgreSQL: `postgres://user:password@host:port/database[?sslmode=verify-full]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<Secret>,
+    /// PostgreSQL: the environment variable holding the URL (instead of `url`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url_env: Option<String>,
+    /// PostgreSQL: how long a query's result is reused (Quire cannot see the data change);
+    /// 0 = never cached.
+    #[serde(default = "default_cache_seconds")]
+    pub cache_seconds: u64,
+    /// PostgreSQL: connections to keep open at most (plus 2 for previews).
+    #[serde(default = "default_pool_size")]
+    pub pool_size: u32,
+}
+
+fn default_cache_seconds() -> u64 {
+    60
+}
+
+fn default_pool_size() -> u32 {
+    4
+}
+
+/// The engine of a `[[sources]]` entry.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    #[default]
+    Sqlite,
+    Postgres,
+}
+
+impl SourceConfig {
+    /// The PostgreSQL URL, from `url` or the variable `url_env` names; errors are
+    /// `(field, message)`.
+    pub fn postgres_url(&self) -> Result<String, (&'static str, String)> {
+        match (&self.url, &self.url_env) {
+            (Some(u), None) => Ok(u.expose().to_string()),
+            (None, Some(var)) => std::env::var(var).map_err(|_| {
+                (
+                    "url_env",
+                    format!("the environment variable `{var}` is not set (or not UTF-8)"),
+                )
+            }),
+            (Some(_), Some(_)) => Err(("url", "give `url` or `url_env`, not both".into())),
+            (None, None) => Err((
+                "url",
+                "a postgres source needs `url` (postgres://user:password@host:port/db) or `url_env`"
+                    .into(),
+            )),
+        }
+    }
+
+    /// Checks the fields of its kind; errors are `(field, message)`.
+    pub fn check(&self) -> Result<(), (&'static str, String)> {
+        match self.kind {
+            SourceKind::Sqlite => {
+                if self.path.is_none() {
+                    return Err(("path", "a sqlite source needs `path`".into()));
+                }
+                if self.url.is_some() || self.url_env.is_some() {
+                    return Err(("url", "`url` is for type = \"postgres\"".into()));
+                }
+            }
+            SourceKind::Postgres => {
+                if self.path.is_some() {
+                    return Err(("path", "`path` is for type = \"sqlite\"".into()));
+                }
+                let field = if self.url.is_some() { "url" } else { "url_env" };
+                let url = self.postgres_url()?;
+                crate::data::pg::parse_url(&url).map_err(|m| (field, m))?;
+                if self.pool_size == 0 || self.pool_size > 64 {
+                    return Err(("pool_size", "must be between 1 and 64".into()));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Config {
@@ -403,6 +486,9 @@ impl Config {
         }
         let mut names = std::collections::HashSet::new();
         for (i, src) in self.sources.iter().enumerate() {
+            if let Err((field, message)) = src.check() {
+                return err(&format!("sources[{i}].{field}"), message);
+            }
             if src.name == "main" || !names.insert(src.name.as_str()) {
                 return err(
                     &format!("sources[{i}].name"),

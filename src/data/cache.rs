@@ -228,23 +228,25 @@ mod tests {
 pub struct Scope<'a> {
     pub cache: &'a QueryCache,
     pub source: &'a str,
-    /// Changes when the source changes outside Quire (an attached file's mtime); 0 for `main`.
+    /// Changes when the source changes outside Quire (an attached file's mtime; for
+    /// PostgreSQL, every `cache_seconds`, so results are kept that long); 0 for `main`.
     pub source_version: u64,
 }
 
 /// `query::fetch` through the cache (when there is one).
-pub fn fetch(
-    conn: &rusqlite::Connection,
+pub fn fetch<'c>(
+    conn: impl Into<super::source::Db<'c>>,
     scope: Option<Scope<'_>>,
     sql: &str,
     params: &Params,
     window: Option<(u64, u32)>,
     bounds: super::query::Bounds,
 ) -> Result<Arc<ResultSet>, super::query::QueryError> {
+    let db = conn.into();
     let Some(s) = scope else {
-        return super::query::fetch(conn, sql, params, window, bounds).map(Arc::new);
+        return db.fetch(sql, params, window, bounds).map(Arc::new);
     };
-    let tables = super::query::tables_read(conn, sql, bounds)?;
+    let tables = db.tables_read(sql, bounds)?;
     let what = format!("rows {window:?} max {}", bounds.max_rows);
     let key = s
         .cache
@@ -252,30 +254,31 @@ pub fn fetch(
     if let Some(hit) = s.cache.rows(&key) {
         return Ok(hit);
     }
-    let rows = Arc::new(super::query::fetch(conn, sql, params, window, bounds)?);
+    let rows = Arc::new(db.fetch(sql, params, window, bounds)?);
     s.cache.put_rows(key, rows.clone());
     Ok(rows)
 }
 
 /// `query::count` through the cache (when there is one).
-pub fn count(
-    conn: &rusqlite::Connection,
+pub fn count<'c>(
+    conn: impl Into<super::source::Db<'c>>,
     scope: Option<Scope<'_>>,
     sql: &str,
     params: &Params,
     bounds: super::query::Bounds,
 ) -> Result<u64, super::query::QueryError> {
+    let db = conn.into();
     let Some(s) = scope else {
-        return super::query::count(conn, sql, params, bounds);
+        return db.count(sql, params, bounds);
     };
-    let tables = super::query::tables_read(conn, sql, bounds)?;
+    let tables = db.tables_read(sql, bounds)?;
     let key = s
         .cache
         .key(s.source, s.source_version, &tables, sql, params, "count");
     if let Some(n) = s.cache.count(&key) {
         return Ok(n);
     }
-    let n = super::query::count(conn, sql, params, bounds)?;
+    let n = db.count(sql, params, bounds)?;
     s.cache.put_count(key, n);
     Ok(n)
 }

@@ -7,6 +7,12 @@ use serde::Serialize;
 #[derive(Debug, Clone, Serialize)]
 pub struct TableInfo {
     pub name: String,
+    /// The schema (PostgreSQL sources).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// `table`, `view`, `materialized view` or `foreign table` (PostgreSQL sources).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
     pub fields: Vec<FieldInfo>,
 }
 
@@ -40,7 +46,12 @@ pub fn tables(conn: &Connection) -> rusqlite::Result<Vec<TableInfo>> {
                     })
                 })?
                 .collect::<Result<_, _>>()?;
-            Ok(TableInfo { name, fields })
+            Ok(TableInfo {
+                name,
+                schema: None,
+                kind: None,
+                fields,
+            })
         })
         .collect()
 }

@@ -5,4 +5,6 @@ pub mod catalog;
 pub mod date_expr;
 pub mod guard;
 pub mod import;
+pub mod pg;
 pub mod query;
+pub mod source;

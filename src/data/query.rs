@@ -85,7 +85,7 @@ pub enum QueryError {
     Refused(String),
     #[error("missing value for parameter `{0}`")]
     MissingParam(String),
-    #[error("the query took longer than {0} ms and was stopped")]
+    #[error("the query took longer than {0} ms and was stopped (`[limits] query_timeout_ms`)")]
     Timeout(u64),
     #[error("the query returned more than {0} rows")]
     TooManyRows(u32),
@@ -93,6 +93,8 @@ pub enum QueryError {
     TooBig(u64),
     #[error("SQL error: {0}")]
     Sql(rusqlite::Error),
+    #[error("PostgreSQL: {0}")]
+    Postgres(String),
 }
 
 /// Limits applied to one query.

@@ -76,6 +76,25 @@ pub fn write_sqlite_row<W: std::io::Write>(
     w.write_record(None::<&[u8]>)
 }
 
+/// One row of cells (a PostgreSQL source's streamed rows), as [`write_sqlite_row`] writes one.
+pub fn write_cells<W: std::io::Write>(
+    w: &mut csv::Writer<W>,
+    cells: &[crate::data::query::Cell],
+    width: usize,
+    escape: bool,
+) -> csv::Result<()> {
+    use crate::data::query::Cell;
+    for i in 0..width {
+        match cells.get(i) {
+            None | Some(Cell::Null) => w.write_field("")?,
+            Some(Cell::Int(v)) => w.write_field(v.to_string())?,
+            Some(Cell::Real(v)) => w.write_field(format_real(*v))?,
+            Some(Cell::Text(t)) => w.write_field(text(t, escape).as_bytes())?,
+        }
+    }
+    w.write_record(None::<&[u8]>)
+}
+
 /// Reals as written in the source (money keeps two decimals when it has cents).
 fn format_real(f: f64) -> String {
     let s = format!("{f:.2}");

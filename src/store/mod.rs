@@ -17,6 +17,7 @@ pub mod share;
 pub mod token;
 pub mod user;
 
+pub use crate::data::source::{SourceConn, SourcePool};
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::OpenFlags;
 use std::path::Path;
@@ -57,6 +58,15 @@ const PRAGMAS: &str = "PRAGMA synchronous = NORMAL;
 /// Write-ahead logging: readers never wait for the writer.
 const WAL: &str = "PRAGMA journal_mode = WAL;";
 
+/// A `[[sources]]` entry, opened.
+pub struct Source {
+    pub pool: SourcePool,
+    /// SQLite: the file (its modification time versions cached results).
+    pub path: Option<std::path::PathBuf>,
+    /// PostgreSQL: how long a result is reused.
+    pub cache_seconds: u64,
+}
+
 /// The two databases Quire keeps.
 #[derive(Clone)]
 pub struct Store {
@@ -66,11 +76,13 @@ pub struct Store {
     pub data: Pool,
     /// The dataset store opened read-only, for report queries.
     pub data_ro: Pool,
+    /// `data_ro` as a data source (`main`).
+    pub main: SourcePool,
     /// Read-only pools for previews of `main` and of each source, apart from those pages and
     /// renders use: a burst of slow previews waits on its own connections, never on theirs.
-    pub previews: std::sync::Arc<std::collections::BTreeMap<String, Pool>>,
-    /// `[[sources]]`: other SQLite files, read-only, by name, with their paths.
-    pub sources: std::sync::Arc<std::collections::BTreeMap<String, (Pool, std::path::PathBuf)>>,
+    pub previews: std::sync::Arc<std::collections::BTreeMap<String, SourcePool>>,
+    /// `[[sources]]`: other SQLite files (read-only) and PostgreSQL databases, by name.
+    pub sources: std::sync::Arc<std::collections::BTreeMap<String, Source>>,
     /// Query results, invalidated per table by imports.
     pub cache: std::sync::Arc<crate::data::cache::QueryCache>,
     /// The installation's keys, from files in the data folder.
@@ -106,29 +118,55 @@ impl Store {
         data.get()?.execute_batch(WAL)?;
         let data_ro = pool(read_only(&data_path), 8)?;
         let mut previews = std::collections::BTreeMap::new();
-        previews.insert("main".to_string(), pool(read_only(&data_path), 4)?);
+        previews.insert(
+            "main".to_string(),
+            SourcePool::Sqlite(pool(read_only(&data_path), 4)?),
+        );
         let mut by_name = std::collections::BTreeMap::new();
         for src in sources {
-            if !src.path.is_file() {
-                return Err(StoreError::Source {
-                    name: src.name.clone(),
-                    message: format!("{} is not a file", src.path.display()),
-                });
-            }
-            let source_error = |e: StoreError| StoreError::Source {
+            let source_error = |message: String| StoreError::Source {
                 name: src.name.clone(),
-                message: e.to_string(),
+                message,
             };
-            previews.insert(
+            let (pool, preview, path) = match (src.kind, &src.path) {
+                (crate::config::SourceKind::Sqlite, Some(path)) => {
+                    if !path.is_file() {
+                        return Err(source_error(format!("{} is not a file", path.display())));
+                    }
+                    let open = |n| {
+                        pool(read_only(path), n)
+                            .map(SourcePool::Sqlite)
+                            .map_err(|e| source_error(e.to_string()))
+                    };
+                    (open(4)?, open(2)?, Some(path.clone()))
+                }
+                (crate::config::SourceKind::Sqlite, None) => {
+                    return Err(source_error("a sqlite source needs `path`".into()))
+                }
+                (crate::config::SourceKind::Postgres, _) => {
+                    let url = src.postgres_url().map_err(|(_, m)| source_error(m))?;
+                    let open = |n| {
+                        crate::data::pg::pool(&url, n)
+                            .map(SourcePool::Postgres)
+                            .map_err(source_error)
+                    };
+                    (open(src.pool_size)?, open(2)?, None)
+                }
+            };
+            previews.insert(src.name.clone(), preview);
+            by_name.insert(
                 src.name.clone(),
-                pool(read_only(&src.path), 2).map_err(source_error)?,
+                Source {
+                    pool,
+                    path,
+                    cache_seconds: src.cache_seconds,
+                },
             );
-            let pool = pool(read_only(&src.path), 4).map_err(source_error)?;
-            by_name.insert(src.name.clone(), (pool, src.path.clone()));
         }
         Ok(Store {
             app,
             data,
+            main: SourcePool::Sqlite(data_ro.clone()),
             data_ro,
             previews: std::sync::Arc::new(previews),
             sources: std::sync::Arc::new(by_name),
@@ -138,34 +176,56 @@ impl Store {
     }
 
     /// The read-only pool of a data source (`main` or a `[[sources]]` name).
-    pub fn source(&self, name: &str) -> Option<&Pool> {
+    pub fn source(&self, name: &str) -> Option<&SourcePool> {
         if name == "main" {
-            Some(&self.data_ro)
+            Some(&self.main)
         } else {
-            self.sources.get(name).map(|(p, _)| p)
+            self.sources.get(name).map(|s| &s.pool)
         }
     }
 
     /// The read-only pool previews of a data source use (see `previews`).
-    pub fn preview_source(&self, name: &str) -> Option<&Pool> {
+    pub fn preview_source(&self, name: &str) -> Option<&SourcePool> {
         self.previews.get(name)
     }
 
     /// The cache scope of a source: `main` is versioned per table by imports, an attached file
-    /// by its modification time.
-    pub fn cache_scope<'a>(&'a self, name: &'a str) -> crate::data::cache::Scope<'a> {
-        let source_version = self
-            .sources
-            .get(name)
-            .and_then(|(_, path)| std::fs::metadata(path).and_then(|m| m.modified()).ok())
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0);
-        crate::data::cache::Scope {
+    /// by its modification time, a PostgreSQL database by time (a new version every
+    /// `cache_seconds`); None when its results are not to be kept.
+    pub fn cache_scope<'a>(&'a self, name: &'a str) -> Option<crate::data::cache::Scope<'a>> {
+        let source = self.sources.get(name);
+        let source_version = match source {
+            None => 0,
+            Some(Source {
+                path: Some(path), ..
+            }) => std::fs::metadata(path)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or(0),
+            Some(Source {
+                path: None,
+                cache_seconds: 0,
+                ..
+            }) => return None,
+            Some(Source {
+                path: None,
+                cache_seconds,
+                ..
+            }) => {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0);
+                now / cache_seconds
+            }
+        };
+        Some(crate::data::cache::Scope {
             cache: &self.cache,
             source: name,
             source_version,
-        }
+        })
     }
 }
 

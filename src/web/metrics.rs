@@ -9,6 +9,17 @@ use std::fmt::Write;
 /// GET /metrics
 pub async fn get(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     let store = state.ctx.store.clone();
+    let sources_store = state.ctx.store.clone();
+    let sources = web::block(move || {
+        super::health::sources(&sources_store)
+            .into_iter()
+            .map(|(name, status)| {
+                let pool = sources_store.source(&name).map(|p| p.connections());
+                (name, status, pool)
+            })
+            .collect::<Vec<_>>()
+    })
+    .await?;
     let (datasets, runs, deliveries) = web::block(move || -> rusqlite::Result<_> {
         let conn = store
             .app
@@ -139,6 +150,25 @@ pub async fn get(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
         "histogram",
         "Time renders held a worker (queries and file).",
         histogram,
+    );
+    let label = |name: &str| format!("{{source=\"{}\"}}", name.replace(['"', '\\', '\n'], "_"));
+    metric(
+        "quire_source_up",
+        "gauge",
+        "Whether each data source answered a ping within 2 s (1) or not (0).",
+        sources
+            .iter()
+            .map(|(n, status, _)| (label(n), (status.starts_with("ok") as u8).to_string()))
+            .collect(),
+    );
+    metric(
+        "quire_source_connections",
+        "gauge",
+        "Connections open to each data source (idle ones included).",
+        sources
+            .iter()
+            .filter_map(|(n, _, pool)| pool.map(|(open, _)| (label(n), open.to_string())))
+            .collect(),
     );
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")

@@ -270,7 +270,7 @@ fn describe(method: &str, path: &str) -> Option<Op> {
             op("Delete a dataset", &[], Body::None, 204, Reply::Empty)
         }
         ("GET", "/api/v1/tables") => op(
-            "Every queryable table and its fields, per source",
+            "Every queryable table and view and its fields, per source (PostgreSQL: with schema and kind)",
             &[],
             Body::None,
             200,

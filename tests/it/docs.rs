@@ -10,11 +10,12 @@ fn read(path: &str) -> String {
 }
 
 #[test]
-fn the_readme_documents_sqlite_sources_and_running_on_a_server() {
+fn the_readme_documents_sources_and_running_on_a_server() {
     let readme = read("README.md");
     for needle in [
-        "### Data sources: `[[sources]]`",
-        "#### SQLite files",
+        "### Data sources: SQLite files and PostgreSQL",
+        "type = \"sqlite\"",
+        "type = \"postgres\"",
         "## Run it on a server",
         "examples/quire.service",
         "reverse_proxy 127.0.0.1:8080",

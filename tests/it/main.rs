@@ -22,6 +22,7 @@ mod hardening;
 mod helpers;
 mod layout;
 mod pdf;
+mod postgres;
 mod queries;
 mod receiver;
 mod reports_api;

@@ -43,7 +43,17 @@ pub fn compile(
     params: &[ParameterDef],
     today: NaiveDate,
 ) -> Result<Compiled, String> {
-    let d = Dialect::Sqlite;
+    compile_for(Dialect::Sqlite, spec, fields, params, today)
+}
+
+/// [`compile`] in the SQL of dialect `d`.
+pub fn compile_for(
+    d: Dialect,
+    spec: &BuilderSpec,
+    fields: &[Field],
+    params: &[ParameterDef],
+    today: NaiveDate,
+) -> Result<Compiled, String> {
     let field = |name: &str, at: &str| -> Result<&Field, String> {
         fields.iter().find(|f| f.name == name).ok_or_else(|| {
             format!(
@@ -179,7 +189,7 @@ pub fn compile(
     let mut sql = format!(
         "SELECT {distinct}{} FROM {}",
         select.join(", "),
-        d.quote(&spec.dataset)
+        d.table(&spec.dataset)
     );
     if !conditions.is_empty() {
         let all: Vec<&str> = conditions.iter().map(|(_, c)| c.sql.as_str()).collect();
@@ -300,11 +310,18 @@ fn measure<'a>(
 
 /// The aggregate of `a`, over the rows where `only` holds when given.
 fn aggregate(d: Dialect, a: &Agg, only: Option<&str>) -> String {
+    let column = |f: &Field| match (f.kind, a.agg) {
+        // PostgreSQL cannot add or average booleans: they count as 1 and 0.
+        (FieldKind::Boolean, Aggregation::Sum | Aggregation::Avg) => {
+            d.bool_number(&d.quote(&f.name))
+        }
+        _ => d.quote(&f.name),
+    };
     let operand = match (a.field, only) {
         (None, None) => return "count(*)".into(),
         (None, Some(cond)) => format!("CASE WHEN {cond} THEN 1 END"),
-        (Some(f), None) => d.quote(&f.name),
-        (Some(f), Some(cond)) => format!("CASE WHEN {cond} THEN {} END", d.quote(&f.name)),
+        (Some(f), None) => column(f),
+        (Some(f), Some(cond)) => format!("CASE WHEN {cond} THEN {} END", column(f)),
     };
     let agg = match a.field {
         None => Aggregation::Count,

@@ -1,6 +1,8 @@
-//! The SQL that differs between databases, in one place. SQLite is the only dialect today; a
-//! PostgreSQL one would spell the same operations its own way (`date_trunc`, `ILIKE`,
-//! `$1` placeholders, `interval` arithmetic).
+//! The SQL that differs between databases, in one place: SQLite (the embedded store and
+//! `[[sources]]` files, dates as `YYYY-MM-DD` text) and PostgreSQL (real `date` and `timestamp`
+//! columns, `date_trunc`, `ILIKE`). Both keep `:name` placeholders: the PostgreSQL runner
+//! numbers them (`data/pg/sql.rs`). A bucket is a date in PostgreSQL and its text in SQLite; both
+//! read back as `YYYY-MM-DD`.
 
 use crate::model::report::{Aggregation, Bucket};
 
@@ -8,21 +10,44 @@ use crate::model::report::{Aggregation, Bucket};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
     Sqlite,
+    Postgres,
 }
 
 impl Dialect {
+    /// The dialect of a source's engine.
+    pub fn of(engine: crate::data::source::Engine) -> Dialect {
+        match engine {
+            crate::data::source::Engine::Sqlite => Dialect::Sqlite,
+            crate::data::source::Engine::Postgres => Dialect::Postgres,
+        }
+    }
+
+    /// A table name, quoted: PostgreSQL's `schema.table` as two names.
+    pub fn table(self, name: &str) -> String {
+        match (self, name.split_once('.')) {
+            (Dialect::Postgres, Some((schema, table))) => {
+                format!("{}.{}", self.quote(schema), self.quote(table))
+            }
+            _ => self.quote(name),
+        }
+    }
+
+    /// A boolean as 1 or 0, to add up or average.
+    pub fn bool_number(self, expr: &str) -> String {
+        match self {
+            Dialect::Sqlite => expr.to_string(),
+            Dialect::Postgres => format!("({expr})::integer"),
+        }
+    }
+
     /// An identifier, quoted (a `"` inside doubled).
     pub fn quote(self, name: &str) -> String {
-        match self {
-            Dialect::Sqlite => format!("\"{}\"", name.replace('"', "\"\"")),
-        }
+        format!("\"{}\"", name.replace('"', "\"\""))
     }
 
     /// The placeholder of a named value.
     pub fn placeholder(self, name: &str) -> String {
-        match self {
-            Dialect::Sqlite => format!(":{name}"),
-        }
+        format!(":{name}")
     }
 
     /// The aggregate function: SQLite's `total` sums to 0.0 over no rows, as a sum should.
@@ -34,6 +59,14 @@ impl Dialect {
             (Dialect::Sqlite, Aggregation::Max) => format!("max({operand})"),
             (Dialect::Sqlite, Aggregation::Count) => format!("count({operand})"),
             (Dialect::Sqlite, Aggregation::CountDistinct) => format!("count(DISTINCT {operand})"),
+            (Dialect::Postgres, Aggregation::Sum) => format!("coalesce(sum({operand}), 0)"),
+            (Dialect::Postgres, Aggregation::Avg) => format!("avg({operand})"),
+            (Dialect::Postgres, Aggregation::Min) => format!("min({operand})"),
+            (Dialect::Postgres, Aggregation::Max) => format!("max({operand})"),
+            (Dialect::Postgres, Aggregation::Count) => format!("count({operand})"),
+            (Dialect::Postgres, Aggregation::CountDistinct) => {
+                format!("count(DISTINCT {operand})")
+            }
         }
     }
 
@@ -48,6 +81,16 @@ impl Dialect {
                 "date({expr}, 'start of month', printf('-%d months', (CAST(strftime('%m', {expr}) AS INTEGER) - 1) % 3))"
             ),
             (Dialect::Sqlite, Bucket::Year) => format!("date({expr}, 'start of year')"),
+            (Dialect::Postgres, Bucket::Day) => format!("(({expr})::date)"),
+            (Dialect::Postgres, b) => {
+                let unit = match b {
+                    Bucket::Week => "week",
+                    Bucket::Month => "month",
+                    Bucket::Quarter => "quarter",
+                    _ => "year",
+                };
+                format!("((date_trunc('{unit}', ({expr})::timestamp))::date)")
+            }
         }
     }
 
@@ -55,6 +98,7 @@ impl Dialect {
     pub fn next_day(self, expr: &str) -> String {
         match self {
             Dialect::Sqlite => format!("date({expr}, '+1 day')"),
+            Dialect::Postgres => format!("(({expr})::date + 1)"),
         }
     }
 
@@ -62,6 +106,7 @@ impl Dialect {
     pub fn days_before(self, expr: &str, days: &str) -> String {
         match self {
             Dialect::Sqlite => format!("date({expr}, printf('-%d days', {days}))"),
+            Dialect::Postgres => format!("(({expr})::date - ({days})::integer)"),
         }
     }
 
@@ -69,13 +114,16 @@ impl Dialect {
     pub fn period_before(self, start: &str, end: &str) -> String {
         match self {
             Dialect::Sqlite => format!("date(2 * julianday({start}) - julianday({end}))"),
+            Dialect::Postgres => {
+                format!("(({start})::date - (({end})::date - ({start})::date))")
+            }
         }
     }
 
     /// `expr` as text, for matching a substring of a column that is not text.
     pub fn as_text(self, expr: &str) -> String {
         match self {
-            Dialect::Sqlite => format!("CAST({expr} AS TEXT)"),
+            Dialect::Sqlite | Dialect::Postgres => format!("CAST({expr} AS TEXT)"),
         }
     }
 
@@ -83,6 +131,8 @@ impl Dialect {
     pub fn like(self, text: &str, pattern: &str) -> String {
         match self {
             Dialect::Sqlite => format!("{text} LIKE {pattern} ESCAPE '\\'"),
+            // A date column is text only once cast.
+            Dialect::Postgres => format!("CAST({text} AS TEXT) ILIKE {pattern} ESCAPE '\\'"),
         }
     }
 
@@ -90,7 +140,7 @@ impl Dialect {
     /// parameter, whose value is known only when the query runs).
     pub fn contains_pattern(self, expr: &str) -> String {
         match self {
-            Dialect::Sqlite => format!(
+            Dialect::Sqlite | Dialect::Postgres => format!(
                 "'%' || replace(replace(replace({expr}, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'"
             ),
         }
@@ -100,6 +150,7 @@ impl Dialect {
     pub fn real(self, expr: &str) -> String {
         match self {
             Dialect::Sqlite => format!("CAST({expr} AS REAL)"),
+            Dialect::Postgres => format!("CAST({expr} AS double precision)"),
         }
     }
 }
@@ -116,4 +167,49 @@ pub fn contains_pattern(value: &str) -> String {
     }
     p.push('%');
     p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::super::*;
+
+    #[test]
+    fn the_postgres_dialect_spells_buckets_sums_and_periods_its_own_way_and_passes_its_guard() {
+        let conn = db();
+        let fields = fields(&conn, "sales").unwrap();
+        let compile = |v: Value| {
+            compile_for(Dialect::Postgres, &spec(v), &fields, &[], today())
+                .unwrap()
+                .sql
+        };
+        let sql = compile(json!({"dataset": "sales",
+            "dimensions": [{"field": "order_date", "bucket": "quarter"}],
+            "measures": [{"field": "revenue", "agg": "sum", "as": "r", "show": "percent_of_total"},
+                         {"field": "paid", "agg": "sum", "as": "paid"}],
+            "filters": [{"field": "product", "op": "contains", "value": "50%"}]}));
+        assert!(
+            sql.contains("((date_trunc('quarter', (\"order_date\")::timestamp))::date)"),
+            "{sql}"
+        );
+        assert!(sql.contains("coalesce(sum(\"revenue\"), 0)"), "{sql}");
+        assert!(
+            sql.contains("coalesce(sum((\"paid\")::integer), 0)"),
+            "{sql}"
+        );
+        assert!(sql.contains("CAST(\"r\" AS double precision)"), "{sql}");
+        assert!(sql.contains("ILIKE :quire_b0 ESCAPE"), "{sql}");
+        crate::data::pg::sql::number(&sql).expect(&sql);
+        let sql = compile(
+            json!({"dataset": "crm.sales", "measures": [{"field": "units", "agg": "sum"}],
+            "filters": [{"field": "order_date", "op": "last_n_days", "value": 7}],
+            "compare": {"previousPeriod": true}}),
+        );
+        assert!(sql.contains("FROM \"crm\".\"sales\""), "{sql}");
+        assert!(
+            sql.contains("::date - ((:quire_b1)::date - (:quire_b0)::date))"),
+            "{sql}"
+        );
+        crate::data::pg::sql::number(&sql).expect(&sql);
+    }
 }

@@ -2,6 +2,7 @@
 //! same answer serves the main store and `[[sources]]` files.
 
 use super::shown;
+use crate::data::source::Db;
 use rusqlite::types::ValueRef;
 use rusqlite::Connection;
 use serde::Serialize;
@@ -50,7 +51,59 @@ fn dataset_name(name: &str) -> bool {
 /// store stores dates as `YYYY-MM-DD` text and indexes each date column as `quire_ix_…`) or when
 /// every value of its first 200 rows is such a date, and an untyped one (a view's expression)
 /// is a number when every value sampled is one. Errors name `builder.dataset`.
-pub fn fields(conn: &Connection, dataset: &str) -> Result<Vec<Field>, String> {
+///
+/// On PostgreSQL the kinds come from the column types (numbers, `date` and `timestamp[tz]`,
+/// `boolean`, the rest text); `dataset` is a table or view on the search path, or
+/// `schema.table`.
+pub fn fields<'c>(db: impl Into<Db<'c>>, dataset: &str) -> Result<Vec<Field>, String> {
+    match db.into() {
+        Db::Sqlite(conn) => sqlite_fields(conn, dataset),
+        Db::Postgres(conn) => postgres_fields(conn, dataset),
+    }
+}
+
+fn postgres_fields(conn: &crate::data::pg::PgConn, dataset: &str) -> Result<Vec<Field>, String> {
+    use crate::data::pg::catalog::ColumnKind;
+    if !postgres_name(dataset) {
+        return Err(format!(
+            "builder.dataset: `{}` is not a table name (table or schema.table)",
+            shown(dataset)
+        ));
+    }
+    let bounds = crate::data::query::Bounds {
+        timeout: std::time::Duration::from_secs(10),
+        max_rows: 10_000,
+        memory_mb: 64,
+    };
+    let relation = super::Dialect::Postgres.table(dataset);
+    let columns = crate::data::pg::catalog::columns(conn, &relation, bounds)
+        .map_err(|e| format!("builder.dataset: {e}"))?;
+    if columns.is_empty() {
+        return Err(format!("builder.dataset: no dataset named `{dataset}`"));
+    }
+    Ok(columns
+        .into_iter()
+        .map(|(name, kind)| Field {
+            name,
+            kind: match kind {
+                ColumnKind::Number => FieldKind::Number,
+                ColumnKind::Text => FieldKind::Text,
+                ColumnKind::Date => FieldKind::Date,
+                ColumnKind::Boolean => FieldKind::Boolean,
+            },
+        })
+        .collect())
+}
+
+/// A PostgreSQL dataset: `table` or `schema.table`, plain names, not a system schema's.
+pub(super) fn postgres_name(name: &str) -> bool {
+    let parts: Vec<&str> = name.split('.').collect();
+    parts.len() <= 2
+        && parts.iter().all(|p| super::plain(p))
+        && !(parts.len() == 2 && (parts[0].starts_with("pg_") || parts[0] == "information_schema"))
+}
+
+fn sqlite_fields(conn: &Connection, dataset: &str) -> Result<Vec<Field>, String> {
     if !dataset_name(dataset) {
         return Err(format!(
             "builder.dataset: `{}` is not a dataset name",

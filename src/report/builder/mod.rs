@@ -3,8 +3,8 @@
 //! literals as `:quire_b<N>`, a report parameter (`"{name}"` or `{"param": "name"}`) as the
 //! report's `:name`. Errors are `field.path: message` (`builder.filters[2].value: …`).
 //!
-//! The SQL is spelled through a [`Dialect`] (SQLite today) so another database changes only
-//! `dialect.rs`.
+//! The SQL is spelled through a [`Dialect`] (SQLite or PostgreSQL, by the source's engine) so
+//! another database changes only `dialect.rs`.
 //!
 //! Dates: `last_n_days` counts back from the report's day, which is bound as a value (never
 //! SQLite's `date('now')`): a run as of a given day gives the same rows whenever it runs, and
@@ -15,13 +15,15 @@ mod dialect;
 mod fields;
 mod filter;
 
-pub use compile::compile;
-use dialect::Dialect;
+pub use compile::{compile, compile_for};
+pub use dialect::Dialect;
 pub use fields::{fields, Field, FieldKind};
 
 use crate::data::query::Params;
+use crate::data::source::Db;
 use crate::model::report::{ParameterDef, QuerySource};
 use chrono::NaiveDate;
+#[cfg(test)]
 use rusqlite::Connection;
 use std::borrow::Cow;
 
@@ -34,8 +36,8 @@ pub struct Compiled {
 
 /// The SQL of a query and the values it binds besides the report's parameters, as of today
 /// (UTC), the day interactive runs use. See [`sql_of_as_of`].
-pub fn sql_of<'a>(
-    conn: &Connection,
+pub fn sql_of<'a, 'c>(
+    conn: impl Into<Db<'c>>,
     source: QuerySource<'a>,
     params: &[ParameterDef],
 ) -> Result<(Cow<'a, str>, Params), String> {
@@ -43,19 +45,20 @@ pub fn sql_of<'a>(
 }
 
 /// The SQL of a query and the values it binds besides the report's parameters. A builder is
-/// compiled against the fields its dataset has on `conn` now; `today` is the report's day,
-/// which `last_n_days` counts back from. Errors name the field.
-pub fn sql_of_as_of<'a>(
-    conn: &Connection,
+/// compiled against the fields its dataset has on `conn` now, in the SQL of `conn`'s engine;
+/// `today` is the report's day, which `last_n_days` counts back from. Errors name the field.
+pub fn sql_of_as_of<'a, 'c>(
+    conn: impl Into<Db<'c>>,
     source: QuerySource<'a>,
     params: &[ParameterDef],
     today: NaiveDate,
 ) -> Result<(Cow<'a, str>, Params), String> {
+    let db = conn.into();
     match source {
         QuerySource::Sql(sql) => Ok((Cow::Borrowed(sql), Params::new())),
         QuerySource::Builder(spec) => {
-            let fields = fields(conn, &spec.dataset)?;
-            let c = compile(spec, &fields, params, today)?;
+            let fields = fields(db, &spec.dataset)?;
+            let c = compile_for(Dialect::of(db.engine()), spec, &fields, params, today)?;
             Ok((Cow::Owned(c.sql), c.values))
         }
     }

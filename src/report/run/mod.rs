@@ -13,9 +13,9 @@ use table::{table, TableError};
 use super::params::{self, ParamError};
 use crate::data::cache;
 use crate::data::query::{self, Bounds, QueryError, ResultSet};
+use crate::data::source::Db;
 use crate::model::report::{LayoutItem, QuerySource, ReportDefinition, VizType};
 use chrono::{NaiveDate, Utc};
-use rusqlite::Connection;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -59,7 +59,8 @@ pub enum RunError {
 }
 
 /// Runs the report against the dataset store.
-pub fn run(conn: &Connection, req: &Request) -> Result<Output, RunError> {
+pub fn run<'c>(conn: impl Into<Db<'c>>, req: &Request) -> Result<Output, RunError> {
+    let conn = conn.into();
     let def = req.definition;
     let resolved = params::resolve(&def.parameters, req.params, req.today)?;
     let mut results: HashMap<Option<String>, Arc<ResultSet>> = HashMap::new();
@@ -189,8 +190,8 @@ fn first_rows(
 /// dataset, relative dates counted from `today`, the report's day) and the values to bind (the
 /// resolved parameters, plus a builder's literals). The one preparation behind runs, previews
 /// and streamed CSV; `label` names the query in errors.
-pub fn prepare<'a>(
-    conn: &Connection,
+pub fn prepare<'a, 'c>(
+    conn: impl Into<Db<'c>>,
     def: &ReportDefinition,
     source: QuerySource<'a>,
     resolved: &'a query::Params,

@@ -5,9 +5,9 @@ use super::{Request, RunError, TableRows};
 use crate::data::cache;
 use crate::data::query::Bounds;
 use crate::data::query::{self, Cell, QueryError};
+use crate::data::source::Db;
 use crate::model::report::{ValueFormat, Visualization};
 use crate::report::format;
-use rusqlite::Connection;
 
 pub(super) enum TableError {
     Query(QueryError),
@@ -15,7 +15,7 @@ pub(super) enum TableError {
 }
 
 pub(super) fn table(
-    conn: &Connection,
+    conn: Db<'_>,
     viz: &Visualization,
     sql: &str,
     params: &query::Params,

@@ -1,6 +1,5 @@
 //! GET /api/v1/tables and POST /api/v1/validate-query.
 
-use crate::data::{catalog, query};
 use crate::web::error::Problem;
 use crate::web::AppState;
 use actix_web::{web, HttpResponse};
@@ -9,6 +8,7 @@ use serde::Deserialize;
 /// GET /api/v1/tables: every queryable table and its fields, per data source.
 pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     let store = state.ctx.store.clone();
+    let bounds = state.ctx.bounds();
     let sources = web::block(move || -> anyhow::Result<Vec<serde_json::Value>> {
         let mut names = vec!["main".to_string()];
         names.extend(store.sources.keys().cloned());
@@ -16,7 +16,7 @@ pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
             .into_iter()
             .map(|name| {
                 let conn = store.source(&name).expect("listed").get()?;
-                let tables = catalog::tables(&conn)?;
+                let tables = conn.db().tables(bounds)?;
                 Ok(serde_json::json!({"name": name, "tables": tables}))
             })
             .collect()
@@ -68,7 +68,7 @@ pub async fn validate(
     let bounds = ctx.bounds();
     let result = web::block(move || -> Result<_, Problem> {
         let conn = pool.get().map_err(Problem::from)?;
-        Ok(query::validate(&conn, &body.query, bounds))
+        Ok(conn.db().validate(&body.query, bounds))
     })
     .await??;
     match result {

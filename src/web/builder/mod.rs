@@ -101,7 +101,9 @@ fn tables_of(ctx: &Ctx, source: &str) -> Result<Vec<String>, Problem> {
         )
     })?;
     let conn = pool.get()?;
-    Ok(crate::data::catalog::tables(&conn)
+    Ok(conn
+        .db()
+        .tables(ctx.bounds())
         .map_err(Problem::internal)?
         .into_iter()
         .map(|t| t.name)

@@ -1,0 +1,193 @@
+//! A data source whatever its engine: the embedded store or a `[[sources]]` SQLite file, or a
+//! PostgreSQL database. Reports, previews, the builder and the tables listing go through
+//! here; each function hands the work to `query` (SQLite) or `pg` (PostgreSQL).
+
+use super::catalog::TableInfo;
+use super::pg;
+use super::query::{self, Bounds, Cell, Params, QueryError, ResultSet};
+use r2d2_sqlite::SqliteConnectionManager;
+
+/// The database engine behind a source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// A pool of connections to one source.
+#[derive(Clone)]
+pub enum SourcePool {
+    Sqlite(r2d2::Pool<SqliteConnectionManager>),
+    Postgres(pg::Pool),
+}
+
+impl SourcePool {
+    /// A connection from the pool (waits for one to come free, up to the pool's timeout).
+    pub fn get(&self) -> Result<SourceConn, r2d2::Error> {
+        Ok(match self {
+            SourcePool::Sqlite(p) => SourceConn::Sqlite(p.get()?),
+            SourcePool::Postgres(p) => SourceConn::Postgres(pg::PgConn::new(p.get()?)),
+        })
+    }
+
+    /// Whether the source answers within `wait`, and how long that took.
+    pub fn ping(&self, wait: std::time::Duration) -> Result<std::time::Duration, String> {
+        match self {
+            SourcePool::Sqlite(p) => {
+                let start = std::time::Instant::now();
+                let c = p.get_timeout(wait).map_err(|e| e.to_string())?;
+                c.query_row("SELECT 1", [], |_| Ok(()))
+                    .map_err(|e| e.to_string())?;
+                Ok(start.elapsed())
+            }
+            SourcePool::Postgres(p) => pg::ping(p, wait),
+        }
+    }
+
+    /// Connections open and idle.
+    pub fn connections(&self) -> (u32, u32) {
+        let s = match self {
+            SourcePool::Sqlite(p) => p.state(),
+            SourcePool::Postgres(p) => p.state(),
+        };
+        (s.connections, s.idle_connections)
+    }
+
+    /// The engine behind the pool.
+    pub fn engine(&self) -> Engine {
+        match self {
+            SourcePool::Sqlite(_) => Engine::Sqlite,
+            SourcePool::Postgres(_) => Engine::Postgres,
+        }
+    }
+}
+
+/// A connection taken from a [`SourcePool`]; back to the pool when dropped.
+pub enum SourceConn {
+    Sqlite(r2d2::PooledConnection<SqliteConnectionManager>),
+    Postgres(pg::PgConn),
+}
+
+impl SourceConn {
+    /// The connection, to query.
+    pub fn db(&self) -> Db<'_> {
+        self.into()
+    }
+}
+
+/// A connection to query, borrowed.
+#[derive(Clone, Copy)]
+pub enum Db<'c> {
+    Sqlite(&'c rusqlite::Connection),
+    Postgres(&'c pg::PgConn),
+}
+
+impl<'c> From<&'c rusqlite::Connection> for Db<'c> {
+    fn from(c: &'c rusqlite::Connection) -> Self {
+        Db::Sqlite(c)
+    }
+}
+
+impl<'c> From<&'c SourceConn> for Db<'c> {
+    fn from(c: &'c SourceConn) -> Self {
+        match c {
+            SourceConn::Sqlite(c) => Db::Sqlite(c),
+            SourceConn::Postgres(c) => Db::Postgres(c),
+        }
+    }
+}
+
+impl<'c> From<&'c r2d2::PooledConnection<SqliteConnectionManager>> for Db<'c> {
+    fn from(c: &'c r2d2::PooledConnection<SqliteConnectionManager>) -> Self {
+        Db::Sqlite(c)
+    }
+}
+
+/// A row handed to [`for_each_row`]'s callback: SQLite's own, or PostgreSQL's read into cells.
+pub enum RowRef<'r> {
+    Sqlite(&'r rusqlite::Row<'r>),
+    Cells(&'r [Cell]),
+}
+
+impl Db<'_> {
+    /// The engine behind the connection.
+    pub fn engine(self) -> Engine {
+        match self {
+            Db::Sqlite(_) => Engine::Sqlite,
+            Db::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// Runs `sql` and returns at most `limit` rows from `offset` (see `query::fetch`).
+    pub fn fetch(
+        self,
+        sql: &str,
+        params: &Params,
+        window: Option<(u64, u32)>,
+        bounds: Bounds,
+    ) -> Result<ResultSet, QueryError> {
+        match self {
+            Db::Sqlite(c) => query::fetch(c, sql, params, window, bounds),
+            Db::Postgres(c) => pg::fetch(c, sql, params, window, bounds),
+        }
+    }
+
+    /// The number of rows `sql` returns.
+    pub fn count(self, sql: &str, params: &Params, bounds: Bounds) -> Result<u64, QueryError> {
+        match self {
+            Db::Sqlite(c) => query::count(c, sql, params, bounds),
+            Db::Postgres(c) => pg::count(c, sql, params, bounds),
+        }
+    }
+
+    /// Prepares `sql` without running it: its columns, or why it cannot run.
+    pub fn validate(self, sql: &str, bounds: Bounds) -> Result<Vec<String>, QueryError> {
+        match self {
+            Db::Sqlite(c) => query::validate(c, sql, bounds),
+            Db::Postgres(c) => pg::validate(c, sql, bounds),
+        }
+    }
+
+    /// The tables `sql` reads, for cache keys (PostgreSQL: none; its results are kept by time).
+    pub fn tables_read(
+        self,
+        sql: &str,
+        bounds: Bounds,
+    ) -> Result<std::collections::BTreeSet<String>, QueryError> {
+        match self {
+            Db::Sqlite(c) => query::tables_read(c, sql, bounds),
+            Db::Postgres(_) => pg::sql::number(sql.trim_end().trim_end_matches(';'))
+                .map(|_| Default::default())
+                .map_err(QueryError::Refused),
+        }
+    }
+
+    /// Every table and view of the source and its columns.
+    pub fn tables(self, bounds: Bounds) -> Result<Vec<TableInfo>, QueryError> {
+        match self {
+            Db::Sqlite(c) => super::catalog::tables(c).map_err(QueryError::Sql),
+            Db::Postgres(c) => pg::catalog::tables(c, bounds),
+        }
+    }
+
+    /// Runs `sql` and hands its first `limit` rows to `row` one at a time (see
+    /// `query::for_each_row`).
+    pub fn for_each_row(
+        self,
+        sql: &str,
+        params: &Params,
+        limit: u64,
+        bounds: Bounds,
+        columns: impl FnOnce(&[String]),
+        mut row: impl FnMut(RowRef<'_>) -> bool,
+    ) -> Result<u64, QueryError> {
+        match self {
+            Db::Sqlite(c) => query::for_each_row(c, sql, params, limit, bounds, columns, |r| {
+                row(RowRef::Sqlite(r))
+            }),
+            Db::Postgres(c) => pg::for_each_row(c, sql, params, limit, bounds, columns, |r| {
+                row(RowRef::Cells(r))
+            }),
+        }
+    }
+}
