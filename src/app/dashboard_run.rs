@@ -335,15 +335,26 @@ pub fn document(
     })
 }
 
-fn run_widget_rows(
+/// A visualization widget's report with the dashboard's filters applied: field targets added
+/// to its builder query, parameter targets (over the page's and the widget's own values) to
+/// its parameters.
+pub(super) struct Prepared {
+    pub report_id: String,
+    pub viz: String,
+    pub report: ReportDefinition,
+    pub params: BTreeMap<String, String>,
+}
+
+/// The widget `widget_id` of `d` prepared to run under `given`; None for a text or filter-bar
+/// widget, or one without a report.
+pub(super) fn prepare(
     ctx: &Ctx,
     d: &StoredDashboard,
     widget_id: &str,
     given: &BTreeMap<String, String>,
     page_params: &BTreeMap<String, String>,
-    rows: TableRows,
     today: NaiveDate,
-) -> Result<Option<Item>, PipelineError> {
+) -> Result<Option<Prepared>, PipelineError> {
     let def = &d.definition;
     let w = def.widget(widget_id).ok_or_else(|| {
         PipelineError::NotFound(format!(
@@ -386,33 +397,69 @@ fn run_widget_rows(
             }
         }
     }
-    let source = report.data_source.clone();
-    let conn = ctx
-        .store
-        .source(&source)
-        .ok_or_else(|| PipelineError::NoSource(source.clone()))?
-        .get()?;
     if report
         .query_source(report.visualization(vid).and_then(|v| v.query.as_deref()))
         .is_none()
     {
         return Err(PipelineError::NoQuery(vid.clone()));
     }
-    let only = [vid.clone()];
-    let out = run::run(
-        &conn,
-        &run::Request {
-            report_id: rid,
-            definition: &report,
-            params: &params,
+    Ok(Some(Prepared {
+        report_id: rid.clone(),
+        viz: vid.clone(),
+        report,
+        params,
+    }))
+}
+
+impl Prepared {
+    /// A run request of this widget alone.
+    pub(super) fn request<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        only: &'a [String],
+        rows: TableRows,
+        today: NaiveDate,
+    ) -> run::Request<'a> {
+        let source = &self.report.data_source;
+        run::Request {
+            report_id: &self.report_id,
+            definition: &self.report,
+            params: &self.params,
             rows,
-            only: Some(&only),
+            only: Some(only),
             today,
             bounds: ctx.bounds(),
-            cache: (ctx.config.limits.cache_mb > 0).then(|| ctx.store.cache_scope(&source)),
+            cache: (ctx.config.limits.cache_mb > 0).then(|| ctx.store.cache_scope(source)),
             progress: None,
-        },
-    )?;
+        }
+    }
+
+    /// A read connection to the report's data source.
+    pub(super) fn connection(&self, ctx: &Ctx) -> Result<crate::store::Conn, PipelineError> {
+        let source = &self.report.data_source;
+        Ok(ctx
+            .store
+            .source(source)
+            .ok_or_else(|| PipelineError::NoSource(source.clone()))?
+            .get()?)
+    }
+}
+
+fn run_widget_rows(
+    ctx: &Ctx,
+    d: &StoredDashboard,
+    widget_id: &str,
+    given: &BTreeMap<String, String>,
+    page_params: &BTreeMap<String, String>,
+    rows: TableRows,
+    today: NaiveDate,
+) -> Result<Option<Item>, PipelineError> {
+    let Some(p) = prepare(ctx, d, widget_id, given, page_params, today)? else {
+        return Ok(None);
+    };
+    let conn = p.connection(ctx)?;
+    let only = [p.viz.clone()];
+    let out = run::run(&conn, &p.request(ctx, &only, rows, today))?;
     Ok(out.sections.into_iter().flat_map(|s| s.items).next())
 }
 

@@ -14,6 +14,7 @@ mod datasets;
 mod datasets_page;
 mod delivery;
 mod docs;
+mod drill;
 mod email;
 mod expected;
 mod exports;

@@ -14,10 +14,12 @@ mod compile;
 mod dialect;
 mod fields;
 mod filter;
+mod rows;
 
 pub use compile::compile;
 use dialect::Dialect;
 pub use fields::{fields, Field, FieldKind};
+pub use rows::compile_rows;
 
 use crate::data::query::Params;
 use crate::model::report::{ParameterDef, QuerySource};
@@ -59,6 +61,16 @@ pub fn sql_of_as_of<'a>(
             Ok((Cow::Owned(c.sql), c.values))
         }
     }
+}
+
+/// The SQL of the dataset rows behind a builder spec (see [`compile_rows`]) and its values.
+pub fn rows_sql(
+    conn: &Connection,
+    spec: &crate::model::report::BuilderSpec,
+    params: &[ParameterDef],
+    today: NaiveDate,
+) -> Result<Compiled, String> {
+    compile_rows(spec, &fields(conn, &spec.dataset)?, params, today)
 }
 
 /// A plain SQL identifier: letters, digits and `_`, not starting with a digit.
