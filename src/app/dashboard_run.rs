@@ -295,8 +295,18 @@ pub fn document(
             WidgetKind::FilterBar => {}
             WidgetKind::Visualization => {
                 let all = TableRows::All { cap: u32::MAX };
-                if let Some(item) = run_widget_rows(ctx, d, &w.id, given, page_params, all, today)?
+                if let Some(mut item) =
+                    run_widget_rows(ctx, d, &w.id, given, page_params, all, today)?
                 {
+                    // The widget's own title, where it has one, names it in the document.
+                    if let Some(t) = w.title.as_ref().filter(|t| !t.trim().is_empty()) {
+                        match &mut item {
+                            Item::Chart(c) => c.title = t.clone(),
+                            Item::Table(x) => x.title = t.clone(),
+                            Item::Kpi(k) => k.title = t.clone(),
+                            Item::Text(_) => {}
+                        }
+                    }
                     items.push(item);
                 }
             }
@@ -461,6 +471,48 @@ fn run_widget_rows(
     let only = [p.viz.clone()];
     let out = run::run(&conn, &p.request(ctx, &only, rows, today))?;
     Ok(out.sections.into_iter().flat_map(|s| s.items).next())
+}
+
+/// A schedule's filter values (by filter id) as of `today`: date expressions
+/// (`{{ start_of_month - 1m }}`, on either side of a range's `..`) evaluated, every key a
+/// filter of the dashboard, every date range a range. Errors are `(parameters.<id>, message)`.
+pub fn scheduled_values(
+    filters: &[DashboardFilter],
+    given: &BTreeMap<String, String>,
+    today: NaiveDate,
+) -> Result<BTreeMap<String, String>, (String, String)> {
+    let mut out = BTreeMap::new();
+    for (k, v) in given {
+        let key = format!("parameters.{k}");
+        let Some(f) = filters.iter().find(|f| &f.id == k) else {
+            let message = format!(
+                "the dashboard has no filter `{}`",
+                crate::model::text::truncate(k, 60)
+            );
+            return Err((key, message));
+        };
+        let parts = v
+            .split("..")
+            .map(
+                |p| match crate::data::date_expr::evaluate(p.trim(), today) {
+                    Some(Ok(d)) => Ok(d.to_string()),
+                    Some(Err(m)) => Err(m),
+                    None => Ok(p.to_string()),
+                },
+            )
+            .collect::<Result<Vec<String>, String>>()
+            .map_err(|m| (key.clone(), m))?;
+        let value = parts.join("..");
+        if f.kind == FilterKind::DateRange && date_range(&value, today).is_none() {
+            let message = format!(
+                "`{}` is not a date range (a preset, or from..to as dates or date expressions)",
+                crate::model::text::truncate(v, 60)
+            );
+            return Err((key, message));
+        }
+        out.insert(k.clone(), value);
+    }
+    Ok(out)
 }
 
 /// Whether a report query is a builder (field targets need one).

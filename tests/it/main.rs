@@ -9,6 +9,7 @@ mod builder_page;
 mod chrome;
 mod cli;
 mod dashboard;
+mod dashboard_schedule;
 mod dashboards_api;
 mod datasets;
 mod datasets_page;

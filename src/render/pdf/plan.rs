@@ -163,6 +163,7 @@ fn flow_item(
         Item::Chart(c) => json!({"kind": "chart", "title": c.title, "file": chart_file(&c.svg)}),
         Item::Table(t) => {
             let mut v = table_head(t);
+            v["kind"] = json!("table");
             v["rows"] = json!(fit_rows(t));
             v
         }

@@ -336,6 +336,7 @@ impl ScheduleForm {
                 Ok(parameters),
                 Ok(recipients),
             ) if errors.is_empty() => Ok(ScheduleDefinition {
+                dashboard_id: None,
                 id: None,
                 name: name.to_string(),
                 report_id: report_id.to_string(),
