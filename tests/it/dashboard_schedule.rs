@@ -163,3 +163,70 @@ async fn a_schedule_of_a_dashboard_emails_its_pdf_with_every_widget_title() {
         404
     );
 }
+
+#[tokio::test]
+async fn the_schedule_form_offers_dashboards_and_saves_one_with_its_filter_values() {
+    let app = spawn_app().await;
+    let dashboard = app.dashboard_id().await;
+    let form = app.get("/schedules/new").await.text().await.unwrap();
+    let choice = format!("value=\"dashboard:{dashboard}\"");
+    assert!(form.contains(&choice), "{form}");
+    let d = app
+        .get_json(&format!("/api/v1/dashboards/{dashboard}"))
+        .await;
+    let filter = d["filters"][0]["id"].as_str().map(str::to_string);
+    let parameters = match &filter {
+        Some(f) => format!("{f}={{{{ start_of_month - 1m }}}}..{{{{ start_of_month - 1d }}}}\r\n"),
+        None => String::new(),
+    };
+    let client = crate::helpers::client_with(Some(&app.token));
+    let fields = [
+        ("name", "Board monthly".to_string()),
+        ("report_id", format!("dashboard:{dashboard}")),
+        ("frequency", "monthly".into()),
+        ("weekday", "1".into()),
+        ("day_of_month", "1".into()),
+        ("time", "08:00".into()),
+        ("cron", String::new()),
+        ("timezone", "Europe/Paris".into()),
+        ("parameters", parameters),
+        ("recipients", "board@example.com\r\n".into()),
+        ("export_format", "pdf".into()),
+        ("row_limit", String::new()),
+        ("enabled", "on".into()),
+    ];
+    let r = client
+        .post(format!("{}/schedules", app.address))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    // Saved, and redirected to its page.
+    assert_eq!(r.status(), 200);
+    assert!(r.url().path().starts_with("/schedules/"));
+    let list = app.get_json("/api/v1/schedules").await;
+    let s = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "Board monthly")
+        .unwrap();
+    assert_eq!(s["dashboardId"], dashboard.as_str(), "{s}");
+    if let Some(f) = filter {
+        assert_eq!(
+            s["parameters"][f.as_str()],
+            "{{ start_of_month - 1m }}..{{ start_of_month - 1d }}"
+        );
+    }
+    // Its edit form has the dashboard chosen; the list names it.
+    let id = s["id"].as_str().unwrap();
+    let edit = app
+        .get(&format!("/schedules/{id}/edit"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(edit.contains(&format!("{choice} selected")), "{edit}");
+    let page = app.get("/schedules").await.text().await.unwrap();
+    assert!(page.contains("Dashboard: "), "{page}");
+}
