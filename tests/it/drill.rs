@@ -298,3 +298,42 @@ async fn a_shared_dashboard_links_no_mark_to_rows() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_chart_widget_downloads_as_png_from_its_menu() {
+    let app = spawn_app_with(|_| {}).await;
+    let id = region_board(&app).await;
+    let widget = app
+        .get(&format!("/dashboards/{id}/widgets/bars?f.channel=Online"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let at = widget
+        .find("Chart as PNG")
+        .expect("a PNG entry in the menu");
+    let href_at = widget[..at].rfind("href=\"").unwrap() + 6;
+    let href = widget[href_at..at]
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&#38;", "&")
+        .replace("&amp;", "&");
+    assert!(
+        href.contains("format=png") && href.contains("f.channel=Online"),
+        "{href}"
+    );
+    let r = app.get(&href).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/png");
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .ends_with(".png\""));
+    let bytes = r.bytes().await.unwrap();
+    assert!(
+        bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.len() > 2000,
+        "{}",
+        bytes.len()
+    );
+}

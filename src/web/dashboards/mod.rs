@@ -484,7 +484,8 @@ pub async fn download(
     let (id, wid) = path.into_inner();
     let mut q = q.into_inner();
     let raw = q.remove("format").unwrap_or_else(|| "csv".into());
-    let svg = raw == "svg";
+    let png = raw == "png";
+    let svg = raw == "svg" || png;
     let format = match (svg, ExportFormat::parse(&raw)) {
         (true, _) => ExportFormat::Csv,
         (false, Some(f @ (ExportFormat::Csv | ExportFormat::Xlsx))) => f,
@@ -492,7 +493,7 @@ pub async fn download(
             return Err(Problem::invalid(
                 "format",
                 format!(
-                    "`{}` is not csv, xlsx or svg",
+                    "`{}` is not csv, xlsx, svg or png",
                     crate::model::text::truncate(&raw, 40)
                 ),
             )
@@ -512,11 +513,16 @@ pub async fn download(
                     .charts()
                     .next()
                     .ok_or_else(|| Problem::not_found("this widget is not a chart"))?;
-                return Ok((
-                    out.name.clone(),
-                    chart.svg.clone().into_bytes(),
-                    "image/svg+xml",
-                ));
+                return match png {
+                    true => crate::deliver::png::from_svg(&chart.svg)
+                        .map(|b| (out.name.clone(), b, "image/png"))
+                        .map_err(Problem::internal),
+                    false => Ok((
+                        out.name.clone(),
+                        chart.svg.clone().into_bytes(),
+                        "image/svg+xml",
+                    )),
+                };
             }
             let bytes =
                 crate::render::render(&out, format, &ctx.config.branding, &ctx.config.exports)
@@ -529,7 +535,8 @@ pub async fn download(
     let today = chrono::Utc::now().date_naive();
     let file = match svg {
         true => {
-            crate::model::export::file_name(&name, today, ExportFormat::Csv).replace(".csv", ".svg")
+            let ext = if png { ".png" } else { ".svg" };
+            crate::model::export::file_name(&name, today, ExportFormat::Csv).replace(".csv", ext)
         }
         false => crate::model::export::file_name(&name, today, format),
     };
