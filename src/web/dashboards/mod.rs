@@ -196,7 +196,7 @@ pub(crate) fn page_for(
     let today = chrono::Utc::now().date_naive();
     let (filters, params) = split(q);
     let values = dashboard_run::values(&d.definition.filters, &filters);
-    let query = query_without_page(&q);
+    let query = query_without_page(q);
     // The report parameters of every widget's report, once each, for the parameter form.
     let mut fields: Vec<ParamField> = Vec::new();
     let mut seen_reports = std::collections::HashSet::new();
@@ -390,7 +390,7 @@ pub(crate) fn widget_for(
     let today = chrono::Utc::now().date_naive();
     let query = match shared {
         true => String::new(),
-        false => query_without_page(&q),
+        false => query_without_page(q),
     };
     let (mut item, error) =
         match dashboard_run::run_widget_page(ctx, d, wid, filters, params, page, today) {
