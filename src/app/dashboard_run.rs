@@ -295,8 +295,18 @@ pub fn document(
             WidgetKind::FilterBar => {}
             WidgetKind::Visualization => {
                 let all = TableRows::All { cap: u32::MAX };
-                if let Some(item) = run_widget_rows(ctx, d, &w.id, given, page_params, all, today)?
+                if let Some(mut item) =
+                    run_widget_rows(ctx, d, &w.id, given, page_params, all, today)?
                 {
+                    // The widget's own title, where it has one, names it in the document.
+                    if let Some(t) = w.title.as_ref().filter(|t| !t.trim().is_empty()) {
+                        match &mut item {
+                            Item::Chart(c) => c.title = t.clone(),
+                            Item::Table(x) => x.title = t.clone(),
+                            Item::Kpi(k) => k.title = t.clone(),
+                            Item::Text(_) => {}
+                        }
+                    }
                     items.push(item);
                 }
             }
@@ -335,15 +345,26 @@ pub fn document(
     })
 }
 
-fn run_widget_rows(
+/// A visualization widget's report with the dashboard's filters applied: field targets added
+/// to its builder query, parameter targets (over the page's and the widget's own values) to
+/// its parameters.
+pub(super) struct Prepared {
+    pub report_id: String,
+    pub viz: String,
+    pub report: ReportDefinition,
+    pub params: BTreeMap<String, String>,
+}
+
+/// The widget `widget_id` of `d` prepared to run under `given`; None for a text or filter-bar
+/// widget, or one without a report.
+pub(super) fn prepare(
     ctx: &Ctx,
     d: &StoredDashboard,
     widget_id: &str,
     given: &BTreeMap<String, String>,
     page_params: &BTreeMap<String, String>,
-    rows: TableRows,
     today: NaiveDate,
-) -> Result<Option<Item>, PipelineError> {
+) -> Result<Option<Prepared>, PipelineError> {
     let def = &d.definition;
     let w = def.widget(widget_id).ok_or_else(|| {
         PipelineError::NotFound(format!(
@@ -386,36 +407,114 @@ fn run_widget_rows(
             }
         }
     }
-    let source = report.data_source.clone();
-    let conn = ctx
-        .store
-        .source(&source)
-        .ok_or_else(|| PipelineError::NoSource(source.clone()))?
-        .get()?;
     if report
         .query_source(report.visualization(vid).and_then(|v| v.query.as_deref()))
         .is_none()
     {
         return Err(PipelineError::NoQuery(vid.clone()));
     }
-    let only = [vid.clone()];
-    let out = run::run(
-        &conn,
-        &run::Request {
-            report_id: rid,
-            definition: &report,
-            params: &params,
+    Ok(Some(Prepared {
+        report_id: rid.clone(),
+        viz: vid.clone(),
+        report,
+        params,
+    }))
+}
+
+impl Prepared {
+    /// A run request of this widget alone.
+    pub(super) fn request<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        only: &'a [String],
+        rows: TableRows,
+        today: NaiveDate,
+    ) -> run::Request<'a> {
+        let source = &self.report.data_source;
+        run::Request {
+            report_id: &self.report_id,
+            definition: &self.report,
+            params: &self.params,
             rows,
-            only: Some(&only),
+            only: Some(only),
             today,
             bounds: ctx.bounds(),
             cache: (ctx.config.limits.cache_mb > 0)
-                .then(|| ctx.store.cache_scope(&source))
+                .then(|| ctx.store.cache_scope(source))
                 .flatten(),
             progress: None,
-        },
-    )?;
+        }
+    }
+
+    /// A read connection to the report's data source.
+    pub(super) fn connection(&self, ctx: &Ctx) -> Result<crate::store::SourceConn, PipelineError> {
+        let source = &self.report.data_source;
+        Ok(ctx
+            .store
+            .source(source)
+            .ok_or_else(|| PipelineError::NoSource(source.clone()))?
+            .get()?)
+    }
+}
+
+fn run_widget_rows(
+    ctx: &Ctx,
+    d: &StoredDashboard,
+    widget_id: &str,
+    given: &BTreeMap<String, String>,
+    page_params: &BTreeMap<String, String>,
+    rows: TableRows,
+    today: NaiveDate,
+) -> Result<Option<Item>, PipelineError> {
+    let Some(p) = prepare(ctx, d, widget_id, given, page_params, today)? else {
+        return Ok(None);
+    };
+    let conn = p.connection(ctx)?;
+    let only = [p.viz.clone()];
+    let out = run::run(&conn, &p.request(ctx, &only, rows, today))?;
     Ok(out.sections.into_iter().flat_map(|s| s.items).next())
+}
+
+/// A schedule's filter values (by filter id) as of `today`: date expressions
+/// (`{{ start_of_month - 1m }}`, on either side of a range's `..`) evaluated, every key a
+/// filter of the dashboard, every date range a range. Errors are `(parameters.<id>, message)`.
+pub fn scheduled_values(
+    filters: &[DashboardFilter],
+    given: &BTreeMap<String, String>,
+    today: NaiveDate,
+) -> Result<BTreeMap<String, String>, (String, String)> {
+    let mut out = BTreeMap::new();
+    for (k, v) in given {
+        let key = format!("parameters.{k}");
+        let Some(f) = filters.iter().find(|f| &f.id == k) else {
+            let message = format!(
+                "the dashboard has no filter `{}`",
+                crate::model::text::truncate(k, 60)
+            );
+            return Err((key, message));
+        };
+        let parts = v
+            .split("..")
+            .map(
+                |p| match crate::data::date_expr::evaluate(p.trim(), today) {
+                    Some(Ok(d)) => Ok(d.to_string()),
+                    Some(Err(m)) => Err(m),
+                    None => Ok(p.to_string()),
+                },
+            )
+            .collect::<Result<Vec<String>, String>>()
+            .map_err(|m| (key.clone(), m))?;
+        let value = parts.join("..");
+        if f.kind == FilterKind::DateRange && date_range(&value, today).is_none() {
+            let message = format!(
+                "`{}` is not a date range (a preset, or from..to as dates or date expressions)",
+                crate::model::text::truncate(v, 60)
+            );
+            return Err((key, message));
+        }
+        out.insert(k.clone(), value);
+    }
+    Ok(out)
 }
 
 /// Whether a report query is a builder (field targets need one).

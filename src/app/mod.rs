@@ -4,6 +4,7 @@
 
 pub mod builder;
 pub mod dashboard;
+pub mod dashboard_drill;
 pub mod dashboard_run;
 pub mod dataset;
 pub mod edit;

@@ -4,7 +4,9 @@
 use crate::app::edit::{invalid, EditError};
 use crate::app::Ctx;
 use crate::model::cron::{parse_timezone, CronSchedule};
+use crate::model::export::ExportFormat;
 use crate::model::schedule::ScheduleDefinition;
+use crate::model::text::truncate;
 use crate::model::time::rfc3339;
 use crate::report::params;
 use crate::store::{self, schedule::StoredSchedule};
@@ -30,16 +32,43 @@ pub fn save(
     if let Some(message) = name_taken(&conn, &cfg.name, id)? {
         return Err(invalid("name", message));
     }
-    let report = store::report::find(&conn, &cfg.report_id)?.ok_or_else(|| {
-        invalid(
-            "reportId",
-            format!("no report with id or name `{}`", cfg.report_id),
-        )
-    })?;
-    // The parameters must fit the report, date expressions included (checked as of today).
+    // The parameters must fit the report (or the dashboard's filters), date expressions
+    // included (checked as of today).
     let today = Utc::now().with_timezone(&tz).date_naive();
-    params::resolve(&report.definition.parameters, &cfg.parameters, today)
-        .map_err(|e| invalid(format!("parameters.{}", e.name), e.message))?;
+    let (report_id, dashboard_id) = match &cfg.dashboard_id {
+        Some(did) => {
+            let d = store::dashboard::find(&conn, did)?.ok_or_else(|| {
+                invalid(
+                    "dashboardId",
+                    format!("no dashboard with id or name `{}`", truncate(did, 80)),
+                )
+            })?;
+            crate::app::dashboard_run::scheduled_values(
+                &d.definition.filters,
+                &cfg.parameters,
+                today,
+            )
+            .map_err(|(k, m)| invalid(k, m))?;
+            if !matches!(cfg.export_format, ExportFormat::Pdf | ExportFormat::Xlsx) {
+                return Err(invalid(
+                    "exportFormat",
+                    "a dashboard is sent as pdf or xlsx".to_string(),
+                ));
+            }
+            (String::new(), Some(d.id))
+        }
+        None => {
+            let report = store::report::find(&conn, &cfg.report_id)?.ok_or_else(|| {
+                invalid(
+                    "reportId",
+                    format!("no report with id or name `{}`", cfg.report_id),
+                )
+            })?;
+            params::resolve(&report.definition.parameters, &cfg.parameters, today)
+                .map_err(|e| invalid(format!("parameters.{}", e.name), e.message))?;
+            (report.id, None)
+        }
+    };
     let id = match id {
         Some(id) => {
             store::schedule::get(&conn, id)?.ok_or_else(|| not_found(id))?;
@@ -50,7 +79,8 @@ pub fn save(
     let stored = StoredSchedule {
         id: id.clone(),
         name: cfg.name.trim().to_string(),
-        report_id: report.id,
+        report_id,
+        dashboard_id,
         cron: cron.as_str().to_string(),
         timezone: tz.name().to_string(),
         parameters: cfg.parameters.clone(),
@@ -99,6 +129,7 @@ pub fn to_config(s: &StoredSchedule) -> ScheduleDefinition {
         id: Some(s.id.clone()),
         name: s.name.clone(),
         report_id: s.report_id.clone(),
+        dashboard_id: s.dashboard_id.clone(),
         schedule: s.cron.clone(),
         timezone: s.timezone.clone(),
         parameters: s.parameters.clone(),

@@ -74,6 +74,42 @@ pub fn make(
         request.today,
         lean,
     )?;
+    write(ctx, out, bytes, format, request, id, started)
+}
+
+/// Renders dashboard `dashboard` as one document (`app::dashboard_run::document`) with the
+/// filter values of `request.params` (date expressions evaluated as of `request.today`) and
+/// writes its file as [`make`] does.
+pub fn make_dashboard(
+    ctx: &Ctx,
+    dashboard: &str,
+    format: ExportFormat,
+    request: &ExportRequest,
+) -> Result<(ExportRecord, Vec<u8>, Output), ExportError> {
+    use crate::app::dashboard_run;
+    let started = Instant::now();
+    let d = store::dashboard::get(&*ctx.store.app.get()?, dashboard)?
+        .ok_or_else(|| PipelineError::NotFound(format!("dashboard {dashboard}")))?;
+    let values =
+        dashboard_run::scheduled_values(&d.definition.filters, &request.params, request.today)
+            .map_err(|(k, m)| anyhow::anyhow!("{k}: {m}"))?;
+    let none = std::collections::BTreeMap::new();
+    let out = dashboard_run::document(ctx, &d, &values, &none, request.today)?;
+    let bytes = crate::render::render(&out, format, &ctx.config.branding, &ctx.config.exports)
+        .map_err(PipelineError::from)?;
+    write(ctx, out, bytes, format, request, None, started)
+}
+
+/// Writes a rendered export's file (aside, then renamed) and returns its record.
+fn write(
+    ctx: &Ctx,
+    out: Output,
+    bytes: Vec<u8>,
+    format: ExportFormat,
+    request: &ExportRequest,
+    id: Option<String>,
+    started: Instant,
+) -> Result<(ExportRecord, Vec<u8>, Output), ExportError> {
     let id = id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let path = crate::export::path(ctx, &id, format.extension());
     let dir = path.parent().expect("exports folder");

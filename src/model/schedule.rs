@@ -37,8 +37,13 @@ pub struct ScheduleDefinition {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     pub name: String,
-    /// Report id or name.
+    /// Report id or name; empty (left out) when the schedule sends a dashboard.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub report_id: String,
+    /// Dashboard id or name, instead of a report: the whole dashboard as one PDF or XLSX, its
+    /// filter values in `parameters` by filter id (date expressions allowed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dashboard_id: Option<String>,
     /// Cron expression (5 or 6 fields, or @daily etc.).
     pub schedule: String,
     #[serde(default = "utc")]
@@ -67,6 +72,16 @@ impl ScheduleDefinition {
         }
         if self.name.chars().count() > 200 {
             return err("name", "is longer than 200 characters".into());
+        }
+        match (self.report_id.trim().is_empty(), &self.dashboard_id) {
+            (true, None) => return err("reportId", "give a reportId or a dashboardId".into()),
+            (false, Some(_)) => {
+                return err(
+                    "dashboardId",
+                    "give a reportId or a dashboardId, not both".into(),
+                )
+            }
+            _ => {}
         }
         if let Err(e) = CronSchedule::parse(&self.schedule) {
             return err("schedule", e.to_string());
@@ -566,6 +581,7 @@ mod tests {
 
     fn schedule() -> ScheduleDefinition {
         ScheduleDefinition {
+            dashboard_id: None,
             id: None,
             name: "Weekly".into(),
             report_id: "r".into(),

@@ -92,8 +92,18 @@ pub fn apply(store: &Store, p: &Provisioned) -> anyhow::Result<()> {
             tracing::warn!(schedule = %s.name, "changed through Quire since it was provisioned: reports.toml's version is not applied");
             continue;
         }
-        let report = store::report::find(&tx, &s.report_id)?
-            .ok_or_else(|| anyhow!("schedule `{}`: no report `{}`", s.name, s.report_id))?;
+        let (report_id, dashboard_id) = match &s.dashboard_id {
+            Some(d) => {
+                let d = store::dashboard::find(&tx, d)?
+                    .ok_or_else(|| anyhow!("schedule `{}`: no dashboard `{d}`", s.name))?;
+                (String::new(), Some(d.id))
+            }
+            None => {
+                let r = store::report::find(&tx, &s.report_id)?
+                    .ok_or_else(|| anyhow!("schedule `{}`: no report `{}`", s.name, s.report_id))?;
+                (r.id, None)
+            }
+        };
         let cron =
             CronSchedule::parse(&s.schedule).map_err(|e| anyhow!("schedule `{}`: {e}", s.name))?;
         let tz = parse_timezone(&s.timezone).map_err(|e| anyhow!("schedule `{}`: {e}", s.name))?;
@@ -102,7 +112,8 @@ pub fn apply(store: &Store, p: &Provisioned) -> anyhow::Result<()> {
             &store::schedule::StoredSchedule {
                 id,
                 name: s.name.clone(),
-                report_id: report.id,
+                report_id,
+                dashboard_id,
                 cron: cron.as_str().to_string(),
                 timezone: s.timezone.clone(),
                 parameters: s.parameters.clone(),

@@ -98,8 +98,10 @@ fn produce(
         today,
         row_limit: s.row_limit,
     };
-    let (record, _, out) =
-        crate::export::make(ctx, &s.report_id, s.export_format, &request, None, false)?;
+    let (record, _, out) = match &s.dashboard_id {
+        Some(d) => crate::export::make_dashboard(ctx, d, s.export_format, &request)?,
+        None => crate::export::make(ctx, &s.report_id, s.export_format, &request, None, false)?,
+    };
     let summary = Summary::new(&out, &s.name, today);
     let chart = deliver::summary::main_chart(&out).and_then(|c| {
         png::from_svg(&c.svg)

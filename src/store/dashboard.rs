@@ -76,6 +76,16 @@ pub fn get(conn: &Connection, id: &str) -> Result<Option<StoredDashboard>, Store
     .transpose()
 }
 
+/// The dashboard with this id, or else this name.
+pub fn find(conn: &Connection, id_or_name: &str) -> Result<Option<StoredDashboard>, StoreError> {
+    if let Some(d) = get(conn, id_or_name)? {
+        return Ok(Some(d));
+    }
+    Ok(list(conn)?
+        .into_iter()
+        .find(|d| d.definition.name == id_or_name))
+}
+
 /// Every dashboard, by name.
 pub fn list(conn: &Connection) -> Result<Vec<StoredDashboard>, StoreError> {
     let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM dashboards ORDER BY name"))?;

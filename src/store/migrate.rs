@@ -22,7 +22,16 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0006_shares",
         include_str!("../../migrations/0006_shares.sql"),
     ),
+    (
+        "0007_dashboard_schedules",
+        include_str!("../../migrations/0007_dashboard_schedules.sql"),
+    ),
 ];
+
+/// The first line of a migration that rebuilds a table others refer to: it runs with foreign
+/// keys off (SQLite's way to change a table: a DROP would cascade to the rows referring to
+/// it), and they are checked before it commits.
+const FOREIGN_KEYS_OFF: &str = "-- quire: foreign keys off";
 
 /// Errors from migrating.
 #[derive(Debug, thiserror::Error)]
@@ -49,11 +58,35 @@ pub fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
         });
     }
     for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let keys_off = sql.starts_with(FOREIGN_KEYS_OFF);
+        let keys_were: bool = conn.pragma_query_value(None, "foreign_keys", |r| r.get(0))?;
+        if keys_off {
+            // Outside the transaction: the pragma is a no-op inside one.
+            conn.pragma_update(None, "foreign_keys", false)?;
+        }
         let tx = conn.transaction()?;
         tx.execute_batch(sql)
             .map_err(|source| MigrateError::Failed { name, source })?;
+        if keys_off {
+            let broken: i64 =
+                tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+                    r.get(0)
+                })?;
+            if broken > 0 {
+                return Err(MigrateError::Failed {
+                    name,
+                    source: rusqlite::Error::SqliteFailure(
+                        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT),
+                        Some(format!("{broken} rows would refer to rows that are gone")),
+                    ),
+                });
+            }
+        }
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         tx.commit()?;
+        if keys_off {
+            conn.pragma_update(None, "foreign_keys", keys_were)?;
+        }
         tracing::info!(migration = name, "applied migration");
     }
     Ok(())
@@ -62,6 +95,42 @@ pub fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rebuilding_the_schedules_table_keeps_their_runs() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", true).unwrap();
+        let tx = conn.transaction().unwrap();
+        for (_, sql) in &MIGRATIONS[..6] {
+            tx.execute_batch(sql).unwrap();
+        }
+        tx.pragma_update(None, "user_version", 6).unwrap();
+        tx.execute_batch(
+            "INSERT INTO reports (id, name, definition, created_at, updated_at)
+                 VALUES ('r', 'R', '{}', 't', 't');
+             INSERT INTO schedules (id, name, report_id, cron, created_at, updated_at)
+                 VALUES ('s', 'S', 'r', '@daily', 't', 't');
+             INSERT INTO schedule_runs (id, schedule_id, trigger, status, started_at)
+                 VALUES ('run', 's', 'manual', 'succeeded', 't');",
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        migrate(&mut conn).unwrap();
+        let runs: i64 = conn
+            .query_row("SELECT count(*) FROM schedule_runs", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(runs, 1);
+        let keys: bool = conn
+            .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+            .unwrap();
+        assert!(keys, "foreign keys are on again");
+        // Deleting the report still takes its schedule and runs with it.
+        conn.execute("DELETE FROM reports", []).unwrap();
+        let left: i64 = conn
+            .query_row("SELECT count(*) FROM schedule_runs", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(left, 0);
+    }
 
     #[test]
     fn migrating_twice_is_a_no_op_and_a_newer_schema_is_refused() {

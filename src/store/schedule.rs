@@ -12,7 +12,10 @@ use std::collections::BTreeMap;
 pub struct StoredSchedule {
     pub id: String,
     pub name: String,
+    /// The report it sends; empty when it sends a dashboard.
     pub report_id: String,
+    /// The dashboard it sends instead of a report.
+    pub dashboard_id: Option<String>,
     pub cron: String,
     pub timezone: String,
     pub parameters: BTreeMap<String, String>,
@@ -25,8 +28,8 @@ pub struct StoredSchedule {
     pub last_run_status: Option<String>,
 }
 
-const COLUMNS: &str = "id, name, report_id, cron, timezone, parameters, recipients, export_format,
-    row_limit, enabled, next_run_at, last_run_at, last_run_status";
+const COLUMNS: &str = "id, name, coalesce(report_id, ''), cron, timezone, parameters, recipients,
+    export_format, row_limit, enabled, next_run_at, last_run_at, last_run_status, dashboard_id";
 
 fn from_row(r: &Row) -> rusqlite::Result<StoredSchedule> {
     let json_err = |i, e: serde_json::Error| {
@@ -47,6 +50,7 @@ fn from_row(r: &Row) -> rusqlite::Result<StoredSchedule> {
         next_run_at: r.get(10)?,
         last_run_at: r.get(11)?,
         last_run_status: r.get(12)?,
+        dashboard_id: r.get(13)?,
     })
 }
 
@@ -55,9 +59,11 @@ fn from_row(r: &Row) -> rusqlite::Result<StoredSchedule> {
 pub fn upsert(conn: &Connection, s: &StoredSchedule, provisioned: bool) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO schedules (id, name, report_id, cron, timezone, parameters, recipients,
-             export_format, row_limit, enabled, next_run_at, provisioned, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)
+             export_format, row_limit, enabled, next_run_at, provisioned, created_at, updated_at,
+             dashboard_id)
+         VALUES (?1, ?2, NULLIF(?3, ''), ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, report_id = excluded.report_id,
+             dashboard_id = excluded.dashboard_id,
              parameters = excluded.parameters, recipients = excluded.recipients,
              export_format = excluded.export_format, row_limit = excluded.row_limit,
              enabled = excluded.enabled, provisioned = excluded.provisioned,
@@ -78,7 +84,8 @@ pub fn upsert(conn: &Connection, s: &StoredSchedule, provisioned: bool) -> Resul
             s.enabled,
             s.next_run_at,
             provisioned,
-            now_text()
+            now_text(),
+            s.dashboard_id
         ],
     )?;
     Ok(())

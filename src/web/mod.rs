@@ -171,6 +171,7 @@ route_table! {
     GET "/dashboards/{id}/widgets/{wid}" viewer => dashboards::widget;
     GET "/dashboards/{id}/table/{wid}" viewer => dashboards::table;
     GET "/dashboards/{id}/widgets/{wid}/download" viewer => dashboards::download;
+    GET "/dashboards/{id}/widgets/{wid}/rows" viewer => dashboards::drill::rows;
     GET "/dashboards/{id}/edit" editor => dashboards::edit::page;
     POST "/dashboards/{id}/edit" editor => dashboards::edit::save;
     POST "/dashboards/{id}/duplicate" editor => dashboards::duplicate;

@@ -394,3 +394,24 @@ async fn a_dashboard_is_built_by_mouse_and_its_filter_updates_widgets_in_place()
     );
     assert_eq!(v["errors"].as_array().unwrap().len(), 0, "{v}");
 }
+
+#[tokio::test]
+async fn clicking_a_slice_opens_the_rows_behind_it_under_the_chart_on_desktop_and_phone() {
+    if !browser_tests_enabled() {
+        return;
+    }
+    let app = spawn_app().await;
+    let args = vec![app.address.clone()];
+    let v = tokio::task::spawn_blocking(move || node("drill.mjs", &args))
+        .await
+        .unwrap();
+    assert_eq!(v["errors"], serde_json::json!([]), "{v}");
+    for size in ["desktop", "phone"] {
+        let d = &v[size];
+        assert!(d["title"].as_str().unwrap().contains('%'), "{v}");
+        assert_eq!(d["sameUrl"], true, "{v}");
+        assert_eq!(d["rows"], 1, "one row per region in the SQL result: {v}");
+        assert!(d["heading"].as_str().unwrap().contains("region"), "{v}");
+        assert_eq!(d["closed"], true, "{v}");
+    }
+}

@@ -14,10 +14,12 @@ mod compile;
 mod dialect;
 mod fields;
 mod filter;
+mod rows;
 
 pub use compile::{compile, compile_for};
 pub use dialect::Dialect;
 pub use fields::{fields, Field, FieldKind};
+pub use rows::compile_rows;
 
 use crate::data::query::Params;
 use crate::data::source::Db;
@@ -62,6 +64,17 @@ pub fn sql_of_as_of<'a, 'c>(
             Ok((Cow::Owned(c.sql), c.values))
         }
     }
+}
+
+/// The SQL of the dataset rows behind a builder spec (see [`compile_rows`]) and its values.
+pub fn rows_sql(
+    db: Db<'_>,
+    spec: &crate::model::report::BuilderSpec,
+    params: &[ParameterDef],
+    today: NaiveDate,
+) -> Result<Compiled, String> {
+    let fields = fields(db, &spec.dataset)?;
+    compile_rows(Dialect::of(db.engine()), spec, &fields, params, today)
 }
 
 /// A plain SQL identifier: letters, digits and `_`, not starting with a digit.

@@ -10,11 +10,11 @@ const MAX_BARS: usize = 200;
 /// Horizontal bars need a row each.
 const ROW_PX: i32 = 14;
 
-/// Categories with a value, in order: NULL values are skipped.
-fn valued<V: Copy + Into<Option<f64>>>(items: &[(String, V)]) -> Vec<(String, f64)> {
+/// Categories with a value, in order, as shown and as given: NULL values are skipped.
+fn valued<V: Copy + Into<Option<f64>>>(items: &[(String, V)]) -> Vec<(String, f64, String)> {
     items
         .iter()
-        .filter_map(|(l, v)| finite((*v).into()).map(|v| (shown(l), v)))
+        .filter_map(|(l, v)| finite((*v).into()).map(|v| (shown(l), v, l.clone())))
         .collect()
 }
 
@@ -79,10 +79,12 @@ pub fn bar<V: Copy + Into<Option<f64>>>(
         band.draw(pen, f.l)?;
         value_axis_left(pen, f, y, &ticks, fmt)?;
         let zero = y.px(0.0);
-        for (i, (_, v)) in items.iter().enumerate() {
+        for (i, (label, v, key)) in items.iter().enumerate() {
             let c = centre(i) as f64;
             let (x0, x1) = ((c - half).round() as i32, (c + half).round() as i32);
-            pen.rect((x0, y.px(*v)), (x1.max(x0 + 1), zero), PALETTE[0].filled())?;
+            pen.mark(Some(key), &mark::title(label, *v, fmt), || {
+                pen.rect((x0, y.px(*v)), (x1.max(x0 + 1), zero), PALETTE[0].filled())
+            })?;
             if show_values {
                 let (at, v_pos) = if *v < 0.0 {
                     (y.px(*v) + 3, VPos::Top)
@@ -158,10 +160,12 @@ pub fn hbar<V: Copy + Into<Option<f64>>>(
         band.draw(pen, f.l)?;
         value_axis_bottom(pen, f, x, &ticks, fmt)?;
         let zero = x.px(0.0);
-        for (i, (_, v)) in items.iter().enumerate() {
+        for (i, (label, v, key)) in items.iter().enumerate() {
             let c = centre(i) as f64;
             let (y0, y1) = ((c - half).round() as i32, (c + half).round() as i32);
-            pen.rect((zero, y0), (x.px(*v), y1.max(y0 + 1)), PALETTE[0].filled())?;
+            pen.mark(Some(key), &mark::title(label, *v, fmt), || {
+                pen.rect((zero, y0), (x.px(*v), y1.max(y0 + 1)), PALETTE[0].filled())
+            })?;
             if value_labels {
                 let text = value_label(*v, fmt);
                 let (at, h) = if *v < 0.0 {
@@ -183,6 +187,7 @@ pub fn hbar<V: Copy + Into<Option<f64>>>(
 /// (category, series) pairs are added; past eight series the rest are one grey "others" segment.
 pub fn stacked_bar(rows: &[(String, String, Option<f64>)], fmt: Option<ValueFormat>) -> Result {
     let mut cats: Vec<String> = Vec::new();
+    let mut keys: Vec<&str> = Vec::new();
     let mut cat_index: HashMap<&str, usize> = HashMap::new();
     let mut names: Vec<String> = Vec::new();
     let mut name_index: HashMap<&str, usize> = HashMap::new();
@@ -193,6 +198,7 @@ pub fn stacked_bar(rows: &[(String, String, Option<f64>)], fmt: Option<ValueForm
         };
         let c = *cat_index.entry(cat.as_str()).or_insert_with(|| {
             cats.push(shown(cat));
+            keys.push(cat);
             cats.len() - 1
         });
         let s = *name_index.entry(name.as_str()).or_insert_with(|| {
@@ -249,7 +255,14 @@ pub fn stacked_bar(rows: &[(String, String, Option<f64>)], fmt: Option<ValueForm
                     continue;
                 }
                 let colour = series_colour(s, names.len());
-                pen.rect((x0, y.px(from)), (x1, y.px(to)), colour.filled())?;
+                let name = match s + 1 == groups && names.len() > groups {
+                    true => "Others",
+                    false => names[s].as_str(),
+                };
+                let title = mark::title(&format!("{} · {name}", cats[i]), *v, fmt);
+                pen.mark(Some(keys[i]), &title, || {
+                    pen.rect((x0, y.px(from)), (x1, y.px(to)), colour.filled())
+                })?;
                 if half >= 4.0 {
                     // A hairline between segments, so neighbours of similar colour part.
                     pen.path(vec![(x0, y.px(to)), (x1, y.px(to))], WHITE.stroke_width(1))?;
@@ -269,25 +282,29 @@ pub fn waterfall<V: Copy + Into<Option<f64>>>(
     fmt: Option<ValueFormat>,
     value_labels: bool,
 ) -> Result {
-    let mut steps = valued(items);
+    let mut steps: Vec<(String, f64, Option<String>)> = valued(items)
+        .into_iter()
+        .map(|(l, v, k)| (l, v, Some(k)))
+        .collect();
     if steps.is_empty() {
         return Ok(no_data());
     }
     // Too many steps to draw: the rest become one step, so the total stays right.
     if steps.len() >= MAX_BARS {
-        let rest: Vec<(String, f64)> = steps.split_off(MAX_BARS - 2);
+        let rest = steps.split_off(MAX_BARS - 2);
         let sum = rest.iter().map(|r| r.1).sum();
         let label = format!("{} more", format::thousands(rest.len() as f64, 0));
-        steps.push((label, sum));
+        steps.push((label, sum, None));
     }
     let mut bars: Vec<(String, f64, f64, RGBColor)> = Vec::with_capacity(steps.len() + 1);
     let mut total = 0.0;
-    for (label, v) in &steps {
+    for (label, v, _) in &steps {
         let colour = if *v < 0.0 { DOWN } else { UP };
         bars.push((label.clone(), total, total + v, colour));
         total += v;
     }
     bars.push(("Total".into(), 0.0, total, PALETTE[0]));
+    let keys: Vec<Option<&str>> = steps.iter().map(|s| s.2.as_deref()).chain([None]).collect();
     let mut range = extent(bars.iter().flat_map(|b| [b.1, b.2]));
     if value_labels {
         let plot_h = (HEIGHT as i32 - 30 - Band::new(&[], Some(String::new())).bottom()) as f64;
@@ -329,15 +346,18 @@ pub fn waterfall<V: Copy + Into<Option<f64>>>(
     render(|pen| {
         band.draw(pen, f.l)?;
         value_axis_left(pen, f, y, &ticks, fmt)?;
-        for (i, (_, from, to, colour)) in bars.iter().enumerate() {
+        for (i, (label, from, to, colour)) in bars.iter().enumerate() {
             let c = centre(i) as f64;
             let (x0, x1) = ((c - half).round() as i32, (c + half).round() as i32);
             let (top, bottom) = (y.px(from.max(*to)), y.px(from.min(*to)));
-            pen.rect(
-                (x0, top),
-                (x1.max(x0 + 1), bottom.max(top + 1)),
-                colour.filled(),
-            )?;
+            let shown = if i + 1 < n { to - from } else { *to };
+            pen.mark(keys[i], &mark::title(label, shown, fmt), || {
+                pen.rect(
+                    (x0, top),
+                    (x1.max(x0 + 1), bottom.max(top + 1)),
+                    colour.filled(),
+                )
+            })?;
             if i + 1 < n && slot >= 6.0 {
                 let next = (centre(i + 1) as f64 - half).round() as i32;
                 pen.path(
@@ -401,6 +421,83 @@ mod tests {
     }
 
     use std::collections::BTreeMap;
+
+    /// (title, data-key) of each mark, in drawing order.
+    fn marks(svg: &str) -> Vec<(String, Option<String>)> {
+        let doc = roxmltree::Document::parse(svg).expect("valid SVG");
+        doc.descendants()
+            .filter(|n| n.tag_name().name() == "a" && n.attribute("class") == Some("mark"))
+            .map(|n| {
+                let title = n
+                    .children()
+                    .find(|c| c.tag_name().name() == "title")
+                    .and_then(|t| t.text())
+                    .unwrap_or_default()
+                    .to_string();
+                (title, n.attribute("data-key").map(str::to_string))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_bar_has_a_title_with_its_label_and_exact_value() {
+        // Revenue by region, summed here from order lines, shown exactly (not as 1.2k).
+        let lines = [
+            ("North", 1200.25),
+            ("South", 80.5),
+            ("North", 34.0),
+            ("East & West", 999.99),
+        ];
+        let mut sums: Vec<(String, f64)> = Vec::new();
+        for (region, v) in lines {
+            match sums.iter_mut().find(|s| s.0 == region) {
+                Some(s) => s.1 += v,
+                None => sums.push((region.to_string(), v)),
+            }
+        }
+        let svg = bar(&sums, Some(ValueFormat::Currency), true).unwrap();
+        assert_eq!(
+            marks(&svg),
+            [
+                ("North: $1,234.25".to_string(), Some("North".to_string())),
+                ("South: $80.50".to_string(), Some("South".to_string())),
+                (
+                    "East & West: $999.99".to_string(),
+                    Some("East & West".to_string())
+                ),
+            ]
+        );
+        // Each mark holds its bar.
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        for a in doc.descendants().filter(|n| n.tag_name().name() == "a") {
+            assert_eq!(
+                a.children()
+                    .filter(|c| c.tag_name().name() == "rect")
+                    .count(),
+                1
+            );
+        }
+        for (kind, svg) in family(
+            &sums
+                .iter()
+                .map(|(l, v)| (l.clone(), Some(*v)))
+                .collect::<Vec<_>>(),
+        ) {
+            let titles: Vec<String> = marks(&svg).into_iter().map(|m| m.0).collect();
+            let want = match kind {
+                "stacked_bar" => "North · Series: 1,234.25",
+                _ => "North: 1,234.25",
+            };
+            assert!(titles.iter().any(|t| t == want), "{kind}: {titles:?}");
+        }
+        let linked = link_marks(&svg, |k| (k != "South").then(|| format!("/rows?value={k}")));
+        let doc = roxmltree::Document::parse(&linked).unwrap();
+        let hrefs: Vec<&str> = doc
+            .descendants()
+            .filter_map(|n| n.attribute("href"))
+            .collect();
+        assert_eq!(hrefs, ["/rows?value=North", "/rows?value=East & West"]);
+    }
 
     #[test]
     fn bar_charts_with_no_rows_or_only_nulls_say_no_data() {

@@ -68,25 +68,37 @@ pub fn candlestick(candles: &[Candle], fmt: Option<ValueFormat>) -> Result {
             let up = close >= open;
             let colour = if up { UP } else { DOWN };
             let cx = xd(*d);
-            let wick_top = y.px(high.max(*open).max(*close));
-            let wick_bottom = y.px(low.min(*open).min(*close));
-            pen.path(
-                vec![(cx, wick_top), (cx, wick_bottom)],
-                colour.stroke_width(1),
-            )?;
-            let top = y.px(open.max(*close));
-            let bottom = y.px(open.min(*close)).max(top + 1);
-            let (x0, x1) = (
-                (cx as f64 - half).round() as i32,
-                (cx as f64 + half).round() as i32,
+            let v = |p: f64| format::value(p, fmt);
+            let title = format!(
+                "{}: open {}, high {}, low {}, close {}",
+                d.format("%Y-%m-%d"),
+                v(*open),
+                v(*high),
+                v(*low),
+                v(*close)
             );
-            let x1 = x1.max(x0 + 1);
-            if up && half >= 2.0 {
-                pen.rect((x0, top), (x1, bottom), WHITE.filled())?;
-                pen.rect((x0, top), (x1, bottom), colour.stroke_width(1))?;
-            } else {
-                pen.rect((x0, top), (x1, bottom), colour.filled())?;
-            }
+            pen.mark(None, &title, || {
+                let wick_top = y.px(high.max(*open).max(*close));
+                let wick_bottom = y.px(low.min(*open).min(*close));
+                pen.path(
+                    vec![(cx, wick_top), (cx, wick_bottom)],
+                    colour.stroke_width(1),
+                )?;
+                let top = y.px(open.max(*close));
+                let bottom = y.px(open.min(*close)).max(top + 1);
+                let (x0, x1) = (
+                    (cx as f64 - half).round() as i32,
+                    (cx as f64 + half).round() as i32,
+                );
+                let x1 = x1.max(x0 + 1);
+                if up && half >= 2.0 {
+                    pen.rect((x0, top), (x1, bottom), WHITE.filled())?;
+                    pen.rect((x0, top), (x1, bottom), colour.stroke_width(1))?;
+                } else {
+                    pen.rect((x0, top), (x1, bottom), colour.filled())?;
+                }
+                Ok(())
+            })?;
         }
         Ok(())
     })

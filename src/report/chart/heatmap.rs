@@ -111,11 +111,14 @@ pub fn heatmap(cells: &[(String, String, Option<f64>)], fmt: Option<ValueFormat>
             let y0 = (f.t as f64 + ch * yi as f64).round() as i32;
             let y1 = (f.t as f64 + ch * (yi + 1) as f64).round() as i32;
             let t = t_of(*v);
-            pen.rect(
-                (x0, y0),
-                ((x1 - gap).max(x0 + 1), (y1 - gap).max(y0 + 1)),
-                ramp(t).filled(),
-            )?;
+            let title = mark::title(&format!("{} · {}", xs[xi], ys[yi]), *v, fmt);
+            pen.mark(None, &title, || {
+                pen.rect(
+                    (x0, y0),
+                    ((x1 - gap).max(x0 + 1), (y1 - gap).max(y0 + 1)),
+                    ramp(t).filled(),
+                )
+            })?;
             if show_values {
                 let ink = if t > 0.5 { WHITE } else { INK };
                 let at = ((x0 + x1) / 2, (y0 + y1) / 2);

@@ -111,8 +111,16 @@ pub fn lines(
                     pen.path(pts.clone(), colour.mix(alpha).stroke_width(stroke))?;
                 }
                 if markers || pts.len() == 1 {
-                    for p in pts {
-                        pen.circle(p, 3, colour.mix(alpha).filled())?;
+                    let valued = run.iter().filter_map(|(d, v)| v.map(|v| (d, v)));
+                    for (p, (d, v)) in pts.into_iter().zip(valued) {
+                        let day = d.format("%Y-%m-%d").to_string();
+                        let label = match names[i].is_empty() {
+                            true => day.clone(),
+                            false => format!("{} · {day}", shown(&names[i])),
+                        };
+                        pen.mark(Some(&day), &mark::title(&label, v, fmt), || {
+                            pen.circle(p, 3, colour.mix(alpha).filled())
+                        })?;
                     }
                 }
             }
@@ -152,6 +160,34 @@ mod tests {
         for svg in both(&[]) {
             assert_eq!(texts(&svg), ["No data"]);
         }
+    }
+
+    #[test]
+    fn every_point_has_a_title_and_its_day_as_key() {
+        let rows = [
+            ("East".to_string(), day(0), Some(5.5)),
+            ("East".to_string(), day(1), Some(7.0)),
+        ];
+        let svg = lines(&rows, None, false).unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let marks: Vec<(&str, &str)> = doc
+            .descendants()
+            .filter(|n| n.attribute("class") == Some("mark"))
+            .map(|n| {
+                let t = n.children().find(|c| c.tag_name().name() == "title");
+                (
+                    n.attribute("data-key").unwrap(),
+                    t.and_then(|t| t.text()).unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            marks,
+            [
+                ("2025-01-01", "East · 2025-01-01: 5.50"),
+                ("2025-01-02", "East · 2025-01-02: 7")
+            ]
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod candlestick;
 mod heatmap;
 mod legend;
 mod line;
+mod mark;
 mod pie;
 mod scatter;
 
@@ -15,6 +16,7 @@ pub use bar::{bar, hbar, stacked_bar, waterfall};
 pub use candlestick::{candlestick, Candle};
 pub use heatmap::heatmap;
 pub use line::{line, lines};
+pub use mark::link_marks;
 pub use pie::donut;
 pub use scatter::{histogram, scatter};
 
@@ -85,18 +87,24 @@ pub fn no_data() -> String {
 /// Draws on a blank canvas of the chart size and returns the SVG.
 fn render(draw: impl FnOnce(&Pen) -> Drawn) -> Result {
     let mut svg = String::new();
+    let marks = std::cell::RefCell::new(Vec::new());
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
-        draw(&Pen { area: &root })?;
+        draw(&Pen {
+            area: &root,
+            marks: &marks,
+        })?;
         root.present().map_err(err)?;
     }
-    Ok(svg)
+    Ok(mark::finish(&svg, &marks.into_inner()))
 }
 
 /// Drawing in pixels, with the theme's font.
 struct Pen<'p, 'a> {
     area: &'p DrawingArea<SVGBackend<'a>, Shift>,
+    /// The marks drawn so far (see `mark.rs`).
+    marks: &'p std::cell::RefCell<Vec<mark::Mark>>,
 }
 
 impl Pen<'_, '_> {

@@ -8,12 +8,13 @@ use std::f64::consts::{FRAC_PI_2, TAU};
 /// values have a share: NULLs are skipped and negatives are left out with a note. Past eight
 /// slices, the seven largest are kept and the rest are one grey slice.
 pub fn donut<V: Copy + Into<Option<f64>>>(items: &[(String, V)], hole: f64) -> Result {
-    let valued: Vec<(String, f64)> = items
+    let valued: Vec<(String, f64, Option<String>)> = items
         .iter()
-        .filter_map(|(l, v)| finite((*v).into()).map(|v| (shown(l), v)))
+        .filter_map(|(l, v)| finite((*v).into()).map(|v| (shown(l), v, Some(l.clone()))))
         .collect();
     let negatives = valued.iter().filter(|i| i.1 < 0.0).count();
-    let mut slices: Vec<(String, f64)> = valued.into_iter().filter(|i| i.1 > 0.0).collect();
+    let mut slices: Vec<(String, f64, Option<String>)> =
+        valued.into_iter().filter(|i| i.1 > 0.0).collect();
     if slices.is_empty() {
         return Ok(no_data());
     }
@@ -37,6 +38,7 @@ pub fn donut<V: Copy + Into<Option<f64>>>(items: &[(String, V)], hole: f64) -> R
         slices.push((
             format!("{} others", format::thousands(others as f64, 0)),
             rest,
+            None,
         ));
     }
     let total: f64 = slices.iter().map(|s| s.1).sum();
@@ -65,7 +67,7 @@ pub fn donut<V: Copy + Into<Option<f64>>>(items: &[(String, V)], hole: f64) -> R
             )
         };
         let mut starts = Vec::new();
-        for (i, (_, v)) in slices.iter().enumerate() {
+        for (i, (label, v, key)) in slices.iter().enumerate() {
             let sweep = v / total * TAU;
             let steps = ((sweep / TAU) * 180.0).ceil().max(2.0) as usize;
             let at = |k: usize| angle + sweep * k as f64 / steps as f64;
@@ -75,7 +77,11 @@ pub fn donut<V: Copy + Into<Option<f64>>>(items: &[(String, V)], hole: f64) -> R
             } else {
                 pts.push((cx as i32, cy as i32));
             }
-            pen.polygon(pts, series_colour(i, slices.len()).filled())?;
+            let share = v / total * 100.0;
+            let title = format!("{} ({share:.1}%)", mark::title(label, *v, None));
+            pen.mark(key.as_deref(), &title, || {
+                pen.polygon(pts, series_colour(i, slices.len()).filled())
+            })?;
             starts.push(angle);
             angle += sweep;
         }
@@ -94,7 +100,7 @@ pub fn donut<V: Copy + Into<Option<f64>>>(items: &[(String, V)], hole: f64) -> R
         // Names cut to leave room for the shares, which line up right-aligned in a column.
         let shares: Vec<String> = slices
             .iter()
-            .map(|(_, v)| match v / total * 100.0 {
+            .map(|(_, v, _)| match v / total * 100.0 {
                 s if s < 0.1 => "<0.1%".to_string(),
                 s => format!("{s:.1}%"),
             })
@@ -104,7 +110,7 @@ pub fn donut<V: Copy + Into<Option<f64>>>(items: &[(String, V)], hole: f64) -> R
             .map(|s| text_width(s, 15.0))
             .fold(0.0, f64::max);
         let room = WIDTH as f64 - legend_x as f64 - 26.0 - share_w - 40.0;
-        let names: Vec<String> = slices.iter().map(|(l, _)| fit(l, room, 15.0)).collect();
+        let names: Vec<String> = slices.iter().map(|(l, ..)| fit(l, room, 15.0)).collect();
         let name_w = names
             .iter()
             .map(|n| text_width(n, 15.0))
@@ -159,6 +165,18 @@ mod tests {
                 assert_eq!(texts(&svg), ["No data"]);
             }
         }
+    }
+
+    #[test]
+    fn every_slice_has_a_title_with_its_value_and_share() {
+        let svg = donut(&items(&[("Web", Some(300.0)), ("Shop", Some(100.0))]), 0.0).unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let titles: Vec<&str> = doc
+            .descendants()
+            .filter(|n| n.tag_name().name() == "title")
+            .filter_map(|n| n.text())
+            .collect();
+        assert_eq!(titles, ["Web: 300 (75.0%)", "Shop: 100 (25.0%)"]);
     }
 
     #[test]

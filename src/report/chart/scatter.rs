@@ -94,7 +94,19 @@ pub fn scatter(
         for pass in [true, false] {
             for &(s, px, py) in points.iter().filter(|p| grey(p.0) == pass) {
                 let colour = series_colour(s, n).mix(alpha);
-                pen.circle((x.px(px), y.px(py)), radius, colour.filled())?;
+                let at = (x.px(px), y.px(py));
+                let title = format!(
+                    "{}{}: {}, {}: {}",
+                    match names[s].is_empty() {
+                        true => String::new(),
+                        false => format!("{} · ", shown(&names[s])),
+                    },
+                    shown(titles.0),
+                    format::value(px, None),
+                    shown(titles.1),
+                    format::value(py, fmt)
+                );
+                pen.mark(None, &title, || pen.circle(at, radius, colour.filled()))?;
             }
         }
         Ok(())
@@ -182,11 +194,19 @@ pub fn histogram(
             let x0 = x.px(start + i as f64 * step);
             let x1 = x.px(start + (i + 1) as f64 * step);
             let gap = if bin_px >= 4.0 { 1 } else { 0 };
-            pen.rect(
-                (x0 + gap, y.px(*c as f64)),
-                ((x1 - gap).max(x0 + gap + 1), f.b),
-                PALETTE[0].filled(),
-            )?;
+            let (a, b) = (start + i as f64 * step, start + (i + 1) as f64 * step);
+            let bin = format!(
+                "{} to {}",
+                tick_label(tidy_edge(a, step), step, fmt),
+                tick_label(tidy_edge(b, step), step, fmt)
+            );
+            pen.mark(None, &mark::title(&bin, *c as f64, None), || {
+                pen.rect(
+                    (x0 + gap, y.px(*c as f64)),
+                    ((x1 - gap).max(x0 + gap + 1), f.b),
+                    PALETTE[0].filled(),
+                )
+            })?;
         }
         for v in &xt.values {
             let px = x.px(*v);

@@ -2,10 +2,12 @@
 //! Every output (page, PDF, spreadsheet, email) starts from the `Output` made here.
 
 mod build;
+mod drill;
 mod output;
 mod table;
 
 use build::build;
+pub use drill::{drill, drill_column, Drill};
 pub use output::*;
 pub use table::cell_text;
 use table::{table, TableError};

@@ -52,6 +52,18 @@ pub(super) fn table(
     };
     let rs = cache::fetch(conn, req.cache, sql, params, Some((offset, limit)), bounds)
         .map_err(TableError::Query)?;
+    Ok(shaped(viz, rs, total, available, page, page_count))
+}
+
+/// Rows of a result as a table page for people: formats and labels from `viz`.
+pub(super) fn shaped(
+    viz: &Visualization,
+    rs: std::sync::Arc<query::ResultSet>,
+    total: u64,
+    available: u64,
+    page: u32,
+    page_count: u32,
+) -> TableOut {
     let formats: Vec<Option<ValueFormat>> = rs
         .columns
         .iter()
@@ -74,7 +86,7 @@ pub(super) fn table(
                 .collect()
         })
         .collect();
-    Ok(TableOut {
+    TableOut {
         id: viz.id.clone(),
         title: viz.title.clone(),
         headers: rs
@@ -96,7 +108,7 @@ pub(super) fn table(
         page_count,
         result: rs,
         formats,
-    })
+    }
 }
 
 /// A cell as shown to people.

@@ -16,7 +16,11 @@ use serde::Serialize;
 pub struct ScheduleView {
     id: String,
     name: String,
+    /// Empty when the schedule sends a dashboard.
     report_id: String,
+    /// The dashboard it sends instead of a report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dashboard_id: Option<String>,
     schedule: String,
     timezone: String,
     parameters: std::collections::BTreeMap<String, String>,
@@ -55,6 +59,7 @@ impl From<store::schedule::StoredSchedule> for ScheduleView {
             id: s.id,
             name: s.name,
             report_id: s.report_id,
+            dashboard_id: s.dashboard_id,
             schedule: s.cron,
             timezone: s.timezone,
             parameters: s.parameters,

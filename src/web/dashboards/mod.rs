@@ -2,6 +2,7 @@
 //! delete), `/dashboards/{id}` (the grid; each widget loads on its own with htmx, filters in
 //! the URL as `?f.<id>=`), and the widget and table partials it loads.
 
+pub mod drill;
 pub mod edit;
 pub mod list;
 
@@ -22,7 +23,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use std::collections::BTreeMap;
 
-type Query = web::Query<BTreeMap<String, String>>;
+pub(crate) type Query = web::Query<BTreeMap<String, String>>;
 
 /// `/` when there is no dashboard yet.
 #[derive(Template, WebTemplate)]
@@ -66,6 +67,8 @@ pub struct DashboardPage {
     pub query: String,
     /// Through a share link: read-only, its values locked.
     pub shared: bool,
+    /// The page's script (drilling into charts).
+    pub script: String,
 }
 
 /// One widget, loaded by htmx.
@@ -131,7 +134,7 @@ impl actix_web::Responder for Home {
 }
 
 /// The page's query as given, less the tables' `page`: what pagers and downloads carry on.
-fn query_without_page(q: &BTreeMap<String, String>) -> String {
+pub(crate) fn query_without_page(q: &BTreeMap<String, String>) -> String {
     let mut q = q.clone();
     q.remove("page");
     encode(&q)
@@ -139,7 +142,9 @@ fn query_without_page(q: &BTreeMap<String, String>) -> String {
 
 /// The page's query split: filter values (`f.<id>`, without the prefix) and the rest (report
 /// parameters by name).
-fn split(q: &BTreeMap<String, String>) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
+pub(crate) fn split(
+    q: &BTreeMap<String, String>,
+) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
     let mut filters = BTreeMap::new();
     let mut params = BTreeMap::new();
     for (k, v) in q {
@@ -156,7 +161,7 @@ fn split(q: &BTreeMap<String, String>) -> (BTreeMap<String, String>, BTreeMap<St
     (filters, params)
 }
 
-fn find(ctx: &crate::app::Ctx, id: &str) -> Result<StoredDashboard, Problem> {
+pub(crate) fn find(ctx: &crate::app::Ctx, id: &str) -> Result<StoredDashboard, Problem> {
     store::dashboard::get(&*ctx.store.app.get()?, id)?.ok_or_else(|| {
         Problem::not_found(format!(
             "no dashboard with id `{}`",
@@ -191,7 +196,7 @@ pub(crate) fn page_for(
     let today = chrono::Utc::now().date_naive();
     let (filters, params) = split(q);
     let values = dashboard_run::values(&d.definition.filters, &filters);
-    let query = query_without_page(&q);
+    let query = query_without_page(q);
     // The report parameters of every widget's report, once each, for the parameter form.
     let mut fields: Vec<ParamField> = Vec::new();
     let mut seen_reports = std::collections::HashSet::new();
@@ -300,6 +305,7 @@ pub(crate) fn page_for(
         kiosk: q.get("kiosk").is_some_and(|k| k == "1"),
         shared,
         query,
+        script: crate::web::assets::url("dashboard.js"),
     })
 }
 
@@ -384,9 +390,9 @@ pub(crate) fn widget_for(
     let today = chrono::Utc::now().date_naive();
     let query = match shared {
         true => String::new(),
-        false => query_without_page(&q),
+        false => query_without_page(q),
     };
-    let (item, error) =
+    let (mut item, error) =
         match dashboard_run::run_widget_page(ctx, d, wid, filters, params, page, today) {
             Ok(item) => (item, None),
             Err(
@@ -397,6 +403,12 @@ pub(crate) fn widget_for(
             ) => (None, Some(e.to_string())),
             Err(e) => return Err(e.into()),
         };
+    // A chart's marks open the rows behind them (never through a share: see drill.rs).
+    if let (Some(Item::Chart(c)), false) = (&mut item, shared) {
+        c.svg = crate::report::chart::link_marks(&c.svg, |key| {
+            Some(drill::rows_url(&d.id, wid, key, &query))
+        });
+    }
     Ok(WidgetPartial {
         base: table_base(base, &crate::web::urlencode(wid), &query),
         report_link: (w.kind == WidgetKind::Visualization && !shared)
@@ -472,7 +484,8 @@ pub async fn download(
     let (id, wid) = path.into_inner();
     let mut q = q.into_inner();
     let raw = q.remove("format").unwrap_or_else(|| "csv".into());
-    let svg = raw == "svg";
+    let png = raw == "png";
+    let svg = raw == "svg" || png;
     let format = match (svg, ExportFormat::parse(&raw)) {
         (true, _) => ExportFormat::Csv,
         (false, Some(f @ (ExportFormat::Csv | ExportFormat::Xlsx))) => f,
@@ -480,7 +493,7 @@ pub async fn download(
             return Err(Problem::invalid(
                 "format",
                 format!(
-                    "`{}` is not csv, xlsx or svg",
+                    "`{}` is not csv, xlsx, svg or png",
                     crate::model::text::truncate(&raw, 40)
                 ),
             )
@@ -500,11 +513,16 @@ pub async fn download(
                     .charts()
                     .next()
                     .ok_or_else(|| Problem::not_found("this widget is not a chart"))?;
-                return Ok((
-                    out.name.clone(),
-                    chart.svg.clone().into_bytes(),
-                    "image/svg+xml",
-                ));
+                return match png {
+                    true => crate::deliver::png::from_svg(&chart.svg)
+                        .map(|b| (out.name.clone(), b, "image/png"))
+                        .map_err(Problem::internal),
+                    false => Ok((
+                        out.name.clone(),
+                        chart.svg.clone().into_bytes(),
+                        "image/svg+xml",
+                    )),
+                };
             }
             let bytes =
                 crate::render::render(&out, format, &ctx.config.branding, &ctx.config.exports)
@@ -517,7 +535,8 @@ pub async fn download(
     let today = chrono::Utc::now().date_naive();
     let file = match svg {
         true => {
-            crate::model::export::file_name(&name, today, ExportFormat::Csv).replace(".csv", ".svg")
+            let ext = if png { ".png" } else { ".svg" };
+            crate::model::export::file_name(&name, today, ExportFormat::Csv).replace(".csv", ext)
         }
         false => crate::model::export::file_name(&name, today, format),
     };

@@ -89,8 +89,8 @@ pub async fn detail(
         let conn = conn(&ctx)?;
         let s = find(&conn, &id)?;
         let report = report_names(&conn)?
-            .remove(&s.report_id)
-            .unwrap_or_else(|| s.report_id.clone());
+            .remove(super::sent(&s))
+            .unwrap_or_else(|| super::sent(&s).to_string());
         let tz = zone(&s);
         let (description, next) = cron::preview(&s.cron, &s.timezone, Utc::now(), 5)
             .unwrap_or_else(|_| (s.cron.clone(), Vec::new()));

@@ -125,6 +125,21 @@ fn form_page(
     form: ScheduleForm,
     errors: Vec<FormError>,
 ) -> Result<FormPage, Problem> {
+    let dashboards = store::dashboard::list(&*conn(ctx)?)
+        .map_err(Problem::from)?
+        .into_iter()
+        .map(|d| ReportChoice {
+            id: format!("{}{}", super::form::DASHBOARD, d.id),
+            name: format!("Dashboard: {}", d.definition.name),
+            params: d
+                .definition
+                .filters
+                .iter()
+                .map(|f| format!("{} (filter, {:?})", f.id, f.kind).to_lowercase())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+        .collect::<Vec<_>>();
     let reports = store::report::list(&*conn(ctx)?)
         .map_err(Problem::from)?
         .into_iter()
@@ -139,6 +154,7 @@ fn form_page(
             id: r.id,
             name: r.definition.name,
         })
+        .chain(dashboards)
         .collect();
     Ok(FormPage {
         layout: layout(ctx, who)?,

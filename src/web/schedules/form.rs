@@ -11,6 +11,9 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
+/// How the report field names a dashboard: `dashboard:<id>`.
+pub const DASHBOARD: &str = "dashboard:";
+
 /// The fields that decide when a schedule fires; also the query of the live preview.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -246,11 +249,15 @@ impl ScheduleForm {
         }
     }
 
-    /// The form of an existing schedule.
+    /// The form of an existing schedule (a dashboard's names it as `dashboard:<id>`).
     pub fn from_config(c: &ScheduleDefinition) -> ScheduleForm {
         ScheduleForm {
             name: c.name.clone(),
-            report_id: c.report_id.clone(),
+            // A dashboard is one of the report field's choices, as `dashboard:<id>`.
+            report_id: match &c.dashboard_id {
+                Some(d) => format!("{DASHBOARD}{d}"),
+                None => c.report_id.clone(),
+            },
             timing: Timing::from_cron(&c.schedule, &c.timezone),
             parameters: c
                 .parameters
@@ -336,9 +343,13 @@ impl ScheduleForm {
                 Ok(parameters),
                 Ok(recipients),
             ) if errors.is_empty() => Ok(ScheduleDefinition {
+                dashboard_id: report_id.strip_prefix(DASHBOARD).map(str::to_string),
                 id: None,
                 name: name.to_string(),
-                report_id: report_id.to_string(),
+                report_id: match report_id.starts_with(DASHBOARD) {
+                    true => String::new(),
+                    false => report_id.to_string(),
+                },
                 schedule,
                 timezone: tz.name().to_string(),
                 parameters,
@@ -470,6 +481,7 @@ impl FormError {
         let (form_field, label) = match field.as_str() {
             "name" => ("name", "name".to_string()),
             "reportId" => ("report_id", "report".into()),
+            "dashboardId" => ("report_id", "dashboard".into()),
             "schedule" if timing.frequency == "custom" => ("cron", "cron".into()),
             "schedule" => ("time", "schedule".into()),
             "timezone" => ("timezone", "time zone".into()),

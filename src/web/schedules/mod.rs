@@ -103,12 +103,22 @@ pub(super) fn local(ts: Option<&str>, tz: Tz) -> Option<String> {
     ts.and_then(parse_time).map(|t| local_time(t, tz))
 }
 
+/// What schedules send by id: reports by their names, dashboards as `Dashboard: <name>`.
 pub(super) fn report_names(conn: &Conn) -> Result<HashMap<String, String>, Problem> {
-    Ok(store::report::list(conn)
+    let mut names: HashMap<String, String> = store::report::list(conn)
         .map_err(Problem::from)?
         .into_iter()
         .map(|r| (r.id, r.definition.name))
-        .collect())
+        .collect();
+    for d in store::dashboard::list(conn).map_err(Problem::from)? {
+        names.insert(d.id, format!("Dashboard: {}", d.definition.name));
+    }
+    Ok(names)
+}
+
+/// The id of what `s` sends: its dashboard's, else its report's.
+pub(super) fn sent(s: &StoredSchedule) -> &str {
+    s.dashboard_id.as_deref().unwrap_or(&s.report_id)
 }
 
 fn row(
@@ -121,9 +131,9 @@ fn row(
         id: s.id.clone(),
         name: s.name.clone(),
         report: reports
-            .get(&s.report_id)
+            .get(sent(s))
             .cloned()
-            .unwrap_or_else(|| s.report_id.clone()),
+            .unwrap_or_else(|| sent(s).to_string()),
         description: describe(s),
         next: if s.enabled {
             local(s.next_run_at.as_deref(), zone(s)).unwrap_or_else(|| "never".into())

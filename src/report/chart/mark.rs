@@ -1,0 +1,133 @@
+//! Marks: each bar, slice or point of a chart is an SVG `<a class="mark">` holding a `<title>`
+//! (its label and exact value, shown on hover by browsers, read by screen readers) and its
+//! shapes. `data-key` holds the category it stands for, so a page can make it a link
+//! ([`link_marks`]); without `href` an `<a>` is a plain group (typst and resvg draw it as one).
+//!
+//! Plotters has no groups, so a mark is bracketed by two invisible marker texts while drawing and
+//! the SVG is rewritten once drawn ([`finish`]).
+
+use super::{err, Drawn, Pen, FONT};
+use plotters::prelude::*;
+
+/// A marker's text: the start of mark N (`OPEN` then N) or the end of the open mark.
+const OPEN: char = '\u{E000}';
+const CLOSE: &str = "\u{E001}";
+
+/// What a mark says: the category it stands for (None: not one to drill into) and its title.
+pub(super) struct Mark {
+    pub key: Option<String>,
+    pub title: String,
+}
+
+impl Pen<'_, '_> {
+    /// Draws `draw` as one mark with `title` (hover text), standing for category `key`.
+    pub(super) fn mark(
+        &self,
+        key: Option<&str>,
+        title: &str,
+        draw: impl FnOnce() -> Drawn,
+    ) -> Drawn {
+        let n = {
+            let mut marks = self.marks.borrow_mut();
+            marks.push(Mark {
+                key: key.map(super::clean),
+                title: super::clean(title),
+            });
+            marks.len() - 1
+        };
+        self.marker(&format!("{OPEN}{n}"))?;
+        draw()?;
+        self.marker(CLOSE)
+    }
+
+    fn marker(&self, s: &str) -> Drawn {
+        let style = TextStyle::from((FONT, 10.0).into_font()).color(&BLACK);
+        self.area.draw(&Text::new(s, (0, 0), style)).map_err(err)
+    }
+}
+
+/// `s` escaped for an XML attribute or text.
+pub(super) fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+/// The SVG as Plotters wrote it (one element per line, a text's content on its own line) with
+/// each pair of marker texts turned into the mark's `<a>` and its `</a>`.
+pub(super) fn finish(svg: &str, marks: &[Mark]) -> String {
+    if marks.is_empty() {
+        return svg.to_string();
+    }
+    let lines: Vec<&str> = svg.lines().collect();
+    let mut out = String::with_capacity(svg.len() + marks.len() * 80);
+    let mut i = 0;
+    while i < lines.len() {
+        if lines[i].starts_with("<text") && lines.get(i + 2) == Some(&"</text>") {
+            let content = lines[i + 1];
+            if let Some(m) = content
+                .strip_prefix(OPEN)
+                .and_then(|n| n.parse::<usize>().ok())
+                .and_then(|n| marks.get(n))
+            {
+                out.push_str("<a class=\"mark\"");
+                if let Some(k) = &m.key {
+                    out.push_str(&format!(" data-key=\"{}\"", escape(k)));
+                }
+                out.push_str(&format!("><title>{}</title>\n", escape(&m.title)));
+                i += 3;
+                continue;
+            }
+            if content == CLOSE {
+                out.push_str("</a>\n");
+                i += 3;
+                continue;
+            }
+        }
+        out.push_str(lines[i]);
+        out.push('\n');
+        i += 1;
+    }
+    out
+}
+
+/// `svg` with each mark that stands for a category made a link to `href(category)` (none where
+/// it answers None).
+pub fn link_marks(svg: &str, href: impl Fn(&str) -> Option<String>) -> String {
+    const AT: &str = "<a class=\"mark\" data-key=\"";
+    let mut out = String::with_capacity(svg.len() + svg.len() / 8);
+    let mut rest = svg;
+    while let Some(i) = rest.find(AT) {
+        let after = &rest[i + AT.len()..];
+        let Some(end) = after.find('"') else { break };
+        out.push_str(&rest[..i + AT.len() + end + 1]);
+        if let Some(h) = href(&unescape(&after[..end])) {
+            out.push_str(&format!(" href=\"{}\"", escape(&h)));
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The title of a category's value: `East: $1,234.50`.
+pub(super) fn title(label: &str, v: f64, fmt: Option<crate::model::report::ValueFormat>) -> String {
+    format!("{label}: {}", super::format::value(v, fmt))
+}

@@ -1,0 +1,22 @@
+// Dashboards: a click (or Enter) on a chart's bar, slice or point opens the rows behind it in
+// the panel under the chart, through htmx; without this script its link opens them as a page.
+(function () {
+  'use strict';
+  document.addEventListener('click', function (e) {
+    var t = e.target;
+    if (!t || !t.closest) return;
+    var close = t.closest('[data-drill-close]');
+    if (close) {
+      var open = close.closest('[data-drill]');
+      if (open) open.innerHTML = '';
+      return;
+    }
+    var mark = t.closest('#grid a.mark[href]');
+    if (!mark || e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+    var widget = mark.closest('.widget');
+    var panel = widget && widget.querySelector('[data-drill]');
+    if (!panel || !window.htmx) return;
+    e.preventDefault();
+    window.htmx.ajax('GET', mark.getAttribute('href'), { target: panel, swap: 'innerHTML' });
+  });
+})();
