@@ -111,13 +111,16 @@ fn render_parts(out: &Output, branding: &BrandingConfig) -> Result<Vec<u8>, Rend
 
     // The cover, with the contents' page numbers (once more if it took another page count).
     let mut cover_pages = 1;
+    let mut tries = 0;
     let cover = loop {
+        tries += 1;
         let entries: Vec<Value> = contents
             .iter()
             .map(|(title, page)| json!({"title": title, "page": cover_pages + page + 1}))
             .collect();
         let doc = layout.compile(json!({"part": "cover", "contents": entries}))?;
-        if doc.pages().len() == cover_pages || entries.len() < 2 {
+        // The page count settles at once in practice; three tries bound the pathological case.
+        if doc.pages().len() == cover_pages || entries.len() < 2 || tries == 3 {
             break doc;
         }
         cover_pages = doc.pages().len();
