@@ -13,10 +13,10 @@ COPY templates templates
 COPY static static
 COPY examples examples
 COPY reports.toml.example ./
-RUN cargo build --release --locked \
- && strip target/release/quire \
+RUN cargo build --profile dist --locked \
+ && strip target/dist/quire \
  && mkdir -p /out/data \
- && cp target/release/quire /out/quire
+ && cp target/dist/quire /out/quire
 
 FROM gcr.io/distroless/cc-debian12:nonroot
 COPY --from=build /out/quire /usr/local/bin/quire
