@@ -183,6 +183,23 @@ mod tests {
     }
 
     #[test]
+    fn render_workers_and_queue_out_of_range_are_named() {
+        for (toml, field) in [
+            ("render_workers = 0", "limits.render_workers"),
+            ("render_workers = 65", "limits.render_workers"),
+            ("render_queue = 10001", "limits.render_queue"),
+            ("render_queue = -1", "render_queue"),
+        ] {
+            let e = parse(&format!("[limits]\n{toml}\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(field), "{toml}: {e}");
+        }
+        let ok = parse("[limits]\nrender_queue = 0\n").unwrap();
+        assert_eq!(ok.limits.render_queue, 0, "no waiting at all is allowed");
+    }
+
+    #[test]
     fn env_overrides_keep_types_and_name_bad_values() {
         let vars = vec![
             ("QUIRE_SERVER__BIND".to_string(), "0.0.0.0:9000".to_string()),

@@ -478,11 +478,11 @@ impl Config {
         if self.limits.render_workers == 0 {
             return err("limits.render_workers", "must be at least 1".into());
         }
-        if self.limits.render_workers > 64 || self.limits.render_queue > 10_000 {
-            return err(
-                "limits.render_workers",
-                "render_workers must be at most 64 and render_queue at most 10000".into(),
-            );
+        if self.limits.render_workers > 64 {
+            return err("limits.render_workers", "must be at most 64".into());
+        }
+        if self.limits.render_queue > 10_000 {
+            return err("limits.render_queue", "must be at most 10000".into());
         }
         let mut names = std::collections::HashSet::new();
         for (i, src) in self.sources.iter().enumerate() {

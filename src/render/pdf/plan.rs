@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use std::sync::LazyLock;
 
 /// Table rows per document: beyond this a PDF is not the right format.
-pub const MAX_TABLE_ROWS: usize = 20_000;
+const MAX_TABLE_ROWS: usize = 20_000;
 
 /// Page and table measures in points, shared with the template (`data.geometry`).
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -57,16 +57,6 @@ pub enum Part {
         table: Value,
         pages: Vec<Vec<Vec<String>>>,
     },
-}
-
-impl Part {
-    /// Contents entries this part starts (the section titles it sets as headings).
-    pub fn headings(&self) -> Vec<&str> {
-        match self {
-            Part::Flow { headings, .. } => headings.iter().map(String::as_str).collect(),
-            Part::Table { heading, .. } => heading.iter().map(String::as_str).collect(),
-        }
-    }
 }
 
 /// Rows under a long table's header on its first page (below its title) and on the next ones.
