@@ -300,3 +300,69 @@ async fn the_streamed_csv_download_equals_the_rendered_file_and_refuses_bad_inpu
         404
     );
 }
+
+/// The PDF's outline as qpdf reads it: (title, page from 1).
+fn outline(pdf: &[u8]) -> Vec<(String, u64)> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("qpdf")
+        .args(["--json", "--json-key=outlines"])
+        .arg(&path)
+        .output()
+        .expect("qpdf runs");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    json["outlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["title"].as_str().unwrap().to_string(),
+                o["destpageposfrom1"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_long_pdf_written_in_runs_is_one_document_with_numbers_and_bookmarks_throughout() {
+    let app = spawn_app().await;
+    let report = app.report_id().await;
+    // 150 days of orders: over a hundred pages, several runs of pages joined into one file.
+    let pdf = app
+        .get(&format!("/reports/{report}/download?format=pdf&days=150"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert_valid_pdf(&pdf);
+    let pages = pdf_pages(&pdf);
+    let n = pages.len();
+    assert!(n > 70, "{n} pages");
+    for (i, page) in pages.iter().enumerate() {
+        assert!(
+            page.contains(&format!("Page {} of {n}", i + 1)),
+            "footer on page {}",
+            i + 1
+        );
+    }
+    let first_table_page = pages.iter().position(|p| p.contains("Order ID")).unwrap();
+    for (i, page) in pages.iter().enumerate().skip(first_table_page) {
+        assert!(page.contains("Order ID"), "header on page {}", i + 1);
+    }
+    // Every order of the window, once, the last one on the last page.
+    let k = expected::kpis(150);
+    let all = pages.join("\n");
+    for o in [&k.window[0], &k.window[k.window.len() / 2], k.window.last().unwrap()] {
+        assert_eq!(all.matches(&format!("{} ", o.id)).count(), 1, "order {}", o.id);
+    }
+    // A bookmark per section, pointing at the page that starts it, in order.
+    let marks = outline(&pdf);
+    let titles: Vec<&str> = marks.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(titles, ["Key figures", "Trends", "Order detail"]);
+    for (title, page) in &marks {
+        assert!(pages[*page as usize - 1].contains(title.as_str()), "{title} on page {page}");
+    }
+    assert_eq!(marks[2].1 as usize, first_table_page + 1);
+}

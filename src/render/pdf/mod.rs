@@ -1,13 +1,14 @@
 //! PDF through typst compiled in-process, one part at a time.
 //!
 //! A report is cut into parts (`plan`): flowing sections, and long tables already split into
-//! pages. Each part is a compile of its own whose pages are kept as finished frames while
-//! typst's working memory is dropped; the cover is laid out once the contents' page numbers
-//! are known, and "Page x of y" footers are laid out last, over every page. So no compile
-//! needs the page count (typst would lay everything out twice for it), and typst's working
-//! memory follows the largest part. The finished pages of the whole document stay in memory
-//! until the file is written (about 0.5 MB per page of a 6-column table).
+//! pages. Each part is a compile of its own whose working memory is dropped. The flowing
+//! parts are laid out first, for their page counts and headings; then the cover, once the
+//! contents' page numbers are known, and the "Page x of y" footers, laid over every page. So
+//! no compile needs the page count (typst would lay everything out twice for it). Pages are
+//! written to PDF in runs as they are laid out and the runs joined (`join`), so memory follows
+//! one run and one part, not the whole document.
 
+mod join;
 mod plan;
 mod world;
 
@@ -29,6 +30,9 @@ use world::{file_id, ReportWorld};
 /// Pages of a long table laid out per compile: enough to amortise a compile, few enough to
 /// keep its working memory small. typst lays the pages of one compile out in parallel.
 const TABLE_PAGES_PER_COMPILE: usize = 8;
+/// Pages written to PDF at once: a run's frames are all that is held of the finished pages,
+/// and each run carries its own subset of the fonts (a few KB), joined at the end.
+const PAGES_PER_RUN: usize = 32;
 
 /// The report as a PDF.
 pub fn render(out: &Output, branding: &BrandingConfig) -> Result<Vec<u8>, RenderError> {
@@ -75,35 +79,26 @@ fn render_parts(out: &Output, branding: &BrandingConfig) -> Result<Vec<u8>, Rend
         today: out.generated_at.date_naive(),
     };
 
-    // The body, part by part; contents entries keep their page within the body.
-    let mut body: Vec<Page> = Vec::new();
+    // The flowing parts first (they are small: cards, charts, short tables): their page
+    // counts and the pages of their headings. A long table's pages are counted by the plan.
+    let mut flows: Vec<Option<Vec<Page>>> = Vec::with_capacity(parts.len());
     let mut contents: Vec<(String, usize)> = Vec::new();
+    let mut body = 0;
     for part in &parts {
         super::cancel::check()?;
-        let start = body.len();
         match part {
             Part::Flow { sections, headings } => {
                 let doc = layout.compile(json!({"part": "flow", "sections": sections}))?;
                 for (title, page) in headings.iter().zip(heading_pages(&doc)) {
-                    contents.push((title.clone(), start + page));
+                    contents.push((title.clone(), body + page));
                 }
-                body.extend(finished(&doc));
+                body += doc.pages().len();
+                flows.push(Some(finished(&doc).collect()));
             }
-            Part::Table {
-                heading,
-                table,
-                pages,
-            } => {
-                contents.extend(heading.iter().map(|h| (h.clone(), start)));
-                for (i, chunk) in pages.chunks(TABLE_PAGES_PER_COMPILE).enumerate() {
-                    super::cancel::check()?;
-                    let doc = layout.compile(json!({
-                        "part": "table", "first": i == 0, "heading": heading,
-                        "top": plan::table_top(heading.is_some()),
-                        "table": table, "pages": chunk,
-                    }))?;
-                    body.extend(finished(&doc));
-                }
+            Part::Table { heading, pages, .. } => {
+                contents.extend(heading.iter().map(|h| (h.clone(), body)));
+                body += pages.len();
+                flows.push(None);
             }
         }
     }
@@ -124,27 +119,112 @@ fn render_parts(out: &Output, branding: &BrandingConfig) -> Result<Vec<u8>, Rend
         }
         cover_pages = doc.pages().len();
     };
+    cover_pages = cover.pages().len();
     // Title, author and language as the template sets them.
     let info = cover.info().clone();
-    let mut pages: Vec<Page> = cover.pages().to_vec();
-    drop(cover);
-    pages.append(&mut body);
-
-    // "Page x of y" over every page.
-    let footers = layout.compile(json!({"part": "footers", "total": pages.len()}))?;
-    for (page, footer) in pages.iter_mut().zip(footers.pages()) {
-        page.frame.push_frame(Point::zero(), footer.frame.clone());
-    }
-    drop(footers);
-
-    let doc = PagedDocument::new(pages.into_iter().collect(), info);
-    let options = typst_pdf::PdfOptions {
-        // Untagged: tagged PDF is about 5× larger for table-heavy reports.
-        tagged: false,
-        ..Default::default()
+    let total = cover_pages + body;
+    let footers = layout.compile(json!({"part": "footers", "total": total}))?;
+    let mut out = Writer {
+        info,
+        footers: footers.pages(),
+        done: 0,
+        pending: finished(&cover).collect(),
+        runs: Vec::new(),
     };
-    typst_pdf::pdf(&doc, &options).map_err(|errors| world::messages(&errors))
+    drop(cover);
+
+    // Then every page in order, written to PDF a run at a time.
+    for (part, flow) in parts.iter().zip(flows) {
+        if let Some(pages) = flow {
+            out.add(pages)?;
+            continue;
+        }
+        let Part::Table {
+            heading,
+            table,
+            pages,
+        } = part
+        else {
+            unreachable!("a part without laid-out pages is a table");
+        };
+        for (i, chunk) in pages.chunks(TABLE_PAGES_PER_COMPILE).enumerate() {
+            super::cancel::check()?;
+            let doc = layout.compile(json!({
+                "part": "table", "first": i == 0, "heading": heading,
+                "top": plan::table_top(heading.is_some()),
+                "table": table, "pages": chunk,
+            }))?;
+            if doc.pages().len() != chunk.len() {
+                // The footers and contents count the planned pages.
+                tracing::warn!(
+                    planned = chunk.len(),
+                    laid_out = doc.pages().len(),
+                    "a table page overflowed; page numbers after it are off"
+                );
+            }
+            out.add(finished(&doc).collect())?;
+        }
+    }
+    let runs = out.finish()?;
+    if runs.len() == 1 {
+        return Ok(runs.into_iter().next().expect("one run"));
+    }
+    let bookmarks: Vec<(String, usize)> = contents
+        .into_iter()
+        .map(|(title, page)| (title, cover_pages + page))
+        .collect();
+    join::join(&runs, &bookmarks)
 }
+
+/// Pages written to PDF as they come, a run of `PAGES_PER_RUN` at a time, each with its
+/// "Page x of y" footer laid over it.
+struct Writer<'a> {
+    info: typst::model::DocumentInfo,
+    footers: &'a [Page],
+    /// Pages written so far.
+    done: usize,
+    pending: Vec<Page>,
+    runs: Vec<Vec<u8>>,
+}
+
+impl Writer<'_> {
+    fn add(&mut self, pages: Vec<Page>) -> Result<(), RenderError> {
+        self.pending.extend(pages);
+        if self.pending.len() >= PAGES_PER_RUN {
+            self.write()?;
+        }
+        Ok(())
+    }
+
+    fn write(&mut self) -> Result<(), RenderError> {
+        let mut pages = std::mem::take(&mut self.pending);
+        for (page, footer) in pages
+            .iter_mut()
+            .zip(&self.footers[self.done.min(self.footers.len())..])
+        {
+            page.frame.push_frame(Point::zero(), footer.frame.clone());
+        }
+        self.done += pages.len();
+        let doc = PagedDocument::new(pages.into_iter().collect(), self.info.clone());
+        let options = typst_pdf::PdfOptions {
+            // Untagged: tagged PDF is about 5× larger for table-heavy reports.
+            tagged: false,
+            ..Default::default()
+        };
+        let bytes = typst_pdf::pdf(&doc, &options).map_err(|errors| world::messages(&errors))?;
+        drop(doc);
+        self.runs.push(bytes);
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<Vec<Vec<u8>>, RenderError> {
+        if !self.pending.is_empty() || self.runs.is_empty() {
+            self.write()?;
+        }
+        Ok(self.runs)
+    }
+}
+
 /// What every compile of one report shares.
 struct Layout<'a> {
     files: &'a HashMap<typst::syntax::FileId, Bytes>,
