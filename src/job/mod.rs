@@ -163,6 +163,7 @@ pub fn export(
         params: job.parameters.clone(),
         today: job.day(),
         row_limit: None,
+        dashboard: false,
     };
     crate::export::make_recorded(ctx, &job.report_id, report_name, format, &request, None)
 }
