@@ -176,6 +176,7 @@ route_table! {
     POST "/dashboards/{id}/edit" editor => dashboards::edit::save;
     POST "/dashboards/{id}/duplicate" editor => dashboards::duplicate;
     POST "/dashboards/{id}/delete" editor => dashboards::delete;
+    POST "/dashboards/{id}/default" editor => dashboards::list::make_default;
     GET "/builder" editor => builder::page;
     GET "/builder/fields" editor => builder::fields;
     GET "/builder/values" editor => builder::values;
