@@ -145,6 +145,7 @@ pub fn output(
             params: &job.parameters,
             rows: TableRows::All { cap: u32::MAX },
             only: None,
+            sort: None,
             today,
         },
         progress,
