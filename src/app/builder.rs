@@ -341,6 +341,7 @@ pub fn preview(
                 page_size: PREVIEW_ROWS,
             },
             only: None,
+            sort: None,
             today,
             bounds: ctx.bounds(),
             cache: None,

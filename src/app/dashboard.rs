@@ -310,6 +310,15 @@ pub fn add_report(
     save(ctx, id.as_deref(), def)
 }
 
+/// Makes a dashboard the default, the one `/` opens.
+pub fn make_default(ctx: &Ctx, id: &str) -> Result<(), EditError> {
+    let conn = ctx.store.app.get()?;
+    if !store::dashboard::set_default(&conn, id)? {
+        return Err(not_found(id));
+    }
+    Ok(())
+}
+
 /// Deletes a dashboard.
 pub fn delete(ctx: &Ctx, id: &str) -> Result<(), EditError> {
     let conn = ctx.store.app.get()?;

@@ -212,11 +212,12 @@ pub fn run_widget(
     given: &BTreeMap<String, String>,
     today: NaiveDate,
 ) -> Result<Option<Item>, PipelineError> {
-    run_widget_page(ctx, d, widget_id, given, &BTreeMap::new(), 1, today)
+    run_widget_page(ctx, d, widget_id, given, &BTreeMap::new(), 1, None, today)
 }
 
 /// `run_widget` with the page's report parameters (used where the widget's report has them;
 /// the widget's own fixed parameters and then the filters win) and a table page.
+#[allow(clippy::too_many_arguments)]
 pub fn run_widget_page(
     ctx: &Ctx,
     d: &StoredDashboard,
@@ -224,13 +225,14 @@ pub fn run_widget_page(
     given: &BTreeMap<String, String>,
     page_params: &BTreeMap<String, String>,
     page: u32,
+    sort: Option<&run::TableSort>,
     today: NaiveDate,
 ) -> Result<Option<Item>, PipelineError> {
     let rows = TableRows::Page {
         page,
         page_size: ctx.config.limits.page_size,
     };
-    run_widget_rows(ctx, d, widget_id, given, page_params, rows, today)
+    run_widget_rows(ctx, d, widget_id, given, page_params, rows, sort, today)
 }
 
 /// One widget as a document of its own (every row of a table), for its download menu.
@@ -243,7 +245,8 @@ pub fn widget_document(
     today: NaiveDate,
 ) -> Result<Option<run::Output>, PipelineError> {
     let all = TableRows::All { cap: u32::MAX };
-    let Some(item) = run_widget_rows(ctx, d, widget_id, given, page_params, all, today)? else {
+    let Some(item) = run_widget_rows(ctx, d, widget_id, given, page_params, all, None, today)?
+    else {
         return Ok(None);
     };
     let title = match &item {
@@ -296,7 +299,7 @@ pub fn document(
             WidgetKind::Visualization => {
                 let all = TableRows::All { cap: u32::MAX };
                 if let Some(mut item) =
-                    run_widget_rows(ctx, d, &w.id, given, page_params, all, today)?
+                    run_widget_rows(ctx, d, &w.id, given, page_params, all, None, today)?
                 {
                     // The widget's own title, where it has one, names it in the document.
                     if let Some(t) = w.title.as_ref().filter(|t| !t.trim().is_empty()) {
@@ -437,6 +440,7 @@ impl Prepared {
             params: &self.params,
             rows,
             only: Some(only),
+            sort: None,
             today,
             bounds: ctx.bounds(),
             cache: (ctx.config.limits.cache_mb > 0)
@@ -457,6 +461,7 @@ impl Prepared {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run_widget_rows(
     ctx: &Ctx,
     d: &StoredDashboard,
@@ -464,6 +469,7 @@ fn run_widget_rows(
     given: &BTreeMap<String, String>,
     page_params: &BTreeMap<String, String>,
     rows: TableRows,
+    sort: Option<&run::TableSort>,
     today: NaiveDate,
 ) -> Result<Option<Item>, PipelineError> {
     let Some(p) = prepare(ctx, d, widget_id, given, page_params, today)? else {
@@ -471,7 +477,9 @@ fn run_widget_rows(
     };
     let conn = p.connection(ctx)?;
     let only = [p.viz.clone()];
-    let out = run::run(&conn, &p.request(ctx, &only, rows, today))?;
+    let mut req = p.request(ctx, &only, rows, today);
+    req.sort = sort;
+    let out = run::run(&conn, &req)?;
     Ok(out.sections.into_iter().flat_map(|s| s.items).next())
 }
 

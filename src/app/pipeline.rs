@@ -44,6 +44,8 @@ pub struct RunSpec<'a> {
     pub params: &'a BTreeMap<String, String>,
     pub rows: TableRows,
     pub only: Option<&'a [String]>,
+    /// The tables' chosen order, if any.
+    pub sort: Option<&'a run::TableSort>,
     /// The day date expressions are relative to (a schedule's fire date in its zone).
     pub today: chrono::NaiveDate,
 }
@@ -75,6 +77,7 @@ impl Ctx {
                 params: spec.params,
                 rows: spec.rows,
                 only: spec.only,
+                sort: spec.sort,
                 today: spec.today,
                 bounds: self.bounds(),
                 cache: (self.config.limits.cache_mb > 0)
@@ -203,6 +206,7 @@ impl Ctx {
                 cap: cap.unwrap_or(u32::MAX),
             },
             only: tables.as_deref(),
+            sort: None,
             today,
         })?;
         let bytes = render::render(&out, format, &self.config.branding, &self.config.exports)?;

@@ -79,15 +79,21 @@ pub fn make(
 
 /// Renders dashboard `dashboard` as one document (`app::dashboard_run::document`) with the
 /// filter values of `request.params` (date expressions evaluated as of `request.today`) and
-/// writes its file as [`make`] does.
+/// writes its file as [`make`] does. The recorded request is marked as a dashboard's, so a
+/// retry makes it again as one.
 pub fn make_dashboard(
     ctx: &Ctx,
     dashboard: &str,
     format: ExportFormat,
     request: &ExportRequest,
+    id: Option<String>,
 ) -> Result<(ExportRecord, Vec<u8>, Output), ExportError> {
     use crate::app::dashboard_run;
     let started = Instant::now();
+    let request = &ExportRequest {
+        dashboard: true,
+        ..request.clone()
+    };
     let d = store::dashboard::get(&*ctx.store.app.get()?, dashboard)?
         .ok_or_else(|| PipelineError::NotFound(format!("dashboard {dashboard}")))?;
     let values =
@@ -97,7 +103,7 @@ pub fn make_dashboard(
     let out = dashboard_run::document(ctx, &d, &values, &none, request.today)?;
     let bytes = crate::render::render(&out, format, &ctx.config.branding, &ctx.config.exports)
         .map_err(PipelineError::from)?;
-    write(ctx, out, bytes, format, request, None, started)
+    write(ctx, out, bytes, format, request, id, started)
 }
 
 /// Writes a rendered export's file (aside, then renamed) and returns its record.
@@ -139,8 +145,9 @@ fn write(
     Ok((record, bytes, out))
 }
 
-/// Makes and records an export; a failure is recorded too (status `failed`, with its error,
-/// retryable) and returned.
+/// Makes and records an export of a report, or of a dashboard when `request.dashboard` (then
+/// `report` is the dashboard's id); a failure is recorded too (status `failed`, with its
+/// error, retryable) and returned.
 pub fn make_recorded(
     ctx: &Ctx,
     report: &str,
@@ -150,7 +157,12 @@ pub fn make_recorded(
     id: Option<String>,
 ) -> Result<(ExportRecord, Vec<u8>), ExportError> {
     let started = Instant::now();
-    match make(ctx, report, format, request, id.clone(), true) {
+    let made = if request.dashboard {
+        make_dashboard(ctx, report, format, request, id.clone())
+    } else {
+        make(ctx, report, format, request, id.clone(), true)
+    };
+    match made {
         Ok((record, bytes, _)) => {
             store::export::insert(&*ctx.store.app.get()?, &record)?;
             Ok((record, bytes))
@@ -198,13 +210,18 @@ pub fn retry(ctx: &Ctx, id: &str) -> Result<ExportRecord, ExportError> {
                 .into(),
         )
     })?;
+    let mut request = request.clone();
+    // Dashboards' exports recorded before the request said so are known by their id.
+    if !request.dashboard {
+        request.dashboard = store::dashboard::get(&*ctx.store.app.get()?, &e.report_id)?.is_some();
+    }
     let format = ExportFormat::parse(&e.format).unwrap_or_default();
     make_recorded(
         ctx,
         &e.report_id,
         &e.report_name,
         format,
-        request,
+        &request,
         Some(e.id.clone()),
     )
     .map(|(record, _)| record)

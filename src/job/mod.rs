@@ -145,6 +145,7 @@ pub fn output(
             params: &job.parameters,
             rows: TableRows::All { cap: u32::MAX },
             only: None,
+            sort: None,
             today,
         },
         progress,
@@ -163,6 +164,7 @@ pub fn export(
         params: job.parameters.clone(),
         today: job.day(),
         row_limit: None,
+        dashboard: false,
     };
     crate::export::make_recorded(ctx, &job.report_id, report_name, format, &request, None)
 }

@@ -343,6 +343,8 @@ mod tests {
                     page_count: 1,
                     result: Arc::new(result),
                     formats: vec![None, None],
+                    sortable: false,
+                    sort: None,
                 })],
             }],
             options: Default::default(),

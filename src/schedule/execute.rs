@@ -97,9 +97,10 @@ fn produce(
         params: s.parameters.clone(),
         today,
         row_limit: s.row_limit,
+        dashboard: s.dashboard_id.is_some(),
     };
     let (record, _, out) = match &s.dashboard_id {
-        Some(d) => crate::export::make_dashboard(ctx, d, s.export_format, &request)?,
+        Some(d) => crate::export::make_dashboard(ctx, d, s.export_format, &request, None)?,
         None => crate::export::make(ctx, &s.report_id, s.export_format, &request, None, false)?,
     };
     let summary = Summary::new(&out, &s.name, today);

@@ -105,6 +105,15 @@ pub fn home(conn: &Connection) -> Result<Option<StoredDashboard>, StoreError> {
     .transpose()
 }
 
+/// Makes the dashboard with this id the default (and no other); false if there is none.
+pub fn set_default(conn: &Connection, id: &str) -> Result<bool, StoreError> {
+    Ok(conn.execute(
+        "UPDATE dashboards SET is_default = (id = ?1)
+         WHERE EXISTS (SELECT 1 FROM dashboards WHERE id = ?1)",
+        [id],
+    )? > 0)
+}
+
 /// Replaces only the definition (its layout), leaving the provisioned flag and the default.
 pub fn set_definition(
     conn: &Connection,

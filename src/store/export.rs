@@ -15,6 +15,9 @@ pub struct ExportRequest {
     pub today: chrono::NaiveDate,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub row_limit: Option<u32>,
+    /// Made from a dashboard (its id is the record's `report_id`, `params` its filter values).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dashboard: bool,
 }
 
 /// A recorded export.

@@ -176,6 +176,7 @@ route_table! {
     POST "/dashboards/{id}/edit" editor => dashboards::edit::save;
     POST "/dashboards/{id}/duplicate" editor => dashboards::duplicate;
     POST "/dashboards/{id}/delete" editor => dashboards::delete;
+    POST "/dashboards/{id}/default" editor => dashboards::list::make_default;
     GET "/builder" editor => builder::page;
     GET "/builder/fields" editor => builder::fields;
     GET "/builder/values" editor => builder::values;
@@ -325,15 +326,4 @@ pub fn parse_page(raw: Option<&str>) -> Result<u32, error::Problem> {
     }
 }
 
-/// Percent-encodes a query value.
-pub fn urlencode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+pub use crate::model::text::urlencode;

@@ -87,6 +87,7 @@ pub async fn table(
 ) -> Result<TablePartial, Problem> {
     let (token, wid) = path.into_inner();
     let page = parse_page(q.get("page").map(String::as_str))?;
+    let order = crate::web::reports::sort::take(&mut q.into_inner())?;
     let base = format!(
         "/{}/{token}",
         if req.path().starts_with("/embed/") {
@@ -99,7 +100,17 @@ pub async fn table(
     web::block(move || {
         let (s, d) = share::open(&ctx, &token).map_err(Problem::from)?;
         let locked = share::locked_filters(&s);
-        table_for(&ctx, &d, &wid, &locked, &BTreeMap::new(), page, &base, "")
+        table_for(
+            &ctx,
+            &d,
+            &wid,
+            &locked,
+            &BTreeMap::new(),
+            page,
+            order.as_ref(),
+            &base,
+            "",
+        )
     })
     .await?
 }

@@ -745,3 +745,108 @@ async fn public_forms_work_with_a_session_cookie_and_no_csrf_token() {
         .unwrap();
     assert_eq!(r.status(), 403);
 }
+
+#[tokio::test]
+async fn an_editor_makes_a_dashboard_the_default_that_home_opens_and_a_viewer_cannot() {
+    let app = spawn_app().await;
+    let mut ids = Vec::new();
+    for name in ["Aardvark board", "Zebra board"] {
+        let r = app
+            .send_json(Method::POST, "/api/v1/dashboards", &json!({ "name": name }))
+            .await;
+        assert_eq!(r.status(), 201);
+        ids.push(
+            r.json::<Value>().await.unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    let zebra = &ids[1];
+    let action = format!("/dashboards/{zebra}/default");
+    let home = |client: reqwest::Client| {
+        let url = format!("{}/", app.address);
+        async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    assert!(!home(app.client.clone())
+        .await
+        .contains("<h1>Zebra board</h1>"));
+
+    // A viewer sees no switch and is refused.
+    let (_, viewer_token) = user_with_token(&app.ctx, "viewer@example.com", Role::Viewer);
+    let viewer = client_with(Some(&viewer_token));
+    let list = viewer
+        .get(format!("{}/dashboards", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!list.contains(&action), "no default switch for a viewer");
+    let r = viewer
+        .post(format!("{}{action}", app.address))
+        .form(&[("x", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+
+    // An editor signed in sees it; without the CSRF token the form is refused.
+    user_with_token(&app.ctx, "editor@example.com", Role::Editor);
+    let r = login(&app, "editor@example.com", ADMIN_PASSWORD).await;
+    let session = session_of(&r);
+    let csrf = r.json::<Value>().await.unwrap()["csrfToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let as_editor = |method: Method, path: String, form: Vec<(&'static str, String)>| {
+        app.anon
+            .request(method, format!("{}{path}", app.address))
+            .header("Cookie", format!("quire_session={session}"))
+            .form(&form)
+            .send()
+    };
+    let list = as_editor(Method::GET, "/dashboards".into(), vec![])
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains(&format!("action=\"{action}\"")), "{list}");
+    let r = as_editor(Method::POST, action.clone(), vec![])
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "no CSRF token");
+    let r = as_editor(Method::POST, action.clone(), vec![("_csrf", csrf.clone())])
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/dashboards");
+
+    // `/` opens it, the API says so, the list marks it and offers the switch on the others.
+    assert!(home(viewer.clone()).await.contains("<h1>Zebra board</h1>"));
+    let d = app.get_json(&format!("/api/v1/dashboards/{zebra}")).await;
+    assert_eq!(d["default"], true, "{d}");
+    let defaults = app
+        .get_json("/api/v1/dashboards")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["default"] == true)
+        .count();
+    assert_eq!(defaults, 1, "one default");
+    let list = app.get("/dashboards").await.text().await.unwrap();
+    assert!(!list.contains(&format!("action=\"{action}\"")));
+    assert!(list.contains(&format!("action=\"/dashboards/{}/default\"", ids[0])));
+    // An unknown dashboard is a 404 naming it.
+    let r = app
+        .client
+        .post(format!("{}/dashboards/nope/default", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert!(r.text().await.unwrap().contains("nope"));
+}

@@ -243,3 +243,58 @@ async fn a_select_filter_on_a_field_offers_the_fields_values_and_narrows_its_wid
         "only the chosen region: {widget}"
     );
 }
+
+#[tokio::test]
+async fn a_table_widget_is_sorted_by_its_column_headers_and_refuses_unknown_columns() {
+    let app = spawn_app().await;
+    let k = expected::kpis(90);
+    let dashboard = app.dashboard_id().await;
+    let widget = app
+        .get(&format!("/dashboards/{dashboard}/widgets/orders?days=90"))
+        .await
+        .text()
+        .await
+        .unwrap()
+        .replace("&#38;", "&");
+    assert!(
+        widget.contains(&format!(
+            "hx-get=\"/dashboards/{dashboard}/table/orders?days=90&sort=product&dir=asc\""
+        )),
+        "{widget}"
+    );
+    assert!(widget.contains("aria-sort=\"none\""));
+
+    let mut by_product = k.window.clone();
+    by_product.sort_by(|a, b| b.product.cmp(&a.product));
+    let r = app
+        .get(&format!(
+            "/dashboards/{dashboard}/table/orders?days=90&sort=product&dir=desc&page=2"
+        ))
+        .await;
+    assert_eq!(r.status(), 200);
+    let partial = r.text().await.unwrap().replace("&#38;", "&");
+    let ids: Vec<String> = by_product[25..50]
+        .iter()
+        .map(|o| o.id.to_string())
+        .collect();
+    assert_eq!(crate::reports_page::first_cells(&partial), ids);
+    assert!(partial.contains("aria-sort=\"descending\""));
+    assert!(
+        partial.contains("sort=product&dir=desc&page=3"),
+        "{partial}"
+    );
+    assert!(
+        partial.contains("sort=product&dir=desc&page=1"),
+        "{partial}"
+    );
+
+    for bad in ["product desc", "2", "\"product\"", "f.period"] {
+        let path = format!(
+            "/dashboards/{dashboard}/table/orders?days=90&sort={}",
+            quire::web::urlencode(bad)
+        );
+        let r = app.get(&path).await;
+        assert_eq!(r.status(), 422, "{path}");
+        assert!(r.text().await.unwrap().contains("sort"), "{path}");
+    }
+}

@@ -230,3 +230,85 @@ async fn the_schedule_form_offers_dashboards_and_saves_one_with_its_filter_value
     let page = app.get("/schedules").await.text().await.unwrap();
     assert!(page.contains("Dashboard: "), "{page}");
 }
+
+#[tokio::test]
+async fn a_dashboards_expired_or_failed_export_is_made_again_as_the_dashboard() {
+    let app = spawn_app().await;
+    let report = app.report_id().await;
+    let board = json!({ "name": "Retried board", "widgets": [
+        { "id": "rev", "x": 0, "y": 0, "w": 4, "h": 2, "reportId": report, "visualizationId": "revenue", "title": "Revenue again" },
+        { "id": "trend", "x": 0, "y": 2, "w": 12, "h": 5, "reportId": report, "visualizationId": "daily_revenue", "title": "Takings again" }] });
+    let r = app
+        .client
+        .post(format!("{}/api/v1/dashboards", app.address))
+        .json(&board)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let dashboard: Value = r.json().await.unwrap();
+    let r = app
+        .client
+        .post(format!("{}/api/v1/schedules", app.address))
+        .json(
+            &json!({ "name": "Board to keep", "dashboardId": dashboard["id"],
+            "schedule": "0 8 1 * *", "exportFormat": "pdf", "recipients": [] }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let schedule = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let run = app
+        .run_schedule(&schedule, |e| {
+            e["status"] == "succeeded" || e["status"] == "failed"
+        })
+        .await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    let export = run["exportId"].as_str().unwrap().to_string();
+
+    let conn = rusqlite::Connection::open(app._data_dir.path().join("quire.db")).unwrap();
+    let file = app._data_dir.path().join(format!("exports/{export}.pdf"));
+    let titles = |pdf: &[u8]| {
+        assert_valid_pdf(pdf);
+        let text = pdf_pages(pdf).join("\n").to_uppercase();
+        for title in ["Retried board", "Revenue again", "Takings again"] {
+            assert!(
+                text.contains(&title.to_uppercase()),
+                "{title} missing from:\n{text}"
+            );
+        }
+    };
+    // Expired, retried through the API; then failed, retried through the page's form.
+    for (status, page) in [("expired", false), ("failed", true)] {
+        conn.execute(
+            "UPDATE exports SET status = ?2 WHERE id = ?1",
+            [&export, status],
+        )
+        .unwrap();
+        std::fs::remove_file(&file).unwrap();
+        let r = if page {
+            app.client
+                .post(format!("{}/exports/{export}/retry", app.address))
+                .send()
+                .await
+                .unwrap()
+        } else {
+            app.post(&format!("/api/v1/exports/{export}/retry")).await
+        };
+        assert!(r.status().is_success(), "{status}: {}", r.status());
+        let record = app.get_json(&format!("/api/v1/exports/{export}")).await;
+        assert_eq!(record["status"], "completed", "{status}: {record}");
+        assert_eq!(record["reportName"], "Retried board", "{record}");
+        let pdf = app
+            .get(&format!("/api/v1/exports/{export}/download"))
+            .await
+            .bytes()
+            .await
+            .unwrap();
+        titles(&pdf);
+    }
+}

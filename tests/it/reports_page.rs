@@ -141,3 +141,144 @@ async fn bad_report_pages_are_4xx_pages_naming_the_problem() {
         assert!(body.contains(mentions), "{path}: {body}");
     }
 }
+
+/// The first cell of each body row of a table's HTML, in order.
+pub(crate) fn first_cells(html: &str) -> Vec<String> {
+    let body = &html[html.find("<tbody>").expect("a table body")..];
+    body.split("<tr>")
+        .skip(1)
+        .filter_map(|row| {
+            let start = row.find("<td")?;
+            let open = start + row[start..].find('>')? + 1;
+            Some(row[open..open + row[open..].find('<')?].to_string())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_table_is_sorted_by_a_clicked_column_across_its_pages_and_refuses_unknown_columns() {
+    let app = spawn_app().await;
+    let id = app.report_id().await;
+    let k = expected::kpis(30);
+    let hx = |path: String| {
+        app.client
+            .get(format!("{}{path}", app.address))
+            .header("HX-Request", "true")
+            .send()
+    };
+    // Headers are links (htmx in place, a page without JavaScript) that say their state.
+    // Attributes escape `&` as `&#38;`, which browsers read as `&`.
+    let html = app
+        .get(&format!("/reports/{id}?days=30"))
+        .await
+        .text()
+        .await
+        .unwrap()
+        .replace("&#38;", "&");
+    assert!(html.contains("aria-sort=\"none\""), "sortable headers");
+    assert!(html.contains(&format!(
+        "href=\"/reports/{id}?days=30&sort=units&dir=asc#table-orders\""
+    )));
+    assert!(html.contains(&format!(
+        "hx-get=\"/reports/{id}/table/orders?days=30&sort=units&dir=asc\""
+    )));
+
+    // Units, most first; ties keep the query's order (newest first). Page 2 goes on from there.
+    let mut by_units = k.window.clone();
+    by_units.sort_by_key(|o| std::cmp::Reverse(o.units));
+    let ids = |orders: &[expected::Order]| -> Vec<String> {
+        orders.iter().map(|o| o.id.to_string()).collect()
+    };
+    let r = hx(format!(
+        "/reports/{id}/table/orders?days=30&sort=units&dir=desc"
+    ))
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let partial = r.text().await.unwrap().replace("&#38;", "&");
+    assert_eq!(first_cells(&partial), ids(&by_units[..25]));
+    assert!(partial.contains("aria-sort=\"descending\""), "{partial}");
+    assert!(
+        partial.contains("sort=units&dir=desc&page=2"),
+        "the pager keeps the order: {partial}"
+    );
+    assert!(
+        partial.contains("sort=units&dir=asc\""),
+        "a second click reverses"
+    );
+    let page2 = hx(format!(
+        "/reports/{id}/table/orders?days=30&sort=units&dir=desc&page=2"
+    ))
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    assert_eq!(first_cells(&page2), ids(&by_units[25..50]));
+
+    // Text and money columns, and the whole page without JavaScript.
+    let mut by_region = k.window.clone();
+    by_region.sort_by(|a, b| a.region.cmp(&b.region));
+    let page = app
+        .get(&format!("/reports/{id}?days=30&sort=region&dir=asc"))
+        .await;
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert!(page.contains("aria-sort=\"ascending\""));
+    assert_eq!(first_cells(&page), ids(&by_region[..25]));
+    let mut by_revenue = k.window.clone();
+    by_revenue.sort_by_key(|o| o.revenue_cents);
+    let cheapest = hx(format!("/reports/{id}/table/orders?days=30&sort=revenue"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        first_cells(&cheapest)[0],
+        by_revenue[0].id.to_string(),
+        "the smallest revenue first"
+    );
+
+    // Hostile or unknown columns: 422 naming `sort`, nothing run as SQL, nothing changed.
+    let long = "x".repeat(5000);
+    for bad in [
+        "units; DROP TABLE sales",
+        "1",
+        "' OR 1=1 --",
+        "Units",
+        "<script>alert(1)</script>",
+        "units)",
+        long.as_str(),
+    ] {
+        let q = format!("days=30&sort={}", quire::web::urlencode(bad));
+        for path in [
+            format!("/reports/{id}?{q}"),
+            format!("/reports/{id}/table/orders?{q}"),
+        ] {
+            let r = hx(path.clone()).await.unwrap();
+            assert_eq!(r.status(), 422, "{path}");
+            let body = r.text().await.unwrap();
+            assert!(body.contains("sort"), "{path}: {body}");
+            assert!(!body.contains("<script>alert"), "{path}: escaped");
+        }
+    }
+    let r = app
+        .get(&format!(
+            "/reports/{id}/table/orders?days=30&sort=units&dir=sideways"
+        ))
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("dir"));
+    let again = hx(format!("/reports/{id}/table/orders?days=30"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        first_cells(&again),
+        ids(&k.window[..25]),
+        "the data is intact"
+    );
+}

@@ -30,6 +30,15 @@ pub enum TableRows {
     All { cap: u32 },
 }
 
+/// The order a person chose for a table: a result column by name, ascending or descending.
+/// Applied to the rows the table shows in all (up to its row limit) before they are paged; a
+/// table without that column keeps its query's order.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct TableSort {
+    pub column: String,
+    pub desc: bool,
+}
+
 /// What to run and how.
 pub struct Request<'a> {
     pub report_id: &'a str,
@@ -38,6 +47,8 @@ pub struct Request<'a> {
     pub rows: TableRows,
     /// Only these visualizations (e.g. a dashboard's widgets); None = all.
     pub only: Option<&'a [String]>,
+    /// The tables' chosen order, if any.
+    pub sort: Option<&'a TableSort>,
     /// The date that date expressions are relative to.
     pub today: NaiveDate,
     pub bounds: Bounds,

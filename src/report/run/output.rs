@@ -162,9 +162,58 @@ pub struct TableOut {
     pub result: Arc<ResultSet>,
     #[serde(skip)]
     pub formats: Vec<Option<ValueFormat>>,
+    /// Its columns can be sorted by a person (a visualization's table, not drill-down rows).
+    #[serde(skip)]
+    pub sortable: bool,
+    /// The order a person chose, when this table has that column.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sort: Option<super::TableSort>,
 }
 
 impl TableOut {
+    /// `aria-sort` of column `i`.
+    pub fn aria_sort(&self, i: &usize) -> &'static str {
+        match &self.sort {
+            Some(s) if self.result.columns.get(*i) == Some(&s.column) => {
+                if s.desc {
+                    "descending"
+                } else {
+                    "ascending"
+                }
+            }
+            _ => "none",
+        }
+    }
+
+    /// The query of the link that sorts by column `i`: ascending, or descending when it is
+    /// already ascending (`sort=region&dir=asc`).
+    pub fn sort_link(&self, i: &usize) -> String {
+        let column = self
+            .result
+            .columns
+            .get(*i)
+            .map(String::as_str)
+            .unwrap_or("");
+        let dir = if self.aria_sort(i) == "ascending" {
+            "desc"
+        } else {
+            "asc"
+        };
+        format!("sort={}&dir={dir}", crate::model::text::urlencode(column))
+    }
+
+    /// The current order as the start of a query (`sort=region&dir=asc&`), for the pager.
+    pub fn sort_query(&self) -> String {
+        match &self.sort {
+            Some(s) => format!(
+                "sort={}&dir={}&",
+                crate::model::text::urlencode(&s.column),
+                if s.desc { "desc" } else { "asc" }
+            ),
+            None => String::new(),
+        }
+    }
+
     /// The rows in all, with thousands separators (`3,165`).
     pub fn total_text(&self) -> String {
         crate::report::format::thousands(self.total_rows as f64, 0)

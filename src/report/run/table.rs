@@ -50,9 +50,83 @@ pub(super) fn table(
         max_rows: req.bounds.max_rows.max(limit),
         ..req.bounds
     };
-    let rs = cache::fetch(conn, req.cache, sql, params, Some((offset, limit)), bounds)
-        .map_err(TableError::Query)?;
-    Ok(shaped(viz, rs, total, available, page, page_count))
+    let (rs, sort) = match req.sort {
+        None => (
+            cache::fetch(conn, req.cache, sql, params, Some((offset, limit)), bounds)
+                .map_err(TableError::Query)?,
+            None,
+        ),
+        // Sorted in Rust over every row the table shows (never the person's text in SQL),
+        // then paged.
+        Some(sort) => {
+            let bounds = Bounds {
+                max_rows: req.bounds.max_rows.max(total as u32),
+                ..req.bounds
+            };
+            let all = cache::fetch(
+                conn,
+                req.cache,
+                sql,
+                params,
+                Some((0, total as u32)),
+                bounds,
+            )
+            .map_err(TableError::Query)?;
+            match all.column(&sort.column) {
+                Some(i) => (
+                    std::sync::Arc::new(sorted_page(&all, i, sort.desc, offset, limit)),
+                    Some(sort.clone()),
+                ),
+                None => {
+                    let rs = query::ResultSet {
+                        columns: all.columns.clone(),
+                        rows: page_of(&all.rows, offset, limit).to_vec(),
+                    };
+                    (std::sync::Arc::new(rs), None)
+                }
+            }
+        }
+    };
+    let mut t = shaped(viz, rs, total, available, page, page_count);
+    t.sortable = true;
+    t.sort = sort;
+    Ok(t)
+}
+
+fn page_of<T>(rows: &[T], offset: u64, limit: u32) -> &[T] {
+    let start = (offset as usize).min(rows.len());
+    let end = start.saturating_add(limit as usize).min(rows.len());
+    &rows[start..end]
+}
+
+/// Rows `offset..offset + limit` of `all` ordered by column `i`: numbers by value, then text,
+/// empty cells last either way; ties keep the query's order.
+fn sorted_page(
+    all: &query::ResultSet,
+    i: usize,
+    desc: bool,
+    offset: u64,
+    limit: u32,
+) -> query::ResultSet {
+    use std::cmp::Ordering;
+    let mut rows: Vec<&Vec<Cell>> = all.rows.iter().collect();
+    rows.sort_by(|a, b| {
+        let (a, b) = (&a[i], &b[i]);
+        match (a, b) {
+            (Cell::Null, Cell::Null) => Ordering::Equal,
+            (Cell::Null, _) => Ordering::Greater,
+            (_, Cell::Null) => Ordering::Less,
+            _ if desc => cmp_values(b, a),
+            _ => cmp_values(a, b),
+        }
+    });
+    query::ResultSet {
+        columns: all.columns.clone(),
+        rows: page_of(&rows, offset, limit)
+            .iter()
+            .map(|r| (*r).clone())
+            .collect(),
+    }
 }
 
 /// Rows of a result as a table page for people: formats and labels from `viz`.
@@ -108,6 +182,23 @@ pub(super) fn shaped(
         page_count,
         result: rs,
         formats,
+        sortable: false,
+        sort: None,
+    }
+}
+
+/// Two cells neither of them empty: numbers by value before text, text by its characters.
+fn cmp_values(a: &Cell, b: &Cell) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    match (a, b) {
+        (Cell::Int(x), Cell::Int(y)) => x.cmp(y),
+        (Cell::Int(_) | Cell::Real(_), Cell::Int(_) | Cell::Real(_)) => a
+            .as_f64()
+            .unwrap_or_default()
+            .total_cmp(&b.as_f64().unwrap_or_default()),
+        (Cell::Int(_) | Cell::Real(_), _) => Ordering::Less,
+        (_, Cell::Int(_) | Cell::Real(_)) => Ordering::Greater,
+        _ => a.as_text().cmp(&b.as_text()),
     }
 }
 

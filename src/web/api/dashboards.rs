@@ -118,7 +118,7 @@ fn with_data(
             continue;
         }
         let (data, error) =
-            match dashboard_run::run_widget_page(ctx, d, &w.id, filters, params, 1, today) {
+            match dashboard_run::run_widget_page(ctx, d, &w.id, filters, params, 1, None, today) {
                 Ok(item) => (
                     camel(serde_json::to_value(item).map_err(Problem::internal)?),
                     None,

@@ -1,4 +1,5 @@
-//! `/dashboards`: the list (search), and creating, duplicating and deleting dashboards.
+//! `/dashboards`: the list (search), and creating, duplicating, deleting dashboards and making
+//! one the default.
 
 use crate::store::{self, dashboard::StoredDashboard};
 use crate::web::error::Problem;
@@ -90,6 +91,18 @@ pub async fn delete(
 ) -> Result<HttpResponse, Problem> {
     let ctx = state.ctx.clone();
     web::block(move || crate::app::dashboard::delete(&ctx, &id))
+        .await?
+        .map_err(|e| Problem::from(e).html())?;
+    Ok(see_other("/dashboards"))
+}
+
+/// POST /dashboards/{id}/default: the one `/` opens.
+pub async fn make_default(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let ctx = state.ctx.clone();
+    web::block(move || crate::app::dashboard::make_default(&ctx, &id))
         .await?
         .map_err(|e| Problem::from(e).html())?;
     Ok(see_other("/dashboards"))

@@ -5,8 +5,10 @@
 pub mod drill;
 pub mod edit;
 pub mod list;
+pub mod table;
 
 pub use list::{create, delete, duplicate, list};
+pub use table::{table, table_for};
 
 use crate::app::dashboard_run::{self, PRESETS};
 use crate::app::PipelineError;
@@ -15,7 +17,7 @@ use crate::report::run::Item;
 use crate::store::{self, dashboard::StoredDashboard};
 use crate::web::error::Problem;
 use crate::web::gate;
-use crate::web::reports::view::{encode, table_base, ParamField, TablePartial};
+use crate::web::reports::view::{encode, table_base, ParamField};
 use crate::web::{parse_page, AppState, Layout};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -133,10 +135,13 @@ impl actix_web::Responder for Home {
     }
 }
 
-/// The page's query as given, less the tables' `page`: what pagers and downloads carry on.
+/// The page's query as given, less the tables' `page` and order: what pagers (which add the
+/// order of their own table) and downloads carry on.
 pub(crate) fn query_without_page(q: &BTreeMap<String, String>) -> String {
     let mut q = q.clone();
-    q.remove("page");
+    for k in ["page", "sort", "dir"] {
+        q.remove(k);
+    }
     encode(&q)
 }
 
@@ -152,7 +157,7 @@ pub(crate) fn split(
             Some(id) => {
                 filters.insert(id.to_string(), v.clone());
             }
-            None if ["page", "refresh", "kiosk"].contains(&k.as_str()) => {}
+            None if ["page", "refresh", "kiosk", "sort", "dir"].contains(&k.as_str()) => {}
             None => {
                 params.insert(k.clone(), v.clone());
             }
@@ -393,7 +398,7 @@ pub(crate) fn widget_for(
         false => query_without_page(q),
     };
     let (mut item, error) =
-        match dashboard_run::run_widget_page(ctx, d, wid, filters, params, page, today) {
+        match dashboard_run::run_widget_page(ctx, d, wid, filters, params, page, None, today) {
             Ok(item) => (item, None),
             Err(
                 e @ (PipelineError::Run(_)
@@ -418,58 +423,6 @@ pub(crate) fn widget_for(
         item,
         error,
     })
-}
-
-/// GET /dashboards/{id}/table/{wid}?page=N: one page of a table widget (htmx).
-pub async fn table(
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-    q: Query,
-) -> Result<TablePartial, Problem> {
-    let (id, wid) = path.into_inner();
-    let (ctx, q) = (state.ctx.clone(), q.into_inner());
-    let page = parse_page(q.get("page").map(String::as_str))?;
-    web::block(move || -> Result<TablePartial, Problem> {
-        let d = find(&ctx, &id)?;
-        let (filters, params) = split(&q);
-        let query = query_without_page(&q);
-        table_for(
-            &ctx,
-            &d,
-            &wid,
-            &filters,
-            &params,
-            page,
-            &format!("/dashboards/{id}"),
-            &query,
-        )
-    })
-    .await?
-}
-
-/// One page of table widget `wid` of `d`, its pager under `base` with `query`.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn table_for(
-    ctx: &crate::app::Ctx,
-    d: &StoredDashboard,
-    wid: &str,
-    filters: &BTreeMap<String, String>,
-    params: &BTreeMap<String, String>,
-    page: u32,
-    base: &str,
-    query: &str,
-) -> Result<TablePartial, Problem> {
-    let today = chrono::Utc::now().date_naive();
-    match dashboard_run::run_widget_page(ctx, d, wid, filters, params, page, today)? {
-        Some(Item::Table(t)) => Ok(TablePartial {
-            base: table_base(base, &crate::web::urlencode(wid), query),
-            t,
-        }),
-        _ => Err(Problem::not_found(format!(
-            "no table `{}` on this page",
-            crate::model::text::truncate(wid, 60)
-        ))),
-    }
 }
 
 /// GET /dashboards/{id}/widgets/{wid}/download?format=csv|xlsx|svg: one widget's data (every

@@ -3,6 +3,7 @@
 
 pub mod download;
 pub mod generate;
+pub mod sort;
 pub mod view;
 
 use crate::store;

@@ -109,6 +109,7 @@ pub(crate) async fn render(
 ) -> Result<DashboardPage, Problem> {
     let page = parse_page(params.remove("page").as_deref()).map_err(Problem::html)?;
     let saved = params.remove("saved").is_some();
+    let sort = super::sort::take(&mut params).map_err(Problem::html)?;
     let ctx = ctx.clone();
     let who = who.clone();
     web::block(move || {
@@ -121,8 +122,10 @@ pub(crate) async fn render(
                 page_size: ctx.config.limits.page_size,
             },
             only: only.as_deref(),
+            sort: sort.as_ref(),
             today: chrono::Utc::now().date_naive(),
         })?;
+        super::sort::check(sort.as_ref(), out.tables())?;
         let fields = report
             .definition
             .parameters
@@ -164,7 +167,7 @@ pub(crate) async fn render(
     .map_err(|p: Problem| p.html())
 }
 
-/// GET /reports/{id}/table/{viz}?page=N
+/// GET /reports/{id}/table/{viz}?page=N&sort=&dir=
 pub async fn report_table(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -181,6 +184,7 @@ pub(crate) async fn table_page(
     mut params: BTreeMap<String, String>,
 ) -> Result<TablePartial, Problem> {
     let page = parse_page(params.remove("page").as_deref())?;
+    let sort = super::sort::take(&mut params)?;
     let ctx = ctx.clone();
     web::block(move || {
         let (_, report, only) = view.resolve(&ctx)?;
@@ -196,8 +200,10 @@ pub(crate) async fn table_page(
                 page_size: ctx.config.limits.page_size,
             },
             only: Some(&only),
+            sort: sort.as_ref(),
             today: chrono::Utc::now().date_naive(),
         })?;
+        super::sort::check(sort.as_ref(), out.tables())?;
         let t = out
             .tables()
             .next()

@@ -1,0 +1,71 @@
+//! A table widget's page (htmx), in the order its column headers ask for
+//! (`?sort=<column>&dir=asc|desc`), for `/dashboards/{id}` and for shares.
+
+use super::{find, query_without_page, split, Query};
+use crate::app::dashboard_run;
+use crate::report::run::{Item, TableSort};
+use crate::store::dashboard::StoredDashboard;
+use crate::web::error::Problem;
+use crate::web::reports::sort;
+use crate::web::reports::view::{table_base, TablePartial};
+use crate::web::{parse_page, AppState};
+use actix_web::web;
+use std::collections::BTreeMap;
+
+/// GET /dashboards/{id}/table/{wid}?page=N&sort=&dir=: one page of a table widget (htmx).
+pub async fn table(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    q: Query,
+) -> Result<TablePartial, Problem> {
+    let (id, wid) = path.into_inner();
+    let (ctx, mut q) = (state.ctx.clone(), q.into_inner());
+    let page = parse_page(q.get("page").map(String::as_str))?;
+    let order = sort::take(&mut q)?;
+    web::block(move || -> Result<TablePartial, Problem> {
+        let d = find(&ctx, &id)?;
+        let (filters, params) = split(&q);
+        let query = query_without_page(&q);
+        table_for(
+            &ctx,
+            &d,
+            &wid,
+            &filters,
+            &params,
+            page,
+            order.as_ref(),
+            &format!("/dashboards/{id}"),
+            &query,
+        )
+    })
+    .await?
+}
+
+/// One page of table widget `wid` of `d` in `order`, its pager under `base` with `query`.
+#[allow(clippy::too_many_arguments)]
+pub fn table_for(
+    ctx: &crate::app::Ctx,
+    d: &StoredDashboard,
+    wid: &str,
+    filters: &BTreeMap<String, String>,
+    params: &BTreeMap<String, String>,
+    page: u32,
+    order: Option<&TableSort>,
+    base: &str,
+    query: &str,
+) -> Result<TablePartial, Problem> {
+    let today = chrono::Utc::now().date_naive();
+    match dashboard_run::run_widget_page(ctx, d, wid, filters, params, page, order, today)? {
+        Some(Item::Table(t)) => {
+            sort::check(order, [&t])?;
+            Ok(TablePartial {
+                base: table_base(base, &crate::web::urlencode(wid), query),
+                t,
+            })
+        }
+        _ => Err(Problem::not_found(format!(
+            "no table `{}` on this page",
+            crate::model::text::truncate(wid, 60)
+        ))),
+    }
+}
