@@ -22,6 +22,8 @@ pub struct Application {
 
 /// Opens the store and writes config-provisioned (and, with `demo`, the demo) definitions.
 pub fn prepare(config: &Config, demo: bool) -> anyhow::Result<Store> {
+    // The PDF's font folders, before anything renders.
+    crate::render::pdf::use_fonts(&config.branding);
     let store = Store::open(
         &config.storage.data_dir,
         &config.sources,

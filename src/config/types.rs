@@ -165,6 +165,13 @@ pub struct BrandingConfig {
     /// A PNG, JPEG or SVG file shown on the PDF cover.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo: Option<std::path::PathBuf>,
+    /// Folders of TTF/OTF/TTC fonts for PDF text the embedded DejaVu Sans lacks (Chinese,
+    /// Japanese, Korean, Arabic, ...): indexed once at start, each file read when first used.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub font_dirs: Vec<std::path::PathBuf>,
+    /// Also search the system's font folders (`/usr/share/fonts`, `/usr/local/share/fonts`).
+    #[serde(default)]
+    pub system_fonts: bool,
 }
 
 impl Default for BrandingConfig {
@@ -173,6 +180,8 @@ impl Default for BrandingConfig {
             name: "Quire".into(),
             color: "#1f5fa8".into(),
             logo: None,
+            font_dirs: Vec::new(),
+            system_fonts: false,
         }
     }
 }
@@ -468,6 +477,14 @@ impl Config {
                 "branding.color",
                 format!("`{}` is not #rrggbb", self.branding.color),
             );
+        }
+        for (i, dir) in self.branding.font_dirs.iter().enumerate() {
+            if !dir.is_dir() {
+                return err(
+                    &format!("branding.font_dirs[{i}]"),
+                    format!("`{}` is not a folder", dir.display()),
+                );
+            }
         }
         if let Err(m) = self.branding.read_logo() {
             return err("branding.logo", m);

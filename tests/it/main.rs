@@ -19,6 +19,7 @@ mod drill;
 mod email;
 mod expected;
 mod exports;
+mod fonts;
 mod generate;
 mod hardening;
 mod helpers;
