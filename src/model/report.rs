@@ -54,11 +54,14 @@ pub struct ReportOptions {
     /// A marking at the top of every PDF page and on the cover (`Internal — finance only`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub classification: Option<String>,
+    /// PDF pages on their side (A4 landscape): room for wide tables and charts.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub landscape: bool,
 }
 
 impl ReportOptions {
     fn is_empty(&self) -> bool {
-        self.watermark.is_none() && self.classification.is_none()
+        self.watermark.is_none() && self.classification.is_none() && !self.landscape
     }
 }
 

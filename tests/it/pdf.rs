@@ -378,3 +378,62 @@ async fn a_long_pdf_written_in_runs_is_one_document_with_numbers_and_bookmarks_t
     }
     assert_eq!(marks[2].1 as usize, first_table_page + 1);
 }
+
+/// The first page's size in points, as pdfinfo reads it.
+fn page_size(pdf: &[u8]) -> (f64, f64) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdfinfo")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let line = text.lines().find(|l| l.starts_with("Page size:")).unwrap();
+    let nums: Vec<f64> = line
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    (nums[0], nums[1])
+}
+
+#[tokio::test]
+async fn a_dashboard_pdf_lies_on_its_side_when_asked_and_a_bad_orientation_is_named() {
+    let app = spawn_app().await;
+    let list = app.get_json("/api/v1/dashboards").await;
+    let id = list[0]["id"].as_str().unwrap().to_string();
+    let url = |q: &str| format!("/api/v1/dashboards/{id}/export?format=pdf{q}");
+    let upright = app.get(&url("")).await.bytes().await.unwrap();
+    let (w, h) = page_size(&upright);
+    assert!(w < h, "A4 upright by default: {w} x {h}");
+    let side = app
+        .get(&url("&orientation=landscape"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert_valid_pdf(&side);
+    let (w, h) = page_size(&side);
+    assert!(
+        (w - 841.9).abs() < 1.0 && (h - 595.3).abs() < 1.0,
+        "{w} x {h}"
+    );
+    let pages = pdf_pages(&side);
+    let n = pages.len();
+    assert!(pages
+        .iter()
+        .enumerate()
+        .all(|(i, p)| p.contains(&format!("Page {} of {n}", i + 1))));
+    for bad in ["sideways", "LANDSCAPE", "<b>", &"x".repeat(5000)] {
+        let r = app.get(&url(&format!("&orientation={bad}"))).await;
+        assert_eq!(r.status(), 422, "{bad}");
+        let p: serde_json::Value = r.json().await.unwrap();
+        assert!(
+            p["detail"]
+                .as_str()
+                .unwrap()
+                .contains("portrait or landscape"),
+            "{p}"
+        );
+    }
+}

@@ -45,7 +45,8 @@ pub fn render(out: &Output, branding: &BrandingConfig) -> Result<Vec<u8>, Render
 fn render_parts(out: &Output, branding: &BrandingConfig) -> Result<Vec<u8>, RenderError> {
     let mut files = HashMap::new();
     let mut chart_no = 0;
-    let parts = plan::parts(out, &mut |svg| {
+    let landscape = out.options.landscape;
+    let parts = plan::parts(out, plan::PageSize::a4(landscape), &mut |svg| {
         // Fixed names: typst interns file ids for the life of the process.
         let path = format!("/chart-{chart_no}.svg");
         chart_no += 1;
@@ -72,6 +73,7 @@ fn render_parts(out: &Output, branding: &BrandingConfig) -> Result<Vec<u8>, Rend
         "generated": out.generated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
         "parameters": out.parameters,
         "geometry": plan::GEOMETRY,
+        "landscape": landscape,
     });
     let layout = Layout {
         files: &files,

@@ -26,8 +26,24 @@ pub struct Geometry {
 }
 
 const MM: f64 = 72.0 / 25.4;
-const PAGE_W: f64 = 210.0 * MM;
-const PAGE_H: f64 = 297.0 * MM;
+
+/// The page's size in points: A4, upright or on its side (`options.landscape`).
+#[derive(Debug, Clone, Copy)]
+pub struct PageSize {
+    pub w: f64,
+    pub h: f64,
+}
+
+impl PageSize {
+    pub fn a4(landscape: bool) -> PageSize {
+        let (w, h) = (210.0 * MM, 297.0 * MM);
+        if landscape {
+            PageSize { w: h, h: w }
+        } else {
+            PageSize { w, h }
+        }
+    }
+}
 pub const GEOMETRY: Geometry = Geometry {
     margin_x: 15.0 * MM,
     margin_top: 18.0 * MM,
@@ -60,9 +76,9 @@ pub enum Part {
 }
 
 /// Rows under a long table's header on its first page (below its title) and on the next ones.
-fn rows_per_page(heading: bool) -> (usize, usize) {
+fn rows_per_page(page: PageSize, heading: bool) -> (usize, usize) {
     let g = GEOMETRY;
-    let body = PAGE_H - g.margin_top - g.margin_bottom - SLACK;
+    let body = page.h - g.margin_top - g.margin_bottom - SLACK;
     let top = TOP_TITLE + if heading { TOP_HEADING } else { 0.0 };
     let fit = |h: f64| ((h / g.row).floor() as usize).saturating_sub(1).max(1);
     (fit(body - top), fit(body))
@@ -76,6 +92,7 @@ pub fn table_top(heading: bool) -> f64 {
 /// Cuts the report into parts; charts become files named by `chart_file(n)`.
 pub fn parts(
     out: &Output,
+    page: PageSize,
     chart_file: &mut dyn FnMut(&str) -> String,
 ) -> Result<Vec<Part>, RenderError> {
     let mut parts = Vec::new();
@@ -88,7 +105,7 @@ pub fn parts(
         for item in &s.items {
             if let Item::Table(t) = item {
                 check_size(t)?;
-                let (first, _) = rows_per_page(heading.is_some() && items.is_empty());
+                let (first, _) = rows_per_page(page, heading.is_some() && items.is_empty());
                 if t.rows.len() > first {
                     // A long table: what came before flows, the table gets pages of its own.
                     if !items.is_empty() {
@@ -103,11 +120,11 @@ pub fn parts(
                             headings: std::mem::take(&mut headings),
                         });
                     }
-                    parts.push(long_table(t, heading.take()));
+                    parts.push(long_table(t, page, heading.take()));
                     continue;
                 }
             }
-            let v = flow_item(item, &mut items, chart_file);
+            let v = flow_item(item, page, &mut items, chart_file);
             if !v.is_null() {
                 items.push(v);
             }
@@ -138,6 +155,7 @@ fn check_size(t: &TableOut) -> Result<(), RenderError> {
 /// added to the previous value, and `Null` is returned for them).
 fn flow_item(
     item: &Item,
+    page: PageSize,
     items: &mut [Value],
     chart_file: &mut dyn FnMut(&str) -> String,
 ) -> Value {
@@ -152,7 +170,7 @@ fn flow_item(
         Item::Text(t) => json!({"kind": "text", "text": t.text}),
         Item::Chart(c) => json!({"kind": "chart", "title": c.title, "file": chart_file(&c.svg)}),
         Item::Table(t) => {
-            let widths = column_widths(&t.headers, &t.rows);
+            let widths = column_widths(page, &t.headers, &t.rows);
             let mut v = table_head(t, &widths);
             v["kind"] = json!("table");
             v["rows"] = json!(fit_rows(t, &widths));
@@ -161,9 +179,9 @@ fn flow_item(
     }
 }
 
-fn long_table(t: &TableOut, heading: Option<String>) -> Part {
-    let (first, next) = rows_per_page(heading.is_some());
-    let widths = column_widths(&t.headers, &t.rows);
+fn long_table(t: &TableOut, page: PageSize, heading: Option<String>) -> Part {
+    let (first, next) = rows_per_page(page, heading.is_some());
+    let widths = column_widths(page, &t.headers, &t.rows);
     let rows = fit_rows(t, &widths);
     let mut pages = Vec::with_capacity(rows.len() / next + 2);
     let mut rest = rows.into_iter();
@@ -226,11 +244,11 @@ fn fit_rows(t: &TableOut, widths: &[f64]) -> Vec<Vec<String>> {
 /// The text width of each column: as wide as its widest cell when every column fits
 /// the page (the room left shared out evenly); else the widest columns share one cap, so the
 /// narrow ones (ids, dates, amounts) keep their whole text and only the widest are cut.
-fn column_widths(headers: &[String], rows: &[Vec<String>]) -> Vec<f64> {
+fn column_widths(page: PageSize, headers: &[String], rows: &[Vec<String>]) -> Vec<f64> {
     let g = GEOMETRY;
     let n = headers.len().max(1);
     // Half a point spare against rounding when typst adds the columns up.
-    let room = PAGE_W - 2.0 * g.margin_x - 2.0 * g.cell_inset * n as f64 - 0.5;
+    let room = page.w - 2.0 * g.margin_x - 2.0 * g.cell_inset * n as f64 - 0.5;
     let mut natural: Vec<f64> = headers
         .iter()
         .map(|h| text_width(h, &FACES[1], room))
@@ -352,17 +370,18 @@ mod tests {
 
     #[test]
     fn narrow_columns_keep_their_text_and_only_the_widest_are_cut() {
-        let room = PAGE_W - 2.0 * GEOMETRY.margin_x;
+        let a4 = PageSize::a4(false);
+        let room = a4.w - 2.0 * GEOMETRY.margin_x;
         let s = |v: &[&str]| v.iter().map(|c| c.to_string()).collect::<Vec<_>>();
         let headers = s(&["id", "date", "note"]);
         // Everything fits: each column gets its text and an even share of the rest.
         let rows = vec![s(&["1", "2025-12-31", "short"])];
-        let w = column_widths(&headers, &rows);
+        let w = column_widths(a4, &headers, &rows);
         let texts: f64 = w.iter().sum::<f64>() + 6.0 * GEOMETRY.cell_inset;
         assert!((texts - room).abs() < 1.0 && w[1] > w[0], "{w:?}");
         // A very long note: the id and the date keep their width, the note takes the rest.
         let rows = vec![s(&["1", "2025-12-31", &"very long words ".repeat(40)])];
-        let w = column_widths(&headers, &rows);
+        let w = column_widths(a4, &headers, &rows);
         assert!(w[1] >= text_width("2025-12-31", &FACES[0], room), "{w:?}");
         assert_eq!(fit("2025-12-31", &FACES[0], w[1]), "2025-12-31");
         assert!(fit(&rows[0][2], &FACES[0], w[2]).ends_with('…'));
@@ -371,8 +390,11 @@ mod tests {
 
     #[test]
     fn a_page_holds_more_rows_without_a_title_above() {
-        let (first, next) = rows_per_page(false);
-        let (first_h, _) = rows_per_page(true);
+        let (first, next) = rows_per_page(PageSize::a4(false), false);
+        let (first_h, _) = rows_per_page(PageSize::a4(false), true);
+        // On its side a page holds fewer rows.
+        let (_, next_l) = rows_per_page(PageSize::a4(true), false);
+        assert!(next_l < next * 3 / 4, "{next_l} {next}");
         assert!(first_h < first && first < next, "{first_h} {first} {next}");
         assert!((55..80).contains(&next), "{next}");
     }

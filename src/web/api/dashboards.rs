@@ -304,8 +304,9 @@ pub async fn duplicate(
         .json(saved.definition))
 }
 
-/// GET /api/v1/dashboards/{id}/export?format=pdf|xlsx&f.<id>=...: the whole dashboard as one
-/// file, every widget in grid order, the filters and period on the cover.
+/// GET /api/v1/dashboards/{id}/export?format=pdf|xlsx&orientation=portrait|landscape&f.<id>=...:
+/// the whole dashboard as one file, every widget in grid order, the filters and period on the
+/// cover; a PDF on A4 upright or on its side.
 pub async fn export(
     state: web::Data<AppState>,
     req: actix_web::HttpRequest,
@@ -327,6 +328,19 @@ pub async fn export(
             ))
         }
     };
+    let landscape = match q.remove("orientation").as_deref() {
+        None | Some("portrait") => false,
+        Some("landscape") => true,
+        Some(other) => {
+            return Err(Problem::invalid(
+                "orientation",
+                format!(
+                    "`{}` is not portrait or landscape",
+                    crate::model::text::truncate(other, 40)
+                ),
+            ))
+        }
+    };
     let (filters, params): (BTreeMap<_, _>, BTreeMap<_, _>) =
         q.into_iter().partition(|(k, _)| k.starts_with("f."));
     let filters: BTreeMap<String, String> = filters
@@ -343,7 +357,8 @@ pub async fn export(
                 ))
             })?;
             let today = chrono::Utc::now().date_naive();
-            let out = dashboard_run::document(&ctx, &d, &filters, &params, today)?;
+            let mut out = dashboard_run::document(&ctx, &d, &filters, &params, today)?;
+            out.options.landscape = landscape;
             let bytes =
                 crate::render::render(&out, format, &ctx.config.branding, &ctx.config.exports)
                     .map_err(PipelineError::from)?;
