@@ -1,6 +1,8 @@
 //! A dashboard's workbook: one sheet per widget named after its title, read back by openpyxl
-//! (values) and from the zip's own parts (native charts, which openpyxl does not load).
+//! and calamine (values) and from the zip's own parts (native charts, which openpyxl does not
+//! load).
 
+use calamine::{open_workbook, Data, Reader, Xlsx};
 use std::io::Read;
 
 /// A six-widget dashboard on the demo report, exported as XLSX for the last 30 days.
@@ -127,9 +129,17 @@ print(json.dumps({
 }
 
 #[test]
-fn a_dashboard_workbook_draws_native_charts_on_the_chart_sheets() {
+fn a_dashboard_workbook_draws_native_charts_on_the_chart_sheets_and_calamine_reads_it() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (_dir, path) = rt.block_on(workbook());
+    let k = crate::expected::kpis(30);
+    let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
+    assert_eq!(wb.sheet_names().len(), 7);
+    let table = wb.worksheet_range("Orders (2)").unwrap();
+    assert_eq!(table.height(), k.window.len() + 1);
+    let kpi = wb.worksheet_range("Orders").unwrap();
+    assert_eq!(kpi.get((1, 1)), Some(&Data::Float(k.window.len() as f64)));
+
     let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
     let mut read = |name: &str| {
         let mut s = String::new();
