@@ -101,8 +101,9 @@ pub fn make_dashboard(
             .map_err(|(k, m)| anyhow::anyhow!("{k}: {m}"))?;
     let none = std::collections::BTreeMap::new();
     let out = dashboard_run::document(ctx, &d, &values, &none, request.today)?;
-    let bytes = crate::render::render(&out, format, &ctx.config.branding, &ctx.config.exports)
-        .map_err(PipelineError::from)?;
+    let bytes =
+        crate::render::render_dashboard(&out, format, &ctx.config.branding, &ctx.config.exports)
+            .map_err(PipelineError::from)?;
     write(ctx, out, bytes, format, request, id, started)
 }
 

@@ -27,6 +27,23 @@ pub fn render(
     }
 }
 
+/// Renders a dashboard's document (`app::dashboard_run::document`) in `format`: as a report,
+/// except that its workbook has one sheet per widget.
+pub fn render_dashboard(
+    out: &Output,
+    format: ExportFormat,
+    branding: &BrandingConfig,
+    exports: &ExportsConfig,
+) -> Result<Vec<u8>, RenderError> {
+    match format {
+        ExportFormat::Xlsx => {
+            cancel::check()?;
+            xlsx::render_sheets(out)
+        }
+        _ => render(out, format, branding, exports),
+    }
+}
+
 /// A render that failed, with the reason.
 #[derive(Debug, thiserror::Error)]
 #[error("render failed: {0}")]

@@ -10,6 +10,7 @@ mod chrome;
 mod cli;
 mod dashboard;
 mod dashboard_schedule;
+mod dashboard_xlsx;
 mod dashboards_api;
 mod datasets;
 mod datasets_page;

@@ -359,9 +359,13 @@ pub async fn export(
             let today = chrono::Utc::now().date_naive();
             let mut out = dashboard_run::document(&ctx, &d, &filters, &params, today)?;
             out.options.landscape = landscape;
-            let bytes =
-                crate::render::render(&out, format, &ctx.config.branding, &ctx.config.exports)
-                    .map_err(PipelineError::from)?;
+            let bytes = crate::render::render_dashboard(
+                &out,
+                format,
+                &ctx.config.branding,
+                &ctx.config.exports,
+            )
+            .map_err(PipelineError::from)?;
             Ok((out.name, bytes))
         })
         .await??;

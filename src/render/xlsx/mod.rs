@@ -4,11 +4,16 @@
 //! numbers are numbers, ISO dates are dates; frozen header, autofilter, fitted columns. Text
 //! from data or definitions is always written as a string cell, never as a formula, so a
 //! value like `=HYPERLINK(...)` shows as itself (no CSV-style escaping is needed).
+//! A dashboard is laid out by the same writers with one sheet per widget (`dashboard.rs`).
+
+mod dashboard;
+
+pub use dashboard::render_sheets;
 
 use super::RenderError;
 use crate::data::query::{Cell, ResultSet};
 use crate::model::report::{ValueFormat, VizType};
-use crate::report::run::{Categories, ChartData, ChartOut, Output, TableOut};
+use crate::report::run::{Categories, ChartData, ChartOut, Kpi, Output, TableOut};
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 use rust_xlsxwriter::{Chart, ChartType, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 
@@ -55,25 +60,7 @@ fn build(out: &Output) -> Result<Vec<u8>, XlsxError> {
         row += 1;
     }
     if out.kpis().next().is_some() {
-        row += 1;
-        for (c, h) in ["Metric", "Value", "Previous", "Change"].iter().enumerate() {
-            summary.write_with_format(row, c as u16, *h, &bold)?;
-        }
-        let change = Format::new().set_num_format("+0.0%;-0.0%;0.0%");
-        for k in out.kpis() {
-            row += 1;
-            let whole =
-                k.number.fract() == 0.0 && k.previous_number.is_none_or(|p| p.fract() == 0.0);
-            let f = number_format(k.format, whole);
-            summary.write_string(row, 0, &k.title)?;
-            summary.write_number_with_format(row, 1, k.number, &f)?;
-            if let Some(p) = k.previous_number {
-                summary.write_number_with_format(row, 2, p, &f)?;
-            }
-            if let Some(c) = k.change_fraction() {
-                summary.write_number_with_format(row, 3, c, &change)?;
-            }
-        }
+        row = write_kpis(summary, row + 1, out.kpis(), &bold)?;
     }
     summary.set_column_width(0, 28)?;
     summary.set_column_width(1, 18)?;
@@ -87,8 +74,9 @@ fn build(out: &Output) -> Result<Vec<u8>, XlsxError> {
         let Some(data) = c.data.as_ref().filter(|d| !d.categories.is_empty()) else {
             continue;
         };
-        let (first, last) = write_chart_data(summary, data_row, c, data, &bold)?;
-        summary.insert_chart(chart_row, 0, &native_chart(c, data, first, last))?;
+        let (first, last) = write_chart_data(summary, data_row, DATA_COL, c, data, &bold)?;
+        let chart = native_chart("Summary", DATA_COL, c, data, first, last);
+        summary.insert_chart(chart_row, 0, &chart)?;
         chart_row += CHART_ROWS + 1;
         data_row = last + 3;
     }
@@ -108,21 +96,51 @@ fn build(out: &Output) -> Result<Vec<u8>, XlsxError> {
     wb.save_to_buffer()
 }
 
+/// Writes KPI rows under a header row at `at` (Metric, Value, Previous, Change), numbers with
+/// their formats and the change as a fraction; returns the last row written.
+fn write_kpis<'a>(
+    sheet: &mut Worksheet,
+    at: u32,
+    kpis: impl Iterator<Item = &'a Kpi>,
+    bold: &Format,
+) -> Result<u32, XlsxError> {
+    let mut row = at;
+    for (c, h) in ["Metric", "Value", "Previous", "Change"].iter().enumerate() {
+        sheet.write_with_format(row, c as u16, *h, bold)?;
+    }
+    let change = Format::new().set_num_format("+0.0%;-0.0%;0.0%");
+    for k in kpis {
+        row += 1;
+        let whole = k.number.fract() == 0.0 && k.previous_number.is_none_or(|p| p.fract() == 0.0);
+        let f = number_format(k.format, whole);
+        sheet.write_string(row, 0, &k.title)?;
+        sheet.write_number_with_format(row, 1, k.number, &f)?;
+        if let Some(p) = k.previous_number {
+            sheet.write_number_with_format(row, 2, p, &f)?;
+        }
+        if let Some(c) = k.change_fraction() {
+            sheet.write_number_with_format(row, 3, c, &change)?;
+        }
+    }
+    Ok(row)
+}
+
 /// Writes a chart's numbers with a title and header row; returns its first and last data row.
 fn write_chart_data(
     sheet: &mut Worksheet,
     at: u32,
+    col: u16,
     c: &ChartOut,
     data: &ChartData,
     bold: &Format,
 ) -> Result<(u32, u32), XlsxError> {
-    sheet.write_with_format(at, DATA_COL, &c.title, bold)?;
+    sheet.write_with_format(at, col, &c.title, bold)?;
     let header = at + 1;
     let dates = matches!(data.categories, Categories::Dates(_));
-    sheet.write_with_format(header, DATA_COL, if dates { "Date" } else { "Label" }, bold)?;
+    sheet.write_with_format(header, col, if dates { "Date" } else { "Label" }, bold)?;
     for (i, (name, _)) in data.series.iter().enumerate() {
         let name = if name.is_empty() { &c.title } else { name };
-        sheet.write_with_format(header, DATA_COL + 1 + i as u16, name, bold)?;
+        sheet.write_with_format(header, col + 1 + i as u16, name, bold)?;
     }
     let date_format = Format::new().set_num_format("yyyy-mm-dd");
     let f = number_format(data.format, false);
@@ -131,23 +149,31 @@ fn write_chart_data(
         let r = first + i as u32;
         match &data.categories {
             Categories::Dates(d) => {
-                sheet.write_datetime_with_format(r, DATA_COL, excel_date(d[i])?, &date_format)?;
+                sheet.write_datetime_with_format(r, col, excel_date(d[i])?, &date_format)?;
             }
             Categories::Labels(l) => {
-                sheet.write_string(r, DATA_COL, &l[i])?;
+                sheet.write_string(r, col, &l[i])?;
             }
         }
         for (s, (_, values)) in data.series.iter().enumerate() {
             if let Some(v) = values[i] {
-                sheet.write_number_with_format(r, DATA_COL + 1 + s as u16, v, &f)?;
+                sheet.write_number_with_format(r, col + 1 + s as u16, v, &f)?;
             }
         }
     }
     Ok((first, first + data.categories.len() as u32 - 1))
 }
 
-/// The Excel chart of a Quire chart, reading the numbers at rows `first..=last` of Summary.
-fn native_chart(c: &ChartOut, data: &ChartData, first: u32, last: u32) -> Chart {
+/// The Excel chart of a Quire chart, reading the numbers at rows `first..=last` of `sheet_name`
+/// from column `col` (categories) on (one column a series).
+fn native_chart(
+    sheet_name: &str,
+    col: u16,
+    c: &ChartOut,
+    data: &ChartData,
+    first: u32,
+    last: u32,
+) -> Chart {
     let kind = match data.kind {
         VizType::Line => ChartType::Line,
         VizType::Area => ChartType::Area,
@@ -160,13 +186,13 @@ fn native_chart(c: &ChartOut, data: &ChartData, first: u32, last: u32) -> Chart 
     chart.title().set_name(&c.title);
     chart.set_width(640).set_height(CHART_ROWS * 20);
     for (i, (name, _)) in data.series.iter().enumerate() {
-        let col = DATA_COL + 1 + i as u16;
+        let values = col + 1 + i as u16;
         let series = chart
             .add_series()
-            .set_categories(("Summary", first, DATA_COL, last, DATA_COL))
-            .set_values(("Summary", first, col, last, col));
+            .set_categories((sheet_name, first, col, last, col))
+            .set_values((sheet_name, first, values, last, values));
         if !name.is_empty() {
-            series.set_name(("Summary", first - 1, col));
+            series.set_name((sheet_name, first - 1, values));
         }
     }
     if data.series.len() == 1 && !matches!(data.kind, VizType::Pie | VizType::Donut) {
