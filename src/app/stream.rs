@@ -10,10 +10,23 @@ use std::time::Duration;
 /// Bytes of a streamed download, sent as they are made.
 pub type Chunks = tokio::sync::mpsc::Sender<Vec<u8>>;
 
-/// Collects written bytes and sends them on in chunks; a gone receiver is a broken pipe.
+/// A CSV sent whole: what the export of it records.
+pub struct Streamed {
+    pub report_id: String,
+    pub name: String,
+    /// The parameters as shown (label, value).
+    pub parameters: Vec<(String, String)>,
+    pub rows: u64,
+    pub bytes: u64,
+}
+
+/// Collects written bytes and sends them on in chunks, a copy of each written to `copy` first
+/// when there is one; a gone receiver is a broken pipe.
 struct ChunkSink {
     buf: Vec<u8>,
     out: Chunks,
+    copy: Option<std::fs::File>,
+    sent: u64,
 }
 
 impl ChunkSink {
@@ -24,6 +37,10 @@ impl ChunkSink {
             return Ok(());
         }
         let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(Self::CHUNK));
+        if let Some(f) = &mut self.copy {
+            std::io::Write::write_all(f, &chunk)?;
+        }
+        self.sent += chunk.len() as u64;
         self.out
             .blocking_send(chunk)
             .map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))
@@ -47,7 +64,9 @@ impl std::io::Write for ChunkSink {
 impl Ctx {
     /// The first table of a report as CSV, streamed: rows go from SQLite into `out` in chunks
     /// as they are read, so a million rows never sit in memory. `ready` gets the report's name
-    /// once the query is prepared (or why it could not be), before any byte is sent. Blocking.
+    /// once the query is prepared (or why it could not be), before any byte is sent. Each chunk
+    /// is also written to `copy` before it is sent. What was sent when every byte of the file
+    /// went out; None when it stopped short (an error, the client gone). Blocking.
     pub fn stream_csv(
         &self,
         report: &str,
@@ -55,9 +74,10 @@ impl Ctx {
         today: chrono::NaiveDate,
         ready: tokio::sync::oneshot::Sender<Result<String, PipelineError>>,
         out: Chunks,
-    ) {
+        copy: Option<std::fs::File>,
+    ) -> Option<Streamed> {
         let mut ready = Some(ready);
-        let result = (|| -> Result<(), PipelineError> {
+        let result = (|| -> Result<Option<Streamed>, PipelineError> {
             let stored = self.report(report)?;
             let def = &stored.definition;
             let table = def.first_table().cloned().ok_or_else(|| {
@@ -73,8 +93,11 @@ impl Ctx {
             let w = std::cell::RefCell::new(csv::Writer::from_writer(ChunkSink {
                 buf: Vec::with_capacity(ChunkSink::CHUNK),
                 out,
+                copy,
+                sent: 0,
             }));
             let width = std::cell::Cell::new(0);
+            let (rows, whole) = (std::cell::Cell::new(0u64), std::cell::Cell::new(true));
             let escape = self.config.exports.csv_formula_escape;
             conn.db()
                 .for_each_row(
@@ -92,7 +115,8 @@ impl Ctx {
                     },
                     |row| {
                         let mut w = w.borrow_mut();
-                        match row {
+                        rows.set(rows.get() + 1);
+                        let written = match row {
                             RowRef::Sqlite(row) => crate::render::csv::write_sqlite_row(
                                 &mut w,
                                 row,
@@ -103,7 +127,9 @@ impl Ctx {
                                 crate::render::csv::write_cells(&mut w, cells, width.get(), escape)
                             }
                         }
-                        .is_ok()
+                        .is_ok();
+                        whole.set(whole.get() && written);
+                        written
                     },
                 )
                 .map_err(|source| RunError::Query {
@@ -111,16 +137,31 @@ impl Ctx {
                     source,
                 })?;
             // The end of the file; a client gone by now is no error of ours.
-            let _ = w.borrow_mut().flush();
-            Ok(())
+            let mut w = w.into_inner();
+            let flushed = w.flush().is_ok();
+            let sent = w.get_ref().sent;
+            let parameters = crate::report::params::resolve(&def.parameters, params, today)
+                .map(|r| r.shown)
+                .unwrap_or_default();
+            Ok((whole.get() && flushed).then(|| Streamed {
+                report_id: stored.id.clone(),
+                name: def.name.clone(),
+                parameters,
+                rows: rows.get(),
+                bytes: sent,
+            }))
         })();
         match (result, ready.take()) {
             (Err(e), Some(r)) => {
                 let _ = r.send(Err(e));
+                None
             }
             // Too late for a status: the response ends short, which the client sees.
-            (Err(e), None) => tracing::warn!(error = %e, "CSV stream stopped"),
-            (Ok(()), _) => {}
+            (Err(e), None) => {
+                tracing::warn!(error = %e, "CSV stream stopped");
+                None
+            }
+            (Ok(sent), _) => sent,
         }
     }
 }

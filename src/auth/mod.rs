@@ -53,6 +53,11 @@ impl Principal {
         }
     }
 
+    /// The caller's email, if signed in (who made an export).
+    pub fn email(&self) -> Option<String> {
+        self.caller().map(|c| c.email.clone())
+    }
+
     /// The role, if signed in.
     pub fn role(&self) -> Option<Role> {
         self.caller().map(|c| c.role)

@@ -77,10 +77,10 @@ pub fn make(
     write(ctx, out, bytes, format, request, id, started)
 }
 
-/// Renders dashboard `dashboard` as one document (`app::dashboard_run::document`) with the
-/// filter values of `request.params` (date expressions evaluated as of `request.today`) and
-/// writes its file as [`make`] does. The recorded request is marked as a dashboard's, so a
-/// retry makes it again as one.
+/// Renders dashboard `dashboard` as one document (`app::dashboard_run::document`), or one of
+/// its widgets when `request.widget` names one, with the filter values of `request.params`
+/// (date expressions evaluated as of `request.today`) and writes its file as [`make`] does.
+/// The recorded request is marked as a dashboard's, so a retry makes it again as one.
 pub fn make_dashboard(
     ctx: &Ctx,
     dashboard: &str,
@@ -99,12 +99,147 @@ pub fn make_dashboard(
     let values =
         dashboard_run::scheduled_values(&d.definition.filters, &request.params, request.today)
             .map_err(|(k, m)| anyhow::anyhow!("{k}: {m}"))?;
-    let none = std::collections::BTreeMap::new();
-    let out = dashboard_run::document(ctx, &d, &values, &none, request.today)?;
-    let bytes =
-        crate::render::render_dashboard(&out, format, &ctx.config.branding, &ctx.config.exports)
-            .map_err(PipelineError::from)?;
+    let (branding, exports) = (&ctx.config.branding, &ctx.config.exports);
+    let page = &request.report_params;
+    let (out, bytes) = match &request.widget {
+        Some(w) => {
+            let out = dashboard_run::widget_document(ctx, &d, w, &values, page, request.today)?
+                .ok_or_else(|| PipelineError::NotFound(format!("widget {w} of {dashboard}")))?;
+            let bytes =
+                crate::render::render(&out, format, branding, exports).map_err(PipelineError::from)?;
+            (out, bytes)
+        }
+        None => {
+            let mut out = dashboard_run::document(ctx, &d, &values, page, request.today)?;
+            out.options.landscape = request.landscape;
+            let bytes = crate::render::render_dashboard(&out, format, branding, exports)
+                .map_err(PipelineError::from)?;
+            (out, bytes)
+        }
+    };
     write(ctx, out, bytes, format, request, id, started)
+}
+
+/// A file a person downloads, rendered already (a dashboard, one of its widgets): written and
+/// recorded as an export made by `made_by` from `request` (enough to make it again, with
+/// `dashboard` set for a dashboard's), so it is on /exports like every file made.
+pub fn keep(
+    ctx: &Ctx,
+    out: Output,
+    bytes: Vec<u8>,
+    format: ExportFormat,
+    request: &ExportRequest,
+    made_by: Option<&str>,
+    started: Instant,
+) -> Result<(ExportRecord, Vec<u8>), ExportError> {
+    let (record, bytes, _) = write(ctx, out, bytes, format, request, None, started)?;
+    Ok((insert(ctx, record, made_by)?, bytes))
+}
+
+/// A report downloaded by a person (`made_by`): rendered, written and recorded as [`make`] and
+/// [`make_recorded`] do. A request that fails (a bad parameter) records nothing: the person
+/// gets the error instead of a file.
+pub fn make_download(
+    ctx: &Ctx,
+    report: &str,
+    format: ExportFormat,
+    request: &ExportRequest,
+    made_by: Option<&str>,
+) -> Result<(ExportRecord, Vec<u8>), ExportError> {
+    let (record, bytes, _) = make(ctx, report, format, request, None, true)?;
+    Ok((insert(ctx, record, made_by)?, bytes))
+}
+
+/// Records a written export as made by `made_by`.
+fn insert(
+    ctx: &Ctx,
+    mut record: ExportRecord,
+    made_by: Option<&str>,
+) -> Result<ExportRecord, ExportError> {
+    record.made_by = made_by.map(str::to_string);
+    store::export::insert(&*ctx.store.app.get()?, &record)?;
+    Ok(record)
+}
+
+/// A report's first table streamed as CSV to a person (`made_by`) through `chunks` (see
+/// `Ctx::stream_csv`), copied into an export file as it goes and recorded once the whole file
+/// was sent: a download that stops short (the client left, the query failed) records nothing.
+/// Blocking.
+pub fn stream_csv(
+    ctx: &Ctx,
+    report: &str,
+    request: &ExportRequest,
+    made_by: Option<&str>,
+    ready: tokio::sync::oneshot::Sender<Result<String, PipelineError>>,
+    chunks: crate::app::stream::Chunks,
+) {
+    let started = Instant::now();
+    let id = uuid::Uuid::new_v4().to_string();
+    let final_path = path(ctx, &id, ExportFormat::Csv.extension());
+    let dir = final_path.parent().expect("exports folder").to_path_buf();
+    let partial = dir.join(format!(".{id}.partial"));
+    // Without a file to copy into, the download still goes out; it is only not recorded.
+    let copy = std::fs::create_dir_all(&dir)
+        .and_then(|_| std::fs::File::create(&partial))
+        .map_err(|e| tracing::warn!(file = %partial.display(), error = %e, "CSV download not kept"))
+        .ok();
+    let kept = copy.is_some();
+    let sent = ctx.stream_csv(report, &request.params, request.today, ready, chunks, copy);
+    let recorded = match sent {
+        Some(sent) if kept => (|| -> Result<(), ExportError> {
+            std::fs::rename(&partial, &final_path)
+                .with_context(|| format!("writing {}", final_path.display()))?;
+            let mut r = record(ctx, &id, &sent.report_id, &sent.name, ExportFormat::Csv, request);
+            r.size = sent.bytes as i64;
+            r.rows = sent.rows as i64;
+            r.duration_ms = started.elapsed().as_millis() as i64;
+            insert(ctx, r, made_by)?;
+            Ok(())
+        })(),
+        _ => Ok(()),
+    };
+    if let Err(e) = recorded {
+        tracing::warn!(export = %id, error = %e, "CSV download not recorded");
+    }
+    let _ = std::fs::remove_file(&partial);
+}
+
+/// The record of an export from its request, completed now and expiring after the retention;
+/// the caller fills in size, rows and time taken.
+fn record(
+    ctx: &Ctx,
+    id: &str,
+    report_id: &str,
+    name: &str,
+    format: ExportFormat,
+    request: &ExportRequest,
+) -> ExportRecord {
+    let now = Utc::now();
+    ExportRecord {
+        id: id.to_string(),
+        report_id: report_id.to_string(),
+        report_name: name.to_string(),
+        format: format.extension().to_string(),
+        file_name: crate::model::export::file_name(name, request.today, format),
+        size: 0,
+        rows: 0,
+        status: ExportStatus::Completed,
+        duration_ms: 0,
+        parameters: request
+            .params
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        created_at: crate::model::time::rfc3339(now),
+        expires_at: crate::model::time::rfc3339(
+            now + chrono::Duration::days(ctx.config.delivery.export_retention_days as i64),
+        ),
+        request: Some(request.clone()),
+        error: None,
+        made_by: None,
+        schedule_id: None,
+        schedule_name: None,
+    }
 }
 
 /// Writes a rendered export's file (aside, then renamed) and returns its record.
@@ -124,31 +259,20 @@ fn write(
     let partial = dir.join(format!(".{id}.partial"));
     std::fs::write(&partial, &bytes).with_context(|| format!("writing {}", partial.display()))?;
     std::fs::rename(&partial, &path).with_context(|| format!("writing {}", path.display()))?;
-    let now = Utc::now();
     let record = ExportRecord {
-        id,
-        report_id: out.report_id.clone(),
-        report_name: out.name.clone(),
-        format: format.extension().to_string(),
-        file_name: crate::model::export::file_name(&out.name, request.today, format),
         size: bytes.len() as i64,
         rows: out.tables().map(|t| t.result.rows.len() as i64).sum(),
-        status: ExportStatus::Completed,
         duration_ms: started.elapsed().as_millis() as i64,
         parameters: out.parameters.clone(),
-        created_at: crate::model::time::rfc3339(now),
-        expires_at: crate::model::time::rfc3339(
-            now + chrono::Duration::days(ctx.config.delivery.export_retention_days as i64),
-        ),
-        request: Some(request.clone()),
-        error: None,
+        ..record(ctx, &id, &out.report_id, &out.name, format, request)
     };
     Ok((record, bytes, out))
 }
 
 /// Makes and records an export of a report, or of a dashboard when `request.dashboard` (then
-/// `report` is the dashboard's id); a failure is recorded too (status `failed`, with its
-/// error, retryable) and returned.
+/// `report` is the dashboard's id), made by `made_by` (a person's email; none for a
+/// schedule's); a failure is recorded too (status `failed`, with its error, retryable) and
+/// returned.
 pub fn make_recorded(
     ctx: &Ctx,
     report: &str,
@@ -156,6 +280,7 @@ pub fn make_recorded(
     format: ExportFormat,
     request: &ExportRequest,
     id: Option<String>,
+    made_by: Option<&str>,
 ) -> Result<(ExportRecord, Vec<u8>), ExportError> {
     let started = Instant::now();
     let made = if request.dashboard {
@@ -164,33 +289,19 @@ pub fn make_recorded(
         make(ctx, report, format, request, id.clone(), true)
     };
     match made {
-        Ok((record, bytes, _)) => {
-            store::export::insert(&*ctx.store.app.get()?, &record)?;
-            Ok((record, bytes))
-        }
+        Ok((record, bytes, _)) => Ok((insert(ctx, record, made_by)?, bytes)),
         Err(e) => {
-            let now = crate::model::time::rfc3339(Utc::now());
+            let id = id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+            let now = crate::model::time::now_text();
             let failed = ExportRecord {
-                id: id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
-                report_id: report.to_string(),
-                report_name: report_name.to_string(),
-                format: format.extension().to_string(),
-                file_name: crate::model::export::file_name(report_name, request.today, format),
-                size: 0,
-                rows: 0,
                 status: ExportStatus::Failed,
                 duration_ms: started.elapsed().as_millis() as i64,
-                parameters: request
-                    .params
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
-                created_at: now.clone(),
-                expires_at: now,
-                request: Some(request.clone()),
+                expires_at: now.clone(),
+                created_at: now,
                 error: Some(e.to_string()),
+                ..record(ctx, &id, report, report_name, format, request)
             };
-            store::export::insert(&*ctx.store.app.get()?, &failed)?;
+            insert(ctx, failed, made_by)?;
             Err(e)
         }
     }
@@ -224,6 +335,7 @@ pub fn retry(ctx: &Ctx, id: &str) -> Result<ExportRecord, ExportError> {
         format,
         &request,
         Some(e.id.clone()),
+        e.made_by.as_deref(),
     )
     .map(|(record, _)| record)
 }
@@ -314,6 +426,9 @@ mod tests {
             expires_at: "y".into(),
             request: None,
             error: None,
+            made_by: None,
+            schedule_id: None,
+            schedule_name: None,
         };
         store::export::insert(&conn, &kept).unwrap();
         for f in ["kept.pdf", "lost.pdf", ".half.partial", "notes"] {

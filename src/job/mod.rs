@@ -153,18 +153,27 @@ pub fn output(
 }
 
 /// A result exported as `format`: its report run again with the job's parameters and day
-/// (so the file has every row up to the row limit), written and recorded as an export.
+/// (so the file has every row up to the row limit), written and recorded as an export made by
+/// `made_by`.
 pub fn export(
     ctx: &Ctx,
     job: &Job,
     report_name: &str,
     format: ExportFormat,
+    made_by: Option<&str>,
 ) -> Result<(store::export::ExportRecord, Vec<u8>), crate::export::ExportError> {
     let request = store::export::ExportRequest {
         params: job.parameters.clone(),
         today: job.day(),
-        row_limit: None,
-        dashboard: false,
+        ..Default::default()
     };
-    crate::export::make_recorded(ctx, &job.report_id, report_name, format, &request, None)
+    crate::export::make_recorded(
+        ctx,
+        &job.report_id,
+        report_name,
+        format,
+        &request,
+        None,
+        made_by,
+    )
 }

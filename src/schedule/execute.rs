@@ -98,6 +98,7 @@ fn produce(
         today,
         row_limit: s.row_limit,
         dashboard: s.dashboard_id.is_some(),
+        ..Default::default()
     };
     let (record, _, out) = match &s.dashboard_id {
         Some(d) => crate::export::make_dashboard(ctx, d, s.export_format, &request, None)?,

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// What an export was made from: enough to make it again.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct ExportRequest {
     pub params: BTreeMap<String, String>,
@@ -18,6 +18,15 @@ pub struct ExportRequest {
     /// Made from a dashboard (its id is the record's `report_id`, `params` its filter values).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub dashboard: bool,
+    /// A dashboard's PDF laid on its side.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub landscape: bool,
+    /// A dashboard's report parameters given with its filter values (the page's, by name).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub report_params: BTreeMap<String, String>,
+    /// One widget of the dashboard (its download menu), not the whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub widget: Option<String>,
 }
 
 /// A recorded export.
@@ -41,10 +50,28 @@ pub struct ExportRecord {
     pub request: Option<ExportRequest>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The email of the person who made it (a download, a generated result); none for a
+    /// schedule's (see `schedule_id`) and for exports recorded before makers were kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub made_by: Option<String>,
+    /// The schedule whose run made it (read from the run; not stored on the export).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schedule_id: Option<String>,
+    /// That schedule's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schedule_name: Option<String>,
 }
 
 const COLUMNS: &str = "id, report_id, report_name, format, file_name, size, rows, status,
-    duration_ms, parameters, created_at, expires_at, request, error";
+    duration_ms, parameters, created_at, expires_at, request, error, made_by";
+
+/// The columns read: the stored ones and the schedule whose run made the export.
+const SELECT: &str = "SELECT e.id, e.report_id, e.report_name, e.format, e.file_name, e.size,
+    e.rows, e.status, e.duration_ms, e.parameters, e.created_at, e.expires_at, e.request,
+    e.error, e.made_by, s.id, s.name
+    FROM exports e
+    LEFT JOIN schedules s ON s.id = (SELECT r.schedule_id FROM schedule_runs r
+                                     WHERE r.export_id = e.id LIMIT 1)";
 
 fn from_row(r: &Row) -> rusqlite::Result<ExportRecord> {
     Ok(ExportRecord {
@@ -64,6 +91,9 @@ fn from_row(r: &Row) -> rusqlite::Result<ExportRecord> {
             .get::<_, Option<String>>(12)?
             .and_then(|j| serde_json::from_str(&j).ok()),
         error: r.get(13)?,
+        made_by: r.get(14)?,
+        schedule_id: r.get(15)?,
+        schedule_name: r.get(16)?,
     })
 }
 
@@ -74,7 +104,7 @@ pub fn insert(conn: &Connection, e: &ExportRecord) -> Result<(), StoreError> {
         // Updated in place on a retry: a REPLACE would delete the row and unlink the run
         // that made it (ON DELETE SET NULL).
         &format!(
-            "INSERT INTO exports ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+            "INSERT INTO exports ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
              ON CONFLICT (id) DO UPDATE SET report_name = excluded.report_name,
                  file_name = excluded.file_name, size = excluded.size, rows = excluded.rows,
                  status = excluded.status, duration_ms = excluded.duration_ms,
@@ -96,7 +126,8 @@ pub fn insert(conn: &Connection, e: &ExportRecord) -> Result<(), StoreError> {
             e.created_at,
             e.expires_at,
             e.request.as_ref().map(serde_json::to_string).transpose()?,
-            e.error
+            e.error,
+            e.made_by
         ],
     )?;
     Ok(())
@@ -106,7 +137,7 @@ pub fn insert(conn: &Connection, e: &ExportRecord) -> Result<(), StoreError> {
 pub fn get(conn: &Connection, id: &str) -> Result<Option<ExportRecord>, StoreError> {
     Ok(conn
         .query_row(
-            &format!("SELECT {COLUMNS} FROM exports WHERE id = ?1"),
+            &format!("{SELECT} WHERE e.id = ?1"),
             [id],
             from_row,
         )
@@ -121,9 +152,9 @@ pub fn list(
     limit: u32,
 ) -> Result<Vec<ExportRecord>, StoreError> {
     let mut stmt = conn.prepare(&format!(
-        "SELECT {COLUMNS} FROM exports
-         WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR report_id = ?2)
-         ORDER BY created_at DESC, rowid DESC LIMIT ?3"
+        "{SELECT}
+         WHERE (?1 IS NULL OR e.status = ?1) AND (?2 IS NULL OR e.report_id = ?2)
+         ORDER BY e.created_at DESC, e.rowid DESC LIMIT ?3"
     ))?;
     let rows = stmt.query_map(params![status, report_id, limit], from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)

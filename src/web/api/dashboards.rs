@@ -306,7 +306,8 @@ pub async fn duplicate(
 
 /// GET /api/v1/dashboards/{id}/export?format=pdf|xlsx&orientation=portrait|landscape&f.<id>=...:
 /// the whole dashboard as one file, every widget in grid order, the filters and period on the
-/// cover; a PDF on A4 upright or on its side.
+/// cover; a PDF on A4 upright or on its side. Recorded as an export made by the caller (on
+/// /exports, its id in `X-Export-Id`).
 pub async fn export(
     state: web::Data<AppState>,
     req: actix_web::HttpRequest,
@@ -348,8 +349,10 @@ pub async fn export(
         .map(|(k, v)| (k[2..].to_string(), v))
         .collect();
     let ctx = state.ctx.clone();
-    let (name, bytes) = state
+    let made_by = crate::web::gate::principal(&req).email();
+    let (record, bytes) = state
         .render_blocking(&req, move || -> Result<_, Problem> {
+            let started = std::time::Instant::now();
             let d = store::dashboard::get(&*ctx.store.app.get()?, &id)?.ok_or_else(|| {
                 Problem::not_found(format!(
                     "no dashboard with id `{}`",
@@ -366,15 +369,20 @@ pub async fn export(
                 &ctx.config.exports,
             )
             .map_err(PipelineError::from)?;
-            Ok((out.name, bytes))
+            // Kept and recorded as an export, as every file a person downloads.
+            let request = crate::store::export::ExportRequest {
+                params: filters,
+                today,
+                dashboard: true,
+                landscape,
+                report_params: params,
+                ..Default::default()
+            };
+            let made_by = made_by.as_deref();
+            Ok(crate::export::keep(
+                &ctx, out, bytes, format, &request, made_by, started,
+            )?)
         })
         .await??;
-    let file = crate::model::export::file_name(&name, chrono::Utc::now().date_naive(), format);
-    Ok(HttpResponse::Ok()
-        .content_type(format.mime())
-        .insert_header((
-            actix_web::http::header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{file}\""),
-        ))
-        .body(bytes))
+    Ok(crate::web::reports::download::file(&record, bytes))
 }

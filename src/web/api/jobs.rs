@@ -127,17 +127,11 @@ pub async fn export(
         .ok()
         .and_then(|v| v["name"].as_str().map(String::from))
         .unwrap_or_default();
+    let made_by = crate::web::gate::principal(&req).email();
     let (record, bytes) = state
         .render_blocking(&req, move || {
-            crate::job::export(&ctx, &r.job, &name, format)
+            crate::job::export(&ctx, &r.job, &name, format, made_by.as_deref())
         })
         .await??;
-    Ok(HttpResponse::Ok()
-        .content_type(format.mime())
-        .insert_header(("X-Export-Id", record.id.clone()))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{}\"", record.file_name),
-        ))
-        .body(bytes))
+    Ok(crate::web::reports::download::file(&record, bytes))
 }

@@ -425,8 +425,16 @@ pub(crate) fn widget_for(
     })
 }
 
-/// GET /dashboards/{id}/widgets/{wid}/download?format=csv|xlsx|svg: one widget's data (every
-/// row) or its chart, under the page's filters.
+/// A widget's download: a recorded export, or a chart image (file name, bytes, type).
+enum Download {
+    Export(crate::store::export::ExportRecord, Vec<u8>),
+    Image(String, Vec<u8>, &'static str),
+}
+
+/// GET /dashboards/{id}/widgets/{wid}/download?format=csv|xlsx|svg|png: one widget's data
+/// (every row) or its chart, under the page's filters. A CSV or XLSX file is recorded as an
+/// export made by the person asking, as every file downloaded; a chart image is a picture of
+/// the page, not an export.
 pub async fn download(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -438,10 +446,9 @@ pub async fn download(
     let mut q = q.into_inner();
     let raw = q.remove("format").unwrap_or_else(|| "csv".into());
     let png = raw == "png";
-    let svg = raw == "svg" || png;
-    let format = match (svg, ExportFormat::parse(&raw)) {
-        (true, _) => ExportFormat::Csv,
-        (false, Some(f @ (ExportFormat::Csv | ExportFormat::Xlsx))) => f,
+    let format = match (raw == "svg" || png, ExportFormat::parse(&raw)) {
+        (true, _) => None,
+        (false, Some(f @ (ExportFormat::Csv | ExportFormat::Xlsx))) => Some(f),
         _ => {
             return Err(Problem::invalid(
                 "format",
@@ -454,52 +461,61 @@ pub async fn download(
         }
     };
     let ctx = state.ctx.clone();
-    let (name, bytes, mime) = state
+    let made_by = gate::principal(&req).email();
+    let answer = state
         .render_blocking(&req, move || -> Result<_, Problem> {
+            let started = std::time::Instant::now();
             let d = find(&ctx, &id)?;
             let (filters, params) = split(&q);
             let today = chrono::Utc::now().date_naive();
             let out = dashboard_run::widget_document(&ctx, &d, &wid, &filters, &params, today)?
                 .ok_or_else(|| Problem::not_found("this widget has no data to download"))?;
-            if svg {
+            let Some(format) = format else {
                 let chart = out
                     .charts()
                     .next()
                     .ok_or_else(|| Problem::not_found("this widget is not a chart"))?;
+                let file = crate::model::export::file_name(&out.name, today, ExportFormat::Csv);
                 return match png {
                     true => crate::deliver::png::from_svg(&chart.svg)
-                        .map(|b| (out.name.clone(), b, "image/png"))
+                        .map(|b| Download::Image(file.replace(".csv", ".png"), b, "image/png"))
                         .map_err(Problem::internal),
-                    false => Ok((
-                        out.name.clone(),
+                    false => Ok(Download::Image(
+                        file.replace(".csv", ".svg"),
                         chart.svg.clone().into_bytes(),
                         "image/svg+xml",
                     )),
                 };
-            }
+            };
             let bytes =
                 crate::render::render(&out, format, &ctx.config.branding, &ctx.config.exports)
                     .map_err(PipelineError::from)?;
-            Ok((out.name, bytes, format.mime()))
+            let request = crate::store::export::ExportRequest {
+                params: filters,
+                today,
+                dashboard: true,
+                report_params: params,
+                widget: Some(wid),
+                ..Default::default()
+            };
+            let made_by = made_by.as_deref();
+            let (record, bytes) =
+                crate::export::keep(&ctx, out, bytes, format, &request, made_by, started)?;
+            Ok(Download::Export(record, bytes))
         })
         .await
         .and_then(|r| r)
         .map_err(Problem::html)?;
-    let today = chrono::Utc::now().date_naive();
-    let file = match svg {
-        true => {
-            let ext = if png { ".png" } else { ".svg" };
-            crate::model::export::file_name(&name, today, ExportFormat::Csv).replace(".csv", ext)
-        }
-        false => crate::model::export::file_name(&name, today, format),
-    };
-    Ok(HttpResponse::Ok()
-        .content_type(mime)
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{file}\""),
-        ))
-        .body(bytes))
+    Ok(match answer {
+        Download::Export(record, bytes) => crate::web::reports::download::file(&record, bytes),
+        Download::Image(file, bytes, mime) => HttpResponse::Ok()
+            .content_type(mime)
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ))
+            .body(bytes),
+    })
 }
 
 /// What a select filter offers: its first target's report parameter options, or the most

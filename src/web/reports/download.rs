@@ -1,6 +1,8 @@
-//! GET /reports/{id}/download?format=pdf|xlsx|csv|json&<param>=...: the whole report as a file.
+//! GET /reports/{id}/download?format=pdf|xlsx|csv|json&<param>=...: the whole report as a file,
+//! recorded as an export made by the person asking (on /exports, its id in `X-Export-Id`).
 
 use crate::model::export::ExportFormat;
+use crate::store::export::{ExportRecord, ExportRequest};
 use crate::web::error::Problem;
 use crate::web::AppState;
 use actix_web::{http::header, web, HttpResponse};
@@ -24,52 +26,58 @@ pub async fn get(
             ),
         )
     })?;
+    let made_by = crate::web::gate::principal(&req).email();
+    let request = ExportRequest {
+        params,
+        today: chrono::Utc::now().date_naive(),
+        ..Default::default()
+    };
     // Renders are heavy: they wait for a slot in the render queue, or get 503 when it is full.
     if format == ExportFormat::Csv {
         let ticket = state.render_slot(&req).await?;
-        return csv(&state, id.into_inner(), params, ticket).await;
+        return csv(&state, id.into_inner(), request, made_by, ticket).await;
     }
     let ctx = state.ctx.clone();
     let report = id.into_inner();
-    let (out, bytes) = state
+    let (record, bytes) = state
         .render_blocking(&req, move || {
-            ctx.render(
-                &report,
-                &params,
-                format,
-                None,
-                chrono::Utc::now().date_naive(),
-                true,
-            )
+            crate::export::make_download(&ctx, &report, format, &request, made_by.as_deref())
         })
         .await??;
-    let filename =
-        crate::model::export::file_name(&out.name, out.generated_at.date_naive(), format);
-    Ok(HttpResponse::Ok()
+    Ok(file(&record, bytes))
+}
+
+/// An export's file as the answer to the request that made it: its id in `X-Export-Id`.
+pub fn file(record: &ExportRecord, bytes: Vec<u8>) -> HttpResponse {
+    let format = ExportFormat::parse(&record.format).unwrap_or_default();
+    HttpResponse::Ok()
         .content_type(format.mime())
+        .insert_header(("X-Export-Id", record.id.clone()))
         .insert_header((
             header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{filename}\""),
+            format!("attachment; filename=\"{}\"", record.file_name),
         ))
-        .body(bytes))
+        .body(bytes)
 }
 
 /// The CSV streamed from the query as it is read: the status and headers once the query is
 /// prepared, then the rows in chunks (the render slot is held until the last one; a client
-/// that goes away closes the channel, which ends the stream).
+/// that goes away closes the channel, which ends the stream). The file is kept and recorded
+/// as an export once all of it was sent.
 async fn csv(
     state: &AppState,
     report: String,
-    params: BTreeMap<String, String>,
+    request: ExportRequest,
+    made_by: Option<String>,
     ticket: crate::app::queue::Ticket,
 ) -> Result<HttpResponse, Problem> {
     let (ready, prepared) = tokio::sync::oneshot::channel();
     let (chunks, rx) = tokio::sync::mpsc::channel(8);
     let ctx = state.ctx.clone();
-    let today = chrono::Utc::now().date_naive();
+    let today = request.today;
     tokio::task::spawn_blocking(move || {
         let _ticket = ticket;
-        ctx.stream_csv(&report, &params, today, ready, chunks);
+        crate::export::stream_csv(&ctx, &report, &request, made_by.as_deref(), ready, chunks);
     });
     let name = prepared.await.map_err(Problem::internal)??;
     let filename = crate::model::export::file_name(&name, today, ExportFormat::Csv);
