@@ -162,11 +162,12 @@ fn insert(
 }
 
 /// A report's first table streamed as CSV to a person (`made_by`) through `chunks` (see
-/// `Ctx::stream_csv`), copied into an export file as it goes and recorded once the whole file
-/// was sent: a download that stops short (the client left, the query failed) records nothing.
-/// Blocking.
+/// `Ctx::stream_csv`), copied into an export file as it goes and recorded under `id` once the
+/// whole file was sent: a download that stops short (the client left, the query failed)
+/// records nothing. Blocking.
 pub fn stream_csv(
     ctx: &Ctx,
+    id: &str,
     report: &str,
     request: &ExportRequest,
     made_by: Option<&str>,
@@ -174,8 +175,7 @@ pub fn stream_csv(
     chunks: crate::app::stream::Chunks,
 ) {
     let started = Instant::now();
-    let id = uuid::Uuid::new_v4().to_string();
-    let final_path = path(ctx, &id, ExportFormat::Csv.extension());
+    let final_path = path(ctx, id, ExportFormat::Csv.extension());
     let dir = final_path.parent().expect("exports folder").to_path_buf();
     let partial = dir.join(format!(".{id}.partial"));
     // Without a file to copy into, the download still goes out; it is only not recorded.
@@ -189,7 +189,7 @@ pub fn stream_csv(
         Some(sent) if kept => (|| -> Result<(), ExportError> {
             std::fs::rename(&partial, &final_path)
                 .with_context(|| format!("writing {}", final_path.display()))?;
-            let mut r = record(ctx, &id, &sent.report_id, &sent.name, ExportFormat::Csv, request);
+            let mut r = record(ctx, id, &sent.report_id, &sent.name, ExportFormat::Csv, request);
             r.size = sent.bytes as i64;
             r.rows = sent.rows as i64;
             r.duration_ms = started.elapsed().as_millis() as i64;

@@ -276,6 +276,15 @@ async fn a_scheduled_runs_expired_export_made_again_stays_linked_to_its_run() {
     let export = run["exportId"].as_str().unwrap().to_string();
     let record = app.get_json(&format!("/api/v1/exports/{export}")).await;
     assert_eq!(record["request"]["params"]["days"], "30");
+    // Made by the schedule, which the list names and the page links to.
+    assert_eq!(record["scheduleId"], id.as_str(), "{record}");
+    assert_eq!(record["scheduleName"], "Nobody");
+    assert!(record.get("madeBy").is_none(), "{record}");
+    let page = app.get("/exports").await.text().await.unwrap();
+    assert!(
+        page.contains(&format!("Schedule <a href=\"/schedules/{id}\">Nobody</a>")),
+        "{page}"
+    );
 
     let conn = rusqlite::Connection::open(app._data_dir.path().join("quire.db")).unwrap();
     conn.execute(

@@ -16,6 +16,7 @@ mod datasets;
 mod datasets_page;
 mod delivery;
 mod docs;
+mod downloads;
 mod drill;
 mod email;
 mod expected;

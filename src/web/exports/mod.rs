@@ -1,8 +1,11 @@
-//! GET /exports: the history of exports (scheduled runs and generated results) with download,
-//! retry (failed or expired) and delete. The actions are plain forms answered with a 303 back.
+//! GET /exports: the history of exports (every file made: schedules' runs, downloads, generated
+//! results), each with a link to the report or dashboard it came from (with its parameters or
+//! filter values) and who made it (a person or a schedule), with download, retry (failed or
+//! expired) and delete. The actions are plain forms answered with a 303 back.
 
 pub mod link;
 
+use crate::model::text::urlencode;
 use crate::store::{self, export::ExportRecord};
 use crate::web::api::exports::{check, ListQuery};
 use crate::web::error::Problem;
@@ -27,6 +30,40 @@ impl ExportsPage {
             n if n < 1024 => format!("{n} B"),
             n if n < 1 << 20 => format!("{:.1} kB", n as f64 / 1024.0),
             n => format!("{:.1} MB", n as f64 / (1 << 20) as f64),
+        }
+    }
+
+    /// What the export was made of: `Dashboard`, `Widget` (one of a dashboard's) or `Report`.
+    pub fn kind(&self, e: &ExportRecord) -> &'static str {
+        match &e.request {
+            Some(r) if r.widget.is_some() => "Widget",
+            Some(r) if r.dashboard => "Dashboard",
+            _ => "Report",
+        }
+    }
+
+    /// The page of the report or dashboard the export came from, showing what it was made with
+    /// (a report's parameters; a dashboard's filter values and report parameters).
+    pub fn source(&self, e: &ExportRecord) -> String {
+        let Some(r) = &e.request else {
+            return format!("/reports/{}", urlencode(&e.report_id));
+        };
+        let (page, mut query) = match r.dashboard {
+            true => (
+                "dashboards",
+                r.params
+                    .iter()
+                    .map(|(k, v)| (format!("f.{k}"), v.clone()))
+                    .collect(),
+            ),
+            false => ("reports", r.params.clone()),
+        };
+        query.extend(r.report_params.clone());
+        let query = crate::web::reports::view::encode(&query);
+        let path = format!("/{page}/{}", urlencode(&e.report_id));
+        match query.is_empty() {
+            true => path,
+            false => format!("{path}?{query}"),
         }
     }
 

@@ -75,9 +75,13 @@ async fn csv(
     let (chunks, rx) = tokio::sync::mpsc::channel(8);
     let ctx = state.ctx.clone();
     let today = request.today;
+    // The id is known before the first byte; the record under it comes with the last.
+    let id = uuid::Uuid::new_v4().to_string();
+    let export = id.clone();
     tokio::task::spawn_blocking(move || {
         let _ticket = ticket;
-        crate::export::stream_csv(&ctx, &report, &request, made_by.as_deref(), ready, chunks);
+        let made_by = made_by.as_deref();
+        crate::export::stream_csv(&ctx, &export, &report, &request, made_by, ready, chunks);
     });
     let name = prepared.await.map_err(Problem::internal)??;
     let filename = crate::model::export::file_name(&name, today, ExportFormat::Csv);
@@ -88,6 +92,7 @@ async fn csv(
     });
     Ok(HttpResponse::Ok()
         .content_type(ExportFormat::Csv.mime())
+        .insert_header(("X-Export-Id", id))
         .insert_header((
             header::CONTENT_DISPOSITION,
             format!("attachment; filename=\"{filename}\""),
