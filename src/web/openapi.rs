@@ -161,7 +161,7 @@ fn describe(method: &str, path: &str) -> Option<Op> {
             Reply::Json(list_of::<AuditEvent>),
         ),
         ("GET", "/api/v1/exports") => op(
-            "Exports, newest first",
+            "Every file made (downloads, generated results, schedules' runs), newest first: `madeBy` (a person's email) or `scheduleId`/`scheduleName` say who made it, `reportId` (a dashboard's id when `request.dashboard`) what from",
             &[
                 ("status", "string"),
                 ("reportId", "string"),
@@ -402,7 +402,7 @@ fn describe(method: &str, path: &str) -> Option<Op> {
             200,
             Reply::Json(object),
         ),
-        ("GET", "/api/v1/dashboards/{id}/export") => op("The whole dashboard as one PDF or XLSX, with the filter values (`f.<id>=`); `orientation=landscape` lays the PDF on A4 on its side", &[("format", "string"), ("orientation", "string")], Body::None, 200, Reply::File),
+        ("GET", "/api/v1/dashboards/{id}/export") => op("The whole dashboard as one PDF or XLSX, with the filter values (`f.<id>=`); `orientation=landscape` lays the PDF on A4 on its side. Recorded as an export made by the caller (its id in `X-Export-Id`)", &[("format", "string"), ("orientation", "string")], Body::None, 200, Reply::File),
         ("GET", "/api/v1/shares") => op("Every share link: what, who made it, last used", &[], Body::None, 200, Reply::Json(list_of::<crate::store::share::Share>)),
         ("POST", "/api/v1/shares") => op("Make a share link (its url is shown once)", &[], Body::Json(schema::<api::shares::NewShare>), 201, Reply::Json(object)),
         ("DELETE", "/api/v1/shares/{id}") => op("Revoke a share link", &[], Body::None, 204, Reply::Empty),
