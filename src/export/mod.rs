@@ -192,6 +192,7 @@ pub fn stream_csv(
             let mut r = record(ctx, id, &sent.report_id, &sent.name, ExportFormat::Csv, request);
             r.size = sent.bytes as i64;
             r.rows = sent.rows as i64;
+            r.parameters = sent.parameters;
             r.duration_ms = started.elapsed().as_millis() as i64;
             insert(ctx, r, made_by)?;
             Ok(())
