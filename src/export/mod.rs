@@ -98,7 +98,7 @@ pub fn make_dashboard(
         .ok_or_else(|| PipelineError::NotFound(format!("dashboard {dashboard}")))?;
     let values =
         dashboard_run::scheduled_values(&d.definition.filters, &request.params, request.today)
-            .map_err(|(k, m)| anyhow::anyhow!("{k}: {m}"))?;
+            .map_err(|(k, m)| ExportError::Conflict(format!("{k}: {m}")))?;
     let (branding, exports) = (&ctx.config.branding, &ctx.config.exports);
     let page = &request.report_params;
     let (out, bytes) = match &request.widget {
