@@ -18,6 +18,8 @@ pub struct Streamed {
     pub parameters: Vec<(String, String)>,
     pub rows: u64,
     pub bytes: u64,
+    /// Every byte was also written to the copy (false: there was none, or it failed).
+    pub copied: bool,
 }
 
 /// Collects written bytes and sends them on in chunks, a copy of each written to `copy` first
@@ -26,6 +28,7 @@ struct ChunkSink {
     buf: Vec<u8>,
     out: Chunks,
     copy: Option<std::fs::File>,
+    copy_lost: bool,
     sent: u64,
 }
 
@@ -37,8 +40,15 @@ impl ChunkSink {
             return Ok(());
         }
         let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(Self::CHUNK));
-        if let Some(f) = &mut self.copy {
-            std::io::Write::write_all(f, &chunk)?;
+        // A copy that cannot be written (a full disk) is dropped; the download goes on.
+        if let Some(Err(e)) = self
+            .copy
+            .as_mut()
+            .map(|f| std::io::Write::write_all(f, &chunk))
+        {
+            tracing::warn!(error = %e, "the copy of a CSV download stopped");
+            self.copy = None;
+            self.copy_lost = true;
         }
         self.sent += chunk.len() as u64;
         self.out
@@ -65,7 +75,8 @@ impl Ctx {
     /// The first table of a report as CSV, streamed: rows go from SQLite into `out` in chunks
     /// as they are read, so a million rows never sit in memory. `ready` gets the report's name
     /// once the query is prepared (or why it could not be), before any byte is sent. Each chunk
-    /// is also written to `copy` before it is sent. What was sent when every byte of the file
+    /// is also written to `copy` before it is sent (a copy that fails is dropped, the stream
+    /// goes on). What was sent when every byte of the file
     /// went out; None when it stopped short (an error, the client gone). Blocking.
     pub fn stream_csv(
         &self,
@@ -94,6 +105,7 @@ impl Ctx {
                 buf: Vec::with_capacity(ChunkSink::CHUNK),
                 out,
                 copy,
+                copy_lost: false,
                 sent: 0,
             }));
             let width = std::cell::Cell::new(0);
@@ -139,7 +151,10 @@ impl Ctx {
             // The end of the file; a client gone by now is no error of ours.
             let mut w = w.into_inner();
             let flushed = w.flush().is_ok();
-            let sent = w.get_ref().sent;
+            let (sent, copied) = {
+                let sink = w.get_ref();
+                (sink.sent, sink.copy.is_some() && !sink.copy_lost)
+            };
             let parameters = crate::report::params::resolve(&def.parameters, params, today)
                 .map(|r| r.shown)
                 .unwrap_or_default();
@@ -149,6 +164,7 @@ impl Ctx {
                 parameters,
                 rows: rows.get(),
                 bytes: sent,
+                copied,
             }))
         })();
         match (result, ready.take()) {

@@ -105,8 +105,8 @@ pub fn make_dashboard(
         Some(w) => {
             let out = dashboard_run::widget_document(ctx, &d, w, &values, page, request.today)?
                 .ok_or_else(|| PipelineError::NotFound(format!("widget {w} of {dashboard}")))?;
-            let bytes =
-                crate::render::render(&out, format, branding, exports).map_err(PipelineError::from)?;
+            let bytes = crate::render::render(&out, format, branding, exports)
+                .map_err(PipelineError::from)?;
             (out, bytes)
         }
         None => {
@@ -183,13 +183,19 @@ pub fn stream_csv(
         .and_then(|_| std::fs::File::create(&partial))
         .map_err(|e| tracing::warn!(file = %partial.display(), error = %e, "CSV download not kept"))
         .ok();
-    let kept = copy.is_some();
     let sent = ctx.stream_csv(report, &request.params, request.today, ready, chunks, copy);
     let recorded = match sent {
-        Some(sent) if kept => (|| -> Result<(), ExportError> {
+        Some(sent) if sent.copied => (|| -> Result<(), ExportError> {
             std::fs::rename(&partial, &final_path)
                 .with_context(|| format!("writing {}", final_path.display()))?;
-            let mut r = record(ctx, id, &sent.report_id, &sent.name, ExportFormat::Csv, request);
+            let mut r = record(
+                ctx,
+                id,
+                &sent.report_id,
+                &sent.name,
+                ExportFormat::Csv,
+                request,
+            );
             r.size = sent.bytes as i64;
             r.rows = sent.rows as i64;
             r.parameters = sent.parameters;

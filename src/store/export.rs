@@ -136,11 +136,7 @@ pub fn insert(conn: &Connection, e: &ExportRecord) -> Result<(), StoreError> {
 /// The export with this id.
 pub fn get(conn: &Connection, id: &str) -> Result<Option<ExportRecord>, StoreError> {
     Ok(conn
-        .query_row(
-            &format!("{SELECT} WHERE e.id = ?1"),
-            [id],
-            from_row,
-        )
+        .query_row(&format!("{SELECT} WHERE e.id = ?1"), [id], from_row)
         .optional()?)
 }
 

@@ -54,7 +54,10 @@ async fn check_recorded(app: &TestApp, id: &str, format: &str, bytes: &[u8]) -> 
     assert_eq!(e["size"].as_u64().unwrap(), bytes.len() as u64, "{e}");
     let file = app.get(&format!("/api/v1/exports/{id}/download")).await;
     assert_eq!(file.status(), 200);
-    assert!(file.bytes().await.unwrap() == bytes, "{format}: the same file");
+    assert!(
+        file.bytes().await.unwrap() == bytes,
+        "{format}: the same file"
+    );
     e
 }
 
@@ -122,7 +125,11 @@ async fn a_report_downloaded_from_its_page_header_is_on_exports_with_a_link_to_t
     check_recorded(&app, &id, "json", &bytes).await;
 
     // A bad request gets its error and records nothing.
-    for bad in ["format=pdf&days=ninety", "format=csv&days=ninety", "format=doc"] {
+    for bad in [
+        "format=pdf&days=ninety",
+        "format=csv&days=ninety",
+        "format=doc",
+    ] {
         let r = app.get(&format!("/reports/{report}/download?{bad}")).await;
         assert_eq!(r.status(), 422, "{bad}");
     }
@@ -170,7 +177,11 @@ async fn a_dashboard_export_and_a_widget_download_are_on_exports_with_a_link_to_
     let header = links(&html, &format!("/api/v1/dashboards/{board}/export"));
     assert_eq!(header.len(), 3, "{header:?}");
     for link in &header {
-        let format = if link.contains("format=xlsx") { "xlsx" } else { "pdf" };
+        let format = if link.contains("format=xlsx") {
+            "xlsx"
+        } else {
+            "pdf"
+        };
         let (id, bytes) = download(&app, link).await;
         let e = check_recorded(&app, &id, format, &bytes).await;
         assert_eq!(e["reportId"], board.as_str());
@@ -189,7 +200,10 @@ async fn a_dashboard_export_and_a_widget_download_are_on_exports_with_a_link_to_
             )),
             "{row}"
         );
-        assert!(row.contains("Dashboard") && row.contains(&format!("by {ADMIN_EMAIL}")), "{row}");
+        assert!(
+            row.contains("Dashboard") && row.contains(&format!("by {ADMIN_EMAIL}")),
+            "{row}"
+        );
     }
 
     // A widget's XLSX and CSV from its menu; its chart images are not exports.
@@ -205,7 +219,9 @@ async fn a_dashboard_export_and_a_widget_download_are_on_exports_with_a_link_to_
         assert_eq!(e["request"]["widget"], "orders", "{e}");
         assert_eq!(e["reportName"], "Downloads board — Orders");
         let row = exports_row(&app, &id).await;
-        assert!(row.contains(&format!("href=\"/dashboards/{board}?f.period=last_30_days\"")));
+        assert!(row.contains(&format!(
+            "href=\"/dashboards/{board}?f.period=last_30_days\""
+        )));
         assert!(row.contains("Widget"), "{row}");
         widget_ids.push(id);
     }
@@ -231,5 +247,8 @@ async fn a_dashboard_export_and_a_widget_download_are_on_exports_with_a_link_to_
         .text()
         .await
         .unwrap();
-    assert!(widget_file.starts_with("order_id,"), "the widget's CSV again");
+    assert!(
+        widget_file.starts_with("order_id,"),
+        "the widget's CSV again"
+    );
 }

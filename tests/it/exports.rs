@@ -64,7 +64,11 @@ async fn exports_are_listed_filtered_downloaded_and_deleted_with_their_files() {
         .collect();
     assert_eq!(ids, [csv_id.as_str(), pdf_id.as_str()], "newest first");
     assert_eq!(list[1]["request"]["params"]["days"], "30");
-    assert_eq!(list[1]["madeBy"], crate::helpers::ADMIN_EMAIL, "who generated it");
+    assert_eq!(
+        list[1]["madeBy"],
+        crate::helpers::ADMIN_EMAIL,
+        "who generated it"
+    );
     assert_eq!(
         app.get_json("/api/v1/exports?limit=1")
             .await
@@ -283,7 +287,9 @@ async fn a_scheduled_runs_expired_export_made_again_stays_linked_to_its_run() {
     assert!(record.get("madeBy").is_none(), "{record}");
     let page = app.get("/exports").await.text().await.unwrap();
     assert!(
-        page.contains(&format!("by schedule <a href=\"/schedules/{id}\">Nobody</a>")),
+        page.contains(&format!(
+            "by schedule <a href=\"/schedules/{id}\">Nobody</a>"
+        )),
         "{page}"
     );
 

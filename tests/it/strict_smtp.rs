@@ -165,9 +165,10 @@ async fn every_export_format_is_accepted_by_a_strict_smtp_server() {
         let format = body["exportFormat"].as_str().unwrap();
         let start = Instant::now();
         let raw = loop {
-            let found = strict.files("eml").into_iter().find(|m| {
-                m.starts_with(format!("X-Envelope-To: {to}\r\n").as_bytes())
-            });
+            let found = strict
+                .files("eml")
+                .into_iter()
+                .find(|m| m.starts_with(format!("X-Envelope-To: {to}\r\n").as_bytes()));
             if let Some(m) = found {
                 break m;
             }
@@ -183,14 +184,14 @@ async fn every_export_format_is_accepted_by_a_strict_smtp_server() {
             .find(|a| a.attachment_name().is_some())
             .unwrap_or_else(|| panic!("{what}: no attachment"));
         assert!(
-            file.attachment_name().unwrap().ends_with(&format!(".{format}")),
+            file.attachment_name()
+                .unwrap()
+                .ends_with(&format!(".{format}")),
             "{what}: {:?}",
             file.attachment_name()
         );
         let export = run["exportId"].as_str().unwrap();
-        let download = app
-            .get(&format!("/api/v1/exports/{export}/download"))
-            .await;
+        let download = app.get(&format!("/api/v1/exports/{export}/download")).await;
         assert_eq!(download.status(), 200);
         let bytes = download.bytes().await.unwrap();
         assert!(bytes.len() > 1000, "{what}: a file worth checking");

@@ -427,7 +427,7 @@ pub(crate) fn widget_for(
 
 /// A widget's download: a recorded export, or a chart image (file name, bytes, type).
 enum Download {
-    Export(crate::store::export::ExportRecord, Vec<u8>),
+    Export(Box<crate::store::export::ExportRecord>, Vec<u8>),
     Image(String, Vec<u8>, &'static str),
 }
 
@@ -501,7 +501,7 @@ pub async fn download(
             let made_by = made_by.as_deref();
             let (record, bytes) =
                 crate::export::keep(&ctx, out, bytes, format, &request, made_by, started)?;
-            Ok(Download::Export(record, bytes))
+            Ok(Download::Export(Box::new(record), bytes))
         })
         .await
         .and_then(|r| r)
