@@ -252,3 +252,56 @@ async fn a_dashboard_export_and_a_widget_download_are_on_exports_with_a_link_to_
         "the widget's CSV again"
     );
 }
+
+#[tokio::test]
+async fn a_csv_download_left_half_way_records_nothing_and_leaves_no_file() {
+    let app = spawn_app().await;
+    let body = json!({
+        "name": "Many rows",
+        "query": "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000) SELECT i, 'row number ' || i AS label FROM n",
+        "rowLimit": 100000,
+        "visualizations": [{ "id": "all", "type": "table" }]
+    });
+    let r = app.send_json(Method::POST, "/api/v1/reports", &body).await;
+    assert_eq!(r.status(), 201);
+    let report = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut r = app
+        .get(&format!("/reports/{report}/download?format=csv"))
+        .await;
+    assert_eq!(r.status(), 200);
+    let id = r.headers()["x-export-id"].to_str().unwrap().to_string();
+    let first = r.chunk().await.unwrap().expect("the first bytes");
+    assert!(first.starts_with(b"i,label"));
+    drop(r);
+    // The stream stops at its next chunk: no record, and its copy is deleted.
+    let exports = app._data_dir.path().join("exports");
+    let mut left = Vec::new();
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        left = std::fs::read_dir(&exports)
+            .map(|d| d.flatten().map(|e| e.file_name()).collect())
+            .unwrap_or_default();
+        if left.is_empty() {
+            break;
+        }
+    }
+    assert!(left.is_empty(), "{left:?}");
+    assert_eq!(
+        app.get(&format!("/api/v1/exports/{id}")).await.status(),
+        404
+    );
+    assert!(app
+        .get_json("/api/v1/exports")
+        .await
+        .as_array()
+        .unwrap()
+        .is_empty());
+
+    // Read to the end, the same download is recorded with every row.
+    let (id, bytes) = download(&app, &format!("/reports/{report}/download?format=csv")).await;
+    let e = check_recorded(&app, &id, "csv", &bytes).await;
+    assert_eq!(e["rows"], 100000);
+}
