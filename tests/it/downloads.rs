@@ -262,12 +262,7 @@ async fn a_csv_download_left_half_way_records_nothing_and_leaves_no_file() {
         "rowLimit": 100000,
         "visualizations": [{ "id": "all", "type": "table" }]
     });
-    let r = app.send_json(Method::POST, "/api/v1/reports", &body).await;
-    assert_eq!(r.status(), 201);
-    let report = r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let report = app.create_report(&body).await;
     let mut r = app
         .get(&format!("/reports/{report}/download?format=csv"))
         .await;

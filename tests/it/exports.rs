@@ -32,6 +32,16 @@ impl TestApp {
         panic!("job {id} did not finish");
     }
 
+    /// Saves a report definition through the API; returns its id.
+    pub async fn create_report(&self, body: &Value) -> String {
+        let r = self.send_json(Method::POST, "/api/v1/reports", body).await;
+        assert_eq!(r.status(), 201);
+        r.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
     /// Exports a result; returns the response.
     async fn export_result(&self, result: &str, format: &str) -> reqwest::Response {
         self.get(&format!(
@@ -207,12 +217,7 @@ async fn a_failed_export_is_recorded_with_its_error_and_retried_once_fixed() {
         "rowLimit": 30000,
         "visualizations": [{ "id": "all", "type": "table" }]
     });
-    let r = app.send_json(Method::POST, "/api/v1/reports", &body).await;
-    assert_eq!(r.status(), 201);
-    let report = r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let report = app.create_report(&body).await;
     let result = app.result_of(&report, json!({})).await;
 
     let r = app.export_result(&result, "pdf").await;
