@@ -501,18 +501,7 @@ pub fn scheduled_values(
             );
             return Err((key, message));
         };
-        let parts = v
-            .split("..")
-            .map(
-                |p| match crate::data::date_expr::evaluate(p.trim(), today) {
-                    Some(Ok(d)) => Ok(d.to_string()),
-                    Some(Err(m)) => Err(m),
-                    None => Ok(p.to_string()),
-                },
-            )
-            .collect::<Result<Vec<String>, String>>()
-            .map_err(|m| (key.clone(), m))?;
-        let value = parts.join("..");
+        let value = crate::data::date_expr::evaluate_in(v, today).map_err(|m| (key.clone(), m))?;
         if f.kind == FilterKind::DateRange && date_range(&value, today).is_none() {
             let message = format!(
                 "`{}` is not a date range (a preset, or from..to as dates or date expressions)",

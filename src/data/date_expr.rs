@@ -13,6 +13,21 @@ pub fn evaluate(text: &str, today: NaiveDate) -> Option<Result<NaiveDate, String
     Some(eval_inner(inner, today))
 }
 
+/// `value` with its date expressions (the whole value, or either side of a range's `..`)
+/// replaced by their dates as of `today` (`YYYY-MM-DD`); other text as it is. An error names
+/// a malformed expression.
+pub fn evaluate_in(value: &str, today: NaiveDate) -> Result<String, String> {
+    let parts = value
+        .split("..")
+        .map(|p| match evaluate(p.trim(), today) {
+            Some(Ok(d)) => Ok(d.to_string()),
+            Some(Err(m)) => Err(m),
+            None => Ok(p.to_string()),
+        })
+        .collect::<Result<Vec<String>, String>>()?;
+    Ok(parts.join(".."))
+}
+
 fn eval_inner(expr: &str, today: NaiveDate) -> Result<NaiveDate, String> {
     let (base, offset) = match expr.find(['+', '-']) {
         Some(i) => (
@@ -118,6 +133,22 @@ mod tests {
             eval("{{ start_of_quarter + 1q }}", t).unwrap(),
             "2027-01-01"
         );
+    }
+
+    #[test]
+    fn a_value_has_its_expressions_replaced_and_keeps_the_rest() {
+        let t = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        assert_eq!(
+            evaluate_in("{{ start_of_month - 1m }}..{{ start_of_month - 1d }}", t).unwrap(),
+            "2026-10-01..2026-10-31"
+        );
+        assert_eq!(
+            evaluate_in("2026-01-01..{{ today }}", t).unwrap(),
+            "2026-01-01..2026-11-22"
+        );
+        assert_eq!(evaluate_in("last_30_days", t).unwrap(), "last_30_days");
+        assert_eq!(evaluate_in("a..b", t).unwrap(), "a..b");
+        assert!(evaluate_in("{{ yesterday }}..{{ today }}", t).is_err());
     }
 
     #[test]

@@ -147,6 +147,30 @@ async fn a_schedule_of_a_dashboard_emails_its_pdf_with_every_widget_title() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(delivered);
+    // On /exports it links to the dashboard as it was sent: last month's dates, and the schedule.
+    let runs = app
+        .get_json(&format!("/api/v1/schedules/{id}/executions"))
+        .await;
+    let export = runs[0]["exportId"].as_str().unwrap();
+    let last = first
+        .checked_add_months(chrono::Months::new(1))
+        .unwrap()
+        .pred_opt()
+        .unwrap();
+    let page = app.get("/exports").await.text().await.unwrap();
+    let row = &page[page.find(&format!("id=\"export-{export}\"")).unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    let link = format!(
+        "href=\"/dashboards/{}?f.period={first}..{last}\"",
+        dashboard["id"].as_str().unwrap()
+    );
+    assert!(row.contains(&link), "{link} in {row}");
+    assert!(
+        row.contains(&format!(
+            "by schedule <a href=\"/schedules/{id}\">Board by mail</a>"
+        )),
+        "{row}"
+    );
     let r = app
         .client
         .delete(format!(

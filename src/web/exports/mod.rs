@@ -5,6 +5,7 @@
 
 pub mod link;
 
+use crate::data::date_expr::evaluate_in;
 use crate::model::text::urlencode;
 use crate::store::{self, export::ExportRecord};
 use crate::web::api::exports::{check, ListQuery};
@@ -43,22 +44,21 @@ impl ExportsPage {
     }
 
     /// The page of the report or dashboard the export came from, showing what it was made with
-    /// (a report's parameters; a dashboard's filter values and report parameters).
+    /// (a report's parameters; a dashboard's filter values and report parameters), a schedule's
+    /// date expressions as the dates they were on the export's day.
     pub fn source(&self, e: &ExportRecord) -> String {
         let Some(r) = &e.request else {
             return format!("/reports/{}", urlencode(&e.report_id));
         };
-        let (page, mut query) = match r.dashboard {
-            true => (
-                "dashboards",
-                r.params
-                    .iter()
-                    .map(|(k, v)| (format!("f.{k}"), v.clone()))
-                    .collect(),
-            ),
-            false => ("reports", r.params.clone()),
-        };
-        query.extend(r.report_params.clone());
+        let prefix = if r.dashboard { "f." } else { "" };
+        let dated = |v: &String| evaluate_in(v, r.today).unwrap_or_else(|_| v.clone());
+        let mut query: std::collections::BTreeMap<String, String> = r
+            .params
+            .iter()
+            .map(|(k, v)| (format!("{prefix}{k}"), dated(v)))
+            .collect();
+        query.extend(r.report_params.iter().map(|(k, v)| (k.clone(), dated(v))));
+        let page = if r.dashboard { "dashboards" } else { "reports" };
         let query = crate::web::reports::view::encode(&query);
         let path = format!("/{page}/{}", urlencode(&e.report_id));
         match query.is_empty() {
