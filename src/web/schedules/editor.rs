@@ -2,6 +2,7 @@
 //! form shown at once, each next to its field.
 
 use super::form::{FormError, ScheduleForm, Timing, WEEKDAYS};
+use super::rows::RECIPIENT_KINDS;
 use super::{conn, find, layout, see_other};
 use crate::app::schedule as edit;
 use crate::app::Ctx;
@@ -11,17 +12,27 @@ use crate::store;
 use crate::web::error::Problem;
 use crate::web::gate;
 use crate::web::{AppState, Layout};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use askama_web::WebTemplate;
 use chrono::Utc;
 use serde::Deserialize;
 
-/// A report to pick, with its parameters as a hint.
+/// A report (or dashboard) to pick, with its parameters (or filters) for the parameter rows'
+/// pickers: the name and how it reads in the picker.
 pub struct ReportChoice {
     pub id: String,
     pub name: String,
-    pub params: String,
+    pub params: Vec<(String, String)>,
+}
+
+impl ReportChoice {
+    /// The parameters as JSON `[[name, label], ...]`, for the script that refills the pickers
+    /// when another report is chosen.
+    pub fn params_json(&self) -> String {
+        serde_json::to_string(&self.params).unwrap_or_else(|_| "[]".into())
+    }
 }
 
 /// The plain-English timing and the next runs, or what is wrong with the timing fields.
@@ -50,23 +61,56 @@ pub struct FormPage {
     pub reports: Vec<ReportChoice>,
     pub zones: Vec<&'static str>,
     pub weekdays: [(&'static str, &'static str); 7],
+    pub recipient_kinds: [(&'static str, &'static str); 4],
     pub preview: Preview,
+    /// The form's script: adds and removes rows in place, refills the parameter pickers.
+    pub script: String,
 }
 
 impl FormPage {
-    /// Whether a problem is about the form field `name`.
+    /// Whether a problem is about the form field `name` (as a whole, not one of its rows).
     pub fn bad(&self, name: &str) -> bool {
-        self.errors.iter().any(|e| e.field == name)
+        self.errors.iter().any(|e| e.field == name && e.row.is_none())
     }
 
     /// What is wrong with the form field `name`, shown next to it.
     pub fn error_for(&self, name: &str) -> String {
+        self.messages(name, None)
+    }
+
+    /// Whether a problem is about row `row` of `name` (recipients or parameters).
+    pub fn row_bad(&self, name: &str, row: &usize) -> bool {
         self.errors
             .iter()
-            .filter(|e| e.field == name)
+            .any(|e| e.field == name && e.row == Some(*row))
+    }
+
+    /// What is wrong with row `row` of `name`, shown next to the row.
+    pub fn row_error_for(&self, name: &str, row: &usize) -> String {
+        self.messages(name, Some(*row))
+    }
+
+    fn messages(&self, name: &str, row: Option<usize>) -> String {
+        self.errors
+            .iter()
+            .filter(|e| e.field == name && e.row == row)
             .map(|e| e.message.as_str())
             .collect::<Vec<_>>()
             .join("; ")
+    }
+
+    /// The chosen report's parameters, for the parameter rows' pickers.
+    pub fn param_choices(&self) -> &[(String, String)] {
+        self.reports
+            .iter()
+            .find(|r| r.id == self.form.report_id)
+            .map(|r| r.params.as_slice())
+            .unwrap_or_default()
+    }
+
+    /// Whether a row names a parameter the chosen report does not have (kept, to be refused).
+    pub fn unknown_param(&self, name: &str) -> bool {
+        !name.is_empty() && !self.param_choices().iter().any(|c| c.0 == name)
     }
 }
 
@@ -99,7 +143,7 @@ impl Preview {
     }
 }
 
-fn param_hint(p: &crate::model::report::ParameterDef) -> String {
+fn param_choice(p: &crate::model::report::ParameterDef) -> (String, String) {
     let kind = match p.kind {
         ParamType::String => "text",
         ParamType::Number => "number",
@@ -115,16 +159,18 @@ fn param_hint(p: &crate::model::report::ParameterDef) -> String {
         hint.push_str(&format!(", default {d}"));
     }
     hint.push(')');
-    hint
+    (p.name.clone(), hint)
 }
 
 fn form_page(
     ctx: &Ctx,
     who: &Principal,
     id: Option<String>,
-    form: ScheduleForm,
+    mut form: ScheduleForm,
     errors: Vec<FormError>,
 ) -> Result<FormPage, Problem> {
+    // Errors name rows as posted: a refused form keeps them all, with a blank one at the end.
+    form.pad();
     let dashboards = store::dashboard::list(&*conn(ctx)?)
         .map_err(Problem::from)?
         .into_iter()
@@ -135,22 +181,18 @@ fn form_page(
                 .definition
                 .filters
                 .iter()
-                .map(|f| format!("{} (filter, {:?})", f.id, f.kind).to_lowercase())
-                .collect::<Vec<_>>()
-                .join(", "),
+                .map(|f| {
+                    let label = format!("{} (filter, {:?})", f.label, f.kind).to_lowercase();
+                    (f.id.clone(), label)
+                })
+                .collect(),
         })
         .collect::<Vec<_>>();
     let reports = store::report::list(&*conn(ctx)?)
         .map_err(Problem::from)?
         .into_iter()
         .map(|r| ReportChoice {
-            params: r
-                .definition
-                .parameters
-                .iter()
-                .map(param_hint)
-                .collect::<Vec<_>>()
-                .join(", "),
+            params: r.definition.parameters.iter().map(param_choice).collect(),
             id: r.id,
             name: r.definition.name,
         })
@@ -165,6 +207,8 @@ fn form_page(
         reports,
         zones: chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect(),
         weekdays: WEEKDAYS,
+        recipient_kinds: RECIPIENT_KINDS,
+        script: crate::web::assets::url("schedule_form.js"),
     })
 }
 
@@ -216,7 +260,9 @@ pub async fn edit_form(
     .map_err(Problem::html)
 }
 
-/// POST /schedules: 303 to the new schedule, or the form again (422) saying what is wrong.
+/// POST /schedules: 303 to the new schedule, or the form again (422) saying what is wrong; a
+/// row button (add or remove a row, for browsers without the script) shows the form again
+/// with the change, saving nothing.
 pub async fn create(
     state: web::Data<AppState>,
     form: web::Form<ScheduleForm>,
@@ -239,13 +285,16 @@ async fn save(
     state: &AppState,
     req: &HttpRequest,
     id: Option<String>,
-    form: ScheduleForm,
+    mut form: ScheduleForm,
 ) -> Result<HttpResponse, Problem> {
     let ctx = state.ctx.clone();
     let who = gate::principal(req);
     let outcome = web::block(move || {
         if let Some(id) = &id {
             find(&conn(&ctx)?, id)?;
+        }
+        if form.apply_row_action() {
+            return form_page(&ctx, &who, id, form, Vec::new()).map(|p| Err((p, false)));
         }
         // Every problem at once: the form's own, and a name another schedule has.
         let taken = match form.name.trim() {
@@ -255,7 +304,7 @@ async fn save(
         let errors = match (form.parse(), taken) {
             (Ok(cfg), None) => match edit::save(&ctx, id.as_deref(), &cfg) {
                 Ok(saved) => return Ok(Ok(saved.id)),
-                Err(e) => vec![FormError::from_edit(e, &form.timing).map_err(Problem::from)?],
+                Err(e) => vec![FormError::from_edit(e, &form).map_err(Problem::from)?],
             },
             (parsed, taken) => {
                 let mut errors = parsed.err().unwrap_or_default();
@@ -265,6 +314,7 @@ async fn save(
                         0,
                         FormError {
                             field: "name",
+                            row: None,
                             message: format!("name: {message}"),
                         },
                     );
@@ -272,7 +322,7 @@ async fn save(
                 errors
             }
         };
-        form_page(&ctx, &who, id, form, errors).map(Err)
+        form_page(&ctx, &who, id, form, errors).map(|p| Err((p, true)))
     })
     .await?
     .map_err(Problem::html)?;
@@ -281,9 +331,12 @@ async fn save(
             state.scheduler_wake.notify_one();
             Ok(see_other(&format!("/schedules/{id}")))
         }
-        Err(page) => Ok(HttpResponse::UnprocessableEntity()
-            .content_type("text/html; charset=utf-8")
-            .body(page.render().map_err(|e| Problem::internal(e).html())?)),
+        Err((page, refused)) => Ok(HttpResponse::build(match refused {
+            true => StatusCode::UNPROCESSABLE_ENTITY,
+            false => StatusCode::OK,
+        })
+        .content_type("text/html; charset=utf-8")
+        .body(page.render().map_err(|e| Problem::internal(e).html())?)),
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod detail;
 pub mod editor;
 pub mod form;
+pub mod rows;
 
 use self::form::local_time;
 use crate::app::schedule as edit;
