@@ -175,6 +175,27 @@ async fn the_schedule_form_previews_a_weekly_timing_live_and_saving_opens_the_ne
     );
     assert_eq!(v["listed"], 2, "{v}");
     assert_eq!(v["errors"].as_array().unwrap().len(), 0, "{v}");
+    // Rows added and removed in place, by clicking, without a reload.
+    assert_eq!(v["rowsAfterAdd"], 2, "{v}");
+    assert_eq!(v["rowsAfterRemove"], 2, "{v}");
+    assert_eq!(v["loadsAfterRows"], 1, "{v}");
+    assert!(
+        v["paramChoices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c.as_str().unwrap().starts_with("days (number")),
+        "{v}"
+    );
+    assert_eq!(
+        v["recipients"],
+        serde_json::json!([
+            {"type": "email", "address": "team@example.com"},
+            {"type": "slack", "address": "https://hooks.example.com/browser"}
+        ]),
+        "{v}"
+    );
+    assert_eq!(v["parameters"], serde_json::json!({"days": "14"}), "{v}");
 }
 
 #[tokio::test]
