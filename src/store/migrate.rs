@@ -26,6 +26,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0007_dashboard_schedules",
         include_str!("../../migrations/0007_dashboard_schedules.sql"),
     ),
+    (
+        "0008_user_time_zone",
+        include_str!("../../migrations/0008_user_time_zone.sql"),
+    ),
 ];
 
 /// The first line of a migration that rebuilds a table others refer to: it runs with foreign

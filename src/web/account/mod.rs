@@ -1,6 +1,7 @@
 //! Signing in and out: `/login`, `/logout`, the one-time `/setup` of the first administrator,
 //! and `/welcome` (an invite or password-reset link). Each sets or clears the session cookie.
 
+pub mod settings;
 pub mod tokens;
 
 use crate::auth::{self, AuthError, NewSession, Principal};
