@@ -45,6 +45,19 @@ impl TestApp {
         r.text().await.unwrap()
     }
 
+    /// A page as a browser in `zone` gets it (its `tz` cookie, set by the page script).
+    async fn text_in(&self, path: &str, zone: &str) -> String {
+        let r = self
+            .client
+            .get(format!("{}{}", self.address, path))
+            .header("Cookie", format!("tz={zone}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "GET {path}");
+        r.text().await.unwrap()
+    }
+
     async fn schedules(&self) -> Vec<Value> {
         self.get_json("/api/v1/schedules")
             .await
@@ -110,11 +123,12 @@ fn with_nth(
 }
 
 #[tokio::test]
-async fn the_list_shows_the_demo_schedule_in_plain_english_with_its_next_run_in_new_york_time() {
+async fn the_list_shows_the_demo_schedule_in_plain_english_with_its_next_run_in_the_viewers_zone() {
     let app = spawn_app().await;
     let s = app.schedules().await[0].clone();
     let id = s["id"].as_str().unwrap();
-    let html = app.text("/schedules").await;
+    // A browser in New York sees the Monday 09:00 New York run as 09:00 EST.
+    let html = app.text_in("/schedules", "America/New_York").await;
 
     let described = app
         .get_json("/api/v1/cron/preview?expr=0%209%20*%20*%201&timezone=America/New_York")
@@ -135,6 +149,13 @@ async fn the_list_shows_the_demo_schedule_in_plain_english_with_its_next_run_in_
         "{local}"
     );
     assert!(html.contains(&local), "{local} not in {html}");
+    // One in Tokyo sees the same run in Tokyo time, named.
+    let tokyo = next
+        .with_timezone(&chrono_tz::Asia::Tokyo)
+        .format("%a %Y-%m-%d %H:%M JST")
+        .to_string();
+    let html = app.text_in("/schedules", "Asia/Tokyo").await;
+    assert!(html.contains(&tokyo), "{tokyo} not in {html}");
 
     for action in [
         format!("hx-post=\"/schedules/{id}/run\""),
@@ -175,7 +196,8 @@ async fn creating_a_weekly_schedule_through_the_form_stores_its_cron_and_redirec
     assert_eq!(s["rowLimit"], 500);
     assert_eq!(s["enabled"], true);
 
-    let page = app.text(&location).await;
+    // Its next runs, seen from Paris: Tuesdays 07:30 in Paris time.
+    let page = app.text_in(&location, "Europe/Paris").await;
     assert!(page.contains("Tuesday digest"), "{page}");
     assert!(page.contains("Tuesday"), "{page}");
     assert!(page.contains("No runs yet"), "{page}");

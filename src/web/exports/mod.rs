@@ -29,11 +29,6 @@ impl ExportsPage {
             n => format!("{:.1} MB", n as f64 / (1 << 20) as f64),
         }
     }
-
-    /// `2026-11-29 15:40` from an RFC 3339 time.
-    pub fn when(&self, t: &str) -> String {
-        t.get(..16).unwrap_or(t).replace('T', " ")
-    }
 }
 
 /// GET /exports?status=

@@ -8,6 +8,7 @@ use crate::app::schedule as edit;
 use crate::app::Ctx;
 use crate::auth::Principal;
 use crate::model::report::ParamType;
+use crate::model::time::ZoneFrom;
 use crate::store;
 use crate::web::error::Problem;
 use crate::web::gate;
@@ -230,7 +231,12 @@ pub async fn new_form(
             .or(reports.first())
             .map(|r| r.id.clone())
             .unwrap_or_default();
-        let zone = edit::default_zone(&ctx).map_err(Problem::from)?;
+        // The viewer's zone (chosen, or the browser's), else the one last used, else the
+        // server's.
+        let zone = match who.zone() {
+            z if z.from != ZoneFrom::Server => z.name().to_string(),
+            _ => edit::default_zone(&ctx).map_err(Problem::from)?,
+        };
         form_page(
             &ctx,
             &who,

@@ -9,6 +9,7 @@ use crate::model::export::ExportFormat;
 use super::rows::{self, ParamRow, RecipientRow};
 use crate::model::schedule::ScheduleDefinition;
 use crate::model::text::truncate;
+use crate::model::time::shown;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
@@ -251,16 +252,9 @@ impl Timing {
             cron::preview(&expr, tz.name(), from, count).or_else(|(field, m)| fail(field, m))?;
         Ok((
             description,
-            times.iter().map(|t| local_time(*t, tz)).collect(),
+            times.iter().map(|t| shown(*t, tz)).collect(),
         ))
     }
-}
-
-/// A time as the schedule's zone shows it: `Mon 2026-11-23 09:00 EST`.
-pub fn local_time(t: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
-    t.with_timezone(&tz)
-        .format("%a %Y-%m-%d %H:%M %Z")
-        .to_string()
 }
 
 /// `HH:MM` (or `H:MM`, or with `:00` seconds) as hour and minute.
