@@ -36,4 +36,5 @@ mod schedules;
 mod schedules_page;
 mod shares;
 mod smtp;
+mod time_zone;
 mod xlsx;
