@@ -871,14 +871,18 @@ async fn without_a_script_the_row_buttons_post_and_show_the_form_again_with_the_
     let before = app.schedules().await;
     let mut form = rows_form(
         &report,
-        &[("email", "ops@example.com"), ("teams", "https://x.webhook.office.com/h")],
+        &[
+            ("email", "ops@example.com"),
+            ("teams", "https://x.webhook.office.com/h"),
+            ("email", ""),
+        ],
         &[("since", "{{ today }}")],
     );
     form.push(("row_action", "add_recipient".into()));
     let r = app.post_form("/schedules", &form).await;
     assert_eq!(r.status(), 200);
     let html = r.text().await.unwrap();
-    // The two rows kept, a blank one and the added one.
+    // The two rows kept, the blank one the page had and the added one.
     assert_eq!(html.matches("name=\"recipient_address\"").count(), 4, "{html}");
     assert!(html.contains("<option value=\"teams\" selected>"), "{html}");
     assert!(!html.contains("field-error"), "no errors for a row button: {html}");
@@ -886,6 +890,16 @@ async fn without_a_script_the_row_buttons_post_and_show_the_form_again_with_the_
     let form = with(form, "row_action", "remove_recipient_0");
     let html = app.post_form("/schedules", &form).await.text().await.unwrap();
     assert!(!html.contains("ops@example.com"), "{html}");
+    assert_eq!(html.matches("name=\"recipient_address\"").count(), 2, "{html}");
+    // A filled-in blank row and Add: that row and one new blank row.
+    let form = with(
+        with_nth(form, "recipient_address", 2, "new@example.com"),
+        "row_action",
+        "add_recipient",
+    );
+    let html = app.post_form("/schedules", &form).await.text().await.unwrap();
+    assert_eq!(html.matches("name=\"recipient_address\"").count(), 4, "{html}");
+    assert!(html.contains("value=\"new@example.com\""), "{html}");
     assert!(html.contains("https://x.webhook.office.com/h"), "{html}");
     assert_eq!(app.schedules().await, before, "nothing stored");
 }

@@ -28,6 +28,8 @@ pub struct SettingsPage {
     pub saved: bool,
     /// Where the zone times are shown in now comes from, and now in it.
     pub source: &'static str,
+    /// The browser's zone, when it said it (and the user has not chosen one).
+    pub browser: Option<&'static str>,
     pub now: String,
 }
 
@@ -57,6 +59,7 @@ fn page(
             ZoneFrom::Server => "the server's zone (your browser has not said its own)",
         },
         now: zone.show(Utc::now()),
+        browser: (zone.from == ZoneFrom::Browser).then(|| zone.name()),
         layout,
         time_zone,
         zones: chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect(),

@@ -342,16 +342,10 @@ impl ScheduleForm {
                 .strip_prefix(prefix)
                 .and_then(|i| i.parse::<usize>().ok())
         };
-        // The form always ends with a blank row: adding gives one more.
+        // A new blank row after the rows as posted (the blank row the page had included).
         match action.as_str() {
-            "add_recipient" => {
-                self.pad();
-                self.recipients.push(RecipientRow::default());
-            }
-            "add_parameter" => {
-                self.pad();
-                self.parameters.push(ParamRow::default());
-            }
+            "add_recipient" => self.recipients.push(RecipientRow::default()),
+            "add_parameter" => self.parameters.push(ParamRow::default()),
             _ => match (index("remove_recipient_"), index("remove_parameter_")) {
                 (Some(i), _) if i < self.recipients.len() => {
                     self.recipients.remove(i);
@@ -669,7 +663,7 @@ mod tests {
         assert!(f.apply_row_action());
         assert_eq!(f.recipients.len(), 2);
         f.pad();
-        assert_eq!(f.recipients.len(), 2);
+        assert_eq!(f.recipients.len(), 2, "the added row is the blank one");
         f.row_action = "remove_recipient_0".into();
         assert!(f.apply_row_action());
         f.row_action = "remove_parameter_9".into();
