@@ -3,15 +3,10 @@
 // recipient", removing one), submits, and reports where it landed and what was stored.
 // Usage: node schedules.mjs URL  → prints one JSON line.
 // SCREENSHOT_FORM / SCREENSHOT_LIST: where to save pictures of the form and the list.
-import { chromium } from 'playwright-core';
-import { signIn } from './session.mjs';
+import { launch, signIn } from './session.mjs';
 
 const url = process.argv[2];
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await signIn(page, url);

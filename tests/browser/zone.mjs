@@ -3,15 +3,10 @@
 // zone (the `tz` cookie). Then the user picks Asia/Tokyo on /account/settings and the same
 // page follows the setting. Usage: node zone.mjs URL  → prints one JSON line.
 // SCREENSHOT_SETTINGS: where to save a picture of the settings page.
-import { chromium } from 'playwright-core';
-import { signIn } from './session.mjs';
+import { launch, signIn } from './session.mjs';
 
 const url = process.argv[2];
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 try {
   const context = await browser.newContext({ timezoneId: 'America/New_York', viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();

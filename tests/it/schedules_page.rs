@@ -687,17 +687,12 @@ async fn two_parameter_report(app: &TestApp) -> String {
         ],
         "visualizations": [{ "id": "table", "type": "table" }]
     });
-    let r = no_redirects(app)
-        .post(format!("{}/api/v1/reports", app.address))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .send_json(reqwest::Method::POST, "/api/v1/reports", &body)
+        .await;
     assert_eq!(r.status(), 201);
-    r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
+    let made: Value = r.json().await.unwrap();
+    made["id"].as_str().unwrap().to_string()
 }
 
 /// The rows of a form: recipients `(type, address)` and parameters `(name, value)`.

@@ -14,6 +14,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+/// The signed-in caller of an account page.
+pub(super) fn caller(who: &Principal) -> Result<auth::Caller, Problem> {
+    who.caller()
+        .cloned()
+        .ok_or_else(|| Problem::unauthorized("sign in first").html())
+}
+
 /// `/login`
 #[derive(Template)]
 #[template(path = "login.html")]

@@ -2,6 +2,7 @@
 //! chosen from the IANA list, or the browser's (the default: the page script's `tz` cookie),
 //! else the server's.
 
+use super::caller;
 use crate::auth::Principal;
 use crate::model::text::truncate;
 use crate::model::time::{zone_named, ZoneFrom};
@@ -84,7 +85,7 @@ pub async fn show(
     let ctx = state.ctx.clone();
     let saved = q.saved.is_some();
     let page = web::block(move || -> Result<_, Problem> {
-        let c = who.caller().ok_or_else(|| Problem::unauthorized("sign in first"))?;
+        let c = caller(&who)?;
         let conn = ctx.store.app.get().map_err(Problem::from)?;
         let chosen = store::user::time_zone(&conn, &c.user_id)?.unwrap_or_default();
         Ok(page(&who, Layout::new(&ctx, &who)?, chosen, None, saved))
@@ -104,7 +105,7 @@ pub async fn save(
     let ctx = state.ctx.clone();
     let wanted = form.into_inner().time_zone.trim().to_string();
     let refused = web::block(move || -> Result<_, Problem> {
-        let c = who.caller().ok_or_else(|| Problem::unauthorized("sign in first"))?;
+        let c = caller(&who)?;
         let zone = match wanted.as_str() {
             "" => None,
             name => match zone_named(name) {
