@@ -855,7 +855,22 @@ async fn hostile_rows_are_refused_with_a_message_and_nothing_is_stored() {
         assert_eq!(r.status(), 422, "{mentions}");
         let html = r.text().await.unwrap();
         assert!(html.contains(&escape(mentions)), "{mentions} not in {html}");
+        // The form comes back with at most 100 rows of each and a blank one.
+        assert!(html.matches("name=\"recipient_address\"").count() <= 101, "{mentions}");
+        assert!(html.matches("name=\"param_value\"").count() <= 101, "{mentions}");
     }
+    // A flood of blank rows is no row at all.
+    let mut blank = rows_form(&report, &[("email", "ops@example.com")], &[]);
+    for _ in 0..5000 {
+        blank.push(("recipient_type", "email".into()));
+        blank.push(("recipient_address", String::new()));
+    }
+    blank = with(blank, "name", " ");
+    let r = app.post_form("/schedules", &blank).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("name: must not be empty"), "{html}");
+    assert_eq!(html.matches("name=\"recipient_address\"").count(), 2);
     assert_eq!(app.schedules().await, before, "nothing stored");
 }
 

@@ -2,7 +2,7 @@
 //! form shown at once, each next to its field.
 
 use super::form::{FormError, ScheduleForm, Timing, WEEKDAYS};
-use super::rows::RECIPIENT_KINDS;
+use super::rows::{MAX_ROWS, RECIPIENT_KINDS};
 use super::{conn, find, layout, see_other};
 use crate::app::schedule as edit;
 use crate::app::Ctx;
@@ -170,7 +170,10 @@ fn form_page(
     mut form: ScheduleForm,
     errors: Vec<FormError>,
 ) -> Result<FormPage, Problem> {
-    // Errors name rows as posted: a refused form keeps them all, with a blank one at the end.
+    // Errors name rows as posted: a refused form keeps them all, with a blank one at the end
+    // (but no more than a form may have: the rest of a flood is not sent back).
+    form.recipients.truncate(MAX_ROWS);
+    form.parameters.truncate(MAX_ROWS);
     form.pad();
     let dashboards = store::dashboard::list(&*conn(ctx)?)
         .map_err(Problem::from)?

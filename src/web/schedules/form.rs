@@ -98,6 +98,13 @@ impl From<Vec<(String, String)>> for ScheduleForm {
                 value: values.get(i).cloned().unwrap_or_default(),
             });
         }
+        // More rows than a form can have: the blank ones go (their numbers mean nothing then).
+        if f.recipients.len() > rows::MAX_ROWS {
+            f.recipients.retain(|r| !r.is_blank());
+        }
+        if f.parameters.len() > rows::MAX_ROWS {
+            f.parameters.retain(|p| !p.is_blank());
+        }
         f
     }
 }
