@@ -88,7 +88,9 @@ pub fn zone_named(name: &str) -> Option<Tz> {
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_' | b'-' | b'+'))
-        && !name.split('/').any(|part| part.is_empty() || part.starts_with('.'));
+        && !name
+            .split('/')
+            .any(|part| part.is_empty() || part.starts_with('.'));
     plausible.then(|| name.parse::<Tz>().ok()).flatten()
 }
 
@@ -99,18 +101,27 @@ mod tests {
     #[test]
     fn stored_times_are_shown_to_the_minute_in_the_viewers_zone_named() {
         let utc = ViewZone::default();
-        assert_eq!(utc.show_text("2026-11-29T15:40:12Z"), "Sun 2026-11-29 15:40 UTC");
+        assert_eq!(
+            utc.show_text("2026-11-29T15:40:12Z"),
+            "Sun 2026-11-29 15:40 UTC"
+        );
         assert_eq!(utc.show_text("yesterday"), "yesterday");
         let tokyo = ViewZone {
             tz: chrono_tz::Asia::Tokyo,
             from: ZoneFrom::Setting,
         };
-        assert_eq!(tokyo.show_text("2026-11-29T15:40:12Z"), "Mon 2026-11-30 00:40 JST");
+        assert_eq!(
+            tokyo.show_text("2026-11-29T15:40:12Z"),
+            "Mon 2026-11-30 00:40 JST"
+        );
         let ny = ViewZone {
             tz: chrono_tz::America::New_York,
             from: ZoneFrom::Browser,
         };
-        assert_eq!(ny.show_text("2026-07-01T12:00:00Z"), "Wed 2026-07-01 08:00 EDT");
+        assert_eq!(
+            ny.show_text("2026-07-01T12:00:00Z"),
+            "Wed 2026-07-01 08:00 EDT"
+        );
     }
 
     #[test]
@@ -118,7 +129,14 @@ mod tests {
         assert_eq!(zone_named("Europe/Berlin"), Some(chrono_tz::Europe::Berlin));
         assert_eq!(zone_named(" UTC "), Some(chrono_tz::UTC));
         assert_eq!(zone_named("America/Argentina/Buenos_Aires").is_some(), true);
-        for bad in ["", "../../etc", "Mars/Olympus", "Europe//Berlin", "a b", "Europe/Berlin;x=1"] {
+        for bad in [
+            "",
+            "../../etc",
+            "Mars/Olympus",
+            "Europe//Berlin",
+            "a b",
+            "Europe/Berlin;x=1",
+        ] {
             assert_eq!(zone_named(bad), None, "{bad}");
         }
         assert_eq!(zone_named(&"A".repeat(5000)), None);

@@ -145,9 +145,11 @@ pub async fn gate(
     Ok(res.map_into_boxed_body())
 }
 
-/// Routes whose handlers write their own, more telling audit events (logins, accounts, tokens).
+/// Routes whose handlers write their own, more telling audit events (logins, accounts, tokens),
+/// or that change nothing (the schedule form shown again with a row added or removed).
 fn explicitly_audited(path: &str) -> bool {
     [
+        "/schedules/form",
         "/login",
         "/logout",
         "/setup",

@@ -242,6 +242,7 @@ route_table! {
     POST "/schedules" editor => schedules::editor::create;
     GET "/schedules/new" editor => schedules::editor::new_form;
     GET "/schedules/preview" editor => schedules::editor::preview;
+    POST "/schedules/form" editor => schedules::editor::rows;
     GET "/schedules/{id}" editor => schedules::detail::detail;
     POST "/schedules/{id}" editor => schedules::editor::update;
     GET "/schedules/{id}/edit" editor => schedules::editor::edit_form;

@@ -223,7 +223,11 @@ async fn creating_a_weekly_schedule_through_the_form_stores_its_cron_and_redirec
         edit.contains(r#"value="https://hooks.example.com/x""#),
         "{edit}"
     );
-    assert_eq!(edit.matches("name=\"recipient_address\"").count(), 3, "{edit}");
+    assert_eq!(
+        edit.matches("name=\"recipient_address\"").count(),
+        3,
+        "{edit}"
+    );
     assert!(edit.contains(r#"<option value="days" selected>"#), "{edit}");
 }
 
@@ -727,10 +731,17 @@ async fn the_form_offers_rows_and_several_rows_create_a_schedule_with_exactly_th
     let report = two_parameter_report(&app).await;
     let page = app.text(&format!("/schedules/new?report={report}")).await;
     // One blank row of each, a type picker, the chosen report's parameters to pick from.
-    assert_eq!(page.matches("name=\"recipient_address\"").count(), 1, "{page}");
+    assert_eq!(
+        page.matches("name=\"recipient_address\"").count(),
+        1,
+        "{page}"
+    );
     assert_eq!(page.matches("name=\"param_value\"").count(), 1, "{page}");
     for kind in ["email", "slack", "teams", "webhook"] {
-        assert!(page.contains(&format!("<option value=\"{kind}\"")), "{page}");
+        assert!(
+            page.contains(&format!("<option value=\"{kind}\"")),
+            "{page}"
+        );
     }
     assert!(page.contains("<option value=\"min_units\">"), "{page}");
     assert!(page.contains("<option value=\"since\">"), "{page}");
@@ -771,9 +782,16 @@ async fn the_form_offers_rows_and_several_rows_create_a_schedule_with_exactly_th
     // Its edit form: the two rows of each, chosen, then a blank one.
     let id = s["id"].as_str().unwrap();
     let edit = app.text(&format!("/schedules/{id}/edit")).await;
-    assert_eq!(edit.matches("name=\"recipient_address\"").count(), 3, "{edit}");
+    assert_eq!(
+        edit.matches("name=\"recipient_address\"").count(),
+        3,
+        "{edit}"
+    );
     assert_eq!(edit.matches("name=\"param_value\"").count(), 3, "{edit}");
-    assert!(edit.contains("<option value=\"webhook\" selected>"), "{edit}");
+    assert!(
+        edit.contains("<option value=\"webhook\" selected>"),
+        "{edit}"
+    );
     assert!(edit.contains("<option value=\"since\" selected>"), "{edit}");
     assert!(
         edit.contains("value=\"{{ start_of_month - 1m }}\""),
@@ -795,19 +813,32 @@ async fn a_bad_second_row_is_named_next_to_that_row_and_nothing_is_stored() {
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
     // Each message sits in the row it is about: after that row's address, before the next row.
-    let rows: Vec<&str> = html.split("<div class=\"form-row\" data-row>").skip(1).collect();
+    let rows: Vec<&str> = html
+        .split("<div class=\"form-row\" data-row>")
+        .skip(1)
+        .collect();
     let recipient_rows: Vec<&&str> = rows
         .iter()
         .filter(|r| r.contains("name=\"recipient_address\""))
         .collect();
-    assert_eq!(recipient_rows.len(), 3, "two as posted and a blank one: {html}");
+    assert_eq!(
+        recipient_rows.len(),
+        3,
+        "two as posted and a blank one: {html}"
+    );
     assert!(!recipient_rows[0].contains("field-error"), "{html}");
     assert!(
         recipient_rows[1].contains("class=\"field-error\">recipients row 2: "),
         "{html}"
     );
-    assert!(recipient_rows[1].contains("value=\"not a url\" "), "kept: {html}");
-    assert!(recipient_rows[1].contains("aria-invalid=\"true\""), "{html}");
+    assert!(
+        recipient_rows[1].contains("value=\"not a url\" "),
+        "kept: {html}"
+    );
+    assert!(
+        recipient_rows[1].contains("aria-invalid=\"true\""),
+        "{html}"
+    );
     let parameter_rows: Vec<&&str> = rows
         .iter()
         .filter(|r| r.contains("name=\"param_value\""))
@@ -834,10 +865,19 @@ async fn hostile_rows_are_refused_with_a_message_and_nothing_is_stored() {
     let long = format!("{}@example.com", "a".repeat(10_000));
     let long_url = format!("https://hooks.example.com/{}", "x".repeat(10_000));
     let params: Vec<(String, String)> = (0..200).map(|i| (format!("p{i}"), "1".into())).collect();
-    let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let params: Vec<(&str, &str)> = params
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     for (form, mentions) in [
-        (rows_form(&report, &many, &[]), "recipients: at most 100 rows (200 given)"),
-        (rows_form(&report, &[], &params), "parameters: at most 100 rows (200 given)"),
+        (
+            rows_form(&report, &many, &[]),
+            "recipients: at most 100 rows (200 given)",
+        ),
+        (
+            rows_form(&report, &[], &params),
+            "parameters: at most 100 rows (200 given)",
+        ),
         (
             rows_form(&report, &[("email", &long)], &[]),
             "recipients row 1: is longer than 2000 characters",
@@ -847,7 +887,11 @@ async fn hostile_rows_are_refused_with_a_message_and_nothing_is_stored() {
             "recipients row 1: is longer than 2000 characters",
         ),
         (
-            rows_form(&report, &[("email", "a@example.com")], &[("since", &"9".repeat(5000))]),
+            rows_form(
+                &report,
+                &[("email", "a@example.com")],
+                &[("since", &"9".repeat(5000))],
+            ),
             "parameters row 1: the value is longer than 1000 characters",
         ),
     ] {
@@ -856,8 +900,14 @@ async fn hostile_rows_are_refused_with_a_message_and_nothing_is_stored() {
         let html = r.text().await.unwrap();
         assert!(html.contains(&escape(mentions)), "{mentions} not in {html}");
         // The form comes back with at most 100 rows of each and a blank one.
-        assert!(html.matches("name=\"recipient_address\"").count() <= 101, "{mentions}");
-        assert!(html.matches("name=\"param_value\"").count() <= 101, "{mentions}");
+        assert!(
+            html.matches("name=\"recipient_address\"").count() <= 101,
+            "{mentions}"
+        );
+        assert!(
+            html.matches("name=\"param_value\"").count() <= 101,
+            "{mentions}"
+        );
     }
     // A flood of blank rows is no row at all.
     let mut blank = rows_form(&report, &[("email", "ops@example.com")], &[]);
@@ -879,6 +929,12 @@ async fn without_a_script_the_row_buttons_post_and_show_the_form_again_with_the_
     let app = spawn_app().await;
     let report = two_parameter_report(&app).await;
     let before = app.schedules().await;
+    let new_form = app.text("/schedules/new").await;
+    assert!(
+        new_form
+            .contains(r#"name="row_action" formaction="/schedules/form" value="add_recipient""#),
+        "{new_form}"
+    );
     let mut form = rows_form(
         &report,
         &[
@@ -889,27 +945,82 @@ async fn without_a_script_the_row_buttons_post_and_show_the_form_again_with_the_
         &[("since", "{{ today }}")],
     );
     form.push(("row_action", "add_recipient".into()));
-    let r = app.post_form("/schedules", &form).await;
+    let r = app.post_form("/schedules/form", &form).await;
     assert_eq!(r.status(), 200);
     let html = r.text().await.unwrap();
-    // The two rows kept, the blank one the page had and the added one.
-    assert_eq!(html.matches("name=\"recipient_address\"").count(), 4, "{html}");
+    // The two rows kept, the blank one the page had and the added one; saving still goes to
+    // /schedules.
+    assert_eq!(
+        html.matches("name=\"recipient_address\"").count(),
+        4,
+        "{html}"
+    );
     assert!(html.contains("<option value=\"teams\" selected>"), "{html}");
-    assert!(!html.contains("field-error"), "no errors for a row button: {html}");
+    assert!(
+        !html.contains("field-error"),
+        "no errors for a row button: {html}"
+    );
+    assert!(
+        html.contains(r#"method="post" action="/schedules">"#),
+        "{html}"
+    );
 
     let form = with(form, "row_action", "remove_recipient_0");
-    let html = app.post_form("/schedules", &form).await.text().await.unwrap();
+    let html = app
+        .post_form("/schedules/form", &form)
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(!html.contains("ops@example.com"), "{html}");
-    assert_eq!(html.matches("name=\"recipient_address\"").count(), 2, "{html}");
+    assert_eq!(
+        html.matches("name=\"recipient_address\"").count(),
+        2,
+        "{html}"
+    );
     // A filled-in blank row and Add: that row and one new blank row.
     let form = with(
         with_nth(form, "recipient_address", 2, "new@example.com"),
         "row_action",
-        "add_recipient",
+        "add_parameter",
     );
-    let html = app.post_form("/schedules", &form).await.text().await.unwrap();
-    assert_eq!(html.matches("name=\"recipient_address\"").count(), 4, "{html}");
+    let html = app
+        .post_form("/schedules/form", &form)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        html.matches("name=\"recipient_address\"").count(),
+        4,
+        "{html}"
+    );
+    assert_eq!(html.matches("name=\"param_value\"").count(), 2, "{html}");
     assert!(html.contains("value=\"new@example.com\""), "{html}");
-    assert!(html.contains("https://x.webhook.office.com/h"), "{html}");
+    assert_eq!(app.schedules().await, before, "nothing stored");
+
+    // Editing: the row buttons name the schedule, and the form still saves to it.
+    let id = app.schedule_id().await;
+    let edit = app.text(&format!("/schedules/{id}/edit")).await;
+    let action = format!("formaction=\"/schedules/form?id={id}\"");
+    assert!(edit.contains(&action), "{edit}");
+    let r = app
+        .post_form(&format!("/schedules/form?id={id}"), &form)
+        .await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains(&format!("action=\"/schedules/{id}\"")),
+        "{html}"
+    );
+    assert_eq!(
+        app.post_form("/schedules/form?id=nope", &form)
+            .await
+            .status(),
+        404
+    );
+    // Showing the form again changes nothing, so it is not in the audit log.
+    let audit = app.get_json("/api/v1/audit?limit=500").await.to_string();
+    assert!(!audit.contains("/schedules/form"), "{audit}");
     assert_eq!(app.schedules().await, before, "nothing stored");
 }

@@ -45,8 +45,10 @@ fn in_zone(rfc3339: &str, tz: Tz) -> String {
 async fn a_user_in_tokyo_sees_exports_and_schedules_in_tokyo_time_and_the_api_stays_utc() {
     let app = spawn_app().await;
     let id = app.schedule_id().await;
-    app.run_schedule(&id, |e| e["status"] == "succeeded" || e["status"] == "failed")
-        .await;
+    app.run_schedule(&id, |e| {
+        e["status"] == "succeeded" || e["status"] == "failed"
+    })
+    .await;
     let r = app.post_settings("Asia/Tokyo").await;
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/account/settings?saved=1");
@@ -70,10 +72,18 @@ async fn a_user_in_tokyo_sees_exports_and_schedules_in_tokyo_time_and_the_api_st
     let shown = in_zone(next, chrono_tz::Asia::Tokyo);
     assert!(html.contains(&shown), "{shown} not in {html}");
     // Monday 09:00 in New York is 23:00 on Monday in Tokyo.
-    assert!(shown.starts_with("Mon ") && shown.contains(" 23:00 "), "{shown}");
+    assert!(
+        shown.starts_with("Mon ") && shown.contains(" 23:00 "),
+        "{shown}"
+    );
 
-    let (_, settings) = app.page_with_cookie("/account/settings?saved=1", None).await;
-    assert!(settings.contains("<option selected>Asia/Tokyo</option>"), "{settings}");
+    let (_, settings) = app
+        .page_with_cookie("/account/settings?saved=1", None)
+        .await;
+    assert!(
+        settings.contains("<option selected>Asia/Tokyo</option>"),
+        "{settings}"
+    );
     assert!(settings.contains("Saved."), "{settings}");
     assert!(settings.contains("your setting"), "{settings}");
     // A new schedule starts in the user's zone.
@@ -116,7 +126,10 @@ async fn a_bad_tz_cookie_is_ignored_and_the_page_shows_the_servers_zone() {
         let server = chrono_tz::UTC; // the test machine's zone when it has none set
         let expected = in_zone(&next, crate::time_zone::server_zone().unwrap_or(server));
         assert!(html.contains(&expected), "{cookie}: {expected} not in page");
-        assert!(!html.contains("Mars/Olympus") && !html.contains("passwd"), "{cookie}");
+        assert!(
+            !html.contains("Mars/Olympus") && !html.contains("passwd"),
+            "{cookie}"
+        );
         let row = |h: &str| h[h.find("class=\"next\"").unwrap()..][..80].to_string();
         assert_eq!(row(&html), row(&plain), "{cookie}");
     }
@@ -138,7 +151,12 @@ pub fn server_zone() -> Option<Tz> {
 async fn the_settings_form_refuses_an_unknown_zone_with_422_naming_the_field_and_keeps_the_old() {
     let app = spawn_app().await;
     assert_eq!(app.post_settings("Europe/Berlin").await.status(), 303);
-    for bad in ["Mars/Olympus", "../../etc", &"x".repeat(5000), "Europe/Berlin\n"] {
+    for bad in [
+        "Mars/Olympus",
+        "../../etc",
+        &"x".repeat(5000),
+        "Europe/Berlin\n",
+    ] {
         let r = app.post_settings(bad).await;
         if bad.ends_with('\n') {
             // Surrounding blanks are trimmed: that one is fine.
@@ -159,6 +177,18 @@ async fn the_settings_form_refuses_an_unknown_zone_with_422_naming_the_field_and
         settings.contains("<option selected>Europe/Berlin</option>"),
         "the old setting is kept: {settings}"
     );
+    // Each change is in the audit log, the refusals are not.
+    let audit = app
+        .get_json("/api/v1/audit?action=settings.time_zone")
+        .await;
+    let details: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "settings.time_zone")
+        .map(|e| e["detail"].as_str().unwrap())
+        .collect();
+    assert_eq!(details, ["Europe/Berlin", "Europe/Berlin"], "{audit}");
     // Anyone signed in has the page; no one else.
     let anonymous = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

@@ -3,7 +3,7 @@
 //! else the server's.
 
 use super::caller;
-use crate::auth::Principal;
+use crate::auth::{audit, Principal};
 use crate::model::text::truncate;
 use crate::model::time::{zone_named, ZoneFrom};
 use crate::store;
@@ -104,6 +104,7 @@ pub async fn save(
     let who = gate::principal(&req);
     let ctx = state.ctx.clone();
     let wanted = form.into_inner().time_zone.trim().to_string();
+    let ip = gate::client_ip(&req);
     let refused = web::block(move || -> Result<_, Problem> {
         let c = caller(&who)?;
         let zone = match wanted.as_str() {
@@ -123,6 +124,15 @@ pub async fn save(
         };
         let conn = ctx.store.app.get().map_err(Problem::from)?;
         store::user::set_time_zone(&conn, &c.user_id, zone)?;
+        let detail = zone.unwrap_or("the browser's");
+        audit::record(
+            &conn,
+            Some(&c.email),
+            "settings.time_zone",
+            None,
+            ip.as_deref(),
+            Some(detail),
+        );
         Ok(None)
     })
     .await?

@@ -27,7 +27,6 @@ pub struct TokensPage {
     pub show_owner: bool,
 }
 
-
 async fn render(
     state: &AppState,
     who: Principal,

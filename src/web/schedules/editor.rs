@@ -13,7 +13,6 @@ use crate::store;
 use crate::web::error::Problem;
 use crate::web::gate;
 use crate::web::{AppState, Layout};
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -71,7 +70,9 @@ pub struct FormPage {
 impl FormPage {
     /// Whether a problem is about the form field `name` (as a whole, not one of its rows).
     pub fn bad(&self, name: &str) -> bool {
-        self.errors.iter().any(|e| e.field == name && e.row.is_none())
+        self.errors
+            .iter()
+            .any(|e| e.field == name && e.row.is_none())
     }
 
     /// What is wrong with the form field `name`, shown next to it.
@@ -107,6 +108,14 @@ impl FormPage {
             .find(|r| r.id == self.form.report_id)
             .map(|r| r.params.as_slice())
             .unwrap_or_default()
+    }
+
+    /// Where the row buttons post (see [`rows`]).
+    pub fn rows_action(&self) -> String {
+        match &self.id {
+            Some(id) => format!("/schedules/form?id={}", crate::web::urlencode(id)),
+            None => "/schedules/form".into(),
+        }
     }
 
     /// Whether a row names a parameter the chosen report does not have (kept, to be refused).
@@ -269,9 +278,7 @@ pub async fn edit_form(
     .map_err(Problem::html)
 }
 
-/// POST /schedules: 303 to the new schedule, or the form again (422) saying what is wrong; a
-/// row button (add or remove a row, for browsers without the script) shows the form again
-/// with the change, saving nothing.
+/// POST /schedules: 303 to the new schedule, or the form again (422) saying what is wrong.
 pub async fn create(
     state: web::Data<AppState>,
     form: web::Form<ScheduleForm>,
@@ -294,16 +301,13 @@ async fn save(
     state: &AppState,
     req: &HttpRequest,
     id: Option<String>,
-    mut form: ScheduleForm,
+    form: ScheduleForm,
 ) -> Result<HttpResponse, Problem> {
     let ctx = state.ctx.clone();
     let who = gate::principal(req);
     let outcome = web::block(move || {
         if let Some(id) = &id {
             find(&conn(&ctx)?, id)?;
-        }
-        if form.apply_row_action() {
-            return form_page(&ctx, &who, id, form, Vec::new()).map(|p| Err((p, false)));
         }
         // Every problem at once: the form's own, and a name another schedule has.
         let taken = match form.name.trim() {
@@ -331,7 +335,7 @@ async fn save(
                 errors
             }
         };
-        form_page(&ctx, &who, id, form, errors).map(|p| Err((p, true)))
+        form_page(&ctx, &who, id, form, errors).map(Err)
     })
     .await?
     .map_err(Problem::html)?;
@@ -340,13 +344,39 @@ async fn save(
             state.scheduler_wake.notify_one();
             Ok(see_other(&format!("/schedules/{id}")))
         }
-        Err((page, refused)) => Ok(HttpResponse::build(match refused {
-            true => StatusCode::UNPROCESSABLE_ENTITY,
-            false => StatusCode::OK,
-        })
-        .content_type("text/html; charset=utf-8")
-        .body(page.render().map_err(|e| Problem::internal(e).html())?)),
+        Err(page) => Ok(HttpResponse::UnprocessableEntity()
+            .content_type("text/html; charset=utf-8")
+            .body(page.render().map_err(|e| Problem::internal(e).html())?)),
     }
+}
+
+/// `?id=` of the row buttons' route: the schedule being edited, if any.
+#[derive(Deserialize)]
+pub struct RowsQuery {
+    id: Option<String>,
+}
+
+/// POST /schedules/form?id=: the row buttons (add or remove a row) of a browser without the
+/// form's script: the form again with the change, saving nothing.
+pub async fn rows(
+    state: web::Data<AppState>,
+    q: web::Query<RowsQuery>,
+    form: web::Form<ScheduleForm>,
+    req: HttpRequest,
+) -> Result<FormPage, Problem> {
+    let ctx = state.ctx.clone();
+    let who = gate::principal(&req);
+    let id = q.into_inner().id.filter(|i| !i.is_empty());
+    let mut form = form.into_inner();
+    web::block(move || {
+        if let Some(id) = &id {
+            find(&conn(&ctx)?, id)?;
+        }
+        form.apply_row_action();
+        form_page(&ctx, &who, id, form, Vec::new())
+    })
+    .await?
+    .map_err(Problem::html)
 }
 
 /// GET /schedules/preview?frequency=&time=&weekday=&day_of_month=&cron=&timezone=

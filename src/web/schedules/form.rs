@@ -3,10 +3,10 @@
 //! `ScheduleDefinition` with errors that name the field (and the row, for recipients and
 //! parameters: see `rows`).
 
+use super::rows::{self, ParamRow, RecipientRow};
 use crate::app::edit::EditError;
 use crate::model::cron::{self, parse_timezone, CronSchedule};
 use crate::model::export::ExportFormat;
-use super::rows::{self, ParamRow, RecipientRow};
 use crate::model::schedule::ScheduleDefinition;
 use crate::model::text::truncate;
 use crate::model::time::shown;
@@ -257,10 +257,7 @@ impl Timing {
         let tz = self.zone()?;
         let (description, times) =
             cron::preview(&expr, tz.name(), from, count).or_else(|(field, m)| fail(field, m))?;
-        Ok((
-            description,
-            times.iter().map(|t| shown(*t, tz)).collect(),
-        ))
+        Ok((description, times.iter().map(|t| shown(*t, tz)).collect()))
     }
 }
 

@@ -237,7 +237,9 @@ mod tests {
             e[0].message
         );
         assert!(e[1].message.contains("type `fax`"), "{}", e[1].message);
-        let many: Vec<RecipientRow> = (0..200).map(|i| rec("email", &format!("a{i}@x.org"))).collect();
+        let many: Vec<RecipientRow> = (0..200)
+            .map(|i| rec("email", &format!("a{i}@x.org")))
+            .collect();
         let e = parse_recipients(&many).unwrap_err();
         assert_eq!(e[0].row, None);
         assert!(e[0].message.contains("at most 100"), "{}", e[0].message);
@@ -268,7 +270,9 @@ mod tests {
         assert_eq!(p["from"], "{{ today }}");
         let e = parse_parameters(&[row("days", "1"), row("days", "2"), row("", "3")]).unwrap_err();
         assert_eq!(e[0].row, Some(1));
-        assert!(e[0].message.starts_with("parameters row 2: `days` is given twice"));
+        assert!(e[0]
+            .message
+            .starts_with("parameters row 2: `days` is given twice"));
         assert_eq!(e[1].message, "parameters row 3: choose a parameter");
     }
 }
