@@ -160,11 +160,18 @@ pub fn default_zone(ctx: &Ctx) -> Result<String, EditError> {
     if let Some(z) = store::schedule::last_zone(&*ctx.store.app.get()?)? {
         return Ok(z);
     }
-    Ok(server_zone().unwrap_or(chrono_tz::UTC).name().to_string())
+    Ok(server_zone().name().to_string())
 }
 
-/// The server's time zone: `$TZ`, else what `/etc/localtime` links to, else `/etc/timezone`.
-fn server_zone() -> Option<chrono_tz::Tz> {
+/// The server's time zone (read once): `$TZ`, else what `/etc/localtime` links to, else
+/// `/etc/timezone`, else UTC.
+pub fn server_zone() -> chrono_tz::Tz {
+    static ZONE: std::sync::LazyLock<chrono_tz::Tz> =
+        std::sync::LazyLock::new(|| read_server_zone().unwrap_or(chrono_tz::UTC));
+    *ZONE
+}
+
+fn read_server_zone() -> Option<chrono_tz::Tz> {
     let from_env = std::env::var("TZ")
         .ok()
         .map(|t| t.trim_start_matches(':').to_string());

@@ -8,7 +8,7 @@ pub mod password;
 pub mod users;
 
 use crate::app::Ctx;
-use crate::model::time::{now_text, parse_time, rfc3339};
+use crate::model::time::{now_text, parse_time, rfc3339, zone_named, ViewZone, ZoneFrom};
 use crate::model::user::{Email, Role};
 use crate::store::{self, secret::random_hex, StoreError};
 use chrono::{Duration, Utc};
@@ -33,6 +33,10 @@ pub struct Caller {
     pub role: Role,
     #[serde(skip)]
     pub via: Via,
+    /// The zone pages show times in: the user's setting here; the web gate fills in the
+    /// browser's or the server's when there is none.
+    #[serde(skip)]
+    pub zone: ViewZone,
 }
 
 /// How the caller proved who they are.
@@ -61,6 +65,11 @@ impl Principal {
     /// The role, if signed in.
     pub fn role(&self) -> Option<Role> {
         self.caller().map(|c| c.role)
+    }
+
+    /// The zone pages show this caller times in (UTC for an anonymous one).
+    pub fn zone(&self) -> ViewZone {
+        self.caller().map(|c| c.zone).unwrap_or_default()
     }
 
     /// The name the audit log records: the email, with the token's name for token calls.
@@ -192,11 +201,23 @@ pub fn session_caller(ctx: &Ctx, cookie: &str) -> Result<Option<Caller>, StoreEr
         store::session::touch(&conn, &hash, &rfc3339(now))?;
     }
     Ok(Some(Caller {
+        zone: chosen_zone(&conn, &s.user_id)?,
         user_id: s.user_id,
         email: s.email,
         role: s.role,
         via: Via::Session { csrf: s.csrf_token },
     }))
+}
+
+/// The zone a user chose for pages, if any (a name no longer known counts as none).
+fn chosen_zone(conn: &rusqlite::Connection, user_id: &str) -> Result<ViewZone, StoreError> {
+    Ok(store::user::time_zone(conn, user_id)?
+        .and_then(|z| zone_named(&z))
+        .map(|tz| ViewZone {
+            tz,
+            from: ZoneFrom::Setting,
+        })
+        .unwrap_or_default())
 }
 
 /// Ends the session of this cookie, server-side.
@@ -228,6 +249,7 @@ pub fn token_caller(ctx: &Ctx, token: &str) -> Result<Option<Caller>, StoreError
     };
     store::token::touch(&conn, &t.id, &now)?;
     Ok(Some(Caller {
+        zone: chosen_zone(&conn, &t.user_id)?,
         user_id: t.user_id,
         email: t.email,
         role: t.role,

@@ -27,8 +27,12 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../migrations/0007_dashboard_schedules.sql"),
     ),
     (
-        "0008_export_makers",
-        include_str!("../../migrations/0008_export_makers.sql"),
+        "0008_user_time_zone",
+        include_str!("../../migrations/0008_user_time_zone.sql"),
+    ),
+    (
+        "0009_export_makers",
+        include_str!("../../migrations/0009_export_makers.sql"),
     ),
 ];
 

@@ -54,6 +54,24 @@ pub fn insert(
     get(conn, &id)
 }
 
+/// The time zone a user chose for pages (None: the browser's).
+pub fn time_zone(conn: &Connection, id: &str) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .query_row("SELECT time_zone FROM users WHERE id = ?1", [id], |r| {
+            r.get::<_, Option<String>>(0)
+        })
+        .optional()?
+        .flatten())
+}
+
+/// Sets (or, with None, clears) the time zone a user chose for pages.
+pub fn set_time_zone(conn: &Connection, id: &str, zone: Option<&str>) -> Result<bool, StoreError> {
+    Ok(conn.execute(
+        "UPDATE users SET time_zone = ?2 WHERE id = ?1",
+        params![id, zone],
+    )? == 1)
+}
+
 /// The user with this id.
 pub fn get(conn: &Connection, id: &str) -> Result<Option<User>, StoreError> {
     Ok(conn

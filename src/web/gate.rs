@@ -6,6 +6,7 @@
 use super::error::Problem;
 use super::{AppState, Route, ROUTES};
 use crate::auth::{self, Caller, Principal, Via};
+use crate::model::time::{zone_named, ViewZone, ZoneFrom};
 use crate::model::user::Role;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -83,7 +84,7 @@ pub async fn gate(
         }
     }
     let principal = match identify(&state, req.request()).await {
-        Ok(p) => p,
+        Ok(p) => with_zone(p, req.request()),
         Err(p) => return Ok(req.error_response(p).map_into_boxed_body()),
     };
     // Known before any refusal, so an error page can show who is signed in (web/frame.rs).
@@ -144,9 +145,11 @@ pub async fn gate(
     Ok(res.map_into_boxed_body())
 }
 
-/// Routes whose handlers write their own, more telling audit events (logins, accounts, tokens).
+/// Routes whose handlers write their own, more telling audit events (logins, accounts, tokens),
+/// or that change nothing (the schedule form shown again with a row added or removed).
 fn explicitly_audited(path: &str) -> bool {
     [
+        "/schedules/form",
         "/login",
         "/logout",
         "/setup",
@@ -352,6 +355,49 @@ fn unauthenticated(req: ServiceRequest) -> ServiceResponse {
             .finish()
     };
     req.into_response(res)
+}
+
+/// The cookie the page script sets to the browser's zone (`Intl…resolvedOptions().timeZone`).
+pub const TZ_COOKIE: &str = "tz";
+
+/// The zone a request's pages show times in: the user's setting, else the browser's (its `tz`
+/// cookie, if it names a real zone; anything else is ignored), else the server's.
+pub fn view_zone(setting: Option<ViewZone>, req: &HttpRequest) -> ViewZone {
+    if let Some(z) = setting.filter(|z| z.from == ZoneFrom::Setting) {
+        return z;
+    }
+    let browser = req
+        .cookie(TZ_COOKIE)
+        .and_then(|c| zone_named(&c.value().replace("%2F", "/").replace("%2f", "/")));
+    match browser {
+        Some(tz) => ViewZone {
+            tz,
+            from: ZoneFrom::Browser,
+        },
+        None => ViewZone {
+            tz: crate::app::schedule::server_zone(),
+            from: ZoneFrom::Server,
+        },
+    }
+}
+
+/// The principal with the zone its pages show times in settled (see [`view_zone`]).
+fn with_zone(p: Principal, req: &HttpRequest) -> Principal {
+    match p {
+        Principal::User(mut c) => {
+            c.zone = view_zone(Some(c.zone), req);
+            Principal::User(c)
+        }
+        anonymous => anonymous,
+    }
+}
+
+/// The zone of the request's viewer (an anonymous one's: the browser's, else the server's).
+pub fn zone(req: &HttpRequest) -> ViewZone {
+    match principal(req) {
+        Principal::User(c) => c.zone,
+        Principal::Anonymous => view_zone(None, req),
+    }
 }
 
 /// The principal the gate left on a request (anonymous if none: outside the gate, in tests).

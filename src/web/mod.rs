@@ -24,6 +24,7 @@ pub mod shares;
 
 use crate::app::Ctx;
 use crate::auth::{Principal, Via};
+use crate::model::time::{ViewZone, ZoneFrom};
 use crate::model::user::Role;
 use actix_web::{web, HttpRequest};
 use std::sync::Arc;
@@ -135,6 +136,8 @@ route_table! {
     POST "/setup" public => account::setup_form;
     GET "/welcome" public => account::welcome_page;
     POST "/welcome" public => account::welcome_form;
+    GET "/account/settings" viewer => account::settings::show;
+    POST "/account/settings" viewer => account::settings::save;
     GET "/account/tokens" viewer => account::tokens::page;
     POST "/account/tokens" viewer => account::tokens::create;
     POST "/account/tokens/{id}/revoke" viewer => account::tokens::revoke;
@@ -239,6 +242,7 @@ route_table! {
     POST "/schedules" editor => schedules::editor::create;
     GET "/schedules/new" editor => schedules::editor::new_form;
     GET "/schedules/preview" editor => schedules::editor::preview;
+    POST "/schedules/form" editor => schedules::editor::rows;
     GET "/schedules/{id}" editor => schedules::detail::detail;
     POST "/schedules/{id}" editor => schedules::editor::update;
     GET "/schedules/{id}/edit" editor => schedules::editor::edit_form;
@@ -261,6 +265,11 @@ pub struct Layout {
     pub user: Option<(String, Role)>,
     /// The session's CSRF token, sent by htmx (`hx-headers`) and in every form.
     pub csrf: String,
+    /// The zone the page shows times in (see `gate::view_zone`).
+    pub zone: ViewZone,
+    /// The script that tells the server the browser's zone (a `tz` cookie), unless the user
+    /// chose a zone.
+    pub zone_script: Option<String>,
 }
 
 impl Layout {
@@ -291,7 +300,17 @@ impl Layout {
             dashboards: Vec::new(),
             user: caller.map(|c| (c.email.clone(), c.role)),
             csrf: Layout::bare_csrf(who),
+            zone: who.zone(),
+            zone_script: match caller.map(|c| c.zone.from) {
+                Some(ZoneFrom::Setting) => None,
+                _ => Some(assets::url("zone.js")),
+            },
         }
+    }
+
+    /// A stored timestamp as this page shows times: in the viewer's zone, named.
+    pub fn time(&self, stored: &str) -> String {
+        self.zone.show_text(stored)
     }
 
     /// The CSRF token of a session principal (empty for token callers and anonymous ones).

@@ -1,16 +1,12 @@
 // On /schedules/new: picks "weekly", a weekday, a time and a zone, watches the live preview
-// follow without a reload, submits, and reports where it landed.
+// follow without a reload, fills recipient and parameter rows (adding a row by clicking "Add
+// recipient", removing one), submits, and reports where it landed and what was stored.
 // Usage: node schedules.mjs URL  → prints one JSON line.
 // SCREENSHOT_FORM / SCREENSHOT_LIST: where to save pictures of the form and the list.
-import { chromium } from 'playwright-core';
-import { signIn } from './session.mjs';
+import { launch, signIn } from './session.mjs';
 
 const url = process.argv[2];
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await signIn(page, url);
@@ -42,21 +38,38 @@ try {
   await page.fill('input[name=timezone]', 'Europe/Paris');
   await page.waitForSelector('#cron-preview .preview-times');
   const loadsBeforeSubmit = loads;
-  await page.fill('textarea[name=recipients]', 'team@example.com');
+  // Rows: the blank recipient row, then one added by clicking, then a third added and removed.
+  const addresses = 'input[name=recipient_address]';
+  await page.fill(addresses, 'team@example.com');
+  await page.click('button:has-text("Add recipient")');
+  const rowsAfterAdd = await page.locator(addresses).count();
+  const added = page.locator('#recipient-rows [data-row]').nth(1);
+  await added.locator('select[name=recipient_type]').selectOption('slack');
+  await added.locator(addresses).fill('https://hooks.example.com/browser');
+  await page.click('button:has-text("Add recipient")');
+  await page.locator('#recipient-rows [data-row]').nth(2).locator('button.remove').click();
+  const rowsAfterRemove = await page.locator(addresses).count();
+  await page.selectOption('select[name=param_name]', 'days');
+  await page.fill('input[name=param_value]', '14');
+  const paramChoices = await page.locator('select[name=param_name] option').allTextContents();
+  const loadsAfterRows = loads;
   if (process.env.SCREENSHOT_FORM) await page.screenshot({ path: process.env.SCREENSHOT_FORM, fullPage: true });
   await Promise.all([
     page.waitForURL(/\/schedules\/[0-9a-f-]{36}$/),
-    page.click('form.schedule-form button[type=submit]'),
+    page.click('form.schedule-form button.primary'),
   ]);
   const landed = new URL(page.url()).pathname;
   const title = (await page.textContent('h1')).replace(/\s+/g, ' ').trim();
   const definition = (await page.textContent('dl.definition')).replace(/\s+/g, ' ').trim();
+  const id = landed.split('/').pop();
+  const stored = await page.evaluate(async id => (await fetch('/api/v1/schedules/' + id)).json(), id);
   await page.goto(url + '/schedules');
   const listed = await page.locator('table.schedules tbody tr').count();
   if (process.env.SCREENSHOT_LIST) await page.screenshot({ path: process.env.SCREENSHOT_LIST, fullPage: true });
   console.log(JSON.stringify({
     before, after, times, zoneError, weekdayShown, cronShown, loadsBeforeSubmit,
-    landed, title, definition, listed, errors,
+    landed, title, definition, listed, errors, rowsAfterAdd, rowsAfterRemove, paramChoices,
+    loadsAfterRows, recipients: stored.recipients, parameters: stored.parameters,
   }));
 } finally {
   await browser.close();

@@ -175,6 +175,57 @@ async fn the_schedule_form_previews_a_weekly_timing_live_and_saving_opens_the_ne
     );
     assert_eq!(v["listed"], 2, "{v}");
     assert_eq!(v["errors"].as_array().unwrap().len(), 0, "{v}");
+    // Rows added and removed in place, by clicking, without a reload.
+    assert_eq!(v["rowsAfterAdd"], 2, "{v}");
+    assert_eq!(v["rowsAfterRemove"], 2, "{v}");
+    assert_eq!(v["loadsAfterRows"], 1, "{v}");
+    assert!(
+        v["paramChoices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c.as_str().unwrap().starts_with("days (number")),
+        "{v}"
+    );
+    assert_eq!(
+        v["recipients"],
+        serde_json::json!([
+            {"type": "email", "address": "team@example.com"},
+            {"type": "slack", "address": "https://hooks.example.com/browser"}
+        ]),
+        "{v}"
+    );
+    assert_eq!(v["parameters"], serde_json::json!({"days": "14"}), "{v}");
+}
+
+#[tokio::test]
+async fn a_browser_in_new_york_sees_times_in_new_york_until_the_user_picks_another_zone() {
+    if !browser_tests_enabled() {
+        return;
+    }
+    let app = spawn_app().await;
+    let args = vec![app.address.clone()];
+    let v = tokio::task::spawn_blocking(move || node("zone.mjs", &args))
+        .await
+        .unwrap();
+    assert_eq!(v["cookie"], "America/New_York", "{v}");
+    let stored = chrono::DateTime::parse_from_rfc3339(v["stored"].as_str().unwrap()).unwrap();
+    let shown = |tz: chrono_tz::Tz| {
+        stored
+            .with_timezone(&tz)
+            .format("%a %Y-%m-%d %H:%M %Z")
+            .to_string()
+    };
+    assert_eq!(v["next"], shown(chrono_tz::America::New_York), "{v}");
+    assert!(
+        v["settingsBefore"]
+            .as_str()
+            .unwrap()
+            .contains("America/New_York, your browser's zone"),
+        "{v}"
+    );
+    assert_eq!(v["nextAfter"], shown(chrono_tz::Asia::Tokyo), "{v}");
+    assert_eq!(v["errors"].as_array().unwrap().len(), 0, "{v}");
 }
 
 #[tokio::test]

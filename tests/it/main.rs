@@ -38,4 +38,5 @@ mod schedules_page;
 mod shares;
 mod smtp;
 mod strict_smtp;
+mod time_zone;
 mod xlsx;

@@ -45,6 +45,19 @@ impl TestApp {
         r.text().await.unwrap()
     }
 
+    /// A page as a browser in `zone` gets it (its `tz` cookie, set by the page script).
+    async fn text_in(&self, path: &str, zone: &str) -> String {
+        let r = self
+            .client
+            .get(format!("{}{}", self.address, path))
+            .header("Cookie", format!("tz={zone}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "GET {path}");
+        r.text().await.unwrap()
+    }
+
     async fn schedules(&self) -> Vec<Value> {
         self.get_json("/api/v1/schedules")
             .await
@@ -65,11 +78,15 @@ async fn weekly_form(app: &TestApp) -> Vec<(&'static str, String)> {
         ("time", "07:30".into()),
         ("cron", String::new()),
         ("timezone", "Europe/Paris".into()),
-        ("parameters", "days=30\r\n".into()),
-        (
-            "recipients",
-            "team@example.com\r\nslack:https://hooks.example.com/x\r\n".into(),
-        ),
+        ("param_name", "days".into()),
+        ("param_value", "30".into()),
+        ("recipient_type", "email".into()),
+        ("recipient_address", "team@example.com".into()),
+        ("recipient_type", "slack".into()),
+        ("recipient_address", "https://hooks.example.com/x".into()),
+        // The blank row the form ends with.
+        ("recipient_type", "email".into()),
+        ("recipient_address", String::new()),
         ("export_format", "xlsx".into()),
         ("row_limit", "500".into()),
         ("enabled", "on".into()),
@@ -89,12 +106,29 @@ fn with(
     form
 }
 
+/// The form with the `n`th (from 0) of a repeated row field changed.
+fn with_nth(
+    mut form: Vec<(&'static str, String)>,
+    key: &str,
+    n: usize,
+    value: &str,
+) -> Vec<(&'static str, String)> {
+    let (_, v) = form
+        .iter_mut()
+        .filter(|(k, _)| *k == key)
+        .nth(n)
+        .expect("the form has that row");
+    *v = value.to_string();
+    form
+}
+
 #[tokio::test]
-async fn the_list_shows_the_demo_schedule_in_plain_english_with_its_next_run_in_new_york_time() {
+async fn the_list_shows_the_demo_schedule_in_plain_english_with_its_next_run_in_the_viewers_zone() {
     let app = spawn_app().await;
     let s = app.schedules().await[0].clone();
     let id = s["id"].as_str().unwrap();
-    let html = app.text("/schedules").await;
+    // A browser in New York sees the Monday 09:00 New York run as 09:00 EST.
+    let html = app.text_in("/schedules", "America/New_York").await;
 
     let described = app
         .get_json("/api/v1/cron/preview?expr=0%209%20*%20*%201&timezone=America/New_York")
@@ -115,6 +149,13 @@ async fn the_list_shows_the_demo_schedule_in_plain_english_with_its_next_run_in_
         "{local}"
     );
     assert!(html.contains(&local), "{local} not in {html}");
+    // One in Tokyo sees the same run in Tokyo time, named.
+    let tokyo = next
+        .with_timezone(&chrono_tz::Asia::Tokyo)
+        .format("%a %Y-%m-%d %H:%M JST")
+        .to_string();
+    let html = app.text_in("/schedules", "Asia/Tokyo").await;
+    assert!(html.contains(&tokyo), "{tokyo} not in {html}");
 
     for action in [
         format!("hx-post=\"/schedules/{id}/run\""),
@@ -155,7 +196,8 @@ async fn creating_a_weekly_schedule_through_the_form_stores_its_cron_and_redirec
     assert_eq!(s["rowLimit"], 500);
     assert_eq!(s["enabled"], true);
 
-    let page = app.text(&location).await;
+    // Its next runs, seen from Paris: Tuesdays 07:30 in Paris time.
+    let page = app.text_in(&location, "Europe/Paris").await;
     assert!(page.contains("Tuesday digest"), "{page}");
     assert!(page.contains("Tuesday"), "{page}");
     assert!(page.contains("No runs yet"), "{page}");
@@ -172,7 +214,21 @@ async fn creating_a_weekly_schedule_through_the_form_stores_its_cron_and_redirec
         "{edit}"
     );
     assert!(edit.contains(r#"value="07:30""#), "{edit}");
-    assert!(edit.contains("slack:https://hooks.example.com/x"), "{edit}");
+    // Its recipients as rows, each with its type chosen, then a blank row.
+    assert!(
+        edit.contains(r#"<option value="slack" selected>Slack</option>"#),
+        "{edit}"
+    );
+    assert!(
+        edit.contains(r#"value="https://hooks.example.com/x""#),
+        "{edit}"
+    );
+    assert_eq!(
+        edit.matches("name=\"recipient_address\"").count(),
+        3,
+        "{edit}"
+    );
+    assert!(edit.contains(r#"<option value="days" selected>"#), "{edit}");
 }
 
 #[tokio::test]
@@ -228,12 +284,21 @@ async fn bad_form_input_is_422_naming_the_problem_and_creates_nothing() {
     let custom = with(form.clone(), "frequency", "custom");
     for (bad, mentions) in [
         (
-            with(form.clone(), "recipients", "team@example.com\nfoo"),
-            "recipients line 2: `foo` is not an email address or type:URL",
+            with_nth(
+                with_nth(form.clone(), "recipient_type", 1, "email"),
+                "recipient_address",
+                1,
+                "foo",
+            ),
+            "recipients row 2: `foo` is not an email address",
         ),
         (
-            with(form.clone(), "recipients", "slack:not-a-url"),
-            "recipients line 1",
+            with_nth(form.clone(), "recipient_address", 1, "not-a-url"),
+            "recipients row 2",
+        ),
+        (
+            with_nth(form.clone(), "recipient_type", 0, "fax"),
+            "recipients row 1: type `fax` is not email, slack, teams or webhook",
         ),
         (
             with(custom.clone(), "cron", "61 * * * *"),
@@ -254,12 +319,15 @@ async fn bad_form_input_is_422_naming_the_problem_and_creates_nothing() {
             "Mars/Olympus",
         ),
         (with(form.clone(), "time", "7h30"), "time: `7h30`"),
-        (with(form.clone(), "parameters", "days=ninety"), "days"),
         (
-            with(form.clone(), "parameters", "days"),
-            "parameters line 1",
+            with(form.clone(), "param_value", "ninety"),
+            "parameters row 1 (`days`)",
         ),
-        (with(form.clone(), "parameters", "nope=1"), "nope"),
+        (
+            with(form.clone(), "param_name", ""),
+            "parameters row 1: choose a parameter",
+        ),
+        (with(form.clone(), "param_name", "nope"), "nope"),
         (with(form.clone(), "row_limit", "0"), "row limit"),
         (
             with(form.clone(), "export_format", "docx"),
@@ -448,11 +516,12 @@ async fn a_form_with_many_problems_shows_them_all_at_once_each_by_its_field() {
         ("name", "   "),
         ("cron", "61 * * * *"),
         ("timezone", "Mars/Olympus"),
-        ("recipients", "foo"),
         ("row_limit", "0"),
     ] {
         form = with(form, k, v);
     }
+    form = with_nth(form, "recipient_type", 1, "email");
+    form = with_nth(form, "recipient_address", 1, "foo");
     let r = app.post_form("/schedules", &form).await;
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
@@ -461,7 +530,7 @@ async fn a_form_with_many_problems_shows_them_all_at_once_each_by_its_field() {
         "name: must not be empty",
         "cron: minute 61 is out of range 0–59",
         "Mars/Olympus",
-        "recipients line 1: `foo`",
+        "recipients row 2: `foo`",
         "row limit: `0`",
     ] {
         // In the summary, and by its field.
@@ -608,4 +677,350 @@ async fn a_delivery_that_keeps_failing_shows_retrying_in_red_with_its_error_and_
     );
     let one = app.get_json(&format!("/api/v1/schedules/{id}")).await;
     assert_eq!(one["lastRunStatus"], "retrying", "{one}");
+}
+
+/// A report with two parameters, made through the API.
+async fn two_parameter_report(app: &TestApp) -> String {
+    let body = serde_json::json!({
+        "name": "Regions since",
+        "query": "SELECT region, SUM(revenue) AS revenue FROM sales \
+                  WHERE units >= :min_units AND order_date >= :since GROUP BY region",
+        "parameters": [
+            { "name": "min_units", "type": "number", "defaultValue": "1" },
+            { "name": "since", "type": "date", "defaultValue": "2025-01-01" }
+        ],
+        "visualizations": [{ "id": "table", "type": "table" }]
+    });
+    let r = app
+        .send_json(reqwest::Method::POST, "/api/v1/reports", &body)
+        .await;
+    assert_eq!(r.status(), 201);
+    let made: Value = r.json().await.unwrap();
+    made["id"].as_str().unwrap().to_string()
+}
+
+/// The rows of a form: recipients `(type, address)` and parameters `(name, value)`.
+fn rows_form(
+    report: &str,
+    recipients: &[(&str, &str)],
+    parameters: &[(&str, &str)],
+) -> Vec<(&'static str, String)> {
+    let mut form: Vec<(&'static str, String)> = vec![
+        ("name", "Rows digest".into()),
+        ("report_id", report.into()),
+        ("frequency", "daily".into()),
+        ("time", "06:15".into()),
+        ("timezone", "Europe/Berlin".into()),
+        ("export_format", "csv".into()),
+        ("enabled", "on".into()),
+    ];
+    for (name, value) in parameters {
+        form.push(("param_name", name.to_string()));
+        form.push(("param_value", value.to_string()));
+    }
+    for (kind, address) in recipients {
+        form.push(("recipient_type", kind.to_string()));
+        form.push(("recipient_address", address.to_string()));
+    }
+    form
+}
+
+#[tokio::test]
+async fn the_form_offers_rows_and_several_rows_create_a_schedule_with_exactly_those_values() {
+    let app = spawn_app().await;
+    let report = two_parameter_report(&app).await;
+    let page = app.text(&format!("/schedules/new?report={report}")).await;
+    // One blank row of each, a type picker, the chosen report's parameters to pick from.
+    assert_eq!(
+        page.matches("name=\"recipient_address\"").count(),
+        1,
+        "{page}"
+    );
+    assert_eq!(page.matches("name=\"param_value\"").count(), 1, "{page}");
+    for kind in ["email", "slack", "teams", "webhook"] {
+        assert!(
+            page.contains(&format!("<option value=\"{kind}\"")),
+            "{page}"
+        );
+    }
+    assert!(page.contains("<option value=\"min_units\">"), "{page}");
+    assert!(page.contains("<option value=\"since\">"), "{page}");
+    assert!(page.contains("value=\"add_recipient\""), "{page}");
+    assert!(page.contains("value=\"remove_parameter_0\""), "{page}");
+
+    let form = rows_form(
+        &report,
+        &[
+            ("email", "ops@example.com"),
+            ("", ""),
+            ("webhook", "https://hooks.example.com/quire"),
+            ("email", ""),
+        ],
+        &[
+            ("min_units", "3"),
+            ("since", "{{ start_of_month - 1m }}"),
+            ("", ""),
+        ],
+    );
+    let r = app.post_form("/schedules", &form).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let list = app.schedules().await;
+    let s = list.iter().find(|s| s["name"] == "Rows digest").unwrap();
+    assert_eq!(
+        s["recipients"],
+        serde_json::json!([
+            {"type": "email", "address": "ops@example.com"},
+            {"type": "webhook", "address": "https://hooks.example.com/quire"}
+        ])
+    );
+    assert_eq!(
+        s["parameters"],
+        serde_json::json!({"min_units": "3", "since": "{{ start_of_month - 1m }}"})
+    );
+    assert_eq!(s["schedule"], "15 6 * * *");
+
+    // Its edit form: the two rows of each, chosen, then a blank one.
+    let id = s["id"].as_str().unwrap();
+    let edit = app.text(&format!("/schedules/{id}/edit")).await;
+    assert_eq!(
+        edit.matches("name=\"recipient_address\"").count(),
+        3,
+        "{edit}"
+    );
+    assert_eq!(edit.matches("name=\"param_value\"").count(), 3, "{edit}");
+    assert!(
+        edit.contains("<option value=\"webhook\" selected>"),
+        "{edit}"
+    );
+    assert!(edit.contains("<option value=\"since\" selected>"), "{edit}");
+    assert!(
+        edit.contains("value=\"{{ start_of_month - 1m }}\""),
+        "{edit}"
+    );
+}
+
+#[tokio::test]
+async fn a_bad_second_row_is_named_next_to_that_row_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let report = two_parameter_report(&app).await;
+    let before = app.schedules().await;
+    let form = rows_form(
+        &report,
+        &[("email", "ops@example.com"), ("slack", "not a url")],
+        &[("min_units", "3"), ("min_units", "4")],
+    );
+    let r = app.post_form("/schedules", &form).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    // Each message sits in the row it is about: after that row's address, before the next row.
+    let rows: Vec<&str> = html
+        .split("<div class=\"form-row\" data-row>")
+        .skip(1)
+        .collect();
+    let recipient_rows: Vec<&&str> = rows
+        .iter()
+        .filter(|r| r.contains("name=\"recipient_address\""))
+        .collect();
+    assert_eq!(
+        recipient_rows.len(),
+        3,
+        "two as posted and a blank one: {html}"
+    );
+    assert!(!recipient_rows[0].contains("field-error"), "{html}");
+    assert!(
+        recipient_rows[1].contains("class=\"field-error\">recipients row 2: "),
+        "{html}"
+    );
+    assert!(
+        recipient_rows[1].contains("value=\"not a url\" "),
+        "kept: {html}"
+    );
+    assert!(
+        recipient_rows[1].contains("aria-invalid=\"true\""),
+        "{html}"
+    );
+    let parameter_rows: Vec<&&str> = rows
+        .iter()
+        .filter(|r| r.contains("name=\"param_value\""))
+        .collect();
+    assert!(!parameter_rows[0].contains("field-error"), "{html}");
+    assert!(
+        parameter_rows[1]
+            .contains("class=\"field-error\">parameters row 2: `min_units` is given twice"),
+        "{html}"
+    );
+    assert!(html.contains("2 things to fix"), "{html}");
+    assert_eq!(app.schedules().await, before, "nothing stored");
+}
+
+#[tokio::test]
+async fn hostile_rows_are_refused_with_a_message_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let report = two_parameter_report(&app).await;
+    let before = app.schedules().await;
+    let many: Vec<(String, String)> = (0..200)
+        .map(|i| ("email".to_string(), format!("user{i}@example.com")))
+        .collect();
+    let many: Vec<(&str, &str)> = many.iter().map(|(k, a)| (k.as_str(), a.as_str())).collect();
+    let long = format!("{}@example.com", "a".repeat(10_000));
+    let long_url = format!("https://hooks.example.com/{}", "x".repeat(10_000));
+    let params: Vec<(String, String)> = (0..200).map(|i| (format!("p{i}"), "1".into())).collect();
+    let params: Vec<(&str, &str)> = params
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    for (form, mentions) in [
+        (
+            rows_form(&report, &many, &[]),
+            "recipients: at most 100 rows (200 given)",
+        ),
+        (
+            rows_form(&report, &[], &params),
+            "parameters: at most 100 rows (200 given)",
+        ),
+        (
+            rows_form(&report, &[("email", &long)], &[]),
+            "recipients row 1: is longer than 2000 characters",
+        ),
+        (
+            rows_form(&report, &[("webhook", &long_url)], &[]),
+            "recipients row 1: is longer than 2000 characters",
+        ),
+        (
+            rows_form(
+                &report,
+                &[("email", "a@example.com")],
+                &[("since", &"9".repeat(5000))],
+            ),
+            "parameters row 1: the value is longer than 1000 characters",
+        ),
+    ] {
+        let r = app.post_form("/schedules", &form).await;
+        assert_eq!(r.status(), 422, "{mentions}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains(&escape(mentions)), "{mentions} not in {html}");
+        // The form comes back with at most 100 rows of each and a blank one.
+        assert!(
+            html.matches("name=\"recipient_address\"").count() <= 101,
+            "{mentions}"
+        );
+        assert!(
+            html.matches("name=\"param_value\"").count() <= 101,
+            "{mentions}"
+        );
+    }
+    // A flood of blank rows is no row at all.
+    let mut blank = rows_form(&report, &[("email", "ops@example.com")], &[]);
+    for _ in 0..5000 {
+        blank.push(("recipient_type", "email".into()));
+        blank.push(("recipient_address", String::new()));
+    }
+    blank = with(blank, "name", " ");
+    let r = app.post_form("/schedules", &blank).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("name: must not be empty"), "{html}");
+    assert_eq!(html.matches("name=\"recipient_address\"").count(), 2);
+    assert_eq!(app.schedules().await, before, "nothing stored");
+}
+
+#[tokio::test]
+async fn without_a_script_the_row_buttons_post_and_show_the_form_again_with_the_change() {
+    let app = spawn_app().await;
+    let report = two_parameter_report(&app).await;
+    let before = app.schedules().await;
+    let new_form = app.text("/schedules/new").await;
+    assert!(
+        new_form
+            .contains(r#"name="row_action" formaction="/schedules/form" value="add_recipient""#),
+        "{new_form}"
+    );
+    let mut form = rows_form(
+        &report,
+        &[
+            ("email", "ops@example.com"),
+            ("teams", "https://x.webhook.office.com/h"),
+            ("email", ""),
+        ],
+        &[("since", "{{ today }}")],
+    );
+    form.push(("row_action", "add_recipient".into()));
+    let r = app.post_form("/schedules/form", &form).await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    // The two rows kept, the blank one the page had and the added one; saving still goes to
+    // /schedules.
+    assert_eq!(
+        html.matches("name=\"recipient_address\"").count(),
+        4,
+        "{html}"
+    );
+    assert!(html.contains("<option value=\"teams\" selected>"), "{html}");
+    assert!(
+        !html.contains("field-error"),
+        "no errors for a row button: {html}"
+    );
+    assert!(
+        html.contains(r#"method="post" action="/schedules">"#),
+        "{html}"
+    );
+
+    let form = with(form, "row_action", "remove_recipient_0");
+    let html = app
+        .post_form("/schedules/form", &form)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("ops@example.com"), "{html}");
+    assert_eq!(
+        html.matches("name=\"recipient_address\"").count(),
+        2,
+        "{html}"
+    );
+    // A filled-in blank row and Add: that row and one new blank row.
+    let form = with(
+        with_nth(form, "recipient_address", 2, "new@example.com"),
+        "row_action",
+        "add_parameter",
+    );
+    let html = app
+        .post_form("/schedules/form", &form)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        html.matches("name=\"recipient_address\"").count(),
+        4,
+        "{html}"
+    );
+    assert_eq!(html.matches("name=\"param_value\"").count(), 2, "{html}");
+    assert!(html.contains("value=\"new@example.com\""), "{html}");
+    assert_eq!(app.schedules().await, before, "nothing stored");
+
+    // Editing: the row buttons name the schedule, and the form still saves to it.
+    let id = app.schedule_id().await;
+    let edit = app.text(&format!("/schedules/{id}/edit")).await;
+    let action = format!("formaction=\"/schedules/form?id={id}\"");
+    assert!(edit.contains(&action), "{edit}");
+    let r = app
+        .post_form(&format!("/schedules/form?id={id}"), &form)
+        .await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains(&format!("action=\"/schedules/{id}\"")),
+        "{html}"
+    );
+    assert_eq!(
+        app.post_form("/schedules/form?id=nope", &form)
+            .await
+            .status(),
+        404
+    );
+    // Showing the form again changes nothing, so it is not in the audit log.
+    let audit = app.get_json("/api/v1/audit?limit=500").await.to_string();
+    assert!(!audit.contains("/schedules/form"), "{audit}");
+    assert_eq!(app.schedules().await, before, "nothing stored");
 }

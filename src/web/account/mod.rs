@@ -1,6 +1,7 @@
 //! Signing in and out: `/login`, `/logout`, the one-time `/setup` of the first administrator,
 //! and `/welcome` (an invite or password-reset link). Each sets or clears the session cookie.
 
+pub mod settings;
 pub mod tokens;
 
 use crate::auth::{self, AuthError, NewSession, Principal};
@@ -12,6 +13,13 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
+
+/// The signed-in caller of an account page.
+pub(super) fn caller(who: &Principal) -> Result<auth::Caller, Problem> {
+    who.caller()
+        .cloned()
+        .ok_or_else(|| Problem::unauthorized("sign in first").html())
+}
 
 /// `/login`
 #[derive(Template)]

@@ -1,6 +1,7 @@
 //! `/account/tokens`: a user's API tokens: make one (shown once), see when each was last used,
 //! revoke. Administrators see and revoke everyone's.
 
+use super::caller;
 use crate::auth::{self, Principal};
 use crate::model::user::Role;
 use crate::store::{self, token::ApiToken};
@@ -24,12 +25,6 @@ pub struct TokensPage {
     /// The roles a new token may have (up to the user's).
     pub roles: Vec<&'static str>,
     pub show_owner: bool,
-}
-
-fn caller(who: &Principal) -> Result<auth::Caller, Problem> {
-    who.caller()
-        .cloned()
-        .ok_or_else(|| Problem::unauthorized("sign in first").html())
 }
 
 async fn render(

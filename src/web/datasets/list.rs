@@ -4,6 +4,7 @@
 use crate::app::dataset;
 use crate::app::Ctx;
 use crate::model::dataset::{ColumnInfo, DatasetInfo};
+use crate::model::time::ViewZone;
 use crate::report::run::cell_text;
 use crate::store::{self, StoreError};
 use crate::web::error::Problem;
@@ -29,11 +30,12 @@ pub struct DatasetRow {
     pub imported: String,
 }
 
-impl From<DatasetInfo> for DatasetRow {
-    fn from(d: DatasetInfo) -> Self {
+impl DatasetRow {
+    /// A dataset's row, its import time in the viewer's zone.
+    pub fn new(d: DatasetInfo, zone: &ViewZone) -> Self {
         DatasetRow {
             rows: count(d.row_count),
-            imported: crate::model::time::display(&d.imported_at),
+            imported: zone.show_text(&d.imported_at),
             name: d.name,
             columns: d.columns,
             source: d.source,
@@ -57,7 +59,7 @@ impl DatasetList {
         Ok(DatasetList {
             datasets: store::dataset::list(&*ctx.store.app.get()?)?
                 .into_iter()
-                .map(DatasetRow::from)
+                .map(|d| DatasetRow::new(d, &layout.zone))
                 .collect(),
             editor: layout.can("editor"),
             csrf: layout.csrf.clone(),
@@ -101,7 +103,7 @@ pub struct Preview {
     pub shown: String,
 }
 
-fn read_preview(ctx: &Ctx, name: &str) -> Result<Preview, Problem> {
+fn read_preview(ctx: &Ctx, name: &str, zone: &ViewZone) -> Result<Preview, Problem> {
     let info = store::dataset::get(&*ctx.store.app.get().map_err(Problem::from)?, name)
         .map_err(Problem::from)?
         .ok_or_else(|| Problem::from(dataset::DatasetError::NotFound(name.to_string())))?;
@@ -119,7 +121,7 @@ fn read_preview(ctx: &Ctx, name: &str) -> Result<Preview, Problem> {
             .collect(),
         shown: count(rows.len() as u64),
         rows,
-        dataset: info.into(),
+        dataset: DatasetRow::new(info, zone),
     })
 }
 
@@ -134,7 +136,7 @@ pub async fn preview(
     let htmx = req.headers().contains_key("HX-Request");
     let name = name.into_inner();
     let html = web::block(move || -> Result<String, Problem> {
-        let preview = read_preview(&ctx, &name)?;
+        let preview = read_preview(&ctx, &name, &who.zone())?;
         if htmx {
             return PreviewPartial { preview }
                 .render()

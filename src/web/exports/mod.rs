@@ -67,10 +67,6 @@ impl ExportsPage {
         }
     }
 
-    /// `2026-11-29 15:40` from an RFC 3339 time.
-    pub fn when(&self, t: &str) -> String {
-        t.get(..16).unwrap_or(t).replace('T', " ")
-    }
 }
 
 /// GET /exports?status=

@@ -160,7 +160,7 @@ pub(crate) async fn render(
             fields,
             query: encode(&params),
             sections: out.sections,
-            generated: out.generated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            generated: who.zone().show(out.generated_at),
         })
     })
     .await?

@@ -1,19 +1,17 @@
 //! GET /schedules/{id}: a schedule in words, its next runs and its execution history with the
 //! export each run produced and, per recipient, whether it was delivered.
 
-use super::form::local_time;
-use super::{conn, find, layout, report_names, zone};
+use super::{conn, find, layout, report_names};
 use crate::model::cron;
 use crate::model::schedule::{DeliveryStatus, RunStatus};
-use crate::model::time::parse_time;
+use crate::model::time::{parse_time, ViewZone};
 use crate::store::{self, run::Execution, schedule::StoredSchedule, Conn};
 use crate::web::error::Problem;
-use crate::web::{AppState, Layout};
-use actix_web::web;
+use crate::web::{gate, AppState, Layout};
+use actix_web::{web, HttpRequest};
 use askama::Template;
 use askama_web::WebTemplate;
 use chrono::Utc;
-use chrono_tz::Tz;
 
 /// A schedule's definition, in words.
 pub struct Summary {
@@ -91,10 +89,10 @@ pub async fn detail(
         let report = report_names(&conn)?
             .remove(super::sent(&s))
             .unwrap_or_else(|| super::sent(&s).to_string());
-        let tz = zone(&s);
+        let view = who.zone();
         let (description, next) = cron::preview(&s.cron, &s.timezone, Utc::now(), 5)
             .unwrap_or_else(|_| (s.cron.clone(), Vec::new()));
-        let history = history_of(&conn, &s)?;
+        let history = history_of(&conn, &s, &view)?;
         Ok(DetailPage {
             layout: layout(&ctx, &who)?,
             s: Summary {
@@ -112,7 +110,7 @@ pub async fn detail(
                     .collect(),
                 row_limit: s.row_limit,
                 enabled: s.enabled,
-                next: next.into_iter().map(|t| local_time(t, tz)).collect(),
+                next: next.into_iter().map(|t| view.show(t)).collect(),
             },
             history,
         })
@@ -125,26 +123,27 @@ pub async fn detail(
 pub async fn history(
     state: web::Data<AppState>,
     id: web::Path<String>,
+    req: HttpRequest,
 ) -> Result<HistoryPartial, Problem> {
     let ctx = state.ctx.clone();
+    let view = gate::zone(&req);
     web::block(move || {
         let conn = conn(&ctx)?;
         let s = find(&conn, &id)?;
         Ok(HistoryPartial {
-            history: history_of(&conn, &s)?,
+            history: history_of(&conn, &s, &view)?,
         })
     })
     .await?
     .map_err(Problem::html)
 }
 
-fn history_of(conn: &Conn, s: &StoredSchedule) -> Result<History, Problem> {
-    let tz = zone(s);
+fn history_of(conn: &Conn, s: &StoredSchedule, view: &ViewZone) -> Result<History, Problem> {
     let runs = store::run::list(conn, &s.id, 50).map_err(Problem::from)?;
     Ok(History {
         id: s.id.clone(),
         active: runs.iter().any(under_way),
-        runs: runs.into_iter().map(|r| run_row(r, tz)).collect(),
+        runs: runs.into_iter().map(|r| run_row(r, view)).collect(),
     })
 }
 
@@ -166,16 +165,8 @@ fn under_way(r: &Execution) -> bool {
     }
 }
 
-fn run_row(r: Execution, tz: Tz) -> RunRow {
-    let fmt = |ts: &str| {
-        parse_time(ts)
-            .map(|t| {
-                t.with_timezone(&tz)
-                    .format("%Y-%m-%d %H:%M:%S %Z")
-                    .to_string()
-            })
-            .unwrap_or_else(|| ts.to_string())
-    };
+fn run_row(r: Execution, view: &ViewZone) -> RunRow {
+    let fmt = |ts: &str| view.show_text(ts);
     let duration = match (
         parse_time(&r.started_at),
         r.finished_at.as_deref().and_then(parse_time),

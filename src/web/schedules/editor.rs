@@ -2,11 +2,13 @@
 //! form shown at once, each next to its field.
 
 use super::form::{FormError, ScheduleForm, Timing, WEEKDAYS};
+use super::rows::{MAX_ROWS, RECIPIENT_KINDS};
 use super::{conn, find, layout, see_other};
 use crate::app::schedule as edit;
 use crate::app::Ctx;
 use crate::auth::Principal;
 use crate::model::report::ParamType;
+use crate::model::time::ZoneFrom;
 use crate::store;
 use crate::web::error::Problem;
 use crate::web::gate;
@@ -17,11 +19,20 @@ use askama_web::WebTemplate;
 use chrono::Utc;
 use serde::Deserialize;
 
-/// A report to pick, with its parameters as a hint.
+/// A report (or dashboard) to pick, with its parameters (or filters) for the parameter rows'
+/// pickers: the name and how it reads in the picker.
 pub struct ReportChoice {
     pub id: String,
     pub name: String,
-    pub params: String,
+    pub params: Vec<(String, String)>,
+}
+
+impl ReportChoice {
+    /// The parameters as JSON `[[name, label], ...]`, for the script that refills the pickers
+    /// when another report is chosen.
+    pub fn params_json(&self) -> String {
+        serde_json::to_string(&self.params).unwrap_or_else(|_| "[]".into())
+    }
 }
 
 /// The plain-English timing and the next runs, or what is wrong with the timing fields.
@@ -50,23 +61,66 @@ pub struct FormPage {
     pub reports: Vec<ReportChoice>,
     pub zones: Vec<&'static str>,
     pub weekdays: [(&'static str, &'static str); 7],
+    pub recipient_kinds: [(&'static str, &'static str); 4],
     pub preview: Preview,
+    /// The form's script: adds and removes rows in place, refills the parameter pickers.
+    pub script: String,
 }
 
 impl FormPage {
-    /// Whether a problem is about the form field `name`.
+    /// Whether a problem is about the form field `name` (as a whole, not one of its rows).
     pub fn bad(&self, name: &str) -> bool {
-        self.errors.iter().any(|e| e.field == name)
+        self.errors
+            .iter()
+            .any(|e| e.field == name && e.row.is_none())
     }
 
     /// What is wrong with the form field `name`, shown next to it.
     pub fn error_for(&self, name: &str) -> String {
+        self.messages(name, None)
+    }
+
+    /// Whether a problem is about row `row` of `name` (recipients or parameters).
+    pub fn row_bad(&self, name: &str, row: &usize) -> bool {
         self.errors
             .iter()
-            .filter(|e| e.field == name)
+            .any(|e| e.field == name && e.row == Some(*row))
+    }
+
+    /// What is wrong with row `row` of `name`, shown next to the row.
+    pub fn row_error_for(&self, name: &str, row: &usize) -> String {
+        self.messages(name, Some(*row))
+    }
+
+    fn messages(&self, name: &str, row: Option<usize>) -> String {
+        self.errors
+            .iter()
+            .filter(|e| e.field == name && e.row == row)
             .map(|e| e.message.as_str())
             .collect::<Vec<_>>()
             .join("; ")
+    }
+
+    /// The chosen report's parameters, for the parameter rows' pickers.
+    pub fn param_choices(&self) -> &[(String, String)] {
+        self.reports
+            .iter()
+            .find(|r| r.id == self.form.report_id)
+            .map(|r| r.params.as_slice())
+            .unwrap_or_default()
+    }
+
+    /// Where the row buttons post (see [`rows`]).
+    pub fn rows_action(&self) -> String {
+        match &self.id {
+            Some(id) => format!("/schedules/form?id={}", crate::web::urlencode(id)),
+            None => "/schedules/form".into(),
+        }
+    }
+
+    /// Whether a row names a parameter the chosen report does not have (kept, to be refused).
+    pub fn unknown_param(&self, name: &str) -> bool {
+        !name.is_empty() && !self.param_choices().iter().any(|c| c.0 == name)
     }
 }
 
@@ -99,7 +153,7 @@ impl Preview {
     }
 }
 
-fn param_hint(p: &crate::model::report::ParameterDef) -> String {
+fn param_choice(p: &crate::model::report::ParameterDef) -> (String, String) {
     let kind = match p.kind {
         ParamType::String => "text",
         ParamType::Number => "number",
@@ -115,16 +169,21 @@ fn param_hint(p: &crate::model::report::ParameterDef) -> String {
         hint.push_str(&format!(", default {d}"));
     }
     hint.push(')');
-    hint
+    (p.name.clone(), hint)
 }
 
 fn form_page(
     ctx: &Ctx,
     who: &Principal,
     id: Option<String>,
-    form: ScheduleForm,
+    mut form: ScheduleForm,
     errors: Vec<FormError>,
 ) -> Result<FormPage, Problem> {
+    // Errors name rows as posted: a refused form keeps them all, with a blank one at the end
+    // (but no more than a form may have: the rest of a flood is not sent back).
+    form.recipients.truncate(MAX_ROWS);
+    form.parameters.truncate(MAX_ROWS);
+    form.pad();
     let dashboards = store::dashboard::list(&*conn(ctx)?)
         .map_err(Problem::from)?
         .into_iter()
@@ -135,22 +194,18 @@ fn form_page(
                 .definition
                 .filters
                 .iter()
-                .map(|f| format!("{} (filter, {:?})", f.id, f.kind).to_lowercase())
-                .collect::<Vec<_>>()
-                .join(", "),
+                .map(|f| {
+                    let label = format!("{} (filter, {:?})", f.label, f.kind).to_lowercase();
+                    (f.id.clone(), label)
+                })
+                .collect(),
         })
         .collect::<Vec<_>>();
     let reports = store::report::list(&*conn(ctx)?)
         .map_err(Problem::from)?
         .into_iter()
         .map(|r| ReportChoice {
-            params: r
-                .definition
-                .parameters
-                .iter()
-                .map(param_hint)
-                .collect::<Vec<_>>()
-                .join(", "),
+            params: r.definition.parameters.iter().map(param_choice).collect(),
             id: r.id,
             name: r.definition.name,
         })
@@ -165,6 +220,8 @@ fn form_page(
         reports,
         zones: chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect(),
         weekdays: WEEKDAYS,
+        recipient_kinds: RECIPIENT_KINDS,
+        script: crate::web::assets::url("schedule_form.js"),
     })
 }
 
@@ -186,7 +243,12 @@ pub async fn new_form(
             .or(reports.first())
             .map(|r| r.id.clone())
             .unwrap_or_default();
-        let zone = edit::default_zone(&ctx).map_err(Problem::from)?;
+        // The viewer's zone (chosen, or the browser's), else the one last used, else the
+        // server's.
+        let zone = match who.zone() {
+            z if z.from != ZoneFrom::Server => z.name().to_string(),
+            _ => edit::default_zone(&ctx).map_err(Problem::from)?,
+        };
         form_page(
             &ctx,
             &who,
@@ -255,7 +317,7 @@ async fn save(
         let errors = match (form.parse(), taken) {
             (Ok(cfg), None) => match edit::save(&ctx, id.as_deref(), &cfg) {
                 Ok(saved) => return Ok(Ok(saved.id)),
-                Err(e) => vec![FormError::from_edit(e, &form.timing).map_err(Problem::from)?],
+                Err(e) => vec![FormError::from_edit(e, &form).map_err(Problem::from)?],
             },
             (parsed, taken) => {
                 let mut errors = parsed.err().unwrap_or_default();
@@ -265,6 +327,7 @@ async fn save(
                         0,
                         FormError {
                             field: "name",
+                            row: None,
                             message: format!("name: {message}"),
                         },
                     );
@@ -285,6 +348,35 @@ async fn save(
             .content_type("text/html; charset=utf-8")
             .body(page.render().map_err(|e| Problem::internal(e).html())?)),
     }
+}
+
+/// `?id=` of the row buttons' route: the schedule being edited, if any.
+#[derive(Deserialize)]
+pub struct RowsQuery {
+    id: Option<String>,
+}
+
+/// POST /schedules/form?id=: the row buttons (add or remove a row) of a browser without the
+/// form's script: the form again with the change, saving nothing.
+pub async fn rows(
+    state: web::Data<AppState>,
+    q: web::Query<RowsQuery>,
+    form: web::Form<ScheduleForm>,
+    req: HttpRequest,
+) -> Result<FormPage, Problem> {
+    let ctx = state.ctx.clone();
+    let who = gate::principal(&req);
+    let id = q.into_inner().id.filter(|i| !i.is_empty());
+    let mut form = form.into_inner();
+    web::block(move || {
+        if let Some(id) = &id {
+            find(&conn(&ctx)?, id)?;
+        }
+        form.apply_row_action();
+        form_page(&ctx, &who, id, form, Vec::new())
+    })
+    .await?
+    .map_err(Problem::html)
 }
 
 /// GET /schedules/preview?frequency=&time=&weekday=&day_of_month=&cron=&timezone=

@@ -1,15 +1,17 @@
 //! The schedule form of /schedules/new and /schedules/{id}/edit: what the browser posts, kept
 //! as text so a refused form comes back as the user left it, and its parsing into a
-//! `ScheduleDefinition` with errors that name the field (and the line, for multi-line fields).
+//! `ScheduleDefinition` with errors that name the field (and the row, for recipients and
+//! parameters: see `rows`).
 
+use super::rows::{self, ParamRow, RecipientRow};
 use crate::app::edit::EditError;
 use crate::model::cron::{self, parse_timezone, CronSchedule};
 use crate::model::export::ExportFormat;
-use crate::model::schedule::{Recipient, RecipientKind, ScheduleDefinition};
+use crate::model::schedule::ScheduleDefinition;
 use crate::model::text::truncate;
+use crate::model::time::shown;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use std::collections::BTreeMap;
 
 /// How the report field names a dashboard: `dashboard:<id>`.
 pub const DASHBOARD: &str = "dashboard:";
@@ -31,34 +33,96 @@ pub struct Timing {
     pub timezone: String,
 }
 
-/// The whole form, as posted.
+/// The whole form, as posted: the rows' fields repeat (`recipient_type`, `recipient_address`,
+/// `param_name`, `param_value`, paired in order); the old one-a-line `recipients` and
+/// `parameters` text fields are still read, as rows.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
+#[serde(from = "Vec<(String, String)>")]
 pub struct ScheduleForm {
     pub name: String,
     pub report_id: String,
-    #[serde(flatten)]
     pub timing: Timing,
-    /// One `name=value` a line.
-    pub parameters: String,
-    /// One recipient a line: an email address or `slack:URL`, `teams:URL`, `webhook:URL`.
-    pub recipients: String,
+    pub parameters: Vec<ParamRow>,
+    pub recipients: Vec<RecipientRow>,
     pub export_format: String,
     pub row_limit: String,
     /// A checkbox: present when ticked.
     pub enabled: Option<String>,
+    /// The row button pressed instead of saving: `add_recipient`, `add_parameter`,
+    /// `remove_recipient_<i>`, `remove_parameter_<i>` (empty when saving).
+    pub row_action: String,
 }
 
-/// What is wrong with a form: the form field to mark and a message that names it.
+impl From<Vec<(String, String)>> for ScheduleForm {
+    fn from(pairs: Vec<(String, String)>) -> ScheduleForm {
+        let mut f = ScheduleForm::default();
+        let (mut kinds, mut addresses, mut names, mut values) = (vec![], vec![], vec![], vec![]);
+        for (k, v) in pairs {
+            let t = &mut f.timing;
+            match k.as_str() {
+                "name" => f.name = v,
+                "report_id" => f.report_id = v,
+                "frequency" => t.frequency = v,
+                "time" => t.time = v,
+                "weekday" => t.weekday = v,
+                "day_of_month" => t.day_of_month = v,
+                "cron" => t.cron = v,
+                "timezone" => t.timezone = v,
+                "export_format" => f.export_format = v,
+                "row_limit" => f.row_limit = v,
+                "enabled" => f.enabled = Some(v),
+                "row_action" => f.row_action = v,
+                "recipient_type" => kinds.push(v),
+                "recipient_address" => addresses.push(v),
+                "param_name" => names.push(v),
+                "param_value" => values.push(v),
+                "recipients" => f
+                    .recipients
+                    .extend(rows::lines(&v).map(RecipientRow::from_line)),
+                "parameters" => f
+                    .parameters
+                    .extend(rows::lines(&v).map(ParamRow::from_line)),
+                _ => {}
+            }
+        }
+        // A row whose fields did not all arrive is kept with what did.
+        for i in 0..kinds.len().max(addresses.len()) {
+            f.recipients.push(RecipientRow {
+                kind: kinds.get(i).cloned().unwrap_or_else(|| "email".into()),
+                address: addresses.get(i).cloned().unwrap_or_default(),
+            });
+        }
+        for i in 0..names.len().max(values.len()) {
+            f.parameters.push(ParamRow {
+                name: names.get(i).cloned().unwrap_or_default(),
+                value: values.get(i).cloned().unwrap_or_default(),
+            });
+        }
+        // More rows than a form can have: the blank ones go (their numbers mean nothing then).
+        if f.recipients.len() > rows::MAX_ROWS {
+            f.recipients.retain(|r| !r.is_blank());
+        }
+        if f.parameters.len() > rows::MAX_ROWS {
+            f.parameters.retain(|p| !p.is_blank());
+        }
+        f
+    }
+}
+
+/// What is wrong with a form: the form field to mark (and its row, for rows) and a message that
+/// names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FormError {
     pub field: &'static str,
+    /// The row of `recipients` or `parameters`, from 0 as posted.
+    pub row: Option<usize>,
     pub message: String,
 }
 
-fn fail<T>(field: &'static str, message: impl Into<String>) -> Result<T, FormError> {
+pub(super) fn fail<T>(field: &'static str, message: impl Into<String>) -> Result<T, FormError> {
     Err(FormError {
         field,
+        row: None,
         message: message.into(),
     })
 }
@@ -76,8 +140,6 @@ pub const WEEKDAYS: [(&str, &str); 7] = [
 
 /// Longest accepted texts; the limits of what they end up in are checked by `edit::save`.
 const MAX_SHORT: usize = 200;
-const MAX_LINES: usize = 100;
-const MAX_LINE: usize = 1000;
 
 impl Timing {
     /// The timing of a stored expression: a preset when it has a preset's shape, else custom.
@@ -195,18 +257,8 @@ impl Timing {
         let tz = self.zone()?;
         let (description, times) =
             cron::preview(&expr, tz.name(), from, count).or_else(|(field, m)| fail(field, m))?;
-        Ok((
-            description,
-            times.iter().map(|t| local_time(*t, tz)).collect(),
-        ))
+        Ok((description, times.iter().map(|t| shown(*t, tz)).collect()))
     }
-}
-
-/// A time as the schedule's zone shows it: `Mon 2026-11-23 09:00 EST`.
-pub fn local_time(t: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
-    t.with_timezone(&tz)
-        .format("%a %Y-%m-%d %H:%M %Z")
-        .to_string()
 }
 
 /// `HH:MM` (or `H:MM`, or with `:00` seconds) as hour and minute.
@@ -262,20 +314,53 @@ impl ScheduleForm {
             parameters: c
                 .parameters
                 .iter()
-                .map(|(k, v)| format!("{k}={v}\n"))
-                .collect(),
-            recipients: c
-                .recipients
-                .iter()
-                .map(|r| match r.kind {
-                    RecipientKind::Email => format!("{}\n", r.address),
-                    k => format!("{}:{}\n", k.as_str(), r.address),
+                .map(|(k, v)| ParamRow {
+                    name: k.clone(),
+                    value: v.clone(),
                 })
                 .collect(),
+            recipients: c.recipients.iter().map(RecipientRow::of).collect(),
             export_format: c.export_format.extension().into(),
             row_limit: c.row_limit.map(|n| n.to_string()).unwrap_or_default(),
             enabled: c.enabled.then(|| "on".into()),
+            row_action: String::new(),
         }
+    }
+
+    /// Ends each list of rows with one blank row to fill in.
+    pub fn pad(&mut self) {
+        if self.recipients.last().is_none_or(|r| !r.is_blank()) {
+            self.recipients.push(RecipientRow::default());
+        }
+        if self.parameters.last().is_none_or(|p| !p.is_blank()) {
+            self.parameters.push(ParamRow::default());
+        }
+    }
+
+    /// Applies a row button (add a blank row, remove one); false when none was pressed, or an
+    /// unknown one.
+    pub fn apply_row_action(&mut self) -> bool {
+        let action = std::mem::take(&mut self.row_action);
+        let index = |prefix: &str| {
+            action
+                .strip_prefix(prefix)
+                .and_then(|i| i.parse::<usize>().ok())
+        };
+        // A new blank row after the rows as posted (the blank row the page had included).
+        match action.as_str() {
+            "add_recipient" => self.recipients.push(RecipientRow::default()),
+            "add_parameter" => self.parameters.push(ParamRow::default()),
+            _ => match (index("remove_recipient_"), index("remove_parameter_")) {
+                (Some(i), _) if i < self.recipients.len() => {
+                    self.recipients.remove(i);
+                }
+                (_, Some(i)) if i < self.parameters.len() => {
+                    self.parameters.remove(i);
+                }
+                _ => return false,
+            },
+        }
+        true
     }
 
     /// The schedule this form describes, or every problem it has, each naming its field (the
@@ -307,6 +392,7 @@ impl ScheduleForm {
         let export_format =
             ExportFormat::parse(self.export_format.trim()).ok_or_else(|| FormError {
                 field: "export_format",
+                row: None,
                 message: format!(
                     "format: `{}` is not pdf, xlsx, csv or json",
                     truncate(&self.export_format, 20)
@@ -325,8 +411,8 @@ impl ScheduleForm {
                 ),
             },
         };
-        let parameters = parse_parameters(&self.parameters);
-        let recipients = parse_recipients(&self.recipients);
+        let parameters = rows::parse_parameters(&self.parameters);
+        let recipients = rows::parse_recipients(&self.recipients);
         match (
             schedule,
             timezone,
@@ -363,8 +449,8 @@ impl ScheduleForm {
                 errors.extend(tz.err());
                 errors.extend(format.err());
                 errors.extend(limit.err());
-                errors.extend(parameters.err());
-                errors.extend(recipients.err());
+                errors.extend(parameters.err().into_iter().flatten());
+                errors.extend(recipients.err().into_iter().flatten());
                 Err(errors)
             }
         }
@@ -381,102 +467,23 @@ impl ScheduleForm {
     }
 }
 
-/// The non-blank lines of a text area, numbered from 1 as the user sees them.
-fn lines<'a>(text: &'a str, field: &'static str) -> Result<Vec<(usize, &'a str)>, FormError> {
-    let lines: Vec<(usize, &str)> = text
-        .lines()
-        .enumerate()
-        .map(|(i, l)| (i + 1, l.trim()))
-        .filter(|(_, l)| !l.is_empty())
-        .collect();
-    if lines.len() > MAX_LINES {
-        return fail(field, format!("{field}: at most {MAX_LINES} lines"));
-    }
-    for (n, l) in &lines {
-        if l.chars().count() > MAX_LINE {
-            return fail(
-                field,
-                format!("{field} line {n}: is longer than {MAX_LINE} characters"),
-            );
-        }
-    }
-    Ok(lines)
-}
-
-/// `name=value` lines; the value may itself contain `=` or a date expression.
-fn parse_parameters(text: &str) -> Result<BTreeMap<String, String>, FormError> {
-    let mut out = BTreeMap::new();
-    for (n, line) in lines(text, "parameters")? {
-        let Some((name, value)) = line.split_once('=') else {
-            return fail(
-                "parameters",
-                format!(
-                    "parameters line {n}: `{}` is not name=value",
-                    truncate(line, 80)
-                ),
-            );
-        };
-        let name = name.trim();
-        if name.is_empty() {
-            return fail(
-                "parameters",
-                format!("parameters line {n}: the name is missing"),
-            );
-        }
-        if out
-            .insert(name.to_string(), value.trim().to_string())
-            .is_some()
-        {
-            return fail(
-                "parameters",
-                format!(
-                    "parameters line {n}: `{}` is given twice",
-                    truncate(name, 80)
-                ),
-            );
-        }
-    }
-    Ok(out)
-}
-
-/// One recipient a line: `type:URL` for slack, teams and webhook, else an email address.
-fn parse_recipients(text: &str) -> Result<Vec<Recipient>, FormError> {
-    let mut out = Vec::new();
-    for (n, line) in lines(text, "recipients")? {
-        let typed = line.split_once(':').and_then(|(k, rest)| {
-            RecipientKind::parse(&k.trim().to_ascii_lowercase()).map(|k| (k, rest.trim()))
-        });
-        let (kind, address) = match typed {
-            Some(t) => t,
-            None if line.contains('@') => (RecipientKind::Email, line),
-            None => {
-                return fail(
-                    "recipients",
-                    format!(
-                        "recipients line {n}: `{}` is not an email address or type:URL \
-                         (type: slack, teams or webhook)",
-                        truncate(line, 80)
-                    ),
-                )
-            }
-        };
-        let r = Recipient {
-            kind,
-            address: address.to_string(),
-        };
-        if let Err(m) = r.validate() {
-            return fail("recipients", format!("recipients line {n}: {m}"));
-        }
-        out.push(r);
-    }
-    Ok(out)
-}
-
 impl FormError {
     /// The form's view of a refusal by `edit::save` (whose field names are the API's).
-    pub fn from_edit(e: EditError, timing: &Timing) -> Result<FormError, EditError> {
+    pub fn from_edit(e: EditError, form: &ScheduleForm) -> Result<FormError, EditError> {
         let EditError::Invalid { field, message } = e else {
             return Err(e);
+        };
+        let timing = &form.timing;
+        // A row's problem goes by its row, numbered as the page shows it.
+        let row = if let Some(name) = field.strip_prefix("parameters.") {
+            rows::parameter_row(&form.parameters, name)
+        } else if let Some(rest) = field.strip_prefix("recipients[") {
+            rest.split(']')
+                .next()
+                .and_then(|n| n.parse().ok())
+                .and_then(|n| rows::recipient_row(&form.recipients, n))
+        } else {
+            None
         };
         let (form_field, label) = match field.as_str() {
             "name" => ("name", "name".to_string()),
@@ -486,15 +493,22 @@ impl FormError {
             "schedule" => ("time", "schedule".into()),
             "timezone" => ("timezone", "time zone".into()),
             "rowLimit" => ("row_limit", "row limit".into()),
-            f if f.starts_with("parameters.") => (
-                "parameters",
-                format!("parameters: `{}`", &f["parameters.".len()..]),
-            ),
-            f if f.starts_with("recipients") => ("recipients", "recipients".into()),
+            f if f.starts_with("parameters.") => {
+                let name = format!("`{}`", &f["parameters.".len()..]);
+                match row {
+                    Some(i) => ("parameters", format!("parameters row {} ({name})", i + 1)),
+                    None => ("parameters", format!("parameters: {name}")),
+                }
+            }
+            f if f.starts_with("recipients") => match row {
+                Some(i) => ("recipients", format!("recipients row {}", i + 1)),
+                None => ("recipients", "recipients".into()),
+            },
             f => ("", f.to_string()),
         };
         Ok(FormError {
             field: form_field,
+            row,
             message: format!("{label}: {message}"),
         })
     }
@@ -597,11 +611,12 @@ mod tests {
                 timezone: "Mars/Olympus".into(),
                 ..timing("custom", "")
             },
-            parameters: "days".into(),
-            recipients: "foo".into(),
+            parameters: vec![ParamRow::from_line("days")],
+            recipients: vec![RecipientRow::from_line("foo")],
             export_format: "docx".into(),
             row_limit: "0".into(),
             enabled: None,
+            row_action: String::new(),
         };
         let fields: Vec<&str> = form.parse().unwrap_err().iter().map(|e| e.field).collect();
         assert_eq!(
@@ -619,27 +634,44 @@ mod tests {
     }
 
     #[test]
-    fn recipient_lines_are_typed_and_a_bad_one_is_named_by_its_line() {
-        let r = parse_recipients("a@example.com\n\nslack:https://hooks.example/x\n").unwrap();
-        assert_eq!(r[0].kind, RecipientKind::Email);
-        assert_eq!(r[1].kind, RecipientKind::Slack);
-        assert_eq!(r[1].address, "https://hooks.example/x");
-        let e = parse_recipients("a@example.com\nfoo").unwrap_err();
-        assert!(
-            e.message.starts_with("recipients line 2: `foo`"),
-            "{}",
-            e.message
+    fn posted_rows_pair_up_in_order_and_old_text_fields_become_rows() {
+        let pairs = [
+            ("recipient_type", "email"),
+            ("recipient_address", "a@example.com"),
+            ("recipient_type", "slack"),
+            ("recipient_address", "https://hooks.example/x"),
+            ("param_name", "days"),
+            ("param_value", "30"),
+            ("recipients", "b@example.com\r\nwebhook:https://h.example/y"),
+            ("timezone", "Asia/Tokyo"),
+        ];
+        let f = ScheduleForm::from(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<Vec<_>>(),
         );
-        let e = parse_recipients("teams:not a url").unwrap_err();
-        assert!(e.message.starts_with("recipients line 1:"), "{}", e.message);
+        let kinds: Vec<&str> = f.recipients.iter().map(|r| r.kind.as_str()).collect();
+        assert_eq!(kinds, ["email", "webhook", "email", "slack"]);
+        assert_eq!(f.recipients[3].address, "https://hooks.example/x");
+        assert_eq!(f.parameters[0].value, "30");
+        assert_eq!(f.timing.timezone, "Asia/Tokyo");
     }
 
     #[test]
-    fn parameter_values_may_hold_date_expressions() {
-        let p = parse_parameters("days = 30\nfrom={{ start_of_month - 1m }}").unwrap();
-        assert_eq!(p["days"], "30");
-        assert_eq!(p["from"], "{{ start_of_month - 1m }}");
-        let e = parse_parameters("days\n").unwrap_err();
-        assert!(e.message.starts_with("parameters line 1"), "{}", e.message);
+    fn row_buttons_add_and_remove_rows() {
+        let mut f = ScheduleForm::new("r", "UTC");
+        f.pad();
+        assert_eq!((f.recipients.len(), f.parameters.len()), (1, 1));
+        f.row_action = "add_recipient".into();
+        assert!(f.apply_row_action());
+        assert_eq!(f.recipients.len(), 2);
+        f.pad();
+        assert_eq!(f.recipients.len(), 2, "the added row is the blank one");
+        f.row_action = "remove_recipient_0".into();
+        assert!(f.apply_row_action());
+        f.row_action = "remove_parameter_9".into();
+        assert!(!f.apply_row_action());
+        assert_eq!((f.recipients.len(), f.parameters.len()), (1, 1));
     }
 }

@@ -5,13 +5,13 @@
 pub mod detail;
 pub mod editor;
 pub mod form;
+pub mod rows;
 
-use self::form::local_time;
 use crate::app::schedule as edit;
 use crate::app::Ctx;
 use crate::auth::Principal;
 use crate::model::cron;
-use crate::model::time::parse_time;
+use crate::model::time::{parse_time, ViewZone};
 use crate::schedule::execute;
 use crate::store::{self, schedule::StoredSchedule, Conn};
 use crate::web::error::Problem;
@@ -22,7 +22,6 @@ use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
 use askama_web::WebTemplate;
 use chrono::Utc;
-use chrono_tz::Tz;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -32,7 +31,7 @@ pub struct ScheduleRow {
     pub name: String,
     pub report: String,
     pub description: String,
-    /// The next run in the schedule's zone, or `paused`.
+    /// The next run in the viewer's zone, or `paused`.
     pub next: String,
     pub enabled: bool,
     /// The latest run: running or retrying while it is, else how it ended.
@@ -95,14 +94,6 @@ fn not_found(id: &str) -> Problem {
     ))
 }
 
-pub(super) fn zone(s: &StoredSchedule) -> Tz {
-    cron::parse_timezone(&s.timezone).unwrap_or(chrono_tz::UTC)
-}
-
-pub(super) fn local(ts: Option<&str>, tz: Tz) -> Option<String> {
-    ts.and_then(parse_time).map(|t| local_time(t, tz))
-}
-
 /// What schedules send by id: reports by their names, dashboards as `Dashboard: <name>`.
 pub(super) fn report_names(conn: &Conn) -> Result<HashMap<String, String>, Problem> {
     let mut names: HashMap<String, String> = store::report::list(conn)
@@ -125,6 +116,7 @@ fn row(
     conn: &Conn,
     s: &StoredSchedule,
     reports: &HashMap<String, String>,
+    zone: &ViewZone,
 ) -> Result<ScheduleRow, Problem> {
     let status = edit::last_run(conn, s).map_err(Problem::from)?;
     Ok(ScheduleRow {
@@ -136,7 +128,11 @@ fn row(
             .unwrap_or_else(|| sent(s).to_string()),
         description: describe(s),
         next: if s.enabled {
-            local(s.next_run_at.as_deref(), zone(s)).unwrap_or_else(|| "never".into())
+            s.next_run_at
+                .as_deref()
+                .and_then(parse_time)
+                .map(|t| zone.show(t))
+                .unwrap_or_else(|| "never".into())
         } else {
             "paused".into()
         },
@@ -161,7 +157,7 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<Schedu
         let rows = store::schedule::list(&conn)
             .map_err(Problem::from)?
             .iter()
-            .map(|s| row(&conn, s, &reports))
+            .map(|s| row(&conn, s, &reports, &who.zone()))
             .collect::<Result<_, _>>()?;
         let layout = layout(&ctx, &who)?;
         Ok(SchedulesPage {
@@ -270,7 +266,7 @@ async fn act(
                 return Ok(None);
             }
         }
-        current_row(&state.ctx, id).await.map(Some)
+        current_row(&state.ctx, id, gate::zone(req)).await.map(Some)
     }
     .await;
     if htmx && next.is_none() {
@@ -292,17 +288,19 @@ pub async fn row_get(
     req: HttpRequest,
 ) -> HttpResponse {
     row_response(
-        current_row(&state.ctx, id.into_inner()).await.map(Some),
+        current_row(&state.ctx, id.into_inner(), gate::zone(&req))
+            .await
+            .map(Some),
         &gate::principal(&req),
     )
 }
 
-async fn current_row(ctx: &Ctx, id: String) -> Result<ScheduleRow, Problem> {
+async fn current_row(ctx: &Ctx, id: String, zone: ViewZone) -> Result<ScheduleRow, Problem> {
     let ctx = ctx.clone();
     web::block(move || {
         let conn = conn(&ctx)?;
         let s = find(&conn, &id)?;
-        row(&conn, &s, &report_names(&conn)?)
+        row(&conn, &s, &report_names(&conn)?, &zone)
     })
     .await?
 }
