@@ -1,7 +1,16 @@
 // Dashboards: a click (or Enter) on a chart's bar, slice or point opens the rows behind it in
 // the panel under the chart, through htmx; without this script its link opens them as a page.
+// Each widget asks for its chart drawn for the width of its box (`w`), so chart text keeps its
+// size on a phone or in a narrow card instead of being scaled down.
 (function () {
   'use strict';
+  document.addEventListener('htmx:configRequest', function (e) {
+    var elt = e.detail && e.detail.elt;
+    if (!elt || !elt.matches || !elt.matches('#grid > .widget[data-widget-id]')) return;
+    var s = getComputedStyle(elt);
+    var w = elt.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+    if (w > 0) e.detail.parameters.w = Math.floor(w);
+  });
   document.addEventListener('click', function (e) {
     var t = e.target;
     if (!t || !t.closest) return;

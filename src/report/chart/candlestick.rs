@@ -43,8 +43,8 @@ pub fn candlestick(candles: &[Candle], fmt: Option<ValueFormat>) -> Result {
     let f = Frame {
         l: 14 + label_room(&ticks, fmt) + 8,
         t: band.bottom(),
-        r: WIDTH as i32 - 36,
-        b: HEIGHT as i32 - 30,
+        r: width() as i32 - 36,
+        b: height() as i32 - 30,
     };
     // The usual distance between candles (a day, a week...) sets their width.
     let gap = cs

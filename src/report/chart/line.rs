@@ -58,8 +58,8 @@ pub fn lines(
     let f = Frame {
         l: 14 + label_room(&ticks, fmt) + 8,
         t: band.bottom(),
-        r: WIDTH as i32 - 36,
-        b: HEIGHT as i32 - 30,
+        r: width() as i32 - 36,
+        b: height() as i32 - 30,
     };
     let span = (last - first).num_days();
     let domain = if span == 0 {

@@ -27,9 +27,50 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-/// Pixel size of a chart; the SVG scales through its viewBox.
+/// Pixel size of a chart as documents (PDF, email, XLSX, downloads) and wide pages get it; the
+/// SVG scales through its viewBox.
 pub const WIDTH: u32 = 900;
 pub const HEIGHT: u32 = 340;
+/// The narrowest a chart is drawn ([`at_width`]): a phone's card.
+pub const MIN_WIDTH: u32 = 320;
+
+thread_local! {
+    /// The canvas charts are drawn on in this thread: `(WIDTH, HEIGHT)` unless inside [`at_width`].
+    static CANVAS: std::cell::Cell<(u32, u32)> = const { std::cell::Cell::new((WIDTH, HEIGHT)) };
+}
+
+/// Runs `f` with every chart drawn for a space `width` CSS px wide (clamped to
+/// `MIN_WIDTH..=WIDTH`; None: the standard size), so that a page showing it at that width shows
+/// its text at the theme's sizes instead of scaled down (a 900 px chart in a phone's 340 px
+/// card has 4 px text). Axes take fewer ticks and labels are cut to the room there is; the
+/// height follows (`0.75 × width`, between 260 and `HEIGHT`).
+pub fn at_width<T>(width: Option<u32>, f: impl FnOnce() -> T) -> T {
+    struct Restore((u32, u32));
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            CANVAS.set(self.0);
+        }
+    }
+    let size = match width {
+        None => (WIDTH, HEIGHT),
+        Some(w) => {
+            let w = w.clamp(MIN_WIDTH, WIDTH);
+            (w, (w * 3 / 4).clamp(260, HEIGHT))
+        }
+    };
+    let _restore = Restore(CANVAS.replace(size));
+    f()
+}
+
+/// The width of the canvas charts are drawn on now (see [`at_width`]).
+fn width() -> u32 {
+    CANVAS.get().0
+}
+
+/// The height of the canvas charts are drawn on now.
+fn height() -> u32 {
+    CANVAS.get().1
+}
 /// The font named in the SVG text; embedded in the PDF and served to browsers.
 pub const FONT: &str = "DejaVu Sans";
 
@@ -74,7 +115,7 @@ pub fn no_data() -> String {
     render(|pen| {
         pen.text(
             "No data",
-            ((WIDTH / 2) as i32, (HEIGHT / 2) as i32),
+            ((width() / 2) as i32, (height() / 2) as i32),
             18.0,
             MUTED,
             HPos::Center,
@@ -89,7 +130,7 @@ fn render(draw: impl FnOnce(&Pen) -> Drawn) -> Result {
     let mut svg = String::new();
     let marks = std::cell::RefCell::new(Vec::new());
     {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (width(), height())).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         draw(&Pen {
             area: &root,

@@ -54,7 +54,7 @@ pub fn donut<V: Copy + Into<Option<f64>>>(items: &[(String, V)], hole: f64) -> R
     });
     let band = Band::new(&[], note);
     let top = band.bottom();
-    let r_out = ((HEIGHT as i32 - top - 14) as f64 / 2.0).max(10.0);
+    let r_out = ((height() as i32 - top - 14) as f64 / 2.0).max(10.0);
     let (cx, cy) = (20.0 + r_out + 16.0, top as f64 + r_out);
     let r_in = r_out * hole.clamp(0.0, 0.9);
     render(|pen| {
@@ -109,7 +109,7 @@ pub fn donut<V: Copy + Into<Option<f64>>>(items: &[(String, V)], hole: f64) -> R
             .iter()
             .map(|s| text_width(s, 15.0))
             .fold(0.0, f64::max);
-        let room = WIDTH as f64 - legend_x as f64 - 26.0 - share_w - 40.0;
+        let room = width() as f64 - legend_x as f64 - 26.0 - share_w - 40.0;
         let names: Vec<String> = slices.iter().map(|(l, ..)| fit(l, room, 15.0)).collect();
         let name_w = names
             .iter()
