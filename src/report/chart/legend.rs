@@ -109,7 +109,8 @@ impl Band {
         let note_w = note
             .as_deref()
             .map_or(0.0, |n| text_width(n, NOTE_PX) + 24.0);
-        let legend = (!items.is_empty()).then(|| Legend::new(items, width() as f64 - 40.0 - note_w));
+        let legend =
+            (!items.is_empty()).then(|| Legend::new(items, width() as f64 - 40.0 - note_w));
         Band { legend, note }
     }
 

@@ -127,10 +127,16 @@ pub fn no_data() -> String {
 
 /// Draws on a blank canvas of the chart size and returns the SVG.
 fn render(draw: impl FnOnce(&Pen) -> Drawn) -> Result {
+    render_sized((width(), height()), draw)
+}
+
+/// Draws on a blank canvas of `size` (a chart that needs more height than others, such as a
+/// donut with its legend under it) and returns the SVG.
+fn render_sized(size: (u32, u32), draw: impl FnOnce(&Pen) -> Drawn) -> Result {
     let mut svg = String::new();
     let marks = std::cell::RefCell::new(Vec::new());
     {
-        let root = SVGBackend::with_string(&mut svg, (width(), height())).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         draw(&Pen {
             area: &root,

@@ -171,15 +171,20 @@ pub(crate) fn split(
 pub(crate) fn chart_width(q: &BTreeMap<String, String>) -> Result<Option<u32>, Problem> {
     match q.get("w").map(|w| w.trim()).filter(|w| !w.is_empty()) {
         None => Ok(None),
-        Some(w) => w.parse::<f64>().ok().filter(|w| w.is_finite() && *w > 0.0).map(|w| Some(w.round().min(1e6) as u32)).ok_or_else(|| {
-            Problem::invalid(
-                "w",
-                format!(
-                    "`{}` is not a width in pixels",
-                    crate::model::text::truncate(w, 40)
-                ),
-            )
-        }),
+        Some(w) => w
+            .parse::<f64>()
+            .ok()
+            .filter(|w| w.is_finite() && *w > 0.0)
+            .map(|w| Some(w.round().min(1e6) as u32))
+            .ok_or_else(|| {
+                Problem::invalid(
+                    "w",
+                    format!(
+                        "`{}` is not a width in pixels",
+                        crate::model::text::truncate(w, 40)
+                    ),
+                )
+            }),
     }
 }
 
