@@ -298,3 +298,63 @@ async fn a_table_widget_is_sorted_by_its_column_headers_and_refuses_unknown_colu
         assert!(r.text().await.unwrap().contains("sort"), "{path}");
     }
 }
+
+/// The `<svg>` of a widget's chart: its viewBox width and the font size of each text.
+fn chart_fonts(html: &str) -> (f64, Vec<f64>) {
+    let svg = &html[html.find("<svg").unwrap()..html.find("</svg>").unwrap() + 6];
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    let root = doc.root_element();
+    let view: Vec<f64> = root
+        .attribute("viewBox")
+        .unwrap()
+        .split_whitespace()
+        .map(|v| v.parse().unwrap())
+        .collect();
+    let sizes = doc
+        .descendants()
+        .filter(|n| n.tag_name().name() == "text" && !n.text().unwrap_or("").trim().is_empty())
+        .map(|n| n.attribute("font-size").unwrap().parse().unwrap())
+        .collect();
+    (view[2], sizes)
+}
+
+#[tokio::test]
+async fn a_widget_asking_for_a_phones_width_gets_a_chart_with_text_readable_at_that_width() {
+    let app = spawn_app().await;
+    let id = app.dashboard_id().await;
+    const SHOWN: f64 = 360.0;
+    for wid in ["daily_revenue", "top_products", "region_share"] {
+        // Shown 360 px wide, the smallest text is at least 10 px.
+        let narrow = app
+            .get(&format!("/dashboards/{id}/widgets/{wid}?days=90&w=360"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let (view, sizes) = chart_fonts(&narrow);
+        assert!(!sizes.is_empty(), "{wid}: no text");
+        let least = sizes.iter().cloned().fold(f64::MAX, f64::min) * SHOWN / view;
+        assert!(
+            least >= 10.0,
+            "{wid}: {least:.1} px text at {SHOWN} px ({view} wide, {sizes:?})"
+        );
+        // Drawn for documents (no width asked), the same text would be unreadable there.
+        let wide = app
+            .get(&format!("/dashboards/{id}/widgets/{wid}?days=90"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let (view, sizes) = chart_fonts(&wide);
+        assert_eq!(view, quire::report::chart::WIDTH as f64);
+        let least = sizes.iter().cloned().fold(f64::MAX, f64::min) * SHOWN / view;
+        assert!(least < 10.0, "{wid}: {least}");
+        // The width is not a filter: the links under the chart do not carry it.
+        assert!(!narrow.contains("w=360"), "{wid}: {narrow}");
+    }
+    let r = app
+        .get(&format!("/dashboards/{id}/widgets/daily_revenue?w=wide"))
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("not a width in pixels"));
+}
