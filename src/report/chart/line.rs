@@ -79,7 +79,8 @@ pub fn lines(
     let x = Scale::new(domain, (f.l, f.r));
     let y = Scale::new((ticks.lo, ticks.hi), (f.b, f.t));
     let xd = |d: NaiveDate| x.px((d - first).num_days() as f64);
-    let dticks = date_ticks(first, last, (f.width() / 100.0) as usize);
+    // At least three ticks wanted, so a narrow chart still names a date or two.
+    let dticks = date_ticks(first, last, ((f.width() / 100.0) as usize).max(3));
     let zero = y.px(0.0);
     // Grey "others" first, so the coloured series are drawn on top.
     let grey = |i: usize| series_colour(i, n) == OTHER && n > PALETTE.len();

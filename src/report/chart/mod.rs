@@ -33,6 +33,9 @@ pub const WIDTH: u32 = 900;
 pub const HEIGHT: u32 = 340;
 /// The narrowest a chart is drawn ([`at_width`]): a phone's card.
 pub const MIN_WIDTH: u32 = 320;
+/// The width a page that cannot ask its screen draws a chart for phones (a 390 px screen's
+/// card), beside the standard one.
+pub const PHONE_WIDTH: u32 = 340;
 
 thread_local! {
     /// The canvas charts are drawn on in this thread: `(WIDTH, HEIGHT)` unless inside [`at_width`].

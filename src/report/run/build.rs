@@ -126,6 +126,7 @@ pub(super) fn build(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunErro
             id: viz.id.clone(),
             title: viz.title.clone(),
             svg: svg.map_err(chart_err)?,
+            narrow: None,
             data,
         }))
     };

@@ -79,6 +79,10 @@ pub struct ChartOut {
     pub id: String,
     pub title: String,
     pub svg: String,
+    /// The chart drawn again for a phone's width, when the run was asked for it
+    /// (`Request::narrow`): a page shows it instead of `svg` on a narrow screen.
+    #[serde(skip)]
+    pub narrow: Option<String>,
     /// The numbers drawn, for spreadsheets that draw the chart themselves; None for the kinds
     /// spreadsheets have no plain equivalent of.
     #[serde(skip)]
