@@ -252,6 +252,11 @@ mod tests {
             );
         }
         assert!(elements(&svg, "circle", "fill", &hex(PALETTE[0])).is_empty());
+        // Documents leave the targets out, and nothing else.
+        let bare = without_hits(&svg);
+        assert!(!bare.contains("class=\"mark\"") && !bare.contains("opacity=\"0.001\""));
+        assert_eq!(texts(&bare), texts(&svg));
+        assert_eq!(strokes(&bare), [90]);
         // Several lines: a circle per point.
         let two: Vec<(String, NaiveDate, Option<f64>)> = (0..90)
             .flat_map(|i| {

@@ -153,6 +153,29 @@ pub fn link_marks(svg: &str, href: impl Fn(&str) -> Option<String>) -> String {
     out
 }
 
+/// `svg` without its invisible targets (`Mark::hit`): a document has nothing to hover or click,
+/// and each target would cost it a transparency group.
+pub fn without_hits(svg: &str) -> String {
+    if !svg.contains(" data-hit=\"\"") {
+        return svg.to_string();
+    }
+    let mut out = String::with_capacity(svg.len());
+    let mut skipping = false;
+    for line in svg.lines() {
+        if skipping {
+            skipping = line != "</a>";
+            continue;
+        }
+        if line.starts_with("<a class=\"mark\"") && line.contains(" data-hit=\"\"") {
+            skipping = true;
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
 /// The title of a category's value: `East: $1,234.50`.
 pub(super) fn title(label: &str, v: f64, fmt: Option<crate::model::report::ValueFormat>) -> String {
     format!("{label}: {}", super::format::value(v, fmt))

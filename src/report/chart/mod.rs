@@ -16,7 +16,7 @@ pub use bar::{bar, hbar, stacked_bar, waterfall};
 pub use candlestick::{candlestick, Candle};
 pub use heatmap::heatmap;
 pub use line::{line, lines};
-pub use mark::link_marks;
+pub use mark::{link_marks, without_hits};
 pub use pie::donut;
 pub use scatter::{histogram, scatter};
 
