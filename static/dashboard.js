@@ -1,7 +1,8 @@
 // Dashboards: a click (or Enter) on a chart's bar, slice or point opens the rows behind it in
 // the panel under the chart, through htmx; without this script its link opens them as a page.
 // Each widget asks for its chart drawn for the width of its box (`w`), so chart text keeps its
-// size on a phone or in a narrow card instead of being scaled down.
+// size on a phone or in a narrow card instead of being scaled down; a table widget's refresh
+// asks for the order and page its table shows.
 (function () {
   'use strict';
   document.addEventListener('htmx:configRequest', function (e) {
@@ -10,6 +11,14 @@
     var s = getComputedStyle(elt);
     var w = elt.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
     if (w > 0) e.detail.parameters.w = Math.floor(w);
+    // A refresh keeps the order and page a person chose in the widget's table.
+    var t = elt.querySelector('.table-wrap[data-page]');
+    if (!t) return;
+    if (t.dataset.sort) {
+      e.detail.parameters.sort = t.dataset.sort;
+      e.detail.parameters.dir = t.dataset.dir;
+    }
+    if (t.dataset.page !== '1') e.detail.parameters.page = t.dataset.page;
   });
   document.addEventListener('click', function (e) {
     var t = e.target;

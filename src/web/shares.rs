@@ -45,7 +45,7 @@ pub async fn embed(
 }
 
 /// GET /s/{token}/widgets/{wid} (and under /embed/): one widget with the share's values (the
-/// query's only say is `w`, the width its chart is drawn for).
+/// query says only `w`, the width its chart is drawn for, and a table's `sort`, `dir`, `page`).
 pub async fn widget(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -53,6 +53,8 @@ pub async fn widget(
     req: actix_web::HttpRequest,
 ) -> Result<WidgetPartial, Problem> {
     let width = crate::web::dashboards::chart_width(&q)?;
+    let order = crate::web::dashboards::table::order(&q)?;
+    let page = parse_page(q.get("page").map(String::as_str))?;
     let (token, wid) = path.into_inner();
     let base = format!(
         "/{}/{token}",
@@ -73,7 +75,7 @@ pub async fn widget(
                 &wid,
                 &locked,
                 &BTreeMap::new(),
-                1,
+                (page, order.as_ref()),
                 &base,
                 &BTreeMap::new(),
                 true,

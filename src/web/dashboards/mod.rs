@@ -367,7 +367,9 @@ pub async fn view(
     .map_err(Problem::html)
 }
 
-/// GET /dashboards/{id}/widgets/{wid}: one widget with the page's filters (htmx).
+/// GET /dashboards/{id}/widgets/{wid}: one widget with the page's filters (htmx); a table in
+/// the order and at the page given (`?sort=&dir=&page=`, which `dashboard.js` adds when it
+/// refreshes a table someone sorted or paged).
 pub async fn widget(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -377,6 +379,7 @@ pub async fn widget(
     let (ctx, q) = (state.ctx.clone(), q.into_inner());
     let page = parse_page(q.get("page").map(String::as_str))?;
     let width = chart_width(&q)?;
+    let order = table::order(&q)?;
     web::block(move || -> Result<WidgetPartial, Problem> {
         let d = find(&ctx, &id)?;
         let (filters, params) = split(&q);
@@ -387,7 +390,7 @@ pub async fn widget(
                 &wid,
                 &filters,
                 &params,
-                page,
+                (page, order.as_ref()),
                 &format!("/dashboards/{id}"),
                 &q,
                 false,
@@ -398,7 +401,7 @@ pub async fn widget(
 }
 
 /// One widget of `d` under `base` with the filter values and report parameters given (a
-/// share's locked ones when `shared`: no link to the report then).
+/// share's locked ones when `shared`: no link to the report then), a table's page and order.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn widget_for(
     ctx: &crate::app::Ctx,
@@ -406,7 +409,7 @@ pub(crate) fn widget_for(
     wid: &str,
     filters: &BTreeMap<String, String>,
     params: &BTreeMap<String, String>,
-    page: u32,
+    (page, order): (u32, Option<&crate::report::run::TableSort>),
     base: &str,
     q: &BTreeMap<String, String>,
     shared: bool,
@@ -423,7 +426,7 @@ pub(crate) fn widget_for(
         false => query_without_page(q),
     };
     let (mut item, error) =
-        match dashboard_run::run_widget_page(ctx, d, wid, filters, params, page, None, today) {
+        match dashboard_run::run_widget_page(ctx, d, wid, filters, params, page, order, today) {
             Ok(item) => (item, None),
             Err(
                 e @ (PipelineError::Run(_)
