@@ -136,8 +136,12 @@ fn write_chart_data(
 ) -> Result<(u32, u32), XlsxError> {
     sheet.write_with_format(at, col, &c.title, bold)?;
     let header = at + 1;
-    let dates = matches!(data.categories, Categories::Dates(_));
-    sheet.write_with_format(header, col, if dates { "Date" } else { "Label" }, bold)?;
+    let head = match data.categories {
+        Categories::Dates(_) => "Date",
+        Categories::Labels(_) => "Label",
+        Categories::Numbers(_) => "X",
+    };
+    sheet.write_with_format(header, col, head, bold)?;
     for (i, (name, _)) in data.series.iter().enumerate() {
         let name = if name.is_empty() { &c.title } else { name };
         sheet.write_with_format(header, col + 1 + i as u16, name, bold)?;
@@ -153,6 +157,9 @@ fn write_chart_data(
             }
             Categories::Labels(l) => {
                 sheet.write_string(r, col, &l[i])?;
+            }
+            Categories::Numbers(n) => {
+                sheet.write_number(r, col, n[i])?;
             }
         }
         for (s, (_, values)) in data.series.iter().enumerate() {
@@ -180,6 +187,8 @@ fn native_chart(
         VizType::Hbar => ChartType::Bar,
         VizType::Pie => ChartType::Pie,
         VizType::Donut => ChartType::Doughnut,
+        VizType::StackedBar => ChartType::ColumnStacked,
+        VizType::Scatter => ChartType::Scatter,
         _ => ChartType::Column,
     };
     let mut chart = Chart::new(kind);

@@ -234,7 +234,14 @@ pub(super) fn build(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunErro
                     cells.push((x, s, number(viz, cell(r, yi), "y")?));
                 }
             }
-            chart(chart::stacked_bar(&cells, fmt))
+            let (labels, series) = label_series(&cells);
+            let data = (series.len() <= MAX_SERIES).then(|| ChartData {
+                kind: viz.kind,
+                categories: Categories::Labels(labels),
+                series,
+                format: fmt,
+            });
+            drawn(chart::stacked_bar(&cells, fmt), data)
         }
         VizType::Scatter => {
             let (xi, yi) = (column(viz, rs, &m.x, "x")?, column(viz, rs, &m.y, "y")?);
@@ -252,11 +259,17 @@ pub(super) fn build(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunErro
                 );
                 points.push((series, x, y));
             }
-            chart(chart::scatter(
-                &points,
-                (&rs.columns[xi], &rs.columns[yi]),
-                fmt,
-            ))
+            let (xs, series) = point_series(&points);
+            let data = (series.len() <= MAX_SERIES).then(|| ChartData {
+                kind: viz.kind,
+                categories: Categories::Numbers(xs),
+                series,
+                format: fmt,
+            });
+            drawn(
+                chart::scatter(&points, (&rs.columns[xi], &rs.columns[yi]), fmt),
+                data,
+            )
         }
         VizType::Histogram => {
             let (vi, what) = mapped(viz, rs, "x")?;

@@ -104,6 +104,8 @@ pub struct ChartData {
 pub enum Categories {
     Dates(Vec<NaiveDate>),
     Labels(Vec<String>),
+    /// A scatter plot's x of each point (its series' columns hold the y, blank elsewhere).
+    Numbers(Vec<f64>),
 }
 
 impl Categories {
@@ -111,6 +113,7 @@ impl Categories {
         match self {
             Categories::Dates(d) => d.len(),
             Categories::Labels(l) => l.len(),
+            Categories::Numbers(n) => n.len(),
         }
     }
 
@@ -146,6 +149,67 @@ pub(super) fn date_series(
         }
     }
     (dates, series)
+}
+
+/// Most series a spreadsheet chart is given (Excel draws at most 255).
+pub(super) const MAX_SERIES: usize = 255;
+
+/// Series over categories from (category, series, value) cells, both in order of first
+/// appearance; a category's repeated values in one series add up.
+pub(super) fn label_series(
+    cells: &[(String, String, Option<f64>)],
+) -> (Vec<String>, Vec<(String, Vec<Option<f64>>)>) {
+    let mut labels: Vec<String> = Vec::new();
+    let mut at: HashMap<&str, usize> = HashMap::new();
+    for (x, ..) in cells {
+        at.entry(x.as_str()).or_insert_with(|| {
+            labels.push(x.clone());
+            labels.len() - 1
+        });
+    }
+    let mut series: Vec<(String, Vec<Option<f64>>)> = Vec::new();
+    for (x, name, v) in cells {
+        let i = match series.iter().position(|s| &s.0 == name) {
+            Some(i) => i,
+            None => {
+                series.push((name.clone(), vec![None; labels.len()]));
+                series.len() - 1
+            }
+        };
+        if let Some(v) = v.filter(|v| v.is_finite()) {
+            let slot = &mut series[i].1[at[x.as_str()]];
+            *slot = Some(slot.unwrap_or(0.0) + v);
+        }
+    }
+    (labels, series)
+}
+
+/// A scatter plot's points as rows: each point's x, and its y in its series' column.
+pub(super) fn point_series(
+    points: &[(String, Option<f64>, Option<f64>)],
+) -> (Vec<f64>, Vec<(String, Vec<Option<f64>>)>) {
+    let valued: Vec<(&str, f64, f64)> = points
+        .iter()
+        .filter_map(|(s, x, y)| {
+            Some((
+                s.as_str(),
+                x.filter(|x| x.is_finite())?,
+                y.filter(|y| y.is_finite())?,
+            ))
+        })
+        .collect();
+    let mut series: Vec<(String, Vec<Option<f64>>)> = Vec::new();
+    for (k, (name, _, y)) in valued.iter().enumerate() {
+        let i = match series.iter().position(|s| s.0 == *name) {
+            Some(i) => i,
+            None => {
+                series.push((name.to_string(), vec![None; valued.len()]));
+                series.len() - 1
+            }
+        };
+        series[i].1[k] = Some(*y);
+    }
+    (valued.iter().map(|p| p.1).collect(), series)
 }
 
 /// A table: formatted cells for people and the typed result for files.
