@@ -404,6 +404,21 @@ mod tests {
 
     #[test]
     fn every_chart_survives_hostile_values_and_labels() {
+        hostile_charts();
+    }
+
+    #[test]
+    fn every_chart_drawn_at_the_narrowest_width_survives_them_too_on_a_canvas_that_wide() {
+        at_width(Some(1), || {
+            assert_eq!(width(), MIN_WIDTH);
+            hostile_charts();
+        });
+        assert_eq!((width(), height()), (WIDTH, HEIGHT), "the standard size is back");
+        let svg = at_width(Some(360), || bar(&[("a".to_string(), 1.0)], None, true)).unwrap();
+        assert!(svg.contains("viewBox=\"0 0 360 270\""), "{}", &svg[..200]);
+    }
+
+    fn hostile_charts() {
         let labels = ["", "\u{0}\u{7}<&>\"'", "\u{FFFF}", LONG, "漢字"];
         let values = [
             Some(f64::MAX),
