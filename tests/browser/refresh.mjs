@@ -1,6 +1,7 @@
 // A table widget's order and page survive the dashboard's auto-refresh: open the dashboard
 // refreshing every 10 s, sort the orders widget by a column (descending) and go to page 2,
-// wait for the next refresh of the widget, and read the table again. Prints one JSON line.
+// wait for the next refresh of the widget, and read the table again; then narrow the window
+// to a phone's and see the charts drawn again for it. Prints one JSON line.
 import { chromium } from 'playwright-core';
 import { signIn } from './session.mjs';
 
@@ -44,6 +45,15 @@ try {
   out.refreshUrl = refreshed.url();
   await page.waitForTimeout(300);
   out.after = await state();
+  // Narrowed to a phone's width, the charts are asked again for it.
+  const drawn = () => page.locator('#chart-daily_revenue svg').first().getAttribute('width');
+  out.wideChart = Number(await drawn());
+  await Promise.all([
+    page.waitForResponse(r => /\/widgets\/daily_revenue\?/.test(r.url()), { timeout: 10000 }),
+    page.setViewportSize({ width: 390, height: 844 }),
+  ]);
+  await page.waitForTimeout(300);
+  out.phoneChart = Number(await drawn());
   console.log(JSON.stringify(out));
 } finally {
   await browser.close();

@@ -417,7 +417,8 @@ async fn clicking_a_slice_opens_the_rows_behind_it_under_the_chart_on_desktop_an
 }
 
 #[tokio::test]
-async fn a_table_widget_sorted_and_paged_stays_so_when_the_dashboard_refreshes() {
+async fn a_table_widget_sorted_and_paged_stays_so_when_the_dashboard_refreshes_and_charts_follow_a_resize(
+) {
     if !browser_tests_enabled() {
         return;
     }
@@ -441,4 +442,9 @@ async fn a_table_widget_sorted_and_paged_stays_so_when_the_dashboard_refreshes()
         "{v}"
     );
     assert_eq!(v["after"], v["before"], "{v}");
+    let (wide, phone) = (
+        v["wideChart"].as_f64().unwrap(),
+        v["phoneChart"].as_f64().unwrap(),
+    );
+    assert!(wide > 500.0 && (320.0..=360.0).contains(&phone), "{v}");
 }

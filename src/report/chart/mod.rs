@@ -413,7 +413,11 @@ mod tests {
             assert_eq!(width(), MIN_WIDTH);
             hostile_charts();
         });
-        assert_eq!((width(), height()), (WIDTH, HEIGHT), "the standard size is back");
+        assert_eq!(
+            (width(), height()),
+            (WIDTH, HEIGHT),
+            "the standard size is back"
+        );
         let svg = at_width(Some(360), || bar(&[("a".to_string(), 1.0)], None, true)).unwrap();
         assert!(svg.contains("viewBox=\"0 0 360 270\""), "{}", &svg[..200]);
     }
