@@ -300,7 +300,7 @@ async fn a_table_widget_is_sorted_by_its_column_headers_and_refuses_unknown_colu
 }
 
 /// The `<svg>` of a widget's chart: its viewBox width and the font size of each text.
-fn chart_fonts(html: &str) -> (f64, Vec<f64>) {
+pub(crate) fn chart_fonts(html: &str) -> (f64, Vec<f64>) {
     let svg = &html[html.find("<svg").unwrap()..html.find("</svg>").unwrap() + 6];
     let doc = roxmltree::Document::parse(svg).unwrap();
     let root = doc.root_element();
