@@ -175,8 +175,11 @@ mod tests {
         pairs.iter().map(|(l, v)| (l.to_string(), *v)).collect()
     }
 
+    /// A text's x, y and anchor.
+    type Placed = (f64, f64, String);
+
     /// The (x, y) of every point of the slices' polygons, and of every text with its anchor.
-    fn geometry(svg: &str) -> (Vec<(f64, f64)>, Vec<(f64, f64, String)>) {
+    fn geometry(svg: &str) -> (Vec<(f64, f64)>, Vec<Placed>) {
         let doc = roxmltree::Document::parse(svg).unwrap();
         let mut ring = Vec::new();
         let mut text = Vec::new();

@@ -235,7 +235,7 @@ pub(super) fn build(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunErro
                 }
             }
             let (labels, series) = label_series(&cells);
-            let data = (series.len() <= MAX_SERIES).then(|| ChartData {
+            let data = (series.len() <= MAX_SERIES).then_some(ChartData {
                 kind: viz.kind,
                 categories: Categories::Labels(labels),
                 series,
@@ -260,7 +260,7 @@ pub(super) fn build(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunErro
                 points.push((series, x, y));
             }
             let (xs, series) = point_series(&points);
-            let data = (series.len() <= MAX_SERIES).then(|| ChartData {
+            let data = (series.len() <= MAX_SERIES).then_some(ChartData {
                 kind: viz.kind,
                 categories: Categories::Numbers(xs),
                 series,

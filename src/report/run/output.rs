@@ -122,11 +122,14 @@ impl Categories {
     }
 }
 
+/// A series' name and its value at each category.
+pub(super) type NamedSeries = (String, Vec<Option<f64>>);
+
 /// Series over dates from (series, date, value) points, dates ascending, series in order of
 /// first appearance.
 pub(super) fn date_series(
     points: &[(String, NaiveDate, Option<f64>)],
-) -> (Vec<NaiveDate>, Vec<(String, Vec<Option<f64>>)>) {
+) -> (Vec<NaiveDate>, Vec<NamedSeries>) {
     let dates: Vec<NaiveDate> = points
         .iter()
         .map(|p| p.1)
@@ -158,7 +161,7 @@ pub(super) const MAX_SERIES: usize = 255;
 /// appearance; a category's repeated values in one series add up.
 pub(super) fn label_series(
     cells: &[(String, String, Option<f64>)],
-) -> (Vec<String>, Vec<(String, Vec<Option<f64>>)>) {
+) -> (Vec<String>, Vec<NamedSeries>) {
     let mut labels: Vec<String> = Vec::new();
     let mut at: HashMap<&str, usize> = HashMap::new();
     for (x, ..) in cells {
@@ -187,7 +190,7 @@ pub(super) fn label_series(
 /// A scatter plot's points as rows: each point's x, and its y in its series' column.
 pub(super) fn point_series(
     points: &[(String, Option<f64>, Option<f64>)],
-) -> (Vec<f64>, Vec<(String, Vec<Option<f64>>)>) {
+) -> (Vec<f64>, Vec<NamedSeries>) {
     let valued: Vec<(&str, f64, f64)> = points
         .iter()
         .filter_map(|(s, x, y)| {
