@@ -77,17 +77,7 @@ print(json.dumps({
   "notes": wb["Notes"]["A1"].value,
 }))
 "#;
-    let out = std::process::Command::new("python3")
-        .args(["-c", script])
-        .arg(&path)
-        .output()
-        .expect("python3 runs (with openpyxl: pip install openpyxl)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = python_json(script, &path);
     assert_eq!(
         v["sheets"],
         serde_json::json!([
@@ -170,6 +160,21 @@ fn a_dashboard_workbook_draws_native_charts_on_the_chart_sheets_and_calamine_rea
     );
 }
 
+/// What `script` (Python with openpyxl) prints as JSON about the workbook at `path`.
+fn python_json(script: &str, path: &std::path::Path) -> serde_json::Value {
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(path)
+        .output()
+        .expect("python3 runs (with openpyxl: pip install openpyxl)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn zip_has(path: &std::path::Path, name: &str) -> bool {
     let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
     let found = zip.by_name(name).is_ok();
@@ -242,17 +247,7 @@ print(json.dumps({
   "dots": [[r[0], round(r[1] * 100)] for r in dots],
 }))
 "#;
-    let out = std::process::Command::new("python3")
-        .args(["-c", script])
-        .arg(&path)
-        .output()
-        .expect("python3 runs (with openpyxl)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = python_json(script, &path);
     assert_eq!(
         v["sheets"],
         serde_json::json!([

@@ -125,6 +125,17 @@ impl Categories {
 /// A series' name and its value at each category.
 pub(super) type NamedSeries = (String, Vec<Option<f64>>);
 
+/// The index of series `name` in `series`, added (`len` blanks) when it is not there yet.
+fn series_of(series: &mut Vec<NamedSeries>, name: &str, len: usize) -> usize {
+    match series.iter().position(|s| s.0 == name) {
+        Some(i) => i,
+        None => {
+            series.push((name.to_string(), vec![None; len]));
+            series.len() - 1
+        }
+    }
+}
+
 /// Series over dates from (series, date, value) points, dates ascending, series in order of
 /// first appearance.
 pub(super) fn date_series(
@@ -137,15 +148,9 @@ pub(super) fn date_series(
         .into_iter()
         .collect();
     let at: HashMap<NaiveDate, usize> = dates.iter().enumerate().map(|(i, d)| (*d, i)).collect();
-    let mut series: Vec<(String, Vec<Option<f64>>)> = Vec::new();
+    let mut series: Vec<NamedSeries> = Vec::new();
     for (name, d, v) in points {
-        let i = match series.iter().position(|s| &s.0 == name) {
-            Some(i) => i,
-            None => {
-                series.push((name.clone(), vec![None; dates.len()]));
-                series.len() - 1
-            }
-        };
+        let i = series_of(&mut series, name, dates.len());
         if let Some(v) = v {
             let slot = &mut series[i].1[at[d]];
             *slot = Some(slot.unwrap_or(0.0) + v);
@@ -170,15 +175,9 @@ pub(super) fn label_series(
             labels.len() - 1
         });
     }
-    let mut series: Vec<(String, Vec<Option<f64>>)> = Vec::new();
+    let mut series: Vec<NamedSeries> = Vec::new();
     for (x, name, v) in cells {
-        let i = match series.iter().position(|s| &s.0 == name) {
-            Some(i) => i,
-            None => {
-                series.push((name.clone(), vec![None; labels.len()]));
-                series.len() - 1
-            }
-        };
+        let i = series_of(&mut series, name, labels.len());
         if let Some(v) = v.filter(|v| v.is_finite()) {
             let slot = &mut series[i].1[at[x.as_str()]];
             *slot = Some(slot.unwrap_or(0.0) + v);
@@ -201,15 +200,9 @@ pub(super) fn point_series(
             ))
         })
         .collect();
-    let mut series: Vec<(String, Vec<Option<f64>>)> = Vec::new();
+    let mut series: Vec<NamedSeries> = Vec::new();
     for (k, (name, _, y)) in valued.iter().enumerate() {
-        let i = match series.iter().position(|s| s.0 == *name) {
-            Some(i) => i,
-            None => {
-                series.push((name.to_string(), vec![None; valued.len()]));
-                series.len() - 1
-            }
-        };
+        let i = series_of(&mut series, name, valued.len());
         series[i].1[k] = Some(*y);
     }
     (valued.iter().map(|p| p.1).collect(), series)
