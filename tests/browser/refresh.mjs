@@ -2,15 +2,10 @@
 // refreshing every 10 s, sort the orders widget by a column (descending) and go to page 2,
 // wait for the next refresh of the widget, and read the table again; then narrow the window
 // to a phone's and see the charts drawn again for it. Prints one JSON line.
-import { chromium } from 'playwright-core';
-import { signIn } from './session.mjs';
+import { launch, signIn } from './session.mjs';
 
 const url = process.argv[2];
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 try {
   const out = { errors: [] };
   const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });

@@ -175,6 +175,17 @@ fn python_json(script: &str, path: &std::path::Path) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// The text of part `name` of the workbook at `path`.
+fn zip_text(path: &std::path::Path, name: &str) -> String {
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut s = String::new();
+    zip.by_name(name)
+        .unwrap_or_else(|_| panic!("no {name}"))
+        .read_to_string(&mut s)
+        .unwrap();
+    s
+}
+
 fn zip_has(path: &std::path::Path, name: &str) -> bool {
     let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
     let found = zip.by_name(name).is_ok();
@@ -295,15 +306,7 @@ print(json.dumps({
     assert_eq!(v["dots"], serde_json::to_value(&dots).unwrap());
 
     // Each sheet holds its native chart: stacked columns, and a scatter over the points' rows.
-    let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
-    let mut read = |name: &str| {
-        let mut s = String::new();
-        zip.by_name(name)
-            .unwrap_or_else(|_| panic!("no {name}"))
-            .read_to_string(&mut s)
-            .unwrap();
-        s
-    };
+    let read = |name: &str| zip_text(&path, name);
     let (bars, scatter) = (read("xl/charts/chart1.xml"), read("xl/charts/chart2.xml"));
     assert!(
         bars.contains("<c:barChart>") && bars.contains("<c:grouping val=\"stacked\"/>"),
