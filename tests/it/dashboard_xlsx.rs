@@ -193,7 +193,7 @@ fn zip_has(path: &std::path::Path, name: &str) -> bool {
 }
 
 #[tokio::test]
-async fn stacked_bars_and_scatter_plots_get_native_excel_charts_over_their_numbers() {
+async fn stacked_bars_scatter_plots_and_candles_get_native_excel_charts_over_their_numbers() {
     let app = crate::helpers::spawn_app().await;
     let post = |path: &'static str, body: serde_json::Value| {
         let app = &app;
@@ -227,11 +227,20 @@ async fn stacked_bars_and_scatter_plots_get_native_excel_charts_over_their_numbe
                                "dataMapping": { "x": "units", "y": "revenue" } }] }),
     )
     .await;
+    let candles = post(
+        "/api/v1/reports",
+        serde_json::json!({ "name": "Order values", "dataSource": "main",
+          "query": "SELECT order_date AS day, avg(revenue) AS o, max(revenue) AS h, min(revenue) AS l, avg(unit_price) AS c FROM sales WHERE order_date >= '2025-12-20' GROUP BY order_date ORDER BY order_date",
+          "visualizations": [{ "id": "candles", "type": "candlestick", "title": "Order values by day",
+                               "dataMapping": { "x": "day", "open": "o", "high": "h", "low": "l", "close": "c" } }] }),
+    )
+    .await;
     let d = post(
         "/api/v1/dashboards",
         serde_json::json!({ "name": "Native", "widgets": [
             { "id": "stack", "x": 0, "y": 0, "w": 6, "h": 5, "reportId": stacked["id"], "visualizationId": "stack" },
-            { "id": "dots", "x": 6, "y": 0, "w": 6, "h": 5, "reportId": scatter["id"], "visualizationId": "dots" }] }),
+            { "id": "dots", "x": 6, "y": 0, "w": 6, "h": 5, "reportId": scatter["id"], "visualizationId": "dots" },
+            { "id": "candles", "x": 0, "y": 5, "w": 12, "h": 5, "reportId": candles["id"], "visualizationId": "candles" }] }),
     )
     .await;
     let r = app
@@ -256,7 +265,9 @@ print(json.dumps({
   "stack_header": [c for c in stack[0] if c is not None],
   "stack": {r[0]: [round((v or 0) * 100) for v in r[1:]] for r in stack[1:]},
   "dots": [[r[0], round(r[1] * 100)] for r in dots],
-}))
+  "candles": [[c.value for c in r][:5] for r in wb["Order values by day"].iter_rows(min_row=2, max_row=3)],
+  "candle_days": wb["Order values by day"].max_row - 2,
+}, default=str))
 "#;
     let v = python_json(script, &path);
     assert_eq!(
@@ -264,7 +275,8 @@ print(json.dumps({
         serde_json::json!([
             "Dashboard",
             "Revenue by region and channel",
-            "Units against revenue"
+            "Units against revenue",
+            "Order values by day"
         ])
     );
     // Every region's revenue by channel, as the CSV sums it (channels in sorted order).
@@ -304,6 +316,20 @@ print(json.dumps({
         .collect();
     assert_eq!(v["stack"], serde_json::to_value(&want).unwrap());
     assert_eq!(v["dots"], serde_json::to_value(&dots).unwrap());
+    // A day a row from Dec 20 to 31, its prices in a stock chart's order.
+    assert_eq!(v["candle_days"], 12, "{v}");
+    assert_eq!(
+        v["candles"][0],
+        serde_json::json!(["Date", "o", "h", "l", "c"]),
+        "{v}"
+    );
+    assert!(
+        v["candles"][1][0]
+            .as_str()
+            .unwrap()
+            .starts_with("2025-12-20"),
+        "{v}"
+    );
 
     // Each sheet holds its native chart: stacked columns, and a scatter over the points' rows.
     let read = |name: &str| zip_text(&path, name);
@@ -318,6 +344,20 @@ print(json.dumps({
         "a series a channel"
     );
     assert!(scatter.contains("<c:scatterChart>"), "{scatter}");
+    let stock = read("xl/charts/chart3.xml");
+    assert!(
+        stock.contains("<c:stockChart>") && stock.contains("<c:hiLowLines"),
+        "{stock}"
+    );
+    assert!(
+        stock.contains("<c:upDownBars>") && stock.contains("<a:ln><a:noFill/>"),
+        "{stock}"
+    );
+    assert_eq!(
+        stock.matches("<c:ser>").count(),
+        4,
+        "open, high, low, close"
+    );
     let last = 2 + dots.len();
     assert!(
         scatter.contains(&format!("'Units against revenue'!$B$3:$B${last}")),

@@ -15,7 +15,9 @@ use crate::data::query::{Cell, ResultSet};
 use crate::model::report::{ValueFormat, VizType};
 use crate::report::run::{Categories, ChartData, ChartOut, Kpi, Output, TableOut};
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
-use rust_xlsxwriter::{Chart, ChartType, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{
+    Chart, ChartFormat, ChartType, ExcelDateTime, Format, Workbook, Worksheet, XlsxError,
+};
 
 /// The report as a workbook.
 pub fn render(out: &Output) -> Result<Vec<u8>, RenderError> {
@@ -189,8 +191,10 @@ fn native_chart(
         VizType::Donut => ChartType::Doughnut,
         VizType::StackedBar => ChartType::ColumnStacked,
         VizType::Scatter => ChartType::Scatter,
+        VizType::Candlestick => ChartType::Stock,
         _ => ChartType::Column,
     };
+    let stock = data.kind == VizType::Candlestick;
     let mut chart = Chart::new(kind);
     chart.title().set_name(&c.title);
     chart.set_width(640).set_height(CHART_ROWS * 20);
@@ -203,6 +207,14 @@ fn native_chart(
         if !name.is_empty() {
             series.set_name((sheet_name, first - 1, values));
         }
+        if stock {
+            // Open, high, low, close: no lines of their own, drawn as candles.
+            series.set_format(ChartFormat::new().set_no_line());
+        }
+    }
+    if stock {
+        chart.set_high_low_lines(true).set_up_down_bars(true);
+        chart.legend().set_hidden();
     }
     if data.series.len() == 1 && !matches!(data.kind, VizType::Pie | VizType::Donut) {
         chart.legend().set_hidden();

@@ -315,7 +315,24 @@ pub(super) fn build(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunErro
                     close: number(viz, cell(r, ci), "close")?,
                 });
             }
-            chart(chart::candlestick(&candles, fmt))
+            // For spreadsheets: a day a row, its prices in the order a stock chart reads them.
+            candles.sort_by_key(|c| c.date);
+            let prices = |i: usize, get: fn(&chart::Candle) -> Option<f64>| {
+                let values = candles.iter().map(|c| get(c).filter(|v| v.is_finite()));
+                (rs.columns[i].clone(), values.collect())
+            };
+            let data = ChartData {
+                kind: viz.kind,
+                categories: Categories::Dates(candles.iter().map(|c| c.date).collect()),
+                series: vec![
+                    prices(oi, |c| c.open),
+                    prices(hi, |c| c.high),
+                    prices(li, |c| c.low),
+                    prices(ci, |c| c.close),
+                ],
+                format: fmt,
+            };
+            drawn(chart::candlestick(&candles, fmt), Some(data))
         }
         VizType::Table => Err(chart_err("a table is built from its own query".into())),
     }
