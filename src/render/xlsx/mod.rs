@@ -1,6 +1,7 @@
 //! XLSX of a report. A Summary sheet: title, parameters, the KPIs as numbers with their
-//! formats, and a native Excel chart (not a picture) for each line, area, bar, pie and donut
-//! chart, drawn from its numbers written beside it. One Data sheet per table with typed cells:
+//! formats, and a native Excel chart (not a picture) for each line, area, bar, hbar, stacked
+//! bar, pie, donut, scatter (its points' rows) and candlestick (a stock chart) chart, drawn
+//! from its numbers written beside it. One Data sheet per table with typed cells:
 //! numbers are numbers, ISO dates are dates; frozen header, autofilter, fitted columns. Text
 //! from data or definitions is always written as a string cell, never as a formula, so a
 //! value like `=HYPERLINK(...)` shows as itself (no CSV-style escaping is needed).
