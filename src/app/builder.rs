@@ -346,6 +346,7 @@ pub fn preview(
             bounds: ctx.bounds(),
             cache: None,
             progress: None,
+            narrow: None,
         },
     )?;
     let mut p = Preview {

@@ -447,6 +447,7 @@ impl Prepared {
                 .then(|| ctx.store.cache_scope(source))
                 .flatten(),
             progress: None,
+            narrow: None,
         }
     }
 

@@ -48,6 +48,8 @@ pub struct RunSpec<'a> {
     pub sort: Option<&'a run::TableSort>,
     /// The day date expressions are relative to (a schedule's fire date in its zone).
     pub today: chrono::NaiveDate,
+    /// Also draw each chart this wide, for a page on a phone (`run::Request::narrow`).
+    pub narrow: Option<u32>,
 }
 
 impl Ctx {
@@ -84,6 +86,7 @@ impl Ctx {
                     .then(|| self.store.cache_scope(source))
                     .flatten(),
                 progress,
+                narrow: spec.narrow,
             },
         )?)
     }
@@ -208,6 +211,7 @@ impl Ctx {
             only: tables.as_deref(),
             sort: None,
             today,
+            narrow: None,
         })?;
         let bytes = render::render(&out, format, &self.config.branding, &self.config.exports)?;
         Ok((out, bytes))

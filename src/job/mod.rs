@@ -147,6 +147,7 @@ pub fn output(
             only: None,
             sort: None,
             today,
+            narrow: None,
         },
         progress,
     )

@@ -44,12 +44,17 @@ pub async fn embed(
     page(&state, token.into_inner(), true).await
 }
 
-/// GET /s/{token}/widgets/{wid} (and under /embed/): one widget with the share's values.
+/// GET /s/{token}/widgets/{wid} (and under /embed/): one widget with the share's values (the
+/// query says only `w`, the width its chart is drawn for, and a table's `sort`, `dir`, `page`).
 pub async fn widget(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
+    q: Query,
     req: actix_web::HttpRequest,
 ) -> Result<WidgetPartial, Problem> {
+    let width = crate::web::dashboards::chart_width(&q)?;
+    let order = crate::web::dashboards::table::order(&q)?;
+    let page = parse_page(q.get("page").map(String::as_str))?;
     let (token, wid) = path.into_inner();
     let base = format!(
         "/{}/{token}",
@@ -63,17 +68,19 @@ pub async fn widget(
     web::block(move || {
         let (s, d) = share::open(&ctx, &token).map_err(Problem::from)?;
         let locked = share::locked_filters(&s);
-        widget_for(
-            &ctx,
-            &d,
-            &wid,
-            &locked,
-            &BTreeMap::new(),
-            1,
-            &base,
-            &BTreeMap::new(),
-            true,
-        )
+        crate::report::chart::at_width(width, || {
+            widget_for(
+                &ctx,
+                &d,
+                &wid,
+                &locked,
+                &BTreeMap::new(),
+                (page, order.as_ref()),
+                &base,
+                &BTreeMap::new(),
+                true,
+            )
+        })
     })
     .await?
 }

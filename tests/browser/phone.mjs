@@ -1,5 +1,5 @@
 // The main pages at a phone's width (390 px): does anything scroll sideways, does the menu
-// fit, does a button's label wrap? With SCREENSHOT_DIR, a screenshot of each page at 390 and
+// fit, does a button's label wrap, how small is the smallest chart text? With SCREENSHOT_DIR, a screenshot of each page at 390 and
 // 1366 px. Usage: node phone.mjs URL PATH...  → prints one JSON line.
 import { chromium } from 'playwright-core';
 import { signIn } from './session.mjs';
@@ -48,7 +48,12 @@ try {
         return true;
       }).slice(0, 5).map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ').join('.') : ''));
       const header = document.querySelector('header.top');
+      // The smallest chart text as drawn (its box's height in CSS px); null without charts.
+      const texts = [...document.querySelectorAll('.chart svg text')]
+        .filter(t => t.textContent.trim() && visible(t))
+        .map(t => t.getBoundingClientRect().height);
       return {
+        chartText: texts.length ? Math.min(...texts) : null,
         scrollX: doc.scrollWidth - doc.clientWidth,
         wide,
         wrapped,

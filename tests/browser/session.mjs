@@ -1,3 +1,14 @@
+import { chromium } from 'playwright-core';
+
+// Debian's chromium (or $CHROMIUM), headless, as the scripts here start it.
+export function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
 // Signs a page in through the /login form, as a person would, with the test administrator
 // (QUIRE_EMAIL / QUIRE_PASSWORD, set by tests/it/browser.rs).
 export async function signIn(page, url) {

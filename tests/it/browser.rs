@@ -466,3 +466,36 @@ async fn clicking_a_slice_opens_the_rows_behind_it_under_the_chart_on_desktop_an
         assert_eq!(d["closed"], true, "{v}");
     }
 }
+
+#[tokio::test]
+async fn a_table_widget_sorted_and_paged_stays_so_when_the_dashboard_refreshes_and_charts_follow_a_resize(
+) {
+    if !browser_tests_enabled() {
+        return;
+    }
+    let app = spawn_app().await;
+    let args = vec![app.address.clone()];
+    let v = tokio::task::spawn_blocking(move || node("refresh.mjs", &args))
+        .await
+        .unwrap();
+    assert_eq!(v["errors"], serde_json::json!([]), "{v}");
+    assert_eq!(v["before"]["sorted"], "Product descending", "{v}");
+    assert!(
+        v["before"]["page"]
+            .as_str()
+            .unwrap()
+            .starts_with("Page 2 of"),
+        "{v}"
+    );
+    let url = v["refreshUrl"].as_str().unwrap();
+    assert!(
+        url.contains("sort=product") && url.contains("dir=desc") && url.contains("page=2"),
+        "{v}"
+    );
+    assert_eq!(v["after"], v["before"], "{v}");
+    let (wide, phone) = (
+        v["wideChart"].as_f64().unwrap(),
+        v["phoneChart"].as_f64().unwrap(),
+    );
+    assert!(wide > 500.0 && (320.0..=360.0).contains(&phone), "{v}");
+}

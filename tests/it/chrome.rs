@@ -159,6 +159,12 @@ async fn at_a_phones_width_the_main_pages_do_not_scroll_sideways_and_buttons_do_
                 p["scrollX"], p["wide"]
             ));
         }
+        // Charts are drawn for the width they get: their text stays readable.
+        if let Some(h) = p["chartText"].as_f64() {
+            if h < 9.0 {
+                bad.push(format!("{path}: chart text {h:.1}px tall"));
+            }
+        }
         if !p["wrapped"].as_array().unwrap().is_empty() {
             bad.push(format!("{path}: wrapped buttons {}", p["wrapped"]));
         }
@@ -169,6 +175,12 @@ async fn at_a_phones_width_the_main_pages_do_not_scroll_sideways_and_buttons_do_
                 p["headerHeight"]
             ));
         }
+    }
+    for path in ["/".to_string(), format!("/reports/{report}")] {
+        assert!(
+            v["pages"][&path]["chartText"].as_f64().is_some(),
+            "{path} has charts: {v}"
+        );
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
     assert_eq!(v["errors"].as_array().unwrap().len(), 0, "{v}");

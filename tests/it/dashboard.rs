@@ -298,3 +298,126 @@ async fn a_table_widget_is_sorted_by_its_column_headers_and_refuses_unknown_colu
         assert!(r.text().await.unwrap().contains("sort"), "{path}");
     }
 }
+
+/// The `<svg>` of a widget's chart: its viewBox width and the font size of each text.
+pub(crate) fn chart_fonts(html: &str) -> (f64, Vec<f64>) {
+    let svg = &html[html.find("<svg").unwrap()..html.find("</svg>").unwrap() + 6];
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    let root = doc.root_element();
+    let view: Vec<f64> = root
+        .attribute("viewBox")
+        .unwrap()
+        .split_whitespace()
+        .map(|v| v.parse().unwrap())
+        .collect();
+    let sizes = doc
+        .descendants()
+        .filter(|n| n.tag_name().name() == "text" && !n.text().unwrap_or("").trim().is_empty())
+        .map(|n| n.attribute("font-size").unwrap().parse().unwrap())
+        .collect();
+    (view[2], sizes)
+}
+
+#[tokio::test]
+async fn a_widget_asking_for_a_phones_width_gets_a_chart_with_text_readable_at_that_width() {
+    let app = spawn_app().await;
+    let id = app.dashboard_id().await;
+    const SHOWN: f64 = 360.0;
+    for wid in ["daily_revenue", "top_products", "region_share"] {
+        // Shown 360 px wide, the smallest text is at least 10 px.
+        let narrow = app
+            .get(&format!("/dashboards/{id}/widgets/{wid}?days=90&w=360"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let (view, sizes) = chart_fonts(&narrow);
+        assert!(!sizes.is_empty(), "{wid}: no text");
+        let least = sizes.iter().cloned().fold(f64::MAX, f64::min) * SHOWN / view;
+        assert!(
+            least >= 10.0,
+            "{wid}: {least:.1} px text at {SHOWN} px ({view} wide, {sizes:?})"
+        );
+        // Drawn for documents (no width asked), the same text would be unreadable there.
+        let wide = app
+            .get(&format!("/dashboards/{id}/widgets/{wid}?days=90"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let (view, sizes) = chart_fonts(&wide);
+        assert_eq!(view, quire::report::chart::WIDTH as f64);
+        let least = sizes.iter().cloned().fold(f64::MAX, f64::min) * SHOWN / view;
+        assert!(least < 10.0, "{wid}: {least}");
+        // The width is not a filter: the links under the chart do not carry it.
+        assert!(!narrow.contains("w=360"), "{wid}: {narrow}");
+    }
+    let r = app
+        .get(&format!("/dashboards/{id}/widgets/daily_revenue?w=wide"))
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("not a width in pixels"));
+}
+
+#[tokio::test]
+async fn a_sorted_and_paged_table_widget_says_its_order_and_page_and_a_refresh_asking_for_them_keeps_them(
+) {
+    let app = spawn_app().await;
+    let k = expected::kpis(90);
+    let dashboard = app.dashboard_id().await;
+    let mut by_product = k.window.clone();
+    by_product.sort_by(|a, b| b.product.cmp(&a.product));
+    let ids: Vec<String> = by_product[25..50]
+        .iter()
+        .map(|o| o.id.to_string())
+        .collect();
+    let state = "data-page=\"2\" data-sort=\"product\" data-dir=\"desc\"";
+    // Sorted and paged through its header and pager: the table says what it shows...
+    let partial = app
+        .get(&format!(
+            "/dashboards/{dashboard}/table/orders?days=90&sort=product&dir=desc&page=2"
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(partial.contains(state), "{partial}");
+    // ... which dashboard.js adds to the widget's refresh; the widget answers it in that order.
+    let r = app
+        .get(&format!(
+            "/dashboards/{dashboard}/widgets/orders?days=90&sort=product&dir=desc&page=2&w=800"
+        ))
+        .await;
+    assert_eq!(r.status(), 200);
+    let widget = r.text().await.unwrap().replace("&#38;", "&");
+    assert_eq!(crate::reports_page::first_cells(&widget), ids);
+    assert!(widget.contains(state), "{widget}");
+    assert!(widget.contains("aria-sort=\"descending\""));
+    // Its pager and the links under it keep the order and drop the refresh's width.
+    assert!(widget.contains("sort=product&dir=desc&page=3"), "{widget}");
+    assert!(!widget.contains("w=800"), "{widget}");
+    // The grid's script sends the table's state with each refresh of its widget.
+    let js = app
+        .get(&crate::dashboard::script_url(&app, &dashboard).await)
+        .await
+        .text()
+        .await
+        .unwrap();
+    for hook in ["htmx:configRequest", "dataset.sort", "dataset.page"] {
+        assert!(js.contains(hook), "{hook}");
+    }
+}
+
+/// The URL of the dashboard page's script.
+pub async fn script_url(app: &crate::helpers::TestApp, dashboard: &str) -> String {
+    let html = app
+        .get(&format!("/dashboards/{dashboard}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let at = html
+        .find("/static/dashboard")
+        .expect("the dashboard script");
+    html[at..at + html[at..].find('"').unwrap()].to_string()
+}

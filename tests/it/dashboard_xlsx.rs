@@ -77,17 +77,7 @@ print(json.dumps({
   "notes": wb["Notes"]["A1"].value,
 }))
 "#;
-    let out = std::process::Command::new("python3")
-        .args(["-c", script])
-        .arg(&path)
-        .output()
-        .expect("python3 runs (with openpyxl: pip install openpyxl)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = python_json(script, &path);
     assert_eq!(
         v["sheets"],
         serde_json::json!([
@@ -170,8 +160,207 @@ fn a_dashboard_workbook_draws_native_charts_on_the_chart_sheets_and_calamine_rea
     );
 }
 
+/// What `script` (Python with openpyxl) prints as JSON about the workbook at `path`.
+fn python_json(script: &str, path: &std::path::Path) -> serde_json::Value {
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(path)
+        .output()
+        .expect("python3 runs (with openpyxl: pip install openpyxl)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The text of part `name` of the workbook at `path`.
+fn zip_text(path: &std::path::Path, name: &str) -> String {
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut s = String::new();
+    zip.by_name(name)
+        .unwrap_or_else(|_| panic!("no {name}"))
+        .read_to_string(&mut s)
+        .unwrap();
+    s
+}
+
 fn zip_has(path: &std::path::Path, name: &str) -> bool {
     let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
     let found = zip.by_name(name).is_ok();
     found
+}
+
+#[tokio::test]
+async fn stacked_bars_scatter_plots_and_candles_get_native_excel_charts_over_their_numbers() {
+    let app = crate::helpers::spawn_app().await;
+    let post = |path: &'static str, body: serde_json::Value| {
+        let app = &app;
+        async move {
+            let r = app
+                .client
+                .post(format!("{}{path}", app.address))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201, "POST {path}");
+            r.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    let stacked = post(
+        "/api/v1/reports",
+        serde_json::json!({ "name": "Region and channel", "builder": {
+            "dataset": "sales", "dimensions": ["region", "channel"],
+            "measures": [{ "field": "revenue", "agg": "sum", "as": "revenue" }],
+            "sort": [{ "field": "region" }, { "field": "channel" }] },
+          "visualizations": [{ "id": "stack", "type": "stacked_bar", "title": "Revenue by region and channel",
+                               "dataMapping": { "x": "region", "y": "revenue", "series": "channel" } }] }),
+    )
+    .await;
+    let scatter = post(
+        "/api/v1/reports",
+        serde_json::json!({ "name": "Units and revenue", "dataSource": "main",
+          "query": "SELECT units, revenue FROM sales WHERE order_date >= '2025-12-25' ORDER BY order_id",
+          "visualizations": [{ "id": "dots", "type": "scatter", "title": "Units against revenue",
+                               "dataMapping": { "x": "units", "y": "revenue" } }] }),
+    )
+    .await;
+    let candles = post(
+        "/api/v1/reports",
+        serde_json::json!({ "name": "Order values", "dataSource": "main",
+          "query": "SELECT order_date AS day, avg(revenue) AS o, max(revenue) AS h, min(revenue) AS l, avg(unit_price) AS c FROM sales WHERE order_date >= '2025-12-20' GROUP BY order_date ORDER BY order_date",
+          "visualizations": [{ "id": "candles", "type": "candlestick", "title": "Order values by day",
+                               "dataMapping": { "x": "day", "open": "o", "high": "h", "low": "l", "close": "c" } }] }),
+    )
+    .await;
+    let d = post(
+        "/api/v1/dashboards",
+        serde_json::json!({ "name": "Native", "widgets": [
+            { "id": "stack", "x": 0, "y": 0, "w": 6, "h": 5, "reportId": stacked["id"], "visualizationId": "stack" },
+            { "id": "dots", "x": 6, "y": 0, "w": 6, "h": 5, "reportId": scatter["id"], "visualizationId": "dots" },
+            { "id": "candles", "x": 0, "y": 5, "w": 12, "h": 5, "reportId": candles["id"], "visualizationId": "candles" }] }),
+    )
+    .await;
+    let r = app
+        .get(&format!(
+            "/api/v1/dashboards/{}/export?format=xlsx",
+            d["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(r.status(), 200);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("native.xlsx");
+    std::fs::write(&path, r.bytes().await.unwrap()).unwrap();
+
+    // The numbers, read back by openpyxl (which leaves charts out when it loads a workbook).
+    let script = r#"
+import json, sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+stack = list(wb["Revenue by region and channel"].iter_rows(min_row=2, values_only=True))
+dots = list(wb["Units against revenue"].iter_rows(min_row=3, values_only=True))
+print(json.dumps({
+  "sheets": wb.sheetnames,
+  "stack_header": [c for c in stack[0] if c is not None],
+  "stack": {r[0]: [round((v or 0) * 100) for v in r[1:]] for r in stack[1:]},
+  "dots": [[r[0], round(r[1] * 100)] for r in dots],
+  "candles": [[c.value for c in r][:5] for r in wb["Order values by day"].iter_rows(min_row=2, max_row=3)],
+  "candle_days": wb["Order values by day"].max_row - 2,
+}, default=str))
+"#;
+    let v = python_json(script, &path);
+    assert_eq!(
+        v["sheets"],
+        serde_json::json!([
+            "Dashboard",
+            "Revenue by region and channel",
+            "Units against revenue",
+            "Order values by day"
+        ])
+    );
+    // Every region's revenue by channel, as the CSV sums it (channels in sorted order).
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/sales.csv"))
+        .unwrap();
+    let mut sums: std::collections::BTreeMap<String, std::collections::BTreeMap<String, i64>> =
+        Default::default();
+    let mut dots: Vec<(i64, i64)> = Vec::new();
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let cents = (f[8].parse::<f64>().unwrap() * 100.0).round() as i64;
+        *sums
+            .entry(f[2].to_string())
+            .or_default()
+            .entry(f[3].to_string())
+            .or_default() += cents;
+        if f[1] >= "2025-12-25" {
+            dots.push((f[6].parse().unwrap(), cents));
+        }
+    }
+    let channels: std::collections::BTreeSet<&String> =
+        sums.values().flat_map(|c| c.keys()).collect();
+    let mut header = vec!["Label"];
+    header.extend(channels.iter().map(|c| c.as_str()));
+    assert_eq!(v["stack_header"], serde_json::json!(header));
+    let want: std::collections::BTreeMap<&String, Vec<i64>> = sums
+        .iter()
+        .map(|(r, c)| {
+            (
+                r,
+                channels
+                    .iter()
+                    .map(|ch| c.get(*ch).copied().unwrap_or(0))
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(v["stack"], serde_json::to_value(&want).unwrap());
+    assert_eq!(v["dots"], serde_json::to_value(&dots).unwrap());
+    // A day a row from Dec 20 to 31, its prices in a stock chart's order.
+    assert_eq!(v["candle_days"], 12, "{v}");
+    assert_eq!(
+        v["candles"][0],
+        serde_json::json!(["Date", "o", "h", "l", "c"]),
+        "{v}"
+    );
+    assert!(
+        v["candles"][1][0]
+            .as_str()
+            .unwrap()
+            .starts_with("2025-12-20"),
+        "{v}"
+    );
+
+    // Each sheet holds its native chart: stacked columns, and a scatter over the points' rows.
+    let read = |name: &str| zip_text(&path, name);
+    let (bars, scatter) = (read("xl/charts/chart1.xml"), read("xl/charts/chart2.xml"));
+    assert!(
+        bars.contains("<c:barChart>") && bars.contains("<c:grouping val=\"stacked\"/>"),
+        "{bars}"
+    );
+    assert_eq!(
+        bars.matches("<c:ser>").count(),
+        channels.len(),
+        "a series a channel"
+    );
+    assert!(scatter.contains("<c:scatterChart>"), "{scatter}");
+    let stock = read("xl/charts/chart3.xml");
+    assert!(
+        stock.contains("<c:stockChart>") && stock.contains("<c:hiLowLines"),
+        "{stock}"
+    );
+    assert!(
+        stock.contains("<c:upDownBars>") && stock.contains("<a:ln><a:noFill/>"),
+        "{stock}"
+    );
+    assert_eq!(
+        stock.matches("<c:ser>").count(),
+        4,
+        "open, high, low, close"
+    );
+    let last = 2 + dots.len();
+    assert!(
+        scatter.contains(&format!("'Units against revenue'!$B$3:$B${last}")),
+        "{scatter}"
+    );
 }

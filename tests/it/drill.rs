@@ -337,3 +337,83 @@ async fn a_chart_widget_downloads_as_png_from_its_menu() {
         bytes.len()
     );
 }
+
+#[tokio::test]
+async fn every_day_of_a_90_day_line_has_a_hover_title_with_its_value_and_opens_its_rows() {
+    let app = spawn_app_with(|c| c.limits.page_size = 400).await;
+    let report = post_json(
+        &app,
+        "/api/v1/reports",
+        &json!({ "name": "Daily revenue", "builder": {
+            "dataset": "sales", "dimensions": [{ "field": "order_date", "bucket": "day" }],
+            "measures": [{ "field": "revenue", "agg": "sum", "as": "revenue" }],
+            "filters": [{ "field": "order_date", "op": "between", "value": ["2025-10-03", "2025-12-31"] }],
+            "sort": [{ "field": "order_date" }] },
+          "visualizations": [{ "id": "daily", "type": "line", "title": "Daily revenue",
+                               "dataMapping": { "x": "order_date", "y": "revenue" },
+                               "options": { "format": "currency" } }] }),
+    )
+    .await;
+    let d = post_json(
+        &app,
+        "/api/v1/dashboards",
+        &json!({ "name": "Days", "widgets": [
+            { "id": "daily", "x": 0, "y": 0, "w": 12, "h": 6, "reportId": report["id"], "visualizationId": "daily" }] }),
+    )
+    .await;
+    let id = d["id"].as_str().unwrap();
+    let widget = app
+        .get(&format!("/dashboards/{id}/widgets/daily"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    // Each day's revenue from the CSV, as the chart's titles say it.
+    let mut want: BTreeMap<String, i64> = BTreeMap::new();
+    for r in csv_rows() {
+        if ("2025-10-03".."2026-01-01").contains(&r.3.as_str()) {
+            *want.entry(r.3.clone()).or_default() += r.4;
+        }
+    }
+    assert_eq!(want.len(), 90);
+    let doc = roxmltree::Document::parse(
+        &widget[widget.find("<svg").unwrap()..widget.find("</svg>").unwrap() + 6],
+    )
+    .unwrap();
+    let titles: BTreeMap<String, String> = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("mark"))
+        .map(|n| {
+            let t = n
+                .children()
+                .find(|c| c.tag_name().name() == "title")
+                .unwrap();
+            (
+                n.attribute("data-key").unwrap().to_string(),
+                t.text().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expected: BTreeMap<String, String> = want
+        .iter()
+        .map(|(day, cents)| (day.clone(), format!("{day}: {}", expected::money(*cents))))
+        .collect();
+    assert_eq!(titles, expected);
+    // Every point opens the rows of its day: the CSV's orders of that day.
+    let links = mark_links(&widget);
+    assert_eq!(links.len(), 90);
+    let day = "2025-11-14";
+    let html = app.get(&links[day]).await.text().await.unwrap();
+    let mut got: Vec<i64> = table_rows(&html)
+        .iter()
+        .map(|r| r[0].parse().unwrap())
+        .collect();
+    got.sort();
+    let orders: Vec<i64> = csv_rows()
+        .iter()
+        .filter(|r| r.3 == day)
+        .map(|r| r.0)
+        .collect();
+    assert!(!orders.is_empty());
+    assert_eq!(got, orders);
+}

@@ -282,3 +282,32 @@ async fn a_table_is_sorted_by_a_clicked_column_across_its_pages_and_refuses_unkn
         "the data is intact"
     );
 }
+
+#[tokio::test]
+async fn a_report_page_also_draws_each_chart_for_a_phone_with_text_readable_there() {
+    let app = spawn_app().await;
+    let id = app.report_id().await;
+    let html = app
+        .get(&format!("/reports/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    for chart in ["daily_revenue", "top_products", "region_share"] {
+        let at = html.find(&format!("id=\"chart-{chart}\"")).unwrap();
+        let figure = &html[at..at + html[at..].find("</figure>").unwrap()];
+        // The wide one for screens and documents, the narrow one for phones (CSS picks).
+        let wide = &figure[figure.find("class=\"chart-wide\"").unwrap()..];
+        assert_eq!(crate::dashboard::chart_fonts(wide).0, 900.0, "{chart}");
+        let narrow = &figure[figure.find("class=\"chart-narrow\"").unwrap()..];
+        let (view, sizes) = crate::dashboard::chart_fonts(narrow);
+        let least = sizes.iter().cloned().fold(f64::MAX, f64::min) * 360.0 / view;
+        assert!(
+            least >= 10.0,
+            "{chart}: {least:.1} px at 360 px ({view} wide)"
+        );
+    }
+    let css = app.get("/static/app.css").await;
+    let css = css.text().await.unwrap();
+    assert!(css.contains(".chart-narrow { display: none; }"));
+}

@@ -50,7 +50,8 @@ fn render_parts(out: &Output, branding: &BrandingConfig) -> Result<Vec<u8>, Rend
         // Fixed names: typst interns file ids for the life of the process.
         let path = format!("/chart-{chart_no}.svg");
         chart_no += 1;
-        files.insert(file_id(&path), Bytes::from_string(svg.to_string()));
+        let svg = crate::report::chart::without_hits(svg);
+        files.insert(file_id(&path), Bytes::from_string(svg));
         path
     })?;
     let logo = match branding

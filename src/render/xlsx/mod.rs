@@ -1,6 +1,7 @@
 //! XLSX of a report. A Summary sheet: title, parameters, the KPIs as numbers with their
-//! formats, and a native Excel chart (not a picture) for each line, area, bar, pie and donut
-//! chart, drawn from its numbers written beside it. One Data sheet per table with typed cells:
+//! formats, and a native Excel chart (not a picture) for each line, area, bar, hbar, stacked
+//! bar, pie, donut, scatter (its points' rows) and candlestick (a stock chart) chart, drawn
+//! from its numbers written beside it. One Data sheet per table with typed cells:
 //! numbers are numbers, ISO dates are dates; frozen header, autofilter, fitted columns. Text
 //! from data or definitions is always written as a string cell, never as a formula, so a
 //! value like `=HYPERLINK(...)` shows as itself (no CSV-style escaping is needed).
@@ -15,7 +16,9 @@ use crate::data::query::{Cell, ResultSet};
 use crate::model::report::{ValueFormat, VizType};
 use crate::report::run::{Categories, ChartData, ChartOut, Kpi, Output, TableOut};
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
-use rust_xlsxwriter::{Chart, ChartType, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{
+    Chart, ChartFormat, ChartType, ExcelDateTime, Format, Workbook, Worksheet, XlsxError,
+};
 
 /// The report as a workbook.
 pub fn render(out: &Output) -> Result<Vec<u8>, RenderError> {
@@ -136,8 +139,12 @@ fn write_chart_data(
 ) -> Result<(u32, u32), XlsxError> {
     sheet.write_with_format(at, col, &c.title, bold)?;
     let header = at + 1;
-    let dates = matches!(data.categories, Categories::Dates(_));
-    sheet.write_with_format(header, col, if dates { "Date" } else { "Label" }, bold)?;
+    let head = match data.categories {
+        Categories::Dates(_) => "Date",
+        Categories::Labels(_) => "Label",
+        Categories::Numbers(_) => "X",
+    };
+    sheet.write_with_format(header, col, head, bold)?;
     for (i, (name, _)) in data.series.iter().enumerate() {
         let name = if name.is_empty() { &c.title } else { name };
         sheet.write_with_format(header, col + 1 + i as u16, name, bold)?;
@@ -153,6 +160,9 @@ fn write_chart_data(
             }
             Categories::Labels(l) => {
                 sheet.write_string(r, col, &l[i])?;
+            }
+            Categories::Numbers(n) => {
+                sheet.write_number(r, col, n[i])?;
             }
         }
         for (s, (_, values)) in data.series.iter().enumerate() {
@@ -180,8 +190,12 @@ fn native_chart(
         VizType::Hbar => ChartType::Bar,
         VizType::Pie => ChartType::Pie,
         VizType::Donut => ChartType::Doughnut,
+        VizType::StackedBar => ChartType::ColumnStacked,
+        VizType::Scatter => ChartType::Scatter,
+        VizType::Candlestick => ChartType::Stock,
         _ => ChartType::Column,
     };
+    let stock = data.kind == VizType::Candlestick;
     let mut chart = Chart::new(kind);
     chart.title().set_name(&c.title);
     chart.set_width(640).set_height(CHART_ROWS * 20);
@@ -194,6 +208,14 @@ fn native_chart(
         if !name.is_empty() {
             series.set_name((sheet_name, first - 1, values));
         }
+        if stock {
+            // Open, high, low, close: no lines of their own, drawn as candles.
+            series.set_format(ChartFormat::new().set_no_line());
+        }
+    }
+    if stock {
+        chart.set_high_low_lines(true).set_up_down_bars(true);
+        chart.legend().set_hidden();
     }
     if data.series.len() == 1 && !matches!(data.kind, VizType::Pie | VizType::Donut) {
         chart.legend().set_hidden();

@@ -352,7 +352,7 @@ pub(super) fn category_room(labels: &[String]) -> i32 {
         .iter()
         .map(|l| text_width(l, LABEL_PX))
         .fold(0.0, f64::max)
-        .min(WIDTH as f64 / 3.0)
+        .min(width() as f64 / 3.0)
         .ceil() as i32
 }
 

@@ -56,7 +56,7 @@ pub fn bar<V: Copy + Into<Option<f64>>>(
     let items = &all[..all.len().min(MAX_BARS)];
     let band = Band::new(&[], cap_note(items.len(), all.len(), "categories"));
     let mut range = extent(items.iter().map(|i| i.1));
-    let plot_h = (HEIGHT as i32 - 30 - band.bottom()) as f64;
+    let plot_h = (height() as i32 - 30 - band.bottom()) as f64;
     if value_labels {
         range = headroom(range, plot_h, 18.0, 18.0);
     }
@@ -64,8 +64,8 @@ pub fn bar<V: Copy + Into<Option<f64>>>(
     let f = Frame {
         l: 14 + label_room(&ticks, fmt) + 8,
         t: band.bottom(),
-        r: WIDTH as i32 - 16,
-        b: HEIGHT as i32 - 30,
+        r: width() as i32 - 16,
+        b: height() as i32 - 30,
     };
     let y = Scale::new((ticks.lo, ticks.hi), (f.b, f.t));
     let n = items.len();
@@ -117,7 +117,7 @@ pub fn hbar<V: Copy + Into<Option<f64>>>(
     if all.is_empty() {
         return Ok(no_data());
     }
-    let b = HEIGHT as i32 - 30;
+    let b = height() as i32 - 30;
     let fits = |top: i32| ((b - top) / ROW_PX).max(1) as usize;
     let mut rows = fits(Band::new(&[], None).bottom());
     if all.len() > rows {
@@ -142,14 +142,14 @@ pub fn hbar<V: Copy + Into<Option<f64>>>(
                 .filter(|i| i.1 >= 0.0)
                 .map(|i| value_label(i.1, fmt)),
         );
-        range = headroom(range, (WIDTH as i32 - 24 - l) as f64, below, above);
+        range = headroom(range, (width() as i32 - 24 - l) as f64, below, above);
     }
-    let target = ((WIDTH as i32 - l) / 100).clamp(2, 8) as usize;
+    let target = ((width() as i32 - l) / 100).clamp(2, 8) as usize;
     let ticks = nice_ticks(range.0, range.1, target);
     let f = Frame {
         l,
         t: band.bottom(),
-        r: WIDTH as i32 - 24,
+        r: width() as i32 - 24,
         b,
     };
     let x = Scale::new((ticks.lo, ticks.hi), (f.l, f.r));
@@ -231,8 +231,8 @@ pub fn stacked_bar(rows: &[(String, String, Option<f64>)], fmt: Option<ValueForm
     let f = Frame {
         l: 14 + label_room(&ticks, fmt) + 8,
         t: band.bottom(),
-        r: WIDTH as i32 - 16,
-        b: HEIGHT as i32 - 30,
+        r: width() as i32 - 16,
+        b: height() as i32 - 30,
     };
     let y = Scale::new((ticks.lo, ticks.hi), (f.b, f.t));
     let slot = f.width() / shown_n as f64;
@@ -307,7 +307,7 @@ pub fn waterfall<V: Copy + Into<Option<f64>>>(
     let keys: Vec<Option<&str>> = steps.iter().map(|s| s.2.as_deref()).chain([None]).collect();
     let mut range = extent(bars.iter().flat_map(|b| [b.1, b.2]));
     if value_labels {
-        let plot_h = (HEIGHT as i32 - 30 - Band::new(&[], Some(String::new())).bottom()) as f64;
+        let plot_h = (height() as i32 - 30 - Band::new(&[], Some(String::new())).bottom()) as f64;
         range = headroom(range, plot_h, 18.0, 18.0);
     }
     let ticks = nice_ticks(range.0, range.1, 5);
@@ -320,8 +320,8 @@ pub fn waterfall<V: Copy + Into<Option<f64>>>(
     let f = Frame {
         l: 14 + label_room(&ticks, fmt) + 8,
         t: band.bottom(),
-        r: WIDTH as i32 - 16,
-        b: HEIGHT as i32 - 30,
+        r: width() as i32 - 16,
+        b: height() as i32 - 30,
     };
     let y = Scale::new((ticks.lo, ticks.hi), (f.b, f.t));
     let n = bars.len();

@@ -43,8 +43,8 @@ pub fn candlestick(candles: &[Candle], fmt: Option<ValueFormat>) -> Result {
     let f = Frame {
         l: 14 + label_room(&ticks, fmt) + 8,
         t: band.bottom(),
-        r: WIDTH as i32 - 36,
-        b: HEIGHT as i32 - 30,
+        r: width() as i32 - 36,
+        b: height() as i32 - 30,
     };
     // The usual distance between candles (a day, a week...) sets their width.
     let gap = cs
@@ -58,7 +58,8 @@ pub fn candlestick(candles: &[Candle], fmt: Option<ValueFormat>) -> Result {
     let y = Scale::new((ticks.lo, ticks.hi), (f.b, f.t));
     let xd = |d: NaiveDate| x.px((d - first).num_days() as f64);
     let half = (x.unit() * gap * 0.35).clamp(0.5, 12.0);
-    let dticks = date_ticks(first, last, (f.width() / 100.0) as usize);
+    // At least three ticks wanted, so a narrow chart still names a date or two.
+    let dticks = date_ticks(first, last, ((f.width() / 100.0) as usize).max(3));
     render(|pen| {
         band.draw(pen, f.l)?;
         value_axis_left(pen, f, y, &ticks, fmt)?;

@@ -93,8 +93,8 @@ pub fn heatmap(cells: &[(String, String, Option<f64>)], fmt: Option<ValueFormat>
     let f = Frame {
         l: 14 + room + 8,
         t: band.bottom(),
-        r: WIDTH as i32 - scale_w - 16,
-        b: HEIGHT as i32 - 30,
+        r: width() as i32 - scale_w - 16,
+        b: height() as i32 - 30,
     };
     let (cw, ch) = (f.width() / nx as f64, f.height() / ny as f64);
     let gap = if cw >= 6.0 && ch >= 6.0 { 1 } else { 0 };

@@ -109,7 +109,8 @@ impl Band {
         let note_w = note
             .as_deref()
             .map_or(0.0, |n| text_width(n, NOTE_PX) + 24.0);
-        let legend = (!items.is_empty()).then(|| Legend::new(items, WIDTH as f64 - 40.0 - note_w));
+        let legend =
+            (!items.is_empty()).then(|| Legend::new(items, width() as f64 - 40.0 - note_w));
         Band { legend, note }
     }
 
@@ -135,7 +136,7 @@ impl Band {
         if let Some(n) = &self.note {
             pen.text(
                 n,
-                (WIDTH as i32 - 14, 12 + SWATCH / 2),
+                (width() as i32 - 14, 12 + SWATCH / 2),
                 NOTE_PX,
                 MUTED,
                 HPos::Right,

@@ -5,6 +5,14 @@ use super::legend::*;
 use super::*;
 use std::collections::HashMap;
 
+/// Up to this many points a line's points are marked with dots.
+const MARKERS: usize = 40;
+/// Up to this many points in all a chart without dots gets invisible hover targets (a band
+/// per day for one line, a circle per point for several), each a mark with its exact value.
+const MAX_HITS: usize = 2000;
+/// The opacity of a target: not seen, but drawn (Plotters skips what is fully transparent).
+const HIDDEN: f64 = 0.001;
+
 /// A line chart of one series over dates, the area below lightly filled; a `None` value is a gap.
 pub fn line<V: Copy + Into<Option<f64>>>(
     points: &[(NaiveDate, V)],
@@ -47,6 +55,7 @@ pub fn lines(
     let (lo, hi) = valued()
         .filter_map(|p| p.1)
         .fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let points = valued().count();
     let ticks = nice_ticks(lo, hi, 5);
     let n = names.len();
     let legend = if n > 1 || names.iter().any(|s| !s.is_empty()) {
@@ -58,8 +67,8 @@ pub fn lines(
     let f = Frame {
         l: 14 + label_room(&ticks, fmt) + 8,
         t: band.bottom(),
-        r: WIDTH as i32 - 36,
-        b: HEIGHT as i32 - 30,
+        r: width() as i32 - 36,
+        b: height() as i32 - 30,
     };
     let span = (last - first).num_days();
     let domain = if span == 0 {
@@ -70,7 +79,8 @@ pub fn lines(
     let x = Scale::new(domain, (f.l, f.r));
     let y = Scale::new((ticks.lo, ticks.hi), (f.b, f.t));
     let xd = |d: NaiveDate| x.px((d - first).num_days() as f64);
-    let dticks = date_ticks(first, last, (f.width() / 100.0) as usize);
+    // At least three ticks wanted, so a narrow chart still names a date or two.
+    let dticks = date_ticks(first, last, ((f.width() / 100.0) as usize).max(3));
     let zero = y.px(0.0);
     // Grey "others" first, so the coloured series are drawn on top.
     let grey = |i: usize| series_colour(i, n) == OTHER && n > PALETTE.len();
@@ -92,7 +102,8 @@ pub fn lines(
                 (false, _) => 0.0,
             };
             let (stroke, alpha) = if grey(i) { (1, 0.6) } else { (2, 1.0) };
-            let markers = series[i].len() <= 40;
+            let markers = series[i].len() <= MARKERS;
+            let hits = !markers && points <= MAX_HITS;
             for run in series[i].split(|p| p.1.is_none()) {
                 let pts: Vec<(i32, i32)> = run
                     .iter()
@@ -110,16 +121,31 @@ pub fn lines(
                 if pts.len() > 1 {
                     pen.path(pts.clone(), colour.mix(alpha).stroke_width(stroke))?;
                 }
-                if markers || pts.len() == 1 {
+                if markers || hits || pts.len() == 1 {
                     let valued = run.iter().filter_map(|(d, v)| v.map(|v| (d, v)));
-                    for (p, (d, v)) in pts.into_iter().zip(valued) {
+                    for (k, (p, (d, v))) in pts.iter().zip(valued).enumerate() {
                         let day = d.format("%Y-%m-%d").to_string();
                         let label = match names[i].is_empty() {
                             true => day.clone(),
                             false => format!("{} · {day}", shown(&names[i])),
                         };
-                        pen.mark(Some(&day), &mark::title(&label, v, fmt), || {
-                            pen.circle(p, 3, colour.mix(alpha).filled())
+                        let title = mark::title(&label, v, fmt);
+                        if markers || pts.len() == 1 {
+                            pen.mark(Some(&day), &title, || {
+                                pen.circle(*p, 3, colour.mix(alpha).filled())
+                            })?;
+                            continue;
+                        }
+                        pen.hit_mark(Some(&day), &title, || {
+                            // Too many points for dots: an invisible target to hover and
+                            // click; for one line, the band between its neighbours' midpoints.
+                            let hidden = colour.mix(HIDDEN).filled();
+                            if n > 1 {
+                                return pen.circle(*p, 5, hidden);
+                            }
+                            let left = k.checked_sub(1).map_or(p.0 - 2, |j| (pts[j].0 + p.0) / 2);
+                            let right = pts.get(k + 1).map_or(p.0 + 2, |q| (q.0 + p.0) / 2);
+                            pen.rect((left, f.t), (right.max(left + 1), f.b), hidden)
                         })?;
                     }
                 }
@@ -188,6 +214,60 @@ mod tests {
                 ("2025-01-02", "East · 2025-01-02: 7")
             ]
         );
+    }
+
+    #[test]
+    fn past_forty_points_each_has_an_invisible_target_with_its_value_and_day() {
+        let rows: Vec<(String, NaiveDate, Option<f64>)> = (0..90)
+            .map(|i| (String::new(), day(i), Some(i as f64 * 10.0)))
+            .collect();
+        let svg = lines(&rows, None, false).unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let marks: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.attribute("class") == Some("mark"))
+            .collect();
+        assert_eq!(marks.len(), 90);
+        for (i, m) in marks.iter().enumerate() {
+            let d = day(i as u64).format("%Y-%m-%d").to_string();
+            assert_eq!(m.attribute("data-key"), Some(d.as_str()));
+            assert_eq!(m.attribute("data-hit"), Some(""));
+            let title = m.children().find(|c| c.tag_name().name() == "title");
+            let want = format!(
+                "{d}: {}",
+                crate::report::format::value(i as f64 * 10.0, None)
+            );
+            assert_eq!(title.and_then(|t| t.text()), Some(want.as_str()));
+            // No dot: a band the height of the plot that is not drawn.
+            let shape = m
+                .children()
+                .find(|c| c.is_element() && c.tag_name().name() != "title")
+                .unwrap();
+            assert_eq!(shape.tag_name().name(), "rect", "{svg}");
+            assert_eq!(
+                shape.attribute("opacity"),
+                Some("0.001"),
+                "{:?}",
+                shape.attributes().collect::<Vec<_>>()
+            );
+        }
+        assert!(elements(&svg, "circle", "fill", &hex(PALETTE[0])).is_empty());
+        // Documents leave the targets out, and nothing else.
+        let bare = without_hits(&svg);
+        assert!(!bare.contains("class=\"mark\"") && !bare.contains("opacity=\"0.001\""));
+        assert_eq!(texts(&bare), texts(&svg));
+        assert_eq!(strokes(&bare), [90]);
+        // Several lines: a circle per point.
+        let two: Vec<(String, NaiveDate, Option<f64>)> = (0..90)
+            .flat_map(|i| {
+                [
+                    ("A".into(), day(i), Some(1.0)),
+                    ("B".into(), day(i), Some(2.0)),
+                ]
+            })
+            .collect();
+        let svg = lines(&two, None, true).unwrap();
+        assert_eq!(svg.matches("<a class=\"mark\"").count(), 180);
     }
 
     #[test]

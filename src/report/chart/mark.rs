@@ -17,6 +17,8 @@ const CLOSE: &str = "\u{E001}";
 pub(super) struct Mark {
     pub key: Option<String>,
     pub title: String,
+    /// Drawn invisible, only to be hovered and clicked (`data-hit`; pages show it on hover).
+    pub hit: bool,
 }
 
 impl Pen<'_, '_> {
@@ -27,11 +29,32 @@ impl Pen<'_, '_> {
         title: &str,
         draw: impl FnOnce() -> Drawn,
     ) -> Drawn {
+        self.mark_as(key, title, false, draw)
+    }
+
+    /// Draws `draw` as one mark that is an invisible target (see `Mark::hit`).
+    pub(super) fn hit_mark(
+        &self,
+        key: Option<&str>,
+        title: &str,
+        draw: impl FnOnce() -> Drawn,
+    ) -> Drawn {
+        self.mark_as(key, title, true, draw)
+    }
+
+    fn mark_as(
+        &self,
+        key: Option<&str>,
+        title: &str,
+        hit: bool,
+        draw: impl FnOnce() -> Drawn,
+    ) -> Drawn {
         let n = {
             let mut marks = self.marks.borrow_mut();
             marks.push(Mark {
                 key: key.map(super::clean),
                 title: super::clean(title),
+                hit,
             });
             marks.len() - 1
         };
@@ -91,6 +114,9 @@ pub(super) fn finish(svg: &str, marks: &[Mark]) -> String {
                 if let Some(k) = &m.key {
                     out.push_str(&format!(" data-key=\"{}\"", escape(k)));
                 }
+                if m.hit {
+                    out.push_str(" data-hit=\"\"");
+                }
                 out.push_str(&format!("><title>{}</title>\n", escape(&m.title)));
                 i += 3;
                 continue;
@@ -124,6 +150,29 @@ pub fn link_marks(svg: &str, href: impl Fn(&str) -> Option<String>) -> String {
         rest = &after[end + 1..];
     }
     out.push_str(rest);
+    out
+}
+
+/// `svg` without its invisible targets (`Mark::hit`): a document has nothing to hover or click,
+/// and each target would cost it a transparency group.
+pub fn without_hits(svg: &str) -> String {
+    if !svg.contains(" data-hit=\"\"") {
+        return svg.to_string();
+    }
+    let mut out = String::with_capacity(svg.len());
+    let mut skipping = false;
+    for line in svg.lines() {
+        if skipping {
+            skipping = line != "</a>";
+            continue;
+        }
+        if line.starts_with("<a class=\"mark\"") && line.contains(" data-hit=\"\"") {
+            skipping = true;
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
     out
 }
 

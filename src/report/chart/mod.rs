@@ -16,7 +16,7 @@ pub use bar::{bar, hbar, stacked_bar, waterfall};
 pub use candlestick::{candlestick, Candle};
 pub use heatmap::heatmap;
 pub use line::{line, lines};
-pub use mark::link_marks;
+pub use mark::{link_marks, without_hits};
 pub use pie::donut;
 pub use scatter::{histogram, scatter};
 
@@ -27,9 +27,53 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-/// Pixel size of a chart; the SVG scales through its viewBox.
+/// Pixel size of a chart as documents (PDF, email, XLSX, downloads) and wide pages get it; the
+/// SVG scales through its viewBox.
 pub const WIDTH: u32 = 900;
 pub const HEIGHT: u32 = 340;
+/// The narrowest a chart is drawn ([`at_width`]): a phone's card.
+pub const MIN_WIDTH: u32 = 320;
+/// The width a page that cannot ask its screen draws a chart for phones (a 390 px screen's
+/// card), beside the standard one.
+pub const PHONE_WIDTH: u32 = 340;
+
+thread_local! {
+    /// The canvas charts are drawn on in this thread: `(WIDTH, HEIGHT)` unless inside [`at_width`].
+    static CANVAS: std::cell::Cell<(u32, u32)> = const { std::cell::Cell::new((WIDTH, HEIGHT)) };
+}
+
+/// Runs `f` with every chart drawn for a space `width` CSS px wide (clamped to
+/// `MIN_WIDTH..=WIDTH`; None: the standard size), so that a page showing it at that width shows
+/// its text at the theme's sizes instead of scaled down (a 900 px chart in a phone's 340 px
+/// card has 4 px text). Axes take fewer ticks and labels are cut to the room there is; the
+/// height follows (`0.75 × width`, between 260 and `HEIGHT`).
+pub fn at_width<T>(width: Option<u32>, f: impl FnOnce() -> T) -> T {
+    struct Restore((u32, u32));
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            CANVAS.set(self.0);
+        }
+    }
+    let size = match width {
+        None => (WIDTH, HEIGHT),
+        Some(w) => {
+            let w = w.clamp(MIN_WIDTH, WIDTH);
+            (w, (w * 3 / 4).clamp(260, HEIGHT))
+        }
+    };
+    let _restore = Restore(CANVAS.replace(size));
+    f()
+}
+
+/// The width of the canvas charts are drawn on now (see [`at_width`]).
+fn width() -> u32 {
+    CANVAS.get().0
+}
+
+/// The height of the canvas charts are drawn on now.
+fn height() -> u32 {
+    CANVAS.get().1
+}
 /// The font named in the SVG text; embedded in the PDF and served to browsers.
 pub const FONT: &str = "DejaVu Sans";
 
@@ -74,7 +118,7 @@ pub fn no_data() -> String {
     render(|pen| {
         pen.text(
             "No data",
-            ((WIDTH / 2) as i32, (HEIGHT / 2) as i32),
+            ((width() / 2) as i32, (height() / 2) as i32),
             18.0,
             MUTED,
             HPos::Center,
@@ -86,10 +130,16 @@ pub fn no_data() -> String {
 
 /// Draws on a blank canvas of the chart size and returns the SVG.
 fn render(draw: impl FnOnce(&Pen) -> Drawn) -> Result {
+    render_sized((width(), height()), draw)
+}
+
+/// Draws on a blank canvas of `size` (a chart that needs more height than others, such as a
+/// donut with its legend under it) and returns the SVG.
+fn render_sized(size: (u32, u32), draw: impl FnOnce(&Pen) -> Drawn) -> Result {
     let mut svg = String::new();
     let marks = std::cell::RefCell::new(Vec::new());
     {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         draw(&Pen {
             area: &root,
@@ -354,6 +404,25 @@ mod tests {
 
     #[test]
     fn every_chart_survives_hostile_values_and_labels() {
+        hostile_charts();
+    }
+
+    #[test]
+    fn every_chart_drawn_at_the_narrowest_width_survives_them_too_on_a_canvas_that_wide() {
+        at_width(Some(1), || {
+            assert_eq!(width(), MIN_WIDTH);
+            hostile_charts();
+        });
+        assert_eq!(
+            (width(), height()),
+            (WIDTH, HEIGHT),
+            "the standard size is back"
+        );
+        let svg = at_width(Some(360), || bar(&[("a".to_string(), 1.0)], None, true)).unwrap();
+        assert!(svg.contains("viewBox=\"0 0 360 270\""), "{}", &svg[..200]);
+    }
+
+    fn hostile_charts() {
         let labels = ["", "\u{0}\u{7}<&>\"'", "\u{FFFF}", LONG, "漢字"];
         let values = [
             Some(f64::MAX),

@@ -53,11 +53,63 @@ pub fn donut<V: Copy + Into<Option<f64>>>(items: &[(String, V)], hole: f64) -> R
         )
     });
     let band = Band::new(&[], note);
-    let top = band.bottom();
-    let r_out = ((HEIGHT as i32 - top - 14) as f64 / 2.0).max(10.0);
-    let (cx, cy) = (20.0 + r_out + 16.0, top as f64 + r_out);
+    let top = band.bottom() as f64;
+    let (w, h) = (width() as f64, height() as f64);
+    // Legend text: smaller in a narrow chart, where the legend goes under the ring.
+    let px = if w >= 600.0 { 15.0 } else { 13.0 };
+    let row = px + 11.0;
+    let shares: Vec<String> = slices
+        .iter()
+        .map(|(_, v, _)| match v / total * 100.0 {
+            s if s < 0.1 => "<0.1%".to_string(),
+            s => format!("{s:.1}%"),
+        })
+        .collect();
+    let share_w = shares.iter().map(|s| text_width(s, px)).fold(0.0, f64::max);
+    // A legend row: swatch, name, share right-aligned in a column.
+    let legend_w = |names: &[String]| {
+        let name_w = names.iter().map(|n| text_width(n, px)).fold(0.0, f64::max);
+        (26.0 + name_w + 16.0 + share_w).ceil()
+    };
+    let fitted = |room: f64| -> Vec<String> {
+        fit_all(slices.iter().map(|(l, ..)| l.as_str()), room.max(px), px)
+    };
+    const PAD: f64 = 14.0;
+    const GAP: f64 = 40.0;
+    let tall = (h - top - PAD).max(20.0);
+    // Beside the ring (names up to 200 px), the ring and legend centred together as one, when
+    // that leaves the ring most of the height; else under it, the ring as wide as the chart.
+    let beside_names = fitted(200.0_f64.min(w * 0.3));
+    let beside = (tall.min(w - 2.0 * PAD - GAP - legend_w(&beside_names)) >= 0.6 * tall)
+        .then_some(beside_names);
+    let n = slices.len() as f64;
+    let (names, size, (cx, cy, r_out), legend_at) = match beside {
+        Some(names) => {
+            let lw = legend_w(&names);
+            let d = tall.min(w - 2.0 * PAD - GAP - lw);
+            let x0 = ((w - (d + GAP + lw)) / 2.0).max(PAD);
+            let cy = top + tall / 2.0;
+            let at = (x0 + d + GAP, (cy - row * n / 2.0).max(top));
+            (names, (width(), height()), (x0 + d / 2.0, cy, d / 2.0), at)
+        }
+        None => {
+            let names = fitted(w - 2.0 * PAD - 42.0 - share_w);
+            let lw = legend_w(&names);
+            let d = (w - 2.0 * PAD).min(260.0);
+            let legend_y = top + d + 18.0;
+            let canvas = (legend_y + row * n + 4.0).ceil() as u32;
+            let at = (((w - lw) / 2.0).max(PAD), legend_y);
+            (
+                names,
+                (width(), canvas),
+                (w / 2.0, top + d / 2.0, d / 2.0),
+                at,
+            )
+        }
+    };
+    let r_out = r_out.max(10.0);
     let r_in = r_out * hole.clamp(0.0, 0.9);
-    render(|pen| {
+    render_sized(size, |pen| {
         band.draw(pen, 14)?;
         let mut angle = -FRAC_PI_2;
         let point = |r: f64, a: f64| {
@@ -94,48 +146,16 @@ pub fn donut<V: Copy + Into<Option<f64>>>(items: &[(String, V)], hole: f64) -> R
                 )?;
             }
         }
-        let legend_x = (cx + r_out + 48.0) as i32;
-        let row = 26;
-        let y0 = (cy as i32 - row * slices.len() as i32 / 2).max(top);
-        // Names cut to leave room for the shares, which line up right-aligned in a column.
-        let shares: Vec<String> = slices
-            .iter()
-            .map(|(_, v, _)| match v / total * 100.0 {
-                s if s < 0.1 => "<0.1%".to_string(),
-                s => format!("{s:.1}%"),
-            })
-            .collect();
-        let share_w = shares
-            .iter()
-            .map(|s| text_width(s, 15.0))
-            .fold(0.0, f64::max);
-        let room = WIDTH as f64 - legend_x as f64 - 26.0 - share_w - 40.0;
-        let names: Vec<String> = slices.iter().map(|(l, ..)| fit(l, room, 15.0)).collect();
-        let name_w = names
-            .iter()
-            .map(|n| text_width(n, 15.0))
-            .fold(0.0, f64::max);
-        let share_x = legend_x + 26 + (name_w + 16.0 + share_w).ceil() as i32;
+        let (lx, ly) = (legend_at.0 as i32, legend_at.1 as i32);
+        let share_x = lx + legend_w(&names) as i32;
+        let swatch = (px + 1.0) as i32;
         for (i, (name, share)) in names.iter().zip(&shares).enumerate() {
-            let y = y0 + i as i32 * row;
+            let y = ly + (i as f64 * row) as i32;
+            let mid = y + swatch / 2;
             let colour = series_colour(i, slices.len());
-            pen.rect((legend_x, y), (legend_x + 16, y + 16), colour.filled())?;
-            pen.text(
-                name,
-                (legend_x + 26, y + 8),
-                15.0,
-                INK,
-                HPos::Left,
-                VPos::Center,
-            )?;
-            pen.text(
-                share,
-                (share_x, y + 8),
-                15.0,
-                MUTED,
-                HPos::Right,
-                VPos::Center,
-            )?;
+            pen.rect((lx, y), (lx + swatch, y + swatch), colour.filled())?;
+            pen.text(name, (lx + 26, mid), px, INK, HPos::Left, VPos::Center)?;
+            pen.text(share, (share_x, mid), px, MUTED, HPos::Right, VPos::Center)?;
         }
         Ok(())
     })
@@ -153,6 +173,105 @@ mod tests {
 
     fn items(pairs: &[(&str, Option<f64>)]) -> Vec<(String, Option<f64>)> {
         pairs.iter().map(|(l, v)| (l.to_string(), *v)).collect()
+    }
+
+    /// A text's x, y and anchor.
+    type Placed = (f64, f64, String);
+
+    /// The (x, y) of every point of the slices' polygons, and of every text with its anchor.
+    fn geometry(svg: &str) -> (Vec<(f64, f64)>, Vec<Placed>) {
+        let doc = roxmltree::Document::parse(svg).unwrap();
+        let mut ring = Vec::new();
+        let mut text = Vec::new();
+        for n in doc.descendants() {
+            match n.tag_name().name() {
+                "polygon" => {
+                    ring.extend(n.attribute("points").unwrap().split_whitespace().map(|p| {
+                        let (x, y) = p.split_once(',').unwrap();
+                        (x.parse().unwrap(), y.parse().unwrap())
+                    }))
+                }
+                "text" => text.push((
+                    n.attribute("x").unwrap().parse().unwrap(),
+                    n.attribute("y").unwrap().parse().unwrap(),
+                    n.attribute("text-anchor").unwrap_or("start").to_string(),
+                )),
+                _ => {}
+            }
+        }
+        (ring, text)
+    }
+
+    fn regions() -> Vec<(String, Option<f64>)> {
+        [
+            "North",
+            "East",
+            "West",
+            "South",
+            "Northeast",
+            "Central",
+            "Southwest",
+            "Pacific",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.to_string(), Some(20.0 - i as f64)))
+        .collect()
+    }
+
+    #[test]
+    fn a_wide_donut_and_its_legend_are_centred_together_filling_the_chart() {
+        let svg = donut(&regions(), 0.55).unwrap();
+        let (ring, text) = geometry(&svg);
+        let left = ring.iter().map(|p| p.0).fold(f64::MAX, f64::min);
+        let right = text
+            .iter()
+            .filter(|t| t.2 == "end")
+            .map(|t| t.0)
+            .fold(0.0, f64::max);
+        let (top, bottom) = (
+            ring.iter().map(|p| p.1).fold(f64::MAX, f64::min),
+            ring.iter().map(|p| p.1).fold(0.0, f64::max),
+        );
+        let w = width() as f64;
+        assert!(
+            (left - (w - right)).abs() < 20.0,
+            "margins {left} and {}",
+            w - right
+        );
+        assert!(right - left > 0.55 * w, "{left}..{right} of {w}");
+        assert!(
+            bottom - top > 0.85 * height() as f64,
+            "ring {top}..{bottom}"
+        );
+    }
+
+    #[test]
+    fn a_narrow_donut_puts_its_legend_under_a_ring_as_wide_as_it_can_be() {
+        let svg = at_width(Some(340), || donut(&regions(), 0.55)).unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let size = |a| {
+            doc.root_element()
+                .attribute(a)
+                .unwrap()
+                .parse::<f64>()
+                .unwrap()
+        };
+        let (w, h) = (size("width"), size("height"));
+        let (ring, text) = geometry(&svg);
+        let ring_bottom = ring.iter().map(|p| p.1).fold(0.0, f64::max);
+        let ring_w = ring.iter().map(|p| p.0).fold(0.0, f64::max)
+            - ring.iter().map(|p| p.0).fold(f64::MAX, f64::min);
+        assert_eq!(w, 340.0);
+        assert!(ring_w > 0.7 * w, "ring {ring_w} wide in {w}");
+        assert!(
+            text.iter().all(|t| t.1 > ring_bottom && t.1 < h),
+            "{text:?} under {ring_bottom}, in {h}"
+        );
+        assert!(text.iter().all(|t| t.0 > 0.0 && t.0 <= w), "{text:?}");
+        for name in ["North", "Northeast", "Southwest", "Pacific"] {
+            assert!(has_text(&svg, name), "{name}: {:?}", texts(&svg));
+        }
     }
 
     #[test]

@@ -6,7 +6,9 @@ use super::*;
 use std::collections::HashMap;
 
 /// The bottom of the plot when an axis title goes under the tick labels.
-const TITLED_BOTTOM: i32 = HEIGHT as i32 - 46;
+fn titled_bottom() -> i32 {
+    height() as i32 - 46
+}
 
 /// Axis titles: the y column's above the value labels, the x column's under the tick labels.
 fn axis_titles(pen: &Pen, f: Frame, x: &str, y: &str) -> Drawn {
@@ -21,7 +23,7 @@ fn axis_titles(pen: &Pen, f: Frame, x: &str, y: &str) -> Drawn {
     )?;
     pen.text(
         &fit(&shown(x), room, LABEL_PX),
-        (f.r, HEIGHT as i32 - 6),
+        (f.r, height() as i32 - 6),
         LABEL_PX,
         MUTED,
         HPos::Right,
@@ -72,8 +74,8 @@ pub fn scatter(
     let f = Frame {
         l: 14 + label_room(&yt, fmt) + 8,
         t: band.bottom() + 16,
-        r: WIDTH as i32 - 28,
-        b: TITLED_BOTTOM,
+        r: width() as i32 - 28,
+        b: titled_bottom(),
     };
     let xt = nice_ticks(xlo, xhi, (f.width() / 90.0).clamp(2.0, 10.0) as usize);
     let x = Scale::new((xt.lo, xt.hi), (f.l, f.r));
@@ -150,8 +152,8 @@ pub fn histogram(
     let f = Frame {
         l: 14 + label_room(&yt, None) + 8,
         t: band.bottom() + 16,
-        r: WIDTH as i32 - 28,
-        b: TITLED_BOTTOM,
+        r: width() as i32 - 28,
+        b: titled_bottom(),
     };
     let x = Scale::new((start, end), (f.l, f.r));
     let y = Scale::new((yt.lo, yt.hi), (f.b, f.t));

@@ -126,6 +126,7 @@ pub(super) fn build(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunErro
             id: viz.id.clone(),
             title: viz.title.clone(),
             svg: svg.map_err(chart_err)?,
+            narrow: None,
             data,
         }))
     };
@@ -233,7 +234,14 @@ pub(super) fn build(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunErro
                     cells.push((x, s, number(viz, cell(r, yi), "y")?));
                 }
             }
-            chart(chart::stacked_bar(&cells, fmt))
+            let (labels, series) = label_series(&cells);
+            let data = (series.len() <= MAX_SERIES).then_some(ChartData {
+                kind: viz.kind,
+                categories: Categories::Labels(labels),
+                series,
+                format: fmt,
+            });
+            drawn(chart::stacked_bar(&cells, fmt), data)
         }
         VizType::Scatter => {
             let (xi, yi) = (column(viz, rs, &m.x, "x")?, column(viz, rs, &m.y, "y")?);
@@ -251,11 +259,17 @@ pub(super) fn build(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunErro
                 );
                 points.push((series, x, y));
             }
-            chart(chart::scatter(
-                &points,
-                (&rs.columns[xi], &rs.columns[yi]),
-                fmt,
-            ))
+            let (xs, series) = point_series(&points);
+            let data = (series.len() <= MAX_SERIES).then_some(ChartData {
+                kind: viz.kind,
+                categories: Categories::Numbers(xs),
+                series,
+                format: fmt,
+            });
+            drawn(
+                chart::scatter(&points, (&rs.columns[xi], &rs.columns[yi]), fmt),
+                data,
+            )
         }
         VizType::Histogram => {
             let (vi, what) = mapped(viz, rs, "x")?;
@@ -301,7 +315,24 @@ pub(super) fn build(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunErro
                     close: number(viz, cell(r, ci), "close")?,
                 });
             }
-            chart(chart::candlestick(&candles, fmt))
+            // For spreadsheets: a day a row, its prices in the order a stock chart reads them.
+            candles.sort_by_key(|c| c.date);
+            let prices = |i: usize, get: fn(&chart::Candle) -> Option<f64>| {
+                let values = candles.iter().map(|c| get(c).filter(|v| v.is_finite()));
+                (rs.columns[i].clone(), values.collect())
+            };
+            let data = ChartData {
+                kind: viz.kind,
+                categories: Categories::Dates(candles.iter().map(|c| c.date).collect()),
+                series: vec![
+                    prices(oi, |c| c.open),
+                    prices(hi, |c| c.high),
+                    prices(li, |c| c.low),
+                    prices(ci, |c| c.close),
+                ],
+                format: fmt,
+            };
+            drawn(chart::candlestick(&candles, fmt), Some(data))
         }
         VizType::Table => Err(chart_err("a table is built from its own query".into())),
     }

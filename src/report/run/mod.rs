@@ -56,6 +56,8 @@ pub struct Request<'a> {
     pub cache: Option<cache::Scope<'a>>,
     /// Told (visualizations built, visualizations in all) after each one.
     pub progress: Option<&'a dyn Fn(usize, usize)>,
+    /// Also draw each chart for a space this wide (`ChartOut::narrow`, for pages on phones).
+    pub narrow: Option<u32>,
 }
 
 /// Why a run failed.
@@ -140,7 +142,15 @@ pub fn run<'c>(conn: impl Into<Db<'c>>, req: &Request) -> Result<Output, RunErro
                         .map_err(qerr)?;
                     results.insert(viz.query.clone(), rs);
                 }
-                build(viz, &results[&viz.query])?
+                let rs = &results[&viz.query];
+                let mut item = build(viz, rs)?;
+                if let (Some(w), Item::Chart(c)) = (req.narrow, &mut item) {
+                    c.narrow = match super::chart::at_width(Some(w), || build(viz, rs))? {
+                        Item::Chart(n) => Some(n.svg),
+                        _ => None,
+                    };
+                }
+                item
             };
             items.push(item);
         }

@@ -79,6 +79,10 @@ pub struct ChartOut {
     pub id: String,
     pub title: String,
     pub svg: String,
+    /// The chart drawn again for a phone's width, when the run was asked for it
+    /// (`Request::narrow`): a page shows it instead of `svg` on a narrow screen.
+    #[serde(skip)]
+    pub narrow: Option<String>,
     /// The numbers drawn, for spreadsheets that draw the chart themselves; None for the kinds
     /// spreadsheets have no plain equivalent of.
     #[serde(skip)]
@@ -100,6 +104,8 @@ pub struct ChartData {
 pub enum Categories {
     Dates(Vec<NaiveDate>),
     Labels(Vec<String>),
+    /// A scatter plot's x of each point (its series' columns hold the y, blank elsewhere).
+    Numbers(Vec<f64>),
 }
 
 impl Categories {
@@ -107,6 +113,7 @@ impl Categories {
         match self {
             Categories::Dates(d) => d.len(),
             Categories::Labels(l) => l.len(),
+            Categories::Numbers(n) => n.len(),
         }
     }
 
@@ -115,11 +122,25 @@ impl Categories {
     }
 }
 
+/// A series' name and its value at each category.
+pub(super) type NamedSeries = (String, Vec<Option<f64>>);
+
+/// The index of series `name` in `series`, added (`len` blanks) when it is not there yet.
+fn series_of(series: &mut Vec<NamedSeries>, name: &str, len: usize) -> usize {
+    match series.iter().position(|s| s.0 == name) {
+        Some(i) => i,
+        None => {
+            series.push((name.to_string(), vec![None; len]));
+            series.len() - 1
+        }
+    }
+}
+
 /// Series over dates from (series, date, value) points, dates ascending, series in order of
 /// first appearance.
 pub(super) fn date_series(
     points: &[(String, NaiveDate, Option<f64>)],
-) -> (Vec<NaiveDate>, Vec<(String, Vec<Option<f64>>)>) {
+) -> (Vec<NaiveDate>, Vec<NamedSeries>) {
     let dates: Vec<NaiveDate> = points
         .iter()
         .map(|p| p.1)
@@ -127,21 +148,64 @@ pub(super) fn date_series(
         .into_iter()
         .collect();
     let at: HashMap<NaiveDate, usize> = dates.iter().enumerate().map(|(i, d)| (*d, i)).collect();
-    let mut series: Vec<(String, Vec<Option<f64>>)> = Vec::new();
+    let mut series: Vec<NamedSeries> = Vec::new();
     for (name, d, v) in points {
-        let i = match series.iter().position(|s| &s.0 == name) {
-            Some(i) => i,
-            None => {
-                series.push((name.clone(), vec![None; dates.len()]));
-                series.len() - 1
-            }
-        };
+        let i = series_of(&mut series, name, dates.len());
         if let Some(v) = v {
             let slot = &mut series[i].1[at[d]];
             *slot = Some(slot.unwrap_or(0.0) + v);
         }
     }
     (dates, series)
+}
+
+/// Most series a spreadsheet chart is given (Excel draws at most 255).
+pub(super) const MAX_SERIES: usize = 255;
+
+/// Series over categories from (category, series, value) cells, both in order of first
+/// appearance; a category's repeated values in one series add up.
+pub(super) fn label_series(
+    cells: &[(String, String, Option<f64>)],
+) -> (Vec<String>, Vec<NamedSeries>) {
+    let mut labels: Vec<String> = Vec::new();
+    let mut at: HashMap<&str, usize> = HashMap::new();
+    for (x, ..) in cells {
+        at.entry(x.as_str()).or_insert_with(|| {
+            labels.push(x.clone());
+            labels.len() - 1
+        });
+    }
+    let mut series: Vec<NamedSeries> = Vec::new();
+    for (x, name, v) in cells {
+        let i = series_of(&mut series, name, labels.len());
+        if let Some(v) = v.filter(|v| v.is_finite()) {
+            let slot = &mut series[i].1[at[x.as_str()]];
+            *slot = Some(slot.unwrap_or(0.0) + v);
+        }
+    }
+    (labels, series)
+}
+
+/// A scatter plot's points as rows: each point's x, and its y in its series' column.
+pub(super) fn point_series(
+    points: &[(String, Option<f64>, Option<f64>)],
+) -> (Vec<f64>, Vec<NamedSeries>) {
+    let valued: Vec<(&str, f64, f64)> = points
+        .iter()
+        .filter_map(|(s, x, y)| {
+            Some((
+                s.as_str(),
+                x.filter(|x| x.is_finite())?,
+                y.filter(|y| y.is_finite())?,
+            ))
+        })
+        .collect();
+    let mut series: Vec<NamedSeries> = Vec::new();
+    for (k, (name, _, y)) in valued.iter().enumerate() {
+        let i = series_of(&mut series, name, valued.len());
+        series[i].1[k] = Some(*y);
+    }
+    (valued.iter().map(|p| p.1).collect(), series)
 }
 
 /// A table: formatted cells for people and the typed result for files.

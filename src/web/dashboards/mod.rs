@@ -139,7 +139,7 @@ impl actix_web::Responder for Home {
 /// order of their own table) and downloads carry on.
 pub(crate) fn query_without_page(q: &BTreeMap<String, String>) -> String {
     let mut q = q.clone();
-    for k in ["page", "sort", "dir"] {
+    for k in ["page", "sort", "dir", "w"] {
         q.remove(k);
     }
     encode(&q)
@@ -157,13 +157,35 @@ pub(crate) fn split(
             Some(id) => {
                 filters.insert(id.to_string(), v.clone());
             }
-            None if ["page", "refresh", "kiosk", "sort", "dir"].contains(&k.as_str()) => {}
+            None if ["page", "refresh", "kiosk", "sort", "dir", "w"].contains(&k.as_str()) => {}
             None => {
                 params.insert(k.clone(), v.clone());
             }
         }
     }
     (filters, params)
+}
+
+/// The width in CSS px a widget's chart is drawn for (`?w=`, which `dashboard.js` adds from the
+/// widget's box; see `chart::at_width`). None without it; a 422 naming `w` when not a number.
+pub(crate) fn chart_width(q: &BTreeMap<String, String>) -> Result<Option<u32>, Problem> {
+    match q.get("w").map(|w| w.trim()).filter(|w| !w.is_empty()) {
+        None => Ok(None),
+        Some(w) => w
+            .parse::<f64>()
+            .ok()
+            .filter(|w| w.is_finite() && *w > 0.0)
+            .map(|w| Some(w.round().min(1e6) as u32))
+            .ok_or_else(|| {
+                Problem::invalid(
+                    "w",
+                    format!(
+                        "`{}` is not a width in pixels",
+                        crate::model::text::truncate(w, 40)
+                    ),
+                )
+            }),
+    }
 }
 
 pub(crate) fn find(ctx: &crate::app::Ctx, id: &str) -> Result<StoredDashboard, Problem> {
@@ -345,7 +367,9 @@ pub async fn view(
     .map_err(Problem::html)
 }
 
-/// GET /dashboards/{id}/widgets/{wid}: one widget with the page's filters (htmx).
+/// GET /dashboards/{id}/widgets/{wid}: one widget with the page's filters (htmx); a table in
+/// the order and at the page given (`?sort=&dir=&page=`, which `dashboard.js` adds when it
+/// refreshes a table someone sorted or paged).
 pub async fn widget(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -354,26 +378,30 @@ pub async fn widget(
     let (id, wid) = path.into_inner();
     let (ctx, q) = (state.ctx.clone(), q.into_inner());
     let page = parse_page(q.get("page").map(String::as_str))?;
+    let width = chart_width(&q)?;
+    let order = table::order(&q)?;
     web::block(move || -> Result<WidgetPartial, Problem> {
         let d = find(&ctx, &id)?;
         let (filters, params) = split(&q);
-        widget_for(
-            &ctx,
-            &d,
-            &wid,
-            &filters,
-            &params,
-            page,
-            &format!("/dashboards/{id}"),
-            &q,
-            false,
-        )
+        crate::report::chart::at_width(width, || {
+            widget_for(
+                &ctx,
+                &d,
+                &wid,
+                &filters,
+                &params,
+                (page, order.as_ref()),
+                &format!("/dashboards/{id}"),
+                &q,
+                false,
+            )
+        })
     })
     .await?
 }
 
 /// One widget of `d` under `base` with the filter values and report parameters given (a
-/// share's locked ones when `shared`: no link to the report then).
+/// share's locked ones when `shared`: no link to the report then), a table's page and order.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn widget_for(
     ctx: &crate::app::Ctx,
@@ -381,7 +409,7 @@ pub(crate) fn widget_for(
     wid: &str,
     filters: &BTreeMap<String, String>,
     params: &BTreeMap<String, String>,
-    page: u32,
+    (page, order): (u32, Option<&crate::report::run::TableSort>),
     base: &str,
     q: &BTreeMap<String, String>,
     shared: bool,
@@ -398,7 +426,7 @@ pub(crate) fn widget_for(
         false => query_without_page(q),
     };
     let (mut item, error) =
-        match dashboard_run::run_widget_page(ctx, d, wid, filters, params, page, None, today) {
+        match dashboard_run::run_widget_page(ctx, d, wid, filters, params, page, order, today) {
             Ok(item) => (item, None),
             Err(
                 e @ (PipelineError::Run(_)

@@ -41,6 +41,11 @@ pub async fn table(
     .await?
 }
 
+/// The order a widget's table is asked for (`?sort=&dir=`), from a copy of the query.
+pub(crate) fn order(q: &BTreeMap<String, String>) -> Result<Option<TableSort>, Problem> {
+    sort::take(&mut q.clone())
+}
+
 /// One page of table widget `wid` of `d` in `order`, its pager under `base` with `query`.
 #[allow(clippy::too_many_arguments)]
 pub fn table_for(

@@ -124,6 +124,8 @@ pub(crate) async fn render(
             only: only.as_deref(),
             sort: sort.as_ref(),
             today: chrono::Utc::now().date_naive(),
+            // Phones show each chart drawn for their width (see item.html).
+            narrow: Some(crate::report::chart::PHONE_WIDTH),
         })?;
         super::sort::check(sort.as_ref(), out.tables())?;
         let fields = report
@@ -202,6 +204,7 @@ pub(crate) async fn table_page(
             only: Some(&only),
             sort: sort.as_ref(),
             today: chrono::Utc::now().date_naive(),
+            narrow: None,
         })?;
         super::sort::check(sort.as_ref(), out.tables())?;
         let t = out
