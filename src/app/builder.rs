@@ -347,6 +347,7 @@ pub fn preview(
             cache: None,
             progress: None,
             narrow: None,
+            spare: None,
         },
     )?;
     let mut p = Preview {

@@ -448,6 +448,7 @@ impl Prepared {
                 .flatten(),
             progress: None,
             narrow: None,
+            spare: None,
         }
     }
 

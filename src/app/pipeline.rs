@@ -66,11 +66,12 @@ impl Ctx {
     ) -> Result<Output, PipelineError> {
         let stored = self.report(spec.report)?;
         let source = &stored.definition.data_source;
-        let conn = self
+        let pool = self
             .store
             .source(source)
-            .ok_or_else(|| PipelineError::NoSource(source.clone()))?
-            .get()?;
+            .ok_or_else(|| PipelineError::NoSource(source.clone()))?;
+        let conn = pool.get()?;
+        let spare = || pool.try_get();
         Ok(run::run(
             &conn,
             &run::Request {
@@ -87,6 +88,7 @@ impl Ctx {
                     .flatten(),
                 progress,
                 narrow: spec.narrow,
+                spare: Some(&spare),
             },
         )?)
     }

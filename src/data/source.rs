@@ -30,6 +30,14 @@ impl SourcePool {
         })
     }
 
+    /// A connection if one is free now, without waiting (for work that can do without).
+    pub fn try_get(&self) -> Option<SourceConn> {
+        Some(match self {
+            SourcePool::Sqlite(p) => SourceConn::Sqlite(p.try_get()?),
+            SourcePool::Postgres(p) => SourceConn::Postgres(pg::PgConn::new(p.try_get()?)),
+        })
+    }
+
     /// Whether the source answers within `wait`, and how long that took.
     pub fn ping(&self, wait: std::time::Duration) -> Result<std::time::Duration, String> {
         match self {

@@ -608,3 +608,103 @@ async fn edits_through_quire_survive_a_restart_with_the_same_config() {
         .await;
     assert_eq!(s["enabled"], false, "still paused: {s}");
 }
+
+/// A report's chart queries run two at a time (on a second connection when one is free): the
+/// figures are each query's own, and when queries fail the run names the first failing
+/// visualization in the report's order, as when they ran one after another.
+#[tokio::test]
+async fn queries_run_side_by_side_keep_their_figures_and_the_first_error_in_order() {
+    let app = spawn_app().await;
+    let report = |regions: &str, products: &str| {
+        json!({
+            "name": "Side by side",
+            "queries": {
+                "total": {"query": "SELECT SUM(revenue) AS revenue, COUNT(*) AS orders FROM sales"},
+                "regions": {"query": regions},
+                "products": {"query": products}
+            },
+            "visualizations": [
+                {"id": "orders", "type": "kpi", "title": "Orders", "query": "total", "dataMapping": {"value": "orders"}},
+                {"id": "by_region", "type": "bar", "title": "By region", "query": "regions", "dataMapping": {"x": "region", "y": "orders"}},
+                {"id": "by_product", "type": "bar", "title": "By product", "query": "products", "dataMapping": {"x": "product", "y": "orders"}}
+            ]
+        })
+    };
+    let good = |col: &str| {
+        format!("SELECT {col}, COUNT(*) AS orders FROM sales GROUP BY {col} ORDER BY {col}")
+    };
+    // abs() of the smallest integer fails while the query runs, not when it is checked.
+    let failing = |col: &str| {
+        format!(
+            "SELECT {col}, COUNT(*) AS orders FROM sales GROUP BY {col} \
+             HAVING abs(-9223372036854775807 - 1) > 0"
+        )
+    };
+    let r = app
+        .send_json(
+            Method::POST,
+            "/api/v1/reports",
+            &report(&good("region"), &good("product")),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let out = app
+        .get_json(&format!("/reports/{id}/download?format=json"))
+        .await;
+    let orders = expected::orders();
+    let thousands = |n: usize| {
+        let d = n.to_string();
+        let mut out = String::new();
+        for (i, c) in d.chars().enumerate() {
+            if i > 0 && (d.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    };
+    let items = &out["sections"][0]["items"];
+    assert_eq!(items[0]["value"], thousands(orders.len()).as_str());
+    for (i, col) in [(1, "region"), (2, "product")] {
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        for o in &orders {
+            let key = if col == "region" {
+                &o.region
+            } else {
+                &o.product
+            };
+            *counts.entry(key.clone()).or_default() += 1;
+        }
+        let svg = items[i]["svg"].as_str().unwrap();
+        assert_eq!(svg.matches("<title>").count(), counts.len(), "{col}");
+        for (k, n) in counts {
+            let title = format!("<title>{k}: {}</title>", thousands(n));
+            assert!(svg.contains(&title), "{col}: no {title}");
+        }
+    }
+
+    // Both chart queries fail: the run names by_region, the first in the report's order.
+    let location = format!("/api/v1/reports/{id}");
+    let r = app
+        .send_json(
+            Method::PUT,
+            &location,
+            &report(&failing("region"), &failing("product")),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    for _ in 0..5 {
+        let r = app
+            .get(&format!("/reports/{id}/download?format=json"))
+            .await;
+        let status = r.status().as_u16();
+        let body = r.text().await.unwrap();
+        assert!((400..600).contains(&status), "{status} {body}");
+        assert!(body.contains("by_region"), "{body}");
+        assert!(!body.contains("by_product"), "{body}");
+    }
+}

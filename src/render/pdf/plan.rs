@@ -23,6 +23,8 @@ pub struct Geometry {
     pub row: f64,
     pub cell_inset: f64,
     pub table_text: f64,
+    /// From a table row's top to its text's baseline: capitals centred in the row.
+    pub row_baseline: f64,
 }
 
 const MM: f64 = 72.0 / 25.4;
@@ -51,7 +53,10 @@ pub const GEOMETRY: Geometry = Geometry {
     row: 11.0,
     cell_inset: 4.0,
     table_text: 7.5,
+    row_baseline: (11.0 + CAP_HEIGHT * 7.5) / 2.0,
 };
+/// DejaVu Sans's capital height in ems (its H is 1493 of 2048 units tall).
+const CAP_HEIGHT: f64 = 1493.0 / 2048.0;
 /// Height above a long table's first rows: its title and note (and its section's heading
 /// when the section starts with the table).
 const TOP_TITLE: f64 = 34.0;
@@ -282,9 +287,35 @@ fn column_widths(page: PageSize, headers: &[String], rows: &[Vec<String>]) -> Ve
     natural.iter().map(|w| w.min(cap)).collect()
 }
 
+/// A table font's advance widths at the table's text size; those of Latin-1, most of any
+/// table's text, looked up once (a lookup in the font's tables per character was a tenth of
+/// a short report's time).
+struct Face {
+    face: ttf_parser::Face<'static>,
+    latin1: [f64; 256],
+}
+
+impl Face {
+    fn new(data: &'static [u8]) -> Face {
+        let face = ttf_parser::Face::parse(data, 0).expect("embedded font parses");
+        let mut latin1 = [0.0; 256];
+        for (i, a) in latin1.iter_mut().enumerate() {
+            *a = lookup(&face, char::from(i as u8));
+        }
+        Face { face, latin1 }
+    }
+}
+
 /// The advance of one character at the table's text size; a glyph the font lacks is drawn
 /// by a fallback font, so it counts a full em.
-fn advance(face: &ttf_parser::Face, c: char) -> f64 {
+fn advance(face: &Face, c: char) -> f64 {
+    match face.latin1.get(c as usize) {
+        Some(a) => *a,
+        None => lookup(&face.face, c),
+    }
+}
+
+fn lookup(face: &ttf_parser::Face, c: char) -> f64 {
     let scale = GEOMETRY.table_text / f64::from(face.units_per_em());
     face.glyph_index(c)
         .and_then(|g| face.glyph_hor_advance(g))
@@ -292,7 +323,7 @@ fn advance(face: &ttf_parser::Face, c: char) -> f64 {
 }
 
 /// The width of `text` on one line, measured up to `max`.
-fn text_width(text: &str, face: &ttf_parser::Face, max: f64) -> f64 {
+fn text_width(text: &str, face: &Face, max: f64) -> f64 {
     let mut w = 0.0;
     for c in text.chars() {
         w += advance(face, c);
@@ -304,17 +335,16 @@ fn text_width(text: &str, face: &ttf_parser::Face, max: f64) -> f64 {
 }
 
 /// The regular and bold faces, for advance widths.
-static FACES: LazyLock<[ttf_parser::Face<'static>; 2]> = LazyLock::new(|| {
-    let face = |data| ttf_parser::Face::parse(data, 0).expect("embedded font parses");
+static FACES: LazyLock<[Face; 2]> = LazyLock::new(|| {
     [
-        face(super::world::FONT_FILES[0]),
-        face(super::world::FONT_FILES[1]),
+        Face::new(super::world::FONT_FILES[0]),
+        Face::new(super::world::FONT_FILES[1]),
     ]
 });
 
 /// `text` on one line within `width` points at the table's text size: line breaks become
 /// spaces, and what does not fit is cut with an ellipsis.
-fn fit(text: &str, face: &ttf_parser::Face, width: f64) -> String {
+fn fit(text: &str, face: &Face, width: f64) -> String {
     let advance = |c: char| advance(face, c);
     let one_line = |c: char| if c.is_control() { ' ' } else { c };
     // Two per cent spare for kerning and rounding.
@@ -366,6 +396,31 @@ mod tests {
         assert!(long.starts_with(cut.trim_end_matches('…')));
         // One column has room for the whole sentence.
         assert_eq!(fit(long, &FACES[0], 500.0), long);
+    }
+
+    #[test]
+    fn the_rows_baseline_centres_the_fonts_capitals() {
+        // DejaVu's OS/2 table has no capital height: measure the H.
+        let face = &FACES[0].face;
+        let h = face
+            .glyph_index('H')
+            .and_then(|g| face.glyph_bounding_box(g));
+        let cap = f64::from(h.expect("an H").y_max) / f64::from(face.units_per_em());
+        assert!((cap - CAP_HEIGHT).abs() < 1e-9, "{cap}");
+        let g = GEOMETRY;
+        let above = g.row_baseline - cap * g.table_text;
+        assert!((above - (g.row - g.row_baseline)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn latin1_advances_come_from_the_table_and_the_rest_from_the_font() {
+        for face in FACES.iter() {
+            for c in ['W', 'i', ' ', 'é', 'ß', 'Ω', 'Ж', 'ł', '…'] {
+                assert_eq!(advance(face, c), lookup(&face.face, c), "{c}");
+            }
+            // Wide and narrow letters differ, so the table is not one value.
+            assert!(advance(face, 'W') > 2.0 * advance(face, 'i'));
+        }
     }
 
     #[test]

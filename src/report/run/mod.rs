@@ -15,7 +15,7 @@ use table::{table, TableError};
 use super::params::{self, ParamError};
 use crate::data::cache;
 use crate::data::query::{self, Bounds, QueryError, ResultSet};
-use crate::data::source::Db;
+use crate::data::source::{Db, SourceConn};
 use crate::model::report::{LayoutItem, QuerySource, ReportDefinition, VizType};
 use chrono::{NaiveDate, Utc};
 use std::collections::{BTreeMap, HashMap};
@@ -58,6 +58,9 @@ pub struct Request<'a> {
     pub progress: Option<&'a dyn Fn(usize, usize)>,
     /// Also draw each chart for a space this wide (`ChartOut::narrow`, for pages on phones).
     pub narrow: Option<u32>,
+    /// A second connection to the source if one is free: the charts' queries then run two
+    /// at a time (`prefetch`).
+    pub spare: Option<&'a dyn Fn() -> Option<SourceConn>>,
 }
 
 /// Why a run failed.
@@ -89,6 +92,7 @@ pub fn run<'c>(conn: impl Into<Db<'c>>, req: &Request) -> Result<Output, RunErro
         .filter(|id| wanted(id))
         .count();
     let mut built = 0;
+    prefetch(conn, def, &resolved.values, req, &mut results);
     // Text blocks quote the whole result: they are rendered once everything else is built.
     let mut texts = Vec::new();
     for section in layout {
@@ -188,6 +192,70 @@ pub fn run<'c>(conn: impl Into<Db<'c>>, req: &Request) -> Result<Output, RunErro
         sections,
         options: def.options.clone(),
     })
+}
+
+/// Runs the charts' queries (each one once) on two connections at once when a second one is
+/// free, into `results`, which the build then reads: a report's queries are most of its time
+/// before the document. A query that fails here is left out and runs again, in its turn, in
+/// the build, so a run fails with the same error whichever way its queries ran.
+fn prefetch(
+    conn: Db<'_>,
+    def: &ReportDefinition,
+    resolved: &query::Params,
+    req: &Request,
+    results: &mut HashMap<Option<String>, Arc<ResultSet>>,
+) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let mut jobs: Vec<(Option<String>, String, query::Params)> = Vec::new();
+    for id in def
+        .sections()
+        .iter()
+        .flat_map(|s| &s.items)
+        .filter_map(LayoutItem::viz)
+    {
+        let Some(viz) = def.visualization(id) else {
+            continue;
+        };
+        if viz.kind == VizType::Table
+            || req.only.is_some_and(|only| !only.contains(id))
+            || jobs.iter().any(|(q, ..)| *q == viz.query)
+        {
+            continue;
+        }
+        let Some(source) = def.query_source(viz.query.as_deref()) else {
+            continue;
+        };
+        if let Ok((sql, values)) = prepare(conn, def, source, resolved, req.today, id) {
+            jobs.push((viz.query.clone(), sql.into_owned(), values.into_owned()));
+        }
+    }
+    if jobs.len() < 2 {
+        return;
+    }
+    let Some(spare) = req.spare.and_then(|get| get()) else {
+        return;
+    };
+    let next = AtomicUsize::new(0);
+    let found = Mutex::new(Vec::new());
+    let (cache, bounds) = (req.cache, req.bounds);
+    let work = |db: Db<'_>| {
+        while let Some((key, sql, values)) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
+            if let Ok(rs) = cache::fetch(db, cache, sql, values, None, bounds) {
+                found
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((key.clone(), rs));
+            }
+        }
+    };
+    let work = &work;
+    std::thread::scope(|s| {
+        // The connection moves to the other thread: a connection is used by one at a time.
+        s.spawn(move || work(spare.db()));
+        work(conn);
+    });
+    results.extend(found.into_inner().unwrap_or_else(|e| e.into_inner()));
 }
 
 /// The first row of each named query that ran, by column, for text blocks to quote.
