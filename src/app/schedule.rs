@@ -244,3 +244,27 @@ pub fn last_run(
         },
     }))
 }
+
+/// While `[smtp]` is still the default (localhost:25), every schedule that emails will fail:
+/// the warning said at start and shown on /schedules, or None when mail is set up or nothing
+/// emails.
+pub fn mail_warning(ctx: &Ctx, conn: &store::Conn) -> Result<Option<String>, store::StoreError> {
+    let smtp = &ctx.config.smtp;
+    if smtp.host != "localhost" || smtp.port != 25 {
+        return Ok(None);
+    }
+    let emailing = store::schedule::list(conn)?
+        .iter()
+        .filter(|s| {
+            s.recipients
+                .iter()
+                .any(|r| r.kind == crate::model::schedule::RecipientKind::Email)
+        })
+        .count();
+    Ok((emailing > 0).then(|| {
+        format!(
+            "{emailing} schedule(s) send email, but [smtp] is not set (localhost:25): set it in \
+             reports.toml or QUIRE_SMTP__HOST, and check it with a test email"
+        )
+    }))
+}

@@ -91,6 +91,17 @@ pub fn test_message(smtp: &SmtpConfig, brand: &str, to: &str) -> Result<Message,
         .map_err(|e| SendError::permanent(format!("building the message: {e}")))
 }
 
+/// Sends the test message to `to`: what happened, in one sentence for a person (`quire smtp
+/// test`, the /schedules page). A bad address is a permanent error before anything is sent.
+pub async fn send_test(smtp: &SmtpConfig, brand: &str, to: &str) -> Result<String, SendError> {
+    let message = test_message(smtp, brand, to)?;
+    let reply = send_with_reply(smtp, message).await?;
+    Ok(format!(
+        "sent to {to} through {}:{}; the server answered: {reply}",
+        smtp.host, smtp.port
+    ))
+}
+
 /// Sends one message and returns the server's final reply (`250 OK ...`).
 pub async fn send_with_reply(smtp: &SmtpConfig, message: Message) -> Result<String, SendError> {
     let err =

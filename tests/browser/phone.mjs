@@ -48,7 +48,16 @@ try {
         return true;
       }).slice(0, 5).map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ').join('.') : ''));
       const header = document.querySelector('header.top');
+      // The menu scrolls by itself: the current page's link must be in view, not scrolled off.
+      const current = document.querySelector('header.top nav a[aria-current=page]');
+      let currentShown = null;
+      if (current) {
+        const r = current.getBoundingClientRect();
+        const n = current.parentElement.getBoundingClientRect();
+        currentShown = r.left >= n.left - 1 && r.right <= Math.min(n.right, doc.clientWidth) + 1;
+      }
       return {
+        currentShown,
         scrollX: doc.scrollWidth - doc.clientWidth,
         wide,
         wrapped,

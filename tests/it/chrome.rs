@@ -115,12 +115,15 @@ async fn at_a_phones_width_the_main_pages_do_not_scroll_sideways_and_buttons_do_
     let app = spawn_app().await;
     let report = app.report_id().await;
     let schedule = app.schedule_id().await;
+    let dashboard = app.dashboard_id().await;
     let mut args = vec![app.address.clone()];
     for p in [
         "/".to_string(),
         "/dashboards".into(),
         "/reports".into(),
         format!("/reports/{report}"),
+        format!("/dashboards/{dashboard}"),
+        format!("/dashboards/{dashboard}/edit"),
         "/builder".into(),
         "/datasets".into(),
         "/schedules".into(),
@@ -128,6 +131,8 @@ async fn at_a_phones_width_the_main_pages_do_not_scroll_sideways_and_buttons_do_
         format!("/schedules/{schedule}"),
         "/exports".into(),
         "/admin/users".into(),
+        "/admin/audit".into(),
+        "/account/settings".into(),
         "/no-such-page".into(),
     ] {
         args.push(p);
@@ -157,6 +162,11 @@ async fn at_a_phones_width_the_main_pages_do_not_scroll_sideways_and_buttons_do_
             bad.push(format!(
                 "{path}: scrolls {}px sideways ({})",
                 p["scrollX"], p["wide"]
+            ));
+        }
+        if p["currentShown"] == false {
+            bad.push(format!(
+                "{path}: the menu's current page is scrolled out of sight"
             ));
         }
         if !p["wrapped"].as_array().unwrap().is_empty() {

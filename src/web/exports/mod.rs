@@ -66,7 +66,6 @@ impl ExportsPage {
             false => format!("{path}?{query}"),
         }
     }
-
 }
 
 /// GET /exports?status=
