@@ -261,10 +261,13 @@ pub fn mail_warning(ctx: &Ctx, conn: &store::Conn) -> Result<Option<String>, sto
                 .any(|r| r.kind == crate::model::schedule::RecipientKind::Email)
         })
         .count();
-    Ok((emailing > 0).then(|| {
-        format!(
-            "{emailing} schedule(s) send email, but [smtp] is not set (localhost:25): set it in \
-             reports.toml or QUIRE_SMTP__HOST, and check it with a test email"
-        )
-    }))
+    let who = match emailing {
+        0 => return Ok(None),
+        1 => "1 schedule sends".to_string(),
+        n => format!("{n} schedules send"),
+    };
+    Ok(Some(format!(
+        "{who} email, but [smtp] is not set (localhost:25): set it in reports.toml or \
+         QUIRE_SMTP__HOST, and check it with a test email"
+    )))
 }

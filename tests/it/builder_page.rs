@@ -139,6 +139,8 @@ async fn the_builder_is_for_editors_and_its_page_lists_fields_with_kinds() {
         assert!(page.contains(&format!("data-well=\"{well}\"")), "{well}");
     }
     assert!(page.contains("id=\"preview\""));
+    // Counts with separators: 20,000 distinct order ids.
+    assert!(page.contains("</em> 20,000 distinct</span>"), "{page}");
     let values: Vec<String> = app
         .get_json("/builder/values?source=main&table=sales&field=region&prefix=")
         .await

@@ -116,6 +116,21 @@ async fn at_a_phones_width_the_main_pages_do_not_scroll_sideways_and_buttons_do_
     let report = app.report_id().await;
     let schedule = app.schedule_id().await;
     let dashboard = app.dashboard_id().await;
+    // /exports with a person's download and a schedule's file, as after a first hour.
+    let r = app
+        .get(&format!("/reports/{report}/download?format=csv"))
+        .await;
+    assert_eq!(r.status(), 200);
+    r.bytes().await.unwrap();
+    let r = app.post(&format!("/api/v1/schedules/{schedule}/run")).await;
+    assert_eq!(r.status(), 202);
+    for _ in 0..120 {
+        let v = app.get_json("/api/v1/exports").await;
+        if v.as_array().map_or(0, |a| a.len()) >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
     let mut args = vec![app.address.clone()];
     for p in [
         "/".to_string(),
@@ -162,6 +177,18 @@ async fn at_a_phones_width_the_main_pages_do_not_scroll_sideways_and_buttons_do_
             bad.push(format!(
                 "{path}: scrolls {}px sideways ({})",
                 p["scrollX"], p["wide"]
+            ));
+        }
+        if !p["unreachable"].as_array().unwrap().is_empty() {
+            bad.push(format!(
+                "{path}: row actions out of reach {}",
+                p["unreachable"]
+            ));
+        }
+        if !p["unreachableWide"].as_array().unwrap().is_empty() {
+            bad.push(format!(
+                "{path}: at 1366 px row actions are cut off {}",
+                p["unreachableWide"]
             ));
         }
         if p["currentShown"] == false {

@@ -27,7 +27,7 @@ async fn schedules_warns_while_smtp_is_not_set_and_a_test_email_says_the_exact_e
     let html = app.get("/schedules").await.text().await.unwrap();
     assert!(html.contains("id=\"mail-warning\""), "{html}");
     assert!(
-        html.contains("1 schedule(s) send email, but [smtp] is not set (localhost:25)"),
+        html.contains("1 schedule sends email, but [smtp] is not set (localhost:25)"),
         "{html}"
     );
     assert!(html.contains("<details class=\"test-email\" id=\"test-email\" open>"));
