@@ -144,6 +144,9 @@ fn text_body(s: &Summary, brand: &str) -> String {
         t.push_str(&Summary::kpi_text(k));
         t.push('\n');
     }
+    if let Some(line) = s.run_line() {
+        t.push_str(&format!("\n{line}.\n"));
+    }
     t.push_str(&format!("\nThe full report is attached.\n-- \n{brand}\n"));
     t
 }
@@ -188,9 +191,12 @@ fn html_body(s: &Summary, brand: &str, chart: bool) -> String {
         "<!doctype html><html><body style=\"font-family:Helvetica,Arial,sans-serif;color:#222\">\
          <h2 style=\"margin:0 0 4px\">{}</h2><p style=\"color:#666;margin:0 0 12px\">{}</p>\
          <table style=\"border-collapse:collapse\">{rows}</table>{image}\
-         <p>The full report is attached.</p><p style=\"color:#888\">{}</p></body></html>",
+         <p>The full report is attached.</p>{}<p style=\"color:#888\">{}</p></body></html>",
         esc(&s.report_name),
         params.join(" · "),
+        s.run_line()
+            .map(|l| format!("<p style=\"color:#666\">{}.</p>", esc(&l)))
+            .unwrap_or_default(),
         esc(brand)
     )
 }
