@@ -215,7 +215,6 @@ pub fn last_run(
     conn: &rusqlite::Connection,
     s: &StoredSchedule,
 ) -> Result<Option<LastRun>, crate::store::StoreError> {
-    use crate::model::schedule::{DeliveryStatus, RunStatus};
     let Some(run) = store::run::list(conn, &s.id, 1)?.into_iter().next() else {
         return Ok(s.last_run_status.clone().map(|status| LastRun {
             status,
@@ -223,12 +222,18 @@ pub fn last_run(
             error: None,
         }));
     };
+    Ok(Some(run_state(&run)))
+}
+
+/// How one run stands, as `last_run` says it (the run history shows every run this way).
+pub fn run_state(run: &crate::store::run::Execution) -> LastRun {
+    use crate::model::schedule::{DeliveryStatus, RunStatus};
     let retried = run
         .deliveries
         .iter()
         .filter(|d| d.status == DeliveryStatus::Pending && d.last_error.is_some())
         .max_by_key(|d| d.attempts);
-    Ok(Some(match retried {
+    match retried {
         Some(d) if run.status == RunStatus::Delivering => LastRun {
             status: "retrying".into(),
             attempts: d.attempts,
@@ -240,9 +245,12 @@ pub fn last_run(
         _ => LastRun {
             status: run.status.as_str().to_string(),
             attempts: 0,
-            error: run.error.filter(|_| run.status == RunStatus::Failed),
+            error: run
+                .error
+                .clone()
+                .filter(|_| run.status == RunStatus::Failed),
         },
-    }))
+    }
 }
 
 /// While `[smtp]` is still the default (localhost:25), every schedule that emails will fail:
