@@ -458,3 +458,29 @@ fn every_commands_help_explains_its_arguments_and_shows_examples() {
         }
     }
 }
+
+#[test]
+fn a_log_written_to_a_file_has_no_terminal_colour_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = std::fs::File::create(dir.path().join("quire.log")).unwrap();
+    let mut child = quire()
+        .env("RUST_LOG", "info")
+        .args(["--data-dir", dir.path().join("data").to_str().unwrap()])
+        .args(["users", "add", "ann@example.com", "--role", "viewer"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a long enough password\n")
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    let text = std::fs::read_to_string(dir.path().join("quire.log")).unwrap();
+    assert!(text.contains("user.create"), "the log has lines: {text}");
+    assert!(!text.contains('\u{1b}'), "no colour codes: {text:?}");
+}
