@@ -298,3 +298,13 @@ async fn a_table_widget_is_sorted_by_its_column_headers_and_refuses_unknown_colu
         assert!(r.text().await.unwrap().contains("sort"), "{path}");
     }
 }
+
+#[tokio::test]
+async fn the_demo_dashboard_says_what_it_shows_and_over_which_days() {
+    let app = spawn_app().await;
+    let html = app.get("/").await.text().await.unwrap();
+    assert!(
+        html.contains("over the last days of data (90 unless you change Days per period)"),
+        "{html}"
+    );
+}
