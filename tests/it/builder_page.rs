@@ -192,3 +192,30 @@ async fn saving_from_the_page_makes_a_report_that_renders_and_bad_names_are_refu
     let pdf = app.get(&format!("/reports/{id}/download?format=pdf")).await;
     assert_eq!(pdf.status(), 200);
 }
+
+#[tokio::test]
+async fn the_pages_preview_aligns_number_columns_right() {
+    let app = spawn_app().await;
+    let spec = json!({ "dataset": "sales", "dimensions": ["region"], "measures": [{ "field": "revenue", "agg": "sum" }] });
+    let r = app
+        .client
+        .post(format!("{}/builder/preview", app.address))
+        .form(&[
+            ("source", "main"),
+            ("mode", "builder"),
+            ("spec", &spec.to_string()),
+            ("chart", "auto"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    let head = &html[html.find("<thead>").unwrap()..html.find("</thead>").unwrap()];
+    assert!(head.contains("<th>region</th><th class=\"num\">"), "{head}");
+    let body = &html[html.find("<tbody>").unwrap()..];
+    assert!(
+        body.contains("<tr><td>Central</td><td class=\"num\">"),
+        "{body}"
+    );
+}
