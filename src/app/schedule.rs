@@ -198,6 +198,8 @@ pub struct LastRun {
     pub attempts: u32,
     /// The latest error: the retried delivery's (with its recipient), or the failed run's.
     pub error: Option<String>,
+    /// When it ran (RFC 3339): its end, or its start while under way.
+    pub at: Option<String>,
 }
 
 impl LastRun {
@@ -220,6 +222,7 @@ pub fn last_run(
             status,
             attempts: 0,
             error: None,
+            at: s.last_run_at.clone(),
         }));
     };
     Ok(Some(run_state(&run)))
@@ -228,6 +231,11 @@ pub fn last_run(
 /// How one run stands, as `last_run` says it (the run history shows every run this way).
 pub fn run_state(run: &crate::store::run::Execution) -> LastRun {
     use crate::model::schedule::{DeliveryStatus, RunStatus};
+    let at = Some(
+        run.finished_at
+            .clone()
+            .unwrap_or_else(|| run.started_at.clone()),
+    );
     let retried = run
         .deliveries
         .iter()
@@ -241,6 +249,7 @@ pub fn run_state(run: &crate::store::run::Execution) -> LastRun {
                 .last_error
                 .as_ref()
                 .map(|e| format!("{}: {e}", d.recipient().shown())),
+            at,
         },
         _ => LastRun {
             status: run.status.as_str().to_string(),
@@ -249,6 +258,7 @@ pub fn run_state(run: &crate::store::run::Execution) -> LastRun {
                 .error
                 .clone()
                 .filter(|_| run.status == RunStatus::Failed),
+            at,
         },
     }
 }

@@ -669,6 +669,12 @@ async fn a_delivery_that_keeps_failing_shows_retrying_in_red_with_its_error_and_
     let list = app.get_json("/api/v1/schedules").await;
     assert_eq!(list[0]["lastRunStatus"], "retrying", "{list}");
     assert!(
+        list[0]["lastRunAt"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z')),
+        "a run that is retrying has run: {list}"
+    );
+    assert!(
         list[0]["lastRunError"]
             .as_str()
             .unwrap()
