@@ -177,29 +177,13 @@ async fn expire_sessions(ctx: Ctx) {
 /// A schedule that emails while `[smtp]` is still the default (localhost:25) will fail for every
 /// recipient: say so at start, with the way to check it.
 async fn warn_if_mail_is_not_set_up(ctx: &Ctx) {
-    let smtp = &ctx.config.smtp;
-    if smtp.host != "localhost" || smtp.port != 25 {
-        return;
-    }
     let c = ctx.clone();
-    let emailing = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
+    let warning = tokio::task::spawn_blocking(move || -> anyhow::Result<Option<String>> {
         let conn = c.store.app.get()?;
-        Ok(crate::store::schedule::list(&conn)?
-            .iter()
-            .filter(|s| {
-                s.recipients
-                    .iter()
-                    .any(|r| r.kind == crate::model::schedule::RecipientKind::Email)
-            })
-            .count())
+        Ok(crate::app::schedule::mail_warning(&c, &conn)?)
     })
     .await;
-    if let Ok(Ok(n)) = emailing {
-        if n > 0 {
-            tracing::warn!(
-                "{n} schedule(s) send email, but [smtp] is not set (localhost:25): set it in reports.toml \
-                 or QUIRE_SMTP__HOST, and check it with `quire smtp test you@example.com`"
-            );
-        }
+    if let Ok(Ok(Some(warning))) = warning {
+        tracing::warn!("{warning} (`quire smtp test you@example.com`)");
     }
 }

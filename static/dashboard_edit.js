@@ -23,7 +23,11 @@
   function place(el, w) {
     el.style.gridColumn = (w.x + 1) + ' / span ' + w.w;
     el.style.gridRow = (w.y + 1) + ' / span ' + w.h;
-    el.querySelector('.pos').textContent = w.w + '×' + w.h + ' at ' + (w.x + 1) + ',' + (w.y + 1);
+    var at = w.w + '×' + w.h + ' at ' + (w.x + 1) + ',' + (w.y + 1);
+    el.querySelector('.pos').textContent = at;
+    // At a phone's width the bar has no room for it: its tooltip says it.
+    var name = el.querySelector('.widget-name');
+    el.querySelector('.widget-bar').title = (name ? name.textContent + ' · ' : '') + at;
   }
   function title(w) {
     if (w.kind === 'text') return 'Text: ' + (w.text || '').slice(0, 40);

@@ -30,6 +30,16 @@ pub struct Field {
     pub distinct: u64,
 }
 
+impl Field {
+    /// `20,000 distinct`, as the field list shows it.
+    pub fn distinct_shown(&self) -> String {
+        format!(
+            "{} distinct",
+            crate::report::format::thousands(self.distinct as f64, 0)
+        )
+    }
+}
+
 /// A query being built: a spec, or SQL.
 #[derive(Debug, Clone)]
 pub enum DraftQuery {

@@ -198,6 +198,8 @@ pub struct LastRun {
     pub attempts: u32,
     /// The latest error: the retried delivery's (with its recipient), or the failed run's.
     pub error: Option<String>,
+    /// When it ran (RFC 3339): its end, or its start while under way.
+    pub at: Option<String>,
 }
 
 impl LastRun {
@@ -215,20 +217,31 @@ pub fn last_run(
     conn: &rusqlite::Connection,
     s: &StoredSchedule,
 ) -> Result<Option<LastRun>, crate::store::StoreError> {
-    use crate::model::schedule::{DeliveryStatus, RunStatus};
     let Some(run) = store::run::list(conn, &s.id, 1)?.into_iter().next() else {
         return Ok(s.last_run_status.clone().map(|status| LastRun {
             status,
             attempts: 0,
             error: None,
+            at: s.last_run_at.clone(),
         }));
     };
+    Ok(Some(run_state(&run)))
+}
+
+/// How one run stands, as `last_run` says it (the run history shows every run this way).
+pub fn run_state(run: &crate::store::run::Execution) -> LastRun {
+    use crate::model::schedule::{DeliveryStatus, RunStatus};
+    let at = Some(
+        run.finished_at
+            .clone()
+            .unwrap_or_else(|| run.started_at.clone()),
+    );
     let retried = run
         .deliveries
         .iter()
         .filter(|d| d.status == DeliveryStatus::Pending && d.last_error.is_some())
         .max_by_key(|d| d.attempts);
-    Ok(Some(match retried {
+    match retried {
         Some(d) if run.status == RunStatus::Delivering => LastRun {
             status: "retrying".into(),
             attempts: d.attempts,
@@ -236,11 +249,43 @@ pub fn last_run(
                 .last_error
                 .as_ref()
                 .map(|e| format!("{}: {e}", d.recipient().shown())),
+            at,
         },
         _ => LastRun {
             status: run.status.as_str().to_string(),
             attempts: 0,
-            error: run.error.filter(|_| run.status == RunStatus::Failed),
+            error: run
+                .error
+                .clone()
+                .filter(|_| run.status == RunStatus::Failed),
+            at,
         },
-    }))
+    }
+}
+
+/// While `[smtp]` is still the default (localhost:25), every schedule that emails will fail:
+/// the warning said at start and shown on /schedules, or None when mail is set up or nothing
+/// emails.
+pub fn mail_warning(ctx: &Ctx, conn: &store::Conn) -> Result<Option<String>, store::StoreError> {
+    let smtp = &ctx.config.smtp;
+    if smtp.host != "localhost" || smtp.port != 25 {
+        return Ok(None);
+    }
+    let emailing = store::schedule::list(conn)?
+        .iter()
+        .filter(|s| {
+            s.recipients
+                .iter()
+                .any(|r| r.kind == crate::model::schedule::RecipientKind::Email)
+        })
+        .count();
+    let who = match emailing {
+        0 => return Ok(None),
+        1 => "1 schedule sends".to_string(),
+        n => format!("{n} schedules send"),
+    };
+    Ok(Some(format!(
+        "{who} email, but [smtp] is not set (localhost:25): set it in reports.toml or \
+         QUIRE_SMTP__HOST, and check it with a test email"
+    )))
 }

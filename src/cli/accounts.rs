@@ -13,26 +13,45 @@ use std::sync::Arc;
 #[derive(Subcommand)]
 pub enum UsersAction {
     /// Add a user; the password is read from stdin (one line).
+    #[command(after_help = super::help::USERS)]
     Add {
+        /// The user's email, their sign-in name.
         email: String,
         /// admin, editor or viewer.
         #[arg(long)]
         role: String,
     },
     /// Every user with role and status.
+    #[command(after_help = super::help::USERS)]
     List,
     /// Change a user's role.
-    SetRole { email: String, role: String },
+    #[command(after_help = super::help::USERS)]
+    SetRole {
+        /// The user's email.
+        email: String,
+        /// admin, editor or viewer.
+        role: String,
+    },
     /// Disable a user: their sessions end, their tokens stop working.
-    Disable { email: String },
+    #[command(after_help = super::help::USERS)]
+    Disable {
+        /// The user's email.
+        email: String,
+    },
     /// Set a new password, read from stdin (one line); the user's sessions end.
-    ResetPassword { email: String },
+    #[command(after_help = super::help::USERS)]
+    ResetPassword {
+        /// The user's email.
+        email: String,
+    },
 }
 
 #[derive(Subcommand)]
 pub enum TokensAction {
     /// Make an API token for a user; it is printed once, alone on the last line.
+    #[command(after_help = super::help::TOKENS)]
     Create {
+        /// The email of the user the token acts as.
         email: String,
         /// A name to recognise it by.
         #[arg(long, default_value = "cli")]
@@ -45,9 +64,14 @@ pub enum TokensAction {
         expires_days: Option<u32>,
     },
     /// Every token (never the tokens themselves).
+    #[command(after_help = super::help::TOKENS)]
     List,
     /// Revoke a token by id.
-    Revoke { id: String },
+    #[command(after_help = super::help::TOKENS)]
+    Revoke {
+        /// The token's id (`quire tokens list` shows them).
+        id: String,
+    },
 }
 
 impl From<AuthError> for Failure {

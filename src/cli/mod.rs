@@ -2,6 +2,7 @@
 //! Exit 0 ok, 2 bad input, 1 other.
 
 mod accounts;
+mod help;
 mod ops;
 
 use crate::app::{Ctx, PipelineError};
@@ -21,7 +22,8 @@ use std::sync::Arc;
 #[command(
     name = "quire",
     version,
-    about = "Self-hosted reporting server: dashboards, PDF reports and scheduled email in one binary"
+    about = "Self-hosted reporting server: dashboards, PDF reports and scheduled email in one binary",
+    after_help = help::MAIN
 )]
 struct Cli {
     /// Config file (default: $QUIRE_CONFIG, then ./reports.toml).
@@ -37,6 +39,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the server: web UI, JSON API and scheduler.
+    #[command(after_help = help::SERVE)]
     Serve {
         /// Load the example data, report, dashboard and schedule on first start.
         #[arg(long)]
@@ -49,8 +52,9 @@ enum Command {
         log_json: bool,
     },
     /// Import a CSV / XLSX / XLS / ODS file into a dataset.
+    #[command(after_help = help::IMPORT)]
     Import {
-        /// The file.
+        /// The file: .csv (any of , ; tab |, UTF-8 or Latin-1), .xlsx, .xls or .ods.
         file: PathBuf,
         /// Dataset name (lowercase letters, digits, _).
         #[arg(long)]
@@ -66,8 +70,9 @@ enum Command {
         types: Vec<String>,
     },
     /// Render one report to a file, without a server.
+    #[command(after_help = help::RENDER)]
     Render {
-        /// Report id or name.
+        /// Report id or name (as on /reports).
         report: String,
         /// pdf, xlsx, csv or json.
         #[arg(long)]
@@ -83,42 +88,50 @@ enum Command {
         demo: bool,
     },
     /// List schedules or run one now.
+    #[command(after_help = help::SCHEDULES)]
     Schedules {
         #[command(subcommand)]
         action: SchedulesAction,
     },
     /// Manage users (works with or without a running server).
+    #[command(after_help = help::USERS)]
     Users {
         #[command(subcommand)]
         action: accounts::UsersAction,
     },
     /// Manage API tokens.
+    #[command(after_help = help::TOKENS)]
     Tokens {
         #[command(subcommand)]
         action: accounts::TokensAction,
     },
     /// An online, consistent copy of all state and datasets into one file.
+    #[command(after_help = help::BACKUP)]
     Backup {
         /// The backup file to write (must not exist).
         out: PathBuf,
     },
     /// Restore a backup into an empty data folder.
+    #[command(after_help = help::BACKUP)]
     Restore {
         /// A file made by `quire backup`.
         input: PathBuf,
     },
     /// Check the mail settings.
+    #[command(after_help = help::SMTP)]
     Smtp {
         #[command(subcommand)]
         action: SmtpAction,
     },
     /// Validate the configuration and exit.
+    #[command(after_help = help::CHECK_CONFIG)]
     CheckConfig,
 }
 
 #[derive(Subcommand)]
 enum SmtpAction {
     /// Send a test email through [smtp] and print the server's answer or the exact error.
+    #[command(after_help = help::SMTP)]
     Test {
         /// Where to send it.
         address: String,
@@ -128,10 +141,12 @@ enum SmtpAction {
 #[derive(Subcommand)]
 enum SchedulesAction {
     /// Every schedule with its next run.
+    #[command(after_help = help::SCHEDULES)]
     List,
     /// Run a schedule now: render and deliver.
+    #[command(after_help = help::SCHEDULES)]
     Run {
-        /// Schedule id.
+        /// Schedule id (`quire schedules list` shows them).
         id: String,
     },
 }

@@ -91,6 +91,17 @@ pub fn test_message(smtp: &SmtpConfig, brand: &str, to: &str) -> Result<Message,
         .map_err(|e| SendError::permanent(format!("building the message: {e}")))
 }
 
+/// Sends the test message to `to`: what happened, in one sentence for a person (`quire smtp
+/// test`, the /schedules page). A bad address is a permanent error before anything is sent.
+pub async fn send_test(smtp: &SmtpConfig, brand: &str, to: &str) -> Result<String, SendError> {
+    let message = test_message(smtp, brand, to)?;
+    let reply = send_with_reply(smtp, message).await?;
+    Ok(format!(
+        "sent to {to} through {}:{}; the server answered: {reply}",
+        smtp.host, smtp.port
+    ))
+}
+
 /// Sends one message and returns the server's final reply (`250 OK ...`).
 pub async fn send_with_reply(smtp: &SmtpConfig, message: Message) -> Result<String, SendError> {
     let err =
@@ -132,6 +143,9 @@ fn text_body(s: &Summary, brand: &str) -> String {
     for k in &s.kpis {
         t.push_str(&Summary::kpi_text(k));
         t.push('\n');
+    }
+    if let Some(line) = s.run_line() {
+        t.push_str(&format!("\n{line}.\n"));
     }
     t.push_str(&format!("\nThe full report is attached.\n-- \n{brand}\n"));
     t
@@ -177,9 +191,12 @@ fn html_body(s: &Summary, brand: &str, chart: bool) -> String {
         "<!doctype html><html><body style=\"font-family:Helvetica,Arial,sans-serif;color:#222\">\
          <h2 style=\"margin:0 0 4px\">{}</h2><p style=\"color:#666;margin:0 0 12px\">{}</p>\
          <table style=\"border-collapse:collapse\">{rows}</table>{image}\
-         <p>The full report is attached.</p><p style=\"color:#888\">{}</p></body></html>",
+         <p>The full report is attached.</p>{}<p style=\"color:#888\">{}</p></body></html>",
         esc(&s.report_name),
         params.join(" · "),
+        s.run_line()
+            .map(|l| format!("<p style=\"color:#666\">{}.</p>", esc(&l)))
+            .unwrap_or_default(),
         esc(brand)
     )
 }

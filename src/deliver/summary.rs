@@ -1,8 +1,10 @@
 //! What every message of a run says: the report, the date, the parameters and the KPI lines.
 //! Stored with the run as JSON, so a retry after a restart sends exactly the same words.
 
+use crate::model::time::shown;
 use crate::report::run::{ChartOut, Item, Output};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 /// The summary of one run's report.
@@ -18,6 +20,13 @@ pub struct Summary {
     pub kpis: Vec<KpiLine>,
     /// Title of the chart shown in the email body, if the report has one.
     pub chart_title: Option<String>,
+    /// The schedule's zone (IANA), in which messages give their times; runs stored before it
+    /// was kept have none and say UTC.
+    #[serde(default)]
+    pub time_zone: String,
+    /// When the run was due, in that zone: `Mon 2026-12-07 09:00 EST`.
+    #[serde(default)]
+    pub run_at: String,
 }
 
 /// One KPI as messages show it.
@@ -53,7 +62,33 @@ impl Summary {
                 })
                 .collect(),
             chart_title: main_chart(out).map(|c| c.title.clone()),
+            time_zone: String::new(),
+            run_at: String::new(),
         }
+    }
+
+    /// The same, saying the run was due at `fire_at` in the schedule's zone `tz`.
+    pub fn due(mut self, fire_at: DateTime<Utc>, tz: Tz) -> Summary {
+        self.time_zone = tz.name().to_string();
+        self.run_at = shown(fire_at, tz);
+        self
+    }
+
+    /// A time as these messages give it: in the schedule's zone, named (UTC for runs stored
+    /// without one).
+    pub fn time(&self, t: DateTime<Utc>) -> String {
+        shown(t, self.time_zone.parse().unwrap_or(Tz::UTC))
+    }
+
+    /// `Run of Mon 2026-12-07 09:00 EST (America/New_York), schedule “Weekly”`, or None for runs
+    /// stored without it.
+    pub fn run_line(&self) -> Option<String> {
+        (!self.run_at.is_empty()).then(|| {
+            format!(
+                "Run of {} ({}), schedule “{}”",
+                self.run_at, self.time_zone, self.schedule_name
+            )
+        })
     }
 
     /// The subject line: `<report> — <date>`.

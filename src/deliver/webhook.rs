@@ -4,6 +4,7 @@
 use super::summary::Summary;
 use super::{target, SendError};
 use crate::model::schedule::RecipientKind;
+use crate::model::time::parse_time;
 use serde_json::{json, Value};
 
 /// What a message links to.
@@ -33,11 +34,16 @@ pub fn payload(kind: RecipientKind, s: &Summary, link: &Link, delivery_id: &str)
             for k in &kpis {
                 text.push_str(&format!("• {k}\n"));
             }
+            if let Some(line) = s.run_line() {
+                text.push_str(&format!("_{line}_\n"));
+            }
             text.push_str(&format!(
                 "<{}|Download the {} report> (link valid until {})",
                 link.url,
                 link.format.to_uppercase(),
-                link.expires_at
+                parse_time(link.expires_at)
+                    .map(|t| s.time(t))
+                    .unwrap_or_else(|| link.expires_at.to_string())
             ));
             json!({ "text": text })
         }
@@ -47,6 +53,11 @@ pub fn payload(kind: RecipientKind, s: &Summary, link: &Link, delivery_id: &str)
             })];
             if !params.is_empty() {
                 body.push(json!({"type": "TextBlock", "isSubtle": true, "wrap": true, "text": params.join(" · ")}));
+            }
+            if let Some(line) = s.run_line() {
+                body.push(
+                    json!({"type": "TextBlock", "isSubtle": true, "wrap": true, "text": line}),
+                );
             }
             body.push(json!({
                 "type": "FactSet",
@@ -79,6 +90,7 @@ pub fn payload(kind: RecipientKind, s: &Summary, link: &Link, delivery_id: &str)
             "schedule": s.schedule_name,
             "report": { "id": s.report_id, "name": s.report_name },
             "date": s.date,
+            "timeZone": s.time_zone,
             "subject": s.subject(),
             "parameters": s.parameters.iter().map(|(k, v)| json!({"name": k, "value": v})).collect::<Vec<_>>(),
             "kpis": s.kpis,

@@ -104,7 +104,7 @@ fn produce(
         Some(d) => crate::export::make_dashboard(ctx, d, s.export_format, &request, None)?,
         None => crate::export::make(ctx, &s.report_id, s.export_format, &request, None, false)?,
     };
-    let summary = Summary::new(&out, &s.name, today);
+    let summary = Summary::new(&out, &s.name, today).due(fire_at, tz);
     let chart = deliver::summary::main_chart(&out).and_then(|c| {
         png::from_svg(&c.svg)
             .map_err(|e| tracing::warn!(error = %e, "email chart left out"))

@@ -243,6 +243,7 @@ route_table! {
     GET "/schedules/new" editor => schedules::editor::new_form;
     GET "/schedules/preview" editor => schedules::editor::preview;
     POST "/schedules/form" editor => schedules::editor::rows;
+    POST "/schedules/test-email" editor => schedules::mail::send;
     GET "/schedules/{id}" editor => schedules::detail::detail;
     POST "/schedules/{id}" editor => schedules::editor::update;
     GET "/schedules/{id}/edit" editor => schedules::editor::edit_form;
@@ -260,6 +261,8 @@ pub struct Layout {
     pub css: String,
     pub icon: String,
     pub htmx: String,
+    /// The script that scrolls the phone-width menu to the current page.
+    pub menu_script: String,
     pub dashboards: Vec<(String, String)>,
     /// The signed-in user's email and role (None on the login and setup pages).
     pub user: Option<(String, Role)>,
@@ -297,6 +300,7 @@ impl Layout {
             css: assets::url("app.css"),
             icon: assets::url("favicon.svg"),
             htmx: assets::url(HTMX),
+            menu_script: assets::url("menu.js"),
             dashboards: Vec::new(),
             user: caller.map(|c| (c.email.clone(), c.role)),
             csrf: Layout::bare_csrf(who),

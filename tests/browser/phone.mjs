@@ -1,5 +1,6 @@
 // The main pages at a phone's width (390 px): does anything scroll sideways, does the menu
-// fit, does a button's label wrap, how small is the smallest chart text? With SCREENSHOT_DIR, a screenshot of each page at 390 and
+// fit and show the current page, does a button's label wrap, are rows' actions in reach (also
+// at 1366 px), how small is the smallest chart text? With SCREENSHOT_DIR, a screenshot of each page at 390 and
 // 1366 px. Usage: node phone.mjs URL PATH...  → prints one JSON line.
 import { chromium } from 'playwright-core';
 import { signIn } from './session.mjs';
@@ -52,14 +53,37 @@ try {
       const texts = [...document.querySelectorAll('.chart svg text')]
         .filter(t => t.textContent.trim() && visible(t))
         .map(t => t.getBoundingClientRect().height);
+      // The menu scrolls by itself: the current page's link must be in view, not scrolled off.
+      const current = document.querySelector('header.top nav a[aria-current=page]');
+      let currentShown = null;
+      if (current) {
+        const r = current.getBoundingClientRect();
+        const n = current.parentElement.getBoundingClientRect();
+        currentShown = r.left >= n.left - 1 && r.right <= Math.min(n.right, doc.clientWidth) + 1;
+      }
+      // A row's actions are in reach: no button of a table is cut off at the screen's edge.
+      const unreachable = [...document.querySelectorAll('main table button, main table a.button')]
+        .filter(visible).filter(b => b.getBoundingClientRect().right > doc.clientWidth + 1)
+        .slice(0, 5).map(b => b.textContent.trim());
       return {
         chartText: texts.length ? Math.min(...texts) : null,
+        currentShown,
+        unreachable,
         scrollX: doc.scrollWidth - doc.clientWidth,
         wide,
         wrapped,
         headerHeight: header ? Math.round(header.getBoundingClientRect().height) : 0,
       };
     });
+    // On a laptop's screen (1366 px) no row action is cut off either.
+    await page.setViewportSize({ width: 1366, height: 900 });
+    await page.goto(url + path, { waitUntil: 'networkidle' });
+    pages[path].unreachableWide = await page.evaluate(() =>
+      [...document.querySelectorAll('main table button, main table a.button')]
+        .filter(b => b.getBoundingClientRect().width > 0)
+        .filter(b => b.getBoundingClientRect().right > document.documentElement.clientWidth + 1
+          || b.getBoundingClientRect().right > (b.closest('.table-wrap') || b.closest('table')).getBoundingClientRect().right + 1)
+        .slice(0, 5).map(b => b.textContent.trim()));
     if (shots) {
       await page.screenshot({ path: `${shots}/${name(path)}-390.png`, fullPage: true });
       await page.setViewportSize({ width: 1366, height: 900 });

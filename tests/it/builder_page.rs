@@ -139,6 +139,8 @@ async fn the_builder_is_for_editors_and_its_page_lists_fields_with_kinds() {
         assert!(page.contains(&format!("data-well=\"{well}\"")), "{well}");
     }
     assert!(page.contains("id=\"preview\""));
+    // Counts with separators: 20,000 distinct order ids.
+    assert!(page.contains("</em> 20,000 distinct</span>"), "{page}");
     let values: Vec<String> = app
         .get_json("/builder/values?source=main&table=sales&field=region&prefix=")
         .await
@@ -189,4 +191,31 @@ async fn saving_from_the_page_makes_a_report_that_renders_and_bad_names_are_refu
     assert_eq!(json_out.status(), 200);
     let pdf = app.get(&format!("/reports/{id}/download?format=pdf")).await;
     assert_eq!(pdf.status(), 200);
+}
+
+#[tokio::test]
+async fn the_pages_preview_aligns_number_columns_right() {
+    let app = spawn_app().await;
+    let spec = json!({ "dataset": "sales", "dimensions": ["region"], "measures": [{ "field": "revenue", "agg": "sum" }] });
+    let r = app
+        .client
+        .post(format!("{}/builder/preview", app.address))
+        .form(&[
+            ("source", "main"),
+            ("mode", "builder"),
+            ("spec", &spec.to_string()),
+            ("chart", "auto"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    let head = &html[html.find("<thead>").unwrap()..html.find("</thead>").unwrap()];
+    assert!(head.contains("<th>region</th><th class=\"num\">"), "{head}");
+    let body = &html[html.find("<tbody>").unwrap()..];
+    assert!(
+        body.contains("<tr><td>Central</td><td class=\"num\">"),
+        "{body}"
+    );
 }

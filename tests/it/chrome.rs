@@ -115,12 +115,30 @@ async fn at_a_phones_width_the_main_pages_do_not_scroll_sideways_and_buttons_do_
     let app = spawn_app().await;
     let report = app.report_id().await;
     let schedule = app.schedule_id().await;
+    let dashboard = app.dashboard_id().await;
+    // /exports with a person's download and a schedule's file, as after a first hour.
+    let r = app
+        .get(&format!("/reports/{report}/download?format=csv"))
+        .await;
+    assert_eq!(r.status(), 200);
+    r.bytes().await.unwrap();
+    let r = app.post(&format!("/api/v1/schedules/{schedule}/run")).await;
+    assert_eq!(r.status(), 202);
+    for _ in 0..120 {
+        let v = app.get_json("/api/v1/exports").await;
+        if v.as_array().map_or(0, |a| a.len()) >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
     let mut args = vec![app.address.clone()];
     for p in [
         "/".to_string(),
         "/dashboards".into(),
         "/reports".into(),
         format!("/reports/{report}"),
+        format!("/dashboards/{dashboard}"),
+        format!("/dashboards/{dashboard}/edit"),
         "/builder".into(),
         "/datasets".into(),
         "/schedules".into(),
@@ -128,6 +146,8 @@ async fn at_a_phones_width_the_main_pages_do_not_scroll_sideways_and_buttons_do_
         format!("/schedules/{schedule}"),
         "/exports".into(),
         "/admin/users".into(),
+        "/admin/audit".into(),
+        "/account/settings".into(),
         "/no-such-page".into(),
     ] {
         args.push(p);
@@ -164,6 +184,23 @@ async fn at_a_phones_width_the_main_pages_do_not_scroll_sideways_and_buttons_do_
             if h < 9.0 {
                 bad.push(format!("{path}: chart text {h:.1}px tall"));
             }
+        }
+        if !p["unreachable"].as_array().unwrap().is_empty() {
+            bad.push(format!(
+                "{path}: row actions out of reach {}",
+                p["unreachable"]
+            ));
+        }
+        if !p["unreachableWide"].as_array().unwrap().is_empty() {
+            bad.push(format!(
+                "{path}: at 1366 px row actions are cut off {}",
+                p["unreachableWide"]
+            ));
+        }
+        if p["currentShown"] == false {
+            bad.push(format!(
+                "{path}: the menu's current page is scrolled out of sight"
+            ));
         }
         if !p["wrapped"].as_array().unwrap().is_empty() {
             bad.push(format!("{path}: wrapped buttons {}", p["wrapped"]));

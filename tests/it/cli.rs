@@ -414,3 +414,73 @@ async fn smtp_test_sends_through_the_configured_server_or_says_the_exact_error()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn every_commands_help_explains_its_arguments_and_shows_examples() {
+    let commands: &[&[&str]] = &[
+        &[],
+        &["serve"],
+        &["import"],
+        &["render"],
+        &["schedules"],
+        &["schedules", "list"],
+        &["schedules", "run"],
+        &["users"],
+        &["users", "add"],
+        &["users", "list"],
+        &["users", "set-role"],
+        &["users", "disable"],
+        &["users", "reset-password"],
+        &["tokens"],
+        &["tokens", "create"],
+        &["tokens", "list"],
+        &["tokens", "revoke"],
+        &["backup"],
+        &["restore"],
+        &["smtp"],
+        &["smtp", "test"],
+        &["check-config"],
+    ];
+    for command in commands {
+        let out = quire().args(*command).arg("--help").output().unwrap();
+        assert!(out.status.success(), "{command:?}");
+        let help = String::from_utf8(out.stdout).unwrap();
+        assert!(help.contains("\nExamples:\n  "), "{command:?}:\n{help}");
+        // Every argument says what it is: no `<EMAIL>` alone on its line.
+        if let Some(args) = help.split("Arguments:\n").nth(1) {
+            for line in args.lines().take_while(|l| !l.is_empty()) {
+                let described = line
+                    .trim()
+                    .split_once('>')
+                    .is_some_and(|(_, d)| !d.trim().is_empty());
+                assert!(described, "{command:?}: `{line}` is not explained:\n{help}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_log_written_to_a_file_has_no_terminal_colour_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = std::fs::File::create(dir.path().join("quire.log")).unwrap();
+    let mut child = quire()
+        .env("RUST_LOG", "info")
+        .args(["--data-dir", dir.path().join("data").to_str().unwrap()])
+        .args(["users", "add", "ann@example.com", "--role", "viewer"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a long enough password\n")
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    let text = std::fs::read_to_string(dir.path().join("quire.log")).unwrap();
+    assert!(text.contains("user.create"), "the log has lines: {text}");
+    assert!(!text.contains('\u{1b}'), "no colour codes: {text:?}");
+}

@@ -421,3 +421,13 @@ pub async fn script_url(app: &crate::helpers::TestApp, dashboard: &str) -> Strin
         .expect("the dashboard script");
     html[at..at + html[at..].find('"').unwrap()].to_string()
 }
+
+#[tokio::test]
+async fn the_demo_dashboard_says_what_it_shows_and_over_which_days() {
+    let app = spawn_app().await;
+    let html = app.get("/").await.text().await.unwrap();
+    assert!(
+        html.contains("over the last days of data (90 unless you change Days per period)"),
+        "{html}"
+    );
+}

@@ -284,10 +284,26 @@ async fn slack_teams_and_webhooks_get_the_summary_and_a_signed_link_that_downloa
     let slack = &hooks.received("/slack")[0].body;
     assert!(slack["text"].as_str().unwrap().contains("Sales overview"));
     assert!(slack["text"].as_str().unwrap().contains("/exports/"));
+    // Times in the schedule's own zone, named; not raw UTC.
+    let text = slack["text"].as_str().unwrap();
+    assert!(text.contains(" (Europe/London), schedule “"), "{text}");
+    let until = &text[text.find("(link valid until ").expect(text)..];
+    assert!(
+        until.ends_with(" GMT)") || until.ends_with(" BST)"),
+        "{until}"
+    );
+    assert!(!until.contains('T') || !until.contains('Z'), "{until}");
+    assert_eq!(hook["timeZone"], "Europe/London");
     let teams = &hooks.received("/teams")[0].body;
     assert_eq!(
         teams["attachments"][0]["contentType"],
         "application/vnd.microsoft.card.adaptive"
+    );
+    assert!(
+        teams["attachments"][0]["content"]["body"]
+            .to_string()
+            .contains("(Europe/London), schedule"),
+        "{teams}"
     );
     assert!(teams["attachments"][0]["content"]["actions"][0]["url"]
         .as_str()

@@ -111,6 +111,10 @@ async fn a_report_downloaded_from_its_page_header_is_on_exports_with_a_link_to_t
             "{row}"
         );
         assert!(row.contains(&format!("by {ADMIN_EMAIL}")), "{row}");
+        // Its row count with separators, as every count on the pages.
+        let rows = quire::report::format::thousands(e["rows"].as_f64().unwrap(), 0);
+        assert!(rows.contains(','), "30 days have over 999 rows: {rows}");
+        assert!(row.contains(&format!(">{rows}</td>")), "{row}");
         shown.push(e["parameters"].clone());
     }
     assert!(

@@ -31,6 +31,14 @@ async fn a_triggered_schedule_run_emails_the_pdf_report() {
     );
     let html = msg.body_html(0).unwrap();
     assert!(html.contains(&k.orders));
+    // When it ran, in the schedule's zone, named.
+    for body in [text.to_string(), html.to_string()] {
+        assert!(
+            body.contains("(America/New_York), schedule “Weekly sales report”"),
+            "{body}"
+        );
+        assert!(body.contains(" EST (") || body.contains(" EDT ("), "{body}");
+    }
 
     // The chart is inline (cid:chart); the PDF is the one attachment with a file name.
     let attachment = msg

@@ -26,6 +26,7 @@ mod generate;
 mod hardening;
 mod helpers;
 mod layout;
+mod mail_check;
 mod pdf;
 mod postgres;
 mod queries;

@@ -437,3 +437,58 @@ async fn a_dashboard_pdf_lies_on_its_side_when_asked_and_a_bad_orientation_is_na
         );
     }
 }
+
+/// Words of page `page` with their boxes: (text, xMin, xMax).
+fn words_on_page(pdf: &[u8], page: u32) -> Vec<(String, f64, f64)> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let p = page.to_string();
+    let out = std::process::Command::new("pdftotext")
+        .args(["-bbox", "-f", &p, "-l", &p, path.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext is installed (poppler-utils)");
+    let html = String::from_utf8(out.stdout).unwrap();
+    let attr = |w: &str, name: &str| -> f64 {
+        let at = w.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        w[at..at + w[at..].find('"').unwrap()].parse().unwrap()
+    };
+    html.split("<word ")
+        .skip(1)
+        .map(|w| {
+            let text = &w[w.find('>').unwrap() + 1..w.find("</word>").unwrap()];
+            (text.to_string(), attr(w, "xMin"), attr(w, "xMax"))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_long_kpi_figure_stays_inside_its_card_in_the_pdf() {
+    let app = spawn_app().await;
+    let report = app.report_id().await;
+    let r = app
+        .get(&format!("/reports/{report}/download?format=pdf"))
+        .await;
+    assert_eq!(r.status(), 200);
+    let pdf = r.bytes().await.unwrap();
+    let k = expected::kpis(90);
+    assert!(k.revenue.len() >= 13, "a long figure: {}", k.revenue);
+    let words = words_on_page(&pdf, 2);
+    let find = |t: &str| {
+        words
+            .iter()
+            .find(|w| w.0 == t)
+            .unwrap_or_else(|| panic!("{t} on page 2: {words:?}"))
+            .clone()
+    };
+    let (revenue, orders) = (find(&k.revenue), find("ORDERS"));
+    // The next card's title starts one inset after its border, the gutter after this card's
+    // border, which is one inset after where this card's text may end (8 pt each).
+    let room_ends = orders.1 - 24.0;
+    assert!(
+        revenue.2 <= room_ends + 0.5,
+        "{} ends at {} pt, its card's room at {room_ends} pt",
+        k.revenue,
+        revenue.2
+    );
+}

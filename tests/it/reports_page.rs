@@ -142,6 +142,50 @@ async fn bad_report_pages_are_4xx_pages_naming_the_problem() {
     }
 }
 
+#[tokio::test]
+async fn a_refused_parameter_is_422_with_the_form_again_and_the_reason_by_its_field() {
+    let app = spawn_app().await;
+    let id = app.report_id().await;
+    for (q, reason) in [
+        ("days=-5", "-5 is below the least value, 1"),
+        ("days=abc", "`abc` is not a number"),
+        ("days=99999", "99999 is above the greatest value, 3650"),
+    ] {
+        let r = app.get(&format!("/reports/{id}?{q}")).await;
+        assert_eq!(r.status(), 422, "{q}");
+        let html = r.text().await.unwrap();
+        // The page with its menu and form, the value kept, the reason next to the field.
+        assert!(
+            html.contains("<nav") && html.contains("<form class=\"params\""),
+            "{q}: {html}"
+        );
+        let field = &html[html.find("name=\"days\"").expect("the days field")..];
+        let field = &field[..field.find("</label>").unwrap()];
+        assert!(field.contains("aria-invalid=\"true\""), "{q}: {field}");
+        assert!(field.contains(" min=\"1\" max=\"3650\""), "{q}: {field}");
+        assert!(
+            field.contains(&format!(
+                "class=\"field-error\" id=\"error-days\" role=\"alert\">{reason}"
+            )),
+            "{q}: {field}"
+        );
+        assert!(!html.contains("error-page"), "not an error page: {q}");
+        assert!(!html.contains("id=\"chart-"), "nothing was run: {q}");
+    }
+    // A good value has bounds on its input and no error.
+    let html = app
+        .get(&format!("/reports/{id}?days=30"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("value=\"30\" min=\"1\" max=\"3650\">"),
+        "{html}"
+    );
+    assert!(!html.contains("field-error"));
+}
+
 /// The first cell of each body row of a table's HTML, in order.
 pub(crate) fn first_cells(html: &str) -> Vec<String> {
     let body = &html[html.find("<tbody>").expect("a table body")..];

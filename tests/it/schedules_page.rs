@@ -669,6 +669,12 @@ async fn a_delivery_that_keeps_failing_shows_retrying_in_red_with_its_error_and_
     let list = app.get_json("/api/v1/schedules").await;
     assert_eq!(list[0]["lastRunStatus"], "retrying", "{list}");
     assert!(
+        list[0]["lastRunAt"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z')),
+        "a run that is retrying has run: {list}"
+    );
+    assert!(
         list[0]["lastRunError"]
             .as_str()
             .unwrap()
@@ -677,6 +683,21 @@ async fn a_delivery_that_keeps_failing_shows_retrying_in_red_with_its_error_and_
     );
     let one = app.get_json(&format!("/api/v1/schedules/{id}")).await;
     assert_eq!(one["lastRunStatus"], "retrying", "{one}");
+    // The schedule's own history says the same: the run and its delivery retrying, in red.
+    let html = app.text(&format!("/schedules/{id}")).await;
+    let history = &html[html.find("<table class=\"history stack\">").expect(&html)..];
+    assert!(
+        history.contains("<span class=\"badge retrying\">retrying ("),
+        "{history}"
+    );
+    assert!(
+        history.contains("<li><span class=\"badge retrying\">retrying</span> owner@example.com"),
+        "{history}"
+    );
+    assert!(
+        !history.contains(">delivering<") && !history.contains(">pending<"),
+        "{history}"
+    );
 }
 
 /// A report with two parameters, made through the API.

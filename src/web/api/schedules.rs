@@ -46,6 +46,7 @@ impl ScheduleView {
     ) -> Result<ScheduleView, store::StoreError> {
         let last = schedule::last_run(conn, &s)?;
         Ok(ScheduleView {
+            last_run_at: last.as_ref().and_then(|l| l.at.clone()),
             last_run_error: last.as_ref().and_then(|l| l.error.clone()),
             last_run_status: last.map(|l| l.status),
             ..ScheduleView::from(s)

@@ -65,6 +65,27 @@ impl PreviewPartial {
     pub fn count(&self, n: &u64) -> String {
         crate::report::format::thousands(*n as f64, 0)
     }
+
+    /// Whether column `i` holds numbers (every non-empty cell), to align it right.
+    pub fn numeric(&self, i: &usize) -> bool {
+        let Some(p) = &self.preview else { return false };
+        let is_number = |c: &str| {
+            let bare = c
+                .trim()
+                .trim_start_matches(['-', '$'])
+                .trim_end_matches('%');
+            !bare.is_empty()
+                && bare
+                    .chars()
+                    .all(|ch| ch.is_ascii_digit() || ch == ',' || ch == '.')
+        };
+        let mut cells = p
+            .rows
+            .iter()
+            .filter_map(|r| r.get(*i))
+            .filter(|c| !c.is_empty());
+        cells.clone().next().is_some() && cells.all(|c| is_number(c))
+    }
 }
 
 fn html(status: StatusCode, page: impl Template) -> Result<HttpResponse, Problem> {

@@ -249,25 +249,7 @@ pub(crate) fn page_for(
             {
                 continue;
             }
-            fields.push(ParamField {
-                name: p.name.clone(),
-                label: if p.label.is_empty() {
-                    p.name.clone()
-                } else {
-                    p.label.clone()
-                },
-                input: if p.kind == crate::model::report::ParamType::Number {
-                    "number"
-                } else {
-                    "text"
-                },
-                value: params
-                    .get(&p.name)
-                    .cloned()
-                    .or_else(|| p.default_value.clone())
-                    .unwrap_or_default(),
-                options: p.options.clone(),
-            });
+            fields.push(ParamField::new(p, params.get(&p.name)));
         }
     }
     let filters_shown = d

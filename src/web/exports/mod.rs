@@ -34,6 +34,11 @@ impl ExportsPage {
         }
     }
 
+    /// `3,165`
+    pub fn rows(&self, e: &ExportRecord) -> String {
+        crate::report::format::thousands(e.rows as f64, 0)
+    }
+
     /// What the export was made of: `Dashboard`, `Widget` (one of a dashboard's) or `Report`.
     pub fn kind(&self, e: &ExportRecord) -> &'static str {
         match &e.request {

@@ -1,13 +1,14 @@
 //! A report's result as a page: `/reports/{id}` (its parameter form, every visualization and its
 //! downloads), and its htmx table pages. Dashboards have their own grid (`web::dashboards`).
 
-use crate::app::{Ctx, RunSpec};
-use crate::model::report::ParamType;
-use crate::report::run::{Item, SectionOut, TableOut, TableRows};
+use crate::app::{Ctx, PipelineError, RunSpec};
+use crate::model::report::{ParamType, ParameterDef};
+use crate::report::run::{Item, RunError, SectionOut, TableOut, TableRows};
 use crate::store::{self, report::StoredReport};
 use crate::web::error::Problem;
 use crate::web::{parse_page, AppState, Layout};
-use actix_web::web;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
 use askama::Template;
 use askama_web::WebTemplate;
 use std::collections::BTreeMap;
@@ -19,6 +20,37 @@ pub struct ParamField {
     pub input: &'static str,
     pub value: String,
     pub options: Vec<String>,
+    /// A number's bounds from the definition, for the input's `min`/`max`.
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    /// Why the value given is refused, shown by the field.
+    pub error: Option<String>,
+}
+
+impl ParamField {
+    /// The input of parameter `p`, showing `given` (else its default).
+    pub fn new(p: &ParameterDef, given: Option<&String>) -> ParamField {
+        ParamField {
+            name: p.name.clone(),
+            label: if p.label.is_empty() {
+                p.name.clone()
+            } else {
+                p.label.clone()
+            },
+            input: match p.kind {
+                ParamType::Number => "number",
+                _ => "text",
+            },
+            value: given
+                .cloned()
+                .or_else(|| p.default_value.clone())
+                .unwrap_or_default(),
+            options: p.options.clone(),
+            min: p.min,
+            max: p.max,
+            error: None,
+        }
+    }
 }
 
 /// What a page shows: a whole report.
@@ -84,21 +116,31 @@ pub struct TablePartial {
 
 pub(crate) type Query = web::Query<BTreeMap<String, String>>;
 
-/// GET /reports/{id}: the report's parameters, its whole result and its downloads.
+/// GET /reports/{id}: the report's parameters, its whole result and its downloads. A value
+/// the report refuses is 422 with the form again, the reason by its field.
 pub async fn report(
     state: web::Data<AppState>,
     id: web::Path<String>,
     q: Query,
     req: actix_web::HttpRequest,
-) -> Result<DashboardPage, Problem> {
+) -> Result<HttpResponse, Problem> {
     let who = crate::web::gate::principal(&req);
-    render(
+    let page = render(
         &state.ctx,
         &who,
         View::Report(id.into_inner()),
         q.into_inner(),
     )
-    .await
+    .await?;
+    let status = if page.fields.iter().any(|f| f.error.is_some()) {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let html = page.render().map_err(|e| Problem::internal(e).html())?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(html))
 }
 
 pub(crate) async fn render(
@@ -114,7 +156,7 @@ pub(crate) async fn render(
     let who = who.clone();
     web::block(move || {
         let (name, report, only) = view.resolve(&ctx)?;
-        let out = ctx.run(&RunSpec {
+        let run = ctx.run(&RunSpec {
             report: &report.id,
             params: &params,
             rows: TableRows::Page {
@@ -126,43 +168,57 @@ pub(crate) async fn render(
             today: chrono::Utc::now().date_naive(),
             // Phones show each chart drawn for their width (see item.html).
             narrow: Some(crate::report::chart::PHONE_WIDTH),
-        })?;
-        super::sort::check(sort.as_ref(), out.tables())?;
-        let fields = report
+        });
+        // A refused parameter: the form again with the reason by its field, nothing run.
+        let (out, refused) = match run {
+            Ok(out) => (Some(out), None),
+            Err(PipelineError::Run(RunError::Param(e))) => (None, Some(e)),
+            Err(e) => return Err(e.into()),
+        };
+        if let Some(out) = &out {
+            super::sort::check(sort.as_ref(), out.tables())?;
+        }
+        let mut fields: Vec<ParamField> = report
             .definition
             .parameters
             .iter()
             .map(|p| ParamField {
-                name: p.name.clone(),
-                label: if p.label.is_empty() {
-                    p.name.clone()
-                } else {
-                    p.label.clone()
-                },
-                input: match p.kind {
-                    ParamType::Number => "number",
-                    ParamType::Date => "text",
-                    _ => "text",
-                },
-                value: params
-                    .get(&p.name)
-                    .cloned()
-                    .or_else(|| p.default_value.clone())
-                    .unwrap_or_default(),
-                options: p.options.clone(),
+                error: refused
+                    .as_ref()
+                    .filter(|e| e.name == p.name)
+                    .map(|e| e.message.clone()),
+                ..ParamField::new(p, params.get(&p.name))
             })
             .collect();
+        if let Some(e) = &refused {
+            // A parameter the report does not have: named on the first field's line.
+            if !fields.iter().any(|f| f.error.is_some()) {
+                match fields.first_mut() {
+                    Some(f) => f.error = Some(format!("{}: {}", e.name, e.message)),
+                    None => return Err(Problem::invalid(e.name.clone(), e.message.clone())),
+                }
+            }
+        }
+        let layout = Layout::new(&ctx, &who).map_err(Problem::from)?;
+        let (description, sections, generated) = match out {
+            Some(out) => (
+                out.description,
+                out.sections,
+                who.zone().show(out.generated_at),
+            ),
+            None => (String::new(), Vec::new(), String::new()),
+        };
         Ok(DashboardPage {
             saved,
-            layout: Layout::new(&ctx, &who).map_err(Problem::from)?,
+            layout,
             name,
-            description: out.description.clone(),
+            description,
             report_id: report.id,
             path: view.path(),
             fields,
             query: encode(&params),
-            sections: out.sections,
-            generated: who.zone().show(out.generated_at),
+            sections,
+            generated,
         })
     })
     .await?

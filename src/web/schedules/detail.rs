@@ -46,7 +46,10 @@ pub struct RunRow {
     pub trigger: &'static str,
     /// Due while the server was down (missed occurrences coalesce into one).
     pub catchup: bool,
+    /// `retrying` while a delivery waits for another try (as /schedules says), else the run's.
     pub status: String,
+    /// `retrying (3)`, or the status.
+    pub status_label: String,
     pub error: Option<String>,
     pub export_id: Option<String>,
     pub deliveries: Vec<DeliveryRow>,
@@ -167,6 +170,7 @@ fn under_way(r: &Execution) -> bool {
 
 fn run_row(r: Execution, view: &ViewZone) -> RunRow {
     let fmt = |ts: &str| view.show_text(ts);
+    let state = crate::app::schedule::run_state(&r);
     let duration = match (
         parse_time(&r.started_at),
         r.finished_at.as_deref().and_then(parse_time),
@@ -184,7 +188,8 @@ fn run_row(r: Execution, view: &ViewZone) -> RunRow {
             _ => "scheduled",
         },
         catchup: r.trigger == "catchup",
-        status: r.status.to_string(),
+        status: state.status.clone(),
+        status_label: state.label(),
         error: r.error,
         export_id: r.export_id,
         deliveries: r
@@ -192,7 +197,11 @@ fn run_row(r: Execution, view: &ViewZone) -> RunRow {
             .into_iter()
             .map(|d| DeliveryRow {
                 recipient: format!("{} ({})", d.recipient().shown(), d.kind),
-                status: d.status.to_string(),
+                // A failed try waiting for the next: in red, as on /schedules.
+                status: match (d.status, &d.last_error) {
+                    (DeliveryStatus::Pending, Some(_)) => "retrying".to_string(),
+                    (status, _) => status.to_string(),
+                },
                 attempts: d.attempts,
                 last_error: d.last_error,
                 next_retry: d.next_attempt_at.as_deref().map(fmt),

@@ -5,6 +5,7 @@
 pub mod detail;
 pub mod editor;
 pub mod form;
+pub mod mail;
 pub mod rows;
 
 use crate::app::schedule as edit;
@@ -62,6 +63,10 @@ pub struct SchedulesPage {
     pub layout: Layout,
     pub rows: Vec<ScheduleRow>,
     pub csrf: String,
+    /// Why email will not go out (`[smtp]` not set while schedules email).
+    pub mail_warning: Option<String>,
+    /// What a test email did: sent (Ok) or the exact error.
+    pub mail_result: Option<Result<String, String>>,
 }
 
 /// Rows of the list alone: the one row an action changed, swapped in by htmx.
@@ -151,23 +156,32 @@ fn describe(s: &StoredSchedule) -> String {
 pub async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<SchedulesPage, Problem> {
     let ctx = state.ctx.clone();
     let who = gate::principal(&req);
-    web::block(move || {
-        let conn = conn(&ctx)?;
-        let reports = report_names(&conn)?;
-        let rows = store::schedule::list(&conn)
-            .map_err(Problem::from)?
-            .iter()
-            .map(|s| row(&conn, s, &reports, &who.zone()))
-            .collect::<Result<_, _>>()?;
-        let layout = layout(&ctx, &who)?;
-        Ok(SchedulesPage {
-            csrf: layout.csrf.clone(),
-            layout,
-            rows,
-        })
+    web::block(move || page(&ctx, &who, None))
+        .await?
+        .map_err(Problem::html)
+}
+
+/// The list page, with what a test email did when one was sent.
+pub(super) fn page(
+    ctx: &Ctx,
+    who: &Principal,
+    mail_result: Option<Result<String, String>>,
+) -> Result<SchedulesPage, Problem> {
+    let conn = conn(ctx)?;
+    let reports = report_names(&conn)?;
+    let rows = store::schedule::list(&conn)
+        .map_err(Problem::from)?
+        .iter()
+        .map(|s| row(&conn, s, &reports, &who.zone()))
+        .collect::<Result<_, _>>()?;
+    let layout = layout(ctx, who)?;
+    Ok(SchedulesPage {
+        csrf: layout.csrf.clone(),
+        layout,
+        rows,
+        mail_warning: edit::mail_warning(ctx, &conn).map_err(Problem::from)?,
+        mail_result,
     })
-    .await?
-    .map_err(Problem::html)
 }
 
 /// Where a row action returns to: `?next=` (a /schedules page) or the list.
