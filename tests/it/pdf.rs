@@ -439,7 +439,8 @@ async fn a_dashboard_pdf_lies_on_its_side_when_asked_and_a_bad_orientation_is_na
 }
 
 /// Words of page `page` with their boxes: (text, xMin, xMax).
-fn words_on_page(pdf: &[u8], page: u32) -> Vec<(String, f64, f64)> {
+/// The words on a page: text, left and right edges, and top, in points.
+fn words_on_page(pdf: &[u8], page: u32) -> Vec<(String, f64, f64, f64)> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("r.pdf");
     std::fs::write(&path, pdf).unwrap();
@@ -457,7 +458,8 @@ fn words_on_page(pdf: &[u8], page: u32) -> Vec<(String, f64, f64)> {
         .skip(1)
         .map(|w| {
             let text = &w[w.find('>').unwrap() + 1..w.find("</word>").unwrap()];
-            (text.to_string(), attr(w, "xMin"), attr(w, "xMax"))
+            let (x0, x1, y0) = (attr(w, "xMin"), attr(w, "xMax"), attr(w, "yMin"));
+            (text.to_string(), x0, x1, y0)
         })
         .collect()
 }
@@ -491,4 +493,62 @@ async fn a_long_kpi_figure_stays_inside_its_card_in_the_pdf() {
         k.revenue,
         revenue.2
     );
+}
+
+/// A long table's page is one text block per column: every cell of a row must still sit on
+/// the row's line, after empty cells too (a lost line would shift the rest of its column).
+#[tokio::test]
+async fn a_long_tables_cells_keep_their_rows_line_after_empty_cells() {
+    let app = spawn_app().await;
+    let def = serde_json::json!({
+        "name": "Gaps",
+        "query": "SELECT order_id, CASE WHEN order_id % 3 = 0 THEN '' ELSE product END AS product, \
+                  region FROM sales ORDER BY order_id LIMIT 300",
+        "rowLimit": 300,
+        "visualizations": [{"id": "t", "type": "table", "title": "Orders with gaps"}]
+    });
+    let r = app
+        .send_json(reqwest::Method::POST, "/api/v1/reports", &def)
+        .await;
+    assert_eq!(r.status(), 201);
+    let id = r.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let pdf = app
+        .get(&format!("/reports/{id}/download?format=pdf"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let mut orders = expected::orders();
+    orders.sort_by_key(|o| o.id);
+    orders.truncate(300);
+    let mut seen = 0;
+    for page in 1..=pdf_pages(&pdf).len() as u32 {
+        let words = words_on_page(&pdf, page);
+        let on_line =
+            |text: &str, y: f64| words.iter().any(|w| w.0 == text && (w.3 - y).abs() < 0.5);
+        for o in &orders {
+            let Some(w) = words.iter().find(|w| w.0 == o.id.to_string()) else {
+                continue;
+            };
+            seen += 1;
+            assert!(
+                on_line(&o.region, w.3),
+                "order {}: {} off its line",
+                o.id,
+                o.region
+            );
+            let number = o.product.rsplit(' ').next().unwrap();
+            assert_eq!(
+                on_line(number, w.3),
+                o.id % 3 != 0,
+                "order {}: product {} on page {page}",
+                o.id,
+                o.product
+            );
+        }
+    }
+    assert_eq!(seen, 300, "every order once");
 }
