@@ -90,11 +90,13 @@ pub async fn list(
                 // With the parameters' defaults: "over the last 90 days".
                 description: crate::report::text::describe_report(
                     &d.description,
+                    // No run: `queries` is empty (`{% if queries.x is defined %}` can say so).
                     &serde_json::json!({ "params": d
                         .parameters
                         .iter()
                         .filter_map(|p| Some((p.name.clone(), p.default_value.clone()?)))
-                        .collect::<std::collections::BTreeMap<_, _>>() }),
+                        .collect::<std::collections::BTreeMap<_, _>>(),
+                        "queries": {}, "kpis": {}, "tables": {} }),
                 ),
                 name: d.name,
                 category: d.category,
