@@ -77,10 +77,7 @@ pub async fn list(
             .into_iter()
             .map(|r| (r.id, r.definition))
             .filter(|(_, d)| {
-                (text.is_empty()
-                    || d.name.to_lowercase().contains(&text)
-                    || d.description.to_lowercase().contains(&text))
-                    && (search.category.is_empty() || d.category == search.category)
+                (search.category.is_empty() || d.category == search.category)
                     && (search.tag.is_empty() || d.tags.contains(&search.tag))
             })
             .map(|(id, d)| ReportRow {
@@ -101,6 +98,12 @@ pub async fn list(
                 name: d.name,
                 category: d.category,
                 tags: d.tags,
+            })
+            // The text is looked for in what the list shows, not in a description's template.
+            .filter(|r: &ReportRow| {
+                text.is_empty()
+                    || r.name.to_lowercase().contains(&text)
+                    || r.description.to_lowercase().contains(&text)
             })
             .collect();
         Ok(ReportsPage {
