@@ -337,7 +337,7 @@ pub fn document(
     Ok(run::Output {
         report_id: d.id.clone(),
         name: def.name.clone(),
-        description: def.description.clone(),
+        description: super::dashboard_text::description(ctx, d, given, page_params, today),
         parameters,
         generated_at: chrono::Utc::now(),
         sections: vec![run::SectionOut {

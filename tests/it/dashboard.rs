@@ -426,8 +426,54 @@ pub async fn script_url(app: &crate::helpers::TestApp, dashboard: &str) -> Strin
 async fn the_demo_dashboard_says_what_it_shows_and_over_which_days() {
     let app = spawn_app().await;
     let html = app.get("/").await.text().await.unwrap();
+    let [start, end, ..] = &expected::kpis(90).period;
     assert!(
-        html.contains("over the last days of data (90 unless you change Days per period)"),
+        html.contains(&format!(
+            "{start} – {end} (the last 90 days of data): revenue, orders and customers, each against the same number of days before."
+        )),
         "{html}"
     );
+    assert!(!html.contains("{{") && !html.contains("{%"), "{html}");
+}
+
+/// The period the figures cover, as dates with the year, computed from examples/sales.csv:
+/// on the dashboard, the report page, the report's PDF cover and the dashboard's PDF.
+#[tokio::test]
+async fn the_period_is_shown_as_dates_with_the_year_on_pages_and_pdf_covers() {
+    let app = spawn_app().await;
+    let report = app.report_id().await;
+    let dashboard = app.dashboard_id().await;
+    for days in [90, 7] {
+        let [start, end, ..] = &expected::kpis(days).period;
+        assert!(end.ends_with(" 2025"), "{end}");
+        let period = format!("{start} – {end} (the last {days} days of data)");
+        for url in [
+            format!("/?days={days}"),
+            format!("/reports/{report}?days={days}"),
+        ] {
+            let html = app.get(&url).await.text().await.unwrap();
+            assert!(html.contains(&period), "{period} on {url}: {html}");
+        }
+        for url in [
+            format!("/reports/{report}/download?format=pdf&days={days}"),
+            format!("/api/v1/dashboards/{dashboard}/export?format=pdf&days={days}"),
+        ] {
+            let pdf = app.get(&url).await.bytes().await.unwrap();
+            let cover = crate::helpers::pdf_pages(&pdf)[0]
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            assert!(
+                cover.contains(&period),
+                "{period} on the cover of {url}: {cover}"
+            );
+        }
+    }
+    // The list of reports runs nothing: no dates, no gaps, no template.
+    let list = app.get("/reports").await.text().await.unwrap();
+    assert!(
+        list.contains("The last 90 days of data: revenue, orders and customers, compared with the 90 days before."),
+        "{list}"
+    );
+    assert!(!list.contains('…') && !list.contains("{{") && !list.contains("{%"));
 }

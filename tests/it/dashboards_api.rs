@@ -450,6 +450,14 @@ async fn bad_dashboards_are_refused_naming_the_field_and_nothing_is_stored() {
         (with("name", json!(42)), "name"),
         (with("name", json!("Sales overview")), "name"),
         (with("description", json!("d".repeat(2001))), "description"),
+        // It may quote its reports' queries; a template that cannot be read is refused.
+        (
+            with(
+                "description",
+                json!("From {{ queries.kpis.period_start|date "),
+            ),
+            "description",
+        ),
         (with("unknown", json!(1)), "unknown"),
         (with("reportId", json!("no such report")), "reportId"),
         (json!([]), "body"),

@@ -465,14 +465,14 @@ async fn text_blocks_quote_the_result_on_the_page_and_in_the_pdf() {
     assert!(html.contains(&sentence), "{sentence}");
     // The description says the period too, its year included, and its number of days.
     let description = format!(
-        "from {start} to {end}: the last 30 days of data, compared with the 30 days before."
+        "{start} – {end} (the last 30 days of data): revenue, orders and customers, compared with the 30 days before."
     );
     assert!(html.contains(&description), "{description}: {html}");
     assert!(end.ends_with(" 2025"), "{end}");
-    // A list has no run to quote: the defaults, and `…` for what only a run knows.
+    // A list has no run to quote: the defaults, and the dates left out (`queries` is empty).
     let list = app.get("/reports").await.text().await.unwrap();
     assert!(
-        list.contains("from … to …: the last 90 days of data, compared with the 90 days before."),
+        list.contains("The last 90 days of data: revenue, orders and customers, compared with the 90 days before."),
         "{list}"
     );
     let pdf = app

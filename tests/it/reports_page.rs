@@ -67,6 +67,12 @@ async fn the_list_finds_reports_by_text_category_and_tag() {
         listed(&page("?q=sales&tag=regions").await),
         Vec::<String>::new()
     );
+    // The search reads the descriptions as the list shows them, not their templates.
+    assert_eq!(
+        listed(&page("?q=last+90+days+of+data").await),
+        ["Sales overview"]
+    );
+    assert_eq!(listed(&page("?q=queries.kpis").await), Vec::<String>::new());
     let none = page("?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E").await;
     assert!(none.contains("No report matches"), "{none}");
     assert!(

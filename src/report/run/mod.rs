@@ -259,7 +259,7 @@ fn prefetch(
 }
 
 /// The first row of each named query that ran, by column, for text blocks to quote.
-fn first_rows(
+pub(crate) fn first_rows(
     results: &HashMap<Option<String>, Arc<ResultSet>>,
 ) -> serde_json::Map<String, serde_json::Value> {
     results

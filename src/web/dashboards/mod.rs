@@ -302,7 +302,7 @@ pub(crate) fn page_for(
         layout: Layout::new(ctx, who)?,
         id: d.id.clone(),
         name: d.definition.name.clone(),
-        description: d.definition.description.clone(),
+        description: crate::app::dashboard_text::description(ctx, &d, &filters, &params, today),
         filters: filters_shown,
         fields,
         cells,

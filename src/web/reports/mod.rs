@@ -77,10 +77,7 @@ pub async fn list(
             .into_iter()
             .map(|r| (r.id, r.definition))
             .filter(|(_, d)| {
-                (text.is_empty()
-                    || d.name.to_lowercase().contains(&text)
-                    || d.description.to_lowercase().contains(&text))
-                    && (search.category.is_empty() || d.category == search.category)
+                (search.category.is_empty() || d.category == search.category)
                     && (search.tag.is_empty() || d.tags.contains(&search.tag))
             })
             .map(|(id, d)| ReportRow {
@@ -90,15 +87,23 @@ pub async fn list(
                 // With the parameters' defaults: "over the last 90 days".
                 description: crate::report::text::describe_report(
                     &d.description,
+                    // No run: `queries` is empty (`{% if queries.x is defined %}` can say so).
                     &serde_json::json!({ "params": d
                         .parameters
                         .iter()
                         .filter_map(|p| Some((p.name.clone(), p.default_value.clone()?)))
-                        .collect::<std::collections::BTreeMap<_, _>>() }),
+                        .collect::<std::collections::BTreeMap<_, _>>(),
+                        "queries": {}, "kpis": {}, "tables": {} }),
                 ),
                 name: d.name,
                 category: d.category,
                 tags: d.tags,
+            })
+            // The text is looked for in what the list shows, not in a description's template.
+            .filter(|r: &ReportRow| {
+                text.is_empty()
+                    || r.name.to_lowercase().contains(&text)
+                    || r.description.to_lowercase().contains(&text)
             })
             .collect();
         Ok(ReportsPage {
