@@ -92,7 +92,7 @@ pub fn run<'c>(conn: impl Into<Db<'c>>, req: &Request) -> Result<Output, RunErro
         .filter(|id| wanted(id))
         .count();
     let mut built = 0;
-    prefetch(conn, def, &resolved.values, req, &mut results);
+    let mut failed = prefetch(conn, def, &resolved.values, req, &mut results);
     // Text blocks quote the whole result: they are rendered once everything else is built.
     let mut texts = Vec::new();
     for section in layout {
@@ -142,8 +142,12 @@ pub fn run<'c>(conn: impl Into<Db<'c>>, req: &Request) -> Result<Output, RunErro
                 )?)
             } else {
                 if !results.contains_key(&viz.query) {
-                    let rs = cache::fetch(conn, req.cache, sql, values, None, req.bounds)
-                        .map_err(qerr)?;
+                    // A query that failed side by side fails here, in its turn.
+                    let rs = match failed.remove(&viz.query) {
+                        Some(e) => return Err(qerr(e)),
+                        None => cache::fetch(conn, req.cache, sql, values, None, req.bounds)
+                            .map_err(qerr)?,
+                    };
                     results.insert(viz.query.clone(), rs);
                 }
                 let rs = &results[&viz.query];
@@ -196,15 +200,16 @@ pub fn run<'c>(conn: impl Into<Db<'c>>, req: &Request) -> Result<Output, RunErro
 
 /// Runs the charts' queries (each one once) on two connections at once when a second one is
 /// free, into `results`, which the build then reads: a report's queries are most of its time
-/// before the document. A query that fails here is left out and runs again, in its turn, in
-/// the build, so a run fails with the same error whichever way its queries ran.
+/// before the document. The errors are returned by query, for the build to raise in its turn,
+/// so a run fails with the same error whichever way its queries ran (and a query that timed
+/// out is not run again).
 fn prefetch(
     conn: Db<'_>,
     def: &ReportDefinition,
     resolved: &query::Params,
     req: &Request,
     results: &mut HashMap<Option<String>, Arc<ResultSet>>,
-) {
+) -> HashMap<Option<String>, QueryError> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
     let mut jobs: Vec<(Option<String>, String, query::Params)> = Vec::new();
@@ -231,22 +236,21 @@ fn prefetch(
         }
     }
     if jobs.len() < 2 {
-        return;
+        return HashMap::new();
     }
     let Some(spare) = req.spare.and_then(|get| get()) else {
-        return;
+        return HashMap::new();
     };
     let next = AtomicUsize::new(0);
     let found = Mutex::new(Vec::new());
     let (cache, bounds) = (req.cache, req.bounds);
     let work = |db: Db<'_>| {
         while let Some((key, sql, values)) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
-            if let Ok(rs) = cache::fetch(db, cache, sql, values, None, bounds) {
-                found
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push((key.clone(), rs));
-            }
+            let result = cache::fetch(db, cache, sql, values, None, bounds);
+            found
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((key.clone(), result));
         }
     };
     let work = &work;
@@ -255,7 +259,18 @@ fn prefetch(
         s.spawn(move || work(spare.db()));
         work(conn);
     });
-    results.extend(found.into_inner().unwrap_or_else(|e| e.into_inner()));
+    let mut failed = HashMap::new();
+    for (key, result) in found.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        match result {
+            Ok(rs) => {
+                results.insert(key, rs);
+            }
+            Err(e) => {
+                failed.insert(key, e);
+            }
+        }
+    }
+    failed
 }
 
 /// The first row of each named query that ran, by column, for text blocks to quote.
