@@ -467,8 +467,21 @@ async fn the_period_is_shown_as_dates_with_the_year_on_pages_and_pdf_covers() {
                 cover.contains(&period),
                 "{period} on the cover of {url}: {cover}"
             );
+            // A page's hint ("click a bar") has no place on paper.
+            assert!(!cover.to_lowercase().contains("click"), "{url}: {cover}");
         }
     }
+    // On the page the hint sits in each chart's menu.
+    let widget = app
+        .get(&format!("/dashboards/{dashboard}/widgets/top_products?days=90"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        widget.contains("Click a bar, a slice or a point for the rows behind it."),
+        "{widget}"
+    );
     // The list of reports runs nothing: no dates, no gaps, no template.
     let list = app.get("/reports").await.text().await.unwrap();
     assert!(
