@@ -473,7 +473,9 @@ async fn the_period_is_shown_as_dates_with_the_year_on_pages_and_pdf_covers() {
     }
     // On the page the hint sits in each chart's menu.
     let widget = app
-        .get(&format!("/dashboards/{dashboard}/widgets/top_products?days=90"))
+        .get(&format!(
+            "/dashboards/{dashboard}/widgets/top_products?days=90"
+        ))
         .await
         .text()
         .await
