@@ -18,6 +18,7 @@ use crate::data::query::{self, Bounds, QueryError, ResultSet};
 use crate::data::source::{Db, SourceConn};
 use crate::model::report::{LayoutItem, QuerySource, ReportDefinition, VizType};
 use chrono::{NaiveDate, Utc};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -92,7 +93,10 @@ pub fn run<'c>(conn: impl Into<Db<'c>>, req: &Request) -> Result<Output, RunErro
         .filter(|id| wanted(id))
         .count();
     let mut built = 0;
-    let mut failed = prefetch(conn, def, &resolved.values, req, &mut results);
+    let Prefetched {
+        prepared,
+        mut failed,
+    } = prefetch(conn, def, &resolved.values, req, &mut results);
     // Text blocks quote the whole result: they are rendered once everything else is built.
     let mut texts = Vec::new();
     for section in layout {
@@ -127,7 +131,14 @@ pub fn run<'c>(conn: impl Into<Db<'c>>, req: &Request) -> Result<Output, RunErro
                         viz: id.clone(),
                         message: "its query is not defined".into(),
                     })?;
-            let (sql, values) = prepare(conn, def, source, &resolved.values, req.today, id)?;
+            // A chart's query prepared side by side is not prepared again (a builder's reads
+            // its dataset's columns).
+            let (sql, values) = match prepared.get(&viz.query) {
+                Some((sql, values)) if viz.kind != VizType::Table => {
+                    (Cow::Borrowed(sql.as_str()), Cow::Borrowed(values))
+                }
+                _ => prepare(conn, def, source, &resolved.values, req.today, id)?,
+            };
             let (sql, values) = (sql.as_ref(), values.as_ref());
             let qerr = |source| RunError::Query {
                 viz: id.clone(),
@@ -198,49 +209,60 @@ pub fn run<'c>(conn: impl Into<Db<'c>>, req: &Request) -> Result<Output, RunErro
     })
 }
 
-/// Runs the charts' queries (each one once) on two connections at once when a second one is
-/// free, into `results`, which the build then reads: a report's queries are most of its time
-/// before the document. The errors are returned by query, for the build to raise in its turn,
-/// so a run fails with the same error whichever way its queries ran (and a query that timed
-/// out is not run again).
+/// The charts' queries run side by side: each one's SQL and values, and the errors by query,
+/// for the build to raise in its turn, so a run fails with the same error whichever way its
+/// queries ran (and a query that timed out is not run again).
+#[derive(Default)]
+struct Prefetched {
+    prepared: HashMap<Option<String>, (String, query::Params)>,
+    failed: HashMap<Option<String>, QueryError>,
+}
+
+/// Runs the charts' queries (each one once) on two connections at once when there are two or
+/// more and a second connection is free, into `results`, which the build then reads: a
+/// report's queries are most of its time before the document.
 fn prefetch(
     conn: Db<'_>,
     def: &ReportDefinition,
     resolved: &query::Params,
     req: &Request,
     results: &mut HashMap<Option<String>, Arc<ResultSet>>,
-) -> HashMap<Option<String>, QueryError> {
+) -> Prefetched {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
-    let mut jobs: Vec<(Option<String>, String, query::Params)> = Vec::new();
+    let mut charts: Vec<(&String, &Option<String>)> = Vec::new();
     for id in def
         .sections()
         .iter()
         .flat_map(|s| &s.items)
         .filter_map(LayoutItem::viz)
     {
-        let Some(viz) = def.visualization(id) else {
-            continue;
-        };
-        if viz.kind == VizType::Table
-            || req.only.is_some_and(|only| !only.contains(id))
-            || jobs.iter().any(|(q, ..)| *q == viz.query)
-        {
-            continue;
+        match def.visualization(id) {
+            Some(viz)
+                if viz.kind != VizType::Table
+                    && req.only.is_none_or(|only| only.contains(id))
+                    && !charts.iter().any(|(_, q)| **q == viz.query) =>
+            {
+                charts.push((&viz.id, &viz.query));
+            }
+            _ => {}
         }
-        let Some(source) = def.query_source(viz.query.as_deref()) else {
+    }
+    if charts.len() < 2 {
+        return Prefetched::default();
+    }
+    let Some(spare) = req.spare.and_then(|get| get()) else {
+        return Prefetched::default();
+    };
+    let mut jobs: Vec<(Option<String>, String, query::Params)> = Vec::new();
+    for (id, query) in charts {
+        let Some(source) = def.query_source(query.as_deref()) else {
             continue;
         };
         if let Ok((sql, values)) = prepare(conn, def, source, resolved, req.today, id) {
-            jobs.push((viz.query.clone(), sql.into_owned(), values.into_owned()));
+            jobs.push((query.clone(), sql.into_owned(), values.into_owned()));
         }
     }
-    if jobs.len() < 2 {
-        return HashMap::new();
-    }
-    let Some(spare) = req.spare.and_then(|get| get()) else {
-        return HashMap::new();
-    };
     let next = AtomicUsize::new(0);
     let found = Mutex::new(Vec::new());
     let (cache, bounds) = (req.cache, req.bounds);
@@ -270,7 +292,11 @@ fn prefetch(
             }
         }
     }
-    failed
+    let prepared = jobs
+        .into_iter()
+        .map(|(key, sql, values)| (key, (sql, values)))
+        .collect();
+    Prefetched { prepared, failed }
 }
 
 /// The first row of each named query that ran, by column, for text blocks to quote.
