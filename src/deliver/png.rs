@@ -7,8 +7,8 @@ use std::sync::{Arc, LazyLock};
 
 static FONTS: LazyLock<Arc<fontdb::Database>> = LazyLock::new(|| {
     let mut db = fontdb::Database::new();
-    for data in crate::render::pdf::FONT_FILES {
-        db.load_font_data(data.to_vec());
+    for data in crate::render::pdf::FONT_FILES.iter() {
+        db.load_font_source(fontdb::Source::Binary(Arc::new(*data)));
     }
     db.set_sans_serif_family(crate::report::chart::FONT);
     Arc::new(db)

@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod dataset;
 pub mod export;
 pub mod job;
+pub mod packed;
 pub mod report;
 pub mod schedule;
 pub mod template;

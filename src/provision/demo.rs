@@ -7,7 +7,6 @@ use crate::provision::{self, Provisioned};
 use crate::store::{meta, Store};
 use anyhow::Context;
 
-const SALES_CSV: &[u8] = include_bytes!("../../examples/sales.csv");
 const DEMO_TOML: &str = include_str!("../../examples/demo.toml");
 
 /// The demo's definitions, parsed like a config file.
@@ -30,7 +29,7 @@ pub fn load(store: &Store) -> anyhow::Result<()> {
         store,
         &DatasetName::parse("sales")?,
         "sales.csv",
-        &Input::Bytes(std::sync::Arc::from(SALES_CSV)),
+        &Input::Bytes(std::sync::Arc::from(crate::packed!("examples/sales.csv"))),
         &Default::default(),
         true,
         &|_| {},

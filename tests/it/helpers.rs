@@ -270,9 +270,14 @@ pub fn cli_admin_token(config: &std::path::Path) -> String {
         .to_string()
 }
 
-/// The `quire` binary with a fresh environment.
+/// The `quire` binary with a fresh environment: this build's, or `QUIRE_TEST_BIN` (to run the
+/// command-line tests against a dist build).
 pub fn quire() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_quire"));
+    let bin = std::env::var_os("QUIRE_TEST_BIN");
+    let mut c = Command::new(
+        bin.as_deref()
+            .unwrap_or(env!("CARGO_BIN_EXE_quire").as_ref()),
+    );
     c.env_remove("QUIRE_CONFIG").env("RUST_LOG", "warn");
     c
 }

@@ -15,11 +15,14 @@ use typst::{Library, LibraryExt, World};
 use typst_layout::PagedDocument;
 
 const TEMPLATE: &str = include_str!("../../../templates/report.typ");
-/// The embedded fonts: DejaVu Sans and its bold face, named in every chart.
-pub const FONT_FILES: [&[u8]; 2] = [
-    include_bytes!("../../../static/fonts/DejaVuSans.ttf"),
-    include_bytes!("../../../static/fonts/DejaVuSans-Bold.ttf"),
-];
+/// The embedded fonts: DejaVu Sans and its bold face, named in every chart. Packed in the
+/// binary; inflated once, for the life of the process.
+pub static FONT_FILES: LazyLock<[&'static [u8]; 2]> = LazyLock::new(|| {
+    [
+        crate::packed!("static/fonts/DejaVuSans.ttf").leak(),
+        crate::packed!("static/fonts/DejaVuSans-Bold.ttf").leak(),
+    ]
+});
 
 struct Shared {
     library: LazyHash<Library>,
