@@ -21,6 +21,8 @@ pub fn inflate(packed: &[u8]) -> Vec<u8> {
     flate2::read::DeflateDecoder::new(packed)
         .read_to_end(&mut out)
         .expect("build.rs packed this file");
+    // Exactly the file's size: the fonts are kept for the life of the process.
+    out.shrink_to_fit();
     out
 }
 
