@@ -32,18 +32,23 @@ pub fn description(
     };
     let mut first = None;
     for w in widgets {
-        // A widget that cannot be prepared (its report gone, a bad filter value) is passed by.
+        // A widget that cannot be prepared (its report gone, a bad filter value) or whose
+        // parameters its report refuses (`?days=0`) is passed by.
         let Ok(Some(p)) = prepare(ctx, d, &w.id, given, page_params, today) else {
             continue;
         };
+        if crate::report::params::resolve(&p.report.parameters, &p.params, today).is_err() {
+            continue;
+        }
         if quoted(&p.report) {
             first = Some(p);
             break;
         }
         first.get_or_insert(p);
     }
+    // No widget can give the values it quotes: left out rather than "the last 0 days".
     let Some(p) = first else {
-        return crate::report::text::describe_report(source, &serde_json::json!({}));
+        return String::new();
     };
     let req = p.request(
         ctx,

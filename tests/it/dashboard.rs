@@ -436,6 +436,34 @@ async fn the_demo_dashboard_says_what_it_shows_and_over_which_days() {
     assert!(!html.contains("{{") && !html.contains("{%"), "{html}");
 }
 
+/// A page parameter the report refuses is named by its field, and the description, which
+/// quotes it, is left out instead of saying "the last 0 days".
+#[tokio::test]
+async fn a_refused_page_parameter_is_named_by_its_field_and_not_quoted_in_the_description() {
+    let app = spawn_app().await;
+    for (days, reason) in [
+        ("0", "0 is below the least value, 1"),
+        ("3651", "3651 is above the greatest value, 3650"),
+        ("ninety", "`ninety` is not a number"),
+    ] {
+        let html = app
+            .get(&format!("/?days={days}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let error =
+            format!("<span class=\"field-error\" id=\"error-days\" role=\"alert\">{reason}</span>");
+        assert!(html.contains(&error), "{days}: {html}");
+        assert!(html.contains("aria-invalid=\"true\""), "{days}: {html}");
+        assert!(!html.contains("days of data"), "{days}: {html}");
+    }
+    // A value it takes: no error, the description with its days.
+    let html = app.get("/?days=7").await.text().await.unwrap();
+    assert!(!html.contains("field-error"), "{html}");
+    assert!(html.contains("(the last 7 days of data)"), "{html}");
+}
+
 /// The period the figures cover, as dates with the year, computed from examples/sales.csv:
 /// on the dashboard, the report page, the report's PDF cover and the dashboard's PDF.
 #[tokio::test]

@@ -249,7 +249,15 @@ pub(crate) fn page_for(
             {
                 continue;
             }
-            fields.push(ParamField::new(p, params.get(&p.name)));
+            // A value the parameter refuses is named by its field (the widgets say it too).
+            let mut field = ParamField::new(p, params.get(&p.name));
+            if let Some(v) = params.get(&p.name) {
+                let given = BTreeMap::from([(p.name.clone(), v.clone())]);
+                let refused =
+                    crate::report::params::resolve(std::slice::from_ref(p), &given, today);
+                field.error = refused.err().map(|e| e.message);
+            }
+            fields.push(field);
         }
     }
     let filters_shown = d
