@@ -1,6 +1,8 @@
 // The schedule form's rows, in place: "Add …" appends a blank row, "Remove" takes one away,
-// and choosing another report refills the parameter pickers with its parameters. Without this
-// script the same buttons post the form and the server shows it again with the change.
+// choosing another report refills the parameter pickers with its parameters, and choosing a
+// parameter offers its values (an enum's options, true/false, date expressions) in the value
+// field. Without this script the same buttons post the form and the server shows it again
+// with the change.
 (function () {
   const form = document.querySelector('form.schedule-form');
   if (!form) return;
@@ -11,7 +13,21 @@
       const remove = row.querySelector('button.remove');
       remove.value = 'remove_' + kind + '_' + i;
       remove.setAttribute('aria-label', 'Remove ' + kind + ' ' + (i + 1));
+      const values = row.querySelector('datalist[data-param-values]');
+      if (values) {
+        values.id = 'param-values-' + i;
+        row.querySelector('input[name=param_value]').setAttribute('list', values.id);
+      }
     });
+  }
+
+  // The values the row's value field offers for the parameter its picker names.
+  function offer(row) {
+    const values = row.querySelector('datalist[data-param-values]');
+    const picker = row.querySelector('select[data-param-picker]');
+    if (!values || !picker) return;
+    const chosen = params().find(c => c[0] === picker.value);
+    values.replaceChildren(...((chosen && chosen[2]) || []).map(v => new Option('', v)));
   }
 
   function blank(row) {
@@ -23,6 +39,7 @@
       if (s.hasAttribute('data-param-picker')) fill(s, params());
     });
     row.querySelectorAll('.field-error').forEach(e => e.remove());
+    offer(row);
   }
 
   function params() {
@@ -57,9 +74,16 @@
     }
   });
 
+  form.addEventListener('change', e => {
+    if (e.target.matches('select[data-param-picker]')) offer(e.target.closest('[data-row]'));
+  });
+
   const report = form.querySelector('select[name=report_id]');
   if (report) report.addEventListener('change', () => {
     const choices = params();
-    form.querySelectorAll('select[data-param-picker]').forEach(s => fill(s, choices));
+    form.querySelectorAll('select[data-param-picker]').forEach(s => {
+      fill(s, choices);
+      offer(s.closest('[data-row]'));
+    });
   });
 })();

@@ -1,7 +1,9 @@
 // On /schedules/new: picks "weekly", a weekday, a time and a zone, watches the live preview
 // follow without a reload, fills recipient and parameter rows (adding a row by clicking "Add
-// recipient", removing one), submits, and reports where it landed and what was stored.
-// Usage: node schedules.mjs URL  → prints one JSON line.
+// recipient", removing one), submits, and reports where it landed and what was stored. Then,
+// on a fresh form, picks REPORT (a report with enum, date and number parameters) and reports
+// the values each parameter row's value field offers as its parameter is chosen.
+// Usage: node schedules.mjs URL REPORT  → prints one JSON line.
 // SCREENSHOT_FORM / SCREENSHOT_LIST: where to save pictures of the form and the list.
 import { launch, signIn } from './session.mjs';
 
@@ -17,6 +19,7 @@ try {
   await page.goto(url + '/schedules/new');
   const preview = () => page.textContent('#cron-preview').then(t => t.replace(/\s+/g, ' ').trim());
   const before = await preview();
+  await page.selectOption('select[name=report_id]', { label: 'Sales overview' });
   await page.fill('input[name=name]', 'Browser weekly');
   await page.click('.frequency label:has(input[value=weekly])');
   const weekdayShown = await page.isVisible('select[name=weekday]');
@@ -66,10 +69,29 @@ try {
   await page.goto(url + '/schedules');
   const listed = await page.locator('table.schedules tbody tr').count();
   if (process.env.SCREENSHOT_LIST) await page.screenshot({ path: process.env.SCREENSHOT_LIST, fullPage: true });
+  // The values a row's value field offers: its datalist, named by the field's `list`.
+  await page.goto(url + '/schedules/new');
+  await page.selectOption('select[name=report_id]', process.argv[3]);
+  const offered = async row => {
+    const r = page.locator('#parameter-rows [data-row]').nth(row);
+    const list = await r.locator('input[name=param_value]').getAttribute('list');
+    return page.locator(`datalist#${list} option`).evaluateAll(os => os.map(o => o.value));
+  };
+  const paramRow = i => page.locator('#parameter-rows [data-row]').nth(i).locator('select[name=param_name]');
+  await paramRow(0).selectOption('region');
+  const offeredEnum = await offered(0);
+  await page.click('button:has-text("Add parameter")');
+  const offeredAdded = await offered(1);
+  await paramRow(1).selectOption('since');
+  const offeredDate = await offered(1);
+  const offeredEnumStill = await offered(0);
+  await paramRow(0).selectOption('min_units');
+  const offeredNumber = await offered(0);
   console.log(JSON.stringify({
     before, after, times, zoneError, weekdayShown, cronShown, loadsBeforeSubmit,
     landed, title, definition, listed, errors, rowsAfterAdd, rowsAfterRemove, paramChoices,
     loadsAfterRows, recipients: stored.recipients, parameters: stored.parameters,
+    offeredEnum, offeredAdded, offeredDate, offeredEnumStill, offeredNumber,
   }));
 } finally {
   await browser.close();

@@ -1045,3 +1045,56 @@ async fn without_a_script_the_row_buttons_post_and_show_the_form_again_with_the_
     assert!(!audit.contains("/schedules/form"), "{audit}");
     assert_eq!(app.schedules().await, before, "nothing stored");
 }
+
+#[tokio::test]
+async fn a_parameter_rows_value_field_offers_the_values_its_parameter_takes() {
+    let app = spawn_app().await;
+    let body = serde_json::json!({
+        "name": "Regions offered",
+        "query": "SELECT region, SUM(revenue) AS revenue FROM sales WHERE region = :region \
+                  AND order_date >= :since AND units >= :min_units GROUP BY region",
+        "parameters": [
+            { "name": "region", "type": "enum", "options": ["North", "South", "<East>"] },
+            { "name": "since", "type": "date", "defaultValue": "2025-01-01" },
+            { "name": "min_units", "type": "number", "defaultValue": "1" }
+        ],
+        "visualizations": [{ "id": "table", "type": "table" }]
+    });
+    let r = app
+        .send_json(reqwest::Method::POST, "/api/v1/reports", &body)
+        .await;
+    assert_eq!(r.status(), 201);
+    let report = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Without a script: the rows posted back, each value field with its parameter's values.
+    let mut form = rows_form(
+        &report,
+        &[("email", "ops@example.com")],
+        &[("region", ""), ("since", ""), ("min_units", "")],
+    );
+    form.push(("row_action", "add_parameter".into()));
+    let r = app.post_form("/schedules/form", &form).await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    let offered = |i: usize| {
+        let open = format!("<datalist id=\"param-values-{i}\" data-param-values>");
+        let at = html.find(&open).unwrap_or_else(|| panic!("{open}: {html}")) + open.len();
+        html[at..at + html[at..].find("</datalist>").unwrap()].to_string()
+    };
+    assert_eq!(
+        offered(0),
+        "<option value=\"North\"><option value=\"South\"><option value=\"&#60;East&#62;\">"
+    );
+    assert!(offered(1).contains("<option value=\"{{ start_of_month - 1m }}\">"));
+    assert_eq!(offered(2), "", "a number offers nothing");
+    assert_eq!(offered(3), "", "the added row names no parameter yet");
+    for i in 0..4 {
+        assert!(html.contains(&format!("list=\"param-values-{i}\"")), "{i}");
+    }
+    // The script refills them from the same values when a parameter is chosen.
+    let options = format!("data-params=\"{}", "[[&#34;region&#34;,");
+    assert!(html.contains(&options), "{html}");
+    assert!(html.contains("[&#34;North&#34;,&#34;South&#34;,"), "{html}");
+}

@@ -19,17 +19,21 @@ use askama_web::WebTemplate;
 use chrono::Utc;
 use serde::Deserialize;
 
+/// A parameter (or filter) to pick in a parameter row: its name, how it reads in the picker,
+/// and the values its value field offers (an enum's options, true/false, date expressions).
+pub type ParamChoice = (String, String, Vec<String>);
+
 /// A report (or dashboard) to pick, with its parameters (or filters) for the parameter rows'
-/// pickers: the name and how it reads in the picker.
+/// pickers.
 pub struct ReportChoice {
     pub id: String,
     pub name: String,
-    pub params: Vec<(String, String)>,
+    pub params: Vec<ParamChoice>,
 }
 
 impl ReportChoice {
-    /// The parameters as JSON `[[name, label], ...]`, for the script that refills the pickers
-    /// when another report is chosen.
+    /// The parameters as JSON `[[name, label, [value, ...]], ...]`, for the script that
+    /// refills the pickers and the values offered when another report or parameter is chosen.
     pub fn params_json(&self) -> String {
         serde_json::to_string(&self.params).unwrap_or_else(|_| "[]".into())
     }
@@ -102,11 +106,20 @@ impl FormPage {
     }
 
     /// The chosen report's parameters, for the parameter rows' pickers.
-    pub fn param_choices(&self) -> &[(String, String)] {
+    pub fn param_choices(&self) -> &[ParamChoice] {
         self.reports
             .iter()
             .find(|r| r.id == self.form.report_id)
             .map(|r| r.params.as_slice())
+            .unwrap_or_default()
+    }
+
+    /// The values a row's value field offers for the parameter it names.
+    pub fn param_values(&self, name: &str) -> &[String] {
+        self.param_choices()
+            .iter()
+            .find(|c| c.0 == name)
+            .map(|c| c.2.as_slice())
             .unwrap_or_default()
     }
 
@@ -153,7 +166,16 @@ impl Preview {
     }
 }
 
-fn param_choice(p: &crate::model::report::ParameterDef) -> (String, String) {
+/// Date expressions a date parameter's field offers (any other is typed).
+const DATE_EXPRESSIONS: [&str; 5] = [
+    "{{ today }}",
+    "{{ today - 7d }}",
+    "{{ start_of_week }}",
+    "{{ start_of_month }}",
+    "{{ start_of_month - 1m }}",
+];
+
+fn param_choice(p: &crate::model::report::ParameterDef) -> ParamChoice {
     let kind = match p.kind {
         ParamType::String => "text",
         ParamType::Number => "number",
@@ -169,7 +191,13 @@ fn param_choice(p: &crate::model::report::ParameterDef) -> (String, String) {
         hint.push_str(&format!(", default {d}"));
     }
     hint.push(')');
-    (p.name.clone(), hint)
+    let values = match p.kind {
+        ParamType::Enum => p.options.clone(),
+        ParamType::Boolean => vec!["true".into(), "false".into()],
+        ParamType::Date => DATE_EXPRESSIONS.iter().map(|e| e.to_string()).collect(),
+        ParamType::String | ParamType::Number => Vec::new(),
+    };
+    (p.name.clone(), hint, values)
 }
 
 fn form_page(
@@ -196,7 +224,7 @@ fn form_page(
                 .iter()
                 .map(|f| {
                     let label = format!("{} (filter, {:?})", f.label, f.kind).to_lowercase();
-                    (f.id.clone(), label)
+                    (f.id.clone(), label, Vec::new())
                 })
                 .collect(),
         })
