@@ -12,7 +12,7 @@ mod join;
 mod plan;
 mod world;
 
-pub use world::{use_fonts, warm_up, FONT_FILES};
+pub use world::{font_dirs, use_fonts, warm_up, FONT_FILES};
 
 use super::RenderError;
 use crate::config::BrandingConfig;

@@ -128,6 +128,11 @@ pub fn use_fonts(branding: &BrandingConfig) {
     let _ = FONT_DIRS.set(dirs);
 }
 
+/// The font folders `use_fonts` chose (none before it is called).
+pub fn font_dirs() -> &'static [PathBuf] {
+    FONT_DIRS.get().map(Vec::as_slice).unwrap_or_default()
+}
+
 /// Loads the fonts and library now, so the first render is not the slow one.
 pub fn warm_up() {
     let shared = LazyLock::force(&SHARED);
