@@ -22,7 +22,7 @@ pub struct Application {
 
 /// Opens the store and writes config-provisioned (and, with `demo`, the demo) definitions.
 pub fn prepare(config: &Config, demo: bool) -> anyhow::Result<Store> {
-    // The PDF's font folders, before anything renders.
+    // The font folders of PDFs and emailed charts, before anything renders.
     crate::render::pdf::use_fonts(&config.branding);
     let store = Store::open(
         &config.storage.data_dir,
