@@ -353,6 +353,7 @@ pub fn preview(
             only: None,
             sort: None,
             today,
+            zone: chrono_tz::UTC,
             bounds: ctx.bounds(),
             cache: None,
             progress: None,

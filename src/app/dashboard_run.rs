@@ -268,6 +268,7 @@ pub fn widget_document(
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
         generated_at: chrono::Utc::now(),
+        time_zone: chrono_tz::UTC,
         sections: vec![run::SectionOut {
             title: String::new(),
             items: vec![item],
@@ -340,6 +341,7 @@ pub fn document(
         description: super::dashboard_text::description(ctx, d, given, page_params, today),
         parameters,
         generated_at: chrono::Utc::now(),
+        time_zone: chrono_tz::UTC,
         sections: vec![run::SectionOut {
             title: String::new(),
             items,
@@ -442,6 +444,8 @@ impl Prepared {
             only: Some(only),
             sort: None,
             today,
+            // A widget's own text quotes UTC; the document's callers set its zone.
+            zone: chrono_tz::UTC,
             bounds: ctx.bounds(),
             cache: (ctx.config.limits.cache_mb > 0)
                 .then(|| ctx.store.cache_scope(source))

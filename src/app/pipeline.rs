@@ -50,6 +50,8 @@ pub struct RunSpec<'a> {
     pub today: chrono::NaiveDate,
     /// Also draw each chart this wide, for a page on a phone (`run::Request::narrow`).
     pub narrow: Option<u32>,
+    /// The reader's zone, for the times inside the files (`run::Request::zone`).
+    pub zone: chrono_tz::Tz,
 }
 
 impl Ctx {
@@ -82,6 +84,7 @@ impl Ctx {
                 only: spec.only,
                 sort: spec.sort,
                 today: spec.today,
+                zone: spec.zone,
                 bounds: self.bounds(),
                 cache: (self.config.limits.cache_mb > 0)
                     .then(|| self.store.cache_scope(source))
@@ -194,6 +197,7 @@ impl Ctx {
         format: ExportFormat,
         cap: Option<u32>,
         today: chrono::NaiveDate,
+        zone: chrono_tz::Tz,
         lean: bool,
     ) -> Result<(Output, Vec<u8>), PipelineError> {
         let tables: Option<Vec<String>> = match format {
@@ -214,6 +218,7 @@ impl Ctx {
             sort: None,
             today,
             narrow: None,
+            zone,
         })?;
         let bytes = render::render(&out, format, &self.config.branding, &self.config.exports)?;
         Ok((out, bytes))

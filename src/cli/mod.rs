@@ -393,6 +393,7 @@ async fn render(
             format,
             None,
             chrono::Utc::now().date_naive(),
+            chrono_tz::UTC,
             true,
         )
     })

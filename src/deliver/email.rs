@@ -215,6 +215,7 @@ mod tests {
             description: String::new(),
             parameters: vec![],
             generated_at: chrono::Utc::now(),
+            time_zone: chrono_tz::UTC,
             sections: vec![],
             options: Default::default(),
         };

@@ -72,6 +72,7 @@ pub fn make(
         format,
         request.row_limit,
         request.today,
+        request.zone(),
         lean,
     )?;
     write(ctx, out, bytes, format, request, id, started)
@@ -103,8 +104,9 @@ pub fn make_dashboard(
     let page = &request.report_params;
     let (out, bytes) = match &request.widget {
         Some(w) => {
-            let out = dashboard_run::widget_document(ctx, &d, w, &values, page, request.today)?
+            let mut out = dashboard_run::widget_document(ctx, &d, w, &values, page, request.today)?
                 .ok_or_else(|| PipelineError::NotFound(format!("widget {w} of {dashboard}")))?;
+            out.time_zone = request.zone();
             let bytes = crate::render::render(&out, format, branding, exports)
                 .map_err(PipelineError::from)?;
             (out, bytes)
@@ -112,6 +114,7 @@ pub fn make_dashboard(
         None => {
             let mut out = dashboard_run::document(ctx, &d, &values, page, request.today)?;
             out.options.landscape = request.landscape;
+            out.time_zone = request.zone();
             let bytes = crate::render::render_dashboard(&out, format, branding, exports)
                 .map_err(PipelineError::from)?;
             (out, bytes)

@@ -148,6 +148,8 @@ pub fn output(
             sort: None,
             today,
             narrow: None,
+            // A job's result is JSON, in UTC; its files take the downloader's zone (`export`).
+            zone: chrono_tz::UTC,
         },
         progress,
     )
@@ -162,10 +164,12 @@ pub fn export(
     report_name: &str,
     format: ExportFormat,
     made_by: Option<&str>,
+    zone: chrono_tz::Tz,
 ) -> Result<(store::export::ExportRecord, Vec<u8>), crate::export::ExportError> {
     let request = store::export::ExportRequest {
         params: job.parameters.clone(),
         today: job.day(),
+        time_zone: Some(zone.name().to_string()),
         ..Default::default()
     };
     crate::export::make_recorded(

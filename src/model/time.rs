@@ -31,6 +31,12 @@ pub fn shown(t: DateTime<Utc>, tz: Tz) -> String {
         .to_string()
 }
 
+/// A time inside a file for people (a PDF's cover, a workbook), in `tz`, to the minute, with
+/// the zone's abbreviation: `2026-11-30 14:05 CET`.
+pub fn stamp(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string()
+}
+
 /// Where the zone pages are shown in came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ZoneFrom {

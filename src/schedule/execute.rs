@@ -98,6 +98,7 @@ fn produce(
         today,
         row_limit: s.row_limit,
         dashboard: s.dashboard_id.is_some(),
+        time_zone: Some(tz.name().to_string()),
         ..Default::default()
     };
     let (record, _, out) = match &s.dashboard_id {

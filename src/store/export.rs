@@ -27,6 +27,20 @@ pub struct ExportRequest {
     /// One widget of the dashboard (its download menu), not the whole.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub widget: Option<String>,
+    /// The zone (IANA name) of the times inside the file: the reader's for a download, the
+    /// schedule's for a scheduled run; UTC when none (exports recorded before it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+}
+
+impl ExportRequest {
+    /// The zone of the times inside the file (`time_zone`, else UTC).
+    pub fn zone(&self) -> chrono_tz::Tz {
+        self.time_zone
+            .as_deref()
+            .and_then(crate::model::time::zone_named)
+            .unwrap_or(chrono_tz::UTC)
+    }
 }
 
 /// A recorded export.

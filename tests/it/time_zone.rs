@@ -201,3 +201,96 @@ async fn the_settings_form_refuses_an_unknown_zone_with_422_naming_the_field_and
         .unwrap();
     assert_eq!(r.status(), 303);
 }
+
+/// The files say when they were made in their reader's zone: a download's PDF cover and
+/// workbook in the downloader's, a scheduled export's in its schedule's; JSON stays UTC.
+#[tokio::test]
+async fn files_say_when_they_were_made_in_their_readers_zone() {
+    let app = spawn_app().await;
+    let report = app.report_id().await;
+    // "Generated <time>" as the files write it, for each minute the request may have fallen in.
+    let stamps = |from: DateTime<chrono::Utc>, tz: Tz| -> Vec<String> {
+        (0..3)
+            .map(|m| from + chrono::Duration::minutes(m))
+            .map(|t| {
+                format!(
+                    "Generated {}",
+                    t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z")
+                )
+            })
+            .collect()
+    };
+    let download = |format: &'static str, cookie: Option<&'static str>| {
+        let mut r = app.client.get(format!(
+            "{}/reports/{report}/download?format={format}&days=7",
+            app.address
+        ));
+        if let Some(c) = cookie {
+            r = r.header("Cookie", c);
+        }
+        async move {
+            let r = r.send().await.unwrap();
+            assert_eq!(r.status(), 200);
+            r.bytes().await.unwrap().to_vec()
+        }
+    };
+    let cover = |pdf: &[u8]| {
+        crate::helpers::pdf_pages(pdf)[0]
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let from = chrono::Utc::now() - chrono::Duration::seconds(5);
+    for (cookie, tz) in [
+        (Some("tz=Asia/Tokyo"), chrono_tz::Asia::Tokyo),
+        (None, server_zone().unwrap_or(chrono_tz::UTC)),
+    ] {
+        let want = stamps(from, tz);
+        let text = cover(&download("pdf", cookie).await);
+        assert!(
+            want.iter().any(|w| text.contains(w.as_str())),
+            "{want:?} on {text}"
+        );
+        let xlsx = download("xlsx", cookie).await;
+        let mut book: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx)).unwrap();
+        use calamine::Reader;
+        let summary = book.worksheet_range("Summary").unwrap();
+        let cell = summary.get_value((1, 0)).unwrap().to_string();
+        assert!(want.contains(&cell), "{want:?}: {cell}");
+    }
+    assert!(cover(&download("pdf", Some("tz=Asia/Tokyo")).await).contains(" JST"));
+    let json: serde_json::Value =
+        serde_json::from_slice(&download("json", Some("tz=Asia/Tokyo")).await).unwrap();
+    assert!(
+        json["generatedAt"].as_str().unwrap().ends_with('Z'),
+        "{json}"
+    );
+
+    // The demo schedule (America/New_York, PDF): its export's cover in New York time.
+    let id = app.schedule_id().await;
+    let from = chrono::Utc::now() - chrono::Duration::seconds(5);
+    app.run_schedule(&id, |e| e["status"] == "succeeded").await;
+    let exports = app.get_json("/api/v1/exports").await;
+    let pdf = exports
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["format"] == "pdf")
+        .expect("the schedule's PDF");
+    let file = app
+        .get(&format!(
+            "/api/v1/exports/{}/download",
+            pdf["id"].as_str().unwrap()
+        ))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let want = stamps(from, chrono_tz::America::New_York);
+    let text = cover(&file);
+    assert!(
+        want.iter().any(|w| text.contains(w.as_str())),
+        "{want:?} on {text}"
+    );
+}

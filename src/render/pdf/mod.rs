@@ -71,7 +71,7 @@ fn render_parts(out: &Output, branding: &BrandingConfig) -> Result<Vec<u8>, Rend
         "branding": {"name": branding.name, "color": branding.color, "logo": logo},
         "watermark": out.options.watermark,
         "classification": out.options.classification,
-        "generated": out.generated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        "generated": out.generated(),
         "parameters": out.parameters,
         "geometry": plan::GEOMETRY,
         "landscape": landscape,
@@ -79,7 +79,7 @@ fn render_parts(out: &Output, branding: &BrandingConfig) -> Result<Vec<u8>, Rend
     let layout = Layout {
         files: &files,
         base: &base,
-        today: out.generated_at.date_naive(),
+        today: out.generated_at.with_timezone(&out.time_zone).date_naive(),
     };
 
     // The flowing parts first (they are small: cards, charts, short tables): their page

@@ -120,14 +120,7 @@ fn build(out: &Output) -> Result<Vec<u8>, XlsxError> {
         cover.write_string(row, 0, &out.description)?;
         row += 1;
     }
-    cover.write(
-        row,
-        0,
-        format!(
-            "Generated {}",
-            out.generated_at.format("%Y-%m-%d %H:%M UTC")
-        ),
-    )?;
+    cover.write(row, 0, format!("Generated {}", out.generated()))?;
     row += 2;
     if !out.parameters.is_empty() {
         cover.write_with_format(row, 0, "Filter", &bold)?;

@@ -48,14 +48,7 @@ fn build(out: &Output) -> Result<Vec<u8>, XlsxError> {
     let title = Format::new().set_bold().set_font_size(16);
     let summary = wb.add_worksheet().set_name("Summary")?;
     summary.write_with_format(0, 0, &out.name, &title)?;
-    summary.write(
-        1,
-        0,
-        format!(
-            "Generated {}",
-            out.generated_at.format("%Y-%m-%d %H:%M UTC")
-        ),
-    )?;
+    summary.write(1, 0, format!("Generated {}", out.generated()))?;
     let mut row = 3;
     for (k, v) in &out.parameters {
         summary.write_string(row, 0, k)?;
@@ -377,6 +370,7 @@ mod tests {
             description: String::new(),
             parameters: vec![("region".into(), "@SUM(A1)".into())],
             generated_at: chrono::Utc::now(),
+            time_zone: chrono_tz::UTC,
             sections: vec![SectionOut {
                 title: String::new(),
                 items: vec![Item::Table(TableOut {

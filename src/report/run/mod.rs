@@ -52,6 +52,8 @@ pub struct Request<'a> {
     pub sort: Option<&'a TableSort>,
     /// The date that date expressions are relative to.
     pub today: NaiveDate,
+    /// The zone of the generation time text blocks quote (`Output::time_zone`).
+    pub zone: chrono_tz::Tz,
     pub bounds: Bounds,
     /// Results cache to read through, if any.
     pub cache: Option<cache::Scope<'a>>,
@@ -184,7 +186,7 @@ pub fn run<'c>(conn: impl Into<Db<'c>>, req: &Request) -> Result<Output, RunErro
     if !texts.is_empty() || templated {
         let ctx = super::text::context(
             &def.name,
-            &generated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            &crate::model::time::stamp(generated_at, req.zone),
             &resolved.values,
             &sections,
             first_rows(&results),
@@ -204,6 +206,7 @@ pub fn run<'c>(conn: impl Into<Db<'c>>, req: &Request) -> Result<Output, RunErro
         description,
         parameters: resolved.shown,
         generated_at,
+        time_zone: req.zone,
         sections,
         options: def.options.clone(),
     })

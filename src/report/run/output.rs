@@ -16,6 +16,10 @@ pub struct Output {
     pub description: String,
     pub parameters: Vec<(String, String)>,
     pub generated_at: DateTime<Utc>,
+    /// The zone the times inside its files are in (the cover's, the workbook's): the reader's
+    /// for a download, the schedule's for a scheduled run. JSON keeps `generatedAt` in UTC.
+    #[serde(skip)]
+    pub time_zone: chrono_tz::Tz,
     pub sections: Vec<SectionOut>,
     #[serde(skip)]
     pub options: ReportOptions,
@@ -285,6 +289,11 @@ impl TableOut {
 }
 
 impl Output {
+    /// When it was generated, as its files show it: in its zone, to the minute, zone named.
+    pub fn generated(&self) -> String {
+        crate::model::time::stamp(self.generated_at, self.time_zone)
+    }
+
     /// Every KPI card, in layout order.
     pub fn kpis(&self) -> impl Iterator<Item = &Kpi> {
         self.items().filter_map(|i| match i {

@@ -350,6 +350,7 @@ pub async fn export(
         .collect();
     let ctx = state.ctx.clone();
     let made_by = crate::web::gate::principal(&req).email();
+    let zone = crate::web::gate::zone(&req).tz;
     let (record, bytes) = state
         .render_blocking(&req, move || -> Result<_, Problem> {
             let started = std::time::Instant::now();
@@ -362,6 +363,7 @@ pub async fn export(
             let today = chrono::Utc::now().date_naive();
             let mut out = dashboard_run::document(&ctx, &d, &filters, &params, today)?;
             out.options.landscape = landscape;
+            out.time_zone = zone;
             let bytes = crate::render::render_dashboard(
                 &out,
                 format,
@@ -376,6 +378,7 @@ pub async fn export(
                 dashboard: true,
                 landscape,
                 report_params: params,
+                time_zone: Some(zone.name().to_string()),
                 ..Default::default()
             };
             let made_by = made_by.as_deref();

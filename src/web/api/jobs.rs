@@ -128,9 +128,10 @@ pub async fn export(
         .and_then(|v| v["name"].as_str().map(String::from))
         .unwrap_or_default();
     let made_by = crate::web::gate::principal(&req).email();
+    let zone = crate::web::gate::zone(&req).tz;
     let (record, bytes) = state
         .render_blocking(&req, move || {
-            crate::job::export(&ctx, &r.job, &name, format, made_by.as_deref())
+            crate::job::export(&ctx, &r.job, &name, format, made_by.as_deref(), zone)
         })
         .await??;
     Ok(crate::web::reports::download::file(&record, bytes))

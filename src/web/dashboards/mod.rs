@@ -480,14 +480,16 @@ pub async fn download(
     };
     let ctx = state.ctx.clone();
     let made_by = gate::principal(&req).email();
+    let zone = gate::zone(&req).tz;
     let answer = state
         .render_blocking(&req, move || -> Result<_, Problem> {
             let started = std::time::Instant::now();
             let d = find(&ctx, &id)?;
             let (filters, params) = split(&q);
             let today = chrono::Utc::now().date_naive();
-            let out = dashboard_run::widget_document(&ctx, &d, &wid, &filters, &params, today)?
+            let mut out = dashboard_run::widget_document(&ctx, &d, &wid, &filters, &params, today)?
                 .ok_or_else(|| Problem::not_found("this widget has no data to download"))?;
+            out.time_zone = zone;
             let Some(format) = format else {
                 let chart = out
                     .charts()
@@ -514,6 +516,7 @@ pub async fn download(
                 dashboard: true,
                 report_params: params,
                 widget: Some(wid),
+                time_zone: Some(zone.name().to_string()),
                 ..Default::default()
             };
             let made_by = made_by.as_deref();

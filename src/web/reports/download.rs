@@ -30,6 +30,7 @@ pub async fn get(
     let request = ExportRequest {
         params,
         today: chrono::Utc::now().date_naive(),
+        time_zone: Some(crate::web::gate::zone(&req).name().to_string()),
         ..Default::default()
     };
     // Renders are heavy: they wait for a slot in the render queue, or get 503 when it is full.

@@ -168,6 +168,7 @@ pub(crate) async fn render(
             today: chrono::Utc::now().date_naive(),
             // Phones show each chart drawn for their width (see item.html).
             narrow: Some(crate::report::chart::PHONE_WIDTH),
+            zone: who.zone().tz,
         });
         // A refused parameter: the form again with the reason by its field, nothing run.
         let (out, refused) = match run {
@@ -261,6 +262,7 @@ pub(crate) async fn table_page(
             sort: sort.as_ref(),
             today: chrono::Utc::now().date_naive(),
             narrow: None,
+            zone: chrono_tz::UTC,
         })?;
         super::sort::check(sort.as_ref(), out.tables())?;
         let t = out
