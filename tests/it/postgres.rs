@@ -60,7 +60,9 @@ impl Pg {
         Pg::start_with(false)
     }
 
-    /// [`Pg::start`], offering TLS with a certificate for 127.0.0.1 from a CA of its own when `tls`.
+    /// [`Pg::start`], offering TLS with a certificate for 127.0.0.1 from a CA of its own when
+    /// `tls`; then the role `cert_reader` may only sign in with a client certificate from that
+    /// CA (`client.crt`/`client.key`; `rogue.*` is one from another CA).
     pub fn start_with(tls: bool) -> Option<Pg> {
         let Some(bin) = pg_bin() else {
             assert!(
@@ -80,6 +82,7 @@ impl Pg {
             let d = dir.path().display().to_string();
             let f = |n: &str| format!("{d}/{n}");
             std::fs::write(f("ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n").unwrap();
+            std::fs::write(f("client_ext"), "extendedKeyUsage=clientAuth\n").unwrap();
             let ssl = |args: &[&str]| {
                 let out = Command::new("openssl").args(args).output().unwrap();
                 assert!(out.status.success(), "openssl {args:?}: {out:?}");
@@ -129,6 +132,51 @@ impl Pg {
                 &f("server.crt"),
             ]);
             run("chmod", &["600", &f("server.key")]);
+            // Client certificates for `cert_reader`: one from the CA, one self-signed.
+            ssl(&[
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-subj",
+                "/CN=cert_reader",
+                "-keyout",
+                &f("client.key"),
+                "-out",
+                &f("client.csr"),
+            ]);
+            ssl(&[
+                "x509",
+                "-req",
+                "-in",
+                &f("client.csr"),
+                "-CA",
+                &f("ca.crt"),
+                "-CAkey",
+                &f("ca.key"),
+                "-CAcreateserial",
+                "-days",
+                "2",
+                "-extfile",
+                &f("client_ext"),
+                "-out",
+                &f("client.crt"),
+            ]);
+            ssl(&[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=cert_reader",
+                "-keyout",
+                &f("rogue.key"),
+                "-out",
+                &f("rogue.crt"),
+            ]);
         }
         if as_postgres {
             run("chown", &["-R", "postgres", dir.path().to_str().unwrap()]);
@@ -146,6 +194,13 @@ impl Pg {
             pg.bin.join("initdb").display(),
             pg.data().display()
         ));
+        if tls {
+            let hba = pg.data().join("pg_hba.conf");
+            let rest = std::fs::read_to_string(&hba).unwrap();
+            let only_cert = "hostssl all cert_reader 127.0.0.1/32 cert\n\
+                             host all cert_reader 127.0.0.1/32 reject\n";
+            std::fs::write(&hba, format!("{only_cert}{rest}")).unwrap();
+        }
         pg.start_server();
         pg.load_sales();
         Some(pg)
@@ -172,7 +227,7 @@ impl Pg {
         let d = self.dir.path().display();
         let ssl = match self.tls {
             true => {
-                format!(" -c ssl=on -c ssl_cert_file={d}/server.crt -c ssl_key_file={d}/server.key")
+                format!(" -c ssl=on -c ssl_cert_file={d}/server.crt -c ssl_key_file={d}/server.key -c ssl_ca_file={d}/ca.crt")
             }
             false => String::new(),
         };
@@ -187,6 +242,11 @@ impl Pg {
     /// The certificate of the CA that signed the server's.
     pub fn certificate(&self) -> PathBuf {
         self.dir.path().join("ca.crt")
+    }
+
+    /// A file of the server's folder (the client certificates of [`Pg::start_with`]).
+    pub fn file(&self, name: &str) -> String {
+        self.dir.path().join(name).display().to_string()
     }
 
     fn start_server(&self) {
@@ -700,6 +760,23 @@ fn a_postgres_source_with_a_bad_url_or_a_missing_variable_is_a_config_error_nami
             "url = \"postgres://h/db?sslmode=verify-full&sslrootcert=/no/such.pem\"",
             "sources[0].url",
         ),
+        // A client certificate needs its key, readable files, and PEM in them.
+        (
+            "url = \"postgres://h/db?sslcert=/etc/hostname\"",
+            "sources[0].url",
+        ),
+        (
+            "url = \"postgres://h/db?sslkey=/etc/hostname\"",
+            "sources[0].url",
+        ),
+        (
+            "url = \"postgres://h/db?sslcert=/no/such.crt&sslkey=/no/such.key\"",
+            "sources[0].url",
+        ),
+        (
+            "url = \"postgres://h/db?sslcert=/etc/hostname&sslkey=/etc/hostname\"",
+            "sources[0].url",
+        ),
         ("url = \"postgres://h/db?sslmode=nope\"", "sources[0].url"),
     ] {
         let config = dir.path().join("reports.toml");
@@ -766,4 +843,82 @@ async fn sslmode_require_encrypts_and_verify_full_checks_the_certificate() {
     let health = app.get("/healthz?detail").await.text().await.unwrap();
     assert!(health.contains("source strict: unavailable"), "{health}");
     assert!(health.contains("source checked: ok"), "{health}");
+}
+
+#[tokio::test]
+async fn a_client_certificate_signs_in_where_the_server_asks_for_one() {
+    let Some(pg) = blocking(|| Pg::start_with(true)) else {
+        return;
+    };
+    blocking(|| {
+        pg.client()
+            .batch_execute("CREATE ROLE cert_reader LOGIN; GRANT SELECT ON sales TO cert_reader;")
+            .unwrap()
+    });
+    let base = format!("postgres://cert_reader@127.0.0.1:{}/postgres", pg.port);
+    let checked = format!("sslmode=verify-full&sslrootcert={}", pg.file("ca.crt"));
+    let app = spawn_app_with(|c| {
+        for (name, query) in [
+            (
+                "with_cert",
+                format!(
+                    "{checked}&sslcert={}&sslkey={}",
+                    pg.file("client.crt"),
+                    pg.file("client.key")
+                ),
+            ),
+            (
+                "encrypted_with_cert",
+                format!(
+                    "sslmode=require&sslcert={}&sslkey={}",
+                    pg.file("client.crt"),
+                    pg.file("client.key")
+                ),
+            ),
+            ("without_cert", checked.clone()),
+            (
+                "rogue_cert",
+                format!(
+                    "{checked}&sslcert={}&sslkey={}",
+                    pg.file("rogue.crt"),
+                    pg.file("rogue.key")
+                ),
+            ),
+        ] {
+            c.sources.push(
+                serde_json::from_value(
+                    json!({"name": name, "type": "postgres", "url": format!("{base}?{query}")}),
+                )
+                .unwrap(),
+            );
+        }
+    })
+    .await;
+    for source in ["with_cert", "encrypted_with_cert"] {
+        let r = app
+            .client
+            .post(format!("{}/api/v1/builder/preview", app.address))
+            .json(&json!({"dataSource": source, "type": "table",
+                "query": "SELECT client_dn, (SELECT count(*) FROM sales) AS n \
+                          FROM pg_stat_ssl WHERE pid = pg_backend_pid()"}))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(status, 200, "{source}: {v}");
+        assert_eq!(v["rows"][0][0], "/CN=cert_reader", "{source}: {v}");
+        assert_eq!(v["rows"][0][1], "20000", "{source}: {v}");
+    }
+    // No certificate, or one the server's CA did not sign: the server refuses the sign-in.
+    let health = app.get("/healthz?detail").await.text().await.unwrap();
+    assert!(health.contains("source with_cert: ok"), "{health}");
+    assert!(
+        health.contains("source without_cert: unavailable"),
+        "{health}"
+    );
+    assert!(
+        health.contains("source rogue_cert: unavailable"),
+        "{health}"
+    );
 }
