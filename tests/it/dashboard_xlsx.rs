@@ -364,3 +364,133 @@ print(json.dumps({
         "{scatter}"
     );
 }
+
+/// Histograms, heatmaps and waterfalls in a report's workbook: a histogram's bin counts under a
+/// native column chart without gaps, a heatmap's grid coloured by a colour scale, a waterfall's
+/// changes and running totals; every figure as examples/sales.csv gives it.
+#[tokio::test]
+async fn histograms_heatmaps_and_waterfalls_have_their_numbers_in_the_workbook() {
+    let app = crate::helpers::spawn_app().await;
+    let window = "order_date >= '2025-12-01'";
+    let report = serde_json::json!({ "name": "Shapes", "dataSource": "main",
+        "queries": {
+            "units": { "query": format!("SELECT units FROM sales WHERE {window}") },
+            "grid": { "query": format!("SELECT region, channel, sum(revenue) AS revenue FROM sales WHERE {window} GROUP BY region, channel ORDER BY region, channel") },
+            "steps": { "query": format!("SELECT region, sum(revenue) AS revenue FROM sales WHERE {window} GROUP BY region ORDER BY region") }
+        },
+        "visualizations": [
+            { "id": "hist", "type": "histogram", "title": "Units per order", "query": "units",
+              "dataMapping": { "x": "units" } },
+            { "id": "heat", "type": "heatmap", "title": "Revenue by region and channel", "query": "grid",
+              "dataMapping": { "x": "region", "y": "channel", "value": "revenue" } },
+            { "id": "fall", "type": "waterfall", "title": "Revenue by region", "query": "steps",
+              "dataMapping": { "x": "region", "y": "revenue" } }
+        ] });
+    let r = app
+        .send_json(reqwest::Method::POST, "/api/v1/reports", &report)
+        .await;
+    assert_eq!(r.status(), 201);
+    let id = r.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = app
+        .get(&format!("/reports/{id}/download?format=xlsx"))
+        .await;
+    assert_eq!(r.status(), 200);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shapes.xlsx");
+    std::fs::write(&path, r.bytes().await.unwrap()).unwrap();
+
+    // Each chart's block in column H of the Summary: its title, a header row, then its rows.
+    let script = r#"
+import json, sys, openpyxl
+ws = openpyxl.load_workbook(sys.argv[1])["Summary"]
+blocks, title = {}, None
+for row in ws.iter_rows(min_col=8, max_col=14, values_only=True):
+    if row[0] is None:
+        title = None
+    elif title is None:
+        title = row[0]; blocks[title] = []
+    else:
+        blocks[title].append([c for c in row])
+print(json.dumps({"blocks": blocks,
+  "scales": [(str(r.sqref), [x.type for x in r.rules]) for r in ws.conditional_formatting]}))
+"#;
+    let v = python_json(script, &path);
+    let blocks = &v["blocks"];
+    // The CSV's figures for the window.
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/sales.csv"))
+        .unwrap();
+    let mut units = 0usize;
+    let mut grid: std::collections::BTreeMap<(String, String), i64> = Default::default();
+    let mut regions: std::collections::BTreeMap<String, i64> = Default::default();
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        if f[1] < "2025-12-01" {
+            continue;
+        }
+        units += 1;
+        let cents = (f[8].parse::<f64>().unwrap() * 100.0).round() as i64;
+        *grid.entry((f[2].into(), f[3].into())).or_default() += cents;
+        *regions.entry(f[2].into()).or_default() += cents;
+    }
+    let cents = |v: &serde_json::Value| (v.as_f64().unwrap() * 100.0).round() as i64;
+
+    // Histogram: every order in one bin, and a column chart without gaps over the counts.
+    let hist = blocks["Units per order"].as_array().unwrap();
+    assert_eq!(hist[0][0], "Label", "{v}");
+    assert_eq!(hist[0][1], "Rows", "{v}");
+    let counted: f64 = hist[1..].iter().map(|r| r[1].as_f64().unwrap_or(0.0)).sum();
+    assert_eq!(counted as usize, units, "{v}");
+    assert!(hist[1][0].as_str().unwrap().contains(" to "), "{v}");
+    let chart = zip_text(&path, "xl/charts/chart1.xml");
+    assert!(chart.contains("<c:barChart>"), "{chart}");
+    assert!(chart.contains("<c:gapWidth val=\"0\"/>"), "{chart}");
+    assert!(
+        !zip_has(&path, "xl/charts/chart2.xml"),
+        "the heatmap and the waterfall have no Excel chart"
+    );
+
+    // Heatmap: regions down, channels across, each cell the CSV's sum; coloured by a scale.
+    let heat = blocks["Revenue by region and channel"].as_array().unwrap();
+    let channels: Vec<String> = heat[0].as_array().unwrap()[1..]
+        .iter()
+        .filter_map(|c| c.as_str().map(String::from))
+        .collect();
+    assert!(!channels.is_empty(), "{v}");
+    for row in &heat[1..] {
+        let region = row[0].as_str().unwrap().to_string();
+        for (i, ch) in channels.iter().enumerate() {
+            let want = grid
+                .get(&(region.clone(), ch.clone()))
+                .copied()
+                .unwrap_or(0);
+            let got = if row[1 + i].is_null() {
+                0
+            } else {
+                cents(&row[1 + i])
+            };
+            assert_eq!(got, want, "{region} × {ch}");
+        }
+    }
+    assert_eq!(heat.len() - 1, regions.len(), "{v}");
+    let scales = v["scales"].as_array().unwrap();
+    assert_eq!(scales.len(), 1, "{v}");
+    assert_eq!(scales[0][1], serde_json::json!(["colorScale"]), "{v}");
+
+    // Waterfall: each region's change and the running total, then the total.
+    let fall = blocks["Revenue by region"].as_array().unwrap();
+    assert_eq!(fall[0][2], "Running total", "{v}");
+    let mut running = 0;
+    for (row, (region, sum)) in fall[1..].iter().zip(&regions) {
+        running += sum;
+        assert_eq!(row[0], serde_json::json!(region));
+        assert_eq!(cents(&row[1]), *sum, "{region}");
+        assert_eq!(cents(&row[2]), running, "{region}");
+    }
+    let last = fall.last().unwrap();
+    assert_eq!(last[0], "Total");
+    assert!(last[1].is_null());
+    assert_eq!(cents(&last[2]), regions.values().sum::<i64>());
+}

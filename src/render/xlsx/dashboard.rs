@@ -4,7 +4,7 @@
 //! report workbook draws), a table's rows; text cards together on a last "Notes" sheet. The
 //! cells are written by the report workbook's writers, so both read the same.
 
-use super::{native_chart, write_chart_data, write_kpis, write_table};
+use super::{draw, write_chart_data, write_kpis, write_table};
 use crate::render::RenderError;
 use crate::report::run::{Item, Output};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
@@ -165,9 +165,10 @@ fn build(out: &Output) -> Result<Vec<u8>, XlsxError> {
                 match c.data.as_ref().filter(|d| !d.categories.is_empty()) {
                     Some(data) => {
                         let (first, last) = write_chart_data(sheet, 0, 0, c, data, &bold)?;
-                        let chart = native_chart(name, 0, c, data, first, last);
-                        let beside = data.series.len() as u16 + 2;
-                        sheet.insert_chart(1, beside, &chart)?;
+                        if let Some(chart) = draw(name, sheet, 0, c, data, (first, last))? {
+                            let beside = data.series.len() as u16 + 2;
+                            sheet.insert_chart(1, beside, &chart)?;
+                        }
                         sheet.set_column_width(0, 14)?;
                     }
                     None => {

@@ -1,7 +1,8 @@
 //! XLSX of a report. A Summary sheet: title, parameters, the KPIs as numbers with their
 //! formats, and a native Excel chart (not a picture) for each line, area, bar, hbar, stacked
-//! bar, pie, donut, scatter (its points' rows) and candlestick (a stock chart) chart, drawn
-//! from its numbers written beside it. One Data sheet per table with typed cells:
+//! bar, pie, donut, scatter (its points' rows), candlestick (a stock chart) and histogram
+//! (columns without gaps over its bins' counts) chart, drawn from its numbers written beside
+//! it; a heatmap's numbers are its grid, coloured by value (a colour scale). One Data sheet per table with typed cells:
 //! numbers are numbers, ISO dates are dates; frozen header, autofilter, fitted columns. Text
 //! from data or definitions is always written as a string cell, never as a formula, so a
 //! value like `=HYPERLINK(...)` shows as itself (no CSV-style escaping is needed).
@@ -17,7 +18,8 @@ use crate::model::report::{ValueFormat, VizType};
 use crate::report::run::{Categories, ChartData, ChartOut, Kpi, Output, TableOut};
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 use rust_xlsxwriter::{
-    Chart, ChartFormat, ChartType, ExcelDateTime, Format, Workbook, Worksheet, XlsxError,
+    Chart, ChartFormat, ChartType, ConditionalFormat3ColorScale, ExcelDateTime, Format, Workbook,
+    Worksheet, XlsxError,
 };
 
 /// The report as a workbook.
@@ -71,9 +73,10 @@ fn build(out: &Output) -> Result<Vec<u8>, XlsxError> {
             continue;
         };
         let (first, last) = write_chart_data(summary, data_row, DATA_COL, c, data, &bold)?;
-        let chart = native_chart("Summary", DATA_COL, c, data, first, last);
-        summary.insert_chart(chart_row, 0, &chart)?;
-        chart_row += CHART_ROWS + 1;
+        if let Some(chart) = draw("Summary", summary, DATA_COL, c, data, (first, last))? {
+            summary.insert_chart(chart_row, 0, &chart)?;
+            chart_row += CHART_ROWS + 1;
+        }
         data_row = last + 3;
     }
     summary.set_column_width(DATA_COL, 14)?;
@@ -167,6 +170,34 @@ fn write_chart_data(
     Ok((first, first + data.categories.len() as u32 - 1))
 }
 
+/// What a spreadsheet shows of a chart whose numbers are at rows `first..=last` of `sheet`
+/// (named `sheet_name`) from column `col` on: its native Excel chart, or for a heatmap its
+/// grid coloured by value (no chart).
+fn draw(
+    sheet_name: &str,
+    sheet: &mut Worksheet,
+    col: u16,
+    c: &ChartOut,
+    data: &ChartData,
+    (first, last): (u32, u32),
+) -> Result<Option<Chart>, XlsxError> {
+    // No native waterfall chart to write (rust_xlsxwriter has none): its changes and
+    // running totals are the numbers.
+    if data.kind == VizType::Waterfall {
+        return Ok(None);
+    }
+    if data.kind == VizType::Heatmap {
+        let right = col + data.series.len() as u16;
+        let scale = ConditionalFormat3ColorScale::new()
+            .set_minimum_color("F7FBFF")
+            .set_midpoint_color("6BAED6")
+            .set_maximum_color("08306B");
+        sheet.add_conditional_format(first, col + 1, last, right, &scale)?;
+        return Ok(None);
+    }
+    Ok(Some(native_chart(sheet_name, col, c, data, first, last)))
+}
+
 /// The Excel chart of a Quire chart, reading the numbers at rows `first..=last` of `sheet_name`
 /// from column `col` (categories) on (one column a series).
 fn native_chart(
@@ -204,6 +235,10 @@ fn native_chart(
         if stock {
             // Open, high, low, close: no lines of their own, drawn as candles.
             series.set_format(ChartFormat::new().set_no_line());
+        }
+        if data.kind == VizType::Histogram {
+            // Bins side by side, as the histogram draws them.
+            series.set_gap(0);
         }
     }
     if stock {

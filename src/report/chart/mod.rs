@@ -18,7 +18,7 @@ pub use heatmap::heatmap;
 pub use line::{line, lines};
 pub use mark::{link_marks, without_hits};
 pub use pie::donut;
-pub use scatter::{histogram, scatter};
+pub use scatter::{histogram, histogram_counts, scatter};
 
 use super::format;
 use crate::model::report::ValueFormat;

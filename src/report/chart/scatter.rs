@@ -117,34 +117,98 @@ pub fn scatter(
 
 /// The counts of values in bins of a round width (about `bins` of them, or as many as the
 /// number of values suggests); NULLs are skipped. `name` titles the x axis; `fmt` formats it.
+/// A histogram's bins: the values' span, where the bins start, how wide, and how many values
+/// fall in each.
+struct Bins {
+    lo: f64,
+    hi: f64,
+    start: f64,
+    step: f64,
+    counts: Vec<u64>,
+}
+
+impl Bins {
+    /// The finite values of `values` in about `bins` bins (Sturges' rule when not given);
+    /// None when there is none.
+    fn of(values: &[Option<f64>], bins: Option<u32>) -> Option<Bins> {
+        let vals: Vec<f64> = values.iter().filter_map(|v| finite(*v)).collect();
+        if vals.is_empty() {
+            return None;
+        }
+        let lo = vals.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        // Sturges' rule, within reason.
+        let target = match bins {
+            Some(b) => b.clamp(1, 200) as f64,
+            None => ((vals.len() as f64).log2() + 1.0).ceil().clamp(5.0, 30.0),
+        };
+        let (start, step, count) = bin_edges(lo, hi, target);
+        let mut counts = vec![0u64; count];
+        for v in &vals {
+            let i = ((v - start) / step).floor();
+            let i = if i.is_finite() {
+                i.max(0.0) as usize
+            } else {
+                0
+            };
+            counts[i.min(count - 1)] += 1;
+        }
+        Some(Bins {
+            lo,
+            hi,
+            start,
+            step,
+            counts,
+        })
+    }
+
+    /// Bin `i` in words: `10 to 20`.
+    fn label(&self, i: usize, fmt: Option<ValueFormat>) -> String {
+        let (a, b) = (
+            self.start + i as f64 * self.step,
+            self.start + (i + 1) as f64 * self.step,
+        );
+        format!(
+            "{} to {}",
+            tick_label(tidy_edge(a, self.step), self.step, fmt),
+            tick_label(tidy_edge(b, self.step), self.step, fmt)
+        )
+    }
+}
+
+/// The numbers a histogram draws: each bin in words (`10 to 20`) and how many values fall in
+/// it, for spreadsheets (empty when no value is a number).
+pub fn histogram_counts(
+    values: &[Option<f64>],
+    bins: Option<u32>,
+    fmt: Option<ValueFormat>,
+) -> Vec<(String, u64)> {
+    Bins::of(values, bins)
+        .map(|b| {
+            (0..b.counts.len())
+                .map(|i| (b.label(i, fmt), b.counts[i]))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 pub fn histogram(
     values: &[Option<f64>],
     name: &str,
     bins: Option<u32>,
     fmt: Option<ValueFormat>,
 ) -> Result {
-    let vals: Vec<f64> = values.iter().filter_map(|v| finite(*v)).collect();
-    if vals.is_empty() {
+    let Some(bins) = Bins::of(values, bins) else {
         return Ok(no_data());
-    }
-    let lo = vals.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    // Sturges' rule, within reason.
-    let target = match bins {
-        Some(b) => b.clamp(1, 200) as f64,
-        None => ((vals.len() as f64).log2() + 1.0).ceil().clamp(5.0, 30.0),
     };
-    let (start, step, count) = bin_edges(lo, hi, target);
-    let mut counts = vec![0u64; count];
-    for v in &vals {
-        let i = ((v - start) / step).floor();
-        let i = if i.is_finite() {
-            i.max(0.0) as usize
-        } else {
-            0
-        };
-        counts[i.min(count - 1)] += 1;
-    }
+    let Bins {
+        lo,
+        hi,
+        start,
+        step,
+        ..
+    } = bins;
+    let (counts, count) = (&bins.counts, bins.counts.len());
     let end = start + step * count as f64;
     let top = counts.iter().copied().max().unwrap_or(1);
     let yt = ticks_with(0.0, top as f64, 5, 1.0);
@@ -196,12 +260,7 @@ pub fn histogram(
             let x0 = x.px(start + i as f64 * step);
             let x1 = x.px(start + (i + 1) as f64 * step);
             let gap = if bin_px >= 4.0 { 1 } else { 0 };
-            let (a, b) = (start + i as f64 * step, start + (i + 1) as f64 * step);
-            let bin = format!(
-                "{} to {}",
-                tick_label(tidy_edge(a, step), step, fmt),
-                tick_label(tidy_edge(b, step), step, fmt)
-            );
+            let bin = bins.label(i, fmt);
             pen.mark(None, &mark::title(&bin, *c as f64, None), || {
                 pen.rect(
                     (x0 + gap, y.px(*c as f64)),

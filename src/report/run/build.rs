@@ -130,7 +130,6 @@ pub(super) fn build(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunErro
             data,
         }))
     };
-    let chart = |svg: Result<String, String>| drawn(svg, None);
     let rows = &rs.rows;
     match viz.kind {
         VizType::Kpi => {
@@ -210,11 +209,14 @@ pub(super) fn build(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunErro
                 }
             }
             let labels = viz.options.value_labels;
-            let data = (viz.kind != VizType::Waterfall).then(|| ChartData {
-                kind: viz.kind,
-                categories: Categories::Labels(items.iter().map(|i| i.0.clone()).collect()),
-                series: vec![(rs.columns[yi].clone(), items.iter().map(|i| i.1).collect())],
-                format: fmt,
+            let data = Some(match viz.kind {
+                VizType::Waterfall => waterfall_numbers(&items, &rs.columns[yi], fmt),
+                _ => ChartData {
+                    kind: viz.kind,
+                    categories: Categories::Labels(items.iter().map(|i| i.0.clone()).collect()),
+                    series: vec![(rs.columns[yi].clone(), items.iter().map(|i| i.1).collect())],
+                    format: fmt,
+                },
             });
             let svg = match viz.kind {
                 VizType::Pie => chart::donut(&items, 0.0),
@@ -277,12 +279,21 @@ pub(super) fn build(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunErro
             for r in rows {
                 values.push(number(viz, cell(r, vi), &what)?);
             }
-            chart(chart::histogram(
-                &values,
-                &rs.columns[vi],
-                viz.options.bins,
-                fmt,
-            ))
+            // Its numbers: the rows in each bin.
+            let counts = chart::histogram_counts(&values, viz.options.bins, fmt);
+            let data = (!counts.is_empty()).then(|| ChartData {
+                kind: viz.kind,
+                categories: Categories::Labels(counts.iter().map(|c| c.0.clone()).collect()),
+                series: vec![(
+                    "Rows".to_string(),
+                    counts.iter().map(|c| Some(c.1 as f64)).collect(),
+                )],
+                format: None,
+            });
+            drawn(
+                chart::histogram(&values, &rs.columns[vi], viz.options.bins, fmt),
+                data,
+            )
         }
         VizType::Heatmap => {
             let (xi, yi) = (column(viz, rs, &m.x, "x")?, column(viz, rs, &m.y, "y")?);
@@ -293,7 +304,15 @@ pub(super) fn build(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunErro
                     cells.push((x, y, number(viz, cell(r, vi), "value")?));
                 }
             }
-            chart(chart::heatmap(&cells, fmt))
+            // Its numbers: a grid of x by y, which the workbook colours by value.
+            let (labels, series) = label_series(&cells);
+            let data = (series.len() <= MAX_SERIES).then_some(ChartData {
+                kind: viz.kind,
+                categories: Categories::Labels(labels),
+                series,
+                format: fmt,
+            });
+            drawn(chart::heatmap(&cells, fmt), data)
         }
         VizType::Candlestick => {
             // Prices in `dataMapping` or, as the contract words it, in `options`.
@@ -335,6 +354,33 @@ pub(super) fn build(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunErro
             drawn(chart::candlestick(&candles, fmt), Some(data))
         }
         VizType::Table => Err(chart_err("a table is built from its own query".into())),
+    }
+}
+
+/// A waterfall's numbers: each step's change and the running total after it, then the total.
+fn waterfall_numbers(
+    items: &[(String, Option<f64>)],
+    name: &str,
+    fmt: Option<crate::model::report::ValueFormat>,
+) -> ChartData {
+    let mut total = 0.0;
+    let mut running = Vec::with_capacity(items.len() + 1);
+    for (_, v) in items {
+        total += v.unwrap_or(0.0);
+        running.push(Some(total));
+    }
+    running.push(Some(total));
+    let mut labels: Vec<String> = items.iter().map(|i| i.0.clone()).collect();
+    labels.push("Total".into());
+    let changes = items.iter().map(|i| i.1).chain([None]).collect();
+    ChartData {
+        kind: VizType::Waterfall,
+        categories: Categories::Labels(labels),
+        series: vec![
+            (name.to_string(), changes),
+            ("Running total".into(), running),
+        ],
+        format: fmt,
     }
 }
 
