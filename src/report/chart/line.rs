@@ -7,8 +7,9 @@ use std::collections::HashMap;
 
 /// Up to this many points a line's points are marked with dots.
 const MARKERS: usize = 40;
-/// Up to this many points in all a chart without dots gets invisible hover targets (a band
-/// per day for one line, a circle per point for several), each a mark with its exact value.
+/// Most invisible hover targets a chart without dots gets (a band per day for one line, a
+/// circle per point for several), each a mark with its exact value; past this, every k-th
+/// point of each line gets one, so a long line still answers a hover.
 const MAX_HITS: usize = 2000;
 /// The opacity of a target: not seen, but drawn (Plotters skips what is fully transparent).
 const HIDDEN: f64 = 0.001;
@@ -103,7 +104,9 @@ pub fn lines(
             };
             let (stroke, alpha) = if grey(i) { (1, 0.6) } else { (2, 1.0) };
             let markers = series[i].len() <= MARKERS;
-            let hits = !markers && points <= MAX_HITS;
+            let hits = !markers;
+            // Every `stride`-th point of a line gets a target, keeping all to MAX_HITS or fewer.
+            let stride = points.div_ceil(MAX_HITS).max(1);
             for run in series[i].split(|p| p.1.is_none()) {
                 let pts: Vec<(i32, i32)> = run
                     .iter()
@@ -124,6 +127,9 @@ pub fn lines(
                 if markers || hits || pts.len() == 1 {
                     let valued = run.iter().filter_map(|(d, v)| v.map(|v| (d, v)));
                     for (k, (p, (d, v))) in pts.iter().zip(valued).enumerate() {
+                        if !(markers || pts.len() == 1) && k % stride != 0 {
+                            continue;
+                        }
                         let day = d.format("%Y-%m-%d").to_string();
                         let label = match names[i].is_empty() {
                             true => day.clone(),
@@ -143,8 +149,11 @@ pub fn lines(
                             if n > 1 {
                                 return pen.circle(*p, 5, hidden);
                             }
-                            let left = k.checked_sub(1).map_or(p.0 - 2, |j| (pts[j].0 + p.0) / 2);
-                            let right = pts.get(k + 1).map_or(p.0 + 2, |q| (q.0 + p.0) / 2);
+                            let left = k
+                                .checked_sub(stride)
+                                .map_or(p.0 - 2, |j| (pts[j].0 + p.0) / 2);
+                            // The last target reaches the line's end.
+                            let right = pts.get(k + stride).map_or(b.0 + 2, |q| (q.0 + p.0) / 2);
                             pen.rect((left, f.t), (right.max(left + 1), f.b), hidden)
                         })?;
                     }
@@ -268,6 +277,54 @@ mod tests {
             .collect();
         let svg = lines(&two, None, true).unwrap();
         assert_eq!(svg.matches("<a class=\"mark\"").count(), 180);
+    }
+
+    #[test]
+    fn a_line_too_long_for_a_target_a_point_gets_one_every_few_points_covering_it_all() {
+        let rows: Vec<(String, NaiveDate, Option<f64>)> = (0..5000)
+            .map(|i| (String::new(), day(i), Some((i % 97) as f64)))
+            .collect();
+        let svg = lines(&rows, None, false).unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let marks: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.attribute("class") == Some("mark"))
+            .collect();
+        // Every third day (5,000 points, at most 2,000 targets), each with its own value.
+        assert_eq!(marks.len(), 1667);
+        let mut edges = Vec::new();
+        for (j, m) in marks.iter().enumerate() {
+            let i = j as u64 * 3;
+            let d = day(i).format("%Y-%m-%d").to_string();
+            assert_eq!(m.attribute("data-key"), Some(d.as_str()));
+            let title = m.children().find(|c| c.tag_name().name() == "title");
+            let want = format!(
+                "{d}: {}",
+                crate::report::format::value((i % 97) as f64, None)
+            );
+            assert_eq!(title.and_then(|t| t.text()), Some(want.as_str()));
+            let rect = m
+                .children()
+                .find(|c| c.tag_name().name() == "rect")
+                .unwrap();
+            let x: i32 = rect.attribute("x").unwrap().parse().unwrap();
+            let w: i32 = rect.attribute("width").unwrap().parse().unwrap();
+            edges.push((x, x + w));
+        }
+        // The bands follow one another without gaps from the first day to the last.
+        for pair in edges.windows(2) {
+            assert!(pair[1].0 <= pair[0].1, "{pair:?}");
+        }
+        let line = &elements(&svg, "polyline", "stroke", &hex(PALETTE[0]))[0]["points"];
+        let xs: Vec<i32> = line
+            .split_whitespace()
+            .map(|p| p.split(',').next().unwrap().parse().unwrap())
+            .collect();
+        let (first, last) = (xs[0], *xs.last().unwrap());
+        assert!(
+            edges[0].0 <= first && edges.last().unwrap().1 >= last,
+            "{edges:?}"
+        );
     }
 
     #[test]
