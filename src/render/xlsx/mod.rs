@@ -2,10 +2,11 @@
 //! formats, and a native Excel chart (not a picture) for each line, area, bar, hbar, stacked
 //! bar, pie, donut, scatter (its points' rows), candlestick (a stock chart) and histogram
 //! (columns without gaps over its bins' counts) chart, drawn from its numbers written beside
-//! it; a heatmap's numbers are its grid, coloured by value (a colour scale). One Data sheet per table with typed cells:
-//! numbers are numbers, ISO dates are dates; frozen header, autofilter, fitted columns. Text
-//! from data or definitions is always written as a string cell, never as a formula, so a
-//! value like `=HYPERLINK(...)` shows as itself (no CSV-style escaping is needed).
+//! it; a heatmap's numbers are its grid, coloured by value (a colour scale), a waterfall's its
+//! changes and running totals. One Data sheet per table with typed cells: numbers are
+//! numbers, ISO dates are dates; frozen header, autofilter, fitted columns. Text from data or
+//! definitions is always written as a string cell, never as a formula, so a value like
+//! `=HYPERLINK(...)` shows as itself (no CSV-style escaping is needed).
 //! A dashboard is laid out by the same writers with one sheet per widget (`dashboard.rs`).
 
 mod dashboard;
@@ -188,10 +189,11 @@ fn draw(
     }
     if data.kind == VizType::Heatmap {
         let right = col + data.series.len() as u16;
+        // Light blues, so the figures stay readable on the darkest cell.
         let scale = ConditionalFormat3ColorScale::new()
             .set_minimum_color("F7FBFF")
-            .set_midpoint_color("6BAED6")
-            .set_maximum_color("08306B");
+            .set_midpoint_color("C6DBEF")
+            .set_maximum_color("6BAED6");
         sheet.add_conditional_format(first, col + 1, last, right, &scale)?;
         return Ok(None);
     }

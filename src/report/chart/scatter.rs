@@ -115,8 +115,6 @@ pub fn scatter(
     })
 }
 
-/// The counts of values in bins of a round width (about `bins` of them, or as many as the
-/// number of values suggests); NULLs are skipped. `name` titles the x axis; `fmt` formats it.
 /// A histogram's bins: the values' span, where the bins start, how wide, and how many values
 /// fall in each.
 struct Bins {
@@ -192,6 +190,8 @@ pub fn histogram_counts(
         .unwrap_or_default()
 }
 
+/// The counts of values in bins of a round width (about `bins` of them, or as many as the
+/// number of values suggests); NULLs are skipped. `name` titles the x axis; `fmt` formats it.
 pub fn histogram(
     values: &[Option<f64>],
     name: &str,
