@@ -78,105 +78,59 @@ impl Pg {
         let as_postgres = unsafe { libc::geteuid() } == 0;
         let dir = tempfile::tempdir().unwrap();
         if tls {
-            // A CA of its own and a server certificate for 127.0.0.1 signed by it.
+            // A CA of its own; a server certificate for 127.0.0.1 and a client certificate for
+            // `cert_reader` signed by it; another for `cert_reader` signed by no one (rogue).
             let d = dir.path().display().to_string();
             let f = |n: &str| format!("{d}/{n}");
-            std::fs::write(f("ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n").unwrap();
-            std::fs::write(f("client_ext"), "extendedKeyUsage=clientAuth\n").unwrap();
+            std::fs::write(
+                f("server.ext"),
+                "subjectAltName=IP:127.0.0.1,DNS:localhost\n",
+            )
+            .unwrap();
+            std::fs::write(f("client.ext"), "extendedKeyUsage=clientAuth\n").unwrap();
             let ssl = |args: &[&str]| {
                 let out = Command::new("openssl").args(args).output().unwrap();
                 assert!(out.status.success(), "openssl {args:?}: {out:?}");
             };
-            ssl(&[
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-days",
-                "2",
-                "-subj",
-                "/CN=quire-test-ca",
-                "-keyout",
-                &f("ca.key"),
-                "-out",
-                &f("ca.crt"),
-            ]);
-            ssl(&[
-                "req",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-subj",
-                "/CN=localhost",
-                "-keyout",
-                &f("server.key"),
-                "-out",
-                &f("server.csr"),
-            ]);
-            ssl(&[
-                "x509",
-                "-req",
-                "-in",
-                &f("server.csr"),
-                "-CA",
-                &f("ca.crt"),
-                "-CAkey",
-                &f("ca.key"),
-                "-CAcreateserial",
-                "-days",
-                "2",
-                "-extfile",
-                &f("ext"),
-                "-out",
-                &f("server.crt"),
-            ]);
+            let self_signed = |name: &str, cn: &str| {
+                let (key, crt) = (f(&format!("{name}.key")), f(&format!("{name}.crt")));
+                let subject = format!("/CN={cn}");
+                ssl(&[
+                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                    &subject, "-keyout", &key, "-out", &crt,
+                ]);
+            };
+            let signed = |name: &str, cn: &str| {
+                let [key, csr, crt, ext] =
+                    ["key", "csr", "crt", "ext"].map(|e| f(&format!("{name}.{e}")));
+                let subject = format!("/CN={cn}");
+                ssl(&[
+                    "req", "-newkey", "rsa:2048", "-nodes", "-subj", &subject, "-keyout", &key,
+                    "-out", &csr,
+                ]);
+                ssl(&[
+                    "x509",
+                    "-req",
+                    "-in",
+                    &csr,
+                    "-CA",
+                    &f("ca.crt"),
+                    "-CAkey",
+                    &f("ca.key"),
+                    "-CAcreateserial",
+                    "-days",
+                    "2",
+                    "-extfile",
+                    &ext,
+                    "-out",
+                    &crt,
+                ]);
+            };
+            self_signed("ca", "quire-test-ca");
+            signed("server", "localhost");
             run("chmod", &["600", &f("server.key")]);
-            // Client certificates for `cert_reader`: one from the CA, one self-signed.
-            ssl(&[
-                "req",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-subj",
-                "/CN=cert_reader",
-                "-keyout",
-                &f("client.key"),
-                "-out",
-                &f("client.csr"),
-            ]);
-            ssl(&[
-                "x509",
-                "-req",
-                "-in",
-                &f("client.csr"),
-                "-CA",
-                &f("ca.crt"),
-                "-CAkey",
-                &f("ca.key"),
-                "-CAcreateserial",
-                "-days",
-                "2",
-                "-extfile",
-                &f("client_ext"),
-                "-out",
-                &f("client.crt"),
-            ]);
-            ssl(&[
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-days",
-                "2",
-                "-subj",
-                "/CN=cert_reader",
-                "-keyout",
-                &f("rogue.key"),
-                "-out",
-                &f("rogue.crt"),
-            ]);
+            signed("client", "cert_reader");
+            self_signed("rogue", "cert_reader");
         }
         if as_postgres {
             run("chown", &["-R", "postgres", dir.path().to_str().unwrap()]);

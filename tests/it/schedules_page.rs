@@ -1049,25 +1049,7 @@ async fn without_a_script_the_row_buttons_post_and_show_the_form_again_with_the_
 #[tokio::test]
 async fn a_parameter_rows_value_field_offers_the_values_its_parameter_takes() {
     let app = spawn_app().await;
-    let body = serde_json::json!({
-        "name": "Regions offered",
-        "query": "SELECT region, SUM(revenue) AS revenue FROM sales WHERE region = :region \
-                  AND order_date >= :since AND units >= :min_units GROUP BY region",
-        "parameters": [
-            { "name": "region", "type": "enum", "options": ["North", "South", "<East>"] },
-            { "name": "since", "type": "date", "defaultValue": "2025-01-01" },
-            { "name": "min_units", "type": "number", "defaultValue": "1" }
-        ],
-        "visualizations": [{ "id": "table", "type": "table" }]
-    });
-    let r = app
-        .send_json(reqwest::Method::POST, "/api/v1/reports", &body)
-        .await;
-    assert_eq!(r.status(), 201);
-    let report = r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let report = offered_report(&app).await;
     // Without a script: the rows posted back, each value field with its parameter's values.
     let mut form = rows_form(
         &report,
@@ -1097,4 +1079,28 @@ async fn a_parameter_rows_value_field_offers_the_values_its_parameter_takes() {
     let options = format!("data-params=\"{}", "[[&#34;region&#34;,");
     assert!(html.contains(&options), "{html}");
     assert!(html.contains("[&#34;North&#34;,&#34;South&#34;,"), "{html}");
+}
+
+/// A report with an enum (one option with characters HTML escapes), a date and a number
+/// parameter, made through the API: its id.
+pub async fn offered_report(app: &TestApp) -> String {
+    let body = serde_json::json!({
+        "name": "Regions offered",
+        "query": "SELECT region, SUM(revenue) AS revenue FROM sales WHERE region = :region \
+                  AND order_date >= :since AND units >= :min_units GROUP BY region",
+        "parameters": [
+            { "name": "region", "type": "enum", "options": ["North", "South", "<East>"] },
+            { "name": "since", "type": "date", "defaultValue": "2025-01-01" },
+            { "name": "min_units", "type": "number", "defaultValue": "1" }
+        ],
+        "visualizations": [{ "id": "table", "type": "table" }]
+    });
+    let r = app
+        .send_json(reqwest::Method::POST, "/api/v1/reports", &body)
+        .await;
+    assert_eq!(r.status(), 201);
+    r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }

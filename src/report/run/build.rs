@@ -236,14 +236,10 @@ pub(super) fn build(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunErro
                     cells.push((x, s, number(viz, cell(r, yi), "y")?));
                 }
             }
-            let (labels, series) = label_series(&cells);
-            let data = (series.len() <= MAX_SERIES).then_some(ChartData {
-                kind: viz.kind,
-                categories: Categories::Labels(labels),
-                series,
-                format: fmt,
-            });
-            drawn(chart::stacked_bar(&cells, fmt), data)
+            drawn(
+                chart::stacked_bar(&cells, fmt),
+                grid_numbers(viz.kind, &cells, fmt),
+            )
         }
         VizType::Scatter => {
             let (xi, yi) = (column(viz, rs, &m.x, "x")?, column(viz, rs, &m.y, "y")?);
@@ -305,14 +301,10 @@ pub(super) fn build(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunErro
                 }
             }
             // Its numbers: a grid of x by y, which the workbook colours by value.
-            let (labels, series) = label_series(&cells);
-            let data = (series.len() <= MAX_SERIES).then_some(ChartData {
-                kind: viz.kind,
-                categories: Categories::Labels(labels),
-                series,
-                format: fmt,
-            });
-            drawn(chart::heatmap(&cells, fmt), data)
+            drawn(
+                chart::heatmap(&cells, fmt),
+                grid_numbers(viz.kind, &cells, fmt),
+            )
         }
         VizType::Candlestick => {
             // Prices in `dataMapping` or, as the contract words it, in `options`.
@@ -355,6 +347,22 @@ pub(super) fn build(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunErro
         }
         VizType::Table => Err(chart_err("a table is built from its own query".into())),
     }
+}
+
+/// The numbers of (category, series, value) cells as a grid: a column a series, a row a
+/// category; None past the series a spreadsheet chart takes.
+fn grid_numbers(
+    kind: VizType,
+    cells: &[(String, String, Option<f64>)],
+    fmt: Option<crate::model::report::ValueFormat>,
+) -> Option<ChartData> {
+    let (labels, series) = label_series(cells);
+    (series.len() <= MAX_SERIES).then_some(ChartData {
+        kind,
+        categories: Categories::Labels(labels),
+        series,
+        format: fmt,
+    })
 }
 
 /// A waterfall's numbers: each step's change and the running total after it, then the total.
