@@ -3,7 +3,7 @@
 //! window has moved on. Each failure also answers a little later than the one before.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// The window failures are counted over.
@@ -25,7 +25,7 @@ impl Limiter {
     /// How long to wait before `account` may try again from `ip` (None: now).
     pub fn retry_after(&self, account: &str, ip: &str) -> Option<Duration> {
         let now = Instant::now();
-        let mut map = self.failures.lock().expect("limiter lock");
+        let mut map = self.counts();
         [
             (format!("account:{account}"), PER_ACCOUNT),
             (format!("ip:{ip}"), PER_ADDRESS),
@@ -52,7 +52,7 @@ impl Limiter {
     /// Counts a failed attempt; returns how long to hold the answer back (up to 2 s).
     pub fn failed(&self, account: &str, ip: &str) -> Duration {
         let now = Instant::now();
-        let mut map = self.failures.lock().expect("limiter lock");
+        let mut map = self.counts();
         if map.len() >= MAX_KEYS {
             let oldest = map
                 .iter()
@@ -76,10 +76,13 @@ impl Limiter {
 
     /// A successful login clears the account's count (not the address's).
     pub fn succeeded(&self, account: &str) {
-        self.failures
-            .lock()
-            .expect("limiter lock")
-            .remove(&format!("account:{account}"));
+        self.counts().remove(&format!("account:{account}"));
+    }
+
+    /// The counts, even after a panic elsewhere poisoned the lock: they are plain numbers that
+    /// no half-done update can leave unusable, and refusing every later login would be worse.
+    fn counts(&self) -> MutexGuard<'_, HashMap<String, VecDeque<Instant>>> {
+        self.failures.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -109,5 +112,25 @@ mod tests {
         }
         assert!(l.retry_after("new@x.org", "9.9.9.9").is_some());
         assert!(l.retry_after("new@x.org", "8.8.8.8").is_none());
+    }
+
+    #[test]
+    fn a_panic_while_holding_the_lock_does_not_stop_later_logins() {
+        let l = std::sync::Arc::new(Limiter::default());
+        l.failed("a@x.org", "1.2.3.4");
+        let held = l.clone();
+        let panicked = std::thread::spawn(move || {
+            let _guard = held.failures.lock().unwrap();
+            panic!("poisons the lock");
+        })
+        .join();
+        assert!(panicked.is_err() && l.failures.is_poisoned());
+        assert!(l.retry_after("a@x.org", "1.2.3.4").is_none());
+        for _ in 1..PER_ACCOUNT {
+            l.failed("a@x.org", "1.2.3.4");
+        }
+        assert!(l.retry_after("a@x.org", "1.2.3.4").is_some());
+        l.succeeded("a@x.org");
+        assert!(l.retry_after("a@x.org", "1.2.3.4").is_none());
     }
 }
