@@ -4,6 +4,7 @@
 use super::summary::Summary;
 use super::{Attachment, SendError};
 use crate::config::{SmtpConfig, SmtpSecurity};
+use crate::model::text::escape_html;
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
@@ -151,13 +152,6 @@ fn text_body(s: &Summary, brand: &str) -> String {
     t
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 fn html_body(s: &Summary, brand: &str, chart: bool) -> String {
     let mut rows = String::new();
     for k in &s.kpis {
@@ -168,18 +162,18 @@ fn html_body(s: &Summary, brand: &str, chart: bool) -> String {
         };
         rows.push_str(&format!(
             "<tr><td style=\"padding:6px 12px 6px 0;color:#555\">{}</td><td style=\"padding:6px 12px;font-weight:bold;font-size:16px\">{}</td><td style=\"padding:6px 0;color:{colour}\">{}</td></tr>",
-            esc(&k.title),
-            esc(&k.value),
-            esc(k.change.as_deref().unwrap_or(""))
+            escape_html(&k.title),
+            escape_html(&k.value),
+            escape_html(k.change.as_deref().unwrap_or(""))
         ));
     }
     let params: Vec<String> = s
         .parameters
         .iter()
-        .map(|(k, v)| format!("{}: {}", esc(k), esc(v)))
+        .map(|(k, v)| format!("{}: {}", escape_html(k), escape_html(v)))
         .collect();
     let image = if chart {
-        let alt = esc(s.chart_title.as_deref().unwrap_or("Chart"));
+        let alt = escape_html(s.chart_title.as_deref().unwrap_or("Chart"));
         format!(
             "<p style=\"margin:16px 0 4px;font-weight:bold\">{alt}</p>\
              <img src=\"cid:{CHART_CID}\" alt=\"{alt}\" width=\"600\" style=\"max-width:100%;height:auto\">"
@@ -192,12 +186,12 @@ fn html_body(s: &Summary, brand: &str, chart: bool) -> String {
          <h2 style=\"margin:0 0 4px\">{}</h2><p style=\"color:#666;margin:0 0 12px\">{}</p>\
          <table style=\"border-collapse:collapse\">{rows}</table>{image}\
          <p>The full report is attached.</p>{}<p style=\"color:#888\">{}</p></body></html>",
-        esc(&s.report_name),
+        escape_html(&s.report_name),
         params.join(" · "),
         s.run_line()
-            .map(|l| format!("<p style=\"color:#666\">{}.</p>", esc(&l)))
+            .map(|l| format!("<p style=\"color:#666\">{}.</p>", escape_html(&l)))
             .unwrap_or_default(),
-        esc(brand)
+        escape_html(brand)
     )
 }
 

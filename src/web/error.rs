@@ -10,8 +10,10 @@ use crate::auth::AuthError;
 use crate::data::import::ImportError;
 use crate::export::ExportError;
 use crate::job::SubmitError;
+use crate::model::text::escape_html;
 use crate::report::run::RunError;
 use crate::store::StoreError;
+use crate::web::htmx::is_htmx;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
@@ -28,6 +30,18 @@ pub struct Problem {
     /// Seconds to wait, sent as `Retry-After` (429, 503).
     pub retry_after: Option<u64>,
     html: bool,
+    spot: Spot,
+}
+
+/// Where an htmx request is shown the problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Spot {
+    /// The page's `#flash` area, whatever the request aimed at.
+    Flash,
+    /// The request's own target (a form's result area), the field named for the page's script.
+    Target,
+    /// In place of the table row asked for, this many cells wide: the list keeps its shape.
+    Row(u16),
 }
 
 #[derive(Serialize)]
@@ -56,6 +70,7 @@ impl Problem {
             field: None,
             retry_after: None,
             html: false,
+            spot: Spot::Flash,
         }
     }
 
@@ -132,6 +147,20 @@ impl Problem {
         self
     }
 
+    /// Shown to htmx in the request's own target (beside the button that sent it), its field in
+    /// `data-error-field`; other requests get the HTML page.
+    pub fn in_target(mut self) -> Problem {
+        self.spot = Spot::Target;
+        self.html()
+    }
+
+    /// The answer of a route that returns one table row, `cols` cells wide: the problem as that
+    /// row, to htmx and to a plain request alike.
+    pub fn as_row(mut self, cols: u16) -> Problem {
+        self.spot = Spot::Row(cols);
+        self
+    }
+
     /// Whether it is shown as an HTML page.
     pub fn is_html(&self) -> bool {
         self.html
@@ -151,15 +180,18 @@ impl ResponseError for Problem {
 
     fn error_response(&self) -> HttpResponse {
         let title = self.status.canonical_reason().unwrap_or("Error");
+        if let Spot::Row(_) = self.spot {
+            // Already the answer in its final shape: not left for the middlewares to reshape.
+            return self.partial();
+        }
         if self.html {
-            let esc = escape;
             return self.mark(HttpResponse::build(self.status)
                 .content_type("text/html; charset=utf-8")
                 .body(format!(
                     "<!doctype html><meta charset=utf-8><title>{title}</title>\
                      <div class=\"error\" style=\"font-family:sans-serif;margin:2rem\"><h1>{} {title}</h1><p>{}</p><p><a href=\"/\">Back to the dashboards</a></p></div>",
                     self.status.as_u16(),
-                    esc(&self.detail)
+                    escape_html(&self.detail)
                 )));
         }
         let body = Body {
@@ -186,39 +218,48 @@ impl ResponseError for Problem {
 
 impl Problem {
     /// Leaves the problem on its response, for `htmx_errors` to find.
-    fn mark(&self, mut res: HttpResponse) -> HttpResponse {
+    fn mark(&self, res: HttpResponse) -> HttpResponse {
+        let mut res = self.retry_after_on(res);
+        res.extensions_mut().insert(self.clone());
+        res
+    }
+
+    fn retry_after_on(&self, mut res: HttpResponse) -> HttpResponse {
         if let Some(secs) = self.retry_after {
             if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&secs.to_string()) {
                 res.headers_mut()
                     .insert(actix_web::http::header::RETRY_AFTER, v);
             }
         }
-        res.extensions_mut().insert(self.clone());
         res
     }
 
-    /// The problem as an htmx partial: a message in the page's `#flash` area, whatever the
-    /// request's own target was (a table, a row, a form).
+    /// The problem as an htmx partial; every one is made here. By default a message in the
+    /// page's `#flash` area, whatever the request's own target was (a table, a row, a form).
     fn partial(&self) -> HttpResponse {
-        let title = self.status.canonical_reason().unwrap_or("Error");
-        HttpResponse::build(self.status)
-            .content_type("text/html; charset=utf-8")
-            .insert_header(("HX-Retarget", "#flash"))
-            .insert_header(("HX-Reswap", "innerHTML"))
-            .body(format!(
-                "<p class=\"flash-error\" role=\"alert\"><strong>{} {title}.</strong> {}</p>",
-                self.status.as_u16(),
-                escape(&self.detail)
-            ))
+        let mut res = HttpResponse::build(self.status);
+        res.content_type("text/html; charset=utf-8");
+        let detail = escape_html(&self.detail);
+        let body = match self.spot {
+            Spot::Flash => {
+                res.insert_header(("HX-Retarget", "#flash"))
+                    .insert_header(("HX-Reswap", "innerHTML"));
+                let title = self.status.canonical_reason().unwrap_or("Error");
+                format!(
+                    "<p class=\"flash-error\" role=\"alert\"><strong>{} {title}.</strong> {detail}</p>",
+                    self.status.as_u16()
+                )
+            }
+            Spot::Target => format!(
+                "<p class=\"error-box\" role=\"alert\" data-error-field=\"{}\">{detail}</p>",
+                escape_html(self.field.as_deref().unwrap_or(""))
+            ),
+            Spot::Row(cols) => format!(
+                "<tr class=\"row-error\"><td colspan=\"{cols}\" role=\"alert\">{detail}</td></tr>"
+            ),
+        };
+        self.retry_after_on(res.body(body))
     }
-}
-
-/// Text made safe to put in HTML.
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// Middleware: an htmx request that ends in a `Problem` gets the problem as a partial aimed at
@@ -227,7 +268,7 @@ pub async fn htmx_errors(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let htmx = req.headers().contains_key("HX-Request");
+    let htmx = is_htmx(&req);
     let res = next.call(req).await?;
     let problem = htmx
         .then(|| res.response().extensions().get::<Problem>().cloned())
@@ -288,6 +329,7 @@ impl From<ExportError> for Problem {
         match e {
             ExportError::NotFound(_) => Problem::not_found(e.to_string()),
             ExportError::Conflict(_) => Problem::new(StatusCode::CONFLICT, e.to_string()),
+            ExportError::Invalid { field, message } => Problem::invalid(field, message),
             ExportError::Pipeline(p) => p.into(),
             ExportError::Store(s) => s.into(),
             ExportError::Io(io) => Problem::internal(io),
@@ -487,5 +529,45 @@ mod busy_tests {
             message: "gone".into(),
         });
         assert_eq!(other.status, StatusCode::INTERNAL_SERVER_ERROR);
+    }
+}
+
+#[cfg(test)]
+mod partial_tests {
+    use super::*;
+
+    fn body(res: HttpResponse) -> String {
+        let bytes = res.into_body().try_into_bytes().ok().unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn htmx_sees_a_problem_in_the_flash_area_its_target_or_its_row() {
+        let p = || Problem::invalid("name", "is <too> long");
+        let flash = p().partial();
+        assert_eq!(flash.headers().get("HX-Retarget").unwrap(), "#flash");
+        assert_eq!(
+            body(flash),
+            "<p class=\"flash-error\" role=\"alert\"><strong>422 Unprocessable Entity.</strong> \
+             name: is &lt;too&gt; long</p>"
+        );
+        let target = p().in_target();
+        assert!(target.is_html(), "a plain post gets the page");
+        let target = target.partial();
+        assert!(target.headers().get("HX-Retarget").is_none());
+        assert_eq!(
+            body(target),
+            "<p class=\"error-box\" role=\"alert\" data-error-field=\"name\">name: is &lt;too&gt; long</p>"
+        );
+        // A row route answers a row to anyone, left as it is by the middlewares.
+        let row = Problem::not_found("no schedule `x`")
+            .as_row(6)
+            .error_response();
+        assert_eq!(row.status(), 404);
+        assert!(row.extensions().get::<Problem>().is_none());
+        assert_eq!(
+            body(row),
+            "<tr class=\"row-error\"><td colspan=\"6\" role=\"alert\">no schedule `x`</td></tr>"
+        );
     }
 }

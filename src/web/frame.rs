@@ -3,6 +3,7 @@
 //! (`aria-current="page"`). Page handlers build their `Layout` without knowing their path.
 
 use crate::web::error::Problem;
+use crate::web::htmx::is_htmx;
 use crate::web::{gate, AppState, Layout};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -29,7 +30,7 @@ pub async fn page_frame(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let htmx = req.headers().contains_key("HX-Request");
+    let htmx = is_htmx(&req);
     let api = req.path().starts_with("/api/");
     let browser = req
         .headers()

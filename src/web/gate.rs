@@ -4,6 +4,7 @@
 //! redirect to `/login` for pages), 403 or 429. Handlers read the `Principal` it leaves.
 
 use super::error::Problem;
+use super::htmx::is_htmx;
 use super::{AppState, Route, ROUTES};
 use crate::auth::{self, Caller, Principal, Via};
 use crate::model::time::{zone_named, ViewZone, ZoneFrom};
@@ -333,7 +334,7 @@ fn form_urlencoded(body: &[u8]) -> Vec<(String, String)> {
 /// the user back after signing in.
 fn unauthenticated(req: ServiceRequest) -> ServiceResponse {
     let api = req.path().starts_with("/api/");
-    let htmx = req.headers().contains_key("HX-Request");
+    let htmx = is_htmx(&req);
     if api || req.method() != Method::GET {
         let p = Problem::unauthorized(
             "sign in first: a session cookie or `Authorization: Bearer <API token>`",

@@ -15,6 +15,7 @@ pub mod frame;
 pub mod gate;
 pub mod headers;
 pub mod health;
+pub mod htmx;
 pub mod json;
 pub mod metrics;
 pub mod openapi;

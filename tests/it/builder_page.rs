@@ -176,6 +176,30 @@ async fn saving_from_the_page_makes_a_report_that_renders_and_bad_names_are_refu
     let long = "n".repeat(300);
     let r = save(&long).await.unwrap();
     assert_eq!(r.status(), 422);
+    // From the page (htmx): the problem beside the Save button, naming its field.
+    let r = app
+        .client
+        .post(format!("{}/builder/save", app.address))
+        .header("HX-Request", "true")
+        .form(&[
+            ("source", "main"),
+            ("mode", "builder"),
+            ("spec", &spec.to_string()),
+            ("name", &long),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(
+        r.headers().get("HX-Retarget").is_none(),
+        "not the flash area"
+    );
+    let said = r.text().await.unwrap();
+    assert!(
+        said.starts_with("<p class=\"error-box\" role=\"alert\" data-error-field=\"name\">name"),
+        "{said}"
+    );
     let r = save("Units by channel").await.unwrap();
     assert_eq!(r.status(), 200, "followed to the report page");
     let landed = r.url().path().to_string();

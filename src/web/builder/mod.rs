@@ -8,6 +8,7 @@ use crate::model::report::{ParameterDef, VizType};
 use crate::store;
 use crate::web::error::Problem;
 use crate::web::gate;
+use crate::web::htmx::is_htmx;
 use crate::web::{AppState, Layout};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -386,7 +387,7 @@ pub async fn save(
     form: web::Form<SaveForm>,
     req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
-    let htmx = req.headers().contains_key("HX-Request");
+    let htmx = is_htmx(&req);
     let form = form.into_inner();
     let ctx = state.ctx.clone();
     let saved = web::block(move || -> Result<String, Problem> {
@@ -417,20 +418,8 @@ pub async fn save(
         (Ok(id), false) => Ok(HttpResponse::SeeOther()
             .insert_header((header::LOCATION, to(&id)))
             .finish()),
-        (Err(p), true) if p.status.is_client_error() => Ok(HttpResponse::build(p.status)
-            .content_type("text/html; charset=utf-8")
-            .body(format!(
-                "<p class=\"error-box\" role=\"alert\" data-error-field=\"{}\">{}</p>",
-                escape(p.field.as_deref().unwrap_or("")),
-                escape(&p.detail)
-            ))),
+        // Beside the Save button, the field marked; a broken server goes to the flash area.
+        (Err(p), _) if p.status.is_client_error() => Err(p.in_target()),
         (Err(p), _) => Err(p.html()),
     }
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }

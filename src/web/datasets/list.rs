@@ -8,6 +8,7 @@ use crate::model::time::ViewZone;
 use crate::report::run::cell_text;
 use crate::store::{self, StoreError};
 use crate::web::error::Problem;
+use crate::web::htmx::is_htmx;
 use crate::web::{gate, AppState, Layout};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -133,7 +134,7 @@ pub async fn preview(
 ) -> Result<HttpResponse, Problem> {
     let ctx = state.ctx.clone();
     let who = gate::principal(&req);
-    let htmx = req.headers().contains_key("HX-Request");
+    let htmx = is_htmx(&req);
     let name = name.into_inner();
     let html = web::block(move || -> Result<String, Problem> {
         let preview = read_preview(&ctx, &name, &who.zone())?;
@@ -164,7 +165,7 @@ pub async fn delete(
 ) -> Result<HttpResponse, Problem> {
     let ctx = state.ctx.clone();
     let who = gate::principal(&req);
-    let htmx = req.headers().contains_key("HX-Request");
+    let htmx = is_htmx(&req);
     let name = name.into_inner();
     let list = web::block(move || -> Result<Option<String>, Problem> {
         dataset::delete(&ctx.store, &name)?;

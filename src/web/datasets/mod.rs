@@ -12,6 +12,7 @@ use crate::data::query::ResultSet;
 use crate::model::dataset::DatasetInfo;
 use crate::report::run::cell_text;
 use crate::web::error::Problem;
+use crate::web::htmx::is_htmx;
 use crate::web::{AppState, Layout};
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
@@ -96,24 +97,26 @@ pub async fn upload(
         Ok::<_, Problem>((info, rows))
     }
     .await;
-    let (status, body) = match result {
-        Ok((info, rows)) => (StatusCode::CREATED, fragment(Some(info), None, rows)),
-        Err(p) => (
-            p.status_code(),
-            // "Import failed. bad.csv: row 2 ...", not "... file: bad.csv: ...".
-            fragment(
-                None,
-                Some(
-                    p.detail
-                        .strip_prefix("file: ")
-                        .unwrap_or(&p.detail)
-                        .to_string(),
-                ),
-                ResultSet::default(),
+    let shown = match result {
+        Ok((info, rows)) => fragment(Some(info), None, rows).map(|b| (StatusCode::CREATED, b)),
+        // "Import failed. bad.csv: row 2 ...", not "... file: bad.csv: ...".
+        Err(p) => fragment(
+            None,
+            Some(
+                p.detail
+                    .strip_prefix("file: ")
+                    .unwrap_or(&p.detail)
+                    .to_string(),
             ),
-        ),
+            ResultSet::default(),
+        )
+        .map(|b| (p.status_code(), b)),
     };
-    let html = if req.headers().contains_key("HX-Request") {
+    let (status, body) = match shown {
+        Ok(shown) => shown,
+        Err(p) => return p.error_response(),
+    };
+    let html = if is_htmx(&req) {
         let who = crate::web::gate::principal(&req);
         let ctx = state.ctx.clone();
         let list = web::block(move || -> Result<_, crate::store::StoreError> {
@@ -144,7 +147,11 @@ pub async fn upload(
         .body(html)
 }
 
-fn fragment(info: Option<DatasetInfo>, error: Option<String>, rows: ResultSet) -> String {
+fn fragment(
+    info: Option<DatasetInfo>,
+    error: Option<String>,
+    rows: ResultSet,
+) -> Result<String, Problem> {
     let headers = match &info {
         Some(i) => i
             .columns
@@ -164,5 +171,5 @@ fn fragment(info: Option<DatasetInfo>, error: Option<String>, rows: ResultSet) -
             .collect(),
     }
     .render()
-    .unwrap_or_else(|e| format!("<p class=\"error\">{e}</p>"))
+    .map_err(|e| Problem::internal(e).html())
 }

@@ -5,6 +5,7 @@
 use super::page;
 use crate::deliver::email;
 use crate::web::error::Problem;
+use crate::web::htmx::is_htmx;
 use crate::web::{gate, AppState};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -42,7 +43,7 @@ pub async fn send(
             Err(e) => (StatusCode::OK, Err(format!("not sent: {}", e.message))),
         },
     };
-    let html = if req.headers().contains_key("HX-Request") {
+    let html = if is_htmx(&req) {
         ResultPartial {
             mail_result: Some(said),
         }

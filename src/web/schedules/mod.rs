@@ -17,9 +17,10 @@ use crate::schedule::execute;
 use crate::store::{self, schedule::StoredSchedule, Conn};
 use crate::web::error::Problem;
 use crate::web::gate;
+use crate::web::htmx::is_htmx;
 use crate::web::{AppState, Layout};
-use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use askama_web::WebTemplate;
 use chrono::Utc;
@@ -77,6 +78,9 @@ pub struct RowsPartial {
     /// For the rows' plain-form fallbacks (htmx sends its header).
     pub csrf: String,
 }
+
+/// The list's columns (`schedules.html`): a row saying what went wrong spans them all.
+const COLUMNS: u16 = 6;
 
 pub(super) fn conn(ctx: &Ctx) -> Result<Conn, Problem> {
     ctx.store.app.get().map_err(Problem::from)
@@ -202,7 +206,7 @@ pub async fn run(
     req: HttpRequest,
     id: web::Path<String>,
     q: web::Query<Back>,
-) -> HttpResponse {
+) -> Result<HttpResponse, Problem> {
     act(
         &state,
         &req,
@@ -219,7 +223,7 @@ pub async fn toggle(
     req: HttpRequest,
     id: web::Path<String>,
     q: web::Query<Back>,
-) -> HttpResponse {
+) -> Result<HttpResponse, Problem> {
     act(
         &state,
         &req,
@@ -236,7 +240,7 @@ pub async fn delete(
     req: HttpRequest,
     id: web::Path<String>,
     q: web::Query<Back>,
-) -> HttpResponse {
+) -> Result<HttpResponse, Problem> {
     act(
         &state,
         &req,
@@ -255,8 +259,8 @@ async fn act(
     id: String,
     next: Option<String>,
     action: Action,
-) -> HttpResponse {
-    let htmx = req.headers().contains_key("HX-Request");
+) -> Result<HttpResponse, Problem> {
+    let htmx = is_htmx(req);
     // Only our own pages: `next` must not send the browser elsewhere.
     let next =
         next.filter(|n| n.starts_with("/schedules") && !n.contains("//") && !n.contains('\\'));
@@ -287,11 +291,11 @@ async fn act(
         return row_response(result, &gate::principal(req));
     }
     match (result, next) {
-        (Err(p), _) => p.html().error_response(),
-        (Ok(_), Some(next)) if htmx => HttpResponse::Ok()
+        (Err(p), _) => Err(p.html()),
+        (Ok(_), Some(next)) if htmx => Ok(HttpResponse::Ok()
             .insert_header(("HX-Redirect", next))
-            .finish(),
-        (Ok(_), next) => see_other(next.as_deref().unwrap_or("/schedules")),
+            .finish()),
+        (Ok(_), next) => Ok(see_other(next.as_deref().unwrap_or("/schedules"))),
     }
 }
 
@@ -300,7 +304,7 @@ pub async fn row_get(
     state: web::Data<AppState>,
     id: web::Path<String>,
     req: HttpRequest,
-) -> HttpResponse {
+) -> Result<HttpResponse, Problem> {
     row_response(
         current_row(&state.ctx, id.into_inner(), gate::zone(&req))
             .await
@@ -320,34 +324,23 @@ async fn current_row(ctx: &Ctx, id: String, zone: ViewZone) -> Result<ScheduleRo
 }
 
 /// The row for htmx (nothing once deleted), or a row saying what went wrong.
-fn row_response(result: Result<Option<ScheduleRow>, Problem>, who: &Principal) -> HttpResponse {
-    let rendered = result.and_then(|row| {
-        RowsPartial {
-            rows: row.into_iter().collect(),
-            csrf: Layout::bare_csrf(who),
-        }
-        .render()
-        .map_err(Problem::internal)
-    });
-    let (status, html) = match rendered {
-        Ok(html) => (StatusCode::OK, html),
-        Err(p) => (
-            p.status_code(),
-            format!(
-                "<tr class=\"row-error\"><td colspan=\"6\" role=\"alert\">{}</td></tr>",
-                escape(&p.detail)
-            ),
-        ),
-    };
-    HttpResponse::build(status)
+fn row_response(
+    result: Result<Option<ScheduleRow>, Problem>,
+    who: &Principal,
+) -> Result<HttpResponse, Problem> {
+    let html = result
+        .and_then(|row| {
+            RowsPartial {
+                rows: row.into_iter().collect(),
+                csrf: Layout::bare_csrf(who),
+            }
+            .render()
+            .map_err(Problem::internal)
+        })
+        .map_err(|p| p.as_row(COLUMNS))?;
+    Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .body(html)
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+        .body(html))
 }
 
 pub(super) fn see_other(location: &str) -> HttpResponse {
