@@ -1,7 +1,8 @@
 //! The new/edit schedule form with a live preview of its timing: every problem of a posted
 //! form shown at once, each next to its field.
 
-use super::form::{FormError, ScheduleForm, Timing, WEEKDAYS};
+use super::form::{ScheduleForm, Timing, WEEKDAYS};
+use super::form_error::FormError;
 use super::rows::{MAX_ROWS, RECIPIENT_KINDS};
 use super::{conn, find, layout, see_other};
 use crate::app::schedule as edit;

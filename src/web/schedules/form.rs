@@ -3,6 +3,7 @@
 //! `ScheduleDefinition` with errors that name the field (and the row, for recipients and
 //! parameters: see `rows`).
 
+use super::form_error::{fail, FormError};
 use super::rows::{self, ParamRow, RecipientRow};
 use crate::app::edit::EditError;
 use crate::model::cron::{self, parse_timezone, CronSchedule};
@@ -107,24 +108,6 @@ impl From<Vec<(String, String)>> for ScheduleForm {
         }
         f
     }
-}
-
-/// What is wrong with a form: the form field to mark (and its row, for rows) and a message that
-/// names it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FormError {
-    pub field: &'static str,
-    /// The row of `recipients` or `parameters`, from 0 as posted.
-    pub row: Option<usize>,
-    pub message: String,
-}
-
-pub(super) fn fail<T>(field: &'static str, message: impl Into<String>) -> Result<T, FormError> {
-    Err(FormError {
-        field,
-        row: None,
-        message: message.into(),
-    })
 }
 
 /// The weekday choices, Monday first, with their cron numbers.
@@ -467,6 +450,7 @@ impl ScheduleForm {
     }
 }
 
+// Beside the form rather than in `form_error`, which the form and its rows share: it reads both.
 impl FormError {
     /// The form's view of a refusal by `edit::save` (whose field names are the API's).
     pub fn from_edit(e: EditError, form: &ScheduleForm) -> Result<FormError, EditError> {

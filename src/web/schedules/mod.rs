@@ -5,6 +5,7 @@
 pub mod detail;
 pub mod editor;
 pub mod form;
+pub mod form_error;
 pub mod mail;
 pub mod rows;
 

@@ -2,7 +2,7 @@
 //! (a name picked from the report's and a value), kept as posted so a refused form comes back
 //! row for row, and their parsing with errors that name the row as the user sees it.
 
-use super::form::{fail, FormError};
+use super::form_error::{fail, FormError};
 use crate::model::schedule::{Recipient, RecipientKind};
 use crate::model::text::truncate;
 use std::collections::BTreeMap;
