@@ -4,9 +4,6 @@
 
 pub mod builder;
 pub mod dashboard;
-pub mod dashboard_drill;
-pub mod dashboard_run;
-pub mod dashboard_text;
 pub mod dataset;
 pub mod edit;
 pub mod pipeline;

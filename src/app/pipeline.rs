@@ -1,10 +1,9 @@
-//! The one render pipeline behind every output: find the report, run it, render it.
+//! Running a report: find it, run it (a page, a preview, a document for `export` to render).
 //! Blocking: call it from `spawn_blocking`/`web::block`, never on an async thread.
 
 use super::Ctx;
 use crate::data::query::{self};
-use crate::model::export::ExportFormat;
-use crate::render::{self, RenderError};
+use crate::render::RenderError;
 use crate::report::run::{self, Output, RunError, TableRows};
 use crate::store::{self, StoreError};
 use std::collections::BTreeMap;
@@ -97,7 +96,7 @@ impl Ctx {
     }
 
     /// The report whose id or name is `key`.
-    pub(super) fn report(&self, key: &str) -> Result<store::report::StoredReport, PipelineError> {
+    pub fn report(&self, key: &str) -> Result<store::report::StoredReport, PipelineError> {
         store::report::find(&*self.store.app.get()?, key)?
             .ok_or_else(|| PipelineError::NotFound(key.to_string()))
     }
@@ -185,42 +184,5 @@ impl Ctx {
             result,
             total_rows: total,
         })
-    }
-
-    /// Runs a report with whole tables (up to `cap` rows) and renders it as `format`. With
-    /// `lean`, a CSV runs its first table only (when nothing else will quote the result's KPIs,
-    /// as a message does).
-    pub fn render(
-        &self,
-        report: &str,
-        params: &BTreeMap<String, String>,
-        format: ExportFormat,
-        cap: Option<u32>,
-        today: chrono::NaiveDate,
-        zone: chrono_tz::Tz,
-        lean: bool,
-    ) -> Result<(Output, Vec<u8>), PipelineError> {
-        let tables: Option<Vec<String>> = match format {
-            ExportFormat::Csv if lean => self
-                .report(report)?
-                .definition
-                .first_table()
-                .map(|t| vec![t.id.clone()]),
-            _ => None,
-        };
-        let out = self.run(&RunSpec {
-            report,
-            params,
-            rows: TableRows::All {
-                cap: cap.unwrap_or(u32::MAX),
-            },
-            only: tables.as_deref(),
-            sort: None,
-            today,
-            narrow: None,
-            zone,
-        })?;
-        let bytes = render::render(&out, format, &self.config.branding, &self.config.exports)?;
-        Ok((out, bytes))
     }
 }

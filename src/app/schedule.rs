@@ -43,7 +43,7 @@ pub fn save(
                     format!("no dashboard with id or name `{}`", truncate(did, 80)),
                 )
             })?;
-            crate::app::dashboard_run::scheduled_values(
+            crate::app::dashboard::run::scheduled_values(
                 &d.definition.filters,
                 &cfg.parameters,
                 today,

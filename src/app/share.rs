@@ -101,13 +101,15 @@ pub fn create(
     let expires = expires_in_days.map(|d| rfc3339(Utc::now() + Duration::days(d as i64)));
     let share = store::share::insert(
         &conn,
-        &ctx.store.secrets.hash(&token),
-        kind,
-        &id,
-        &parameters,
-        embed,
-        actor,
-        expires.as_deref(),
+        &store::share::NewShare {
+            token_hash: &ctx.store.secrets.hash(&token),
+            kind,
+            target_id: &id,
+            parameters: &parameters,
+            embed,
+            created_by: actor,
+            expires_at: expires.as_deref(),
+        },
     )?;
     let path = if embed { "embed" } else { "s" };
     Ok((

@@ -92,7 +92,7 @@ impl Ctx {
             let stored = self.report(report)?;
             let def = &stored.definition;
             let table = def.first_table().cloned().ok_or_else(|| {
-                PipelineError::Render(RenderError(
+                PipelineError::Render(RenderError::Failed(
                     "this report has no table to export as CSV".into(),
                 ))
             })?;

@@ -189,6 +189,15 @@ impl From<PipelineError> for Failure {
     }
 }
 
+impl From<crate::export::ExportError> for Failure {
+    fn from(e: crate::export::ExportError) -> Failure {
+        match e {
+            crate::export::ExportError::Pipeline(p) => p.into(),
+            other => Failure::other(other),
+        }
+    }
+}
+
 /// Parses the command line and runs it.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -386,19 +395,17 @@ async fn render(
     }
     let ctx = context(config, demo).await?;
     let started = std::time::Instant::now();
-    let (output, bytes) = tokio::task::spawn_blocking(move || {
-        ctx.render(
-            &report,
-            &params,
-            format,
-            None,
-            chrono::Utc::now().date_naive(),
-            chrono_tz::UTC,
-            true,
-        )
-    })
-    .await
-    .map_err(Failure::other)??;
+    let request = crate::model::export::ExportRequest {
+        params,
+        today: chrono::Utc::now().date_naive(),
+        ..Default::default()
+    };
+    let target = crate::model::export::Target::Report(report.into());
+    let order = crate::export::Order::new(target, format, request, crate::export::Keep::Bytes);
+    let crate::export::Made { output, bytes, .. } =
+        tokio::task::spawn_blocking(move || crate::export::make(&ctx, order))
+            .await
+            .map_err(Failure::other)??;
     std::fs::write(&out, &bytes)
         .map_err(|e| Failure::other(format!("cannot write {}: {e}", out.display())))?;
     eprintln!(

@@ -33,7 +33,7 @@ impl ToSql for ParamValue {
 pub type Params = BTreeMap<String, ParamValue>;
 
 /// One cell of a result.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 #[serde(untagged)]
 pub enum Cell {
     Null,
@@ -65,7 +65,7 @@ impl Cell {
 }
 
 /// Rows and their column names.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
 pub struct ResultSet {
     pub columns: Vec<String>,
     pub rows: Vec<Vec<Cell>>,

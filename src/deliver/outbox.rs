@@ -5,7 +5,6 @@
 use super::summary::Summary;
 use super::{email, link, webhook, Attachment, SendError};
 use crate::app::Ctx;
-use crate::model::export::ExportFormat;
 use crate::model::export::ExportStatus;
 use crate::model::schedule::RecipientKind;
 use crate::model::time::{parse_time, rfc3339};
@@ -163,7 +162,7 @@ fn retry_at(ctx: &Ctx, d: &Delivery, attempts: u32, now: DateTime<Utc>) -> Optio
 struct Content {
     summary: Summary,
     chart_png: Option<Vec<u8>>,
-    export: store::export::ExportRecord,
+    export: crate::model::export::ExportRecord,
     file: Option<Vec<u8>>,
 }
 
@@ -187,7 +186,7 @@ async fn content(ctx: &Ctx, d: &Delivery) -> Result<Content, SendError> {
             .filter(|e| e.status == ExportStatus::Completed)
             .ok_or_else(|| SendError::permanent("the export was deleted or has expired"))?;
         let file = if wants_file {
-            let path = crate::export::path(&c, &export.id, &export.format);
+            let path = crate::export::path(&c, &export.id, export.format);
             Some(std::fs::read(&path).map_err(|e| {
                 SendError::permanent(format!("cannot read {}: {e}", path.display()))
             })?)
@@ -208,7 +207,7 @@ async fn content(ctx: &Ctx, d: &Delivery) -> Result<Content, SendError> {
 async fn send(ctx: &Ctx, d: &Delivery, c: Content) -> Result<(), SendError> {
     let kind = RecipientKind::parse(&d.kind)
         .ok_or_else(|| SendError::permanent(format!("unknown recipient type `{}`", d.kind)))?;
-    let format = ExportFormat::parse(&c.export.format).unwrap_or_default();
+    let format = c.export.format;
     match kind {
         RecipientKind::Email => {
             let file = Attachment {
@@ -247,7 +246,7 @@ async fn send(ctx: &Ctx, d: &Delivery, c: Content) -> Result<(), SendError> {
                     url: &url,
                     expires_at: &expires_at,
                     export_id: &c.export.id,
-                    format: &c.export.format,
+                    format: c.export.format.as_str(),
                     file_name: &c.export.file_name,
                     size: c.export.size,
                 },

@@ -6,9 +6,8 @@
 
 use crate::app::queue::RenderQueue;
 use crate::app::{Ctx, PipelineError, RunSpec};
-use crate::model::export::ExportFormat;
 use crate::report::params;
-use crate::report::run::{Output, TableRows};
+use crate::report::run::{snapshot, Output, TableRows};
 use crate::store::{self, job::Job, StoreError};
 use chrono::Utc;
 use std::collections::BTreeMap;
@@ -118,10 +117,11 @@ fn run(ctx: &Ctx, id: &str) -> Result<(), StoreError> {
         }
     };
     let output = output(ctx, &job, Some(&progress));
-    match output.and_then(|out| Ok(serde_json::to_string(&out).map_err(StoreError::from)?)) {
-        Ok(json) => {
+    let kept = output.and_then(|out| Ok(snapshot::split(&out).map_err(StoreError::from)?));
+    match kept {
+        Ok((json, extra)) => {
             let result_id = uuid::Uuid::new_v4().to_string();
-            store::job::complete(&mut conn, &job, &result_id, &json)?;
+            store::job::complete(&mut conn, &job, &result_id, (&json, &extra))?;
             tracing::info!(job = %id, result = %result_id, ms = started.elapsed().as_millis() as u64, "report generated");
         }
         Err(e) => {
@@ -152,33 +152,5 @@ pub fn output(
             zone: chrono_tz::UTC,
         },
         progress,
-    )
-}
-
-/// A result exported as `format`: its report run again with the job's parameters and day
-/// (so the file has every row up to the row limit), written and recorded as an export made by
-/// `made_by`.
-pub fn export(
-    ctx: &Ctx,
-    job: &Job,
-    report_name: &str,
-    format: ExportFormat,
-    made_by: Option<&str>,
-    zone: chrono_tz::Tz,
-) -> Result<(store::export::ExportRecord, Vec<u8>), crate::export::ExportError> {
-    let request = store::export::ExportRequest {
-        params: job.parameters.clone(),
-        today: job.day(),
-        time_zone: Some(zone.name().to_string()),
-        ..Default::default()
-    };
-    crate::export::make_recorded(
-        ctx,
-        &job.report_id,
-        report_name,
-        format,
-        &request,
-        None,
-        made_by,
     )
 }

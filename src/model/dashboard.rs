@@ -220,7 +220,7 @@ impl DashboardDefinition {
         }
         too_long("name", &self.name, MAX_NAME_CHARS)?;
         too_long("description", &self.description, MAX_DESCRIPTION_CHARS)?;
-        // It may quote its reports' queries like a report's description (`app::dashboard_text`).
+        // It may quote its reports' queries like a report's description (`app::dashboard::text`).
         super::template::check(&self.description).map_err(|m| format!("description: {m}"))?;
         if self.widgets.len() > MAX_WIDGETS {
             return Err(format!("widgets: at most {MAX_WIDGETS} widgets"));

@@ -7,6 +7,7 @@ mod cron_field;
 pub mod dashboard;
 pub mod dataset;
 pub mod export;
+pub mod id;
 pub mod job;
 pub mod packed;
 pub mod report;

@@ -32,9 +32,7 @@ pub fn check() -> Result<(), RenderError> {
             .is_some_and(|flag| flag.load(Ordering::SeqCst))
     });
     if cancelled {
-        Err(RenderError(
-            "cancelled: the request went away before the render finished".into(),
-        ))
+        Err(RenderError::Cancelled)
     } else {
         Ok(())
     }

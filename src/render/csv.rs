@@ -12,15 +12,16 @@ pub fn render(out: &Output, escape: bool) -> Result<Vec<u8>, RenderError> {
     let table = out
         .tables()
         .next()
-        .ok_or_else(|| RenderError("this report has no table to export as CSV".into()))?;
+        .ok_or_else(|| RenderError::Failed("this report has no table to export as CSV".into()))?;
     let mut w = csv::Writer::from_writer(Vec::new());
-    let e = |e: csv::Error| RenderError(e.to_string());
+    let e = |e: csv::Error| RenderError::Failed(e.to_string());
     write_header(&mut w, &table.result.columns, escape).map_err(e)?;
     for row in &table.result.rows {
         w.write_record(row.iter().map(|c| field(c, escape)))
             .map_err(e)?;
     }
-    w.into_inner().map_err(|e| RenderError(e.to_string()))
+    w.into_inner()
+        .map_err(|e| RenderError::Failed(e.to_string()))
 }
 
 /// A cell as CSV text.

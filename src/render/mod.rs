@@ -9,42 +9,42 @@ use crate::config::{BrandingConfig, ExportsConfig};
 use crate::model::export::ExportFormat;
 use crate::report::run::Output;
 
-/// Renders `out` in `format`.
+/// What a document is laid out as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// A report, or one widget: a workbook's sheets are its KPIs, charts and tables.
+    Report,
+    /// A dashboard's document (`app::dashboard::document`): as a report, except that its
+    /// workbook has one sheet per widget.
+    Dashboard,
+}
+
+/// Renders `out` in `format`. Called by `export` only: every file is made there.
 pub fn render(
     out: &Output,
     format: ExportFormat,
+    shape: Shape,
     branding: &BrandingConfig,
     exports: &ExportsConfig,
 ) -> Result<Vec<u8>, RenderError> {
     cancel::check()?;
-    match format {
-        ExportFormat::Pdf => pdf::render(out, branding),
-        ExportFormat::Xlsx => xlsx::render(out),
-        ExportFormat::Csv => csv::render(out, exports.csv_formula_escape),
-        ExportFormat::Json => {
-            serde_json::to_vec_pretty(out).map_err(|e| RenderError(e.to_string()))
+    match (format, shape) {
+        (ExportFormat::Pdf, _) => pdf::render(out, branding),
+        (ExportFormat::Xlsx, Shape::Report) => xlsx::render(out),
+        (ExportFormat::Xlsx, Shape::Dashboard) => xlsx::render_sheets(out),
+        (ExportFormat::Csv, _) => csv::render(out, exports.csv_formula_escape),
+        (ExportFormat::Json, _) => {
+            serde_json::to_vec_pretty(out).map_err(|e| RenderError::Failed(e.to_string()))
         }
     }
 }
 
-/// Renders a dashboard's document (`app::dashboard_run::document`) in `format`: as a report,
-/// except that its workbook has one sheet per widget.
-pub fn render_dashboard(
-    out: &Output,
-    format: ExportFormat,
-    branding: &BrandingConfig,
-    exports: &ExportsConfig,
-) -> Result<Vec<u8>, RenderError> {
-    match format {
-        ExportFormat::Xlsx => {
-            cancel::check()?;
-            xlsx::render_sheets(out)
-        }
-        _ => render(out, format, branding, exports),
-    }
-}
-
-/// A render that failed, with the reason.
+/// Why a render stopped.
 #[derive(Debug, thiserror::Error)]
-#[error("render failed: {0}")]
-pub struct RenderError(pub String);
+pub enum RenderError {
+    /// The person who asked went away (`cancel`): nothing failed, nothing is recorded.
+    #[error("cancelled: the request went away before the render finished")]
+    Cancelled,
+    #[error("render failed: {0}")]
+    Failed(String),
+}

@@ -4,8 +4,10 @@
 use crate::app::queue::RenderQueue;
 use crate::app::Ctx;
 use crate::deliver::{self, png, summary::Summary};
+use crate::export::{self, Keep, Made, Order};
 use crate::model::cron::parse_timezone;
-use crate::store::{self, export::ExportRequest, run::Trigger, schedule::StoredSchedule};
+use crate::model::export::{ExportRequest, Target};
+use crate::store::{self, run::Trigger, schedule::StoredSchedule};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -97,14 +99,23 @@ fn produce(
         params: s.parameters.clone(),
         today,
         row_limit: s.row_limit,
-        dashboard: s.dashboard_id.is_some(),
         time_zone: Some(tz.name().to_string()),
         ..Default::default()
     };
-    let (record, _, out) = match &s.dashboard_id {
-        Some(d) => crate::export::make_dashboard(ctx, d, s.export_format, &request, None)?,
-        None => crate::export::make(ctx, &s.report_id, s.export_format, &request, None, false)?,
+    let target = match &s.dashboard_id {
+        Some(d) => Target::Dashboard(d.as_str().into()),
+        None => Target::Report(s.report_id.as_str().into()),
     };
+    let order = Order {
+        // The message quotes the KPIs, whatever the file.
+        whole: true,
+        ..Order::new(target, s.export_format, request, Keep::Written)
+    };
+    let Made {
+        record,
+        output: out,
+        ..
+    } = export::make(ctx, order)?;
     let summary = Summary::new(&out, &s.name, today).due(fire_at, tz);
     let chart = deliver::summary::main_chart(&out).and_then(|c| {
         png::from_svg(&c.svg)

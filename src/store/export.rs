@@ -1,80 +1,9 @@
 //! The `exports` table: files a run produced, kept under `<data_dir>/exports/` until they expire.
 
 use super::StoreError;
-use crate::model::export::ExportStatus;
+use crate::model::export::{ExportFormat, ExportRecord};
+use crate::model::id::ExportId;
 use rusqlite::{params, Connection, OptionalExtension, Row};
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
-
-/// What an export was made from: enough to make it again.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct ExportRequest {
-    pub params: BTreeMap<String, String>,
-    /// The day date expressions were relative to.
-    pub today: chrono::NaiveDate,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub row_limit: Option<u32>,
-    /// Made from a dashboard (its id is the record's `report_id`, `params` its filter values).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub dashboard: bool,
-    /// A dashboard's PDF laid on its side.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub landscape: bool,
-    /// A dashboard's report parameters given with its filter values (the page's, by name).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub report_params: BTreeMap<String, String>,
-    /// One widget of the dashboard (its download menu), not the whole.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub widget: Option<String>,
-    /// The zone (IANA name) of the times inside the file: the reader's for a download, the
-    /// schedule's for a scheduled run; UTC when none (exports recorded before it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub time_zone: Option<String>,
-}
-
-impl ExportRequest {
-    /// The zone of the times inside the file (`time_zone`, else UTC).
-    pub fn zone(&self) -> chrono_tz::Tz {
-        self.time_zone
-            .as_deref()
-            .and_then(crate::model::time::zone_named)
-            .unwrap_or(chrono_tz::UTC)
-    }
-}
-
-/// A recorded export.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ExportRecord {
-    pub id: String,
-    pub report_id: String,
-    pub report_name: String,
-    pub format: String,
-    pub file_name: String,
-    pub size: i64,
-    pub rows: i64,
-    pub status: ExportStatus,
-    pub duration_ms: i64,
-    pub parameters: Vec<(String, String)>,
-    pub created_at: String,
-    pub expires_at: String,
-    /// Absent for exports recorded before requests were kept: those cannot be retried.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub request: Option<ExportRequest>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// The email of the person who made it (a download, a generated result); none for a
-    /// schedule's (see `schedule_id`) and for exports recorded before makers were kept.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub made_by: Option<String>,
-    /// The schedule whose run made it (read from the run; not stored on the export).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub schedule_id: Option<String>,
-    /// That schedule's name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub schedule_name: Option<String>,
-}
 
 const COLUMNS: &str = "id, report_id, report_name, format, file_name, size, rows, status,
     duration_ms, parameters, created_at, expires_at, request, error, made_by";
@@ -177,7 +106,7 @@ pub fn delete(conn: &Connection, id: &str) -> Result<bool, StoreError> {
 
 /// Marks completed exports whose time is up as expired; returns their ids and formats (to
 /// delete the files).
-pub fn expire(conn: &Connection, now: &str) -> Result<Vec<(String, String)>, StoreError> {
+pub fn expire(conn: &Connection, now: &str) -> Result<Vec<(ExportId, ExportFormat)>, StoreError> {
     let mut stmt = conn.prepare(
         "UPDATE exports SET status = 'expired' WHERE status = 'completed' AND expires_at <= ?1
          RETURNING id, format",

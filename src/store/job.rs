@@ -111,18 +111,20 @@ pub fn set_progress(conn: &Connection, id: &str, progress: u8) -> Result<(), Sto
     Ok(())
 }
 
-/// Stores a job's result and completes the job, together.
+/// Stores a job's result (its public JSON and what that leaves out, `report::run::snapshot`)
+/// and completes the job, together.
 pub fn complete(
     conn: &mut Connection,
     job: &Job,
     result_id: &str,
-    output_json: &str,
+    (output_json, extra): (&str, &str),
 ) -> Result<(), StoreError> {
     let tx = conn.transaction()?;
     let now = now_text();
     tx.execute(
-        "INSERT INTO results (id, job_id, report_id, output, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![result_id, job.id, job.report_id, output_json, now],
+        "INSERT INTO results (id, job_id, report_id, output, extra, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![result_id, job.id, job.report_id, output_json, extra, now],
     )?;
     tx.execute(
         "UPDATE jobs SET status = 'completed', progress = 100, result_id = ?2, finished_at = ?3,
@@ -170,24 +172,28 @@ pub struct StoredResult {
     pub id: String,
     pub job: Job,
     pub output_json: String,
+    /// What the JSON leaves out (`report::run::snapshot`); none for results stored before it
+    /// was kept.
+    pub extra: Option<String>,
 }
 
 /// The result with this id, with its job.
 pub fn result(conn: &Connection, id: &str) -> Result<Option<StoredResult>, StoreError> {
-    let row: Option<(String, String)> = conn
+    let row: Option<(String, String, Option<String>)> = conn
         .query_row(
-            "SELECT job_id, output FROM results WHERE id = ?1",
+            "SELECT job_id, output, extra FROM results WHERE id = ?1",
             [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
-    let Some((job_id, output_json)) = row else {
+    let Some((job_id, output_json, extra)) = row else {
         return Ok(None);
     };
     Ok(get(conn, &job_id)?.map(|job| StoredResult {
         id: id.to_string(),
         job,
         output_json,
+        extra,
     }))
 }
 
@@ -211,9 +217,9 @@ mod tests {
             insert(&conn, id, "r", &none, "2026-01-01").unwrap();
         }
         let old = get(&conn, "old").unwrap().unwrap();
-        complete(&mut conn, &old, "res-old", "{}").unwrap();
+        complete(&mut conn, &old, "res-old", ("{}", "{}")).unwrap();
         let new = get(&conn, "new").unwrap().unwrap();
-        complete(&mut conn, &new, "res-new", "{}").unwrap();
+        complete(&mut conn, &new, "res-new", ("{}", "{}")).unwrap();
         conn.execute(
             "UPDATE jobs SET finished_at = '2026-01-02T00:00:00Z' WHERE id = 'old'",
             [],

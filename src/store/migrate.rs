@@ -34,6 +34,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0009_export_makers",
         include_str!("../../migrations/0009_export_makers.sql"),
     ),
+    (
+        "0010_result_snapshots",
+        include_str!("../../migrations/0010_result_snapshots.sql"),
+    ),
 ];
 
 /// The first line of a migration that rebuilds a table others refer to: it runs with foreign

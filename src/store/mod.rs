@@ -295,7 +295,7 @@ macro_rules! stored_as_word {
             fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
                 let word = v.as_str()?;
                 <$t>::parse(word).ok_or_else(|| {
-                    rusqlite::types::FromSqlError::Other(format!("unknown status `{word}`").into())
+                    rusqlite::types::FromSqlError::Other(format!("unknown word `{word}`").into())
                 })
             }
         }
@@ -303,9 +303,38 @@ macro_rules! stored_as_word {
 }
 
 stored_as_word!(
+    crate::model::export::ExportFormat,
     crate::model::export::ExportStatus,
     crate::model::job::JobStatus,
     crate::model::schedule::RunStatus,
     crate::model::schedule::DeliveryStatus,
     crate::model::user::Role
+);
+
+/// Ids are stored as their text.
+macro_rules! stored_as_text {
+    ($($t:ty),+) => {$(
+        impl rusqlite::types::ToSql for $t {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                Ok(self.as_str().into())
+            }
+        }
+
+        impl rusqlite::types::FromSql for $t {
+            fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+                Ok(<$t>::from(v.as_str()?))
+            }
+        }
+    )+};
+}
+
+stored_as_text!(
+    crate::model::id::ReportId,
+    crate::model::id::DashboardId,
+    crate::model::id::WidgetId,
+    crate::model::id::ScheduleId,
+    crate::model::id::ExportId,
+    crate::model::id::JobId,
+    crate::model::id::ResultId,
+    crate::model::id::UserId
 );

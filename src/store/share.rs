@@ -41,23 +41,35 @@ fn from_row(r: &Row) -> rusqlite::Result<Share> {
     })
 }
 
+/// A share to store.
+pub struct NewShare<'a> {
+    pub token_hash: &'a str,
+    /// `dashboard` or `report`.
+    pub kind: &'a str,
+    pub target_id: &'a str,
+    pub parameters: &'a BTreeMap<String, String>,
+    pub embed: bool,
+    pub created_by: Option<&'a str>,
+    pub expires_at: Option<&'a str>,
+}
+
 /// Stores a share.
-#[allow(clippy::too_many_arguments)]
-pub fn insert(
-    conn: &Connection,
-    token_hash: &str,
-    kind: &str,
-    target_id: &str,
-    parameters: &BTreeMap<String, String>,
-    embed: bool,
-    created_by: Option<&str>,
-    expires_at: Option<&str>,
-) -> Result<Share, StoreError> {
+pub fn insert(conn: &Connection, s: &NewShare) -> Result<Share, StoreError> {
     let id = uuid::Uuid::new_v4().to_string();
     conn.execute(
         "INSERT INTO shares (id, token_hash, kind, target_id, parameters, embed, created_by, created_at, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![id, token_hash, kind, target_id, serde_json::to_string(parameters)?, embed, created_by, now_text(), expires_at],
+        params![
+            id,
+            s.token_hash,
+            s.kind,
+            s.target_id,
+            serde_json::to_string(s.parameters)?,
+            s.embed,
+            s.created_by,
+            now_text(),
+            s.expires_at
+        ],
     )?;
     Ok(get(conn, &id)?.expect("just inserted"))
 }

@@ -11,6 +11,7 @@ use crate::data::import::ImportError;
 use crate::export::ExportError;
 use crate::job::SubmitError;
 use crate::model::text::escape_html;
+use crate::render::RenderError;
 use crate::report::run::RunError;
 use crate::store::StoreError;
 use crate::web::htmx::is_htmx;
@@ -315,6 +316,7 @@ impl From<PipelineError> for Problem {
             | PipelineError::Run(RunError::Mapping { .. }) => {
                 Problem::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())
             }
+            PipelineError::Render(RenderError::Cancelled) => Problem::client_gone(),
             // The report cannot be made in this format (a PDF past its row cap): say so.
             PipelineError::Render(_) => {
                 Problem::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())

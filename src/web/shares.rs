@@ -2,6 +2,7 @@
 //! an iframe, no navigation), their widgets and table pages. Values are the share's, locked:
 //! nothing in the URL but a table's page number is read. No SQL or query text is sent.
 
+use crate::app::dashboard::run::View;
 use crate::app::share;
 use crate::auth::Principal;
 use crate::web::dashboards::{page_for, table_for, widget_for, DashboardPage, WidgetPartial};
@@ -68,18 +69,14 @@ pub async fn widget(
     web::block(move || {
         let (s, d) = share::open(&ctx, &token).map_err(Problem::from)?;
         let locked = share::locked_filters(&s);
+        let none = BTreeMap::new();
+        let view = View {
+            filters: &locked,
+            params: &none,
+            today: chrono::Utc::now().date_naive(),
+        };
         crate::report::chart::at_width(width, || {
-            widget_for(
-                &ctx,
-                &d,
-                &wid,
-                &locked,
-                &BTreeMap::new(),
-                (page, order.as_ref()),
-                &base,
-                &BTreeMap::new(),
-                true,
-            )
+            widget_for(&ctx, &d, &wid, view, (page, order.as_ref()), &base, None)
         })
     })
     .await?
@@ -107,17 +104,13 @@ pub async fn table(
     web::block(move || {
         let (s, d) = share::open(&ctx, &token).map_err(Problem::from)?;
         let locked = share::locked_filters(&s);
-        table_for(
-            &ctx,
-            &d,
-            &wid,
-            &locked,
-            &BTreeMap::new(),
-            page,
-            order.as_ref(),
-            &base,
-            "",
-        )
+        let none = BTreeMap::new();
+        let view = View {
+            filters: &locked,
+            params: &none,
+            today: chrono::Utc::now().date_naive(),
+        };
+        table_for(&ctx, &d, &wid, view, (page, order.as_ref()), &base, "")
     })
     .await?
 }

@@ -209,7 +209,7 @@ async fn an_expired_export_is_made_again_under_its_id() {
 }
 
 #[tokio::test]
-async fn a_failed_export_is_recorded_with_its_error_and_retried_once_fixed() {
+async fn a_failed_export_is_recorded_with_its_error_and_a_new_result_of_the_fixed_report_exports() {
     let app = spawn_app().await;
     let body = json!({
         "name": "Too long for a PDF",
@@ -246,7 +246,8 @@ async fn a_failed_export_is_recorded_with_its_error_and_retried_once_fixed() {
     // Still too long: the retry fails again and says why.
     let r = app.post(&format!("/api/v1/exports/{id}/retry")).await;
     assert_eq!(r.status(), 422);
-    // Fixed: the report keeps fewer rows; the retry makes the file under the same id.
+    // The report is fixed (fewer rows), but a result is what it was when generated: its
+    // export still fails, recorded once under its id, ...
     let mut fixed = body.clone();
     fixed["rowLimit"] = json!(500);
     let r = app
@@ -254,18 +255,21 @@ async fn a_failed_export_is_recorded_with_its_error_and_retried_once_fixed() {
         .await;
     assert_eq!(r.status(), 200);
     let r = app.post(&format!("/api/v1/exports/{id}/retry")).await;
+    assert_eq!(r.status(), 422);
+    let failed = app.get_json("/api/v1/exports?status=failed").await;
+    assert_eq!(failed.as_array().unwrap().len(), 1, "{failed}");
+    assert_eq!(failed[0]["id"], id.as_str());
+    // ... and a result generated anew exports.
+    let result = app.result_of(&report, json!({})).await;
+    let r = app.export_result(&result, "pdf").await;
     assert_eq!(r.status(), 200);
-    let record: Value = r.json().await.unwrap();
+    let export = r.headers()["x-export-id"].to_str().unwrap().to_string();
+    let pdf = r.bytes().await.unwrap();
+    assert_valid_pdf(&pdf);
+    let record = app.get_json(&format!("/api/v1/exports/{export}")).await;
     assert_eq!(record["status"], "completed");
     assert_eq!(record["rows"], 500);
     assert!(record.get("error").is_none(), "{record}");
-    let pdf = app
-        .get(&format!("/api/v1/exports/{id}/download"))
-        .await
-        .bytes()
-        .await
-        .unwrap();
-    assert_valid_pdf(&pdf);
 }
 
 #[tokio::test]

@@ -301,3 +301,151 @@ async fn the_report_page_generates_with_a_progress_bar_then_offers_the_files() {
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("days"));
 }
+
+/// The cells under the header `header` (any case) of sheet `sheet`, read by calamine.
+fn xlsx_column(xlsx: &[u8], sheet: &str, header: &str) -> Vec<String> {
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(xlsx.to_vec())).unwrap();
+    let range = book.worksheet_range(sheet).unwrap();
+    let rows: Vec<Vec<String>> = range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    for (i, row) in rows.iter().enumerate() {
+        if let Some(col) = row.iter().position(|c| c.eq_ignore_ascii_case(header)) {
+            return rows[i + 1..]
+                .iter()
+                .filter_map(|r| r.get(col).cloned())
+                .filter(|c| !c.is_empty())
+                .collect();
+        }
+    }
+    panic!("no column `{header}` in sheet {sheet}: {rows:?}");
+}
+
+#[tokio::test]
+async fn a_results_files_hold_its_figures_after_the_data_changed() {
+    // No result cache: a report run again would see the new rows at once.
+    let app = spawn_app_with(|c| c.limits.cache_mb = 0).await;
+    let r = app
+        .send_json(
+            Method::POST,
+            "/api/v1/reports",
+            &json!({
+                "name": "Order count",
+                "query": "SELECT COUNT(*) AS n FROM sales",
+                "visualizations": [
+                    { "id": "count", "type": "kpi", "title": "Orders", "dataMapping": { "value": "n" } },
+                    { "id": "rows", "type": "table", "title": "Counted" }
+                ]
+            }),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let report = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = app
+        .post(&format!("/api/v1/reports/{report}/generate"))
+        .await;
+    assert_eq!(r.status(), 202);
+    let job: Value = r.json().await.unwrap();
+    let done = app.finished_job(job["id"].as_str().unwrap()).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    let rid = done["resultId"].as_str().unwrap().to_string();
+
+    // The data changes after the result was made: two more orders.
+    let conn = app.ctx.store.data.get().unwrap();
+    let before: i64 = conn
+        .query_row("SELECT COUNT(*) FROM sales", [], |r| r.get(0))
+        .unwrap();
+    conn.execute_batch("INSERT INTO sales SELECT * FROM sales LIMIT 2;")
+        .unwrap();
+    let after: i64 = conn
+        .query_row("SELECT COUNT(*) FROM sales", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(after, before + 2);
+    let (then, now) = (before.to_string(), after.to_string());
+    let shown = |n: i64| {
+        let s = n.to_string();
+        let (head, tail) = s.split_at(s.len() - 3);
+        format!("{head},{tail}")
+    };
+
+    let export = |format: &'static str| {
+        let app = &app;
+        let url = format!("/api/v1/reports/results/{rid}/export?format={format}");
+        async move {
+            let r = app.get(&url).await;
+            assert_eq!(r.status(), 200, "{format}");
+            r.bytes().await.unwrap().to_vec()
+        }
+    };
+    let csv = String::from_utf8(export("csv").await).unwrap();
+    assert_eq!(csv.lines().nth(1), Some(then.as_str()), "{csv}");
+    let json_file: Value = serde_json::from_slice(&export("json").await).unwrap();
+    assert_eq!(kpis(&json_file), [("count".to_string(), shown(before))]);
+    let result = app
+        .get_json(&format!("/api/v1/reports/results/{rid}"))
+        .await;
+    assert_eq!(
+        json_file["sections"], result["sections"],
+        "the file is the result shown"
+    );
+    assert_eq!(json_file["generatedAt"], result["generatedAt"]);
+    let xlsx = export("xlsx").await;
+    assert_eq!(xlsx_column(&xlsx, "Data", "n"), [then.clone()]);
+    assert_eq!(xlsx_column(&xlsx, "Summary", "Value"), [then.clone()]);
+    let pdf = pdf_pages(&export("pdf").await).join("\n");
+    assert!(pdf.contains(&shown(before)), "{pdf}");
+    assert!(!pdf.contains(&shown(after)), "{pdf}");
+
+    // A report run now does see the new rows: the files above did not run it.
+    let now_csv = app
+        .get(&format!("/reports/{report}/download?format=csv"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(now_csv.lines().nth(1), Some(now.as_str()), "{now_csv}");
+}
+
+#[tokio::test]
+async fn a_result_stored_before_its_numbers_were_kept_is_refused_with_a_reason() {
+    let app = spawn_app().await;
+    let report = app.report_id().await;
+    let r = app
+        .post(&format!("/api/v1/reports/{report}/generate"))
+        .await;
+    let job: Value = r.json().await.unwrap();
+    let done = app.finished_job(job["id"].as_str().unwrap()).await;
+    let rid = done["resultId"].as_str().unwrap();
+    // As a result stored by an older Quire: no `extra`.
+    app.ctx
+        .store
+        .app
+        .get()
+        .unwrap()
+        .execute("UPDATE results SET extra = NULL WHERE id = ?1", [rid])
+        .unwrap();
+    let r = app
+        .get(&format!("/api/v1/reports/results/{rid}/export?format=pdf"))
+        .await;
+    assert_eq!(r.status(), 409);
+    let p: Value = r.json().await.unwrap();
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("generate the report again"),
+        "{p}"
+    );
+    // The result itself still reads.
+    assert_eq!(
+        app.get(&format!("/api/v1/reports/results/{rid}"))
+            .await
+            .status(),
+        200
+    );
+}

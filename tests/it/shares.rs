@@ -164,13 +164,15 @@ async fn a_tampered_revoked_or_expired_link_opens_nothing() {
     let token = "ab".repeat(24);
     quire::store::share::insert(
         &conn,
-        &app.ctx.store.secrets.hash(&token),
-        "report",
-        &report,
-        &Default::default(),
-        false,
-        None,
-        Some("2020-01-01T00:00:00Z"),
+        &quire::store::share::NewShare {
+            token_hash: &app.ctx.store.secrets.hash(&token),
+            kind: "report",
+            target_id: &report,
+            parameters: &Default::default(),
+            embed: false,
+            created_by: None,
+            expires_at: Some("2020-01-01T00:00:00Z"),
+        },
     )
     .unwrap();
     assert_eq!(anon_text(&app, &format!("/s/{token}")).await.0, 410);

@@ -6,7 +6,7 @@ use super::RenderError;
 use lopdf::{Bookmark, Document, Object, ObjectId};
 
 fn failed(e: lopdf::Error) -> RenderError {
-    RenderError(format!("joining the PDF's parts: {e}"))
+    RenderError::Failed(format!("joining the PDF's parts: {e}"))
 }
 
 /// Joins `runs` in order; `bookmarks` are (title, page from 0) of the whole document.
@@ -49,7 +49,9 @@ pub fn join(runs: &[Vec<u8>], bookmarks: &[(String, usize)]) -> Result<Vec<u8>, 
         }
     }
     let (Some((catalog_id, mut catalog)), Some(tree_id)) = (root, tree) else {
-        return Err(RenderError("joining the PDF's parts: no page tree".into()));
+        return Err(RenderError::Failed(
+            "joining the PDF's parts: no page tree".into(),
+        ));
     };
     // Pages inherit nothing from the tree: typst sets their box and resources on each one.
     for id in &pages {
@@ -87,6 +89,6 @@ pub fn join(runs: &[Vec<u8>], bookmarks: &[(String, usize)]) -> Result<Vec<u8>, 
     out.prune_objects();
     let mut bytes = Vec::new();
     out.save_to(&mut bytes)
-        .map_err(|e| RenderError(format!("writing the joined PDF: {e}")))?;
+        .map_err(|e| RenderError::Failed(format!("writing the joined PDF: {e}")))?;
     Ok(bytes)
 }

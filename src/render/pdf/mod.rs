@@ -56,7 +56,7 @@ fn render_parts(out: &Output, branding: &BrandingConfig) -> Result<Vec<u8>, Rend
     })?;
     let logo = match branding
         .read_logo()
-        .map_err(|m| RenderError(format!("branding.logo: {m}")))?
+        .map_err(|m| RenderError::Failed(format!("branding.logo: {m}")))?
     {
         Some((bytes, kind)) => {
             let path = format!("/logo.{kind}");
@@ -243,7 +243,7 @@ impl Layout<'_> {
         if let (Some(d), Value::Object(p)) = (data.as_object_mut(), part) {
             d.extend(p);
         }
-        let data = serde_json::to_vec(&data).map_err(|e| RenderError(e.to_string()))?;
+        let data = serde_json::to_vec(&data).map_err(|e| RenderError::Failed(e.to_string()))?;
         let world = ReportWorld {
             files: self.files,
             data: Bytes::new(data),

@@ -147,7 +147,7 @@ pub fn parts(
 
 fn check_size(t: &TableOut) -> Result<(), RenderError> {
     if t.rows.len() > MAX_TABLE_ROWS {
-        return Err(RenderError(format!(
+        return Err(RenderError::Failed(format!(
             "table `{}` has {} rows; a PDF holds at most {MAX_TABLE_ROWS}: lower the row limit or export XLSX/CSV",
             t.id,
             t.rows.len()

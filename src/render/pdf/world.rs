@@ -216,7 +216,7 @@ impl ReportWorld<'_> {
 
 /// typst's diagnostics as one message.
 pub(super) fn messages(errors: &[SourceDiagnostic]) -> RenderError {
-    RenderError(
+    RenderError::Failed(
         errors
             .iter()
             .map(|e| e.message.to_string())

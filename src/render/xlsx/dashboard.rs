@@ -10,9 +10,9 @@ use crate::report::run::{Item, Output};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use std::collections::HashSet;
 
-/// The dashboard document (`app::dashboard_run::document`) as a workbook, one sheet a widget.
+/// The dashboard document (`app::dashboard::document`) as a workbook, one sheet a widget.
 pub fn render_sheets(out: &Output) -> Result<Vec<u8>, RenderError> {
-    build(out).map_err(|e| RenderError(e.to_string()))
+    build(out).map_err(|e| RenderError::Failed(e.to_string()))
 }
 
 /// Excel's longest sheet name, in UTF-16 units.

@@ -25,7 +25,7 @@ use rust_xlsxwriter::{
 
 /// The report as a workbook.
 pub fn render(out: &Output) -> Result<Vec<u8>, RenderError> {
-    build(out).map_err(|e| RenderError(e.to_string()))
+    build(out).map_err(|e| RenderError::Failed(e.to_string()))
 }
 
 /// Column of the Summary sheet where the charts' numbers start (H).

@@ -4,6 +4,7 @@
 mod build;
 mod drill;
 mod output;
+pub mod snapshot;
 mod table;
 
 use build::build;
@@ -34,7 +35,7 @@ pub enum TableRows {
 /// The order a person chose for a table: a result column by name, ascending or descending.
 /// Applied to the rows the table shows in all (up to its row limit) before they are paged; a
 /// table without that column keeps its query's order.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TableSort {
     pub column: String,
     pub desc: bool,

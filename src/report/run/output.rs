@@ -1,14 +1,14 @@
 //! What a run produces: sections of KPI cards, charts (SVG and their numbers) and tables.
 
 use crate::data::query::ResultSet;
-use crate::model::report::{ReportOptions, ValueFormat, VizType};
-use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
-use std::collections::HashMap;
+use crate::model::report::{ReportOptions, ValueFormat};
+pub use crate::report::chart::{Categories, ChartData};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// A finished run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Output {
     pub report_id: String,
@@ -18,7 +18,7 @@ pub struct Output {
     pub generated_at: DateTime<Utc>,
     /// The zone the times inside its files are in (the cover's, the workbook's): the reader's
     /// for a download, the schedule's for a scheduled run. JSON keeps `generatedAt` in UTC.
-    #[serde(skip)]
+    #[serde(skip, default = "utc")]
     pub time_zone: chrono_tz::Tz,
     pub sections: Vec<SectionOut>,
     #[serde(skip)]
@@ -26,14 +26,14 @@ pub struct Output {
 }
 
 /// A section of the layout with its built items.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SectionOut {
     pub title: String,
     pub items: Vec<Item>,
 }
 
 /// A built visualization.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Item {
     Kpi(Kpi),
@@ -42,14 +42,18 @@ pub enum Item {
     Text(TextOut),
 }
 
+fn utc() -> chrono_tz::Tz {
+    chrono_tz::UTC
+}
+
 /// A text block, rendered.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TextOut {
     pub text: String,
 }
 
 /// A KPI card.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Kpi {
     pub id: String,
     pub title: String,
@@ -58,6 +62,8 @@ pub struct Kpi {
     /// `+15.4%`, `-1.3%` or `n/a`.
     pub change: Option<String>,
     /// `up`, `down` or `flat`.
+    /// (Read back from a stored result by `snapshot::join`.)
+    #[serde(skip_deserializing)]
     pub direction: &'static str,
     /// The numbers behind the texts, for spreadsheets.
     #[serde(skip)]
@@ -78,7 +84,7 @@ impl Kpi {
 }
 
 /// A chart, as SVG.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ChartOut {
     pub id: String,
     pub title: String,
@@ -93,127 +99,8 @@ pub struct ChartOut {
     pub data: Option<ChartData>,
 }
 
-/// A chart's numbers: one value per category and series.
-#[derive(Debug, Clone)]
-pub struct ChartData {
-    pub kind: VizType,
-    pub categories: Categories,
-    /// Series name (empty for a single unnamed series) and its values, one per category.
-    pub series: Vec<(String, Vec<Option<f64>>)>,
-    pub format: Option<ValueFormat>,
-}
-
-/// The category axis of a chart.
-#[derive(Debug, Clone)]
-pub enum Categories {
-    Dates(Vec<NaiveDate>),
-    Labels(Vec<String>),
-    /// A scatter plot's x of each point (its series' columns hold the y, blank elsewhere).
-    Numbers(Vec<f64>),
-}
-
-impl Categories {
-    pub fn len(&self) -> usize {
-        match self {
-            Categories::Dates(d) => d.len(),
-            Categories::Labels(l) => l.len(),
-            Categories::Numbers(n) => n.len(),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
-/// A series' name and its value at each category.
-pub(super) type NamedSeries = (String, Vec<Option<f64>>);
-
-/// The index of series `name` in `series`, added (`len` blanks) when it is not there yet.
-fn series_of(series: &mut Vec<NamedSeries>, name: &str, len: usize) -> usize {
-    match series.iter().position(|s| s.0 == name) {
-        Some(i) => i,
-        None => {
-            series.push((name.to_string(), vec![None; len]));
-            series.len() - 1
-        }
-    }
-}
-
-/// Series over dates from (series, date, value) points, dates ascending, series in order of
-/// first appearance.
-pub(super) fn date_series(
-    points: &[(String, NaiveDate, Option<f64>)],
-) -> (Vec<NaiveDate>, Vec<NamedSeries>) {
-    let dates: Vec<NaiveDate> = points
-        .iter()
-        .map(|p| p.1)
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let at: HashMap<NaiveDate, usize> = dates.iter().enumerate().map(|(i, d)| (*d, i)).collect();
-    let mut series: Vec<NamedSeries> = Vec::new();
-    for (name, d, v) in points {
-        let i = series_of(&mut series, name, dates.len());
-        if let Some(v) = v {
-            let slot = &mut series[i].1[at[d]];
-            *slot = Some(slot.unwrap_or(0.0) + v);
-        }
-    }
-    (dates, series)
-}
-
-/// Most series a spreadsheet chart is given (Excel draws at most 255).
-pub(super) const MAX_SERIES: usize = 255;
-
-/// Series over categories from (category, series, value) cells, both in order of first
-/// appearance; a category's repeated values in one series add up.
-pub(super) fn label_series(
-    cells: &[(String, String, Option<f64>)],
-) -> (Vec<String>, Vec<NamedSeries>) {
-    let mut labels: Vec<String> = Vec::new();
-    let mut at: HashMap<&str, usize> = HashMap::new();
-    for (x, ..) in cells {
-        at.entry(x.as_str()).or_insert_with(|| {
-            labels.push(x.clone());
-            labels.len() - 1
-        });
-    }
-    let mut series: Vec<NamedSeries> = Vec::new();
-    for (x, name, v) in cells {
-        let i = series_of(&mut series, name, labels.len());
-        if let Some(v) = v.filter(|v| v.is_finite()) {
-            let slot = &mut series[i].1[at[x.as_str()]];
-            *slot = Some(slot.unwrap_or(0.0) + v);
-        }
-    }
-    (labels, series)
-}
-
-/// A scatter plot's points as rows: each point's x, and its y in its series' column.
-pub(super) fn point_series(
-    points: &[(String, Option<f64>, Option<f64>)],
-) -> (Vec<f64>, Vec<NamedSeries>) {
-    let valued: Vec<(&str, f64, f64)> = points
-        .iter()
-        .filter_map(|(s, x, y)| {
-            Some((
-                s.as_str(),
-                x.filter(|x| x.is_finite())?,
-                y.filter(|y| y.is_finite())?,
-            ))
-        })
-        .collect();
-    let mut series: Vec<NamedSeries> = Vec::new();
-    for (k, (name, _, y)) in valued.iter().enumerate() {
-        let i = series_of(&mut series, name, valued.len());
-        series[i].1[k] = Some(*y);
-    }
-    (valued.iter().map(|p| p.1).collect(), series)
-}
-
 /// A table: formatted cells for people and the typed result for files.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TableOut {
     pub id: String,
     pub title: String,

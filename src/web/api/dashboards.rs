@@ -1,8 +1,9 @@
 //! /api/v1/dashboards: dashboard definitions (list, create, read with each widget's data,
 //! replace, delete, duplicate). Saving goes through `app::dashboard` (laid out, checked against
-//! the reports the widgets show); reading one runs its widgets through `app::dashboard_run`.
+//! the reports the widgets show); reading one runs its widgets through `app::dashboard::run`.
 
-use crate::app::{dashboard, dashboard_run, PipelineError};
+use crate::app::dashboard::{self, run as dashboard_run};
+use crate::app::PipelineError;
 use crate::model::dashboard::{DashboardDefinition, FilterKind, WidgetKind};
 use crate::store::{self, dashboard::StoredDashboard};
 use crate::web::error::Problem;
@@ -109,6 +110,11 @@ fn with_data(
     params: &BTreeMap<String, String>,
     today: chrono::NaiveDate,
 ) -> Result<Value, Problem> {
+    let view = dashboard_run::View {
+        filters,
+        params,
+        today,
+    };
     let mut out = serde_json::to_value(&d.definition).map_err(Problem::internal)?;
     let Some(widgets) = out.get_mut("widgets").and_then(Value::as_array_mut) else {
         return Ok(out);
@@ -117,20 +123,19 @@ fn with_data(
         if w.kind != WidgetKind::Visualization {
             continue;
         }
-        let (data, error) =
-            match dashboard_run::run_widget_page(ctx, d, &w.id, filters, params, 1, None, today) {
-                Ok(item) => (
-                    camel(serde_json::to_value(item).map_err(Problem::internal)?),
-                    None,
-                ),
-                Err(
-                    e @ (PipelineError::Run(_)
-                    | PipelineError::NoQuery(_)
-                    | PipelineError::NotFound(_)
-                    | PipelineError::NoSource(_)),
-                ) => (Value::Null, Some(e.to_string())),
-                Err(e) => return Err(e.into()),
-            };
+        let (data, error) = match dashboard_run::run_widget_page(ctx, d, &w.id, view, 1, None) {
+            Ok(item) => (
+                camel(serde_json::to_value(item).map_err(Problem::internal)?),
+                None,
+            ),
+            Err(
+                e @ (PipelineError::Run(_)
+                | PipelineError::NoQuery(_)
+                | PipelineError::NotFound(_)
+                | PipelineError::NoSource(_)),
+            ) => (Value::Null, Some(e.to_string())),
+            Err(e) => return Err(e.into()),
+        };
         if let Some(obj) = json.as_object_mut() {
             obj.insert("data".into(), data);
             if let Some(e) = error {
@@ -342,50 +347,15 @@ pub async fn export(
             ))
         }
     };
-    let (filters, params): (BTreeMap<_, _>, BTreeMap<_, _>) =
-        q.into_iter().partition(|(k, _)| k.starts_with("f."));
-    let filters: BTreeMap<String, String> = filters
-        .into_iter()
-        .map(|(k, v)| (k[2..].to_string(), v))
-        .collect();
-    let ctx = state.ctx.clone();
-    let made_by = crate::web::gate::principal(&req).email();
-    let zone = crate::web::gate::zone(&req).tz;
-    let (record, bytes) = state
-        .render_blocking(&req, move || -> Result<_, Problem> {
-            let started = std::time::Instant::now();
-            let d = store::dashboard::get(&*ctx.store.app.get()?, &id)?.ok_or_else(|| {
-                Problem::not_found(format!(
-                    "no dashboard with id `{}`",
-                    crate::model::text::truncate(&id, 80)
-                ))
-            })?;
-            let today = chrono::Utc::now().date_naive();
-            let mut out = dashboard_run::document(&ctx, &d, &filters, &params, today)?;
-            out.options.landscape = landscape;
-            out.time_zone = zone;
-            let bytes = crate::render::render_dashboard(
-                &out,
-                format,
-                &ctx.config.branding,
-                &ctx.config.exports,
-            )
-            .map_err(PipelineError::from)?;
-            // Kept and recorded as an export, as every file a person downloads.
-            let request = crate::store::export::ExportRequest {
-                params: filters,
-                today,
-                dashboard: true,
-                landscape,
-                report_params: params,
-                time_zone: Some(zone.name().to_string()),
-                ..Default::default()
-            };
-            let made_by = made_by.as_deref();
-            Ok(crate::export::keep(
-                &ctx, out, bytes, format, &request, made_by, started,
-            )?)
-        })
-        .await??;
-    Ok(crate::web::reports::download::file(&record, bytes))
+    let (filters, params) = crate::web::dashboards::split(&q);
+    let request = crate::model::export::ExportRequest {
+        params: filters,
+        today: chrono::Utc::now().date_naive(),
+        landscape,
+        report_params: params,
+        time_zone: Some(crate::web::gate::zone(&req).name().to_string()),
+        ..Default::default()
+    };
+    let target = crate::model::export::Target::Dashboard(id.into_inner().into());
+    crate::web::reports::download::download(&state, &req, target, format, request).await
 }

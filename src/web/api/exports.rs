@@ -2,8 +2,9 @@
 //! download, retry (failed or expired), delete.
 
 use crate::app::Ctx;
+use crate::model::export::ExportRecord;
 use crate::model::export::ExportStatus;
-use crate::store::{self, export::ExportRecord};
+use crate::store;
 use crate::web::error::Problem;
 use crate::web::AppState;
 use actix_web::{http::header, http::StatusCode, web, HttpResponse};
@@ -26,13 +27,12 @@ pub async fn file_response(ctx: &Ctx, e: &ExportRecord) -> Result<HttpResponse, 
             format!("this export {} and its file was deleted", e.status),
         ));
     }
-    let path = crate::export::path(ctx, &e.id, &e.format);
+    let path = crate::export::path(ctx, &e.id, e.format);
     let bytes = web::block(move || std::fs::read(path))
         .await?
         .map_err(|_| Problem::new(StatusCode::GONE, "the file of this export is gone"))?;
-    let format = crate::model::export::ExportFormat::parse(&e.format).unwrap_or_default();
     Ok(HttpResponse::Ok()
-        .content_type(format.mime())
+        .content_type(e.format.mime())
         .insert_header((
             header::CONTENT_DISPOSITION,
             format!("attachment; filename=\"{}\"", e.file_name),
@@ -142,7 +142,9 @@ pub async fn retry(
 ) -> Result<HttpResponse, Problem> {
     let ctx = state.ctx.clone();
     let record = state
-        .render_blocking(&req, move || crate::export::retry(&ctx, &id))
+        .render_blocking(&req, move || {
+            crate::export::retry(&ctx, &id.into_inner().into())
+        })
         .await??;
     Ok(HttpResponse::Ok().json(record))
 }

@@ -2,7 +2,8 @@
 //! GET /api/v1/reports/jobs/{id}; GET /api/v1/reports/results/{id};
 //! GET /api/v1/reports/results/{id}/export?format=pdf|xlsx|excel|csv|json.
 
-use crate::model::export::ExportFormat;
+use crate::export::{Keep, Order};
+use crate::model::export::{ExportFormat, ExportRequest, Target};
 use crate::store;
 use crate::web::error::Problem;
 use crate::web::AppState;
@@ -83,18 +84,26 @@ async fn find_result(state: &AppState, id: String) -> Result<store::job::StoredR
         .ok_or_else(|| Problem::not_found("no such result"))
 }
 
-/// GET /api/v1/reports/results/{id}: the data and visualizations, with the job's ids.
+/// GET /api/v1/reports/results/{id}: the data and visualizations, with the job's ids. Read
+/// off the async threads: a result may be large.
 pub async fn result(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
     let r = find_result(&state, id.into_inner()).await?;
-    let mut v: Value = serde_json::from_str(&r.output_json).map_err(Problem::internal)?;
-    if let Value::Object(map) = &mut v {
-        map.insert("id".into(), r.id.into());
-        map.insert("jobId".into(), r.job.id.into());
-    }
-    Ok(HttpResponse::Ok().json(v))
+    let body = web::block(move || -> Result<Vec<u8>, serde_json::Error> {
+        let mut v: Value = serde_json::from_str(&r.output_json)?;
+        if let Value::Object(map) = &mut v {
+            map.insert("id".into(), r.id.into());
+            map.insert("jobId".into(), r.job.id.into());
+        }
+        serde_json::to_vec(&v)
+    })
+    .await?
+    .map_err(Problem::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body))
 }
 
 /// GET /api/v1/reports/results/{id}/export?format=: the file, recorded as an export
@@ -121,18 +130,26 @@ pub async fn export(
             "unknown query parameter: a result keeps the parameters it was generated with",
         ));
     }
+    // The result as it was stored, not its report run again: its file holds what it showed.
     let r = find_result(&state, id.into_inner()).await?;
+    let request = ExportRequest {
+        params: r.job.parameters.clone(),
+        today: r.job.day(),
+        time_zone: Some(crate::web::gate::zone(&req).name().to_string()),
+        ..Default::default()
+    };
     let ctx = state.ctx.clone();
-    let name = serde_json::from_str::<Value>(&r.output_json)
-        .ok()
-        .and_then(|v| v["name"].as_str().map(String::from))
-        .unwrap_or_default();
     let made_by = crate::web::gate::principal(&req).email();
-    let zone = crate::web::gate::zone(&req).tz;
-    let (record, bytes) = state
-        .render_blocking(&req, move || {
-            crate::job::export(&ctx, &r.job, &name, format, made_by.as_deref(), zone)
-        })
+    let keep = Keep::Recorded {
+        made_by,
+        name: None,
+    };
+    let order = Order::new(Target::Result(r.id.into()), format, request, keep);
+    let made = state
+        .render_blocking(&req, move || crate::export::make(&ctx, order))
         .await??;
-    Ok(crate::web::reports::download::file(&record, bytes))
+    Ok(crate::web::reports::download::file(
+        &made.record,
+        made.bytes,
+    ))
 }

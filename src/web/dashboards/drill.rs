@@ -4,7 +4,7 @@
 //! no such route: their viewers see the charts, not rows.
 
 use super::{find, query_without_page, split};
-use crate::app::dashboard_drill;
+use crate::app::dashboard::drill as dashboard_drill;
 use crate::report::run::TableOut;
 use crate::web::error::Problem;
 use crate::web::gate;
@@ -82,8 +82,12 @@ pub async fn rows(
     let html = web::block(move || -> Result<String, Problem> {
         let d = find(&ctx, &id)?;
         let (filters, params) = split(&q);
-        let today = chrono::Utc::now().date_naive();
-        let got = dashboard_drill::drill(&ctx, &d, &wid, &filters, &params, &value, page, today)?;
+        let view = crate::app::dashboard::run::View {
+            filters: &filters,
+            params: &params,
+            today: chrono::Utc::now().date_naive(),
+        };
+        let got = dashboard_drill::drill(&ctx, &d, &wid, view, &value, page)?;
         let query = query_without_page(&q);
         let base = format!("{}&", rows_url(&id, &wid, &value, &query));
         let render = Problem::internal;

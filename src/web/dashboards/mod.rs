@@ -10,7 +10,8 @@ pub mod table;
 pub use list::{create, delete, duplicate, list};
 pub use table::{table, table_for};
 
-use crate::app::dashboard_run::{self, PRESETS};
+use crate::app::dashboard::document;
+use crate::app::dashboard::run::{self as dashboard_run, PRESETS};
 use crate::app::PipelineError;
 use crate::model::dashboard::{DashboardFilter, FilterKind, Widget, WidgetKind};
 use crate::report::run::Item;
@@ -310,7 +311,15 @@ pub(crate) fn page_for(
         layout: Layout::new(ctx, who)?,
         id: d.id.clone(),
         name: d.definition.name.clone(),
-        description: crate::app::dashboard_text::description(ctx, &d, &filters, &params, today),
+        description: crate::app::dashboard::text::description(
+            ctx,
+            &d,
+            dashboard_run::View {
+                filters: &filters,
+                params: &params,
+                today,
+            },
+        ),
         filters: filters_shown,
         fields,
         cells,
@@ -373,59 +382,57 @@ pub async fn widget(
     web::block(move || -> Result<WidgetPartial, Problem> {
         let d = find(&ctx, &id)?;
         let (filters, params) = split(&q);
+        let view = dashboard_run::View {
+            filters: &filters,
+            params: &params,
+            today: chrono::Utc::now().date_naive(),
+        };
+        let base = format!("/dashboards/{id}");
         crate::report::chart::at_width(width, || {
             widget_for(
                 &ctx,
                 &d,
                 &wid,
-                &filters,
-                &params,
+                view,
                 (page, order.as_ref()),
-                &format!("/dashboards/{id}"),
-                &q,
-                false,
+                &base,
+                Some(&q),
             )
         })
     })
     .await?
 }
 
-/// One widget of `d` under `base` with the filter values and report parameters given (a
-/// share's locked ones when `shared`: no link to the report then), a table's page and order.
-#[allow(clippy::too_many_arguments)]
+/// One widget of `d` under `base` and `view`, a table's page and order. `q` is the page's
+/// query, carried by its links; none for a share (its values are locked: no link to the report
+/// or to the rows behind a mark then).
 pub(crate) fn widget_for(
     ctx: &crate::app::Ctx,
     d: &StoredDashboard,
     wid: &str,
-    filters: &BTreeMap<String, String>,
-    params: &BTreeMap<String, String>,
+    view: dashboard_run::View,
     (page, order): (u32, Option<&crate::report::run::TableSort>),
     base: &str,
-    q: &BTreeMap<String, String>,
-    shared: bool,
+    q: Option<&BTreeMap<String, String>>,
 ) -> Result<WidgetPartial, Problem> {
+    let shared = q.is_none();
     let w = d.definition.widget(wid).cloned().ok_or_else(|| {
         Problem::not_found(format!(
             "no widget `{}`",
             crate::model::text::truncate(wid, 60)
         ))
     })?;
-    let today = chrono::Utc::now().date_naive();
-    let query = match shared {
-        true => String::new(),
-        false => query_without_page(q),
+    let query = q.map(query_without_page).unwrap_or_default();
+    let (mut item, error) = match dashboard_run::run_widget_page(ctx, d, wid, view, page, order) {
+        Ok(item) => (item, None),
+        Err(
+            e @ (PipelineError::Run(_)
+            | PipelineError::NoQuery(_)
+            | PipelineError::NotFound(_)
+            | PipelineError::NoSource(_)),
+        ) => (None, Some(e.to_string())),
+        Err(e) => return Err(e.into()),
     };
-    let (mut item, error) =
-        match dashboard_run::run_widget_page(ctx, d, wid, filters, params, page, order, today) {
-            Ok(item) => (item, None),
-            Err(
-                e @ (PipelineError::Run(_)
-                | PipelineError::NoQuery(_)
-                | PipelineError::NotFound(_)
-                | PipelineError::NoSource(_)),
-            ) => (None, Some(e.to_string())),
-            Err(e) => return Err(e.into()),
-        };
     // A chart's marks open the rows behind them (never through a share: see drill.rs).
     if let (Some(Item::Chart(c)), false) = (&mut item, shared) {
         c.svg = crate::report::chart::link_marks(&c.svg, |key| {
@@ -443,12 +450,6 @@ pub(crate) fn widget_for(
     })
 }
 
-/// A widget's download: a recorded export, or a chart image (file name, bytes, type).
-enum Download {
-    Export(Box<crate::store::export::ExportRecord>, Vec<u8>),
-    Image(String, Vec<u8>, &'static str),
-}
-
 /// GET /dashboards/{id}/widgets/{wid}/download?format=csv|xlsx|svg|png: one widget's data
 /// (every row) or its chart, under the page's filters. A CSV or XLSX file is recorded as an
 /// export made by the person asking, as every file downloaded; a chart image is a picture of
@@ -459,14 +460,17 @@ pub async fn download(
     path: web::Path<(String, String)>,
     q: Query,
 ) -> Result<HttpResponse, Problem> {
-    use crate::model::export::ExportFormat;
+    use crate::model::export::{ExportFormat, ExportRequest, Target};
     let (id, wid) = path.into_inner();
     let mut q = q.into_inner();
     let raw = q.remove("format").unwrap_or_else(|| "csv".into());
-    let png = raw == "png";
-    let format = match (raw == "svg" || png, ExportFormat::parse(&raw)) {
-        (true, _) => None,
-        (false, Some(f @ (ExportFormat::Csv | ExportFormat::Xlsx))) => Some(f),
+    let (filters, params) = split(&q);
+    let today = chrono::Utc::now().date_naive();
+    let format = match ExportFormat::parse(&raw) {
+        Some(f @ (ExportFormat::Csv | ExportFormat::Xlsx)) => f,
+        _ if raw == "svg" || raw == "png" => {
+            return image(&state, &req, (id, wid), (filters, params), raw == "png").await
+        }
         _ => {
             return Err(Problem::invalid(
                 "format",
@@ -478,65 +482,67 @@ pub async fn download(
             .html())
         }
     };
+    let request = ExportRequest {
+        params: filters,
+        today,
+        report_params: params,
+        time_zone: Some(gate::zone(&req).name().to_string()),
+        ..Default::default()
+    };
+    let target = Target::Widget(id.into(), wid.into());
+    crate::web::reports::download::download(&state, &req, target, format, request)
+        .await
+        .map_err(Problem::html)
+}
+
+/// A widget's chart as a picture (SVG, or PNG as emails carry it): a picture of the page under
+/// its filters, not an export.
+async fn image(
+    state: &AppState,
+    req: &HttpRequest,
+    (id, wid): (String, String),
+    (filters, params): (BTreeMap<String, String>, BTreeMap<String, String>),
+    png: bool,
+) -> Result<HttpResponse, Problem> {
     let ctx = state.ctx.clone();
-    let made_by = gate::principal(&req).email();
-    let zone = gate::zone(&req).tz;
-    let answer = state
-        .render_blocking(&req, move || -> Result<_, Problem> {
-            let started = std::time::Instant::now();
+    let (file, bytes, mime) = state
+        .render_blocking(req, move || -> Result<_, Problem> {
             let d = find(&ctx, &id)?;
-            let (filters, params) = split(&q);
             let today = chrono::Utc::now().date_naive();
-            let mut out = dashboard_run::widget_document(&ctx, &d, &wid, &filters, &params, today)?
-                .ok_or_else(|| Problem::not_found("this widget has no data to download"))?;
-            out.time_zone = zone;
-            let Some(format) = format else {
-                let chart = out
-                    .charts()
-                    .next()
-                    .ok_or_else(|| Problem::not_found("this widget is not a chart"))?;
-                let file = crate::model::export::file_name(&out.name, today, ExportFormat::Csv);
-                return match png {
-                    true => crate::deliver::png::from_svg(&chart.svg)
-                        .map(|b| Download::Image(file.replace(".csv", ".png"), b, "image/png"))
-                        .map_err(Problem::internal),
-                    false => Ok(Download::Image(
-                        file.replace(".csv", ".svg"),
-                        chart.svg.clone().into_bytes(),
-                        "image/svg+xml",
-                    )),
-                };
-            };
-            let bytes =
-                crate::render::render(&out, format, &ctx.config.branding, &ctx.config.exports)
-                    .map_err(PipelineError::from)?;
-            let request = crate::store::export::ExportRequest {
-                params: filters,
+            let view = dashboard_run::View {
+                filters: &filters,
+                params: &params,
                 today,
-                dashboard: true,
-                report_params: params,
-                widget: Some(wid),
-                time_zone: Some(zone.name().to_string()),
-                ..Default::default()
             };
-            let made_by = made_by.as_deref();
-            let (record, bytes) =
-                crate::export::keep(&ctx, out, bytes, format, &request, made_by, started)?;
-            Ok(Download::Export(Box::new(record), bytes))
+            let out = document::widget_document(&ctx, &d, &wid, view)?
+                .ok_or_else(|| Problem::not_found("this widget has no data to download"))?;
+            let chart = out
+                .charts()
+                .next()
+                .ok_or_else(|| Problem::not_found("this widget is not a chart"))?;
+            let csv = crate::model::export::ExportFormat::Csv;
+            let file = crate::model::export::file_name(&out.name, today, csv);
+            match png {
+                true => crate::deliver::png::from_svg(&chart.svg)
+                    .map(|b| (file.replace(".csv", ".png"), b, "image/png"))
+                    .map_err(Problem::internal),
+                false => Ok((
+                    file.replace(".csv", ".svg"),
+                    chart.svg.clone().into_bytes(),
+                    "image/svg+xml",
+                )),
+            }
         })
         .await
         .and_then(|r| r)
         .map_err(Problem::html)?;
-    Ok(match answer {
-        Download::Export(record, bytes) => crate::web::reports::download::file(&record, bytes),
-        Download::Image(file, bytes, mime) => HttpResponse::Ok()
-            .content_type(mime)
-            .insert_header((
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file}\""),
-            ))
-            .body(bytes),
-    })
+    Ok(HttpResponse::Ok()
+        .content_type(mime)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{file}\""),
+        ))
+        .body(bytes))
 }
 
 /// What a select filter offers: its first target's report parameter options, or the most

@@ -2,7 +2,7 @@
 //! (`?sort=<column>&dir=asc|desc`), for `/dashboards/{id}` and for shares.
 
 use super::{find, query_without_page, split, Query};
-use crate::app::dashboard_run;
+use crate::app::dashboard::run as dashboard_run;
 use crate::report::run::{Item, TableSort};
 use crate::store::dashboard::StoredDashboard;
 use crate::web::error::Problem;
@@ -26,17 +26,13 @@ pub async fn table(
         let d = find(&ctx, &id)?;
         let (filters, params) = split(&q);
         let query = query_without_page(&q);
-        table_for(
-            &ctx,
-            &d,
-            &wid,
-            &filters,
-            &params,
-            page,
-            order.as_ref(),
-            &format!("/dashboards/{id}"),
-            &query,
-        )
+        let view = dashboard_run::View {
+            filters: &filters,
+            params: &params,
+            today: chrono::Utc::now().date_naive(),
+        };
+        let base = format!("/dashboards/{id}");
+        table_for(&ctx, &d, &wid, view, (page, order.as_ref()), &base, &query)
     })
     .await?
 }
@@ -47,20 +43,16 @@ pub(crate) fn order(q: &BTreeMap<String, String>) -> Result<Option<TableSort>, P
 }
 
 /// One page of table widget `wid` of `d` in `order`, its pager under `base` with `query`.
-#[allow(clippy::too_many_arguments)]
 pub fn table_for(
     ctx: &crate::app::Ctx,
     d: &StoredDashboard,
     wid: &str,
-    filters: &BTreeMap<String, String>,
-    params: &BTreeMap<String, String>,
-    page: u32,
-    order: Option<&TableSort>,
+    view: dashboard_run::View,
+    (page, order): (u32, Option<&TableSort>),
     base: &str,
     query: &str,
 ) -> Result<TablePartial, Problem> {
-    let today = chrono::Utc::now().date_naive();
-    match dashboard_run::run_widget_page(ctx, d, wid, filters, params, page, order, today)? {
+    match dashboard_run::run_widget_page(ctx, d, wid, view, page, order)? {
         Some(Item::Table(t)) => {
             sort::check(order, [&t])?;
             Ok(TablePartial {

@@ -6,8 +6,9 @@
 pub mod link;
 
 use crate::data::date_expr::evaluate_in;
+use crate::model::export::ExportRecord;
 use crate::model::text::urlencode;
-use crate::store::{self, export::ExportRecord};
+use crate::store;
 use crate::web::api::exports::{check, ListQuery};
 use crate::web::error::Problem;
 use crate::web::{AppState, Layout};
@@ -114,7 +115,9 @@ pub async fn retry(
 ) -> Result<HttpResponse, Problem> {
     let ctx = state.ctx.clone();
     let done = state
-        .render_blocking(&req, move || crate::export::retry(&ctx, &id))
+        .render_blocking(&req, move || {
+            crate::export::retry(&ctx, &id.into_inner().into())
+        })
         .await
         .map_err(Problem::html)?;
     match done {

@@ -1,8 +1,9 @@
 //! GET /reports/{id}/download?format=pdf|xlsx|csv|json&<param>=...: the whole report as a file,
 //! recorded as an export made by the person asking (on /exports, its id in `X-Export-Id`).
 
-use crate::model::export::ExportFormat;
-use crate::store::export::{ExportRecord, ExportRequest};
+use crate::export::{Keep, Order};
+use crate::model::export::{ExportFormat, ExportRecord, ExportRequest, Target};
+use crate::model::id::{ExportId, ReportId};
 use crate::web::error::Problem;
 use crate::web::AppState;
 use actix_web::{http::header, web, HttpResponse};
@@ -26,7 +27,6 @@ pub async fn get(
             ),
         )
     })?;
-    let made_by = crate::web::gate::principal(&req).email();
     let request = ExportRequest {
         params,
         today: chrono::Utc::now().date_naive(),
@@ -36,24 +36,36 @@ pub async fn get(
     // Renders are heavy: they wait for a slot in the render queue, or get 503 when it is full.
     if format == ExportFormat::Csv {
         let ticket = state.render_slot(&req).await?;
-        return csv(&state, id.into_inner(), request, made_by, ticket).await;
+        let made_by = crate::web::gate::principal(&req).email();
+        return csv(&state, id.into_inner().into(), request, made_by, ticket).await;
     }
+    let target = Target::Report(id.into_inner().into());
+    download(&state, &req, target, format, request).await
+}
+
+/// Makes the file of `target` for the person asking and answers with it (a refused request
+/// records nothing). Every download but a streamed CSV goes here.
+pub async fn download(
+    state: &AppState,
+    req: &actix_web::HttpRequest,
+    target: Target,
+    format: ExportFormat,
+    request: ExportRequest,
+) -> Result<HttpResponse, Problem> {
     let ctx = state.ctx.clone();
-    let report = id.into_inner();
-    let (record, bytes) = state
-        .render_blocking(&req, move || {
-            crate::export::make_download(&ctx, &report, format, &request, made_by.as_deref())
-        })
+    let made_by = crate::web::gate::principal(req).email();
+    let order = Order::new(target, format, request, Keep::Download(made_by));
+    let made = state
+        .render_blocking(req, move || crate::export::make(&ctx, order))
         .await??;
-    Ok(file(&record, bytes))
+    Ok(file(&made.record, made.bytes))
 }
 
 /// An export's file as the answer to the request that made it: its id in `X-Export-Id`.
 pub fn file(record: &ExportRecord, bytes: Vec<u8>) -> HttpResponse {
-    let format = ExportFormat::parse(&record.format).unwrap_or_default();
     HttpResponse::Ok()
-        .content_type(format.mime())
-        .insert_header(("X-Export-Id", record.id.clone()))
+        .content_type(record.format.mime())
+        .insert_header(("X-Export-Id", record.id.to_string()))
         .insert_header((
             header::CONTENT_DISPOSITION,
             format!("attachment; filename=\"{}\"", record.file_name),
@@ -67,7 +79,7 @@ pub fn file(record: &ExportRecord, bytes: Vec<u8>) -> HttpResponse {
 /// as an export once all of it was sent.
 async fn csv(
     state: &AppState,
-    report: String,
+    report: ReportId,
     request: ExportRequest,
     made_by: Option<String>,
     ticket: crate::app::queue::Ticket,
@@ -77,7 +89,7 @@ async fn csv(
     let ctx = state.ctx.clone();
     let today = request.today;
     // The id is known before the first byte; the record under it comes with the last.
-    let id = uuid::Uuid::new_v4().to_string();
+    let id = ExportId::random();
     let export = id.clone();
     tokio::task::spawn_blocking(move || {
         let _ticket = ticket;
@@ -93,7 +105,7 @@ async fn csv(
     });
     Ok(HttpResponse::Ok()
         .content_type(ExportFormat::Csv.mime())
-        .insert_header(("X-Export-Id", id))
+        .insert_header(("X-Export-Id", id.to_string()))
         .insert_header((
             header::CONTENT_DISPOSITION,
             format!("attachment; filename=\"{filename}\""),

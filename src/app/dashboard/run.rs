@@ -11,7 +11,7 @@
 //!   a parameter receives the text as given).
 //! - `text`: a parameter receives it; a field `contains` it.
 
-use super::{Ctx, PipelineError};
+use crate::app::{Ctx, PipelineError};
 use crate::model::dashboard::{DashboardFilter, FilterKind, WidgetKind};
 use crate::model::report::{Filter, FilterOp, ParamType, QuerySource, ReportDefinition};
 use crate::report::run::{self, Item, RunError, TableRows};
@@ -203,151 +203,31 @@ fn add_to_builder(
     Ok(())
 }
 
-/// Runs widget `widget_id` of `d` with the filter values `given` (by filter id). None for a
-/// text or filter-bar widget.
-pub fn run_widget(
-    ctx: &Ctx,
-    d: &StoredDashboard,
-    widget_id: &str,
-    given: &BTreeMap<String, String>,
-    today: NaiveDate,
-) -> Result<Option<Item>, PipelineError> {
-    run_widget_page(ctx, d, widget_id, given, &BTreeMap::new(), 1, None, today)
+/// What a dashboard is looked at with: its filter values (by filter id), the page's report
+/// parameters (by name; used where a widget's report has them, under the widget's own fixed
+/// parameters and the filters) and the day its date ranges count from.
+#[derive(Debug, Clone, Copy)]
+pub struct View<'a> {
+    pub filters: &'a BTreeMap<String, String>,
+    pub params: &'a BTreeMap<String, String>,
+    pub today: NaiveDate,
 }
 
-/// `run_widget` with the page's report parameters (used where the widget's report has them;
-/// the widget's own fixed parameters and then the filters win) and a table page.
-#[allow(clippy::too_many_arguments)]
+/// Runs widget `widget_id` of `d` under `view`, a table's page `page` in order `sort`. None for
+/// a text or filter-bar widget.
 pub fn run_widget_page(
     ctx: &Ctx,
     d: &StoredDashboard,
     widget_id: &str,
-    given: &BTreeMap<String, String>,
-    page_params: &BTreeMap<String, String>,
+    view: View,
     page: u32,
     sort: Option<&run::TableSort>,
-    today: NaiveDate,
 ) -> Result<Option<Item>, PipelineError> {
     let rows = TableRows::Page {
         page,
         page_size: ctx.config.limits.page_size,
     };
-    run_widget_rows(ctx, d, widget_id, given, page_params, rows, sort, today)
-}
-
-/// One widget as a document of its own (every row of a table), for its download menu.
-pub fn widget_document(
-    ctx: &Ctx,
-    d: &StoredDashboard,
-    widget_id: &str,
-    given: &BTreeMap<String, String>,
-    page_params: &BTreeMap<String, String>,
-    today: NaiveDate,
-) -> Result<Option<run::Output>, PipelineError> {
-    let all = TableRows::All { cap: u32::MAX };
-    let Some(item) = run_widget_rows(ctx, d, widget_id, given, page_params, all, None, today)?
-    else {
-        return Ok(None);
-    };
-    let title = match &item {
-        Item::Chart(c) => c.title.clone(),
-        Item::Table(t) => t.title.clone(),
-        Item::Kpi(k) => k.title.clone(),
-        Item::Text(_) => String::new(),
-    };
-    Ok(Some(run::Output {
-        report_id: d.id.clone(),
-        name: format!(
-            "{} — {}",
-            d.definition.name,
-            if title.is_empty() { widget_id } else { &title }
-        ),
-        description: String::new(),
-        parameters: page_params
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-        generated_at: chrono::Utc::now(),
-        time_zone: chrono_tz::UTC,
-        sections: vec![run::SectionOut {
-            title: String::new(),
-            items: vec![item],
-        }],
-        options: Default::default(),
-    }))
-}
-
-/// The whole dashboard as one document: every widget in reading order (tables with every row
-/// up to the renderer's cap), the filters' values and the period in words as its parameters.
-/// `render::render` makes it a PDF or a spreadsheet like any report.
-pub fn document(
-    ctx: &Ctx,
-    d: &StoredDashboard,
-    given: &BTreeMap<String, String>,
-    page_params: &BTreeMap<String, String>,
-    today: NaiveDate,
-) -> Result<run::Output, PipelineError> {
-    let def = &d.definition;
-    let mut widgets = def.widgets.clone();
-    widgets.sort_by_key(|w| (w.y, w.x));
-    let mut items = Vec::new();
-    for w in &widgets {
-        match w.kind {
-            WidgetKind::Text => items.push(Item::Text(run::TextOut {
-                text: w.text.clone().unwrap_or_default(),
-            })),
-            WidgetKind::FilterBar => {}
-            WidgetKind::Visualization => {
-                let all = TableRows::All { cap: u32::MAX };
-                if let Some(mut item) =
-                    run_widget_rows(ctx, d, &w.id, given, page_params, all, None, today)?
-                {
-                    // The widget's own title, where it has one, names it in the document.
-                    if let Some(t) = w.title.as_ref().filter(|t| !t.trim().is_empty()) {
-                        match &mut item {
-                            Item::Chart(c) => c.title = t.clone(),
-                            Item::Table(x) => x.title = t.clone(),
-                            Item::Kpi(k) => k.title = t.clone(),
-                            Item::Text(_) => {}
-                        }
-                    }
-                    items.push(item);
-                }
-            }
-        }
-    }
-    let mut parameters: Vec<(String, String)> = Vec::new();
-    for (id, value) in values(&def.filters, given) {
-        let f = def
-            .filters
-            .iter()
-            .find(|f| f.id == id)
-            .expect("values come from the filters");
-        let label = if f.label.is_empty() {
-            f.id.clone()
-        } else {
-            f.label.clone()
-        };
-        let shown = match f.kind {
-            FilterKind::DateRange => period_words(&value, today).unwrap_or(value),
-            _ => value,
-        };
-        parameters.push((label, shown));
-    }
-    parameters.extend(page_params.iter().map(|(k, v)| (k.clone(), v.clone())));
-    Ok(run::Output {
-        report_id: d.id.clone(),
-        name: def.name.clone(),
-        description: super::dashboard_text::description(ctx, d, given, page_params, today),
-        parameters,
-        generated_at: chrono::Utc::now(),
-        time_zone: chrono_tz::UTC,
-        sections: vec![run::SectionOut {
-            title: String::new(),
-            items,
-        }],
-        options: Default::default(),
-    })
+    run_widget_rows(ctx, d, widget_id, view, rows, sort)
 }
 
 /// A visualization widget's report with the dashboard's filters applied: field targets added
@@ -360,16 +240,19 @@ pub(super) struct Prepared {
     pub params: BTreeMap<String, String>,
 }
 
-/// The widget `widget_id` of `d` prepared to run under `given`; None for a text or filter-bar
+/// The widget `widget_id` of `d` prepared to run under `view`; None for a text or filter-bar
 /// widget, or one without a report.
 pub(super) fn prepare(
     ctx: &Ctx,
     d: &StoredDashboard,
     widget_id: &str,
-    given: &BTreeMap<String, String>,
-    page_params: &BTreeMap<String, String>,
-    today: NaiveDate,
+    view: View,
 ) -> Result<Option<Prepared>, PipelineError> {
+    let View {
+        filters: given,
+        params: page_params,
+        today,
+    } = view;
     let def = &d.definition;
     let w = def.widget(widget_id).ok_or_else(|| {
         PipelineError::NotFound(format!(
@@ -467,23 +350,21 @@ impl Prepared {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn run_widget_rows(
+/// Runs widget `widget_id` of `d` under `view` with `rows` of a table in order `sort`.
+pub(super) fn run_widget_rows(
     ctx: &Ctx,
     d: &StoredDashboard,
     widget_id: &str,
-    given: &BTreeMap<String, String>,
-    page_params: &BTreeMap<String, String>,
+    view: View,
     rows: TableRows,
     sort: Option<&run::TableSort>,
-    today: NaiveDate,
 ) -> Result<Option<Item>, PipelineError> {
-    let Some(p) = prepare(ctx, d, widget_id, given, page_params, today)? else {
+    let Some(p) = prepare(ctx, d, widget_id, view)? else {
         return Ok(None);
     };
     let conn = p.connection(ctx)?;
     let only = [p.viz.clone()];
-    let mut req = p.request(ctx, &only, rows, today);
+    let mut req = p.request(ctx, &only, rows, view.today);
     req.sort = sort;
     let out = run::run(&conn, &req)?;
     Ok(out.sections.into_iter().flat_map(|s| s.items).next())

@@ -2,13 +2,11 @@
 //! dashboard's filters (see `report::run::drill`), and the dashboard filter that would show that
 //! category everywhere (a cross-filter), when there is one.
 
-use super::dashboard_run::prepare;
-use super::{Ctx, PipelineError};
+use super::run::{prepare, View};
+use crate::app::{Ctx, PipelineError};
 use crate::model::dashboard::FilterKind;
 use crate::report::run::{self, TableRows};
 use crate::store::dashboard::StoredDashboard;
-use chrono::NaiveDate;
-use std::collections::BTreeMap;
 
 /// The rows behind one category of a widget.
 pub struct WidgetDrill {
@@ -20,21 +18,19 @@ pub struct WidgetDrill {
     pub cross_filter: Option<String>,
 }
 
-/// The rows behind `value` of widget `widget_id` of `d` under the filter values `given`, page
+/// The rows behind `value` of widget `widget_id` of `d` under `view`, page
 /// `page`. NotFound for a widget that is not a chart with categories.
-#[allow(clippy::too_many_arguments)]
 pub fn drill(
     ctx: &Ctx,
     d: &StoredDashboard,
     widget_id: &str,
-    given: &BTreeMap<String, String>,
-    page_params: &BTreeMap<String, String>,
+    view: View,
     value: &str,
     page: u32,
-    today: NaiveDate,
 ) -> Result<WidgetDrill, PipelineError> {
+    let today = view.today;
     let none = || PipelineError::NotFound(format!("rows behind widget {widget_id}"));
-    let p = prepare(ctx, d, widget_id, given, page_params, today)?.ok_or_else(none)?;
+    let p = prepare(ctx, d, widget_id, view)?.ok_or_else(none)?;
     let viz = p.report.visualization(&p.viz).ok_or_else(none)?;
     let column = run::drill_column(viz).ok_or_else(none)?.to_string();
     let title = d

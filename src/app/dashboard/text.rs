@@ -3,22 +3,14 @@
 //! from the reports of its widgets, under the page's filters and parameters. Only the named
 //! queries the description quotes run (through the cache, where the widgets find them again).
 
-use super::dashboard_run::prepare;
-use super::Ctx;
+use super::run::{prepare, View};
+use crate::app::Ctx;
 use crate::store::dashboard::StoredDashboard;
-use chrono::NaiveDate;
-use std::collections::BTreeMap;
 
-/// The description of `d` as its page (or document) shows it with the filter values `given`
-/// and the report parameters `page_params`: quoted from the first widget, in reading order,
+/// The description of `d` as its page (or document) shows it under `view`: quoted from the first widget, in reading order,
 /// whose report defines the queries it quotes (the first widget's report for `params`).
-pub fn description(
-    ctx: &Ctx,
-    d: &StoredDashboard,
-    given: &BTreeMap<String, String>,
-    page_params: &BTreeMap<String, String>,
-    today: NaiveDate,
-) -> String {
+pub fn description(ctx: &Ctx, d: &StoredDashboard, view: View) -> String {
+    let today = view.today;
     let source = &d.definition.description;
     if !source.contains("{{") && !source.contains("{%") {
         return source.clone();
@@ -34,7 +26,7 @@ pub fn description(
     for w in widgets {
         // A widget that cannot be prepared (its report gone, a bad filter value) or whose
         // parameters its report refuses (`?days=0`) is passed by.
-        let Ok(Some(p)) = prepare(ctx, d, &w.id, given, page_params, today) else {
+        let Ok(Some(p)) = prepare(ctx, d, &w.id, view) else {
             continue;
         };
         if crate::report::params::resolve(&p.report.parameters, &p.params, today).is_err() {

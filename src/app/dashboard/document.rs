@@ -1,0 +1,118 @@
+//! A dashboard as a document to render: the whole (every widget in reading order, its filters'
+//! values and period in words as its parameters) or one widget (its download menu).
+
+use super::run::{period_words, run_widget_rows, values, View};
+use crate::app::{Ctx, PipelineError};
+use crate::model::dashboard::{FilterKind, WidgetKind};
+use crate::report::run::{self, Item, TableRows};
+use crate::store::dashboard::StoredDashboard;
+
+/// One widget as a document of its own (every row of a table), for its download menu.
+pub fn widget_document(
+    ctx: &Ctx,
+    d: &StoredDashboard,
+    widget_id: &str,
+    view: View,
+) -> Result<Option<run::Output>, PipelineError> {
+    let all = TableRows::All { cap: u32::MAX };
+    let Some(item) = run_widget_rows(ctx, d, widget_id, view, all, None)? else {
+        return Ok(None);
+    };
+    let title = match &item {
+        Item::Chart(c) => c.title.clone(),
+        Item::Table(t) => t.title.clone(),
+        Item::Kpi(k) => k.title.clone(),
+        Item::Text(_) => String::new(),
+    };
+    Ok(Some(run::Output {
+        report_id: d.id.clone(),
+        name: format!(
+            "{} — {}",
+            d.definition.name,
+            if title.is_empty() { widget_id } else { &title }
+        ),
+        description: String::new(),
+        parameters: view
+            .params
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        generated_at: chrono::Utc::now(),
+        time_zone: chrono_tz::UTC,
+        sections: vec![run::SectionOut {
+            title: String::new(),
+            items: vec![item],
+        }],
+        options: Default::default(),
+    }))
+}
+
+/// The whole dashboard as one document: every widget in reading order (tables with every row
+/// up to the renderer's cap), the filters' values and the period in words as its parameters.
+/// `render::render` makes it a PDF or a spreadsheet like any report.
+pub fn document(ctx: &Ctx, d: &StoredDashboard, view: View) -> Result<run::Output, PipelineError> {
+    let View {
+        filters: given,
+        params: page_params,
+        today,
+    } = view;
+    let def = &d.definition;
+    let mut widgets = def.widgets.clone();
+    widgets.sort_by_key(|w| (w.y, w.x));
+    let mut items = Vec::new();
+    for w in &widgets {
+        match w.kind {
+            WidgetKind::Text => items.push(Item::Text(run::TextOut {
+                text: w.text.clone().unwrap_or_default(),
+            })),
+            WidgetKind::FilterBar => {}
+            WidgetKind::Visualization => {
+                let all = TableRows::All { cap: u32::MAX };
+                if let Some(mut item) = run_widget_rows(ctx, d, &w.id, view, all, None)? {
+                    // The widget's own title, where it has one, names it in the document.
+                    if let Some(t) = w.title.as_ref().filter(|t| !t.trim().is_empty()) {
+                        match &mut item {
+                            Item::Chart(c) => c.title = t.clone(),
+                            Item::Table(x) => x.title = t.clone(),
+                            Item::Kpi(k) => k.title = t.clone(),
+                            Item::Text(_) => {}
+                        }
+                    }
+                    items.push(item);
+                }
+            }
+        }
+    }
+    let mut parameters: Vec<(String, String)> = Vec::new();
+    for (id, value) in values(&def.filters, given) {
+        let f = def
+            .filters
+            .iter()
+            .find(|f| f.id == id)
+            .expect("values come from the filters");
+        let label = if f.label.is_empty() {
+            f.id.clone()
+        } else {
+            f.label.clone()
+        };
+        let shown = match f.kind {
+            FilterKind::DateRange => period_words(&value, today).unwrap_or(value),
+            _ => value,
+        };
+        parameters.push((label, shown));
+    }
+    parameters.extend(page_params.iter().map(|(k, v)| (k.clone(), v.clone())));
+    Ok(run::Output {
+        report_id: d.id.clone(),
+        name: def.name.clone(),
+        description: super::text::description(ctx, d, view),
+        parameters,
+        generated_at: chrono::Utc::now(),
+        time_zone: chrono_tz::UTC,
+        sections: vec![run::SectionOut {
+            title: String::new(),
+            items,
+        }],
+        options: Default::default(),
+    })
+}
