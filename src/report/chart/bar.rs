@@ -1,8 +1,12 @@
 //! Bar charts: vertical, horizontal, stacked, and the waterfall of running totals.
 
 use super::axis::*;
+use super::data::{grid_numbers, labelled_numbers, Categories, Chart, ChartData};
 use super::legend::*;
+use super::mapping::{column, grid_cells, labelled, Built};
 use super::*;
+use crate::data::query::ResultSet;
+use crate::model::report::{Visualization, VizType};
 use std::collections::HashMap;
 
 /// Vertical bars past this many are left out (with a note): a bar needs a few pixels.
@@ -41,6 +45,32 @@ fn widest(texts: impl Iterator<Item = String>) -> f64 {
 fn slot_centre(from: i32, to: i32, n: usize, i: usize) -> i32 {
     let slot = (to - from) as f64 / n.max(1) as f64;
     (from as f64 + slot * (i as f64 + 0.5)).round() as i32
+}
+
+/// Bars (vertical, horizontal, or a waterfall) from the columns mapped as `x` and `y`; the
+/// numbers are the bars', or a waterfall's changes and running totals.
+pub fn bars_from(viz: &Visualization, rs: &ResultSet) -> Built {
+    let (items, yi) = labelled(viz, rs, ("x", "y"))?;
+    let (fmt, labels) = (viz.options.format, viz.options.value_labels);
+    let name = &rs.columns[yi];
+    let (data, svg) = match viz.kind {
+        VizType::Waterfall => (
+            waterfall_numbers(&items, name, fmt),
+            waterfall(&items, fmt, labels),
+        ),
+        VizType::Hbar => (
+            labelled_numbers(viz.kind, &items, name, fmt),
+            hbar(&items, fmt, labels),
+        ),
+        _ => (
+            labelled_numbers(viz.kind, &items, name, fmt),
+            bar(&items, fmt, labels),
+        ),
+    };
+    Ok(Chart {
+        svg: svg?,
+        data: Some(data),
+    })
 }
 
 /// Vertical bars, one per category, with optional value labels.
@@ -179,6 +209,20 @@ pub fn hbar<V: Copy + Into<Option<f64>>>(
         pen.path(vec![(zero, f.t), (zero, f.b)], AXIS.stroke_width(1))?;
         baseline(pen, f)?;
         category_axis_left(pen, f, &labels, room as f64, centre)
+    })
+}
+
+/// Stacked bars from the columns mapped as `x`, `series` and `y`; the numbers a grid of
+/// category by series.
+pub fn stacked_bar_from(viz: &Visualization, rs: &ResultSet) -> Built {
+    let m = &viz.data_mapping;
+    let (xi, yi) = (column(rs, &m.x, "x")?, column(rs, &m.y, "y")?);
+    let si = column(rs, &m.series, "series")?;
+    let cells = grid_cells(rs, (xi, si), (yi, "y"))?;
+    let fmt = viz.options.format;
+    Ok(Chart {
+        svg: stacked_bar(&cells, fmt)?,
+        data: grid_numbers(viz.kind, &cells, fmt),
     })
 }
 
@@ -386,6 +430,33 @@ pub fn waterfall<V: Copy + Into<Option<f64>>>(
         pen.path(vec![(f.l, zero), (f.r, zero)], AXIS.stroke_width(1))?;
         category_axis_bottom(pen, f, &labels, centre, true)
     })
+}
+
+/// A waterfall's numbers: each step's change and the running total after it, then the total.
+fn waterfall_numbers(
+    items: &[(String, Option<f64>)],
+    name: &str,
+    fmt: Option<ValueFormat>,
+) -> ChartData {
+    let mut total = 0.0;
+    let mut running = Vec::with_capacity(items.len() + 1);
+    for (_, v) in items {
+        total += v.unwrap_or(0.0);
+        running.push(Some(total));
+    }
+    running.push(Some(total));
+    let mut labels: Vec<String> = items.iter().map(|i| i.0.clone()).collect();
+    labels.push("Total".into());
+    let changes = items.iter().map(|i| i.1).chain([None]).collect();
+    ChartData {
+        kind: VizType::Waterfall,
+        categories: Categories::Labels(labels),
+        series: vec![
+            (name.to_string(), changes),
+            ("Running total".into(), running),
+        ],
+        format: fmt,
+    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,12 @@
 //! Candlestick charts: open, high, low and close per date.
 
 use super::axis::*;
+use super::data::{Categories, Chart, ChartData};
 use super::legend::*;
+use super::mapping::{cell, column, date, mapped, number, Built};
 use super::*;
+use crate::data::query::ResultSet;
+use crate::model::report::Visualization;
 
 /// One period of prices; a candle with any NULL (`None`) price is skipped.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -12,6 +16,51 @@ pub struct Candle {
     pub high: Option<f64>,
     pub low: Option<f64>,
     pub close: Option<f64>,
+}
+
+/// Candles over the dates of the column mapped as `x`, their prices in `dataMapping` or, as the
+/// contract words it, in `options`; the numbers a day a row, its prices in the order a stock
+/// chart reads them.
+pub fn candlestick_from(viz: &Visualization, rs: &ResultSet) -> Built {
+    let xi = column(rs, &viz.data_mapping.x, "x")?;
+    let (oi, _) = mapped(viz, rs, "open")?;
+    let (hi, _) = mapped(viz, rs, "high")?;
+    let (li, _) = mapped(viz, rs, "low")?;
+    let (ci, _) = mapped(viz, rs, "close")?;
+    let mut candles = Vec::with_capacity(rs.rows.len());
+    for r in &rs.rows {
+        let Some(d) = date(cell(r, xi), "x")? else {
+            continue;
+        };
+        candles.push(Candle {
+            date: d,
+            open: number(cell(r, oi), "open")?,
+            high: number(cell(r, hi), "high")?,
+            low: number(cell(r, li), "low")?,
+            close: number(cell(r, ci), "close")?,
+        });
+    }
+    candles.sort_by_key(|c| c.date);
+    let prices = |i: usize, get: fn(&Candle) -> Option<f64>| {
+        let values = candles.iter().map(|c| get(c).filter(|v| v.is_finite()));
+        (rs.columns[i].clone(), values.collect())
+    };
+    let fmt = viz.options.format;
+    let data = ChartData {
+        kind: viz.kind,
+        categories: Categories::Dates(candles.iter().map(|c| c.date).collect()),
+        series: vec![
+            prices(oi, |c| c.open),
+            prices(hi, |c| c.high),
+            prices(li, |c| c.low),
+            prices(ci, |c| c.close),
+        ],
+        format: fmt,
+    };
+    Ok(Chart {
+        svg: candlestick(&candles, fmt)?,
+        data: Some(data),
+    })
 }
 
 /// Candles over dates: a wick from low to high and a body from open to close, hollow green

@@ -1,8 +1,12 @@
 //! Heatmaps: a grid of categories coloured by value, with a small colour scale.
 
 use super::axis::*;
+use super::data::{grid_numbers, Chart};
 use super::legend::*;
+use super::mapping::{column, grid_cells, Built};
 use super::*;
+use crate::data::query::ResultSet;
+use crate::model::report::Visualization;
 use std::collections::{BTreeMap, HashMap};
 
 /// Columns and rows past these are left out (with a note): a cell needs two pixels.
@@ -35,6 +39,20 @@ fn ramp(t: f64) -> RGBColor {
     let mix = |a: u8, b: u8| (a as f64 + (b as f64 - a as f64) * k).round() as u8;
     let (a, b) = (RAMP[i], RAMP[i + 1]);
     RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+/// A heatmap of the columns mapped as `x` and `y` coloured by `value`; its numbers a grid of x
+/// by y, which the workbook colours by value.
+pub fn heatmap_from(viz: &Visualization, rs: &ResultSet) -> Built {
+    let m = &viz.data_mapping;
+    let (xi, yi) = (column(rs, &m.x, "x")?, column(rs, &m.y, "y")?);
+    let vi = column(rs, &m.value, "value")?;
+    let cells = grid_cells(rs, (xi, yi), (vi, "value"))?;
+    let fmt = viz.options.format;
+    Ok(Chart {
+        svg: heatmap(&cells, fmt)?,
+        data: grid_numbers(viz.kind, &cells, fmt),
+    })
 }
 
 /// A grid from rows of (x category, y category, value), categories in order of first

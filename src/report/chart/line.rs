@@ -1,8 +1,12 @@
 //! Line and area charts over dates, one line per series.
 
 use super::axis::*;
+use super::data::{date_series, Categories, Chart, ChartData};
 use super::legend::*;
+use super::mapping::{cell, column, date, number, optional_column, series_name, Built};
 use super::*;
+use crate::data::query::ResultSet;
+use crate::model::report::{Visualization, VizType};
 use std::collections::HashMap;
 
 /// Up to this many points a line's points are marked with dots.
@@ -13,6 +17,36 @@ const MARKERS: usize = 40;
 const MAX_HITS: usize = 2000;
 /// The opacity of a target: not seen, but drawn (Plotters skips what is fully transparent).
 const HIDDEN: f64 = 0.001;
+
+/// Lines (or areas) over the dates of the column mapped as `x` with the values of `y`, a line
+/// per name in `series` when it is mapped; the numbers a column per series, a row per date.
+pub fn lines_from(viz: &Visualization, rs: &ResultSet) -> Built {
+    let m = &viz.data_mapping;
+    let (xi, yi) = (column(rs, &m.x, "x")?, column(rs, &m.y, "y")?);
+    let si = optional_column(rs, &m.series, "series")?;
+    let mut points = Vec::with_capacity(rs.rows.len());
+    for r in &rs.rows {
+        let Some(d) = date(cell(r, xi), "x")? else {
+            continue;
+        };
+        let Some(name) = series_name(r, si) else {
+            continue;
+        };
+        points.push((name, d, number(cell(r, yi), "y")?));
+    }
+    let fmt = viz.options.format;
+    let (dates, series) = date_series(&points);
+    let data = ChartData {
+        kind: viz.kind,
+        categories: Categories::Dates(dates),
+        series,
+        format: fmt,
+    };
+    Ok(Chart {
+        svg: lines(&points, fmt, viz.kind == VizType::Area)?,
+        data: Some(data),
+    })
+}
 
 /// A line chart of one series over dates, the area below lightly filled; a `None` value is a gap.
 pub fn line<V: Copy + Into<Option<f64>>>(

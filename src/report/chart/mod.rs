@@ -1,24 +1,30 @@
 //! Charts drawn with Plotters as SVG strings. The same SVG goes into the page, the PDF and (as a
 //! PNG) the email. This file holds the theme and what every chart shares: the frame, scales, nice
-//! ticks, axes, legends and label fitting; one file per family of charts draws on top of it.
+//! ticks, axes, legends and label fitting; one file per family of charts draws on top of it,
+//! and reads its rows from a query's result (`mapping.rs`) into its numbers (`data.rs`).
 
 mod axis;
 mod bar;
 mod candlestick;
+mod data;
 mod heatmap;
 mod legend;
 mod line;
+mod mapping;
 mod mark;
 mod pie;
 mod scatter;
 
-pub use bar::{bar, hbar, stacked_bar, waterfall};
-pub use candlestick::{candlestick, Candle};
-pub use heatmap::heatmap;
-pub use line::{line, lines};
+pub use bar::{bar, bars_from, hbar, stacked_bar, stacked_bar_from, waterfall};
+pub use candlestick::{candlestick, candlestick_from, Candle};
+pub use data::{Categories, Chart, ChartData};
+pub use heatmap::{heatmap, heatmap_from};
+pub use line::{line, lines, lines_from};
+pub use mapping::Built;
+pub(crate) use mapping::{cell, column};
 pub use mark::{link_marks, without_hits};
-pub use pie::donut;
-pub use scatter::{histogram, histogram_counts, scatter};
+pub use pie::{donut, pie_from};
+pub use scatter::{histogram, histogram_from, scatter, scatter_from};
 
 use super::format;
 use crate::model::report::ValueFormat;

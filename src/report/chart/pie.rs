@@ -1,8 +1,28 @@
 //! Pie and donut charts, with a legend giving each share.
 
+use super::data::{labelled_numbers, Chart};
 use super::legend::*;
+use super::mapping::{labelled, Built};
 use super::*;
+use crate::data::query::ResultSet;
+use crate::model::report::{Visualization, VizType};
 use std::f64::consts::{FRAC_PI_2, TAU};
+
+/// A pie or a donut of the columns mapped as `label` and `value` (or `x` and `y`, as bars have
+/// them); the numbers a value per slice.
+pub fn pie_from(viz: &Visualization, rs: &ResultSet) -> Built {
+    let (items, yi) = labelled(viz, rs, ("label", "value"))?;
+    let data = labelled_numbers(viz.kind, &items, &rs.columns[yi], viz.options.format);
+    let hole = if viz.kind == VizType::Donut {
+        0.55
+    } else {
+        0.0
+    };
+    Ok(Chart {
+        svg: donut(&items, hole)?,
+        data: Some(data),
+    })
+}
 
 /// A donut (or a pie when `hole` is 0) with a legend giving each share in %. Only positive
 /// values have a share: NULLs are skipped and negatives are left out with a note. Past eight

@@ -1,8 +1,12 @@
 //! Charts of numeric columns: scatter plots and histograms.
 
 use super::axis::*;
+use super::data::{point_series, Categories, Chart, ChartData, MAX_SERIES};
 use super::legend::*;
+use super::mapping::{cell, column, mapped, number, optional_column, series_name, Built};
 use super::*;
+use crate::data::query::ResultSet;
+use crate::model::report::Visualization;
 use std::collections::HashMap;
 
 /// The bottom of the plot when an axis title goes under the tick labels.
@@ -29,6 +33,34 @@ fn axis_titles(pen: &Pen, f: Frame, x: &str, y: &str) -> Drawn {
         HPos::Right,
         VPos::Bottom,
     )
+}
+
+/// A scatter plot of the columns mapped as `x` and `y`, a colour per name in `series` when it
+/// is mapped; the numbers each point's x, and its y in its series' column.
+pub fn scatter_from(viz: &Visualization, rs: &ResultSet) -> Built {
+    let m = &viz.data_mapping;
+    let (xi, yi) = (column(rs, &m.x, "x")?, column(rs, &m.y, "y")?);
+    let si = optional_column(rs, &m.series, "series")?;
+    let mut points = Vec::with_capacity(rs.rows.len());
+    for r in &rs.rows {
+        let Some(name) = series_name(r, si) else {
+            continue;
+        };
+        let (x, y) = (number(cell(r, xi), "x")?, number(cell(r, yi), "y")?);
+        points.push((name, x, y));
+    }
+    let fmt = viz.options.format;
+    let (xs, series) = point_series(&points);
+    let data = (series.len() <= MAX_SERIES).then_some(ChartData {
+        kind: viz.kind,
+        categories: Categories::Numbers(xs),
+        series,
+        format: fmt,
+    });
+    Ok(Chart {
+        svg: scatter(&points, (&rs.columns[xi], &rs.columns[yi]), fmt)?,
+        data,
+    })
 }
 
 /// Points from rows of (series, x, y); rows with a NULL x or y are skipped. With several
@@ -174,9 +206,33 @@ impl Bins {
     }
 }
 
+/// A histogram of the column mapped as `x` (or `value`); the numbers the rows in each bin.
+pub fn histogram_from(viz: &Visualization, rs: &ResultSet) -> Built {
+    let (vi, what) = mapped(viz, rs, "x")?;
+    let mut values = Vec::with_capacity(rs.rows.len());
+    for r in &rs.rows {
+        values.push(number(cell(r, vi), &what)?);
+    }
+    let (bins, fmt) = (viz.options.bins, viz.options.format);
+    let counts = histogram_counts(&values, bins, fmt);
+    let data = (!counts.is_empty()).then(|| ChartData {
+        kind: viz.kind,
+        categories: Categories::Labels(counts.iter().map(|c| c.0.clone()).collect()),
+        series: vec![(
+            "Rows".to_string(),
+            counts.iter().map(|c| Some(c.1 as f64)).collect(),
+        )],
+        format: None,
+    });
+    Ok(Chart {
+        svg: histogram(&values, &rs.columns[vi], bins, fmt)?,
+        data,
+    })
+}
+
 /// The numbers a histogram draws: each bin in words (`10 to 20`) and how many values fall in
 /// it, for spreadsheets (empty when no value is a number).
-pub fn histogram_counts(
+fn histogram_counts(
     values: &[Option<f64>],
     bins: Option<u32>,
     fmt: Option<ValueFormat>,
