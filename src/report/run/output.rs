@@ -4,11 +4,11 @@ use crate::data::query::ResultSet;
 use crate::model::report::{ReportOptions, ValueFormat};
 pub use crate::report::chart::{Categories, ChartData};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// A finished run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Output {
     pub report_id: String,
@@ -18,7 +18,7 @@ pub struct Output {
     pub generated_at: DateTime<Utc>,
     /// The zone the times inside its files are in (the cover's, the workbook's): the reader's
     /// for a download, the schedule's for a scheduled run. JSON keeps `generatedAt` in UTC.
-    #[serde(skip)]
+    #[serde(skip, default = "utc")]
     pub time_zone: chrono_tz::Tz,
     pub sections: Vec<SectionOut>,
     #[serde(skip)]
@@ -26,14 +26,14 @@ pub struct Output {
 }
 
 /// A section of the layout with its built items.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SectionOut {
     pub title: String,
     pub items: Vec<Item>,
 }
 
 /// A built visualization.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Item {
     Kpi(Kpi),
@@ -42,14 +42,18 @@ pub enum Item {
     Text(TextOut),
 }
 
+fn utc() -> chrono_tz::Tz {
+    chrono_tz::UTC
+}
+
 /// A text block, rendered.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TextOut {
     pub text: String,
 }
 
 /// A KPI card.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Kpi {
     pub id: String,
     pub title: String,
@@ -58,6 +62,8 @@ pub struct Kpi {
     /// `+15.4%`, `-1.3%` or `n/a`.
     pub change: Option<String>,
     /// `up`, `down` or `flat`.
+    /// (Read back from a stored result by `snapshot::join`.)
+    #[serde(skip_deserializing)]
     pub direction: &'static str,
     /// The numbers behind the texts, for spreadsheets.
     #[serde(skip)]
@@ -78,7 +84,7 @@ impl Kpi {
 }
 
 /// A chart, as SVG.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ChartOut {
     pub id: String,
     pub title: String,
@@ -94,7 +100,7 @@ pub struct ChartOut {
 }
 
 /// A table: formatted cells for people and the typed result for files.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TableOut {
     pub id: String,
     pub title: String,
