@@ -17,6 +17,11 @@ macro_rules! id {
                 &self.0
             }
 
+            /// The id stored as `s` (any text: an id is checked by finding it).
+            pub fn parse(s: &str) -> Option<$name> {
+                Some($name(s.to_string()))
+            }
+
             /// A new random id (a UUID v4).
             pub fn random() -> $name {
                 $name(uuid::Uuid::new_v4().to_string())

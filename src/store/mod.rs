@@ -282,7 +282,7 @@ pub enum Provisionable {
     Schedule,
 }
 
-/// Statuses are stored as their words.
+/// Statuses, formats and ids are stored as their words.
 macro_rules! stored_as_word {
     ($($t:ty),+) => {$(
         impl rusqlite::types::ToSql for $t {
@@ -303,32 +303,6 @@ macro_rules! stored_as_word {
 }
 
 stored_as_word!(
-    crate::model::export::ExportFormat,
-    crate::model::export::ExportStatus,
-    crate::model::job::JobStatus,
-    crate::model::schedule::RunStatus,
-    crate::model::schedule::DeliveryStatus,
-    crate::model::user::Role
-);
-
-/// Ids are stored as their text.
-macro_rules! stored_as_text {
-    ($($t:ty),+) => {$(
-        impl rusqlite::types::ToSql for $t {
-            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
-                Ok(self.as_str().into())
-            }
-        }
-
-        impl rusqlite::types::FromSql for $t {
-            fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
-                Ok(<$t>::from(v.as_str()?))
-            }
-        }
-    )+};
-}
-
-stored_as_text!(
     crate::model::id::ReportId,
     crate::model::id::DashboardId,
     crate::model::id::WidgetId,
@@ -336,5 +310,11 @@ stored_as_text!(
     crate::model::id::ExportId,
     crate::model::id::JobId,
     crate::model::id::ResultId,
-    crate::model::id::UserId
+    crate::model::id::UserId,
+    crate::model::export::ExportFormat,
+    crate::model::export::ExportStatus,
+    crate::model::job::JobStatus,
+    crate::model::schedule::RunStatus,
+    crate::model::schedule::DeliveryStatus,
+    crate::model::user::Role
 );

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 impl TestApp {
     /// Generates `report` with `params` and waits for its result id.
-    async fn result_of(&self, report: &str, params: Value) -> String {
+    pub async fn result_of(&self, report: &str, params: Value) -> String {
         let r = self
             .send_json(
                 Method::POST,

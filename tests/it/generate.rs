@@ -327,33 +327,17 @@ fn xlsx_column(xlsx: &[u8], sheet: &str, header: &str) -> Vec<String> {
 async fn a_results_files_hold_its_figures_after_the_data_changed() {
     // No result cache: a report run again would see the new rows at once.
     let app = spawn_app_with(|c| c.limits.cache_mb = 0).await;
-    let r = app
-        .send_json(
-            Method::POST,
-            "/api/v1/reports",
-            &json!({
-                "name": "Order count",
-                "query": "SELECT COUNT(*) AS n FROM sales",
-                "visualizations": [
-                    { "id": "count", "type": "kpi", "title": "Orders", "dataMapping": { "value": "n" } },
-                    { "id": "rows", "type": "table", "title": "Counted" }
-                ]
-            }),
-        )
+    let report = app
+        .create_report(&json!({
+            "name": "Order count",
+            "query": "SELECT COUNT(*) AS n FROM sales",
+            "visualizations": [
+                { "id": "count", "type": "kpi", "title": "Orders", "dataMapping": { "value": "n" } },
+                { "id": "rows", "type": "table", "title": "Counted" }
+            ]
+        }))
         .await;
-    assert_eq!(r.status(), 201);
-    let report = r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let r = app
-        .post(&format!("/api/v1/reports/{report}/generate"))
-        .await;
-    assert_eq!(r.status(), 202);
-    let job: Value = r.json().await.unwrap();
-    let done = app.finished_job(job["id"].as_str().unwrap()).await;
-    assert_eq!(done["status"], "completed", "{done}");
-    let rid = done["resultId"].as_str().unwrap().to_string();
+    let rid = app.result_of(&report, json!({})).await;
 
     // The data changes after the result was made: two more orders.
     let conn = app.ctx.store.data.get().unwrap();
@@ -415,12 +399,7 @@ async fn a_results_files_hold_its_figures_after_the_data_changed() {
 async fn a_result_stored_before_its_numbers_were_kept_is_refused_with_a_reason() {
     let app = spawn_app().await;
     let report = app.report_id().await;
-    let r = app
-        .post(&format!("/api/v1/reports/{report}/generate"))
-        .await;
-    let job: Value = r.json().await.unwrap();
-    let done = app.finished_job(job["id"].as_str().unwrap()).await;
-    let rid = done["resultId"].as_str().unwrap();
+    let rid = &app.result_of(&report, json!({})).await;
     // As a result stored by an older Quire: no `extra`.
     app.ctx
         .store

@@ -51,11 +51,7 @@ pub fn widget_document(
 /// up to the renderer's cap), the filters' values and the period in words as its parameters.
 /// `render::render` makes it a PDF or a spreadsheet like any report.
 pub fn document(ctx: &Ctx, d: &StoredDashboard, view: View) -> Result<run::Output, PipelineError> {
-    let View {
-        filters: given,
-        params: page_params,
-        today,
-    } = view;
+    let (given, today) = (view.filters, view.today);
     let def = &d.definition;
     let mut widgets = def.widgets.clone();
     widgets.sort_by_key(|w| (w.y, w.x));
@@ -101,7 +97,7 @@ pub fn document(ctx: &Ctx, d: &StoredDashboard, view: View) -> Result<run::Outpu
         };
         parameters.push((label, shown));
     }
-    parameters.extend(page_params.iter().map(|(k, v)| (k.clone(), v.clone())));
+    parameters.extend(view.params.iter().map(|(k, v)| (k.clone(), v.clone())));
     Ok(run::Output {
         report_id: d.id.clone(),
         name: def.name.clone(),
