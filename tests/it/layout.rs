@@ -1,6 +1,8 @@
 //! The shape of `src/` (ARCHITECTURE.md): top-level modules depend on each other one way only,
-//! the model depends on nothing, few loose files, no long files. Read from the sources, so a
+//! and so do files (`files`), the model depends on nothing, few loose files, no long files. Read from the sources, so a
 //! change that bends the layers fails here, not in review.
+
+mod files;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -167,6 +169,21 @@ fn top_level_modules_depend_on_each_other_one_way_only() {
     if let Some(cycle) = find_cycle(&graph) {
         panic!("import cycle: {}", cycle.join(" → "));
     }
+}
+
+#[test]
+fn no_two_files_of_src_import_each_other() {
+    let graph = files::file_graph();
+    assert!(graph.len() > 100, "files found: {}", graph.len());
+    let found: Vec<String> = files::knots(&graph)
+        .iter()
+        .map(|k| format!("  {}", files::shown_cycle(&graph, k)))
+        .collect();
+    assert!(
+        found.is_empty(),
+        "files that import each other (move what both need to one side or a file of its own):\n{}",
+        found.join("\n")
+    );
 }
 
 #[test]
