@@ -1,6 +1,7 @@
 //! Axes shared by the charts: the plot frame, linear scales, ticks at round numbers and dates,
 //! tick and value labels, and category labels that thin out and shorten when they crowd.
 
+use super::legend::Band;
 use super::*;
 use chrono::{Datelike, NaiveDate};
 
@@ -14,6 +15,18 @@ pub(super) struct Frame {
 }
 
 impl Frame {
+    /// The plot area of a chart on the canvas: below the band (and the y axis's title when
+    /// `titled`), right of `left` pixels of labels (between a 14 px margin and an 8 px gap),
+    /// `right` pixels short of the canvas's right edge, and [`plot_bottom`] at the bottom.
+    pub(super) fn plot(band: &Band, left: i32, right: i32, titled: bool) -> Frame {
+        Frame {
+            l: 14 + left + 8,
+            t: band.bottom() + if titled { 16 } else { 0 },
+            r: width() as i32 - right,
+            b: plot_bottom(titled),
+        }
+    }
+
     pub(super) fn width(&self) -> f64 {
         (self.r - self.l).max(1) as f64
     }
@@ -21,6 +34,12 @@ impl Frame {
     pub(super) fn height(&self) -> f64 {
         (self.b - self.t).max(1) as f64
     }
+}
+
+/// The bottom of the plot: above the bottom axis's labels (and the x axis's title under them
+/// when `titled`).
+pub(super) fn plot_bottom(titled: bool) -> i32 {
+    height() as i32 - if titled { 46 } else { 30 }
 }
 
 /// A linear map from data to pixels.

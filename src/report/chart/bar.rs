@@ -86,17 +86,12 @@ pub fn bar<V: Copy + Into<Option<f64>>>(
     let items = &all[..all.len().min(MAX_BARS)];
     let band = Band::new(&[], cap_note(items.len(), all.len(), "categories"));
     let mut range = extent(items.iter().map(|i| i.1));
-    let plot_h = (height() as i32 - 30 - band.bottom()) as f64;
+    let plot_h = (plot_bottom(false) - band.bottom()) as f64;
     if value_labels {
         range = headroom(range, plot_h, 18.0, 18.0);
     }
     let ticks = nice_ticks(range.0, range.1, 5);
-    let f = Frame {
-        l: 14 + label_room(&ticks, fmt) + 8,
-        t: band.bottom(),
-        r: width() as i32 - 16,
-        b: height() as i32 - 30,
-    };
+    let f = Frame::plot(&band, label_room(&ticks, fmt), 16, false);
     let y = Scale::new((ticks.lo, ticks.hi), (f.b, f.t));
     let n = items.len();
     let slot = f.width() / n as f64;
@@ -147,7 +142,7 @@ pub fn hbar<V: Copy + Into<Option<f64>>>(
     if all.is_empty() {
         return Ok(no_data());
     }
-    let b = height() as i32 - 30;
+    let b = plot_bottom(false);
     let fits = |top: i32| ((b - top) / ROW_PX).max(1) as usize;
     let mut rows = fits(Band::new(&[], None).bottom());
     if all.len() > rows {
@@ -157,8 +152,8 @@ pub fn hbar<V: Copy + Into<Option<f64>>>(
     let band = Band::new(&[], cap_note(items.len(), all.len(), "categories"));
     let labels: Vec<String> = items.iter().map(|i| i.0.clone()).collect();
     let room = category_room(&labels);
+    let f = Frame::plot(&band, room, 24, false);
     let mut range = extent(items.iter().map(|i| i.1));
-    let l = 14 + room + 8;
     if value_labels {
         let below = widest(
             items
@@ -172,16 +167,10 @@ pub fn hbar<V: Copy + Into<Option<f64>>>(
                 .filter(|i| i.1 >= 0.0)
                 .map(|i| value_label(i.1, fmt)),
         );
-        range = headroom(range, (width() as i32 - 24 - l) as f64, below, above);
+        range = headroom(range, (f.r - f.l) as f64, below, above);
     }
-    let target = ((width() as i32 - l) / 100).clamp(2, 8) as usize;
+    let target = ((width() as i32 - f.l) / 100).clamp(2, 8) as usize;
     let ticks = nice_ticks(range.0, range.1, target);
-    let f = Frame {
-        l,
-        t: band.bottom(),
-        r: width() as i32 - 24,
-        b,
-    };
     let x = Scale::new((ticks.lo, ticks.hi), (f.l, f.r));
     let n = items.len();
     let half = (f.height() / n as f64 * 0.36).clamp(0.5, 14.0);
@@ -272,12 +261,7 @@ pub fn stacked_bar(rows: &[(String, String, Option<f64>)], fmt: Option<ValueForm
         &series_legend(&names),
         cap_note(shown_n, cats.len(), "categories"),
     );
-    let f = Frame {
-        l: 14 + label_room(&ticks, fmt) + 8,
-        t: band.bottom(),
-        r: width() as i32 - 16,
-        b: height() as i32 - 30,
-    };
+    let f = Frame::plot(&band, label_room(&ticks, fmt), 16, false);
     let y = Scale::new((ticks.lo, ticks.hi), (f.b, f.t));
     let slot = f.width() / shown_n as f64;
     let half = (slot * 0.36).clamp(0.5, 40.0);
@@ -351,7 +335,7 @@ pub fn waterfall<V: Copy + Into<Option<f64>>>(
     let keys: Vec<Option<&str>> = steps.iter().map(|s| s.2.as_deref()).chain([None]).collect();
     let mut range = extent(bars.iter().flat_map(|b| [b.1, b.2]));
     if value_labels {
-        let plot_h = (height() as i32 - 30 - Band::new(&[], Some(String::new())).bottom()) as f64;
+        let plot_h = (plot_bottom(false) - Band::new(&[], Some(String::new())).bottom()) as f64;
         range = headroom(range, plot_h, 18.0, 18.0);
     }
     let ticks = nice_ticks(range.0, range.1, 5);
@@ -361,12 +345,7 @@ pub fn waterfall<V: Copy + Into<Option<f64>>>(
         ("Total".to_string(), PALETTE[0]),
     ];
     let band = Band::new(&legend, None);
-    let f = Frame {
-        l: 14 + label_room(&ticks, fmt) + 8,
-        t: band.bottom(),
-        r: width() as i32 - 16,
-        b: height() as i32 - 30,
-    };
+    let f = Frame::plot(&band, label_room(&ticks, fmt), 16, false);
     let y = Scale::new((ticks.lo, ticks.hi), (f.b, f.t));
     let n = bars.len();
     let slot = f.width() / n as f64;

@@ -89,12 +89,7 @@ pub fn candlestick(candles: &[Candle], fmt: Option<ValueFormat>) -> Result {
     let hi = prices().fold(f64::NEG_INFINITY, f64::max);
     let ticks = nice_ticks(lo, hi, 5);
     let band = Band::new(&[("Up".into(), UP), ("Down".into(), DOWN)], None);
-    let f = Frame {
-        l: 14 + label_room(&ticks, fmt) + 8,
-        t: band.bottom(),
-        r: width() as i32 - 36,
-        b: height() as i32 - 30,
-    };
+    let f = Frame::plot(&band, label_room(&ticks, fmt), 36, false);
     // The usual distance between candles (a day, a week...) sets their width.
     let gap = cs
         .windows(2)

@@ -108,12 +108,7 @@ pub fn heatmap(cells: &[(String, String, Option<f64>)], fmt: Option<ValueFormat>
     };
     let scale_w = 14 + 6 + label_room(&scale_ticks, fmt) + 16;
     let room = category_room(&ys[..ny]);
-    let f = Frame {
-        l: 14 + room + 8,
-        t: band.bottom(),
-        r: width() as i32 - scale_w - 16,
-        b: height() as i32 - 30,
-    };
+    let f = Frame::plot(&band, room, scale_w + 16, false);
     let (cw, ch) = (f.width() / nx as f64, f.height() / ny as f64);
     let gap = if cw >= 6.0 && ch >= 6.0 { 1 } else { 0 };
     let t_of = |v: f64| if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };

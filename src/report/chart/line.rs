@@ -99,12 +99,7 @@ pub fn lines(
         Vec::new()
     };
     let band = Band::new(&legend, None);
-    let f = Frame {
-        l: 14 + label_room(&ticks, fmt) + 8,
-        t: band.bottom(),
-        r: width() as i32 - 36,
-        b: height() as i32 - 30,
-    };
+    let f = Frame::plot(&band, label_room(&ticks, fmt), 36, false);
     let span = (last - first).num_days();
     let domain = if span == 0 {
         (-1.0, 1.0)

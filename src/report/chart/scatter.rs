@@ -9,11 +9,6 @@ use crate::data::query::ResultSet;
 use crate::model::report::Visualization;
 use std::collections::HashMap;
 
-/// The bottom of the plot when an axis title goes under the tick labels.
-fn titled_bottom() -> i32 {
-    height() as i32 - 46
-}
-
 /// Axis titles: the y column's above the value labels, the x column's under the tick labels.
 fn axis_titles(pen: &Pen, f: Frame, x: &str, y: &str) -> Drawn {
     let room = (f.width() / 2.0).min(400.0);
@@ -103,12 +98,7 @@ pub fn scatter(
     };
     let band = Band::new(&legend, None);
     let yt = nice_ticks(ylo, yhi, 5);
-    let f = Frame {
-        l: 14 + label_room(&yt, fmt) + 8,
-        t: band.bottom() + 16,
-        r: width() as i32 - 28,
-        b: titled_bottom(),
-    };
+    let f = Frame::plot(&band, label_room(&yt, fmt), 28, true);
     let xt = nice_ticks(xlo, xhi, (f.width() / 90.0).clamp(2.0, 10.0) as usize);
     let x = Scale::new((xt.lo, xt.hi), (f.l, f.r));
     let y = Scale::new((yt.lo, yt.hi), (f.b, f.t));
@@ -269,12 +259,7 @@ pub fn histogram(
     let top = counts.iter().copied().max().unwrap_or(1);
     let yt = ticks_with(0.0, top as f64, 5, 1.0);
     let band = Band::new(&[], None);
-    let f = Frame {
-        l: 14 + label_room(&yt, None) + 8,
-        t: band.bottom() + 16,
-        r: width() as i32 - 28,
-        b: titled_bottom(),
-    };
+    let f = Frame::plot(&band, label_room(&yt, None), 28, true);
     let x = Scale::new((start, end), (f.l, f.r));
     let y = Scale::new((yt.lo, yt.hi), (f.b, f.t));
     // Edges as ticks when few, else round numbers inside the bins' span.
