@@ -6,4 +6,5 @@ pub mod chart;
 pub mod format;
 pub mod params;
 pub mod run;
+mod template;
 pub mod text;

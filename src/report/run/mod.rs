@@ -14,6 +14,7 @@ pub use table::cell_text;
 use table::{table, TableError};
 
 use super::params::{self, ParamError};
+use super::template;
 use crate::data::cache;
 use crate::data::query::{self, Bounds, QueryError, ResultSet};
 use crate::data::source::{Db, SourceConn};
@@ -185,16 +186,16 @@ pub fn run<'c>(conn: impl Into<Db<'c>>, req: &Request) -> Result<Output, RunErro
     let templated = def.description.contains("{{") || def.description.contains("{%");
     let mut description = def.description.clone();
     if !texts.is_empty() || templated {
-        let ctx = super::text::context(
+        let ctx = context(
             &def.name,
             &crate::model::time::stamp(generated_at, req.zone),
             &resolved.values,
             &sections,
             first_rows(&results),
         );
-        description = super::text::describe_report(&def.description, &ctx);
+        description = template::describe_report(&def.description, &ctx);
         for (n, (si, ii, source)) in texts.into_iter().enumerate() {
-            let text = super::text::render(&source, &ctx).map_err(|message| RunError::Mapping {
+            let text = template::render(&source, &ctx).map_err(|message| RunError::Mapping {
                 viz: format!("text block {}", n + 1),
                 message,
             })?;
@@ -301,6 +302,49 @@ fn prefetch(
         .map(|(key, sql, values)| (key, (sql, values)))
         .collect();
     Prefetched { prepared, failed }
+}
+
+/// What a text block (and the report's description) can quote: `report.name`,
+/// `report.generated`, `params.<name>`, `kpis.<id>.value|previous|change|direction|number`,
+/// `tables.<id>.rows|total`, and `queries.<name>.<column>`: the first row of a named query
+/// that a chart or KPI ran (e.g. the period it covers).
+fn context(
+    name: &str,
+    generated: &str,
+    params: &query::Params,
+    sections: &[SectionOut],
+    first_rows: serde_json::Map<String, serde_json::Value>,
+) -> serde_json::Value {
+    use serde_json::{json, Map};
+    let mut kpis = Map::new();
+    let mut tables = Map::new();
+    for item in sections.iter().flat_map(|s| &s.items) {
+        match item {
+            Item::Kpi(k) => {
+                kpis.insert(
+                    k.id.clone(),
+                    json!({
+                        "title": k.title, "value": k.value, "previous": k.previous,
+                        "change": k.change, "direction": k.direction, "number": k.number,
+                    }),
+                );
+            }
+            Item::Table(t) => {
+                tables.insert(
+                    t.id.clone(),
+                    json!({ "title": t.title, "rows": t.total_rows, "total": t.available_rows }),
+                );
+            }
+            _ => {}
+        }
+    }
+    json!({
+        "report": { "name": name, "generated": generated },
+        "params": params,
+        "kpis": kpis,
+        "tables": tables,
+        "queries": first_rows,
+    })
 }
 
 /// The first row of each named query that ran, by column, for text blocks to quote.
