@@ -3,8 +3,6 @@
 //! text, the PDF and spreadsheet take it as data, so no value can inject markup. Templates are
 //! checked when a report is saved; loops are bounded by fuel, output by `MAX_OUTPUT`.
 
-#[cfg(test)]
-use crate::model::template::{check, MAX_CHARS};
 use crate::model::template::{describe, environment};
 use serde_json::Value;
 
@@ -50,6 +48,7 @@ pub fn render(source: &str, ctx: &Value) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::template::{check, MAX_CHARS};
     use serde_json::json;
 
     fn ctx() -> Value {
