@@ -175,7 +175,10 @@ pub fn tokens_cmd(config: Config, action: TokensAction) -> Result<(), Failure> {
         } => {
             let r = r.as_deref().map(role).transpose()?;
             let user = users::find(&conn, &email)?;
+            // The token is made on a connection of its own: this one is put back first.
+            drop(conn);
             let (t, token) = auth::create_token(&ctx, &user.id, &name, r, user.role, expires_days)?;
+            let conn = ctx.store.app.get().map_err(Failure::other)?;
             auth::audit::record(
                 &conn,
                 Some("cli"),

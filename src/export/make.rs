@@ -214,33 +214,24 @@ fn document(
 
 /// The record's `report_id` and, where it can be found, the name of what `target` is made of.
 fn subject(ctx: &Ctx, target: &Target) -> (String, Option<String>) {
-    let Ok(conn) = ctx.store.app.get() else {
-        return (target_key(target), None);
-    };
+    let report_name = |id: &str| ctx.report(id).ok().map(|s| s.definition.name);
+    let app = || ctx.store.app.get().ok();
     match target {
-        Target::Report(r) => (r.to_string(), ctx.report(r).ok().map(|s| s.definition.name)),
-        Target::Dashboard(d) | Target::Widget(d, _) => (
-            d.to_string(),
-            store::dashboard::get(&conn, d)
-                .ok()
-                .flatten()
-                .map(|d| d.definition.name),
-        ),
-        Target::Result(r) => match store::job::result(&conn, r).ok().flatten() {
-            Some(stored) => {
-                let name = ctx.report(&stored.job.report_id).ok();
-                (stored.job.report_id, name.map(|s| s.definition.name))
+        Target::Report(r) => (r.to_string(), report_name(r)),
+        Target::Dashboard(d) | Target::Widget(d, _) => {
+            let found = app().and_then(|conn| store::dashboard::get(&conn, d).ok().flatten());
+            (d.to_string(), found.map(|d| d.definition.name))
+        }
+        Target::Result(r) => {
+            let found = app().and_then(|conn| store::job::result(&conn, r).ok().flatten());
+            match found {
+                Some(stored) => {
+                    let name = report_name(&stored.job.report_id);
+                    (stored.job.report_id, name)
+                }
+                None => (r.to_string(), None),
             }
-            None => (r.to_string(), None),
-        },
-    }
-}
-
-fn target_key(target: &Target) -> String {
-    match target {
-        Target::Report(r) => r.to_string(),
-        Target::Dashboard(d) | Target::Widget(d, _) => d.to_string(),
-        Target::Result(r) => r.to_string(),
+        }
     }
 }
 

@@ -104,19 +104,25 @@ impl Generator {
 /// Runs one job to completion or failure. Errors are the store's, when even the failure
 /// could not be recorded.
 fn run(ctx: &Ctx, id: &str) -> Result<(), StoreError> {
-    let mut conn = ctx.store.app.get()?;
-    let Some(job) = store::job::get(&conn, id)? else {
-        return Ok(());
+    let job = {
+        let conn = ctx.store.app.get()?;
+        let Some(job) = store::job::get(&conn, id)? else {
+            return Ok(());
+        };
+        store::job::start(&conn, id)?;
+        job
     };
-    store::job::start(&conn, id)?;
     let started = std::time::Instant::now();
+    // The run takes app connections of its own: none is held while it goes.
     let progress = |built: usize, total: usize| {
         let p = 5 + (90 * built / total.max(1)) as u8;
-        if let Err(e) = store::job::set_progress(&conn, id, p) {
+        let set = ctx.store.app.get().map_err(StoreError::from);
+        if let Err(e) = set.and_then(|conn| store::job::set_progress(&conn, id, p)) {
             tracing::warn!(job = %id, error = %e, "progress not recorded");
         }
     };
     let output = output(ctx, &job, Some(&progress));
+    let mut conn = ctx.store.app.get()?;
     let kept = output.and_then(|out| Ok(snapshot::split(&out).map_err(StoreError::from)?));
     match kept {
         Ok((json, extra)) => {

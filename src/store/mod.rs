@@ -1,5 +1,6 @@
 //! SQLite storage: the application database and the dataset store, each behind an r2d2 pool.
 
+pub mod app_pool;
 pub mod audit;
 pub mod dashboard;
 pub mod dataset;
@@ -25,8 +26,8 @@ use std::time::Duration;
 
 /// A pool of SQLite connections.
 pub type Pool = r2d2::Pool<SqliteConnectionManager>;
-/// One pooled connection.
-pub type Conn = r2d2::PooledConnection<SqliteConnectionManager>;
+/// A connection of the app database.
+pub type Conn = app_pool::AppConn;
 
 /// Errors from the store.
 #[derive(Debug, thiserror::Error)]
@@ -71,7 +72,7 @@ pub struct Source {
 #[derive(Clone)]
 pub struct Store {
     /// Quire's own state (reports, schedules, runs, ...).
-    pub app: Pool,
+    pub app: app_pool::AppPool,
     /// The dataset store, read-write (imports).
     pub data: Pool,
     /// The dataset store opened read-only, for report queries.
@@ -101,11 +102,11 @@ impl Store {
             path: dir.display().to_string(),
             source,
         })?;
-        let app = pool(
+        let manager = || {
             SqliteConnectionManager::file(dir.join("quire.db"))
-                .with_init(|c| c.execute_batch(PRAGMAS)),
-            8,
-        )?;
+                .with_init(|c| c.execute_batch(PRAGMAS))
+        };
+        let app = app_pool::AppPool::new(pool(manager(), 8)?, manager());
         app.get()?.execute_batch(WAL)?;
         migrate::migrate(&mut *app.get()?)?;
         let secrets = secret::Secrets::load(dir, &*app.get()?)?;

@@ -95,12 +95,16 @@ pub fn client_with(token: Option<&str>) -> reqwest::Client {
 
 /// Adds a user (password `ADMIN_PASSWORD`) with `role` and makes them an API token.
 pub fn user_with_token(ctx: &quire::app::Ctx, email: &str, role: Role) -> (String, String) {
-    let conn = ctx.store.app.get().unwrap();
-    // A second app on the same data folder (restart tests) finds the user there already.
-    let user = match quire::auth::users::add(&conn, email, role, Some(ADMIN_PASSWORD), None, None) {
-        Ok(u) => u,
-        Err(quire::auth::AuthError::Conflict(_)) => quire::auth::users::find(&conn, email).unwrap(),
-        Err(e) => panic!("{e}"),
+    let user = {
+        let conn = ctx.store.app.get().unwrap();
+        // A second app on the same data folder (restart tests) finds the user there already.
+        match quire::auth::users::add(&conn, email, role, Some(ADMIN_PASSWORD), None, None) {
+            Ok(u) => u,
+            Err(quire::auth::AuthError::Conflict(_)) => {
+                quire::auth::users::find(&conn, email).unwrap()
+            }
+            Err(e) => panic!("{e}"),
+        }
     };
     let (_, token) = quire::auth::create_token(ctx, &user.id, "tests", None, role, None).unwrap();
     (user.id, token)

@@ -86,9 +86,10 @@ pub async fn show(
     let saved = q.saved.is_some();
     let page = web::block(move || -> Result<_, Problem> {
         let c = caller(&who)?;
+        let layout = Layout::new(&ctx, &who)?;
         let conn = ctx.store.app.get().map_err(Problem::from)?;
         let chosen = store::user::time_zone(&conn, &c.user_id)?.unwrap_or_default();
-        Ok(page(&who, Layout::new(&ctx, &who)?, chosen, None, saved))
+        Ok(page(&who, layout, chosen, None, saved))
     })
     .await?
     .map_err(Problem::html)?;

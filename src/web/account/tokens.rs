@@ -41,11 +41,12 @@ async fn render(
         actix_web::http::StatusCode::OK
     };
     let page = web::block(move || -> Result<_, Problem> {
+        let layout = Layout::new(&ctx, &who)?;
         let conn = ctx.store.app.get().map_err(Problem::from)?;
         let admin = c.role == Role::Admin;
         let tokens = store::token::list(&conn, (!admin).then_some(c.user_id.as_str()))?;
         Ok(TokensPage {
-            layout: Layout::new(&ctx, &who)?,
+            layout,
             tokens,
             new_token,
             error,

@@ -42,6 +42,7 @@ pub async fn page(
     let (actor, action) = (keep(q.actor), keep(q.action));
     let (ctx, who) = (state.ctx.clone(), gate::principal(&req));
     web::block(move || -> Result<_, Problem> {
+        let layout = Layout::new(&ctx, &who)?;
         let conn = ctx.store.app.get().map_err(Problem::from)?;
         let events = store::audit::list(
             &conn,
@@ -53,7 +54,7 @@ pub async fn page(
             },
         )?;
         Ok(AuditPage {
-            layout: Layout::new(&ctx, &who)?,
+            layout,
             events,
             actor,
             action,

@@ -33,10 +33,10 @@ async fn render(
 ) -> Result<HttpResponse, Problem> {
     let (ctx, who) = (state.ctx.clone(), gate::principal(req));
     let page = web::block(move || -> Result<_, Problem> {
-        let conn = ctx.store.app.get().map_err(Problem::from)?;
+        let layout = Layout::new(&ctx, &who)?;
         Ok(UsersPage {
-            layout: Layout::new(&ctx, &who)?,
-            users: store::user::list(&conn)?,
+            layout,
+            users: store::user::list(&*ctx.store.app.get()?)?,
             link,
             error,
             roles: Role::ALL,

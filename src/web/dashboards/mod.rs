@@ -220,7 +220,6 @@ pub(crate) fn page_for(
 ) -> Result<DashboardPage, Problem> {
     // `page` belongs to the tables' pagers; a bad one is refused here as on every page.
     parse_page(q.get("page").map(String::as_str))?;
-    let conn = ctx.store.app.get()?;
     let today = chrono::Utc::now().date_naive();
     let (filters, params) = split(q);
     let values = dashboard_run::values(&d.definition.filters, &filters);
@@ -233,7 +232,7 @@ pub(crate) fn page_for(
         if !seen_reports.insert(rid.clone()) {
             continue;
         }
-        let Some(r) = store::report::get(&conn, rid)? else {
+        let Some(r) = store::report::get(&*ctx.store.app.get()?, rid)? else {
             continue;
         };
         for p in &r.definition.parameters {
@@ -338,14 +337,15 @@ pub(crate) fn page_for(
 /// GET /
 pub async fn home(state: web::Data<AppState>, q: Query, req: HttpRequest) -> Result<Home, Problem> {
     let (ctx, who, q) = (state.ctx.clone(), gate::principal(&req), q.into_inner());
-    web::block(
-        move || match store::dashboard::home(&*ctx.store.app.get()?)? {
+    web::block(move || {
+        let home = store::dashboard::home(&*ctx.store.app.get()?)?;
+        match home {
             Some(d) => Ok(Home::Dashboard(Box::new(page(&ctx, &who, d, &q)?))),
             None => Ok(Home::Empty(EmptyPage {
                 layout: Layout::new(&ctx, &who)?,
             })),
-        },
-    )
+        }
+    })
     .await?
     .map_err(Problem::html)
 }

@@ -87,6 +87,7 @@ pub async fn detail(
     let ctx = state.ctx.clone();
     let who = crate::web::gate::principal(&req);
     web::block(move || {
+        let layout = layout(&ctx, &who)?;
         let conn = conn(&ctx)?;
         let s = find(&conn, &id)?;
         let report = report_names(&conn)?
@@ -97,7 +98,7 @@ pub async fn detail(
             .unwrap_or_else(|_| (s.cron.clone(), Vec::new()));
         let history = history_of(&conn, &s, &view)?;
         Ok(DetailPage {
-            layout: layout(&ctx, &who)?,
+            layout,
             s: Summary {
                 id: s.id,
                 name: s.name,

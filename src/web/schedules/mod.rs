@@ -172,6 +172,7 @@ pub(super) fn page(
     who: &Principal,
     mail_result: Option<Result<String, String>>,
 ) -> Result<SchedulesPage, Problem> {
+    let layout = layout(ctx, who)?;
     let conn = conn(ctx)?;
     let reports = report_names(&conn)?;
     let rows = store::schedule::list(&conn)
@@ -179,7 +180,6 @@ pub(super) fn page(
         .iter()
         .map(|s| row(&conn, s, &reports, &who.zone()))
         .collect::<Result<_, _>>()?;
-    let layout = layout(ctx, who)?;
     Ok(SchedulesPage {
         csrf: layout.csrf.clone(),
         layout,
