@@ -100,6 +100,10 @@ impl Application {
             generator,
             limiter: Default::default(),
             setup,
+            door: std::sync::Arc::new(web::admission::Door::new(
+                config.limits.requests as usize,
+                config.limits.request_queue as usize,
+            )),
         });
         let grace = Duration::from_secs(config.server.shutdown_timeout_secs);
         let server = HttpServer::new(move || {
@@ -107,6 +111,7 @@ impl Application {
                 .wrap(middleware::from_fn(web::error::htmx_errors))
                 .wrap(middleware::from_fn(web::gate::gate))
                 .wrap(middleware::from_fn(web::frame::page_frame))
+                .wrap(middleware::from_fn(web::admission::admit))
                 .wrap(middleware::from_fn(web::headers::security_headers))
                 .wrap(middleware::Logger::new("%r %s %b %Dms"))
                 .app_data(state.clone())

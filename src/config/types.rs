@@ -233,6 +233,11 @@ pub struct LimitsConfig {
     /// Downloads that may wait for a render worker; one more is refused with 503 and
     /// Retry-After (generation jobs and schedule runs always wait their turn).
     pub render_queue: u32,
+    /// Requests worked on at once (pages, API calls, downloads); more wait their turn.
+    pub requests: u32,
+    /// Requests that may wait for a turn (each at most 3 s); one more is refused with 503 and
+    /// Retry-After at once.
+    pub request_queue: u32,
     /// Largest file accepted by an upload, in MB.
     pub upload_max_mb: u64,
     /// Memory for cached query results, in MB (0 = no cache).
@@ -251,6 +256,8 @@ impl Default for LimitsConfig {
             page_size: 25,
             render_workers: 2,
             render_queue: 16,
+            requests: 64,
+            request_queue: 512,
             upload_max_mb: 50,
             cache_mb: 64,
             query_memory_mb: 64,
@@ -491,6 +498,12 @@ impl Config {
         }
         if self.limits.page_size == 0 || self.limits.page_size > 1000 {
             return err("limits.page_size", "must be between 1 and 1000".into());
+        }
+        if !(1..=10_000).contains(&self.limits.requests) {
+            return err("limits.requests", "must be between 1 and 10000".into());
+        }
+        if self.limits.request_queue > 100_000 {
+            return err("limits.request_queue", "must be at most 100000".into());
         }
         if self.limits.render_workers == 0 {
             return err("limits.render_workers", "must be at least 1".into());

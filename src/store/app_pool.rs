@@ -71,6 +71,15 @@ impl AppPool {
         })
     }
 
+    /// Whether the database answers, on a connection of its own: a health check never waits
+    /// for the pool, however busy.
+    pub fn ping(&self) -> Result<(), String> {
+        use r2d2::ManageConnection;
+        let conn = self.manager.connect().map_err(|e| e.to_string())?;
+        conn.query_row("SELECT 1", [], |_| Ok(()))
+            .map_err(|e| e.to_string())
+    }
+
     /// The pool's state (connections open and idle), for metrics.
     pub fn state(&self) -> r2d2::State {
         self.pool.state()

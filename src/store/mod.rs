@@ -106,7 +106,9 @@ impl Store {
             SqliteConnectionManager::file(dir.join("quire.db"))
                 .with_init(|c| c.execute_batch(PRAGMAS))
         };
-        let app = app_pool::AppPool::new(pool(manager(), 8)?, manager());
+        // No thread holds two (`app_pool`) and each holds one briefly: 16 serve the 64
+        // requests `[limits] requests` lets in at once.
+        let app = app_pool::AppPool::new(pool(manager(), 16)?, manager());
         app.get()?.execute_batch(WAL)?;
         migrate::migrate(&mut *app.get()?)?;
         let secrets = secret::Secrets::load(dir, &*app.get()?)?;

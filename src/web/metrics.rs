@@ -100,6 +100,19 @@ pub async fn get(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
             })
             .collect(),
     );
+    let (waiting, shed) = state.door.stats();
+    metric(
+        "quire_requests_waiting",
+        "gauge",
+        "Requests waiting for a turn ([limits] requests, request_queue).",
+        one(waiting.to_string()),
+    );
+    metric(
+        "quire_requests_shed_total",
+        "counter",
+        "Requests answered 503 at the door: the queue was full or no turn came in time.",
+        one(shed.to_string()),
+    );
     let q = state.runner.queue.stats();
     metric(
         "quire_render_workers",

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod admission;
 pub mod api;
 pub mod assets;
 pub mod builder;
@@ -44,6 +45,8 @@ pub struct AppState {
     pub limiter: crate::auth::limiter::Limiter,
     /// The one-time setup link, while no user exists.
     pub setup: crate::auth::Setup,
+    /// Requests worked on at once, and the queue before them (`admission`).
+    pub door: Arc<admission::Door>,
 }
 
 impl AppState {

@@ -154,3 +154,53 @@ async fn a_download_whose_client_leaves_leaves_the_queue_and_stops_its_render() 
         .unwrap();
     assert_eq!(ok.status(), 200);
 }
+
+#[tokio::test]
+async fn a_crowd_past_the_door_is_answered_503_at_once_and_health_still_answers() {
+    let app = spawn_app_with(|c| {
+        c.limits.requests = 2;
+        c.limits.request_queue = 1;
+        c.limits.cache_mb = 0;
+    })
+    .await;
+    // A query that takes a while: both turns are held by it.
+    let slow = app
+        .create_report(&serde_json::json!({
+            "name": "Slow",
+            "query": "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 4000000) \
+                      SELECT count(*) AS c FROM n",
+            "visualizations": [{ "id": "t", "type": "table" }]
+        }))
+        .await;
+    let url = format!("{}/api/v1/reports/{slow}/preview", app.address);
+    let held: Vec<_> = (0..3)
+        .map(|_| {
+            let (c, u) = (app.client.clone(), url.clone());
+            tokio::spawn(async move { c.get(u).send().await.unwrap().status().as_u16() })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Two working, one waiting: the next is refused at once, with when to come back.
+    let started = std::time::Instant::now();
+    let r = app.get("/api/v1/reports").await;
+    assert_eq!(r.status(), 503);
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(r.headers()["retry-after"], "1");
+    let p: serde_json::Value = r.json().await.unwrap();
+    assert!(p["detail"].as_str().unwrap().contains("busy"), "{p}");
+    // Health passes the door and needs no pooled connection.
+    let started = std::time::Instant::now();
+    let r = app.get("/healthz").await;
+    assert_eq!(r.status(), 200);
+    assert!(started.elapsed() < Duration::from_millis(500));
+    assert!(metric(&app, "quire_requests_shed_total").await >= 1.0);
+    for h in held {
+        assert!([200, 503].contains(&h.await.unwrap()));
+    }
+    // The crowd gone, the door opens.
+    assert_eq!(app.get("/api/v1/reports").await.status(), 200);
+}

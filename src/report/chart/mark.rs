@@ -7,6 +7,7 @@
 //! the SVG is rewritten once drawn ([`finish`]).
 
 use super::{err, Drawn, Pen, FONT};
+use crate::model::text::{escape_html, unescape_html};
 use plotters::prelude::*;
 
 /// A marker's text: the start of mark N (`OPEN` then N) or the end of the open mark.
@@ -69,30 +70,6 @@ impl Pen<'_, '_> {
     }
 }
 
-/// `s` escaped for an XML attribute or text.
-pub(super) fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn unescape(s: &str) -> String {
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
-}
-
 /// The SVG as Plotters wrote it (one element per line, a text's content on its own line) with
 /// each pair of marker texts turned into the mark's `<a>` and its `</a>`.
 pub(super) fn finish(svg: &str, marks: &[Mark]) -> String {
@@ -112,12 +89,12 @@ pub(super) fn finish(svg: &str, marks: &[Mark]) -> String {
             {
                 out.push_str("<a class=\"mark\"");
                 if let Some(k) = &m.key {
-                    out.push_str(&format!(" data-key=\"{}\"", escape(k)));
+                    out.push_str(&format!(" data-key=\"{}\"", escape_html(k)));
                 }
                 if m.hit {
                     out.push_str(" data-hit=\"\"");
                 }
-                out.push_str(&format!("><title>{}</title>\n", escape(&m.title)));
+                out.push_str(&format!("><title>{}</title>\n", escape_html(&m.title)));
                 i += 3;
                 continue;
             }
@@ -144,8 +121,8 @@ pub fn link_marks(svg: &str, href: impl Fn(&str) -> Option<String>) -> String {
         let after = &rest[i + AT.len()..];
         let Some(end) = after.find('"') else { break };
         out.push_str(&rest[..i + AT.len() + end + 1]);
-        if let Some(h) = href(&unescape(&after[..end])) {
-            out.push_str(&format!(" href=\"{}\"", escape(&h)));
+        if let Some(h) = href(&unescape_html(&after[..end])) {
+            out.push_str(&format!(" href=\"{}\"", escape_html(&h)));
         }
         rest = &after[end + 1..];
     }
