@@ -121,8 +121,9 @@ pub struct NewSession {
     pub user: store::user::User,
 }
 
-/// Checks an email and password and starts a session. Failures are counted per account and
-/// address (`limiter`), answered a little later each time, and logged in the audit log.
+/// Checks an email and password and starts a session. Failures are counted per account from an
+/// address and per address (`limiter`; never per account alone, so failing on purpose locks no
+/// one out), answered a little later each time, and logged in the audit log.
 pub fn login(
     ctx: &Ctx,
     limiter: &limiter::Limiter,
@@ -149,7 +150,7 @@ pub fn login(
             return Err(AuthError::BadCredentials);
         }
     };
-    limiter.succeeded(email.as_str());
+    limiter.succeeded(email.as_str(), ip_key);
     store::user::touch_login(&conn, &user.id)?;
     let session = start_session(ctx, &conn, user, ip)?;
     audit::record(&conn, Some(&session.user.email), "login.ok", None, ip, None);

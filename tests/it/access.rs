@@ -366,6 +366,54 @@ async fn repeated_failed_logins_are_refused_with_429_even_with_the_right_passwor
     );
 }
 
+/// Logs in through the API from `from`, another loopback address (127.0.0.0/8 is all this
+/// machine): the server sees it as the peer address.
+async fn login_from(app: &TestApp, from: &str, email: &str, password: &str) -> StatusCode {
+    reqwest::Client::builder()
+        .local_address(from.parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap()
+        .post(format!("{}/api/v1/auth/login", app.address))
+        .json(&json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn failed_logins_from_one_address_do_not_lock_the_account_out_from_another() {
+    let app = spawn_app().await;
+    // The attacker spells the admin's email every way that normalises to it.
+    for spelling in [
+        "admin@example.com",
+        " ADMIN@example.com",
+        "Admin@Example.COM ",
+    ]
+    .iter()
+    .cycle()
+    .take(quire::auth::limiter::PER_ACCOUNT + 1)
+    {
+        let s = login_from(&app, "127.0.0.9", spelling, "not the password").await;
+        assert!(s == 401 || s == 429, "{s}");
+    }
+    assert_eq!(
+        login_from(&app, "127.0.0.9", ADMIN_EMAIL, ADMIN_PASSWORD).await,
+        429,
+        "the attacker's own address stays refused"
+    );
+    assert_eq!(
+        login_from(&app, "127.0.0.2", ADMIN_EMAIL, ADMIN_PASSWORD).await,
+        200,
+        "the admin, elsewhere, still signs in"
+    );
+    assert_eq!(
+        login_from(&app, "127.0.0.9", ADMIN_EMAIL, ADMIN_PASSWORD).await,
+        429,
+        "a success elsewhere does not free the attacker's address"
+    );
+}
+
 #[tokio::test]
 async fn api_tokens_are_stored_hashed_and_stop_working_when_revoked_or_expired() {
     let app = spawn_app().await;
