@@ -354,3 +354,47 @@ pub fn parse_page(raw: Option<&str>) -> Result<u32, error::Problem> {
 }
 
 pub use crate::model::text::urlencode;
+
+/// A place to send the browser after an action (`?next=`), if it is a path of this site: one
+/// `/` first (not `//` or `/\`, which browsers read as another host), no backslash and no
+/// control character (a tab or newline is dropped by browsers, so `/\t/evil.example` is
+/// `//evil.example`; CR and LF would split the header). Other characters, non-ASCII or a space,
+/// are percent-encoded so the `Location` header holds them.
+pub fn local_path(next: &str) -> Option<String> {
+    let safe = next.starts_with('/')
+        && !next.starts_with("//")
+        && next.len() < 2000
+        && !next.chars().any(|c| c == '\\' || c.is_control());
+    safe.then(|| {
+        next.chars()
+            .map(|c| match c {
+                '!'..='~' => c.to_string(),
+                c => urlencode(c.encode_utf8(&mut [0; 4])),
+            })
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn next_is_a_printable_path_of_this_site_or_nothing() {
+        for bad in [
+            "",
+            "x",
+            "//a.example",
+            "/\\a.example",
+            "/\t/a.example",
+            "/\r\nX: y",
+            "/\u{0}",
+            "/\u{85}",
+            "https://a.example",
+        ] {
+            assert_eq!(local_path(bad), None, "{bad:?}");
+        }
+        assert_eq!(local_path("/r?q=a%20b").as_deref(), Some("/r?q=a%20b"));
+        assert_eq!(local_path("/été x").as_deref(), Some("/%C3%A9t%C3%A9%20x"));
+    }
+}

@@ -415,6 +415,108 @@ async fn failed_logins_from_one_address_do_not_lock_the_account_out_from_another
 }
 
 #[tokio::test]
+async fn next_sends_only_to_a_printable_path_of_this_site() {
+    let app = spawn_app().await;
+    let session = session_of(&login(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await);
+    let hostile = [
+        "/\t/evil.example/",
+        "/\t/\t/evil.example/",
+        "/\n/evil.example/",
+        "/\r\nSet-Cookie: x=1",
+        "//evil.example/",
+        "/\\evil.example/",
+        "https://evil.example/",
+        "javascript:alert(1)",
+        "/\u{0}x",
+        "/\u{7f}x",
+        "/\u{85}/evil.example/",
+        "\t/evil.example",
+        "",
+    ];
+    for next in hostile {
+        // Signed in already, GET /login sends on at once; a sign-in posts to it.
+        let page = app
+            .anon
+            .get(format!("{}/login", app.address))
+            .query(&[("next", next)])
+            .header("Cookie", format!("quire_session={session}"))
+            .send()
+            .await
+            .unwrap();
+        let posted = app
+            .anon
+            .post(format!("{}/login", app.address))
+            .form(&[
+                ("email", ADMIN_EMAIL),
+                ("password", ADMIN_PASSWORD),
+                ("next", next),
+            ])
+            .send()
+            .await
+            .unwrap();
+        for r in [page, posted] {
+            assert_eq!(r.status(), 303, "{next:?}");
+            assert_eq!(r.headers()["location"], "/", "{next:?}");
+        }
+    }
+    // A path of this site, with its query, is kept.
+    let r = app
+        .anon
+        .get(format!("{}/login", app.address))
+        .query(&[("next", "/reports?q=a%20b&x=/y")])
+        .header("Cookie", format!("quire_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/reports?q=a%20b&x=/y");
+    // The login page carries a sent `next` in its form only when it is one of ours.
+    let page = app
+        .anon
+        .get(format!("{}/login?next=/%09/evil.example/", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("evil.example"), "{page}");
+    // A schedule's row actions return to `next` too.
+    let id = app.schedule_id().await;
+    for next in [
+        "/schedules\r\nX: y",
+        "/schedules/\t/evil.example",
+        "/schedules\\x",
+    ] {
+        let r = app
+            .anon
+            .post(format!("{}/schedules/{id}/toggle", app.address))
+            .query(&[("next", next)])
+            .header("Cookie", format!("quire_session={session}"))
+            .form(&[("_csrf", csrf_of(&app, &session).await.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{next:?}");
+        assert_eq!(r.headers()["location"], "/schedules", "{next:?}");
+    }
+}
+
+/// The CSRF token of a session.
+async fn csrf_of(app: &TestApp, session: &str) -> String {
+    let me: Value = app
+        .anon
+        .get(format!("{}/api/v1/auth/me", app.address))
+        .header("Cookie", format!("quire_session={session}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    me["csrfToken"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
 async fn api_tokens_are_stored_hashed_and_stop_working_when_revoked_or_expired() {
     let app = spawn_app().await;
     let r = app

@@ -62,17 +62,8 @@ fn html(status: StatusCode, page: impl Template) -> Result<HttpResponse, Problem
 
 /// Only a path on this site: never a way to send the user elsewhere after login.
 fn local(next: Option<&str>) -> String {
-    match next {
-        Some(n)
-            if n.starts_with('/')
-                && !n.starts_with("//")
-                && !n.contains('\\')
-                && n.len() < 2000 =>
-        {
-            n.to_string()
-        }
-        _ => "/".into(),
-    }
+    next.and_then(crate::web::local_path)
+        .unwrap_or_else(|| "/".into())
 }
 
 /// The session cookie: HttpOnly, SameSite=Lax, Secure when Quire is reached over https.

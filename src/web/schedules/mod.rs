@@ -263,8 +263,10 @@ async fn act(
 ) -> Result<HttpResponse, Problem> {
     let htmx = is_htmx(req);
     // Only our own pages: `next` must not send the browser elsewhere.
-    let next =
-        next.filter(|n| n.starts_with("/schedules") && !n.contains("//") && !n.contains('\\'));
+    let next = next
+        .as_deref()
+        .and_then(crate::web::local_path)
+        .filter(|n| n.starts_with("/schedules") && !n.contains("//"));
     let result = async {
         let ctx = state.ctx.clone();
         match action {
