@@ -35,6 +35,7 @@ impl Ctx {
             timeout: Duration::from_millis(self.config.limits.query_timeout_ms),
             max_rows: self.config.limits.max_rows,
             memory_mb: self.config.limits.query_memory_mb,
+            result_mb: self.config.limits.result_mb,
         }
     }
 }

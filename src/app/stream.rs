@@ -98,7 +98,9 @@ impl Ctx {
             })?;
             let (conn, sql, values) =
                 self.prepare(def, table.query.as_deref(), &table.id, params, today)?;
-            // A slow client holds the rows back: give the stream more time than a query.
+            // A slow client holds the rows back: give the stream more time than a query in
+            // all; the query itself must give a row at least every `query_timeout_ms` (the
+            // watch the caller puts on the thread, `data::watch`).
             let mut bounds = self.bounds();
             bounds.timeout = bounds.timeout.max(Duration::from_secs(600));
             let w = std::cell::RefCell::new(csv::Writer::from_writer(ChunkSink {

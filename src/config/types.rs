@@ -246,6 +246,9 @@ pub struct LimitsConfig {
     /// the read-only connections): `printf('%.*c', 900000000, 'x')` fails instead of taking
     /// a gigabyte.
     pub query_memory_mb: u64,
+    /// The most a query's rows may hold in memory, in MB (text, and 8 bytes a number): more is
+    /// refused naming this limit instead of building a huge answer.
+    pub result_mb: u64,
 }
 
 impl Default for LimitsConfig {
@@ -261,6 +264,7 @@ impl Default for LimitsConfig {
             upload_max_mb: 50,
             cache_mb: 64,
             query_memory_mb: 64,
+            result_mb: 128,
         }
     }
 }
@@ -553,6 +557,9 @@ impl Config {
             if let Err(m) = d.validate() {
                 return err(&format!("dashboards[{i}]"), m);
             }
+        }
+        if !(1..=4_096).contains(&self.limits.result_mb) {
+            return err("limits.result_mb", "must be between 1 and 4096".into());
         }
         if self.limits.query_memory_mb == 0 || self.limits.query_memory_mb > 2_000 {
             return err(

@@ -8,3 +8,4 @@ pub mod import;
 pub mod pg;
 pub mod query;
 pub mod source;
+pub mod watch;

@@ -43,6 +43,14 @@ pub enum Cell {
 }
 
 impl Cell {
+    /// The bytes of its text (0 for a number or a null).
+    pub fn text_len(&self) -> usize {
+        match self {
+            Cell::Text(t) => t.len(),
+            _ => 0,
+        }
+    }
+
     /// The cell as a number, if it is one.
     pub fn as_f64(&self) -> Option<f64> {
         match self {
@@ -87,10 +95,14 @@ pub enum QueryError {
     MissingParam(String),
     #[error("the query took longer than {0} ms and was stopped (`[limits] query_timeout_ms`)")]
     Timeout(u64),
+    #[error("the query was stopped: the request it ran for went away")]
+    Cancelled,
     #[error("the query returned more than {0} rows")]
     TooManyRows(u32),
     #[error("the query built a value larger than {0} MB (`[limits] query_memory_mb`)")]
     TooBig(u64),
+    #[error("the query's rows hold more than {0} MB (`[limits] result_mb`): ask for fewer rows or shorter values")]
+    ResultTooBig(u64),
     #[error("SQL error: {0}")]
     Sql(rusqlite::Error),
     #[error("PostgreSQL: {0}")]
@@ -104,6 +116,8 @@ pub struct Bounds {
     pub max_rows: u32,
     /// The largest string or blob the query may build (SQLite's length limit), in MB.
     pub memory_mb: u64,
+    /// The most text (and numbers, 8 bytes each) one result may hold, in MB.
+    pub result_mb: u64,
 }
 
 /// SQLite's length limit for `mb` megabytes (at most what an `i32` holds).
@@ -135,19 +149,25 @@ pub fn fetch(
         let columns: Vec<String> = stmt.column_names().iter().map(|c| c.to_string()).collect();
         let mut rows_out = Vec::new();
         let mut rows = stmt.raw_query();
+        let (mut held, most) = (0u64, bounds.result_mb.saturating_mul(1 << 20));
         while let Some(row) = rows.next()? {
             if rows_out.len() as u32 >= bounds.max_rows {
                 return Err(Failure::TooMany);
             }
             let mut cells = Vec::with_capacity(columns.len());
             for i in 0..columns.len() {
-                cells.push(match row.get_ref(i)? {
+                let cell = match row.get_ref(i)? {
                     ValueRef::Null => Cell::Null,
                     ValueRef::Integer(v) => Cell::Int(v),
                     ValueRef::Real(v) => Cell::Real(v),
                     ValueRef::Text(t) => Cell::Text(String::from_utf8_lossy(t).into_owned()),
                     ValueRef::Blob(b) => Cell::Text(format!("<{} bytes>", b.len())),
-                });
+                };
+                held += 8 + cell.text_len() as u64;
+                cells.push(cell);
+            }
+            if held > most {
+                return Err(Failure::TooLarge);
             }
             rows_out.push(cells);
         }
@@ -186,6 +206,7 @@ pub fn for_each_row(
         let mut n = 0;
         while let Some(r) = rows.next()? {
             n += 1;
+            super::watch::touch();
             if !row(r) {
                 break;
             }
@@ -274,6 +295,8 @@ enum Failure {
     Refused(String),
     Missing(String),
     TooMany,
+    /// Past `Bounds::result_mb`.
+    TooLarge,
     Sql(rusqlite::Error),
 }
 
@@ -283,14 +306,41 @@ impl From<rusqlite::Error> for Failure {
     }
 }
 
+/// Stops a query past `timeout`, or when this thread's watch says so (the client left, a
+/// stream gave no row for too long: `data::watch`).
+fn stop_after(conn: &Connection, timeout: std::time::Duration) -> Result<(), QueryError> {
+    let deadline = Instant::now() + timeout;
+    let watch = super::watch::current();
+    conn.progress_handler(
+        10_000,
+        Some(move || {
+            Instant::now() > deadline
+                || watch
+                    .as_ref()
+                    .is_some_and(|w| w.is_gone() || w.is_stalled())
+        }),
+    )
+    .map_err(QueryError::Sql)
+}
+
+/// The error of a query SQLite interrupted: the client left, a stream stalled, or its time
+/// was up.
+fn interrupted(bounds: Bounds) -> QueryError {
+    match super::watch::current() {
+        Some(w) if w.is_gone() => QueryError::Cancelled,
+        Some(w) if w.is_stalled() => {
+            QueryError::Timeout(w.idle().unwrap_or(bounds.timeout).as_millis() as u64)
+        }
+        _ => QueryError::Timeout(bounds.timeout.as_millis() as u64),
+    }
+}
+
 fn with_deadline<T>(
     conn: &Connection,
     bounds: Bounds,
     f: impl FnOnce() -> Result<T, Failure>,
 ) -> Result<T, QueryError> {
-    let deadline = Instant::now() + bounds.timeout;
-    conn.progress_handler(10_000, Some(move || Instant::now() > deadline))
-        .map_err(QueryError::Sql)?;
+    stop_after(conn, bounds.timeout)?;
     // `printf('%.*c', 900000000, 'x')`, `zeroblob(1e9)`, a huge group_concat: SQLite refuses
     // to build the value (SQLITE_TOOBIG) instead of allocating it.
     let length = conn
@@ -315,10 +365,11 @@ fn with_deadline<T>(
         }
         (Failure::Missing(name), _) => QueryError::MissingParam(name),
         (Failure::TooMany, _) => QueryError::TooManyRows(bounds.max_rows),
+        (Failure::TooLarge, _) => QueryError::ResultTooBig(bounds.result_mb),
         (Failure::Sql(rusqlite::Error::SqliteFailure(code, _)), _)
             if code.code == rusqlite::ErrorCode::OperationInterrupted =>
         {
-            QueryError::Timeout(bounds.timeout.as_millis() as u64)
+            interrupted(bounds)
         }
         (Failure::Sql(rusqlite::Error::SqliteFailure(code, _)), _)
             if code.code == rusqlite::ErrorCode::TooBig =>
@@ -371,6 +422,7 @@ mod tests {
             timeout: Duration::from_millis(500),
             max_rows: 1000,
             memory_mb: 1,
+            result_mb: 1,
         }
     }
 
@@ -508,9 +560,7 @@ pub fn tables_read(
     sql: &str,
     bounds: Bounds,
 ) -> Result<std::collections::BTreeSet<String>, QueryError> {
-    let deadline = Instant::now() + bounds.timeout;
-    conn.progress_handler(10_000, Some(move || Instant::now() > deadline))
-        .map_err(QueryError::Sql)?;
+    stop_after(conn, bounds.timeout)?;
     let seen = guard::install(conn).map_err(QueryError::Sql)?;
     let prepared = prepare(conn, strip_terminator(sql)).map(drop);
     guard::remove(conn).map_err(QueryError::Sql)?;

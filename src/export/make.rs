@@ -7,10 +7,11 @@ use super::ExportError;
 use crate::app::dashboard::document;
 use crate::app::dashboard::run::{scheduled_values, View};
 use crate::app::{Ctx, PipelineError, RunSpec};
+use crate::data::query::QueryError;
 use crate::model::export::{ExportFormat, ExportRecord, ExportRequest, ExportStatus, Target};
 use crate::model::id::ExportId;
 use crate::render::{self, RenderError, Shape};
-use crate::report::run::{snapshot, Output, TableRows};
+use crate::report::run::{snapshot, Output, RunError, TableRows};
 use crate::store;
 use anyhow::Context;
 use chrono::Utc;
@@ -241,6 +242,10 @@ impl ExportError {
         matches!(
             self,
             ExportError::Pipeline(PipelineError::Render(RenderError::Cancelled))
+                | ExportError::Pipeline(PipelineError::Run(RunError::Query {
+                    source: QueryError::Cancelled,
+                    ..
+                }))
         )
     }
 }

@@ -4,34 +4,19 @@
 //! to the end for nobody.
 
 use super::RenderError;
-use std::cell::RefCell;
-use std::sync::atomic::{AtomicBool, Ordering};
+use crate::data::watch::{self, Watch};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-thread_local! {
-    static FLAG: RefCell<Option<Arc<AtomicBool>>> = const { RefCell::new(None) };
-}
-
-/// Runs `f` on this thread with `flag` as the render's cancel flag.
+/// Runs `f` on this thread with `flag` as the render's cancel flag; the queries it runs stop
+/// when it is set too (`data::watch`).
 pub fn scoped<T>(flag: Arc<AtomicBool>, f: impl FnOnce() -> T) -> T {
-    struct Reset(Option<Arc<AtomicBool>>);
-    impl Drop for Reset {
-        fn drop(&mut self) {
-            FLAG.with(|f| *f.borrow_mut() = self.0.take());
-        }
-    }
-    let _reset = Reset(FLAG.with(|f| f.borrow_mut().replace(flag)));
-    f()
+    watch::scoped(Arc::new(Watch::new(flag)), f)
 }
 
 /// An error once the render this thread runs was cancelled.
 pub fn check() -> Result<(), RenderError> {
-    let cancelled = FLAG.with(|f| {
-        f.borrow()
-            .as_ref()
-            .is_some_and(|flag| flag.load(Ordering::SeqCst))
-    });
-    if cancelled {
+    if watch::gone() {
         Err(RenderError::Cancelled)
     } else {
         Ok(())
@@ -41,6 +26,7 @@ pub fn check() -> Result<(), RenderError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::Ordering;
 
     #[test]
     fn only_a_set_flag_in_scope_cancels() {

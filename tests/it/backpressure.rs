@@ -204,3 +204,101 @@ async fn a_crowd_past_the_door_is_answered_503_at_once_and_health_still_answers(
     // The crowd gone, the door opens.
     assert_eq!(app.get("/api/v1/reports").await.status(), 200);
 }
+
+/// A report whose one query never ends: a count over an endless recursion.
+async fn endless(app: &TestApp) -> String {
+    app.create_report(&serde_json::json!({
+        "name": "Endless",
+        "query": "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) \
+                  SELECT count(*) AS c FROM n",
+        "visualizations": [{ "id": "t", "type": "table" }]
+    }))
+    .await
+}
+
+#[tokio::test]
+async fn a_csv_download_whose_client_leaves_stops_its_query_and_frees_its_slot() {
+    let app = spawn_app_with(|c| {
+        c.limits.render_workers = 1;
+        c.limits.query_timeout_ms = 60_000;
+    })
+    .await;
+    let report = app.report_id().await;
+    let endless = endless(&app).await;
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(800))
+        .default_headers(
+            [(
+                reqwest::header::AUTHORIZATION,
+                format!("Bearer {}", app.token).parse().unwrap(),
+            )]
+            .into_iter()
+            .collect(),
+        )
+        .build()
+        .unwrap();
+    let url = format!("{}/reports/{endless}/download?format=csv", app.address);
+    // The client reads the headers, then gives up waiting for the rows.
+    let left = async {
+        let r = impatient.get(&url).send().await?;
+        r.bytes().await
+    }
+    .await;
+    assert!(left.is_err(), "the client gave up");
+    // The one render slot is free again well before the query's minute.
+    let started = std::time::Instant::now();
+    loop {
+        if metric(&app, "quire_renders_running").await == 0.0 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the slot is still held"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let r = tokio::time::timeout(
+        Duration::from_secs(30),
+        app.get(&format!("/reports/{report}/download?format=pdf&days=7")),
+    )
+    .await
+    .expect("the next download is served");
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+}
+
+#[tokio::test]
+async fn a_csv_stream_whose_query_gives_no_row_stops_at_the_query_timeout() {
+    let app = spawn_app_with(|c| c.limits.query_timeout_ms = 1_500).await;
+    let endless = endless(&app).await;
+    let started = std::time::Instant::now();
+    let r = app
+        .get(&format!("/reports/{endless}/download?format=csv"))
+        .await;
+    // The headers went out before the rows; the body ends short once the query is stopped.
+    let body = tokio::time::timeout(Duration::from_secs(30), r.bytes())
+        .await
+        .expect("the stream ends, not after the stream's ten minutes");
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    let text = body
+        .map(|b| String::from_utf8_lossy(&b).to_string())
+        .unwrap_or_default();
+    assert!(
+        !text.contains('\n') || text.lines().count() <= 1,
+        "no row: {text}"
+    );
+    assert_eq!(metric(&app, "quire_renders_running").await, 0.0);
+    // Nothing half-made is kept as an export.
+    let exports = app.get_json("/api/v1/exports").await;
+    assert!(
+        exports
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["reportId"] != endless.as_str()),
+        "{exports}"
+    );
+}

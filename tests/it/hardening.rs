@@ -316,6 +316,42 @@ async fn a_query_building_a_gigabyte_string_is_a_422_not_a_gigabyte() {
 }
 
 #[tokio::test]
+async fn many_large_values_are_refused_by_the_result_limit_not_sent_as_a_huge_body() {
+    let app = spawn_app_with(|c| c.limits.result_mb = 16).await;
+    // Each value passes the 64 MB a value may have; twenty of them are 200 MB.
+    let id = report(
+        &app,
+        "Wide",
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20) \
+         SELECT i, printf('%.*c', 10000000, 'x') AS big FROM n",
+    )
+    .await;
+    let before = rss_mb();
+    let started = std::time::Instant::now();
+    for url in [
+        format!("/api/v1/reports/{id}/preview?pageSize=20"),
+        format!("/reports/{id}/download?format=json"),
+    ] {
+        let r = app.get(&url).await;
+        assert_eq!(r.status(), 422, "{url}");
+        let body = r.bytes().await.unwrap();
+        assert!(body.len() < 10_000, "{url}: {} bytes", body.len());
+        let text = String::from_utf8_lossy(&body);
+        assert!(
+            text.contains("16 MB") && text.contains("result_mb"),
+            "{url}: {text}"
+        );
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    let grown = rss_mb().saturating_sub(before);
+    assert!(grown < 500, "the process grew by {grown} MB");
+    // The page says so too, and the server goes on.
+    let page = app.get(&format!("/reports/{id}")).await;
+    assert!(page.status().as_u16() < 500, "{}", page.status());
+    assert_eq!(app.get("/healthz").await.status(), 200);
+}
+
+#[tokio::test]
 async fn twenty_slow_previews_leave_the_dashboard_answering() {
     let app = spawn_app_with(|c| c.limits.query_timeout_ms = 3000).await;
     let slow = report(
@@ -406,4 +442,181 @@ async fn a_pragma_the_run_refuses_is_refused_at_save() {
             other => panic!("{query}: {other} {v}"),
         }
     }
+}
+
+/// The secret parts of the hooks below: no answer to an editor may hold them.
+const HOOK_SECRETS: [&str; 3] = ["SLACKSECRET9d1", "TEAMSSECRET5e2", "QUERYTOKEN7a3"];
+
+/// The stored recipients of schedule `id`, read from the database.
+fn stored_recipients(app: &TestApp, id: &str) -> Vec<(String, String)> {
+    let conn = app.ctx.store.app.get().unwrap();
+    quire::store::schedule::get(&conn, id)
+        .unwrap()
+        .unwrap()
+        .recipients
+        .into_iter()
+        .map(|r| (r.kind.as_str().to_string(), r.address))
+        .collect()
+}
+
+#[tokio::test]
+async fn hook_urls_are_shown_as_their_host_only_and_kept_when_sent_back_masked_or_blank() {
+    let app = spawn_app_with(|_| {}).await;
+    let report = app.report_id().await;
+    let full = [
+        ("email", "team@example.com".to_string()),
+        (
+            "slack",
+            format!("https://hooks.slack.com/services/T0/B0/{}", HOOK_SECRETS[0]),
+        ),
+        (
+            "teams",
+            format!(
+                "https://acme.webhook.office.com/webhookb2/{}",
+                HOOK_SECRETS[1]
+            ),
+        ),
+        (
+            "webhook",
+            format!("https://hooks.example.com/in?token={}", HOOK_SECRETS[2]),
+        ),
+    ];
+    let recipients: Vec<Value> = full
+        .iter()
+        .map(|(k, a)| json!({ "type": k, "address": a }))
+        .collect();
+    let body = json!({
+        "name": "Secret hooks", "reportId": report, "schedule": "0 9 * * *",
+        "recipients": recipients,
+    });
+    let no_secret = |what: &str, text: &str| {
+        for s in HOOK_SECRETS {
+            assert!(!text.contains(s), "{what} shows {s}: {text}");
+        }
+    };
+    let r = app
+        .send_json(Method::POST, "/api/v1/schedules", &body)
+        .await;
+    assert_eq!(r.status(), 201);
+    let made: Value = r.json().await.unwrap();
+    no_secret("POST", &made.to_string());
+    let id = made["id"].as_str().unwrap().to_string();
+    let one = app.get_json(&format!("/api/v1/schedules/{id}")).await;
+    no_secret("GET one", &one.to_string());
+    assert_eq!(one["recipients"][0]["address"], "team@example.com");
+    assert_eq!(one["recipients"][1]["address"], "https://hooks.slack.com/…");
+    assert_eq!(
+        one["recipients"][2]["address"],
+        "https://acme.webhook.office.com/…"
+    );
+    assert_eq!(
+        one["recipients"][3]["address"],
+        "https://hooks.example.com/…"
+    );
+    no_secret(
+        "GET list",
+        &app.get_json("/api/v1/schedules").await.to_string(),
+    );
+    let edit = app.get(&format!("/schedules/{id}/edit")).await;
+    assert_eq!(edit.status(), 200);
+    let edit = edit.text().await.unwrap();
+    no_secret("the edit form", &edit);
+    assert!(
+        edit.contains("value=\"https://hooks.slack.com/…\""),
+        "{edit}"
+    );
+    no_secret(
+        "the detail page",
+        &app.get(&format!("/schedules/{id}"))
+            .await
+            .text()
+            .await
+            .unwrap(),
+    );
+
+    // PUT back what GET showed (the teams one blank): every stored URL is kept.
+    let mut back = one["recipients"].clone();
+    back[2]["address"] = json!("");
+    let put = json!({
+        "name": "Secret hooks", "reportId": report, "schedule": "0 10 * * *",
+        "recipients": back,
+    });
+    let r = app
+        .send_json(Method::PUT, &format!("/api/v1/schedules/{id}"), &put)
+        .await;
+    let status = r.status();
+    let text = r.text().await.unwrap();
+    assert_eq!(status, 200, "{text}");
+    no_secret("PUT", &text);
+    let expected: Vec<(String, String)> = full
+        .iter()
+        .map(|(k, a)| (k.to_string(), a.clone()))
+        .collect();
+    assert_eq!(stored_recipients(&app, &id), expected);
+
+    // A new URL replaces the stored one; a masked value that stands for no stored URL is refused.
+    let mut changed = one["recipients"].clone();
+    changed[1]["address"] = json!("https://hooks.slack.com/services/NEW");
+    let r = app
+        .send_json(
+            Method::PUT,
+            &format!("/api/v1/schedules/{id}"),
+            &json!({ "name": "Secret hooks", "reportId": report, "schedule": "0 9 * * *",
+                     "recipients": changed }),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        stored_recipients(&app, &id)[1].1,
+        "https://hooks.slack.com/services/NEW"
+    );
+    let r = app
+        .send_json(
+            Method::PUT,
+            &format!("/api/v1/schedules/{id}"),
+            &json!({ "name": "Secret hooks", "reportId": report, "schedule": "0 9 * * *",
+                     "recipients": [{ "type": "webhook", "address": "https://other.example.com/…" }] }),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let problem: Value = r.json().await.unwrap();
+    assert!(
+        problem.to_string().contains("recipients[0].address"),
+        "{problem}"
+    );
+
+    // The form sends back what it showed: the URLs are kept.
+    let form: Vec<(&str, String)> = vec![
+        ("name", "Secret hooks".into()),
+        ("report_id", report.clone()),
+        ("frequency", "custom".into()),
+        ("cron", "0 9 * * *".into()),
+        ("timezone", "UTC".into()),
+        ("recipient_type", "email".into()),
+        ("recipient_address", "team@example.com".into()),
+        ("recipient_type", "slack".into()),
+        ("recipient_address", "https://hooks.slack.com/…".into()),
+        ("recipient_type", "teams".into()),
+        (
+            "recipient_address",
+            "https://acme.webhook.office.com/…".into(),
+        ),
+        ("recipient_type", "webhook".into()),
+        ("recipient_address", "https://hooks.example.com/…".into()),
+        ("export_format", "pdf".into()),
+        ("enabled", "on".into()),
+    ];
+    let r = crate::helpers::client_with(Some(&app.token))
+        .post(format!("{}/schedules/{id}", app.address))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let text = r.text().await.unwrap();
+    assert_eq!(status, 200, "{text}");
+    let stored = stored_recipients(&app, &id);
+    assert_eq!(stored[2], expected[2]);
+    assert_eq!(stored[3], expected[3]);
+    assert_eq!(stored[1].1, "https://hooks.slack.com/services/NEW");
 }

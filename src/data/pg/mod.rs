@@ -142,6 +142,8 @@ enum Failure {
     Refused(String),
     Missing(String),
     TooMany,
+    /// Past `Bounds::result_mb`.
+    TooLarge,
 }
 
 impl From<postgres::Error> for Failure {
@@ -174,6 +176,7 @@ fn read_only<T>(
         Failure::Refused(m) => QueryError::Refused(m),
         Failure::Missing(name) => QueryError::MissingParam(name),
         Failure::TooMany => QueryError::TooManyRows(bounds.max_rows),
+        Failure::TooLarge => QueryError::ResultTooBig(bounds.result_mb),
         Failure::Pg(e) => pg_error(e, bounds),
     })
 }
@@ -270,11 +273,17 @@ pub fn fetch(
         let columns: Vec<String> = stmt.columns().iter().map(|c| c.name().into()).collect();
         let mut rows = Vec::new();
         let mut it = tx.query_raw(&stmt, refs(&values))?;
+        let (mut held, most) = (0u64, bounds.result_mb.saturating_mul(1 << 20));
         while let Some(row) = it.next()? {
             if rows.len() as u32 >= bounds.max_rows {
                 return Err(Failure::TooMany);
             }
-            rows.push(cells(&row)?);
+            let cells = cells(&row)?;
+            held += cells.iter().map(|c| 8 + c.text_len() as u64).sum::<u64>();
+            if held > most {
+                return Err(Failure::TooLarge);
+            }
+            rows.push(cells);
         }
         Ok(ResultSet { columns, rows })
     })

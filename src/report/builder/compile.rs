@@ -955,6 +955,7 @@ mod tests {
             timeout: std::time::Duration::from_secs(5),
             max_rows: 10,
             memory_mb: 16,
+            result_mb: 16,
         };
         let rs = query::fetch(&conn, &c.sql, &c.values, None, bounds).unwrap();
         assert_eq!(rs.columns, ["a b", "sum_unit \"price\""]);

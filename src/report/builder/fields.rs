@@ -74,6 +74,7 @@ fn postgres_fields(conn: &crate::data::pg::PgConn, dataset: &str) -> Result<Vec<
         timeout: std::time::Duration::from_secs(10),
         max_rows: 10_000,
         memory_mb: 64,
+        result_mb: 64,
     };
     let relation = super::Dialect::Postgres.table(dataset);
     let columns = crate::data::pg::catalog::columns(conn, &relation, bounds)

@@ -506,6 +506,7 @@ mod tests {
             timeout: std::time::Duration::from_secs(5),
             max_rows: 10_000,
             memory_mb: 16,
+            result_mb: 16,
         };
         for h in hostile() {
             let filters = |h: &str| {

@@ -172,6 +172,7 @@ pub(crate) mod testing {
             timeout: std::time::Duration::from_secs(5),
             max_rows: 10_000,
             memory_mb: 16,
+            result_mb: 16,
         };
         let rs = query::fetch(&conn, &c.sql, &all, None, bounds)
             .unwrap_or_else(|e| panic!("{e}: {}", c.sql));

@@ -151,22 +151,27 @@ pub async fn preview(
     let query = params.remove("query");
     let ctx = state.ctx.clone();
     let report = id.into_inner();
-    let p: Preview = web::block(move || {
-        ctx.preview(
+    // Run and written out off the async threads: a page may hold `[limits] result_mb`.
+    let body = web::block(move || -> Result<Vec<u8>, Problem> {
+        let p: Preview = ctx.preview(
             &report,
             &params,
             query.as_deref(),
             page,
             page_size,
             chrono::Utc::now().date_naive(),
-        )
+        )?;
+        serde_json::to_vec(&serde_json::json!({
+            "columns": p.result.columns,
+            "rows": p.result.rows,
+            "totalRows": p.total_rows,
+            "page": page,
+            "pageSize": page_size,
+        }))
+        .map_err(Problem::internal)
     })
     .await??;
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "columns": p.result.columns,
-        "rows": p.result.rows,
-        "totalRows": p.total_rows,
-        "page": page,
-        "pageSize": page_size,
-    })))
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body))
 }

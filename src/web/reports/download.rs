@@ -1,6 +1,7 @@
 //! GET /reports/{id}/download?format=pdf|xlsx|csv|json&<param>=...: the whole report as a file,
 //! recorded as an export made by the person asking (on /exports, its id in `X-Export-Id`).
 
+use crate::data::watch::{self, Watch};
 use crate::export::{Keep, Order};
 use crate::model::export::{ExportFormat, ExportRecord, ExportRequest, Target};
 use crate::model::id::{ExportId, ReportId};
@@ -8,6 +9,8 @@ use crate::web::error::Problem;
 use crate::web::AppState;
 use actix_web::{http::header, web, HttpResponse};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// GET /reports/{id}/download
 pub async fn get(
@@ -37,7 +40,15 @@ pub async fn get(
     if format == ExportFormat::Csv {
         let ticket = state.render_slot(&req).await?;
         let made_by = crate::web::gate::principal(&req).email();
-        return csv(&state, id.into_inner().into(), request, made_by, ticket).await;
+        return csv(
+            &state,
+            &req,
+            id.into_inner().into(),
+            request,
+            made_by,
+            ticket,
+        )
+        .await;
     }
     let target = Target::Report(id.into_inner().into());
     download(&state, &req, target, format, request).await
@@ -79,6 +90,7 @@ pub fn file(record: &ExportRecord, bytes: Vec<u8>) -> HttpResponse {
 /// as an export once all of it was sent.
 async fn csv(
     state: &AppState,
+    req: &actix_web::HttpRequest,
     report: ReportId,
     request: ExportRequest,
     made_by: Option<String>,
@@ -91,10 +103,32 @@ async fn csv(
     // The id is known before the first byte; the record under it comes with the last.
     let id = ExportId::random();
     let export = id.clone();
+    // A client that leaves (the body is dropped, and its receiver with it) stops the query at
+    // once, and so does a query that gives no row for `[limits] query_timeout_ms`: the slot
+    // is free again (`data::watch`).
+    let gone = Arc::new(AtomicBool::new(false));
+    let (done, finished) = tokio::sync::oneshot::channel::<()>();
+    // actix keeps a response body whose client closed its socket until it writes to it:
+    // the socket is watched too (`web::client`).
+    actix_web::rt::spawn({
+        let (chunks, gone, req) = (chunks.clone(), gone.clone(), req.clone());
+        async move {
+            tokio::select! {
+                () = chunks.closed() => gone.store(true, Ordering::SeqCst),
+                () = crate::web::client::gone(&req) => gone.store(true, Ordering::SeqCst),
+                _ = finished => {}
+            }
+        }
+    });
+    let watch = Arc::new(Watch::streaming(gone, state.ctx.bounds().timeout));
     tokio::task::spawn_blocking(move || {
-        let _ticket = ticket;
         let made_by = made_by.as_deref();
-        crate::export::stream_csv(&ctx, &export, &report, &request, made_by, ready, chunks);
+        watch::scoped(watch, || {
+            crate::export::stream_csv(&ctx, &export, &report, &request, made_by, ready, chunks)
+        });
+        // The slot first: the body ends once the watcher lets its sender go.
+        drop(ticket);
+        drop(done);
     });
     let name = prepared.await.map_err(Problem::internal)??;
     let filename = crate::model::export::file_name(&name, today, ExportFormat::Csv);
