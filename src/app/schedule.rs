@@ -5,7 +5,7 @@ use crate::app::edit::{invalid, EditError};
 use crate::app::Ctx;
 use crate::model::cron::{parse_timezone, CronSchedule};
 use crate::model::export::ExportFormat;
-use crate::model::schedule::ScheduleDefinition;
+use crate::model::schedule::{keep_hidden, ScheduleDefinition};
 use crate::model::text::truncate;
 use crate::model::time::rfc3339;
 use crate::report::params;
@@ -17,18 +17,31 @@ fn not_found(id: &str) -> EditError {
 }
 
 /// Creates (`id` None) or replaces a schedule after checking it against its report. Its next
-/// run is computed from now.
+/// run is computed from now. A hook URL sent back as shown (or blank) keeps the stored one
+/// (`keep_hidden`): pages and the API never show it whole.
 pub fn save(
     ctx: &Ctx,
     id: Option<&str>,
     cfg: &ScheduleDefinition,
 ) -> Result<StoredSchedule, EditError> {
+    let conn = ctx.store.app.get()?;
+    let before = match id {
+        Some(id) => {
+            store::schedule::get(&conn, id)?
+                .ok_or_else(|| not_found(id))?
+                .recipients
+        }
+        None => Vec::new(),
+    };
+    let cfg = &ScheduleDefinition {
+        recipients: keep_hidden(&cfg.recipients, &before).map_err(|(k, m)| invalid(k, m))?,
+        ..cfg.clone()
+    };
     cfg.validate(ctx.config.delivery.allow_private_targets)
         .map_err(|(k, m)| invalid(k, m))?;
     let cron =
         CronSchedule::parse(&cfg.schedule).map_err(|e| invalid("schedule", e.to_string()))?;
     let tz = parse_timezone(&cfg.timezone).map_err(|m| invalid("timezone", m))?;
-    let conn = ctx.store.app.get()?;
     if let Some(message) = name_taken(&conn, &cfg.name, id)? {
         return Err(invalid("name", message));
     }
@@ -70,10 +83,7 @@ pub fn save(
         }
     };
     let id = match id {
-        Some(id) => {
-            store::schedule::get(&conn, id)?.ok_or_else(|| not_found(id))?;
-            id.to_string()
-        }
+        Some(id) => id.to_string(),
         None => uuid::Uuid::new_v4().to_string(),
     };
     let stored = StoredSchedule {

@@ -178,6 +178,70 @@ impl Recipient {
     }
 }
 
+/// The recipients of an edit with the URLs it left hidden put back from `stored` (the schedule
+/// as it was): a hook's URL is write-only, shown as `https://host/…` ([`Recipient::shown`]), and
+/// an edit that sends that back, or (the API) leaves the address blank in the same place, keeps
+/// the stored URL. When several stored URLs of a kind show the same, the edit must send as many
+/// masked ones (kept in order), or the full URLs. The error is `(key, message)`.
+pub fn keep_hidden(
+    given: &[Recipient],
+    stored: &[Recipient],
+) -> Result<Vec<Recipient>, (String, String)> {
+    let hidden = |r: &Recipient| r.kind != RecipientKind::Email && r.address.trim() == r.shown();
+    let same = |a: &Recipient, b: &Recipient| a.kind == b.kind && a.address.trim() == b.shown();
+    let mut out = Vec::with_capacity(given.len());
+    for (j, r) in given.iter().enumerate() {
+        let key = format!("recipients[{j}].address");
+        let blank = r.kind != RecipientKind::Email && r.address.trim().is_empty();
+        if blank {
+            match stored.get(j).filter(|s| s.kind == r.kind) {
+                Some(s) => out.push(s.clone()),
+                None => out.push(r.clone()),
+            }
+            continue;
+        }
+        if !hidden(r) {
+            out.push(r.clone());
+            continue;
+        }
+        let shown = r.address.trim();
+        let candidates: Vec<&Recipient> = stored.iter().filter(|s| same(r, s)).collect();
+        let sent = given
+            .iter()
+            .filter(|g| g.kind == r.kind && g.address.trim() == shown);
+        let nth = given[..j]
+            .iter()
+            .filter(|g| g.kind == r.kind && g.address.trim() == shown)
+            .count();
+        let kept = match candidates.len() {
+            0 => {
+                return Err((
+                    key,
+                    format!(
+                        "`{shown}` is how a saved URL is shown, and this schedule has no {} URL \
+                         there: give the full URL",
+                        r.kind.as_str()
+                    ),
+                ))
+            }
+            1 => candidates[0],
+            n if sent.count() == n => candidates[nth],
+            n => {
+                return Err((
+                    key,
+                    format!(
+                        "`{shown}` stands for {n} saved {} URLs: send each of them masked, or the \
+                         full URLs",
+                        r.kind.as_str()
+                    ),
+                ))
+            }
+        };
+        out.push(kept.clone());
+    }
+    Ok(out)
+}
+
 /// `https://host/…`: a webhook URL without what follows the host, which holds its secret
 /// (Slack's and Teams' hooks are their own credentials).
 pub fn redact_url(url: &str) -> String {
@@ -529,6 +593,38 @@ mod tests {
             assert!(e.contains("https"), "{e}");
         }
         assert_eq!(check("http://example.com/hook", false), Ok(()));
+    }
+
+    #[test]
+    fn hidden_urls_sent_back_masked_or_blank_are_kept_and_unknown_ones_refused() {
+        let slack = |a: &str| Recipient {
+            kind: RecipientKind::Slack,
+            address: a.into(),
+        };
+        let stored = [
+            slack("https://hooks.slack.com/services/A"),
+            slack("https://hooks.slack.com/services/B"),
+            hook(RecipientKind::Webhook, "https://h.example/x?token=C"),
+        ];
+        let masked = slack("https://hooks.slack.com/…");
+        let web = hook(RecipientKind::Webhook, "https://h.example/…");
+        let kept = keep_hidden(&[masked.clone(), masked.clone(), web.clone()], &stored).unwrap();
+        assert_eq!(kept, stored);
+        let kept = keep_hidden(&[web.clone(), slack(""), slack("")], &stored).unwrap();
+        assert_eq!(kept, vec![stored[2].clone(), stored[1].clone(), slack("")]);
+        let e = keep_hidden(&[masked.clone(), web.clone()], &stored).unwrap_err();
+        assert_eq!(e.0, "recipients[0].address");
+        assert!(e.1.contains("stands for 2"), "{}", e.1);
+        let e = keep_hidden(
+            &[hook(RecipientKind::Webhook, "https://x.example/…")],
+            &stored,
+        )
+        .unwrap_err();
+        assert!(e.1.contains("give the full URL"), "{}", e.1);
+        let new = slack("https://hooks.slack.com/services/NEW");
+        assert_eq!(keep_hidden(&[new.clone()], &stored).unwrap(), vec![new]);
+        let mail = hook(RecipientKind::Email, "a@b.org");
+        assert_eq!(keep_hidden(&[mail.clone()], &[]).unwrap(), vec![mail]);
     }
 
     #[test]

@@ -192,8 +192,17 @@ async fn the_schedule_form_previews_a_weekly_timing_live_and_saving_opens_the_ne
         v["recipients"],
         serde_json::json!([
             {"type": "email", "address": "team@example.com"},
-            {"type": "slack", "address": "https://hooks.example.com/browser"}
+            {"type": "slack", "address": "https://hooks.example.com/…"}
         ]),
+        "{v}"
+    );
+    // The API shows a hook's host only; the database keeps the URL typed.
+    let conn = app.ctx.store.app.get().unwrap();
+    let kept = quire::store::schedule::list(&conn).unwrap();
+    assert!(
+        kept.iter()
+            .flat_map(|s| &s.recipients)
+            .any(|r| r.address == "https://hooks.example.com/browser"),
         "{v}"
     );
     assert_eq!(v["parameters"], serde_json::json!({"days": "14"}), "{v}");

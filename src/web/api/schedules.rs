@@ -25,6 +25,8 @@ pub struct ScheduleView {
     timezone: String,
     parameters: std::collections::BTreeMap<String, String>,
     enabled: bool,
+    /// A Slack, Teams or webhook URL as `https://host/…`: sent back so (or blank), it keeps
+    /// the stored URL.
     recipients: Vec<crate::model::schedule::Recipient>,
     export_format: crate::model::export::ExportFormat,
     row_limit: Option<u32>,
@@ -65,7 +67,15 @@ impl From<store::schedule::StoredSchedule> for ScheduleView {
             timezone: s.timezone,
             parameters: s.parameters,
             enabled: s.enabled,
-            recipients: s.recipients,
+            // A hook's URL is its secret: shown as its host, kept when sent back so.
+            recipients: s
+                .recipients
+                .into_iter()
+                .map(|r| crate::model::schedule::Recipient {
+                    address: r.shown(),
+                    kind: r.kind,
+                })
+                .collect(),
             export_format: s.export_format,
             row_limit: s.row_limit,
             next_run_at: s.next_run_at,

@@ -45,10 +45,12 @@ impl Default for RecipientRow {
 }
 
 impl RecipientRow {
+    /// A saved recipient's row: a hook's URL as its host only (`https://host/…`), which the
+    /// save keeps as the stored URL when it comes back unchanged.
     pub fn of(r: &Recipient) -> RecipientRow {
         RecipientRow {
             kind: r.kind.as_str().into(),
-            address: r.address.clone(),
+            address: r.shown(),
         }
     }
 
