@@ -113,7 +113,10 @@ impl Application {
                 .wrap(middleware::from_fn(web::frame::page_frame))
                 .wrap(middleware::from_fn(web::admission::admit))
                 .wrap(middleware::from_fn(web::headers::security_headers))
-                .wrap(middleware::Logger::new("%r %s %b %Dms"))
+                .wrap(
+                    middleware::Logger::new("%{r}xi %s %b %Dms")
+                        .custom_request_replace("r", web::logged_request),
+                )
                 .app_data(state.clone())
                 .app_data(actix_web::web::PayloadConfig::new(1 << 20))
                 .app_data(

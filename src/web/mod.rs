@@ -375,9 +375,85 @@ pub fn local_path(next: &str) -> Option<String> {
     })
 }
 
+/// The request line the access log writes (`GET /s/… HTTP/1.1`), with the secrets an address
+/// may carry replaced by `…`: a share's token (`/s/{token}`, `/embed/{token}`, the database
+/// keeps only its hash) and the query's `token` (setup and welcome links), `sig` (signed
+/// downloads) and `_csrf` (an upload form's).
+pub fn logged_request(req: &actix_web::dev::ServiceRequest) -> String {
+    let (method, version) = (req.method(), req.version());
+    let path = logged_path(req.path());
+    match req.query_string() {
+        "" => format!("{method} {path} {version:?}"),
+        q => format!("{method} {path}?{} {version:?}", logged_query(q)),
+    }
+}
+
+/// A path with a share's token hidden (however its prefix is percent-encoded).
+fn logged_path(path: &str) -> String {
+    let decoded = percent_decoded(path);
+    for prefix in ["/s/", "/embed/"] {
+        if let Some(rest) = decoded.strip_prefix(prefix) {
+            let tail = rest.find('/').map_or("", |i| &rest[i..]);
+            return format!("{prefix}…{tail}");
+        }
+    }
+    path.to_string()
+}
+
+/// A query with the values of secret keys hidden (a key is read as handlers read it, decoded).
+fn logged_query(query: &str) -> String {
+    query
+        .split('&')
+        .map(|pair| {
+            let key = pair.split_once('=').map_or(pair, |(k, _)| k);
+            match percent_decoded(&key.replace('+', " ")).as_str() {
+                "token" | "sig" | "_csrf" => format!("{key}=…"),
+                _ => pair.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn percent_decoded(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = b
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match (b[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(v)) => {
+                out.push(v);
+                i += 3;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::local_path;
+    use super::{local_path, logged_path, logged_query};
+
+    #[test]
+    fn the_access_log_hides_share_tokens_and_link_secrets() {
+        assert_eq!(logged_path("/s/abc"), "/s/…");
+        assert_eq!(logged_path("/s/abc/table/t"), "/s/…/table/t");
+        assert_eq!(logged_path("/%73/abc"), "/s/…");
+        assert_eq!(logged_path("/embed/abc"), "/embed/…");
+        assert_eq!(logged_path("/reports/abc"), "/reports/abc");
+        assert_eq!(
+            logged_query("token=a&x=1&sig=b&expires=2&_csrf=c&%74oken=d"),
+            "token=…&x=1&sig=…&expires=2&_csrf=…&%74oken=…"
+        );
+        assert_eq!(logged_query("q=token"), "q=token");
+    }
 
     #[test]
     fn next_is_a_printable_path_of_this_site_or_nothing() {

@@ -620,3 +620,64 @@ async fn hook_urls_are_shown_as_their_host_only_and_kept_when_sent_back_masked_o
     assert_eq!(stored[3], expected[3]);
     assert_eq!(stored[1].1, "https://hooks.slack.com/services/NEW");
 }
+
+/// The real binary's log of a few requests carrying secrets in their address.
+fn access_log_of(paths: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = crate::helpers::quire()
+        .env("RUST_LOG", "info")
+        .args([
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed().as_secs() < 60, "server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for path in paths {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        write!(s, "GET {path} HTTP/1.0\r\n\r\n").unwrap();
+        let _ = s.read_to_end(&mut Vec::new());
+    }
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    child.wait().unwrap();
+    let mut logs = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut logs).unwrap();
+    logs
+}
+
+#[test]
+fn share_tokens_and_link_tokens_are_not_written_to_the_access_log() {
+    let secret = "5ecre7a1b2c3d4e5f60718293a4b5c6d";
+    let logs = access_log_of(&[
+        &format!("/s/{secret}"),
+        &format!("/s/{secret}/table/t?page=2"),
+        &format!("/embed/{secret}"),
+        &format!("/setup?token={secret}"),
+        &format!("/welcome?token={secret}&x=1"),
+        "/healthz?token=kept-elsewhere",
+    ]);
+    assert!(!logs.contains(secret), "{logs}");
+    // The lines are there, the token replaced.
+    assert!(logs.contains("GET /s/… HTTP/1.0"), "{logs}");
+    assert!(logs.contains("GET /s/…/table/t?page=2 HTTP/1.0"), "{logs}");
+    assert!(logs.contains("GET /embed/… HTTP/1.0"), "{logs}");
+    assert!(logs.contains("GET /setup?token=… HTTP/1.0"), "{logs}");
+    assert!(logs.contains("GET /welcome?token=…&x=1 HTTP/1.0"), "{logs}");
+}
