@@ -241,22 +241,27 @@ fn same_origin(state: &AppState, req: &HttpRequest) -> Result<(), Problem> {
     else {
         return Ok(());
     };
-    let ours = origin_of(&state.ctx.config.server.base_url);
-    let host = req.connection_info().host().to_string();
-    let same_host = origin
-        .split_once("://")
-        .is_some_and(|(_, rest)| rest.eq_ignore_ascii_case(&host));
-    if Some(origin.to_ascii_lowercase()) == ours || same_host {
+    // The whole origin counts, scheme and port too: `https://host` is another site than
+    // `http://host`, and so is another port on the same host.
+    let sent = origin_of(origin).ok_or_else(foreign)?;
+    let info = req.connection_info();
+    let this = origin_of(&format!("{}://{}", info.scheme(), info.host()));
+    if Some(&sent) == origin_of(&state.ctx.config.server.base_url).as_ref()
+        || Some(&sent) == this.as_ref()
+    {
         Ok(())
     } else {
         Err(foreign())
     }
 }
 
-/// `scheme://host[:port]` of a URL, lowercased.
+/// `scheme://host[:port]` of a URL (an http(s) one only, the port left out when it is the
+/// scheme's own), lowercased.
 fn origin_of(url: &str) -> Option<String> {
     let u = reqwest::Url::parse(url).ok()?;
-    Some(u.origin().ascii_serialization().to_ascii_lowercase())
+    let origin = u.origin();
+    (matches!(u.scheme(), "http" | "https") && origin.is_tuple())
+        .then(|| origin.ascii_serialization().to_ascii_lowercase())
 }
 
 /// Checks the CSRF token of an unsafe request made with a session cookie: the `X-CSRF-Token`

@@ -335,6 +335,43 @@ async fn unsafe_requests_with_a_cookie_need_the_csrf_token_and_our_origin() {
 }
 
 #[tokio::test]
+async fn an_origin_with_another_scheme_or_port_is_another_site() {
+    let app = spawn_app().await;
+    let r = login(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let session = session_of(&r);
+    let csrf = r.json::<Value>().await.unwrap()["csrfToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let port: u16 = app.address.rsplit(':').next().unwrap().parse().unwrap();
+    let post = |origin: String| {
+        app.anon
+            .post(format!("{}/api/v1/reports", app.address))
+            .header("Cookie", format!("quire_session={session}"))
+            .header("X-CSRF-Token", &csrf)
+            .header("Origin", origin)
+            .json(&json!({}))
+            .send()
+    };
+    for foreign in [
+        format!("https://127.0.0.1:{port}"),
+        format!("http://127.0.0.1:{}", port.wrapping_add(1)),
+        "http://127.0.0.1".to_string(),
+        format!("http://127.0.0.1:{port}.evil.example"),
+        "null".to_string(),
+    ] {
+        assert_eq!(
+            post(foreign.clone()).await.unwrap().status(),
+            403,
+            "{foreign}"
+        );
+    }
+    for ours in [app.address.clone(), app.address.to_uppercase()] {
+        assert_eq!(post(ours.clone()).await.unwrap().status(), 422, "{ours}");
+    }
+}
+
+#[tokio::test]
 async fn repeated_failed_logins_are_refused_with_429_even_with_the_right_password() {
     let app = spawn_app().await;
     for _ in 0..quire::auth::limiter::PER_ACCOUNT {
