@@ -1,14 +1,17 @@
 //! Security headers on every response. The pages load scripts and styles from `/static` only
 //! (no inline script, no CDN); inline styles stay allowed (htmx's indicator style, SVG charts).
 //! Framing is denied, except for `/embed/*`, which the sites of `[server] embed_origins` may
-//! frame.
+//! frame. What a signed-in caller gets, and every API answer, is `Cache-Control: no-store`: no
+//! shared or back-button cache keeps another person's data (assets keep their long cache, share
+//! links are public).
 
+use crate::auth::Principal;
 use crate::web::AppState;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::web;
+use actix_web::{web, HttpMessage};
 
 /// The Content-Security-Policy of every response but embeds (`frame-ancestors` added).
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
@@ -27,7 +30,19 @@ pub async fn security_headers(
         }
         _ => "'none'".to_string(),
     };
+    let path = req.path();
+    let public = ["/static/", "/s/", "/embed/"]
+        .iter()
+        .any(|p| path.starts_with(p));
+    let api = path.starts_with("/api/");
     let mut res = next.call(req).await?;
+    // The gate leaves who asked on the request.
+    let signed_in = res
+        .request()
+        .extensions()
+        .get::<Principal>()
+        .is_some_and(|p| p.caller().is_some());
+    let private = !public && (api || signed_in);
     let h = res.headers_mut();
     let mut set = |name: &'static str, value: String| {
         let name = HeaderName::from_static(name);
@@ -46,6 +61,9 @@ pub async fn security_headers(
         set("x-frame-options", "DENY".into());
     }
     set("referrer-policy", "same-origin".into());
+    if private {
+        set("cache-control", "no-store".into());
+    }
     set("cross-origin-opener-policy", "same-origin".into());
     set(
         "permissions-policy",

@@ -876,6 +876,79 @@ async fn changes_are_audited_with_who_and_what_and_pages_send_security_headers()
 }
 
 #[tokio::test]
+async fn signed_in_pages_and_api_answers_are_not_stored_by_caches_but_assets_and_shares_may_be() {
+    let app = spawn_app().await;
+    let session = session_of(&login(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await);
+    let cache_control = |r: &reqwest::Response| {
+        r.headers()
+            .get("cache-control")
+            .map(|v| v.to_str().unwrap().to_string())
+    };
+    let report = app.report_id().await;
+    for path in [
+        "/".to_string(),
+        format!("/reports/{report}"),
+        "/schedules".into(),
+        "/api/v1/reports".into(),
+        "/api/v1/auth/me".into(),
+        "/api/v1/nothing-here".into(),
+    ] {
+        let by_token = app.get(&path).await;
+        assert_eq!(
+            cache_control(&by_token).as_deref(),
+            Some("no-store"),
+            "{path}"
+        );
+        let by_cookie = app
+            .anon
+            .get(format!("{}{path}", app.address))
+            .header("Cookie", format!("quire_session={session}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            cache_control(&by_cookie).as_deref(),
+            Some("no-store"),
+            "{path}"
+        );
+    }
+    // An API answer is private even to no one: a 401 is not kept either.
+    let r = app
+        .anon
+        .get(format!("{}/api/v1/reports", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cache_control(&r).as_deref(), Some("no-store"));
+    let css = app.get(&format!("/static/{}", "app.css")).await;
+    let css = cache_control(&css).unwrap_or_default();
+    assert!(css.contains("max-age="), "{css}");
+    let made: Value = app
+        .client
+        .post(format!("{}/api/v1/shares", app.address))
+        .json(&json!({ "reportId": report }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let url = made["url"].as_str().unwrap();
+    let shared = app
+        .anon
+        .get(format!(
+            "{}{}",
+            app.address,
+            &url[url.find("/s/").unwrap()..]
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(shared.status(), 200);
+    assert_eq!(cache_control(&shared), None);
+}
+
+#[tokio::test]
 async fn metrics_need_their_own_token_once_one_is_set() {
     let app = spawn_app().await;
     assert_eq!(
