@@ -34,12 +34,19 @@ pub struct ExportsConfig {
     /// leading `'`, so a spreadsheet opening the file shows it instead of running it as a
     /// formula (CSV injection). Numbers are left alone.
     pub csv_formula_escape: bool,
+    /// Days a file a person made (a download, a result's export) is kept; a schedule's files
+    /// keep `[delivery] export_retention_days`.
+    pub download_retention_days: u64,
+    /// MB of kept files per person: past it, their oldest go first (the newest always stays).
+    pub download_quota_mb: u64,
 }
 
 impl Default for ExportsConfig {
     fn default() -> Self {
         ExportsConfig {
             csv_formula_escape: true,
+            download_retention_days: 7,
+            download_quota_mb: 1024,
         }
     }
 }
@@ -557,6 +564,18 @@ impl Config {
             if let Err(m) = d.validate() {
                 return err(&format!("dashboards[{i}]"), m);
             }
+        }
+        if !(1..=3_650).contains(&self.exports.download_retention_days) {
+            return err(
+                "exports.download_retention_days",
+                "must be between 1 and 3650".into(),
+            );
+        }
+        if !(1..=1_000_000).contains(&self.exports.download_quota_mb) {
+            return err(
+                "exports.download_quota_mb",
+                "must be between 1 and 1000000".into(),
+            );
         }
         if !(1..=4_096).contains(&self.limits.result_mb) {
             return err("limits.result_mb", "must be between 1 and 4096".into());

@@ -250,14 +250,25 @@ impl ExportError {
     }
 }
 
-/// Records a written export as made by `made_by`.
+/// Records a written export as made by `made_by`. A person's completed file is kept
+/// `[exports] download_retention_days` and counts against their `download_quota_mb`.
 pub(super) fn insert(
     ctx: &Ctx,
     mut record: ExportRecord,
     made_by: Option<&str>,
 ) -> Result<ExportRecord, ExportError> {
     record.made_by = made_by.map(str::to_string);
+    let person = made_by.filter(|_| record.status == ExportStatus::Completed);
+    if person.is_some() {
+        let days = ctx.config.exports.download_retention_days as i64;
+        record.expires_at = crate::model::time::rfc3339(Utc::now() + chrono::Duration::days(days));
+    }
     store::export::insert(&*ctx.store.app.get()?, &record)?;
+    if let Some(email) = person {
+        if let Err(e) = super::keep_within_quota(ctx, email) {
+            tracing::warn!(error = %e, "a person's older files not deleted past their quota");
+        }
+    }
     Ok(record)
 }
 

@@ -96,6 +96,26 @@ pub fn retry(ctx: &Ctx, id: &ExportId) -> Result<ExportRecord, ExportError> {
     make(ctx, order).map(|made| made.record)
 }
 
+/// Deletes `email`'s oldest files past `[exports] download_quota_mb` (the newest stays, even
+/// alone past it). Returns how many went.
+pub fn keep_within_quota(ctx: &Ctx, email: &str) -> Result<usize, ExportError> {
+    let quota = ctx.config.exports.download_quota_mb.saturating_mul(1 << 20) as i64;
+    let files = store::export::made_by(&*ctx.store.app.get()?, email)?;
+    let mut total = 0i64;
+    let mut deleted = 0;
+    for (i, (id, _, size)) in files.iter().enumerate() {
+        total += size;
+        if i > 0 && total > quota {
+            delete(ctx, id)?;
+            deleted += 1;
+        }
+    }
+    if deleted > 0 {
+        tracing::info!(%email, deleted, "a person's oldest files deleted past their quota");
+    }
+    Ok(deleted)
+}
+
 /// Deletes an export and its file.
 pub fn delete(ctx: &Ctx, id: &str) -> Result<(), ExportError> {
     let conn = ctx.store.app.get()?;

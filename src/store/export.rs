@@ -114,3 +114,16 @@ pub fn expire(conn: &Connection, now: &str) -> Result<Vec<(ExportId, ExportForma
     let ids = stmt.query_map([now], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(ids.collect::<Result<_, _>>()?)
 }
+
+/// The completed exports `made_by` made, newest first: id, format, size.
+pub fn made_by(
+    conn: &Connection,
+    made_by: &str,
+) -> Result<Vec<(ExportId, ExportFormat, i64)>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT id, format, size FROM exports WHERE made_by = ?1 AND status = 'completed'
+         ORDER BY created_at DESC, rowid DESC",
+    )?;
+    let rows = stmt.query_map([made_by], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

@@ -1,7 +1,7 @@
 //! /api/v1/exports and /exports: every file made is listed, downloadable, deletable, and a
 //! failed or expired one can be made again under the same id.
 
-use crate::helpers::{assert_valid_pdf, spawn_app, TestApp};
+use crate::helpers::{assert_valid_pdf, spawn_app, spawn_app_with, TestApp};
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -327,5 +327,60 @@ async fn a_scheduled_runs_expired_export_made_again_stays_linked_to_its_run() {
     assert_eq!(
         csv.lines().count(),
         crate::expected::kpis(30).window.len() + 1
+    );
+}
+
+#[tokio::test]
+async fn a_persons_files_are_kept_a_week_and_their_oldest_go_past_their_quota() {
+    let app = spawn_app_with(|c| c.exports.download_quota_mb = 1).await;
+    let report = app
+        .create_report(&json!({
+            "name": "Six hundred KB",
+            "query": "SELECT printf('%.*c', 600000, 'x') AS big",
+            "visualizations": [{ "id": "t", "type": "table" }]
+        }))
+        .await;
+    let mut made = Vec::new();
+    for _ in 0..3 {
+        let r = app
+            .get(&format!("/reports/{report}/download?format=csv"))
+            .await;
+        assert_eq!(r.status(), 200);
+        let id = r.headers()["x-export-id"].to_str().unwrap().to_string();
+        assert!(r.bytes().await.unwrap().len() > 600_000);
+        made.push(id);
+    }
+    // 1.8 MB made against a 1 MB quota: the newest stays, the two before it went.
+    let newest = app.get_json(&format!("/api/v1/exports/{}", made[2])).await;
+    assert_eq!(newest["status"], "completed");
+    for id in &made[..2] {
+        assert_eq!(
+            app.get(&format!("/api/v1/exports/{id}")).await.status(),
+            404,
+            "{id}"
+        );
+        let file = app
+            .ctx
+            .config
+            .storage
+            .data_dir
+            .join("exports")
+            .join(format!("{id}.csv"));
+        assert!(!file.exists(), "{}", file.display());
+    }
+    assert_eq!(
+        app.get(&format!("/api/v1/exports/{}/download", made[2]))
+            .await
+            .status(),
+        200
+    );
+    // Kept a week, not the schedules' thirty days.
+    let days = |r: &Value| {
+        let at = |k: &str| chrono::DateTime::parse_from_rfc3339(r[k].as_str().unwrap()).unwrap();
+        (at("expiresAt") - at("createdAt")).num_hours()
+    };
+    assert!(
+        (7 * 24 - 1..=7 * 24 + 1).contains(&days(&newest)),
+        "{newest}"
     );
 }
