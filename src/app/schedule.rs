@@ -5,7 +5,7 @@ use crate::app::edit::{invalid, EditError};
 use crate::app::Ctx;
 use crate::model::cron::{parse_timezone, CronSchedule};
 use crate::model::export::ExportFormat;
-use crate::model::schedule::{keep_hidden, ScheduleDefinition};
+use crate::model::schedule::{self, keep_hidden, Recipient, RecipientKind, ScheduleDefinition};
 use crate::model::text::truncate;
 use crate::model::time::rfc3339;
 use crate::report::params;
@@ -14,6 +14,39 @@ use chrono::Utc;
 
 fn not_found(id: &str) -> EditError {
     EditError::NotFound(format!("no schedule with id `{id}`"))
+}
+
+/// A hook recipient whose host name resolves to an address deliveries refuse (loopback,
+/// private, link-local, metadata) is refused now, naming what it resolves to: every send
+/// would refuse it. A name that does not resolve (yet) passes; every send resolves it again.
+fn refuse_private_names(recipients: &[Recipient]) -> Result<(), EditError> {
+    use std::net::ToSocketAddrs;
+    for (i, r) in recipients.iter().enumerate() {
+        if r.kind == RecipientKind::Email {
+            continue;
+        }
+        let Ok(url) = reqwest::Url::parse(r.address.trim()) else {
+            continue;
+        };
+        let Some(host) = url.host_str().filter(|h| schedule::host_ip(h).is_none()) else {
+            continue;
+        };
+        let port = url.port_or_known_default().unwrap_or(443);
+        let Ok(addrs) = (host, port).to_socket_addrs() else {
+            continue;
+        };
+        let shown = schedule::redact_url(&r.address);
+        if let Some(refusal) = addrs
+            .into_iter()
+            .find_map(|a| schedule::refuse_ip(a.ip(), &shown, false))
+        {
+            return Err(invalid(
+                format!("recipients[{i}].address"),
+                format!("{refusal} (what {host} resolves to; checked at save and at every send)"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Creates (`id` None) or replaces a schedule after checking it against its report. Its next
@@ -39,6 +72,9 @@ pub fn save(
     };
     cfg.validate(ctx.config.delivery.allow_private_targets)
         .map_err(|(k, m)| invalid(k, m))?;
+    if !ctx.config.delivery.allow_private_targets {
+        refuse_private_names(&cfg.recipients)?;
+    }
     let cron =
         CronSchedule::parse(&cfg.schedule).map_err(|e| invalid("schedule", e.to_string()))?;
     let tz = parse_timezone(&cfg.timezone).map_err(|m| invalid("timezone", m))?;

@@ -141,6 +141,53 @@ async fn a_private_webhook_target_is_refused_at_save_in_every_spelling() {
 }
 
 #[tokio::test]
+async fn a_hook_whose_host_name_resolves_to_this_machine_is_refused_at_save() {
+    // The machine's own name: on Debian and in containers /etc/hosts gives it a loopback or
+    // private address, which no name check knows.
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let name = name.trim();
+    use std::net::ToSocketAddrs;
+    let addrs: Vec<_> = (name, 80)
+        .to_socket_addrs()
+        .map(Iterator::collect)
+        .unwrap_or_default();
+    assert!(
+        addrs.iter().any(|a: &std::net::SocketAddr| {
+            let ip = a.ip();
+            ip.is_loopback()
+                || matches!(ip, std::net::IpAddr::V4(v4) if v4.is_private() || v4.is_link_local())
+        }),
+        "{name} resolves to {addrs:?}: this test needs a name of this machine"
+    );
+    let app = strict_app().await;
+    let r = app
+        .send_json(
+            Method::POST,
+            "/api/v1/schedules",
+            &schedule(json!([{ "type": "webhook", "address": format!("http://{name}:9/hook?token=s3cret") }])),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["errors"][0]["field"], "recipients[0].address", "{p}");
+    let detail = p["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("resolves to") && detail.contains(name),
+        "{detail}"
+    );
+    assert!(!detail.contains("s3cret"), "{detail}");
+    assert_eq!(
+        app.get_json("/api/v1/schedules")
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "only the demo's schedule"
+    );
+}
+
+#[tokio::test]
 async fn a_stored_delivery_to_a_private_target_is_refused_at_send_and_never_connects() {
     let hooks = Hooks::start();
     let app = strict_app().await;
