@@ -67,7 +67,23 @@ impl Application {
         tokio::task::spawn_blocking(crate::render::pdf::warm_up);
         let listener = TcpListener::bind(&config.server.bind)
             .with_context(|| format!("cannot listen on {}", config.server.bind))?;
-        let port = listener.local_addr()?.port();
+        let bound = listener.local_addr()?;
+        let port = bound.port();
+        // Links name the address actually bound (port 0 is a real port now) unless `base_url`
+        // says where users reach Quire.
+        let config = {
+            let mut c = (*config).clone();
+            c.server.bind = bound.to_string();
+            Arc::new(c)
+        };
+        if config.server.base_url.trim().is_empty() && !config.server.binds_loopback() {
+            tracing::warn!(
+                address = %config.server.bind,
+                "[server] base_url is not set: links in emails, invitations and shares will \
+                 name {}, which other machines may not reach; set it to the address users use",
+                config.server.public_url()
+            );
+        }
         let ctx = Ctx {
             config: config.clone(),
             store,
@@ -79,12 +95,9 @@ impl Application {
         let c = ctx.clone();
         let setup =
             tokio::task::spawn_blocking(move || crate::auth::Setup::open_if_needed(&c)).await??;
-        let setup_url = setup.token().map(|token| {
-            format!(
-                "{}/setup?token={token}",
-                config.server.base_url.trim_end_matches('/')
-            )
-        });
+        let setup_url = setup
+            .token()
+            .map(|token| format!("{}/setup?token={token}", config.server.public_url()));
         if let Some(url) = &setup_url {
             tracing::warn!(
                 "no user yet: open {url} to make the first administrator (a one-time link), \

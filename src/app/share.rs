@@ -116,7 +116,7 @@ pub fn create(
         share,
         format!(
             "{}/{path}/{token}",
-            ctx.config.server.base_url.trim_end_matches('/')
+            ctx.config.server.public_url()
         ),
     ))
 }

@@ -157,7 +157,7 @@ pub fn one_time_link(
     )?;
     Ok(format!(
         "{}/welcome?token={token}",
-        ctx.config.server.base_url.trim_end_matches('/')
+        ctx.config.server.public_url()
     ))
 }
 

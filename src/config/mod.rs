@@ -183,6 +183,21 @@ mod tests {
     }
 
     #[test]
+    fn links_start_with_base_url_or_else_the_address_bound() {
+        let mut s = ServerConfig::default();
+        assert_eq!(s.public_url(), "http://127.0.0.1:8080");
+        assert!(s.binds_loopback());
+        s.bind = "0.0.0.0:18731".into();
+        assert_eq!(s.public_url(), "http://127.0.0.1:18731");
+        assert!(!s.binds_loopback());
+        s.bind = "[::1]:9000".into();
+        assert_eq!(s.public_url(), "http://[::1]:9000");
+        assert!(s.binds_loopback());
+        s.base_url = "https://reports.example.com/".into();
+        assert_eq!(s.public_url(), "https://reports.example.com");
+    }
+
+    #[test]
     fn render_workers_and_queue_out_of_range_are_named() {
         for (toml, field) in [
             ("render_workers = 0", "limits.render_workers"),

@@ -246,7 +246,7 @@ fn same_origin(state: &AppState, req: &HttpRequest) -> Result<(), Problem> {
     let sent = origin_of(origin).ok_or_else(foreign)?;
     let info = req.connection_info();
     let this = origin_of(&format!("{}://{}", info.scheme(), info.host()));
-    if Some(&sent) == origin_of(&state.ctx.config.server.base_url).as_ref()
+    if Some(&sent) == origin_of(&state.ctx.config.server.public_url()).as_ref()
         || Some(&sent) == this.as_ref()
     {
         Ok(())

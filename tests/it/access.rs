@@ -678,6 +678,8 @@ async fn the_setup_link_makes_the_first_admin_once_and_then_closes_for_good() {
         .setup_url()
         .expect("no user yet: a setup link")
         .to_string();
+    // It names the port actually bound (0 asked for any), not the default 8080.
+    assert!(url.starts_with(&format!("{base}/setup?token=")), "{url}");
     let path = &url[url.find("/setup").unwrap()..];
     let token = path.split("token=").nth(1).unwrap().to_string();
     tokio::spawn(app.run_until_stopped());

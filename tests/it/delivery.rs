@@ -278,8 +278,8 @@ async fn slack_teams_and_webhooks_get_the_summary_and_a_signed_link_that_downloa
     assert_eq!(hook["export"]["format"], "csv");
     let url = hook["export"]["url"].as_str().unwrap().to_string();
     assert!(
-        url.starts_with("http://127.0.0.1:8080/exports/"),
-        "links use [server] base_url: {url}"
+        url.starts_with(&format!("{}/exports/", app.address)),
+        "links name the address bound when [server] base_url is unset: {url}"
     );
     let slack = &hooks.received("/slack")[0].body;
     assert!(slack["text"].as_str().unwrap().contains("Sales overview"));
@@ -311,7 +311,7 @@ async fn slack_teams_and_webhooks_get_the_summary_and_a_signed_link_that_downloa
         .contains("sig="));
 
     // The link works on this server; a tampered or expired one does not.
-    let path = &url["http://127.0.0.1:8080".len()..];
+    let path = &url[app.address.len()..];
     let file = app.get(path).await;
     assert_eq!(file.status(), 200);
     let csv = file.text().await.unwrap();

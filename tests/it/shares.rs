@@ -68,6 +68,14 @@ async fn a_shared_dashboard_opens_for_anyone_with_the_link_and_its_values_are_lo
         json!({ "dashboardId": board, "parameters": { "period": "30" } }),
     )
     .await;
+    // The link names the address this server is bound to ([server] base_url is unset).
+    assert!(
+        made["url"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{}/s/", app.address)),
+        "{made}"
+    );
     let page_path = path_of(made["url"].as_str().unwrap());
     let (status, page) = anon_text(&app, &page_path).await;
     assert_eq!(status, 200);

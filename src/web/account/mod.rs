@@ -72,7 +72,7 @@ pub fn session_cookie(
     value: &str,
     max_age_hours: Option<u64>,
 ) -> Cookie<'static> {
-    let https = state.ctx.config.server.base_url.starts_with("https://");
+    let https = state.ctx.config.server.public_url().starts_with("https://");
     let mut c = Cookie::build(SESSION_COOKIE, value.to_string())
         .path("/")
         .http_only(true)
