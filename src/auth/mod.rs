@@ -276,6 +276,9 @@ pub fn create_token(
     if name.is_empty() || name.chars().count() > 100 {
         return Err(invalid("name", "must be 1 to 100 characters"));
     }
+    if let Err(m) = crate::model::text::no_control("name", name, false) {
+        return Err(invalid("name", &m["name: ".len()..]));
+    }
     if expires_in_days == Some(0) || expires_in_days.is_some_and(|d| d > 3650) {
         return Err(invalid("expiresInDays", "must be between 1 and 3650"));
     }

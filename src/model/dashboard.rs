@@ -3,6 +3,7 @@
 //! `[[dashboards]]` (`reportId` and a list of visualization ids) is read too: its widgets come
 //! unplaced, and `app::dashboard` lays them out.
 
+use super::text::no_control;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -220,6 +221,8 @@ impl DashboardDefinition {
         }
         too_long("name", &self.name, MAX_NAME_CHARS)?;
         too_long("description", &self.description, MAX_DESCRIPTION_CHARS)?;
+        no_control("name", &self.name, false)?;
+        no_control("description", &self.description, true)?;
         // It may quote its reports' queries like a report's description (`app::dashboard::text`).
         super::template::check(&self.description).map_err(|m| format!("description: {m}"))?;
         if self.widgets.len() > MAX_WIDGETS {
@@ -240,6 +243,7 @@ impl DashboardDefinition {
             too_long(&format!("{at}.id"), &w.id, MAX_ID_CHARS)?;
             if let Some(t) = &w.title {
                 too_long(&format!("{at}.title"), t, MAX_NAME_CHARS)?;
+                no_control(&format!("{at}.title"), t, false)?;
             }
             if !w.unplaced() {
                 if w.x >= COLUMNS {
@@ -279,6 +283,7 @@ impl DashboardDefinition {
             }
             too_long(&format!("{at}.id"), &f.id, MAX_ID_CHARS)?;
             too_long(&format!("{at}.label"), &f.label, MAX_NAME_CHARS)?;
+            no_control(&format!("{at}.label"), &f.label, false)?;
             if f.targets.is_empty() {
                 return Err(format!("{at}.targets: a filter drives at least one widget"));
             }

@@ -1,5 +1,6 @@
 //! The report definition: the same shape in the JSON API and in `[[reports]]` of reports.toml.
 
+use super::text::no_control;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -477,11 +478,15 @@ impl ReportDefinition {
         too_long("name", &self.name, MAX_NAME_CHARS)?;
         too_long("description", &self.description, MAX_DESCRIPTION_CHARS)?;
         too_long("category", &self.category, MAX_CATEGORY_CHARS)?;
+        no_control("name", &self.name, false)?;
+        no_control("description", &self.description, true)?;
+        no_control("category", &self.category, false)?;
         if self.tags.len() > MAX_TAGS {
             return Err(format!("tags: at most {MAX_TAGS} tags"));
         }
         for (i, tag) in self.tags.iter().enumerate() {
             too_long(&format!("tags[{i}]"), tag, MAX_TAG_CHARS)?;
+            no_control(&format!("tags[{i}]"), tag, false)?;
         }
         for (i, v) in self.visualizations.iter().enumerate() {
             too_long(&format!("visualizations[{i}].id"), &v.id, MAX_ID_CHARS)?;
@@ -490,6 +495,7 @@ impl ReportDefinition {
                 &v.title,
                 MAX_NAME_CHARS,
             )?;
+            no_control(&format!("visualizations.{}.title", v.id), &v.title, false)?;
         }
         for (i, s) in self.sections().iter().enumerate() {
             too_long(

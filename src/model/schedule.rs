@@ -73,6 +73,9 @@ impl ScheduleDefinition {
         if self.name.chars().count() > 200 {
             return err("name", "is longer than 200 characters".into());
         }
+        if let Err(m) = super::text::no_control("name", &self.name, false) {
+            return err("name", m["name: ".len()..].to_string());
+        }
         match (self.report_id.trim().is_empty(), &self.dashboard_id) {
             (true, None) => return err("reportId", "give a reportId or a dashboardId".into()),
             (false, Some(_)) => {

@@ -51,9 +51,35 @@ pub fn unescape_html(s: &str) -> String {
         .replace("&amp;", "&")
 }
 
+/// Refuses text with a control character (NUL, escape, DEL, C1, ...): `field: holds a control
+/// character (U+0000)`. With `lines`, tab, line feed and carriage return are text (a
+/// description); without, a name is one line.
+pub fn no_control(field: &str, text: &str, lines: bool) -> Result<(), String> {
+    let allowed = |c: char| lines && matches!(c, '\t' | '\n' | '\r');
+    match text.chars().find(|&c| c.is_control() && !allowed(c)) {
+        Some(c) => Err(format!(
+            "{field}: holds a control character (U+{:04X}); use plain text",
+            c as u32
+        )),
+        None => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_refused_naming_the_field_and_the_character() {
+        assert_eq!(
+            no_control("name", "a\u{0}b", true).unwrap_err(),
+            "name: holds a control character (U+0000); use plain text"
+        );
+        assert!(no_control("name", "a\nb", false).is_err());
+        assert!(no_control("name", "a\u{85}", true).is_err());
+        assert!(no_control("description", "a\n\tb\r\n", true).is_ok());
+        assert!(no_control("name", "Ventes été ✓", false).is_ok());
+    }
 
     #[test]
     fn labels_are_truncated_with_an_ellipsis() {

@@ -224,3 +224,93 @@ async fn a_number_parameter_out_of_its_bounds_is_refused_naming_it_and_its_bound
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("parameters.days.max"));
 }
+
+#[tokio::test]
+async fn control_characters_in_names_are_422_naming_the_field() {
+    use reqwest::Method;
+    use serde_json::json;
+    let app = spawn_app().await;
+    let report = app.report_id().await;
+    for bad in [
+        "Sales\u{0}",
+        "Sales\u{1b}[31m",
+        "Sales\nQ2",
+        "a\u{7f}b",
+        "a\u{85}b",
+    ] {
+        let r = app
+            .send_json(
+                Method::POST,
+                "/api/v1/reports",
+                &json!({ "name": bad, "query": "SELECT 1 AS x",
+                         "visualizations": [{ "id": "t", "type": "table" }] }),
+            )
+            .await;
+        assert_problem(r, 422, "name").await;
+        let r = app
+            .send_json(
+                Method::POST,
+                "/api/v1/dashboards",
+                &json!({ "name": bad, "widgets": [] }),
+            )
+            .await;
+        assert_problem(r, 422, "name").await;
+        let r = app
+            .send_json(
+                Method::POST,
+                "/api/v1/schedules",
+                &json!({ "name": bad, "reportId": report, "schedule": "0 9 * * *" }),
+            )
+            .await;
+        assert_problem(r, 422, "name").await;
+        let r = app
+            .send_json(Method::POST, "/api/v1/tokens", &json!({ "name": bad }))
+            .await;
+        assert_problem(r, 422, "name").await;
+        let r = app
+            .send_json(
+                Method::POST,
+                "/api/v1/users",
+                &json!({ "email": format!("{bad}@example.com"), "role": "viewer" }),
+            )
+            .await;
+        assert_problem(r, 422, "email").await;
+        // A dataset's name is letters, digits and `_` only.
+        let form = reqwest::multipart::Form::new()
+            .text("name", bad.to_string())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(b"a,b\n1,2\n".to_vec()).file_name("x.csv"),
+            );
+        let r = app
+            .client
+            .post(format!("{}/api/v1/datasets", app.address))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_problem(r, 422, "name").await;
+    }
+    // A description may hold lines and tabs, not other control characters.
+    let described = |d: &str| {
+        json!({ "name": "Described", "description": d, "query": "SELECT 1 AS x",
+                "visualizations": [{ "id": "t", "type": "table" }] })
+    };
+    let r = app
+        .send_json(Method::POST, "/api/v1/reports", &described("a\u{0}b"))
+        .await;
+    assert_problem(r, 422, "description").await;
+    let r = app
+        .send_json(
+            Method::POST,
+            "/api/v1/reports",
+            &described("line one\n\tline two\r\n"),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    // Nothing with a bad name was made.
+    let reports = app.get_json("/api/v1/reports").await;
+    assert_eq!(reports.as_array().unwrap().len(), 2, "{reports}");
+    let dashboards = app.get_json("/api/v1/dashboards").await;
+    assert_eq!(dashboards.as_array().unwrap().len(), 1, "{dashboards}");
+}
