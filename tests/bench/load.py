@@ -27,11 +27,14 @@ from report import free_port  # noqa: E402
 LUA = r"""
 local paths = {}
 local token = os.getenv("QUIRE_TOKEN")
+local cookie = os.getenv("QUIRE_COOKIE")
 for p in string.gmatch(os.getenv("QUIRE_PATHS"), "[^ ]+") do paths[#paths + 1] = p end
 local counter = 0
 request = function()
   counter = counter + 1
-  return wrk.format("GET", paths[(counter % #paths) + 1], { ["Authorization"] = "Bearer " .. token })
+  local headers = { ["Authorization"] = "Bearer " .. token }
+  if cookie ~= "" then headers = { ["Cookie"] = cookie } end
+  return wrk.format("GET", paths[(counter % #paths) + 1], headers)
 end
 local non2xx = 0
 response = function(status, headers, body)
@@ -60,12 +63,21 @@ def main():
     ap.add_argument("--connections", type=int, default=200)
     ap.add_argument("--seconds", type=int, default=30)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--no-cache", action="store_true",
+                    help="the result cache off: every widget runs its queries")
+    ap.add_argument("--cookie", action="store_true",
+                    help="sign in as a browser does (a session cookie) instead of an API token")
+    ap.add_argument("--pages", action="store_true",
+                    help="the dashboard's pages only (at / as the home page and at "
+                         "/dashboards/{id}), not its widgets")
     args = ap.parse_args()
     quire = os.path.abspath(args.quire)
     data = tempfile.mkdtemp(prefix="quire-load-")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = dict(os.environ, RUST_LOG="warn")
+    if args.no_cache:
+        env["QUIRE_LIMITS__CACHE_MB"] = "0"
     server = subprocess.Popen([quire, "serve", "--demo", "--data-dir", data, "--bind",
                                f"127.0.0.1:{port}"], env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
@@ -82,7 +94,9 @@ def main():
         d = dashboards[0]["id"]
         widgets = [w["id"] for w in json.loads(get(f"{base}/api/v1/dashboards/{d}"))["widgets"]
                    if w.get("kind", "visualization") == "visualization"]
-        paths = [f"/dashboards/{d}"] + [f"/dashboards/{d}/widgets/{w}" for w in widgets]
+        paths = ["/", f"/dashboards/{d}"] + [f"/dashboards/{d}/widgets/{w}" for w in widgets]
+        if args.pages:
+            paths = paths[:2]
         for p in paths:  # warm: fonts, caches
             get(base + p)
         lua = os.path.join(data, "load.lua")
@@ -104,7 +118,15 @@ def main():
 
         prober = threading.Thread(target=probe)
         prober.start()
-        wenv = dict(os.environ, QUIRE_TOKEN=tok, QUIRE_PATHS=" ".join(paths))
+        cookie = ""
+        if args.cookie:
+            login = urllib.request.Request(
+                base + "/api/v1/auth/login", method="POST",
+                data=json.dumps({"email": access.EMAIL, "password": "bench password 123"}).encode(),
+                headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(login) as r:
+                cookie = r.headers["Set-Cookie"].split(";")[0]
+        wenv = dict(os.environ, QUIRE_TOKEN=tok, QUIRE_COOKIE=cookie, QUIRE_PATHS=" ".join(paths))
         out = subprocess.run(["wrk", "-t", str(args.threads), "-c", str(args.connections), "-d",
                               f"{args.seconds}s", "--timeout", "10s", "-s", lua, base],
                              env=wenv, capture_output=True, text=True)
@@ -117,7 +139,8 @@ def main():
             if "Non-2xx" in out.stdout else 0
         peak = rss_kb(server.pid, "VmHWM")
         print(f"{args.connections} connections, {args.seconds} s, {len(paths)} paths "
-              f"(the dashboard page and {len(paths) - 1} widgets)")
+              f"(the home page, the dashboard page and {len(paths) - 2} widgets)")
+        print(f"cache: {'off' if args.no_cache else 'on'}; binary: {quire}; signed in with {'a session cookie' if args.cookie else 'an API token'}")
         print(f"answered: {r['requests']} ({r['requests'] / args.seconds:.0f}/s)")
         print(f"non-2xx: {non2xx} ({100 * non2xx / max(r['requests'], 1):.2f} %)")
         print(f"timeouts: {r['timeouts']}, connect errors: {r['connect']}, read: {r['read']}")
