@@ -7,7 +7,7 @@ use super::{Ctx, PipelineError};
 use crate::data::query::{self, Cell};
 use crate::model::report::{
     BuilderSpec, DataMapping, ParamType, ParameterDef, QuerySource, ReportDefinition,
-    Visualization, VizOptions, VizType,
+    Visualization, VizOptions, VizType, MAX_QUERY_CHARS,
 };
 use crate::report::run::{self, Item, RunError, TableRows};
 use serde::Serialize;
@@ -278,6 +278,14 @@ pub fn plan(
     draft: &Draft,
     today: chrono::NaiveDate,
 ) -> Result<(VizType, DataMapping, Vec<String>), PipelineError> {
+    if let DraftQuery::Sql(sql) = &draft.query {
+        if sql.chars().count() > MAX_QUERY_CHARS {
+            return Err(mapping(
+                "query",
+                format!("longer than {MAX_QUERY_CHARS} characters"),
+            ));
+        }
+    }
     let probe = definition(draft, VizType::Table, DataMapping::default(), "draft");
     let conn = connection(ctx, &draft.source)?;
     let source = probe

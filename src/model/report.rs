@@ -80,6 +80,8 @@ pub const MAX_TAGS: usize = 50;
 pub const MAX_TAG_CHARS: usize = 50;
 /// Longest visualization id (ids appear in field names, URLs and dashboards).
 pub const MAX_ID_CHARS: usize = 100;
+/// Longest SQL text a draft may be run or checked with (`validate-query`, builder previews).
+pub const MAX_QUERY_CHARS: usize = 100_000;
 
 /// `field: is longer than N characters` when `text` is.
 fn too_long(field: &str, text: &str, max: usize) -> Result<(), String> {

@@ -243,3 +243,33 @@ async fn the_pages_preview_aligns_number_columns_right() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn a_previewed_query_longer_than_validate_query_takes_is_422_before_it_runs() {
+    let app = spawn_app().await;
+    // 100,001 characters of valid SQL: a comment pads it.
+    let pad = 100_001 - "SELECT 1 AS x --".len();
+    let long = format!("SELECT 1 AS x --{}", "x".repeat(pad));
+    assert_eq!(long.chars().count(), 100_001);
+    let (status, v) = preview(&app, json!({ "query": long })).await;
+    assert_eq!(status, 422, "{v}");
+    assert!(v["detail"].as_str().unwrap().contains("100000"), "{v}");
+    let r = app
+        .client
+        .post(format!("{}/builder/preview", app.address))
+        .form(&[
+            ("source", "main"),
+            ("mode", "sql"),
+            ("sql", long.as_str()),
+            ("chart", "auto"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let text = r.text().await.unwrap();
+    assert!(text.contains("100000"), "{status} {text}");
+    // One character less is a query like any other.
+    let (status, v) = preview(&app, json!({ "query": &long[..long.len() - 1] })).await;
+    assert_eq!(status, 200, "{v}");
+}

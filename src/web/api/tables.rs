@@ -1,5 +1,6 @@
 //! GET /api/v1/tables and POST /api/v1/validate-query.
 
+use crate::model::report::MAX_QUERY_CHARS;
 use crate::web::error::Problem;
 use crate::web::AppState;
 use actix_web::{web, HttpResponse};
@@ -38,9 +39,6 @@ pub struct ValidateBody {
 fn main() -> String {
     "main".into()
 }
-
-/// Longest query text accepted.
-const MAX_QUERY_CHARS: usize = 100_000;
 
 /// POST /api/v1/validate-query: prepares the statement (never runs it) and returns its columns.
 pub async fn validate(
