@@ -20,6 +20,9 @@ pub enum ShareError {
     NotFound,
     #[error("this share link has expired")]
     Expired,
+    /// A link made without `embed` asked for under `/embed/`: it may not be framed.
+    #[error("this share link was not made for embedding: open it under /s/")]
+    NotEmbed,
     #[error(transparent)]
     Edit(#[from] EditError),
 }
@@ -114,16 +117,15 @@ pub fn create(
     let path = if embed { "embed" } else { "s" };
     Ok((
         share,
-        format!(
-            "{}/{path}/{token}",
-            ctx.config.server.public_url()
-        ),
+        format!("{}/{path}/{token}", ctx.config.server.public_url()),
     ))
 }
 
 /// The share a token opens, and what it shows as a dashboard (a report's visualizations laid
-/// out, its parameters locked as every widget's own).
-pub fn open(ctx: &Ctx, token: &str) -> Result<(Share, StoredDashboard), ShareError> {
+/// out, its parameters locked as every widget's own). `framed` (asked for under `/embed/`, which
+/// other sites may frame) opens only a share made with `embed`; any share opens as a page
+/// (`/s/`), which no site may frame.
+pub fn open(ctx: &Ctx, token: &str, framed: bool) -> Result<(Share, StoredDashboard), ShareError> {
     if token.len() != 48 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(ShareError::NotFound);
     }
@@ -139,6 +141,9 @@ pub fn open(ctx: &Ctx, token: &str) -> Result<(Share, StoredDashboard), ShareErr
         .is_some_and(|e| e <= now_text().as_str())
     {
         return Err(ShareError::Expired);
+    }
+    if framed && !share.embed {
+        return Err(ShareError::NotEmbed);
     }
     store::share::touch(&conn, &share.id)?;
     let shown = match share.kind.as_str() {

@@ -418,7 +418,7 @@ impl From<crate::app::share::ShareError> for Problem {
     fn from(e: crate::app::share::ShareError) -> Problem {
         use crate::app::share::ShareError;
         match e {
-            ShareError::NotFound => Problem::not_found(e.to_string()),
+            ShareError::NotFound | ShareError::NotEmbed => Problem::not_found(e.to_string()),
             ShareError::Expired => Problem::new(StatusCode::GONE, e.to_string()),
             ShareError::Edit(e) => e.into(),
         }

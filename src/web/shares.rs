@@ -17,7 +17,7 @@ type Query = web::Query<BTreeMap<String, String>>;
 async fn page(state: &AppState, token: String, embed: bool) -> Result<DashboardPage, Problem> {
     let ctx = state.ctx.clone();
     web::block(move || {
-        let (s, d) = share::open(&ctx, &token).map_err(Problem::from)?;
+        let (s, d) = share::open(&ctx, &token, embed).map_err(Problem::from)?;
         let mut locked = share::locked_filters(&s);
         if embed {
             locked.insert("kiosk".into(), "1".into());
@@ -57,17 +57,11 @@ pub async fn widget(
     let order = crate::web::dashboards::table::order(&q)?;
     let page = parse_page(q.get("page").map(String::as_str))?;
     let (token, wid) = path.into_inner();
-    let base = format!(
-        "/{}/{token}",
-        if req.path().starts_with("/embed/") {
-            "embed"
-        } else {
-            "s"
-        }
-    );
+    let framed = req.path().starts_with("/embed/");
+    let base = format!("/{}/{token}", if framed { "embed" } else { "s" });
     let ctx = state.ctx.clone();
     web::block(move || {
-        let (s, d) = share::open(&ctx, &token).map_err(Problem::from)?;
+        let (s, d) = share::open(&ctx, &token, framed).map_err(Problem::from)?;
         let locked = share::locked_filters(&s);
         let none = BTreeMap::new();
         let view = View {
@@ -92,17 +86,11 @@ pub async fn table(
     let (token, wid) = path.into_inner();
     let page = parse_page(q.get("page").map(String::as_str))?;
     let order = crate::web::reports::sort::take(&mut q.into_inner())?;
-    let base = format!(
-        "/{}/{token}",
-        if req.path().starts_with("/embed/") {
-            "embed"
-        } else {
-            "s"
-        }
-    );
+    let framed = req.path().starts_with("/embed/");
+    let base = format!("/{}/{token}", if framed { "embed" } else { "s" });
     let ctx = state.ctx.clone();
     web::block(move || {
-        let (s, d) = share::open(&ctx, &token).map_err(Problem::from)?;
+        let (s, d) = share::open(&ctx, &token, framed).map_err(Problem::from)?;
         let locked = share::locked_filters(&s);
         let none = BTreeMap::new();
         let view = View {

@@ -259,3 +259,37 @@ fn a_bad_embed_origin_stops_the_start_naming_the_key() {
     c.server.embed_origins = vec!["https://ok.example".into()];
     assert!(c.validate().is_ok());
 }
+
+#[tokio::test]
+async fn a_share_made_without_embed_does_not_open_in_a_frame_and_an_embed_opens_as_a_page_too() {
+    let app = spawn_app().await;
+    let report = app.report_id().await;
+    let page = share(&app, json!({ "reportId": report })).await;
+    let path = path_of(page["url"].as_str().unwrap());
+    assert!(path.starts_with("/s/"), "{path}");
+    let framed = path.replacen("/s/", "/embed/", 1);
+    for p in [
+        framed.clone(),
+        format!("{framed}/widgets/revenue"),
+        format!("{framed}/table/orders?page=1"),
+    ] {
+        let (status, body) = anon_text(&app, &p).await;
+        assert_eq!(status, 404, "{p}: {body}");
+        assert!(body.contains("not made for embedding"), "{p}: {body}");
+    }
+    assert_eq!(anon_text(&app, &path).await.0, 200);
+    // An embed link is an iframe's; under /s/ it is the same read-only view, not framable.
+    let embed = share(&app, json!({ "reportId": report, "embed": true })).await;
+    let framed = path_of(embed["url"].as_str().unwrap());
+    assert!(framed.starts_with("/embed/"), "{framed}");
+    assert_eq!(anon_text(&app, &framed).await.0, 200);
+    let as_page = framed.replacen("/embed/", "/s/", 1);
+    let r = app
+        .anon
+        .get(format!("{}{as_page}", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["x-frame-options"], "DENY");
+}
