@@ -96,11 +96,16 @@ pub fn write_cells<W: std::io::Write>(
     w.write_record(None::<&[u8]>)
 }
 
-/// Reals as written in the source (money keeps two decimals when it has cents).
+/// Reals as written in the source (money keeps two decimals when it has cents); a sum's float
+/// noise (`62733.090000000004`) is cut at 15 significant digits, as spreadsheets show it.
 fn format_real(f: f64) -> String {
     let s = format!("{f:.2}");
     if s.parse::<f64>() == Ok(f) {
-        s
+        return s;
+    }
+    let rounded: f64 = format!("{f:.14e}").parse().unwrap_or(f);
+    if rounded != f && rounded.is_finite() {
+        format_real(rounded)
     } else {
         f.to_string()
     }
@@ -110,6 +115,17 @@ fn format_real(f: f64) -> String {
 mod tests {
     use super::*;
     use rusqlite::Connection;
+
+    #[test]
+    fn reals_lose_their_float_noise_and_keep_their_cents() {
+        assert_eq!(format_real(62733.090000000004), "62733.09");
+        assert_eq!(format_real(0.1 + 0.2), "0.30");
+        assert_eq!(format_real(12.5), "12.50");
+        assert_eq!(format_real(1.0 / 3.0), "0.333333333333333");
+        assert_eq!(format_real(1e-9), "0.000000001");
+        assert_eq!(format_real(123456789.123), "123456789.123");
+        assert_eq!(format_real(f64::NAN), "NaN");
+    }
 
     const ROW: &str = "SELECT '=HYPERLINK(\"http://x\")' AS a, '+1+1' AS b, '-2+3' AS c, \
         '@SUM(A1)' AS d, char(9) || '=1' AS e, char(13) || '=1' AS f, -5 AS g, -2.5 AS h, \
