@@ -327,6 +327,16 @@ impl Setup {
         self.token.lock().expect("setup lock").clone()
     }
 
+    /// The token while setup is open and still no user exists: a user added meanwhile (by
+    /// `quire users add` while serving) closes it for good.
+    pub fn live_token(&self, ctx: &Ctx) -> Result<Option<String>, StoreError> {
+        let mut guard = self.token.lock().expect("setup lock");
+        if guard.is_some() && store::user::count(&*ctx.store.app.get()?)? > 0 {
+            *guard = None;
+        }
+        Ok(guard.clone())
+    }
+
     /// Makes the first admin if `token` is the setup token and still no user exists; closes
     /// setup for good either way once a user exists.
     pub fn complete(

@@ -760,6 +760,53 @@ async fn the_setup_link_makes_the_first_admin_once_and_then_closes_for_good() {
 }
 
 #[tokio::test]
+async fn the_setup_link_closes_once_the_command_line_adds_a_user_while_serving() {
+    let data = tempfile::tempdir().unwrap();
+    let mut config = quire::config::Config::default();
+    config.server.bind = "127.0.0.1:0".into();
+    config.storage.data_dir = data.path().to_path_buf();
+    let app = quire::startup::Application::build(config, false)
+        .await
+        .unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let url = app.setup_url().expect("no user yet").to_string();
+    let path = url[url.find("/setup").unwrap()..].to_string();
+    let token = path.split("token=").nth(1).unwrap().to_string();
+    tokio::spawn(app.run_until_stopped());
+    let anon = client_with(None);
+    let get = || anon.get(format!("{base}{path}")).send();
+    assert_eq!(get().await.unwrap().status(), 200);
+    // `quire users add` on the same data folder, from another process.
+    {
+        let store = quire::store::Store::open(data.path(), &[], 0).unwrap();
+        let conn = store.app.get().unwrap();
+        quire::auth::users::add(
+            &conn,
+            "ops@example.com",
+            Role::Admin,
+            Some("a long enough password"),
+            None,
+            None,
+        )
+        .unwrap();
+    }
+    let page = get().await.unwrap();
+    assert_eq!(page.status(), 403);
+    assert!(page.text().await.unwrap().contains("Setup is done"));
+    let post = anon
+        .post(format!("{base}/setup"))
+        .form(&[
+            ("token", token.as_str()),
+            ("email", "eve@example.com"),
+            ("password", "a long enough password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status(), 403);
+}
+
+#[tokio::test]
 async fn a_viewer_is_offered_no_editing_and_an_admin_manages_users_by_invite() {
     let app = spawn_app().await;
     let (_, viewer_token) = user_with_token(&app.ctx, "viewer@example.com", Role::Viewer);

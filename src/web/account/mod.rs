@@ -217,14 +217,18 @@ fn closed(state: &AppState, title: &str, message: &str) -> Result<HttpResponse, 
     )
 }
 
-/// GET /setup?token=: the first administrator's form, while no user exists and only with the
-/// token the server logged at start.
+/// GET /setup?token=: the first administrator's form, while no user exists (however one was
+/// added) and only with the token the server logged at start.
 pub async fn setup_page(
     state: web::Data<AppState>,
     q: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, Problem> {
     let token = q.token.clone().unwrap_or_default();
-    match state.setup.token() {
+    let st = state.clone();
+    let live = web::block(move || st.setup.live_token(&st.ctx))
+        .await?
+        .map_err(|e| Problem::from(e).html())?;
+    match live {
         Some(t) if auth::constant_time_eq(t.as_bytes(), token.as_bytes()) => html(
             StatusCode::OK,
             PasswordPage {
