@@ -69,7 +69,10 @@ pub struct Preview {
     pub svg: Option<String>,
     pub kpi: Option<(String, String)>,
     pub columns: Vec<String>,
+    /// The rows as a page shows them (formatted).
     pub rows: Vec<Vec<String>>,
+    /// The same rows as values (numbers as numbers), for the API.
+    pub values: Vec<Vec<crate::data::query::Cell>>,
     pub total_rows: u64,
     pub millis: u64,
 }
@@ -377,6 +380,7 @@ pub fn preview(
         kpi: None,
         columns: Vec::new(),
         rows: Vec::new(),
+        values: Vec::new(),
         total_rows: 0,
         millis: 0,
     };
@@ -387,6 +391,7 @@ pub fn preview(
             Item::Table(t) => {
                 p.columns = t.headers;
                 p.rows = t.rows;
+                p.values = t.result.rows.clone();
                 p.total_rows = t.total_rows;
             }
             Item::Text(_) => {}

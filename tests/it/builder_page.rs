@@ -40,7 +40,8 @@ async fn a_preview_groups_as_the_csv_does_and_draws_the_suggested_chart() {
     let rows = v["rows"].as_array().unwrap();
     for (row, (region, cents)) in rows.iter().zip(&by_region) {
         assert_eq!(row[0], region.as_str());
-        let shown: f64 = row[1].as_str().unwrap().replace(',', "").parse().unwrap();
+        // A JSON number, not display text ("1,767,089.51").
+        let shown = row[1].as_f64().unwrap_or_else(|| panic!("{row}"));
         assert!(
             (shown - *cents as f64 / 100.0).abs() < 0.01,
             "{row} vs {cents}"

@@ -29,7 +29,8 @@ fn main() -> String {
     "main".into()
 }
 
-/// POST /api/v1/builder/preview → `{sql, columns, rows (first 100), totalRows, svg?, type}`;
+/// POST /api/v1/builder/preview → `{sql, columns, rows (first 100, as values: numbers are
+/// numbers), totalRows, svg?, type}`;
 /// 422 naming the bad field.
 pub async fn preview(
     state: web::Data<AppState>,
@@ -60,7 +61,8 @@ pub async fn preview(
         "bound": p.bound,
         "type": p.chart,
         "columns": p.columns,
-        "rows": p.rows,
+        // Values, not display text: numbers are JSON numbers (pages format them).
+        "rows": p.values,
         "totalRows": p.total_rows,
         "svg": p.svg,
         "kpi": p.kpi,
