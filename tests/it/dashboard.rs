@@ -520,3 +520,45 @@ async fn the_period_is_shown_as_dates_with_the_year_on_pages_and_pdf_covers() {
     );
     assert!(!list.contains('…') && !list.contains("{{") && !list.contains("{%"));
 }
+
+#[tokio::test]
+async fn unknown_query_parameters_are_not_copied_into_widget_urls() {
+    let app = spawn_app().await;
+    let id = app.dashboard_id().await;
+    let junk = "J".repeat(60_000);
+    let path = format!("/dashboards/{id}?days=30&junk={junk}&f.nosuch=1&kiosk=1");
+    let r = app.get(&path).await;
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(!page.contains("JJJJ"), "the unknown parameter is gone");
+    assert!(
+        !page.contains("nosuch"),
+        "so is a filter the dashboard lacks"
+    );
+    assert!(page.len() < 100_000, "{} bytes", page.len());
+    // What the widgets read is kept: the report's parameter, the page's own keys.
+    assert!(page.contains("days=30"), "{page}");
+    assert!(page.contains("kiosk=1"), "{page}");
+    // A widget asked with junk does not copy it into its links either.
+    let start = page.find("/widgets/").unwrap();
+    let wid = page[start + "/widgets/".len()..]
+        .split(['?', '"'])
+        .next()
+        .unwrap()
+        .to_string();
+    for w in [wid.as_str(), "orders"] {
+        let r = app
+            .get(&format!("/dashboards/{id}/widgets/{w}?days=30&junk={junk}"))
+            .await;
+        assert_eq!(r.status(), 200, "{w}");
+        let widget = r.text().await.unwrap();
+        assert!(!widget.contains("JJJJ"), "{w}");
+        let r = app
+            .get(&format!(
+                "/dashboards/{id}/table/orders?days=30&junk={junk}&page=1"
+            ))
+            .await;
+        assert_eq!(r.status(), 200);
+        assert!(!r.text().await.unwrap().contains("JJJJ"));
+    }
+}

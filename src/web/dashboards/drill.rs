@@ -3,7 +3,7 @@
 //! table alone); without JavaScript it is a page. Shares do not link their marks here and have
 //! no such route: their viewers see the charts, not rows.
 
-use super::{find, query_without_page, split};
+use super::{find, known, query_without_page, split};
 use crate::app::dashboard::drill as dashboard_drill;
 use crate::report::run::TableOut;
 use crate::web::error::Problem;
@@ -81,6 +81,7 @@ pub async fn rows(
         .ok_or_else(|| Problem::invalid("value", "give the category: `?value=`").html())?;
     let html = web::block(move || -> Result<String, Problem> {
         let d = find(&ctx, &id)?;
+        let q = known(&ctx, &d, &q, Some(&wid))?;
         let (filters, params) = split(&q);
         let view = crate::app::dashboard::run::View {
             filters: &filters,

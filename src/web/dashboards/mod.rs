@@ -5,6 +5,7 @@
 pub mod drill;
 pub mod edit;
 pub mod list;
+pub mod query;
 pub mod table;
 
 pub use list::{create, delete, duplicate, list};
@@ -18,12 +19,13 @@ use crate::report::run::Item;
 use crate::store::{self, dashboard::StoredDashboard};
 use crate::web::error::Problem;
 use crate::web::gate;
-use crate::web::reports::view::{encode, table_base, ParamField};
+use crate::web::reports::view::{table_base, ParamField};
 use crate::web::{parse_page, AppState, Layout};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use askama_web::WebTemplate;
+pub(crate) use query::{known, query_without_page, split};
 use std::collections::BTreeMap;
 
 pub(crate) type Query = web::Query<BTreeMap<String, String>>;
@@ -136,37 +138,6 @@ impl actix_web::Responder for Home {
     }
 }
 
-/// The page's query as given, less the tables' `page` and order: what pagers (which add the
-/// order of their own table) and downloads carry on.
-pub(crate) fn query_without_page(q: &BTreeMap<String, String>) -> String {
-    let mut q = q.clone();
-    for k in ["page", "sort", "dir", "w"] {
-        q.remove(k);
-    }
-    encode(&q)
-}
-
-/// The page's query split: filter values (`f.<id>`, without the prefix) and the rest (report
-/// parameters by name).
-pub(crate) fn split(
-    q: &BTreeMap<String, String>,
-) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
-    let mut filters = BTreeMap::new();
-    let mut params = BTreeMap::new();
-    for (k, v) in q {
-        match k.strip_prefix("f.") {
-            Some(id) => {
-                filters.insert(id.to_string(), v.clone());
-            }
-            None if ["page", "refresh", "kiosk", "sort", "dir", "w"].contains(&k.as_str()) => {}
-            None => {
-                params.insert(k.clone(), v.clone());
-            }
-        }
-    }
-    (filters, params)
-}
-
 /// The width in CSS px a widget's chart is drawn for (`?w=`, which `dashboard.js` adds from the
 /// widget's box; see `chart::at_width`). None without it; a 422 naming `w` when not a number.
 pub(crate) fn chart_width(q: &BTreeMap<String, String>) -> Result<Option<u32>, Problem> {
@@ -205,7 +176,8 @@ fn page(
     q: &BTreeMap<String, String>,
 ) -> Result<DashboardPage, Problem> {
     let base = format!("/dashboards/{}", d.id);
-    page_for(ctx, who, d, q, &base, false)
+    let q = known(ctx, &d, q, None)?;
+    page_for(ctx, who, d, &q, &base, false)
 }
 
 /// The grid page of `d` with its widgets under `base` (`/dashboards/{id}`, or a share's
@@ -381,6 +353,7 @@ pub async fn widget(
     let order = table::order(&q)?;
     web::block(move || -> Result<WidgetPartial, Problem> {
         let d = find(&ctx, &id)?;
+        let q = known(&ctx, &d, &q, Some(&wid))?;
         let (filters, params) = split(&q);
         let view = dashboard_run::View {
             filters: &filters,

@@ -1,7 +1,7 @@
 //! A table widget's page (htmx), in the order its column headers ask for
 //! (`?sort=<column>&dir=asc|desc`), for `/dashboards/{id}` and for shares.
 
-use super::{find, query_without_page, split, Query};
+use super::{find, known, query_without_page, split, Query};
 use crate::app::dashboard::run as dashboard_run;
 use crate::report::run::{Item, TableSort};
 use crate::store::dashboard::StoredDashboard;
@@ -24,6 +24,7 @@ pub async fn table(
     let order = sort::take(&mut q)?;
     web::block(move || -> Result<TablePartial, Problem> {
         let d = find(&ctx, &id)?;
+        let q = known(&ctx, &d, &q, Some(&wid))?;
         let (filters, params) = split(&q);
         let query = query_without_page(&q);
         let view = dashboard_run::View {
