@@ -97,6 +97,7 @@ pub fn preview(
         timeout: std::time::Duration::from_secs(10),
         max_rows: n,
         memory_mb: crate::config::LimitsConfig::default().query_memory_mb,
+        result_mb: crate::config::LimitsConfig::default().result_mb,
     };
     crate::data::query::fetch(
         &conn,
