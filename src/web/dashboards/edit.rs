@@ -47,6 +47,8 @@ pub async fn page(
                             .collect::<Vec<_>>() })
             })
             .collect();
+        // Layout::new takes a connection of its own.
+        drop(conn);
         Ok(EditPage {
             layout: Layout::new(&ctx, &who)?,
             id: d.id.clone(),
