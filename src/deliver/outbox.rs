@@ -234,7 +234,11 @@ async fn send(ctx: &Ctx, d: &Delivery, c: Content) -> Result<(), SendError> {
             let export_id = c.export.id.clone();
             let url = tokio::task::spawn_blocking(move || -> Result<String, SendError> {
                 let signer = link::Signer::new(&c2.store.secrets.links);
-                Ok(signer.url(&c2.config.server.public_url(), &export_id, until.timestamp()))
+                Ok(signer.url(
+                    &c2.config.server.public_url(),
+                    &export_id,
+                    until.timestamp(),
+                ))
             })
             .await
             .map_err(|e| SendError::retry(e.to_string()))??;
