@@ -2,8 +2,10 @@
 //! Unknown keys and wrong types are errors that name the key.
 
 mod env;
+mod server;
 mod types;
 
+pub use server::*;
 pub use types::*;
 
 use std::path::{Path, PathBuf};
