@@ -2,9 +2,11 @@
 //! Unknown keys and wrong types are errors that name the key.
 
 mod env;
+mod secret;
 mod server;
 mod types;
 
+pub use secret::Secret;
 pub use server::*;
 pub use types::*;
 

@@ -1,6 +1,6 @@
 //! `[server]`: where Quire listens and the address its links start with.
 
-use super::types::Secret;
+use super::secret::Secret;
 use serde::{Deserialize, Serialize};
 
 /// `[server]`

@@ -1,5 +1,6 @@
 //! The configuration sections and their defaults.
 
+use super::secret::Secret;
 use super::server::ServerConfig;
 use crate::model::dashboard::DashboardDefinition;
 use crate::model::report::ReportDefinition;
@@ -103,24 +104,6 @@ pub enum SmtpSecurity {
     None,
     Starttls,
     Tls,
-}
-
-/// A string that is never printed in logs or debug output.
-#[derive(Clone, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    /// The secret value itself.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("\"***\"")
-    }
 }
 
 /// `[branding]`
