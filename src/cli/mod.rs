@@ -350,9 +350,9 @@ async fn import(
     eprint!("\r");
     let info = match result {
         Ok(info) => info.expect("not skipped"),
-        Err(DatasetError::Import(e @ (ImportError::Io { .. } | ImportError::Sqlite(_)))) => {
-            return Err(Failure::other(e))
-        }
+        Err(DatasetError::Import(
+            e @ (ImportError::Io { .. } | ImportError::Sqlite(_) | ImportError::Busy),
+        )) => return Err(Failure::other(e)),
         Err(DatasetError::Import(e)) => return Err(Failure::usage(e.to_string())),
         Err(e) => return Err(Failure::other(e)),
     };

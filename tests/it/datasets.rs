@@ -413,3 +413,255 @@ async fn date_columns_are_indexed_and_a_replace_keeps_one_index_each() {
     assert_eq!(second.len(), 1, "{second:?}");
     assert_ne!(first, second, "a new index with the new table");
 }
+
+/// An XLSX file whose sheet `Data` has the header `id, note` and rows holding `cells` in
+/// `note` (each `(bytes, repeat)`: a text of that many x's, in that many columns), in the
+/// shared strings table as Excel writes them (as rich text in runs of `run` bytes when not 0),
+/// or inline.
+fn xlsx_with(rows: &[(usize, usize)], shared: bool, run: usize) -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    let ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+    let rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+    let parts = [
+        (
+            "[Content_Types].xml",
+            format!(
+                r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>"#
+            ),
+        ),
+        (
+            "_rels/.rels",
+            format!(
+                r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
+            ),
+        ),
+        (
+            "xl/workbook.xml",
+            format!(
+                r#"<?xml version="1.0"?><workbook xmlns="{ns}" xmlns:r="{rel}"><sheets><sheet name="Data" sheetId="1" r:id="rId1"/></sheets></workbook>"#
+            ),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            format!(
+                r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/></Relationships>"#
+            ),
+        ),
+    ];
+    for (name, text) in parts {
+        w.start_file(name, opts).unwrap();
+        w.write_all(text.as_bytes()).unwrap();
+    }
+    let text = |i: usize, s: &str| {
+        if shared {
+            format!(r#"t="s"><v>{i}</v>"#)
+        } else {
+            format!(r#"t="inlineStr"><is><t>{s}</t></is>"#)
+        }
+    };
+    w.start_file("xl/worksheets/sheet1.xml", opts).unwrap();
+    write!(
+        w,
+        r#"<?xml version="1.0"?><worksheet xmlns="{ns}"><sheetData><row r="1"><c r="A1" {}</c><c r="B1" {}</c></row>"#,
+        text(0, "id"),
+        text(1, "note")
+    )
+    .unwrap();
+    for (r, (bytes, repeat)) in rows.iter().enumerate() {
+        write!(w, r#"<row r="{0}"><c r="A{0}"><v>{0}</v></c>"#, r + 2).unwrap();
+        for c in 0..*repeat {
+            let col = (b'B' + c as u8) as char;
+            let big = "x".repeat(if shared { 0 } else { *bytes });
+            write!(w, r#"<c r="{col}{}" {}</c>"#, r + 2, text(r + 2, &big)).unwrap();
+        }
+        w.write_all(b"</row>").unwrap();
+    }
+    w.write_all(b"</sheetData></worksheet>").unwrap();
+    w.start_file("xl/sharedStrings.xml", opts).unwrap();
+    write!(
+        w,
+        r#"<?xml version="1.0"?><sst xmlns="{ns}"><si><t>id</t></si><si><t>note</t></si>"#
+    )
+    .unwrap();
+    for (bytes, _) in rows {
+        let bytes = if shared { *bytes } else { 0 };
+        w.write_all(b"<si>").unwrap();
+        if run == 0 {
+            write!(w, "<t>{}</t>", "x".repeat(bytes)).unwrap();
+        }
+        for i in (0..bytes).step_by(run.max(1)).filter(|_| run > 0) {
+            write!(w, "<r><t>{}</t></r>", "x".repeat(run.min(bytes - i))).unwrap();
+        }
+        w.write_all(b"</si>").unwrap();
+    }
+    w.write_all(b"</sst>").unwrap();
+    w.finish().unwrap().into_inner()
+}
+
+#[tokio::test]
+async fn a_cell_larger_than_a_megabyte_is_refused_by_sheet_row_and_column_before_it_is_read() {
+    let app = spawn_app().await;
+    let db = app._data_dir.path().join("datasets.db");
+    let before = table_rows(&db, "sales");
+    // A 40 MB cell packs into about 40 KB.
+    let shared = xlsx_with(&[(10, 1), (40 << 20, 1)], true, 0);
+    assert!(shared.len() < 100_000, "{}", shared.len());
+    let inline = xlsx_with(&[(10, 1), (10, 1), (3 << 20, 1)], false, 0);
+    // 3 MB in runs of 1,000 bytes, as rich text is kept: each run is short, the cell is not.
+    let runs = xlsx_with(&[(3 << 20, 1)], true, 1000);
+    // 20 cells of 1 MB each (one shared string): no cell too large, the row is.
+    let wide = xlsx_with(&[(1 << 20, 20)], true, 0);
+    // 70 rows of 15 cells of 1 MB: a gigabyte to store from a file of a few hundred KB.
+    let many = xlsx_with(&[(1 << 20, 15); 70], true, 0);
+    let mut csv = b"id,note\n1,short\n2,".to_vec();
+    csv.extend(vec![b'x'; 2 << 20]);
+    csv.extend_from_slice(b"\n");
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "shared.xlsx",
+            shared,
+            "shared.xlsx: sheet `Data`, row 3, column B (`note`)",
+        ),
+        (
+            "inline.xlsx",
+            inline,
+            "inline.xlsx: sheet `Data`, row 4, column B (`note`)",
+        ),
+        (
+            "runs.xlsx",
+            runs,
+            "runs.xlsx: sheet `Data`, row 2, column B (`note`)",
+        ),
+        ("wide.xlsx", wide, "wide.xlsx: row 2: holds more than 16 MB"),
+        (
+            "many.xlsx",
+            many,
+            "many.xlsx: the cells of sheet `Data` hold more than 1 GB of text in all",
+        ),
+        ("long.csv", csv, "long.csv: row 3, column `note`"),
+    ];
+    for (file, bytes, mention) in cases {
+        let r = upload(&app, "/api/v1/datasets", file, bytes, &[("name", "sales")]).await;
+        let status = r.status().as_u16();
+        let body = r.text().await.unwrap();
+        assert_eq!(status, 422, "{file}: {body}");
+        assert!(body.contains(mention), "{file}: {body}");
+        if !file.starts_with("wide") && !file.starts_with("many") {
+            assert!(body.contains("more than 1 MB"), "{file}: {body}");
+        }
+    }
+    assert_eq!(table_rows(&db, "sales"), before);
+    // A cell of just under the limit is imported whole.
+    let fits = xlsx_with(&[((1 << 20) - 1, 1)], true, 0);
+    let r = upload(&app, "/api/v1/datasets", "fits.xlsx", fits, &[]).await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let c = Connection::open_with_flags(&db, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let n: i64 = c
+        .query_row("SELECT length(note) FROM fits", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, (1 << 20) - 1);
+
+    // The command line exits 2 with the same words.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hostile.xlsx");
+    std::fs::write(&file, xlsx_with(&[(40 << 20, 1)], true, 0)).unwrap();
+    let out = quire()
+        .arg("import")
+        .arg(&file)
+        .args(["--dataset", "x", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("sheet `Data`, row 2, column B (`note`)") && err.contains("1 MB"),
+        "{err}"
+    );
+}
+
+/// A CSV of `rows` rows, about 50 bytes each.
+fn many_rows(rows: usize) -> Vec<u8> {
+    let mut out = b"id,day,region,amount,note\n".to_vec();
+    for i in 0..rows {
+        out.extend(
+            format!(
+                "{i},2025-01-{:02},R{},{:.2},some note text {i}\n",
+                i % 28 + 1,
+                i % 7,
+                i as f64 * 1.5
+            )
+            .bytes(),
+        );
+    }
+    out
+}
+
+#[tokio::test]
+async fn three_imports_at_once_all_succeed() {
+    let app = spawn_app().await;
+    let bytes = many_rows(300_000);
+    let send = |name: &'static str| {
+        let (app, bytes) = (&app, bytes.clone());
+        async move {
+            let r = upload(
+                app,
+                "/api/v1/datasets",
+                "rows.csv",
+                bytes,
+                &[("name", name)],
+            )
+            .await;
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let (one, two, three) = tokio::join!(send("one"), send("two"), send("sales"));
+    for (status, body) in [one, two, three] {
+        assert_eq!(status, 201, "{body}");
+    }
+    for name in ["one", "two", "sales"] {
+        let d = app.get_json(&format!("/api/v1/datasets/{name}")).await;
+        assert_eq!(d["rowCount"], 300_000, "{name}: {d}");
+    }
+}
+
+/// The bytes of the dataset store on disk: its file and its write-ahead log.
+fn store_bytes(dir: &Path) -> u64 {
+    ["datasets.db", "datasets.db-wal"]
+        .iter()
+        .map(|f| std::fs::metadata(dir.join(f)).map(|m| m.len()).unwrap_or(0))
+        .sum()
+}
+
+#[tokio::test]
+async fn deleting_or_shrinking_a_dataset_gives_its_space_back() {
+    let app = spawn_app().await;
+    let dir = app._data_dir.path();
+    let empty = store_bytes(dir);
+    let big = many_rows(150_000);
+    let r = upload(&app, "/api/v1/datasets", "big.csv", big.clone(), &[]).await;
+    assert_eq!(r.status(), 201);
+    let full = store_bytes(dir);
+    assert!(full > empty + (5 << 20), "{empty} → {full}");
+    let r = app
+        .client
+        .delete(format!("{}/api/v1/datasets/big", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let after = store_bytes(dir);
+    assert!(after < empty + (1 << 20), "{empty} → {full} → {after}");
+
+    // Replaced by a small file, the dataset's old pages go too.
+    let r = upload(&app, "/api/v1/datasets", "big.csv", big, &[]).await;
+    assert_eq!(r.status(), 201);
+    let r = upload(&app, "/api/v1/datasets", "big.csv", many_rows(10), &[]).await;
+    assert_eq!(r.status(), 201);
+    let after = store_bytes(dir);
+    assert!(after < empty + (1 << 20), "{empty} → {after}");
+    assert_eq!(table_rows(&dir.join("datasets.db"), "big").len(), 10);
+}

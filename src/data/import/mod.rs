@@ -1,14 +1,17 @@
 //! Importing a file into the dataset store. CSV and spreadsheets share one path: rows as text →
 //! types inferred from the whole file (or set per column) → rows streamed in prepared-statement
 //! batches → the new table swapped in (replace) or appended, in one transaction. A failed
-//! import leaves the previous data untouched.
+//! import leaves the previous data untouched. No cell may hold more than `MAX_CELL_BYTES`:
+//! files are read a row at a time (XLSX a cell at a time), never a whole huge cell.
 
 mod csv;
+mod load;
 mod sheet;
 pub mod types;
+mod unpack;
 
 use crate::model::dataset::{ColumnInfo, DatasetInfo};
-use rusqlite::{params_from_iter, Connection};
+use rusqlite::Connection;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -18,6 +21,11 @@ pub use types::ColType;
 
 /// Most columns a dataset may have.
 pub const MAX_COLUMNS: usize = 2000;
+/// Most bytes one cell may hold: 30 times Excel's own limit of 32,767 characters. A larger
+/// cell is refused naming its place, before it is read into memory.
+pub const MAX_CELL_BYTES: usize = 1 << 20;
+/// Most bytes of text one row may hold (spreadsheet cells may all name one shared string).
+pub const MAX_ROW_BYTES: usize = 16 << 20;
 
 /// A dataset name: a lowercase SQL identifier that is safe to use as a table name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,8 +76,19 @@ pub enum ImportError {
         column: String,
         message: String,
     },
+    #[error("{file}: {at}: the cell holds more than {}, the most one cell may hold", size(*limit))]
+    CellTooLarge {
+        file: String,
+        /// `row 2, column `note``; `sheet `Data`, row 2, column B (`note`)`
+        at: String,
+        limit: usize,
+    },
     #[error("{0}")]
     Options(String),
+    #[error(
+        "another import is being written to the dataset store; try again when it has finished"
+    )]
+    Busy,
     #[error("{file}: cannot read: {source}")]
     Io {
         file: String,
@@ -85,6 +104,16 @@ impl ImportError {
             file: file.to_string(),
             source,
         }
+    }
+}
+
+/// `1 MB`, `64 KB`, `100 bytes`.
+fn size(bytes: usize) -> String {
+    match bytes {
+        b if b >= 1 << 30 && b % (1 << 30) == 0 => format!("{} GB", b >> 30),
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MB", b >> 20),
+        b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{} KB", b >> 10),
+        b => format!("{b} bytes"),
     }
 }
 
@@ -169,7 +198,7 @@ fn fill<'a>(out: &mut Vec<String>, fields: impl Iterator<Item = std::borrow::Cow
 
 enum Kind {
     Csv,
-    Sheet(Arc<calamine::Range<calamine::Data>>),
+    Sheet(Arc<sheet::Sheet>),
 }
 
 fn detect(input: &Input, file: &str, sheet: Option<&str>) -> Result<Kind, ImportError> {
@@ -192,17 +221,20 @@ fn detect(input: &Input, file: &str, sheet: Option<&str>) -> Result<Kind, Import
             .and_then(|mut r| r.read_to_end(&mut bytes))
             .map_err(|e| ImportError::io(file, e))?;
         return Ok(Kind::Sheet(Arc::new(sheet::read_sheet(
-            bytes, file, sheet,
+            bytes,
+            file,
+            sheet,
+            MAX_CELL_BYTES,
         )?)));
     }
     if spreadsheet_name {
         let message = if lower.ends_with(".xls") {
             format!(
                 "{} (it is not an Excel 97–2003 workbook)",
-                sheet::not_valid(file)
+                unpack::not_valid(file)
             )
         } else {
-            sheet::not_a_zip(file)
+            unpack::not_a_zip(file)
         };
         return Err(ImportError::Format {
             file: file.into(),
@@ -217,12 +249,11 @@ fn rows(kind: &Kind, input: &Input, file: &str) -> Result<Box<dyn RowSource>, Im
         Kind::Csv => Box::new(csv::CsvRows::new(
             input.open().map_err(|e| ImportError::io(file, e))?,
             file,
+            (MAX_CELL_BYTES, MAX_ROW_BYTES),
         )?),
-        Kind::Sheet(range) => Box::new(sheet::SheetRows::new(range.clone())),
+        Kind::Sheet(sheet) => sheet::Sheet::rows(sheet, file),
     })
 }
-
-const BATCH_CELLS: usize = 30_000;
 
 /// Imports `input` as dataset `name`. `existing` is the dataset's current columns (for append).
 pub fn import(
@@ -260,10 +291,24 @@ fn import_rows(
 ) -> Result<DatasetInfo, ImportError> {
     let kind = detect(input, file, opts.sheet.as_deref())?;
 
-    // Pass 1: header and types.
-    let mut src = rows(&kind, input, file)?;
+    // Pass 1: header and types (a surveyed sheet has them already).
+    let survey = match &kind {
+        Kind::Sheet(sheet) => sheet.survey(),
+        Kind::Csv => None,
+    };
     let mut headers = Vec::new();
-    if !src.next_row(&mut headers)? || headers.iter().all(|h| h.trim().is_empty()) {
+    let first = match survey {
+        Some((header, types)) => {
+            headers = header.to_vec();
+            First::Surveyed(types)
+        }
+        None => {
+            let mut src = rows(&kind, input, file)?;
+            src.next_row(&mut headers)?;
+            First::Reading(src)
+        }
+    };
+    if headers.iter().all(|h| h.trim().is_empty()) {
         return Err(ImportError::Empty { file: file.into() });
     }
     if headers.len() > MAX_COLUMNS {
@@ -300,130 +345,28 @@ fn import_rows(
         }
         _ => None,
     };
-    let types: Vec<ColType> = match fixed {
-        Some(t) => t,
-        None => {
-            let mut inference = vec![types::Inference::default(); columns.len()];
-            let mut row = Vec::new();
-            while src.next_row(&mut row)? {
-                if row.len() > columns.len() {
-                    return Err(ImportError::Row {
-                        file: file.into(),
-                        row: src.row_number(),
-                        message: format!(
-                            "has {} fields where the header has {}",
-                            row.len(),
-                            columns.len()
-                        ),
-                    });
-                }
-                for (inf, v) in inference.iter_mut().zip(&row) {
-                    inf.see(v);
-                }
-            }
-            columns
-                .iter()
-                .zip(inference)
-                .map(|(c, inf)| opts.types.get(c).copied().unwrap_or(inf.result()))
-                .collect()
+    let types: Vec<ColType> = match (fixed, first) {
+        (Some(t), _) => t,
+        (None, First::Surveyed(inferred)) => overridden(&columns, inferred.to_vec(), opts),
+        (None, First::Reading(mut src)) => {
+            overridden(&columns, infer(&mut src, columns.len(), file)?, opts)
         }
     };
-    drop(src);
 
-    // Pass 2: load, in one transaction. A larger page cache keeps the new table's pages in
-    // memory until the commit instead of spilling them midway.
-    conn.pragma_update(None, "cache_size", -65_536)?;
-    let tx = conn.transaction()?;
-    let target = match (opts.mode, existing) {
-        (Mode::Append, Some(_)) => name.as_str().to_string(),
-        _ => {
-            let staging = format!("quire_import_{}", name.as_str());
-            tx.execute_batch(&format!("DROP TABLE IF EXISTS \"{staging}\""))?;
-            let defs: Vec<String> = columns
-                .iter()
-                .zip(&types)
-                .map(|(c, t)| format!("\"{c}\" {}", t.sql()))
-                .collect();
-            tx.execute_batch(&format!("CREATE TABLE \"{staging}\" ({})", defs.join(", ")))?;
-            staging
-        }
-    };
-    let src = rows(&kind, input, file)?;
-    let per_batch = (BATCH_CELLS / columns.len().max(1)).max(1);
-    let one = format!("({})", vec!["?"; columns.len()].join(","));
-    let insert = |n: usize| {
-        format!(
-            "INSERT INTO \"{target}\" VALUES {}",
-            vec![one.as_str(); n].join(",")
-        )
-    };
-    // Two threads: this one inserts batches while the other reads and converts the next ones.
-    let mut rows_loaded: u64 = 0;
-    std::thread::scope(|scope| -> Result<(), ImportError> {
-        let (send, batches) = std::sync::mpsc::sync_channel(4);
-        let (types, headers) = (&types, &headers);
-        scope.spawn(move || {
-            let result = convert_rows(src, types, headers, file, per_batch, &send);
-            if let Err(e) = result {
-                let _ = send.send(Err(e));
-            }
-        });
-        let mut full = tx.prepare(&insert(per_batch))?;
-        for batch in batches {
-            let batch: Vec<rusqlite::types::Value> = batch?;
-            let n = batch.len() / columns.len().max(1);
-            if n == per_batch {
-                full.execute(params_from_iter(batch))?;
-            } else {
-                tx.prepare(&insert(n))?.execute(params_from_iter(batch))?;
-            }
-            rows_loaded += n as u64;
-            if rows_loaded % (per_batch as u64 * 20) < per_batch as u64 {
-                progress(rows_loaded);
-            }
-        }
-        Ok(())
-    })?;
-    if rows_loaded == 0 {
-        // Replacing a dataset with nothing is more likely a broken export than intent.
-        return Err(ImportError::Format {
-            file: file.into(),
-            message: "the file has a header but no data rows; nothing was imported".into(),
-        });
-    }
-    if target != name.as_str() {
-        // Reports filter and group by dates: each date column gets an index, built once here
-        // rather than scanned on every query. Names carry a nonce: the old table's indexes
-        // still exist until the swap below.
-        let nonce = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default();
-        for (c, t) in columns.iter().zip(&types) {
-            if matches!(t, ColType::Date | ColType::Datetime) {
-                tx.execute_batch(&format!(
-                    "CREATE INDEX \"quire_ix_{nonce}_{c}\" ON \"{target}\" (\"{c}\")"
-                ))?;
-            }
-        }
-        tx.execute_batch(&format!(
-            "DROP TABLE IF EXISTS \"{0}\"; ALTER TABLE \"{target}\" RENAME TO \"{0}\";",
-            name.as_str()
-        ))?;
-    }
-    let total: i64 = tx.query_row(
-        &format!("SELECT count(*) FROM \"{}\"", name.as_str()),
-        [],
-        |r| r.get(0),
+    let rows_loaded = load::write(
+        conn,
+        name,
+        file,
+        (&columns, &types, &headers),
+        opts.mode == Mode::Append && existing.is_some(),
+        rows(&kind, input, file)?,
+        progress,
     )?;
-    tx.commit()?;
-    progress(rows_loaded);
-
     Ok(DatasetInfo {
         name: name.as_str().to_string(),
         source: file.to_string(),
         source_hash: String::new(),
-        row_count: total as u64,
+        row_count: rows_loaded,
         columns: columns
             .into_iter()
             .zip(headers)
@@ -438,20 +381,22 @@ fn import_rows(
     })
 }
 
-/// Reads the data rows of `src` (after its header), converts each cell to its column's type and
-/// sends them in batches of `per_batch` rows; the first bad row or cell ends it with the error.
-fn convert_rows(
-    mut src: Box<dyn RowSource>,
-    types: &[ColType],
-    headers: &[String],
+/// Pass 1: what a file's header row and types come from.
+enum First<'a> {
+    /// A sheet's survey: the types inferred already.
+    Surveyed(&'a [ColType]),
+    /// The file's rows, after the header.
+    Reading(Box<dyn RowSource>),
+}
+
+/// Each column's type from the rest of `src` (after its header of `width` fields).
+fn infer(
+    src: &mut Box<dyn RowSource>,
+    width: usize,
     file: &str,
-    per_batch: usize,
-    send: &std::sync::mpsc::SyncSender<Result<Vec<rusqlite::types::Value>, ImportError>>,
-) -> Result<(), ImportError> {
+) -> Result<Vec<ColType>, ImportError> {
+    let mut inference = vec![types::Inference::default(); width];
     let mut row = Vec::new();
-    src.next_row(&mut row)?; // the header
-    let width = types.len();
-    let mut batch = Vec::with_capacity(per_batch * width);
     while src.next_row(&mut row)? {
         if row.len() > width {
             return Err(ImportError::Row {
@@ -460,31 +405,20 @@ fn convert_rows(
                 message: format!("has {} fields where the header has {width}", row.len()),
             });
         }
-        for (i, t) in types.iter().enumerate() {
-            let text = row.get(i).map(String::as_str).unwrap_or("");
-            let value = t.convert(text).ok_or_else(|| ImportError::Cell {
-                file: file.into(),
-                row: src.row_number(),
-                column: headers[i].clone(),
-                message: format!(
-                    "`{}` is not {}",
-                    crate::model::text::truncate(text, 60),
-                    t.name()
-                ),
-            })?;
-            batch.push(value);
-        }
-        if batch.len() == per_batch * width {
-            let next = Vec::with_capacity(per_batch * width);
-            if send.send(Ok(std::mem::replace(&mut batch, next))).is_err() {
-                return Ok(()); // The inserting side stopped on an error of its own.
-            }
+        for (inf, v) in inference.iter_mut().zip(&row) {
+            inf.see(v);
         }
     }
-    if !batch.is_empty() {
-        let _ = send.send(Ok(batch));
-    }
-    Ok(())
+    Ok(inference.into_iter().map(|i| i.result()).collect())
+}
+
+/// `inferred`, with the types the user set instead.
+fn overridden(columns: &[String], inferred: Vec<ColType>, opts: &Options) -> Vec<ColType> {
+    columns
+        .iter()
+        .zip(inferred)
+        .map(|(c, t)| opts.types.get(c).copied().unwrap_or(t))
+        .collect()
 }
 
 /// Header cells turned into distinct lowercase identifiers.

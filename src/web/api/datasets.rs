@@ -56,6 +56,6 @@ pub async fn delete(
     let name = name.into_inner();
     web::block(move || dataset::delete(&s, &name))
         .await?
-        .map_err(Problem::from)?;
+        .map_err(crate::web::datasets::problem)?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -5,7 +5,6 @@ use crate::app::dataset;
 use crate::app::Ctx;
 use crate::model::dataset::{ColumnInfo, DatasetInfo};
 use crate::model::time::ViewZone;
-use crate::report::run::cell_text;
 use crate::store::{self, StoreError};
 use crate::web::error::Problem;
 use crate::web::htmx::is_htmx;
@@ -112,7 +111,7 @@ fn read_preview(ctx: &Ctx, name: &str, zone: &ViewZone) -> Result<Preview, Probl
     let rows: Vec<Vec<String>> = rows
         .rows
         .iter()
-        .map(|r| r.iter().map(|c| cell_text(c, None)).collect())
+        .map(|r| r.iter().map(super::preview_text).collect())
         .collect();
     Ok(Preview {
         headers: info
@@ -168,7 +167,7 @@ pub async fn delete(
     let htmx = is_htmx(&req);
     let name = name.into_inner();
     let list = web::block(move || -> Result<Option<String>, Problem> {
-        dataset::delete(&ctx.store, &name)?;
+        dataset::delete(&ctx.store, &name).map_err(super::problem)?;
         if !htmx {
             return Ok(None);
         }

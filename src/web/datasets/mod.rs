@@ -52,6 +52,26 @@ impl UploadResult {
     }
 }
 
+/// Most characters of a cell a preview shows (a cell may hold up to 1 MB).
+const PREVIEW_CHARS: usize = 1_000;
+
+/// A cell of a preview, a long text cut with an ellipsis.
+fn preview_text(c: &crate::data::query::Cell) -> String {
+    crate::model::text::truncate(&cell_text(c, None), PREVIEW_CHARS)
+}
+
+/// A dataset error as the problem to answer: another import writing the dataset store is a
+/// 503 to send again later (nothing was changed), not a failure.
+pub fn problem(e: dataset::DatasetError) -> Problem {
+    if e.is_busy() {
+        tracing::warn!(error = %e, "dataset store busy");
+        let mut p = Problem::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string());
+        p.retry_after = Some(10);
+        return p;
+    }
+    Problem::from(e)
+}
+
 /// GET /datasets
 pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> Result<DatasetsPage, Problem> {
     full_page(&state, &req, String::new()).await
@@ -167,7 +187,7 @@ fn fragment(
         rows: rows
             .rows
             .iter()
-            .map(|r| r.iter().map(|c| cell_text(c, None)).collect())
+            .map(|r| r.iter().map(preview_text).collect())
             .collect(),
     }
     .render()

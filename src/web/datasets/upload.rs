@@ -168,5 +168,5 @@ pub async fn import(ctx: &Ctx, upload: Upload) -> Result<DatasetInfo, Problem> {
     })
     .await?
     .map(|o| o.expect("not skipped"))
-    .map_err(Problem::from)
+    .map_err(super::problem)
 }
