@@ -98,10 +98,11 @@ impl Store {
         sources: &[crate::config::SourceConfig],
         cache_bytes: usize,
     ) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::DataDir {
-            path: dir.display().to_string(),
-            source,
-        })?;
+        private_folder(dir)?;
+        for sub in ["secrets", "exports", "uploads"] {
+            private_folder(&dir.join(sub))?;
+        }
+        private_file(&dir.join("quire.db"))?;
         let manager = || {
             SqliteConnectionManager::file(dir.join("quire.db"))
                 .with_init(|c| c.execute_batch(PRAGMAS))
@@ -113,6 +114,7 @@ impl Store {
         migrate::migrate(&mut *app.get()?)?;
         let secrets = secret::Secrets::load(dir, &*app.get()?)?;
         let data_path = dir.join("datasets.db");
+        private_file(&data_path)?;
         let data = pool(
             SqliteConnectionManager::file(&data_path).with_init(|c| c.execute_batch(PRAGMAS)),
             2,
@@ -120,6 +122,26 @@ impl Store {
         // Create the file and switch it to WAL before read-only connections open it.
         data.get()?.execute_batch(WAL)?;
         let data_ro = pool(read_only(&data_path), 8)?;
+        // SQLite makes a database's -wal and -shm files with the database file's mode; ones
+        // an older version left are tightened here.
+        for file in [
+            "quire.db-wal",
+            "quire.db-shm",
+            "datasets.db-wal",
+            "datasets.db-shm",
+        ] {
+            tighten(&dir.join(file), 0o600);
+        }
+        for key in std::fs::read_dir(dir.join("secrets")).into_iter().flatten() {
+            tighten(
+                &key.map_err(|source| StoreError::DataDir {
+                    path: dir.join("secrets").display().to_string(),
+                    source,
+                })?
+                .path(),
+                0o600,
+            );
+        }
         let mut previews = std::collections::BTreeMap::new();
         previews.insert(
             "main".to_string(),
@@ -230,6 +252,55 @@ impl Store {
             source_version,
         })
     }
+}
+
+/// Only the account Quire runs as may open its data folder (0700): made so, or tightened.
+fn private_folder(dir: &Path) -> Result<(), StoreError> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(|source| StoreError::DataDir {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    tighten(dir, 0o700);
+    Ok(())
+}
+
+/// A database file only the account Quire runs as may read (0600): made empty with that mode
+/// before SQLite opens it (SQLite would make it with the process's umask), or tightened.
+fn private_file(path: &Path) -> Result<(), StoreError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.append(true).create(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    drop(options.open(path).map_err(|source| StoreError::DataDir {
+        path: path.display().to_string(),
+        source,
+    })?);
+    tighten(path, 0o600);
+    Ok(())
+}
+
+/// Takes group and others' access away from `path` (to `mode`), if it exists and they have
+/// some. A failure (a folder of another owner) is logged: Quire still starts.
+fn tighten(path: &Path, mode: u32) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let Ok(meta) = std::fs::metadata(path) else {
+            return;
+        };
+        if meta.permissions().mode() & 0o077 == 0 {
+            return;
+        }
+        if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)) {
+            tracing::warn!(path = %path.display(), error = %e, "cannot make it private to Quire's account");
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
 }
 
 /// The longest string or blob a read-only connection builds until a query sets its own limit

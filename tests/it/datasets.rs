@@ -665,3 +665,52 @@ async fn deleting_or_shrinking_a_dataset_gives_its_space_back() {
     assert!(after < empty + (1 << 20), "{empty} → {after}");
     assert_eq!(table_rows(&dir.join("datasets.db"), "big").len(), 10);
 }
+
+#[test]
+fn the_data_folder_and_its_databases_are_private_to_quires_account() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let top = tempfile::tempdir().unwrap();
+    // One made now, and one an older version left readable by everyone.
+    let (new, old) = (top.path().join("new/data"), top.path().join("old"));
+    std::fs::create_dir_all(old.join("secrets")).unwrap();
+    for file in ["datasets.db", "secrets/session.key"] {
+        std::fs::write(
+            old.join(file),
+            if file.ends_with("key") {
+                "k".repeat(64)
+            } else {
+                String::new()
+            },
+        )
+        .unwrap();
+        std::fs::set_permissions(old.join(file), std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o755)).unwrap();
+    for dir in [new, old] {
+        let store = quire::store::Store::open(&dir, &[], 0).unwrap();
+        // The write-ahead logs exist while connections are open.
+        store
+            .data
+            .get()
+            .unwrap()
+            .execute_batch("CREATE TABLE t (a); DROP TABLE t;")
+            .unwrap();
+        for folder in ["", "secrets", "exports", "uploads"] {
+            assert_eq!(mode(&dir.join(folder)), 0o700, "{}/{folder}", dir.display());
+        }
+        for file in [
+            "quire.db",
+            "quire.db-wal",
+            "quire.db-shm",
+            "datasets.db",
+            "datasets.db-wal",
+            "datasets.db-shm",
+            "secrets/session.key",
+            "secrets/links.key",
+        ] {
+            assert_eq!(mode(&dir.join(file)), 0o600, "{}/{file}", dir.display());
+        }
+        drop(store);
+    }
+}
