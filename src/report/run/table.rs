@@ -156,7 +156,7 @@ pub(super) fn shaped(
         .map(|r| {
             r.iter()
                 .zip(&formats)
-                .map(|(c, f)| cell_text(c, *f))
+                .map(|(c, f)| shown_text(c, *f))
                 .collect()
         })
         .collect();
@@ -199,6 +199,26 @@ fn cmp_values(a: &Cell, b: &Cell) -> std::cmp::Ordering {
         (Cell::Int(_) | Cell::Real(_), _) => Ordering::Less,
         (_, Cell::Int(_) | Cell::Real(_)) => Ordering::Greater,
         _ => a.as_text().cmp(&b.as_text()),
+    }
+}
+
+/// Most characters of a text cell a table shows on a page or in a PDF: two 60 MB cells made a
+/// page of 120 MB, for text nobody reads there. CSV and JSON files, made from the result,
+/// keep the whole text.
+const SHOWN_CHARS: usize = 10_000;
+
+/// `cell_text`, a text longer than `SHOWN_CHARS` cut there with a note of its length.
+fn shown_text(c: &Cell, f: Option<ValueFormat>) -> String {
+    match c {
+        Cell::Text(s) if s.len() > SHOWN_CHARS => match s.char_indices().nth(SHOWN_CHARS) {
+            Some((cut, _)) => format!(
+                "{}… (cut: {} characters in all)",
+                &s[..cut],
+                format::thousands(s.chars().count() as f64, 0)
+            ),
+            None => s.clone(),
+        },
+        _ => cell_text(c, f),
     }
 }
 
