@@ -9,7 +9,7 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
 
 /// An error as a page.
@@ -66,11 +66,17 @@ pub async fn page_frame(
     let (head, body) = res.into_parts();
     let bytes = match actix_web::body::to_bytes_limited(body, MAX_PAGE).await {
         Ok(Ok(b)) => b,
-        _ => {
-            return Ok(ServiceResponse::new(
-                req,
-                HttpResponse::InternalServerError().finish(),
-            ))
+        // Logged with a reference the page shows, never an empty answer.
+        Ok(Err(e)) => {
+            let p = Problem::internal(format!("the page's body failed: {}", e.into()));
+            return Ok(ServiceResponse::new(req, p.html().error_response()));
+        }
+        Err(_) => {
+            let p = Problem::internal(format!(
+                "the page is larger than {} MB (`web::frame::MAX_PAGE`)",
+                MAX_PAGE >> 20
+            ));
+            return Ok(ServiceResponse::new(req, p.html().error_response()));
         }
     };
     let page = String::from_utf8_lossy(&bytes);
