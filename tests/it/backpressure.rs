@@ -11,6 +11,22 @@ async fn metric(app: &TestApp, name: &str) -> f64 {
         .unwrap_or_else(|| panic!("{name} in /metrics"))
 }
 
+/// A client of `app`'s administrator that gives up after `ms`.
+fn impatient(app: &TestApp, ms: u64) -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_millis(ms))
+        .default_headers(
+            [(
+                reqwest::header::AUTHORIZATION,
+                format!("Bearer {}", app.token).parse().unwrap(),
+            )]
+            .into_iter()
+            .collect(),
+        )
+        .build()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_burst_of_pdf_downloads_gets_200_or_503_and_the_server_serves_the_next_one() {
     let app = spawn_app_with(|c| {
@@ -101,20 +117,7 @@ async fn a_download_whose_client_leaves_leaves_the_queue_and_stops_its_render() 
         .unwrap()
         .to_string();
     // A long render (hundreds of pages) whose client gives up while it runs…
-    let impatient = |ms: u64| {
-        reqwest::Client::builder()
-            .timeout(Duration::from_millis(ms))
-            .default_headers(
-                [(
-                    reqwest::header::AUTHORIZATION,
-                    format!("Bearer {}", app.token).parse().unwrap(),
-                )]
-                .into_iter()
-                .collect(),
-            )
-            .build()
-            .unwrap()
-    };
+    let impatient = |ms: u64| impatient(&app, ms);
     let long = format!("{}/reports/{all}/download?format=pdf", app.address);
     let first = tokio::spawn({
         let (c, u) = (impatient(700), long.clone());
@@ -225,18 +228,7 @@ async fn a_csv_download_whose_client_leaves_stops_its_query_and_frees_its_slot()
     .await;
     let report = app.report_id().await;
     let endless = endless(&app).await;
-    let impatient = reqwest::Client::builder()
-        .timeout(Duration::from_millis(800))
-        .default_headers(
-            [(
-                reqwest::header::AUTHORIZATION,
-                format!("Bearer {}", app.token).parse().unwrap(),
-            )]
-            .into_iter()
-            .collect(),
-        )
-        .build()
-        .unwrap();
+    let impatient = impatient(&app, 800);
     let url = format!("{}/reports/{endless}/download?format=csv", app.address);
     // The client reads the headers, then gives up waiting for the rows.
     let left = async {
