@@ -395,3 +395,29 @@ async fn text_cells_of_megabytes_are_cut_on_the_page_which_stays_small() {
     );
     assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
 }
+
+#[tokio::test]
+async fn the_reports_list_offers_new_report_to_editors_only() {
+    let app = spawn_app().await;
+    let page = app.get("/reports").await.text().await.unwrap();
+    assert!(
+        page.contains(r#"id="new-report" href="/builder""#),
+        "an administrator is offered the builder"
+    );
+    let (_, token) = crate::helpers::user_with_token(
+        &app.ctx,
+        "viewer@example.com",
+        quire::model::user::Role::Viewer,
+    );
+    let viewer = crate::helpers::client_with(Some(&token));
+    let page = viewer
+        .get(format!("{}/reports", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Reports"), "the viewer sees the list");
+    assert!(!page.contains("new-report"), "a viewer cannot build");
+}
