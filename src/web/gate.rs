@@ -147,10 +147,14 @@ pub async fn gate(
 }
 
 /// Routes whose handlers write their own, more telling audit events (logins, accounts, tokens),
-/// or that change nothing (the schedule form shown again with a row added or removed).
+/// or that change nothing though they are posted (the schedule form shown again with a row
+/// added or removed, a builder preview, a query checked): the log records changes, not reads.
 fn explicitly_audited(path: &str) -> bool {
     [
         "/schedules/form",
+        "/builder/preview",
+        "/api/v1/builder/preview",
+        "/api/v1/validate-query",
         "/login",
         "/logout",
         "/setup",

@@ -888,6 +888,15 @@ async fn a_viewer_is_offered_no_editing_and_an_admin_manages_users_by_invite() {
 async fn changes_are_audited_with_who_and_what_and_pages_send_security_headers() {
     let app = spawn_app().await;
     let id = app.report_id().await;
+    // A read that is posted (a preview) is not a change: not in the log.
+    let r = app
+        .client
+        .post(format!("{}/api/v1/builder/preview", app.address))
+        .json(&json!({ "builder": { "dataset": "sales", "measures": [{ "field": "order_id", "agg": "count" }] } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
     let r = app
         .client
         .post(format!("{}/api/v1/reports/{id}/generate", app.address))
@@ -911,6 +920,10 @@ async fn changes_are_audited_with_who_and_what_and_pages_send_security_headers()
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert!(found, "the generate request was audited");
+    let previews = app
+        .get_json("/api/v1/audit?action=POST%20/api/v1/builder/preview")
+        .await;
+    assert_eq!(previews, json!([]), "previews are reads");
     let r = app.get("/").await;
     let csp = r.headers()["content-security-policy"].to_str().unwrap();
     assert!(
