@@ -151,19 +151,20 @@ pub fn login(
         }
     };
     limiter.succeeded(email.as_str(), ip_key);
-    store::user::touch_login(&conn, &user.id)?;
     let session = start_session(ctx, &conn, user, ip)?;
     audit::record(&conn, Some(&session.user.email), "login.ok", None, ip, None);
     Ok(session)
 }
 
-/// A new session for `user`: a fresh random id every time (no fixation), stored as its hash.
+/// A new session for `user` (a sign-in: their last sign-in is now): a fresh random id every
+/// time (no fixation), stored as its hash.
 fn start_session(
     ctx: &Ctx,
     conn: &rusqlite::Connection,
     user: store::user::User,
     ip: Option<&str>,
 ) -> Result<NewSession, AuthError> {
+    store::user::touch_login(conn, &user.id)?;
     let id = random_hex(32);
     let csrf = random_hex(32);
     let expires = Utc::now() + Duration::hours(ctx.config.auth.session_max_hours as i64);

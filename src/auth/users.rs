@@ -199,6 +199,5 @@ pub fn use_link(
         ip,
         Some("one-time link"),
     );
-    store::user::touch_login(&conn, &user.id)?;
     super::start_session(ctx, &conn, user, ip)
 }

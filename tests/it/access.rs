@@ -757,6 +757,8 @@ async fn the_setup_link_makes_the_first_admin_once_and_then_closes_for_good() {
         (users[0].email.as_str(), users[0].role),
         ("boss@example.com", Role::Admin)
     );
+    // Setup signed them in: that is their last sign-in, not "never".
+    assert!(users[0].last_login_at.is_some(), "{:?}", users[0]);
 }
 
 #[tokio::test]
