@@ -36,13 +36,11 @@ fn refuse_private_names(recipients: &[Recipient]) -> Result<(), EditError> {
             continue;
         };
         let shown = schedule::redact_url(&r.address);
-        if let Some(refusal) = addrs
-            .into_iter()
-            .find_map(|a| schedule::refuse_ip(a.ip(), &shown, false))
-        {
+        let ips = addrs.map(|a| a.ip());
+        if let Some(refusal) = schedule::refuse_resolved(host, ips, &shown, false) {
             return Err(invalid(
                 format!("recipients[{i}].address"),
-                format!("{refusal} (what {host} resolves to; checked at save and at every send)"),
+                format!("{refusal}; checked at save and at every send"),
             ));
         }
     }

@@ -62,21 +62,16 @@ pub async fn vet(kind: RecipientKind, url: &str, allow_private: bool) -> Result<
     })
 }
 
-/// Every address a name resolves to must pass: one private answer among public ones is
-/// enough to refuse (the connection could use any of them).
+/// Every address a name resolves to must pass (`schedule::refuse_resolved`).
 fn check_resolved(
     host: &str,
     addrs: &[SocketAddr],
     shown: &str,
     allow_private: bool,
 ) -> Result<(), SendError> {
-    match addrs
-        .iter()
-        .find_map(|a| schedule::refuse_ip(a.ip(), shown, allow_private))
-    {
-        Some(refusal) => Err(SendError::permanent(format!(
-            "{refusal} (what {host} resolves to)"
-        ))),
+    let ips = addrs.iter().map(|a| a.ip());
+    match schedule::refuse_resolved(host, ips, shown, allow_private) {
+        Some(refusal) => Err(SendError::permanent(refusal)),
         None => Ok(()),
     }
 }

@@ -363,6 +363,21 @@ fn blocked_v6(ip: std::net::Ipv6Addr) -> Option<Blocked> {
     }
 }
 
+/// Why a host name that resolved to `addrs` is refused: the first address deliveries refuse
+/// (one private answer among public ones is enough, the connection could use any), named with
+/// what resolved to it; None when every address passes.
+pub fn refuse_resolved(
+    host: &str,
+    addrs: impl IntoIterator<Item = std::net::IpAddr>,
+    shown: &str,
+    allow_private: bool,
+) -> Option<String> {
+    addrs
+        .into_iter()
+        .find_map(|ip| refuse_ip(ip, shown, allow_private))
+        .map(|refusal| format!("{refusal} (what {host} resolves to)"))
+}
+
 /// The refusal of `ip` as a delivery target, in words naming `shown` (a redacted URL), or
 /// nothing when it may be delivered to.
 pub fn refuse_ip(ip: std::net::IpAddr, shown: &str, allow_private: bool) -> Option<String> {

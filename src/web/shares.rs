@@ -63,12 +63,7 @@ pub async fn widget(
     web::block(move || {
         let (s, d) = share::open(&ctx, &token, framed).map_err(Problem::from)?;
         let locked = share::locked_filters(&s);
-        let none = BTreeMap::new();
-        let view = View {
-            filters: &locked,
-            params: &none,
-            today: chrono::Utc::now().date_naive(),
-        };
+        let view = View::locked(&locked);
         crate::report::chart::at_width(width, || {
             widget_for(&ctx, &d, &wid, view, (page, order.as_ref()), &base, None)
         })
@@ -92,12 +87,7 @@ pub async fn table(
     web::block(move || {
         let (s, d) = share::open(&ctx, &token, framed).map_err(Problem::from)?;
         let locked = share::locked_filters(&s);
-        let none = BTreeMap::new();
-        let view = View {
-            filters: &locked,
-            params: &none,
-            today: chrono::Utc::now().date_naive(),
-        };
+        let view = View::locked(&locked);
         table_for(&ctx, &d, &wid, view, (page, order.as_ref()), &base, "")
     })
     .await?

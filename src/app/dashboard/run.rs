@@ -213,6 +213,26 @@ pub struct View<'a> {
     pub today: NaiveDate,
 }
 
+impl<'a> View<'a> {
+    /// The dashboard as a page asks for it now: `filters` and `params` as of today (UTC).
+    pub fn now(
+        filters: &'a BTreeMap<String, String>,
+        params: &'a BTreeMap<String, String>,
+    ) -> Self {
+        View {
+            filters,
+            params,
+            today: chrono::Utc::now().date_naive(),
+        }
+    }
+
+    /// A share's view: its locked filter values, no page parameters, as of today.
+    pub fn locked(filters: &'a BTreeMap<String, String>) -> Self {
+        const NONE: &BTreeMap<String, String> = &BTreeMap::new();
+        View::now(filters, NONE)
+    }
+}
+
 /// Runs widget `widget_id` of `d` under `view`, a table's page `page` in order `sort`. None for
 /// a text or filter-bar widget.
 pub fn run_widget_page(

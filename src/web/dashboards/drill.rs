@@ -83,11 +83,7 @@ pub async fn rows(
         let d = find(&ctx, &id)?;
         let q = known(&ctx, &d, &q, Some(&wid))?;
         let (filters, params) = split(&q);
-        let view = crate::app::dashboard::run::View {
-            filters: &filters,
-            params: &params,
-            today: chrono::Utc::now().date_naive(),
-        };
+        let view = crate::app::dashboard::run::View::now(&filters, &params);
         let got = dashboard_drill::drill(&ctx, &d, &wid, view, &value, page)?;
         let query = query_without_page(&q);
         let base = format!("{}&", rows_url(&id, &wid, &value, &query));

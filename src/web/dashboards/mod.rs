@@ -355,11 +355,7 @@ pub async fn widget(
         let d = find(&ctx, &id)?;
         let q = known(&ctx, &d, &q, Some(&wid))?;
         let (filters, params) = split(&q);
-        let view = dashboard_run::View {
-            filters: &filters,
-            params: &params,
-            today: chrono::Utc::now().date_naive(),
-        };
+        let view = dashboard_run::View::now(&filters, &params);
         let base = format!("/dashboards/{id}");
         crate::report::chart::at_width(width, || {
             widget_for(

@@ -27,11 +27,7 @@ pub async fn table(
         let q = known(&ctx, &d, &q, Some(&wid))?;
         let (filters, params) = split(&q);
         let query = query_without_page(&q);
-        let view = dashboard_run::View {
-            filters: &filters,
-            params: &params,
-            today: chrono::Utc::now().date_naive(),
-        };
+        let view = dashboard_run::View::now(&filters, &params);
         let base = format!("/dashboards/{id}");
         table_for(&ctx, &d, &wid, view, (page, order.as_ref()), &base, &query)
     })
