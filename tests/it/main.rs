@@ -27,6 +27,7 @@ mod hardening;
 mod helpers;
 mod layout;
 mod mail_check;
+mod markdown;
 mod pdf;
 mod postgres;
 mod queries;

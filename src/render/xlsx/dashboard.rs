@@ -104,10 +104,11 @@ fn build(out: &Output) -> Result<Vec<u8>, XlsxError> {
                 .then(|| names.take(title(item), &format!("Widget {}", i + 1)))
         })
         .collect();
-    let notes: Vec<&str> = items
+    // A text card's markdown as its words (`## Notes` is `Notes`).
+    let notes: Vec<String> = items
         .iter()
         .filter_map(|i| match i {
-            Item::Text(t) => Some(t.text.as_str()),
+            Item::Text(t) => Some(crate::report::markdown::to_plain(&t.text)),
             _ => None,
         })
         .collect();
@@ -194,7 +195,7 @@ fn build(out: &Output) -> Result<Vec<u8>, XlsxError> {
         let sheet = wb.add_worksheet().set_name(name)?;
         let wrap = Format::new().set_text_wrap();
         for (r, text) in notes.iter().enumerate() {
-            sheet.write_string_with_format(r as u32, 0, *text, &wrap)?;
+            sheet.write_string_with_format(r as u32, 0, text, &wrap)?;
         }
         sheet.set_column_width(0, 90)?;
     }
