@@ -351,7 +351,8 @@ pub fn preview(
         .map(|(k, v)| (format!(":{k}"), param_text(v)))
         .collect();
     let sql = sql.into_owned();
-    let out = run::run(
+    let locale = ctx.config.branding.locale();
+    let out = crate::report::format::in_locale(locale, || run::run(
         &conn,
         &run::Request {
             report_id: "preview",
@@ -371,7 +372,7 @@ pub fn preview(
             narrow: None,
             spare: None,
         },
-    )?;
+    ))?;
     let mut p = Preview {
         sql,
         bound,

@@ -73,7 +73,8 @@ impl Ctx {
             .ok_or_else(|| PipelineError::NoSource(source.clone()))?;
         let conn = pool.get()?;
         let spare = || pool.try_get();
-        Ok(run::run(
+        let locale = self.config.branding.locale();
+        Ok(crate::report::format::in_locale(locale, || run::run(
             &conn,
             &run::Request {
                 report_id: &stored.id,
@@ -92,7 +93,7 @@ impl Ctx {
                 narrow: spec.narrow,
                 spare: Some(&spare),
             },
-        )?)
+        ))?)
     }
 
     /// The report whose id or name is `key`.

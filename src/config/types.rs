@@ -124,6 +124,9 @@ pub struct BrandingConfig {
     /// Also search the system's font folders (`/usr/share/fonts`, `/usr/local/share/fonts`).
     #[serde(default)]
     pub system_fonts: bool,
+    /// How numbers, money and dates are written on pages and in documents: `en-US`, `en-GB`,
+    /// `de-DE` or `fr-FR` (separators, the currency and its place, the order of a date).
+    pub locale: String,
 }
 
 impl Default for BrandingConfig {
@@ -134,6 +137,7 @@ impl Default for BrandingConfig {
             logo: None,
             font_dirs: Vec::new(),
             system_fonts: false,
+            locale: "en-US".into(),
         }
     }
 }
@@ -142,6 +146,11 @@ impl Default for BrandingConfig {
 pub const MAX_LOGO_BYTES: u64 = 1 << 20;
 
 impl BrandingConfig {
+    /// The locale `locale` names (checked at start: an unknown one stops it).
+    pub fn locale(&self) -> crate::model::report::Locale {
+        crate::model::report::Locale::parse(&self.locale).unwrap_or_default()
+    }
+
     /// The logo's bytes and its kind (`png`, `jpg` or `svg`), checked.
     pub fn read_logo(&self) -> Result<Option<(Vec<u8>, &'static str)>, String> {
         let Some(path) = &self.logo else {
@@ -439,6 +448,16 @@ impl Config {
             return err(
                 "branding.color",
                 format!("`{}` is not #rrggbb", self.branding.color),
+            );
+        }
+        if crate::model::report::Locale::parse(&self.branding.locale).is_none() {
+            return err(
+                "branding.locale",
+                format!(
+                    "`{}` is not a locale Quire knows ({})",
+                    crate::model::text::truncate(&self.branding.locale, 40),
+                    crate::model::report::Locale::ALL.map(|l| l.tag()).join(", ")
+                ),
             );
         }
         for (i, dir) in self.branding.font_dirs.iter().enumerate() {

@@ -5,8 +5,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 mod builder;
+mod format;
 mod parameter;
 pub use builder::*;
+pub use format::*;
 pub use parameter::*;
 
 /// What a report is: its queries, parameters, visualizations and layout.
@@ -336,16 +338,17 @@ pub struct DataMapping {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct VizOptions {
-    /// Number format of the value or y axis: `number`, `currency` or `percent`.
+    /// Format of the value or y axis: `number`, `integer`, `currency`, `percent`, `date`, or
+    /// `{kind, decimals, currency, placement, date, signed}` (`ValueFormat`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<ValueFormat>,
     /// KPI: the column holding the previous period's value, for the % change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compare: Option<String>,
-    /// Table: per-column number formats.
+    /// Per-column formats (tables, and the columns a chart or KPI shows).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub column_formats: BTreeMap<String, ValueFormat>,
-    /// Table: column headers to show instead of the column names.
+    /// Column headers and axis titles to show instead of the column names.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub column_labels: BTreeMap<String, String>,
     /// Bar charts: print the value on each bar.
@@ -379,16 +382,6 @@ impl VizOptions {
             _ => None,
         }
     }
-}
-
-/// How a number is shown.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ValueFormat {
-    Number,
-    Integer,
-    Currency,
-    Percent,
 }
 
 /// The order of sections and items in the report.

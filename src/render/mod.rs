@@ -28,7 +28,8 @@ pub fn render(
     exports: &ExportsConfig,
 ) -> Result<Vec<u8>, RenderError> {
     cancel::check()?;
-    match (format, shape) {
+    // Numbers, money and dates written in the installation's locale (`report::format`).
+    crate::report::format::in_locale(branding.locale(), || match (format, shape) {
         (ExportFormat::Pdf, _) => pdf::render(out, branding),
         (ExportFormat::Xlsx, Shape::Report) => xlsx::render(out),
         (ExportFormat::Xlsx, Shape::Dashboard) => xlsx::render_sheets(out),
@@ -36,7 +37,7 @@ pub fn render(
         (ExportFormat::Json, _) => {
             serde_json::to_vec_pretty(out).map_err(|e| RenderError::Failed(e.to_string()))
         }
-    }
+    })
 }
 
 /// Why a render stopped.

@@ -198,7 +198,7 @@ pub(super) fn decimals(step: f64) -> usize {
 
 /// An axis label: `1.5k`, `$2M`, `25%`, as precise as the step between ticks needs.
 pub(super) fn tick_label(v: f64, step: f64, fmt: Option<ValueFormat>) -> String {
-    let percent = fmt == Some(ValueFormat::Percent);
+    let percent = fmt.is_some_and(|f| f.kind == crate::model::report::FormatKind::Percent);
     let (v, step) = if percent {
         (v * 100.0, step * 100.0)
     } else {
@@ -212,34 +212,26 @@ pub(super) fn tick_label(v: f64, step: f64, fmt: Option<ValueFormat>) -> String 
         _ => (1.0, ""),
     };
     let d = decimals(step / unit);
-    let mut body = format::thousands(v / unit, d);
-    if body.contains('.') {
-        body = body.trim_end_matches('0').trim_end_matches('.').to_string();
+    let mut body = format::grouped(v / unit, d);
+    let point = format::locale().decimal();
+    if body.contains(point) {
+        body = body.trim_end_matches('0').trim_end_matches(point).to_string();
     }
     if body == "-0" {
         body = "0".into();
     }
-    let body = format!("{body}{suffix}");
-    match fmt {
-        Some(ValueFormat::Currency) => dollars(&body),
-        _ if percent => format!("{body}%"),
-        _ => body,
-    }
-}
-
-/// `$` before the digits, after any minus sign.
-pub(super) fn dollars(body: &str) -> String {
-    match body.strip_prefix('-') {
-        Some(rest) => format!("-${rest}"),
-        None => format!("${body}"),
-    }
+    // The currency's symbol or `%` as the format and locale place them.
+    format::dress(&format!("{body}{suffix}"), fmt)
 }
 
 /// A value printed on a bar or a cell: short, with thousands separators.
 pub(super) fn value_label(v: f64, fmt: Option<ValueFormat>) -> String {
-    match fmt {
-        Some(ValueFormat::Currency) if v.abs() >= 100.0 => dollars(&format::thousands(v, 0)),
-        Some(ValueFormat::Currency | ValueFormat::Percent | ValueFormat::Integer) => {
+    use crate::model::report::FormatKind;
+    match fmt.map(|f| f.kind) {
+        Some(FormatKind::Currency) if v.abs() >= 100.0 => {
+            format::dress(&format::grouped(v, 0), fmt)
+        }
+        Some(FormatKind::Currency | FormatKind::Percent | FormatKind::Integer) => {
             format::value(v, fmt)
         }
         _ => format::compact(v, None),

@@ -228,10 +228,10 @@ pub fn cell_text(c: &Cell, f: Option<ValueFormat>) -> String {
         (Cell::Null, _) => String::new(),
         (Cell::Int(i), None) => i.to_string(),
         (Cell::Real(v), None) => format::value(*v, None),
+        (Cell::Text(s), f) => format::text(s, f),
         (c, Some(f)) => c
             .as_f64()
             .map(|v| format::value(v, Some(f)))
             .unwrap_or_else(|| c.as_text()),
-        (Cell::Text(s), None) => s.clone(),
     }
 }
