@@ -69,7 +69,7 @@ struct Turn {
 static TURNS: Mutex<BTreeMap<PathBuf, Arc<Turn>>> = Mutex::new(BTreeMap::new());
 
 /// A writer's turn, given to the next when dropped.
-struct Taken(Arc<Turn>);
+pub(crate) struct Taken(Arc<Turn>);
 
 impl Drop for Taken {
     fn drop(&mut self) {
@@ -86,7 +86,7 @@ fn relock<'a, T>(
 }
 
 /// Waits (at most `TURN_WAIT`) for the turn to write `store`'s datasets.
-fn take_turn(store: &Store) -> Result<Taken, DatasetError> {
+pub(crate) fn take_turn(store: &Store) -> Result<Taken, DatasetError> {
     let file = store
         .data
         .get()?
@@ -144,7 +144,7 @@ fn reclaim(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
 }
 
 /// `reclaim`, whose failure leaves only space unclaimed: logged, never the caller's error.
-fn reclaim_logged(conn: &rusqlite::Connection, dataset: &str) {
+pub(crate) fn reclaim_logged(conn: &rusqlite::Connection, dataset: &str) {
     if let Err(e) = reclaim(conn) {
         tracing::warn!(dataset, error = %e, "the dataset store's free space was not given back");
     }

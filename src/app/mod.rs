@@ -5,6 +5,7 @@
 pub mod builder;
 pub mod dashboard;
 pub mod dataset;
+pub mod dataset_columns;
 pub mod edit;
 pub mod pipeline;
 pub mod queue;

@@ -7,5 +7,7 @@ pub mod guard;
 pub mod import;
 pub mod pg;
 pub mod query;
+pub mod retype;
 pub mod source;
+pub mod stats;
 pub mod watch;

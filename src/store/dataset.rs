@@ -24,6 +24,19 @@ pub fn record(conn: &Connection, info: &DatasetInfo) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Sets a dataset's columns (a column given another type); false if there is no such dataset.
+pub fn set_columns(
+    conn: &Connection,
+    name: &str,
+    columns: &[crate::model::dataset::ColumnInfo],
+) -> Result<bool, StoreError> {
+    let n = conn.execute(
+        "UPDATE datasets SET columns = ?2 WHERE name = ?1",
+        params![name, serde_json::to_string(columns)?],
+    )?;
+    Ok(n == 1)
+}
+
 /// The dataset called `name`.
 pub fn get(conn: &Connection, name: &str) -> Result<Option<DatasetInfo>, StoreError> {
     let row = conn

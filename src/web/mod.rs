@@ -219,10 +219,14 @@ route_table! {
     POST "/datasets/upload" editor => datasets::upload;
     GET "/datasets/{name}" viewer => datasets::list::preview;
     POST "/datasets/{name}/delete" editor => datasets::list::delete;
+    GET "/datasets/{name}/columns" viewer => datasets::columns::page;
+    GET "/datasets/{name}/columns/{column}/check" editor => datasets::columns::check;
+    POST "/datasets/{name}/columns/{column}/type" editor => datasets::columns::retype;
     GET "/api/v1/datasets" viewer => api::datasets::list;
     POST "/api/v1/datasets" editor => api::datasets::create;
     GET "/api/v1/datasets/{name}" viewer => api::datasets::get;
     DELETE "/api/v1/datasets/{name}" editor => api::datasets::delete;
+    PATCH "/api/v1/datasets/{name}/columns/{column}" editor => api::datasets::retype_column;
     GET "/api/v1/tables" editor => api::tables::list;
     POST "/api/v1/validate-query" editor => api::tables::validate;
     GET "/api/v1/reports/jobs/{id}" viewer => api::jobs::job;

@@ -269,6 +269,13 @@ fn describe(method: &str, path: &str) -> Option<Op> {
         ("DELETE", "/api/v1/datasets/{name}") => {
             op("Delete a dataset", &[], Body::None, 204, Reply::Empty)
         }
+        ("PATCH", "/api/v1/datasets/{name}/columns/{column}") => op(
+            "Give a column another type (422 naming how many values do not convert, unless blankUnconvertible)",
+            &[],
+            Body::Json(schema::<api::datasets::ColumnChange>),
+            200,
+            Reply::Json(object),
+        ),
         ("GET", "/api/v1/tables") => op(
             "Every queryable table and view and its fields, per source (PostgreSQL: with schema and kind)",
             &[],

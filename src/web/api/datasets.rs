@@ -1,8 +1,10 @@
-//! /api/v1/datasets: list, import (multipart upload), describe, delete.
+//! /api/v1/datasets: list, import (multipart upload), describe, delete, a column given another
+//! type.
 
 use crate::app::dataset;
 use crate::store;
 use crate::web::error::Problem;
+use crate::web::json::JsonBody;
 use crate::web::AppState;
 use actix_multipart::Multipart;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -58,4 +60,52 @@ pub async fn delete(
         .await?
         .map_err(crate::web::datasets::problem)?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// The body of `PATCH /api/v1/datasets/{name}/columns/{column}`.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ColumnChange {
+    /// text, integer, real, date, datetime or boolean.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Make values that do not convert blank instead of refusing the change.
+    #[serde(default)]
+    pub blank_unconvertible: bool,
+}
+
+/// PATCH /api/v1/datasets/{name}/columns/{column} → 200 `{column, from, to, converted, blanked,
+/// columns}`; 422 naming `type` (with how many values do not convert and a few of them) or
+/// `column`.
+pub async fn retype_column(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    body: JsonBody<ColumnChange>,
+) -> Result<HttpResponse, Problem> {
+    let ctx = state.ctx.clone();
+    let (name, column) = path.into_inner();
+    let change = body.0;
+    let (r, info) = web::block(
+        move || -> Result<_, crate::app::dataset_columns::ColumnError> {
+            let r = crate::app::dataset_columns::retype(
+                &ctx,
+                &name,
+                &column,
+                &change.kind,
+                change.blank_unconvertible,
+            )?;
+            let info = crate::store::dataset::get(&*ctx.store.app.get()?, &name)?;
+            Ok((r, info))
+        },
+    )
+    .await?
+    .map_err(crate::web::datasets::columns::problem)?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "column": r.column,
+        "from": r.from.name(),
+        "to": r.to.name(),
+        "converted": r.done.converted,
+        "blanked": r.done.blanked,
+        "columns": info.map(|i| i.columns).unwrap_or_default(),
+    })))
 }

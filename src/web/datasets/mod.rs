@@ -3,6 +3,7 @@
 //! their inferred types once imported. htmx gets fragments (the result, and the list swapped
 //! out of band); a browser without JavaScript posts the form and gets the whole page back.
 
+pub mod columns;
 pub mod list;
 pub mod upload;
 
