@@ -92,6 +92,20 @@ impl Widget {
     pub fn unplaced(&self) -> bool {
         self.w == 0 || self.h == 0
     }
+
+    /// Whether the columns of the two share one (rows aside).
+    pub fn beside(&self, o: &Widget) -> bool {
+        self.x < o.x.saturating_add(o.w) && o.x < self.x.saturating_add(self.w)
+    }
+
+    /// Whether the two are placed and share a cell of the grid.
+    pub fn overlaps(&self, o: &Widget) -> bool {
+        !self.unplaced()
+            && !o.unplaced()
+            && self.beside(o)
+            && self.y < o.y.saturating_add(o.h)
+            && o.y < self.y.saturating_add(self.h)
+    }
 }
 
 /// A widget as written: a visualization id (short form) or the whole widget.
@@ -210,6 +224,15 @@ impl DashboardDefinition {
     /// The widget with this id.
     pub fn widget(&self, id: &str) -> Option<&Widget> {
         self.widgets.iter().find(|w| w.id == id)
+    }
+
+    /// The first two placed widgets (by index, the earlier first) that share a cell.
+    pub fn overlapping(&self) -> Option<(usize, usize)> {
+        (0..self.widgets.len()).find_map(|b| {
+            (0..b)
+                .find(|&a| self.widgets[a].overlaps(&self.widgets[b]))
+                .map(|a| (a, b))
+        })
     }
 
     /// Checks what needs no store: names, sizes, the grid, ids, filter targets' widgets. The

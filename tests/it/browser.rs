@@ -7,7 +7,7 @@ use crate::helpers::spawn_app;
 use std::path::Path;
 use std::process::Command;
 
-pub(crate) fn browser_tests_enabled() -> bool {
+fn browser_tests_enabled() -> bool {
     if std::env::var("QUIRE_BROWSER_TESTS").as_deref() == Ok("1") {
         return true;
     }
@@ -15,7 +15,7 @@ pub(crate) fn browser_tests_enabled() -> bool {
     false
 }
 
-pub(crate) fn node(script: &str, args: &[String]) -> serde_json::Value {
+fn node(script: &str, args: &[String]) -> serde_json::Value {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
     assert!(
         dir.join("node_modules/playwright-core").exists(),
@@ -452,9 +452,11 @@ async fn a_dashboard_is_built_by_mouse_and_its_filter_updates_widgets_in_place()
         serde_json::json!(["3×2 at 1,1", "6×5 at 1,3"]),
         "{v}"
     );
+    // The grid has gravity (issue 23, item 2): moved right, the chart no longer shares
+    // columns with the KPI and floats up to the top; the KPI grown onto it pushes it down.
     assert_eq!(
         v["edited"],
-        serde_json::json!(["4×3 at 1,1", "6×5 at 4,3"]),
+        serde_json::json!(["4×3 at 1,1", "6×5 at 4,4"]),
         "{v}"
     );
     assert_eq!(v["reloaded"], v["edited"], "the layout persisted: {v}");

@@ -938,3 +938,121 @@ async fn a_report_is_added_to_a_new_or_an_existing_dashboard_from_its_page() {
         .unwrap();
     assert_eq!(r.status(), 403);
 }
+
+/// No two widgets share a cell (placed ones), checked on a stored definition.
+fn overlap_free(d: &Value) {
+    let ws = d["widgets"].as_array().unwrap();
+    let n = |w: &Value, k: &str| w[k].as_u64().unwrap();
+    for (i, a) in ws.iter().enumerate() {
+        for b in &ws[i + 1..] {
+            let cols = n(a, "x") < n(b, "x") + n(b, "w") && n(b, "x") < n(a, "x") + n(a, "w");
+            let rows = n(a, "y") < n(b, "y") + n(b, "h") && n(b, "y") < n(a, "y") + n(a, "h");
+            assert!(
+                !(cols && rows),
+                "{} and {} share cells in {d}",
+                a["id"],
+                b["id"]
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn overlapping_widgets_are_refused_naming_both_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let report = app.report_id().await;
+    let good = create(&app, &kpi_board("Layered", &report)).await;
+    let path = format!("{API}/{}", id_of(&good));
+    // The note laid on the chart's title (rows 2 and 3 of columns 6 to 11).
+    let mut body = bare(&good);
+    body.as_object_mut().unwrap().remove("id");
+    widget_mut(&mut body, "note")["y"] = json!(1);
+    for (method, at) in [(Method::PUT, path.as_str()), (Method::POST, API)] {
+        let (status, p) = call(&app, method.clone(), at, Some(&body)).await;
+        assert_eq!(status, 422, "{method}: {p}");
+        let detail = p["detail"].as_str().unwrap();
+        assert_eq!(p["errors"][0]["field"], "widgets[3]", "{p}");
+        assert!(
+            detail.contains("`widgets[2]` and `widgets[3]` overlap")
+                && detail.contains("\"trend\"")
+                && detail.contains("\"note\""),
+            "{p}"
+        );
+    }
+    // A widget on top of another exactly, and one sharing a single corner cell.
+    for (id, x, y) in [("ord", 0, 0), ("trend", 2, 1)] {
+        let mut b = body.clone();
+        widget_mut(&mut b, "note")["y"] = json!(0);
+        widget_mut(&mut b, id)["x"] = json!(x);
+        widget_mut(&mut b, id)["y"] = json!(y);
+        let got = refused(&app, Method::PUT, &path, &b).await;
+        assert!(got.starts_with("widgets["), "{id}: {got}");
+    }
+    // Nothing changed; side by side and one under the other are fine.
+    assert_eq!(bare(&app.get_json(&path).await), bare(&good));
+    widget_mut(&mut body, "note")["y"] = json!(7);
+    let (status, v) = call(&app, Method::PUT, &path, Some(&body)).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(widget(&app.get_json(&path).await, "note")["y"], 7);
+}
+
+#[tokio::test]
+async fn a_stored_or_provisioned_dashboard_that_overlaps_is_repaired_at_start() {
+    let report_key = "Sales overview";
+    // reports.toml's [[dashboards]]: a table over two charts, a note on a chart's title.
+    let provisioned: quire::model::dashboard::DashboardDefinition = serde_json::from_value(json!({
+        "name": "Piled",
+        "reportId": report_key,
+        "widgets": [
+            { "id": "a", "visualizationId": "daily_revenue", "x": 0, "y": 0, "w": 6, "h": 5 },
+            { "id": "b", "visualizationId": "top_products", "x": 6, "y": 0, "w": 6, "h": 5 },
+            { "id": "note", "kind": "text", "text": "Note", "x": 0, "y": 1, "w": 12, "h": 2 },
+            { "id": "t", "visualizationId": "orders", "x": 0, "y": 4, "w": 12, "h": 8 },
+            "revenue"
+        ]
+    }))
+    .unwrap();
+    let app = crate::helpers::spawn_app_with(|c| c.dashboards.push(provisioned)).await;
+    let list = app.get_json(API).await.as_array().unwrap().clone();
+    let id = |name: &str| {
+        list.iter()
+            .find(|d| d["name"] == name)
+            .map(id_of)
+            .unwrap_or_else(|| panic!("no {name} in {list:?}"))
+    };
+    let d = app.get_json(&format!("{API}/{}", id("Piled"))).await;
+    overlap_free(&d);
+    let at = |id: &str| (widget(&d, id)["x"].clone(), widget(&d, id)["y"].clone());
+    assert_eq!(at("a"), (json!(0), json!(0)), "{d}");
+    assert_eq!(at("b"), (json!(6), json!(0)), "{d}");
+    assert_eq!(at("note"), (json!(0), json!(5)), "{d}");
+    assert_eq!(at("t"), (json!(0), json!(7)), "{d}");
+    // The short form's widget is placed after the others.
+    assert!(widget(&d, "revenue")["y"].as_u64().unwrap() >= 15, "{d}");
+
+    // A dashboard stored before overlaps were refused (written to the store directly) is
+    // repaired when the server starts again on the same data.
+    let demo = app.dashboard_id().await;
+    let mut def = quire::store::dashboard::get(&*app.ctx.store.app.get().unwrap(), &demo)
+        .unwrap()
+        .unwrap()
+        .definition;
+    def.widgets[1].x = def.widgets[0].x;
+    def.widgets[1].y = def.widgets[0].y;
+    assert!(def.overlapping().is_some());
+    quire::store::dashboard::upsert(&*app.ctx.store.app.get().unwrap(), &demo, &def, false)
+        .unwrap();
+    let mut config = (*app.ctx.config).clone();
+    config.server.bind = "127.0.0.1:0".into();
+    let again = quire::startup::Application::build(config, false)
+        .await
+        .expect("the server starts again");
+    drop(again);
+    let repaired = quire::store::dashboard::get(&*app.ctx.store.app.get().unwrap(), &demo)
+        .unwrap()
+        .unwrap()
+        .definition;
+    assert_eq!(repaired.overlapping(), None, "{repaired:?}");
+    assert_eq!(repaired.widgets.len(), def.widgets.len());
+    overlap_free(&app.get_json(&format!("{API}/{demo}")).await);
+}

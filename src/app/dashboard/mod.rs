@@ -15,7 +15,8 @@ pub use layout::{place, place_stored};
 use super::edit::{invalid, EditError};
 use super::Ctx;
 use crate::model::dashboard::{DashboardDefinition, WidgetKind};
-use crate::model::report::QuerySource;
+use crate::model::report::{QuerySource, ReportDefinition};
+use crate::report::builder::Field;
 use crate::store::{self, dashboard::StoredDashboard};
 use rusqlite::Connection;
 
@@ -30,10 +31,7 @@ fn not_found(id: &str) -> EditError {
 /// filter target's parameter is one of its widget's report, every field one of its builder
 /// query's dataset.
 pub fn check(ctx: &Ctx, conn: &Connection, def: &DashboardDefinition) -> Result<(), EditError> {
-    def.validate().map_err(|e| match e.split_once(": ") {
-        Some((f, m)) => invalid(f, m),
-        None => invalid("dashboard", e),
-    })?;
+    validated(def)?;
     for (i, w) in def.widgets.iter().enumerate() {
         if w.kind != WidgetKind::Visualization {
             continue;
@@ -98,25 +96,14 @@ pub fn check(ctx: &Ctx, conn: &Connection, def: &DashboardDefinition) -> Result<
                 }
             }
             if let Some(field) = &t.field {
-                let viz = report
-                    .definition
-                    .visualization(w.visualization_id.as_deref().unwrap_or_default());
-                let source = viz.and_then(|v| report.definition.query_source(v.query.as_deref()));
-                let Some(QuerySource::Builder(spec)) = source else {
-                    return Err(invalid(format!("{at}.field"), "a field target needs a widget whose query is a builder; target a parameter instead"));
-                };
-                let data = ctx
-                    .store
-                    .source(&report.definition.data_source)
-                    .ok_or_else(|| invalid(format!("{at}.field"), "the report's source is gone"))?;
-                let fields = crate::report::builder::fields(&data.get()?, &spec.dataset)
+                let viz = w.visualization_id.as_deref().unwrap_or_default();
+                let (dataset, fields) = builder_fields(ctx, &report.definition, viz)
                     .map_err(|m| invalid(format!("{at}.field"), m))?;
                 if !fields.iter().any(|x| &x.name == field) {
                     return Err(invalid(
                         format!("{at}.field"),
                         format!(
-                            "`{}` has no field `{}`",
-                            spec.dataset,
+                            "`{dataset}` has no field `{}`",
                             crate::model::text::truncate(field, 80)
                         ),
                     ));
@@ -125,6 +112,55 @@ pub fn check(ctx: &Ctx, conn: &Connection, def: &DashboardDefinition) -> Result<
         }
     }
     Ok(())
+}
+
+/// The dataset and its fields that visualization `viz` of `report` reads through a builder
+/// query: what a dashboard filter may target as a field. The error says why there are none.
+pub fn builder_fields(
+    ctx: &Ctx,
+    report: &ReportDefinition,
+    viz: &str,
+) -> Result<(String, Vec<Field>), String> {
+    let source = report
+        .visualization(viz)
+        .and_then(|v| report.query_source(v.query.as_deref()));
+    let Some(QuerySource::Builder(spec)) = source else {
+        return Err(
+            "a field target needs a widget whose query is a builder; target a parameter instead"
+                .into(),
+        );
+    };
+    let data = ctx
+        .store
+        .source(&report.data_source)
+        .ok_or("the report's source is gone")?;
+    let conn = data.get().map_err(|e| e.to_string())?;
+    let fields = crate::report::builder::fields(&conn, &spec.dataset)?;
+    Ok((spec.dataset.clone(), fields))
+}
+
+/// What needs no store (`DashboardDefinition::validate`), the error naming its field.
+fn validated(def: &DashboardDefinition) -> Result<(), EditError> {
+    def.validate().map_err(|e| match e.split_once(": ") {
+        Some((f, m)) => invalid(f, m),
+        None => invalid("dashboard", e),
+    })
+}
+
+/// Refuses widgets that share cells, naming both (`widgets[3]` and `widgets[5]`).
+pub fn refuse_overlap(def: &DashboardDefinition) -> Result<(), EditError> {
+    let Some((a, b)) = def.overlapping() else {
+        return Ok(());
+    };
+    let id = |i: usize| crate::model::text::truncate(&def.widgets[i].id, 60).to_string();
+    Err(invalid(
+        format!("widgets[{b}]"),
+        format!(
+            "`widgets[{a}]` and `widgets[{b}]` overlap: \"{}\" and \"{}\" share cells; move one below the other",
+            id(a),
+            id(b)
+        ),
+    ))
 }
 
 /// Lays out, checks and stores a dashboard: a new one (`id` None) or a replacement.
@@ -142,6 +178,9 @@ pub fn save(
         }
         None => uuid::Uuid::new_v4().to_string(),
     };
+    // Before `place`, which would repair it (and after the grid's numbers are known good).
+    validated(&def)?;
+    refuse_overlap(&def)?;
     place(&conn, &mut def)?;
     check(ctx, &conn, &def)?;
     if store::dashboard::list(&conn)?

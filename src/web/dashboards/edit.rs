@@ -1,5 +1,6 @@
 //! `/dashboards/{id}/edit`: widgets moved and resized on the grid by mouse (or arrow keys),
-//! added from any report's visualizations or as text cards, removed, undone, saved.
+//! each showing its real content, added from any report's visualizations or as text cards,
+//! removed, undone; the name and description; the filters and what each drives; saved.
 
 use crate::model::dashboard::DashboardDefinition;
 use crate::store;
@@ -22,8 +23,12 @@ pub struct EditPage {
     pub name: String,
     /// The definition, as JSON for the script.
     pub state: String,
-    /// Every report's visualizations `[{id, name, visualizations: [{id, title, type}]}]`.
+    /// Every report's visualizations and what a filter may drive on them: `[{id, name,
+    /// parameters: [{name, label, type}], visualizations: [{id, title, type, fields?: [{name,
+    /// kind}]}]}]` (`fields`: the dataset's, for a builder query).
     pub reports: String,
+    /// The date range presets `[[key, label]]`.
+    pub presets: String,
     pub script: String,
 }
 
@@ -41,10 +46,18 @@ pub async fn page(
         let reports: Vec<_> = store::report::list(&conn)?
             .into_iter()
             .map(|r| {
-                json!({ "id": r.id, "name": r.definition.name,
-                        "visualizations": r.definition.visualizations.iter()
-                            .map(|v| json!({ "id": v.id, "title": if v.title.is_empty() { &v.id } else { &v.title }, "type": v.kind }))
-                            .collect::<Vec<_>>() })
+                let def = &r.definition;
+                let vizs: Vec<_> = def.visualizations.iter().map(|v| {
+                    let mut j = json!({ "id": v.id, "title": if v.title.is_empty() { &v.id } else { &v.title }, "type": v.kind });
+                    if let Ok((_, fields)) = crate::app::dashboard::builder_fields(&ctx, def, &v.id) {
+                        j["fields"] = json!(fields);
+                    }
+                    j
+                }).collect();
+                let params: Vec<_> = def.parameters.iter()
+                    .map(|p| json!({ "name": p.name, "label": p.label, "type": p.kind }))
+                    .collect();
+                json!({ "id": r.id, "name": def.name, "parameters": params, "visualizations": vizs })
             })
             .collect();
         // Layout::new takes a connection of its own.
@@ -55,6 +68,8 @@ pub async fn page(
             name: d.definition.name.clone(),
             state: serde_json::to_string(&d.definition).map_err(Problem::internal)?,
             reports: serde_json::to_string(&reports).map_err(Problem::internal)?,
+            presets: serde_json::to_string(crate::app::dashboard::run::PRESETS)
+                .map_err(Problem::internal)?,
             script: crate::web::assets::url("dashboard_edit.js"),
         })
     })
@@ -68,18 +83,27 @@ pub struct SaveForm {
 }
 
 /// POST /dashboards/{id}/edit: saves the edited definition (checked like the API's) and opens
-/// the dashboard; a refusal is a page naming the field.
+/// the dashboard; a refusal is a page naming the field, or to the editor's script (`Accept:
+/// application/json`) the problem as JSON, shown beside the field with the edit kept.
 pub async fn save(
     state: web::Data<AppState>,
     id: web::Path<String>,
     form: web::Form<SaveForm>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
+    let json = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|a| a.to_str().ok())
+        .is_some_and(|a| a.starts_with("application/json"));
+    let shown = |p: Problem| if json { p } else { p.html() };
     let ctx = state.ctx.clone();
-    let def: DashboardDefinition = serde_json::from_str(&form.definition)
-        .map_err(|e| Problem::invalid("definition", e.to_string()).html())?;
+    // A type error names its field (`filters[0].type`).
+    let def: DashboardDefinition =
+        crate::web::json::parse(form.definition.as_bytes()).map_err(shown)?;
     let saved = web::block(move || crate::app::dashboard::save(&ctx, Some(&id), def))
         .await?
-        .map_err(|e| Problem::from(e).html())?;
+        .map_err(|e| shown(Problem::from(e)))?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, format!("/dashboards/{}", saved.id)))
         .finish())
