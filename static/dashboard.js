@@ -2,7 +2,7 @@
 // the panel under the chart, through htmx; without this script its link opens them as a page.
 // Each widget asks for its chart drawn for the width of its box (`w`), so chart text keeps its
 // size on a phone or in a narrow card instead of being scaled down; a table widget's refresh
-// asks for the order and page its table shows.
+// asks for the order and page its table shows. A date filter offers a custom range of two days.
 (function () {
   'use strict';
   function inner(widget) {
@@ -38,6 +38,27 @@
         }
       });
     }, 250);
+  });
+  // A date filter's "Custom range…" shows two days; once both are given the choice's value
+  // is `from..to`, which the form sends as the filter's value (`?f.<id>=from..to`).
+  function rangeParts(pick) {
+    return { select: pick.querySelector('select'), days: pick.querySelector('.range-days'),
+             from: pick.querySelector('[data-range-from]'), to: pick.querySelector('[data-range-to]'),
+             custom: pick.querySelector('option[data-custom]') };
+  }
+  document.addEventListener('change', function (e) {
+    var pick = e.target && e.target.closest && e.target.closest('.range-pick');
+    if (!pick) return;
+    var p = rangeParts(pick);
+    var custom = p.select.selectedOptions[0] === p.custom;
+    p.days.hidden = !custom;
+    p.from.required = p.to.required = custom;
+    if (e.target === p.select && custom) { p.from.focus(); return; }
+    if (e.target !== p.from && e.target !== p.to) return;
+    p.to.min = p.from.value || '';
+    var backwards = p.from.value && p.to.value && p.to.value < p.from.value;
+    p.to.setCustomValidity(backwards ? 'The last day comes after the first.' : '');
+    if (p.from.value && p.to.value && !backwards) p.custom.value = p.from.value + '..' + p.to.value;
   });
   document.addEventListener('click', function (e) {
     var t = e.target;

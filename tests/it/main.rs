@@ -14,6 +14,7 @@ mod dashboard_schedule;
 mod dashboard_xlsx;
 mod dashboards_api;
 mod datasets;
+mod dates;
 mod datasets_page;
 mod delivery;
 mod docs;

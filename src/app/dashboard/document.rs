@@ -1,7 +1,7 @@
 //! A dashboard as a document to render: the whole (every widget in reading order, its filters'
 //! values and period in words as its parameters) or one widget (its download menu).
 
-use super::run::{period_words, run_widget_rows, values, View};
+use super::run::{run_widget_rows, values, View};
 use crate::app::{Ctx, PipelineError};
 use crate::model::dashboard::{FilterKind, WidgetKind};
 use crate::report::run::{self, Item, TableRows};
@@ -92,7 +92,12 @@ pub fn document(ctx: &Ctx, d: &StoredDashboard, view: View) -> Result<run::Outpu
             f.label.clone()
         };
         let shown = match f.kind {
-            FilterKind::DateRange => period_words(&value, today).unwrap_or(value),
+            FilterKind::DateRange => {
+                let end = super::run::of_data(&value)
+                    .then(|| super::data_end::of_filter(ctx, d, f, today))
+                    .flatten();
+                super::run::period_words_at(&value, today, end).unwrap_or(value)
+            }
             _ => value,
         };
         parameters.push((label, shown));

@@ -4,6 +4,7 @@
 //! mark (`drill`), its description quoting its reports (`text`) and the whole or one widget as
 //! a document to render (`document`).
 
+pub mod data_end;
 pub mod document;
 pub mod drill;
 pub mod layout;

@@ -13,45 +13,91 @@
 
 use crate::app::{Ctx, PipelineError};
 use crate::model::dashboard::{DashboardFilter, FilterKind, WidgetKind};
-use crate::model::report::{Filter, FilterOp, ParamType, QuerySource, ReportDefinition};
+use crate::model::report::{
+    Filter, FilterOp, ParamType, ParameterDef, QuerySource, ReportDefinition,
+};
 use crate::report::run::{self, Item, RunError, TableRows};
 use crate::store::{self, dashboard::StoredDashboard};
 use chrono::{Datelike, Duration, NaiveDate};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-/// A date range's presets, with their labels, in the order a picker offers them.
+/// A date range's presets, with their labels, in the order a picker offers them: counted back
+/// from the dashboard's day, or (`data_…`) from the last day of the data the filter targets.
 pub const PRESETS: &[(&str, &str)] = &[
     ("last_7_days", "Last 7 days"),
     ("last_30_days", "Last 30 days"),
     ("last_90_days", "Last 90 days"),
+    ("data_last_7_days", "Last 7 days of data"),
+    ("data_last_30_days", "Last 30 days of data"),
+    ("data_last_90_days", "Last 90 days of data"),
     ("this_month", "This month"),
     ("last_month", "Last month"),
     ("this_quarter", "This quarter"),
+    ("last_quarter", "Last quarter"),
     ("year_to_date", "Year to date"),
+    ("all", "All time"),
 ];
 
-/// The days of a date range value, both included; None if it is not one.
+/// What a picker sends when "Custom range…" is chosen before its two days are: no value yet.
+pub const CUSTOM: &str = "custom";
+
+/// The first day `all` covers.
+fn all_from() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1900, 1, 1).expect("a day")
+}
+
+/// Whether `value` is a preset counted from the data's last day (`data_last_30_days`).
+pub fn of_data(value: &str) -> bool {
+    value.starts_with("data_")
+}
+
+/// The days of a date range value, both included; None if it is not one. Presets "of data"
+/// count from `today` here: see [`date_range_at`].
 pub fn date_range(value: &str, today: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
+    date_range_at(value, today, None)
+}
+
+/// The days of a date range value, both included, the presets "of data" counted back from
+/// `data_end` (the last day in the data the filter targets; today when it is not known).
+pub fn date_range_at(
+    value: &str,
+    today: NaiveDate,
+    data_end: Option<NaiveDate>,
+) -> Option<(NaiveDate, NaiveDate)> {
     let month_start = |d: NaiveDate| d.with_day(1).expect("day 1");
+    let quarter_start =
+        |d: NaiveDate| NaiveDate::from_ymd_opt(d.year(), (d.month0() / 3) * 3 + 1, 1);
+    let back = |days: i64, end: NaiveDate| (end - Duration::days(days - 1), end);
     Some(match value {
-        "last_7_days" => (today - Duration::days(6), today),
-        "last_30_days" => (today - Duration::days(29), today),
-        "last_90_days" => (today - Duration::days(89), today),
+        "last_7_days" => back(7, today),
+        "last_30_days" => back(30, today),
+        "last_90_days" => back(90, today),
+        "data_last_7_days" => back(7, data_end.unwrap_or(today)),
+        "data_last_30_days" => back(30, data_end.unwrap_or(today)),
+        "data_last_90_days" => back(90, data_end.unwrap_or(today)),
         "this_month" => (month_start(today), today),
         "last_month" => {
             let end = month_start(today) - Duration::days(1);
             (month_start(end), end)
         }
-        "this_quarter" => {
-            let m = (today.month0() / 3) * 3 + 1;
-            (NaiveDate::from_ymd_opt(today.year(), m, 1)?, today)
+        "this_quarter" => (quarter_start(today)?, today),
+        "last_quarter" => {
+            let end = quarter_start(today)? - Duration::days(1);
+            (quarter_start(end)?, end)
         }
         "year_to_date" => (NaiveDate::from_ymd_opt(today.year(), 1, 1)?, today),
+        "all" => (all_from(), today.max(data_end.unwrap_or(today))),
         custom => {
             let (a, b) = custom.split_once("..")?;
-            let from = NaiveDate::parse_from_str(a.trim(), "%Y-%m-%d").ok()?;
-            let to = NaiveDate::parse_from_str(b.trim(), "%Y-%m-%d").ok()?;
+            let day = |s: &str| {
+                let s = s.trim();
+                // Exactly YYYY-MM-DD: chrono alone would take `+12345-01-01` or `2025-1-1`.
+                (s.len() == 10)
+                    .then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+                    .flatten()
+            };
+            let (from, to) = (day(a)?, day(b)?);
             if to < from || (to - from).num_days() > 36_600 {
                 return None;
             }
@@ -60,23 +106,102 @@ pub fn date_range(value: &str, today: NaiveDate) -> Option<(NaiveDate, NaiveDate
     })
 }
 
-/// A period in words with its dates and year: `Last 30 days: 1 Nov – 30 Nov 2026`.
-pub fn period_words(value: &str, today: NaiveDate) -> Option<String> {
-    let (from, to) = date_range(value, today)?;
-    let label = PRESETS
-        .iter()
-        .find(|(k, _)| *k == value)
-        .map(|(_, l)| *l)
-        .unwrap_or("From");
+/// Why a date range value is refused, in words, or None when it is a range (or no value).
+pub fn range_problem(value: &str, today: NaiveDate) -> Option<String> {
+    let v = value.trim();
+    if v.is_empty() || v == CUSTOM || date_range(v, today).is_some() {
+        return None;
+    }
+    let shown = crate::model::text::truncate(v, 60);
+    Some(match v.split_once("..") {
+        Some((a, b)) if !a.trim().is_empty() && !b.trim().is_empty() => {
+            let day = |s: &str| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
+            match (day(a), day(b)) {
+                (Some(f), Some(t)) if t < f => {
+                    format!("`{shown}` ends before it starts: give the earlier day first")
+                }
+                (Some(_), Some(_)) => format!("`{shown}` spans more than a century"),
+                _ => format!("`{shown}` is not two days (YYYY-MM-DD..YYYY-MM-DD)"),
+            }
+        }
+        Some(_) => format!("`{shown}` needs both days: YYYY-MM-DD..YYYY-MM-DD"),
+        None => format!(
+            "`{shown}` is not a date range: a preset ({}) or YYYY-MM-DD..YYYY-MM-DD",
+            PRESETS
+                .iter()
+                .map(|(k, _)| *k)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    })
+}
+
+/// `1 Apr – 30 Jun 2025` (the first year too when the years differ).
+pub fn days_words(from: NaiveDate, to: NaiveDate) -> String {
     let from_fmt = if from.year() == to.year() {
         "%-d %b"
     } else {
         "%-d %b %Y"
     };
-    Some(format!(
-        "{label}: {} – {}",
-        from.format(from_fmt),
-        to.format("%-d %b %Y")
+    format!("{} – {}", from.format(from_fmt), to.format("%-d %b %Y"))
+}
+
+/// The label of preset `value`; None for a custom range.
+pub fn preset_label(value: &str) -> Option<&'static str> {
+    PRESETS.iter().find(|(k, _)| *k == value).map(|(_, l)| *l)
+}
+
+/// A period in words with its dates and year: `Last 30 days: 1 Nov – 30 Nov 2026`, a custom
+/// range as its days (`1 Apr – 30 Jun 2025`). Presets "of data" count from today here: see
+/// [`period_words_at`].
+pub fn period_words(value: &str, today: NaiveDate) -> Option<String> {
+    period_words_at(value, today, None)
+}
+
+/// [`period_words`] with the presets "of data" counted back from `data_end`; without it they
+/// say they count from today.
+pub fn period_words_at(
+    value: &str,
+    today: NaiveDate,
+    data_end: Option<NaiveDate>,
+) -> Option<String> {
+    let (from, to) = date_range_at(value, today, data_end)?;
+    let days = days_words(from, to);
+    Some(match (preset_label(value), value) {
+        (Some(l), "all") => l.to_string(),
+        (Some(l), v) if of_data(v) && data_end.is_none() => {
+            format!("{l} (the data's last day is not known here: counted from today): {days}")
+        }
+        (Some(l), _) => format!("{l}: {days}"),
+        (None, _) => days,
+    })
+}
+
+/// When a calendar period (or a custom range) starts after the data's last day `end`: that day
+/// in words and the preset "of data" to try instead (`The data ends on 31 Dec 2025: try Last
+/// 30 days of data`, `data_last_30_days`).
+pub fn ends_before(
+    value: &str,
+    today: NaiveDate,
+    end: Option<NaiveDate>,
+) -> Option<(String, &'static str)> {
+    let end = end?;
+    if of_data(value) || value == "all" {
+        return None;
+    }
+    let (from, _) = date_range(value, today)?;
+    if from <= end {
+        return None;
+    }
+    let try_ = match value {
+        "last_7_days" => "data_last_7_days",
+        "last_90_days" | "this_quarter" | "last_quarter" | "year_to_date" => "data_last_90_days",
+        _ => "data_last_30_days",
+    };
+    let label = preset_label(try_).unwrap_or(try_);
+    Some((
+        format!("The data ends on {}: try {label}", end.format("%-d %b %Y")),
+        try_,
     ))
 }
 
@@ -90,7 +215,8 @@ pub fn values(
         .filter_map(|f| {
             let v = given.get(&f.id).cloned().or_else(|| f.default.clone())?;
             let v: String = v.trim().chars().take(500).collect();
-            (!v.is_empty()).then(|| (f.id.clone(), v))
+            (!v.is_empty() && !(f.kind == FilterKind::DateRange && v == CUSTOM))
+                .then(|| (f.id.clone(), v))
         })
         .collect()
 }
@@ -102,54 +228,50 @@ fn bad(filter: &str, message: String) -> PipelineError {
     })
 }
 
-/// What a parameter of `kind` receives from filter `f`'s `value`.
+/// What parameter `def` (a string one when the report has no such parameter) receives from
+/// filter `f`'s `value`; `data_end` is the last day of the data the parameter selects from.
 fn parameter_value(
     f: &DashboardFilter,
     value: &str,
-    kind: ParamType,
+    def: Option<&ParameterDef>,
     today: NaiveDate,
+    data_end: Option<NaiveDate>,
 ) -> Result<String, PipelineError> {
     if f.kind != FilterKind::DateRange {
         return Ok(value.to_string());
     }
-    let (from, to) = date_range(value, today).ok_or_else(|| {
-        bad(
-            &f.id,
-            format!(
-                "`{}` is not a date range (a preset or YYYY-MM-DD..YYYY-MM-DD)",
-                crate::model::text::truncate(value, 60)
-            ),
-        )
-    })?;
-    Ok(match kind {
-        ParamType::Number => ((to - from).num_days() + 1).to_string(),
+    let (from, to) = date_range_at(value, today, data_end)
+        .ok_or_else(|| bad(&f.id, range_problem(value, today).unwrap_or_default()))?;
+    let kind = def.map_or(ParamType::String, |d| d.kind);
+    Ok(match (kind, value) {
+        // Every day there is: as many days as the parameter takes.
+        (ParamType::Number, "all") => def
+            .and_then(|d| d.max)
+            .map_or(36_600, |m| m.floor() as i64)
+            .to_string(),
+        (ParamType::Number, _) => ((to - from).num_days() + 1).to_string(),
         _ => from.to_string(),
     })
 }
 
-/// The builder filter a field target adds.
+/// The builder filter a field target adds; none for `all` (every day).
 fn field_filter(
     f: &DashboardFilter,
     field: &str,
     value: &str,
     today: NaiveDate,
-) -> Result<Filter, PipelineError> {
+    data_end: Option<NaiveDate>,
+) -> Result<Option<Filter>, PipelineError> {
     let filter = |op, value: Value| Filter {
         field: field.to_string(),
         op,
         value,
     };
-    Ok(match f.kind {
+    Ok(Some(match f.kind {
+        FilterKind::DateRange if value == "all" => return Ok(None),
         FilterKind::DateRange => {
-            let (from, to) = date_range(value, today).ok_or_else(|| {
-                bad(
-                    &f.id,
-                    format!(
-                        "`{}` is not a date range",
-                        crate::model::text::truncate(value, 60)
-                    ),
-                )
-            })?;
+            let (from, to) = date_range_at(value, today, data_end)
+                .ok_or_else(|| bad(&f.id, range_problem(value, today).unwrap_or_default()))?;
             filter(FilterOp::Between, json!([from.to_string(), to.to_string()]))
         }
         FilterKind::Select => filter(FilterOp::Eq, json!(value)),
@@ -172,7 +294,7 @@ fn field_filter(
                 (None, None) => return Err(bad(&f.id, "a number range is `from..to`".into())),
             }
         }
-    })
+    }))
 }
 
 /// Adds `filter` to the builder query visualization `viz` reads.
@@ -302,16 +424,19 @@ pub(super) fn prepare(
             .find(|f| f.id == fid)
             .expect("values come from the filters");
         for t in f.targets.iter().filter(|t| t.widget_id == w.id) {
+            // "Of data": counted back from the last day of what this target selects.
+            let end = (f.kind == FilterKind::DateRange && of_data(&value))
+                .then(|| super::data_end::of_target(ctx, &report, vid, t, today))
+                .flatten();
             if let Some(p) = &t.parameter {
-                let kind = report
-                    .parameters
-                    .iter()
-                    .find(|d| &d.name == p)
-                    .map_or(ParamType::String, |d| d.kind);
-                params.insert(p.clone(), parameter_value(f, &value, kind, today)?);
+                let def = report.parameters.iter().find(|d| &d.name == p);
+                let v = parameter_value(f, &value, def, today, end)?;
+                params.insert(p.clone(), v);
             }
             if let Some(field) = &t.field {
-                add_to_builder(&mut report, vid, field_filter(f, field, &value, today)?)?;
+                if let Some(filter) = field_filter(f, field, &value, today, end)? {
+                    add_to_builder(&mut report, vid, filter)?;
+                }
             }
         }
     }
@@ -466,7 +591,7 @@ mod tests {
         );
         assert_eq!(
             period_words("2025-12-01..2026-01-31", today).unwrap(),
-            "From: 1 Dec 2025 – 31 Jan 2026"
+            "1 Dec 2025 – 31 Jan 2026"
         );
     }
 }

@@ -47,6 +47,10 @@ pub struct FilterField {
     pub options: Vec<(String, String)>,
     /// A date range in words with its dates.
     pub period: Option<String>,
+    /// A custom date range's two days (`YYYY-MM-DD`), for the picker's date inputs.
+    pub custom: Option<(String, String)>,
+    /// A calendar period that starts after the data ends: what to say and the link to try.
+    pub hint: Option<(String, String)>,
 }
 
 /// A widget as the grid places it.
@@ -240,14 +244,31 @@ pub(crate) fn page_for(
             let value = values.get(&f.id).cloned().unwrap_or_default();
             FilterField {
                 id: f.id.clone(),
+            let range = f.kind == FilterKind::DateRange && !value.is_empty();
+            let end = range
+                .then(|| crate::app::dashboard::data_end::of_filter(ctx, &d, f, today))
+                .flatten();
                 label: if f.label.is_empty() {
+                custom: (range && dashboard_run::preset_label(&value).is_none())
+                    .then(|| dashboard_run::date_range(&value, today))
+                    .flatten()
+                    .map(|(a, b)| (a.to_string(), b.to_string())),
+                hint: range
+                    .then(|| dashboard_run::ends_before(&value, today, end))
+                    .flatten()
+                    .map(|(text, try_)| {
+                        let mut q = q.clone();
+                        q.remove("page");
+                        q.insert(format!("f.{}", f.id), try_.to_string());
+                        (text, format!("?{}", crate::web::reports::view::encode(&q)))
+                    }),
                     f.id.clone()
                 } else {
                     f.label.clone()
                 },
                 kind: f.kind,
-                period: (f.kind == FilterKind::DateRange)
-                    .then(|| dashboard_run::period_words(&value, today))
+                period: range
+                    .then(|| dashboard_run::period_words_at(&value, today, end))
                     .flatten(),
                 options: match f.kind {
                     FilterKind::DateRange => PRESETS

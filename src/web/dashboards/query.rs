@@ -1,7 +1,10 @@
 //! A dashboard page's query: its filter values (`f.<id>`), its reports' parameters by name and
 //! the page's own keys, which its widgets' links carry on; anything else is dropped
-//! (`known`) so no one can make every link of a page carry a long value of theirs.
+//! (`known`) so no one can make every link of a page carry a long value of theirs. A date
+//! filter's value that is no range is refused there, naming `f.<id>`.
 
+use crate::app::dashboard::run as dashboard_run;
+use crate::model::dashboard::FilterKind;
 use crate::store::{self, dashboard::StoredDashboard};
 use crate::web::error::Problem;
 use crate::web::reports::view::encode;
@@ -31,6 +34,16 @@ pub(crate) fn known(
         for id in reports {
             if let Some(r) = store::report::get(&conn, id)? {
                 names.extend(r.definition.parameters.into_iter().map(|p| p.name));
+            }
+        }
+    }
+    // A date range that is not one is refused naming its filter, before anything runs.
+    let today = chrono::Utc::now().date_naive();
+    for f in &d.definition.filters {
+        let key = format!("f.{}", f.id);
+        if let (FilterKind::DateRange, Some(v)) = (f.kind, q.get(&key)) {
+            if let Some(problem) = dashboard_run::range_problem(v, today) {
+                return Err(Problem::invalid(key, problem));
             }
         }
     }
