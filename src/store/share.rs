@@ -105,6 +105,16 @@ pub fn list(conn: &Connection) -> Result<Vec<Share>, StoreError> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// The live (not revoked) shares of one dashboard or report, newest first.
+pub fn list_for(conn: &Connection, kind: &str, target_id: &str) -> Result<Vec<Share>, StoreError> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM shares WHERE kind = ?1 AND target_id = ?2 AND revoked_at IS NULL
+         ORDER BY created_at DESC, id"
+    ))?;
+    let rows = stmt.query_map([kind, target_id], from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// Revokes a share; false if there is none or it was revoked already.
 pub fn revoke(conn: &Connection, id: &str) -> Result<bool, StoreError> {
     Ok(conn.execute(

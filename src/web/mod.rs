@@ -164,6 +164,11 @@ route_table! {
     GET "/api/v1/shares" editor => api::shares::list;
     POST "/api/v1/shares" editor => api::shares::create;
     DELETE "/api/v1/shares/{id}" editor => api::shares::revoke;
+    GET "/dashboards/{id}/share" editor => shares::dialog::dashboard;
+    POST "/dashboards/{id}/shares" editor => shares::dialog::create_for_dashboard;
+    GET "/reports/{id}/share" editor => shares::dialog::report;
+    POST "/reports/{id}/shares" editor => shares::dialog::create_for_report;
+    POST "/shares/{id}/revoke" editor => shares::dialog::revoke;
     GET "/s/{token}" public => shares::view;
     GET "/s/{token}/widgets/{wid}" public => shares::widget;
     GET "/s/{token}/table/{wid}" public => shares::table;

@@ -7,7 +7,7 @@ use crate::helpers::spawn_app;
 use std::path::Path;
 use std::process::Command;
 
-fn browser_tests_enabled() -> bool {
+pub(crate) fn browser_tests_enabled() -> bool {
     if std::env::var("QUIRE_BROWSER_TESTS").as_deref() == Ok("1") {
         return true;
     }
@@ -15,7 +15,7 @@ fn browser_tests_enabled() -> bool {
     false
 }
 
-fn node(script: &str, args: &[String]) -> serde_json::Value {
+pub(crate) fn node(script: &str, args: &[String]) -> serde_json::Value {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
     assert!(
         dir.join("node_modules/playwright-core").exists(),

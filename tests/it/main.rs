@@ -39,6 +39,7 @@ mod reports_page;
 mod restart;
 mod schedules;
 mod schedules_page;
+mod share_dialog;
 mod shares;
 mod smtp;
 mod strict_smtp;

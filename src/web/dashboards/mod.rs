@@ -76,6 +76,8 @@ pub struct DashboardPage {
     pub query: String,
     /// Through a share link: read-only, its values locked.
     pub shared: bool,
+    /// A share's locked values in words (`Region: North`), said under its title.
+    pub locked: Vec<String>,
     /// The page's script (drilling into charts).
     pub script: String,
 }
@@ -322,6 +324,7 @@ pub(crate) fn page_for(
             .or(d.definition.refresh_seconds),
         kiosk: q.get("kiosk").is_some_and(|k| k == "1"),
         shared,
+        locked: Vec::new(),
         query,
         script: crate::web::assets::url("dashboard.js"),
     })

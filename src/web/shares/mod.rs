@@ -1,9 +1,12 @@
 //! Share links, read-only and anonymous: `/s/{token}` (a page) and `/embed/{token}` (the same for
 //! an iframe, no navigation), their widgets and table pages. Values are the share's, locked:
-//! nothing in the URL but a table's page number is read. No SQL or query text is sent.
+//! nothing in the URL but a table's page number is read. No SQL or query text is sent. The
+//! Share dialog of dashboard and report pages, which makes and revokes them, is `dialog`.
 
-use crate::app::dashboard::run::View;
-use crate::app::share;
+pub mod dialog;
+
+use crate::app::dashboard::run::{self as dashboard_run, View};
+use crate::app::share::{self, words};
 use crate::auth::Principal;
 use crate::web::dashboards::{page_for, table_for, widget_for, DashboardPage, WidgetPartial};
 use crate::web::error::Problem;
@@ -18,12 +21,30 @@ async fn page(state: &AppState, token: String, embed: bool) -> Result<DashboardP
     let ctx = state.ctx.clone();
     web::block(move || {
         let (s, d) = share::open(&ctx, &token, embed).map_err(Problem::from)?;
-        let mut locked = share::locked_filters(&s);
+        let locked = share::locked(&s, &d);
+        // The page reads filter values as `f.<id>`, parameters by name.
+        let mut q: BTreeMap<String, String> = locked
+            .filters
+            .iter()
+            .map(|(k, v)| (format!("f.{k}"), v.clone()))
+            .chain(locked.params.clone())
+            .collect();
         if embed {
-            locked.insert("kiosk".into(), "1".into());
+            q.insert("kiosk".into(), "1".into());
         }
+        // What it shows, said under its title: the locked values and the filters' defaults.
+        let mut shown = dashboard_run::values(&d.definition.filters, &locked.filters);
+        shown.extend(locked.params.clone());
+        let (kind, target) = (s.kind.clone(), s.target_id.clone());
         let base = format!("/{}/{token}", if embed { "embed" } else { "s" });
-        page_for(&ctx, &Principal::Anonymous, d, &locked, &base, true)
+        let mut page = page_for(&ctx, &Principal::Anonymous, d, &q, &base, true)?;
+        let today = chrono::Utc::now().date_naive();
+        let conn = ctx.store.app.get()?;
+        page.locked = words::words(&conn, &kind, &target, &shown, today)?
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        Ok(page)
     })
     .await?
     .map_err(Problem::html)
@@ -62,8 +83,8 @@ pub async fn widget(
     let ctx = state.ctx.clone();
     web::block(move || {
         let (s, d) = share::open(&ctx, &token, framed).map_err(Problem::from)?;
-        let locked = share::locked_filters(&s);
-        let view = View::locked(&locked);
+        let locked = share::locked(&s, &d);
+        let view = View::now(&locked.filters, &locked.params);
         crate::report::chart::at_width(width, || {
             widget_for(&ctx, &d, &wid, view, (page, order.as_ref()), &base, None)
         })
@@ -86,8 +107,8 @@ pub async fn table(
     let ctx = state.ctx.clone();
     web::block(move || {
         let (s, d) = share::open(&ctx, &token, framed).map_err(Problem::from)?;
-        let locked = share::locked_filters(&s);
-        let view = View::locked(&locked);
+        let locked = share::locked(&s, &d);
+        let view = View::now(&locked.filters, &locked.params);
         table_for(&ctx, &d, &wid, view, (page, order.as_ref()), &base, "")
     })
     .await?

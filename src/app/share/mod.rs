@@ -1,7 +1,10 @@
 //! Share links: a dashboard or report shown read-only to whoever has the link, with its
-//! parameters (a report's, by name) or filter values (a dashboard's, by filter id) locked: the
-//! page's URL cannot change them. The token is random, shown once, stored as its keyed hash;
-//! a share expires and can be revoked.
+//! parameters (a report's, by name) or filter values (a dashboard's, by filter id; also its
+//! reports' parameters, by name, as its page takes them) locked: the page's URL cannot change
+//! them. The token is random, shown once, stored as its keyed hash; a share expires and can be
+//! revoked.
+
+pub mod words;
 
 use super::dashboard::place;
 use super::edit::{invalid, EditError};
@@ -10,7 +13,8 @@ use crate::model::dashboard::DashboardDefinition;
 use crate::model::time::{now_text, rfc3339};
 use crate::store::{self, dashboard::StoredDashboard, secret::random_hex, share::Share};
 use chrono::{Duration, Utc};
-use std::collections::BTreeMap;
+use rusqlite::Connection;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Why a share link does not open.
 #[derive(Debug, thiserror::Error)]
@@ -45,7 +49,16 @@ pub enum Target {
     Report(String),
 }
 
-/// Makes a share; returns it and its URL (shown this once).
+/// A share just made, with its links (shown this once: only the token's hash is kept).
+pub struct Made {
+    pub share: Share,
+    /// The read-only page, `<public url>/s/{token}`.
+    pub page_url: String,
+    /// The iframe's address, `<public url>/embed/{token}`, when made with `embed`.
+    pub embed_url: Option<String>,
+}
+
+/// Makes a share; returns it and its URL (shown this once): the embed address for an embed.
 pub fn create(
     ctx: &Ctx,
     target: Target,
@@ -54,6 +67,21 @@ pub fn create(
     embed: bool,
     actor: Option<&str>,
 ) -> Result<(Share, String), EditError> {
+    let made = make(ctx, target, parameters, expires_in_days, embed, actor)?;
+    let url = made.embed_url.unwrap_or(made.page_url);
+    Ok((made.share, url))
+}
+
+/// Makes a share of `target` locking `parameters` (checked against what the target takes),
+/// ending after `expires_in_days` (1..=3650; None: never).
+pub fn make(
+    ctx: &Ctx,
+    target: Target,
+    parameters: BTreeMap<String, String>,
+    expires_in_days: Option<u32>,
+    embed: bool,
+    actor: Option<&str>,
+) -> Result<Made, EditError> {
     if expires_in_days == Some(0) || expires_in_days.is_some_and(|d| d > 3650) {
         return Err(invalid("expiresInDays", "must be between 1 and 3650"));
     }
@@ -74,13 +102,14 @@ pub fn create(
         Target::Dashboard(id) => {
             let d = store::dashboard::get(&conn, &id)?
                 .ok_or_else(|| invalid("dashboardId", "no such dashboard"))?;
+            let names = page_parameters(&conn, &d.definition)?;
             if let Some(k) = parameters
                 .keys()
-                .find(|k| !d.definition.filters.iter().any(|f| &f.id == *k))
+                .find(|k| !d.definition.filters.iter().any(|f| &f.id == *k) && !names.contains(*k))
             {
                 return Err(invalid(
-                    format!("parameters.{k}"),
-                    "not a filter of this dashboard",
+                    format!("parameters.{}", crate::model::text::truncate(k, 60)),
+                    "not a filter of this dashboard nor a parameter of its reports",
                 ));
             }
             ("dashboard", d.id)
@@ -93,7 +122,7 @@ pub fn create(
                 .find(|k| !r.definition.parameters.iter().any(|p| &p.name == *k))
             {
                 return Err(invalid(
-                    format!("parameters.{k}"),
+                    format!("parameters.{}", crate::model::text::truncate(k, 60)),
                     "not a parameter of this report",
                 ));
             }
@@ -114,11 +143,32 @@ pub fn create(
             expires_at: expires.as_deref(),
         },
     )?;
-    let path = if embed { "embed" } else { "s" };
-    Ok((
+    let base = ctx.config.server.public_url();
+    Ok(Made {
         share,
-        format!("{}/{path}/{token}", ctx.config.server.public_url()),
-    ))
+        page_url: format!("{base}/s/{token}"),
+        embed_url: embed.then(|| format!("{base}/embed/{token}")),
+    })
+}
+
+/// The parameter names of a dashboard's widgets' reports: what its page takes besides its
+/// filters (`?days=30`).
+pub fn page_parameters(
+    conn: &Connection,
+    def: &DashboardDefinition,
+) -> Result<BTreeSet<String>, store::StoreError> {
+    let mut names = BTreeSet::new();
+    let reports: BTreeSet<&str> = def
+        .widgets
+        .iter()
+        .filter_map(|w| w.report_id.as_deref())
+        .collect();
+    for id in reports {
+        if let Some(r) = store::report::get(conn, id)? {
+            names.extend(r.definition.parameters.into_iter().map(|p| p.name));
+        }
+    }
+    Ok(names)
 }
 
 /// The share a token opens, and what it shows as a dashboard (a report's visualizations laid
@@ -171,11 +221,44 @@ pub fn open(ctx: &Ctx, token: &str, framed: bool) -> Result<(Share, StoredDashbo
     Ok((share, shown))
 }
 
-/// The filter values a share locks (a dashboard share's parameters; none for a report's, whose
-/// parameters are fixed on its widgets).
-pub fn locked_filters(share: &Share) -> BTreeMap<String, String> {
-    match share.kind.as_str() {
-        "dashboard" => share.parameters.clone(),
-        _ => BTreeMap::new(),
+/// What a share locks, as a dashboard takes it: filter values by filter id and its page's
+/// report parameters by name (a report's: its parameters, which `open` also fixes on each
+/// widget).
+#[derive(Debug, Default, Clone)]
+pub struct Locked {
+    pub filters: BTreeMap<String, String>,
+    pub params: BTreeMap<String, String>,
+}
+
+/// What `share` (opened as `d`, see `open`) locks.
+pub fn locked(share: &Share, d: &StoredDashboard) -> Locked {
+    if share.kind != "dashboard" {
+        return Locked {
+            filters: BTreeMap::new(),
+            params: share.parameters.clone(),
+        };
+    }
+    let (filters, params) = share
+        .parameters
+        .clone()
+        .into_iter()
+        .partition(|(k, _)| d.definition.filters.iter().any(|f| &f.id == k));
+    Locked { filters, params }
+}
+
+/// The live shares of a dashboard (`kind` `dashboard`) or report, newest first.
+pub fn list_for(ctx: &Ctx, kind: &str, target_id: &str) -> Result<Vec<Share>, EditError> {
+    Ok(store::share::list_for(
+        &*ctx.store.app.get()?,
+        kind,
+        target_id,
+    )?)
+}
+
+/// Revokes a share: its links stop working at once.
+pub fn revoke(ctx: &Ctx, id: &str) -> Result<(), EditError> {
+    match store::share::revoke(&*ctx.store.app.get()?, id)? {
+        true => Ok(()),
+        false => Err(EditError::NotFound("no live share with this id".into())),
     }
 }
