@@ -417,3 +417,136 @@ async fn every_day_of_a_90_day_line_has_a_hover_title_with_its_value_and_opens_i
     assert!(!orders.is_empty());
     assert_eq!(got, orders);
 }
+
+/// A dataset `blanks` whose region is empty on two rows (5 and 3 of revenue), and a report
+/// of revenue by region on it (a bar chart and a table); the report's id.
+async fn blank_report(app: &TestApp) -> String {
+    let csv = "region,revenue\nNorth,10\n,5\nSouth,7\n,3\n";
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("blanks.csv"),
+        )
+        .text("name", "blanks");
+    let r = app
+        .client
+        .post(format!("{}/api/v1/datasets", app.address))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let report = post_json(
+        app,
+        "/api/v1/reports",
+        &json!({ "name": "Revenue with blanks", "builder": {
+            "dataset": "blanks", "dimensions": ["region"],
+            "measures": [{ "field": "revenue", "agg": "sum", "as": "revenue" }],
+            "sort": [{ "field": "region" }] },
+          "visualizations": [
+            { "id": "bars", "type": "bar", "title": "Revenue by region", "dataMapping": { "x": "region", "y": "revenue" } },
+            { "id": "rows", "type": "table", "title": "By region" }] }),
+    )
+    .await;
+    report["id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_blank_category_is_drawn_as_blank_everywhere_and_drills_to_its_empty_rows() {
+    let app = spawn_app_with(|_| {}).await;
+    let report = blank_report(&app).await;
+    let d = post_json(
+        &app,
+        "/api/v1/dashboards",
+        &json!({ "name": "Blanks", "widgets": [
+            { "id": "bars", "x": 0, "y": 0, "w": 12, "h": 6, "reportId": report, "visualizationId": "bars" }] }),
+    )
+    .await;
+    let id = d["id"].as_str().unwrap();
+    // The bar chart: a bar named (blank), linked to the rows behind it.
+    let widget = app
+        .get(&format!("/dashboards/{id}/widgets/bars"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(widget.contains(">\n(blank)\n<"), "{widget}");
+    let links = mark_links(&widget);
+    assert_eq!(
+        links.keys().collect::<Vec<_>>(),
+        ["(blank)", "North", "South"],
+        "{widget}"
+    );
+    let html = app.get(&links["(blank)"]).await.text().await.unwrap();
+    let rows = table_rows(&html);
+    let mut revenue: Vec<&str> = rows.iter().map(|r| r[1].as_str()).collect();
+    revenue.sort();
+    assert_eq!(revenue, ["3", "5"], "the two empty rows: {html}");
+    assert!(
+        rows.iter().all(|r| r[0] == "<span class=\"blank\">(blank)</span>"),
+        "{rows:?}"
+    );
+    let north = table_rows(&app.get(&links["North"]).await.text().await.unwrap());
+    assert_eq!(north.len(), 1);
+    // The report page's table and the PDF's chart say (blank) too.
+    let page = app.get(&format!("/reports/{report}")).await.text().await.unwrap();
+    assert!(
+        page.contains("<td><span class=\"blank\">(blank)</span></td>"),
+        "{page}"
+    );
+    let pdf = app
+        .get(&format!("/reports/{report}/download?format=pdf"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert!(
+        crate::helpers::pdf_pages(&pdf).concat().contains("(blank)"),
+        "the PDF's chart"
+    );
+    // The workbook's chart takes its categories from the chart's numbers: (blank) among them.
+    let xlsx = app
+        .get(&format!("/reports/{report}/download?format=xlsx"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(xlsx.to_vec())).unwrap();
+    let mut read = |name: &str| {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut s).unwrap();
+        s
+    };
+    let chart = read("xl/charts/chart1.xml");
+    assert!(chart.contains("<c:barChart>"), "{chart}");
+    assert!(read("xl/sharedStrings.xml").contains("(blank)"));
+    // The data stays empty: the CSV's cell, the JSON preview's null, the document's table.
+    let csv = app
+        .get(&format!("/reports/{report}/download?format=csv"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!csv.contains("(blank)") && csv.lines().any(|l| l.starts_with(",8")), "{csv}");
+    let preview = app
+        .get_json(&format!("/api/v1/reports/{report}/preview"))
+        .await;
+    let blank_row = preview["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r[1].as_f64() == Some(8.0))
+        .unwrap_or_else(|| panic!("{preview}"));
+    assert!(
+        blank_row[0].is_null() || blank_row[0] == "",
+        "{preview}"
+    );
+    let json_out: Value = app
+        .get(&format!("/reports/{report}/download?format=json"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let table = &json_out["sections"][0]["items"][1]["rows"];
+    assert_eq!(table[0], json!(["", "8"]), "{json_out}");
+}

@@ -1,10 +1,39 @@
 //! A chart's numbers, beside its SVG: one value per category and series, for spreadsheets that
-//! draw the chart themselves (`render/xlsx`), and the ways a chart's rows become them.
+//! draw the chart themselves (`render/xlsx`), and the ways a chart's rows become them; and
+//! the label of an empty category, `(blank)`, wherever a category is shown.
 
+use crate::data::query::Cell;
 use crate::model::report::{ValueFormat, VizType};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+
+/// What charts, their workbooks, tables and drills call an empty category: NULL or blank
+/// text. Display only: CSV and JSON keep the null or the empty text.
+pub const BLANK: &str = "(blank)";
+
+/// Whether a cell is an empty category: NULL, or text of nothing but spaces.
+pub fn is_blank(c: &Cell) -> bool {
+    match c {
+        Cell::Null => true,
+        Cell::Text(t) => t.trim().is_empty(),
+        _ => false,
+    }
+}
+
+/// A category (or series name) as people see it: its text, or `(blank)` for an empty one.
+/// The one place that label is made.
+pub fn category_label(c: &Cell) -> String {
+    match is_blank(c) {
+        true => BLANK.to_string(),
+        false => c.as_text(),
+    }
+}
+
+/// Whether a mark's key (a category's label) stands for the empty category.
+pub fn names_blank(key: &str) -> bool {
+    key == BLANK
+}
 
 /// A chart built from its rows: the SVG and the numbers drawn.
 #[derive(Debug, Clone)]

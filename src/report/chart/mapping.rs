@@ -60,16 +60,14 @@ pub(crate) fn cell(row: &[Cell], i: usize) -> &Cell {
     row.get(i).unwrap_or(&NULL)
 }
 
-/// A category (or series name); NULL is None and its row is skipped.
+/// A category (or series name): its text, `(blank)` for NULL or blank text (see
+/// `data::category_label`), so an empty category is drawn like any other.
 fn category(c: &Cell) -> Option<String> {
-    match c {
-        Cell::Null => None,
-        c => Some(c.as_text()),
-    }
+    Some(super::data::category_label(c))
 }
 
 /// The series of a row: its name in the series column `si` when the mapping has one (None
-/// for a NULL: the row is skipped), else the one unnamed series.
+/// `(blank)` for an empty one), else the one unnamed series.
 pub(super) fn series_name(row: &[Cell], si: Option<usize>) -> Option<String> {
     match si {
         Some(i) => category(cell(row, i)),
@@ -115,7 +113,7 @@ pub(super) fn date(c: &Cell, what: &str) -> Result<Option<NaiveDate>, String> {
 }
 
 /// (category, value) items from the columns mapped as `label` and `value` (a bar's `x` and
-/// `y`, a pie's `label` and `value`), rows with a NULL category skipped; and the value
+/// `y`, a pie's `label` and `value`), an empty category as `(blank)`; and the value
 /// column's index.
 pub(super) fn labelled(
     viz: &Visualization,
@@ -133,7 +131,7 @@ pub(super) fn labelled(
 }
 
 /// (category, category, value) cells from columns `a` and `b` and the value column `v`
-/// (mapped as `what`), rows with a NULL category skipped.
+/// (mapped as `what`), an empty category as `(blank)`.
 pub(super) fn grid_cells(
     rs: &ResultSet,
     (a, b): (usize, usize),

@@ -17,7 +17,7 @@ mod scatter;
 
 pub use bar::{bar, bars_from, hbar, stacked_bar, stacked_bar_from, waterfall};
 pub use candlestick::{candlestick, candlestick_from, Candle};
-pub use data::{Categories, Chart, ChartData};
+pub use data::{category_label, is_blank, names_blank, Categories, Chart, ChartData, BLANK};
 pub use heatmap::{heatmap, heatmap_from};
 pub use line::{line, lines, lines_from};
 pub use mapping::Built;

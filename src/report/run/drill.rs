@@ -1,11 +1,13 @@
 //! Drilling into a chart: the rows behind one of its categories (a bar, a slice, a day).
 //! A builder query gives the dataset's rows under its filters plus the category; an SQL query
-//! gives its own result rows whose category column holds the value.
+//! gives its own result rows whose category column holds the value. The `(blank)` category
+//! (see `chart::BLANK`) is the rows whose column is NULL or empty text.
 
 use super::output::TableOut;
 use super::table::{shaped, table, TableError};
 use super::{with_literals, Request, RunError, TableRows};
 use crate::data::cache;
+use crate::report::chart::{is_blank, names_blank};
 use crate::data::query::{Cell, ResultSet};
 use crate::data::source::Db;
 use crate::model::report::{
@@ -57,6 +59,7 @@ pub fn drill(conn: Db<'_>, req: &Request, viz_id: &str, value: &str) -> Result<D
         .ok_or_else(|| mapping(viz_id, "its marks stand for no one category"))?
         .to_string();
     let dated = matches!(viz.kind, VizType::Line | VizType::Area);
+    let blank = names_blank(value);
     let rows_viz = Visualization {
         id: viz.id.clone(),
         kind: VizType::Table,
@@ -91,6 +94,12 @@ pub fn drill(conn: Db<'_>, req: &Request, viz_id: &str, value: &str) -> Result<D
                     spec.filters.push(filter(FilterOp::Ge, &from.to_string()));
                     spec.filters.push(filter(FilterOp::Lt, &to.to_string()));
                 }
+                // `(blank)`: the rows whose category is NULL or empty text.
+                _ if blank => spec.filters.push(Filter {
+                    field: column.clone(),
+                    op: FilterOp::IsNull,
+                    value: serde_json::Value::Null,
+                }),
                 _ => spec.filters.push(filter(FilterOp::Eq, value)),
             }
             let c = crate::report::builder::rows_sql(conn, &spec, &def.parameters, req.today)
@@ -117,6 +126,7 @@ pub fn drill(conn: Db<'_>, req: &Request, viz_id: &str, value: &str) -> Result<D
                 .position(|c| *c == column)
                 .ok_or_else(|| mapping(viz_id, format!("the result has no column `{column}`")))?;
             let matches = |c: &Cell| match (c, dated) {
+                (c, false) if blank => is_blank(c),
                 (Cell::Null, _) => false,
                 (c, true) => day(&c.as_text()).is_some_and(|d| Some(d) == day(value)),
                 (c, false) => c.as_text() == value,

@@ -620,18 +620,19 @@ mod tests {
     }
 
     #[test]
-    fn null_categories_and_values_are_skipped_not_drawn_as_zero() {
+    fn null_categories_are_blank_and_null_values_are_not_drawn_as_zero() {
         let Ok(Item::Chart(c)) = build(&viz(VizType::Hbar, full()), &sales()) else {
             panic!("drawn");
         };
-        // The NULL region's row is left out; North's NULL revenue adds nothing.
+        // The NULL region's row is drawn as `(blank)` (issue 23, item 7); North's NULL
+        // revenue adds nothing.
         assert!(c.svg.contains(">\nNorth\n<") && c.svg.contains(">\nSouth\n<"));
-        assert!(!c.svg.contains(">\n(blank)\n<"));
+        assert!(c.svg.contains(">\n(blank)\n<"));
         let rs = ResultSet {
             columns: vec!["region".into(), "revenue".into()],
             rows: vec![
                 vec![text("North"), Cell::Null],
-                vec![Cell::Null, Cell::Int(3)],
+                vec![Cell::Null, Cell::Null],
             ],
         };
         let Ok(Item::Chart(c)) = build(&viz(VizType::Bar, full()), &rs) else {
