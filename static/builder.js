@@ -60,7 +60,8 @@
     } else if (well === 'measures') {
       list.push({ field: name, agg: kind === 'number' ? 'sum' : 'count_distinct' });
     } else if (well === 'filters') {
-      list.push(kind === 'date' ? { field: name, op: 'last_n_days', value: 30 } : { field: name, op: kind === 'text' ? 'in' : 'gt', value: kind === 'text' ? [] : 0 });
+      // No value yet: the preview leaves it out (marked incomplete) until one is given.
+      list.push(kind === 'date' ? { field: name, op: 'last_n_days', value: 30 } : { field: name, op: kind === 'text' ? 'in' : 'eq', value: kind === 'text' ? [] : '' });
     } else if (well === 'sort') {
       var m = state.spec.measures.filter(function (x) { return x.field === name; })[0];
       list.push({ field: m ? measureName(m) : name, dir: m ? 'desc' : 'asc' });
@@ -86,7 +87,7 @@
       var pair = Array.isArray(f.value) ? f.value : ['', ''];
       ['from', 'to'].forEach(function (which, j) {
         var inp = el('input', { type: kind === 'date' ? 'date' : 'text', 'aria-label': f.field + ' ' + which, value: pair[j] || '' });
-        inp.addEventListener('change', function () { pair[j] = kind === 'number' ? Number(inp.value) : inp.value; set(pair.slice()); });
+        inp.addEventListener('change', function () { pair[j] = kind === 'number' && inp.value !== '' ? Number(inp.value) : inp.value; set(pair.slice()); });
         wrap.appendChild(inp);
       });
       return wrap;
@@ -105,7 +106,7 @@
     inp.addEventListener('change', function () {
       var v = inp.value.trim();
       if (/^\{\w+\}$/.test(v)) return set(v);
-      if (f.op === 'in' || f.op === 'not_in') return set(v === '' ? [] : v.split(',').map(function (x) { x = x.trim(); return kind === 'number' ? Number(x) : x; }));
+      if (f.op === 'in' || f.op === 'not_in') return set(v === '' ? [] : v.split(',').map(function (x) { return x.trim(); }).filter(Boolean).map(function (x) { return kind === 'number' ? Number(x) : x; }));
       set(kind === 'number' && v !== '' ? Number(v) : v);
     });
     wrap.appendChild(inp);
@@ -190,6 +191,14 @@
       ? document.activeElement.getAttribute('aria-label') : null;
     ['dimensions', 'measures', 'filters', 'sort'].forEach(drawWell);
     if (focused) {
+  // A filter without a value yet (as the server's `incomplete` says): not applied.
+  function incomplete(f) {
+    var empty = function (v) { return v === null || v === undefined || (typeof v === 'string' && v.trim() === '') || (Array.isArray(v) && !v.length); };
+    if (f.op === 'is_null' || f.op === 'not_null') return false;
+    if (f.op === 'between') return !Array.isArray(f.value) || f.value.length !== 2 || f.value.some(empty);
+    return empty(f.value);
+  }
+
       var again = document.querySelector('.well [aria-label="' + CSS.escape(focused) + '"]');
       if (again) again.focus();
     }
@@ -229,6 +238,10 @@
   wireFields();
   document.getElementById('field-search').addEventListener('input', function (e) {
     var q = e.target.value.toLowerCase();
+        if (incomplete(item)) {
+          li.classList.add('incomplete');
+          li.appendChild(el('span', { 'class': 'incomplete-note', text: 'incomplete — not applied' }));
+        }
     document.querySelectorAll('#fields .field').forEach(function (li) { li.hidden = q && li.dataset.field.toLowerCase().indexOf(q) < 0; });
   });
   document.querySelectorAll('.well').forEach(function (well) {

@@ -1,6 +1,7 @@
 // The report builder as a person uses it: drag region into Dimensions and revenue into
 // Measures with the mouse, watch the preview; add channel with the keyboard ("Add to…" menu),
-// reorder with the buttons; save. Prints one JSON line. SCREENSHOT_DIR: where to put pictures.
+// reorder with the buttons; a filter without a value is marked incomplete, not an error,
+// until it has one; save. Prints one JSON line. SCREENSHOT_DIR: where to put pictures.
 import { chromium } from 'playwright-core';
 import { signIn } from './session.mjs';
 
@@ -42,6 +43,25 @@ try {
   out.reordered = await page.locator('[data-well=dimensions] .item').evaluateAll(els => els.map(e => e.dataset.itemField));
   // Back to one dimension for the saved report.
   await page.click('[data-well=dimensions] .item:nth-child(1) button[aria-label="Remove"]');
+  await waitCount(page, '8 rows');
+  // A field dropped into Filters has no value yet: marked incomplete, not applied, no red.
+  await page.dragAndDrop('[data-field=region]', '[data-well=filters]');
+  await page.waitForSelector('#preview .incomplete-note', { timeout: 15000 });
+  out.incomplete = {
+    note: (await page.textContent('[data-well=filters] .item .incomplete-note')).trim(),
+    marked: await page.locator('[data-well=filters] .item.incomplete').count(),
+    red: await page.locator('.well .item.has-error, #preview .error-box').count(),
+    rows: await count(page),
+  };
+  if (shots) await page.screenshot({ path: shots + '/builder-incomplete-1366.png', fullPage: true });
+  await page.fill('[data-well=filters] input[aria-label="region value"]', 'North, South');
+  await page.press('[data-well=filters] input[aria-label="region value"]', 'Tab');
+  await waitCount(page, '2 rows');
+  out.applied = {
+    rows: await count(page),
+    marked: await page.locator('[data-well=filters] .item.incomplete').count(),
+  };
+  await page.click('[data-well=filters] .item:nth-child(1) button[aria-label="Remove"]');
   await waitCount(page, '8 rows');
   if (shots) await page.screenshot({ path: shots + '/builder-1366.png', fullPage: true });
   await page.fill('#save input[name=name]', 'Revenue by region (builder)');

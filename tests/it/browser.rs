@@ -377,6 +377,17 @@ async fn a_report_is_built_by_dragging_fields_previewed_live_and_saved() {
         serde_json::json!(["channel", "region"]),
         "{v}"
     );
+    // A filter without a value: marked, not applied, nothing red; then given one, applied.
+    assert_eq!(
+        v["incomplete"],
+        serde_json::json!({ "note": "incomplete — not applied", "marked": 1, "red": 0, "rows": "8 rows" }),
+        "{v}"
+    );
+    assert_eq!(
+        v["applied"],
+        serde_json::json!({ "rows": "2 rows", "marked": 0 }),
+        "{v}"
+    );
     assert_eq!(v["savedNotice"], 1, "{v}");
     assert!(v["savedCharts"].as_u64().unwrap() >= 1, "{v}");
     assert_eq!(v["errors"].as_array().unwrap().len(), 0, "{v}");
@@ -524,4 +535,67 @@ async fn a_table_widget_sorted_and_paged_stays_so_when_the_dashboard_refreshes_a
         v["phoneChart"].as_f64().unwrap(),
     );
     assert!(wide > 500.0 && (320.0..=360.0).contains(&phone), "{v}");
+}
+
+#[tokio::test]
+async fn a_2025_dashboard_shows_data_under_last_30_days_of_data_and_a_custom_range_in_words() {
+    if !browser_tests_enabled() {
+        return;
+    }
+    let app = spawn_app().await;
+    let board = crate::dates::dated_board(&app).await;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    let url = app.address.clone();
+    let shots = std::env::var("SCREENSHOT_DIR").unwrap_or_default();
+    let out = tokio::task::spawn_blocking(move || {
+        let mut c = Command::new("node");
+        c.env("QUIRE_EMAIL", crate::helpers::ADMIN_EMAIL)
+            .env("QUIRE_PASSWORD", crate::helpers::ADMIN_PASSWORD)
+            .arg("dates.mjs")
+            .arg(url)
+            .arg(board)
+            .current_dir(dir);
+        if !shots.is_empty() {
+            c.env("SCREENSHOT_DIR", shots);
+        }
+        c.output().expect("node runs")
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["errors"], serde_json::json!([]), "{v}");
+    assert_eq!(v["calendar"]["noData"], true, "{v}");
+    assert_eq!(
+        v["calendar"]["hint"],
+        "The data ends on 31 Dec 2025: try Last 30 days of data",
+        "{v}"
+    );
+    assert_eq!(
+        v["ofData"],
+        serde_json::json!({ "period": "Last 30 days of data: 2 Dec – 31 Dec 2025", "noData": false }),
+        "{v}"
+    );
+    assert_eq!(v["daysHiddenBefore"], true, "{v}");
+    assert_eq!(v["daysShown"], true, "{v}");
+    let custom = &v["custom"];
+    assert!(
+        custom["url"]
+            .as_str()
+            .unwrap()
+            .contains("f.period=2025-04-01..2025-06-30"),
+        "{v}"
+    );
+    assert_eq!(custom["period"], "1 Apr – 30 Jun 2025", "{v}");
+    assert_eq!(custom["ticks"], serde_json::json!(["Apr 2025", "May", "Jun"]), "{v}");
+    assert_eq!(custom["daysShown"], true, "{v}");
+    assert_eq!(
+        (&custom["from"], &custom["to"]),
+        (&serde_json::json!("2025-04-01"), &serde_json::json!("2025-06-30")),
+        "{v}"
+    );
 }

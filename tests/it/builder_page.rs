@@ -274,3 +274,82 @@ async fn a_previewed_query_longer_than_validate_query_takes_is_422_before_it_run
     let (status, v) = preview(&app, json!({ "query": &long[..long.len() - 1] })).await;
     assert_eq!(status, 200, "{v}");
 }
+
+/// The page's preview of `spec` (a builder draft): status and HTML.
+async fn page_preview(app: &crate::helpers::TestApp, spec: &Value) -> (u16, String) {
+    let r = app
+        .client
+        .post(format!("{}/builder/preview", app.address))
+        .form(&[
+            ("source", "main"),
+            ("mode", "builder"),
+            ("spec", &spec.to_string()),
+            ("chart", "auto"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_filter_without_a_value_is_left_out_of_the_preview_and_marked_but_refused_at_save() {
+    let app = spawn_app().await;
+    // Region just dropped into Filters: `in` with no value yet.
+    let spec = json!({ "dataset": "sales", "dimensions": ["region"],
+                       "measures": [{ "field": "revenue", "agg": "sum" }],
+                       "filters": [{ "field": "region", "op": "in", "value": [] }] });
+    let (status, html) = page_preview(&app, &spec).await;
+    assert_eq!(status, 200);
+    assert!(!html.contains("error-box"), "no error: {html}");
+    assert!(html.contains("id=\"preview-count\">8 rows"), "{html}");
+    assert!(html.contains("data-incomplete=\"0\""), "{html}");
+    assert!(html.contains("1 filter without a value is not applied yet."), "{html}");
+    // Given a value, it is applied.
+    let mut given = spec.clone();
+    given["filters"][0]["value"] = json!(["North", "South"]);
+    let (_, html) = page_preview(&app, &given).await;
+    assert!(html.contains("id=\"preview-count\">2 rows"), "{html}");
+    assert!(!html.contains("data-incomplete"), "{html}");
+    // A wrong value after an incomplete filter is named by its place in the well, in words.
+    let mut wrong = spec.clone();
+    wrong["filters"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({ "field": "units", "op": "eq", "value": "many" }));
+    let (_, html) = page_preview(&app, &wrong).await;
+    assert!(
+        html.contains("data-error-field=\"builder.filters[1].value\">`many` is not a number"),
+        "{html}"
+    );
+    // Saving it is refused, saying what to do.
+    let r = app
+        .client
+        .post(format!("{}/builder/save", app.address))
+        .header("HX-Request", "true")
+        .form(&[
+            ("source", "main"),
+            ("mode", "builder"),
+            ("spec", &spec.to_string()),
+            ("name", "Incomplete"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let said = r.text().await.unwrap();
+    assert!(said.contains("Choose at least one value for region"), "{said}");
+    let list = app.get_json("/api/v1/reports").await;
+    assert!(!list.to_string().contains("Incomplete"), "nothing saved");
+    // The API's preview keeps naming the field path.
+    let (status, v) = preview(&app, json!({ "builder": spec })).await;
+    assert_eq!(status, 422, "{v}");
+    assert!(
+        v.to_string().contains("builder.filters[0].value")
+            && v["detail"]
+                .as_str()
+                .unwrap()
+                .contains("Choose at least one value for region"),
+        "{v}"
+    );
+}

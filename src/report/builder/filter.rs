@@ -100,6 +100,13 @@ pub(super) fn condition(
     let date = field.kind == FieldKind::Date;
     let plain_sql = |sql: String| Ok(Condition { sql, bound: None });
     match f.op {
+        // An empty text is as empty as NULL: charts show both as `(blank)`.
+        FilterOp::IsNull if field.kind == FieldKind::Text => {
+            plain_sql(format!("({c} IS NULL OR trim({c}) = '')"))
+        }
+        FilterOp::NotNull if field.kind == FieldKind::Text => {
+            plain_sql(format!("({c} IS NOT NULL AND trim({c}) <> '')"))
+        }
         FilterOp::IsNull => plain_sql(format!("{c} IS NULL")),
         FilterOp::NotNull => plain_sql(format!("{c} IS NOT NULL")),
         FilterOp::In | FilterOp::NotIn => {
@@ -112,8 +119,12 @@ pub(super) fn condition(
                 .value
                 .as_array()
                 .filter(|l| (1..=MAX_IN).contains(&l.len()))
-                .ok_or_else(|| {
-                    format!("{at}: `in` and `not_in` take a list of 1 to {MAX_IN} values")
+                .ok_or_else(|| match f.value.as_array().map(Vec::len) {
+                    Some(n) if n > MAX_IN => format!(
+                        "{at}: Choose at most {MAX_IN} values for {} ({n} given)",
+                        shown(&f.field)
+                    ),
+                    _ => format!("{at}: Choose at least one value for {}", shown(&f.field)),
                 })?;
             let mut bound = Vec::with_capacity(list.len());
             for (j, v) in list.iter().enumerate() {
@@ -131,7 +142,8 @@ pub(super) fn condition(
                         Value::Bool(v) => v.to_string(),
                         _ => {
                             return Err(format!(
-                                "{at}: `contains` takes a text, a number or a parameter"
+                                "{at}: Write the text {} should contain",
+                                shown(&f.field)
                             ))
                         }
                     };
@@ -149,7 +161,9 @@ pub(super) fn condition(
                 .value
                 .as_array()
                 .filter(|l| l.len() == 2)
-                .ok_or_else(|| format!("{at}: `between` takes [from, to]"))?;
+                .ok_or_else(|| {
+                    format!("{at}: Give both ends of the range for {}", shown(&f.field))
+                })?;
             let from = b.operand(&pair[0], field, &format!("{at}[0]"))?;
             let to = b.operand(&pair[1], field, &format!("{at}[1]"))?;
             if date {
@@ -181,7 +195,8 @@ pub(super) fn condition(
                 }
                 Some(_) => {
                     return Err(format!(
-                        "{at}: `last_n_days` takes a number of days; the parameter is not a number"
+                        "{at}: The number of days for {} must come from a number parameter",
+                        shown(&f.field)
                     ))
                 }
                 None => {
@@ -191,7 +206,8 @@ pub(super) fn condition(
                         .filter(|n| (1..=MAX_DAYS).contains(n))
                         .ok_or_else(|| {
                             format!(
-                                "{at}: `last_n_days` takes a whole number of days from 1 to {MAX_DAYS}, or a number parameter"
+                                "{at}: Give {} a whole number of days, from 1 to {MAX_DAYS}",
+                                shown(&f.field)
                             )
                         })?;
                     b.literal(ParamValue::Text(day_text(today - Duration::days(n))))
@@ -226,6 +242,26 @@ pub(super) fn condition(
     }
 }
 
+/// Whether filter `f` has no value yet (a field just dropped into Filters: an empty list, an
+/// empty text, a range missing an end). The builder's page previews without it, marked
+/// incomplete; a report is never saved with one (it compiles to a refusal in words).
+pub fn incomplete(f: &Filter) -> bool {
+    let empty = |v: &Value| match v {
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        Value::Array(l) => l.is_empty(),
+        _ => false,
+    };
+    match f.op {
+        FilterOp::IsNull | FilterOp::NotNull => false,
+        FilterOp::Between => match f.value.as_array() {
+            Some(pair) => pair.len() != 2 || pair.iter().any(empty),
+            None => empty(&f.value),
+        },
+        _ => empty(&f.value),
+    }
+}
+
 fn day_text(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
@@ -251,7 +287,8 @@ fn literal(v: &Value, field: &Field, at: &str) -> Result<ParamValue, String> {
     };
     match (field.kind, v) {
         (_, Value::Null) => Err(format!(
-            "{at}: give a value (the ops `is_null` and `not_null` match empty cells)"
+            "{at}: Give a value for {} (or choose “is empty” to match empty cells)",
+            shown(&field.name)
         )),
         (_, Value::Array(_) | Value::Object(_)) => Err(format!(
             "{at}: give a string, a number, a boolean or a parameter (\"{{name}}\")"
@@ -363,6 +400,37 @@ mod tests {
             "builder.filters[0].op",
         );
         assert!(e.contains("number column"), "{e}");
+    }
+
+    #[test]
+    fn a_filter_without_a_value_is_incomplete_and_refused_in_words() {
+        let f = |op: &str, value: Value| -> crate::model::report::Filter {
+            serde_json::from_value(json!({ "field": "region", "op": op, "value": value })).unwrap()
+        };
+        for (op, v) in [
+            ("in", json!([])),
+            ("eq", json!("")),
+            ("eq", json!(null)),
+            ("between", json!(["2025-01-01", ""])),
+            ("between", json!([])),
+            ("contains", json!("  ")),
+        ] {
+            assert!(super::incomplete(&f(op, v.clone())), "{op} {v}");
+        }
+        for (op, v) in [
+            ("in", json!(["North"])),
+            ("eq", json!(0)),
+            ("is_null", json!(null)),
+            ("between", json!([1, 2])),
+        ] {
+            assert!(!super::incomplete(&f(op, v.clone())), "{op} {v}");
+        }
+        let e = refused(
+            json!({ "dataset": "sales", "dimensions": ["region"], "filters": [{ "field": "region", "op": "in", "value": [] }] }),
+            &[],
+            "builder.filters[0].value",
+        );
+        assert!(e.ends_with("Choose at least one value for region"), "{e}");
     }
 
     #[test]

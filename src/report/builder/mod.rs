@@ -19,6 +19,7 @@ mod rows;
 pub use compile::{compile, compile_for};
 pub use dialect::Dialect;
 pub use fields::{fields, Field, FieldKind};
+pub use filter::incomplete;
 pub use rows::compile_rows;
 
 use crate::data::query::Params;

@@ -50,6 +50,16 @@ pub struct PreviewPartial {
     pub error: Option<String>,
     /// The spec position at fault (`builder.measures[1].agg`), for the page to mark.
     pub field: String,
+    /// The filters left out for want of a value (their positions in the well).
+    pub incomplete: Vec<usize>,
+}
+
+impl PreviewPartial {
+    /// The left-out filters' positions as `0,2`, for the page to mark.
+    pub fn incomplete_list(&self) -> String {
+        let list: Vec<String> = self.incomplete.iter().map(usize::to_string).collect();
+        list.join(",")
+    }
 }
 
 impl PreviewPartial {
@@ -322,6 +332,41 @@ fn at_fault(e: &PipelineError) -> (String, String) {
     }
 }
 
+/// Takes the filters without a value yet out of a builder draft; their positions.
+fn without_incomplete(draft: &mut Draft) -> Vec<usize> {
+    let DraftQuery::Builder(spec) = &mut draft.query else {
+        return Vec::new();
+    };
+    let gone: Vec<usize> = (0..spec.filters.len())
+        .filter(|&i| crate::report::builder::incomplete(&spec.filters[i]))
+        .collect();
+    let mut i = 0;
+    spec.filters.retain(|_| {
+        i += 1;
+        !gone.contains(&(i - 1))
+    });
+    gone
+}
+
+/// `builder.filters[j]…` of the draft without the filters at `gone` as the page numbers them.
+fn original_filter(field: &str, gone: &[usize]) -> String {
+    let Some(rest) = field.strip_prefix("builder.filters[") else {
+        return field.to_string();
+    };
+    let Some((j, tail)) = rest.split_once(']') else {
+        return field.to_string();
+    };
+    let Ok(mut j) = j.parse::<usize>() else {
+        return field.to_string();
+    };
+    for g in gone {
+        if *g <= j {
+            j += 1;
+        }
+    }
+    format!("builder.filters[{j}]{tail}")
+}
+
 /// POST /builder/preview: the preview partial (always 200: an error is part of the answer).
 pub async fn preview(
     state: web::Data<AppState>,
@@ -334,31 +379,37 @@ pub async fn preview(
             preview: None,
             error: Some(format!("{field}: {message}")),
             field,
+            incomplete: Vec::new(),
         },
-        Ok(draft) => match builder::preview(&ctx, &draft, chrono::Utc::now().date_naive()) {
-            Ok(p) => PreviewPartial {
-                preview: Some(p),
-                error: None,
-                field: String::new(),
-            },
-            Err(PipelineError::Store(e)) => PreviewPartial {
-                preview: None,
-                error: Some(Problem::from(e).detail),
-                field: String::new(),
-            },
-            Err(e) => {
-                let (field, message) = at_fault(&e);
-                PreviewPartial {
+        Ok(mut draft) => {
+            // A filter without a value yet is left out (and marked so by the page).
+            let incomplete = without_incomplete(&mut draft);
+            match builder::preview(&ctx, &draft, chrono::Utc::now().date_naive()) {
+                Ok(p) => PreviewPartial {
+                    preview: Some(p),
+                    error: None,
+                    field: String::new(),
+                    incomplete,
+                },
+                Err(PipelineError::Store(e)) => PreviewPartial {
                     preview: None,
-                    error: Some(if field.is_empty() {
-                        message
-                    } else {
-                        format!("{field}: {message}")
-                    }),
-                    field,
+                    error: Some(Problem::from(e).detail),
+                    field: String::new(),
+                    incomplete,
+                },
+                Err(e) => {
+                    let (field, message) = at_fault(&e);
+                    // Said in words beside the item; the page marks the item the field names.
+                    let field = original_filter(&field, &incomplete);
+                    PreviewPartial {
+                        preview: None,
+                        error: Some(message),
+                        field,
+                        incomplete,
+                    }
                 }
             }
-        },
+        }
     })
     .await?;
     html(StatusCode::OK, partial)
