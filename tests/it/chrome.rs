@@ -131,6 +131,27 @@ async fn at_a_phones_width_the_main_pages_do_not_scroll_sideways_and_buttons_do_
         }
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
+    // And a failed one with a long name, long parameters and a long error (issue 23, item 2:
+    // at 1366 px such a row pushed Delete out of the table's view).
+    app.ctx
+        .store
+        .app
+        .get()
+        .unwrap()
+        .execute(
+            "INSERT INTO exports (id, report_id, report_name, format, file_name, size, rows, status,
+               duration_ms, parameters, created_at, expires_at, request, error, made_by)
+             VALUES ('11111111-2222-3333-4444-555555555555', ?1,
+               'Quarterly revenue by region and product category (board pack)', 'pdf', 'x.pdf', 0, 0,
+               'failed', 15034,
+               '[[\"Period\",\"2025-01-01..2025-03-31\"],[\"Regions\",\"North, South, East, West, Central, Overseas territories\"]]',
+               '2026-12-06T10:50:00Z', '2026-12-13T10:50:00Z',
+               '{\"params\":{},\"today\":\"2026-12-06\",\"timeZone\":\"Etc/UTC\"}',
+               'query stopped after 15000 ms: the query took longer than [limits] query_timeout_ms; narrow the period or raise the limit',
+               'someone.with.a.rather.long.address@example-company.com')",
+            [&report],
+        )
+        .unwrap();
     let mut args = vec![app.address.clone()];
     for p in [
         "/".to_string(),
