@@ -421,3 +421,47 @@ async fn the_reports_list_offers_new_report_to_editors_only() {
     assert!(page.contains("Reports"), "the viewer sees the list");
     assert!(!page.contains("new-report"), "a viewer cannot build");
 }
+
+#[tokio::test]
+async fn a_report_page_says_how_download_now_differs_from_generate_and_keep() {
+    let app = spawn_app().await;
+    let report = app.report_id().await;
+    let html = app
+        .get(&format!("/reports/{report}?days=30"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    // The three downloads are one group named "Download now", with the page's values.
+    let group = &html[html
+        .find("<div class=\"action-group\"")
+        .expect("a download group")..];
+    let group = &group[..group.find("</div>").unwrap()];
+    assert!(
+        group.contains("aria-labelledby=\"download-now\""),
+        "{group}"
+    );
+    assert!(group.contains(">Download now</span>"), "{group}");
+    for format in ["pdf", "xlsx", "csv"] {
+        assert!(
+            group.contains(&format!(
+                "/reports/{report}/download?format={format}&days=30\""
+            )),
+            "{format}: {group}"
+        );
+    }
+    // Generate says what it does differently, in one line both point to.
+    assert!(html.contains(">Generate and keep</button>"), "{html}");
+    let hint = &html[html.find("id=\"actions-hint\"").expect("the hint")..];
+    let hint = &hint[..hint.find("</p>").unwrap()];
+    assert!(
+        hint.contains("while you wait") && hint.contains("in the background"),
+        "{hint}"
+    );
+    assert_eq!(
+        html.matches("aria-describedby=\"actions-hint\"").count(),
+        2,
+        "{html}"
+    );
+    assert!(!html.contains(">Download PDF</a>"), "one wording: {html}");
+}
