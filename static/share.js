@@ -2,6 +2,9 @@
 // body; Copy puts a link or an embed code on the clipboard, or, where the browser refuses
 // (a page not served over HTTPS), selects the text for Ctrl+C / a long press.
 (() => {
+  // Once a document: a boosted page load runs this script again.
+  if (window.quireShareDialog) return;
+  window.quireShareDialog = true;
   const dialog = () => document.getElementById('share-dialog');
 
   function copy(button) {
