@@ -338,12 +338,21 @@ impl Layout {
         }
     }
 
+    /// The dashboards the menu's "Dashboards" list shows: the first few, the rest are one click
+    /// away under "All dashboards" (`dashboards` keeps them all, for pickers).
+    pub fn menu_dashboards(&self) -> &[(String, String)] {
+        &self.dashboards[..self.dashboards.len().min(MENU_DASHBOARDS)]
+    }
+
     /// Whether the signed-in user may do what `role` may (pages show only what is allowed).
     pub fn can(&self, role: &str) -> bool {
         let needed = Role::parse(role).unwrap_or(Role::Admin);
         self.user.as_ref().is_some_and(|(_, r)| r.allows(needed))
     }
 }
+
+/// How many dashboards the menu lists by name.
+pub const MENU_DASHBOARDS: usize = 12;
 
 /// The vendored htmx file.
 pub const HTMX: &str = "htmx-2.0.11.min.js";

@@ -53,10 +53,13 @@ try {
       const texts = [...document.querySelectorAll('.chart svg text')]
         .filter(t => t.textContent.trim() && visible(t))
         .map(t => t.getBoundingClientRect().height);
-      // The menu scrolls by itself: the current page's link must be in view, not scrolled off.
-      const current = document.querySelector('header.top nav a[aria-current=page]');
+      // Where the menu shows, the current page's link (or the closed "Dashboards" menu holding
+      // it) must be in view. At a phone's width the menu is behind its button: null then.
+      const nav = document.querySelector('header.top nav');
+      let current = document.querySelector('header.top nav a[aria-current=page]');
+      if (current && current.closest('details:not([open])')) current = current.closest('details').querySelector('summary');
       let currentShown = null;
-      if (current) {
+      if (current && nav && visible(nav)) {
         const r = current.getBoundingClientRect();
         const n = current.parentElement.getBoundingClientRect();
         currentShown = r.left >= n.left - 1 && r.right <= Math.min(n.right, doc.clientWidth) + 1;
@@ -77,6 +80,26 @@ try {
     });
     // The 390 px picture is taken now, before the page is seen at 1366 px.
     if (shots) await page.screenshot({ path: `${shots}/${name(path)}-390.png`, fullPage: true });
+    // The phone menu opened (its button, then the Dashboards menu): every item whole, none cut
+    // ("Da…") nor past the screen's edge.
+    const toggle = page.locator('header.top .menu-toggle');
+    pages[path].menuButton = await toggle.isVisible();
+    if (pages[path].menuButton) {
+      await toggle.click();
+      for (const s of await page.locator('header.top nav details > summary').all()) await s.click();
+      Object.assign(pages[path], await page.evaluate(() => {
+        const doc = document.documentElement;
+        const items = [...document.querySelectorAll('header.top nav a, header.top nav summary')]
+          .filter(el => el.getBoundingClientRect().width > 0);
+        const cut = items.filter(el => {
+          const r = el.getBoundingClientRect();
+          return (el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1) || r.right > doc.clientWidth + 1 || r.left < -1;
+        }).map(el => el.textContent.trim());
+        return { menuItems: items.map(el => el.textContent.trim()), menuCut: cut };
+      }));
+      if (shots && path === paths[0]) await page.screenshot({ path: `${shots}/menu-open-390.png` });
+      await toggle.click();
+    }
     // On a laptop's screen (1366 px) no row action is cut off either.
     await page.setViewportSize({ width: 1366, height: 900 });
     await page.goto(url + path, { waitUntil: 'networkidle' });

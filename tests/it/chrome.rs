@@ -223,6 +223,18 @@ async fn at_a_phones_width_the_main_pages_do_not_scroll_sideways_and_buttons_do_
                 "{path}: the menu's current page is scrolled out of sight"
             ));
         }
+        // The phone menu: behind its button, and opened, every item a whole word (issue 23,
+        // item 5: it cut "Da…" at the screen's edge).
+        if p["menuButton"] != true {
+            bad.push(format!("{path}: no menu button at 390 px"));
+        } else if !p["menuCut"].as_array().unwrap().is_empty()
+            || p["menuItems"].as_array().unwrap().len() < 8
+        {
+            bad.push(format!(
+                "{path}: the opened phone menu {} cuts {}",
+                p["menuItems"], p["menuCut"]
+            ));
+        }
         if !p["wrapped"].as_array().unwrap().is_empty() {
             bad.push(format!("{path}: wrapped buttons {}", p["wrapped"]));
         }
@@ -242,4 +254,50 @@ async fn at_a_phones_width_the_main_pages_do_not_scroll_sideways_and_buttons_do_
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
     assert_eq!(v["errors"].as_array().unwrap().len(), 0, "{v}");
+}
+
+#[tokio::test]
+async fn dashboards_are_one_menu_of_the_site_menu_however_many_there_are() {
+    let app = spawn_app().await;
+    for i in 0..30 {
+        let r = app
+            .client
+            .post(format!("{}/api/v1/dashboards", app.address))
+            .json(&serde_json::json!({ "name": format!("Board number {i:02}"), "widgets": [] }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    }
+    let (status, _, html) = browse(&app.client, &app, "/reports").await;
+    assert_eq!(status, 200);
+    let nav = &html[html.find("<nav>").unwrap()..html.find("</nav>").unwrap()];
+    let menu_start = nav
+        .find("<details class=\"menu-group\"")
+        .expect("a Dashboards menu");
+    let menu_end = menu_start + nav[menu_start..].find("</details>").unwrap();
+    let (menu, top) = (
+        &nav[menu_start..menu_end],
+        format!("{}{}", &nav[..menu_start], &nav[menu_end..]),
+    );
+    assert!(menu.contains("<summary>Dashboards</summary>"), "{menu}");
+    // Outside the menu: the site's sections only, no dashboard.
+    assert!(!top.contains("/dashboards"), "{top}");
+    assert!(top.matches("<a ").count() <= 8, "{top}");
+    // Inside: the first dashboards by name and the way to all 31 (the demo's and these).
+    let listed = menu.matches("<a href=\"/dashboards/").count();
+    assert_eq!(listed, quire::web::MENU_DASHBOARDS, "{menu}");
+    assert!(
+        menu.contains("<a href=\"/dashboards\">All dashboards (31)</a>"),
+        "{menu}"
+    );
+    // On a dashboard's page the menu marks it, inside the Dashboards menu.
+    let first = &menu[menu.find("/dashboards/").unwrap() + "/dashboards/".len()..][..36];
+    let (_, _, page) = browse(&app.client, &app, &format!("/dashboards/{first}")).await;
+    assert!(
+        page.contains(&format!(
+            "<a aria-current=\"page\" href=\"/dashboards/{first}\">"
+        )),
+        "the current dashboard is marked in the menu"
+    );
 }
