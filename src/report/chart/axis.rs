@@ -323,19 +323,13 @@ pub(super) fn category_axis_bottom(
     if labels.is_empty() {
         return Ok(());
     }
-    let slot = f.width() / labels.len() as f64;
-    let widest = labels
-        .iter()
-        .map(|l| text_width(l, LABEL_PX))
-        .fold(0.0, f64::max)
-        .min(MAX_LABEL);
-    let need = widest.min(56.0) + 8.0;
-    let every = if slot >= need {
-        1
-    } else {
-        (need / slot).ceil().max(1.0) as usize
-    };
-    let room = (slot * every as f64 - 8.0).min(MAX_LABEL);
+    let (every, room) = level_labels(labels, f.width());
+    // Level labels that would be cut are turned instead, where the plot left them the room
+    // (see `turned_labels`).
+    let turned =
+        turned_labels(labels, f.width()).filter(|t| t.room <= (height() as i32 - f.b) as f64);
+    let turn = turned.is_some();
+    let every = turned.map_or(every, |t| t.every);
     // Thinned from the first label, or from the last when that one matters (a total).
     let n = labels.len();
     let mut shown: Vec<usize> = (0..n)
@@ -343,6 +337,17 @@ pub(super) fn category_axis_bottom(
         .map(|k| if keep_last { n - 1 - k } else { k })
         .collect();
     shown.sort_unstable();
+    if turn {
+        let fitted = fit_all(
+            shown.iter().map(|&i| labels[i].as_str()),
+            MAX_TURNED,
+            LABEL_PX,
+        );
+        for (i, label) in shown.into_iter().zip(fitted) {
+            pen.turned_text(&label, (centre(i) + 3, f.b + 9), LABEL_PX, INK)?;
+        }
+        return Ok(());
+    }
     let fitted = fit_all(shown.iter().map(|&i| labels[i].as_str()), room, LABEL_PX);
     for (i, label) in shown.into_iter().zip(fitted) {
         pen.text(
@@ -355,6 +360,69 @@ pub(super) fn category_axis_bottom(
         )?;
     }
     Ok(())
+}
+
+/// The longest a turned category label gets before it is cut, in pixels.
+const MAX_TURNED: f64 = 130.0;
+
+/// Category labels turned by [`super::mark::TURN_DEGREES`] under a plot `width` wide: every
+/// how many are shown, and the height under the plot they take.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Turned {
+    pub(super) every: usize,
+    pub(super) room: f64,
+    /// How far left of its tick the first label reaches.
+    pub(super) reach: f64,
+}
+
+/// Level category labels under a plot `width` wide: every how many are shown (thinned when
+/// they crowd) and the room each has.
+fn level_labels(labels: &[String], width: f64) -> (usize, f64) {
+    let slot = width / labels.len().max(1) as f64;
+    let widest = labels
+        .iter()
+        .map(|l| text_width(l, LABEL_PX))
+        .fold(0.0, f64::max)
+        .min(MAX_LABEL);
+    let need = widest.min(56.0) + 8.0;
+    let every = if slot >= need {
+        1
+    } else {
+        (need / slot).ceil().max(1.0) as usize
+    };
+    (every, (slot * every as f64 - 8.0).min(MAX_LABEL))
+}
+
+/// How `labels` lie turned under a plot `width` pixels wide, or None when level ones are
+/// whole and no turned ones would show more of them: a chart keeps [`Turned::room`] under its plot for them, and
+/// [`category_axis_bottom`] turns them when it finds that room ("Product 127" turned rather
+/// than "Produ…27" level).
+pub(super) fn turned_labels(labels: &[String], width: f64) -> Option<Turned> {
+    if labels.is_empty() {
+        return None;
+    }
+    let (level_every, room) = level_labels(labels, width);
+    let whole = labels.iter().all(|l| text_width(l, LABEL_PX) <= room);
+    if whole && level_every == 1 {
+        return None;
+    }
+    let slot = width / labels.len() as f64;
+    let widest = labels
+        .iter()
+        .map(|l| text_width(l, LABEL_PX))
+        .fold(0.0, f64::max);
+    let (sin, cos) = super::mark::TURN_DEGREES.to_radians().sin_cos();
+    // Turned labels one line apart: a slot's width times the sine is the gap between them.
+    let line = LABEL_PX * 1.25;
+    let every = (line / (slot * sin)).ceil().max(1.0) as usize;
+    let room = widest.min(MAX_TURNED) * sin + LABEL_PX * cos + 12.0;
+    // Whole level labels, only thinned, stay level unless turned ones show more of them.
+    let reach = text_width(&labels[0], LABEL_PX).min(MAX_TURNED) * cos + 4.0;
+    (!whole || every < level_every).then_some(Turned {
+        every,
+        room: room.ceil(),
+        reach,
+    })
 }
 
 /// The room category labels left of the frame take: their width, at most a third of the chart.

@@ -73,6 +73,20 @@ pub fn bars_from(viz: &Visualization, rs: &ResultSet) -> Built {
     })
 }
 
+/// The plot's frame raised to leave room under it for its category labels turned, when level
+/// ones would be cut or thinned more (`axis::turned_labels`), and moved right when the first
+/// one would reach past the canvas's left edge; the plot keeps at least 80 px each way.
+fn with_label_room(mut f: Frame, labels: &[String]) -> Frame {
+    if let Some(t) = turned_labels(labels, f.width()) {
+        f.b = f.b.min(height() as i32 - t.room as i32).max(f.t + 80);
+        // The first label hangs left from the middle of its slot, which narrows as the plot does.
+        let n = labels.len() as f64;
+        let left = ((2.0 * n * t.reach - f.r as f64) / (2.0 * n - 1.0)).ceil() as i32;
+        f.l = f.l.max(left.min(f.r - 80));
+    }
+    f
+}
+
 /// Vertical bars, one per category, with optional value labels.
 pub fn bar<V: Copy + Into<Option<f64>>>(
     items: &[(String, V)],
@@ -91,13 +105,16 @@ pub fn bar<V: Copy + Into<Option<f64>>>(
         range = headroom(range, plot_h, 18.0, 18.0);
     }
     let ticks = nice_ticks(range.0, range.1, 5);
-    let f = Frame::plot(&band, label_room(&ticks, fmt), 16, false);
+    let labels: Vec<String> = items.iter().map(|i| i.0.clone()).collect();
+    let f = with_label_room(
+        Frame::plot(&band, label_room(&ticks, fmt), 16, false),
+        &labels,
+    );
     let y = Scale::new((ticks.lo, ticks.hi), (f.b, f.t));
     let n = items.len();
     let slot = f.width() / n as f64;
     let half = (slot * 0.36).clamp(0.5, 40.0);
     let centre = |i: usize| slot_centre(f.l, f.r, n, i);
-    let labels: Vec<String> = items.iter().map(|i| i.0.clone()).collect();
     let texts: Vec<String> = items.iter().map(|i| value_label(i.1, fmt)).collect();
     let show_values = value_labels && texts.iter().all(|t| text_width(t, LABEL_PX) <= slot - 2.0);
     render(|pen| {
@@ -261,12 +278,15 @@ pub fn stacked_bar(rows: &[(String, String, Option<f64>)], fmt: Option<ValueForm
         &series_legend(&names),
         cap_note(shown_n, cats.len(), "categories"),
     );
-    let f = Frame::plot(&band, label_room(&ticks, fmt), 16, false);
+    let labels = &cats[..shown_n];
+    let f = with_label_room(
+        Frame::plot(&band, label_room(&ticks, fmt), 16, false),
+        labels,
+    );
     let y = Scale::new((ticks.lo, ticks.hi), (f.b, f.t));
     let slot = f.width() / shown_n as f64;
     let half = (slot * 0.36).clamp(0.5, 40.0);
     let centre = |i: usize| slot_centre(f.l, f.r, shown_n, i);
-    let labels = &cats[..shown_n];
     render(|pen| {
         band.draw(pen, f.l)?;
         value_axis_left(pen, f, y, &ticks, fmt)?;
@@ -345,13 +365,16 @@ pub fn waterfall<V: Copy + Into<Option<f64>>>(
         ("Total".to_string(), PALETTE[0]),
     ];
     let band = Band::new(&legend, None);
-    let f = Frame::plot(&band, label_room(&ticks, fmt), 16, false);
+    let labels: Vec<String> = bars.iter().map(|b| b.0.clone()).collect();
+    let f = with_label_room(
+        Frame::plot(&band, label_room(&ticks, fmt), 16, false),
+        &labels,
+    );
     let y = Scale::new((ticks.lo, ticks.hi), (f.b, f.t));
     let n = bars.len();
     let slot = f.width() / n as f64;
     let half = (slot * 0.36).clamp(0.5, 40.0);
     let centre = |i: usize| slot_centre(f.l, f.r, n, i);
-    let labels: Vec<String> = bars.iter().map(|b| b.0.clone()).collect();
     let texts: Vec<String> = bars
         .iter()
         .enumerate()
@@ -487,6 +510,88 @@ mod tests {
                 (title, n.attribute("data-key").map(str::to_string))
             })
             .collect()
+    }
+
+    /// The category labels under the plot: (text, turned), and the left end of the first
+    /// turned one (its anchor, where it ends, less its width across).
+    fn axis_labels(svg: &str, bottom: f64) -> Vec<(String, bool)> {
+        let doc = roxmltree::Document::parse(svg).expect("valid SVG");
+        let first = doc.descendants().find(|n| {
+            n.attribute("transform")
+                .is_some_and(|t| t.starts_with("rotate("))
+        });
+        if let Some(n) = first {
+            let x: f64 = n.attribute("x").unwrap().parse().unwrap();
+            let across = text_width(n.text().unwrap().trim(), LABEL_PX) * 35f64.to_radians().cos();
+            assert!(
+                x - across >= 0.0,
+                "the first turned label is cut at the left: {x} {across}"
+            );
+        }
+        let doc = roxmltree::Document::parse(svg).expect("valid SVG");
+        doc.descendants()
+            .filter(|n| n.tag_name().name() == "text")
+            .filter(|n| n.attribute("y").and_then(|y| y.parse::<f64>().ok()) > Some(bottom))
+            .map(|n| {
+                let turned = n
+                    .attribute("transform")
+                    .is_some_and(|t| t.starts_with("rotate(-35 "));
+                (n.text().unwrap_or_default().trim().to_string(), turned)
+            })
+            // Not the value axis's ticks.
+            .filter(|(t, _)| !t.starts_with(|c: char| c.is_ascii_digit() || c == '-'))
+            .collect()
+    }
+
+    #[test]
+    fn long_category_labels_are_turned_whole_rather_than_cut() {
+        let products: Vec<(String, Option<f64>)> = (0..10)
+            .map(|i| (format!("Product {}", 120 + i), Some(100.0 - i as f64)))
+            .collect();
+        // At a dashboard widget's width level labels were cut to "Produ…27".
+        for width in [600, 340] {
+            let svg =
+                crate::report::chart::at_width(Some(width), || bar(&products, None, true).unwrap());
+            let labels = axis_labels(&svg, 200.0);
+            assert!(!svg.contains('…'), "{width}: {svg}");
+            assert!(
+                labels.iter().all(|(_, turned)| *turned),
+                "{width}: {labels:?}"
+            );
+            if width == 600 {
+                let names: Vec<&str> = labels.iter().map(|l| l.0.as_str()).collect();
+                let want: Vec<String> = products.iter().map(|p| p.0.clone()).collect();
+                assert_eq!(names, want, "every label, whole");
+            }
+        }
+        // The stacked bars and the waterfall turn theirs too.
+        let stacked: Vec<(String, String, Option<f64>)> = products
+            .iter()
+            .map(|(l, v)| (l.clone(), "Series".to_string(), *v))
+            .collect();
+        for svg in [
+            crate::report::chart::at_width(Some(600), || stacked_bar(&stacked, None).unwrap()),
+            crate::report::chart::at_width(Some(600), || {
+                waterfall(&products, None, false).unwrap()
+            }),
+        ] {
+            assert!(svg.contains("transform=\"rotate(-35 "), "{svg}");
+            assert!(!svg.contains("Produ…"), "{svg}");
+        }
+        // Labels that fit level stay level, and a very long one is cut once turned.
+        let short = items(&[
+            ("North", Some(3.0)),
+            ("South", Some(2.0)),
+            ("East", Some(1.0)),
+        ]);
+        let svg = bar(&short, None, true).unwrap();
+        assert!(!svg.contains("rotate("), "{svg}");
+        let mut long = products.clone();
+        long[0].0 = "A product with a name far too long to show in full under a bar".into();
+        let svg = crate::report::chart::at_width(Some(600), || bar(&long, None, true).unwrap());
+        let labels = axis_labels(&svg, 200.0);
+        assert!(labels[0].0.ends_with('…') && labels[0].1, "{labels:?}");
+        assert_eq!(labels[1].0, "Product 121", "{labels:?}");
     }
 
     #[test]

@@ -13,6 +13,10 @@ use plotters::prelude::*;
 /// A marker's text: the start of mark N (`OPEN` then N) or the end of the open mark.
 const OPEN: char = '\u{E000}';
 const CLOSE: &str = "\u{E001}";
+/// The first character of a text to be turned ([`Pen::turned_text`]).
+const TURN: char = '\u{E002}';
+/// How far turned category labels are turned, anticlockwise, in degrees.
+pub(super) const TURN_DEGREES: f64 = 35.0;
 
 /// What a mark says: the category it stands for (None: not one to drill into) and its title.
 pub(super) struct Mark {
@@ -64,6 +68,21 @@ impl Pen<'_, '_> {
         self.marker(CLOSE)
     }
 
+    /// `s` turned by [`TURN_DEGREES`] about `at`, where it ends (a category label hanging
+    /// from its tick). Plotters turns text only by quarter turns: the SVG's text is given its
+    /// `transform` by [`finish`].
+    pub(super) fn turned_text(&self, s: &str, at: (i32, i32), px: f64, colour: RGBColor) -> Drawn {
+        use plotters::style::text_anchor::{HPos, VPos};
+        self.text(
+            &format!("{TURN}{s}"),
+            at,
+            px,
+            colour,
+            HPos::Right,
+            VPos::Center,
+        )
+    }
+
     fn marker(&self, s: &str) -> Drawn {
         let style = TextStyle::from((FONT, 10.0).into_font()).color(&BLACK);
         self.area.draw(&Text::new(s, (0, 0), style)).map_err(err)
@@ -72,8 +91,9 @@ impl Pen<'_, '_> {
 
 /// The SVG as Plotters wrote it (one element per line, a text's content on its own line) with
 /// each pair of marker texts turned into the mark's `<a>` and its `</a>`.
+/// A turned text (see `Pen::turned_text`) gets its `transform`.
 pub(super) fn finish(svg: &str, marks: &[Mark]) -> String {
-    if marks.is_empty() {
+    if marks.is_empty() && !svg.contains(TURN) {
         return svg.to_string();
     }
     let lines: Vec<&str> = svg.lines().collect();
@@ -82,6 +102,14 @@ pub(super) fn finish(svg: &str, marks: &[Mark]) -> String {
     while i < lines.len() {
         if lines[i].starts_with("<text") && lines.get(i + 2) == Some(&"</text>") {
             let content = lines[i + 1];
+            if let Some(text) = content.strip_prefix(TURN) {
+                out.push_str(&turned(lines[i]));
+                out.push('\n');
+                out.push_str(text);
+                out.push_str("\n</text>\n");
+                i += 3;
+                continue;
+            }
             if let Some(m) = content
                 .strip_prefix(OPEN)
                 .and_then(|n| n.parse::<usize>().ok())
@@ -109,6 +137,22 @@ pub(super) fn finish(svg: &str, marks: &[Mark]) -> String {
         i += 1;
     }
     out
+}
+
+/// A `<text ...>` opening tag turned by [`TURN_DEGREES`] about its own `x`, `y`.
+fn turned(tag: &str) -> String {
+    let attr = |name: &str| {
+        let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        let end = tag[at..].find('"')?;
+        tag[at..at + end].parse::<f64>().ok()
+    };
+    match (attr("x"), attr("y")) {
+        (Some(x), Some(y)) => format!(
+            "<text transform=\"rotate(-{TURN_DEGREES} {x} {y})\"{}",
+            &tag["<text".len()..]
+        ),
+        _ => tag.to_string(),
+    }
 }
 
 /// `svg` with each mark that stands for a category made a link to `href(category)` (none where
