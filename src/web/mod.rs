@@ -276,6 +276,8 @@ pub struct Layout {
     pub htmx: String,
     /// The script that scrolls the phone-width menu to the current page.
     pub menu_script: String,
+    /// Charts' tooltips on hover, focus and tap (`static/tooltip.js`).
+    pub tooltip_script: String,
     pub dashboards: Vec<(String, String)>,
     /// The signed-in user's email and role (None on the login and setup pages).
     pub user: Option<(String, Role)>,
@@ -314,6 +316,7 @@ impl Layout {
             icon: assets::url("favicon.svg"),
             htmx: assets::url(HTMX),
             menu_script: assets::url("menu.js"),
+            tooltip_script: assets::url("tooltip.js"),
             dashboards: Vec::new(),
             user: caller.map(|c| (c.email.clone(), c.role)),
             csrf: Layout::bare_csrf(who),

@@ -301,3 +301,68 @@ async fn dashboards_are_one_menu_of_the_site_menu_however_many_there_are() {
         "the current dashboard is marked in the menu"
     );
 }
+
+#[tokio::test]
+async fn a_charts_tooltip_shows_the_exact_value_on_a_tap_on_a_phone_and_on_hover() {
+    if std::env::var("QUIRE_BROWSER_TESTS").as_deref() != Ok("1") {
+        eprintln!("browser test skipped: set QUIRE_BROWSER_TESTS=1");
+        return;
+    }
+    let app = spawn_app().await;
+    let report = app.report_id().await;
+    let dashboard = app.dashboard_id().await;
+    let args = vec![
+        app.address.clone(),
+        format!("/reports/{report}"),
+        format!("/dashboards/{dashboard}"),
+    ];
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .env("QUIRE_EMAIL", crate::helpers::ADMIN_EMAIL)
+            .env("QUIRE_PASSWORD", crate::helpers::ADMIN_PASSWORD)
+            .arg("tooltip.mjs")
+            .args(&args)
+            .current_dir(dir)
+            .output()
+            .expect("node runs")
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["errors"], serde_json::json!([]), "{v}");
+    for (size, tip) in [("phone", "phoneTip"), ("laptop", "laptopTip")] {
+        // "Product 127: $430,868.12": the name and the exact value, as the mark's title says.
+        let tip = v[tip].as_str().unwrap();
+        let (name, value) = tip.rsplit_once(": ").expect("name: value");
+        let text = v[size]["text"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{size}: no tooltip {v}"));
+        assert!(text.contains(name) && text.contains(value), "{size}: {v}");
+        assert!(value.chars().any(|c| c.is_ascii_digit()), "{v}");
+        assert_eq!(v[size]["inside"], true, "{size}: inside the window {v}");
+    }
+    assert_eq!(v["phoneBefore"], serde_json::Value::Null, "{v}");
+    assert_eq!(
+        v["phoneAfter"],
+        serde_json::Value::Null,
+        "a tap elsewhere hides it: {v}"
+    );
+    assert_eq!(
+        v["laptopAfter"],
+        serde_json::Value::Null,
+        "leaving hides it: {v}"
+    );
+    assert_eq!(v["phoneTitle"].as_str(), v["phoneTip"].as_str(), "{v}");
+    assert_eq!(v["laptopTitleWhileShown"], "", "{v}");
+    assert_eq!(
+        v["laptopTitleAfter"].as_str(),
+        v["laptopTip"].as_str(),
+        "{v}"
+    );
+}

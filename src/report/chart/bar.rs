@@ -595,6 +595,34 @@ mod tests {
     }
 
     #[test]
+    fn every_mark_carries_its_title_as_a_tip() {
+        let svg = bar(
+            &items(&[("North", Some(1200.25)), ("South & co", Some(80.5))]),
+            None,
+            true,
+        )
+        .unwrap();
+        let doc = roxmltree::Document::parse(&svg).expect("valid SVG");
+        let tips: Vec<(String, String)> = doc
+            .descendants()
+            .filter(|n| n.attribute("class") == Some("mark"))
+            .map(|n| {
+                let title = n
+                    .children()
+                    .find(|c| c.tag_name().name() == "title")
+                    .and_then(|t| t.text());
+                (
+                    n.attribute("data-tip").unwrap_or_default().to_string(),
+                    title.unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(tips.len(), 2, "{svg}");
+        assert!(tips.iter().all(|(tip, title)| tip == title), "{tips:?}");
+        assert!(tips[1].0.starts_with("South & co: "), "{tips:?}");
+    }
+
+    #[test]
     fn every_bar_has_a_title_with_its_label_and_exact_value() {
         // Revenue by region, summed here from order lines, shown exactly (not as 1.2k).
         let lines = [

@@ -91,7 +91,8 @@ impl Pen<'_, '_> {
 
 /// The SVG as Plotters wrote it (one element per line, a text's content on its own line) with
 /// each pair of marker texts turned into the mark's `<a>` and its `</a>`.
-/// A turned text (see `Pen::turned_text`) gets its `transform`.
+/// A mark also carries its title as `data-tip`, for `static/tooltip.js` (a styled tooltip on
+/// hover and on tap: phones never show a `<title>`); a turned text gets its `transform`.
 pub(super) fn finish(svg: &str, marks: &[Mark]) -> String {
     if marks.is_empty() && !svg.contains(TURN) {
         return svg.to_string();
@@ -122,7 +123,8 @@ pub(super) fn finish(svg: &str, marks: &[Mark]) -> String {
                 if m.hit {
                     out.push_str(" data-hit=\"\"");
                 }
-                out.push_str(&format!("><title>{}</title>\n", escape_html(&m.title)));
+                let title = escape_html(&m.title);
+                out.push_str(&format!(" data-tip=\"{title}\"><title>{title}</title>\n"));
                 i += 3;
                 continue;
             }
