@@ -8,9 +8,7 @@
 use crate::app::Ctx;
 use crate::data::query::Cell;
 use crate::model::dashboard::{DashboardFilter, FilterTarget};
-use crate::model::report::{
-    Aggregation, BuilderSpec, Measure, QuerySource, ReportDefinition, ShowAs,
-};
+use crate::model::report::{BuilderSpec, Measure, QuerySource, ReportDefinition};
 use crate::store::{self, dashboard::StoredDashboard};
 use chrono::NaiveDate;
 use serde_json::Value;
@@ -99,13 +97,11 @@ fn last_day(
     let spec = BuilderSpec {
         dataset: dataset.to_string(),
         dimensions: Vec::new(),
-        measures: vec![Measure {
-            field: field.to_string(),
-            agg: Aggregation::Max,
-            alias: Some("last_day".into()),
-            show: ShowAs::Value,
-            ..Default::default()
-        }],
+        // As a spec would say it, whatever else a measure may carry.
+        measures: vec![serde_json::from_value::<Measure>(
+            serde_json::json!({ "field": field, "agg": "max", "as": "last_day" }),
+        )
+        .ok()?],
         filters: Vec::new(),
         sort: Vec::new(),
         limit: None,

@@ -215,7 +215,10 @@ pub(super) fn tick_label(v: f64, step: f64, fmt: Option<ValueFormat>) -> String 
     let mut body = format::grouped(v / unit, d);
     let point = format::locale().decimal();
     if body.contains(point) {
-        body = body.trim_end_matches('0').trim_end_matches(point).to_string();
+        body = body
+            .trim_end_matches('0')
+            .trim_end_matches(point)
+            .to_string();
     }
     if body == "-0" {
         body = "0".into();
@@ -464,6 +467,8 @@ pub(super) fn category_axis_left(
 }
 
 /// Ticks on a date axis: days, weeks, months or years, whichever gives at most `target`.
+/// An axis from a month's first day to a month's first day (month buckets) is labelled by
+/// months however short it is: three months of buckets are `Apr 2025, May, Jun`, not days.
 pub(super) fn date_ticks(
     first: NaiveDate,
     last: NaiveDate,
@@ -540,8 +545,6 @@ pub(super) fn date_ticks(
         }
         while out.len() < 100 {
             let Some(d) = NaiveDate::from_ymd_opt(y as i32, 1, 1) else {
-/// An axis from a month's first day to a month's first day (month buckets) is labelled by
-/// months however short it is: three months of buckets are `Apr 2025, May, Jun`, not days.
                 break;
             };
             if d > last {
@@ -634,10 +637,6 @@ mod tests {
             years.len() <= 8 && years.iter().all(|(_, l)| l.len() == 4),
             "{years:?}"
         );
-        let far = date_ticks(NaiveDate::MIN, NaiveDate::MAX, 8);
-        assert!(!far.is_empty() && far.len() <= 100);
-    }
-}
         // Month buckets filtered to a quarter keep month ticks, one a bucket.
         let quarter = date_ticks(d("2025-04-01"), d("2025-06-01"), 8);
         assert_eq!(
@@ -648,3 +647,7 @@ mod tests {
                 (d("2025-06-01"), "Jun".to_string())
             ]
         );
+        let far = date_ticks(NaiveDate::MIN, NaiveDate::MAX, 8);
+        assert!(!far.is_empty() && far.len() <= 100);
+    }
+}

@@ -244,13 +244,11 @@ pub(crate) fn page_for(
         .iter()
         .map(|f: &DashboardFilter| {
             let value = values.get(&f.id).cloned().unwrap_or_default();
-            FilterField {
-                id: f.id.clone(),
             let range = f.kind == FilterKind::DateRange && !value.is_empty();
             let end = range
                 .then(|| crate::app::dashboard::data_end::of_filter(ctx, &d, f, today))
                 .flatten();
-                label: if f.label.is_empty() {
+            FilterField {
                 custom: (range && dashboard_run::preset_label(&value).is_none())
                     .then(|| dashboard_run::date_range(&value, today))
                     .flatten()
@@ -264,6 +262,8 @@ pub(crate) fn page_for(
                         q.insert(format!("f.{}", f.id), try_.to_string());
                         (text, format!("?{}", crate::web::reports::view::encode(&q)))
                     }),
+                id: f.id.clone(),
+                label: if f.label.is_empty() {
                     f.id.clone()
                 } else {
                     f.label.clone()
