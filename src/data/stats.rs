@@ -34,8 +34,8 @@ pub struct ColumnStats {
     /// Smallest and largest value that is not blank (None when all are).
     pub min: Option<Cell>,
     pub max: Option<Cell>,
-    /// Distinct values that are not blank.
-    pub distinct: u64,
+    /// Distinct values that are not blank; None when counting them took too long.
+    pub distinct: Option<u64>,
     /// Whether `distinct` and `top` were counted over every row (else over the first
     /// `EXACT_ROWS`).
     pub exact: bool,
@@ -48,16 +48,21 @@ fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// Rows the distinct counts read: every row, or the first `EXACT_ROWS`.
-fn sample(t: &Table) -> String {
+/// The rows of `column` the distinct counts read: every row, or the first `EXACT_ROWS`.
+fn sample(t: &Table, column: &str) -> String {
+    let c = ident(column);
     if t.rows > EXACT_ROWS {
-        format!("(SELECT * FROM {} LIMIT {EXACT_ROWS})", ident(t.name))
+        // In the table's order: the column's index would give its smallest values.
+        format!(
+            "(SELECT {c} FROM {} ORDER BY rowid LIMIT {EXACT_ROWS})",
+            ident(t.name)
+        )
     } else {
         ident(t.name)
     }
 }
 
-/// The first cell of `row` at `i` as a count.
+/// A cell as a count.
 fn count(c: Option<&Cell>) -> u64 {
     match c {
         Some(Cell::Int(n)) => (*n).max(0) as u64,
@@ -66,68 +71,101 @@ fn count(c: Option<&Cell>) -> u64 {
     }
 }
 
-/// Every column's figures: one scan for blanks, min and max (and distinct counts when the table
-/// is small enough to count exactly in the same scan), then one grouped query per text or
-/// boolean column for its most frequent values.
-pub fn columns(
+/// Every column's figures: one scan for blanks, min and max of all columns, and one query per
+/// column for its distinct values (for a text or boolean column, with its most frequent ones),
+/// run on `conn` and the `extra` connections at once (each query bounded, under the caller's
+/// watch). A column whose own query runs past the time limit has no distinct count
+/// (`distinct` None); the others keep theirs.
+pub fn columns<C>(
     conn: &Connection,
+    extra: Vec<C>,
     scope: Option<Scope<'_>>,
     t: &Table,
     bounds: Bounds,
-) -> Result<Vec<ColumnStats>, QueryError> {
-    let exact = t.rows <= EXACT_ROWS;
-    let tag = format!("/* quire stats {} */", t.source_hash.replace("*/", ""));
-    let mut parts = Vec::new();
-    for (name, _) in t.columns {
-        let c = ident(name);
-        parts.push(format!(
-            "sum(CASE WHEN {c} IS NULL OR {c} = '' THEN 1 ELSE 0 END), min(NULLIF({c}, '')), max(NULLIF({c}, ''))"
-        ));
-        if exact {
-            parts.push(format!("count(DISTINCT NULLIF({c}, ''))"));
-        }
-    }
-    if parts.is_empty() {
+) -> Result<Vec<ColumnStats>, QueryError>
+where
+    C: std::ops::Deref<Target = Connection> + Send,
+{
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    if t.columns.is_empty() {
         return Ok(Vec::new());
     }
+    let exact = t.rows <= EXACT_ROWS;
+    let tag = format!("/* quire stats {} */", t.source_hash.replace("*/", ""));
+    let parts: Vec<String> = t
+        .columns
+        .iter()
+        .map(|(name, _)| {
+            let c = ident(name);
+            format!(
+                "sum(CASE WHEN {c} IS NULL OR {c} = '' THEN 1 ELSE 0 END), min(NULLIF({c}, '')), max(NULLIF({c}, ''))"
+            )
+        })
+        .collect();
+    let mut jobs = vec![format!(
+        "{tag} SELECT {} FROM {}",
+        parts.join(", "),
+        ident(t.name)
+    )];
+    for (name, kind) in t.columns {
+        let c = ident(name);
+        let from = sample(t, name);
+        jobs.push(if grouped(*kind) {
+            // The groups: how many (counted before the LIMIT) and the largest.
+            format!(
+                "{tag} SELECT value, n, count(*) OVER () AS groups FROM \
+                 (SELECT {c} AS value, count(*) AS n FROM {from} WHERE {c} IS NOT NULL AND {c} <> '' GROUP BY {c}) \
+                 ORDER BY n DESC, value LIMIT {TOP}"
+            )
+        } else {
+            format!("{tag} SELECT count(DISTINCT NULLIF({c}, '')) FROM {from}")
+        });
+    }
     let one = Params::new();
-    let sql = format!("{tag} SELECT {} FROM {}", parts.join(", "), ident(t.name));
-    let scan = cache::fetch(conn, scope, &sql, &one, None, bounds)?;
-    let row = scan.rows.first().cloned().unwrap_or_default();
-    let per = if exact { 4 } else { 3 };
-    let distinct_sampled = if exact {
-        None
-    } else {
-        let parts: Vec<String> = t
-            .columns
-            .iter()
-            .map(|(n, _)| format!("count(DISTINCT NULLIF({}, ''))", ident(n)))
-            .collect();
-        let sql = format!("{tag} SELECT {} FROM {}", parts.join(", "), sample(t));
-        Some(cache::fetch(conn, scope, &sql, &one, None, bounds)?)
+    let next = AtomicUsize::new(0);
+    let found = Mutex::new((0..jobs.len()).map(|_| None).collect::<Vec<_>>());
+    let work = |db: &Connection| loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some(sql) = jobs.get(i) else { break };
+        let result = cache::fetch(db, scope, sql, &one, None, bounds);
+        found.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(result);
     };
+    let work = &work;
+    let watch = super::watch::current();
+    std::thread::scope(|s| {
+        for c in extra {
+            let watch = watch.clone();
+            // Each connection moves to its thread: a connection is used by one at a time.
+            s.spawn(move || match watch {
+                Some(w) => super::watch::scoped(w, || work(&c)),
+                None => work(&c),
+            });
+        }
+        work(conn);
+    });
+    let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    let scan = found[0].take().unwrap_or(Err(QueryError::Cancelled))?;
+    let row = scan.rows.first().cloned().unwrap_or_default();
     let mut out = Vec::with_capacity(t.columns.len());
     for (i, (name, kind)) in t.columns.iter().enumerate() {
-        let at = |k: usize| row.get(i * per + k);
+        let at = |k: usize| row.get(i * 3 + k);
         let some = |c: Option<&Cell>| c.filter(|c| **c != Cell::Null).cloned();
-        let distinct = match &distinct_sampled {
-            None => count(at(3)),
-            Some(s) => count(s.rows.first().and_then(|r| r.get(i))),
-        };
-        let top = if matches!(kind, ColType::Text | ColType::Boolean) && distinct > 0 {
-            let c = ident(name);
-            let sql = format!(
-                "{tag} SELECT {c} AS value, count(*) AS n FROM {} WHERE {c} IS NOT NULL AND {c} <> '' \
-                 GROUP BY {c} ORDER BY n DESC, value LIMIT {TOP}",
-                sample(t)
-            );
-            cache::fetch(conn, scope, &sql, &one, None, bounds)?
-                .rows
-                .iter()
-                .map(|r| (r[0].clone(), count(r.get(1))))
-                .collect()
-        } else {
-            Vec::new()
+        let (distinct, top) = match found[i + 1].take() {
+            Some(Ok(r)) if grouped(*kind) => (
+                Some(count(r.rows.first().and_then(|r| r.get(2)))),
+                r.rows
+                    .iter()
+                    .map(|r| (r[0].clone(), count(r.get(1))))
+                    .collect(),
+            ),
+            Some(Ok(r)) => (
+                Some(count(r.rows.first().and_then(|r| r.first()))),
+                Vec::new(),
+            ),
+            Some(Err(QueryError::Timeout(_))) => (None, Vec::new()),
+            Some(Err(e)) => return Err(e),
+            None => return Err(QueryError::Cancelled),
         };
         out.push(ColumnStats {
             name: name.clone(),
@@ -141,6 +179,12 @@ pub fn columns(
         });
     }
     Ok(out)
+}
+
+/// Whether a column's distinct values are counted by grouping, which also finds its most
+/// frequent ones (text and boolean columns).
+fn grouped(kind: ColType) -> bool {
+    matches!(kind, ColType::Text | ColType::Boolean)
 }
 
 #[cfg(test)]
@@ -174,19 +218,48 @@ mod tests {
             rows: 5,
             columns: &cols,
         };
-        let s = columns(&conn, None, &t, bounds()).unwrap();
+        let s = columns::<Box<Connection>>(&conn, Vec::new(), None, &t, bounds()).unwrap();
         assert_eq!(s[0].blanks, 1);
         assert_eq!(s[0].min, Some(Cell::Int(1)));
         assert_eq!(s[0].max, Some(Cell::Int(7)));
-        assert_eq!(s[0].distinct, 3);
+        assert_eq!(s[0].distinct, Some(3));
         assert!(s[0].top.is_empty());
         assert_eq!(s[1].blanks, 2);
         assert_eq!(s[1].min, Some(Cell::Text("a".into())));
-        assert_eq!(s[1].distinct, 2);
+        assert_eq!(s[1].distinct, Some(2));
         assert_eq!(
             s[1].top,
             vec![(Cell::Text("b".into()), 2), (Cell::Text("a".into()), 1)]
         );
         assert!(s[1].exact);
+    }
+
+    #[test]
+    fn past_a_million_rows_distinct_values_are_counted_in_the_first_million_and_said_so() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE t (d TEXT, s TEXT); CREATE INDEX ix ON t (d);
+             INSERT INTO t VALUES ('2025-02-01', 'x'), ('2025-01-01', 'x'), (NULL, 'y');",
+        )
+        .unwrap();
+        let cols = [
+            ("d".to_string(), ColType::Date),
+            ("s".to_string(), ColType::Text),
+        ];
+        let t = Table {
+            name: "t",
+            source_hash: "x",
+            rows: EXACT_ROWS + 1,
+            columns: &cols,
+        };
+        let extra: Vec<Box<Connection>> = Vec::new();
+        let s = columns(&conn, extra, None, &t, bounds()).unwrap();
+        assert!(!s[0].exact);
+        assert_eq!((s[0].distinct, s[0].blanks), (Some(2), 1));
+        assert_eq!(
+            s[1].top,
+            vec![(Cell::Text("x".into()), 2), (Cell::Text("y".into()), 1)]
+        );
+        assert_eq!(s[1].distinct, Some(2));
     }
 }

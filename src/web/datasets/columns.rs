@@ -126,10 +126,10 @@ fn row(info: &DatasetInfo, i: usize, s: Option<&ColumnStats>) -> ColumnRow {
                 .as_ref()
                 .map(|v| shown(v, s.kind))
                 .unwrap_or_else(dash),
-            if s.exact {
-                thousands(s.distinct as f64, 0)
-            } else {
-                format!("≈ {}", thousands(s.distinct as f64, 0))
+            match (s.distinct, s.exact) {
+                (None, _) => "took too long".to_string(),
+                (Some(d), true) => thousands(d as f64, 0),
+                (Some(d), false) => format!("≈ {}", thousands(d as f64, 0)),
             },
             top(s),
         ),
