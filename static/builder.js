@@ -121,6 +121,14 @@
     return wrap;
   }
 
+  // A filter without a value yet (as the server's `incomplete` says): not applied.
+  function incomplete(f) {
+    var empty = function (v) { return v === null || v === undefined || (typeof v === 'string' && v.trim() === '') || (Array.isArray(v) && !v.length); };
+    if (f.op === 'is_null' || f.op === 'not_null') return false;
+    if (f.op === 'between') return !Array.isArray(f.value) || f.value.length !== 2 || f.value.some(empty);
+    return empty(f.value);
+  }
+
   function itemControls(well, i, n) {
     return el('span', { 'class': 'item-buttons' }, [
       button('↑', 'Move up', i === 0, function () { move(well, i, i - 1); }),
@@ -159,6 +167,10 @@
           changed();
         }));
         li.appendChild(valueInput(item, i));
+        if (incomplete(item)) {
+          li.classList.add('incomplete');
+          li.appendChild(el('span', { 'class': 'incomplete-note', text: 'incomplete — not applied' }));
+        }
       }
       if (well === 'sort') {
         li.appendChild(select('Direction of ' + name, [['asc', 'ascending'], ['desc', 'descending']], item.dir || 'asc', function (v) { item.dir = v; changed(); }));
@@ -191,14 +203,6 @@
       ? document.activeElement.getAttribute('aria-label') : null;
     ['dimensions', 'measures', 'filters', 'sort'].forEach(drawWell);
     if (focused) {
-  // A filter without a value yet (as the server's `incomplete` says): not applied.
-  function incomplete(f) {
-    var empty = function (v) { return v === null || v === undefined || (typeof v === 'string' && v.trim() === '') || (Array.isArray(v) && !v.length); };
-    if (f.op === 'is_null' || f.op === 'not_null') return false;
-    if (f.op === 'between') return !Array.isArray(f.value) || f.value.length !== 2 || f.value.some(empty);
-    return empty(f.value);
-  }
-
       var again = document.querySelector('.well [aria-label="' + CSS.escape(focused) + '"]');
       if (again) again.focus();
     }
@@ -238,10 +242,6 @@
   wireFields();
   document.getElementById('field-search').addEventListener('input', function (e) {
     var q = e.target.value.toLowerCase();
-        if (incomplete(item)) {
-          li.classList.add('incomplete');
-          li.appendChild(el('span', { 'class': 'incomplete-note', text: 'incomplete — not applied' }));
-        }
     document.querySelectorAll('#fields .field').forEach(function (li) { li.hidden = q && li.dataset.field.toLowerCase().indexOf(q) < 0; });
   });
   document.querySelectorAll('.well').forEach(function (well) {
