@@ -28,7 +28,77 @@
     return el ? el.dataset.kind : 'text';
   }
   function fieldOf(item) { return typeof item === 'string' ? item : item.field; }
-  function measureName(m) { return m.as || (m.agg + '_' + (m.field === '*' ? 'all' : m.field)); }
+  function measureName(m) { return measureNames()[state.spec.measures.indexOf(m)] || baseName(m); }
+  // --- measures: names, labels, formats (as the server names them: BuilderSpec::measure_names) ---
+  function baseName(m) { return m.as || (m.agg + '_' + (m.field === '*' ? 'all' : m.field)); }
+  var SUFFIX = { value: 'value', percent_of_total: 'share', running_total: 'running', change_vs_previous: 'change' };
+  function measureNames() {
+    var taken = state.spec.dimensions.map(fieldOf).concat(state.spec.measures.filter(function (m) { return m.as; }).map(function (m) { return m.as; }));
+    return state.spec.measures.map(function (m) {
+      if (m.as) return m.as;
+      var base = baseName(m), tries = [base, base + '_' + SUFFIX[m.show || 'value']];
+      for (var n = 2; n < 100; n++) tries.push(base + '_' + n);
+      var name = tries.filter(function (t) { return taken.indexOf(t) < 0; })[0] || base;
+      taken.push(name);
+      return name;
+    });
+  }
+  function humanize(s) { s = s.replace(/_/g, ' '); return s.charAt(0).toUpperCase() + s.slice(1); }
+  function defaultLabel(m) {
+    var f = humanize(m.field), low = f.charAt(0).toLowerCase() + f.slice(1);
+    var what = m.field === '*' ? 'Count' : { sum: f, avg: 'Average ' + low, min: 'Lowest ' + low, max: 'Highest ' + low,
+      count: 'Count of ' + low, count_distinct: 'Distinct ' + low }[m.agg] || f;
+    return what + ({ percent_of_total: ', share of total', running_total: ', running total', change_vs_previous: ', % change' }[m.show] || '');
+  }
+  var FORMATS = [['', 'automatic'], ['number', 'number'], ['integer', 'whole number'], ['currency', 'currency'], ['percent', 'percent']];
+  var openEditors = {};
+  // The edit control of measure i: its name (`as`), label and format, in a <details> that stays
+  // open across redraws.
+  function measureEditor(m, i) {
+    var names = measureNames();
+    var d = el('details', { 'class': 'measure-edit', 'data-measure-editor': String(i) });
+    if (openEditors[i]) d.open = true;
+    d.addEventListener('toggle', function () { openEditors[i] = d.open; });
+    d.appendChild(el('summary', { text: 'Name & format', 'aria-label': 'Name and format of ' + (m.label || defaultLabel(m)) }));
+    var fmt = typeof m.format === 'string' ? { kind: m.format } : (m.format || {});
+    function setFormat(patch) {
+      var f = {}; Object.keys(fmt).forEach(function (k) { f[k] = fmt[k]; });
+      Object.keys(patch).forEach(function (k) { if (patch[k] === '' || patch[k] === null) delete f[k]; else f[k] = patch[k]; });
+      if (!f.kind) delete m.format; else if (Object.keys(f).length === 1) m.format = f.kind; else m.format = f;
+      changed();
+    }
+    function field(labelText, input) {
+      return el('label', { 'class': 'measure-field' }, [el('span', { text: labelText }), input]);
+    }
+    function text(name, value, placeholder, attrs, onSet) {
+      var a = { type: 'text', name: name, value: value || '', placeholder: placeholder || '' };
+      Object.keys(attrs || {}).forEach(function (k) { a[k] = attrs[k]; });
+      var inp = el('input', a);
+      inp.addEventListener('change', function () { onSet(inp.value.trim()); });
+      return inp;
+    }
+    var body = el('div', { 'class': 'measure-fields' }, [
+      field('Label', text('label', m.label, defaultLabel(m), { maxlength: '200', 'aria-label': 'Label of measure ' + (i + 1) },
+        function (v) { if (v) m.label = v; else delete m.label; changed(); })),
+      field('Column name', text('as', m.as, names[i], { pattern: '[A-Za-z_][A-Za-z0-9_]*', maxlength: '64', 'aria-label': 'Column name of measure ' + (i + 1) },
+        function (v) { if (v) m.as = v; else delete m.as; changed(); })),
+      field('Format', select('Format of measure ' + (i + 1), FORMATS, fmt.kind || '', function (v) {
+        setFormat(v ? { kind: v, currency: v === 'currency' ? fmt.currency || '' : '' } : { kind: '', decimals: '', currency: '' });
+      }))
+    ]);
+    if (fmt.kind) {
+      var dec = el('input', { type: 'number', name: 'decimals', min: '0', max: '10', value: fmt.decimals === undefined ? '' : String(fmt.decimals),
+        placeholder: 'auto', 'aria-label': 'Decimals of measure ' + (i + 1) });
+      dec.addEventListener('change', function () { setFormat({ decimals: dec.value === '' ? '' : Number(dec.value) }); });
+      body.appendChild(field('Decimals', dec));
+    }
+    if (fmt.kind === 'currency') {
+      body.appendChild(field('Currency', text('currency', fmt.currency, 'locale\'s', { maxlength: '3', size: '4', 'aria-label': 'Currency of measure ' + (i + 1) },
+        function (v) { setFormat({ currency: v.toUpperCase() }); })));
+    }
+    d.appendChild(body);
+    return d;
+  }
 
   function el(tag, attrs, children) {
     var e = document.createElement(tag);
@@ -158,6 +228,7 @@
       if (well === 'measures') {
         li.appendChild(select('Aggregation of ' + name, AGGS[kindOf(name)] || AGGS.text, item.agg, function (v) { item.agg = v; changed(); }));
         li.appendChild(select('Show ' + name + ' as', SHOW, item.show || 'value', function (v) { if (v === 'value') delete item.show; else item.show = v; changed(); }));
+        li.appendChild(measureEditor(item, i));
       }
       if (well === 'filters') {
         li.appendChild(select('Operator for ' + name, OPS[kindOf(name)] || OPS.text, item.op, function (v) {

@@ -25,3 +25,14 @@ pub struct DatasetInfo {
     pub columns: Vec<ColumnInfo>,
     pub imported_at: String,
 }
+
+/// What a dataset's column is called for people and how its values are shown (set on the
+/// dataset page); a builder measure or a visualization may say otherwise.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ColumnMeta {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<super::report::ValueFormat>,
+}

@@ -135,8 +135,10 @@ pub struct Compare {
     pub previous_period: bool,
 }
 
-/// An aggregated column: `{field, agg, as, show}`; `as` names it (default `<agg>_<field>`).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+/// An aggregated column: `{field, agg, as, show, label, format}`. `as` is the column's id
+/// (default `<agg>_<field>`, or with the show form after it when that is taken:
+/// `sum_amount_change`); `label` is what people read (default "Amount", "Amount, % change").
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Measure {
     pub field: String,
@@ -145,17 +147,141 @@ pub struct Measure {
     pub alias: Option<String>,
     #[serde(default, skip_serializing_if = "ShowAs::is_value")]
     pub show: ShowAs,
+    /// The column's name for people: table headers, chart axes and legends, documents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// How its values are shown; by default a percentage for shares and changes (signed for
+    /// changes), else the field's format.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<super::ValueFormat>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+/// Longest measure label.
+pub const MAX_LABEL_CHARS: usize = 200;
+
+impl Measure {
+    /// Its column's name before any clash is settled: `as`, or `<agg>_<field>` (`count_all`
+    /// for `count(*)`).
+    pub fn base_name(&self) -> String {
+        if let Some(a) = &self.alias {
+            return a.clone();
+        }
+        let field = match (self.agg, self.field.as_str()) {
+            (Aggregation::Count, "*") => "all",
+            (_, f) => f,
+        };
+        format!("{}_{field}", self.agg.word())
+    }
+
+    /// What people read when no `label` is given, from the field's own name for people:
+    /// "Amount", "Average price", "Amount, % change".
+    pub fn default_label(&self, field_label: &str) -> String {
+        let what = match (self.agg, self.field.as_str()) {
+            (Aggregation::Count, "*") => "Count".to_string(),
+            (Aggregation::Sum, _) => field_label.to_string(),
+            (Aggregation::Avg, _) => format!("Average {}", lower_first(field_label)),
+            (Aggregation::Min, _) => format!("Lowest {}", lower_first(field_label)),
+            (Aggregation::Max, _) => format!("Highest {}", lower_first(field_label)),
+            (Aggregation::Count, _) => format!("Count of {}", lower_first(field_label)),
+            (Aggregation::CountDistinct, _) => {
+                format!("Distinct {}", lower_first(field_label))
+            }
+        };
+        match self.show {
+            ShowAs::Value => what,
+            ShowAs::PercentOfTotal => format!("{what}, share of total"),
+            ShowAs::RunningTotal => format!("{what}, running total"),
+            ShowAs::ChangeVsPrevious => format!("{what}, % change"),
+        }
+    }
+
+    /// Its format: its own, else a percentage for a share (signed for a change), else None
+    /// (the field's).
+    pub fn shown_format(&self) -> Option<super::ValueFormat> {
+        self.format.or(match self.show {
+            ShowAs::PercentOfTotal => Some(super::ValueFormat::Percent),
+            ShowAs::ChangeVsPrevious => Some(super::ValueFormat::change()),
+            ShowAs::Value | ShowAs::RunningTotal => None,
+        })
+    }
+}
+
+/// A column's name as people read it: `unit_price` → "Unit price".
+pub fn humanize(name: &str) -> String {
+    let spaced = name.replace('_', " ");
+    let mut c = spaced.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => spaced,
+    }
+}
+
+/// "Unit price" → "unit price" (an acronym such as "VAT" is kept).
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match (c.next(), s.chars().nth(1)) {
+        (Some(f), Some(second)) if !second.is_uppercase() => f.to_lowercase().chain(c).collect(),
+        _ => s.to_string(),
+    }
+}
+
+impl BuilderSpec {
+    /// Each measure's column name. A name given by `as` is kept (a clash is an error when the
+    /// spec is compiled); a default one that a dimension or another measure already has gets
+    /// the show form after it (`sum_amount_change`), then a number (`sum_amount_2`).
+    pub fn measure_names(&self) -> Vec<String> {
+        let mut taken: Vec<String> = self.dimensions.iter().map(|d| d.field.clone()).collect();
+        taken.extend(self.measures.iter().filter_map(|m| m.alias.clone()));
+        let mut out = Vec::with_capacity(self.measures.len());
+        for m in &self.measures {
+            if m.alias.is_some() {
+                out.push(m.base_name());
+                continue;
+            }
+            let base = m.base_name();
+            let suffix = match m.show {
+                ShowAs::Value => "value",
+                ShowAs::PercentOfTotal => "share",
+                ShowAs::RunningTotal => "running",
+                ShowAs::ChangeVsPrevious => "change",
+            };
+            let with_show = format!("{base}_{suffix}");
+            let name = [base.clone(), with_show]
+                .into_iter()
+                .chain((2..).map(|n| format!("{base}_{n}")))
+                .find(|n| !taken.contains(n))
+                .unwrap_or(base);
+            taken.push(name.clone());
+            out.push(name);
+        }
+        out
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Aggregation {
+    #[default]
     Sum,
     Avg,
     Min,
     Max,
     Count,
     CountDistinct,
+}
+
+impl Aggregation {
+    /// Its word in a spec (`count_distinct`).
+    pub fn word(self) -> &'static str {
+        match self {
+            Aggregation::Sum => "sum",
+            Aggregation::Avg => "avg",
+            Aggregation::Min => "min",
+            Aggregation::Max => "max",
+            Aggregation::Count => "count",
+            Aggregation::CountDistinct => "count_distinct",
+        }
+    }
 }
 
 /// How a measure's value is shown. The running and change forms follow the first dimension

@@ -15,7 +15,8 @@ pub use dashboard::render_sheets;
 
 use super::RenderError;
 use crate::data::query::{Cell, ResultSet};
-use crate::model::report::{ValueFormat, VizType};
+use crate::model::report::{DateOrder, DatePattern, FormatKind, Placement, ValueFormat, VizType};
+use crate::report::format;
 use crate::report::run::{Categories, ChartData, ChartOut, Kpi, Output, TableOut};
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 use rust_xlsxwriter::{
@@ -35,14 +36,67 @@ const CHART_ROWS: u32 = 17;
 /// Rows looked at to fit a column's width.
 const FIT_ROWS: usize = 500;
 
+/// A cell's number format for a value format in the thread's locale: `#,##0.00 "€"`,
+/// `"$"#,##0.00`, `0.0%`, `+0.0%;-0.0%;0.0%`. Separators are the reader's Excel's own.
 fn number_format(f: Option<ValueFormat>, whole: bool) -> Format {
-    Format::new().set_num_format(match f {
-        Some(ValueFormat::Currency) => "\"$\"#,##0.00",
-        Some(ValueFormat::Percent) => "0.0%",
-        Some(ValueFormat::Integer) => "#,##0",
-        _ if whole => "#,##0",
-        _ => "#,##0.00",
-    })
+    Format::new().set_num_format(number_code(f, whole))
+}
+
+fn number_code(f: Option<ValueFormat>, whole: bool) -> String {
+    let places = |d: u8| match d {
+        0 => String::new(),
+        d => format!(".{}", "0".repeat(d as usize)),
+    };
+    let Some(f) = f else {
+        return if whole { "#,##0" } else { "#,##0.00" }.into();
+    };
+    let body = match f.kind {
+        FormatKind::Percent => format!("0{}%", places(f.decimals.unwrap_or(1))),
+        FormatKind::Integer => format!("#,##0{}", places(f.decimals.unwrap_or(0))),
+        FormatKind::Currency => {
+            let locale = format::locale();
+            let currency = f.currency.unwrap_or_else(|| locale.currency());
+            let digits = format!(
+                "#,##0{}",
+                places(f.decimals.unwrap_or_else(|| currency.decimals()))
+            );
+            let symbol = format!("\"{}\"", currency.symbol().replace('"', ""));
+            match f.placement.unwrap_or_else(|| locale.placement()) {
+                Placement::Before => format!("{symbol}{digits}"),
+                Placement::After => format!("{digits} {symbol}"),
+            }
+        }
+        FormatKind::Number | FormatKind::Date => match f.decimals {
+            Some(d) => format!("#,##0{}", places(d)),
+            None if whole => "#,##0".into(),
+            None => "#,##0.00".into(),
+        },
+    };
+    if f.signed {
+        let zero = body.replace('#', "").trim_start_matches(',').to_string();
+        format!("+{body};-{body};{zero}")
+    } else {
+        body
+    }
+}
+
+/// A date cell's format: the column's pattern, else the locale's (`dd.mm.yyyy` in `de-DE`).
+fn date_code(f: Option<ValueFormat>) -> &'static str {
+    let locale = format::locale();
+    let pattern = f
+        .filter(|f| f.kind == FormatKind::Date)
+        .map(|f| f.date.unwrap_or(DatePattern::Short))
+        .unwrap_or_else(|| locale.default_date());
+    let (order, sep) = locale.date_order();
+    match (pattern, order, sep) {
+        (DatePattern::Iso, _, _) => "yyyy-mm-dd",
+        (DatePattern::Short, DateOrder::Mdy, _) => "m/d/yyyy",
+        (DatePattern::Short, DateOrder::Dmy, '.') => "dd.mm.yyyy",
+        (DatePattern::Short, DateOrder::Dmy, _) => "dd/mm/yyyy",
+        (DatePattern::Long, DateOrder::Mdy, _) => "mmm d, yyyy",
+        (DatePattern::Long, DateOrder::Dmy, _) => "d mmm yyyy",
+        (DatePattern::Month, _, _) => "mmm yyyy",
+    }
 }
 
 fn build(out: &Output) -> Result<Vec<u8>, XlsxError> {
@@ -314,22 +368,26 @@ fn write_table(sheet: &mut Worksheet, t: &TableOut, bold: &Format) -> Result<(),
     for (c, h) in t.headers.iter().enumerate() {
         sheet.write_with_format(0, c as u16, h, bold)?;
     }
-    let date = Format::new().set_num_format("yyyy-mm-dd");
-    let datetime = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
-    let columns: Vec<(TextKind, Format)> = (0..t.headers.len())
+    let columns: Vec<(TextKind, Format, Format, Format)> = (0..t.headers.len())
         .map(|c| {
             let f = t.formats.get(c).copied().flatten();
             let whole = rs
                 .rows
                 .iter()
                 .all(|r| !matches!(r.get(c), Some(Cell::Real(_))));
-            (text_kind(rs, c), number_format(f, whole))
+            let date = date_code(f);
+            (
+                text_kind(rs, c),
+                number_format(f, whole),
+                Format::new().set_num_format(date),
+                Format::new().set_num_format(format!("{date} hh:mm:ss")),
+            )
         })
         .collect();
     for (r, cells) in rs.rows.iter().enumerate() {
         let r = r as u32 + 1;
         for (c, cell) in cells.iter().enumerate().take(columns.len()) {
-            let (kind, number) = &columns[c];
+            let (kind, number, date, datetime) = &columns[c];
             let col = c as u16;
             match cell {
                 Cell::Null => {}
@@ -349,11 +407,11 @@ fn write_table(sheet: &mut Worksheet, t: &TableOut, bold: &Format) -> Result<(),
                         TextKind::Date => parse_date(s)
                             .map(excel_date)
                             .transpose()?
-                            .map(|d| (d, &date)),
+                            .map(|d| (d, date)),
                         TextKind::DateTime => parse_datetime(s)
                             .map(excel_datetime)
                             .transpose()?
-                            .map(|d| (d, &datetime)),
+                            .map(|d| (d, datetime)),
                         TextKind::Text => None,
                     };
                     match typed {

@@ -106,8 +106,10 @@ pub fn compile_for(
     }
 
     let mut aggs = Vec::with_capacity(spec.measures.len());
+    // Default names never clash: amount twice is `sum_amount` and `sum_amount_change`.
+    let names = spec.measure_names();
     for (i, m) in spec.measures.iter().enumerate() {
-        let a = measure(m, i, &field)?;
+        let a = measure(m, i, &names[i], &field)?;
         taken(&outputs, &a.name, &format!("builder.measures[{i}].as"))?;
         outputs.push(a.name.clone());
         aggs.push(a);
@@ -256,9 +258,20 @@ pub fn compile_for(
 fn measure<'a>(
     m: &Measure,
     i: usize,
+    name: &str,
     field: &impl Fn(&str, &str) -> Result<&'a Field, String>,
 ) -> Result<Agg<'a>, String> {
     let at = format!("builder.measures[{i}]");
+    if m
+        .label
+        .as_ref()
+        .is_some_and(|l| l.chars().count() > crate::model::report::MAX_LABEL_CHARS)
+    {
+        return Err(format!(
+            "{at}.label: longer than {} characters",
+            crate::model::report::MAX_LABEL_CHARS
+        ));
+    }
     let f = match (m.agg, m.field.as_str()) {
         (Aggregation::Count, "*") => None,
         (_, name) => Some(field(name, &format!("{at}.field"))?),
@@ -291,14 +304,13 @@ fn measure<'a>(
         }
     }
     let name = match &m.alias {
-        Some(a) if super::plain(a) => a.clone(),
-        Some(a) => {
+        Some(a) if !super::plain(a) => {
             return Err(format!(
                 "{at}.as: `{}` is not a plain name (letters, digits, _)",
                 shown(a)
             ))
         }
-        None => format!("{agg_word}_{}", f.map_or("all", |f| f.name.as_str())),
+        _ => name.to_string(),
     };
     Ok(Agg {
         field: f,

@@ -6,8 +6,10 @@
 //! The locale is the thread's ([`in_locale`]): a run is wrapped once by whoever starts it, so
 //! the many places a value is written need not carry it.
 
+mod columns;
 mod date;
 
+pub use columns::{columns, dressed};
 pub use date::{date, date_text};
 
 use crate::model::report::{FormatKind, Locale, Placement, ValueFormat};
