@@ -23,7 +23,6 @@ mod drill;
 mod email;
 mod expected;
 mod exports;
-mod first_run;
 mod fonts;
 mod formats;
 mod generate;
