@@ -141,6 +141,9 @@
       seen[w.id] = true;
       var el = els[w.id];
       if (!el) { el = els[w.id] = card(w); grid.appendChild(el); load(w.id); }
+      // A new width (a resize, an undo): its chart drawn again for it, once it settles.
+      else if (+el.dataset.w !== w.w) reloadSoon(w.id);
+      el.dataset.w = w.w;
       place(el, w);
     });
     Object.keys(els).forEach(function (id) { if (!seen[id]) { els[id].remove(); delete els[id]; } });
@@ -159,7 +162,7 @@
   // An arrow key: one cell, with gravity. Up or down, the card goes on until it has moved
   // (past the card in its way: the two swap) or cannot.
   function key(id, dx, dy, resize) {
-    var start = JSON.stringify(def.widgets), was = byId(id), y0 = was.y, w0 = was.w;
+    var start = JSON.stringify(def.widgets), was = byId(id), y0 = was.y;
     var steps = !resize && dy ? y0 + was.h + 1 + def.widgets.reduce(function (m, w) { return Math.max(m, w.y + w.h); }, 0) : 1;
     for (var k = 1; k <= steps; k++) {
       var m = apply(start, id, function (m) {
@@ -172,7 +175,6 @@
     document.getElementById('undo').disabled = false;
     draw();
     els[id].focus();
-    if (byId(id).w !== w0 || resize) reloadSoon(id);
   }
 
   // Dragging: from the layout when it started, the card snapped to the cell under the
@@ -182,7 +184,7 @@
       if (e.target.closest('button') || (!resize && e.target.closest('[data-resize-handle]'))) return;
       e.preventDefault();
       handle.setPointerCapture(e.pointerId);
-      var start = JSON.stringify(def.widgets), c = cell(), last = '0,0', w0 = byId(id).w;
+      var start = JSON.stringify(def.widgets), c = cell(), last = '0,0';
       var p0 = { x: e.clientX, y: e.clientY };
       el.focus({ preventScroll: true });
       el.classList.add('dragging');
@@ -202,8 +204,6 @@
         if (JSON.stringify(def.widgets) === start) return;
         history.push(JSON.stringify({ widgets: JSON.parse(start), filters: def.filters }));
         document.getElementById('undo').disabled = false;
-        if (byId(id) && byId(id).w !== w0) reloadSoon(id);
-        else if (resize) reloadSoon(id);
       }
       handle.addEventListener('pointermove', move);
       handle.addEventListener('pointerup', up);

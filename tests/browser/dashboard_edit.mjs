@@ -70,7 +70,9 @@ try {
   await page.keyboard.press('ArrowDown');
   out.steps.down = await layout(page);
 
-  // Resize the daily chart one column wider by its corner: the chart beside it goes down.
+  // Resize the daily chart one column wider by its corner: the chart it now covers goes down.
+  const drawn = () => page.getAttribute('#grid [data-widget-id="daily"] .chart svg', 'width');
+  out.drawnBefore = await drawn();
   const corner = await page.locator('#grid [data-widget-id="daily"] [data-resize-handle]').boundingBox();
   await page.mouse.move(corner.x + 5, corner.y + 5);
   await page.mouse.down();
@@ -78,10 +80,11 @@ try {
   await page.mouse.up();
   out.steps.resized = await layout(page);
   // Its chart is drawn again for the new width.
-  await page.waitForFunction(() => {
+  await page.waitForFunction(b => {
     const svg = document.querySelector('#grid [data-widget-id="daily"] .chart svg');
-    return svg && svg.isConnected;
-  });
+    return svg && svg.getAttribute('width') !== b;
+  }, out.drawnBefore);
+  out.drawnAfter = await drawn();
 
   // Undo takes the resize back; the resize again.
   await page.click('#undo');

@@ -285,6 +285,11 @@ async fn the_editor_in_a_browser_never_overlaps_shows_real_charts_renames_and_ad
     assert_eq!(pos("resized", "daily"), "7×5 at 1,7", "{v}");
     assert_eq!(pos("resized", "top"), "6×5 at 7,12", "{v}");
     assert_eq!(steps["undone"]["pos"], steps["down"]["pos"], "{v}");
+    let drawn = |k: &str| v[k].as_str().unwrap().parse::<f64>().unwrap();
+    assert!(
+        drawn("drawnAfter") > drawn("drawnBefore"),
+        "the chart is drawn again for its new width: {v}"
+    );
     // The filter form: the five types, the presets and a custom range, what a widget drives.
     assert_eq!(
         v["types"],

@@ -47,9 +47,14 @@ pub async fn page(
             .into_iter()
             .map(|r| {
                 let def = &r.definition;
+                // A dataset's fields are read once per query (a report's visualizations share it).
+                let mut read = std::collections::HashMap::new();
                 let vizs: Vec<_> = def.visualizations.iter().map(|v| {
                     let mut j = json!({ "id": v.id, "title": if v.title.is_empty() { &v.id } else { &v.title }, "type": v.kind });
-                    if let Ok((_, fields)) = crate::app::dashboard::builder_fields(&ctx, def, &v.id) {
+                    let fields = read.entry(v.query.clone()).or_insert_with(|| {
+                        crate::app::dashboard::builder_fields(&ctx, def, &v.id).ok().map(|(_, f)| f)
+                    });
+                    if let Some(fields) = fields {
                         j["fields"] = json!(fields);
                     }
                     j
