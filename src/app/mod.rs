@@ -7,6 +7,7 @@ pub mod dashboard;
 pub mod dataset;
 pub mod dataset_columns;
 pub mod edit;
+pub mod first_run;
 pub mod pipeline;
 pub mod queue;
 pub mod report;

@@ -23,6 +23,7 @@ mod drill;
 mod email;
 mod expected;
 mod exports;
+mod first_run;
 mod fonts;
 mod formats;
 mod generate;

@@ -35,6 +35,8 @@ pub(crate) type Query = web::Query<BTreeMap<String, String>>;
 #[template(path = "empty.html")]
 pub struct EmptyPage {
     pub layout: Layout,
+    /// The first-run checklist (issue 23, item 8).
+    pub progress: crate::app::first_run::Progress,
 }
 
 /// A filter as the bar shows it.
@@ -339,6 +341,7 @@ pub async fn home(state: web::Data<AppState>, q: Query, req: HttpRequest) -> Res
             Some(d) => Ok(Home::Dashboard(Box::new(page(&ctx, &who, d, &q)?))),
             None => Ok(Home::Empty(EmptyPage {
                 layout: Layout::new(&ctx, &who)?,
+                progress: crate::app::first_run::progress(&ctx)?,
             })),
         }
     })
