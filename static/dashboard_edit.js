@@ -475,9 +475,11 @@
   function show(field, message) {
     document.querySelectorAll('[aria-invalid=true]').forEach(function (x) { x.removeAttribute('aria-invalid'); });
     document.querySelectorAll('.widget.invalid').forEach(function (x) { x.classList.remove('invalid'); });
-    problem.textContent = message;
-    problem.hidden = false;
     var m = /^filters\[(\d+)\](?:\.(\w+))?(?:\[(\d+)\])?/.exec(field || ''), target = null;
+    // Which filter, in the words of the page.
+    var named = m && def.filters[+m[1]] && def.filters[+m[1]].label;
+    problem.textContent = message + (named ? ' (filter “' + named + '”)' : '');
+    problem.hidden = false;
     if (m) {
       var box = list.querySelector('[data-index="' + m[1] + '"]');
       var f = def.filters[+m[1]];
