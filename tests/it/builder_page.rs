@@ -304,7 +304,10 @@ async fn a_filter_without_a_value_is_left_out_of_the_preview_and_marked_but_refu
     assert!(!html.contains("error-box"), "no error: {html}");
     assert!(html.contains("id=\"preview-count\">8 rows"), "{html}");
     assert!(html.contains("data-incomplete=\"0\""), "{html}");
-    assert!(html.contains("1 filter without a value is not applied yet."), "{html}");
+    assert!(
+        html.contains("1 filter without a value is not applied yet."),
+        "{html}"
+    );
     // Given a value, it is applied.
     let mut given = spec.clone();
     given["filters"][0]["value"] = json!(["North", "South"]);
@@ -338,7 +341,10 @@ async fn a_filter_without_a_value_is_left_out_of_the_preview_and_marked_but_refu
         .unwrap();
     assert_eq!(r.status(), 422);
     let said = r.text().await.unwrap();
-    assert!(said.contains("Choose at least one value for region"), "{said}");
+    assert!(
+        said.contains("Choose at least one value for region"),
+        "{said}"
+    );
     let list = app.get_json("/api/v1/reports").await;
     assert!(!list.to_string().contains("Incomplete"), "nothing saved");
     // The API's preview keeps naming the field path.

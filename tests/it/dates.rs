@@ -128,8 +128,15 @@ async fn presets_of_data_count_back_from_the_datas_last_day_and_calendar_ones_sa
     let html = page("f.period=all").await;
     assert!(html.contains("All time"), "{html}");
     let svg = widget("f.period=all").await;
-    assert!(svg.contains(">\nJan 2024\n<") || svg.contains(">\n2024\n<"), "{svg}");
-    for q in ["f.period=last_quarter", "f.period=this_quarter", "f.period=year_to_date"] {
+    assert!(
+        svg.contains(">\nJan 2024\n<") || svg.contains(">\n2024\n<"),
+        "{svg}"
+    );
+    for q in [
+        "f.period=last_quarter",
+        "f.period=this_quarter",
+        "f.period=year_to_date",
+    ] {
         page(q).await;
         widget(q).await;
     }

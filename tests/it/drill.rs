@@ -483,13 +483,19 @@ async fn a_blank_category_is_drawn_as_blank_everywhere_and_drills_to_its_empty_r
     revenue.sort();
     assert_eq!(revenue, ["3", "5"], "the two empty rows: {html}");
     assert!(
-        rows.iter().all(|r| r[0] == "<span class=\"blank\">(blank)</span>"),
+        rows.iter()
+            .all(|r| r[0] == "<span class=\"blank\">(blank)</span>"),
         "{rows:?}"
     );
     let north = table_rows(&app.get(&links["North"]).await.text().await.unwrap());
     assert_eq!(north.len(), 1);
     // The report page's table and the PDF's chart say (blank) too.
-    let page = app.get(&format!("/reports/{report}")).await.text().await.unwrap();
+    let page = app
+        .get(&format!("/reports/{report}"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(
         page.contains("<td><span class=\"blank\">(blank)</span></td>"),
         "{page}"
@@ -527,7 +533,10 @@ async fn a_blank_category_is_drawn_as_blank_everywhere_and_drills_to_its_empty_r
         .text()
         .await
         .unwrap();
-    assert!(!csv.contains("(blank)") && csv.lines().any(|l| l.starts_with(",8")), "{csv}");
+    assert!(
+        !csv.contains("(blank)") && csv.lines().any(|l| l.starts_with(",8")),
+        "{csv}"
+    );
     let preview = app
         .get_json(&format!("/api/v1/reports/{report}/preview"))
         .await;
@@ -537,10 +546,7 @@ async fn a_blank_category_is_drawn_as_blank_everywhere_and_drills_to_its_empty_r
         .iter()
         .find(|r| r[1].as_f64() == Some(8.0))
         .unwrap_or_else(|| panic!("{preview}"));
-    assert!(
-        blank_row[0].is_null() || blank_row[0] == "",
-        "{preview}"
-    );
+    assert!(blank_row[0].is_null() || blank_row[0] == "", "{preview}");
     let json_out: Value = app
         .get(&format!("/reports/{report}/download?format=json"))
         .await

@@ -157,13 +157,9 @@ pub(super) fn condition(
             plain_sql(d.like(&text, &pattern))
         }
         FilterOp::Between => {
-            let pair = f
-                .value
-                .as_array()
-                .filter(|l| l.len() == 2)
-                .ok_or_else(|| {
-                    format!("{at}: Give both ends of the range for {}", shown(&f.field))
-                })?;
+            let pair = f.value.as_array().filter(|l| l.len() == 2).ok_or_else(|| {
+                format!("{at}: Give both ends of the range for {}", shown(&f.field))
+            })?;
             let from = b.operand(&pair[0], field, &format!("{at}[0]"))?;
             let to = b.operand(&pair[1], field, &format!("{at}[1]"))?;
             if date {

@@ -7,12 +7,12 @@ use super::output::TableOut;
 use super::table::{shaped, table, TableError};
 use super::{with_literals, Request, RunError, TableRows};
 use crate::data::cache;
-use crate::report::chart::{is_blank, names_blank};
 use crate::data::query::{Cell, ResultSet};
 use crate::data::source::Db;
 use crate::model::report::{
     Bucket, DataMapping, Filter, FilterOp, QuerySource, Visualization, VizOptions, VizType,
 };
+use crate::report::chart::{is_blank, names_blank};
 use chrono::{Days, Months, NaiveDate};
 use serde_json::json;
 use std::sync::Arc;
