@@ -319,6 +319,23 @@ async fn hostile_share_forms_are_refused_naming_the_field_and_nothing_is_stored(
         );
         assert!(!body.contains("share-url"), "{body}");
     }
+    // A value the parameter refuses on the page: on a report, and on a dashboard's page.
+    let list = app.get_json("/api/v1/dashboards").await;
+    let demo = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "Sales overview");
+    let demo = demo.unwrap()["id"].as_str().unwrap().to_string();
+    for (path, value) in [
+        (format!("/reports/{report}/shares"), "abc"),
+        (format!("/reports/{report}/shares"), "99999"),
+        (format!("/dashboards/{demo}/shares"), "0"),
+    ] {
+        let (status, body) = post_form(&app, &path, &[("lock.days", value)]).await;
+        assert_eq!(status, 422, "{path} days={value}: {body}");
+        assert!(body.contains("parameters.days"), "{body}");
+    }
     let (status, body) = post_form(&app, "/dashboards/nope/shares", &[]).await;
     assert_eq!(status, 404, "{body}");
     // A signed-in browser's form without its CSRF token.

@@ -10,6 +10,7 @@ use super::dashboard::place;
 use super::edit::{invalid, EditError};
 use super::Ctx;
 use crate::model::dashboard::DashboardDefinition;
+use crate::model::report::ParameterDef;
 use crate::model::time::{now_text, rfc3339};
 use crate::store::{self, dashboard::StoredDashboard, secret::random_hex, share::Share};
 use chrono::{Duration, Utc};
@@ -102,16 +103,19 @@ pub fn make(
         Target::Dashboard(id) => {
             let d = store::dashboard::get(&conn, &id)?
                 .ok_or_else(|| invalid("dashboardId", "no such dashboard"))?;
-            let names = page_parameters(&conn, &d.definition)?;
+            let defs = page_parameters(&conn, &d.definition)?;
+            let is_filter = |k: &str| d.definition.filters.iter().any(|f| f.id == k);
             if let Some(k) = parameters
                 .keys()
-                .find(|k| !d.definition.filters.iter().any(|f| &f.id == *k) && !names.contains(*k))
+                .find(|k| !is_filter(k) && !defs.iter().any(|p| &p.name == *k))
             {
                 return Err(invalid(
                     format!("parameters.{}", crate::model::text::truncate(k, 60)),
                     "not a filter of this dashboard nor a parameter of its reports",
                 ));
             }
+            let params = parameters.iter().filter(|(k, _)| !is_filter(k));
+            refused_value(&defs, params)?;
             ("dashboard", d.id)
         }
         Target::Report(id) => {
@@ -126,6 +130,7 @@ pub fn make(
                     "not a parameter of this report",
                 ));
             }
+            refused_value(&r.definition.parameters, parameters.iter())?;
             ("report", r.id)
         }
     };
@@ -151,13 +156,13 @@ pub fn make(
     })
 }
 
-/// The parameter names of a dashboard's widgets' reports: what its page takes besides its
-/// filters (`?days=30`).
+/// The parameters of a dashboard's widgets' reports (once a name): what its page takes
+/// besides its filters (`?days=30`).
 pub fn page_parameters(
     conn: &Connection,
     def: &DashboardDefinition,
-) -> Result<BTreeSet<String>, store::StoreError> {
-    let mut names = BTreeSet::new();
+) -> Result<Vec<ParameterDef>, store::StoreError> {
+    let mut out: Vec<ParameterDef> = Vec::new();
     let reports: BTreeSet<&str> = def
         .widgets
         .iter()
@@ -165,10 +170,36 @@ pub fn page_parameters(
         .collect();
     for id in reports {
         if let Some(r) = store::report::get(conn, id)? {
-            names.extend(r.definition.parameters.into_iter().map(|p| p.name));
+            for p in r.definition.parameters {
+                if !out.iter().any(|o| o.name == p.name) {
+                    out.push(p);
+                }
+            }
         }
     }
-    Ok(names)
+    Ok(out)
+}
+
+/// A value its parameter refuses on the page (`days=abc`, or past its `max`) is refused here
+/// too, naming it: a link would only show the error.
+fn refused_value<'a>(
+    defs: &[ParameterDef],
+    given: impl Iterator<Item = (&'a String, &'a String)>,
+) -> Result<(), EditError> {
+    let today = Utc::now().date_naive();
+    for (k, v) in given {
+        let Some(p) = defs.iter().find(|p| &p.name == k) else {
+            continue;
+        };
+        let one = BTreeMap::from([(k.clone(), v.clone())]);
+        if let Err(e) = crate::report::params::resolve(std::slice::from_ref(p), &one, today) {
+            return Err(invalid(
+                format!("parameters.{}", crate::model::text::truncate(k, 60)),
+                e.message,
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The share a token opens, and what it shows as a dashboard (a report's visualizations laid
