@@ -54,7 +54,9 @@ Examples:
   quire backup /var/backups/quire-$(date +%F).db      (while the server runs)
   quire --data-dir /srv/quire-new restore /var/backups/quire-2026-11-30.db
 
-The file holds all state and datasets; restore it into an empty data folder, then serve that.";
+The file holds all state, datasets and export files (--without-exports leaves the files out);
+restore it into an empty data folder, then serve that. Exports whose file it does not hold are
+listed as \"file missing: not in the backup, generate again\", with Retry.";
 
 pub const SMTP: &str = "\
 Examples:

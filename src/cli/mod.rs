@@ -110,6 +110,9 @@ enum Command {
     Backup {
         /// The backup file to write (must not exist).
         out: PathBuf,
+        /// Leave the export files out (after a restore they are listed as missing).
+        #[arg(long)]
+        without_exports: bool,
     },
     /// Restore a backup into an empty data folder.
     #[command(after_help = help::BACKUP)]
@@ -266,7 +269,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 .await
                 .map_err(Failure::other)?
         }
-        Command::Backup { out } => tokio::task::spawn_blocking(move || ops::backup(&config, &out))
+        Command::Backup {
+            out,
+            without_exports,
+        } => tokio::task::spawn_blocking(move || ops::backup(&config, &out, !without_exports))
             .await
             .map_err(Failure::other)?,
         Command::Restore { input } => {

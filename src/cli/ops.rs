@@ -1,9 +1,12 @@
 //! `quire backup OUT.db`, `quire restore IN.db` and `quire smtp test ADDRESS`.
 //!
 //! A backup is one SQLite file: a consistent copy of Quire's own database (`VACUUM INTO`, which
-//! works while a server writes), with the dataset store and the installation's keys inside it
-//! in a table `quire_backup` (in chunks). Restore unpacks it into an empty data folder. The file
-//! holds the keys that sign links and hash tokens: keep it as safe as the data folder.
+//! works while a server writes), with the dataset store, the installation's keys and the export
+//! files (unless `--without-exports`) inside it in a table `quire_backup` (in chunks). Restore
+//! unpacks it into an empty data folder, and marks the exports whose file it did not hold
+//! (skipped, or deleted before the backup) as missing: the list says so instead of a download
+//! answering 410. The file holds the keys that sign links and hash tokens: keep it as safe as
+//! the data folder.
 
 use super::Failure;
 use crate::config::Config;
@@ -45,8 +48,59 @@ fn pack(conn: &Connection, name: &str, bytes: &[u8]) -> Result<(), Failure> {
     Ok(())
 }
 
-/// `quire backup OUT.db`
-pub fn backup(config: &Config, out: &Path) -> Result<(), Failure> {
+/// Packs a file a chunk at a time (an export may be large); false if it went away meanwhile.
+fn pack_file(conn: &Connection, name: &str, path: &Path) -> Result<bool, Failure> {
+    use std::io::Read;
+    let mut file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(Failure::other(format!("{}: {e}", path.display()))),
+    };
+    let mut buf = vec![0u8; CHUNK];
+    let mut seq = 0i64;
+    loop {
+        let mut filled = 0;
+        while filled < CHUNK {
+            match file.read(&mut buf[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) => return Err(Failure::other(format!("{}: {e}", path.display()))),
+            }
+        }
+        if filled == 0 && seq > 0 {
+            break;
+        }
+        conn.execute(
+            "INSERT INTO quire_backup (file, seq, content) VALUES (?1, ?2, ?3)",
+            params![name, seq, &buf[..filled]],
+        )
+        .map_err(sqlite)?;
+        seq += 1;
+        if filled < CHUNK {
+            break;
+        }
+    }
+    Ok(true)
+}
+
+/// The export files of `dir`: whole ones only (a file being written is a dot-file until done).
+fn export_files(dir: &Path) -> Vec<(String, PathBuf)> {
+    let mut files: Vec<(String, PathBuf)> = std::fs::read_dir(dir.join("exports"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| {
+            let name = e.file_name().to_str()?.to_string();
+            (!name.starts_with('.')).then(|| (name, e.path()))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// `quire backup OUT.db [--without-exports]`
+pub fn backup(config: &Config, out: &Path, exports: bool) -> Result<(), Failure> {
     let dir = &config.storage.data_dir;
     let app = dir.join("quire.db");
     if !app.is_file() {
@@ -92,11 +146,24 @@ pub fn backup(config: &Config, out: &Path) -> Result<(), Failure> {
             pack(&conn, &format!("secrets/{key}.key"), &bytes)?;
         }
     }
+    let mut packed = 0;
+    if exports {
+        for (name, path) in export_files(dir) {
+            if pack_file(&conn, &format!("exports/{name}"), &path)? {
+                packed += 1;
+            }
+        }
+    }
     drop(conn);
     std::fs::rename(&partial, out).map_err(Failure::other)?;
     let size = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
+    let files = if exports {
+        format!("{packed} export files")
+    } else {
+        "without export files".to_string()
+    };
     println!(
-        "backed up {} to {} ({size} bytes)",
+        "backed up {} to {} ({size} bytes, {files})",
         dir.display(),
         out.display()
     );
@@ -125,7 +192,13 @@ pub fn restore(config: &Config, input: &Path) -> Result<(), Failure> {
         })?;
     std::fs::create_dir_all(dir).map_err(Failure::other)?;
     for file in &packed {
-        if file.contains("..") || !(file == "datasets.db" || file.starts_with("secrets/")) {
+        let export = file
+            .strip_prefix("exports/")
+            .is_some_and(|n| !n.is_empty() && !n.contains('/') && !n.starts_with('.'));
+        if file.contains("..")
+            || file.contains('\\')
+            || !(file == "datasets.db" || file.starts_with("secrets/") || export)
+        {
             return Err(Failure::usage(format!(
                 "{}: unexpected file `{file}` in the backup",
                 input.display()
@@ -157,10 +230,25 @@ pub fn restore(config: &Config, input: &Path) -> Result<(), Failure> {
     src.execute("VACUUM INTO ?1", [app.to_string_lossy()])
         .map_err(sqlite)?;
     drop(src);
-    let conn = Connection::open(&app).map_err(sqlite)?;
+    let mut conn = Connection::open(&app).map_err(sqlite)?;
     conn.execute_batch("DROP TABLE quire_backup; VACUUM;")
         .map_err(sqlite)?;
     println!("restored {} into {}", input.display(), dir.display());
+    // Exports whose file the backup did not hold say so (the database is brought up to this
+    // version first, as the server would at start).
+    let marked = crate::store::migrate::migrate(&mut conn)
+        .map_err(|e| e.to_string())
+        .and_then(|_| {
+            crate::export::mark_missing(&conn, &dir.join("exports")).map_err(|e| e.to_string())
+        });
+    match marked {
+        Ok(0) => {}
+        Ok(n) => println!(
+            "{n} exports had no file in the backup: marked \"{}\"",
+            crate::export::MISSING
+        ),
+        Err(e) => eprintln!("warning: exports without their file were not marked: {e}"),
+    }
     Ok(())
 }
 

@@ -2,7 +2,7 @@
 //! file under its final name is always whole, and recorded in the `exports` table with the
 //! request that made them, so a failed or expired export can be made again. Every file Quire
 //! makes is made here (`make`; a streamed CSV download, `stream`); this file keeps them:
-//! retry, delete, expire, sweep.
+//! retry, delete, expire, sweep, and mark those a restored backup did not hold.
 
 mod make;
 mod stream;
@@ -45,7 +45,36 @@ pub fn path(ctx: &Ctx, id: &str, format: ExportFormat) -> std::path::PathBuf {
         .storage
         .data_dir
         .join("exports")
-        .join(format!("{id}.{}", format.extension()))
+        .join(file_name(id, format))
+}
+
+/// An export's file name in the exports folder: `<id>.<extension>`.
+pub fn file_name(id: &str, format: ExportFormat) -> String {
+    format!("{id}.{}", format.extension())
+}
+
+/// What the list and a download say of an export whose file a restored backup did not hold.
+pub const MISSING: &str = "file missing: not in the backup, generate again";
+
+/// Completed exports whose file is not in `dir` (a backup restored without it) are marked
+/// expired with `MISSING` as their error: the list says so and offers Retry, and a download
+/// answers 410 with that sentence instead of a file that is not there. Returns how many.
+pub fn mark_missing(
+    conn: &rusqlite::Connection,
+    dir: &std::path::Path,
+) -> Result<usize, ExportError> {
+    let mut marked = 0;
+    for mut e in store::export::list(conn, Some(ExportStatus::Completed.as_str()), None, u32::MAX)?
+    {
+        if dir.join(file_name(&e.id, e.format)).is_file() {
+            continue;
+        }
+        e.status = ExportStatus::Expired;
+        e.error = Some(MISSING.to_string());
+        store::export::insert(conn, &e)?;
+        marked += 1;
+    }
+    Ok(marked)
 }
 
 /// Deletes the files of exports past their retention, and generation results as old.
@@ -181,6 +210,43 @@ pub fn sweep_orphans(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn completed_exports_without_their_file_are_marked_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        crate::store::migrate::migrate(&mut conn).unwrap();
+        for id in ["kept", "lost"] {
+            let e = ExportRecord {
+                id: id.into(),
+                report_id: "r".into(),
+                report_name: "R".into(),
+                format: ExportFormat::Csv,
+                file_name: "r.csv".into(),
+                size: 1,
+                rows: 0,
+                status: ExportStatus::Completed,
+                duration_ms: 0,
+                parameters: vec![],
+                created_at: "x".into(),
+                expires_at: "y".into(),
+                request: None,
+                error: None,
+                made_by: None,
+                schedule_id: None,
+                schedule_name: None,
+            };
+            store::export::insert(&conn, &e).unwrap();
+        }
+        std::fs::write(dir.path().join("kept.csv"), b"x").unwrap();
+        assert_eq!(mark_missing(&conn, dir.path()).unwrap(), 1);
+        let lost = store::export::get(&conn, "lost").unwrap().unwrap();
+        assert_eq!(lost.status, ExportStatus::Expired);
+        assert_eq!(lost.error.as_deref(), Some(MISSING));
+        let kept = store::export::get(&conn, "kept").unwrap().unwrap();
+        assert_eq!((kept.status, kept.error), (ExportStatus::Completed, None));
+        assert_eq!(mark_missing(&conn, dir.path()).unwrap(), 0);
+    }
 
     #[test]
     fn unrecorded_and_half_written_files_go_recorded_ones_stay() {

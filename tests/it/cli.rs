@@ -484,3 +484,147 @@ fn a_log_written_to_a_file_has_no_terminal_colour_codes() {
     assert!(text.contains("user.create"), "the log has lines: {text}");
     assert!(!text.contains('\u{1b}'), "no colour codes: {text:?}");
 }
+
+#[tokio::test]
+async fn a_restored_backup_lists_exports_whose_file_it_did_not_hold_as_missing() {
+    let app = crate::helpers::spawn_app().await;
+    let data = app.ctx.config.storage.data_dir.clone();
+    let report = app.report_id().await;
+    // Two files downloaded (each recorded with its file).
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let r = app
+            .get(&format!("/reports/{report}/download?format=json"))
+            .await;
+        assert_eq!(r.status(), 200);
+        ids.push(r.headers()["x-export-id"].to_str().unwrap().to_string());
+    }
+    let (lost, kept) = (ids[0].clone(), ids[1].clone());
+    let kept_bytes = std::fs::read(data.join("exports").join(format!("{kept}.json"))).unwrap();
+    // One file is lost before the backup.
+    std::fs::remove_file(data.join("exports").join(format!("{lost}.json"))).unwrap();
+
+    let out_dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = crate::helpers::quire().args(args).output().unwrap();
+        let said = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {said}");
+        said
+    };
+    let restored = |without_exports: bool| {
+        let file = out_dir.path().join(format!("backup-{without_exports}.db"));
+        let target = out_dir.path().join(format!("data-{without_exports}"));
+        let mut backup = vec![
+            "backup",
+            file.to_str().unwrap(),
+            "--data-dir",
+            data.to_str().unwrap(),
+        ];
+        if without_exports {
+            backup.push("--without-exports");
+        }
+        let said = run(&backup);
+        let said = said
+            + &run(&[
+                "restore",
+                file.to_str().unwrap(),
+                "--data-dir",
+                target.to_str().unwrap(),
+            ]);
+        (target, said)
+    };
+
+    // With the export files: the lost one is missing, the other downloads as it was.
+    let (target, said) = restored(false);
+    assert!(said.contains("1 export files"), "{said}");
+    assert!(
+        said.contains("1 exports had no file in the backup"),
+        "{said}"
+    );
+    let serve = |dir: std::path::PathBuf| async move {
+        let mut config = quire::config::Config::default();
+        config.server.bind = "127.0.0.1:0".into();
+        config.storage.data_dir = dir;
+        let app = quire::startup::Application::build(config, false)
+            .await
+            .unwrap();
+        let base = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        base
+    };
+    let client = crate::helpers::client_with(Some(&app.token));
+    let base = serve(target).await;
+    let page = client
+        .get(format!("{base}/exports"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let row = |id: &str| {
+        let at = page
+            .find(&format!("id=\"export-{id}\""))
+            .unwrap_or_else(|| panic!("{id} listed: {page}"));
+        page[at..at + page[at..].find("</tr>").unwrap()].to_string()
+    };
+    assert!(
+        row(&lost).contains("file missing: not in the backup, generate again"),
+        "{}",
+        row(&lost)
+    );
+    assert!(row(&lost).contains("class=\"retry\""), "{}", row(&lost));
+    assert!(!row(&lost).contains("/download"), "{}", row(&lost));
+    assert!(!row(&kept).contains("file missing"), "{}", row(&kept));
+    let r = client
+        .get(format!("{base}/api/v1/exports/{lost}/download"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 410);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("file missing: not in the backup, generate again"));
+    let r = client
+        .get(format!("{base}/api/v1/exports/{kept}/download"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.bytes().await.unwrap().to_vec(), kept_bytes);
+    // Retry makes the lost one again.
+    let r = client
+        .post(format!("{base}/api/v1/exports/{lost}/retry"))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+
+    // Without them: both are missing.
+    let (target, said) = restored(true);
+    assert!(said.contains("without export files"), "{said}");
+    assert!(
+        said.contains("2 exports had no file in the backup"),
+        "{said}"
+    );
+    let base = serve(target).await;
+    let listed: serde_json::Value = client
+        .get(format!("{base}/api/v1/exports"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let missing = listed
+        .as_array()
+        .or_else(|| listed["items"].as_array())
+        .unwrap()
+        .iter()
+        .filter(|e| e["error"] == "file missing: not in the backup, generate again")
+        .count();
+    assert_eq!(missing, 2, "{listed}");
+}

@@ -22,10 +22,14 @@ pub async fn find(ctx: &Ctx, id: String) -> Result<ExportRecord, Problem> {
 /// The file of an export as a download; 410 once it has expired.
 pub async fn file_response(ctx: &Ctx, e: &ExportRecord) -> Result<HttpResponse, Problem> {
     if e.status != ExportStatus::Completed {
-        return Err(Problem::new(
-            StatusCode::GONE,
-            format!("this export {} and its file was deleted", e.status),
-        ));
+        // A restored backup without the file says so (`export::mark_missing`).
+        let detail = match e.error.as_deref() {
+            Some(m) if m == crate::export::MISSING => {
+                format!("{m} (Retry on /exports makes it anew)")
+            }
+            _ => format!("this export {} and its file was deleted", e.status),
+        };
+        return Err(Problem::new(StatusCode::GONE, detail));
     }
     let path = crate::export::path(ctx, &e.id, e.format);
     let bytes = web::block(move || std::fs::read(path))
