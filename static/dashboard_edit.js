@@ -210,8 +210,9 @@
     });
   }
 
-  // A card's content: the dashboard's own widget partial, drawn for the card's width; a text
-  // card not saved yet shows its text; a new chart says it is drawn on Save.
+  // A card's content: the dashboard's own widget partial, drawn for the card's width; a
+  // widget added or changed here and not saved yet is drawn the same way from what the editor
+  // has (`/dashboards/{id}/edit/widget`).
   var timers = {};
   function reloadSoon(id) {
     clearTimeout(timers[id]);
@@ -221,23 +222,21 @@
     var w = byId(id), el = els[id];
     if (!w || !el) return;
     var body = el.querySelector('.widget-body');
-    if (stored[id] !== content(w)) {
-      body.textContent = '';
-      var p = document.createElement('p');
-      p.className = w.kind === 'text' ? 'text-card' : 'muted';
-      p.textContent = w.kind === 'text' ? w.text : 'New: its chart shows once the dashboard is saved.';
-      body.appendChild(p);
-      return;
-    }
     var width = Math.floor(body.clientWidth) - 16;
-    var url = '/dashboards/' + encodeURIComponent(dashboardId) + '/widgets/' + encodeURIComponent(id) +
-      (width > 0 ? '?w=' + width : '');
+    var url = '/dashboards/' + encodeURIComponent(dashboardId);
+    if (stored[id] === content(w)) {
+      url += '/widgets/' + encodeURIComponent(id) + (width > 0 ? '?w=' + width : '');
+    } else {
+      var draft = JSON.parse(JSON.stringify(w));
+      delete draft.x; delete draft.y; delete draft.w; delete draft.h;
+      url += '/edit/widget?widget=' + encodeURIComponent(JSON.stringify(draft)) + (width > 0 ? '&w=' + width : '');
+    }
     if (!body.childNodes.length) body.innerHTML = '<p class="loading muted">Loading…</p>';
+    var asked = content(w);
     fetch(url, { credentials: 'same-origin' }).then(function (r) { return r.text().then(function (t) { return [r.ok, t]; }); })
       .then(function (res) {
-        if (!els[id]) return;
-        if (res[0]) body.innerHTML = res[1];
-        else body.innerHTML = '<p class="muted">This widget cannot be shown now.</p>';
+        if (!els[id] || !byId(id) || content(byId(id)) !== asked) return;
+        body.innerHTML = res[0] ? res[1] : '<p class="muted">This widget cannot be shown now.</p>';
         body.dataset.loaded = '1';
       })
       .catch(function () { body.innerHTML = '<p class="muted">This widget cannot be shown now.</p>'; });

@@ -186,6 +186,7 @@ route_table! {
     GET "/dashboards/{id}/widgets/{wid}/rows" viewer => dashboards::drill::rows;
     GET "/dashboards/{id}/edit" editor => dashboards::edit::page;
     POST "/dashboards/{id}/edit" editor => dashboards::edit::save;
+    GET "/dashboards/{id}/edit/widget" editor => dashboards::edit::widget;
     POST "/dashboards/{id}/duplicate" editor => dashboards::duplicate;
     POST "/dashboards/{id}/delete" editor => dashboards::delete;
     POST "/dashboards/{id}/default" editor => dashboards::list::make_default;

@@ -106,6 +106,15 @@ try {
   await f.locator('input[name=target][value="orders"]').check();
   out.drives = await f.locator('[data-target="revenue"] select[name=drive] option').evaluateAll(os => os.map(o => o.value));
   out.targetsOffered = await f.locator('input[name=target]').evaluateAll(cs => cs.map(c => c.value));
+  // A widget and a text card added, not saved yet: drawn for real all the same.
+  await page.selectOption('#add-viz', 'aov');
+  await page.click('#add-widget');
+  await page.waitForSelector('#grid [data-widget-id="aov"] .kpi-value');
+  out.addedKpi = (await page.textContent('#grid [data-widget-id="aov"] .kpi-value')).trim();
+  await page.fill('#add-text-value', 'Read **this** first');
+  await page.click('#add-text');
+  await page.waitForSelector('#grid [data-widget-id="text"] strong');
+  out.addedText = (await page.textContent('#grid [data-widget-id="text"] strong')).trim();
   if (shots) {
     await page.screenshot({ path: shots + '/dashboard-editor-1366.png', fullPage: true });
   }

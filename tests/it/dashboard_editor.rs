@@ -318,6 +318,9 @@ async fn the_editor_in_a_browser_never_overlaps_shows_real_charts_renames_and_ad
         json!(["revenue", "orders", "top", "daily"]),
         "text cards are not offered: {v}"
     );
+    // Added, not saved: drawn for real (the KPI's figure, the text's markdown).
+    assert!(v["addedKpi"].as_str().unwrap().starts_with('$'), "{v}");
+    assert_eq!(v["addedText"], "this", "{v}");
     // Saved: renamed, the filter on the dashboard changes both KPIs.
     assert_eq!(v["saved"], format!("/dashboards/{id}"), "{v}");
     assert_eq!(v["title"], "Edited board", "{v}");
@@ -352,4 +355,64 @@ async fn the_editor_in_a_browser_never_overlaps_shows_real_charts_renames_and_ad
     assert_eq!(refused["path"], format!("/dashboards/{id}/edit"), "{v}");
     assert_eq!(refused["name"], "Kept name", "{v}");
     assert!(refused["invalid"].as_u64().unwrap() >= 1, "{v}");
+}
+
+#[tokio::test]
+async fn a_widget_not_saved_yet_is_drawn_for_the_editor_and_a_bad_one_is_named() {
+    let app = spawn_app().await;
+    let (id, _) = board(&app, "Drafts").await;
+    let report = app.report_id().await;
+    let url = |w: &Value| {
+        reqwest::Url::parse_with_params(
+            &format!("{}/dashboards/{id}/edit/widget", app.address),
+            &[("w", "400".to_string()), ("widget", w.to_string())],
+        )
+        .unwrap()
+    };
+    let get = |w: Value| app.client.get(url(&w)).send();
+    let r = get(json!({ "id": "aov", "reportId": report, "visualizationId": "aov" }))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("kpi-value"));
+    // A changed text card: its markdown as the dashboard shows it.
+    let r = get(json!({ "id": "note", "kind": "text", "text": "**new** words" }))
+        .await
+        .unwrap();
+    assert!(r.text().await.unwrap().contains("<strong>new</strong>"));
+    for (w, field) in [
+        (json!({ "id": "x", "kind": "chart" }), "widget"),
+        (
+            json!({ "id": "x", "reportId": report }),
+            "widgets[5].visualizationId",
+        ),
+        (
+            json!({ "id": "x".repeat(500), "reportId": report, "visualizationId": "aov" }),
+            "widgets[5].id",
+        ),
+        (
+            json!({ "id": "x", "kind": "text", "text": "t".repeat(20_000) }),
+            "widgets[5].text",
+        ),
+    ] {
+        let r = get(w.clone()).await.unwrap();
+        assert_eq!(r.status(), 422, "{w}");
+        let p: Value = r.json().await.unwrap();
+        assert_eq!(p["errors"][0]["field"], field, "{p}");
+    }
+    // Viewers may not.
+    let (_, token) = crate::helpers::user_with_token(
+        &app.ctx,
+        "viewer@example.com",
+        quire::model::user::Role::Viewer,
+    );
+    let viewer = crate::helpers::client_with(Some(&token));
+    let r = viewer
+        .get(url(
+            &json!({ "id": "aov", "reportId": report, "visualizationId": "aov" }),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
 }

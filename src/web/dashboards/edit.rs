@@ -113,3 +113,60 @@ pub async fn save(
         .insert_header((header::LOCATION, format!("/dashboards/{}", saved.id)))
         .finish())
 }
+
+/// GET /dashboards/{id}/edit/widget?widget=<JSON>&w=: a widget as the editor has it, not saved
+/// yet (added, or changed), drawn like the dashboard's own (`super::widget_for`) for the
+/// editor's card, under the stored filters' defaults. A widget that cannot be read is a 422
+/// naming its field.
+pub async fn widget(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    q: super::Query,
+) -> Result<super::WidgetPartial, Problem> {
+    let (ctx, q) = (state.ctx.clone(), q.into_inner());
+    let width = super::chart_width(&q)?;
+    let raw = q
+        .get("widget")
+        .ok_or_else(|| Problem::invalid("widget", "the widget to draw, as JSON"))?;
+    let w: crate::model::dashboard::Widget =
+        crate::web::json::parse(raw.as_bytes()).map_err(|p| {
+            // `parse` names the whole document `body`: here it is `widget`.
+            let field = match p.field.as_deref() {
+                None | Some("body") => "widget".to_string(),
+                Some(f) => format!("widget.{f}"),
+            };
+            let message = match &p.field {
+                Some(f) => p
+                    .detail
+                    .strip_prefix(&format!("{f}: "))
+                    .unwrap_or(&p.detail),
+                None => &p.detail,
+            };
+            Problem::invalid(field, message)
+        })?;
+    web::block(move || -> Result<super::WidgetPartial, Problem> {
+        let mut d = super::find(&ctx, &id)?;
+        let wid = w.id.clone();
+        d.definition.widgets.retain(|x| x.id != wid);
+        d.definition.widgets.push(crate::model::dashboard::Widget {
+            x: 0,
+            y: 0,
+            w: 1,
+            h: 1,
+            ..w
+        });
+        d.definition
+            .validate()
+            .map_err(|e| match e.split_once(": ") {
+                Some((f, m)) => Problem::invalid(f, m),
+                None => Problem::invalid("widget", e),
+            })?;
+        let none = std::collections::BTreeMap::new();
+        let view = crate::app::dashboard::run::View::now(&none, &none);
+        let base = format!("/dashboards/{id}");
+        crate::report::chart::at_width(width, || {
+            super::widget_for(&ctx, &d, &wid, view, (1, None), &base, Some(&none))
+        })
+    })
+    .await?
+}
