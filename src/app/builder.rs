@@ -351,28 +351,29 @@ pub fn preview(
         .map(|(k, v)| (format!(":{k}"), param_text(v)))
         .collect();
     let sql = sql.into_owned();
-    let locale = ctx.config.branding.locale();
-    let out = crate::report::format::in_locale(locale, || run::run(
-        &conn,
-        &run::Request {
-            report_id: "preview",
-            definition: &def,
-            params: &BTreeMap::new(),
-            rows: TableRows::Page {
-                page: 1,
-                page_size: PREVIEW_ROWS,
+    let out = super::column_meta::shown(ctx, || {
+        run::run(
+            &conn,
+            &run::Request {
+                report_id: "preview",
+                definition: &def,
+                params: &BTreeMap::new(),
+                rows: TableRows::Page {
+                    page: 1,
+                    page_size: PREVIEW_ROWS,
+                },
+                only: None,
+                sort: None,
+                today,
+                zone: chrono_tz::UTC,
+                bounds: ctx.bounds(),
+                cache: None,
+                progress: None,
+                narrow: None,
+                spare: None,
             },
-            only: None,
-            sort: None,
-            today,
-            zone: chrono_tz::UTC,
-            bounds: ctx.bounds(),
-            cache: None,
-            progress: None,
-            narrow: None,
-            spare: None,
-        },
-    ))?;
+        )
+    })?;
     let mut p = Preview {
         sql,
         bound,

@@ -207,6 +207,7 @@ pub fn delete(store: &Store, name: &str) -> Result<(), DatasetError> {
     data.busy_timeout(Duration::from_secs(60))?;
     data.execute_batch(&format!("DROP TABLE IF EXISTS \"{}\"", name.as_str()))?;
     store::dataset::remove(&*store.app.get()?, name.as_str())?;
+    store::dataset_column::forget(&*store.app.get()?, name.as_str())?;
     store.cache.bump("main", name.as_str());
     reclaim_logged(&data, name.as_str());
     Ok(())

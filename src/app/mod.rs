@@ -4,6 +4,7 @@
 
 pub mod builder;
 pub mod dashboard;
+pub mod column_meta;
 pub mod dataset;
 pub mod dataset_columns;
 pub mod edit;

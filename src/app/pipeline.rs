@@ -73,27 +73,28 @@ impl Ctx {
             .ok_or_else(|| PipelineError::NoSource(source.clone()))?;
         let conn = pool.get()?;
         let spare = || pool.try_get();
-        let locale = self.config.branding.locale();
-        Ok(crate::report::format::in_locale(locale, || run::run(
-            &conn,
-            &run::Request {
-                report_id: &stored.id,
-                definition: &stored.definition,
-                params: spec.params,
-                rows: spec.rows,
-                only: spec.only,
-                sort: spec.sort,
-                today: spec.today,
-                zone: spec.zone,
-                bounds: self.bounds(),
-                cache: (self.config.limits.cache_mb > 0)
-                    .then(|| self.store.cache_scope(source))
-                    .flatten(),
-                progress,
-                narrow: spec.narrow,
-                spare: Some(&spare),
-            },
-        ))?)
+        Ok(super::column_meta::shown(self, || {
+            run::run(
+                &conn,
+                &run::Request {
+                    report_id: &stored.id,
+                    definition: &stored.definition,
+                    params: spec.params,
+                    rows: spec.rows,
+                    only: spec.only,
+                    sort: spec.sort,
+                    today: spec.today,
+                    zone: spec.zone,
+                    bounds: self.bounds(),
+                    cache: (self.config.limits.cache_mb > 0)
+                        .then(|| self.store.cache_scope(source))
+                        .flatten(),
+                    progress,
+                    narrow: spec.narrow,
+                    spare: Some(&spare),
+                },
+            )
+        })?)
     }
 
     /// The report whose id or name is `key`.

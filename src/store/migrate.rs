@@ -38,6 +38,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0010_result_snapshots",
         include_str!("../../migrations/0010_result_snapshots.sql"),
     ),
+    (
+        "0011_dataset_columns",
+        include_str!("../../migrations/0011_dataset_columns.sql"),
+    ),
 ];
 
 /// The first line of a migration that rebuilds a table others refer to: it runs with foreign

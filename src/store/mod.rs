@@ -4,6 +4,7 @@ pub mod app_pool;
 pub mod audit;
 pub mod dashboard;
 pub mod dataset;
+pub mod dataset_column;
 pub mod delivery;
 pub mod export;
 pub mod job;

@@ -228,6 +228,8 @@ route_table! {
     GET "/datasets/{name}/columns" viewer => datasets::columns::page;
     GET "/datasets/{name}/columns/{column}/check" editor => datasets::columns::check;
     POST "/datasets/{name}/columns/{column}/type" editor => datasets::columns::retype;
+    GET "/datasets/{name}/names" viewer => datasets::names::page;
+    POST "/datasets/{name}/columns/{column}/name" editor => datasets::names::save;
     GET "/api/v1/datasets" viewer => api::datasets::list;
     POST "/api/v1/datasets" editor => api::datasets::create;
     GET "/api/v1/datasets/{name}" viewer => api::datasets::get;

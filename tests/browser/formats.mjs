@@ -25,8 +25,10 @@ try {
       const page = await browser.newPage({ viewport: { width, height: 900 } });
       watch(page);
       await signIn(page, url);
-      await page.goto(url + path);
+      await page.goto(url + path, { waitUntil: 'networkidle' });
       await shot(page, `${name}-${width}.png`);
+      const names = page.locator('#column-names');
+      if (shots && await names.count()) await names.screenshot({ path: `${shots}/${name}-names-${width}.png` });
       out[`cells${width}`] = await page.locator('table td').allTextContents();
     }
     console.log(JSON.stringify(out));

@@ -320,6 +320,22 @@ async fn in_the_builder_amount_twice_is_named_labelled_and_shown_as_a_signed_cha
     ] {
         let app = spawn_app_with(|c| c.branding.locale = locale.into()).await;
         let id = save(&app, &value_and_change()).await;
+        let r = name_column(
+            &app,
+            "revenue",
+            &[("label", "Sales"), ("format", "currency")],
+        )
+        .await;
+        assert!(r.status().is_success(), "{}", r.status());
+        let dataset = vec![
+            app.address.clone(),
+            "look".into(),
+            "/datasets/sales".into(),
+            format!("dataset-{locale}"),
+        ];
+        tokio::task::spawn_blocking(move || crate::browser::node("formats.mjs", &dataset))
+            .await
+            .unwrap();
         let args = vec![
             app.address.clone(),
             "look".into(),
@@ -338,4 +354,121 @@ async fn in_the_builder_amount_twice_is_named_labelled_and_shown_as_a_signed_cha
         };
         assert!(cells.contains(money), "{locale}: {cells}");
     }
+}
+
+async fn name_column(app: &TestApp, column: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    app.client
+        .post(format!(
+            "{}/datasets/sales/columns/{column}/name",
+            app.address
+        ))
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_dataset_columns_label_and_format_set_on_its_page_show_in_builder_reports() {
+    let app = spawn_app().await;
+    let r = name_column(
+        &app,
+        "revenue",
+        &[
+            ("label", "Sales"),
+            ("format", "currency"),
+            ("decimals", "0"),
+            ("currency", "eur"),
+        ],
+    )
+    .await;
+    // Saved, and back to the dataset's page (followed).
+    assert!(
+        r.status() == 303 || r.url().path() == "/datasets/sales",
+        "{}",
+        r.status()
+    );
+    assert_eq!(
+        r.status().as_u16() / 100,
+        if r.status() == 303 { 3 } else { 2 }
+    );
+    let names = app.get("/datasets/sales/names").await.text().await.unwrap();
+    assert!(
+        names.contains("value=\"Sales\"") && names.contains("value=\"EUR\""),
+        "{names}"
+    );
+
+    let id = save(
+        &app,
+        &json!({ "name": "By region", "visualizations": [{ "id": "rows", "type": "table" }],
+                 "builder": { "dataset": "sales", "dimensions": ["region"],
+                   "measures": [{ "field": "revenue", "agg": "sum" },
+                                { "field": "revenue", "agg": "sum", "show": "percent_of_total" }],
+                   "sort": [{ "field": "region" }] } }),
+    )
+    .await;
+    let (_, sums, _) = {
+        let p = app.get_json(&format!("/api/v1/reports/{id}/preview")).await;
+        let rows = p["rows"].as_array().unwrap().clone();
+        (
+            (),
+            rows.iter()
+                .map(|r| r[1].as_f64().unwrap())
+                .collect::<Vec<_>>(),
+            (),
+        )
+    };
+    let page = app
+        .get(&format!("/reports/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(">Sales<") && page.contains("Sales, share of total"),
+        "the dataset's label"
+    );
+    let euros = format!("€{}", quire::report::format::thousands(sums[0], 0));
+    assert!(page.contains(&euros), "{euros}: the dataset's format");
+
+    // Refused, naming the field; what was stored stays.
+    let cases: [(&str, &[(&str, &str)], &str); 4] = [
+        (
+            "revenue",
+            &[("label", "x"), ("format", "currency"), ("decimals", "99")],
+            "decimals",
+        ),
+        ("revenue", &[("label", "x"), ("format", "fancy")], "format"),
+        ("nope", &[("label", "x")], "column"),
+        ("revenue", &[("label", &"y".repeat(10_000))], "label"),
+    ];
+    for (column, form, field) in cases {
+        let r = name_column(&app, column, form).await;
+        assert_eq!(r.status(), 422, "{field}");
+        let body = r.text().await.unwrap();
+        assert!(body.contains(field), "{field}: {body}");
+    }
+    let names = app.get("/datasets/sales/names").await.text().await.unwrap();
+    assert!(
+        names.contains("value=\"Sales\""),
+        "unchanged after refusals"
+    );
+
+    // A viewer reads them and cannot change them.
+    let (_, token) = crate::helpers::user_with_token(
+        &app.ctx,
+        "viewer@example.com",
+        quire::model::user::Role::Viewer,
+    );
+    let viewer = crate::helpers::client_with(Some(&token));
+    let r = viewer
+        .post(format!(
+            "{}/datasets/sales/columns/revenue/name",
+            app.address
+        ))
+        .form(&[("label", "Mine")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
 }

@@ -511,8 +511,7 @@ pub(super) fn run_widget_rows(
     let only = [p.viz.clone()];
     let mut req = p.request(ctx, &only, rows, view.today);
     req.sort = sort;
-    let locale = ctx.config.branding.locale();
-    let out = crate::report::format::in_locale(locale, || run::run(&conn, &req))?;
+    let out = crate::app::column_meta::shown(ctx, || run::run(&conn, &req))?;
     Ok(out.sections.into_iter().flat_map(|s| s.items).next())
 }
 

@@ -6,6 +6,40 @@ use crate::model::dataset::ColumnMeta;
 use crate::model::report::{humanize, BuilderSpec, QuerySource, Visualization};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Every dataset's columns' labels and formats, by dataset then column.
+pub type DatasetColumns = BTreeMap<String, BTreeMap<String, ColumnMeta>>;
+
+thread_local! {
+    static DATASETS: std::cell::RefCell<Arc<DatasetColumns>> = Default::default();
+}
+
+/// Runs `f` with the datasets' columns' labels and formats at hand (read once by the caller
+/// from the store; see `app::column_meta::shown`).
+pub fn with_columns<T>(columns: Arc<DatasetColumns>, f: impl FnOnce() -> T) -> T {
+    struct Restore(Option<Arc<DatasetColumns>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            if let Some(old) = self.0.take() {
+                DATASETS.with(|d| *d.borrow_mut() = old);
+            }
+        }
+    }
+    let old = DATASETS.with(|d| std::mem::replace(&mut *d.borrow_mut(), columns));
+    let _restore = Restore(Some(old));
+    f()
+}
+
+/// The labels and formats of the columns of the dataset a builder query reads; none for SQL.
+pub fn dataset_columns(source: QuerySource) -> BTreeMap<String, ColumnMeta> {
+    match source {
+        QuerySource::Builder(spec) => {
+            DATASETS.with(|d| d.borrow().get(&spec.dataset).cloned().unwrap_or_default())
+        }
+        QuerySource::Sql(_) => BTreeMap::new(),
+    }
+}
 
 /// `viz` with the labels and formats of its query's columns filled in where its options give
 /// none; `meta` is the dataset's columns' own, by column.

@@ -136,7 +136,8 @@ pub fn run<'c>(conn: impl Into<Db<'c>>, req: &Request) -> Result<Output, RunErro
                         message: "its query is not defined".into(),
                     })?;
             // Labels and formats from the builder's measures where the options give none.
-            let viz = &*super::format::dressed(viz, source, &Default::default());
+            let viz =
+                &*super::format::dressed(viz, source, &super::format::dataset_columns(source));
             // A chart's query prepared side by side is not prepared again (a builder's reads
             // its dataset's columns).
             let (sql, values) = match prepared.get(&viz.query) {

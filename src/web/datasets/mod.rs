@@ -5,6 +5,7 @@
 
 pub mod columns;
 pub mod list;
+pub mod names;
 pub mod upload;
 
 use self::list::DatasetList;
