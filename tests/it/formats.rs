@@ -140,7 +140,12 @@ async fn german_locale_writes_money_percentages_and_dates_the_german_way_everywh
     assert!(page.contains(&euros), "{euros} on the page");
     assert!(page.contains(&percent), "{percent} on the page");
 
-    let pdf = pdf_pages(&file(&app, &id, "pdf").await).join("\n");
+    let bytes = file(&app, &id, "pdf").await;
+    if let Ok(dir) = std::env::var("SCREENSHOT_DIR") {
+        // To look at (pdftoppm -png).
+        std::fs::write(std::path::Path::new(&dir).join("formats-de.pdf"), &bytes).unwrap();
+    }
+    let pdf = pdf_pages(&bytes).join("\n");
     let flat = |s: &str| s.replace('\u{a0}', " ");
     assert!(
         flat(&pdf).contains(&flat(&euros)),
