@@ -219,7 +219,9 @@
     var list = state.spec[well];
     list.forEach(function (item, i) {
       var name = fieldOf(item);
-      var li = el('li', { 'class': 'item', draggable: 'true', 'data-index': String(i), 'data-item-field': name }, [el('strong', { text: name })]);
+      // A measure reads as its label ("Revenue, % change"): the same field twice is told apart.
+      var title = well === 'measures' ? (item.label || defaultLabel(item)) : name;
+      var li = el('li', { 'class': 'item', draggable: 'true', 'data-index': String(i), 'data-item-field': name }, [el('strong', { text: title, title: name })]);
       if (well === 'dimensions' && kindOf(name) === 'date') {
         li.appendChild(select('Bucket of ' + name, BUCKETS, typeof item === 'string' ? '' : (item.bucket || ''), function (v) {
           list[i] = v ? { field: name, bucket: v } : name; changed();

@@ -361,3 +361,51 @@ pub enum SortDir {
     Asc,
     Desc,
 }
+
+#[cfg(test)]
+mod measure_tests {
+    use super::*;
+
+    fn spec(measures: serde_json::Value) -> BuilderSpec {
+        serde_json::from_value(serde_json::json!({
+            "dataset": "sales", "dimensions": ["region"], "measures": measures
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_same_field_twice_gets_names_of_its_own() {
+        let s = spec(serde_json::json!([
+            {"field": "amount", "agg": "sum"},
+            {"field": "amount", "agg": "sum", "show": "change_vs_previous"},
+            {"field": "amount", "agg": "sum", "show": "change_vs_previous"},
+            {"field": "*", "agg": "count"}
+        ]));
+        assert_eq!(
+            s.measure_names(),
+            ["sum_amount", "sum_amount_change", "sum_amount_2", "count_all"]
+        );
+    }
+
+    #[test]
+    fn a_name_given_is_kept_and_defaults_go_around_it() {
+        let s = spec(serde_json::json!([
+            {"field": "amount", "agg": "sum"},
+            {"field": "amount", "agg": "avg", "as": "sum_amount"}
+        ]));
+        assert_eq!(s.measure_names(), ["sum_amount_value", "sum_amount"]);
+    }
+
+    #[test]
+    fn default_labels_and_formats_follow_what_a_measure_shows() {
+        let m: Measure = serde_json::from_value(
+            serde_json::json!({"field": "unit_price", "agg": "avg", "show": "change_vs_previous"}),
+        )
+        .unwrap();
+        assert_eq!(
+            m.default_label(&humanize(&m.field)),
+            "Average unit price, % change"
+        );
+        assert_eq!(m.shown_format(), Some(super::super::ValueFormat::change()));
+    }
+}
