@@ -477,3 +477,58 @@ async fn a_dataset_columns_label_and_format_set_on_its_page_show_in_builder_repo
         .unwrap();
     assert_eq!(r.status(), 403);
 }
+
+#[tokio::test]
+async fn the_rows_behind_a_mark_show_the_datasets_labels_and_formats_in_the_locale() {
+    let app = spawn_app_with(|c| c.branding.locale = "de-DE".into()).await;
+    let r = name_column(
+        &app,
+        "revenue",
+        &[("label", "Umsatz"), ("format", "currency")],
+    )
+    .await;
+    assert!(r.status().is_success(), "{}", r.status());
+    let report = save(
+        &app,
+        &json!({ "name": "By region", "builder": {
+            "dataset": "sales", "dimensions": ["region"],
+            "measures": [{ "field": "revenue", "agg": "sum" }] },
+          "visualizations": [{ "id": "bars", "type": "bar",
+                               "dataMapping": { "x": "region", "y": "sum_revenue" } }] }),
+    )
+    .await;
+    let r = app
+        .send_json(
+            Method::POST,
+            "/api/v1/dashboards",
+            &json!({ "name": "Regions", "widgets": [{ "id": "bars", "x": 0, "y": 0, "w": 12, "h": 6,
+                      "reportId": report, "visualizationId": "bars" }] }),
+        )
+        .await;
+    let d: Value = r.json().await.unwrap();
+    let id = d["id"].as_str().unwrap();
+    let widget = app
+        .get(&format!("/dashboards/{id}/widgets/bars"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        widget.contains("\u{a0}€"),
+        "the chart's hover titles in euros"
+    );
+    let rows = app
+        .get(&format!("/dashboards/{id}/widgets/bars/rows?value=North"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        rows.contains(">Umsatz<") || rows.contains("Umsatz</"),
+        "the label heads the rows"
+    );
+    assert!(
+        rows.contains(",") && rows.contains("\u{a0}€"),
+        "German euros in the rows"
+    );
+}

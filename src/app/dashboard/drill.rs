@@ -45,12 +45,10 @@ pub fn drill(
         page,
         page_size: ctx.config.limits.page_size,
     };
-    let drill = run::drill(
-        (&conn).into(),
-        &p.request(ctx, &only, rows, today),
-        &p.viz,
-        value,
-    )?;
+    let req = p.request(ctx, &only, rows, today);
+    // Values in the installation's locale, columns with their datasets' labels and formats.
+    let drill =
+        crate::app::column_meta::shown(ctx, || run::drill((&conn).into(), &req, &p.viz, value))?;
     let cross_filter = d
         .definition
         .filters

@@ -64,6 +64,15 @@ type Columns = Vec<(
     Option<crate::model::report::ValueFormat>,
 )>;
 
+/// `viz` with every column of `meta` labelled and formatted where its options say nothing:
+/// a dataset's own rows (a drill-down's).
+pub fn dressed_as_dataset(
+    viz: &Visualization,
+    meta: &BTreeMap<String, ColumnMeta>,
+) -> Visualization {
+    fill(viz, columns_of_meta(meta))
+}
+
 fn columns_of_meta(meta: &BTreeMap<String, ColumnMeta>) -> Columns {
     meta.iter()
         .map(|(name, m)| (name.clone(), m.label.clone(), m.format))

@@ -9,7 +9,9 @@
 mod columns;
 mod date;
 
-pub use columns::{columns, dataset_columns, dressed, with_columns, DatasetColumns};
+pub use columns::{
+    columns, dataset_columns, dressed, dressed_as_dataset, with_columns, DatasetColumns,
+};
 pub use date::{date, date_text};
 
 use crate::model::report::{FormatKind, Locale, Placement, ValueFormat};

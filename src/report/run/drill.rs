@@ -75,6 +75,9 @@ pub fn drill(conn: Db<'_>, req: &Request, viz_id: &str, value: &str) -> Result<D
     let source = def
         .query_source(viz.query.as_deref())
         .ok_or_else(|| mapping(viz_id, "its query is not defined"))?;
+    // The rows' columns with their dataset's labels and formats.
+    let meta = crate::report::format::dataset_columns(source);
+    let rows_viz = crate::report::format::dressed_as_dataset(&rows_viz, &meta);
     let table = match source {
         QuerySource::Builder(spec) => {
             let mut spec = spec.clone();
