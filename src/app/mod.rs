@@ -3,8 +3,8 @@
 //! Nothing here knows HTTP.
 
 pub mod builder;
-pub mod dashboard;
 pub mod column_meta;
+pub mod dashboard;
 pub mod dataset;
 pub mod dataset_columns;
 pub mod edit;

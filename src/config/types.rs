@@ -456,7 +456,9 @@ impl Config {
                 format!(
                     "`{}` is not a locale Quire knows ({})",
                     crate::model::text::truncate(&self.branding.locale, 40),
-                    crate::model::report::Locale::ALL.map(|l| l.tag()).join(", ")
+                    crate::model::report::Locale::ALL
+                        .map(|l| l.tag())
+                        .join(", ")
                 ),
             );
         }

@@ -571,8 +571,7 @@ async fn a_2025_dashboard_shows_data_under_last_30_days_of_data_and_a_custom_ran
     assert_eq!(v["errors"], serde_json::json!([]), "{v}");
     assert_eq!(v["calendar"]["noData"], true, "{v}");
     assert_eq!(
-        v["calendar"]["hint"],
-        "The data ends on 31 Dec 2025: try Last 30 days of data",
+        v["calendar"]["hint"], "The data ends on 31 Dec 2025: try Last 30 days of data",
         "{v}"
     );
     assert_eq!(
@@ -591,11 +590,18 @@ async fn a_2025_dashboard_shows_data_under_last_30_days_of_data_and_a_custom_ran
         "{v}"
     );
     assert_eq!(custom["period"], "1 Apr – 30 Jun 2025", "{v}");
-    assert_eq!(custom["ticks"], serde_json::json!(["Apr 2025", "May", "Jun"]), "{v}");
+    assert_eq!(
+        custom["ticks"],
+        serde_json::json!(["Apr 2025", "May", "Jun"]),
+        "{v}"
+    );
     assert_eq!(custom["daysShown"], true, "{v}");
     assert_eq!(
         (&custom["from"], &custom["to"]),
-        (&serde_json::json!("2025-04-01"), &serde_json::json!("2025-06-30")),
+        (
+            &serde_json::json!("2025-04-01"),
+            &serde_json::json!("2025-06-30")
+        ),
         "{v}"
     );
 }

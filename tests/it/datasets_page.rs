@@ -299,7 +299,12 @@ async fn the_dataset_page_shows_each_columns_blanks_extremes_distinct_and_freque
     assert_eq!(stat(&sales, "order_id", "num distinct"), "20,000");
     assert_eq!(stat(&sales, "order_id", "min"), "1,000,001");
     // Without JavaScript: a page of its own.
-    let own = app.get("/datasets/people/columns").await.text().await.unwrap();
+    let own = app
+        .get("/datasets/people/columns")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(own.contains("<nav") && own.contains("id=\"column-score\""));
     assert_eq!(app.get("/datasets/nothing/columns").await.status(), 404);
 }
@@ -336,7 +341,8 @@ async fn a_column_whose_values_do_not_convert_keeps_its_type_until_they_may_be_m
         .await
         .unwrap();
     assert!(
-        check.contains("2 values of `score` are not whole numbers, e.g. &#39;n/a&#39;, &#39;-&#39;")
+        check
+            .contains("2 values of `score` are not whole numbers, e.g. &#39;n/a&#39;, &#39;-&#39;")
             && check.contains("name=\"blank\""),
         "{check}"
     );
@@ -354,7 +360,10 @@ async fn a_column_whose_values_do_not_convert_keeps_its_type_until_they_may_be_m
     // Change without the tick: refused in the column's row, nothing changed.
     let post = |form: &'static [(&'static str, &'static str)]| {
         app.client
-            .post(format!("{}/datasets/people/columns/score/type", app.address))
+            .post(format!(
+                "{}/datasets/people/columns/score/type",
+                app.address
+            ))
             .header("HX-Request", "true")
             .form(form)
             .send()
@@ -363,7 +372,9 @@ async fn a_column_whose_values_do_not_convert_keeps_its_type_until_they_may_be_m
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
     assert!(
-        html.contains("2 values of `score` are not whole numbers, e.g. &#39;n/a&#39;, &#39;-&#39;."),
+        html.contains(
+            "2 values of `score` are not whole numbers, e.g. &#39;n/a&#39;, &#39;-&#39;."
+        ),
         "{html}"
     );
     assert_eq!(stat(&html, "score", "kind"), "text");
@@ -396,7 +407,10 @@ async fn a_column_whose_values_do_not_convert_keeps_its_type_until_they_may_be_m
     assert_eq!(stat(&html, "score", "max"), "12");
     assert_eq!(
         stored(&app, "score").await,
-        serde_json::json!([10, null, 7, 12, null, 3]).as_array().unwrap().clone()
+        serde_json::json!([10, null, 7, 12, null, 3])
+            .as_array()
+            .unwrap()
+            .clone()
     );
     let info = app.get_json("/api/v1/datasets/people").await;
     assert_eq!(info["columns"][2]["type"], "integer");
@@ -421,7 +435,10 @@ async fn a_column_whose_values_do_not_convert_keeps_its_type_until_they_may_be_m
         .await;
     assert_eq!(r.status(), 200);
     let v: serde_json::Value = r.json().await.unwrap();
-    assert_eq!((v["converted"].as_u64(), v["blanked"].as_u64()), (Some(4), Some(2)));
+    assert_eq!(
+        (v["converted"].as_u64(), v["blanked"].as_u64()),
+        (Some(4), Some(2))
+    );
     assert_eq!(v["columns"][3]["type"], "date");
 }
 
@@ -447,14 +464,20 @@ async fn a_viewer_sees_column_statistics_but_cannot_change_a_type() {
     assert!(html.contains("id=\"column-score\""), "{html}");
     assert!(!html.contains("class=\"retype\""), "no form: {html}");
     let r = viewer
-        .post(format!("{}/datasets/people/columns/score/type", app.address))
+        .post(format!(
+            "{}/datasets/people/columns/score/type",
+            app.address
+        ))
         .form(&[("type", "integer"), ("blank", "1")])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
     let r = viewer
-        .patch(format!("{}/api/v1/datasets/people/columns/score", app.address))
+        .patch(format!(
+            "{}/api/v1/datasets/people/columns/score",
+            app.address
+        ))
         .json(&serde_json::json!({ "type": "integer", "blankUnconvertible": true }))
         .send()
         .await
@@ -491,13 +514,48 @@ async fn a_hostile_retype_is_refused_naming_what_is_wrong_and_the_data_stays() {
     };
     let long = "x".repeat(10_000);
     let cases = [
-        ("score".to_string(), serde_json::json!({ "type": "float" }), 422, "type"),
-        ("score".to_string(), serde_json::json!({ "type": "text" }), 422, "type"),
-        ("nope".to_string(), serde_json::json!({ "type": "integer" }), 422, "column"),
-        (long.clone(), serde_json::json!({ "type": "integer" }), 422, "column"),
-        ("score".to_string(), serde_json::json!({ "type": long }), 422, "type"),
-        ("score".to_string(), serde_json::json!({ "kind": "integer" }), 422, "kind"),
-        ("score".to_string(), serde_json::json!({ "type": 5 }), 422, "type"),
+        (
+            "score".to_string(),
+            serde_json::json!({ "type": "float" }),
+            422,
+            "type",
+        ),
+        (
+            "score".to_string(),
+            serde_json::json!({ "type": "text" }),
+            422,
+            "type",
+        ),
+        (
+            "nope".to_string(),
+            serde_json::json!({ "type": "integer" }),
+            422,
+            "column",
+        ),
+        (
+            long.clone(),
+            serde_json::json!({ "type": "integer" }),
+            422,
+            "column",
+        ),
+        (
+            "score".to_string(),
+            serde_json::json!({ "type": long }),
+            422,
+            "type",
+        ),
+        (
+            "score".to_string(),
+            serde_json::json!({ "kind": "integer" }),
+            422,
+            "kind",
+        ),
+        (
+            "score".to_string(),
+            serde_json::json!({ "type": 5 }),
+            422,
+            "type",
+        ),
     ];
     for (column, body, status, field) in cases {
         let r = patch(column.clone(), body.clone()).await.unwrap();
@@ -505,11 +563,17 @@ async fn a_hostile_retype_is_refused_naming_what_is_wrong_and_the_data_stays() {
         let p: serde_json::Value = r.json().await.unwrap();
         let detail = p["detail"].as_str().unwrap();
         assert!(detail.contains(field), "{body}: {p}");
-        assert!(detail.len() < 400, "the answer does not echo 10,000 characters: {detail}");
+        assert!(
+            detail.len() < 400,
+            "the answer does not echo 10,000 characters: {detail}"
+        );
     }
     let r = app
         .client
-        .patch(format!("{}/api/v1/datasets/people/columns/score", app.address))
+        .patch(format!(
+            "{}/api/v1/datasets/people/columns/score",
+            app.address
+        ))
         .header("Content-Type", "application/json")
         .body("{\"type\":")
         .send()
@@ -519,7 +583,10 @@ async fn a_hostile_retype_is_refused_naming_what_is_wrong_and_the_data_stays() {
     // A dataset that does not exist.
     let r = app
         .client
-        .patch(format!("{}/api/v1/datasets/nothing/columns/score", app.address))
+        .patch(format!(
+            "{}/api/v1/datasets/nothing/columns/score",
+            app.address
+        ))
         .json(&serde_json::json!({ "type": "integer" }))
         .send()
         .await
@@ -533,7 +600,10 @@ async fn a_hostile_retype_is_refused_naming_what_is_wrong_and_the_data_stays() {
             f.push(("_csrf", t));
         }
         app.anon
-            .post(format!("{}/datasets/people/columns/score/type", app.address))
+            .post(format!(
+                "{}/datasets/people/columns/score/type",
+                app.address
+            ))
             .header("Cookie", &cookie)
             .header("Origin", &app.address)
             .form(&f)
@@ -570,8 +640,7 @@ async fn in_a_browser_a_type_is_checked_refused_then_changed_with_blanks_allowed
     assert_eq!(v["kindAfterRefusal"], "text", "{v}");
     assert_eq!(v["offered"], true, "{v}");
     assert_eq!(
-        v["note"],
-        "`score` is now integer (was text): 4 values converted, 2 made blank.",
+        v["note"], "`score` is now integer (was text): 4 values converted, 2 made blank.",
         "{v}"
     );
     assert_eq!(v["after"]["kind"], "integer", "{v}");

@@ -383,7 +383,12 @@ mod measure_tests {
         ]));
         assert_eq!(
             s.measure_names(),
-            ["sum_amount", "sum_amount_change", "sum_amount_2", "count_all"]
+            [
+                "sum_amount",
+                "sum_amount_change",
+                "sum_amount_2",
+                "count_all"
+            ]
         );
     }
 

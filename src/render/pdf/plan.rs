@@ -172,7 +172,9 @@ fn flow_item(
             }
             _ => json!({"kind": "kpis", "cards": [k]}),
         },
-        Item::Text(t) => json!({"kind": "text", "markup": crate::report::markdown::to_typst(&t.text)}),
+        Item::Text(t) => {
+            json!({"kind": "text", "markup": crate::report::markdown::to_typst(&t.text)})
+        }
         Item::Chart(c) => json!({"kind": "chart", "title": c.title, "file": chart_file(&c.svg)}),
         Item::Table(t) => {
             let widths = column_widths(page, &t.headers, &t.rows);

@@ -262,8 +262,7 @@ fn measure<'a>(
     field: &impl Fn(&str, &str) -> Result<&'a Field, String>,
 ) -> Result<Agg<'a>, String> {
     let at = format!("builder.measures[{i}]");
-    if m
-        .label
+    if m.label
         .as_ref()
         .is_some_and(|l| l.chars().count() > crate::model::report::MAX_LABEL_CHARS)
     {
