@@ -204,12 +204,6 @@ pub fn problem(e: ColumnError) -> Problem {
     }
 }
 
-fn html(status: StatusCode, body: String) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(body)
-}
-
 /// The section alone (htmx) or in a page of its own.
 fn render(layout: Layout, view: ColumnsView, htmx: bool) -> Result<String, Problem> {
     if htmx {
@@ -226,22 +220,7 @@ pub async fn page(
     req: HttpRequest,
     name: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = state.ctx.clone();
-    let who = gate::principal(&req);
-    let htmx = is_htmx(&req);
-    let name = name.into_inner();
-    let body = web::block(move || -> Result<String, Problem> {
-        let layout = if htmx {
-            Layout::bare(&ctx, &who)
-        } else {
-            Layout::new(&ctx, &who)?
-        };
-        let view = view(&ctx, &layout, &name)?;
-        render(layout, view, htmx)
-    })
-    .await?
-    .map_err(Problem::html)?;
-    Ok(html(StatusCode::OK, body))
+    super::section(state, req, name.into_inner(), view, render).await
 }
 
 #[derive(Deserialize)]
@@ -277,7 +256,7 @@ pub async fn check(
         Err(ColumnError::Same { .. }) => String::new(),
         Err(e) => return Err(problem(e).in_target()),
     };
-    Ok(html(StatusCode::OK, body))
+    Ok(super::html(StatusCode::OK, body))
 }
 
 /// The box that converts values that do not fit to blank.
@@ -367,5 +346,5 @@ pub async fn retype(
             .insert_header((header::LOCATION, back))
             .finish());
     }
-    Ok(html(status, body))
+    Ok(super::html(status, body))
 }

@@ -195,3 +195,36 @@ fn fragment(
     .render()
     .map_err(|e| Problem::internal(e).html())
 }
+
+/// An HTML answer with its status.
+fn html(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body)
+}
+
+/// A section of the dataset page (its columns' statistics, their names and formats): alone for
+/// htmx, else in a page of its own. `view` reads it, `render` writes it for the layout given.
+async fn section<V: 'static>(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    name: String,
+    view: fn(&crate::app::Ctx, &Layout, &str) -> Result<V, Problem>,
+    render: fn(Layout, V, bool) -> Result<String, Problem>,
+) -> Result<HttpResponse, Problem> {
+    let ctx = state.ctx.clone();
+    let who = crate::web::gate::principal(&req);
+    let htmx = is_htmx(&req);
+    let body = web::block(move || -> Result<String, Problem> {
+        let layout = if htmx {
+            Layout::bare(&ctx, &who)
+        } else {
+            Layout::new(&ctx, &who)?
+        };
+        let view = view(&ctx, &layout, &name)?;
+        render(layout, view, htmx)
+    })
+    .await?
+    .map_err(Problem::html)?;
+    Ok(html(StatusCode::OK, body))
+}

@@ -125,12 +125,6 @@ fn problem(e: ColumnMetaError) -> Problem {
     }
 }
 
-fn html(status: StatusCode, body: String) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(body)
-}
-
 fn render(layout: Layout, view: NamesView, htmx: bool) -> Result<String, Problem> {
     if htmx {
         NamesPartial { view }.render()
@@ -146,22 +140,7 @@ pub async fn page(
     req: HttpRequest,
     name: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = state.ctx.clone();
-    let who = gate::principal(&req);
-    let htmx = is_htmx(&req);
-    let name = name.into_inner();
-    let body = web::block(move || -> Result<String, Problem> {
-        let layout = if htmx {
-            Layout::bare(&ctx, &who)
-        } else {
-            Layout::new(&ctx, &who)?
-        };
-        let view = view(&ctx, &layout, &name)?;
-        render(layout, view, htmx)
-    })
-    .await?
-    .map_err(Problem::html)?;
-    Ok(html(StatusCode::OK, body))
+    super::section(state, req, name.into_inner(), view, render).await
 }
 
 /// The form of one column.
@@ -267,5 +246,5 @@ pub async fn save(
             .insert_header((header::LOCATION, to))
             .finish());
     }
-    Ok(html(status, body))
+    Ok(super::html(status, body))
 }
