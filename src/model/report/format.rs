@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 /// How a value is shown: its kind and, optionally, decimals, currency and its placement, a
 /// date pattern, a sign on positive numbers. Written as the kind's word alone (`"currency"`,
 /// as before) or as an object (`{kind: "currency", currency: "EUR", decimals: 0}`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "FormatShape", into = "FormatShape")]
 pub struct ValueFormat {
     pub kind: FormatKind,
@@ -14,7 +14,6 @@ pub struct ValueFormat {
     /// and money (0 for whole numbers), 1 for percentages.
     pub decimals: Option<u8>,
     /// The currency, an ISO 4217 code (`EUR`); by default the locale's.
-    #[schema(value_type = Option<String>)]
     pub currency: Option<Currency>,
     /// The currency's symbol before or after the number; by default the locale's.
     pub placement: Option<Placement>,
@@ -149,9 +148,10 @@ pub enum DatePattern {
     Iso,
 }
 
-/// The JSON and TOML shape of a format.
-#[derive(Serialize)]
+/// The JSON and TOML shape of a format, and so its OpenAPI schema: the kind's word or the object.
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
+#[schema(as = ValueFormat)]
 enum FormatShape {
     Word(FormatKind),
     Full(FullShape),
@@ -181,8 +181,9 @@ impl<'de> Deserialize<'de> for FormatShape {
     }
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = ValueFormatFull)]
 struct FullShape {
     kind: FormatKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -195,6 +196,26 @@ struct FullShape {
     date: Option<DatePattern>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     signed: bool,
+}
+
+impl utoipa::PartialSchema for ValueFormat {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        <FormatShape as utoipa::PartialSchema>::schema()
+    }
+}
+
+impl utoipa::ToSchema for ValueFormat {
+    fn name() -> std::borrow::Cow<'static, str> {
+        <FormatShape as utoipa::ToSchema>::name()
+    }
+    fn schemas(
+        out: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        <FormatShape as utoipa::ToSchema>::schemas(out)
+    }
 }
 
 impl TryFrom<FormatShape> for ValueFormat {
