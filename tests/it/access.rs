@@ -922,6 +922,16 @@ async fn changes_are_audited_with_who_and_what_and_pages_send_security_headers()
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert!(found, "the generate request was audited");
+    // The page names what the id is.
+    let name = app.get_json(&format!("/api/v1/reports/{id}")).await["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let page = app.get("/admin/audit").await.text().await.unwrap();
+    assert!(
+        page.contains(&format!("<span title=\"{id}\">report “{name}”</span>")),
+        "the audit page names the report"
+    );
     let previews = app
         .get_json("/api/v1/audit?action=POST%20/api/v1/builder/preview")
         .await;

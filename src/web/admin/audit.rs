@@ -7,7 +7,9 @@ use crate::web::{AppState, Layout};
 use actix_web::{web, HttpRequest};
 use askama::Template;
 use askama_web::WebTemplate;
+use rusqlite::Connection;
 use serde::Deserialize;
+use std::collections::HashMap;
 
 /// Events shown at most.
 const SHOWN: u32 = 500;
@@ -18,6 +20,8 @@ const SHOWN: u32 = 500;
 pub struct AuditPage {
     pub layout: Layout,
     pub events: Vec<AuditEvent>,
+    /// What each target id names, where it names something still there: `report “Sales”`.
+    pub names: HashMap<String, String>,
     pub actor: String,
     pub action: String,
 }
@@ -53,13 +57,35 @@ pub async fn page(
                 limit: SHOWN,
             },
         )?;
+        let names = names(&conn)?;
         Ok(AuditPage {
             layout,
             events,
+            names,
             actor,
             action,
         })
     })
     .await?
     .map_err(Problem::html)
+}
+
+/// The names of the things an event's target may be (its id): reports, dashboards, schedules,
+/// users. A target gone since shows as its id.
+fn names(conn: &Connection) -> Result<HashMap<String, String>, store::StoreError> {
+    let mut out = HashMap::new();
+    for r in store::report::list(conn)? {
+        out.insert(r.id, format!("report “{}”", r.definition.name));
+    }
+    for d in store::dashboard::list(conn)? {
+        let name = format!("dashboard “{}”", d.name());
+        out.insert(d.id, name);
+    }
+    for s in store::schedule::list(conn)? {
+        out.insert(s.id, format!("schedule “{}”", s.name));
+    }
+    for u in store::user::list(conn)? {
+        out.insert(u.id, format!("user {}", u.email));
+    }
+    Ok(out)
 }
