@@ -334,29 +334,10 @@ async fn a_report_is_built_by_dragging_fields_previewed_live_and_saved() {
         return;
     }
     let app = spawn_app().await;
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
-    let url = app.address.clone();
-    let shots = std::env::var("SCREENSHOT_DIR").unwrap_or_default();
-    let out = tokio::task::spawn_blocking(move || {
-        let mut c = Command::new("node");
-        c.env("QUIRE_EMAIL", crate::helpers::ADMIN_EMAIL)
-            .env("QUIRE_PASSWORD", crate::helpers::ADMIN_PASSWORD)
-            .arg("builder.mjs")
-            .arg(url)
-            .current_dir(dir);
-        if !shots.is_empty() {
-            c.env("SCREENSHOT_DIR", shots);
-        }
-        c.output().expect("node runs")
-    })
-    .await
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let args = vec![app.address.clone()];
+    let v: serde_json::Value = tokio::task::spawn_blocking(move || node("builder.mjs", &args))
+        .await
+        .unwrap();
     assert_eq!(v["fields"], 10, "{v}");
     assert_eq!(v["afterDrag"], "8 rows", "{v}");
     assert_eq!(v["chart"], 1, "{v}");
@@ -433,30 +414,10 @@ async fn a_dashboard_is_built_by_mouse_and_its_filter_updates_widgets_in_place()
     }))
     .unwrap();
     let filtered = quire::app::dashboard::save(&app.ctx, None, def).unwrap().id;
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
-    let url = app.address.clone();
-    let shots = std::env::var("SCREENSHOT_DIR").unwrap_or_default();
-    let out = tokio::task::spawn_blocking(move || {
-        let mut c = Command::new("node");
-        c.env("QUIRE_EMAIL", crate::helpers::ADMIN_EMAIL)
-            .env("QUIRE_PASSWORD", crate::helpers::ADMIN_PASSWORD)
-            .arg("dashboard.mjs")
-            .arg(url)
-            .arg(filtered)
-            .current_dir(dir);
-        if !shots.is_empty() {
-            c.env("SCREENSHOT_DIR", shots);
-        }
-        c.output().expect("node runs")
-    })
-    .await
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let args = vec![app.address.clone(), filtered.to_string()];
+    let v: serde_json::Value = tokio::task::spawn_blocking(move || node("dashboard.mjs", &args))
+        .await
+        .unwrap();
     assert!(v["editor"].as_str().unwrap().ends_with("/edit"), "{v}");
     assert_eq!(
         v["added"],
@@ -544,30 +505,10 @@ async fn a_2025_dashboard_shows_data_under_last_30_days_of_data_and_a_custom_ran
     }
     let app = spawn_app().await;
     let board = crate::dates::dated_board(&app).await;
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
-    let url = app.address.clone();
-    let shots = std::env::var("SCREENSHOT_DIR").unwrap_or_default();
-    let out = tokio::task::spawn_blocking(move || {
-        let mut c = Command::new("node");
-        c.env("QUIRE_EMAIL", crate::helpers::ADMIN_EMAIL)
-            .env("QUIRE_PASSWORD", crate::helpers::ADMIN_PASSWORD)
-            .arg("dates.mjs")
-            .arg(url)
-            .arg(board)
-            .current_dir(dir);
-        if !shots.is_empty() {
-            c.env("SCREENSHOT_DIR", shots);
-        }
-        c.output().expect("node runs")
-    })
-    .await
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let args = vec![app.address.clone(), board.to_string()];
+    let v: serde_json::Value = tokio::task::spawn_blocking(move || node("dates.mjs", &args))
+        .await
+        .unwrap();
     assert_eq!(v["errors"], serde_json::json!([]), "{v}");
     assert_eq!(v["calendar"]["noData"], true, "{v}");
     assert_eq!(

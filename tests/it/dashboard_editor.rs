@@ -5,8 +5,6 @@
 
 use crate::helpers::{spawn_app, TestApp};
 use serde_json::{json, Value};
-use std::path::Path;
-use std::process::Command;
 
 /// Two KPIs, two charts and a note of the demo report, laid out without gaps.
 async fn board(app: &TestApp, name: &str) -> (String, Value) {
@@ -233,33 +231,11 @@ async fn the_editor_in_a_browser_never_overlaps_shows_real_charts_renames_and_ad
     }
     let app = spawn_app().await;
     let (id, _) = board(&app, "Editable").await;
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
-    let (url, shots) = (
-        app.address.clone(),
-        std::env::var("SCREENSHOT_DIR").unwrap_or_default(),
-    );
-    let board_id = id.clone();
-    let out = tokio::task::spawn_blocking(move || {
-        let mut c = Command::new("node");
-        c.env("QUIRE_EMAIL", crate::helpers::ADMIN_EMAIL)
-            .env("QUIRE_PASSWORD", crate::helpers::ADMIN_PASSWORD)
-            .arg("dashboard_edit.mjs")
-            .arg(url)
-            .arg(board_id)
-            .current_dir(dir);
-        if !shots.is_empty() {
-            c.env("SCREENSHOT_DIR", shots);
-        }
-        c.output().expect("node runs")
-    })
-    .await
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let args = vec![app.address.clone(), id.to_string()];
+    let v: Value =
+        tokio::task::spawn_blocking(move || crate::browser::node("dashboard_edit.mjs", &args))
+            .await
+            .unwrap();
     assert_eq!(v["errors"], json!([]), "{v}");
     // Real content in the cards.
     assert!(v["kpi"].as_str().unwrap().starts_with('$'), "{v}");
