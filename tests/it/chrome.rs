@@ -173,25 +173,9 @@ async fn at_a_phones_width_the_main_pages_do_not_scroll_sideways_and_buttons_do_
     ] {
         args.push(p);
     }
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
-    let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("node")
-            .env("QUIRE_EMAIL", crate::helpers::ADMIN_EMAIL)
-            .env("QUIRE_PASSWORD", crate::helpers::ADMIN_PASSWORD)
-            .arg("phone.mjs")
-            .args(&args)
-            .current_dir(dir)
-            .output()
-            .expect("node runs")
-    })
-    .await
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = tokio::task::spawn_blocking(move || crate::browser::node("phone.mjs", &args))
+        .await
+        .unwrap();
     let mut bad = Vec::new();
     for (path, p) in v["pages"].as_object().unwrap() {
         if p["scrollX"].as_i64().unwrap() > 0 {
@@ -316,25 +300,9 @@ async fn a_charts_tooltip_shows_the_exact_value_on_a_tap_on_a_phone_and_on_hover
         format!("/reports/{report}"),
         format!("/dashboards/{dashboard}"),
     ];
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
-    let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("node")
-            .env("QUIRE_EMAIL", crate::helpers::ADMIN_EMAIL)
-            .env("QUIRE_PASSWORD", crate::helpers::ADMIN_PASSWORD)
-            .arg("tooltip.mjs")
-            .args(&args)
-            .current_dir(dir)
-            .output()
-            .expect("node runs")
-    })
-    .await
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = tokio::task::spawn_blocking(move || crate::browser::node("tooltip.mjs", &args))
+        .await
+        .unwrap();
     assert_eq!(v["errors"], serde_json::json!([]), "{v}");
     for (size, tip) in [("phone", "phoneTip"), ("laptop", "laptopTip")] {
         // "Product 127: $430,868.12": the name and the exact value, as the mark's title says.
