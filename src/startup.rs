@@ -35,12 +35,19 @@ pub fn prepare(config: &Config, demo: bool) -> anyhow::Result<Store> {
             config.storage.data_dir.display()
         )
     })?;
+    let store = match config.limits.engine_memory_mb {
+        0 => store,
+        mb => store
+            .with_engine(&config.storage.data_dir, mb)
+            .context("opening the columnar engine")?,
+    };
     if demo {
         crate::provision::demo::load(&store)?;
     }
     crate::provision::import_datasets(&store, &config.datasets)?;
     crate::provision::apply(&store, &crate::provision::Provisioned::from(config))?;
     crate::app::dashboard::place_stored(&*store.app.get()?)?;
+    crate::app::dataset::sync_columnar(&store)?;
     Ok(store)
 }
 

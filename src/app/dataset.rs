@@ -184,6 +184,7 @@ pub fn import(
         progress,
     )?;
     store::dataset::record(&*store.app.get()?, &info)?;
+    copy_columnar(store, &data, &info);
     reclaim_logged(&data, name.as_str());
     drop((data, turn));
     store.cache.bump("main", name.as_str());
@@ -205,11 +206,71 @@ pub fn delete(store: &Store, name: &str) -> Result<(), DatasetError> {
     let _turn = take_turn(store)?;
     let data = store.data.get()?;
     data.busy_timeout(Duration::from_secs(60))?;
+    if let Some(engine) = &store.engine {
+        engine.remove(name.as_str());
+    }
     data.execute_batch(&format!("DROP TABLE IF EXISTS \"{}\"", name.as_str()))?;
     store::dataset::remove(&*store.app.get()?, name.as_str())?;
     store::dataset_column::forget(&*store.app.get()?, name.as_str())?;
     store.cache.bump("main", name.as_str());
     reclaim_logged(&data, name.as_str());
+    Ok(())
+}
+
+/// Writes `info`'s columnar copy (when the store has an engine) from `conn`; until it is
+/// written, and if it cannot be, the dataset's questions go to SQLite (logged, never the
+/// caller's error). Results cached from the previous copy are dropped.
+pub(crate) fn copy_columnar(store: &Store, conn: &rusqlite::Connection, info: &DatasetInfo) {
+    let Some(engine) = &store.engine else { return };
+    let started = Instant::now();
+    match engine.copy(conn, info) {
+        Ok(()) => tracing::info!(
+            dataset = info.name.as_str(),
+            rows = info.row_count,
+            millis = started.elapsed().as_millis() as u64,
+            "columnar copy written"
+        ),
+        Err(e) => {
+            tracing::warn!(dataset = info.name.as_str(), error = %e, "questions on this dataset stay on SQLite")
+        }
+    }
+    store.cache.bump("main", &info.name);
+}
+
+/// At startup: answers from the columnar copies that match their datasets, and writes the
+/// missing ones (a first start with the engine, an import that stopped half-way) in the
+/// background; meanwhile those datasets are answered by SQLite.
+pub fn sync_columnar(store: &Store) -> Result<(), DatasetError> {
+    let Some(engine) = &store.engine else {
+        return Ok(());
+    };
+    let datasets = store::dataset::list(&*store.app.get()?)?;
+    let missing: Vec<DatasetInfo> = {
+        let names = engine.sync(&datasets);
+        datasets
+            .into_iter()
+            .filter(|d| names.contains(&d.name))
+            .collect()
+    };
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let store = store.clone();
+    std::thread::spawn(move || {
+        for info in missing {
+            // Under the import turn: an import of the same dataset writes its own copy.
+            let Ok(turn) = take_turn(&store) else { return };
+            let current = store
+                .app
+                .get()
+                .ok()
+                .and_then(|c| store::dataset::get(&c, &info.name).ok().flatten());
+            if let (Some(info), Ok(conn)) = (current, store.data_ro.get()) {
+                copy_columnar(&store, &conn, &info);
+            }
+            drop(turn);
+        }
+    });
     Ok(())
 }
 

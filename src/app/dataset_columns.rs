@@ -201,6 +201,10 @@ pub fn retype(
         }
     }
     let mut data = ctx.store.data.get()?;
+    // The old copy has the old type: questions go to SQLite until the new one is written.
+    if let Some(engine) = &ctx.store.engine {
+        engine.forget(&info.name);
+    }
     let done = match retype::rewrite(&mut data, &info.name, &cols, at, to, blank_bad) {
         Ok(done) => done,
         Err(RewriteError::Unconvertible { bad }) => {
@@ -232,6 +236,9 @@ pub fn retype(
         return Err(e.into());
     }
     ctx.store.cache.bump("main", &info.name);
+    if let Ok(Some(now)) = store::dataset::get(&*ctx.store.app.get()?, &info.name) {
+        super::dataset::copy_columnar(&ctx.store, &data, &now);
+    }
     reclaim_logged(&data, &info.name);
     drop((data, turn));
     tracing::info!(

@@ -210,6 +210,10 @@ pub struct LimitsConfig {
     /// The most a query's rows may hold in memory, in MB (text, and 8 bytes a number): more is
     /// refused naming this limit instead of building a huge answer.
     pub result_mb: u64,
+    /// Memory the columnar engine's queries may hold together, in MB (0 = no columnar
+    /// engine: every builder question on SQLite). A query that needs more is refused naming
+    /// this limit.
+    pub engine_memory_mb: u64,
 }
 
 impl Default for LimitsConfig {
@@ -226,6 +230,7 @@ impl Default for LimitsConfig {
             cache_mb: 64,
             query_memory_mb: 64,
             result_mb: 128,
+            engine_memory_mb: 256,
         }
     }
 }
@@ -550,6 +555,13 @@ impl Config {
             return err(
                 "limits.query_memory_mb",
                 "must be between 1 and 2000".into(),
+            );
+        }
+        let engine_mb = self.limits.engine_memory_mb;
+        if engine_mb != 0 && !(32..=65_536).contains(&engine_mb) {
+            return err(
+                "limits.engine_memory_mb",
+                "must be 0 (no columnar engine) or between 32 and 65536".into(),
             );
         }
         for (i, s) in self.schedules.iter().enumerate() {

@@ -2,6 +2,7 @@
 
 pub mod cache;
 pub mod catalog;
+pub mod columnar;
 pub mod date_expr;
 pub mod guard;
 pub mod import;
@@ -10,4 +11,5 @@ pub mod query;
 pub mod retype;
 pub mod source;
 pub mod stats;
+pub mod timing;
 pub mod watch;

@@ -107,6 +107,10 @@ pub enum QueryError {
     Sql(rusqlite::Error),
     #[error("PostgreSQL: {0}")]
     Postgres(String),
+    #[error("the query needs more memory than the columnar engine's {0} MB (`[limits] engine_memory_mb`): group by fewer or coarser fields, or filter the rows first")]
+    EngineMemory(u64),
+    #[error("columnar engine: {0}")]
+    Engine(String),
 }
 
 /// Limits applied to one query.

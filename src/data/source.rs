@@ -1,8 +1,10 @@
 //! A data source whatever its engine: the embedded store or a `[[sources]]` SQLite file, or a
 //! PostgreSQL database. Reports, previews, the builder and the tables listing go through
-//! here; each function hands the work to `query` (SQLite) or `pg` (PostgreSQL).
+//! here; each function hands the work to `query` (SQLite), `pg` (PostgreSQL) or, for a
+//! builder question the compiler wrote for it, `columnar` (the main store's columnar engine).
 
 use super::catalog::TableInfo;
+use super::columnar;
 use super::pg;
 use super::query::{self, Bounds, Cell, Params, QueryError, ResultSet};
 use r2d2_sqlite::SqliteConnectionManager;
@@ -12,13 +14,20 @@ use r2d2_sqlite::SqliteConnectionManager;
 pub enum Engine {
     Sqlite,
     Postgres,
+    Columnar,
 }
+
+/// The first words of SQL the builder compiled for the columnar engine: where the main store
+/// sends it (`Db::Store`). Nothing else writes them.
+pub const COLUMNAR_TAG: &str = "/* quire:columnar */ ";
 
 /// A pool of connections to one source.
 #[derive(Clone)]
 pub enum SourcePool {
     Sqlite(r2d2::Pool<SqliteConnectionManager>),
     Postgres(pg::Pool),
+    /// The main store with its columnar engine.
+    Store(r2d2::Pool<SqliteConnectionManager>, columnar::Engine),
 }
 
 impl SourcePool {
@@ -27,6 +36,7 @@ impl SourcePool {
         Ok(match self {
             SourcePool::Sqlite(p) => SourceConn::Sqlite(p.get()?),
             SourcePool::Postgres(p) => SourceConn::Postgres(pg::PgConn::new(p.get()?)),
+            SourcePool::Store(p, e) => SourceConn::Store(p.get()?, e.clone()),
         })
     }
 
@@ -35,13 +45,14 @@ impl SourcePool {
         Some(match self {
             SourcePool::Sqlite(p) => SourceConn::Sqlite(p.try_get()?),
             SourcePool::Postgres(p) => SourceConn::Postgres(pg::PgConn::new(p.try_get()?)),
+            SourcePool::Store(p, e) => SourceConn::Store(p.try_get()?, e.clone()),
         })
     }
 
     /// Whether the source answers within `wait`, and how long that took.
     pub fn ping(&self, wait: std::time::Duration) -> Result<std::time::Duration, String> {
         match self {
-            SourcePool::Sqlite(p) => {
+            SourcePool::Sqlite(p) | SourcePool::Store(p, _) => {
                 let start = std::time::Instant::now();
                 let c = p.get_timeout(wait).map_err(|e| e.to_string())?;
                 c.query_row("SELECT 1", [], |_| Ok(()))
@@ -55,7 +66,7 @@ impl SourcePool {
     /// Connections open and idle.
     pub fn connections(&self) -> (u32, u32) {
         let s = match self {
-            SourcePool::Sqlite(p) => p.state(),
+            SourcePool::Sqlite(p) | SourcePool::Store(p, _) => p.state(),
             SourcePool::Postgres(p) => p.state(),
         };
         (s.connections, s.idle_connections)
@@ -64,7 +75,7 @@ impl SourcePool {
     /// The engine behind the pool.
     pub fn engine(&self) -> Engine {
         match self {
-            SourcePool::Sqlite(_) => Engine::Sqlite,
+            SourcePool::Sqlite(_) | SourcePool::Store(..) => Engine::Sqlite,
             SourcePool::Postgres(_) => Engine::Postgres,
         }
     }
@@ -74,6 +85,10 @@ impl SourcePool {
 pub enum SourceConn {
     Sqlite(r2d2::PooledConnection<SqliteConnectionManager>),
     Postgres(pg::PgConn),
+    Store(
+        r2d2::PooledConnection<SqliteConnectionManager>,
+        columnar::Engine,
+    ),
 }
 
 impl SourceConn {
@@ -88,6 +103,8 @@ impl SourceConn {
 pub enum Db<'c> {
     Sqlite(&'c rusqlite::Connection),
     Postgres(&'c pg::PgConn),
+    /// The main store: SQL runs on SQLite, SQL starting with [`COLUMNAR_TAG`] on the engine.
+    Store(&'c rusqlite::Connection, &'c columnar::Engine),
 }
 
 impl<'c> From<&'c rusqlite::Connection> for Db<'c> {
@@ -101,6 +118,7 @@ impl<'c> From<&'c SourceConn> for Db<'c> {
         match c {
             SourceConn::Sqlite(c) => Db::Sqlite(c),
             SourceConn::Postgres(c) => Db::Postgres(c),
+            SourceConn::Store(c, e) => Db::Store(c, e),
         }
     }
 }
@@ -117,12 +135,29 @@ pub enum RowRef<'r> {
     Cells(&'r [Cell]),
 }
 
-impl Db<'_> {
+impl<'c> Db<'c> {
     /// The engine behind the connection.
     pub fn engine(self) -> Engine {
         match self {
-            Db::Sqlite(_) => Engine::Sqlite,
+            Db::Sqlite(_) | Db::Store(..) => Engine::Sqlite,
             Db::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// The engine a builder question on `dataset` is compiled for: the columnar engine when
+    /// this is the main store and the dataset has a columnar copy.
+    pub fn engine_for(self, dataset: &str) -> Engine {
+        match self {
+            Db::Store(_, e) if e.has(dataset) => Engine::Columnar,
+            _ => self.engine(),
+        }
+    }
+
+    /// The engine `sql` goes to, and `sql` without the tag that chose it.
+    fn route(self, sql: &str) -> (Option<&'c columnar::Engine>, &str) {
+        match (self, sql.strip_prefix(COLUMNAR_TAG)) {
+            (Db::Store(_, e), Some(rest)) => (Some(e), rest),
+            _ => (None, sql),
         }
     }
 
@@ -134,24 +169,39 @@ impl Db<'_> {
         window: Option<(u64, u32)>,
         bounds: Bounds,
     ) -> Result<ResultSet, QueryError> {
-        match self {
-            Db::Sqlite(c) => query::fetch(c, sql, params, window, bounds),
-            Db::Postgres(c) => pg::fetch(c, sql, params, window, bounds),
-        }
+        let started = std::time::Instant::now();
+        let (engine, out) = match (self, self.route(sql)) {
+            (_, (Some(e), sql)) => (Engine::Columnar, e.fetch(sql, params, window, bounds)),
+            (Db::Sqlite(c) | Db::Store(c, _), _) => {
+                (Engine::Sqlite, query::fetch(c, sql, params, window, bounds))
+            }
+            (Db::Postgres(c), _) => (Engine::Postgres, pg::fetch(c, sql, params, window, bounds)),
+        };
+        super::timing::record(engine, started.elapsed());
+        out
     }
 
     /// The number of rows `sql` returns.
     pub fn count(self, sql: &str, params: &Params, bounds: Bounds) -> Result<u64, QueryError> {
-        match self {
-            Db::Sqlite(c) => query::count(c, sql, params, bounds),
-            Db::Postgres(c) => pg::count(c, sql, params, bounds),
-        }
+        let started = std::time::Instant::now();
+        let (engine, out) = match (self, self.route(sql)) {
+            (_, (Some(e), sql)) => (Engine::Columnar, e.count(sql, params, bounds)),
+            (Db::Sqlite(c) | Db::Store(c, _), _) => {
+                (Engine::Sqlite, query::count(c, sql, params, bounds))
+            }
+            (Db::Postgres(c), _) => (Engine::Postgres, pg::count(c, sql, params, bounds)),
+        };
+        super::timing::record(engine, started.elapsed());
+        out
     }
 
     /// Prepares `sql` without running it: its columns, or why it cannot run.
     pub fn validate(self, sql: &str, bounds: Bounds) -> Result<Vec<String>, QueryError> {
+        if let (Some(e), sql) = self.route(sql) {
+            return e.validate(sql, bounds);
+        }
         match self {
-            Db::Sqlite(c) => query::validate(c, sql, bounds),
+            Db::Sqlite(c) | Db::Store(c, _) => query::validate(c, sql, bounds),
             Db::Postgres(c) => pg::validate(c, sql, bounds),
         }
     }
@@ -162,8 +212,11 @@ impl Db<'_> {
         sql: &str,
         bounds: Bounds,
     ) -> Result<std::collections::BTreeSet<String>, QueryError> {
+        if let (Some(e), sql) = self.route(sql) {
+            return e.tables_read(sql);
+        }
         match self {
-            Db::Sqlite(c) => query::tables_read(c, sql, bounds),
+            Db::Sqlite(c) | Db::Store(c, _) => query::tables_read(c, sql, bounds),
             Db::Postgres(_) => pg::sql::number(sql.trim_end().trim_end_matches(';'))
                 .map(|_| Default::default())
                 .map_err(QueryError::Refused),
@@ -173,7 +226,7 @@ impl Db<'_> {
     /// Every table and view of the source and its columns.
     pub fn tables(self, bounds: Bounds) -> Result<Vec<TableInfo>, QueryError> {
         match self {
-            Db::Sqlite(c) => super::catalog::tables(c).map_err(QueryError::Sql),
+            Db::Sqlite(c) | Db::Store(c, _) => super::catalog::tables(c).map_err(QueryError::Sql),
             Db::Postgres(c) => pg::catalog::tables(c, bounds),
         }
     }
@@ -189,10 +242,17 @@ impl Db<'_> {
         columns: impl FnOnce(&[String]),
         mut row: impl FnMut(RowRef<'_>) -> bool,
     ) -> Result<u64, QueryError> {
+        if let (Some(e), sql) = self.route(sql) {
+            return e.for_each_row(sql, params, limit, bounds, columns, |r| {
+                row(RowRef::Cells(r))
+            });
+        }
         match self {
-            Db::Sqlite(c) => query::for_each_row(c, sql, params, limit, bounds, columns, |r| {
-                row(RowRef::Sqlite(r))
-            }),
+            Db::Sqlite(c) | Db::Store(c, _) => {
+                query::for_each_row(c, sql, params, limit, bounds, columns, |r| {
+                    row(RowRef::Sqlite(r))
+                })
+            }
             Db::Postgres(c) => pg::for_each_row(c, sql, params, limit, bounds, columns, |r| {
                 row(RowRef::Cells(r))
             }),

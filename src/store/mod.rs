@@ -89,6 +89,8 @@ pub struct Store {
     pub cache: std::sync::Arc<crate::data::cache::QueryCache>,
     /// The installation's keys, from files in the data folder.
     pub secrets: std::sync::Arc<secret::Secrets>,
+    /// The columnar engine under builder questions on `main`'s datasets (`with_engine`).
+    pub engine: Option<crate::data::columnar::Engine>,
 }
 
 impl Store {
@@ -198,7 +200,31 @@ impl Store {
             sources: std::sync::Arc::new(by_name),
             cache: std::sync::Arc::new(crate::data::cache::QueryCache::new(cache_bytes)),
             secrets: std::sync::Arc::new(secrets),
+            engine: None,
         })
+    }
+
+    /// The store with a columnar engine under `main` (and its previews), keeping its copies in
+    /// `dir/columnar` and its queries within `memory_mb` together.
+    pub fn with_engine(mut self, dir: &Path, memory_mb: u64) -> Result<Store, StoreError> {
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get().min(8));
+        let folder = dir.join("columnar");
+        let engine =
+            crate::data::columnar::Engine::open(&folder, memory_mb, threads).map_err(|source| {
+                StoreError::DataDir {
+                    path: folder.display().to_string(),
+                    source,
+                }
+            })?;
+        self.main = SourcePool::Store(self.data_ro.clone(), engine.clone());
+        let mut previews = (*self.previews).clone();
+        if let Some(SourcePool::Sqlite(p)) = previews.get("main") {
+            let p = p.clone();
+            previews.insert("main".into(), SourcePool::Store(p, engine.clone()));
+        }
+        self.previews = std::sync::Arc::new(previews);
+        self.engine = Some(engine);
+        Ok(self)
     }
 
     /// The read-only pool of a data source (`main` or a `[[sources]]` name).

@@ -71,6 +71,32 @@ pub async fn get(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
         "Cached results.",
         one(c.entries.to_string()),
     );
+    let times = crate::data::timing::snapshot();
+    let mut lines = Vec::new();
+    for t in &times {
+        let e = t.engine;
+        for (le, n) in crate::data::timing::BUCKETS.iter().zip(&t.buckets) {
+            lines.push((
+                format!("_bucket{{engine=\"{e}\",le=\"{le}\"}}"),
+                n.to_string(),
+            ));
+        }
+        lines.push((
+            format!("_bucket{{engine=\"{e}\",le=\"+Inf\"}}"),
+            t.count.to_string(),
+        ));
+        lines.push((
+            format!("_sum{{engine=\"{e}\"}}"),
+            format!("{:.6}", t.seconds),
+        ));
+        lines.push((format!("_count{{engine=\"{e}\"}}"), t.count.to_string()));
+    }
+    metric(
+        "quire_query_seconds",
+        "histogram",
+        "Time queries took, by engine (sqlite, postgres, columnar), cache misses only.",
+        lines,
+    );
     metric(
         "quire_datasets",
         "gauge",

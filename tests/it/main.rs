@@ -8,6 +8,7 @@ mod builder;
 mod builder_page;
 mod chrome;
 mod cli;
+mod columnar;
 mod dashboard;
 mod dashboard_editor;
 mod dashboard_schedule;

@@ -235,8 +235,9 @@ pub fn compile_for(
         };
         order.push(format!("{} {dir}", d.quote(&s.field)));
     }
-    if order.is_empty() && shown_forms {
-        // Running totals and changes read in the order of the dimensions.
+    if order.is_empty() && (shown_forms || d.orders_groups()) {
+        // Running totals and changes read in the order of the dimensions; so do groups where
+        // the engine would not give them in that order itself.
         order = dims.iter().map(|dim| d.quote(dim.name)).collect();
     }
     if !order.is_empty() {
@@ -247,6 +248,9 @@ pub fn compile_for(
             return Err(format!("builder.limit: must be 1 to {MAX_LIMIT}"));
         }
         sql.push_str(&format!(" LIMIT {limit}"));
+    }
+    if d == Dialect::Columnar {
+        sql.insert_str(0, crate::data::source::COLUMNAR_TAG);
     }
     Ok(Compiled {
         sql,
@@ -299,6 +303,18 @@ fn measure<'a>(
                 "{at}.agg: `{agg_word}` needs {needs}; `{}` is a {} column",
                 shown(&f.name),
                 f.kind.word()
+            ));
+        }
+    }
+    if let (Some(f), ShowAs::PercentOfTotal | ShowAs::RunningTotal | ShowAs::ChangeVsPrevious) =
+        (f, m.show)
+    {
+        if f.kind == FieldKind::Date && matches!(m.agg, Aggregation::Min | Aggregation::Max) {
+            let show = serde_json::to_value(m.show).expect("an enum serialises");
+            return Err(format!(
+                "{at}.show: `{}` works on numbers; `{agg_word}` of `{}` is a date",
+                show.as_str().unwrap_or("show"),
+                shown(&f.name)
             ));
         }
     }

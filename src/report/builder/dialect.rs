@@ -2,7 +2,10 @@
 //! `[[sources]]` files, dates as `YYYY-MM-DD` text) and PostgreSQL (real `date` and `timestamp`
 //! columns, `date_trunc`, `ILIKE`). Both keep `:name` placeholders: the PostgreSQL runner
 //! numbers them (`data/pg/sql.rs`). A bucket is a date in PostgreSQL and its text in SQLite; both
-//! read back as `YYYY-MM-DD`.
+//! read back as `YYYY-MM-DD`. The columnar engine (DataFusion, `data/columnar`) answers as SQLite
+//! does: its sums are `total`'s doubles, its date helpers give `YYYY-MM-DD` text (compared as
+//! SQLite compares text), its buckets are dates read back as that text, `LIKE` ignores case,
+//! and NULL sorts first; it binds `$name`.
 
 use crate::model::report::{Aggregation, Bucket};
 
@@ -11,6 +14,7 @@ use crate::model::report::{Aggregation, Bucket};
 pub enum Dialect {
     Sqlite,
     Postgres,
+    Columnar,
 }
 
 impl Dialect {
@@ -19,6 +23,7 @@ impl Dialect {
         match engine {
             crate::data::source::Engine::Sqlite => Dialect::Sqlite,
             crate::data::source::Engine::Postgres => Dialect::Postgres,
+            crate::data::source::Engine::Columnar => Dialect::Columnar,
         }
     }
 
@@ -32,10 +37,10 @@ impl Dialect {
         }
     }
 
-    /// A boolean as 1 or 0, to add up or average.
+    /// A boolean as 1 or 0, to add up or average (the columnar copy keeps SQLite's 1 and 0).
     pub fn bool_number(self, expr: &str) -> String {
         match self {
-            Dialect::Sqlite => expr.to_string(),
+            Dialect::Sqlite | Dialect::Columnar => expr.to_string(),
             Dialect::Postgres => format!("({expr})::integer"),
         }
     }
@@ -47,7 +52,16 @@ impl Dialect {
 
     /// The placeholder of a named value.
     pub fn placeholder(self, name: &str) -> String {
-        format!(":{name}")
+        match self {
+            Dialect::Sqlite | Dialect::Postgres => format!(":{name}"),
+            Dialect::Columnar => format!("${name}"),
+        }
+    }
+
+    /// Whether grouped rows need an ORDER BY to come in the order of their groups (SQLite's
+    /// GROUP BY gives them so; the columnar engine groups by hashing).
+    pub fn orders_groups(self) -> bool {
+        self == Dialect::Columnar
     }
 
     /// The aggregate function: SQLite's `total` sums to 0.0 over no rows, as a sum should.
@@ -65,6 +79,17 @@ impl Dialect {
             (Dialect::Postgres, Aggregation::Max) => format!("max({operand})"),
             (Dialect::Postgres, Aggregation::Count) => format!("count({operand})"),
             (Dialect::Postgres, Aggregation::CountDistinct) => {
+                format!("count(DISTINCT {operand})")
+            }
+            // `total`: a double, 0.0 over no rows.
+            (Dialect::Columnar, Aggregation::Sum) => {
+                format!("coalesce(sum(CAST({operand} AS DOUBLE)), 0.0)")
+            }
+            (Dialect::Columnar, Aggregation::Avg) => format!("avg(CAST({operand} AS DOUBLE))"),
+            (Dialect::Columnar, Aggregation::Min) => format!("min({operand})"),
+            (Dialect::Columnar, Aggregation::Max) => format!("max({operand})"),
+            (Dialect::Columnar, Aggregation::Count) => format!("count({operand})"),
+            (Dialect::Columnar, Aggregation::CountDistinct) => {
                 format!("count(DISTINCT {operand})")
             }
         }
@@ -91,6 +116,16 @@ impl Dialect {
                 };
                 format!("((date_trunc('{unit}', ({expr})::timestamp))::date)")
             }
+            (Dialect::Columnar, b) => {
+                let unit = match b {
+                    Bucket::Day => "day",
+                    Bucket::Week => "week",
+                    Bucket::Month => "month",
+                    Bucket::Quarter => "quarter",
+                    Bucket::Year => "year",
+                };
+                format!("CAST(date_trunc('{unit}', TRY_CAST({expr} AS TIMESTAMP)) AS DATE)")
+            }
         }
     }
 
@@ -99,6 +134,7 @@ impl Dialect {
         match self {
             Dialect::Sqlite => format!("date({expr}, '+1 day')"),
             Dialect::Postgres => format!("(({expr})::date + 1)"),
+            Dialect::Columnar => days_text(&format!("{} + 1", day_number(expr))),
         }
     }
 
@@ -107,6 +143,7 @@ impl Dialect {
         match self {
             Dialect::Sqlite => format!("date({expr}, printf('-%d days', {days}))"),
             Dialect::Postgres => format!("(({expr})::date - ({days})::integer)"),
+            Dialect::Columnar => days_text(&format!("{} - CAST({days} AS INT)", day_number(expr))),
         }
     }
 
@@ -117,6 +154,9 @@ impl Dialect {
             Dialect::Postgres => {
                 format!("(({start})::date - (({end})::date - ({start})::date))")
             }
+            Dialect::Columnar => {
+                days_text(&format!("2 * {} - {}", day_number(start), day_number(end)))
+            }
         }
     }
 
@@ -124,6 +164,7 @@ impl Dialect {
     pub fn as_text(self, expr: &str) -> String {
         match self {
             Dialect::Sqlite | Dialect::Postgres => format!("CAST({expr} AS TEXT)"),
+            Dialect::Columnar => format!("CAST({expr} AS VARCHAR)"),
         }
     }
 
@@ -133,6 +174,7 @@ impl Dialect {
             Dialect::Sqlite => format!("{text} LIKE {pattern} ESCAPE '\\'"),
             // A date column is text only once cast.
             Dialect::Postgres => format!("CAST({text} AS TEXT) ILIKE {pattern} ESCAPE '\\'"),
+            Dialect::Columnar => format!("CAST({text} AS VARCHAR) ILIKE {pattern} ESCAPE '\\'"),
         }
     }
 
@@ -140,7 +182,7 @@ impl Dialect {
     /// parameter, whose value is known only when the query runs).
     pub fn contains_pattern(self, expr: &str) -> String {
         match self {
-            Dialect::Sqlite | Dialect::Postgres => format!(
+            Dialect::Sqlite | Dialect::Postgres | Dialect::Columnar => format!(
                 "'%' || replace(replace(replace({expr}, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'"
             ),
         }
@@ -151,8 +193,19 @@ impl Dialect {
         match self {
             Dialect::Sqlite => format!("CAST({expr} AS REAL)"),
             Dialect::Postgres => format!("CAST({expr} AS double precision)"),
+            Dialect::Columnar => format!("CAST({expr} AS DOUBLE)"),
         }
     }
+}
+
+/// The columnar engine's day number (days since 1970) of a date or its text.
+fn day_number(expr: &str) -> String {
+    format!("CAST(TRY_CAST({expr} AS DATE) AS INT)")
+}
+
+/// The columnar engine's `YYYY-MM-DD` text of a day number.
+fn days_text(days: &str) -> String {
+    format!("CAST(CAST({days} AS DATE) AS VARCHAR)")
 }
 
 /// `value`'s LIKE wildcards and escape character escaped with `\`, inside `%…%`.

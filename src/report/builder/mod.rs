@@ -61,7 +61,8 @@ pub fn sql_of_as_of<'a, 'c>(
         QuerySource::Sql(sql) => Ok((Cow::Borrowed(sql), Params::new())),
         QuerySource::Builder(spec) => {
             let fields = fields(db, &spec.dataset)?;
-            let c = compile_for(Dialect::of(db.engine()), spec, &fields, params, today)?;
+            let engine = db.engine_for(&spec.dataset);
+            let c = compile_for(Dialect::of(engine), spec, &fields, params, today)?;
             Ok((Cow::Owned(c.sql), c.values))
         }
     }
@@ -75,6 +76,7 @@ pub fn rows_sql(
     today: NaiveDate,
 ) -> Result<Compiled, String> {
     let fields = fields(db, &spec.dataset)?;
+    // Rows in the table's order, a page at a time: SQLite's, on its indexes.
     compile_rows(Dialect::of(db.engine()), spec, &fields, params, today)
 }
 
