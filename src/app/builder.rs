@@ -345,10 +345,15 @@ pub fn preview(
     let resolved = crate::report::params::resolve(&def.parameters, &BTreeMap::new(), today)
         .map_err(RunError::from)?;
     let (sql, values) = run::prepare(&conn, &def, source, &resolved.values, today, "query")?;
+    // As the SQL shows them: `$name` in the columnar engine's, `:name` in SQLite's.
+    let mark = match sql.starts_with(crate::data::source::COLUMNAR_TAG) {
+        true => "$",
+        false => ":",
+    };
     let bound = values
         .iter()
         .filter(|(k, _)| k.starts_with("quire_b"))
-        .map(|(k, v)| (format!(":{k}"), param_text(v)))
+        .map(|(k, v)| (format!("{mark}{k}"), param_text(v)))
         .collect();
     let sql = sql.into_owned();
     let out = super::column_meta::shown(ctx, || {

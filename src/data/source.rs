@@ -17,6 +17,17 @@ pub enum Engine {
     Columnar,
 }
 
+impl Engine {
+    /// The engine's name in `/metrics`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "sqlite",
+            Engine::Postgres => "postgres",
+            Engine::Columnar => "columnar",
+        }
+    }
+}
+
 /// The first words of SQL the builder compiled for the columnar engine: where the main store
 /// sends it (`Db::Store`). Nothing else writes them.
 pub const COLUMNAR_TAG: &str = "/* quire:columnar */ ";
@@ -177,7 +188,7 @@ impl<'c> Db<'c> {
             }
             (Db::Postgres(c), _) => (Engine::Postgres, pg::fetch(c, sql, params, window, bounds)),
         };
-        super::timing::record(engine, started.elapsed());
+        super::timing::record(engine.label(), started.elapsed());
         out
     }
 
@@ -191,7 +202,7 @@ impl<'c> Db<'c> {
             }
             (Db::Postgres(c), _) => (Engine::Postgres, pg::count(c, sql, params, bounds)),
         };
-        super::timing::record(engine, started.elapsed());
+        super::timing::record(engine.label(), started.elapsed());
         out
     }
 

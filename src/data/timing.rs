@@ -1,7 +1,6 @@
 //! How long queries take, per engine (SQLite, PostgreSQL, the columnar engine): a histogram
 //! for `/metrics` (`quire_query_seconds`), counted where every query passes (`source::Db`).
 
-use super::source::Engine;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -26,20 +25,13 @@ const fn histogram() -> Histogram {
 
 static TIMES: [Histogram; 3] = [histogram(), histogram(), histogram()];
 
-/// The engines in the order of `TIMES`, by their label.
-const ENGINES: [(Engine, &str); 3] = [
-    (Engine::Sqlite, "sqlite"),
-    (Engine::Postgres, "postgres"),
-    (Engine::Columnar, "columnar"),
-];
+/// The engines' labels, in the order of `TIMES`.
+pub const ENGINES: [&str; 3] = ["sqlite", "postgres", "columnar"];
 
-fn slot(engine: Engine) -> usize {
-    ENGINES.iter().position(|(e, _)| *e == engine).unwrap_or(0)
-}
-
-/// Counts a query of `engine` that took `took`.
-pub fn record(engine: Engine, took: Duration) {
-    let h = &TIMES[slot(engine)];
+/// Counts a query of the engine labelled `engine` (one of [`ENGINES`]) that took `took`.
+pub fn record(engine: &str, took: Duration) {
+    let slot = ENGINES.iter().position(|e| *e == engine).unwrap_or(0);
+    let h = &TIMES[slot];
     let secs = took.as_secs_f64();
     for (i, le) in BUCKETS.iter().enumerate() {
         if secs <= *le {
@@ -66,18 +58,16 @@ pub struct Times {
 pub fn snapshot() -> Vec<Times> {
     ENGINES
         .iter()
-        .map(|(e, label)| {
-            let h = &TIMES[slot(*e)];
-            Times {
-                engine: label,
-                buckets: h
-                    .buckets
-                    .iter()
-                    .map(|b| b.load(Ordering::Relaxed))
-                    .collect(),
-                count: h.count.load(Ordering::Relaxed),
-                seconds: h.micros.load(Ordering::Relaxed) as f64 / 1e6,
-            }
+        .zip(&TIMES)
+        .map(|(label, h)| Times {
+            engine: label,
+            buckets: h
+                .buckets
+                .iter()
+                .map(|b| b.load(Ordering::Relaxed))
+                .collect(),
+            count: h.count.load(Ordering::Relaxed),
+            seconds: h.micros.load(Ordering::Relaxed) as f64 / 1e6,
         })
         .collect()
 }

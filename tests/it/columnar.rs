@@ -377,3 +377,69 @@ fn generated_questions_answer_the_same_on_both_engines() {
         check(&store, spec);
     }
 }
+
+async fn preview(app: &crate::helpers::TestApp, builder: Value) -> (u16, Value) {
+    let r = app
+        .client
+        .post(format!("{}/api/v1/builder/preview", app.address))
+        .json(&json!({ "builder": builder }))
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_question_past_the_engines_memory_is_refused_and_the_server_stays_up() {
+    let app = crate::helpers::spawn_app_with(|c| {
+        c.limits.engine_memory_mb = 32;
+        c.limits.upload_max_mb = 100;
+    })
+    .await;
+    // 500,000 distinct 80-character codes: their set alone is past 32 MB. One count of
+    // distinct values is grouped and spills to disk; two at once hold their sets in memory.
+    let mut csv = String::from("id,code\n");
+    for i in 0..500_000 {
+        csv.push_str(&format!("{i},c{i:0>79}\n"));
+    }
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("codes.csv"),
+        )
+        .text("name", "codes");
+    let r = app
+        .client
+        .post(format!("{}/api/v1/datasets", app.address))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let (status, v) = preview(
+        &app,
+        json!({"dataset": "codes", "measures": [{"field": "code", "agg": "count_distinct"},
+                                                 {"field": "id", "agg": "count_distinct"}]}),
+    )
+    .await;
+    assert_eq!(status, 422, "{v}");
+    let text = v.to_string();
+    assert!(text.contains("engine_memory_mb"), "{v}");
+    assert!(!text.contains("/tmp") && !text.contains("parquet"), "{v}");
+    // The server is up and the engine answers the next question.
+    let (status, v) = preview(
+        &app,
+        json!({"dataset": "codes", "measures": [{"field": "id", "agg": "sum"}, {"field": "*", "agg": "count"}]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["rows"][0][1], json!(500_000), "{v}");
+    assert!(v["sql"].as_str().unwrap().starts_with(COLUMNAR_TAG), "{v}");
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    let line = metrics
+        .lines()
+        .find(|l| l.starts_with("quire_query_seconds_count{engine=\"columnar\"}"))
+        .unwrap_or_else(|| panic!("{metrics}"));
+    let n: u64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(n >= 2, "{line}");
+}

@@ -33,7 +33,8 @@ pub struct Engine(Arc<Inner>);
 struct Inner {
     dir: PathBuf,
     ctx: SessionContext,
-    runtime: tokio::runtime::Runtime,
+    /// Taken only when the engine is dropped (`Drop`).
+    runtime: Option<tokio::runtime::Runtime>,
     memory_mb: u64,
     /// Dataset → the file of its copy now registered.
     tables: RwLock<BTreeMap<String, PathBuf>>,
@@ -45,6 +46,24 @@ impl std::fmt::Debug for Engine {
             .field("dir", &self.0.dir)
             .field("memory_mb", &self.0.memory_mb)
             .finish()
+    }
+}
+
+impl Inner {
+    fn runtime(&self) -> &tokio::runtime::Runtime {
+        self.runtime
+            .as_ref()
+            .expect("the runtime lives as long as the engine")
+    }
+}
+
+impl Drop for Inner {
+    /// The engine's threads are let go without waiting: the last handle may be dropped on an
+    /// async thread (the server's shutdown), where waiting for them is not allowed.
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
     }
 }
 
@@ -78,7 +97,7 @@ impl Engine {
         Ok(Engine(Arc::new(Inner {
             dir: dir.to_path_buf(),
             ctx: SessionContext::new_with_config_rt(config, env),
-            runtime,
+            runtime: Some(runtime),
             memory_mb,
             tables: RwLock::new(BTreeMap::new()),
         })))
@@ -192,11 +211,16 @@ impl Engine {
 
     fn register(&self, dataset: &str, path: &Path) -> Result<(), String> {
         let url = path.to_string_lossy().into_owned();
-        let ctx = &self.0.ctx;
-        let _ = ctx.deregister_table(dataset);
-        self.0
-            .runtime
-            .block_on(ctx.register_parquet(dataset, &url, ParquetReadOptions::default()))
+        let (ctx, name) = (self.0.ctx.clone(), dataset.to_string());
+        // On the engine's threads: the caller may be on another runtime's.
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        self.0.runtime().spawn(async move {
+            let _ = ctx.deregister_table(&name);
+            let read = ctx.register_parquet(&name, &url, ParquetReadOptions::default());
+            let _ = tx.send(read.await);
+        });
+        rx.recv()
+            .map_err(|_| "the engine stopped".to_string())?
             .map_err(|e| format!("the columnar copy of `{dataset}` cannot be read: {e}"))?;
         self.0
             .tables

@@ -157,7 +157,7 @@ impl Engine {
     ) -> Result<T, QueryError> {
         let watch = watch::current();
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        let task = self.0.runtime.spawn(async move {
+        let task = self.0.runtime().spawn(async move {
             let out = tokio::time::timeout(bounds.timeout, fut).await;
             let _ = tx.send(out);
         });

@@ -151,7 +151,9 @@ pub fn run<'c>(conn: impl Into<Db<'c>>, req: &Request) -> Result<Output, RunErro
                 viz: id.clone(),
                 source,
             };
-            let item = if viz.kind == VizType::Table {
+            let item = if let (VizType::Table, Some(all)) = (viz.kind, results.get(&viz.query)) {
+                Item::Table(table::table_from(viz, all, req, def.row_limit)?)
+            } else if viz.kind == VizType::Table {
                 Item::Table(table(conn, viz, sql, values, req, def.row_limit).map_err(
                     |e| match e {
                         TableError::Query(q) => qerr(q),

@@ -14,17 +14,62 @@ pub(super) enum TableError {
     Run(RunError),
 }
 
-pub(super) fn table(
-    conn: Db<'_>,
+/// The table of a query whose every row a chart of the same run already read: paged (and
+/// sorted) from those rows, without asking the database again (a builder preview's chart and
+/// table were three runs of one aggregate: the chart, the count, the page).
+pub(super) fn table_from(
     viz: &Visualization,
-    sql: &str,
-    params: &query::Params,
+    all: &std::sync::Arc<query::ResultSet>,
     req: &Request,
     row_limit: u32,
-) -> Result<TableOut, TableError> {
-    let available =
-        cache::count(conn, req.cache, sql, params, req.bounds).map_err(TableError::Query)?;
-    let (offset, limit, page, page_size, cap) = match req.rows {
+) -> Result<TableOut, RunError> {
+    let (offset, limit, page, page_size, cap) = window(req, row_limit);
+    let available = all.rows.len() as u64;
+    let total = available.min(cap as u64);
+    let page_count = total.div_ceil(page_size as u64).max(1) as u32;
+    if page > page_count {
+        return Err(RunError::PageOutOfRange {
+            page,
+            last: page_count,
+        });
+    }
+    let limit = limit.min((total - offset.min(total)) as u32);
+    let shown = &all.rows[..total as usize];
+    let (rows, sort) = match req.sort.and_then(|s| Some((s, all.column(&s.column)?))) {
+        Some((s, i)) => {
+            let capped = query::ResultSet {
+                columns: all.columns.clone(),
+                rows: shown.to_vec(),
+            };
+            (
+                sorted_page(&capped, i, s.desc, offset, limit),
+                Some(s.clone()),
+            )
+        }
+        None => (
+            query::ResultSet {
+                columns: all.columns.clone(),
+                rows: page_of(shown, offset, limit).to_vec(),
+            },
+            None,
+        ),
+    };
+    let mut t = shaped(
+        viz,
+        std::sync::Arc::new(rows),
+        total,
+        available,
+        page,
+        page_count,
+    );
+    t.sortable = true;
+    t.sort = sort;
+    Ok(t)
+}
+
+/// (offset, limit, page, page size, cap) of the rows a table shows.
+fn window(req: &Request, row_limit: u32) -> (u64, u32, u32, u32, u32) {
+    match req.rows {
         TableRows::Page { page, page_size } => (
             (page.max(1) as u64 - 1) * page_size as u64,
             page_size,
@@ -36,7 +81,20 @@ pub(super) fn table(
             let cap = cap.min(row_limit);
             (0, cap, 1, cap.max(1), cap)
         }
-    };
+    }
+}
+
+pub(super) fn table(
+    conn: Db<'_>,
+    viz: &Visualization,
+    sql: &str,
+    params: &query::Params,
+    req: &Request,
+    row_limit: u32,
+) -> Result<TableOut, TableError> {
+    let available =
+        cache::count(conn, req.cache, sql, params, req.bounds).map_err(TableError::Query)?;
+    let (offset, limit, page, page_size, cap) = window(req, row_limit);
     let total = available.min(cap as u64);
     let page_count = total.div_ceil(page_size as u64).max(1) as u32;
     if page > page_count {
