@@ -443,3 +443,78 @@ async fn a_question_past_the_engines_memory_is_refused_and_the_server_stays_up()
     let n: u64 = line.rsplit(' ').next().unwrap().parse().unwrap();
     assert!(n >= 2, "{line}");
 }
+
+/// A counter or gauge of `/metrics`.
+async fn metric(app: &crate::helpers::TestApp, name: &str) -> f64 {
+    let text = app.get("/metrics").await.text().await.unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in {text}"))
+}
+
+#[tokio::test]
+async fn an_import_runs_the_dashboards_on_its_dataset_into_the_cache() {
+    let app = crate::helpers::spawn_app().await;
+    let report = json!({"name": "By region", "builder": {"dataset": "sales", "dimensions": ["region"],
+                         "measures": [{"field": "revenue", "agg": "sum"}]},
+                         "visualizations": [{"id": "bars", "type": "bar",
+                                             "dataMapping": {"x": "region", "y": "sum_revenue"}}]});
+    let r = app
+        .client
+        .post(format!("{}/api/v1/reports", app.address))
+        .json(&report)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let rid = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let board = json!({"name": "Regions", "widgets": [
+        {"id": "bars", "x": 0, "y": 0, "w": 6, "h": 4, "reportId": rid, "visualizationId": "bars"}]});
+    let r = app
+        .client
+        .post(format!("{}/api/v1/dashboards", app.address))
+        .json(&board)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let did = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let entries = metric(&app, "quire_query_cache_entries").await;
+
+    let sales = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/sales.csv")).unwrap();
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(sales).file_name("sales.csv"),
+        )
+        .text("name", "sales");
+    let r = app
+        .client
+        .post(format!("{}/api/v1/datasets", app.address))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    // The widget's result arrives in the cache without anyone opening the dashboard.
+    let mut waited = 0;
+    while metric(&app, "quire_query_cache_entries").await <= entries {
+        waited += 1;
+        assert!(waited < 100, "nothing was cached after the import");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let hits = metric(&app, "quire_query_cache_hits_total").await;
+    let page = app.get(&format!("/dashboards/{did}/widgets/bars")).await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("<svg"));
+    assert!(
+        metric(&app, "quire_query_cache_hits_total").await > hits,
+        "the first view after the import ran its query again"
+    );
+}

@@ -1,8 +1,8 @@
 //! The dashboard service, in one place: a dashboard as a stored object (laid out, checked
 //! against the reports it shows before anything is written, saved, duplicated, deleted, here),
 //! its grid (`layout`), a widget run under the dashboard's filters (`run`), the rows behind a
-//! mark (`drill`), its description quoting its reports (`text`) and the whole or one widget as
-//! a document to render (`document`).
+//! mark (`drill`), its description quoting its reports (`text`), the whole or one widget as
+//! a document to render (`document`), and its widgets' results cached after an import (`warm`).
 
 pub mod data_end;
 pub mod document;
@@ -10,6 +10,7 @@ pub mod drill;
 pub mod layout;
 pub mod run;
 pub mod text;
+pub mod warm;
 
 pub use layout::{place, place_stored};
 

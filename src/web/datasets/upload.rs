@@ -147,7 +147,7 @@ pub async fn import(ctx: &Ctx, upload: Upload) -> Result<DatasetInfo, Problem> {
     let name =
         DatasetName::parse(&upload.name).map_err(|e| Problem::invalid("name", e.to_string()))?;
     let store = ctx.store.clone();
-    web::block(move || {
+    let info = web::block(move || {
         let opts = Options {
             mode: upload.mode,
             sheet: upload.sheet.clone(),
@@ -168,5 +168,7 @@ pub async fn import(ctx: &Ctx, upload: Upload) -> Result<DatasetInfo, Problem> {
     })
     .await?
     .map(|o| o.expect("not skipped"))
-    .map_err(super::problem)
+    .map_err(super::problem)?;
+    crate::app::dashboard::warm::in_background(ctx.clone(), info.name.clone());
+    Ok(info)
 }
