@@ -91,6 +91,20 @@ pub async fn get(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
         ));
         lines.push((format!("_count{{engine=\"{e}\"}}"), t.count.to_string()));
     }
+    if let Some(engine) = &state.ctx.store.engine {
+        metric(
+            "quire_columnar_queries_total",
+            "counter",
+            "Queries the columnar engine ran (builder questions on datasets with a columnar copy).",
+            one(engine.queries().to_string()),
+        );
+        metric(
+            "quire_columnar_datasets",
+            "gauge",
+            "Datasets answered by the columnar engine (the others, by SQLite).",
+            one(engine.datasets().len().to_string()),
+        );
+    }
     metric(
         "quire_query_seconds",
         "histogram",

@@ -38,6 +38,8 @@ struct Inner {
     memory_mb: u64,
     /// Dataset → the file of its copy now registered.
     tables: RwLock<BTreeMap<String, PathBuf>>,
+    /// Queries run (each `fetch`; a count is one).
+    queries: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Engine {
@@ -100,12 +102,18 @@ impl Engine {
             runtime: Some(runtime),
             memory_mb,
             tables: RwLock::new(BTreeMap::new()),
+            queries: Default::default(),
         })))
     }
 
     /// The engine's limit on the memory its queries hold together, in MB.
     pub fn memory_mb(&self) -> u64 {
         self.0.memory_mb
+    }
+
+    /// The queries this engine ran.
+    pub fn queries(&self) -> u64 {
+        self.0.queries.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Whether `dataset` has a copy to answer from. A copy whose file went away (another

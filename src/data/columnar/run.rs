@@ -28,6 +28,9 @@ impl Engine {
         window: Option<(u64, u32)>,
         bounds: Bounds,
     ) -> Result<ResultSet, QueryError> {
+        self.0
+            .queries
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let (ctx, sql, values) = (self.clone(), sql.to_string(), values(params));
         let batches = self.block(bounds, async move {
             let mut df = ctx.plan(&sql, values).await?;
