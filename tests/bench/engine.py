@@ -485,10 +485,13 @@ def main():
         print("%s has no columnar engine (no `[limits] engine_memory_mb`): both sides are SQLite" % args.quire,
               file=sys.stderr)
         engine_off = {}
+    binary_mb = mb(os.path.getsize(quire))
+    print("%s: %.1f MB%s" % (args.quire, binary_mb, "" if engine_off == ENGINE_OFF else ", no columnar engine"))
     results = []
     for rows in [int(x.replace("_", "")) for x in args.rows.split(",") if x.strip()]:
         r = run(args, rows, have_sqlite3, engine_off)
         r["engine_in_binary"] = engine_off == ENGINE_OFF
+        r["binary_mb"] = binary_mb
         table(r)
         results.append(r)
     print("\n" + json.dumps(results, ensure_ascii=False))
