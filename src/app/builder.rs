@@ -310,7 +310,10 @@ pub fn plan(
                 || first
                     .as_str()
                     .and_then(|f| {
-                        fields(ctx, &draft.source, &b.dataset)
+                        // Kinds only, on the connection held: the field list's distinct counts
+                        // read every column, and a second connection from the same small pool
+                        // could wait on requests that each hold one.
+                        crate::report::builder::fields(&conn, &b.dataset)
                             .ok()?
                             .into_iter()
                             .find(|x| x.name == f)

@@ -535,3 +535,32 @@ async fn a_preview_reads_its_dataset_once_on_the_engine() {
     );
     assert_eq!(metric(&app, "quire_columnar_datasets").await, 1.0);
 }
+
+#[tokio::test]
+async fn twenty_previews_at_once_all_answer() {
+    let app = crate::helpers::spawn_app().await;
+    // A plain first dimension: the chart's choice looks at its kind (it used to take a second
+    // connection from the previews' pool of 4 while holding one, and 20 at once waited out the
+    // pool's timeout: 503s after 10 s).
+    let started = std::time::Instant::now();
+    let asks = (0..20).map(|i| {
+        let dims = if i % 2 == 0 {
+            json!(["region"])
+        } else {
+            json!(["product"])
+        };
+        preview(
+            &app,
+            json!({"dataset": "sales", "dimensions": dims,
+                   "measures": [{"field": "revenue", "agg": "sum"}]}),
+        )
+    });
+    for (status, v) in futures_util::future::join_all(asks).await {
+        assert_eq!(status, 200, "{v}");
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+}
