@@ -349,7 +349,7 @@ pub fn preview(
         .map_err(RunError::from)?;
     let (sql, values) = run::prepare(&conn, &def, source, &resolved.values, today, "query")?;
     // As the SQL shows them: `$name` in the columnar engine's, `:name` in SQLite's.
-    let mark = match sql.starts_with(crate::data::source::COLUMNAR_TAG) {
+    let mark = match sql.starts_with(crate::data::source::columnar_tag()) {
         true => "$",
         false => ":",
     };

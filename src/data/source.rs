@@ -29,8 +29,18 @@ impl Engine {
 }
 
 /// The first words of SQL the builder compiled for the columnar engine: where the main store
-/// sends it (`Db::Store`). Nothing else writes them.
-pub const COLUMNAR_TAG: &str = "/* quire:columnar */ ";
+/// sends it (`Db::Store`). Nothing else writes them: the comment holds a random word drawn at
+/// start, so no SQL a person writes can send itself to the engine (SQL reports stay on
+/// SQLite, under its guard).
+pub fn columnar_tag() -> &'static str {
+    static TAG: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let mut word = [0u8; 8];
+        getrandom::getrandom(&mut word).expect("the system's random source");
+        let hex: String = word.iter().map(|b| format!("{b:02x}")).collect();
+        format!("/* quire:columnar {hex} */ ")
+    });
+    &TAG
+}
 
 /// A pool of connections to one source.
 #[derive(Clone)]
@@ -114,7 +124,7 @@ impl SourceConn {
 pub enum Db<'c> {
     Sqlite(&'c rusqlite::Connection),
     Postgres(&'c pg::PgConn),
-    /// The main store: SQL runs on SQLite, SQL starting with [`COLUMNAR_TAG`] on the engine.
+    /// The main store: SQL runs on SQLite, SQL starting with [`columnar_tag`] on the engine.
     Store(&'c rusqlite::Connection, &'c columnar::Engine),
 }
 
@@ -166,7 +176,7 @@ impl<'c> Db<'c> {
 
     /// The engine `sql` goes to, and `sql` without the tag that chose it.
     fn route(self, sql: &str) -> (Option<&'c columnar::Engine>, &str) {
-        match (self, sql.strip_prefix(COLUMNAR_TAG)) {
+        match (self, sql.strip_prefix(columnar_tag())) {
             (Db::Store(_, e), Some(rest)) => (Some(e), rest),
             _ => (None, sql),
         }

@@ -6,7 +6,7 @@
 
 use quire::data::import::{DatasetName, Input, Options};
 use quire::data::query::{Bounds, Cell, ResultSet};
-use quire::data::source::{Db, COLUMNAR_TAG};
+use quire::data::source::{columnar_tag, Db};
 use quire::model::report::{BuilderSpec, ParameterDef, QuerySource};
 use quire::store::Store;
 use serde_json::{json, Value};
@@ -143,7 +143,7 @@ fn answer(store: &Store, spec: &BuilderSpec, columnar: bool) -> Result<ResultSet
     let (sql, literals) =
         quire::report::builder::sql_of_as_of(db, QuerySource::Builder(spec), &params, today())?;
     assert_eq!(
-        sql.starts_with(COLUMNAR_TAG),
+        sql.starts_with(columnar_tag()),
         columnar,
         "compiled for the wrong engine: {sql}"
     );
@@ -434,7 +434,10 @@ async fn a_question_past_the_engines_memory_is_refused_and_the_server_stays_up()
     .await;
     assert_eq!(status, 200, "{v}");
     assert_eq!(v["rows"][0][1], json!(500_000), "{v}");
-    assert!(v["sql"].as_str().unwrap().starts_with(COLUMNAR_TAG), "{v}");
+    assert!(
+        v["sql"].as_str().unwrap().starts_with("/* quire:columnar "),
+        "{v}"
+    );
     // Both questions went to the engine (the refused one too).
     assert!(metric(&app, "quire_columnar_queries_total").await >= 2.0);
 }
@@ -563,4 +566,30 @@ async fn twenty_previews_at_once_all_answer() {
         "{:?}",
         started.elapsed()
     );
+}
+
+#[tokio::test]
+async fn sql_a_person_writes_runs_on_sqlite_whatever_comment_it_starts_with() {
+    let app = crate::helpers::spawn_app().await;
+    let before = metric(&app, "quire_columnar_queries_total").await;
+    // The comment the compiler's tag starts with, and the tag before it held a random word.
+    for prefix in [
+        "/* quire:columnar */ ",
+        "/* quire:columnar 0000000000000000 */ ",
+    ] {
+        let sql = format!("{prefix}SELECT sqlite_version() AS v, count(*) AS n FROM sales");
+        let r = app
+            .client
+            .post(format!("{}/api/v1/builder/preview", app.address))
+            .json(&json!({ "query": sql }))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let v: Value = r.json().await.unwrap();
+        // `sqlite_version()` is SQLite's own: the engine would not know it.
+        assert_eq!(status, 200, "{v}");
+        assert!(v["rows"][0][0].as_str().unwrap().starts_with('3'), "{v}");
+    }
+    assert_eq!(metric(&app, "quire_columnar_queries_total").await, before);
 }

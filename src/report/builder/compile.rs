@@ -250,7 +250,7 @@ pub fn compile_for(
         sql.push_str(&format!(" LIMIT {limit}"));
     }
     if d == Dialect::Columnar {
-        sql.insert_str(0, crate::data::source::COLUMNAR_TAG);
+        sql.insert_str(0, crate::data::source::columnar_tag());
     }
     Ok(Compiled {
         sql,
