@@ -63,6 +63,8 @@ pub struct Draft {
 #[serde(rename_all = "camelCase")]
 pub struct Preview {
     pub sql: String,
+    /// The engine that answered: `sqlite`, `postgres` or `columnar`.
+    pub engine: &'static str,
     /// Values bound to the SQL's `:quire_bN` placeholders, in order.
     pub bound: Vec<(String, String)>,
     pub chart: VizType,
@@ -348,17 +350,18 @@ pub fn preview(
     let resolved = crate::report::params::resolve(&def.parameters, &BTreeMap::new(), today)
         .map_err(RunError::from)?;
     let (sql, values) = run::prepare(&conn, &def, source, &resolved.values, today, "query")?;
-    // As the SQL shows them: `$name` in the columnar engine's, `:name` in SQLite's.
-    let mark = match sql.starts_with(crate::data::source::columnar_tag()) {
-        true => "$",
-        false => ":",
+    // The SQL as the engine that runs it reads it, without the tag that routed it there
+    // (its random word must stay unknown), its values as it shows them: `$name` on the
+    // columnar engine, `:name` on SQLite.
+    let (engine, shown, mark) = match sql.strip_prefix(crate::data::source::columnar_tag()) {
+        Some(rest) => (crate::data::source::Engine::Columnar, rest.to_string(), "$"),
+        None => (conn.db().engine(), sql.to_string(), ":"),
     };
     let bound = values
         .iter()
         .filter(|(k, _)| k.starts_with("quire_b"))
         .map(|(k, v)| (format!("{mark}{k}"), param_text(v)))
         .collect();
-    let sql = sql.into_owned();
     let out = super::column_meta::shown(ctx, || {
         run::run(
             &conn,
@@ -383,7 +386,8 @@ pub fn preview(
         )
     })?;
     let mut p = Preview {
-        sql,
+        sql: shown,
+        engine: engine.label(),
         bound,
         chart,
         svg: None,

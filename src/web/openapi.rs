@@ -403,7 +403,7 @@ fn describe(method: &str, path: &str) -> Option<Op> {
             Reply::Json(schema::<DashboardDefinition>),
         ),
         ("POST", "/api/v1/builder/preview") => op(
-            "Run a builder spec (or SQL) as the builder page does: SQL, first 100 rows (values: numbers as JSON numbers), chart",
+            "Run a builder spec (or SQL) as the builder page does: SQL, the engine that ran it (sqlite, postgres or columnar), first 100 rows (values: numbers as JSON numbers), chart",
             &[],
             Body::Json(schema::<api::builder::PreviewBody>),
             200,

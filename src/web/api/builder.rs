@@ -29,8 +29,8 @@ fn main() -> String {
     "main".into()
 }
 
-/// POST /api/v1/builder/preview → `{sql, columns, rows (first 100, as values: numbers are
-/// numbers), totalRows, svg?, type}`;
+/// POST /api/v1/builder/preview → `{sql, engine (sqlite|postgres|columnar), columns, rows
+/// (first 100, as values: numbers are numbers), totalRows, svg?, type}`;
 /// 422 naming the bad field.
 pub async fn preview(
     state: web::Data<AppState>,
@@ -58,6 +58,7 @@ pub async fn preview(
         .await??;
     Ok(HttpResponse::Ok().json(json!({
         "sql": p.sql,
+        "engine": p.engine,
         "bound": p.bound,
         "type": p.chart,
         "columns": p.columns,
