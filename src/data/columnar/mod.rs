@@ -10,7 +10,7 @@
 //! did not finish is never read.
 //!
 //! Queries share one memory pool (`[limits] engine_memory_mb`): one that would take more fails
-//! with [`QueryError::TooBig`]-like text naming the limit, the server stays up.
+//! with [`crate::data::query::QueryError::EngineMemory`], naming the limit; the server stays up.
 
 mod cells;
 mod copy;
