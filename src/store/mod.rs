@@ -209,6 +209,7 @@ impl Store {
     pub fn with_engine(mut self, dir: &Path, memory_mb: u64) -> Result<Store, StoreError> {
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get().min(8));
         let folder = dir.join("columnar");
+        private_folder(&folder)?;
         let engine =
             crate::data::columnar::Engine::open(&folder, memory_mb, threads).map_err(|source| {
                 StoreError::DataDir {

@@ -108,6 +108,14 @@ fn store() -> (tempfile::TempDir, Store) {
         store.engine.as_ref().unwrap().has("sales"),
         "the import wrote no columnar copy"
     );
+    // The copy is the user's data: for Quire's account only, as `datasets.db`.
+    use std::os::unix::fs::PermissionsExt;
+    let folder = dir.path().join("columnar");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&folder), 0o700);
+    for file in std::fs::read_dir(&folder).unwrap() {
+        assert_eq!(mode(&file.unwrap().path()), 0o600);
+    }
     (dir, store)
 }
 

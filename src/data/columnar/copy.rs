@@ -139,7 +139,12 @@ fn write_to(
     schema: SchemaRef,
     tmp: &Path,
 ) -> Result<(), String> {
-    let file = std::fs::File::create(tmp).map_err(|e| e.to_string())?;
+    // The data is the user's: for Quire's account only, as `datasets.db`.
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options.open(tmp).map_err(|e| e.to_string())?;
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(
             ZstdLevel::try_new(1).map_err(|e| e.to_string())?,
