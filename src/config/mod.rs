@@ -219,6 +219,26 @@ mod tests {
     }
 
     #[test]
+    fn the_engines_memory_is_off_or_in_range_and_named_otherwise() {
+        for toml in [
+            "engine_memory_mb = 5",
+            "engine_memory_mb = 65537",
+            "engine_memory_mb = -1",
+            "engine_memory_mb = \"lots\"",
+        ] {
+            let e = parse(&format!("[limits]\n{toml}\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("engine_memory_mb"), "{toml}: {e}");
+        }
+        for (toml, mb) in [("engine_memory_mb = 0", 0), ("engine_memory_mb = 32", 32)] {
+            let ok = parse(&format!("[limits]\n{toml}\n")).unwrap();
+            assert_eq!(ok.limits.engine_memory_mb, mb);
+        }
+        assert_eq!(parse("").unwrap().limits.engine_memory_mb, 256);
+    }
+
+    #[test]
     fn env_overrides_keep_types_and_name_bad_values() {
         let vars = vec![
             ("QUIRE_SERVER__BIND".to_string(), "0.0.0.0:9000".to_string()),

@@ -386,15 +386,37 @@ fn generated_questions_answer_the_same_on_both_engines() {
     }
 }
 
+/// `body` posted to `path`: the status and the JSON answer.
+async fn post(app: &crate::helpers::TestApp, path: &str, body: Value) -> (u16, Value) {
+    let r = app.send_json(reqwest::Method::POST, path, &body).await;
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
 async fn preview(app: &crate::helpers::TestApp, builder: Value) -> (u16, Value) {
+    post(
+        app,
+        "/api/v1/builder/preview",
+        json!({ "builder": builder }),
+    )
+    .await
+}
+
+/// Uploads `csv` as dataset `name` through the API (the engine writes its copy).
+async fn upload(app: &crate::helpers::TestApp, name: &str, csv: Vec<u8>) {
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(csv).file_name(format!("{name}.csv")),
+        )
+        .text("name", name.to_string());
     let r = app
         .client
-        .post(format!("{}/api/v1/builder/preview", app.address))
-        .json(&json!({ "builder": builder }))
+        .post(format!("{}/api/v1/datasets", app.address))
+        .multipart(form)
         .send()
         .await
         .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap())
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
 }
 
 #[tokio::test]
@@ -410,20 +432,7 @@ async fn a_question_past_the_engines_memory_is_refused_and_the_server_stays_up()
     for i in 0..500_000 {
         csv.push_str(&format!("{i},c{i:0>79}\n"));
     }
-    let form = reqwest::multipart::Form::new()
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("codes.csv"),
-        )
-        .text("name", "codes");
-    let r = app
-        .client
-        .post(format!("{}/api/v1/datasets", app.address))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    upload(&app, "codes", csv.into_bytes()).await;
     let (status, v) = preview(
         &app,
         json!({"dataset": "codes", "measures": [{"field": "code", "agg": "count_distinct"},
@@ -467,49 +476,18 @@ async fn an_import_runs_the_dashboards_on_its_dataset_into_the_cache() {
                          "measures": [{"field": "revenue", "agg": "sum"}]},
                          "visualizations": [{"id": "bars", "type": "bar",
                                              "dataMapping": {"x": "region", "y": "sum_revenue"}}]});
-    let r = app
-        .client
-        .post(format!("{}/api/v1/reports", app.address))
-        .json(&report)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let rid = r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (status, v) = post(&app, "/api/v1/reports", report).await;
+    assert_eq!(status, 201, "{v}");
+    let rid = v["id"].as_str().unwrap().to_string();
     let board = json!({"name": "Regions", "widgets": [
         {"id": "bars", "x": 0, "y": 0, "w": 6, "h": 4, "reportId": rid, "visualizationId": "bars"}]});
-    let r = app
-        .client
-        .post(format!("{}/api/v1/dashboards", app.address))
-        .json(&board)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let did = r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (status, v) = post(&app, "/api/v1/dashboards", board).await;
+    assert_eq!(status, 201, "{v}");
+    let did = v["id"].as_str().unwrap().to_string();
     let entries = metric(&app, "quire_query_cache_entries").await;
 
     let sales = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/sales.csv")).unwrap();
-    let form = reqwest::multipart::Form::new()
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(sales).file_name("sales.csv"),
-        )
-        .text("name", "sales");
-    let r = app
-        .client
-        .post(format!("{}/api/v1/datasets", app.address))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    upload(&app, "sales", sales).await;
     // The widget's result arrives in the cache without anyone opening the dashboard.
     let mut waited = 0;
     while metric(&app, "quire_query_cache_entries").await <= entries {
@@ -588,15 +566,7 @@ async fn sql_a_person_writes_runs_on_sqlite_whatever_comment_it_starts_with() {
         "/* quire:columnar 0000000000000000 */ ",
     ] {
         let sql = format!("{prefix}SELECT sqlite_version() AS v, count(*) AS n FROM sales");
-        let r = app
-            .client
-            .post(format!("{}/api/v1/builder/preview", app.address))
-            .json(&json!({ "query": sql }))
-            .send()
-            .await
-            .unwrap();
-        let status = r.status();
-        let v: Value = r.json().await.unwrap();
+        let (status, v) = post(&app, "/api/v1/builder/preview", json!({ "query": sql })).await;
         // `sqlite_version()` is SQLite's own: the engine would not know it.
         assert_eq!(status, 200, "{v}");
         assert!(v["rows"][0][0].as_str().unwrap().starts_with('3'), "{v}");
