@@ -103,6 +103,7 @@ fn last_day(
         )
         .ok()?],
         filters: Vec::new(),
+        expressions: Vec::new(),
         sort: Vec::new(),
         limit: None,
         compare: None,

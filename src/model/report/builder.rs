@@ -25,6 +25,19 @@ pub struct BuilderSpec {
     /// date filter selects, as `<name>_prev`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compare: Option<Compare>,
+    /// Calculated columns (`{name, expr}`, row by row: `revenue - cost`), usable as fields by
+    /// their names, each over the dataset's fields and the calculated columns before it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expressions: Vec<Expression>,
+}
+
+/// A calculated column: `name` is how the spec and the result name it, `expr` its expression
+/// (see `report::builder::expr`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Expression {
+    pub name: String,
+    pub expr: String,
 }
 
 /// A column the result is grouped by; a date column may be grouped by `bucket` (its values
@@ -135,14 +148,20 @@ pub struct Compare {
     pub previous_period: bool,
 }
 
-/// An aggregated column: `{field, agg, as, show, label, format}`. `as` is the column's id
-/// (default `<agg>_<field>`, or with the show form after it when that is taken:
-/// `sum_amount_change`); `label` is what people read (default "Amount", "Amount, % change").
+/// An aggregated column: `{field, agg, as, show, label, format}`, or a calculated one
+/// `{expr, as, …}` (`sum(revenue) - sum(cost)`). `as` is the column's id (default
+/// `<agg>_<field>`, or with the show form after it when that is taken: `sum_amount_change`;
+/// required with `expr`); `label` is what people read (default "Amount", "Amount, % change").
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Measure {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub field: String,
-    pub agg: Aggregation,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agg: Option<Aggregation>,
+    /// An expression of aggregates, instead of `field` and `agg`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expr: Option<String>,
     #[serde(default, rename = "as", skip_serializing_if = "Option::is_none")]
     pub alias: Option<String>,
     #[serde(default, skip_serializing_if = "ShowAs::is_value")]
@@ -166,17 +185,26 @@ impl Measure {
         if let Some(a) = &self.alias {
             return a.clone();
         }
-        let field = match (self.agg, self.field.as_str()) {
+        if self.expr.is_some() {
+            return "calculated".into();
+        }
+        let field = match (self.aggregation(), self.field.as_str()) {
             (Aggregation::Count, "*") => "all",
             (_, f) => f,
         };
-        format!("{}_{field}", self.agg.word())
+        format!("{}_{field}", self.aggregation().word())
+    }
+
+    /// Its aggregate (a sum when none is given yet).
+    pub fn aggregation(&self) -> Aggregation {
+        self.agg.unwrap_or_default()
     }
 
     /// What people read when no `label` is given, from the field's own name for people:
     /// "Amount", "Average price", "Amount, % change".
     pub fn default_label(&self, field_label: &str) -> String {
-        let what = match (self.agg, self.field.as_str()) {
+        let what = match (self.aggregation(), self.field.as_str()) {
+            _ if self.expr.is_some() => humanize(&self.base_name()),
             (Aggregation::Count, "*") => "Count".to_string(),
             (Aggregation::Sum, _) => field_label.to_string(),
             (Aggregation::Avg, _) => format!("Average {}", lower_first(field_label)),

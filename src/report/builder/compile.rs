@@ -2,8 +2,9 @@
 //! filters bound, `compare` by conditional aggregation over both periods, and show-as forms
 //! by window functions over the grouped rows.
 
+use super::columns::{columns, find, Column};
 use super::filter::{condition, Binder, Bound};
-use super::{shown, Compiled, Dialect, Field, FieldKind};
+use super::{expr, shown, Compiled, Dialect, Field, FieldKind};
 use crate::data::query::Params;
 use crate::model::report::{Aggregation, BuilderSpec, Measure, ParameterDef, ShowAs, SortDir};
 use chrono::NaiveDate;
@@ -17,13 +18,17 @@ struct Dim<'a> {
     expr: String,
     name: &'a str,
     bucketed: bool,
+    /// A calculated column: selected under its name.
+    calculated: bool,
 }
 
 /// An aggregated column of the result.
 struct Agg<'a> {
-    /// The field aggregated, or None for `count(*)`.
-    field: Option<&'a Field>,
+    /// The column aggregated, or None for `count(*)`.
+    field: Option<&'a Column>,
     agg: Aggregation,
+    /// A calculated measure's expression (instead of `field` and `agg`).
+    expr: Option<&'a str>,
     name: String,
     show: ShowAs,
 }
@@ -31,6 +36,8 @@ struct Agg<'a> {
 /// The period `compare` measures: its bounds and the date column they apply to.
 struct Period {
     column: String,
+    /// The SQL reading the column.
+    sql: String,
     start: String,
     end: String,
 }
@@ -54,23 +61,16 @@ pub fn compile_for(
     params: &[ParameterDef],
     today: NaiveDate,
 ) -> Result<Compiled, String> {
-    let field = |name: &str, at: &str| -> Result<&Field, String> {
-        fields.iter().find(|f| f.name == name).ok_or_else(|| {
-            format!(
-                "{at}: the dataset `{}` has no column `{}` (it has {})",
-                shown(&spec.dataset),
-                shown(name),
-                fields
-                    .iter()
-                    .map(|f| f.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        })
-    };
     if spec.dimensions.is_empty() && spec.measures.is_empty() {
         return Err("builder: give at least one dimension or measure".into());
     }
+    let mut b = Binder {
+        d,
+        params,
+        values: Params::new(),
+    };
+    let cols = columns(&mut b, spec, fields)?;
+    let field = |name: &str, at: &str| find(&cols, &spec.dataset, name, at);
     let mut outputs: Vec<String> = Vec::new();
     let taken = |outputs: &[String], name: &str, at: &str| match outputs.iter().any(|o| o == name) {
         true => Err(format!(
@@ -83,10 +83,10 @@ pub fn compile_for(
     let mut dims = Vec::with_capacity(spec.dimensions.len());
     for (i, dim) in spec.dimensions.iter().enumerate() {
         let at = format!("builder.dimensions[{i}]");
-        let f = field(&dim.field, &at)?;
-        let c = d.quote(&f.name);
+        let col = field(&dim.field, &at)?;
+        let f = &col.field;
         let expr = match dim.bucket {
-            None => c,
+            None => col.sql.clone(),
             Some(_) if f.kind != FieldKind::Date => {
                 return Err(format!(
                     "{at}.bucket: `{}` is a {} column; buckets group dates",
@@ -94,7 +94,7 @@ pub fn compile_for(
                     f.kind.word()
                 ))
             }
-            Some(b) => d.bucket(&c, b),
+            Some(b) => d.bucket(&col.sql, b),
         };
         taken(&outputs, &f.name, &at)?;
         outputs.push(f.name.clone());
@@ -102,6 +102,7 @@ pub fn compile_for(
             expr,
             name: &f.name,
             bucketed: dim.bucket.is_some(),
+            calculated: col.calculated,
         });
     }
 
@@ -109,31 +110,27 @@ pub fn compile_for(
     // Default names never clash: amount twice is `sum_amount` and `sum_amount_change`.
     let names = spec.measure_names();
     for (i, m) in spec.measures.iter().enumerate() {
-        let a = measure(m, i, &names[i], &field)?;
+        let a = measure(d, params, &cols, m, i, &names[i], &field)?;
         taken(&outputs, &a.name, &format!("builder.measures[{i}].as"))?;
         outputs.push(a.name.clone());
         aggs.push(a);
     }
 
-    let mut b = Binder {
-        d,
-        params,
-        values: Params::new(),
-    };
     let mut conditions = Vec::with_capacity(spec.filters.len());
     for (i, f) in spec.filters.iter().enumerate() {
-        let fd = field(&f.field, &format!("builder.filters[{i}].field"))?;
-        let c = condition(&mut b, f, fd, i, today)?;
-        conditions.push((fd.name.as_str(), c));
+        let col = field(&f.field, &format!("builder.filters[{i}].field"))?;
+        let c = condition(&mut b, f, col, i, today)?;
+        conditions.push((col.field.name.as_str(), col.sql.as_str(), c));
     }
 
     let comparing = spec.compare.is_some_and(|c| c.previous_period);
     let period = if comparing {
         let p = period(&conditions, &dims, &aggs)?;
         // The period's own filters give way to one range over both periods.
-        conditions.retain(|(name, c)| *name != p.column || c.bound.is_none());
-        let c = d.quote(&p.column);
+        conditions.retain(|(name, _, c)| *name != p.column || c.bound.is_none());
+        let c = &p.sql;
         conditions.push((
+            "",
             "",
             super::filter::Condition {
                 sql: format!(
@@ -162,26 +159,30 @@ pub fn compile_for(
     // The grouped SELECT.
     let mut select: Vec<String> = dims
         .iter()
-        .map(|dim| match dim.bucketed {
+        .map(|dim| match dim.bucketed || dim.calculated {
             true => format!("{} AS {}", dim.expr, d.quote(dim.name)),
             false => dim.expr.clone(),
         })
         .collect();
     for a in &aggs {
         match &period {
-            None => select.push(format!("{} AS {}", aggregate(d, a, None), d.quote(&a.name))),
+            None => select.push(format!(
+                "{} AS {}",
+                aggregate(&mut b, &cols, a, None)?,
+                d.quote(&a.name)
+            )),
             Some(p) => {
-                let c = d.quote(&p.column);
+                let c = &p.sql;
                 let current = format!("{c} >= {}", p.start);
                 let previous = format!("{c} < {}", p.start);
                 select.push(format!(
                     "{} AS {}",
-                    aggregate(d, a, Some(&current)),
+                    aggregate(&mut b, &cols, a, Some(&current))?,
                     d.quote(&a.name)
                 ));
                 select.push(format!(
                     "{} AS {}",
-                    aggregate(d, a, Some(&previous)),
+                    aggregate(&mut b, &cols, a, Some(&previous))?,
                     d.quote(&format!("{}_prev", a.name))
                 ));
             }
@@ -194,7 +195,7 @@ pub fn compile_for(
         d.table(&spec.dataset)
     );
     if !conditions.is_empty() {
-        let all: Vec<&str> = conditions.iter().map(|(_, c)| c.sql.as_str()).collect();
+        let all: Vec<&str> = conditions.iter().map(|(_, _, c)| c.sql.as_str()).collect();
         sql.push_str(&format!(" WHERE {}", all.join(" AND ")));
     }
     if !dims.is_empty() && !aggs.is_empty() {
@@ -260,12 +261,29 @@ pub fn compile_for(
 
 /// Measure `i` checked: its field, an aggregate that fits the field's kind, its name.
 fn measure<'a>(
-    m: &Measure,
+    d: Dialect,
+    params: &[ParameterDef],
+    cols: &[Column],
+    m: &'a Measure,
     i: usize,
     name: &str,
-    field: &impl Fn(&str, &str) -> Result<&'a Field, String>,
+    field: &impl Fn(&str, &str) -> Result<&'a Column, String>,
 ) -> Result<Agg<'a>, String> {
     let at = format!("builder.measures[{i}]");
+    if let Some(text) = &m.expr {
+        return calculated(d, params, cols, m, text, &at);
+    }
+    if m.field.is_empty() {
+        return Err(format!(
+            "{at}.field: give a field and an aggregate, or an expr"
+        ));
+    }
+    let Some(agg) = m.agg else {
+        return Err(format!(
+            "{at}.agg: choose how to add up `{}` (sum, avg, min, max, count, count_distinct)",
+            shown(&m.field)
+        ));
+    };
     if m.label
         .as_ref()
         .is_some_and(|l| l.chars().count() > crate::model::report::MAX_LABEL_CHARS)
@@ -275,14 +293,14 @@ fn measure<'a>(
             crate::model::report::MAX_LABEL_CHARS
         ));
     }
-    let f = match (m.agg, m.field.as_str()) {
+    let col = match (agg, m.field.as_str()) {
         (Aggregation::Count, "*") => None,
         (_, name) => Some(field(name, &format!("{at}.field"))?),
     };
-    let agg_word = serde_json::to_value(m.agg).expect("an enum serialises");
-    let agg_word = agg_word.as_str().unwrap_or("agg");
+    let f = col.map(|c| &c.field);
+    let agg_word = agg.word();
     if let Some(f) = f {
-        let fits = match m.agg {
+        let fits = match agg {
             Aggregation::Count | Aggregation::CountDistinct => true,
             Aggregation::Sum | Aggregation::Avg => {
                 matches!(f.kind, FieldKind::Number | FieldKind::Boolean)
@@ -295,7 +313,7 @@ fn measure<'a>(
             }
         };
         if !fits {
-            let needs = match m.agg {
+            let needs = match agg {
                 Aggregation::Min | Aggregation::Max => "a number or date column",
                 _ => "a number column",
             };
@@ -309,7 +327,7 @@ fn measure<'a>(
     if let (Some(f), ShowAs::PercentOfTotal | ShowAs::RunningTotal | ShowAs::ChangeVsPrevious) =
         (f, m.show)
     {
-        if f.kind == FieldKind::Date && matches!(m.agg, Aggregation::Min | Aggregation::Max) {
+        if f.kind == FieldKind::Date && matches!(agg, Aggregation::Min | Aggregation::Max) {
             let show = serde_json::to_value(m.show).expect("an enum serialises");
             return Err(format!(
                 "{at}.show: `{}` works on numbers; `{agg_word}` of `{}` is a date",
@@ -328,24 +346,86 @@ fn measure<'a>(
         _ => name.to_string(),
     };
     Ok(Agg {
-        field: f,
-        agg: m.agg,
+        field: col,
+        agg,
+        expr: None,
+        name,
+        show: m.show,
+    })
+}
+
+/// A calculated measure checked: its expression compiles (on a scratch binding), it has a
+/// plain `as`, and a show form only on numbers.
+fn calculated<'a>(
+    d: Dialect,
+    params: &[ParameterDef],
+    cols: &[Column],
+    m: &'a Measure,
+    text: &'a str,
+    at: &str,
+) -> Result<Agg<'a>, String> {
+    if !m.field.is_empty() || m.agg.is_some() {
+        return Err(format!(
+            "{at}.expr: a calculated measure has no field or agg of its own (they go inside the expression)"
+        ));
+    }
+    let name = match &m.alias {
+        Some(a) if super::plain(a) => a.clone(),
+        Some(a) => {
+            return Err(format!(
+                "{at}.as: `{}` is not a plain name (letters, digits, _)",
+                shown(a)
+            ))
+        }
+        None => {
+            return Err(format!(
+                "{at}.as: name the calculated measure (letters, digits, _)"
+            ))
+        }
+    };
+    let mut scratch = Binder {
+        d,
+        params,
+        values: Params::new(),
+    };
+    let c =
+        expr::measure(&mut scratch, cols, text, None).map_err(|e| e.at(&format!("{at}.expr")))?;
+    if m.show != ShowAs::Value && c.kind != FieldKind::Number {
+        return Err(format!(
+            "{at}.show: shown forms work on numbers; this expression gives a {}",
+            c.kind.word()
+        ));
+    }
+    Ok(Agg {
+        field: None,
+        agg: Aggregation::Sum,
+        expr: Some(text),
         name,
         show: m.show,
     })
 }
 
 /// The aggregate of `a`, over the rows where `only` holds when given.
-fn aggregate(d: Dialect, a: &Agg, only: Option<&str>) -> String {
-    let column = |f: &Field| match (f.kind, a.agg) {
+fn aggregate(
+    b: &mut Binder,
+    cols: &[Column],
+    a: &Agg,
+    only: Option<&str>,
+) -> Result<String, String> {
+    let d = b.d;
+    if let Some(text) = a.expr {
+        // Checked when the measure was.
+        return expr::measure(b, cols, text, only)
+            .map(|c| c.sql)
+            .map_err(|e| e.at("builder.measures"));
+    }
+    let column = |c: &Column| match (c.field.kind, a.agg) {
         // PostgreSQL cannot add or average booleans: they count as 1 and 0.
-        (FieldKind::Boolean, Aggregation::Sum | Aggregation::Avg) => {
-            d.bool_number(&d.quote(&f.name))
-        }
-        _ => d.quote(&f.name),
+        (FieldKind::Boolean, Aggregation::Sum | Aggregation::Avg) => d.bool_number(&c.sql),
+        _ => c.sql.clone(),
     };
     let operand = match (a.field, only) {
-        (None, None) => return "count(*)".into(),
+        (None, None) => return Ok("count(*)".into()),
         (None, Some(cond)) => format!("CASE WHEN {cond} THEN 1 END"),
         (Some(f), None) => column(f),
         (Some(f), Some(cond)) => format!("CASE WHEN {cond} THEN {} END", column(f)),
@@ -354,7 +434,7 @@ fn aggregate(d: Dialect, a: &Agg, only: Option<&str>) -> String {
         None => Aggregation::Count,
         Some(_) => a.agg,
     };
-    d.aggregate(agg, &operand)
+    Ok(d.aggregate(agg, &operand))
 }
 
 /// The column `name` of the grouped rows shown as `how`, named `name`. Running totals and
@@ -395,7 +475,7 @@ fn show(d: Dialect, how: ShowAs, name: &str, dims: &[Dim]) -> String {
 /// The period a compare measures: the one date column bounded by the filters both from
 /// below and from above. Bucketed or date dimensions have no value in both periods.
 fn period(
-    conditions: &[(&str, super::filter::Condition)],
+    conditions: &[(&str, &str, super::filter::Condition)],
     dims: &[Dim],
     aggs: &[Agg],
 ) -> Result<Period, String> {
@@ -403,7 +483,7 @@ fn period(
         return Err("builder.compare: comparing periods needs at least one measure".into());
     }
     let mut columns: Vec<(&str, Vec<&Bound>)> = Vec::new();
-    for (name, c) in conditions {
+    for (name, _, c) in conditions {
         if let Some(b) = &c.bound {
             match columns.iter_mut().find(|(n, _)| n == name) {
                 Some((_, bounds)) => bounds.push(b),
@@ -449,8 +529,14 @@ fn period(
         ));
     }
     // A dimension on another date column is kept: its values can occur in both periods.
+    let sql = conditions
+        .iter()
+        .find(|(n, _, _)| n == column)
+        .map(|(_, sql, _)| sql.to_string())
+        .unwrap_or_default();
     Ok(Period {
         column: column.to_string(),
+        sql,
         start: starts[0].clone(),
         end: ends[0].clone(),
     })

@@ -1,6 +1,7 @@
 //! Filters: each a condition on one field with its values bound. A range on a date field also
 //! tells where the period it selects starts and ends, for `compare`.
 
+use super::columns::Column;
 use super::fields::is_date;
 use super::{plain, shown, Dialect, Field, FieldKind};
 use crate::data::query::{ParamValue, Params};
@@ -85,18 +86,19 @@ pub(super) struct Condition {
     pub bound: Option<Bound>,
 }
 
-/// Compiles filter `i` on `field` (already checked to be the dataset's); `today` is the
+/// Compiles filter `i` on `column` (already checked to be the spec's); `today` is the
 /// report's day.
 pub(super) fn condition(
     b: &mut Binder,
     f: &Filter,
-    field: &Field,
+    column: &Column,
     i: usize,
     today: NaiveDate,
 ) -> Result<Condition, String> {
     let at = format!("builder.filters[{i}].value");
     let d = b.d;
-    let c = d.quote(&field.name);
+    let field = &column.field;
+    let c = column.sql.clone();
     let date = field.kind == FieldKind::Date;
     let plain_sql = |sql: String| Ok(Condition { sql, bound: None });
     match f.op {

@@ -10,8 +10,10 @@
 //! SQLite's `date('now')`): a run as of a given day gives the same rows whenever it runs, and
 //! the result cache, keyed by SQL and values, cannot serve yesterday's window today.
 
+mod columns;
 mod compile;
 mod dialect;
+mod expr;
 mod fields;
 mod filter;
 mod rows;

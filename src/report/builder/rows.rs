@@ -1,8 +1,9 @@
 //! The dataset rows a spec's filters select, every column ungrouped: what a chart's category
 //! stands for when someone drills into it.
 
+use super::columns::{columns, find};
 use super::filter::{condition, Binder};
-use super::{shown, Compiled, Dialect, Field};
+use super::{Compiled, Dialect, Field};
 use crate::data::query::Params;
 use crate::model::report::{BuilderSpec, ParameterDef};
 use chrono::NaiveDate;
@@ -21,16 +22,17 @@ pub fn compile_rows(
         params,
         values: Params::new(),
     };
+    // Filters may name calculated columns; the rows are the dataset's own columns.
+    let cols = columns(&mut b, spec, fields)?;
     let mut conditions = Vec::with_capacity(spec.filters.len());
     for (i, f) in spec.filters.iter().enumerate() {
-        let fd = fields.iter().find(|x| x.name == f.field).ok_or_else(|| {
-            format!(
-                "builder.filters[{i}].field: the dataset `{}` has no column `{}`",
-                shown(&spec.dataset),
-                shown(&f.field)
-            )
-        })?;
-        conditions.push(condition(&mut b, f, fd, i, today)?.sql);
+        let col = find(
+            &cols,
+            &spec.dataset,
+            &f.field,
+            &format!("builder.filters[{i}].field"),
+        )?;
+        conditions.push(condition(&mut b, f, col, i, today)?.sql);
     }
     let columns: Vec<String> = fields.iter().map(|f| d.quote(&f.name)).collect();
     let mut sql = format!(

@@ -100,13 +100,15 @@ pub fn columns(spec: &BuilderSpec, meta: &BTreeMap<String, ColumnMeta>) -> Colum
             .clone()
             .unwrap_or_else(|| m.default_label(&field_label));
         // A count is a whole number whatever it counts; a share or change is a percentage.
-        let format = m.shown_format().or_else(|| match m.agg {
-            crate::model::report::Aggregation::Count
-            | crate::model::report::Aggregation::CountDistinct => {
-                Some(crate::model::report::ValueFormat::Integer)
-            }
-            _ => field.and_then(|f| f.format),
-        });
+        let format = m
+            .shown_format()
+            .or_else(|| match m.agg.filter(|_| m.expr.is_none()) {
+                Some(crate::model::report::Aggregation::Count)
+                | Some(crate::model::report::Aggregation::CountDistinct) => {
+                    Some(crate::model::report::ValueFormat::Integer)
+                }
+                _ => field.and_then(|f| f.format),
+            });
         if spec.compare.is_some_and(|c| c.previous_period) {
             out.push((
                 format!("{name}_prev"),
