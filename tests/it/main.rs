@@ -21,6 +21,7 @@ mod delivery;
 mod docs;
 mod downloads;
 mod drill;
+mod expressions;
 mod email;
 mod expected;
 mod exports;

@@ -416,6 +416,18 @@ async fn a_report_and_builder_specs_give_the_same_results_on_postgres_as_on_the_
         json!({"dataset": "sales", "dimensions": ["region"], "measures": [{"field": "revenue", "agg": "sum", "as": "revenue"}], "filters": [{"field": "order_date", "op": "between", "value": ["2025-01-01", "2025-03-31"]}], "compare": {"previousPeriod": true}, "sort": [{"field": "region", "dir": "asc"}]}),
         json!({"dataset": "sales", "dimensions": ["product"], "measures": [{"field": "units", "agg": "sum", "as": "units"}], "filters": [{"field": "product", "op": "contains", "value": "01"}, {"field": "region", "op": "in", "value": ["Central", "Northeast"]}, {"field": "units", "op": "ge", "value": 2}], "sort": [{"field": "units", "dir": "desc"}, {"field": "product", "dir": "asc"}], "limit": 5}),
         json!({"dataset": "sales", "dimensions": ["channel"], "measures": [{"field": "cost", "agg": "max", "as": "cost"}], "filters": [{"field": "order_date", "op": "last_n_days", "value": 30}], "sort": [{"field": "channel", "dir": "asc"}]}),
+        // Calculated columns and measures (issue 25): the same rows on PostgreSQL.
+        json!({"dataset": "sales", "expressions": [{"name": "margin", "expr": "revenue - cost"}, {"name": "size", "expr": "if(units > 3, \"bulk\", 'retail')"}],
+               "dimensions": ["size"], "measures": [{"field": "margin", "agg": "sum", "as": "margin"}, {"expr": "round(sum(revenue) / count_distinct(customer_id), 2)", "as": "per_customer"},
+               {"expr": "countif(units > 3)", "as": "big"}, {"expr": "share(channel = 'Online')", "as": "online"}, {"expr": "sumif(cost, lower(region) = 'central')", "as": "central"}],
+               "sort": [{"field": "size", "dir": "asc"}]}),
+        json!({"dataset": "sales", "expressions": [{"name": "label", "expr": "concat(upper(region), ' ', year(order_date), '-Q', quarter(order_date))"},
+               {"name": "price", "expr": "revenue / units"}, {"name": "late", "expr": "month(order_date) >= 10 and not channel = 'Retail'"}],
+               "dimensions": ["label"], "measures": [{"field": "price", "agg": "max", "as": "price"}, {"expr": "count() - count(customer_id)", "as": "anonymous"}],
+               "filters": [{"field": "late", "op": "eq", "value": true}, {"field": "price", "op": "gt", "value": 100}], "sort": [{"field": "label", "dir": "asc"}], "limit": 12}),
+        json!({"dataset": "sales", "expressions": [{"name": "band", "expr": "case(units > 4, 'high', units > 2, 'mid', 'low')"}], "dimensions": ["band"],
+               "measures": [{"expr": "sum(revenue) - sum(cost)", "as": "net", "show": "percent_of_total"}, {"expr": "max(order_date)", "as": "last"}, {"expr": "coalesce(min(unit_price), 0) * 2", "as": "low"}],
+               "filters": [{"field": "order_date", "op": "between", "value": ["2025-01-01", "2025-03-31"]}], "compare": {"previousPeriod": true}, "sort": [{"field": "band", "dir": "asc"}]}),
     ];
     for spec in &specs {
         let (m, s) = (

@@ -402,7 +402,12 @@ impl Cx<'_, '_, '_> {
                     ),
                 ));
             }
-            out.push(self.value(&t));
+            // Numbers of several branches are reals unless all are whole: SQLite would
+            // otherwise give an integer on some rows where the others give a real on all.
+            out.push(match (kind, int, t.kind) {
+                (K::Number, false, K::Number) => self.d().real(&t.sql),
+                _ => self.value(&t),
+            });
         }
         Ok((out, kind, int))
     }
@@ -494,7 +499,16 @@ impl Cx<'_, '_, '_> {
                         t.int = true;
                         t
                     }
-                    _ => T::new(format!("{f}({x})"), K::Text),
+                    // SQLite changes the case of ASCII letters only; so do the others here.
+                    _ => T::new(
+                        match (self.d(), f) {
+                            (Dialect::Sqlite, _) => format!("{f}({x})"),
+                            (_, "lower") => format!("translate({x}, '{UPPER}', '{LOWER}')"),
+                            (_, "upper") => format!("translate({x}, '{LOWER}', '{UPPER}')"),
+                            _ => format!("{f}({x})"),
+                        },
+                        K::Text,
+                    ),
                 })
             }
             "round" => {
@@ -551,6 +565,9 @@ impl Cx<'_, '_, '_> {
         }
     }
 }
+
+const UPPER: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+const LOWER: &str = "abcdefghijklmnopqrstuvwxyz";
 
 /// A date part as an integer.
 fn date_part(d: Dialect, part: &str, x: &str) -> String {
