@@ -9,7 +9,7 @@
   var draft = document.getElementById('draft');
   var state = JSON.parse(root.dataset.state);
   state.spec = state.spec || {};
-  ['dimensions', 'measures', 'filters', 'sort'].forEach(function (w) { state.spec[w] = state.spec[w] || []; });
+  ['dimensions', 'measures', 'filters', 'sort', 'expressions'].forEach(function (w) { state.spec[w] = state.spec[w] || []; });
   var source = root.dataset.source;
   state.spec.dataset = state.spec.dataset || root.dataset.table;
 
@@ -23,14 +23,17 @@
               date: ['last_n_days', 'between', 'eq', 'lt', 'le', 'gt', 'ge', 'is_null', 'not_null'],
               text: ['eq', 'ne', 'in', 'not_in', 'contains', 'is_null', 'not_null'] };
 
+  // What each calculated column holds, as the last preview said (`name:kind,…`).
+  var calcKinds = {};
   function kindOf(name) {
+    if (state.spec.expressions.some(function (e) { return e.name === name; })) return calcKinds[name] || 'number';
     var el = document.querySelector('#fields .field[data-field="' + CSS.escape(name) + '"]');
     return el ? el.dataset.kind : 'text';
   }
   function fieldOf(item) { return typeof item === 'string' ? item : item.field; }
   function measureName(m) { return measureNames()[state.spec.measures.indexOf(m)] || baseName(m); }
   // --- measures: names, labels, formats (as the server names them: BuilderSpec::measure_names) ---
-  function baseName(m) { return m.as || (m.agg + '_' + (m.field === '*' ? 'all' : m.field)); }
+  function baseName(m) { return m.as || (m.expr !== undefined ? 'calculated' : m.agg + '_' + (m.field === '*' ? 'all' : m.field)); }
   var SUFFIX = { value: 'value', percent_of_total: 'share', running_total: 'running', change_vs_previous: 'change' };
   function measureNames() {
     var taken = state.spec.dimensions.map(fieldOf).concat(state.spec.measures.filter(function (m) { return m.as; }).map(function (m) { return m.as; }));
@@ -45,6 +48,7 @@
   }
   function humanize(s) { s = s.replace(/_/g, ' '); return s.charAt(0).toUpperCase() + s.slice(1); }
   function defaultLabel(m) {
+    if (m.expr !== undefined) return humanize(m.as || 'calculated');
     var f = humanize(m.field), low = f.charAt(0).toLowerCase() + f.slice(1);
     var what = m.field === '*' ? 'Count' : { sum: f, avg: 'Average ' + low, min: 'Lowest ' + low, max: 'Highest ' + low,
       count: 'Count of ' + low, count_distinct: 'Distinct ' + low }[m.agg] || f;
@@ -227,7 +231,11 @@
           list[i] = v ? { field: name, bucket: v } : name; changed();
         }));
       }
-      if (well === 'measures') {
+      if (well === 'measures' && item.expr !== undefined) {
+        li.appendChild(exprInput(item.expr, 'Expression of measure ' + (i + 1), 'sum(revenue) - sum(cost)', function (v) { item.expr = v; changed(); }));
+        li.appendChild(select('Show ' + item.as + ' as', SHOW, item.show || 'value', function (v) { if (v === 'value') delete item.show; else item.show = v; changed(); }));
+        li.appendChild(measureEditor(item, i));
+      } else if (well === 'measures') {
         li.appendChild(select('Aggregation of ' + name, AGGS[kindOf(name)] || AGGS.text, item.agg, function (v) { item.agg = v; changed(); }));
         li.appendChild(select('Show ' + name + ' as', SHOW, item.show || 'value', function (v) { if (v === 'value') delete item.show; else item.show = v; changed(); }));
         li.appendChild(measureEditor(item, i));
@@ -255,6 +263,103 @@
     ol.parentNode.classList.toggle('empty', list.length === 0);
   }
 
+  // --- calculated columns and measures -------------------------------------------------------
+  // An expression's input: the spec changes as the user types (the preview then says what is
+  // wrong and where, under the input).
+  function exprInput(value, label, placeholder, onSet) {
+    var inp = el('input', { type: 'text', 'class': 'expr-input', name: 'expr', value: value || '', placeholder: placeholder,
+      'aria-label': label, spellcheck: 'false', autocomplete: 'off', maxlength: '2000' });
+    var typingExpr;
+    inp.addEventListener('input', function () {
+      clearTimeout(typingExpr);
+      typingExpr = setTimeout(function () { onSet(inp.value); }, 400);
+    });
+    inp.addEventListener('change', function () { clearTimeout(typingExpr); if (inp.value !== value) onSet(inp.value); });
+    return el('span', { 'class': 'expr-wrap' }, [inp]);
+  }
+  function renameEverywhere(from, to) {
+    ['dimensions', 'filters', 'sort'].forEach(function (w) {
+      state.spec[w].forEach(function (item, i) {
+        if (typeof item === 'string') { if (item === from) state.spec[w][i] = to; } else if (item.field === from) item.field = to;
+      });
+    });
+    state.spec.measures.forEach(function (m) { if (m.field === from) m.field = to; });
+  }
+  function drawCalculated() {
+    var ul = document.getElementById('calculated');
+    ul.textContent = '';
+    state.spec.expressions.forEach(function (x, i) {
+      var kind = kindOf(x.name);
+      var menu = select('Add ' + x.name + ' to…', [['', 'Add to…'], ['dimensions', 'Dimensions'], ['measures', 'Measures'], ['filters', 'Filters'], ['sort', 'Sort']], '', function (v) {
+        if (v) add(v, x.name);
+      });
+      menu.classList.add('add-to');
+      var name = el('input', { type: 'text', name: 'name', value: x.name, 'aria-label': 'Name of calculated column ' + (i + 1), maxlength: '64',
+        pattern: '[A-Za-z_][A-Za-z0-9_]*', 'class': 'calc-name' });
+      name.addEventListener('change', function () {
+        var to = name.value.trim();
+        if (!to || to === x.name) return;
+        renameEverywhere(x.name, to);
+        x.name = to;
+        changed();
+      });
+      var li = el('li', { 'class': 'field calculated', 'data-field': x.name, 'data-kind': kind, 'data-expression': String(i), draggable: 'true' }, [
+        el('span', { 'class': 'field-name' }, [name]),
+        // Its kind once a preview has compiled it.
+        el('span', { 'class': 'field-meta' }, [el('em', { 'class': 'kind ' + kind, text: calcKinds[x.name] || '…' })]),
+        exprInput(x.expr, 'Expression of ' + x.name, 'revenue - cost', function (v) { x.expr = v; changed(); }),
+        el('span', { 'class': 'calc-actions' }, [menu, button('✕', 'Remove ' + x.name, false, function () {
+          state.spec.expressions.splice(i, 1);
+          changed();
+        })])
+      ]);
+      li.addEventListener('dragstart', function (e) {
+        if (e.target !== li) return;
+        e.dataTransfer.setData('text/plain', 'field:' + x.name);
+      });
+      ul.appendChild(li);
+    });
+  }
+  function freeName(base, taken) {
+    for (var n = 1; ; n++) if (taken.indexOf(base + '_' + n) < 0) return base + '_' + n;
+  }
+  document.querySelector('[data-action="add-expression"]').addEventListener('click', function () {
+    var taken = state.spec.expressions.map(function (e) { return e.name; })
+      .concat([].map.call(document.querySelectorAll('#fields .field'), function (f) { return f.dataset.field; }));
+    state.spec.expressions.push({ name: freeName('calc', taken), expr: '' });
+    changed();
+    var inputs = document.querySelectorAll('#calculated .expr-input');
+    if (inputs.length) inputs[inputs.length - 1].focus();
+  });
+  document.querySelector('[data-action="add-calculated-measure"]').addEventListener('click', function (e) {
+    e.stopPropagation();
+    var taken = measureNames().concat(state.spec.dimensions.map(fieldOf));
+    state.spec.measures.push({ expr: '', as: freeName('measure', taken) });
+    changed();
+    var inputs = document.querySelectorAll('.well[data-well="measures"] .expr-input');
+    if (inputs.length) inputs[inputs.length - 1].focus();
+  });
+
+  // An error at `(at character N)` of an expression: the message under its input, the
+  // character marked.
+  function showExprError(input, message) {
+    var wrap = input.parentNode;
+    var old = wrap.querySelector('.expr-error');
+    if (old) old.remove();
+    input.removeAttribute('aria-invalid');
+    if (!message) return;
+    var at = /\(at character (\d+)\)$/.exec(message);
+    var p = el('p', { 'class': 'expr-error', role: 'alert' });
+    if (at) {
+      var k = Number(at[1]) - 1, t = input.value;
+      p.appendChild(el('code', {}, [document.createTextNode(t.slice(0, k)), el('mark', { text: t.slice(k, k + 1) || ' ' }),
+        document.createTextNode(t.slice(k + 1))]));
+    }
+    p.appendChild(el('span', { text: message.replace(/^builder\.[^:]*: /, '') }));
+    wrap.appendChild(p);
+    input.setAttribute('aria-invalid', 'true');
+  }
+
   // --- the draft and its preview ------------------------------------------------------------
   function sqlParams(sql) {
     var seen = [], re = /'(?:[^']|'')*'|"(?:[^"]|"")*"|::|:([A-Za-z_]\w*)/g, m;
@@ -269,23 +374,43 @@
       return { name: m[1], label: m[1].replace(/_/g, ' '), type: kind === 'number' ? 'number' : kind === 'date' ? 'date' : 'string' };
     }).filter(Boolean);
   }
+  // The spec as sent: expressions not written yet are left out (nothing to check), and where
+  // each sent one sits on the page, for the errors that name it.
+  var sent = { expressions: [], measures: [] };
+  function sentSpec() {
+    var spec = JSON.parse(JSON.stringify(state.spec));
+    sent = { expressions: [], measures: [] };
+    spec.expressions = spec.expressions.filter(function (x, i) { if (!x.expr.trim()) return false; sent.expressions.push(i); return true; });
+    spec.measures = spec.measures.filter(function (m, i) { if (m.expr !== undefined && !m.expr.trim()) return false; sent.measures.push(i); return true; });
+    if (!spec.expressions.length) delete spec.expressions;
+    return spec;
+  }
+  function pageIndex(well, i) { return well === 'expressions' || well === 'measures' ? sent[well][i] : i; }
   function set(name, value) { draft.querySelector('input[name="' + name + '"]').value = value; }
   function changed() {
     // Redrawing the wells must not lose the keyboard's place.
     var focused = document.activeElement && document.activeElement.closest && document.activeElement.closest('.well')
       ? document.activeElement.getAttribute('aria-label') : null;
+    // The expression being typed keeps its focus and caret across the redraw.
+    var typingIn = document.activeElement && document.activeElement.classList && document.activeElement.classList.contains('expr-input')
+      ? { label: document.activeElement.getAttribute('aria-label'), at: document.activeElement.selectionStart } : null;
     ['dimensions', 'measures', 'filters', 'sort'].forEach(drawWell);
+    drawCalculated();
+    if (typingIn) {
+      var back = document.querySelector('.expr-input[aria-label="' + CSS.escape(typingIn.label) + '"]');
+      if (back) { back.focus(); back.setSelectionRange(typingIn.at, typingIn.at); }
+    }
     if (focused) {
       var again = document.querySelector('.well [aria-label="' + CSS.escape(focused) + '"]');
       if (again) again.focus();
     }
     set('mode', state.mode);
-    set('spec', JSON.stringify(state.spec));
+    set('spec', JSON.stringify(sentSpec()));
     set('sql', state.sql || '');
     set('chart', state.chart || 'auto');
     set('params', JSON.stringify(state.mode === 'sql' ? state.params : filterParams()));
     var empty = state.mode !== 'sql' && !state.spec.dimensions.length && !state.spec.measures.length;
-    if (empty) {
+    if (empty && !sent.expressions.length) {
       document.getElementById('preview').innerHTML = '<p class="muted">Add a measure or a dimension to see a preview.</p>';
       return;
     }
@@ -297,9 +422,34 @@
     if (e.detail.target.id !== 'preview' && e.detail.target.id !== 'save-result') return;
     document.querySelectorAll('.well .item.has-error').forEach(function (x) { x.classList.remove('has-error'); x.removeAttribute('title'); });
     var err = e.detail.target.querySelector('[data-error-field]');
+    var kinds = e.detail.target.querySelector('#calculated-kinds');
+    if (kinds) {
+      calcKinds = {};
+      kinds.dataset.kinds.split(',').filter(Boolean).forEach(function (pair) { var at = pair.lastIndexOf(':'); calcKinds[pair.slice(0, at)] = pair.slice(at + 1); });
+      document.querySelectorAll('#calculated .field').forEach(function (li) {
+        var k = calcKinds[li.dataset.field];
+        if (!k || li.dataset.kind === k) return;
+        li.dataset.kind = k;
+        var em = li.querySelector('em.kind'); em.textContent = k; em.className = 'kind ' + k;
+      });
+    }
+    document.querySelectorAll('.expr-input').forEach(function (inp) { showExprError(inp, null); });
+    // Only calculated columns so far: nothing to preview yet, and nothing wrong.
+    if (err && err.dataset.errorField === 'builder' && !state.spec.dimensions.length && !state.spec.measures.length) {
+      e.detail.target.innerHTML = '<p class="muted">Add a measure or a dimension to see a preview.</p>';
+      return;
+    }
+    var x = err && /builder\.(expressions|measures)\[(\d+)\]\.expr/.exec(err.dataset.errorField);
+    if (x) {
+      var at = pageIndex(x[1], Number(x[2]));
+      var box = x[1] === 'expressions' ? document.querySelectorAll('#calculated .field')[at]
+        : document.querySelectorAll('.well[data-well="measures"] .item')[at];
+      var inp = box && box.querySelector('.expr-input');
+      if (inp) showExprError(inp, err.textContent);
+    }
     var m = err && /builder\.(dimensions|measures|filters|sort)\[(\d+)\]/.exec(err.dataset.errorField);
     if (!m) return;
-    var item = document.querySelectorAll('.well[data-well="' + m[1] + '"] .item')[Number(m[2])];
+    var item = document.querySelectorAll('.well[data-well="' + m[1] + '"] .item')[pageIndex(m[1], Number(m[2]))];
     if (item) { item.classList.add('has-error'); item.title = err.textContent; }
   });
 

@@ -77,6 +77,9 @@ pub struct Preview {
     pub values: Vec<Vec<crate::data::query::Cell>>,
     pub total_rows: u64,
     pub millis: u64,
+    /// A builder draft's calculated columns and what each holds (the page lists them as
+    /// fields).
+    pub calculated: Vec<crate::report::builder::Field>,
 }
 
 /// A field name that may be used as an identifier (the compiler checks it again).
@@ -397,6 +400,11 @@ pub fn preview(
         values: Vec::new(),
         total_rows: 0,
         millis: 0,
+        calculated: match &draft.query {
+            DraftQuery::Builder(b) => crate::report::builder::calculated(conn.db(), b)
+                .map_err(|m| mapping("builder", m))?,
+            DraftQuery::Sql(_) => Vec::new(),
+        },
     };
     for item in out.sections.into_iter().flat_map(|s| s.items) {
         match item {

@@ -391,6 +391,65 @@ async fn a_report_is_built_by_dragging_fields_previewed_live_and_saved() {
 }
 
 #[tokio::test]
+async fn calculated_columns_and_measures_are_typed_with_their_mistakes_pointed_at_and_saved() {
+    if !browser_tests_enabled() {
+        return;
+    }
+    let app = spawn_app().await;
+    let args = vec![app.address.clone()];
+    let v: serde_json::Value = tokio::task::spawn_blocking(move || node("expressions.mjs", &args))
+        .await
+        .unwrap();
+    assert_eq!(v["focused"], "Expression of calc_1", "{v}");
+    let mistake = v["mistake"]["text"].as_str().unwrap();
+    assert!(mistake.contains("no field named `costs`"), "{v}");
+    assert!(mistake.ends_with("(at character 11)"), "{v}");
+    assert_eq!(v["mistake"]["marked"], "c", "{v}");
+    assert_eq!(
+        v["emptyIsQuiet"], 0,
+        "an expression not written yet is no error: {v}"
+    );
+    // Checked alone, before anything is grouped or measured.
+    let alone = v["alone"]["text"].as_str().unwrap();
+    assert!(alone.contains("no field named `retail`"), "{v}");
+    assert!(alone.contains("text goes in quotes: \"retail\""), "{v}");
+    assert_eq!(v["kind"], "number", "{v}");
+    let mistake = v["measureMistake"]["text"].as_str().unwrap();
+    assert!(mistake.contains("expected `,` or `)` in sum"), "{v}");
+    assert_eq!(
+        v["headers"],
+        serde_json::json!(["region", "Margin", "Measure 1"]),
+        "{v}"
+    );
+    assert_eq!(v["firstRow"].as_array().unwrap().len(), 3, "{v}");
+    let sql = v["sql"].as_str().unwrap();
+    assert!(sql.contains("(\"revenue\" - \"cost\")"), "{sql}");
+    assert!(sql.contains("NULLIF("), "{sql}");
+    assert_eq!(v["errors"].as_array().unwrap().len(), 0, "{v}");
+    // Saved as written; the saved report renders on the server as the preview did.
+    let id = v["savedAt"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("/reports/")
+        .to_string();
+    let def = app.get_json(&format!("/api/v1/reports/{id}")).await;
+    assert_eq!(
+        def["builder"]["expressions"],
+        serde_json::json!([{ "name": "margin", "expr": "revenue - cost" }]),
+        "{def}"
+    );
+    assert_eq!(
+        def["builder"]["measures"][1],
+        serde_json::json!({ "expr": "round(sum(revenue) / sum(units), 2)", "as": "measure_1" }),
+        "{def}"
+    );
+    let pdf = app.get(&format!("/reports/{id}/download?format=pdf")).await;
+    assert_eq!(pdf.status(), 200);
+    let pages = crate::helpers::pdf_pages(&pdf.bytes().await.unwrap());
+    assert!(pages.concat().contains("Margin"), "{pages:?}");
+}
+
+#[tokio::test]
 async fn a_dashboard_is_built_by_mouse_and_its_filter_updates_widgets_in_place() {
     if !browser_tests_enabled() {
         return;

@@ -61,15 +61,17 @@ pub fn compile_for(
     params: &[ParameterDef],
     today: NaiveDate,
 ) -> Result<Compiled, String> {
-    if spec.dimensions.is_empty() && spec.measures.is_empty() {
-        return Err("builder: give at least one dimension or measure".into());
-    }
     let mut b = Binder {
         d,
         params,
         values: Params::new(),
     };
+    // Calculated columns first: the builder's page checks them as they are typed, before
+    // anything is grouped or measured.
     let cols = columns(&mut b, spec, fields)?;
+    if spec.dimensions.is_empty() && spec.measures.is_empty() {
+        return Err("builder: give at least one dimension or measure".into());
+    }
     let field = |name: &str, at: &str| find(&cols, &spec.dataset, name, at);
     let mut outputs: Vec<String> = Vec::new();
     let taken = |outputs: &[String], name: &str, at: &str| match outputs.iter().any(|o| o == name) {

@@ -82,6 +82,25 @@ pub fn rows_sql(
     compile_rows(Dialect::of(db.engine()), spec, &fields, params, today)
 }
 
+/// The calculated columns of `spec` and what each holds, its dataset's fields read on `db`.
+pub fn calculated<'c>(
+    db: impl Into<Db<'c>>,
+    spec: &crate::model::report::BuilderSpec,
+) -> Result<Vec<Field>, String> {
+    let db = db.into();
+    let fields = fields(db, &spec.dataset)?;
+    let mut b = filter::Binder {
+        d: Dialect::of(db.engine()),
+        params: &[],
+        values: Params::new(),
+    };
+    Ok(columns::columns(&mut b, spec, &fields)?
+        .into_iter()
+        .filter(|c| c.calculated)
+        .map(|c| c.field)
+        .collect())
+}
+
 /// A plain SQL identifier: letters, digits and `_`, not starting with a digit.
 fn plain(name: &str) -> bool {
     !name.is_empty()

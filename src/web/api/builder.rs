@@ -68,5 +68,7 @@ pub async fn preview(
         "svg": p.svg,
         "kpi": p.kpi,
         "millis": p.millis,
+        // The draft's calculated columns: `[{name, kind}]`.
+        "calculated": p.calculated,
     })))
 }

@@ -291,7 +291,11 @@ impl Cx<'_, '_, '_> {
                 n if ROW_FUNCTIONS.contains(&n.as_str()) || AGGREGATES.contains(&n.as_str()) => {
                     format!("; `{n}` is a function: write {n}(…)")
                 }
-                _ => format!(" (there are {})", known.join(", ")),
+                _ => format!(
+                    " (there are {}); text goes in quotes: \"{}\"",
+                    known.join(", "),
+                    shown(name)
+                ),
             };
             return Err(err(
                 span,
