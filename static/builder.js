@@ -428,7 +428,7 @@
       kinds.dataset.kinds.split(',').filter(Boolean).forEach(function (pair) { var at = pair.lastIndexOf(':'); calcKinds[pair.slice(0, at)] = pair.slice(at + 1); });
       document.querySelectorAll('#calculated .field').forEach(function (li) {
         var k = calcKinds[li.dataset.field];
-        if (!k || li.dataset.kind === k) return;
+        if (!k) return;
         li.dataset.kind = k;
         var em = li.querySelector('em.kind'); em.textContent = k; em.className = 'kind ' + k;
       });

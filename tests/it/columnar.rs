@@ -406,7 +406,7 @@ async fn preview(app: &crate::helpers::TestApp, builder: Value) -> (u16, Value) 
 }
 
 /// Uploads `csv` as dataset `name` through the API (the engine writes its copy).
-async fn upload(app: &crate::helpers::TestApp, name: &str, csv: Vec<u8>) {
+pub(crate) async fn upload(app: &crate::helpers::TestApp, name: &str, csv: Vec<u8>) {
     let form = reqwest::multipart::Form::new()
         .part(
             "file",

@@ -31,6 +31,7 @@ mod formats;
 mod generate;
 mod hardening;
 mod helpers;
+mod joins;
 mod layout;
 mod mail_check;
 mod markdown;

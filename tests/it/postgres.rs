@@ -890,3 +890,58 @@ async fn a_client_certificate_signs_in_where_the_server_asks_for_one() {
         "{health}"
     );
 }
+
+#[tokio::test]
+async fn joined_questions_give_the_same_rows_on_postgres_as_on_the_embedded_store() {
+    let Some(pg) = blocking(Pg::start) else {
+        return;
+    };
+    let app = spawn_app_with(|c| c.sources.push(pg.source("shop", 0))).await;
+    // The same products on both: a repeated key (Product 005) and products never sold.
+    let mut csv = String::from("product,category,cost\n");
+    for n in (1..=210).filter(|n| n % 17 != 0) {
+        csv.push_str(&format!(
+            "Product {n:03},{},{}\n",
+            ["A", "B", "C"][n % 3],
+            n as f64 / 4.0
+        ));
+    }
+    csv.push_str("Product 005,B,9.5\n");
+    crate::columnar::upload(&app, "products", csv.clone().into_bytes()).await;
+    let load = csv.clone();
+    let url = pg.url();
+    blocking(move || {
+        let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        c.batch_execute(
+            "CREATE TABLE products (product text, category text, cost double precision)",
+        )
+        .unwrap();
+        let mut w = c
+            .copy_in("COPY products FROM STDIN WITH (FORMAT csv, HEADER true)")
+            .unwrap();
+        std::io::Write::write_all(&mut w, load.as_bytes()).unwrap();
+        w.finish().unwrap();
+    });
+    let join = |kind: &str| json!([{ "dataset": "products", "type": kind, "on": [{ "left": "product", "right": "product" }] }]);
+    let specs = [
+        json!({ "dimensions": ["products.category"], "measures": [{ "field": "revenue", "agg": "sum", "as": "revenue" }, { "field": "*", "agg": "count", "as": "n" }],
+                "sort": [{ "field": "products.category", "dir": "asc" }] }),
+        json!({ "expressions": [{ "name": "margin", "expr": "revenue - coalesce(products.cost, 0) * units" }],
+                "dimensions": ["region"], "measures": [{ "field": "margin", "agg": "sum", "as": "margin" },
+                { "expr": "countif(products.category = 'A')", "as": "a" }],
+                "filters": [{ "field": "products.cost", "op": "lt", "value": 30 }], "sort": [{ "field": "region", "dir": "asc" }] }),
+    ];
+    for kind in ["left", "inner"] {
+        for s in &specs {
+            let mut spec = s.clone();
+            spec["dataset"] = json!("sales");
+            spec["joins"] = join(kind);
+            let (m, s) = (
+                builder_rows(&app, "main", &spec).await,
+                builder_rows(&app, "shop", &spec).await,
+            );
+            assert!(m["totalRows"].as_u64() > Some(1), "{spec}: {m}");
+            assert_same(&m, &s, &spec.to_string());
+        }
+    }
+}

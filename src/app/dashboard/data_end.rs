@@ -104,6 +104,7 @@ fn last_day(
         .ok()?],
         filters: Vec::new(),
         expressions: Vec::new(),
+        joins: Vec::new(),
         sort: Vec::new(),
         limit: None,
         compare: None,

@@ -29,6 +29,38 @@ pub struct BuilderSpec {
     /// their names, each over the dataset's fields and the calculated columns before it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub expressions: Vec<Expression>,
+    /// Other datasets (or tables of the same source) joined by key columns; their fields are
+    /// named `<dataset>.<field>` wherever a field is.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub joins: Vec<Join>,
+}
+
+/// `{dataset, type: inner|left, on: [{left, right}]}`: `left` a field of the question so far
+/// (the dataset's, or `<dataset>.<field>` of an earlier join), `right` a field of `dataset`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Join {
+    pub dataset: String,
+    #[serde(rename = "type", default)]
+    pub kind: JoinKind,
+    pub on: Vec<JoinKey>,
+}
+
+/// Inner keeps the rows with a match on both sides; left keeps every row of the question so
+/// far (the joined fields empty where nothing matches).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum JoinKind {
+    Inner,
+    #[default]
+    Left,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JoinKey {
+    pub left: String,
+    pub right: String,
 }
 
 /// A calculated column: `name` is how the spec and the result name it, `expr` its expression
@@ -189,8 +221,9 @@ impl Measure {
             return "calculated".into();
         }
         let field = match (self.aggregation(), self.field.as_str()) {
-            (Aggregation::Count, "*") => "all",
-            (_, f) => f,
+            (Aggregation::Count, "*") => "all".to_string(),
+            // A joined field's dataset joins the name with `_`: `sum_products_cost`.
+            (_, f) => f.replace('.', "_"),
         };
         format!("{}_{field}", self.aggregation().word())
     }

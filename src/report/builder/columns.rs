@@ -1,38 +1,163 @@
-//! The columns a spec may name wherever it names a field: the dataset's own, then its
-//! calculated columns (`expressions[]`), each an expression over the ones before it.
+//! The columns a spec may name wherever it names a field: the dataset's own, then the fields
+//! of the datasets it joins (`<dataset>.<field>`), then its calculated columns
+//! (`expressions[]`), each an expression over the ones before it; and the FROM that reads them.
 
 use super::expr;
+use super::fields::Column;
 use super::filter::Binder;
 use super::{plain, shown, Field};
-use crate::model::report::BuilderSpec;
+use crate::model::report::{BuilderSpec, JoinKind};
 
 /// Most calculated columns one spec may define.
 const MAX_EXPRESSIONS: usize = 50;
+/// Most datasets one spec may join, and keys per join.
+const MAX_JOINS: usize = 4;
+const MAX_KEYS: usize = 4;
 
-/// A column a spec can use: what it is and the SQL that reads it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Column {
-    pub field: Field,
-    pub sql: String,
-    /// A calculated column (its SQL is an expression, not the column's name).
-    pub calculated: bool,
+/// What a spec reads: its columns and the FROM clause that has them.
+pub struct Scope {
+    pub columns: Vec<Column>,
+    pub from: String,
+    /// How many of `columns` are the dataset's own (they come first).
+    pub own: usize,
 }
 
-/// The dataset's fields, then `spec`'s calculated columns compiled in the dialect of `b`.
-/// Errors name the expression (`builder.expressions[1].expr: … (at character 9)`).
-pub fn columns(
+/// The columns of `spec` (see [`columns`]) and its FROM: the dataset, then each join.
+/// `joined[i]` are the fields of `spec.joins[i].dataset`.
+pub fn scope(
     b: &mut Binder,
     spec: &BuilderSpec,
     fields: &[Field],
-) -> Result<Vec<Column>, String> {
-    let mut out: Vec<Column> = fields
+    joined: &[Vec<Field>],
+) -> Result<Scope, String> {
+    let d = b.d;
+    if spec.joins.is_empty() {
+        return Ok(Scope {
+            columns: columns(b, spec, fields, Vec::new())?,
+            from: d.table(&spec.dataset),
+            own: fields.len(),
+        });
+    }
+    if spec.joins.len() > MAX_JOINS {
+        return Err(format!(
+            "builder.joins: at most {MAX_JOINS} joins ({} given)",
+            spec.joins.len()
+        ));
+    }
+    let base = d.quote(&spec.dataset);
+    let mut cols: Vec<Column> = fields
         .iter()
         .map(|f| Column {
             field: f.clone(),
-            sql: b.d.quote(&f.name),
+            sql: format!("{base}.{}", d.quote(&f.name)),
             calculated: false,
         })
         .collect();
+    let mut from = format!("{} AS {base}", d.table(&spec.dataset));
+    let mut seen = vec![spec.dataset.as_str()];
+    for (i, j) in spec.joins.iter().enumerate() {
+        let at = format!("builder.joins[{i}]");
+        if seen.contains(&j.dataset.as_str()) {
+            return Err(format!(
+                "{at}.dataset: `{}` is already in the question",
+                shown(&j.dataset)
+            ));
+        }
+        seen.push(&j.dataset);
+        let theirs = joined
+            .get(i)
+            .ok_or_else(|| format!("{at}.dataset: no dataset named `{}`", shown(&j.dataset)))?;
+        if j.on.is_empty() || j.on.len() > MAX_KEYS {
+            return Err(format!(
+                "{at}.on: join by 1 to {MAX_KEYS} key columns ({} given)",
+                j.on.len()
+            ));
+        }
+        let alias = d.quote(&j.dataset);
+        let mut keys = Vec::with_capacity(j.on.len());
+        for (k, key) in j.on.iter().enumerate() {
+            let left = find(
+                &cols,
+                &spec.dataset,
+                &key.left,
+                &format!("{at}.on[{k}].left"),
+            )?;
+            let right = theirs.iter().find(|f| f.name == key.right).ok_or_else(|| {
+                format!(
+                    "{at}.on[{k}].right: the dataset `{}` has no column `{}` (it has {})",
+                    shown(&j.dataset),
+                    shown(&key.right),
+                    theirs
+                        .iter()
+                        .map(|f| f.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })?;
+            if left.field.kind != right.kind {
+                return Err(format!(
+                    "{at}.on[{k}]: `{}` is {} and `{}.{}` {}; keys join values of one kind",
+                    shown(&left.field.name),
+                    article(left.field.kind.word()),
+                    shown(&j.dataset),
+                    shown(&right.name),
+                    article(right.kind.word())
+                ));
+            }
+            keys.push(format!("{} = {alias}.{}", left.sql, d.quote(&right.name)));
+        }
+        let how = match j.kind {
+            JoinKind::Inner => "INNER",
+            JoinKind::Left => "LEFT",
+        };
+        from.push_str(&format!(
+            " {how} JOIN {} AS {alias} ON {}",
+            d.table(&j.dataset),
+            keys.join(" AND ")
+        ));
+        cols.extend(theirs.iter().map(|f| Column {
+            field: Field {
+                name: format!("{}.{}", j.dataset, f.name),
+                kind: f.kind,
+            },
+            sql: format!("{alias}.{}", d.quote(&f.name)),
+            calculated: false,
+        }));
+    }
+    Ok(Scope {
+        columns: columns(b, spec, fields, cols)?,
+        from,
+        own: fields.len(),
+    })
+}
+
+fn article(word: &str) -> String {
+    match word {
+        "text" => "text".into(),
+        w => format!("a {w}"),
+    }
+}
+
+/// The dataset's fields (or `read`, with the fields of its joins), then `spec`'s calculated
+/// columns compiled in the dialect of `b`. Errors name the expression
+/// (`builder.expressions[1].expr: … (at character 9)`).
+fn columns(
+    b: &mut Binder,
+    spec: &BuilderSpec,
+    fields: &[Field],
+    read: Vec<Column>,
+) -> Result<Vec<Column>, String> {
+    let mut out: Vec<Column> = match read.is_empty() {
+        false => read,
+        true => fields
+            .iter()
+            .map(|f| Column {
+                field: f.clone(),
+                sql: b.d.quote(&f.name),
+                calculated: false,
+            })
+            .collect(),
+    };
     if spec.expressions.len() > MAX_EXPRESSIONS {
         return Err(format!(
             "builder.expressions: at most {MAX_EXPRESSIONS} calculated columns ({} given)",

@@ -2,7 +2,8 @@
 //! filters bound, `compare` by conditional aggregation over both periods, and show-as forms
 //! by window functions over the grouped rows.
 
-use super::columns::{columns, find, Column};
+use super::columns::{find, scope};
+use super::fields::Column;
 use super::filter::{condition, Binder, Bound};
 use super::{expr, shown, Compiled, Dialect, Field, FieldKind};
 use crate::data::query::Params;
@@ -18,8 +19,8 @@ struct Dim<'a> {
     expr: String,
     name: &'a str,
     bucketed: bool,
-    /// A calculated column: selected under its name.
-    calculated: bool,
+    /// Read by an expression (calculated, or qualified by its dataset): selected under its name.
+    aliased: bool,
 }
 
 /// An aggregated column of the result.
@@ -61,6 +62,19 @@ pub fn compile_for(
     params: &[ParameterDef],
     today: NaiveDate,
 ) -> Result<Compiled, String> {
+    compile_joined(d, spec, fields, &[], params, today)
+}
+
+/// [`compile_for`] with the fields of the datasets `spec` joins (`joined[i]` those of
+/// `spec.joins[i]`).
+pub fn compile_joined(
+    d: Dialect,
+    spec: &BuilderSpec,
+    fields: &[Field],
+    joined: &[Vec<Field>],
+    params: &[ParameterDef],
+    today: NaiveDate,
+) -> Result<Compiled, String> {
     let mut b = Binder {
         d,
         params,
@@ -68,7 +82,8 @@ pub fn compile_for(
     };
     // Calculated columns first: the builder's page checks them as they are typed, before
     // anything is grouped or measured.
-    let cols = columns(&mut b, spec, fields)?;
+    let read = scope(&mut b, spec, fields, joined)?;
+    let cols = read.columns;
     if spec.dimensions.is_empty() && spec.measures.is_empty() {
         return Err("builder: give at least one dimension or measure".into());
     }
@@ -104,7 +119,7 @@ pub fn compile_for(
             expr,
             name: &f.name,
             bucketed: dim.bucket.is_some(),
-            calculated: col.calculated,
+            aliased: col.sql != d.quote(&col.field.name),
         });
     }
 
@@ -161,7 +176,7 @@ pub fn compile_for(
     // The grouped SELECT.
     let mut select: Vec<String> = dims
         .iter()
-        .map(|dim| match dim.bucketed || dim.calculated {
+        .map(|dim| match dim.bucketed || dim.aliased {
             true => format!("{} AS {}", dim.expr, d.quote(dim.name)),
             false => dim.expr.clone(),
         })
@@ -191,11 +206,7 @@ pub fn compile_for(
         }
     }
     let distinct = if aggs.is_empty() { "DISTINCT " } else { "" };
-    let mut sql = format!(
-        "SELECT {distinct}{} FROM {}",
-        select.join(", "),
-        d.table(&spec.dataset)
-    );
+    let mut sql = format!("SELECT {distinct}{} FROM {}", select.join(", "), read.from);
     if !conditions.is_empty() {
         let all: Vec<&str> = conditions.iter().map(|(_, _, c)| c.sql.as_str()).collect();
         sql.push_str(&format!(" WHERE {}", all.join(" AND ")));
@@ -236,12 +247,15 @@ pub fn compile_for(
         } else {
             "ASC"
         };
-        order.push(format!("{} {dir}", d.quote(&s.field)));
+        order.push(d.order(&d.quote(&s.field), dir));
     }
     if order.is_empty() && (shown_forms || d.orders_groups()) {
         // Running totals and changes read in the order of the dimensions; so do groups where
         // the engine would not give them in that order itself.
-        order = dims.iter().map(|dim| d.quote(dim.name)).collect();
+        order = dims
+            .iter()
+            .map(|dim| d.order(&d.quote(dim.name), "ASC"))
+            .collect();
     }
     if !order.is_empty() {
         sql.push_str(&format!(" ORDER BY {}", order.join(", ")));
@@ -455,7 +469,7 @@ fn show(d: Dialect, how: ShowAs, name: &str, dims: &[Dim]) -> String {
     };
     let order = dims
         .first()
-        .map(|dim| format!("ORDER BY {}", d.quote(dim.name)))
+        .map(|dim| format!("ORDER BY {}", d.order(&d.quote(dim.name), "ASC")))
         .unwrap_or_default();
     let expr = match how {
         ShowAs::Value => return m,

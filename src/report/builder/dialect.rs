@@ -198,6 +198,54 @@ impl Dialect {
     }
 }
 
+impl Dialect {
+    /// A date part (`year`, `quarter`, `month`, `day`) of the date `x` as an integer.
+    pub fn date_part(self, part: &str, x: &str) -> String {
+        match self {
+            Dialect::Sqlite => {
+                let f = match part {
+                    "year" => "%Y",
+                    "month" | "quarter" => "%m",
+                    _ => "%d",
+                };
+                let n = format!("CAST(strftime('{f}', {x}) AS INTEGER)");
+                match part {
+                    "quarter" => format!("(({n} + 2) / 3)"),
+                    _ => n,
+                }
+            }
+            Dialect::Postgres => format!("CAST(extract({part} FROM {x}) AS integer)"),
+            Dialect::Columnar => {
+                format!("CAST(date_part('{part}', TRY_CAST({x} AS TIMESTAMP)) AS BIGINT)")
+            }
+        }
+    }
+
+    /// `expr` ordered `dir` (`ASC` or `DESC`) with NULL the smallest value, as SQLite orders
+    /// (PostgreSQL puts NULL last going up; the columnar engine's session says `nulls_min`).
+    pub fn order(self, expr: &str, dir: &str) -> String {
+        match (self, dir) {
+            (Dialect::Postgres, "DESC") => format!("{expr} DESC NULLS LAST"),
+            (Dialect::Postgres, _) => format!("{expr} {dir} NULLS FIRST"),
+            (_, "ASC") => expr.to_string(),
+            _ => format!("{expr} {dir}"),
+        }
+    }
+
+    /// The text `x` in lower (or upper) case, ASCII letters only: SQLite's `lower` and
+    /// `upper`, spelled so for the others.
+    pub fn ascii_case(self, x: &str, upper: bool) -> String {
+        const UPPER: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+        const LOWER: &str = "abcdefghijklmnopqrstuvwxyz";
+        match (self, upper) {
+            (Dialect::Sqlite, false) => format!("lower({x})"),
+            (Dialect::Sqlite, true) => format!("upper({x})"),
+            (_, false) => format!("translate({x}, '{UPPER}', '{LOWER}')"),
+            (_, true) => format!("translate({x}, '{LOWER}', '{UPPER}')"),
+        }
+    }
+}
+
 /// The columnar engine's day number (days since 1970) of a date or its text.
 fn day_number(expr: &str) -> String {
     format!("CAST(TRY_CAST({expr} AS DATE) AS INT)")

@@ -37,6 +37,16 @@ pub struct Field {
     pub kind: FieldKind,
 }
 
+/// A column a spec can use (a field, a joined field, a calculated column): what it is and
+/// the SQL that reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub field: Field,
+    pub sql: String,
+    /// A calculated column (its SQL is an expression, not the column's name).
+    pub calculated: bool,
+}
+
 /// Rows read to recognise dates in a column declared as text.
 const SAMPLE_ROWS: u32 = 200;
 

@@ -1,8 +1,8 @@
 //! Filters: each a condition on one field with its values bound. A range on a date field also
 //! tells where the period it selects starts and ends, for `compare`.
 
-use super::columns::Column;
 use super::fields::is_date;
+use super::fields::Column;
 use super::{plain, shown, Dialect, Field, FieldKind};
 use crate::data::query::{ParamValue, Params};
 use crate::model::report::{Filter, FilterOp, ParamType, ParameterDef};

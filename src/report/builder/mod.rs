@@ -18,7 +18,7 @@ mod fields;
 mod filter;
 mod rows;
 
-pub use compile::{compile, compile_for};
+pub use compile::{compile, compile_for, compile_joined};
 pub use dialect::Dialect;
 pub use fields::{fields, Field, FieldKind};
 pub use filter::incomplete;
@@ -63,8 +63,9 @@ pub fn sql_of_as_of<'a, 'c>(
         QuerySource::Sql(sql) => Ok((Cow::Borrowed(sql), Params::new())),
         QuerySource::Builder(spec) => {
             let fields = fields(db, &spec.dataset)?;
-            let engine = db.engine_for(&spec.dataset);
-            let c = compile_for(Dialect::of(engine), spec, &fields, params, today)?;
+            let joined = joined_fields(db, spec)?;
+            let d = Dialect::of(engine(db, spec));
+            let c = compile_joined(d, spec, &fields, &joined, params, today)?;
             Ok((Cow::Owned(c.sql), c.values))
         }
     }
@@ -78,8 +79,79 @@ pub fn rows_sql(
     today: NaiveDate,
 ) -> Result<Compiled, String> {
     let fields = fields(db, &spec.dataset)?;
+    let joined = joined_fields(db, spec)?;
     // Rows in the table's order, a page at a time: SQLite's, on its indexes.
-    compile_rows(Dialect::of(db.engine()), spec, &fields, params, today)
+    compile_rows(
+        Dialect::of(db.engine()),
+        spec,
+        &fields,
+        &joined,
+        params,
+        today,
+    )
+}
+
+/// The fields of each dataset `spec` joins, in order. Errors name the join.
+pub fn joined_fields(
+    db: Db<'_>,
+    spec: &crate::model::report::BuilderSpec,
+) -> Result<Vec<Vec<Field>>, String> {
+    spec.joins
+        .iter()
+        .enumerate()
+        .map(|(i, j)| {
+            fields(db, &j.dataset).map_err(|e| {
+                let why = e
+                    .strip_prefix("builder.dataset: ")
+                    .unwrap_or(&e)
+                    .to_string();
+                format!("builder.joins[{i}].dataset: {why}")
+            })
+        })
+        .collect()
+}
+
+/// The engine that answers `spec`: the columnar engine when it has every dataset the spec
+/// reads, else the source's own.
+fn engine(db: Db<'_>, spec: &crate::model::report::BuilderSpec) -> crate::data::source::Engine {
+    let first = db.engine_for(&spec.dataset);
+    match spec
+        .joins
+        .iter()
+        .all(|j| db.engine_for(&j.dataset) == first)
+    {
+        true => first,
+        false => db.engine(),
+    }
+}
+
+/// For a spec with joins, the SQL that counts its dataset's rows and the rows after its joins
+/// (filters apart), in the SQL of the engine that answers the spec.
+pub fn join_counts<'c>(
+    db: impl Into<Db<'c>>,
+    spec: &crate::model::report::BuilderSpec,
+) -> Result<Option<[String; 2]>, String> {
+    if spec.joins.is_empty() {
+        return Ok(None);
+    }
+    let db = db.into();
+    let fields = fields(db, &spec.dataset)?;
+    let joined = joined_fields(db, spec)?;
+    let d = Dialect::of(engine(db, spec));
+    let mut b = filter::Binder {
+        d,
+        params: &[],
+        values: Params::new(),
+    };
+    let read = columns::scope(&mut b, spec, &fields, &joined)?;
+    let tag = match d {
+        Dialect::Columnar => crate::data::source::columnar_tag(),
+        _ => "",
+    };
+    Ok(Some([
+        format!("{tag}SELECT count(*) FROM {}", d.table(&spec.dataset)),
+        format!("{tag}SELECT count(*) FROM {}", read.from),
+    ]))
 }
 
 /// The calculated columns of `spec` and what each holds, its dataset's fields read on `db`.
@@ -89,12 +161,14 @@ pub fn calculated<'c>(
 ) -> Result<Vec<Field>, String> {
     let db = db.into();
     let fields = fields(db, &spec.dataset)?;
+    let joined = joined_fields(db, spec)?;
     let mut b = filter::Binder {
         d: Dialect::of(db.engine()),
         params: &[],
         values: Params::new(),
     };
-    Ok(columns::columns(&mut b, spec, &fields)?
+    Ok(columns::scope(&mut b, spec, &fields, &joined)?
+        .columns
         .into_iter()
         .filter(|c| c.calculated)
         .map(|c| c.field)
@@ -149,7 +223,11 @@ pub(crate) mod testing {
             "CREATE TABLE sales (order_date TEXT, region TEXT, product TEXT, units INTEGER, revenue REAL,
                                  shipped TEXT, paid BOOLEAN);
              CREATE INDEX quire_ix_1_order_date ON sales (order_date);
-             CREATE VIEW per_region AS SELECT region, sum(revenue) AS revenue, max(order_date) AS last FROM sales GROUP BY region;",
+             CREATE VIEW per_region AS SELECT region, sum(revenue) AS revenue, max(order_date) AS last FROM sales GROUP BY region;
+             CREATE TABLE products (product TEXT, category TEXT, cost REAL);
+             INSERT INTO products VALUES ('plain', 'basic', 1.0), ('50% off', 'promo', 2.0),
+               ('a_b', 'basic', 3.0), ('x', 'other', 4.0), ('y', 'dup1', 5.0), ('y', 'dup2', 6.0),
+               ('unsold', 'basic', 7.0);",
         )
         .unwrap();
         for (day, region, product, units, revenue) in ROWS {
@@ -260,6 +338,9 @@ pub(crate) mod testing {
         ]
     }
 }
+
+#[cfg(test)]
+mod join_tests;
 
 #[cfg(test)]
 mod tests {

@@ -1,7 +1,7 @@
 //! The dataset rows a spec's filters select, every column ungrouped: what a chart's category
 //! stands for when someone drills into it.
 
-use super::columns::{columns, find};
+use super::columns::{find, scope};
 use super::filter::{condition, Binder};
 use super::{Compiled, Dialect, Field};
 use crate::data::query::Params;
@@ -14,6 +14,7 @@ pub fn compile_rows(
     d: Dialect,
     spec: &BuilderSpec,
     fields: &[Field],
+    joined: &[Vec<Field>],
     params: &[ParameterDef],
     today: NaiveDate,
 ) -> Result<Compiled, String> {
@@ -22,24 +23,21 @@ pub fn compile_rows(
         params,
         values: Params::new(),
     };
-    // Filters may name calculated columns; the rows are the dataset's own columns.
-    let cols = columns(&mut b, spec, fields)?;
+    // Filters may name joined and calculated columns; the rows are the dataset's own.
+    let read = scope(&mut b, spec, fields, joined)?;
+    let cols = &read.columns;
     let mut conditions = Vec::with_capacity(spec.filters.len());
     for (i, f) in spec.filters.iter().enumerate() {
         let col = find(
-            &cols,
+            cols,
             &spec.dataset,
             &f.field,
             &format!("builder.filters[{i}].field"),
         )?;
         conditions.push(condition(&mut b, f, col, i, today)?.sql);
     }
-    let columns: Vec<String> = fields.iter().map(|f| d.quote(&f.name)).collect();
-    let mut sql = format!(
-        "SELECT {} FROM {}",
-        columns.join(", "),
-        d.quote(&spec.dataset)
-    );
+    let columns: Vec<&str> = cols[..read.own].iter().map(|c| c.sql.as_str()).collect();
+    let mut sql = format!("SELECT {} FROM {}", columns.join(", "), read.from);
     if !conditions.is_empty() {
         sql.push_str(&format!(" WHERE {}", conditions.join(" AND ")));
     }
@@ -62,7 +60,7 @@ mod tests {
             "filters": [{ "field": "region", "op": "eq", "value": "North" },
                         { "field": "units", "op": "ge", "value": 2 }] }));
         let fields = super::super::fields(&conn, "sales").unwrap();
-        let c = compile_rows(Dialect::Sqlite, &s, &fields, &[], today()).unwrap();
+        let c = compile_rows(Dialect::Sqlite, &s, &fields, &[], &[], today()).unwrap();
         let bounds = query::Bounds {
             timeout: std::time::Duration::from_secs(5),
             max_rows: 100,

@@ -70,5 +70,7 @@ pub async fn preview(
         "millis": p.millis,
         // The draft's calculated columns: `[{name, kind}]`.
         "calculated": p.calculated,
+        // With joins: the dataset's rows and the rows after the joins (more: a repeated key).
+        "joinRows": p.join_rows.map(|(before, after)| json!({ "before": before, "after": after })),
     })))
 }

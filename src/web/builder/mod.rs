@@ -77,6 +77,11 @@ impl PreviewPartial {
         crate::report::format::thousands(*n as f64, 0)
     }
 
+    /// `12,345` rows of `before` that `after` does not have.
+    pub fn fewer(&self, before: &u64, after: &u64) -> String {
+        self.count(&before.saturating_sub(*after))
+    }
+
     /// Whether column `i` holds numbers (every non-empty cell), to align it right.
     pub fn numeric(&self, i: &usize) -> bool {
         let Some(p) = &self.preview else { return false };
@@ -237,6 +242,26 @@ pub async fn fields(
     let ctx = state.ctx.clone();
     let fields = web::block(move || builder::fields(&ctx, &q.source, &q.table)).await??;
     html(StatusCode::OK, FieldsPartial { fields })
+}
+
+#[derive(Deserialize)]
+pub struct JoinQuery {
+    source: String,
+    table: String,
+    with: String,
+}
+
+/// GET /builder/join?source=&table=&with=: the fields of `with` and the keys that likely join
+/// it to `table`, as JSON `{fields: [{name, kind}], keys: [{left, right}]}`.
+pub async fn join(
+    state: web::Data<AppState>,
+    q: web::Query<JoinQuery>,
+) -> Result<HttpResponse, Problem> {
+    let q = q.into_inner();
+    let ctx = state.ctx.clone();
+    let options =
+        web::block(move || builder::join_options(&ctx, &q.source, &q.table, &q.with)).await??;
+    Ok(HttpResponse::Ok().json(options))
 }
 
 #[derive(Deserialize)]

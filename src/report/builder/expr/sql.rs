@@ -5,8 +5,8 @@ use super::{ExprError, AGGREGATES, ROW_FUNCTIONS};
 
 mod aggregate;
 use crate::data::query::ParamValue;
-use crate::report::builder::columns::Column;
 use crate::report::builder::fields::is_date;
+use crate::report::builder::fields::Column;
 use crate::report::builder::filter::Binder;
 use crate::report::builder::{shown, Dialect, FieldKind};
 
@@ -505,10 +505,9 @@ impl Cx<'_, '_, '_> {
                     }
                     // SQLite changes the case of ASCII letters only; so do the others here.
                     _ => T::new(
-                        match (self.d(), f) {
-                            (Dialect::Sqlite, _) => format!("{f}({x})"),
-                            (_, "lower") => format!("translate({x}, '{UPPER}', '{LOWER}')"),
-                            (_, "upper") => format!("translate({x}, '{LOWER}', '{UPPER}')"),
+                        match f {
+                            "lower" => self.d().ascii_case(&x, false),
+                            "upper" => self.d().ascii_case(&x, true),
                             _ => format!("{f}({x})"),
                         },
                         K::Text,
@@ -553,7 +552,7 @@ impl Cx<'_, '_, '_> {
                 arity(1, 1, &format!("{f}(date)"))?;
                 let t = self.expr(&args[0])?;
                 let t = self.date(t, &args[0], f)?;
-                let mut out = T::new(date_part(self.d(), f, &t.sql), K::Number);
+                let mut out = T::new(self.d().date_part(f, &t.sql), K::Number);
                 out.int = true;
                 Ok(out)
             }
@@ -566,31 +565,6 @@ impl Cx<'_, '_, '_> {
                     AGGREGATES.join(", ")
                 ),
             )),
-        }
-    }
-}
-
-const UPPER: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-const LOWER: &str = "abcdefghijklmnopqrstuvwxyz";
-
-/// A date part as an integer.
-fn date_part(d: Dialect, part: &str, x: &str) -> String {
-    match d {
-        Dialect::Sqlite => {
-            let f = match part {
-                "year" => "%Y",
-                "month" | "quarter" => "%m",
-                _ => "%d",
-            };
-            let n = format!("CAST(strftime('{f}', {x}) AS INTEGER)");
-            match part {
-                "quarter" => format!("(({n} + 2) / 3)"),
-                _ => n,
-            }
-        }
-        Dialect::Postgres => format!("CAST(extract({part} FROM {x}) AS integer)"),
-        Dialect::Columnar => {
-            format!("CAST(date_part('{part}', TRY_CAST({x} AS TIMESTAMP)) AS BIGINT)")
         }
     }
 }

@@ -14,6 +14,9 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+mod join;
+pub use join::{join_options, JoinOptions};
+
 /// Rows a preview shows.
 pub const PREVIEW_ROWS: u32 = 100;
 /// Distinct values a filter picker offers.
@@ -80,6 +83,8 @@ pub struct Preview {
     /// A builder draft's calculated columns and what each holds (the page lists them as
     /// fields).
     pub calculated: Vec<crate::report::builder::Field>,
+    /// A draft with joins: its dataset's rows, and the rows after the joins.
+    pub join_rows: Option<(u64, u64)>,
 }
 
 /// A field name that may be used as an identifier (the compiler checks it again).
@@ -404,6 +409,10 @@ pub fn preview(
             DraftQuery::Builder(b) => crate::report::builder::calculated(conn.db(), b)
                 .map_err(|m| mapping("builder", m))?,
             DraftQuery::Sql(_) => Vec::new(),
+        },
+        join_rows: match &draft.query {
+            DraftQuery::Builder(b) => join::rows(ctx, &conn, b)?,
+            DraftQuery::Sql(_) => None,
         },
     };
     for item in out.sections.into_iter().flat_map(|s| s.items) {
