@@ -9,7 +9,7 @@
   var draft = document.getElementById('draft');
   var state = JSON.parse(root.dataset.state);
   state.spec = state.spec || {};
-  ['dimensions', 'measures', 'filters', 'sort', 'expressions'].forEach(function (w) { state.spec[w] = state.spec[w] || []; });
+  ['dimensions', 'measures', 'filters', 'sort', 'expressions', 'joins'].forEach(function (w) { state.spec[w] = state.spec[w] || []; });
   var source = root.dataset.source;
   state.spec.dataset = state.spec.dataset || root.dataset.table;
 
@@ -456,6 +456,8 @@
   // --- fields: search, add-to menus, dragging -----------------------------------------------
   function wireFields() {
     document.querySelectorAll('#fields .field').forEach(function (li) {
+      if (li.dataset.wired) return;
+      li.dataset.wired = '1';
       li.addEventListener('dragstart', function (e) { e.dataTransfer.setData('text/plain', 'field:' + li.dataset.field); });
       var menu = li.querySelector('.add-to');
       menu.addEventListener('change', function () { if (menu.value) add(menu.value, li.dataset.field); menu.value = ''; });
@@ -548,4 +550,6 @@
 
   set('source', source);
   mode(state.mode === 'sql' ? 'sql' : 'builder');
+  // What builder_joins.js builds on.
+  window.QuireBuilder = { state: state, source: source, el: el, select: select, button: button, changed: changed, wireFields: wireFields };
 })();

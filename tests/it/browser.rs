@@ -450,6 +450,64 @@ async fn calculated_columns_and_measures_are_typed_with_their_mistakes_pointed_a
 }
 
 #[tokio::test]
+async fn a_dataset_is_joined_in_the_builder_with_its_key_offered_and_the_row_counts_shown() {
+    if !browser_tests_enabled() {
+        return;
+    }
+    let app = spawn_app().await;
+    // Products of the demo's sales, Product 007 twice (a repeated key).
+    let mut csv = String::from("product,category\n");
+    for n in 1..=200 {
+        csv.push_str(&format!(
+            "Product {n:03},{}\n",
+            ["Tools", "Garden", "Kitchen"][n % 3]
+        ));
+    }
+    csv.push_str("Product 007,Garden\n");
+    crate::columnar::upload(&app, "products", csv.into_bytes()).await;
+    let args = vec![app.address.clone()];
+    let v: serde_json::Value = tokio::task::spawn_blocking(move || node("joins.mjs", &args))
+        .await
+        .unwrap();
+    assert_eq!(
+        v["suggested"]["left"], "product",
+        "the key offered from matching names: {v}"
+    );
+    assert_eq!(v["suggested"]["right"], "product", "{v}");
+    assert_eq!(v["joinedFields"], 2, "{v}");
+    assert_eq!(v["formHidden"], true, "{v}");
+    // 20,000 sales; Product 007's sold twice over.
+    let sales = app.get_json("/api/v1/datasets/sales").await["rowCount"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(v["joinRows"]["before"], sales.to_string(), "{v}");
+    let after: u64 = v["joinRows"]["after"].as_str().unwrap().parse().unwrap();
+    assert!(after > sales, "{v}");
+    assert_eq!(v["joinRows"]["warned"], 1, "{v}");
+    assert!(
+        v["joinRows"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("a key is repeated in a joined dataset"),
+        "{v}"
+    );
+    assert_eq!(
+        v["categories"],
+        serde_json::json!(["Garden", "Kitchen", "Tools"]),
+        "{v}"
+    );
+    // Removed: its dimension goes with it, the revenue stays (one total).
+    assert!(
+        v["afterRemove"]
+            .as_str()
+            .unwrap()
+            .starts_with("1 row in"),
+        "{v}"
+    );
+    assert_eq!(v["errors"].as_array().unwrap().len(), 0, "{v}");
+}
+
+#[tokio::test]
 async fn a_dashboard_is_built_by_mouse_and_its_filter_updates_widgets_in_place() {
     if !browser_tests_enabled() {
         return;

@@ -30,6 +30,7 @@ pub struct BuilderPage {
     /// Editing this report.
     pub report: Option<(String, String)>,
     pub script: String,
+    pub joins_script: String,
     /// The chart types offered: value and label.
     pub charts: Vec<(&'static str, String)>,
     pub error: Option<String>,
@@ -218,6 +219,7 @@ pub async fn page(
             state: start.to_string(),
             report,
             script: crate::web::assets::url("builder.js"),
+            joins_script: crate::web::assets::url("builder_joins.js"),
             charts: CHARTS.iter().map(|c| (*c, c.replace('_', " "))).collect(),
             error: None,
         })
