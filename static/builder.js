@@ -11,6 +11,7 @@
   state.spec = state.spec || {};
   ['dimensions', 'measures', 'filters', 'sort', 'expressions', 'joins'].forEach(function (w) { state.spec[w] = state.spec[w] || []; });
   var source = root.dataset.source;
+  state.axis2 = state.axis2 || [];
   state.spec.dataset = state.spec.dataset || root.dataset.table;
 
   var AGGS = { number: ['sum', 'avg', 'min', 'max', 'count', 'count_distinct'],
@@ -99,6 +100,17 @@
     if (fmt.kind === 'currency') {
       body.appendChild(field('Currency', text('currency', fmt.currency, 'locale\'s', { maxlength: '3', size: '4', 'aria-label': 'Currency of measure ' + (i + 1) },
         function (v) { setFormat({ currency: v.toUpperCase() }); })));
+    }
+    if (state.spec.measures.length > 1) {
+      // A measure of another unit (a margin %, a count beside revenue): a line on its own axis.
+      var second = el('input', { type: 'checkbox', name: 'axis2', 'aria-label': 'Second axis for measure ' + (i + 1) });
+      second.checked = state.axis2.indexOf(names[i]) >= 0;
+      second.addEventListener('change', function () {
+        state.axis2 = state.axis2.filter(function (a) { return a !== names[i]; });
+        if (second.checked) state.axis2.push(names[i]);
+        changed();
+      });
+      body.appendChild(el('label', { 'class': 'measure-field measure-axis2' }, [second, el('span', { text: 'On a second axis, as a line (bar charts)' })]));
     }
     d.appendChild(body);
     return d;
@@ -408,6 +420,8 @@
     set('spec', JSON.stringify(sentSpec()));
     set('sql', state.sql || '');
     set('chart', state.chart || 'auto');
+    var measureCols = measureNames();
+    set('axis2', state.axis2.filter(function (a) { return measureCols.indexOf(a) >= 0; }).join(','));
     set('params', JSON.stringify(state.mode === 'sql' ? state.params : filterParams()));
     var empty = state.mode !== 'sql' && !state.spec.dimensions.length && !state.spec.measures.length;
     if (empty && !sent.expressions.length) {

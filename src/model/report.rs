@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 mod builder;
 mod format;
+mod mapping;
 mod parameter;
 pub use builder::*;
 pub use format::*;
@@ -306,14 +307,21 @@ impl Visualization {
     }
 }
 
-/// Which result columns feed which part of a visualization.
+/// Which result columns feed which part of a visualization. `y` may be a list: several
+/// measures on one chart (see `mapping.rs`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(from = "mapping::Shape", into = "mapping::Shape")]
 pub struct DataMapping {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x: Option<String>,
+    /// The measure drawn, or the first of several (`"y": ["revenue", "cost"]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     pub y: Option<String>,
+    /// The other measures drawn when `y` is a list.
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub more_y: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub series: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -354,6 +362,10 @@ pub struct VizOptions {
     /// Bar charts: print the value on each bar.
     #[serde(default)]
     pub value_labels: bool,
+    /// Bar charts of several measures: these measures drawn as lines on a second axis (a
+    /// measure of another unit: revenue in bars, margin % as a line).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub axis2: Vec<String>,
     /// Histogram: about how many bins (1 to 200); by default chosen from the number of values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bins: Option<u32>,

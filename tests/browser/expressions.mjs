@@ -60,6 +60,12 @@ try {
   out.headers = await page.locator('#preview th').evaluateAll(els => els.map(e => e.textContent.trim()));
   out.firstRow = await page.locator('#preview tbody tr:first-child td').evaluateAll(els => els.map(e => e.textContent.trim()));
   out.sql = (await page.textContent('#compiled-sql')).trim();
+  // Both measures are drawn: bars side by side, then the small one on a second axis.
+  out.legend = await page.locator('#preview svg text').evaluateAll(els => els.map(e => e.textContent.trim()).filter(t => /Margin|Measure 1/.test(t)));
+  await page.click('[data-well=measures] .item:nth-child(2) summary');
+  await page.check('[aria-label="Second axis for measure 2"]');
+  await page.waitForFunction(() => [...document.querySelectorAll('#preview svg text')].some(t => t.textContent.includes('(right)')), null, { timeout: 15000 });
+  out.legend2 = await page.locator('#preview svg text').evaluateAll(els => els.map(e => e.textContent.trim()).filter(t => /Margin|Measure 1/.test(t)));
   if (shots) await page.screenshot({ path: shots + '/expressions-1366.png', fullPage: true });
   await page.fill('#save input[name=name]', 'Margin by region');
   await Promise.all([page.waitForNavigation(), page.click('#save button[type=submit]')]);

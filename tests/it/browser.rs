@@ -422,6 +422,17 @@ async fn calculated_columns_and_measures_are_typed_with_their_mistakes_pointed_a
         "{v}"
     );
     assert_eq!(v["firstRow"].as_array().unwrap().len(), 3, "{v}");
+    // Every measure drawn (a legend names both), then one on a second axis.
+    assert_eq!(
+        v["legend"],
+        serde_json::json!(["Margin", "Measure 1"]),
+        "{v}"
+    );
+    assert_eq!(
+        v["legend2"],
+        serde_json::json!(["Margin", "Measure 1 (right)"]),
+        "{v}"
+    );
     let sql = v["sql"].as_str().unwrap();
     assert!(sql.contains("(\"revenue\" - \"cost\")"), "{sql}");
     assert!(sql.contains("NULLIF("), "{sql}");
@@ -447,6 +458,24 @@ async fn calculated_columns_and_measures_are_typed_with_their_mistakes_pointed_a
     assert_eq!(pdf.status(), 200);
     let pages = crate::helpers::pdf_pages(&pdf.bytes().await.unwrap());
     assert!(pages.concat().contains("Margin"), "{pages:?}");
+    // Saved with its second axis; the workbook's native chart has both series, one a line on
+    // the secondary axis.
+    let chart = def["visualizations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["type"] == "bar")
+        .unwrap_or_else(|| panic!("{def}"));
+    assert_eq!(
+        chart["options"]["axis2"],
+        serde_json::json!(["measure_1"]),
+        "{def}"
+    );
+    assert_eq!(
+        chart["dataMapping"]["y"],
+        serde_json::json!(["sum_margin", "measure_1"]),
+        "{def}"
+    );
 }
 
 #[tokio::test]
@@ -498,10 +527,7 @@ async fn a_dataset_is_joined_in_the_builder_with_its_key_offered_and_the_row_cou
     );
     // Removed: its dimension goes with it, the revenue stays (one total).
     assert!(
-        v["afterRemove"]
-            .as_str()
-            .unwrap()
-            .starts_with("1 row in"),
+        v["afterRemove"].as_str().unwrap().starts_with("1 row in"),
         "{v}"
     );
     assert_eq!(v["errors"].as_array().unwrap().len(), 0, "{v}");

@@ -35,6 +35,7 @@ mod joins;
 mod layout;
 mod mail_check;
 mod markdown;
+mod measures;
 mod pdf;
 mod postgres;
 mod queries;

@@ -59,6 +59,8 @@ pub struct Draft {
     pub chart: Option<VizType>,
     /// Parameters the query uses (SQL `:name`, or a filter's `{name}`).
     pub parameters: Vec<ParameterDef>,
+    /// Measures drawn as lines on a second axis (`options.axis2` of the chart).
+    pub axis2: Vec<String>,
 }
 
 /// A preview: the chart (or KPI) and the first rows, as every output draws them.
@@ -230,8 +232,18 @@ pub fn chart_mapping(kind: VizType, columns: &[String], dims: usize) -> DataMapp
         _ => {
             map.x = d(0);
             map.series = d(1);
-            // One value drawn (the first); a second dimension splits it into series.
+            // A second dimension splits the first measure into series; with one dimension,
+            // every measure is drawn (bars side by side, stacked, or lines).
             map.y = m(0);
+            let series_kinds = matches!(
+                kind,
+                VizType::Bar | VizType::StackedBar | VizType::Line | VizType::Area
+            );
+            if map.series.is_none() && series_kinds {
+                map.more_y = (1..columns.len().saturating_sub(dims))
+                    .filter_map(m)
+                    .collect();
+            }
         }
     }
     map
@@ -249,6 +261,18 @@ pub fn definition(
         DraftQuery::Sql(s) => (Some(s.clone()), None),
     };
     let mut visualizations = Vec::new();
+    // A second axis on bar charts, for measures the chart draws; other kinds draw every
+    // measure on one axis.
+    let drawn: Vec<&String> = mapping.y.iter().chain(&mapping.more_y).collect();
+    let axis2: Vec<String> = match chart {
+        VizType::Bar | VizType::StackedBar => draft
+            .axis2
+            .iter()
+            .filter(|a| drawn.contains(a))
+            .cloned()
+            .collect(),
+        _ => Vec::new(),
+    };
     if chart != VizType::Table {
         visualizations.push(Visualization {
             id: "chart".into(),
@@ -256,7 +280,10 @@ pub fn definition(
             title: name.to_string(),
             query: None,
             data_mapping: mapping,
-            options: VizOptions::default(),
+            options: VizOptions {
+                axis2,
+                ..VizOptions::default()
+            },
         });
     }
     visualizations.push(Visualization {

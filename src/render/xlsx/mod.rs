@@ -279,14 +279,24 @@ fn native_chart(
     let mut chart = Chart::new(kind);
     chart.title().set_name(&c.title);
     chart.set_width(640).set_height(CHART_ROWS * 20);
+    // Measures on a second axis: a line chart combined with the bars, on the right axis.
+    let mut second = Chart::new(ChartType::Line);
     for (i, (name, _)) in data.series.iter().enumerate() {
         let values = col + 1 + i as u16;
-        let series = chart
+        let on_second = data.axis2.contains(name);
+        let target = match on_second {
+            true => &mut second,
+            false => &mut chart,
+        };
+        let series = target
             .add_series()
             .set_categories((sheet_name, first, col, last, col))
             .set_values((sheet_name, first, values, last, values));
         if !name.is_empty() {
             series.set_name((sheet_name, first - 1, values));
+        }
+        if on_second {
+            series.set_secondary_axis(true);
         }
         if stock {
             // Open, high, low, close: no lines of their own, drawn as candles.
@@ -296,6 +306,9 @@ fn native_chart(
             // Bins side by side, as the histogram draws them.
             series.set_gap(0);
         }
+    }
+    if !data.axis2.is_empty() {
+        chart.combine(&second);
     }
     if stock {
         chart.set_high_low_lines(true).set_up_down_bars(true);

@@ -221,14 +221,48 @@ pub fn hbar<V: Copy + Into<Option<f64>>>(
 /// Stacked bars from the columns mapped as `x`, `series` and `y`; the numbers a grid of
 /// category by series.
 pub fn stacked_bar_from(viz: &Visualization, rs: &ResultSet) -> Built {
+    series_bars_from(viz, rs, false)
+}
+
+/// Bars side by side, one per series in each category (several measures of a bar chart).
+pub fn grouped_bar_from(viz: &Visualization, rs: &ResultSet) -> Built {
+    series_bars_from(viz, rs, true)
+}
+
+fn series_bars_from(viz: &Visualization, rs: &ResultSet, side_by_side: bool) -> Built {
+    combo_from(viz, rs, side_by_side, &[], None)
+}
+
+/// Bars of series (side by side, or stacked) with `lines` over them on a second axis in
+/// format `fmt2`: each a name and its (category, value) points.
+pub fn combo_from(
+    viz: &Visualization,
+    rs: &ResultSet,
+    side_by_side: bool,
+    lines: &[(String, Vec<(String, Option<f64>)>)],
+    fmt2: Option<ValueFormat>,
+) -> Built {
     let m = &viz.data_mapping;
     let (xi, yi) = (column(rs, &m.x, "x")?, column(rs, &m.y, "y")?);
     let si = column(rs, &m.series, "series")?;
     let cells = grid_cells(rs, (xi, si), (yi, "y"))?;
     let fmt = viz.options.format;
+    let overlay = super::combo::Overlay { lines, fmt: fmt2 };
+    let mut data = grid_numbers(viz.kind, &cells, fmt);
+    if let Some(d) = data.as_mut().filter(|_| !lines.is_empty()) {
+        let cats = match &d.categories {
+            Categories::Labels(l) => l.clone(),
+            _ => Vec::new(),
+        };
+        for (name, pts) in lines {
+            let value = |c: &String| pts.iter().find(|(x, _)| x == c).and_then(|(_, v)| *v);
+            d.series.push((name.clone(), cats.iter().map(value).collect()));
+            d.axis2.push(name.clone());
+        }
+    }
     Ok(Chart {
-        svg: stacked_bar(&cells, fmt)?,
-        data: grid_numbers(viz.kind, &cells, fmt),
+        svg: series_bars(&cells, fmt, side_by_side, &overlay)?,
+        data,
     })
 }
 
@@ -236,6 +270,17 @@ pub fn stacked_bar_from(viz: &Visualization, rs: &ResultSet) -> Built {
 /// segment per series, with a legend. Negative values stack below zero. Repeated
 /// (category, series) pairs are added; past eight series the rest are one grey "others" segment.
 pub fn stacked_bar(rows: &[(String, String, Option<f64>)], fmt: Option<ValueFormat>) -> Result {
+    series_bars(rows, fmt, false, &super::combo::Overlay::none())
+}
+
+/// [`stacked_bar`], or its series side by side in each category's slot (`side_by_side`), each
+/// from zero.
+fn series_bars(
+    rows: &[(String, String, Option<f64>)],
+    fmt: Option<ValueFormat>,
+    side_by_side: bool,
+    overlay: &super::combo::Overlay,
+) -> Result {
     let mut cats: Vec<String> = Vec::new();
     let mut keys: Vec<&str> = Vec::new();
     let mut cat_index: HashMap<&str, usize> = HashMap::new();
@@ -268,19 +313,23 @@ pub fn stacked_bar(rows: &[(String, String, Option<f64>)], fmt: Option<ValueForm
             grid[c][s.min(groups - 1)] += v;
         }
     }
-    let (lo, hi) = grid.iter().fold((0.0f64, 0.0f64), |(lo, hi), row| {
-        let neg: f64 = row.iter().filter(|v| **v < 0.0).sum();
-        let pos: f64 = row.iter().filter(|v| **v > 0.0).sum();
-        (lo.min(neg), hi.max(pos))
+    let (lo, hi) = grid.iter().fold((0.0f64, 0.0f64), |(lo, hi), row| match side_by_side {
+        true => row
+            .iter()
+            .fold((lo, hi), |(lo, hi), v| (lo.min(*v), hi.max(*v))),
+        false => {
+            let neg: f64 = row.iter().filter(|v| **v < 0.0).sum();
+            let pos: f64 = row.iter().filter(|v| **v > 0.0).sum();
+            (lo.min(neg), hi.max(pos))
+        }
     });
     let ticks = nice_ticks(lo, hi, 5);
-    let band = Band::new(
-        &series_legend(&names),
-        cap_note(shown_n, cats.len(), "categories"),
-    );
+    let mut legend = series_legend(&names);
+    legend.extend(overlay.legend(names.len()));
+    let band = Band::new(&legend, cap_note(shown_n, cats.len(), "categories"));
     let labels = &cats[..shown_n];
     let f = with_label_room(
-        Frame::plot(&band, label_room(&ticks, fmt), 16, false),
+        Frame::plot(&band, label_room(&ticks, fmt), overlay.room(), false),
         labels,
     );
     let y = Scale::new((ticks.lo, ticks.hi), (f.b, f.t));
@@ -292,13 +341,26 @@ pub fn stacked_bar(rows: &[(String, String, Option<f64>)], fmt: Option<ValueForm
         value_axis_left(pen, f, y, &ticks, fmt)?;
         for (i, row) in grid.iter().enumerate() {
             let c = centre(i) as f64;
-            let (x0, x1) = ((c - half).round() as i32, (c + half).round() as i32);
-            let x1 = x1.max(x0 + 1);
+            let (mut x0, mut x1) = ((c - half).round() as i32, (c + half).round() as i32);
             let (mut up, mut down) = (0.0, 0.0);
+            let width = 2.0 * half / groups as f64;
             for (s, v) in row.iter().enumerate() {
-                let base = if *v < 0.0 { &mut down } else { &mut up };
-                let (from, to) = (*base, *base + v);
-                *base = to;
+                let (from, to) = match side_by_side {
+                    // Each series its own bar from zero, in its part of the slot.
+                    true => {
+                        let left = c - half + width * s as f64;
+                        x0 = left.round() as i32;
+                        x1 = (left + width - 1.0).round() as i32;
+                        (0.0, *v)
+                    }
+                    false => {
+                        let base = if *v < 0.0 { &mut down } else { &mut up };
+                        let (from, to) = (*base, *base + v);
+                        *base = to;
+                        (from, to)
+                    }
+                };
+                let x1 = x1.max(x0 + 1);
                 if *v == 0.0 {
                     continue;
                 }
@@ -311,7 +373,7 @@ pub fn stacked_bar(rows: &[(String, String, Option<f64>)], fmt: Option<ValueForm
                 pen.mark(Some(keys[i]), &title, || {
                     pen.rect((x0, y.px(from)), (x1, y.px(to)), colour.filled())
                 })?;
-                if half >= 4.0 {
+                if half >= 4.0 && !side_by_side {
                     // A hairline between segments, so neighbours of similar colour part.
                     pen.path(vec![(x0, y.px(to)), (x1, y.px(to))], WHITE.stroke_width(1))?;
                 }
@@ -319,6 +381,7 @@ pub fn stacked_bar(rows: &[(String, String, Option<f64>)], fmt: Option<ValueForm
         }
         let zero = y.px(0.0);
         pen.path(vec![(f.l, zero), (f.r, zero)], AXIS.stroke_width(1))?;
+        overlay.draw(pen, f, &cat_index, centre, &keys[..shown_n], names.len())?;
         category_axis_bottom(pen, f, labels, centre, false)
     })
 }
@@ -451,6 +514,7 @@ fn waterfall_numbers(
     labels.push("Total".into());
     let changes = items.iter().map(|i| i.1).chain([None]).collect();
     ChartData {
+        axis2: Vec::new(),
         kind: VizType::Waterfall,
         categories: Categories::Labels(labels),
         series: vec![

@@ -47,6 +47,7 @@ pub fn candlestick_from(viz: &Visualization, rs: &ResultSet) -> Built {
     };
     let fmt = viz.options.format;
     let data = ChartData {
+        axis2: Vec::new(),
         kind: viz.kind,
         categories: Categories::Dates(candles.iter().map(|c| c.date).collect()),
         series: vec![

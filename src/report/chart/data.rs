@@ -51,6 +51,9 @@ pub struct ChartData {
     /// Series name (empty for a single unnamed series) and its values, one per category.
     pub series: Vec<(String, Vec<Option<f64>>)>,
     pub format: Option<ValueFormat>,
+    /// The series drawn as lines on a second axis (`options.axis2`), over the others' bars.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub axis2: Vec<String>,
 }
 
 /// The category axis of a chart.
@@ -147,6 +150,7 @@ pub(super) fn grid_numbers(
 ) -> Option<ChartData> {
     let (labels, series) = label_series(cells);
     (series.len() <= MAX_SERIES).then_some(ChartData {
+        axis2: Vec::new(),
         kind,
         categories: Categories::Labels(labels),
         series,
@@ -162,6 +166,7 @@ pub(super) fn labelled_numbers(
     fmt: Option<ValueFormat>,
 ) -> ChartData {
     ChartData {
+        axis2: Vec::new(),
         kind,
         categories: Categories::Labels(items.iter().map(|i| i.0.clone()).collect()),
         series: vec![(name.to_string(), items.iter().map(|i| i.1).collect())],

@@ -37,6 +37,7 @@ pub fn lines_from(viz: &Visualization, rs: &ResultSet) -> Built {
     let fmt = viz.options.format;
     let (dates, series) = date_series(&points);
     let data = ChartData {
+        axis2: Vec::new(),
         kind: viz.kind,
         categories: Categories::Dates(dates),
         series,

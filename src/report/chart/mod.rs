@@ -6,6 +6,7 @@
 mod axis;
 mod bar;
 mod candlestick;
+mod combo;
 mod data;
 mod heatmap;
 mod legend;
@@ -15,7 +16,9 @@ mod mark;
 mod pie;
 mod scatter;
 
-pub use bar::{bar, bars_from, hbar, stacked_bar, stacked_bar_from, waterfall};
+pub use bar::{
+    bar, bars_from, combo_from, grouped_bar_from, hbar, stacked_bar, stacked_bar_from, waterfall,
+};
 pub use candlestick::{candlestick, candlestick_from, Candle};
 pub use data::{category_label, is_blank, names_blank, Categories, Chart, ChartData, BLANK};
 pub use heatmap::{heatmap, heatmap_from};

@@ -47,6 +47,7 @@ pub fn scatter_from(viz: &Visualization, rs: &ResultSet) -> Built {
     let fmt = viz.options.format;
     let (xs, series) = point_series(&points);
     let data = (series.len() <= MAX_SERIES).then_some(ChartData {
+        axis2: Vec::new(),
         kind: viz.kind,
         categories: Categories::Numbers(xs),
         series,
@@ -206,6 +207,7 @@ pub fn histogram_from(viz: &Visualization, rs: &ResultSet) -> Built {
     let (bins, fmt) = (viz.options.bins, viz.options.format);
     let counts = histogram_counts(&values, bins, fmt);
     let data = (!counts.is_empty()).then(|| ChartData {
+        axis2: Vec::new(),
         kind: viz.kind,
         categories: Categories::Labels(counts.iter().map(|c| c.0.clone()).collect()),
         series: vec![(

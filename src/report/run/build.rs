@@ -9,6 +9,9 @@ use crate::report::chart::{self, cell, column};
 use crate::report::format;
 
 pub(super) fn build(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunError> {
+    if !viz.data_mapping.more_y.is_empty() {
+        return several(viz, rs);
+    }
     let drawn = match viz.kind {
         VizType::Kpi => return kpi(viz, rs).map(Item::Kpi),
         VizType::Line | VizType::Area => chart::lines_from(viz, rs),
@@ -22,6 +25,110 @@ pub(super) fn build(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunErro
         VizType::Table => Err("a table is built from its own query".into()),
     };
     let chart = drawn.map_err(|message| mapping_error(viz, message))?;
+    Ok(Item::Chart(ChartOut {
+        id: viz.id.clone(),
+        title: viz.title.clone(),
+        svg: chart.svg,
+        narrow: None,
+        data: chart.data,
+    }))
+}
+
+/// Column names of the long rows several measures are drawn from.
+const MEASURE: &str = "quire_measure";
+const VALUE: &str = "quire_value";
+
+/// Several measures on one chart (`dataMapping.y` a list): the rows turned long, one series per
+/// measure named by its label, drawn as the kind draws series: bars side by side, stacked bars,
+/// lines or areas.
+fn several(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunError> {
+    let err = |message: String| mapping_error(viz, message);
+    let m = &viz.data_mapping;
+    if m.series.is_some() {
+        return Err(err(
+            "dataMapping.series: a chart draws several measures or a series column, not both"
+                .into(),
+        ));
+    }
+    let xi = column(rs, &m.x, "x").map_err(err)?;
+    let ys: Vec<&String> = m.y.iter().chain(&m.more_y).collect();
+    let axis2 = &viz.options.axis2;
+    if let Some(a) = axis2.iter().find(|a| !ys.contains(a)) {
+        return Err(err(format!(
+            "options.axis2: `{a}` is not a measure the chart draws (it draws {})",
+            ys.iter().map(|y| format!("`{y}`")).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    if !axis2.is_empty() && !matches!(viz.kind, VizType::Bar | VizType::StackedBar) {
+        return Err(err(
+            "options.axis2: a second axis is drawn on bar and stacked_bar charts (as lines over the bars)".into(),
+        ));
+    }
+    if ys.iter().all(|y| axis2.contains(y)) {
+        return Err(err(
+            "options.axis2: keep at least one measure on the first axis".into(),
+        ));
+    }
+    let mut at = Vec::with_capacity(ys.len());
+    let mut lines: Vec<(usize, String)> = Vec::new();
+    for y in &ys {
+        let i = rs
+            .column(y)
+            .ok_or_else(|| err(format!("dataMapping.y: the query returns no column `{y}`")))?;
+        let label = viz.options.column_labels.get(*y).unwrap_or(y).clone();
+        match axis2.contains(y) {
+            true => lines.push((i, label)),
+            false => at.push((i, label)),
+        }
+    }
+    // The second axis's lines: (category, value) per row, in the first line's format.
+    let line_points: Vec<(String, Vec<(String, Option<f64>)>)> = lines
+        .iter()
+        .map(|(i, label)| {
+            let pts = rs
+                .rows
+                .iter()
+                .map(|r| (chart::category_label(cell(r, xi)), cell(r, *i).as_f64()))
+                .collect();
+            (label.clone(), pts)
+        })
+        .collect();
+    let fmt2 = axis2
+        .first()
+        .and_then(|a| viz.options.column_formats.get(a).copied());
+    let mut long = ResultSet {
+        columns: vec![rs.columns[xi].clone(), MEASURE.into(), VALUE.into()],
+        rows: Vec::with_capacity(rs.rows.len() * ys.len()),
+    };
+    for r in &rs.rows {
+        for (i, label) in &at {
+            long.rows.push(vec![
+                cell(r, xi).clone(),
+                crate::data::query::Cell::Text(label.clone()),
+                cell(r, *i).clone(),
+            ]);
+        }
+    }
+    let mut drawn = viz.clone();
+    drawn.data_mapping = crate::model::report::DataMapping {
+        x: Some(rs.columns[xi].clone()),
+        y: Some(VALUE.into()),
+        series: Some(MEASURE.into()),
+        ..Default::default()
+    };
+    let chart = match viz.kind {
+        VizType::Line | VizType::Area => chart::lines_from(&drawn, &long),
+        VizType::Bar => chart::combo_from(&drawn, &long, true, &line_points, fmt2),
+        VizType::StackedBar => chart::combo_from(&drawn, &long, false, &line_points, fmt2),
+        other => Err(format!(
+            "dataMapping.y: several measures are drawn by bar, stacked_bar, line and area charts, not {}",
+            serde_json::to_value(other)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        )),
+    }
+    .map_err(err)?;
     Ok(Item::Chart(ChartOut {
         id: viz.id.clone(),
         title: viz.title.clone(),

@@ -169,6 +169,7 @@ mod tests {
                         svg: "<svg/>".into(),
                         narrow: None,
                         data: Some(ChartData {
+                            axis2: Vec::new(),
                             kind: crate::model::report::VizType::Bar,
                             categories: Categories::Labels(vec!["North".into(), "".into()]),
                             series: vec![("".into(), vec![Some(10.5), None])],

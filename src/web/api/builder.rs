@@ -23,6 +23,9 @@ pub struct PreviewBody {
     data_source: String,
     #[serde(default)]
     parameters: Vec<ParameterDef>,
+    /// Measures drawn as lines on a second axis (a bar chart's `options.axis2`).
+    #[serde(default)]
+    axis2: Vec<String>,
 }
 
 fn main() -> String {
@@ -52,6 +55,7 @@ pub async fn preview(
         query,
         chart: b.kind,
         parameters: b.parameters,
+        axis2: b.axis2,
     };
     let ctx = state.ctx.clone();
     let p = web::block(move || builder::preview(&ctx, &draft, chrono::Utc::now().date_naive()))

@@ -174,6 +174,9 @@ pub async fn page(
             let d = &r.definition;
             source = d.data_source.clone();
             let chart = d.visualizations.iter().find(|v| v.kind != VizType::Table).map(|v| v.kind);
+            if let Some(v) = d.visualizations.iter().find(|v| v.kind != VizType::Table) {
+                start["axis2"] = serde_json::to_value(&v.options.axis2).unwrap_or_default();
+            }
             start["chart"] = serde_json::to_value(chart.map_or("table".into(), |c| serde_json::to_value(c).unwrap_or_default())).unwrap_or_default();
             start["params"] = serde_json::to_value(&d.parameters).unwrap_or_default();
             match (&d.builder, &d.query) {
@@ -301,6 +304,9 @@ pub struct DraftForm {
     chart: String,
     #[serde(default)]
     params: String,
+    /// Measures on the second axis, comma-separated.
+    #[serde(default)]
+    axis2: String,
 }
 
 impl DraftForm {
@@ -342,6 +348,13 @@ impl DraftForm {
             query,
             chart,
             parameters,
+            axis2: self
+                .axis2
+                .split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(String::from)
+                .collect(),
         })
     }
 }
