@@ -35,7 +35,14 @@ async fn several_measures_are_drawn_and_a_second_axis_reaches_every_output() {
         .await
         .unwrap();
     for label in ["Revenue", "Cost", "Average price (right)"] {
-        assert!(page.contains(label), "the legend names {label}: {}", &page[page.find("<svg").unwrap_or(0)..].chars().take(3000).collect::<String>());
+        assert!(
+            page.contains(label),
+            "the legend names {label}: {}",
+            &page[page.find("<svg").unwrap_or(0)..]
+                .chars()
+                .take(3000)
+                .collect::<String>()
+        );
     }
 
     let pdf = app.get(&format!("/reports/{id}/download?format=pdf")).await;

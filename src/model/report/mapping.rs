@@ -68,7 +68,9 @@ impl From<DataMapping> for Shape {
         let y = match (m.y, m.more_y.is_empty()) {
             (None, _) => None,
             (Some(y), true) => Some(OneOrMany::One(y)),
-            (Some(y), false) => Some(OneOrMany::Many(std::iter::once(y).chain(m.more_y).collect())),
+            (Some(y), false) => Some(OneOrMany::Many(
+                std::iter::once(y).chain(m.more_y).collect(),
+            )),
         };
         Shape {
             x: m.x,
@@ -99,7 +101,10 @@ mod tests {
             assert_eq!(serde_json::to_string(&m).unwrap(), text);
         }
         let m: DataMapping = serde_json::from_str(r#"{"y":["a","b"]}"#).unwrap();
-        assert_eq!((m.y.as_deref(), m.more_y.as_slice()), (Some("a"), &["b".to_string()][..]));
+        assert_eq!(
+            (m.y.as_deref(), m.more_y.as_slice()),
+            (Some("a"), &["b".to_string()][..])
+        );
         assert!(serde_json::from_str::<DataMapping>(r#"{"y":[1]}"#).is_err());
         assert!(serde_json::from_str::<DataMapping>(r#"{"why":"a"}"#).is_err());
     }

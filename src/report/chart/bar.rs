@@ -256,7 +256,8 @@ pub fn combo_from(
         };
         for (name, pts) in lines {
             let value = |c: &String| pts.iter().find(|(x, _)| x == c).and_then(|(_, v)| *v);
-            d.series.push((name.clone(), cats.iter().map(value).collect()));
+            d.series
+                .push((name.clone(), cats.iter().map(value).collect()));
             d.axis2.push(name.clone());
         }
     }
@@ -313,16 +314,18 @@ fn series_bars(
             grid[c][s.min(groups - 1)] += v;
         }
     }
-    let (lo, hi) = grid.iter().fold((0.0f64, 0.0f64), |(lo, hi), row| match side_by_side {
-        true => row
-            .iter()
-            .fold((lo, hi), |(lo, hi), v| (lo.min(*v), hi.max(*v))),
-        false => {
-            let neg: f64 = row.iter().filter(|v| **v < 0.0).sum();
-            let pos: f64 = row.iter().filter(|v| **v > 0.0).sum();
-            (lo.min(neg), hi.max(pos))
-        }
-    });
+    let (lo, hi) = grid
+        .iter()
+        .fold((0.0f64, 0.0f64), |(lo, hi), row| match side_by_side {
+            true => row
+                .iter()
+                .fold((lo, hi), |(lo, hi), v| (lo.min(*v), hi.max(*v))),
+            false => {
+                let neg: f64 = row.iter().filter(|v| **v < 0.0).sum();
+                let pos: f64 = row.iter().filter(|v| **v > 0.0).sum();
+                (lo.min(neg), hi.max(pos))
+            }
+        });
     let ticks = nice_ticks(lo, hi, 5);
     let mut legend = series_legend(&names);
     legend.extend(overlay.legend(names.len()));

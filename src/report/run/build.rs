@@ -56,7 +56,10 @@ fn several(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunError> {
     if let Some(a) = axis2.iter().find(|a| !ys.contains(a)) {
         return Err(err(format!(
             "options.axis2: `{a}` is not a measure the chart draws (it draws {})",
-            ys.iter().map(|y| format!("`{y}`")).collect::<Vec<_>>().join(", ")
+            ys.iter()
+                .map(|y| format!("`{y}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         )));
     }
     if !axis2.is_empty() && !matches!(viz.kind, VizType::Bar | VizType::StackedBar) {

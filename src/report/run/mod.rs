@@ -611,7 +611,12 @@ mod tests {
 
     #[test]
     fn several_measures_are_each_a_series_named_by_its_label() {
-        for kind in [VizType::Bar, VizType::StackedBar, VizType::Line, VizType::Area] {
+        for kind in [
+            VizType::Bar,
+            VizType::StackedBar,
+            VizType::Line,
+            VizType::Area,
+        ] {
             let m = DataMapping {
                 y: name("revenue"),
                 more_y: vec!["open".into(), "close".into()],
@@ -619,35 +624,52 @@ mod tests {
                 ..mapping_for(kind)
             };
             let mut v = viz(kind, m);
-            v.options.column_labels.insert("open".into(), "Opening price".into());
+            v.options
+                .column_labels
+                .insert("open".into(), "Opening price".into());
             let Ok(Item::Chart(c)) = build(&v, &sales()) else {
                 panic!("{kind:?}: not drawn");
             };
             let data = c.data.expect("numbers beside the chart");
             let names: Vec<&str> = data.series.iter().map(|(n, _)| n.as_str()).collect();
             assert_eq!(names, ["revenue", "Opening price", "close"], "{kind:?}");
-            assert!(c.svg.contains("Opening price"), "{kind:?}: the legend names it");
+            assert!(
+                c.svg.contains("Opening price"),
+                "{kind:?}: the legend names it"
+            );
         }
         let both = DataMapping {
             more_y: vec!["open".into()],
             ..full()
         };
-        let e = build(&viz(VizType::Bar, both), &sales()).unwrap_err().to_string();
-        assert!(e.contains("several measures or a series column, not both"), "{e}");
+        let e = build(&viz(VizType::Bar, both), &sales())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("several measures or a series column, not both"),
+            "{e}"
+        );
         let pie = DataMapping {
             more_y: vec!["open".into()],
             series: None,
             ..full()
         };
-        let e = build(&viz(VizType::Pie, pie), &sales()).unwrap_err().to_string();
+        let e = build(&viz(VizType::Pie, pie), &sales())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("several measures are drawn by bar"), "{e}");
         let missing = DataMapping {
             more_y: vec!["nope".into()],
             series: None,
             ..full()
         };
-        let e = build(&viz(VizType::Bar, missing), &sales()).unwrap_err().to_string();
-        assert!(e.contains("dataMapping.y: the query returns no column `nope`"), "{e}");
+        let e = build(&viz(VizType::Bar, missing), &sales())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("dataMapping.y: the query returns no column `nope`"),
+            "{e}"
+        );
     }
 
     #[test]
