@@ -131,6 +131,7 @@ fn check_queries(ctx: &Ctx, def: &ReportDefinition) -> Result<(), EditError> {
                 };
                 split(e)
             })?;
+        let sql = crate::report::run::engine_sql(conn.db(), def, source, sql).map_err(split)?;
         let cols = conn
             .db()
             .validate(&sql, bounds)

@@ -5,10 +5,12 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 mod builder;
+mod engine;
 mod format;
 mod mapping;
 mod parameter;
 pub use builder::*;
+pub use engine::ReportEngine;
 pub use format::*;
 pub use parameter::*;
 
@@ -46,6 +48,9 @@ pub struct ReportDefinition {
     pub row_limit: u32,
     #[serde(default, skip_serializing_if = "ReportOptions::is_empty")]
     pub options: ReportOptions,
+    /// `columnar`: the report's SQL runs on the columnar engine (see `ReportEngine`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<ReportEngine>,
 }
 
 /// How the report's documents are marked.

@@ -551,3 +551,70 @@ async fn hostile_specs_are_refused_naming_the_field_or_bound_and_the_data_stays_
         rows_before
     );
 }
+
+#[tokio::test]
+async fn hostile_expressions_and_joins_are_refused_naming_them_and_text_in_them_is_bound() {
+    let app = spawn_app().await;
+    crate::columnar::upload(
+        &app,
+        "products",
+        b"product,category\nProduct 001,Tools\nProduct 002,Garden\n".to_vec(),
+    )
+    .await;
+    let base = json!({
+        "dataset": "sales",
+        "expressions": [{ "name": "margin", "expr": "revenue - cost" }],
+        "joins": [{ "dataset": "products", "type": "left", "on": [{ "left": "product", "right": "product" }] }],
+        "dimensions": ["products.category"],
+        "measures": [{ "field": "margin", "agg": "sum", "as": "margin" },
+                     { "expr": "sum(revenue) / count()", "as": "average" }]
+    });
+    assert!(!save(&app, &report("Joined base", base.clone()))
+        .await
+        .is_empty());
+    for (n, h) in hostile().into_iter().enumerate() {
+        for (pointer, named) in [
+            ("/expressions/0/name", "builder.expressions[0].name"),
+            ("/expressions/0/expr", "builder.expressions[0].expr"),
+            ("/measures/1/expr", "builder.measures[1].expr"),
+            ("/measures/1/as", "builder.measures[1].as"),
+            ("/joins/0/dataset", "builder.joins[0].dataset"),
+            ("/joins/0/on/0/left", "builder.joins[0].on[0].left"),
+            ("/joins/0/on/0/right", "builder.joins[0].on[0].right"),
+        ] {
+            let mut b = base.clone();
+            *b.pointer_mut(pointer).unwrap() = json!(h);
+            let p = refused(&app, &report(&format!("Hostile {n} {pointer}"), b)).await;
+            assert_eq!(field(&p), named, "{pointer}: {p}");
+            assert!(p["detail"].as_str().unwrap().len() < 1000, "{p}");
+        }
+        // Inside an expression's quotes it is text, bound as a value.
+        let quoted = serde_json::to_string(&h.replace('\0', "")).unwrap();
+        let mut b = base.clone();
+        b["expressions"] = json!([{ "name": "tag", "expr": format!("concat(region, {quoted})") }]);
+        b["dimensions"] = json!(["tag"]);
+        b["measures"] = json!([{ "field": "*", "agg": "count", "as": "n" }]);
+        if quoted.len() > 1_900 {
+            // Past the longest expression: refused, naming it.
+            let p = refused(&app, &report(&format!("Hostile text {n}"), b)).await;
+            assert_eq!(field(&p), "builder.expressions[0].expr", "{p}");
+            continue;
+        }
+        let id = save(&app, &report(&format!("Hostile text {n}"), b)).await;
+        let (_, rows) = result(&app, &id, "").await;
+        let tail = h.replace('\0', "");
+        assert!(
+            rows.iter().all(|r| r[0].as_str().unwrap().ends_with(&tail)),
+            "{h:?}"
+        );
+    }
+    // The data is whole, and the joined dataset too.
+    assert_eq!(
+        app.get_json("/api/v1/datasets/sales").await["rowCount"],
+        20000
+    );
+    assert_eq!(
+        app.get_json("/api/v1/datasets/products").await["rowCount"],
+        2
+    );
+}

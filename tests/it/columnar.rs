@@ -391,7 +391,7 @@ fn generated_questions_answer_the_same_on_both_engines() {
 }
 
 /// `body` posted to `path`: the status and the JSON answer.
-async fn post(app: &crate::helpers::TestApp, path: &str, body: Value) -> (u16, Value) {
+pub(crate) async fn post(app: &crate::helpers::TestApp, path: &str, body: Value) -> (u16, Value) {
     let r = app.send_json(reqwest::Method::POST, path, &body).await;
     (r.status().as_u16(), r.json().await.unwrap())
 }
@@ -466,7 +466,7 @@ async fn a_question_past_the_engines_memory_is_refused_and_the_server_stays_up()
 }
 
 /// A counter or gauge of `/metrics`.
-async fn metric(app: &crate::helpers::TestApp, name: &str) -> f64 {
+pub(crate) async fn metric(app: &crate::helpers::TestApp, name: &str) -> f64 {
     let text = app.get("/metrics").await.text().await.unwrap();
     text.lines()
         .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())

@@ -9,6 +9,7 @@ mod builder_page;
 mod chrome;
 mod cli;
 mod columnar;
+mod columnar_sql;
 mod dashboard;
 mod dashboard_editor;
 mod dashboard_schedule;

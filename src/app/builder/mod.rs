@@ -309,6 +309,7 @@ pub fn definition(
         layout: None,
         row_limit: 10_000,
         options: Default::default(),
+        engine: None,
     }
 }
 

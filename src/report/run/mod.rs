@@ -389,12 +389,43 @@ pub fn prepare<'a, 'c>(
     ),
     RunError,
 > {
-    let (sql, literals) = super::builder::sql_of_as_of(conn, source, &def.parameters, today)
+    let db = conn.into();
+    let (sql, literals) = super::builder::sql_of_as_of(db, source, &def.parameters, today)
         .map_err(|message| RunError::Mapping {
             viz: label.to_string(),
             message,
         })?;
+    let sql = engine_sql(db, def, source, sql).map_err(|message| RunError::Mapping {
+        viz: label.to_string(),
+        message,
+    })?;
     Ok((sql, with_literals(resolved, literals)))
+}
+
+/// The SQL of `source` for the engine `def` asks for: a SQL query of a report with
+/// `"engine": "columnar"` tagged for the columnar engine, its `:name` parameters as `$name`;
+/// anything else as it is. Refused where the main store has no engine.
+pub fn engine_sql<'a>(
+    db: Db<'_>,
+    def: &ReportDefinition,
+    source: QuerySource<'_>,
+    sql: std::borrow::Cow<'a, str>,
+) -> Result<std::borrow::Cow<'a, str>, String> {
+    match (def.engine, source) {
+        (Some(crate::model::report::ReportEngine::Columnar), QuerySource::Sql(_)) => match db {
+            Db::Store(..) => Ok(std::borrow::Cow::Owned(format!(
+                "{}{}",
+                crate::data::source::columnar_tag(),
+                crate::data::columnar::placeholders(&sql)
+            ))),
+            _ if def.data_source != "main" => Err(format!(
+                "engine: the columnar engine holds the main store's datasets; this report reads `{}`",
+                def.data_source
+            )),
+            _ => Err("engine: the columnar engine is off (`[limits] engine_memory_mb` is 0)".into()),
+        },
+        _ => Ok(sql),
+    }
 }
 
 /// The report's parameter values with a builder's literals added (borrowed when there are none).
