@@ -70,9 +70,18 @@ mod tests {
     #[test]
     fn parameters_become_the_engines_and_nothing_else_changes() {
         let cases = [
-            ("SELECT * FROM sales WHERE region = :region", "SELECT * FROM sales WHERE region = $region"),
-            ("SELECT x::text, ':no' AS \":not\" -- :nor\nFROM t WHERE d >= :since", "SELECT x::text, ':no' AS \":not\" -- :nor\nFROM t WHERE d >= $since"),
-            ("SELECT /* :skip */ 'it''s :x' WHERE a=:a AND b=:b_2", "SELECT /* :skip */ 'it''s :x' WHERE a=$a AND b=$b_2"),
+            (
+                "SELECT * FROM sales WHERE region = :region",
+                "SELECT * FROM sales WHERE region = $region",
+            ),
+            (
+                "SELECT x::text, ':no' AS \":not\" -- :nor\nFROM t WHERE d >= :since",
+                "SELECT x::text, ':no' AS \":not\" -- :nor\nFROM t WHERE d >= $since",
+            ),
+            (
+                "SELECT /* :skip */ 'it''s :x' WHERE a=:a AND b=:b_2",
+                "SELECT /* :skip */ 'it''s :x' WHERE a=$a AND b=$b_2",
+            ),
             ("SELECT 'open", "SELECT 'open"),
             ("SELECT 1 /* open", "SELECT 1 /* open"),
             ("SELECT 12:30", "SELECT 12:30"),
