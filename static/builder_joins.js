@@ -62,9 +62,10 @@
       pending = { dataset: ds, fields: opts.fields };
       ownFields().forEach(function (f) { left.appendChild(el('option', { value: f, text: f })); });
       opts.fields.forEach(function (f) { right.appendChild(el('option', { value: f.name, text: f.name + ' (' + f.kind + ')' })); });
+      if (opts.remembered) joinForm.querySelector('[name=join-type]').value = opts.remembered;
       if (opts.keys.length) {
         left.value = opts.keys[0].left; right.value = opts.keys[0].right;
-        hint.textContent = 'Keys suggested from matching names and kinds.';
+        hint.textContent = opts.remembered ? 'The join remembered for these two tables.' : 'Keys suggested from matching names and kinds.';
       } else {
         hint.textContent = 'No matching names: choose the columns that hold the same values.';
       }
@@ -88,7 +89,14 @@
     var left = joinForm.querySelector('[name=join-left]').value, right = joinForm.querySelector('[name=join-right]').value;
     if (!left || !right) return;
     joinFields[pending.dataset] = pending.fields;
-    state.spec.joins.push({ dataset: pending.dataset, type: joinForm.querySelector('[name=join-type]').value, on: [{ left: left, right: right }] });
+    var kind = joinForm.querySelector('[name=join-type]').value;
+    state.spec.joins.push({ dataset: pending.dataset, type: kind, on: [{ left: left, right: right }] });
+    if (joinForm.querySelector('[name=join-remember]').checked) {
+      // Offered first the next time these two tables are joined.
+      var body = new URLSearchParams({ source: source, table: state.spec.dataset, with: pending.dataset, type: kind, left: left, right: right });
+      fetch('/builder/relationship', { method: 'POST', body: body,
+        headers: { 'X-CSRF-Token': document.querySelector('#draft input[name=_csrf]').value } });
+    }
     joinForm.hidden = true;
     drawJoins();
     changed();

@@ -321,7 +321,7 @@ pub struct DataMapping {
     pub x: Option<String>,
     /// The measure drawn, or the first of several (`"y": ["revenue", "cost"]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<mapping::OneOrMany>)]
     pub y: Option<String>,
     /// The other measures drawn when `y` is a list.
     #[serde(skip)]

@@ -42,6 +42,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0011_dataset_columns",
         include_str!("../../migrations/0011_dataset_columns.sql"),
     ),
+    (
+        "0012_relationships",
+        include_str!("../../migrations/0012_relationships.sql"),
+    ),
 ];
 
 /// The first line of a migration that rebuilds a table others refer to: it runs with foreign

@@ -10,6 +10,7 @@ pub mod export;
 pub mod job;
 pub mod meta;
 pub mod migrate;
+pub mod relationship;
 pub mod report;
 pub mod run;
 pub mod schedule;

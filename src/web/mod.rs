@@ -194,6 +194,7 @@ route_table! {
     GET "/builder/fields" editor => builder::fields;
     GET "/builder/values" editor => builder::values;
     GET "/builder/join" editor => builder::join;
+    POST "/builder/relationship" editor => builder::remember;
     POST "/builder/preview" editor => builder::preview;
     POST "/builder/save" editor => builder::save;
     POST "/api/v1/builder/preview" editor => api::builder::preview;

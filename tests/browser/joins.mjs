@@ -28,6 +28,7 @@ try {
       await page.close();
       continue;
     }
+    await page.selectOption('[name=join-type]', 'inner');
     out.suggested = {
       left: await page.inputValue('[name=join-left]'),
       right: await page.inputValue('[name=join-right]'),
@@ -49,6 +50,15 @@ try {
     };
     out.categories = await page.locator('#preview tbody tr td:first-child').evaluateAll(els => els.map(e => e.textContent.trim()));
     if (shots) await page.screenshot({ path: shots + '/joins-1366.png', fullPage: true });
+    // The join was remembered: a new page offers its rows to keep and keys, and says so.
+    const again = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+    await signIn(again, url);
+    await again.goto(url + '/builder?table=sales');
+    await again.click('[data-action="add-join"]');
+    await again.selectOption('[name=join-dataset]', 'products');
+    await again.waitForFunction(() => document.querySelector('#join-hint').textContent.includes('remembered'), null, { timeout: 15000 });
+    out.remembered = { type: await again.inputValue('[name=join-type]'), hint: (await again.textContent('#join-hint')).trim() };
+    await again.close();
     await page.click('button[aria-label="Remove the join of products"]');
     await page.waitForFunction(() => !document.querySelector('#fields .field.joined') && !document.querySelector('#preview .join-rows'), null, { timeout: 15000 });
     out.afterRemove = (await page.textContent('#preview')).replace(/\s+/g, ' ').trim().slice(0, 80);

@@ -505,6 +505,11 @@ async fn a_dataset_is_joined_in_the_builder_with_its_key_offered_and_the_row_cou
     assert_eq!(v["suggested"]["right"], "product", "{v}");
     assert_eq!(v["joinedFields"], 2, "{v}");
     assert_eq!(v["formHidden"], true, "{v}");
+    assert_eq!(
+        v["remembered"],
+        serde_json::json!({ "type": "inner", "hint": "The join remembered for these two tables." }),
+        "{v}"
+    );
     // 20,000 sales; Product 007's sold twice over.
     let sales = app.get_json("/api/v1/datasets/sales").await["rowCount"]
         .as_u64()

@@ -67,3 +67,98 @@ fn joined_questions_answer_the_same_on_both_engines() {
     // All but the two with a mistake in them.
     assert_eq!(answered, 14);
 }
+
+#[tokio::test]
+async fn a_join_is_remembered_only_when_its_keys_fit_the_two_tables() {
+    let app = crate::helpers::spawn_app().await;
+    crate::columnar::upload(
+        &app,
+        "products",
+        b"product,category,cost\nProduct 001,Tools,2\n".to_vec(),
+    )
+    .await;
+    let remember = |form: Vec<(&'static str, String)>| {
+        let app = &app;
+        async move {
+            let r = app
+                .client
+                .post(format!("{}/builder/relationship", app.address))
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let form = |table: &str, with: &str, kind: &str, left: &str, right: &str| {
+        vec![
+            ("source", "main".to_string()),
+            ("table", table.to_string()),
+            ("with", with.to_string()),
+            ("type", kind.to_string()),
+            ("left", left.to_string()),
+            ("right", right.to_string()),
+        ]
+    };
+    let offered = || async {
+        app.get_json("/builder/join?source=main&table=sales&with=products")
+            .await
+    };
+    assert_eq!(offered().await["remembered"], json!(null));
+    for (f, words) in [
+        (
+            form("sales", "products", "left", "nope", "product"),
+            "no column `nope`",
+        ),
+        (
+            form(
+                "sales",
+                "products",
+                "left",
+                "product",
+                "nope\"; DROP TABLE relationships; --",
+            ),
+            "no column `nope",
+        ),
+        (
+            form("sales", "products", "left", "units", "product"),
+            "keys join values of one kind",
+        ),
+        (
+            form(
+                "sales",
+                "x\"; DROP TABLE sales; --",
+                "left",
+                "product",
+                "product",
+            ),
+            "not a dataset name",
+        ),
+        (
+            form("sales", "products", "outer", "product", "product"),
+            "outer",
+        ),
+        (
+            form("sales", "products", "left", &"x".repeat(10_000), "product"),
+            "no column",
+        ),
+    ] {
+        let (status, body) = remember(f).await;
+        assert!(status == 400 || status == 422, "{status} {body}");
+        assert!(body.contains(words), "{words}: {body}");
+    }
+    assert_eq!(offered().await["remembered"], json!(null), "nothing stored");
+    let (status, body) = remember(form("sales", "products", "inner", "product", "product")).await;
+    assert_eq!(status, 204, "{body}");
+    let o = offered().await;
+    assert_eq!(o["remembered"], "inner", "{o}");
+    assert_eq!(
+        o["keys"][0],
+        json!({ "left": "product", "right": "product" }),
+        "{o}"
+    );
+    assert_eq!(
+        app.get_json("/api/v1/datasets/sales").await["rowCount"],
+        20000
+    );
+}

@@ -2,6 +2,7 @@
 //! many rows a question has before and after its joins (a repeated key shows as more rows).
 
 use crate::app::{Ctx, PipelineError};
+use crate::model::report::{JoinKey, JoinKind};
 use crate::report::run::RunError;
 use serde::Serialize;
 
@@ -63,13 +64,98 @@ pub fn join_options(
         }
     }
     keys.sort_by(|a, b| b.0.cmp(&a.0));
+    let mut hints: Vec<JoinKeyHint> = keys
+        .into_iter()
+        .map(|(_, left, right)| JoinKeyHint { left, right })
+        .collect();
+    // The join remembered for these two tables comes first.
+    let saved = crate::store::relationship::get(&*ctx.store.app.get()?, source, table, other)?;
+    let kind = saved.as_ref().map(|(kind, _)| *kind);
+    if let Some((_, saved_keys)) = saved {
+        let first: Vec<JoinKeyHint> = saved_keys
+            .into_iter()
+            .map(|k| JoinKeyHint {
+                left: k.left,
+                right: k.right,
+            })
+            .collect();
+        hints.retain(|h| !first.iter().any(|f| f.left == h.left && f.right == h.right));
+        hints.splice(0..0, first);
+    }
     Ok(JoinOptions {
         fields: theirs,
-        keys: keys
-            .into_iter()
-            .map(|(_, left, right)| JoinKeyHint { left, right })
-            .collect(),
+        keys: hints,
+        remembered: kind,
     })
+}
+
+/// Remembers the join of `other` to `table` in `source` (its rows to keep and keys), offered
+/// first the next time; the keys must be fields of the two tables, of one kind each pair.
+pub fn remember(
+    ctx: &Ctx,
+    source: &str,
+    (table, other): (&str, &str),
+    kind: JoinKind,
+    keys: &[JoinKey],
+    by: &str,
+) -> Result<(), PipelineError> {
+    use crate::report::builder::fields as kinds;
+    let conn = ctx
+        .store
+        .preview_source(source)
+        .ok_or_else(|| PipelineError::NoSource(source.to_string()))?
+        .get()?;
+    let own = kinds(&conn, table).map_err(|m| refused("table", m))?;
+    let theirs = kinds(&conn, other).map_err(|m| refused("with", m))?;
+    if keys.is_empty() || keys.len() > 4 {
+        return Err(refused("left", "join by 1 to 4 key columns"));
+    }
+    for k in keys {
+        let l = own.iter().find(|f| f.name == k.left);
+        let r = theirs.iter().find(|f| f.name == k.right);
+        match (l, r) {
+            (None, _) => {
+                return Err(refused(
+                    "left",
+                    format!(
+                        "`{table}` has no column `{}`",
+                        crate::model::text::truncate(&k.left, 60)
+                    ),
+                ))
+            }
+            (_, None) => {
+                return Err(refused(
+                    "right",
+                    format!(
+                        "`{other}` has no column `{}`",
+                        crate::model::text::truncate(&k.right, 60)
+                    ),
+                ))
+            }
+            (Some(l), Some(r)) if l.kind != r.kind => {
+                return Err(refused(
+                    "right",
+                    format!(
+                        "`{}` is {} and `{}` {}; keys join values of one kind",
+                        l.name,
+                        l.kind.word(),
+                        r.name,
+                        r.kind.word()
+                    ),
+                ))
+            }
+            _ => {}
+        }
+    }
+    crate::store::relationship::save(
+        &*ctx.store.app.get()?,
+        source,
+        (table, other),
+        kind,
+        keys,
+        by,
+    )?;
+    Ok(())
 }
 
 /// See [`join_options`].
@@ -77,6 +163,8 @@ pub fn join_options(
 pub struct JoinOptions {
     pub fields: Vec<crate::report::builder::Field>,
     pub keys: Vec<JoinKeyHint>,
+    /// The rows to keep of the join remembered for these tables (its keys come first).
+    pub remembered: Option<JoinKind>,
 }
 
 #[derive(Debug, Serialize)]

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 mod join;
-pub use join::{join_options, JoinOptions};
+pub use join::{join_options, remember, JoinOptions};
 
 /// Rows a preview shows.
 pub const PREVIEW_ROWS: u32 = 100;

@@ -5,9 +5,10 @@
 use super::DataMapping;
 use serde::{Deserialize, Serialize};
 
-#[derive(Serialize, Deserialize)]
+/// `y`: one column, or a list of them.
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
-pub(super) enum OneOrMany {
+pub enum OneOrMany {
     One(String),
     Many(Vec<String>),
 }

@@ -269,6 +269,42 @@ pub async fn join(
     Ok(HttpResponse::Ok().json(options))
 }
 
+/// The join to remember, as the page posts it.
+#[derive(Deserialize)]
+pub struct RememberForm {
+    source: String,
+    table: String,
+    with: String,
+    #[serde(rename = "type")]
+    kind: crate::model::report::JoinKind,
+    left: String,
+    right: String,
+}
+
+/// POST /builder/relationship: remembers a join for a pair of tables (204), offered first the
+/// next time one is joined to the other; 422 naming what is wrong.
+pub async fn remember(
+    state: web::Data<AppState>,
+    form: web::Form<RememberForm>,
+    req: HttpRequest,
+) -> Result<HttpResponse, Problem> {
+    let f = form.into_inner();
+    let by = gate::principal(&req)
+        .caller()
+        .map(|c| c.email.clone())
+        .unwrap_or_default();
+    let ctx = state.ctx.clone();
+    web::block(move || {
+        let keys = [crate::model::report::JoinKey {
+            left: f.left,
+            right: f.right,
+        }];
+        builder::remember(&ctx, &f.source, (&f.table, &f.with), f.kind, &keys, &by)
+    })
+    .await??;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 #[derive(Deserialize)]
 pub struct ValuesQuery {
     source: String,
