@@ -110,7 +110,7 @@
         if (second.checked) state.axis2.push(names[i]);
         changed();
       });
-      body.appendChild(el('label', { 'class': 'measure-field measure-axis2' }, [second, el('span', { text: 'On a second axis, as a line (bar charts)' })]));
+      body.appendChild(el('label', { 'class': 'measure-field measure-axis2' }, [second, el('span', { text: 'On a second axis (its own scale, as a line)' })]));
     }
     d.appendChild(body);
     return d;

@@ -265,7 +265,7 @@ pub fn definition(
     // measure on one axis.
     let drawn: Vec<&String> = mapping.y.iter().chain(&mapping.more_y).collect();
     let axis2: Vec<String> = match chart {
-        VizType::Bar | VizType::StackedBar => draft
+        VizType::Bar | VizType::StackedBar | VizType::Line | VizType::Area => draft
             .axis2
             .iter()
             .filter(|a| drawn.contains(a))

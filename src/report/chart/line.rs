@@ -21,6 +21,16 @@ const HIDDEN: f64 = 0.001;
 /// Lines (or areas) over the dates of the column mapped as `x` with the values of `y`, a line
 /// per name in `series` when it is mapped; the numbers a column per series, a row per date.
 pub fn lines_from(viz: &Visualization, rs: &ResultSet) -> Built {
+    lines_axes_from(viz, rs, &[], None)
+}
+
+/// [`lines_from`] with the series named in `right` on a second axis at the right, in `fmt2`.
+pub fn lines_axes_from(
+    viz: &Visualization,
+    rs: &ResultSet,
+    right: &[String],
+    fmt2: Option<ValueFormat>,
+) -> Built {
     let m = &viz.data_mapping;
     let (xi, yi) = (column(rs, &m.x, "x")?, column(rs, &m.y, "y")?);
     let si = optional_column(rs, &m.series, "series")?;
@@ -37,14 +47,14 @@ pub fn lines_from(viz: &Visualization, rs: &ResultSet) -> Built {
     let fmt = viz.options.format;
     let (dates, series) = date_series(&points);
     let data = ChartData {
-        axis2: Vec::new(),
+        axis2: right.to_vec(),
         kind: viz.kind,
         categories: Categories::Dates(dates),
         series,
         format: fmt,
     };
     Ok(Chart {
-        svg: lines(&points, fmt, viz.kind == VizType::Area)?,
+        svg: lines_on(&points, fmt, viz.kind == VizType::Area, (right, fmt2))?,
         data: Some(data),
     })
 }
@@ -69,6 +79,16 @@ pub fn lines(
     fmt: Option<ValueFormat>,
     area: bool,
 ) -> Result {
+    lines_on(rows, fmt, area, (&[], None))
+}
+
+/// [`lines`], the series named in `right` drawn on a second axis at the right in its format.
+fn lines_on(
+    rows: &[(String, NaiveDate, Option<f64>)],
+    fmt: Option<ValueFormat>,
+    area: bool,
+    (right, fmt2): (&[String], Option<ValueFormat>),
+) -> Result {
     let mut names: Vec<String> = Vec::new();
     let mut index: HashMap<&str, usize> = HashMap::new();
     let mut series: Vec<Vec<(NaiveDate, Option<f64>)>> = Vec::new();
@@ -88,19 +108,37 @@ pub fn lines(
     else {
         return Ok(no_data());
     };
-    let (lo, hi) = valued()
-        .filter_map(|p| p.1)
-        .fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let on_right = |i: usize| right.contains(&names[i]);
+    let range = |second: bool| {
+        (0..series.len())
+            .filter(|&i| on_right(i) == second)
+            .flat_map(|i| series[i].iter().filter_map(|p| p.1))
+            .fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)))
+    };
+    let (lo, hi) = range(false);
     let points = valued().count();
     let ticks = nice_ticks(lo, hi, 5);
+    let ticks2 = (!right.is_empty()).then(|| {
+        let (lo, hi) = range(true);
+        nice_ticks(lo, hi, 5)
+    });
     let n = names.len();
     let legend = if n > 1 || names.iter().any(|s| !s.is_empty()) {
-        series_legend(&names)
+        let mut l = series_legend(&names);
+        for (i, entry) in l.iter_mut().enumerate() {
+            if i < n && on_right(i) {
+                entry.0 = format!("{} (right)", entry.0);
+            }
+        }
+        l
     } else {
         Vec::new()
     };
     let band = Band::new(&legend, None);
-    let f = Frame::plot(&band, label_room(&ticks, fmt), 36, false);
+    let room = ticks2
+        .as_ref()
+        .map_or(36, |t| (label_room(t, fmt2) + 22).max(36));
+    let f = Frame::plot(&band, label_room(&ticks, fmt), room, false);
     let span = (last - first).num_days();
     let domain = if span == 0 {
         (-1.0, 1.0)
@@ -108,11 +146,17 @@ pub fn lines(
         (0.0, span as f64)
     };
     let x = Scale::new(domain, (f.l, f.r));
-    let y = Scale::new((ticks.lo, ticks.hi), (f.b, f.t));
+    let y1 = Scale::new((ticks.lo, ticks.hi), (f.b, f.t));
+    let y2 = ticks2
+        .as_ref()
+        .map(|t| Scale::new((t.lo, t.hi), (f.b, f.t)));
+    let scale = |i: usize| match (on_right(i), y2) {
+        (true, Some(s)) => s,
+        _ => y1,
+    };
     let xd = |d: NaiveDate| x.px((d - first).num_days() as f64);
     // At least three ticks wanted, so a narrow chart still names a date or two.
     let dticks = date_ticks(first, last, ((f.width() / 100.0) as usize).max(3));
-    let zero = y.px(0.0);
     // Grey "others" first, so the coloured series are drawn on top.
     let grey = |i: usize| series_colour(i, n) == OTHER && n > PALETTE.len();
     let order: Vec<usize> = (0..n)
@@ -121,10 +165,26 @@ pub fn lines(
         .collect();
     render(|pen| {
         band.draw(pen, f.l)?;
-        value_axis_left(pen, f, y, &ticks, fmt)?;
+        value_axis_left(pen, f, y1, &ticks, fmt)?;
+        if let (Some(t), Some(s)) = (&ticks2, y2) {
+            for &v in &t.values {
+                let label = tick_label(v, t.step, fmt2);
+                pen.text(
+                    &label,
+                    (f.r + 8, s.px(v)),
+                    LABEL_PX,
+                    INK,
+                    HPos::Left,
+                    VPos::Center,
+                )?;
+            }
+        }
         date_axis_bottom(pen, f, &dticks, xd)?;
         baseline(pen, f)?;
         for i in order {
+            let y = scale(i);
+            let zero = y.px(0.0);
+            let vf = if on_right(i) { fmt2 } else { fmt };
             let colour = series_colour(i, n);
             let fill = match (area, n) {
                 (true, 1) => 0.25,
@@ -165,7 +225,7 @@ pub fn lines(
                             true => day.clone(),
                             false => format!("{} · {day}", shown(&names[i])),
                         };
-                        let title = mark::title(&label, v, fmt);
+                        let title = mark::title(&label, v, vf);
                         if markers || pts.len() == 1 {
                             pen.mark(Some(&day), &title, || {
                                 pen.circle(*p, 3, colour.mix(alpha).filled())

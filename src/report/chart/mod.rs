@@ -22,7 +22,7 @@ pub use bar::{
 pub use candlestick::{candlestick, candlestick_from, Candle};
 pub use data::{category_label, is_blank, names_blank, Categories, Chart, ChartData, BLANK};
 pub use heatmap::{heatmap, heatmap_from};
-pub use line::{line, lines, lines_from};
+pub use line::{line, lines, lines_axes_from, lines_from};
 pub use mapping::Built;
 pub(crate) use mapping::{cell, column};
 pub use mark::{link_marks, without_hits};

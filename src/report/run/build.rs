@@ -62,9 +62,11 @@ fn several(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunError> {
                 .join(", ")
         )));
     }
-    if !axis2.is_empty() && !matches!(viz.kind, VizType::Bar | VizType::StackedBar) {
+    let lined = matches!(viz.kind, VizType::Line | VizType::Area);
+    if !axis2.is_empty() && !lined && !matches!(viz.kind, VizType::Bar | VizType::StackedBar) {
         return Err(err(
-            "options.axis2: a second axis is drawn on bar and stacked_bar charts (as lines over the bars)".into(),
+            "options.axis2: a second axis is drawn on bar, stacked_bar, line and area charts"
+                .into(),
         ));
     }
     if ys.iter().all(|y| axis2.contains(y)) {
@@ -79,8 +81,9 @@ fn several(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunError> {
             .column(y)
             .ok_or_else(|| err(format!("dataMapping.y: the query returns no column `{y}`")))?;
         let label = viz.options.column_labels.get(*y).unwrap_or(y).clone();
-        match axis2.contains(y) {
+        match axis2.contains(y) && !lined {
             true => lines.push((i, label)),
+            // A line chart draws every measure as a line; those on the second axis too.
             false => at.push((i, label)),
         }
     }
@@ -120,7 +123,14 @@ fn several(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunError> {
         ..Default::default()
     };
     let chart = match viz.kind {
-        VizType::Line | VizType::Area => chart::lines_from(&drawn, &long),
+        VizType::Line | VizType::Area => {
+            let right: Vec<String> = ys
+                .iter()
+                .filter(|y| axis2.contains(y))
+                .map(|y| viz.options.column_labels.get(*y).unwrap_or(y).clone())
+                .collect();
+            chart::lines_axes_from(&drawn, &long, &right, fmt2)
+        }
         VizType::Bar => chart::combo_from(&drawn, &long, true, &line_points, fmt2),
         VizType::StackedBar => chart::combo_from(&drawn, &long, false, &line_points, fmt2),
         other => Err(format!(

@@ -680,6 +680,38 @@ mod tests {
             e.contains("several measures or a series column, not both"),
             "{e}"
         );
+        // A measure of another unit on a second axis, over bars or beside lines.
+        for kind in [VizType::Bar, VizType::Line] {
+            let m = DataMapping {
+                y: name("revenue"),
+                more_y: vec!["open".into()],
+                series: None,
+                ..mapping_for(kind)
+            };
+            let mut v = viz(kind, m);
+            v.options.axis2 = vec!["open".into()];
+            let Ok(Item::Chart(c)) = build(&v, &sales()) else {
+                panic!("{kind:?}: not drawn");
+            };
+            assert!(c.svg.contains("open (right)"), "{kind:?}");
+            let data = c.data.unwrap();
+            assert_eq!(data.axis2, ["open"], "{kind:?}");
+            assert_eq!(data.series.len(), 2, "{kind:?}");
+        }
+        let mut scatter = viz(
+            VizType::Scatter,
+            DataMapping {
+                more_y: vec!["open".into()],
+                series: None,
+                ..mapping_for(VizType::Scatter)
+            },
+        );
+        scatter.options.axis2 = vec!["open".into()];
+        let e = build(&scatter, &sales()).unwrap_err().to_string();
+        assert!(
+            e.contains("options.axis2: a second axis is drawn on bar"),
+            "{e}"
+        );
         let pie = DataMapping {
             more_y: vec!["open".into()],
             series: None,
