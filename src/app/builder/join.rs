@@ -3,6 +3,7 @@
 
 use crate::app::{Ctx, PipelineError};
 use crate::model::report::{JoinKey, JoinKind};
+use crate::report::builder::Field;
 use crate::report::run::RunError;
 use serde::Serialize;
 
@@ -14,14 +15,12 @@ fn refused(viz: &str, message: impl std::fmt::Display) -> PipelineError {
     })
 }
 
-/// What joining `other` to `table` offers: `other`'s fields, and the keys that likely join
-/// the two, best first: `<other, singular>_id` ↔ `id`, then fields of one name and kind.
-pub fn join_options(
+/// The fields of `table` and of `other` in `source`, as the compiler sees them.
+fn both_fields(
     ctx: &Ctx,
     source: &str,
-    table: &str,
-    other: &str,
-) -> Result<JoinOptions, PipelineError> {
+    (table, other): (&str, &str),
+) -> Result<(Vec<Field>, Vec<Field>), PipelineError> {
     use crate::report::builder::fields as kinds;
     let conn = ctx
         .store
@@ -30,6 +29,18 @@ pub fn join_options(
         .get()?;
     let own = kinds(&conn, table).map_err(|m| refused("table", m))?;
     let theirs = kinds(&conn, other).map_err(|m| refused("with", m))?;
+    Ok((own, theirs))
+}
+
+/// What joining `other` to `table` offers: `other`'s fields, and the keys that likely join
+/// the two, best first: `<other, singular>_id` ↔ `id`, then fields of one name and kind.
+pub fn join_options(
+    ctx: &Ctx,
+    source: &str,
+    table: &str,
+    other: &str,
+) -> Result<JoinOptions, PipelineError> {
+    let (own, theirs) = both_fields(ctx, source, (table, other))?;
     let one = other
         .rsplit('.')
         .next()
@@ -99,14 +110,7 @@ pub fn remember(
     keys: &[JoinKey],
     by: &str,
 ) -> Result<(), PipelineError> {
-    use crate::report::builder::fields as kinds;
-    let conn = ctx
-        .store
-        .preview_source(source)
-        .ok_or_else(|| PipelineError::NoSource(source.to_string()))?
-        .get()?;
-    let own = kinds(&conn, table).map_err(|m| refused("table", m))?;
-    let theirs = kinds(&conn, other).map_err(|m| refused("with", m))?;
+    let (own, theirs) = both_fields(ctx, source, (table, other))?;
     if keys.is_empty() || keys.len() > 4 {
         return Err(refused("left", "join by 1 to 4 key columns"));
     }
@@ -161,7 +165,7 @@ pub fn remember(
 /// See [`join_options`].
 #[derive(Debug, Serialize)]
 pub struct JoinOptions {
-    pub fields: Vec<crate::report::builder::Field>,
+    pub fields: Vec<Field>,
     pub keys: Vec<JoinKeyHint>,
     /// The rows to keep of the join remembered for these tables (its keys come first).
     pub remembered: Option<JoinKind>,
