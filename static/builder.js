@@ -563,6 +563,9 @@
   ['name', 'description', 'category', 'tags'].forEach(function (k) { if (state[k]) save.querySelector('[name=' + k + ']').value = state[k]; });
 
   set('source', source);
+  // The first preview (a saved report opened again) needs htmx to have taken the draft form,
+  // which it does only once the document is ready: take it now.
+  htmx.process(draft);
   mode(state.mode === 'sql' ? 'sql' : 'builder');
   // What builder_joins.js builds on.
   window.QuireBuilder = { state: state, source: source, el: el, select: select, button: button, changed: changed, wireFields: wireFields };

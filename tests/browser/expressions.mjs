@@ -70,6 +70,20 @@ try {
   await page.fill('#save input[name=name]', 'Margin by region');
   await Promise.all([page.waitForNavigation(), page.click('#save button[type=submit]')]);
   out.savedAt = new URL(page.url()).pathname;
+  // Opened again in the builder: the calculated column, the calculated measure and its second
+  // axis are back, and the preview draws them.
+  await page.goto(url + '/builder?report=' + out.savedAt.split('/').pop());
+  try {
+    await page.waitForFunction(() => [...document.querySelectorAll('#preview svg text')].some(t => t.textContent.includes('(right)')), null, { timeout: 15000 });
+  } catch (e) {
+    out.reopenPreview = (await page.innerHTML('#preview')).slice(0, 600);
+    out.draftSpec = (await page.inputValue('#draft input[name=spec]')).slice(0, 600);
+  }
+  out.reopened = {
+    column: await page.inputValue('#calculated input.calc-name'),
+    expr: await page.inputValue('#calculated .expr-input'),
+    measureExpr: await page.inputValue('[data-well=measures] .expr-input'),
+  };
   // On a phone, a calculated column alone: checked before anything is grouped or measured.
   const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
   await signIn(phone, url);

@@ -49,6 +49,18 @@ try {
       text: (await rows.textContent()).replace(/\s+/g, ' ').trim(),
     };
     out.categories = await page.locator('#preview tbody tr td:first-child').evaluateAll(els => els.map(e => e.textContent.trim()));
+    // Saved, then opened again in the builder: the join and its fields are back.
+    await page.fill('#save input[name=name]', 'Revenue by category');
+    await Promise.all([page.waitForNavigation(), page.click('#save button[type=submit]')]);
+    const saved = new URL(page.url()).pathname.split('/').pop();
+    await page.goto(url + '/builder?report=' + saved);
+    await page.waitForSelector('#fields [data-field="products.category"]', { timeout: 15000 });
+    await page.waitForSelector('#preview .join-rows', { timeout: 15000 });
+    out.reopened = {
+      joins: await page.locator('#joins li').count(),
+      joined: await page.locator('#fields .field.joined').count(),
+      rows: await page.locator('#preview tbody tr').count(),
+    };
     if (shots) await page.screenshot({ path: shots + '/joins-1366.png', fullPage: true });
     // The join was remembered: a new page offers its rows to keep and keys, and says so.
     const again = await browser.newPage({ viewport: { width: 1366, height: 900 } });
@@ -59,6 +71,8 @@ try {
     await again.waitForFunction(() => document.querySelector('#join-hint').textContent.includes('remembered'), null, { timeout: 15000 });
     out.remembered = { type: await again.inputValue('[name=join-type]'), hint: (await again.textContent('#join-hint')).trim() };
     await again.close();
+    // Removed (the chart back on Automatic: a saved bar chart needs its dimension).
+    await page.selectOption('#chart', 'auto');
     await page.click('button[aria-label="Remove the join of products"]');
     await page.waitForFunction(() => !document.querySelector('#fields .field.joined') && !document.querySelector('#preview .join-rows'), null, { timeout: 15000 });
     out.afterRemove = (await page.textContent('#preview')).replace(/\s+/g, ' ').trim().slice(0, 80);

@@ -436,6 +436,13 @@ async fn calculated_columns_and_measures_are_typed_with_their_mistakes_pointed_a
     let sql = v["sql"].as_str().unwrap();
     assert!(sql.contains("(\"revenue\" - \"cost\")"), "{sql}");
     assert!(sql.contains("NULLIF("), "{sql}");
+    assert!(v["reopenPreview"].is_null(), "the preview drawn again: {v}");
+    assert_eq!(
+        v["reopened"],
+        serde_json::json!({ "column": "margin", "expr": "revenue - cost",
+                            "measureExpr": "round(sum(revenue) / sum(units), 2)" }),
+        "{v}"
+    );
     assert_eq!(v["errors"].as_array().unwrap().len(), 0, "{v}");
     // Saved as written; the saved report renders on the server as the preview did.
     let id = v["savedAt"]
@@ -505,6 +512,11 @@ async fn a_dataset_is_joined_in_the_builder_with_its_key_offered_and_the_row_cou
     assert_eq!(v["suggested"]["right"], "product", "{v}");
     assert_eq!(v["joinedFields"], 2, "{v}");
     assert_eq!(v["formHidden"], true, "{v}");
+    assert_eq!(
+        v["reopened"],
+        serde_json::json!({ "joins": 1, "joined": 2, "rows": 3 }),
+        "{v}"
+    );
     assert_eq!(
         v["remembered"],
         serde_json::json!({ "type": "inner", "hint": "The join remembered for these two tables." }),
