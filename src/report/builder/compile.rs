@@ -177,6 +177,9 @@ pub fn compile_joined(
     let mut select: Vec<String> = dims
         .iter()
         .map(|dim| match dim.bucketed || dim.aliased {
+            true if dim.bucketed => {
+                format!("{} AS {}", d.bucket_shown(&dim.expr), d.quote(dim.name))
+            }
             true => format!("{} AS {}", dim.expr, d.quote(dim.name)),
             false => dim.expr.clone(),
         })

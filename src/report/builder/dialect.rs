@@ -124,8 +124,19 @@ impl Dialect {
                     Bucket::Quarter => "quarter",
                     Bucket::Year => "year",
                 };
-                format!("CAST(date_trunc('{unit}', TRY_CAST({expr} AS TIMESTAMP)) AS DATE)")
+                // A timestamp to group by: cast to a date only once per group (`bucket_shown`),
+                // not once per row.
+                format!("date_trunc('{unit}', TRY_CAST({expr} AS TIMESTAMP))")
             }
+        }
+    }
+
+    /// A bucket grouped by (`bucket`) as the result shows it: the columnar engine's timestamp
+    /// as a date, after the rows are grouped.
+    pub fn bucket_shown(self, grouped: &str) -> String {
+        match self {
+            Dialect::Columnar => format!("CAST({grouped} AS DATE)"),
+            _ => grouped.to_string(),
         }
     }
 
