@@ -71,9 +71,13 @@ try {
     await again.waitForFunction(() => document.querySelector('#join-hint').textContent.includes('remembered'), null, { timeout: 15000 });
     out.remembered = { type: await again.inputValue('[name=join-type]'), hint: (await again.textContent('#join-hint')).trim() };
     await again.close();
-    // Removed (the chart back on Automatic: a saved bar chart needs its dimension).
-    await page.selectOption('#chart', 'auto');
+    // Removed: the saved bar chart has lost its dimension and says what it needs; back on
+    // Automatic, the revenue alone is a KPI.
     await page.click('button[aria-label="Remove the join of products"]');
+    await page.waitForSelector('#preview .error-box', { timeout: 15000 });
+    out.barWithout = (await page.textContent('#preview .error-box')).trim();
+    await page.selectOption('#chart', 'auto');
+    await page.waitForSelector('#preview #preview-count', { timeout: 15000 });
     await page.waitForFunction(() => !document.querySelector('#fields .field.joined') && !document.querySelector('#preview .join-rows'), null, { timeout: 15000 });
     out.afterRemove = (await page.textContent('#preview')).replace(/\s+/g, ' ').trim().slice(0, 80);
     await page.close();

@@ -542,6 +542,11 @@ async fn a_dataset_is_joined_in_the_builder_with_its_key_offered_and_the_row_cou
         serde_json::json!(["Garden", "Kitchen", "Tools"]),
         "{v}"
     );
+    assert_eq!(
+        v["barWithout"],
+        "a bar chart needs a dimension for its categories: add one, or choose Automatic",
+        "{v}"
+    );
     // Removed: its dimension goes with it, the revenue stays (one total).
     assert!(
         v["afterRemove"].as_str().unwrap().starts_with("1 row in"),

@@ -367,7 +367,32 @@ pub fn plan(
     let chart = draft
         .chart
         .unwrap_or_else(|| suggest(dims, measures, date_first, share));
-    Ok((chart, chart_mapping(chart, &columns, dims), columns))
+    let map = chart_mapping(chart, &columns, dims);
+    if draft.chart.is_some() {
+        // A chart type picked by hand that the question cannot fill: say what to add.
+        let probe = Visualization {
+            id: "chart".into(),
+            kind: chart,
+            title: String::new(),
+            query: None,
+            data_mapping: map.clone(),
+            options: VizOptions::default(),
+        };
+        if let Some((key, _)) = probe.missing_mapping() {
+            let kind = serde_json::to_value(chart).unwrap_or_default();
+            let kind = kind.as_str().unwrap_or("chart").replace('_', " ");
+            let what = match key {
+                "x" | "label" => "a dimension for its categories",
+                "series" => "a second dimension for its series",
+                _ => "a measure",
+            };
+            return Err(mapping(
+                "chart",
+                format!("a {kind} chart needs {what}: add one, or choose Automatic"),
+            ));
+        }
+    }
+    Ok((chart, map, columns))
 }
 
 /// Runs a draft: the chart and the first rows, the SQL it compiled to, how long it took.

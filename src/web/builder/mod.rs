@@ -400,6 +400,7 @@ fn at_fault(e: &PipelineError) -> (String, String) {
     let text = e.to_string();
     let text = text
         .strip_prefix("visualization `query`: ")
+        .or_else(|| text.strip_prefix("visualization `chart`: "))
         .map(String::from)
         .unwrap_or(text);
     match text.split_once(": ") {
