@@ -45,6 +45,17 @@ async fn several_measures_are_drawn_and_a_second_axis_reaches_every_output() {
         );
     }
 
+    if let Ok(dir) = std::env::var("SCREENSHOT_DIR") {
+        // Each chart of the page (the desktop one and the one drawn for phones), to look at.
+        for (i, svg) in page.split("<svg").skip(1).enumerate() {
+            let end = svg.find("</svg>").map_or(svg.len(), |e| e + 6);
+            std::fs::write(
+                format!("{dir}/measures-{i}.svg"),
+                format!("<svg{}", &svg[..end]),
+            )
+            .unwrap();
+        }
+    }
     let pdf = app.get(&format!("/reports/{id}/download?format=pdf")).await;
     assert_eq!(pdf.status(), 200);
     let pdf = pdf.bytes().await.unwrap();

@@ -6,7 +6,6 @@ use super::columns::{find, scope};
 use super::fields::Column;
 use super::filter::{condition, Binder, Bound};
 use super::{expr, shown, Compiled, Dialect, Field, FieldKind};
-use crate::data::query::Params;
 use crate::model::report::{Aggregation, BuilderSpec, Measure, ParameterDef, ShowAs, SortDir};
 use chrono::NaiveDate;
 
@@ -75,11 +74,7 @@ pub fn compile_joined(
     params: &[ParameterDef],
     today: NaiveDate,
 ) -> Result<Compiled, String> {
-    let mut b = Binder {
-        d,
-        params,
-        values: Params::new(),
-    };
+    let mut b = Binder::new(d, params);
     // Calculated columns first: the builder's page checks them as they are typed, before
     // anything is grouped or measured.
     let read = scope(&mut b, spec, fields, joined)?;
@@ -402,11 +397,7 @@ fn calculated<'a>(
             ))
         }
     };
-    let mut scratch = Binder {
-        d,
-        params,
-        values: Params::new(),
-    };
+    let mut scratch = Binder::new(d, params);
     let c =
         expr::measure(&mut scratch, cols, text, None).map_err(|e| e.at(&format!("{at}.expr")))?;
     if m.show != ShowAs::Value && c.kind != FieldKind::Number {

@@ -21,7 +21,16 @@ pub(super) struct Binder<'a> {
     pub values: Params,
 }
 
-impl Binder<'_> {
+impl<'a> Binder<'a> {
+    /// A binder with no value bound yet, for a compilation in `d` with the report's `params`.
+    pub fn new(d: Dialect, params: &'a [ParameterDef]) -> Binder<'a> {
+        Binder {
+            d,
+            params,
+            values: Params::new(),
+        }
+    }
+
     /// `v` bound under the next `quire_b<N>`; its placeholder.
     pub fn literal(&mut self, v: ParamValue) -> String {
         let name = format!("quire_b{}", self.values.len());

@@ -135,15 +135,8 @@ pub fn join_counts<'c>(
         return Ok(None);
     }
     let db = db.into();
-    let fields = fields(db, &spec.dataset)?;
-    let joined = joined_fields(db, spec)?;
     let d = Dialect::of(engine(db, spec));
-    let mut b = filter::Binder {
-        d,
-        params: &[],
-        values: Params::new(),
-    };
-    let read = columns::scope(&mut b, spec, &fields, &joined)?;
+    let read = scope_on(db, spec, d)?;
     let tag = match d {
         Dialect::Columnar => crate::data::source::columnar_tag(),
         _ => "",
@@ -159,20 +152,27 @@ pub fn calculated<'c>(
     db: impl Into<Db<'c>>,
     spec: &crate::model::report::BuilderSpec,
 ) -> Result<Vec<Field>, String> {
+    if spec.expressions.is_empty() {
+        return Ok(Vec::new());
+    }
     let db = db.into();
-    let fields = fields(db, &spec.dataset)?;
-    let joined = joined_fields(db, spec)?;
-    let mut b = filter::Binder {
-        d: Dialect::of(db.engine()),
-        params: &[],
-        values: Params::new(),
-    };
-    Ok(columns::scope(&mut b, spec, &fields, &joined)?
+    Ok(scope_on(db, spec, Dialect::of(db.engine()))?
         .columns
         .into_iter()
         .filter(|c| c.calculated)
         .map(|c| c.field)
         .collect())
+}
+
+/// The columns and FROM of `spec` over the fields its datasets have on `db`, in `d`.
+fn scope_on(
+    db: Db<'_>,
+    spec: &crate::model::report::BuilderSpec,
+    d: Dialect,
+) -> Result<columns::Scope, String> {
+    let fields = fields(db, &spec.dataset)?;
+    let joined = joined_fields(db, spec)?;
+    columns::scope(&mut filter::Binder::new(d, &[]), spec, &fields, &joined)
 }
 
 /// A plain SQL identifier: letters, digits and `_`, not starting with a digit.

@@ -4,7 +4,6 @@
 use super::columns::{find, scope};
 use super::filter::{condition, Binder};
 use super::{Compiled, Dialect, Field};
-use crate::data::query::Params;
 use crate::model::report::{BuilderSpec, ParameterDef};
 use chrono::NaiveDate;
 
@@ -18,11 +17,7 @@ pub fn compile_rows(
     params: &[ParameterDef],
     today: NaiveDate,
 ) -> Result<Compiled, String> {
-    let mut b = Binder {
-        d,
-        params,
-        values: Params::new(),
-    };
+    let mut b = Binder::new(d, params);
     // Filters may name joined and calculated columns; the rows are the dataset's own.
     let read = scope(&mut b, spec, fields, joined)?;
     let cols = &read.columns;

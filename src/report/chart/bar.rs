@@ -221,16 +221,7 @@ pub fn hbar<V: Copy + Into<Option<f64>>>(
 /// Stacked bars from the columns mapped as `x`, `series` and `y`; the numbers a grid of
 /// category by series.
 pub fn stacked_bar_from(viz: &Visualization, rs: &ResultSet) -> Built {
-    series_bars_from(viz, rs, false)
-}
-
-/// Bars side by side, one per series in each category (several measures of a bar chart).
-pub fn grouped_bar_from(viz: &Visualization, rs: &ResultSet) -> Built {
-    series_bars_from(viz, rs, true)
-}
-
-fn series_bars_from(viz: &Visualization, rs: &ResultSet, side_by_side: bool) -> Built {
-    combo_from(viz, rs, side_by_side, &[], None)
+    combo_from(viz, rs, false, &[], None)
 }
 
 /// Bars of series (side by side, or stacked) with `lines` over them on a second axis in

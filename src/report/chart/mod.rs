@@ -16,9 +16,7 @@ mod mark;
 mod pie;
 mod scatter;
 
-pub use bar::{
-    bar, bars_from, combo_from, grouped_bar_from, hbar, stacked_bar, stacked_bar_from, waterfall,
-};
+pub use bar::{bar, bars_from, combo_from, hbar, stacked_bar, stacked_bar_from, waterfall};
 pub use candlestick::{candlestick, candlestick_from, Candle};
 pub use data::{category_label, is_blank, names_blank, Categories, Chart, ChartData, BLANK};
 pub use heatmap::{heatmap, heatmap_from};

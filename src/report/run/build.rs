@@ -34,6 +34,9 @@ pub(super) fn build(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunErro
     }))
 }
 
+/// Most measures one chart draws (each a series, each a copy of the rows).
+const MAX_MEASURES: usize = 12;
+
 /// Column names of the long rows several measures are drawn from.
 const MEASURE: &str = "quire_measure";
 const VALUE: &str = "quire_value";
@@ -52,6 +55,18 @@ fn several(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunError> {
     }
     let xi = column(rs, &m.x, "x").map_err(err)?;
     let ys: Vec<&String> = m.y.iter().chain(&m.more_y).collect();
+    if ys.len() > MAX_MEASURES {
+        return Err(err(format!(
+            "dataMapping.y: a chart draws at most {MAX_MEASURES} measures ({} given)",
+            ys.len()
+        )));
+    }
+    if let Some((i, y)) = ys.iter().enumerate().find(|(i, y)| ys[..*i].contains(y)) {
+        return Err(err(format!(
+            "dataMapping.y[{i}]: `{}` is drawn already",
+            crate::model::text::truncate(y, 60)
+        )));
+    }
     let axis2 = &viz.options.axis2;
     if let Some(a) = axis2.iter().find(|a| !ys.contains(a)) {
         return Err(err(format!(

@@ -721,6 +721,27 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("several measures are drawn by bar"), "{e}");
+        // Many measures, or one twice, would copy the rows once each: refused.
+        for (more, words) in [
+            (
+                vec!["open".to_string(); 20],
+                "at most 12 measures (21 given)",
+            ),
+            (
+                vec!["open".to_string(), "revenue".to_string()],
+                "dataMapping.y[2]: `revenue` is drawn already",
+            ),
+        ] {
+            let m = DataMapping {
+                more_y: more,
+                series: None,
+                ..full()
+            };
+            let e = build(&viz(VizType::Bar, m), &sales())
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(words), "{e}");
+        }
         let missing = DataMapping {
             more_y: vec!["nope".into()],
             series: None,
