@@ -9,10 +9,13 @@ mod engine;
 mod format;
 mod mapping;
 mod parameter;
+mod pivot;
 pub use builder::*;
 pub use engine::ReportEngine;
 pub use format::*;
+pub use mapping::DataMapping;
 pub use parameter::*;
+pub use pivot::{PivotSort, MAX_PIVOT_COLUMN_FIELDS, MAX_PIVOT_ROW_FIELDS, MAX_PIVOT_VALUES};
 
 /// What a report is: its queries, parameters, visualizations and layout.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
@@ -170,6 +173,8 @@ pub enum VizType {
     Candlestick,
     Histogram,
     Waterfall,
+    /// Rows × columns × values with subtotals (`report::run::pivot`).
+    Pivot,
 }
 
 impl VizType {
@@ -190,7 +195,8 @@ impl VizType {
             | VizType::Heatmap
             | VizType::Candlestick
             | VizType::Histogram
-            | VizType::Waterfall => true,
+            | VizType::Waterfall
+            | VizType::Pivot => true,
         }
     }
 
@@ -210,6 +216,8 @@ impl VizType {
             VizType::Heatmap => (&["x", "y", "value"], &[]),
             VizType::Candlestick => (&["x", "open", "high", "low", "close"], &[]),
             VizType::Waterfall => (&["x", "y"], &[]),
+            // Its lists (`rows`, `columns`, `values`) are checked by `check_pivot`.
+            VizType::Pivot => (&[], &[]),
         }
     }
 
@@ -223,34 +231,6 @@ impl VizType {
             (VizType::Histogram, "x") => &["value", "y"],
             _ => &[],
         }
-    }
-}
-
-impl DataMapping {
-    /// The column under a `dataMapping` key (`x`, `y`, `series`, `value`, `label`, `open`,
-    /// `high`, `low`, `close`).
-    pub fn get(&self, key: &str) -> Option<&str> {
-        match key {
-            "x" => self.x.as_deref(),
-            "y" => self.y.as_deref(),
-            "series" => self.series.as_deref(),
-            "value" => self.value.as_deref(),
-            "label" => self.label.as_deref(),
-            "open" => self.open.as_deref(),
-            "high" => self.high.as_deref(),
-            "low" => self.low.as_deref(),
-            "close" => self.close.as_deref(),
-            _ => None,
-        }
-    }
-
-    /// Every key that names a column, with it.
-    pub fn keys(&self) -> impl Iterator<Item = (&'static str, &str)> {
-        const KEYS: [&str; 9] = [
-            "x", "y", "series", "value", "label", "open", "high", "low", "close",
-        ];
-        KEYS.into_iter()
-            .filter_map(move |k| self.get(k).map(|c| (k, c)))
     }
 }
 
@@ -312,41 +292,6 @@ impl Visualization {
     }
 }
 
-/// Which result columns feed which part of a visualization. `y` may be a list: several
-/// measures on one chart (see `mapping.rs`).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
-#[serde(from = "mapping::Shape", into = "mapping::Shape")]
-pub struct DataMapping {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub x: Option<String>,
-    /// The measure drawn, or the first of several (`"y": ["revenue", "cost"]`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<mapping::OneOrMany>)]
-    pub y: Option<String>,
-    /// The other measures drawn when `y` is a list.
-    #[serde(skip)]
-    #[schema(ignore)]
-    pub more_y: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub series: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
-    /// Candlestick: the column of opening prices.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub open: Option<String>,
-    /// Candlestick: the column of highest prices.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub high: Option<String>,
-    /// Candlestick: the column of lowest prices.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub low: Option<String>,
-    /// Candlestick: the column of closing prices.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub close: Option<String>,
-}
-
 /// Display options of a visualization.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -386,6 +331,15 @@ pub struct VizOptions {
     /// Candlestick: the column of closing prices (or `dataMapping.close`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub close: Option<String>,
+    /// Pivot: a subtotal per row and column group (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subtotals: Option<bool>,
+    /// Pivot: the grand total row and columns (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grand_totals: Option<bool>,
+    /// Pivot: the order of the row groups (by label by default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort: Option<PivotSort>,
 }
 
 impl VizOptions {
@@ -468,13 +422,14 @@ impl ReportDefinition {
         }
     }
 
-    /// The first table in layout order: what a CSV holds.
+    /// The first table or pivot table in layout order: what a CSV holds (a pivot's as the
+    /// query's rows, one line per cell).
     pub fn first_table(&self) -> Option<&Visualization> {
         self.sections()
             .iter()
             .flat_map(|s| s.items.iter().filter_map(LayoutItem::viz))
             .filter_map(|id| self.visualization(id))
-            .find(|v| v.kind == VizType::Table)
+            .find(|v| matches!(v.kind, VizType::Table | VizType::Pivot))
     }
 
     /// The visualization with this id.
@@ -564,6 +519,9 @@ impl ReportDefinition {
                     "visualizations.{}.type: `{:?}` is not supported yet",
                     v.id, v.kind
                 ));
+            }
+            if v.kind == VizType::Pivot {
+                v.check_pivot()?;
             }
             if self.query_source(v.query.as_deref()).is_none() {
                 return Err(format!(

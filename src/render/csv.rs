@@ -1,4 +1,5 @@
-//! CSV of a report's first table (RFC 4180, UTF-8): raw values, not display strings. With
+//! CSV of a report's first table (RFC 4180, UTF-8): raw values, not display strings; a pivot
+//! table's is its query's rows (each line a cell: its row and column members, its values). With
 //! `escape` (`[exports] csv_formula_escape`, on by default) a text cell a spreadsheet would
 //! run as a formula gets a leading `'` (OWASP's advice against CSV injection); the rendered
 //! file and the streamed download escape alike, byte for byte.
@@ -9,14 +10,21 @@ use crate::report::run::Output;
 
 /// The first table of the report as CSV; `escape`: see the module.
 pub fn render(out: &Output, escape: bool) -> Result<Vec<u8>, RenderError> {
-    let table = out
-        .tables()
-        .next()
+    use crate::report::run::Item;
+    let rows = out
+        .sections
+        .iter()
+        .flat_map(|s| &s.items)
+        .find_map(|i| match i {
+            Item::Table(t) => Some(&t.result),
+            Item::Pivot(p) => Some(&p.extra.result),
+            _ => None,
+        })
         .ok_or_else(|| RenderError::Failed("this report has no table to export as CSV".into()))?;
     let mut w = csv::Writer::from_writer(Vec::new());
     let e = |e: csv::Error| RenderError::Failed(e.to_string());
-    write_header(&mut w, &table.result.columns, escape).map_err(e)?;
-    for row in &table.result.rows {
+    write_header(&mut w, &rows.columns, escape).map_err(e)?;
+    for row in &rows.rows {
         w.write_record(row.iter().map(|c| field(c, escape)))
             .map_err(e)?;
     }

@@ -283,6 +283,8 @@ pub struct Layout {
     pub menu_script: String,
     /// Charts' tooltips on hover, focus and tap (`static/tooltip.js`).
     pub tooltip_script: String,
+    /// Pivot tables' folding groups (`static/pivot.js`).
+    pub pivot_script: String,
     pub dashboards: Vec<(String, String)>,
     /// The signed-in user's email and role (None on the login and setup pages).
     pub user: Option<(String, Role)>,
@@ -322,6 +324,7 @@ impl Layout {
             htmx: assets::url(HTMX),
             menu_script: assets::url("menu.js"),
             tooltip_script: assets::url("tooltip.js"),
+            pivot_script: assets::url("pivot.js"),
             dashboards: Vec::new(),
             user: caller.map(|c| (c.email.clone(), c.role)),
             csrf: Layout::bare_csrf(who),

@@ -38,6 +38,7 @@ mod mail_check;
 mod markdown;
 mod measures;
 mod pdf;
+mod pivot;
 mod postgres;
 mod queries;
 mod receiver;

@@ -87,6 +87,8 @@ pub struct Preview {
     pub calculated: Vec<crate::report::builder::Field>,
     /// A draft with joins: its dataset's rows, and the rows after the joins.
     pub join_rows: Option<(u64, u64)>,
+    /// A pivot table draft's pivot.
+    pub pivot: Option<crate::report::run::pivot::PivotOut>,
 }
 
 /// A field name that may be used as an identifier (the compiler checks it again).
@@ -229,6 +231,23 @@ pub fn chart_mapping(kind: VizType, columns: &[String], dims: usize) -> DataMapp
             map.value = m(0);
         }
         VizType::Table | VizType::Candlestick => {}
+        // The last of two or more dimensions across, the others down; every measure in
+        // the cells.
+        VizType::Pivot => {
+            let dims: Vec<String> = (0..dims).filter_map(d).collect();
+            match dims.split_last() {
+                Some((last, rest)) if !rest.is_empty() => {
+                    map.rows = rest.to_vec();
+                    map.columns = vec![last.clone()];
+                }
+                _ => map.rows = dims,
+            }
+            map.values = (0..columns
+                .len()
+                .saturating_sub(map.rows.len() + map.columns.len()))
+                .filter_map(m)
+                .collect();
+        }
         _ => {
             map.x = d(0);
             map.series = d(1);
@@ -378,6 +397,17 @@ pub fn plan(
             data_mapping: map.clone(),
             options: VizOptions::default(),
         };
+        if chart == VizType::Pivot && (dims == 0 || measures == 0) {
+            let what = if dims == 0 {
+                "a dimension for its rows"
+            } else {
+                "a measure for its cells"
+            };
+            return Err(mapping(
+                "chart",
+                format!("a pivot table needs {what}: add one, or choose Automatic"),
+            ));
+        }
         if let Some((key, _)) = probe.missing_mapping() {
             let kind = serde_json::to_value(chart).unwrap_or_default();
             let kind = kind.as_str().unwrap_or("chart").replace('_', " ");
@@ -467,6 +497,7 @@ pub fn preview(
             DraftQuery::Builder(b) => join::rows(ctx, &conn, b)?,
             DraftQuery::Sql(_) => None,
         },
+        pivot: None,
     };
     for item in out.sections.into_iter().flat_map(|s| s.items) {
         match item {
@@ -478,6 +509,7 @@ pub fn preview(
                 p.values = t.result.rows.clone();
                 p.total_rows = t.total_rows;
             }
+            Item::Pivot(v) => p.pivot = Some(v),
             Item::Text(_) => {}
         }
     }

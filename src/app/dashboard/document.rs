@@ -18,12 +18,7 @@ pub fn widget_document(
     let Some(item) = run_widget_rows(ctx, d, widget_id, view, all, None)? else {
         return Ok(None);
     };
-    let title = match &item {
-        Item::Chart(c) => c.title.clone(),
-        Item::Table(t) => t.title.clone(),
-        Item::Kpi(k) => k.title.clone(),
-        Item::Text(_) => String::new(),
-    };
+    let title = item.title().to_string();
     Ok(Some(run::Output {
         report_id: d.id.clone(),
         name: format!(
@@ -67,12 +62,7 @@ pub fn document(ctx: &Ctx, d: &StoredDashboard, view: View) -> Result<run::Outpu
                 if let Some(mut item) = run_widget_rows(ctx, d, &w.id, view, all, None)? {
                     // The widget's own title, where it has one, names it in the document.
                     if let Some(t) = w.title.as_ref().filter(|t| !t.trim().is_empty()) {
-                        match &mut item {
-                            Item::Chart(c) => c.title = t.clone(),
-                            Item::Table(x) => x.title = t.clone(),
-                            Item::Kpi(k) => k.title = t.clone(),
-                            Item::Text(_) => {}
-                        }
+                        item.set_title(t.clone());
                     }
                     items.push(item);
                 }

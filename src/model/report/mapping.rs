@@ -1,9 +1,81 @@
 //! A data mapping as JSON: `y` is one column or, for several measures on one chart, a list of
 //! them (`"y": ["revenue", "cost"]`), which `DataMapping` keeps as `y` (the first) and `more_y`
-//! (the others), so everything that draws one measure reads `y` as before.
+//! (the others), so everything that draws one measure reads `y` as before. A pivot's `rows`,
+//! `columns` and `values` are lists.
 
-use super::DataMapping;
 use serde::{Deserialize, Serialize};
+
+/// Which result columns feed which part of a visualization. `y` may be a list: several
+/// measures on one chart (see `mapping.rs`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+#[serde(from = "Shape", into = "Shape")]
+pub struct DataMapping {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x: Option<String>,
+    /// The measure drawn, or the first of several (`"y": ["revenue", "cost"]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<OneOrMany>)]
+    pub y: Option<String>,
+    /// The other measures drawn when `y` is a list.
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub more_y: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Candlestick: the column of opening prices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open: Option<String>,
+    /// Candlestick: the column of highest prices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub high: Option<String>,
+    /// Candlestick: the column of lowest prices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub low: Option<String>,
+    /// Candlestick: the column of closing prices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub close: Option<String>,
+    /// Pivot: the fields whose members are its row groups, outermost first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rows: Vec<String>,
+    /// Pivot: the fields whose members are its column groups, outermost first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<String>,
+    /// Pivot: the measures in each cell.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<String>,
+}
+
+impl DataMapping {
+    /// The column under a `dataMapping` key (`x`, `y`, `series`, `value`, `label`, `open`,
+    /// `high`, `low`, `close`).
+    pub fn get(&self, key: &str) -> Option<&str> {
+        match key {
+            "x" => self.x.as_deref(),
+            "y" => self.y.as_deref(),
+            "series" => self.series.as_deref(),
+            "value" => self.value.as_deref(),
+            "label" => self.label.as_deref(),
+            "open" => self.open.as_deref(),
+            "high" => self.high.as_deref(),
+            "low" => self.low.as_deref(),
+            "close" => self.close.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Every key that names a column, with it.
+    pub fn keys(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        const KEYS: [&str; 9] = [
+            "x", "y", "series", "value", "label", "open", "high", "low", "close",
+        ];
+        KEYS.into_iter()
+            .filter_map(move |k| self.get(k).map(|c| (k, c)))
+    }
+}
 
 /// `y`: one column, or a list of them.
 #[derive(Serialize, Deserialize, utoipa::ToSchema)]
@@ -34,6 +106,12 @@ pub(super) struct Shape {
     low: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     close: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    rows: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    columns: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    values: Vec<String>,
 }
 
 impl From<Shape> for DataMapping {
@@ -60,6 +138,9 @@ impl From<Shape> for DataMapping {
             high: s.high,
             low: s.low,
             close: s.close,
+            rows: s.rows,
+            columns: s.columns,
+            values: s.values,
         }
     }
 }
@@ -83,6 +164,9 @@ impl From<DataMapping> for Shape {
             high: m.high,
             low: m.low,
             close: m.close,
+            rows: m.rows,
+            columns: m.columns,
+            values: m.values,
         }
     }
 }
@@ -97,6 +181,7 @@ mod tests {
             r#"{"x":"month","y":"revenue"}"#,
             r#"{"x":"month","y":["revenue","cost","units"]}"#,
             r#"{"value":"n"}"#,
+            r#"{"rows":["region","product"],"columns":["month"],"values":["revenue","units"]}"#,
         ] {
             let m: DataMapping = serde_json::from_str(text).unwrap();
             assert_eq!(serde_json::to_string(&m).unwrap(), text);

@@ -107,7 +107,21 @@ pub fn parts(
         // The heading goes with the section's first item (or alone if it has none).
         let mut heading = (!s.title.is_empty()).then(|| s.title.clone());
         let mut items: Vec<Value> = Vec::new();
-        for item in &s.items {
+        // A pivot table is laid out as tables of its rows (`PivotOut::as_table`), as many
+        // side by side parts as its columns need, each with the row labels.
+        let expanded: Vec<std::borrow::Cow<Item>> = s
+            .items
+            .iter()
+            .flat_map(|item| match item {
+                Item::Pivot(p) => pivot_bands(p, page)
+                    .into_iter()
+                    .map(|t| std::borrow::Cow::Owned(Item::Table(t)))
+                    .collect(),
+                item => vec![std::borrow::Cow::Borrowed(item)],
+            })
+            .collect();
+        for item in &expanded {
+            let item: &Item = item;
             if let Item::Table(t) = item {
                 check_size(t)?;
                 let (first, _) = rows_per_page(page, heading.is_some() && items.is_empty());
@@ -176,6 +190,7 @@ fn flow_item(
             json!({"kind": "text", "markup": crate::report::markdown::to_typst(&t.text)})
         }
         Item::Chart(c) => json!({"kind": "chart", "title": c.title, "file": chart_file(&c.svg)}),
+        Item::Pivot(p) => flow_item(&Item::Table(p.as_table()), page, items, chart_file),
         Item::Table(t) => {
             let widths = column_widths(page, &t.headers, &t.rows);
             let mut v = table_head(t, &widths);
@@ -248,14 +263,57 @@ fn fit_rows(t: &TableOut, widths: &[f64]) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// The text width of each column: as wide as its widest cell when every column fits
-/// the page (the room left shared out evenly); else the widest columns share one cap, so the
-/// narrow ones (ids, dates, amounts) keep their whole text and only the widest are cut.
-fn column_widths(page: PageSize, headers: &[String], rows: &[Vec<String>]) -> Vec<f64> {
+/// The width of a page's text for `n` table columns (their insets taken off); half a point
+/// spare against rounding when typst adds the columns up.
+fn table_room(page: PageSize, n: usize) -> f64 {
     let g = GEOMETRY;
+    page.w - 2.0 * g.margin_x - 2.0 * g.cell_inset * n.max(1) as f64 - 0.5
+}
+
+/// A pivot's table cut into bands of columns that fit the page at their whole width, each
+/// with the row labels (`Revenue pivot (2 of 3)`); one table when all of it fits.
+fn pivot_bands(p: &crate::report::run::pivot::PivotOut, page: PageSize) -> Vec<TableOut> {
+    let t = p.as_table();
+    let labels = p.row_fields.len().max(1);
+    let natural = natural_widths(page, &t.headers, &t.rows);
+    let label_width: f64 = natural[..labels].iter().sum();
+    let mut bands: Vec<Vec<usize>> = vec![Vec::new()];
+    let mut used = label_width;
+    for (c, w) in natural.iter().enumerate().skip(labels) {
+        let band = bands.last_mut().expect("a band");
+        if !band.is_empty() && used + w > table_room(page, labels + band.len() + 1) {
+            bands.push(vec![c]);
+            used = label_width + w;
+        } else {
+            band.push(c);
+            used += w;
+        }
+    }
+    if bands.len() == 1 {
+        return vec![t];
+    }
+    let count = bands.len();
+    bands
+        .into_iter()
+        .enumerate()
+        .map(|(k, band)| {
+            let keep: Vec<usize> = (0..labels).chain(band).collect();
+            let pick = |row: &Vec<String>| keep.iter().map(|&c| row[c].clone()).collect();
+            TableOut {
+                title: format!("{} ({} of {count})", t.title, k + 1),
+                headers: keep.iter().map(|&c| t.headers[c].clone()).collect(),
+                numeric: keep.iter().map(|&c| t.numeric[c]).collect(),
+                rows: t.rows.iter().map(pick).collect(),
+                ..t.clone()
+            }
+        })
+        .collect()
+}
+
+/// Each column's width at its widest text (header or cell), as `fit` measures it.
+fn natural_widths(page: PageSize, headers: &[String], rows: &[Vec<String>]) -> Vec<f64> {
     let n = headers.len().max(1);
-    // Half a point spare against rounding when typst adds the columns up.
-    let room = page.w - 2.0 * g.margin_x - 2.0 * g.cell_inset * n as f64 - 0.5;
+    let room = table_room(page, n);
     let mut natural: Vec<f64> = headers
         .iter()
         .map(|h| text_width(h, &FACES[1], room))
@@ -270,6 +328,16 @@ fn column_widths(page: PageSize, headers: &[String], rows: &[Vec<String>]) -> Ve
     for w in &mut natural {
         *w = *w / 0.98 + 0.5;
     }
+    natural
+}
+
+/// The text width of each column: as wide as its widest cell when every column fits
+/// the page (the room left shared out evenly); else the widest columns share one cap, so the
+/// narrow ones (ids, dates, amounts) keep their whole text and only the widest are cut.
+fn column_widths(page: PageSize, headers: &[String], rows: &[Vec<String>]) -> Vec<f64> {
+    let n = headers.len().max(1);
+    let room = table_room(page, n);
+    let natural = natural_widths(page, headers, rows);
     let total: f64 = natural.iter().sum();
     if total <= room {
         let extra = (room - total) / n as f64;

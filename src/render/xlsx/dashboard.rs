@@ -79,16 +79,6 @@ fn fit(s: &str, room: usize) -> String {
     out.trim_end_matches(['\'', ' ']).to_string()
 }
 
-/// The title a widget's item goes by.
-fn title(item: &Item) -> &str {
-    match item {
-        Item::Kpi(k) => &k.title,
-        Item::Chart(c) => &c.title,
-        Item::Table(t) => &t.title,
-        Item::Text(_) => "",
-    }
-}
-
 fn build(out: &Output) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
@@ -101,7 +91,7 @@ fn build(out: &Output) -> Result<Vec<u8>, XlsxError> {
         .enumerate()
         .map(|(i, item)| {
             (!matches!(item, Item::Text(_)))
-                .then(|| names.take(title(item), &format!("Widget {}", i + 1)))
+                .then(|| names.take(item.title(), &format!("Widget {}", i + 1)))
         })
         .collect();
     // A text card's markdown as its words (`## Notes` is `Notes`).
@@ -138,7 +128,7 @@ fn build(out: &Output) -> Result<Vec<u8>, XlsxError> {
     for (item, name) in items.iter().zip(&sheet_names) {
         if let Some(name) = name {
             row += 1;
-            cover.write_string(row, 0, title(item))?;
+            cover.write_string(row, 0, item.title())?;
             cover.write_string(row, 1, name)?;
         }
     }
@@ -187,6 +177,10 @@ fn build(out: &Output) -> Result<Vec<u8>, XlsxError> {
                 // As in the report workbook: rows go to a temporary file as they are written.
                 let sheet = wb.add_worksheet_with_constant_memory()?.set_name(name)?;
                 write_table(sheet, t, &bold)?;
+            }
+            Item::Pivot(p) => {
+                let sheet = wb.add_worksheet().set_name(name)?;
+                super::pivot::write_pivot(sheet, p)?;
             }
             Item::Text(_) => {}
         }

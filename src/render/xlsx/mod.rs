@@ -6,10 +6,12 @@
 //! changes and running totals. One Data sheet per table with typed cells: numbers are
 //! numbers, ISO dates are dates; frozen header, autofilter, fitted columns. Text from data or
 //! definitions is always written as a string cell, never as a formula, so a value like
-//! `=HYPERLINK(...)` shows as itself (no CSV-style escaping is needed).
+//! `=HYPERLINK(...)` shows as itself (no CSV-style escaping is needed). A pivot table gets a
+//! sheet of its own with outline groups and its totals as formulas (`pivot.rs`).
 //! A dashboard is laid out by the same writers with one sheet per widget (`dashboard.rs`).
 
 mod dashboard;
+mod pivot;
 
 pub use dashboard::render_sheets;
 
@@ -146,6 +148,14 @@ fn build(out: &Output) -> Result<Vec<u8>, XlsxError> {
         // memory twice.
         let sheet = wb.add_worksheet_with_constant_memory()?.set_name(&name)?;
         write_table(sheet, t, &bold)?;
+    }
+    for (n, p) in out.pivots().enumerate() {
+        let name = match n {
+            0 => "Pivot".to_string(),
+            n => format!("Pivot {}", n + 1),
+        };
+        let sheet = wb.add_worksheet().set_name(&name)?;
+        pivot::write_pivot(sheet, p)?;
     }
     wb.save_to_buffer()
 }

@@ -22,7 +22,7 @@ pub(super) fn build(viz: &Visualization, rs: &ResultSet) -> Result<Item, RunErro
         VizType::Histogram => chart::histogram_from(viz, rs),
         VizType::Heatmap => chart::heatmap_from(viz, rs),
         VizType::Candlestick => chart::candlestick_from(viz, rs),
-        VizType::Table => Err("a table is built from its own query".into()),
+        VizType::Table | VizType::Pivot => Err("built from its own query".into()),
     };
     let chart = drawn.map_err(|message| mapping_error(viz, message))?;
     Ok(Item::Chart(ChartOut {

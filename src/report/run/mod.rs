@@ -4,6 +4,7 @@
 mod build;
 mod drill;
 mod output;
+pub mod pivot;
 pub mod snapshot;
 mod table;
 
@@ -171,6 +172,17 @@ pub fn run<'c>(conn: impl Into<Db<'c>>, req: &Request) -> Result<Output, RunErro
                     results.insert(viz.query.clone(), rs);
                 }
                 let rs = &results[&viz.query];
+                if viz.kind == VizType::Pivot {
+                    let ask = pivot::Ask {
+                        conn,
+                        def,
+                        source,
+                        resolved: &resolved.values,
+                        req,
+                    };
+                    items.push(Item::Pivot(pivot::pivot(&ask, viz, rs, def.row_limit)?));
+                    continue;
+                }
                 let mut item = build(viz, rs)?;
                 if let (Some(w), Item::Chart(c)) = (req.narrow, &mut item) {
                     c.narrow = match super::chart::at_width(Some(w), || build(viz, rs))? {
@@ -508,6 +520,7 @@ mod tests {
             high: name("high"),
             low: name("low"),
             close: name("close"),
+            ..DataMapping::default()
         }
     }
 

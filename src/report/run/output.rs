@@ -40,6 +40,31 @@ pub enum Item {
     Chart(ChartOut),
     Table(TableOut),
     Text(TextOut),
+    Pivot(super::pivot::PivotOut),
+}
+
+impl Item {
+    /// Its title ("" for a text block).
+    pub fn title(&self) -> &str {
+        match self {
+            Item::Kpi(k) => &k.title,
+            Item::Chart(c) => &c.title,
+            Item::Table(t) => &t.title,
+            Item::Pivot(p) => &p.title,
+            Item::Text(_) => "",
+        }
+    }
+
+    /// Gives it another title (a dashboard widget's own); a text block has none.
+    pub fn set_title(&mut self, title: String) {
+        match self {
+            Item::Kpi(k) => k.title = title,
+            Item::Chart(c) => c.title = title,
+            Item::Table(t) => t.title = title,
+            Item::Pivot(p) => p.title = title,
+            Item::Text(_) => {}
+        }
+    }
 }
 
 fn utc() -> chrono_tz::Tz {
@@ -193,6 +218,14 @@ impl Output {
     pub fn charts(&self) -> impl Iterator<Item = &ChartOut> {
         self.items().filter_map(|i| match i {
             Item::Chart(c) => Some(c),
+            _ => None,
+        })
+    }
+
+    /// Every pivot table, in layout order.
+    pub fn pivots(&self) -> impl Iterator<Item = &super::pivot::PivotOut> {
+        self.items().filter_map(|i| match i {
+            Item::Pivot(p) => Some(p),
             _ => None,
         })
     }

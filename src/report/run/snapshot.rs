@@ -5,8 +5,9 @@
 //! was made, whatever happened to the data since.
 
 use super::output::{ChartData, Item, Output};
+use super::pivot::{PivotExtra, Rollup};
 use crate::data::query::ResultSet;
-use crate::model::report::{ReportOptions, ValueFormat};
+use crate::model::report::{Bucket, ReportOptions, ValueFormat};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -36,6 +37,14 @@ enum ItemExtra {
         sortable: bool,
     },
     Text,
+    Pivot {
+        formats: Vec<Option<ValueFormat>>,
+        whole: Vec<bool>,
+        member_formats: Vec<Option<ValueFormat>>,
+        buckets: Vec<Option<Bucket>>,
+        rollups: Vec<Rollup>,
+        result: ResultSet,
+    },
 }
 
 /// Why a stored result cannot be read back.
@@ -65,6 +74,14 @@ pub fn split(out: &Output) -> serde_json::Result<(String, String)> {
                 sortable: t.sortable,
             },
             Item::Text(_) => ItemExtra::Text,
+            Item::Pivot(p) => ItemExtra::Pivot {
+                formats: p.extra.formats.clone(),
+                whole: p.extra.whole.clone(),
+                member_formats: p.extra.member_formats.clone(),
+                buckets: p.extra.buckets.clone(),
+                rollups: p.extra.rollups.clone(),
+                result: (*p.extra.result).clone(),
+            },
         })
         .collect();
     let extra = Extra {
@@ -119,6 +136,26 @@ pub fn join(public: &str, extra: &str) -> Result<Output, SnapshotError> {
                 t.sortable = sortable;
             }
             (Item::Text(_), ItemExtra::Text) => {}
+            (
+                Item::Pivot(p),
+                ItemExtra::Pivot {
+                    formats,
+                    whole,
+                    member_formats,
+                    buckets,
+                    rollups,
+                    result,
+                },
+            ) => {
+                p.extra = PivotExtra {
+                    formats,
+                    whole,
+                    member_formats,
+                    buckets,
+                    rollups,
+                    result: Arc::new(result),
+                }
+            }
             _ => return Err(SnapshotError("the kept items do not match".into())),
         }
     }

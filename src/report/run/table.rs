@@ -246,7 +246,7 @@ pub(super) fn shaped(
 }
 
 /// Two cells neither of them empty: numbers by value before text, text by its characters.
-fn cmp_values(a: &Cell, b: &Cell) -> std::cmp::Ordering {
+pub(super) fn cmp_values(a: &Cell, b: &Cell) -> std::cmp::Ordering {
     use std::cmp::Ordering;
     match (a, b) {
         (Cell::Int(x), Cell::Int(y)) => x.cmp(y),

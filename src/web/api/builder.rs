@@ -71,6 +71,8 @@ pub async fn preview(
         "totalRows": p.total_rows,
         "svg": p.svg,
         "kpi": p.kpi,
+        // A pivot table's rows and columns, numbers as numbers (`type` pivot).
+        "pivot": p.pivot,
         "millis": p.millis,
         // The draft's calculated columns: `[{name, kind}]`.
         "calculated": p.calculated,

@@ -126,6 +126,7 @@ pub const CHARTS: &[&str] = &[
     "heatmap",
     "histogram",
     "waterfall",
+    "pivot",
 ];
 
 fn tables_of(ctx: &Ctx, source: &str) -> Result<Vec<String>, Problem> {
