@@ -9,7 +9,7 @@ use std::time::Duration;
 
 impl TestApp {
     /// Polls a job until it is completed or failed.
-    async fn finished_job(&self, id: &str) -> Value {
+    pub(crate) async fn finished_job(&self, id: &str) -> Value {
         for _ in 0..300 {
             let job = self.get_json(&format!("/api/v1/reports/jobs/{id}")).await;
             if job["status"] == "completed" || job["status"] == "failed" {

@@ -426,3 +426,194 @@ async fn a_browser_folds_and_unfolds_the_groups() {
     assert_eq!(v["phone"]["pageScrolls"], false, "{v}");
     assert_eq!(v["phone"]["tableScrolls"], true, "{v}");
 }
+
+#[tokio::test]
+async fn a_pivot_is_a_dashboard_widget_a_kept_result_and_the_same_on_sqlite() {
+    let app = spawn_app().await;
+    let id = create(&app, &report()).await;
+    let p = pivot_of(&app, &id).await;
+
+    // On a dashboard: the widget's table, and a sheet of the dashboard's workbook.
+    let d = app
+        .send_json(
+            reqwest::Method::POST,
+            "/api/v1/dashboards",
+            &json!({ "name": "Pivots", "widgets": [
+                { "id": "pv", "x": 0, "y": 0, "w": 12, "h": 8, "reportId": id,
+                  "visualizationId": "pivot", "title": "Regions by quarter" }] }),
+        )
+        .await;
+    assert_eq!(d.status(), 201);
+    let dashboard = d.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let html = app
+        .dashboard_html(&format!("/dashboards/{dashboard}"))
+        .await;
+    assert!(html.contains("<table class=\"pivot\">"), "{html}");
+    assert!(html.contains("Regions by quarter"));
+    let xlsx = app
+        .get(&format!(
+            "/api/v1/dashboards/{dashboard}/export?format=xlsx"
+        ))
+        .await;
+    assert_eq!(xlsx.status(), 200);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.xlsx");
+    std::fs::write(&path, xlsx.bytes().await.unwrap()).unwrap();
+    let sheet = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, openpyxl\nws = openpyxl.load_workbook(sys.argv[1])['Regions by quarter']\n\
+             print(ws['A1'].value, '|', ws['C5'].value)",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let sheet = String::from_utf8_lossy(&sheet.stdout).trim().to_string();
+    assert!(
+        sheet.starts_with("Regions by quarter | =SUBTOTAL(9,C"),
+        "{sheet}"
+    );
+
+    // Kept as a result: its files made later hold the same numbers.
+    let r = app
+        .send_json(
+            reqwest::Method::POST,
+            &format!("/api/v1/reports/{id}/generate"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 202);
+    let job = r.json::<Value>().await.unwrap();
+    let done = app.finished_job(job["id"].as_str().unwrap()).await;
+    let result = done["resultId"].as_str().unwrap();
+    let kept = app
+        .get_json(&format!("/api/v1/reports/results/{result}"))
+        .await;
+    let kept_pivot = kept["sections"][0]["items"][0].clone();
+    assert_eq!(kept_pivot["rows"], p["rows"]);
+    for format in ["pdf", "xlsx", "csv"] {
+        let r = app
+            .get(&format!(
+                "/api/v1/reports/results/{result}/export?format={format}"
+            ))
+            .await;
+        assert_eq!(r.status(), 200, "{format}");
+    }
+    let csv = app
+        .get(&format!(
+            "/api/v1/reports/results/{result}/export?format=csv"
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.starts_with("region,channel,order_date,revenue,price,orders\n"),
+        "{csv}"
+    );
+
+    // The same pivot on SQLite (no columnar engine): the same numbers.
+    let sqlite = crate::helpers::spawn_app_with(|c| c.limits.engine_memory_mb = 0).await;
+    let id = create(&sqlite, &report()).await;
+    let q = pivot_of(&sqlite, &id).await;
+    assert_eq!(q["columns"], p["columns"]);
+    let rows = |v: &Value| v["rows"].as_array().unwrap().clone();
+    for (a, b) in rows(&p).iter().zip(rows(&q)) {
+        assert_eq!(a["members"], b["members"]);
+        for (x, y) in a["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(b["cells"].as_array().unwrap())
+        {
+            match (x.as_f64(), y.as_f64()) {
+                (Some(x), Some(y)) => assert!((x - y).abs() <= 1e-6 * x.abs().max(1.0), "{x} {y}"),
+                _ => assert_eq!(x, y),
+            }
+        }
+    }
+    assert_eq!(rows(&p).len(), rows(&q).len());
+}
+
+#[tokio::test]
+async fn the_builder_previews_and_saves_a_pivot_of_its_dimensions() {
+    let app = spawn_app().await;
+    let spec = json!({ "dataset": "sales", "dimensions": ["region", "channel"],
+        "measures": [{ "field": "revenue", "agg": "sum" }, { "field": "*", "agg": "count" }] });
+    let r = app
+        .send_json(
+            reqwest::Method::POST,
+            "/api/v1/builder/preview",
+            &json!({ "builder": spec, "type": "pivot" }),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["type"], "pivot", "{v}");
+    // The first dimension down, the last across, every measure in the cells.
+    assert_eq!(v["pivot"]["rowFields"], json!(["Region"]), "{v}");
+    assert_eq!(v["pivot"]["columnFields"], json!(["Channel"]), "{v}");
+    assert_eq!(v["pivot"]["values"].as_array().unwrap().len(), 2, "{v}");
+
+    // No dimension: the builder says what to add.
+    let r = app
+        .send_json(
+            reqwest::Method::POST,
+            "/api/v1/builder/preview",
+            &json!({ "builder": { "dataset": "sales", "measures": [{ "field": "revenue", "agg": "sum" }] },
+                     "type": "pivot" }),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("a pivot table needs a dimension for its rows"));
+
+    let form = [
+        ("source", "main"),
+        ("mode", "builder"),
+        ("spec", &spec.to_string()),
+        ("chart", "pivot"),
+    ];
+    let page = app
+        .client
+        .post(format!("{}/builder/preview", app.address))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<table class=\"pivot\">"), "{html}");
+    let mut save = form.to_vec();
+    save.push(("name", "Pivot from the builder"));
+    let r = app
+        .client
+        .post(format!("{}/builder/save", app.address))
+        .form(&save)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status().is_success() || r.status().is_redirection(),
+        "{}",
+        r.status()
+    );
+    let list = app.get_json("/api/v1/reports").await;
+    let saved = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "Pivot from the builder")
+        .unwrap_or_else(|| panic!("{list}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let p = pivot_of(&app, &saved).await;
+    assert_eq!(p["columnFields"], json!(["Channel"]));
+}
