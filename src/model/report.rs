@@ -7,12 +7,14 @@ use std::collections::BTreeMap;
 mod builder;
 mod engine;
 mod format;
+mod insight;
 mod mapping;
 mod parameter;
 mod pivot;
 pub use builder::*;
 pub use engine::ReportEngine;
 pub use format::*;
+pub use insight::{ForecastOptions, MAX_FORECAST_PERIODS};
 pub use mapping::DataMapping;
 pub use parameter::*;
 pub use pivot::{PivotSort, MAX_PIVOT_COLUMN_FIELDS, MAX_PIVOT_ROW_FIELDS, MAX_PIVOT_VALUES};
@@ -340,6 +342,12 @@ pub struct VizOptions {
     /// Pivot: the order of the row groups (by label by default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort: Option<PivotSort>,
+    /// Line and area charts: the next periods forecast, with 80 % and 95 % bands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forecast: Option<ForecastOptions>,
+    /// Line and area charts: the points outside the expected band marked.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub anomalies: bool,
 }
 
 impl VizOptions {
@@ -523,6 +531,7 @@ impl ReportDefinition {
             if v.kind == VizType::Pivot {
                 v.check_pivot()?;
             }
+            v.check_insights()?;
             if self.query_source(v.query.as_deref()).is_none() {
                 return Err(format!(
                     "visualizations.{}.query: no query named `{}`",

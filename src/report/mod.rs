@@ -4,6 +4,7 @@
 pub mod builder;
 pub mod chart;
 pub mod format;
+pub mod insight;
 pub mod markdown;
 pub mod params;
 pub mod run;
