@@ -32,6 +32,7 @@ mod formats;
 mod generate;
 mod hardening;
 mod helpers;
+mod insights;
 mod joins;
 mod layout;
 mod mail_check;

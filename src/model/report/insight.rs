@@ -23,9 +23,16 @@ impl Visualization {
         if o.forecast.is_none() && !o.anomalies {
             return Ok(());
         }
-        let key = if o.forecast.is_some() { "forecast" } else { "anomalies" };
+        let key = if o.forecast.is_some() {
+            "forecast"
+        } else {
+            "anomalies"
+        };
         if !matches!(self.kind, VizType::Line | VizType::Area) {
-            return Err(format!("{}: only a line or area chart shows a forecast or anomalies", at(key)));
+            return Err(format!(
+                "{}: only a line or area chart shows a forecast or anomalies",
+                at(key)
+            ));
         }
         if self.data_mapping.series.is_some() || !self.data_mapping.more_y.is_empty() {
             return Err(format!(

@@ -1,5 +1,6 @@
 //! Line and area charts over dates, one line per series.
 
+use super::ahead::Overlay;
 use super::axis::*;
 use super::data::{date_series, Categories, Chart, ChartData};
 use super::legend::*;
@@ -45,7 +46,26 @@ pub fn lines_axes_from(
         points.push((name, d, number(cell(r, yi), "y")?));
     }
     let fmt = viz.options.format;
-    let (dates, series) = date_series(&points);
+    // A forecast or anomalies, for one line: its values in date order, gaps left out.
+    let overlay = if viz.options.forecast.is_some() || viz.options.anomalies {
+        if si.is_some() {
+            return Err(
+                "a forecast or anomalies are drawn for one line; this chart draws one per series"
+                    .into(),
+            );
+        }
+        let mut line: Vec<(NaiveDate, f64)> = points
+            .iter()
+            .filter_map(|(_, d, v)| v.filter(|v| v.is_finite()).map(|v| (*d, v)))
+            .collect();
+        line.sort_by_key(|p| p.0);
+        Overlay::of(viz, &line)?
+    } else {
+        Overlay::default()
+    };
+    let mut numbers = points.clone();
+    numbers.extend(overlay.rows());
+    let (dates, series) = date_series(&numbers);
     let data = ChartData {
         axis2: right.to_vec(),
         kind: viz.kind,
@@ -54,7 +74,13 @@ pub fn lines_axes_from(
         format: fmt,
     };
     Ok(Chart {
-        svg: lines_on(&points, fmt, viz.kind == VizType::Area, (right, fmt2))?,
+        svg: lines_on(
+            &points,
+            fmt,
+            viz.kind == VizType::Area,
+            (right, fmt2),
+            &overlay,
+        )?,
         data: Some(data),
     })
 }
@@ -79,7 +105,7 @@ pub fn lines(
     fmt: Option<ValueFormat>,
     area: bool,
 ) -> Result {
-    lines_on(rows, fmt, area, (&[], None))
+    lines_on(rows, fmt, area, (&[], None), &Overlay::default())
 }
 
 /// [`lines`], the series named in `right` drawn on a second axis at the right in its format.
@@ -88,6 +114,7 @@ fn lines_on(
     fmt: Option<ValueFormat>,
     area: bool,
     (right, fmt2): (&[String], Option<ValueFormat>),
+    overlay: &Overlay,
 ) -> Result {
     let mut names: Vec<String> = Vec::new();
     let mut index: HashMap<&str, usize> = HashMap::new();
@@ -108,6 +135,7 @@ fn lines_on(
     else {
         return Ok(no_data());
     };
+    let last = overlay.last_date().map_or(last, |d| d.max(last));
     let on_right = |i: usize| right.contains(&names[i]);
     let range = |second: bool| {
         (0..series.len())
@@ -115,7 +143,13 @@ fn lines_on(
             .flat_map(|i| series[i].iter().filter_map(|p| p.1))
             .fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)))
     };
-    let (lo, hi) = range(false);
+    let (lo, hi) = match overlay.range() {
+        Some((a, b)) => {
+            let (lo, hi) = range(false);
+            (lo.min(a), hi.max(b))
+        }
+        None => range(false),
+    };
     let points = valued().count();
     let ticks = nice_ticks(lo, hi, 5);
     let ticks2 = (!right.is_empty()).then(|| {
@@ -134,6 +168,14 @@ fn lines_on(
     } else {
         Vec::new()
     };
+    let mut legend = legend;
+    let extra = overlay.legend(series_colour(0, n.max(1)));
+    if !extra.is_empty() {
+        if legend.is_empty() {
+            legend.push(("Actual".to_string(), series_colour(0, 1)));
+        }
+        legend.extend(extra);
+    }
     let band = Band::new(&legend, None);
     let room = ticks2
         .as_ref()
@@ -181,6 +223,10 @@ fn lines_on(
         }
         date_axis_bottom(pen, f, &dticks, xd)?;
         baseline(pen, f)?;
+        if n == 1 {
+            let end = series[0].iter().rev().find_map(|(d, v)| v.map(|v| (*d, v)));
+            overlay.draw(pen, &xd, &y1, series_colour(0, 1), end)?;
+        }
         for i in order {
             let y = scale(i);
             let zero = y.px(0.0);
@@ -249,6 +295,9 @@ fn lines_on(
                     }
                 }
             }
+        }
+        if n == 1 {
+            overlay.marks(pen, &xd, &y1, series_colour(0, 1), fmt)?;
         }
         Ok(())
     })

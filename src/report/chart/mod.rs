@@ -3,6 +3,7 @@
 //! ticks, axes, legends and label fitting; one file per family of charts draws on top of it,
 //! and reads its rows from a query's result (`mapping.rs`) into its numbers (`data.rs`).
 
+mod ahead;
 mod axis;
 mod bar;
 mod candlestick;
@@ -177,6 +178,15 @@ impl Pen<'_, '_> {
     fn path(&self, points: Vec<(i32, i32)>, style: ShapeStyle) -> Drawn {
         self.area
             .draw(&PathElement::new(points, style))
+            .map_err(err)
+    }
+
+    /// A line of 6 px dashes 4 px apart.
+    fn dashed(&self, points: Vec<(i32, i32)>, style: ShapeStyle) -> Drawn {
+        self.area
+            .draw(&plotters::element::DashedPathElement::new(
+                points, 6, 4, style,
+            ))
             .map_err(err)
     }
 

@@ -1,5 +1,7 @@
 //! One series' expected values: an MSTL decomposition (its seasonality, when the series is long
-//! enough for two cycles of it) with an AutoETS trend (augurs), fitted to the values; its
+//! enough for two cycles of it; robust, so a spike does not bend it) with an AutoETS trend
+//! (augurs), fitted to the values, or to their logarithms when all are above zero (a business's
+//! weekly pattern grows with its sales: a multiplicative season, additive in logs); its
 //! forecast of the next periods with 80 % and 95 % bands; and the points far outside what it
 //! expected (anomalies), judged against a robust spread of its misses so a spike does not widen
 //! the band that should catch it.
@@ -12,8 +14,9 @@ use chrono::NaiveDate;
 /// Fewest values a series needs before anything is said about it.
 pub const MIN_POINTS: usize = 8;
 /// How far from the expected value, in robust standard deviations of the misses, a point is an
-/// anomaly (a normal miss goes this far about once in 2,000 points).
-const ANOMALY_Z: f64 = 3.5;
+/// anomaly (a normal miss goes this far about once in 15,000 points: an alarm must be rare to
+/// be read).
+const ANOMALY_Z: f64 = 4.0;
 
 /// The forecast of the next periods: each value with its 80 % and 95 % bands.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,10 +86,17 @@ fn fit(y: &[f64], season: Option<usize>) -> Result<Fitted, String> {
         ));
     }
     match season {
-        Some(p) => MSTLModel::new(vec![p], AutoETS::non_seasonal().into_trend_model())
-            .fit(y)
-            .map(Fitted::Seasonal)
-            .map_err(|e| e.to_string()),
+        Some(p) => {
+            let mut stl = augurs::mstl::stlrs::params();
+            stl.robust(true);
+            let mut params = augurs::mstl::stlrs::MstlParams::new();
+            params.stl_params(stl);
+            MSTLModel::new(vec![p], AutoETS::non_seasonal().into_trend_model())
+                .mstl_params(params)
+                .fit(y)
+                .map(Fitted::Seasonal)
+                .map_err(|e| e.to_string())
+        }
         None => AutoETS::non_seasonal()
             .fit(y)
             .map(Fitted::Plain)
@@ -94,19 +104,40 @@ fn fit(y: &[f64], season: Option<usize>) -> Result<Fitted, String> {
     }
 }
 
+/// Whether `y` is modelled in logarithms: every value above zero.
+fn logs(y: &[f64]) -> bool {
+    y.iter().all(|v| *v > 0.0)
+}
+
+/// `y` as it is modelled, and the way back.
+fn scaled(y: &[f64]) -> (Vec<f64>, fn(f64) -> f64) {
+    if logs(y) {
+        (y.iter().map(|v| v.ln()).collect(), f64::exp)
+    } else {
+        (y.to_vec(), |v| v)
+    }
+}
+
 /// The next `horizon` values of `y` with their bands.
 pub fn forecast(y: &[f64], season: Option<usize>, horizon: usize) -> Result<Forecast, String> {
-    let model = fit(y, season)?;
+    if y.len() < MIN_POINTS || y.iter().any(|v| !v.is_finite()) {
+        return Err(format!(
+            "a forecast needs at least {MIN_POINTS} numbers, without gaps"
+        ));
+    }
+    let (y, back) = scaled(y);
+    let model = fit(&y, season)?;
     let f80 = model.predict(horizon, 0.8)?;
     let f95 = model.predict(horizon, 0.95)?;
+    let all = |v: &[f64]| v.iter().map(|x| back(*x)).collect::<Vec<f64>>();
     let bands = |f: &augurs::Forecast| match &f.intervals {
-        Some(i) => (i.lower.clone(), i.upper.clone()),
-        None => (f.point.clone(), f.point.clone()),
+        Some(i) => (all(&i.lower), all(&i.upper)),
+        None => (all(&f.point), all(&f.point)),
     };
     let (low80, high80) = bands(&f80);
     let (low95, high95) = bands(&f95);
     Ok(Forecast {
-        point: f95.point.clone(),
+        point: all(&f95.point),
         low80,
         high80,
         low95,
@@ -114,9 +145,9 @@ pub fn forecast(y: &[f64], season: Option<usize>, horizon: usize) -> Result<Fore
     })
 }
 
-/// What the model expected of each value of `y`, and the half width of the band a value may
-/// stray within before it is an anomaly.
-pub fn expected(y: &[f64], season: Option<usize>) -> Result<(Vec<f64>, f64), String> {
+/// What the model expected of each value of `y` (modelled as `fit` models it), and the half
+/// width of the band a value may stray within before it is an anomaly, in the model's terms.
+fn expected(y: &[f64], season: Option<usize>) -> Result<(Vec<f64>, f64), String> {
     let fitted = fit(y, season)?.in_sample()?;
     let mut misses: Vec<f64> = y.iter().zip(&fitted).map(|(v, e)| v - e).collect();
     let median = middle(&mut misses);
@@ -137,20 +168,26 @@ fn middle(v: &mut [f64]) -> f64 {
 
 /// The points of `y` outside their expected band.
 pub fn anomalies(y: &[f64], season: Option<usize>) -> Result<Vec<Anomaly>, String> {
-    let (fitted, half) = expected(y, season)?;
+    if y.iter().any(|v| !v.is_finite()) {
+        return Err("anomalies need numbers without gaps".into());
+    }
+    // In the values' own terms: in logs a quiet day's ordinary noise looks like an anomaly.
+    let (modelled, back): (Vec<f64>, fn(f64) -> f64) = (y.to_vec(), |v| v);
+    let (fitted, half) = expected(&modelled, season)?;
     if half <= 0.0 {
         return Ok(Vec::new());
     }
-    Ok(y.iter()
+    Ok(modelled
+        .iter()
         .zip(&fitted)
         .enumerate()
         .filter(|(_, (v, e))| (*v - *e).abs() > half)
-        .map(|(at, (v, e))| Anomaly {
+        .map(|(at, (_, e))| Anomaly {
             at,
-            value: *v,
-            expected: *e,
-            low: e - half,
-            high: e + half,
+            value: y[at],
+            expected: back(*e),
+            low: back(e - half),
+            high: back(e + half),
         })
         .collect())
 }

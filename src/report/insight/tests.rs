@@ -6,7 +6,10 @@ struct Noise(u64);
 
 impl Noise {
     fn uniform(&mut self) -> f64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((self.0 >> 11) as f64 + 0.5) / (1u64 << 53) as f64
     }
 
@@ -27,7 +30,9 @@ fn daily(n: usize, seed: u64) -> Vec<f64> {
 
 fn days(n: usize) -> Vec<NaiveDate> {
     let start = NaiveDate::from_ymd_opt(2025, 1, 6).unwrap();
-    (0..n as i64).map(|i| start + chrono::Duration::days(i)).collect()
+    (0..n as i64)
+        .map(|i| start + chrono::Duration::days(i))
+        .collect()
 }
 
 #[test]
@@ -74,9 +79,13 @@ fn a_forecast_beats_the_seasonal_naive_one_on_a_held_out_tail() {
         let y = daily(126, seed);
         let (train, tail) = y.split_at(112);
         let f = forecast(train, season_for(&days(train.len())), tail.len()).unwrap();
-        let mae = |p: &[f64]| p.iter().zip(tail).map(|(a, b)| (a - b).abs()).sum::<f64>() / tail.len() as f64;
+        let mae = |p: &[f64]| {
+            p.iter().zip(tail).map(|(a, b)| (a - b).abs()).sum::<f64>() / tail.len() as f64
+        };
         // The seasonal naive forecast: each day as the same weekday last week.
-        let naive: Vec<f64> = (0..tail.len()).map(|h| train[train.len() - 7 + h % 7]).collect();
+        let naive: Vec<f64> = (0..tail.len())
+            .map(|h| train[train.len() - 7 + h % 7])
+            .collect();
         ratios.push(mae(&f.point) / mae(&naive));
         for i in 0..tail.len() {
             assert!(f.low95[i] <= f.low80[i] && f.low80[i] <= f.point[i]);
@@ -90,7 +99,9 @@ fn a_forecast_beats_the_seasonal_naive_one_on_a_held_out_tail() {
 
 #[test]
 fn too_few_or_broken_values_are_refused_with_words() {
-    assert!(forecast(&[1.0, 2.0], None, 3).unwrap_err().contains("at least 8"));
+    assert!(forecast(&[1.0, 2.0], None, 3)
+        .unwrap_err()
+        .contains("at least 8"));
     let mut y = daily(20, 1);
     y[3] = f64::NAN;
     assert!(anomalies(&y, None).is_err());
