@@ -9,6 +9,7 @@ pub mod dataset;
 pub mod dataset_columns;
 pub mod edit;
 pub mod first_run;
+pub mod insights;
 pub mod pipeline;
 pub mod queue;
 pub mod report;

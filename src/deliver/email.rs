@@ -137,6 +137,9 @@ pub async fn send_with_reply(smtp: &SmtpConfig, message: Message) -> Result<Stri
 
 fn text_body(s: &Summary, brand: &str) -> String {
     let mut t = format!("{}\n\n", s.report_name);
+    if let Some(n) = &s.narrative {
+        t.push_str(&format!("{n}\n\n"));
+    }
     for (k, v) in &s.parameters {
         t.push_str(&format!("{k}: {v}\n"));
     }
@@ -183,11 +186,18 @@ fn html_body(s: &Summary, brand: &str, chart: bool) -> String {
     };
     format!(
         "<!doctype html><html><body style=\"font-family:Helvetica,Arial,sans-serif;color:#222\">\
-         <h2 style=\"margin:0 0 4px\">{}</h2><p style=\"color:#666;margin:0 0 12px\">{}</p>\
+         <h2 style=\"margin:0 0 4px\">{}</h2><p style=\"color:#666;margin:0 0 12px\">{}</p>{}\
          <table style=\"border-collapse:collapse\">{rows}</table>{image}\
          <p>The full report is attached.</p>{}<p style=\"color:#888\">{}</p></body></html>",
         escape_html(&s.report_name),
         params.join(" · "),
+        s.narrative
+            .as_deref()
+            .map(|n| format!(
+                "<p style=\"margin:0 0 14px;padding:10px 12px;background:#f3f5f8;border-left:3px solid #1f5fa8\">{}</p>",
+                escape_html(n)
+            ))
+            .unwrap_or_default(),
         s.run_line()
             .map(|l| format!("<p style=\"color:#666\">{}.</p>", escape_html(&l)))
             .unwrap_or_default(),
@@ -211,6 +221,7 @@ mod tests {
             generated_at: chrono::Utc::now(),
             time_zone: chrono_tz::UTC,
             sections: vec![],
+            narrative: None,
             options: Default::default(),
         };
         let summary = Summary::new(

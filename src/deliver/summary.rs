@@ -27,6 +27,9 @@ pub struct Summary {
     /// When the run was due, in that zone: `Mon 2026-12-07 09:00 EST`.
     #[serde(default)]
     pub run_at: String,
+    /// What changed, in words (the report's `options.insights`): the message opens with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub narrative: Option<String>,
 }
 
 /// One KPI as messages show it.
@@ -64,6 +67,7 @@ impl Summary {
             chart_title: main_chart(out).map(|c| c.title.clone()),
             time_zone: String::new(),
             run_at: String::new(),
+            narrative: out.narrative.clone(),
         }
     }
 

@@ -71,11 +71,18 @@ pub struct ReportOptions {
     /// PDF pages on their side (A4 landscape): room for wide tables and charts.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub landscape: bool,
+    /// The narrative of what changed (`report::insight`) on the PDF's cover and at the top of
+    /// a scheduled email.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub insights: bool,
 }
 
 impl ReportOptions {
     fn is_empty(&self) -> bool {
-        self.watermark.is_none() && self.classification.is_none() && !self.landscape
+        self.watermark.is_none()
+            && self.classification.is_none()
+            && !self.landscape
+            && !self.insights
     }
 }
 

@@ -364,6 +364,13 @@ fn describe(method: &str, path: &str) -> Option<Op> {
             200,
             Reply::Json(object),
         ),
+        ("GET", "/api/v1/reports/{id}/insights") => op(
+            "What changed in the report's first chart over dates: `{narrative, items: [{kind, text, metric, at?, value?, expected?, low?, high?, member?, share?}]}` (report parameters by name)",
+            &[],
+            Body::None,
+            200,
+            Reply::Json(object),
+        ),
         ("GET", "/api/v1/dashboards") => op(
             "Dashboards: name, widget count, which one `/` opens",
             &[("q", "string")],

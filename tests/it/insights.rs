@@ -163,3 +163,137 @@ async fn a_line_shows_its_forecast_and_rings_the_spikes_in_every_output() {
         .unwrap()
         .contains("options.forecast.periods: from 1 to 366"));
 }
+
+/// Ten weeks of sales by region and product, each week like the one before but for the last,
+/// where West's Product 4 sells half as much (and the other members move a little).
+fn regions_csv() -> Vec<u8> {
+    let start = chrono::NaiveDate::from_ymd_opt(2025, 3, 3).unwrap();
+    let mut csv = String::from("day,region,product,sales\n");
+    let mut seed: u64 = 11;
+    for t in 0..70 {
+        let day = start + chrono::Duration::days(t);
+        for (r, region) in ["East", "North", "South", "West"].iter().enumerate() {
+            for p in 1..=5 {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let wobble = 1.0 + ((seed >> 33) as f64 / (1u64 << 31) as f64 - 0.5) * 0.04;
+                let mut v = (20.0 + 3.0 * r as f64 + p as f64) * wobble;
+                if t >= 63 && *region == "West" && p == 4 {
+                    v *= 0.5;
+                }
+                csv.push_str(&format!("{day},{region},Product {p},{v:.2}\n"));
+            }
+        }
+    }
+    csv.into_bytes()
+}
+
+#[tokio::test]
+async fn the_narrative_names_the_region_that_dropped_and_its_product() {
+    let app = spawn_app().await;
+    crate::columnar::upload(&app, "weekly", regions_csv()).await;
+    let measure = json!([{ "field": "sales", "agg": "sum", "as": "sales", "label": "Sales" }]);
+    let def = json!({
+        "name": "Weekly sales",
+        "queries": {
+            "trend": { "builder": { "dataset": "weekly",
+                "dimensions": [{ "field": "day", "bucket": "week" }], "measures": measure } },
+            "regions": { "builder": { "dataset": "weekly", "dimensions": ["region"], "measures": measure } },
+            "products": { "builder": { "dataset": "weekly", "dimensions": ["product"], "measures": measure } }
+        },
+        "visualizations": [
+            { "id": "trend", "type": "line", "title": "Sales", "query": "trend",
+              "dataMapping": { "x": "day", "y": "sales" } },
+            { "id": "regions", "type": "bar", "title": "By region", "query": "regions",
+              "dataMapping": { "x": "region", "y": "sales" } },
+            { "id": "products", "type": "bar", "title": "By product", "query": "products",
+              "dataMapping": { "x": "product", "y": "sales" } }
+        ]
+    });
+    let id = report(&app, &def).await;
+    let v = app
+        .get_json(&format!("/api/v1/reports/{id}/insights"))
+        .await;
+    let narrative = v["narrative"].as_str().unwrap();
+    eprintln!("narrative: {narrative}");
+    assert!(narrative.starts_with("Sales −"), "{narrative}");
+    assert!(narrative.contains("vs the previous week"), "{narrative}");
+    let items = v["items"].as_array().unwrap();
+    let drivers: Vec<&Value> = items.iter().filter(|i| i["kind"] == "driver").collect();
+    assert_eq!(drivers[0]["member"], "West", "{v}");
+    assert!(drivers[0]["share"].as_f64().unwrap() > 0.5, "{v}");
+    let first = drivers[0]["text"].as_str().unwrap();
+    assert!(first.contains("mostly Product 4"), "{first}");
+    assert!(
+        narrative.contains(first),
+        "the narrative says the first driver: {narrative}"
+    );
+    assert!(
+        narrative.find("West").unwrap() < narrative.find("East").unwrap_or(usize::MAX),
+        "{narrative}"
+    );
+    let change = items.iter().find(|i| i["kind"] == "change").unwrap();
+    assert!(
+        change["value"].as_f64().unwrap() < change["low"].as_f64().unwrap(),
+        "outside the usual range: {change}"
+    );
+    assert!(narrative.contains("outside the usual range"), "{narrative}");
+
+    // On the page as a text block, on the PDF's cover, at the top of a scheduled email.
+    let mut told = def.clone();
+    told["name"] = json!("Weekly sales, told");
+    told["options"] = json!({ "insights": true });
+    told["layout"] = json!({ "sections": [{ "title": "", "items": [
+        { "text": "**This week:** {{ insights }}" }, "trend", "regions" ] }] });
+    let told_id = report(&app, &told).await;
+    let page = app
+        .get(&format!("/reports/{told_id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(first), "the text block: {first}");
+    let pdf = app
+        .get(&format!("/reports/{told_id}/download?format=pdf"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    if let Ok(dir) = std::env::var("SCREENSHOT_DIR") {
+        std::fs::write(format!("{dir}/narrative.pdf"), &pdf).unwrap();
+    }
+    let cover = crate::helpers::pdf_pages(&pdf)[0].clone();
+    assert!(
+        cover.contains("WHAT CHANGED") && cover.contains("West"),
+        "{cover}"
+    );
+    let schedule = app
+        .create_schedule(json!({
+            "name": "Monday sales", "reportId": told_id, "schedule": "0 7 * * 1",
+            "timezone": "Europe/London", "exportFormat": "pdf",
+            "recipients": [{ "type": "email", "address": "ann@example.com" }],
+        }))
+        .await;
+    app.post(&format!("/api/v1/schedules/{schedule}/run")).await;
+    let mail = app
+        .smtp
+        .wait_for(1, std::time::Duration::from_secs(120))
+        .await;
+    let msg = mail_parser::MessageParser::default()
+        .parse(&mail[0].data)
+        .unwrap();
+    let text = msg.body_text(0).unwrap();
+    assert!(text.contains("came from West (region)"), "{text}");
+    assert!(msg
+        .body_html(0)
+        .unwrap()
+        .contains("came from West (region)"));
+
+    // A report without a chart over dates has nothing to say; an unknown report is 404.
+    let other = app.report_id().await;
+    let r = app.get(&format!("/api/v1/reports/{other}/insights")).await;
+    assert_eq!(r.status(), 200);
+    let r = app.get("/api/v1/reports/nope/insights").await;
+    assert_eq!(r.status(), 404);
+}

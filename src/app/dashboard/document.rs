@@ -38,6 +38,7 @@ pub fn widget_document(
             title: String::new(),
             items: vec![item],
         }],
+        narrative: None,
         options: Default::default(),
     }))
 }
@@ -104,6 +105,7 @@ pub fn document(ctx: &Ctx, d: &StoredDashboard, view: View) -> Result<run::Outpu
             title: String::new(),
             items,
         }],
+        narrative: None,
         options: Default::default(),
     })
 }

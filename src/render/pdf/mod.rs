@@ -68,6 +68,7 @@ fn render_parts(out: &Output, branding: &BrandingConfig) -> Result<Vec<u8>, Rend
     let base = json!({
         "name": out.name,
         "description": out.description,
+        "narrative": out.narrative,
         "branding": {"name": branding.name, "color": branding.color, "logo": logo},
         "watermark": out.options.watermark,
         "classification": out.options.classification,

@@ -507,6 +507,7 @@ mod tests {
                     sort: None,
                 })],
             }],
+            narrative: None,
             options: Default::default(),
         }
     }

@@ -154,7 +154,10 @@ fn expected(y: &[f64], season: Option<usize>) -> Result<(Vec<f64>, f64), String>
     let mut spread: Vec<f64> = misses.iter().map(|m| (m - median).abs()).collect();
     // The median absolute deviation, as a normal distribution's standard deviation.
     let sigma = 1.4826 * middle(&mut spread);
-    Ok((fitted, ANOMALY_Z * sigma))
+    // A miss under 1 % of the series' usual size is never news, however steady the series.
+    let mut sizes: Vec<f64> = y.iter().map(|v| v.abs()).collect();
+    let floor = 0.01 * middle(&mut sizes);
+    Ok((fitted, (ANOMALY_Z * sigma).max(floor)))
 }
 
 fn middle(v: &mut [f64]) -> f64 {

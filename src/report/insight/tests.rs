@@ -108,3 +108,82 @@ fn too_few_or_broken_values_are_refused_with_words() {
     // A flat series has nothing unexpected in it.
     assert_eq!(anomalies(&[5.0; 20], None).unwrap(), Vec::new());
 }
+
+mod told {
+    use super::super::narrative::*;
+
+    fn weeks(values: &[f64]) -> Series {
+        let start = chrono::NaiveDate::from_ymd_opt(2025, 1, 6).unwrap();
+        Series {
+            metric: "Revenue".into(),
+            dates: (0..values.len())
+                .map(|i| start + chrono::Duration::days(7 * i as i64))
+                .collect(),
+            values: values.to_vec(),
+            format: None,
+        }
+    }
+
+    #[test]
+    fn the_change_its_drivers_a_trend_and_a_record_are_said_in_that_order() {
+        let s = weeks(&[
+            100.0, 101.0, 99.0, 100.0, 102.0, 101.0, 103.0, 104.0, 106.0, 80.0,
+        ]);
+        let by_region = Breakdown {
+            field: "Region".into(),
+            members: vec![
+                ("East".into(), 40.0, 42.0),
+                ("West".into(), 20.0, 44.0),
+                ("North".into(), 20.0, 20.0),
+            ],
+            inner: Some(Box::new(Breakdown {
+                field: "Product".into(),
+                members: vec![("P1".into(), 10.0, 30.0), ("P2".into(), 10.0, 14.0)],
+                inner: None,
+            })),
+        };
+        let items = items(&s, &[by_region]);
+        let kinds: Vec<&str> = items.iter().map(|i| i.kind).collect();
+        assert_eq!(&kinds[..2], ["change", "driver"]);
+        assert!(
+            items[0]
+                .text
+                .starts_with("Revenue −25 % vs the previous week (80 against 106)"),
+            "{}",
+            items[0].text
+        );
+        assert!(
+            items[0].text.contains("outside the usual range"),
+            "{}",
+            items[0].text
+        );
+        assert_eq!(items[1].member.as_deref(), Some("West"));
+        assert!((items[1].share.unwrap() - 24.0 / 26.0).abs() < 1e-9);
+        assert_eq!(
+            items[1].text,
+            "92 % of the drop came from West (region), mostly P1"
+        );
+        assert!(kinds.contains(&"record") && kinds.contains(&"forecast"));
+        let told = narrative(&items);
+        assert!(
+            told.starts_with("Revenue −25 %") && told.contains("West (region)"),
+            "{told}"
+        );
+        assert!(told.contains("The lowest week of the 10 shown"), "{told}");
+    }
+
+    #[test]
+    fn three_rises_in_a_row_are_a_trend_and_two_points_say_only_the_change() {
+        let s = weeks(&[10.0, 9.0, 11.0, 12.0, 13.0, 14.0]);
+        let items = items(&s, &[]);
+        let trend = items.iter().find(|i| i.kind == "trend").unwrap();
+        assert_eq!(trend.text, "Revenue has risen 4 weeks in a row");
+        let short = items_of_two();
+        assert_eq!(short.len(), 1);
+        assert_eq!(short[0].kind, "change");
+    }
+
+    fn items_of_two() -> Vec<Item> {
+        items(&weeks(&[10.0, 12.0]), &[])
+    }
+}

@@ -3,6 +3,7 @@
 
 mod build;
 mod drill;
+pub mod insight;
 mod output;
 pub mod pivot;
 pub mod snapshot;
@@ -200,16 +201,37 @@ pub fn run<'c>(conn: impl Into<Db<'c>>, req: &Request) -> Result<Output, RunErro
         });
     }
     let generated_at = Utc::now();
+    let at = insight::At {
+        conn,
+        def,
+        resolved: &resolved.values,
+        req,
+    };
+    let narrative = def
+        .options
+        .insights
+        .then(|| insight::insights(&at, &sections).narrative)
+        .filter(|n| !n.is_empty());
     let templated = def.description.contains("{{") || def.description.contains("{%");
     let mut description = def.description.clone();
     if !texts.is_empty() || templated {
-        let ctx = context(
+        let mut ctx = context(
             &def.name,
             &crate::model::time::stamp(generated_at, req.zone),
             &resolved.values,
             &sections,
             first_rows(&results),
         );
+        // `{{ insights }}`: the narrative, asked only of a report whose texts quote it (it runs
+        // queries of its own).
+        let quotes = |t: &str| t.contains("insights");
+        if quotes(&def.description) || texts.iter().any(|(_, _, t)| quotes(t)) {
+            let said = match &narrative {
+                Some(n) => n.clone(),
+                None => insight::insights(&at, &sections).narrative,
+            };
+            ctx["insights"] = serde_json::json!(said);
+        }
         description = template::describe_report(&def.description, &ctx);
         for (n, (si, ii, source)) in texts.into_iter().enumerate() {
             let text = template::render(&source, &ctx).map_err(|message| RunError::Mapping {
@@ -227,6 +249,7 @@ pub fn run<'c>(conn: impl Into<Db<'c>>, req: &Request) -> Result<Output, RunErro
         generated_at,
         time_zone: req.zone,
         sections,
+        narrative,
         options: def.options.clone(),
     })
 }
@@ -321,7 +344,8 @@ fn prefetch(
     Prefetched { prepared, failed }
 }
 
-/// What a text block (and the report's description) can quote: `report.name`,
+/// What a text block (and the report's description) can quote: `insights` (the narrative,
+/// added by `run` when a text quotes it), `report.name`,
 /// `report.generated`, `params.<name>`, `kpis.<id>.value|previous|change|direction|number`,
 /// `tables.<id>.rows|total`, and `queries.<name>.<column>`: the first row of a named query
 /// that a chart or KPI ran (e.g. the period it covers).

@@ -21,6 +21,9 @@ pub struct Output {
     #[serde(skip, default = "utc")]
     pub time_zone: chrono_tz::Tz,
     pub sections: Vec<SectionOut>,
+    /// What changed, in words (`options.insights`): its cover and email open with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub narrative: Option<String>,
     #[serde(skip)]
     pub options: ReportOptions,
 }

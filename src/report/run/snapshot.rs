@@ -231,6 +231,7 @@ mod tests {
                     }),
                 ],
             }],
+            narrative: Some("Sales +3 %.".into()),
             options: ReportOptions {
                 landscape: true,
                 ..Default::default()

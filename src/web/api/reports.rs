@@ -175,3 +175,23 @@ pub async fn preview(
         .content_type("application/json")
         .body(body))
 }
+
+/// GET /api/v1/reports/{id}/insights?<param>=...: the narrative and its items.
+pub async fn insights(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    q: web::Query<BTreeMap<String, String>>,
+) -> Result<HttpResponse, Problem> {
+    let ctx = state.ctx.clone();
+    let (report, params) = (id.into_inner(), q.into_inner());
+    let found = web::block(move || {
+        crate::app::insights::report_insights(
+            &ctx,
+            &report,
+            &params,
+            chrono::Utc::now().date_naive(),
+        )
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(found))
+}
