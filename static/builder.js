@@ -12,6 +12,8 @@
   ['dimensions', 'measures', 'filters', 'sort', 'expressions', 'joins'].forEach(function (w) { state.spec[w] = state.spec[w] || []; });
   var source = root.dataset.source;
   state.axis2 = state.axis2 || [];
+  state.forecast = state.forecast || 0;
+  state.anomalies = !!state.anomalies;
   state.spec.dataset = state.spec.dataset || root.dataset.table;
 
   var AGGS = { number: ['sum', 'avg', 'min', 'max', 'count', 'count_distinct'],
@@ -423,6 +425,8 @@
     var measureCols = measureNames();
     set('axis2', state.axis2.filter(function (a) { return measureCols.indexOf(a) >= 0; }).join(','));
     set('params', JSON.stringify(state.mode === 'sql' ? state.params : filterParams()));
+    set('forecast', state.forecast > 0 ? String(state.forecast) : '');
+    set('anomalies', state.anomalies ? 'true' : '');
     var empty = state.mode !== 'sql' && !state.spec.dimensions.length && !state.spec.measures.length;
     if (empty && !sent.expressions.length) {
       document.getElementById('preview').innerHTML = '<p class="muted">Add a measure or a dimension to see a preview.</p>';
@@ -508,6 +512,18 @@
   var chart = document.getElementById('chart');
   chart.value = state.chart || 'auto';
   chart.addEventListener('change', function () { state.chart = chart.value; changed(); });
+  // A forecast and unexpected points, for a line or area chart over dates.
+  var ahead = document.getElementById('forecast');
+  var odd = document.getElementById('anomalies');
+  ahead.value = state.forecast;
+  odd.checked = state.anomalies;
+  ahead.addEventListener('change', function () {
+    var n = parseInt(ahead.value, 10);
+    state.forecast = isNaN(n) ? 0 : Math.max(0, Math.min(366, n));
+    ahead.value = state.forecast;
+    changed();
+  });
+  odd.addEventListener('change', function () { state.anomalies = odd.checked; changed(); });
 
   // --- SQL mode ---------------------------------------------------------------------------
   var sql = document.getElementById('sql');

@@ -297,3 +297,84 @@ async fn the_narrative_names_the_region_that_dropped_and_its_product() {
     let r = app.get("/api/v1/reports/nope/insights").await;
     assert_eq!(r.status(), 404);
 }
+
+#[tokio::test]
+async fn the_builder_previews_and_saves_a_forecast_and_unexpected_points() {
+    let app = spawn_app().await;
+    crate::columnar::upload(&app, "daily", daily_csv(84, &[40])).await;
+    let spec = json!({ "dataset": "daily", "dimensions": [{ "field": "day", "bucket": "day" }],
+        "measures": [{ "field": "sales", "agg": "sum", "as": "sales" }] });
+    let form = |forecast: &str| {
+        vec![
+            ("source", "main".to_string()),
+            ("mode", "builder".into()),
+            ("spec", spec.to_string()),
+            ("chart", "line".into()),
+            ("forecast", forecast.to_string()),
+            ("anomalies", "true".into()),
+        ]
+    };
+    let post = |path: &'static str, body: Vec<(&'static str, String)>| {
+        let app = &app;
+        async move {
+            app.client
+                .post(format!("{}{path}", app.address))
+                .form(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let html = post("/builder/preview", form("7"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        html.matches("forecast (80 %:").count() / 2,
+        7,
+        "seven days ahead"
+    );
+    assert!(html.contains("unexpected: expected"), "the spike ringed");
+    // Past the limit: the preview says so instead of forecasting 100,000 days.
+    let r = post("/builder/preview", form("100000")).await;
+    let said = r.text().await.unwrap();
+    assert!(said.contains("from 1 to 366"), "{said}");
+    let said = post("/builder/preview", form("soon"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        said.contains("data-error-field=\"forecast\"")
+            && said.contains("`soon` is not a number of periods"),
+        "{said}"
+    );
+
+    let mut save = form("7");
+    save.push(("name", "Daily ahead".into()));
+    let r = post("/builder/save", save).await;
+    assert!(
+        r.status().is_success() || r.status().is_redirection(),
+        "{}",
+        r.status()
+    );
+    let list = app.get_json("/api/v1/reports").await;
+    let id = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "Daily ahead")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let def = app.get_json(&format!("/api/v1/reports/{id}")).await;
+    let chart = &def["visualizations"][0];
+    assert_eq!(
+        chart["options"]["forecast"],
+        json!({ "periods": 7 }),
+        "{def}"
+    );
+    assert_eq!(chart["options"]["anomalies"], json!(true));
+}

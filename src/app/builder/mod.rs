@@ -61,6 +61,10 @@ pub struct Draft {
     pub parameters: Vec<ParameterDef>,
     /// Measures drawn as lines on a second axis (`options.axis2` of the chart).
     pub axis2: Vec<String>,
+    /// A line or area chart's forecast periods and unexpected points (`options.forecast`,
+    /// `options.anomalies`); other charts leave them out.
+    pub forecast: Option<u32>,
+    pub anomalies: bool,
 }
 
 /// A preview: the chart (or KPI) and the first rows, as every output draws them.
@@ -292,6 +296,10 @@ pub fn definition(
             .collect(),
         _ => Vec::new(),
     };
+    // A forecast and unexpected points belong to one line over dates.
+    let over_dates = matches!(chart, VizType::Line | VizType::Area)
+        && mapping.series.is_none()
+        && mapping.more_y.is_empty();
     if chart != VizType::Table {
         visualizations.push(Visualization {
             id: "chart".into(),
@@ -301,6 +309,11 @@ pub fn definition(
             data_mapping: mapping,
             options: VizOptions {
                 axis2,
+                forecast: draft
+                    .forecast
+                    .filter(|_| over_dates)
+                    .map(|periods| crate::model::report::ForecastOptions { periods }),
+                anomalies: draft.anomalies && over_dates,
                 ..VizOptions::default()
             },
         });

@@ -84,6 +84,13 @@ impl Overlay {
         }
         let season = series::season_for(&dates);
         if let Some(f) = o.forecast {
+            let most = crate::model::report::MAX_FORECAST_PERIODS;
+            if f.periods == 0 || f.periods > most {
+                return Err(format!(
+                    "options.forecast.periods: from 1 to {most} ({} given)",
+                    f.periods
+                ));
+            }
             let fc = series::forecast(&y, season, f.periods as usize)?;
             out.ahead = next_dates(&dates, f.periods as usize)
                 .into_iter()

@@ -26,6 +26,12 @@ pub struct PreviewBody {
     /// Measures drawn as lines on a second axis (a bar chart's `options.axis2`).
     #[serde(default)]
     axis2: Vec<String>,
+    /// A line or area chart's forecast: how many periods (`options.forecast.periods`).
+    #[serde(default)]
+    forecast: Option<u32>,
+    /// A line or area chart's unexpected points marked (`options.anomalies`).
+    #[serde(default)]
+    anomalies: bool,
 }
 
 fn main() -> String {
@@ -56,6 +62,8 @@ pub async fn preview(
         chart: b.kind,
         parameters: b.parameters,
         axis2: b.axis2,
+        forecast: b.forecast,
+        anomalies: b.anomalies,
     };
     let ctx = state.ctx.clone();
     let p = web::block(move || builder::preview(&ctx, &draft, chrono::Utc::now().date_naive()))

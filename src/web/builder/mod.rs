@@ -177,6 +177,8 @@ pub async fn page(
             let chart = d.visualizations.iter().find(|v| v.kind != VizType::Table).map(|v| v.kind);
             if let Some(v) = d.visualizations.iter().find(|v| v.kind != VizType::Table) {
                 start["axis2"] = serde_json::to_value(&v.options.axis2).unwrap_or_default();
+                start["forecast"] = v.options.forecast.map_or(0, |f| f.periods).into();
+                start["anomalies"] = v.options.anomalies.into();
             }
             start["chart"] = serde_json::to_value(chart.map_or("table".into(), |c| serde_json::to_value(c).unwrap_or_default())).unwrap_or_default();
             start["params"] = serde_json::to_value(&d.parameters).unwrap_or_default();
@@ -344,6 +346,12 @@ pub struct DraftForm {
     /// Measures on the second axis, comma-separated.
     #[serde(default)]
     axis2: String,
+    /// Periods a line or area chart forecasts (empty: none).
+    #[serde(default)]
+    forecast: String,
+    /// `true`: a line or area chart marks its unexpected points.
+    #[serde(default)]
+    anomalies: String,
 }
 
 impl DraftForm {
@@ -392,6 +400,19 @@ impl DraftForm {
                 .filter(|a| !a.is_empty())
                 .map(String::from)
                 .collect(),
+            forecast: match self.forecast.trim() {
+                "" | "0" => None,
+                n => Some(n.parse::<u32>().map_err(|_| {
+                    bad(
+                        "forecast",
+                        format!(
+                            "`{}` is not a number of periods",
+                            crate::model::text::truncate(n, 20)
+                        ),
+                    )
+                })?),
+            },
+            anomalies: self.anomalies.trim() == "true",
         })
     }
 }
