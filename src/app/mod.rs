@@ -2,6 +2,7 @@
 //! report pipeline (run, preview, render, stream), and the checked edits of stored objects.
 //! Nothing here knows HTTP.
 
+pub mod alert;
 pub mod builder;
 pub mod column_meta;
 pub mod dashboard;

@@ -1,6 +1,7 @@
 //! Delivering a run's export to its recipients: email, Slack, Teams, webhooks, through the
 //! outbox (`outbox.rs`) that retries with backoff and never drops a delivery silently.
 
+pub mod alert;
 pub mod email;
 pub mod link;
 pub mod outbox;

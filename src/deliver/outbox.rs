@@ -1,6 +1,7 @@
 //! The outbox worker: sends due deliveries (a bounded number at once), records each attempt,
 //! retries failures with exponential backoff until `[delivery] give_up_after_hours`, then marks
-//! them failed with the error. A run is settled when none of its deliveries is pending.
+//! them failed with the error. A run is settled when none of its deliveries is pending. An
+//! alert's evaluation queues its notice's deliveries here too (`alert.rs`).
 
 use super::summary::Summary;
 use super::{email, link, webhook, Attachment, SendError};
@@ -111,9 +112,12 @@ async fn attempt(ctx: &Ctx, d: Delivery) -> anyhow::Result<()> {
         return Ok(()); // Another worker has it.
     }
     let attempts = d.attempts + 1;
-    let result = match content(ctx, &d).await {
-        Ok(content) => send(ctx, &d, content).await,
-        Err(e) => Err(e),
+    let result = match &d.evaluation_id {
+        Some(evaluation) => send_notice(ctx, &d, evaluation).await,
+        None => match content(ctx, &d).await {
+            Ok(content) => send(ctx, &d, content).await,
+            Err(e) => Err(e),
+        },
     };
     let c = ctx.clone();
     let d2 = d.clone();
@@ -136,7 +140,9 @@ async fn attempt(ctx: &Ctx, d: Delivery) -> anyhow::Result<()> {
                 store::delivery::failed(&conn, &d2.id, &e.message, retry_at.map(rfc3339).as_deref())?;
             }
         }
-        store::run::settle(&conn, &d2.run_id)?;
+        if let Some(run) = &d2.run_id {
+            store::run::settle(&conn, run)?;
+        }
         Ok(())
     })
     .await??;
@@ -168,7 +174,10 @@ struct Content {
 
 async fn content(ctx: &Ctx, d: &Delivery) -> Result<Content, SendError> {
     let c = ctx.clone();
-    let (run_id, wants_file) = (d.run_id.clone(), d.kind == "email");
+    let wants_file = d.kind == "email";
+    let Some(run_id) = d.run_id.clone() else {
+        return Err(SendError::permanent("an alert's delivery has no run"));
+    };
     tokio::task::spawn_blocking(move || -> Result<Content, SendError> {
         let conn = c
             .store
@@ -202,6 +211,44 @@ async fn content(ctx: &Ctx, d: &Delivery) -> Result<Content, SendError> {
     })
     .await
     .map_err(|e| SendError::retry(e.to_string()))?
+}
+
+/// Sends an alert evaluation's notice (`alert.rs`), as kept with the evaluation.
+async fn send_notice(ctx: &Ctx, d: &Delivery, evaluation: &str) -> Result<(), SendError> {
+    let c = ctx.clone();
+    let id = evaluation.to_string();
+    let stored = tokio::task::spawn_blocking(move || {
+        let conn = c
+            .store
+            .app
+            .get()
+            .map_err(|e| SendError::retry(e.to_string()))?;
+        store::alert::notice(&conn, &id).map_err(|e| SendError::retry(e.to_string()))
+    })
+    .await
+    .map_err(|e| SendError::retry(e.to_string()))??
+    .ok_or_else(|| SendError::permanent("the alert's evaluation has no notice"))?;
+    let notice: crate::model::alert::Notice = serde_json::from_str(&stored)
+        .map_err(|e| SendError::permanent(format!("the notice is unreadable: {e}")))?;
+    let kind = RecipientKind::parse(&d.kind)
+        .ok_or_else(|| SendError::permanent(format!("unknown recipient type `{}`", d.kind)))?;
+    match kind {
+        RecipientKind::Email => {
+            let message = super::alert::email(
+                &ctx.config.smtp,
+                &ctx.config.branding.name,
+                &d.address,
+                &d.id,
+                &notice,
+            )?;
+            email::send(&ctx.config.smtp, message).await
+        }
+        other => {
+            let body = super::alert::payload(other, &notice, &d.id);
+            let allow_private = ctx.config.delivery.allow_private_targets;
+            webhook::post(other, &d.address, &body, &d.id, allow_private).await
+        }
+    }
 }
 
 async fn send(ctx: &Ctx, d: &Delivery, c: Content) -> Result<(), SendError> {

@@ -194,7 +194,46 @@ fn tick(
             ));
         }
     }
-    Ok(store::schedule::earliest_next_run(&conn)?
+    let soonest = store::schedule::earliest_next_run(&conn)?
         .as_deref()
-        .and_then(parse_time))
+        .and_then(parse_time);
+    let alerts = alerts(ctx, runner, &conn, now)?;
+    Ok(match (soonest, alerts) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    })
+}
+
+/// Starts an evaluation of every alert due (each on a blocking thread; one at a time per
+/// alert); returns when the next is due. An evaluation records the alert's next occurrence
+/// with its result, so one killed halfway is evaluated again, and one recorded never twice.
+fn alerts(
+    ctx: &Ctx,
+    runner: &Runner,
+    conn: &rusqlite::Connection,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<DateTime<Utc>>> {
+    for a in store::alert::due(conn, &rfc3339(now))? {
+        let Some(due_at) = a.next_run_at.as_deref().and_then(parse_time) else {
+            continue;
+        };
+        if !crate::app::alert::start(&a.id) {
+            continue;
+        }
+        let (c, outbox) = (ctx.clone(), runner.outbox.clone());
+        tokio::runtime::Handle::current().spawn_blocking(move || {
+            let result = crate::app::alert::evaluate(&c, &a, Some(due_at));
+            crate::app::alert::finish(&a.id);
+            match result {
+                Ok(e) if e.notified => outbox.notify_one(),
+                Ok(_) => {}
+                Err(e) => tracing::error!(alert = %a.definition.name, error = %e, "alert evaluation failed"),
+            }
+        });
+    }
+    // One being evaluated is due still: look again shortly rather than at once.
+    Ok(store::alert::earliest_next_run(conn)?
+        .as_deref()
+        .and_then(parse_time)
+        .map(|t| t.max(now + chrono::Duration::seconds(2))))
 }

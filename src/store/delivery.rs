@@ -1,5 +1,6 @@
-//! The `deliveries` table: the outbox. A row per recipient of a run, written before anything is
-//! sent; each attempt takes a lease on the row so no two workers (or processes) send it at once.
+//! The `deliveries` table: the outbox. A row per recipient of a schedule run or of an alert's
+//! evaluation, written before anything is sent; each attempt takes a lease on the row so no two
+//! workers (or processes) send it at once.
 
 use super::StoreError;
 use crate::model::schedule::DeliveryStatus;
@@ -13,7 +14,11 @@ use serde::Serialize;
 #[serde(rename_all = "camelCase")]
 pub struct Delivery {
     pub id: String,
-    pub run_id: String,
+    /// The schedule run it belongs to, or the alert evaluation (exactly one of them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evaluation_id: Option<String>,
     #[serde(rename = "type")]
     pub kind: String,
     pub address: String,
@@ -35,8 +40,8 @@ impl Delivery {
     }
 }
 
-const COLUMNS: &str =
-    "id, run_id, kind, address, status, attempts, next_attempt_at, last_error, delivered_at, created_at";
+const COLUMNS: &str = "id, run_id, kind, address, status, attempts, next_attempt_at, last_error,
+    delivered_at, created_at, evaluation_id";
 
 fn from_row(r: &Row) -> rusqlite::Result<Delivery> {
     let status: DeliveryStatus = r.get(4)?;
@@ -55,6 +60,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Delivery> {
         last_error: r.get(7)?,
         delivered_at: r.get(8)?,
         created_at: r.get(9)?,
+        evaluation_id: r.get(10)?,
     })
 }
 
@@ -76,6 +82,40 @@ pub fn enqueue(tx: &Transaction, run_id: &str, recipients: &[Recipient]) -> Resu
         )?;
     }
     Ok(())
+}
+
+/// Queues one delivery per recipient of an alert's evaluation (duplicates collapse), due now.
+pub fn enqueue_evaluation(
+    tx: &Transaction,
+    evaluation_id: &str,
+    recipients: &[Recipient],
+) -> Result<(), StoreError> {
+    let now = now_text();
+    for r in recipients {
+        tx.execute(
+            "INSERT INTO deliveries (id, evaluation_id, kind, address, status, next_attempt_at,
+                 created_at)
+             VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?5)
+             ON CONFLICT (evaluation_id, kind, address) DO NOTHING",
+            params![
+                uuid::Uuid::new_v4().to_string(),
+                evaluation_id,
+                r.kind.as_str(),
+                r.address.trim(),
+                now
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// Every delivery of an alert's evaluation.
+pub fn of_evaluation(conn: &Connection, evaluation_id: &str) -> Result<Vec<Delivery>, StoreError> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM deliveries WHERE evaluation_id = ?1 ORDER BY created_at, rowid"
+    ))?;
+    let rows = stmt.query_map([evaluation_id], from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Pending deliveries due at `now`, oldest first (optionally of one run only).

@@ -46,6 +46,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0012_relationships",
         include_str!("../../migrations/0012_relationships.sql"),
     ),
+    (
+        "0013_alerts",
+        include_str!("../../migrations/0013_alerts.sql"),
+    ),
 ];
 
 /// The first line of a migration that rebuilds a table others refer to: it runs with foreign

@@ -1,5 +1,6 @@
 //! SQLite storage: the application database and the dataset store, each behind an r2d2 pool.
 
+pub mod alert;
 pub mod app_pool;
 pub mod audit;
 pub mod dashboard;

@@ -214,6 +214,13 @@ route_table! {
     DELETE "/api/v1/exports/{id}" editor => api::exports::delete;
     POST "/api/v1/exports/{id}/retry" viewer => api::exports::retry;
     GET "/api/v1/exports/{id}/download" viewer => api::exports::download;
+    GET "/api/v1/alerts" editor => api::alerts::list;
+    POST "/api/v1/alerts" editor => api::alerts::create;
+    GET "/api/v1/alerts/{id}" editor => api::alerts::get;
+    PUT "/api/v1/alerts/{id}" editor => api::alerts::update;
+    DELETE "/api/v1/alerts/{id}" editor => api::alerts::delete;
+    POST "/api/v1/alerts/{id}/evaluate" editor => api::alerts::evaluate;
+    GET "/api/v1/alerts/{id}/history" editor => api::alerts::history;
     GET "/api/v1/schedules" editor => api::schedules::list;
     POST "/api/v1/schedules" editor => api::schedules::create;
     GET "/api/v1/schedules/{id}" editor => api::schedules::get;

@@ -94,6 +94,11 @@ impl SmtpServer {
         SmtpServer { port, inbox }
     }
 
+    /// How many messages arrived so far.
+    pub fn count(&self) -> usize {
+        self.inbox.lock().unwrap().len()
+    }
+
     /// Waits until `n` messages arrived (or panics after `timeout`). Async: the app's scheduler
     /// and outbox run on the test's runtime, which a blocking wait would starve.
     pub async fn wait_for(&self, n: usize, timeout: Duration) -> Vec<Received> {

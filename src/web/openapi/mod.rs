@@ -4,6 +4,8 @@
 //! adds a summary, query parameters and the body of each; a test fails for an API route it does
 //! not describe.
 
+mod insights;
+
 use super::gate::Policy;
 use super::ROUTES;
 use crate::model::dashboard::DashboardDefinition;
@@ -364,13 +366,6 @@ fn describe(method: &str, path: &str) -> Option<Op> {
             200,
             Reply::Json(object),
         ),
-        ("GET", "/api/v1/reports/{id}/insights") => op(
-            "What changed in the report's first chart over dates: `{narrative, items: [{kind, text, metric, at?, value?, expected?, low?, high?, member?, share?}]}` (report parameters by name)",
-            &[],
-            Body::None,
-            200,
-            Reply::Json(object),
-        ),
         ("GET", "/api/v1/dashboards") => op(
             "Dashboards: name, widget count, which one `/` opens",
             &[("q", "string")],
@@ -423,7 +418,7 @@ fn describe(method: &str, path: &str) -> Option<Op> {
         ("GET", "/api/openapi.json") => {
             op("This document", &[], Body::None, 200, Reply::Json(object))
         }
-        _ => return None,
+        _ => return insights::describe(method, path),
     })
 }
 

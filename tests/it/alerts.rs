@@ -1,0 +1,277 @@
+//! Alerts end to end with a real SMTP server: a store's stock watched per member fires once,
+//! says nothing more while it keeps firing, resolves when rows appended bring it back, stays
+//! quiet inside its cooldown when it drops again and fires once the cooldown is off; a cron
+//! evaluates on its own; bad definitions are refused naming the field.
+
+use crate::helpers::{spawn_app, TestApp};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+async fn upload(app: &TestApp, csv: &str, mode: &str) {
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("stock.csv"),
+        )
+        .text("name", "stock")
+        .text("mode", mode.to_string());
+    let r = app
+        .client
+        .post(format!("{}/api/v1/datasets", app.address))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+}
+
+async fn evaluate(app: &TestApp, id: &str) -> Value {
+    let r = app.post(&format!("/api/v1/alerts/{id}/evaluate")).await;
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
+/// The messages the SMTP server has, as (subject, text) once `n` arrived.
+async fn mails(app: &TestApp, n: usize) -> Vec<(String, String)> {
+    app.smtp
+        .wait_for(n, Duration::from_secs(60))
+        .await
+        .iter()
+        .map(|m| {
+            let msg = mail_parser::MessageParser::default()
+                .parse(&m.data)
+                .unwrap();
+            (
+                msg.subject().unwrap_or_default().to_string(),
+                msg.body_text(0).unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_alert_fires_once_resolves_keeps_its_cooldown_and_fires_again() {
+    let app = spawn_app().await;
+    upload(
+        &app,
+        "store,day,units\nNorth,2025-01-01,40\nSouth,2025-01-01,4\nEast,2025-01-01,25\n",
+        "replace",
+    )
+    .await;
+    let report = crate::insights::report(
+        &app,
+        &json!({
+            "name": "Stock by store",
+            "builder": { "dataset": "stock", "dimensions": ["store"],
+                "measures": [{ "field": "units", "agg": "sum", "as": "units" }] },
+            "visualizations": [{ "id": "t", "type": "table" }]
+        }),
+    )
+    .await;
+    let def = json!({
+        "name": "Low stock", "reportId": report, "column": "units", "perMember": "store",
+        "schedule": "0 6 * * *", "timezone": "Europe/Paris",
+        "condition": { "type": "below", "value": 10 },
+        "cooldownMinutes": 60,
+        "recipients": [{ "type": "email", "address": "stock@example.com" }]
+    });
+    let r = app
+        .send_json(reqwest::Method::POST, "/api/v1/alerts", &def)
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let alert: Value = r.json().await.unwrap();
+    let id = alert["id"].as_str().unwrap().to_string();
+    assert!(
+        alert["nextRunAt"].as_str().unwrap().ends_with(":00:00Z"),
+        "{alert}"
+    );
+
+    // South is low: it fires, the others are fine; one message names it.
+    let v = evaluate(&app, &id).await;
+    assert_eq!(v["state"], "firing", "{v}");
+    let members: Vec<(String, String)> = v["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["member"].as_str().unwrap().into(),
+                m["state"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        members,
+        [
+            ("East".into(), "ok".into()),
+            ("North".into(), "ok".into()),
+            ("South".into(), "firing".into())
+        ]
+    );
+    assert_eq!(v["notified"], true);
+    let m = mails(&app, 1).await;
+    assert_eq!(m[0].0, "Alert firing: Low stock");
+    assert!(
+        m[0].1.contains("South: firing — 4 is below 10"),
+        "{}",
+        m[0].1
+    );
+    assert!(
+        m[0].1.contains(&format!("/reports/{report}")),
+        "a link to the report"
+    );
+
+    // Still low: nothing new (no reminder asked for).
+    let v = evaluate(&app, &id).await;
+    assert_eq!(
+        (v["state"].as_str(), v["notified"].as_bool()),
+        (Some("firing"), Some(false))
+    );
+
+    // Stock arrives for South: resolved, said once.
+    upload(&app, "store,day,units\nSouth,2025-01-02,30\n", "append").await;
+    let v = evaluate(&app, &id).await;
+    assert_eq!(v["state"], "ok", "{v}");
+    let m = mails(&app, 2).await;
+    assert_eq!(m[1].0, "Alert resolved: Low stock");
+    assert!(m[1].1.contains("South: resolved"), "{}", m[1].1);
+
+    // South drops again within the hour: the cooldown holds the message back.
+    upload(&app, "store,day,units\nSouth,2025-01-03,-30\n", "append").await;
+    let v = evaluate(&app, &id).await;
+    assert_eq!(
+        (v["state"].as_str(), v["notified"].as_bool()),
+        (Some("firing"), Some(false))
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(app.smtp.count(), 2, "nothing inside the cooldown");
+
+    // Without a cooldown the firing held back is told at the next evaluation.
+    let mut again = def.clone();
+    again["cooldownMinutes"] = json!(0);
+    let r = app
+        .send_json(
+            reqwest::Method::PUT,
+            &format!("/api/v1/alerts/{id}"),
+            &again,
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let v = evaluate(&app, &id).await;
+    assert_eq!(v["notified"], true, "{v}");
+    let m = mails(&app, 3).await;
+    assert_eq!(m[2].0, "Alert firing: Low stock");
+
+    // The history: every evaluation, newest first, with its deliveries.
+    let h = app.get_json(&format!("/api/v1/alerts/{id}/history")).await;
+    let h = h.as_array().unwrap();
+    assert_eq!(h.len(), 5);
+    let notified: Vec<bool> = h
+        .iter()
+        .map(|e| !e["deliveries"].as_array().unwrap().is_empty())
+        .collect();
+    assert_eq!(notified, [true, false, true, false, true]);
+    assert_eq!(
+        h[4]["deliveries"][0]["status"], "delivered",
+        "the first message went out"
+    );
+    let got = app.get_json(&format!("/api/v1/alerts/{id}")).await;
+    assert_eq!(got["state"], "firing");
+    assert_eq!(got["states"].as_array().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn a_cron_evaluates_on_its_own_and_bad_alerts_are_refused() {
+    let app = spawn_app().await;
+    let report = app.report_id().await;
+    let base = json!({
+        "name": "Revenue watch", "reportId": report, "query": "kpis", "column": "revenue",
+        "schedule": "* * * * *", "condition": { "type": "above", "value": 1 },
+        "recipients": [{ "type": "email", "address": "boss@example.com" }]
+    });
+    for (change, field) in [
+        (json!({ "name": "" }), "name"),
+        (json!({ "reportId": "nope" }), "reportId"),
+        (json!({ "query": "nope" }), "query"),
+        (json!({ "schedule": "every day" }), "schedule"),
+        (json!({ "timezone": "Mars/Base" }), "timezone"),
+        (
+            json!({ "condition": { "type": "above" } }),
+            "condition.value",
+        ),
+        (
+            json!({ "condition": { "type": "no_data", "hours": 0 } }),
+            "condition.hours",
+        ),
+        (
+            json!({ "condition": { "type": "change_pct", "value": -5 } }),
+            "condition.value",
+        ),
+        (
+            json!({ "recipients": [{ "type": "email", "address": "not mail" }] }),
+            "recipients[0].address",
+        ),
+        (
+            json!({ "recipients": [{ "type": "webhook", "address": "http://169.254.169.254/x" }] }),
+            "recipients[0].address",
+        ),
+    ] {
+        let mut bad = base.clone();
+        for (k, v) in change.as_object().unwrap() {
+            bad[k] = v.clone();
+        }
+        let r = app
+            .send_json(reqwest::Method::POST, "/api/v1/alerts", &bad)
+            .await;
+        let status = r.status().as_u16();
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(status, 422, "{field}: {body}");
+        assert_eq!(body["errors"][0]["field"], field, "{body}");
+    }
+    assert!(app
+        .get_json("/api/v1/alerts")
+        .await
+        .as_array()
+        .unwrap()
+        .is_empty());
+
+    let r = app
+        .send_json(reqwest::Method::POST, "/api/v1/alerts", &base)
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The next minute's evaluation, by the scheduler.
+    let mut history = Value::Null;
+    for _ in 0..90 {
+        history = app.get_json(&format!("/api/v1/alerts/{id}/history")).await;
+        if !history.as_array().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    let first = &history[0];
+    assert_eq!(first["trigger"], "cron", "{history}");
+    assert_eq!(first["state"], "firing", "{history}");
+    assert!(first["dueAt"].as_str().unwrap().ends_with(":00Z"));
+    let m = mails(&app, 1).await;
+    assert_eq!(m[0].0, "Alert firing: Revenue watch");
+    // A column the query does not have is an error state, said in the history, not a message.
+    let mut wrong = base.clone();
+    wrong["column"] = json!("nope");
+    wrong["schedule"] = json!("0 6 * * *");
+    app.send_json(
+        reqwest::Method::PUT,
+        &format!("/api/v1/alerts/{id}"),
+        &wrong,
+    )
+    .await;
+    let v = evaluate(&app, &id).await;
+    assert_eq!(v["state"], "error");
+    assert!(
+        v["error"].as_str().unwrap().contains("no column `nope`"),
+        "{v}"
+    );
+}
