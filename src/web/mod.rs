@@ -4,6 +4,7 @@
 pub mod account;
 pub mod admin;
 pub mod admission;
+pub mod alerts;
 pub mod api;
 pub mod assets;
 pub mod builder;
@@ -264,6 +265,11 @@ route_table! {
     DELETE "/api/v1/dashboards/{id}" editor => api::dashboards::delete;
     POST "/api/v1/dashboards/{id}/duplicate" editor => api::dashboards::duplicate;
     GET "/api/v1/dashboards/{id}/export" viewer => api::dashboards::export;
+    GET "/alerts" editor => alerts::list;
+    POST "/alerts" editor => alerts::create;
+    GET "/alerts/{id}" editor => alerts::detail;
+    POST "/alerts/{id}/evaluate" editor => alerts::evaluate;
+    POST "/alerts/{id}/toggle" editor => alerts::toggle;
     GET "/schedules" editor => schedules::list;
     POST "/schedules" editor => schedules::editor::create;
     GET "/schedules/new" editor => schedules::editor::new_form;

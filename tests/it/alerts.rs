@@ -275,3 +275,101 @@ async fn a_cron_evaluates_on_its_own_and_bad_alerts_are_refused() {
         "{v}"
     );
 }
+
+#[tokio::test]
+async fn the_alerts_pages_create_test_and_pause_an_alert() {
+    let app = spawn_app().await;
+    let report = app.report_id().await;
+    let page = app
+        .get(&format!("/alerts?report={report}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("<option value=\"{report}\" selected>")),
+        "the report chosen"
+    );
+    let form = |name: &str, value: &str| {
+        vec![
+            ("name", name.to_string()),
+            ("report", report.clone()),
+            ("query", "kpis".into()),
+            ("column", "revenue".into()),
+            ("condition", "above".into()),
+            ("value", value.into()),
+            ("schedule", "0 * * * *".into()),
+            ("timezone", "UTC".into()),
+            ("cooldown", "60".into()),
+            ("emails", "boss@example.com".into()),
+        ]
+    };
+    // A value that is no number: the form again, saying so, nothing saved.
+    let r = app
+        .client
+        .post(format!("{}/alerts", app.address))
+        .form(&form("Bad", "lots"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("condition.value: a number"));
+    let r = app
+        .client
+        .post(format!("{}/alerts", app.address))
+        .form(&form("Big revenue", "1"))
+        .send()
+        .await
+        .unwrap();
+    // Saved: its page (redirects are followed).
+    assert_eq!(r.status(), 200);
+    let at = r.url().path().to_string();
+    assert!(at.starts_with("/alerts/"), "{at}");
+    let id = at.trim_start_matches("/alerts/").to_string();
+    let r = app
+        .client
+        .post(format!("{}/alerts/{id}/evaluate", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((r.status().as_u16(), r.url().path()), (200, at.as_str()));
+    let detail = app.get(&at).await.text().await.unwrap();
+    assert!(detail.contains("id=\"alert-state\">firing<"), "{detail}");
+    assert!(detail.contains("firing — "), "the message in the history");
+    let m = mails(&app, 1).await;
+    assert_eq!(m[0].0, "Alert firing: Big revenue");
+    let r = app
+        .client
+        .post(format!("{}/alerts/{id}/toggle", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((r.status().as_u16(), r.url().path()), (200, "/alerts"));
+    let list = app.get("/alerts").await.text().await.unwrap();
+    assert!(
+        list.contains("class=\"paused\"") && list.contains(">Resume<"),
+        "paused"
+    );
+    let got = app.get_json(&format!("/api/v1/alerts/{id}")).await;
+    assert_eq!(
+        (got["enabled"].as_bool(), got["nextRunAt"].is_null()),
+        (Some(false), true)
+    );
+    if crate::browser::browser_tests_enabled() {
+        let args = vec![app.address.clone(), at.clone()];
+        let v = tokio::task::spawn_blocking(move || crate::browser::node("alerts.mjs", &args))
+            .await
+            .unwrap();
+        assert_eq!(v["errors"], json!([]), "{v}");
+        assert_eq!(v["badge"], "firing", "{v}");
+        assert_eq!(v["formShown"], true, "{v}");
+        assert_eq!(v["history"], 1, "{v}");
+        for (k, wide) in v["widths"].as_object().unwrap() {
+            assert_eq!(wide, &json!(false), "{k} scrolls sideways: {v}");
+        }
+    }
+}

@@ -50,12 +50,25 @@ pub fn save(
         .query_source(def.query.as_deref())
         .is_none()
     {
+        let names: Vec<&str> = report
+            .definition
+            .queries
+            .keys()
+            .map(String::as_str)
+            .collect();
         return Err(invalid(
             "query",
-            format!(
-                "the report has no query named `{}`",
-                def.query.as_deref().unwrap_or("(default)")
-            ),
+            match &def.query {
+                Some(q) => format!(
+                    "the report has no query named `{}` (it has {})",
+                    crate::model::text::truncate(q, 60),
+                    names.join(", ")
+                ),
+                None => format!(
+                    "the report has several queries: name one ({})",
+                    names.join(", ")
+                ),
+            },
         ));
     }
     let conn = ctx.store.app.get()?;

@@ -1,0 +1,404 @@
+//! The /alerts pages: the list with each alert's state and its actions (test now, pause or
+//! resume), a form for a new one (from a report's page with `?report=`), and an alert's page
+//! with each member's state and the history of its evaluations and messages.
+
+use crate::app::alert;
+use crate::model::alert::{AlertDefinition, AlertState, Condition, ConditionKind};
+use crate::model::schedule::{Recipient, RecipientKind};
+use crate::model::time::{parse_time, ViewZone};
+use crate::store::{self, alert::StoredAlert};
+use crate::web::error::Problem;
+use crate::web::gate;
+use crate::web::{AppState, Layout};
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use askama_web::WebTemplate;
+use serde::Deserialize;
+
+/// One alert in the list.
+pub struct AlertRow {
+    pub id: String,
+    pub name: String,
+    pub report: String,
+    pub condition: String,
+    /// ok | firing | no_data | error, or "new" before its first evaluation.
+    pub state: String,
+    pub next: String,
+    pub enabled: bool,
+}
+
+/// GET /alerts
+#[derive(Template, WebTemplate)]
+#[template(path = "alerts.html")]
+pub struct AlertsPage {
+    pub layout: Layout,
+    pub rows: Vec<AlertRow>,
+    /// Reports to pick from in the form: (id, name).
+    pub reports: Vec<(String, String)>,
+    /// The report the form starts on (`?report=`).
+    pub chosen: String,
+    pub error: Option<String>,
+}
+
+/// GET /alerts/{id}
+#[derive(Template, WebTemplate)]
+#[template(path = "alert_detail.html")]
+pub struct AlertDetail {
+    pub layout: Layout,
+    pub alert: AlertRow,
+    pub states: Vec<(String, String, String, String)>,
+    pub history: Vec<(String, String, String, String, String)>,
+}
+
+/// A condition in words: "below 10", "changes by 20 % or more".
+pub fn condition_words(c: &Condition) -> String {
+    let v = c
+        .value
+        .map(|v| crate::report::format::value(v, None))
+        .unwrap_or_default();
+    match c.kind {
+        ConditionKind::Above => format!("above {v}"),
+        ConditionKind::Below => format!("below {v}"),
+        ConditionKind::ChangePct => format!("changes by {v} % or more"),
+        ConditionKind::NoData => format!("no new data for {} h", c.hours.unwrap_or(0)),
+        ConditionKind::OutsideBand => "outside its expected range".into(),
+    }
+}
+
+fn row(
+    a: &StoredAlert,
+    reports: &[(String, String)],
+    state: Option<AlertState>,
+    zone: &ViewZone,
+) -> AlertRow {
+    let d = &a.definition;
+    AlertRow {
+        id: a.id.clone(),
+        name: d.name.clone(),
+        report: reports
+            .iter()
+            .find(|(id, _)| *id == d.report_id)
+            .map_or(d.report_id.clone(), |(_, n)| n.clone()),
+        condition: format!(
+            "{}{} {}",
+            d.column,
+            d.per_member
+                .as_ref()
+                .map(|m| format!(" (each {m})"))
+                .unwrap_or_default(),
+            condition_words(&d.condition)
+        ),
+        state: state.map_or("new".into(), |s| s.as_str().to_string()),
+        next: match (d.enabled, a.next_run_at.as_deref().and_then(parse_time)) {
+            (false, _) => "paused".into(),
+            (true, Some(t)) => zone.show(t),
+            (true, None) => "never".into(),
+        },
+        enabled: d.enabled,
+    }
+}
+
+fn worst(states: &[store::alert::MemberState]) -> Option<AlertState> {
+    [
+        AlertState::Firing,
+        AlertState::NoData,
+        AlertState::Error,
+        AlertState::Ok,
+    ]
+    .into_iter()
+    .find(|s| states.iter().any(|m| m.state == *s))
+}
+
+fn reports(conn: &store::Conn) -> Result<Vec<(String, String)>, Problem> {
+    Ok(store::report::list(conn)
+        .map_err(Problem::from)?
+        .into_iter()
+        .map(|r| (r.id, r.definition.name))
+        .collect())
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    report: Option<String>,
+}
+
+fn list_page(
+    ctx: &crate::app::Ctx,
+    who: &crate::auth::Principal,
+    chosen: String,
+    error: Option<String>,
+) -> Result<AlertsPage, Problem> {
+    let layout = Layout::new(ctx, who).map_err(Problem::from)?;
+    let conn = ctx.store.app.get().map_err(Problem::from)?;
+    let reports = reports(&conn)?;
+    let mut rows = Vec::new();
+    for a in store::alert::list(&conn).map_err(Problem::from)? {
+        let states = store::alert::states(&conn, &a.id).map_err(Problem::from)?;
+        rows.push(row(&a, &reports, worst(&states), &layout.zone));
+    }
+    Ok(AlertsPage {
+        layout,
+        rows,
+        reports,
+        chosen,
+        error,
+    })
+}
+
+/// GET /alerts
+pub async fn list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    q: web::Query<ListQuery>,
+) -> Result<AlertsPage, Problem> {
+    let (ctx, who) = (state.ctx.clone(), gate::principal(&req));
+    let chosen = q.into_inner().report.unwrap_or_default();
+    web::block(move || list_page(&ctx, &who, chosen, None))
+        .await?
+        .map_err(Problem::html)
+}
+
+/// The new alert form.
+#[derive(Deserialize)]
+pub struct NewAlert {
+    name: String,
+    report: String,
+    #[serde(default)]
+    query: String,
+    column: String,
+    #[serde(default)]
+    per_member: String,
+    condition: String,
+    #[serde(default)]
+    value: String,
+    schedule: String,
+    timezone: String,
+    #[serde(default)]
+    cooldown: String,
+    #[serde(default)]
+    emails: String,
+}
+
+impl NewAlert {
+    fn definition(&self) -> Result<AlertDefinition, (String, String)> {
+        let bad = |k: &str, m: &str| (k.to_string(), m.to_string());
+        let kind: ConditionKind = serde_json::from_value(self.condition.clone().into())
+            .map_err(|_| bad("condition", "choose a condition"))?;
+        let number = self.value.trim();
+        let value = match number {
+            "" => None,
+            n => Some(
+                n.parse::<f64>()
+                    .map_err(|_| bad("condition.value", "a number"))?,
+            ),
+        };
+        let cooldown = match self.cooldown.trim() {
+            "" => None,
+            n => Some(
+                n.parse::<u32>()
+                    .map_err(|_| bad("cooldownMinutes", "whole minutes"))?,
+            ),
+        };
+        Ok(AlertDefinition {
+            name: self.name.trim().to_string(),
+            report_id: self.report.clone(),
+            query: Some(self.query.trim().to_string()).filter(|q| !q.is_empty()),
+            column: self.column.trim().to_string(),
+            schedule: self.schedule.trim().to_string(),
+            timezone: self.timezone.trim().to_string(),
+            condition: Condition {
+                kind,
+                value: value.filter(|_| kind != ConditionKind::NoData),
+                hours: match kind {
+                    ConditionKind::NoData => value.map(|v| v.max(0.0).min(u32::MAX as f64) as u32),
+                    _ => None,
+                },
+            },
+            per_member: Some(self.per_member.trim().to_string()).filter(|m| !m.is_empty()),
+            cooldown_minutes: cooldown,
+            renotify_hours: None,
+            notify_resolved: true,
+            recipients: self
+                .emails
+                .split([',', ';', ' ', '\n'])
+                .map(str::trim)
+                .filter(|e| !e.is_empty())
+                .map(|e| Recipient {
+                    kind: RecipientKind::Email,
+                    address: e.to_string(),
+                })
+                .collect(),
+            enabled: true,
+        })
+    }
+}
+
+/// POST /alerts: creates an alert; 303 to its page, or the list with what is wrong.
+pub async fn create(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<NewAlert>,
+) -> Result<HttpResponse, Problem> {
+    let (ctx, who) = (state.ctx.clone(), gate::principal(&req));
+    let form = form.into_inner();
+    let wake = state.scheduler_wake.clone();
+    // Saved: its id; refused: the list again with what is wrong.
+    let done = web::block(move || -> Result<Result<String, String>, Problem> {
+        let saved = form
+            .definition()
+            .map_err(|(k, m)| crate::app::edit::invalid(k, m))
+            .and_then(|d| alert::save(&ctx, None, &d, who.email().as_deref()));
+        match saved {
+            Ok(a) => {
+                wake.notify_one();
+                Ok(Ok(a.id))
+            }
+            Err(e) => {
+                let page = list_page(&ctx, &who, form.report.clone(), Some(e.to_string()))?;
+                Ok(Err(page.render().map_err(Problem::internal)?))
+            }
+        }
+    })
+    .await?
+    .map_err(Problem::html)?;
+    Ok(match done {
+        Ok(id) => HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/alerts/{id}")))
+            .finish(),
+        Err(body) => HttpResponse::UnprocessableEntity()
+            .content_type("text/html; charset=utf-8")
+            .body(body),
+    })
+}
+
+fn find(conn: &store::Conn, id: &str) -> Result<StoredAlert, Problem> {
+    store::alert::get(conn, id)
+        .map_err(Problem::from)?
+        .ok_or_else(|| {
+            Problem::not_found(format!(
+                "no alert with id `{}`",
+                crate::model::text::truncate(id, 60)
+            ))
+        })
+}
+
+/// GET /alerts/{id}
+pub async fn detail(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<AlertDetail, Problem> {
+    let (ctx, who) = (state.ctx.clone(), gate::principal(&req));
+    web::block(move || -> Result<AlertDetail, Problem> {
+        let layout = Layout::new(&ctx, &who).map_err(Problem::from)?;
+        let conn = ctx.store.app.get().map_err(Problem::from)?;
+        let a = find(&conn, &id)?;
+        let states = store::alert::states(&conn, &a.id).map_err(Problem::from)?;
+        let alert = row(&a, &reports(&conn)?, worst(&states), &layout.zone);
+        let when = |t: &str| parse_time(t).map_or(t.to_string(), |t| layout.zone.show(t));
+        let num = |v: Option<f64>| {
+            v.map(|v| crate::report::format::value(v, None))
+                .unwrap_or_default()
+        };
+        let states = states
+            .iter()
+            .map(|s| {
+                (
+                    s.member.clone(),
+                    s.state.as_str().to_string(),
+                    num(s.value),
+                    when(&s.since),
+                )
+            })
+            .collect();
+        let history = store::alert::history(&conn, &a.id, 100)
+            .map_err(Problem::from)?
+            .iter()
+            .map(|e| {
+                let said = e
+                    .message
+                    .as_ref()
+                    .and_then(|m| m["lines"].as_array().cloned())
+                    .map(|l| {
+                        l.iter()
+                            .filter_map(|x| x.as_str())
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    })
+                    .or_else(|| e.error.clone())
+                    .unwrap_or_default();
+                let sent = e
+                    .deliveries
+                    .iter()
+                    .map(|d| format!("{} ({})", d.address, d.status.as_str()))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                (
+                    when(&e.created_at),
+                    e.trigger.clone(),
+                    e.state.as_str().to_string(),
+                    said,
+                    sent,
+                )
+            })
+            .collect();
+        Ok(AlertDetail {
+            layout,
+            alert,
+            states,
+            history,
+        })
+    })
+    .await?
+    .map_err(Problem::html)
+}
+
+/// POST /alerts/{id}/evaluate: tests it now (messages as a scheduled evaluation would send).
+pub async fn evaluate(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let ctx = state.ctx.clone();
+    let outbox = state.runner.outbox.clone();
+    let id = web::block(move || -> Result<String, Problem> {
+        let a = find(&ctx.store.app.get().map_err(Problem::from)?, &id)?;
+        if alert::start(&a.id) {
+            let result = alert::evaluate(&ctx, &a, None);
+            alert::finish(&a.id);
+            if result?.notified {
+                outbox.notify_one();
+            }
+        }
+        Ok(a.id)
+    })
+    .await?
+    .map_err(Problem::html)?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/alerts/{id}")))
+        .finish())
+}
+
+/// POST /alerts/{id}/toggle: pauses or resumes it.
+pub async fn toggle(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let (ctx, who) = (state.ctx.clone(), gate::principal(&req));
+    let wake = state.scheduler_wake.clone();
+    web::block(move || -> Result<(), Problem> {
+        let a = find(&ctx.store.app.get().map_err(Problem::from)?, &id)?;
+        let mut d = a.definition.clone();
+        d.enabled = !d.enabled;
+        alert::save(&ctx, Some(&a.id), &d, who.email().as_deref())?;
+        wake.notify_one();
+        Ok(())
+    })
+    .await?
+    .map_err(Problem::html)?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/alerts"))
+        .finish())
+}
