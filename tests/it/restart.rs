@@ -168,3 +168,54 @@ async fn occurrences_missed_while_stopped_run_once_as_a_catch_up() {
     );
     assert!(runs.len() <= 4, "{runs:?}");
 }
+
+#[tokio::test]
+async fn an_alert_due_while_the_server_was_killed_notifies_once() {
+    let smtp = SmtpServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let config = write_config(dir.path(), port, smtp.port, "");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = client_with(Some(&cli_admin_token(&config)));
+    let mut server = start(&config, port);
+    let r = client
+        .post(format!("{base}/api/v1/alerts"))
+        .json(&serde_json::json!({
+            "name": "Any revenue", "reportId": "Sales overview", "query": "kpis",
+            "column": "revenue", "schedule": "* * * * *",
+            "condition": { "type": "above", "value": 1 },
+            "recipients": [{ "type": "email", "address": "ops@example.com" }]
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let alert: Value = r.json().await.unwrap();
+    let due = chrono::DateTime::parse_from_rfc3339(alert["nextRunAt"].as_str().unwrap()).unwrap();
+    // Killed before its occurrence; down while it falls due.
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let wait = (due.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_milliseconds() + 1500;
+    tokio::time::sleep(Duration::from_millis(wait.max(0) as u64)).await;
+    assert!(smtp.received().is_empty());
+    // Started again: the occurrence missed is evaluated once and told once.
+    let mut server = start(&config, port);
+    let mail = smtp.wait_for(1, Duration::from_secs(90)).await;
+    assert_eq!(mail[0].to, ["ops@example.com"]);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let mut server = start(&config, port);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(smtp.received().len(), 1, "told exactly once");
+    let id = alert["id"].as_str().unwrap();
+    let history = json(&client, format!("{base}/api/v1/alerts/{id}/history")).await;
+    let told = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| !e["deliveries"].as_array().unwrap().is_empty())
+        .count();
+    assert_eq!(told, 1, "{history}");
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
