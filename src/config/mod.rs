@@ -2,10 +2,12 @@
 //! Unknown keys and wrong types are errors that name the key.
 
 mod env;
+mod insights;
 mod secret;
 mod server;
 mod types;
 
+pub use insights::InsightsConfig;
 pub use secret::Secret;
 pub use server::*;
 pub use types::*;
@@ -140,6 +142,30 @@ mod tests {
                 message,
             })?;
         Ok(c)
+    }
+
+    #[test]
+    fn an_insights_model_url_must_be_http_and_its_timeout_sane() {
+        for (text, key) in [
+            ("[insights]\nllm_url = \"ftp://model\"", "insights.llm_url"),
+            ("[insights]\nllm_url = \"not a url\"", "insights.llm_url"),
+            (
+                "[insights]\nllm_timeout_secs = 0",
+                "insights.llm_timeout_secs",
+            ),
+            ("[insights]\nllm_model = \"\"", "insights.llm_model"),
+        ] {
+            match parse(text) {
+                Err(ConfigError::Invalid { key: k, .. }) => assert_eq!(k, key, "{text}"),
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+        let c = parse("[insights]\nllm_url = \"http://127.0.0.1:11434/v1\"").unwrap();
+        assert_eq!(c.insights.llm_model, "gpt-4o-mini");
+        assert!(
+            parse("").unwrap().insights.llm_url.is_none(),
+            "off by default"
+        );
     }
 
     #[test]

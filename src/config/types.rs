@@ -26,6 +26,7 @@ pub struct Config {
     pub dashboards: Vec<DashboardDefinition>,
     pub schedules: Vec<ScheduleDefinition>,
     pub exports: ExportsConfig,
+    pub insights: super::insights::InsightsConfig,
 }
 
 /// `[exports]`: how export files are written.
@@ -415,6 +416,7 @@ impl Config {
     /// The error is `(key, message)`.
     pub fn validate(&self) -> Result<(), (String, String)> {
         let err = |k: &str, m: String| Err((k.to_string(), m));
+        self.insights.check()?;
         if self.server.bind.parse::<std::net::SocketAddr>().is_err() {
             return err(
                 "server.bind",

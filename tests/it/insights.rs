@@ -378,3 +378,85 @@ async fn the_builder_previews_and_saves_a_forecast_and_unexpected_points() {
     );
     assert_eq!(chart["options"]["anomalies"], json!(true));
 }
+
+/// A stand-in for an OpenAI-compatible model on loopback: `/honest` rewords the narrative it is
+/// sent keeping its figures, `/liar` adds one of its own; every request body is kept.
+async fn fake_model() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Value>>>) {
+    use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+    let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Value>::new()));
+    let kept = got.clone();
+    let server = HttpServer::new(move || {
+        let kept = kept.clone();
+        App::new().default_service(web::to(move |req: HttpRequest, body: web::Bytes| {
+            let kept = kept.clone();
+            async move {
+                let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                kept.lock().unwrap().push(v.clone());
+                let facts: Value =
+                    serde_json::from_str(v["messages"][1]["content"].as_str().unwrap_or("{}"))
+                        .unwrap_or(Value::Null);
+                let said = facts["narrative"].as_str().unwrap_or("").to_string();
+                let content = match req.path() {
+                    p if p.starts_with("/liar") => {
+                        format!("In short: {said} Next month it grows by 12,345.")
+                    }
+                    _ => format!("In short: {said}"),
+                };
+                HttpResponse::Ok().json(json!({
+                    "choices": [{ "message": { "role": "assistant", "content": content } }]
+                }))
+            }
+        }))
+    })
+    .workers(1)
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let base = format!("http://{}", server.addrs()[0]);
+    tokio::spawn(server.run());
+    (base, got)
+}
+
+#[tokio::test]
+async fn a_language_model_may_reword_the_narrative_but_not_its_figures() {
+    let (base, got) = fake_model().await;
+    for (path, by) in [("honest", "model"), ("liar", "templates")] {
+        let url = format!("{base}/{path}/v1");
+        let app = crate::helpers::spawn_app_with(|c| c.insights.llm_url = Some(url)).await;
+        crate::columnar::upload(&app, "weekly", regions_csv()).await;
+        let measure = json!([{ "field": "sales", "agg": "sum", "as": "sales", "label": "Sales" }]);
+        let id = report(
+            &app,
+            &json!({
+                "name": "Weekly sales",
+                "builder": { "dataset": "weekly",
+                    "dimensions": [{ "field": "day", "bucket": "week" }], "measures": measure },
+                "visualizations": [{ "id": "trend", "type": "line", "title": "Sales",
+                    "dataMapping": { "x": "day", "y": "sales" } }]
+            }),
+        )
+        .await;
+        let v = app
+            .get_json(&format!("/api/v1/reports/{id}/insights"))
+            .await;
+        assert_eq!(v["narrativeBy"], by, "{path}: {v}");
+        let narrative = v["narrative"].as_str().unwrap();
+        assert_eq!(
+            narrative.starts_with("In short: "),
+            path == "honest",
+            "{narrative}"
+        );
+        assert!(
+            !narrative.contains("12,345"),
+            "the invented figure is not said"
+        );
+    }
+    // It was sent the aggregates and their words, never a dataset's rows.
+    let sent = got.lock().unwrap().clone();
+    assert_eq!(sent.len(), 2);
+    let body = sent[0].to_string();
+    assert!(body.contains("Sales") && body.contains("items"), "{body}");
+    assert!(
+        !body.contains("Product 1") && body.len() < 20_000,
+        "no rows: {body}"
+    );
+}

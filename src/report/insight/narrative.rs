@@ -33,6 +33,10 @@ pub struct Breakdown {
 #[derive(Debug, Default, Serialize)]
 pub struct Insights {
     pub narrative: String,
+    /// Who worded the narrative: `templates` (Quire's own words) or `model` (the
+    /// `[insights]` language model's, every number checked against the items).
+    #[serde(rename = "narrativeBy", skip_serializing_if = "str::is_empty")]
+    pub by: &'static str,
     pub items: Vec<Item>,
 }
 

@@ -40,6 +40,7 @@ pub fn insights(at: &At, sections: &[SectionOut]) -> Insights {
     let items = narrative::items(&series, &splits);
     Insights {
         narrative: narrative::narrative(&items),
+        by: "templates",
         items,
     }
 }

@@ -184,6 +184,7 @@ pub async fn insights(
 ) -> Result<HttpResponse, Problem> {
     let ctx = state.ctx.clone();
     let (report, params) = (id.into_inner(), q.into_inner());
+    let cfg = state.ctx.config.insights.clone();
     let found = web::block(move || {
         crate::app::insights::report_insights(
             &ctx,
@@ -193,5 +194,6 @@ pub async fn insights(
         )
     })
     .await??;
+    let found = crate::app::insights::retold(&cfg, found).await;
     Ok(HttpResponse::Ok().json(found))
 }
