@@ -1,14 +1,15 @@
 //! A report's insights for `GET /api/v1/reports/{id}/insights`: the report run with the
 //! caller's parameters, then `report::run::insight` on its charts.
 
-use super::pipeline::{PipelineError, RunSpec};
+use super::pipeline::PipelineError;
 use super::Ctx;
 use crate::report::insight::narrative::Insights;
 use crate::report::run::{self, TableRows};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
 
-/// The report's insights with these parameters, as of `today`.
+/// The report's insights with these parameters, as of `today`: the report run once (as its
+/// pages show it, labels and formats included), its insights asked on the same connection.
 pub fn report_insights(
     ctx: &Ctx,
     report: &str,
@@ -17,19 +18,6 @@ pub fn report_insights(
 ) -> Result<Insights, PipelineError> {
     let stored = ctx.report(report)?;
     let def = &stored.definition;
-    let out = ctx.run(&RunSpec {
-        report,
-        params,
-        rows: TableRows::Page {
-            page: 1,
-            page_size: 1,
-        },
-        only: None,
-        sort: None,
-        today,
-        narrow: None,
-        zone: chrono_tz::UTC,
-    })?;
     let resolved = crate::report::params::resolve(&def.parameters, params, today)
         .map_err(run::RunError::from)?;
     let conn = ctx
@@ -50,18 +38,23 @@ pub fn report_insights(
         today,
         zone: chrono_tz::UTC,
         bounds: ctx.bounds(),
-        cache: None,
+        cache: (ctx.config.limits.cache_mb > 0)
+            .then(|| ctx.store.cache_scope(&def.data_source))
+            .flatten(),
         progress: None,
         narrow: None,
         spare: None,
     };
-    let at = run::insight::At {
-        conn: conn.db(),
-        def,
-        resolved: &resolved.values,
-        req: &req,
-    };
-    Ok(run::insight::insights(&at, &out.sections))
+    super::column_meta::shown(ctx, || {
+        let out = run::run(&conn, &req)?;
+        let at = run::insight::At {
+            conn: conn.db(),
+            def,
+            resolved: &resolved.values,
+            req: &req,
+        };
+        Ok(run::insight::insights(&at, &out.sections))
+    })
 }
 
 /// The narrative reworded by the `[insights]` language model, when one is set: it is sent the
