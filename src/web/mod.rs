@@ -258,6 +258,7 @@ route_table! {
     DELETE "/api/v1/reports/{id}" editor => api::reports::delete;
     GET "/api/v1/reports/{id}/preview" viewer => api::reports::preview;
     GET "/api/v1/reports/{id}/insights" viewer => api::reports::insights;
+    GET "/api/v1/dashboards/{id}/insights" viewer => api::dashboards::insights;
     GET "/api/v1/dashboards" viewer => api::dashboards::list;
     POST "/api/v1/dashboards" editor => api::dashboards::create;
     GET "/api/v1/dashboards/{id}" viewer => api::dashboards::get;

@@ -290,6 +290,30 @@ async fn the_narrative_names_the_region_that_dropped_and_its_product() {
         .unwrap()
         .contains("came from West (region)"));
 
+    // A dashboard says it of its first chart over dates (the bars before it have nothing to say).
+    let d = app
+        .send_json(
+            reqwest::Method::POST,
+            "/api/v1/dashboards",
+            &json!({ "name": "Weekly", "widgets": [
+                { "id": "bars", "x": 0, "y": 0, "w": 6, "h": 4, "reportId": id, "visualizationId": "regions" },
+                { "id": "line", "x": 0, "y": 4, "w": 12, "h": 5, "reportId": id, "visualizationId": "trend" }] }),
+        )
+        .await;
+    assert_eq!(d.status(), 201);
+    let dashboard = d.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let said = app
+        .get_json(&format!("/api/v1/dashboards/{dashboard}/insights"))
+        .await;
+    assert_eq!(said["narrative"], v["narrative"], "{said}");
+    let r = app
+        .get(&format!("/api/v1/dashboards/{dashboard}/insights?f.nope=1"))
+        .await;
+    assert_eq!(r.status(), 400, "an unknown filter is named");
+
     // A report without a chart over dates has nothing to say; an unknown report is 404.
     let other = app.report_id().await;
     let r = app.get(&format!("/api/v1/reports/{other}/insights")).await;

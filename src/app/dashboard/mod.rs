@@ -7,6 +7,7 @@
 pub mod data_end;
 pub mod document;
 pub mod drill;
+pub mod insights;
 pub mod layout;
 pub mod run;
 pub mod text;

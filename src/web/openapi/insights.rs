@@ -19,6 +19,13 @@ pub(super) fn describe(method: &str, path: &str) -> Option<Op> {
             200,
             Reply::Json(object),
         ),
+        ("GET", "/api/v1/dashboards/{id}/insights") => op(
+            "What changed, said of the dashboard's first chart over dates under its filters (`f.<filterId>=`): as a report's insights",
+            &[],
+            Body::None,
+            200,
+            Reply::Json(object),
+        ),
         ("GET", "/api/v1/alerts") => op(
             "Alerts with their next evaluation and each member's state",
             &[],
