@@ -12,8 +12,15 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AlertDefinition {
     pub name: String,
-    /// The report (id or name) whose query is watched.
+    /// The report (id or name) whose query is watched; with `dashboardId`, the widget's report.
+    #[serde(default)]
     pub report_id: String,
+    /// A dashboard and one of its widgets to watch instead (its query as the dashboard shows
+    /// it by default); the message links to the dashboard filtered to the member.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dashboard_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub widget_id: Option<String>,
     /// One of the report's named queries (default: its only one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
@@ -104,8 +111,18 @@ impl AlertDefinition {
         if let Err(m) = super::text::no_control("name", &self.name, false) {
             return err("name", m["name: ".len()..].to_string());
         }
-        if self.report_id.trim().is_empty() {
-            return err("reportId", "name the report whose value is watched".into());
+        match (&self.dashboard_id, &self.widget_id) {
+            (Some(_), None) => {
+                return err("widgetId", "name the dashboard's widget to watch".into())
+            }
+            (None, Some(_)) => return err("dashboardId", "name the widget's dashboard".into()),
+            (None, None) if self.report_id.trim().is_empty() => {
+                return err(
+                    "reportId",
+                    "name the report (or dashboard widget) whose value is watched".into(),
+                )
+            }
+            _ => {}
         }
         for (key, text) in [
             ("column", Some(&self.column)),

@@ -373,3 +373,73 @@ async fn the_alerts_pages_create_test_and_pause_an_alert() {
         }
     }
 }
+
+#[tokio::test]
+async fn an_alert_on_a_dashboard_widget_links_each_member_to_the_dashboard_filtered_to_it() {
+    let app = spawn_app().await;
+    upload(
+        &app,
+        "store,day,units\nNorth,2025-01-01,40\nSouth,2025-01-01,4\n",
+        "replace",
+    )
+    .await;
+    let report = crate::insights::report(
+        &app,
+        &json!({
+            "name": "Stock",
+            "builder": { "dataset": "stock", "dimensions": ["store"],
+                "measures": [{ "field": "units", "agg": "sum", "as": "units" }] },
+            "visualizations": [{ "id": "t", "type": "table" }]
+        }),
+    )
+    .await;
+    let d = app
+        .send_json(
+            reqwest::Method::POST,
+            "/api/v1/dashboards",
+            &json!({ "name": "Stores", "widgets": [
+                { "id": "stock", "x": 0, "y": 0, "w": 12, "h": 5, "reportId": report, "visualizationId": "t" }],
+                "filters": [{ "id": "shop", "label": "Store", "type": "select",
+                              "targets": [{ "widgetId": "stock", "field": "store" }] }] }),
+        )
+        .await;
+    assert_eq!(d.status(), 201, "{}", d.text().await.unwrap());
+    let dashboard = d.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let def = json!({
+        "name": "Shop stock", "dashboardId": dashboard, "widgetId": "stock", "column": "units",
+        "perMember": "store", "schedule": "0 6 * * *", "condition": { "type": "below", "value": 10 },
+        "recipients": [{ "type": "email", "address": "shops@example.com" }]
+    });
+    let r = app
+        .send_json(reqwest::Method::POST, "/api/v1/alerts", &def)
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let alert: Value = r.json().await.unwrap();
+    assert_eq!(alert["reportId"], report.as_str(), "the widget's report");
+    let v = evaluate(&app, alert["id"].as_str().unwrap()).await;
+    assert_eq!(v["state"], "firing", "{v}");
+    let m = mails(&app, 1).await;
+    let line = "South: firing — 4 is below 10 (http";
+    assert!(m[0].1.contains(line), "{}", m[0].1);
+    assert!(
+        m[0].1
+            .contains(&format!("/dashboards/{dashboard}?f.shop=South)")),
+        "{}",
+        m[0].1
+    );
+    // A widget the dashboard does not have is refused naming it.
+    let mut bad = def.clone();
+    bad["name"] = json!("Nope");
+    bad["widgetId"] = json!("nope");
+    let r = app
+        .send_json(reqwest::Method::POST, "/api/v1/alerts", &bad)
+        .await;
+    assert_eq!(r.status(), 422);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["errors"][0]["field"],
+        "widgetId"
+    );
+}

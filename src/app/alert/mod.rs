@@ -36,6 +36,35 @@ pub fn save(
 ) -> Result<StoredAlert, EditError> {
     def.validate(ctx.config.delivery.allow_private_targets)
         .map_err(|(k, m)| invalid(k, m))?;
+    let mut def = def.clone();
+    if let (Some(d), Some(w)) = (&def.dashboard_id, &def.widget_id) {
+        let no_dashboard = || {
+            invalid(
+                "dashboardId",
+                format!("no dashboard `{}`", crate::model::text::truncate(d, 60)),
+            )
+        };
+        let dashboard =
+            crate::store::dashboard::get(&*ctx.store.app.get()?, d)?.ok_or_else(no_dashboard)?;
+        let report = dashboard
+            .definition
+            .widget(w)
+            .filter(|w| w.visualization_id.is_some())
+            .and_then(|w| w.report_id.clone())
+            .ok_or_else(|| {
+                invalid(
+                    "widgetId",
+                    format!(
+                        "no chart or table widget `{}` on the dashboard",
+                        crate::model::text::truncate(w, 60)
+                    ),
+                )
+            })?;
+        def.dashboard_id = Some(dashboard.id);
+        def.report_id = report;
+        def.query = None;
+    }
+    let def = &def;
     let report = ctx.report(&def.report_id).map_err(|_| {
         invalid(
             "reportId",
@@ -45,10 +74,11 @@ pub fn save(
             ),
         )
     })?;
-    if report
-        .definition
-        .query_source(def.query.as_deref())
-        .is_none()
+    if def.dashboard_id.is_none()
+        && report
+            .definition
+            .query_source(def.query.as_deref())
+            .is_none()
     {
         let names: Vec<&str> = report
             .definition
@@ -147,22 +177,34 @@ pub fn finish(id: &str) {
 fn rows_of(
     ctx: &Ctx,
     a: &AlertDefinition,
+    dashboard: Option<&crate::store::dashboard::StoredDashboard>,
     today: chrono::NaiveDate,
 ) -> Result<BTreeMap<String, Rows>, String> {
-    let report = ctx.report(&a.report_id).map_err(|e| e.to_string())?;
-    let (conn, sql, values) = ctx
-        .prepare(
-            &report.definition,
-            a.query.as_deref(),
-            "alert",
-            &BTreeMap::new(),
-            today,
-        )
-        .map_err(|e| e.to_string())?;
-    let rs = conn
-        .db()
-        .fetch(&sql, &values, None, ctx.bounds())
-        .map_err(|e| e.to_string())?;
+    let rs = match (dashboard, &a.widget_id) {
+        (Some(d), Some(w)) => {
+            crate::app::dashboard::watch::widget_rows(ctx, d, w, today)
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| {
+                    format!("widgetId: the dashboard has no chart or table widget `{w}`")
+                })?
+                .1
+        }
+        _ => {
+            let report = ctx.report(&a.report_id).map_err(|e| e.to_string())?;
+            let (conn, sql, values) = ctx
+                .prepare(
+                    &report.definition,
+                    a.query.as_deref(),
+                    "alert",
+                    &BTreeMap::new(),
+                    today,
+                )
+                .map_err(|e| e.to_string())?;
+            conn.db()
+                .fetch(&sql, &values, None, ctx.bounds())
+                .map_err(|e| e.to_string())?
+        }
+    };
     let col = rs.column(&a.column).ok_or_else(|| {
         format!(
             "column: the query has no column `{}` (it has {})",
@@ -214,23 +256,35 @@ pub fn evaluate(
             .into_iter()
             .map(|s| (s.member.clone(), s))
             .collect();
-    let (members, error): (Vec<MemberOut>, Option<String>) = match rows_of(ctx, a, today) {
-        Ok(rows) => (
-            rows.iter()
-                .map(|(m, r)| {
-                    let v = judge::judge(a, r, now);
-                    MemberOut {
-                        member: m.clone(),
-                        state: v.state,
-                        value: v.value,
-                        why: v.why,
-                    }
-                })
-                .collect(),
-            None,
-        ),
-        Err(e) => (Vec::new(), Some(e)),
+    let dashboard = match &a.dashboard_id {
+        Some(id) => crate::store::dashboard::get(&*ctx.store.app.get()?, id)?,
+        None => None,
     };
+    let base = ctx.config.server.public_url();
+    let link = |member: &str| match (&dashboard, &a.widget_id) {
+        (Some(d), Some(w)) => {
+            crate::app::dashboard::watch::link(&base, d, w, a.per_member.as_deref(), member)
+        }
+        _ => format!("{base}/reports/{}", a.report_id),
+    };
+    let (members, error): (Vec<MemberOut>, Option<String>) =
+        match rows_of(ctx, a, dashboard.as_ref(), today) {
+            Ok(rows) => (
+                rows.iter()
+                    .map(|(m, r)| {
+                        let v = judge::judge(a, r, now);
+                        MemberOut {
+                            member: m.clone(),
+                            state: v.state,
+                            value: v.value,
+                            why: v.why,
+                        }
+                    })
+                    .collect(),
+                None,
+            ),
+            Err(e) => (Vec::new(), Some(e)),
+        };
     let mut states = Vec::new();
     let mut lines = Vec::new();
     let mut firing = false;
@@ -246,12 +300,21 @@ pub fn evaluate(
         } else {
             format!("{}: ", m.member)
         };
+        // On a dashboard, each member's line links to the dashboard filtered to it.
+        let at = match (&dashboard, m.member.is_empty()) {
+            (Some(_), false) => format!(" ({})", link(&m.member)),
+            _ => String::new(),
+        };
         match told {
-            Some(Tell::Fired) => lines.push(format!("{who}{} — {}", state_word(m.state), m.why)),
-            Some(Tell::Reminder) => {
-                lines.push(format!("{who}still {} — {}", state_word(m.state), m.why))
+            Some(Tell::Fired) => {
+                lines.push(format!("{who}{} — {}{at}", state_word(m.state), m.why))
             }
-            Some(Tell::Resolved) => lines.push(format!("{who}resolved — {}", m.why)),
+            Some(Tell::Reminder) => lines.push(format!(
+                "{who}still {} — {}{at}",
+                state_word(m.state),
+                m.why
+            )),
+            Some(Tell::Resolved) => lines.push(format!("{who}resolved — {}{at}", m.why)),
             None => {}
         }
         firing |= matches!(told, Some(Tell::Fired | Tell::Reminder));
@@ -298,7 +361,7 @@ pub fn evaluate(
         ),
         lines,
         state: if firing { "firing" } else { "resolved" }.into(),
-        link: format!("{}/reports/{}", ctx.config.server.public_url(), a.report_id),
+        link: link(""),
     });
     let notice_json = notice
         .as_ref()

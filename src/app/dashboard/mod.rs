@@ -12,6 +12,7 @@ pub mod layout;
 pub mod run;
 pub mod text;
 pub mod warm;
+pub mod watch;
 
 pub use layout::{place, place_stored};
 

@@ -204,6 +204,8 @@ impl NewAlert {
         Ok(AlertDefinition {
             name: self.name.trim().to_string(),
             report_id: self.report.clone(),
+            dashboard_id: None,
+            widget_id: None,
             query: Some(self.query.trim().to_string()).filter(|q| !q.is_empty()),
             column: self.column.trim().to_string(),
             schedule: self.schedule.trim().to_string(),
