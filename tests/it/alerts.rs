@@ -430,6 +430,70 @@ async fn an_alert_on_a_dashboard_widget_links_each_member_to_the_dashboard_filte
         "{}",
         m[0].1
     );
+    // The widget's menu offers it to editors, the form keeps the widget, a viewer sees no link.
+    let partial = app
+        .get(&format!("/dashboards/{dashboard}/widgets/stock"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let href = format!("/alerts?dashboard={dashboard}&#38;widget=stock\" class=\"create-alert\"");
+    assert!(partial.contains(&href), "{partial}");
+    let form = app
+        .get(&format!("/alerts?dashboard={dashboard}&widget=stock"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        form.contains("id=\"watched-widget\">Stores — stock<"),
+        "{form}"
+    );
+    let r = app
+        .client
+        .post(format!("{}/alerts", app.address))
+        .form(&[
+            ("name", "Shop stock from the menu"),
+            ("dashboard", dashboard.as_str()),
+            ("widget", "stock"),
+            ("column", "units"),
+            ("per_member", "store"),
+            ("condition", "below"),
+            ("value", "10"),
+            ("schedule", "0 6 * * *"),
+            ("timezone", "UTC"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let made = r.url().path().trim_start_matches("/alerts/").to_string();
+    let got = app.get_json(&format!("/api/v1/alerts/{made}")).await;
+    assert_eq!(
+        (got["dashboardId"].as_str(), got["widgetId"].as_str()),
+        (Some(dashboard.as_str()), Some("stock"))
+    );
+    let (_, viewer) = crate::helpers::user_with_token(
+        &app.ctx,
+        "viewer@example.com",
+        quire::model::user::Role::Viewer,
+    );
+    let seen = crate::helpers::client_with(Some(&viewer))
+        .get(format!(
+            "{}/dashboards/{dashboard}/widgets/stock",
+            app.address
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        seen.contains("Open the report") && !seen.contains("Create alert"),
+        "{seen}"
+    );
+
     // A widget the dashboard does not have is refused naming it.
     let mut bad = def.clone();
     bad["name"] = json!("Nope");

@@ -38,6 +38,9 @@ pub struct AlertsPage {
     pub reports: Vec<(String, String)>,
     /// The report the form starts on (`?report=`).
     pub chosen: String,
+    /// The dashboard widget it watches instead (`?dashboard=&widget=`): its ids and the
+    /// widget's name for people.
+    pub widget: Option<(String, String, String)>,
     pub error: Option<String>,
 }
 
@@ -122,17 +125,50 @@ fn reports(conn: &store::Conn) -> Result<Vec<(String, String)>, Problem> {
 pub struct ListQuery {
     #[serde(default)]
     report: Option<String>,
+    #[serde(default)]
+    dashboard: Option<String>,
+    #[serde(default)]
+    widget: Option<String>,
+}
+
+/// The widget `(dashboard, widget)` names, as the form shows it: 404 when there is none.
+fn widget_named(
+    conn: &store::Conn,
+    dashboard: &str,
+    widget: &str,
+) -> Result<(String, String, String), Problem> {
+    let d = store::dashboard::get(conn, dashboard)
+        .map_err(Problem::from)?
+        .ok_or_else(|| Problem::not_found("no such dashboard"))?;
+    let w = d
+        .definition
+        .widget(widget)
+        .ok_or_else(|| Problem::not_found("no such widget"))?;
+    let title = w
+        .title
+        .clone()
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or_else(|| w.id.clone());
+    Ok((
+        d.id.clone(),
+        w.id.clone(),
+        format!("{} — {title}", d.definition.name),
+    ))
 }
 
 fn list_page(
     ctx: &crate::app::Ctx,
     who: &crate::auth::Principal,
-    chosen: String,
+    (chosen, widget): (String, Option<(String, String)>),
     error: Option<String>,
 ) -> Result<AlertsPage, Problem> {
     let layout = Layout::new(ctx, who).map_err(Problem::from)?;
     let conn = ctx.store.app.get().map_err(Problem::from)?;
     let reports = reports(&conn)?;
+    let widget = match widget {
+        Some((d, w)) => Some(widget_named(&conn, &d, &w)?),
+        None => None,
+    };
     let mut rows = Vec::new();
     for a in store::alert::list(&conn).map_err(Problem::from)? {
         let states = store::alert::states(&conn, &a.id).map_err(Problem::from)?;
@@ -143,6 +179,7 @@ fn list_page(
         rows,
         reports,
         chosen,
+        widget,
         error,
     })
 }
@@ -154,8 +191,10 @@ pub async fn list(
     q: web::Query<ListQuery>,
 ) -> Result<AlertsPage, Problem> {
     let (ctx, who) = (state.ctx.clone(), gate::principal(&req));
-    let chosen = q.into_inner().report.unwrap_or_default();
-    web::block(move || list_page(&ctx, &who, chosen, None))
+    let q = q.into_inner();
+    let chosen = q.report.unwrap_or_default();
+    let widget = q.dashboard.zip(q.widget);
+    web::block(move || list_page(&ctx, &who, (chosen, widget), None))
         .await?
         .map_err(Problem::html)
 }
@@ -164,7 +203,13 @@ pub async fn list(
 #[derive(Deserialize)]
 pub struct NewAlert {
     name: String,
+    #[serde(default)]
     report: String,
+    /// A dashboard widget to watch instead of the report (both given, or neither).
+    #[serde(default)]
+    dashboard: String,
+    #[serde(default)]
+    widget: String,
     #[serde(default)]
     query: String,
     column: String,
@@ -204,8 +249,8 @@ impl NewAlert {
         Ok(AlertDefinition {
             name: self.name.trim().to_string(),
             report_id: self.report.clone(),
-            dashboard_id: None,
-            widget_id: None,
+            dashboard_id: Some(self.dashboard.trim().to_string()).filter(|d| !d.is_empty()),
+            widget_id: Some(self.widget.trim().to_string()).filter(|w| !w.is_empty()),
             query: Some(self.query.trim().to_string()).filter(|q| !q.is_empty()),
             column: self.column.trim().to_string(),
             schedule: self.schedule.trim().to_string(),
@@ -258,7 +303,14 @@ pub async fn create(
                 Ok(Ok(a.id))
             }
             Err(e) => {
-                let page = list_page(&ctx, &who, form.report.clone(), Some(e.to_string()))?;
+                let widget = (!form.dashboard.is_empty() && !form.widget.is_empty())
+                    .then(|| (form.dashboard.clone(), form.widget.clone()));
+                let page = list_page(
+                    &ctx,
+                    &who,
+                    (form.report.clone(), widget),
+                    Some(e.to_string()),
+                )?;
                 Ok(Err(page.render().map_err(Problem::internal)?))
             }
         }

@@ -94,6 +94,8 @@ pub struct WidgetPartial {
     /// Table pages: the partial's URL without the page.
     pub base: String,
     pub report_link: Option<String>,
+    /// The new alert form for this widget, for editors (`/alerts?dashboard=&widget=`).
+    pub alert_link: Option<String>,
 }
 
 impl WidgetPartial {
@@ -370,9 +372,13 @@ pub async fn view(
 /// refreshes a table someone sorted or paged).
 pub async fn widget(
     state: web::Data<AppState>,
+    req: HttpRequest,
     path: web::Path<(String, String)>,
     q: Query,
 ) -> Result<WidgetPartial, Problem> {
+    let editor = gate::principal(&req)
+        .role()
+        .is_some_and(|r| r.allows(crate::model::user::Role::Editor));
     let (id, wid) = path.into_inner();
     let (ctx, q) = (state.ctx.clone(), q.into_inner());
     let page = parse_page(q.get("page").map(String::as_str))?;
@@ -384,7 +390,7 @@ pub async fn widget(
         let (filters, params) = split(&q);
         let view = dashboard_run::View::now(&filters, &params);
         let base = format!("/dashboards/{id}");
-        crate::report::chart::at_width(width, || {
+        let mut partial = crate::report::chart::at_width(width, || {
             widget_for(
                 &ctx,
                 &d,
@@ -394,7 +400,15 @@ pub async fn widget(
                 &base,
                 Some(&q),
             )
-        })
+        })?;
+        if editor && partial.report_link.is_some() {
+            partial.alert_link = Some(format!(
+                "/alerts?dashboard={}&widget={}",
+                crate::web::urlencode(&d.id),
+                crate::web::urlencode(&wid)
+            ));
+        }
+        Ok(partial)
     })
     .await?
 }
@@ -443,6 +457,7 @@ pub(crate) fn widget_for(
         widget: w,
         item,
         error,
+        alert_link: None,
     })
 }
 
