@@ -1,16 +1,9 @@
 //! The routes of insights and alerts, described as `describe` describes the others.
 
-use super::{object, objects, schema, Body, Op, Reply};
+use super::{object, objects, op, schema, Body, Op, Reply};
 use crate::model::alert::AlertDefinition;
 
 pub(super) fn describe(method: &str, path: &str) -> Option<Op> {
-    let op = |summary, query, body, status, reply| Op {
-        summary,
-        query,
-        body,
-        status,
-        reply,
-    };
     Some(match (method, path) {
         ("GET", "/api/v1/reports/{id}/insights") => op(
             "What changed in the report's first chart over dates: `{narrative, items: [{kind, text, metric, at?, value?, expected?, low?, high?, member?, share?}]}` (report parameters by name)",

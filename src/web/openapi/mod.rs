@@ -59,6 +59,23 @@ struct Op {
     reply: Reply,
 }
 
+/// An operation's description, as `describe` writes each.
+fn op(
+    summary: &'static str,
+    query: &'static [(&'static str, &'static str)],
+    body: Body,
+    status: u16,
+    reply: Reply,
+) -> Op {
+    Op {
+        summary,
+        query,
+        body,
+        status,
+        reply,
+    }
+}
+
 fn object(_: &mut Schemas) -> Value {
     json!({ "type": "object" })
 }
@@ -75,13 +92,6 @@ fn list_of<T: ToSchema>(s: &mut Schemas) -> Value {
 fn describe(method: &str, path: &str) -> Option<Op> {
     use super::api;
     use crate::store::{audit::AuditEvent, token::ApiToken, user::User};
-    let op = |summary, query, body, status, reply| Op {
-        summary,
-        query,
-        body,
-        status,
-        reply,
-    };
     Some(match (method, path) {
         ("POST", "/api/v1/auth/login") => op(
             "Sign in: the session cookie and its CSRF token",
