@@ -77,8 +77,12 @@ pub async fn retold(cfg: &crate::config::InsightsConfig, mut found: Insights) ->
             { "role": "user", "content": facts.to_string() },
         ],
     });
+    // The URL is the administrator's (a local model on loopback is the usual one), not a
+    // person's, so the private-address guard of hooks does not apply; a redirect, which could
+    // point anywhere, is not followed.
     let client = match reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(cfg.llm_timeout_secs))
+        .redirect(reqwest::redirect::Policy::none())
         .build()
     {
         Ok(c) => c,

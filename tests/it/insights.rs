@@ -320,6 +320,20 @@ async fn the_narrative_names_the_region_that_dropped_and_its_product() {
     assert_eq!(r.status(), 200);
     let r = app.get("/api/v1/reports/nope/insights").await;
     assert_eq!(r.status(), 404);
+    // Parameters are checked as a run checks them: a bad value names the parameter.
+    for bad in [
+        "abc",
+        "99999999999999999999",
+        "%27%3B%20DROP%20TABLE%20sales%3B--",
+    ] {
+        let r = app
+            .get(&format!("/api/v1/reports/{other}/insights?days={bad}"))
+            .await;
+        let status = r.status();
+        let body = r.text().await.unwrap();
+        assert!(status == 422 || status == 400, "{bad}: {status} {body}");
+        assert!(body.contains("days"), "{bad}: {body}");
+    }
 }
 
 #[tokio::test]

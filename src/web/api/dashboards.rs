@@ -266,27 +266,30 @@ pub async fn get(
 /// first chart over dates that has something to say, under these filters.
 pub async fn insights(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     id: web::Path<String>,
     q: web::Query<BTreeMap<String, String>>,
 ) -> Result<HttpResponse, Problem> {
     let ctx = state.ctx.clone();
     let cfg = ctx.config.insights.clone();
     let (id, q) = (id.into_inner(), q.into_inner());
-    let found = web::block(move || -> Result<_, Problem> {
-        let d =
-            store::dashboard::get(&*ctx.store.app.get()?, &id)?.ok_or_else(|| not_found(&id))?;
-        let today = chrono::Utc::now().date_naive();
-        let (filters, params) = split_query(&ctx, &d, q, today)?;
-        let view = dashboard_run::View {
-            filters: &filters,
-            params: &params,
-            today,
-        };
-        Ok(crate::app::dashboard::insights::dashboard_insights(
-            &ctx, &d, view,
-        )?)
-    })
-    .await??;
+    // Its queries take a slot of the render queue and stop when the client leaves.
+    let found = state
+        .render_blocking(&req, move || -> Result<_, Problem> {
+            let d = store::dashboard::get(&*ctx.store.app.get()?, &id)?
+                .ok_or_else(|| not_found(&id))?;
+            let today = chrono::Utc::now().date_naive();
+            let (filters, params) = split_query(&ctx, &d, q, today)?;
+            let view = dashboard_run::View {
+                filters: &filters,
+                params: &params,
+                today,
+            };
+            Ok(crate::app::dashboard::insights::dashboard_insights(
+                &ctx, &d, view,
+            )?)
+        })
+        .await??;
     let found = crate::app::insights::retold(&cfg, found).await;
     Ok(HttpResponse::Ok().json(found))
 }

@@ -176,24 +176,27 @@ pub async fn preview(
         .body(body))
 }
 
-/// GET /api/v1/reports/{id}/insights?<param>=...: the narrative and its items.
+/// GET /api/v1/reports/{id}/insights?<param>=...: the narrative and its items. Its queries
+/// take a slot of the render queue and stop when the client leaves.
 pub async fn insights(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     id: web::Path<String>,
     q: web::Query<BTreeMap<String, String>>,
 ) -> Result<HttpResponse, Problem> {
     let ctx = state.ctx.clone();
     let (report, params) = (id.into_inner(), q.into_inner());
     let cfg = state.ctx.config.insights.clone();
-    let found = web::block(move || {
-        crate::app::insights::report_insights(
-            &ctx,
-            &report,
-            &params,
-            chrono::Utc::now().date_naive(),
-        )
-    })
-    .await??;
+    let found = state
+        .render_blocking(&req, move || {
+            crate::app::insights::report_insights(
+                &ctx,
+                &report,
+                &params,
+                chrono::Utc::now().date_naive(),
+            )
+        })
+        .await??;
     let found = crate::app::insights::retold(&cfg, found).await;
     Ok(HttpResponse::Ok().json(found))
 }

@@ -234,18 +234,14 @@ pub(super) fn lay_out(
     }
 
     // Rows: each group's subtotal, then its rows; the grand total last.
+    // Every path has every row field: the tree's leaves are the row groups.
     let groups = match nr {
         0 => 0,
-        _ => rs
-            .rows
+        _ => row_tree
+            .nodes
             .iter()
-            .map(|r| {
-                let mut k = String::new();
-                rows_at.iter().for_each(|&i| cell_key(&r[i], &mut k));
-                k
-            })
-            .collect::<std::collections::HashSet<_>>()
-            .len() as u64,
+            .filter(|n| n.children.is_empty())
+            .count() as u64,
     };
     let mut row_groups: Vec<(Vec<Cell>, String)> = Vec::new();
     let mut shown = 0u64;
