@@ -188,13 +188,19 @@ impl Application {
     }
 }
 
-/// Every ten minutes: sessions past their end and audit events past their retention go.
+/// Every ten minutes: sessions past their end, audit events past their retention and what has
+/// been in the trash for 30 days go.
 async fn expire_sessions(ctx: Ctx) {
     let mut every = tokio::time::interval(Duration::from_secs(600));
     loop {
         every.tick().await;
         let c = ctx.clone();
-        match tokio::task::spawn_blocking(move || crate::auth::expire(&c)).await {
+        match tokio::task::spawn_blocking(move || {
+            crate::auth::expire(&c)?;
+            crate::app::version::purge(&c)
+        })
+        .await
+        {
             Ok(Ok(())) => {}
             Ok(Err(e)) => tracing::warn!(error = %e, "expiring sessions failed"),
             Err(e) => tracing::warn!(error = %e, "expiring sessions panicked"),

@@ -32,3 +32,24 @@ pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> EditErro
         message: message.into(),
     }
 }
+
+/// Who makes a change and what they say about it: kept with the version it makes.
+#[derive(Debug, Clone, Default)]
+pub struct Author {
+    /// An email, `reports.toml`, or none (a change by the system).
+    pub by: Option<String>,
+    pub note: Option<String>,
+}
+
+impl Author {
+    /// A change by `by` (an email) without a note.
+    pub fn by(by: Option<String>) -> Self {
+        Author { by, note: None }
+    }
+
+    /// With `note` (checked: [`crate::model::version::note_of`]).
+    pub fn noting(mut self, note: Option<&str>) -> Result<Self, EditError> {
+        self.note = crate::model::version::note_of(note).map_err(|m| invalid("note", m))?;
+        Ok(self)
+    }
+}

@@ -17,6 +17,7 @@ pub mod report;
 pub mod schedule;
 pub mod share;
 pub mod stream;
+pub mod version;
 
 use crate::config::Config;
 use crate::data::query::Bounds;

@@ -2,9 +2,10 @@
 //! its data before anything is written: each query is prepared (never run) on its data source,
 //! and every column a visualization maps must be one the query returns.
 
-use crate::app::edit::{invalid, EditError};
+use crate::app::edit::{invalid, Author, EditError};
 use crate::app::Ctx;
 use crate::model::report::{QuerySource, ReportDefinition, Visualization};
+use crate::model::version::Kept;
 use crate::store::{self, report::StoredReport};
 use std::collections::HashMap;
 
@@ -21,6 +22,7 @@ pub fn save(
     ctx: &Ctx,
     id: Option<&str>,
     mut def: ReportDefinition,
+    author: &Author,
 ) -> Result<StoredReport, EditError> {
     def.name = def.name.trim().to_string();
     def.validate().map_err(split)?;
@@ -55,14 +57,19 @@ pub fn save(
     }
     check_dashboards(&conn, &id, &def)?;
     def.id = Some(id.clone());
-    store::report::upsert(&conn, &id, &def, false)?;
+    let tx = conn
+        .unchecked_transaction()
+        .map_err(store::StoreError::from)?;
+    let body = store::report::upsert(&tx, &id, &def, false)?;
+    super::version::keep(&tx, Kept::Report, &id, &body, author, None)?;
+    tx.commit().map_err(store::StoreError::from)?;
     store::report::get(&conn, &id)?.ok_or_else(|| not_found(&id))
 }
 
-/// Deletes a report no schedule or dashboard uses.
-pub fn delete(ctx: &Ctx, id: &str) -> Result<(), EditError> {
+/// Moves a report no schedule or dashboard uses to the trash.
+pub fn delete(ctx: &Ctx, id: &str, author: &Author) -> Result<(), EditError> {
     let conn = ctx.store.app.get()?;
-    store::report::get(&conn, id)?.ok_or_else(|| not_found(id))?;
+    let report = store::report::get(&conn, id)?.ok_or_else(|| not_found(id))?;
     let mut users: Vec<String> = store::schedule::list(&conn)?
         .into_iter()
         .filter(|s| s.report_id == id)
@@ -79,7 +86,20 @@ pub fn delete(ctx: &Ctx, id: &str) -> Result<(), EditError> {
             users.join(", ")
         )));
     }
-    store::report::delete(&conn, id)?;
+    let body = serde_json::to_string(&report.definition).map_err(store::StoreError::from)?;
+    let tx = conn
+        .unchecked_transaction()
+        .map_err(store::StoreError::from)?;
+    store::version::trash(
+        &tx,
+        Kept::Report,
+        id,
+        &report.definition.name,
+        &body,
+        author.by.as_deref(),
+    )?;
+    store::report::delete(&tx, id)?;
+    tx.commit().map_err(store::StoreError::from)?;
     Ok(())
 }
 

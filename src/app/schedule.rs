@@ -1,13 +1,14 @@
 //! Creating, changing, pausing and deleting schedules: one place for the API and the
 //! /schedules page. Everything is checked before anything is written.
 
-use crate::app::edit::{invalid, EditError};
+use crate::app::edit::{invalid, Author, EditError};
 use crate::app::Ctx;
 use crate::model::cron::{parse_timezone, CronSchedule};
 use crate::model::export::ExportFormat;
 use crate::model::schedule::{self, keep_hidden, Recipient, RecipientKind, ScheduleDefinition};
 use crate::model::text::truncate;
 use crate::model::time::rfc3339;
+use crate::model::version::Kept;
 use crate::report::params;
 use crate::store::{self, schedule::StoredSchedule};
 use chrono::Utc;
@@ -54,16 +55,17 @@ pub fn save(
     ctx: &Ctx,
     id: Option<&str>,
     cfg: &ScheduleDefinition,
+    author: &Author,
 ) -> Result<StoredSchedule, EditError> {
     let conn = ctx.store.app.get()?;
-    let before = match id {
-        Some(id) => {
-            store::schedule::get(&conn, id)?
-                .ok_or_else(|| not_found(id))?
-                .recipients
-        }
-        None => Vec::new(),
+    let stored_before = match id {
+        Some(id) => Some(store::schedule::get(&conn, id)?.ok_or_else(|| not_found(id))?),
+        None => None,
     };
+    let before = stored_before
+        .as_ref()
+        .map(|s| s.recipients.clone())
+        .unwrap_or_default();
     let cfg = &ScheduleDefinition {
         recipients: keep_hidden(&cfg.recipients, &before).map_err(|(k, m)| invalid(k, m))?,
         ..cfg.clone()
@@ -143,14 +145,27 @@ pub fn save(
         last_run_at: None,
         last_run_status: None,
     };
-    store::schedule::upsert(&conn, &stored, false)?;
+    let tx = conn
+        .unchecked_transaction()
+        .map_err(store::StoreError::from)?;
+    store::schedule::upsert(&tx, &stored, false)?;
+    let body = version_body(&stored)?;
+    let first = stored_before.as_ref().map(version_body).transpose()?;
+    super::version::keep(&tx, Kept::Schedule, &id, &body, author, first.as_deref())?;
+    tx.commit().map_err(store::StoreError::from)?;
     store::schedule::get(&conn, &id)?.ok_or_else(|| not_found(&id))
 }
 
-/// Deletes a schedule with its history.
+/// A schedule's definition as its versions keep it.
+fn version_body(s: &StoredSchedule) -> Result<String, store::StoreError> {
+    Ok(serde_json::to_string(&to_config(s))?)
+}
+
+/// Deletes a schedule with its history and versions.
 pub fn delete(ctx: &Ctx, id: &str) -> Result<(), EditError> {
-    match store::schedule::delete(&*ctx.store.app.get()?, id)? {
-        true => Ok(()),
+    let conn = ctx.store.app.get()?;
+    match store::schedule::delete(&conn, id)? {
+        true => Ok(store::version::forget(&conn, Kept::Schedule, id)?),
         false => Err(not_found(id)),
     }
 }

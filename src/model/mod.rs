@@ -17,6 +17,7 @@ pub mod template;
 pub mod text;
 pub mod time;
 pub mod user;
+pub mod version;
 
 /// A status: a closed set of words, stored and shown in the API as the same word.
 macro_rules! status {

@@ -10,6 +10,7 @@ use crate::model::cron::{parse_timezone, CronSchedule};
 use crate::model::dashboard::DashboardDefinition;
 use crate::model::report::ReportDefinition;
 use crate::model::schedule::ScheduleDefinition;
+use crate::model::version::Kept;
 use crate::store::{self, Store};
 use anyhow::{anyhow, Context};
 use chrono::Utc;
@@ -49,7 +50,11 @@ impl<'a> From<&'a Config> for Provisioned<'a> {
     }
 }
 
-/// Writes reports, dashboards and schedules into the app database, in one transaction.
+/// Who wrote a version that came from config.
+const CONFIG: &str = "reports.toml";
+
+/// Writes reports, dashboards and schedules into the app database, in one transaction (each
+/// report's and dashboard's definition a version by `reports.toml` when it changed).
 pub fn apply(store: &Store, p: &Provisioned) -> anyhow::Result<()> {
     let mut conn = store.app.get()?;
     let tx = conn.transaction()?;
@@ -61,7 +66,8 @@ pub fn apply(store: &Store, p: &Provisioned) -> anyhow::Result<()> {
         }
         let mut def = r.clone();
         def.id = Some(id.clone());
-        store::report::upsert(&tx, &id, &def, true)?;
+        let body = store::report::upsert(&tx, &id, &def, true)?;
+        store::version::record(&tx, Kept::Report, &id, &body, Some(CONFIG), None, None)?;
     }
     for d in p.dashboards {
         let id = id_of("dashboard", &d.id, &d.name)?;
@@ -84,7 +90,8 @@ pub fn apply(store: &Store, p: &Provisioned) -> anyhow::Result<()> {
                 }
             }
         }
-        store::dashboard::upsert(&tx, &id, &def, true)?;
+        let body = store::dashboard::upsert(&tx, &id, &def, true)?;
+        store::version::record(&tx, Kept::Dashboard, &id, &body, Some(CONFIG), None, None)?;
     }
     for s in p.schedules {
         let id = id_of("schedule", &s.id, &s.name)?;

@@ -22,26 +22,28 @@ impl StoredDashboard {
 }
 
 /// Inserts or replaces the dashboard with this id; `provisioned` marks one written from config.
+/// Returns the definition's JSON as stored.
 pub fn upsert(
     conn: &Connection,
     id: &str,
     def: &DashboardDefinition,
     provisioned: bool,
-) -> Result<(), StoreError> {
+) -> Result<String, StoreError> {
     let mut def = def.clone();
     def.id = None;
+    let json = serde_json::to_string(&def)?;
     conn.execute(
         "INSERT INTO dashboards (id, name, definition, is_default, provisioned, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, definition = excluded.definition,
              is_default = excluded.is_default, provisioned = excluded.provisioned,
              updated_at = excluded.updated_at",
-        params![id, def.name, serde_json::to_string(&def)?, def.default, provisioned, now_text()],
+        params![id, def.name, json, def.default, provisioned, now_text()],
     )?;
     if def.default {
         conn.execute("UPDATE dashboards SET is_default = 0 WHERE id <> ?1", [id])?;
     }
-    Ok(())
+    Ok(json)
 }
 
 const COLUMNS: &str = "id, definition, is_default, updated_at";

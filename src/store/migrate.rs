@@ -50,6 +50,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0013_alerts",
         include_str!("../../migrations/0013_alerts.sql"),
     ),
+    (
+        "0014_versions",
+        include_str!("../../migrations/0014_versions.sql"),
+    ),
 ];
 
 /// The first line of a migration that rebuilds a table others refer to: it runs with foreign

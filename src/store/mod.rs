@@ -20,6 +20,7 @@ pub mod session;
 pub mod share;
 pub mod token;
 pub mod user;
+pub mod version;
 
 pub use crate::data::source::{SourceConn, SourcePool};
 use r2d2_sqlite::SqliteConnectionManager;

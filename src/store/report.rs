@@ -13,13 +13,13 @@ pub struct StoredReport {
     pub updated_at: String,
 }
 
-/// Inserts or replaces the report with this id.
+/// Inserts or replaces the report with this id. Returns the definition's JSON as stored.
 pub fn upsert(
     conn: &Connection,
     id: &str,
     def: &ReportDefinition,
     provisioned: bool,
-) -> Result<(), StoreError> {
+) -> Result<String, StoreError> {
     let json = serde_json::to_string(def)?;
     let now = now_text();
     conn.execute(
@@ -30,7 +30,7 @@ pub fn upsert(
              updated_at = CASE WHEN definition = excluded.definition THEN updated_at ELSE excluded.updated_at END",
         params![id, def.name, json, provisioned, now],
     )?;
-    Ok(())
+    Ok(json)
 }
 
 /// The report whose id or name is `key`.

@@ -423,3 +423,14 @@ pub fn principal(req: &HttpRequest) -> Principal {
 pub fn client_ip(req: &HttpRequest) -> Option<String> {
     req.peer_addr().map(|a| a.ip().to_string())
 }
+
+/// Who makes a change through this request, with the note its query string gives
+/// (`?note=...`, kept with the version it makes); a note too long is a 422 naming `note`.
+pub fn author(req: &HttpRequest) -> Result<crate::app::edit::Author, Problem> {
+    let note = actix_web::web::Query::<std::collections::HashMap<String, String>>::from_query(
+        req.query_string(),
+    )
+    .ok()
+    .and_then(|q| q.get("note").cloned());
+    Ok(crate::app::edit::Author::by(principal(req).email()).noting(note.as_deref())?)
+}

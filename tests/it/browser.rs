@@ -578,7 +578,9 @@ async fn a_dashboard_is_built_by_mouse_and_its_filter_updates_widgets_in_place()
         "filters": [{ "id": "period", "label": "Days", "type": "text", "default": "90", "targets": targets }]
     }))
     .unwrap();
-    let filtered = quire::app::dashboard::save(&app.ctx, None, def).unwrap().id;
+    let filtered = quire::app::dashboard::save(&app.ctx, None, def, &Default::default())
+        .unwrap()
+        .id;
     let args = vec![app.address.clone(), filtered.to_string()];
     let v: serde_json::Value = tokio::task::spawn_blocking(move || node("dashboard.mjs", &args))
         .await

@@ -54,4 +54,5 @@ mod shares;
 mod smtp;
 mod strict_smtp;
 mod time_zone;
+mod versions;
 mod xlsx;

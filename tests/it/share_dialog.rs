@@ -22,7 +22,9 @@ fn filtered_dashboard(app: &TestApp, report: &str) -> String {
                                   { "widgetId": "orders", "parameter": "days" }] }]
     }))
     .unwrap();
-    quire::app::dashboard::save(&app.ctx, None, def).unwrap().id
+    quire::app::dashboard::save(&app.ctx, None, def, &Default::default())
+        .unwrap()
+        .id
 }
 
 fn shares(app: &TestApp) -> Vec<quire::store::share::Share> {

@@ -16,10 +16,11 @@ pub mod watch;
 
 pub use layout::{place, place_stored};
 
-use super::edit::{invalid, EditError};
+use super::edit::{invalid, Author, EditError};
 use super::Ctx;
 use crate::model::dashboard::{DashboardDefinition, WidgetKind};
 use crate::model::report::{QuerySource, ReportDefinition};
+use crate::model::version::Kept;
 use crate::report::builder::Field;
 use crate::store::{self, dashboard::StoredDashboard};
 use rusqlite::Connection;
@@ -171,17 +172,44 @@ pub fn refuse_overlap(def: &DashboardDefinition) -> Result<(), EditError> {
 pub fn save(
     ctx: &Ctx,
     id: Option<&str>,
-    mut def: DashboardDefinition,
+    def: DashboardDefinition,
+    author: &Author,
 ) -> Result<StoredDashboard, EditError> {
-    def.name = def.name.trim().to_string();
-    let conn = ctx.store.app.get()?;
     let id = match id {
         Some(id) => {
-            store::dashboard::get(&conn, id)?.ok_or_else(|| not_found(id))?;
+            store::dashboard::get(&*ctx.store.app.get()?, id)?.ok_or_else(|| not_found(id))?;
             id.to_string()
         }
         None => uuid::Uuid::new_v4().to_string(),
     };
+    write(ctx, &id, def, author)
+}
+
+/// Stores a new dashboard under `id` (one back from the trash, or from a bundle), checked as
+/// any save; an id in use is a conflict.
+pub fn save_as(
+    ctx: &Ctx,
+    id: &str,
+    def: DashboardDefinition,
+    author: &Author,
+) -> Result<StoredDashboard, EditError> {
+    if store::dashboard::get(&*ctx.store.app.get()?, id)?.is_some() {
+        return Err(EditError::Conflict(format!(
+            "a dashboard with id `{id}` exists"
+        )));
+    }
+    write(ctx, id, def, author)
+}
+
+fn write(
+    ctx: &Ctx,
+    id: &str,
+    mut def: DashboardDefinition,
+    author: &Author,
+) -> Result<StoredDashboard, EditError> {
+    def.name = def.name.trim().to_string();
+    let conn = ctx.store.app.get()?;
+    let id = id.to_string();
     // Before `place`, which would repair it (and after the grid's numbers are known good).
     validated(&def)?;
     refuse_overlap(&def)?;
@@ -196,12 +224,17 @@ pub fn save(
             format!("a dashboard named `{}` exists", def.name),
         ));
     }
-    store::dashboard::upsert(&conn, &id, &def, false)?;
+    let tx = conn
+        .unchecked_transaction()
+        .map_err(store::StoreError::from)?;
+    let body = store::dashboard::upsert(&tx, &id, &def, false)?;
+    super::version::keep(&tx, Kept::Dashboard, &id, &body, author, None)?;
+    tx.commit().map_err(store::StoreError::from)?;
     store::dashboard::get(&conn, &id)?.ok_or_else(|| not_found(&id))
 }
 
 /// A copy named "<name> (copy)" (or "(copy 2)", ...), never the default.
-pub fn duplicate(ctx: &Ctx, id: &str) -> Result<StoredDashboard, EditError> {
+pub fn duplicate(ctx: &Ctx, id: &str, author: &Author) -> Result<StoredDashboard, EditError> {
     let conn = ctx.store.app.get()?;
     let d = store::dashboard::get(&conn, id)?.ok_or_else(|| not_found(id))?;
     let names: Vec<String> = store::dashboard::list(&conn)?
@@ -222,7 +255,7 @@ pub fn duplicate(ctx: &Ctx, id: &str) -> Result<StoredDashboard, EditError> {
         .expect("some name is free");
     def.default = false;
     drop(conn);
-    save(ctx, None, def)
+    save(ctx, None, def, author)
 }
 
 /// Adds every visualization of report `report_id` to dashboard `into` (None: a new dashboard
@@ -231,6 +264,7 @@ pub fn add_report(
     ctx: &Ctx,
     into: Option<&str>,
     report_id: &str,
+    author: &Author,
 ) -> Result<StoredDashboard, EditError> {
     let conn = ctx.store.app.get()?;
     let report = store::report::get(&conn, report_id)?.ok_or_else(|| {
@@ -283,7 +317,7 @@ pub fn add_report(
         def.widgets.push(w);
     }
     drop(conn);
-    save(ctx, id.as_deref(), def)
+    save(ctx, id.as_deref(), def, author)
 }
 
 /// Makes a dashboard the default, the one `/` opens.
@@ -295,12 +329,26 @@ pub fn make_default(ctx: &Ctx, id: &str) -> Result<(), EditError> {
     Ok(())
 }
 
-/// Deletes a dashboard.
-pub fn delete(ctx: &Ctx, id: &str) -> Result<(), EditError> {
+/// Moves a dashboard to the trash.
+pub fn delete(ctx: &Ctx, id: &str, author: &Author) -> Result<(), EditError> {
     let conn = ctx.store.app.get()?;
-    if !store::dashboard::delete(&conn, id)? {
-        return Err(not_found(id));
-    }
+    let d = store::dashboard::get(&conn, id)?.ok_or_else(|| not_found(id))?;
+    let mut def = d.definition;
+    def.id = None;
+    let body = serde_json::to_string(&def).map_err(store::StoreError::from)?;
+    let tx = conn
+        .unchecked_transaction()
+        .map_err(store::StoreError::from)?;
+    store::version::trash(
+        &tx,
+        Kept::Dashboard,
+        id,
+        &def.name,
+        &body,
+        author.by.as_deref(),
+    )?;
+    store::dashboard::delete(&tx, id)?;
+    tx.commit().map_err(store::StoreError::from)?;
     Ok(())
 }
 

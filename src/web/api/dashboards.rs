@@ -9,7 +9,7 @@ use crate::store::{self, dashboard::StoredDashboard};
 use crate::web::error::Problem;
 use crate::web::json::JsonBody;
 use crate::web::AppState;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -298,10 +298,12 @@ pub async fn insights(
 pub async fn create(
     state: web::Data<AppState>,
     body: JsonBody<Value>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let def = definition(body.0)?;
     let ctx = state.ctx.clone();
-    let saved = web::block(move || dashboard::save(&ctx, None, def)).await??;
+    let author = crate::web::gate::author(&req)?;
+    let saved = web::block(move || dashboard::save(&ctx, None, def, &author)).await??;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/dashboards/{}", saved.id)))
         .json(saved.definition))
@@ -312,20 +314,24 @@ pub async fn update(
     state: web::Data<AppState>,
     id: web::Path<String>,
     body: JsonBody<Value>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let def = definition(body.0)?;
     let ctx = state.ctx.clone();
-    let saved = web::block(move || dashboard::save(&ctx, Some(&id), def)).await??;
+    let author = crate::web::gate::author(&req)?;
+    let saved = web::block(move || dashboard::save(&ctx, Some(&id), def, &author)).await??;
     Ok(HttpResponse::Ok().json(saved.definition))
 }
 
-/// DELETE /api/v1/dashboards/{id} → 204.
+/// DELETE /api/v1/dashboards/{id} → 204: it goes to the trash for 30 days.
 pub async fn delete(
     state: web::Data<AppState>,
     id: web::Path<String>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let ctx = state.ctx.clone();
-    web::block(move || dashboard::delete(&ctx, &id)).await??;
+    let author = crate::web::gate::author(&req)?;
+    web::block(move || dashboard::delete(&ctx, &id, &author)).await??;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -333,9 +339,11 @@ pub async fn delete(
 pub async fn duplicate(
     state: web::Data<AppState>,
     id: web::Path<String>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let ctx = state.ctx.clone();
-    let saved = web::block(move || dashboard::duplicate(&ctx, &id)).await??;
+    let author = crate::web::gate::author(&req)?;
+    let saved = web::block(move || dashboard::duplicate(&ctx, &id, &author)).await??;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/dashboards/{}", saved.id)))
         .json(saved.definition))

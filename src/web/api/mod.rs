@@ -15,3 +15,4 @@ pub mod shares;
 pub mod tables;
 pub mod tokens;
 pub mod users;
+pub mod versions;

@@ -8,7 +8,7 @@ use crate::store::{self, report::StoredReport};
 use crate::web::error::Problem;
 use crate::web::json::JsonBody;
 use crate::web::{parse_page, AppState};
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -94,9 +94,11 @@ pub async fn get(
 pub async fn create(
     state: web::Data<AppState>,
     body: JsonBody<ReportDefinition>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let ctx = state.ctx.clone();
-    let saved = web::block(move || report::save(&ctx, None, body.0)).await??;
+    let author = crate::web::gate::author(&req)?;
+    let saved = web::block(move || report::save(&ctx, None, body.0, &author)).await??;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/reports/{}", saved.id)))
         .json(ReportMetadata::from(saved)))
@@ -107,19 +109,24 @@ pub async fn update(
     state: web::Data<AppState>,
     id: web::Path<String>,
     body: JsonBody<ReportDefinition>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let ctx = state.ctx.clone();
-    let saved = web::block(move || report::save(&ctx, Some(&id), body.0)).await??;
+    let author = crate::web::gate::author(&req)?;
+    let saved = web::block(move || report::save(&ctx, Some(&id), body.0, &author)).await??;
     Ok(HttpResponse::Ok().json(saved.definition))
 }
 
-/// DELETE /api/v1/reports/{id} → 204; 409 while a schedule or dashboard uses it.
+/// DELETE /api/v1/reports/{id} → 204 (to the trash for 30 days); 409 while a schedule or
+/// dashboard uses it.
 pub async fn delete(
     state: web::Data<AppState>,
     id: web::Path<String>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let ctx = state.ctx.clone();
-    web::block(move || report::delete(&ctx, &id)).await??;
+    let author = crate::web::gate::author(&req)?;
+    web::block(move || report::delete(&ctx, &id, &author)).await??;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -7,7 +7,7 @@ use crate::store;
 use crate::web::error::Problem;
 use crate::web::json::JsonBody;
 use crate::web::AppState;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
 /// A schedule as the API shows it.
@@ -126,8 +126,9 @@ pub async fn get(
 pub async fn create(
     state: web::Data<AppState>,
     body: JsonBody<ScheduleDefinition>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
-    let saved = save(&state, None, body.0).await?;
+    let saved = save(&state, None, body.0, crate::web::gate::author(&req)?).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/schedules/{}", saved.id)))
         .json(saved))
@@ -138,8 +139,10 @@ pub async fn update(
     state: web::Data<AppState>,
     id: web::Path<String>,
     body: JsonBody<ScheduleDefinition>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
-    let saved = save(&state, Some(id.into_inner()), body.0).await?;
+    let author = crate::web::gate::author(&req)?;
+    let saved = save(&state, Some(id.into_inner()), body.0, author).await?;
     Ok(HttpResponse::Ok().json(saved))
 }
 
@@ -148,9 +151,10 @@ pub async fn save(
     state: &AppState,
     id: Option<String>,
     cfg: ScheduleDefinition,
+    author: crate::app::edit::Author,
 ) -> Result<ScheduleView, Problem> {
     let ctx = state.ctx.clone();
-    let saved = web::block(move || schedule::save(&ctx, id.as_deref(), &cfg)).await??;
+    let saved = web::block(move || schedule::save(&ctx, id.as_deref(), &cfg, &author)).await??;
     state.scheduler_wake.notify_one();
     Ok(saved.into())
 }

@@ -540,6 +540,7 @@ pub async fn save(
     let htmx = is_htmx(&req);
     let form = form.into_inner();
     let ctx = state.ctx.clone();
+    let author = crate::web::gate::author(&req)?;
     let saved = web::block(move || -> Result<String, Problem> {
         let draft = form
             .draft
@@ -557,7 +558,7 @@ pub async fn save(
             .filter(|t| !t.is_empty())
             .collect();
         let id = Some(form.report.as_str()).filter(|r| !r.is_empty());
-        Ok(crate::app::report::save(&ctx, id, def)?.id)
+        Ok(crate::app::report::save(&ctx, id, def, &author)?.id)
     })
     .await?;
     let to = |id: &str| format!("/reports/{id}?saved=1");

@@ -106,7 +106,8 @@ pub async fn save(
     // A type error names its field (`filters[0].type`).
     let def: DashboardDefinition =
         crate::web::json::parse(form.definition.as_bytes()).map_err(shown)?;
-    let saved = web::block(move || crate::app::dashboard::save(&ctx, Some(&id), def))
+    let author = crate::web::gate::author(&req).map_err(shown)?;
+    let saved = web::block(move || crate::app::dashboard::save(&ctx, Some(&id), def, &author))
         .await?
         .map_err(|e| shown(Problem::from(e)))?;
     Ok(HttpResponse::SeeOther()

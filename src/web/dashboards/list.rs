@@ -59,13 +59,15 @@ pub struct NewDashboard {
 pub async fn create(
     state: web::Data<AppState>,
     form: web::Form<NewDashboard>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let ctx = state.ctx.clone();
+    let author = crate::web::gate::author(&req).map_err(Problem::html)?;
     let name = form.into_inner().name;
     let d = web::block(move || {
         let def = serde_json::from_value(serde_json::json!({ "name": name }))
             .expect("a name is a dashboard");
-        crate::app::dashboard::save(&ctx, None, def)
+        crate::app::dashboard::save(&ctx, None, def, &author)
     })
     .await?
     .map_err(|e| Problem::from(e).html())?;
@@ -76,9 +78,11 @@ pub async fn create(
 pub async fn duplicate(
     state: web::Data<AppState>,
     id: web::Path<String>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let ctx = state.ctx.clone();
-    let d = web::block(move || crate::app::dashboard::duplicate(&ctx, &id))
+    let author = crate::web::gate::author(&req).map_err(Problem::html)?;
+    let d = web::block(move || crate::app::dashboard::duplicate(&ctx, &id, &author))
         .await?
         .map_err(|e| Problem::from(e).html())?;
     Ok(see_other(&format!("/dashboards/{}", d.id)))
@@ -88,9 +92,11 @@ pub async fn duplicate(
 pub async fn delete(
     state: web::Data<AppState>,
     id: web::Path<String>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let ctx = state.ctx.clone();
-    web::block(move || crate::app::dashboard::delete(&ctx, &id))
+    let author = crate::web::gate::author(&req).map_err(Problem::html)?;
+    web::block(move || crate::app::dashboard::delete(&ctx, &id, &author))
         .await?
         .map_err(|e| Problem::from(e).html())?;
     Ok(see_other("/dashboards"))
@@ -127,11 +133,14 @@ pub async fn add_report(
     state: web::Data<AppState>,
     id: web::Path<String>,
     form: web::Form<AddReport>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let ctx = state.ctx.clone();
+    let author = crate::web::gate::author(&req).map_err(Problem::html)?;
     let into = Some(form.into_inner().dashboard).filter(|d| !d.is_empty());
-    let d = web::block(move || crate::app::dashboard::add_report(&ctx, into.as_deref(), &id))
-        .await?
-        .map_err(|e| Problem::from(e).html())?;
+    let d =
+        web::block(move || crate::app::dashboard::add_report(&ctx, into.as_deref(), &id, &author))
+            .await?
+            .map_err(|e| Problem::from(e).html())?;
     Ok(see_other(&format!("/dashboards/{}/edit", d.id)))
 }

@@ -5,6 +5,7 @@
 //! not describe.
 
 mod insights;
+mod versions;
 
 use super::gate::Policy;
 use super::ROUTES;
@@ -212,7 +213,7 @@ fn describe(method: &str, path: &str) -> Option<Op> {
         ),
         ("POST", "/api/v1/schedules") => op(
             "Create a schedule",
-            &[],
+            &[("note", "a note kept with the version this save makes (at most 200 characters)")],
             Body::Json(schema::<ScheduleDefinition>),
             201,
             Reply::Json(schema::<api::schedules::ScheduleView>),
@@ -226,7 +227,7 @@ fn describe(method: &str, path: &str) -> Option<Op> {
         ),
         ("PUT", "/api/v1/schedules/{id}") => op(
             "Replace a schedule",
-            &[],
+            &[("note", "a note kept with the version this save makes (at most 200 characters)")],
             Body::Json(schema::<ScheduleDefinition>),
             200,
             Reply::Json(schema::<api::schedules::ScheduleView>),
@@ -339,7 +340,7 @@ fn describe(method: &str, path: &str) -> Option<Op> {
         ),
         ("POST", "/api/v1/reports") => op(
             "Create a report (checked against its data first)",
-            &[],
+            &[("note", "a note kept with the version this save makes (at most 200 characters)")],
             Body::Json(schema::<ReportDefinition>),
             201,
             Reply::Json(schema::<api::reports::ReportMetadata>),
@@ -353,13 +354,13 @@ fn describe(method: &str, path: &str) -> Option<Op> {
         ),
         ("PUT", "/api/v1/reports/{id}") => op(
             "Replace a report's definition",
-            &[],
+            &[("note", "a note kept with the version this save makes (at most 200 characters)")],
             Body::Json(schema::<ReportDefinition>),
             200,
             Reply::Json(schema::<api::reports::ReportMetadata>),
         ),
         ("DELETE", "/api/v1/reports/{id}") => op(
-            "Delete a report (409 while in use)",
+            "Move a report to the trash for 30 days (409 while a schedule or dashboard uses it)",
             &[],
             Body::None,
             204,
@@ -385,7 +386,7 @@ fn describe(method: &str, path: &str) -> Option<Op> {
         ),
         ("POST", "/api/v1/dashboards") => op(
             "Create a dashboard (unplaced widgets are laid out; reports, visualizations, parameters and fields checked)",
-            &[],
+            &[("note", "a note kept with the version this save makes (at most 200 characters)")],
             Body::Json(schema::<DashboardDefinition>),
             201,
             Reply::Json(schema::<DashboardDefinition>),
@@ -399,13 +400,13 @@ fn describe(method: &str, path: &str) -> Option<Op> {
         ),
         ("PUT", "/api/v1/dashboards/{id}") => op(
             "Replace a dashboard's definition",
-            &[],
+            &[("note", "a note kept with the version this save makes (at most 200 characters)")],
             Body::Json(schema::<DashboardDefinition>),
             200,
             Reply::Json(schema::<DashboardDefinition>),
         ),
         ("DELETE", "/api/v1/dashboards/{id}") => {
-            op("Delete a dashboard", &[], Body::None, 204, Reply::Empty)
+            op("Move a dashboard to the trash for 30 days", &[], Body::None, 204, Reply::Empty)
         }
         ("POST", "/api/v1/dashboards/{id}/duplicate") => op(
             "Copy a dashboard as \"<name> (copy)\"",
@@ -428,7 +429,7 @@ fn describe(method: &str, path: &str) -> Option<Op> {
         ("GET", "/api/openapi.json") => {
             op("This document", &[], Body::None, 200, Reply::Json(object))
         }
-        _ => return insights::describe(method, path),
+        _ => return insights::describe(method, path).or_else(|| versions::describe(method, path)),
     })
 }
 

@@ -333,6 +333,7 @@ async fn save(
     form: ScheduleForm,
 ) -> Result<HttpResponse, Problem> {
     let ctx = state.ctx.clone();
+    let author = gate::author(req).map_err(Problem::html)?;
     let who = gate::principal(req);
     let outcome = web::block(move || {
         if let Some(id) = &id {
@@ -344,7 +345,7 @@ async fn save(
             name => edit::name_taken(&*conn(&ctx)?, name, id.as_deref()).map_err(Problem::from)?,
         };
         let errors = match (form.parse(), taken) {
-            (Ok(cfg), None) => match edit::save(&ctx, id.as_deref(), &cfg) {
+            (Ok(cfg), None) => match edit::save(&ctx, id.as_deref(), &cfg, &author) {
                 Ok(saved) => return Ok(Ok(saved.id)),
                 Err(e) => vec![FormError::from_edit(e, &form).map_err(Problem::from)?],
             },

@@ -1,0 +1,67 @@
+//! The routes of versions and the trash, described as `describe` describes the others. One
+//! description serves reports, dashboards and schedules alike.
+
+use super::{object, objects, op, schema, Body, Op, Reply};
+use crate::web::api::versions::NameBody;
+
+pub(super) fn describe(method: &str, path: &str) -> Option<Op> {
+    let rest = [
+        "/api/v1/reports/{id}",
+        "/api/v1/dashboards/{id}",
+        "/api/v1/schedules/{id}",
+    ]
+    .iter()
+    .find_map(|base| path.strip_prefix(base));
+    Some(match (method, rest, path) {
+        ("GET", Some("/versions"), _) => op(
+            "Every saved version, newest first: `[{version, at, by?, note?, name?}]`",
+            &[],
+            Body::None,
+            200,
+            Reply::Json(objects),
+        ),
+        ("GET", Some("/versions/{v}"), _) => op(
+            "That version's definition (headers X-Quire-Version and X-Quire-Version-At)",
+            &[],
+            Body::None,
+            200,
+            Reply::Json(object),
+        ),
+        ("PATCH", Some("/versions/{v}"), _) => op(
+            "Name a version (`{name}`; null or blank removes the name)",
+            &[],
+            Body::Json(schema::<NameBody>),
+            200,
+            Reply::Json(object),
+        ),
+        ("GET", Some("/versions/{v}/changes"), _) => op(
+            "What changed from version `from` (default the one before) to this one, in words: `{from, to, changes: [{what, kind, before?, after?, lines?}]}`",
+            &[("from", "the version compared with")],
+            Body::None,
+            200,
+            Reply::Json(object),
+        ),
+        ("POST", Some("/versions/{v}/restore"), _) => op(
+            "Save that version again as the newest (checked like any save): the new version",
+            &[],
+            Body::None,
+            201,
+            Reply::Json(object),
+        ),
+        ("GET", None, "/api/v1/trash") => op(
+            "Deleted reports and dashboards, restorable for 30 days: `[{kind, id, name, deletedAt, deletedBy?, purgeAt}]`",
+            &[],
+            Body::None,
+            200,
+            Reply::Json(objects),
+        ),
+        ("POST", None, "/api/v1/trash/{kind}/{id}/restore") => op(
+            "Bring a report or dashboard back with its id (`kind`: report | dashboard): `{id}`",
+            &[],
+            Body::None,
+            201,
+            Reply::Json(object),
+        ),
+        _ => return None,
+    })
+}
