@@ -354,12 +354,12 @@ fn line_diff(a: &str, b: &str) -> Vec<Line> {
         if i < la.len() && j < lb.len() && la[i] == lb[j] {
             out.push(line(" ", la[i]));
             (i, j) = (i + 1, j + 1);
-        } else if j < lb.len() && (i == la.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            out.push(line("+", lb[j]));
-            j += 1;
-        } else {
+        } else if i < la.len() && (j == lb.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
             out.push(line("-", la[i]));
             i += 1;
+        } else {
+            out.push(line("+", lb[j]));
+            j += 1;
         }
     }
     out
