@@ -51,6 +51,9 @@ pub struct RunSpec<'a> {
     pub narrow: Option<u32>,
     /// The reader's zone, for the times inside the files (`run::Request::zone`).
     pub zone: chrono_tz::Tz,
+    /// The report as found already (or an old version of it, shown without being restored);
+    /// None: found by `report`.
+    pub stored: Option<&'a store::report::StoredReport>,
 }
 
 impl Ctx {
@@ -65,7 +68,14 @@ impl Ctx {
         spec: &RunSpec,
         progress: Option<&dyn Fn(usize, usize)>,
     ) -> Result<Output, PipelineError> {
-        let stored = self.report(spec.report)?;
+        let found;
+        let stored = match spec.stored {
+            Some(s) => s,
+            None => {
+                found = self.report(spec.report)?;
+                &found
+            }
+        };
         let source = &stored.definition.data_source;
         let pool = self
             .store

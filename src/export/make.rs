@@ -168,6 +168,7 @@ fn document(
                 today,
                 narrow: None,
                 zone: request.zone(),
+                stored: None,
             })?;
             (out, Shape::Report)
         }

@@ -156,6 +156,7 @@ pub fn output(
             narrow: None,
             // A job's result is JSON, in UTC; its files take the downloader's zone (`export`).
             zone: chrono_tz::UTC,
+            stored: None,
         },
         progress,
     )

@@ -24,6 +24,7 @@ pub mod openapi;
 pub mod reports;
 pub mod schedules;
 pub mod shares;
+pub mod versions;
 
 use crate::app::Ctx;
 use crate::auth::{Principal, Via};
@@ -202,6 +203,20 @@ route_table! {
     GET "/reports" viewer => reports::list;
     GET "/reports/{id}" viewer => reports::view::report;
     GET "/reports/{id}/table/{viz}" viewer => reports::view::report_table;
+    GET "/reports/{id}/versions" viewer => versions::page;
+    GET "/reports/{id}/versions/{v}" viewer => reports::view::version;
+    GET "/reports/{id}/versions/{v}/table/{viz}" viewer => reports::view::version_table;
+    POST "/reports/{id}/versions/{v}/restore" editor => versions::restore;
+    POST "/reports/{id}/versions/{v}/name" editor => versions::name;
+    POST "/reports/{id}/delete" editor => versions::delete_report;
+    GET "/dashboards/{id}/versions" viewer => versions::page;
+    POST "/dashboards/{id}/versions/{v}/restore" editor => versions::restore;
+    POST "/dashboards/{id}/versions/{v}/name" editor => versions::name;
+    GET "/schedules/{id}/versions" editor => versions::page;
+    POST "/schedules/{id}/versions/{v}/restore" editor => versions::restore;
+    POST "/schedules/{id}/versions/{v}/name" editor => versions::name;
+    GET "/trash" editor => versions::trash;
+    POST "/trash/{kind}/{id}/restore" editor => versions::untrash;
     GET "/reports/{id}/download" viewer => reports::download::get;
     POST "/reports/{id}/generate" viewer => reports::generate::start;
     POST "/reports/{id}/add-to-dashboard" editor => dashboards::list::add_report;

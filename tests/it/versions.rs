@@ -423,3 +423,112 @@ async fn a_schedule_keeps_versions_with_its_hooks_hidden() {
         "{said:?}"
     );
 }
+
+#[tokio::test]
+async fn the_history_pages_list_compare_open_restore_and_empty_the_trash() {
+    let app = spawn_app().await;
+    use reqwest::Method as M;
+    let (_, made) = send(
+        &app,
+        M::POST,
+        "/api/v1/reports",
+        Some(report("Paged", "sum", json!([]))),
+    )
+    .await;
+    let id = made["id"].as_str().unwrap().to_string();
+    let (s, _) = send(
+        &app,
+        M::PUT,
+        &format!("/api/v1/reports/{id}?note=now%20averages"),
+        Some(report("Paged", "avg", json!([]))),
+    )
+    .await;
+    assert_eq!(s, 200);
+
+    let html = app
+        .get(&format!("/reports/{id}/versions"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("data-version=\"2\"") && html.contains("data-version=\"1\""),
+        "{html}"
+    );
+    assert!(html.contains("now averages"));
+    assert!(html.contains("Builder › measure `revenue` › agg"), "{html}");
+    assert!(
+        html.contains("<td>sum</td>") && html.contains("<td>avg</td>"),
+        "{html}"
+    );
+
+    // Version 1 opens as the report's page, with its sums, and says what it is.
+    let old = app.get(&format!("/reports/{id}/versions/1")).await;
+    assert_eq!(old.status(), 200);
+    let old = old.text().await.unwrap();
+    assert!(old.contains("You are looking at version 1"), "{old}");
+    assert!(
+        !old.contains("/download?format=pdf"),
+        "an old version has no downloads"
+    );
+    assert_eq!(
+        app.get(&format!("/reports/{id}/versions/7")).await.status(),
+        404
+    );
+
+    let r = app
+        .client
+        .post(format!("{}/reports/{id}/versions/1/restore", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "followed to the history");
+    let versions = app
+        .get_json(&format!("/api/v1/reports/{id}/versions"))
+        .await;
+    assert_eq!(versions[0]["version"], 3);
+    let r = app
+        .client
+        .post(format!("{}/reports/{id}/versions/2/name", app.address))
+        .form(&[("name", "Averages")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        app.get_json(&format!("/api/v1/reports/{id}/versions"))
+            .await[1]["name"],
+        "Averages"
+    );
+
+    let r = app
+        .client
+        .post(format!("{}/reports/{id}/delete", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let trash = app.get("/trash").await.text().await.unwrap();
+    assert!(
+        trash.contains(&format!("data-trash-id=\"{id}\"")) && trash.contains("Paged"),
+        "{trash}"
+    );
+    let r = app
+        .client
+        .post(format!("{}/trash/report/{id}/restore", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(app
+        .get("/trash")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("The trash is empty"));
+    assert_eq!(
+        app.get(&format!("/api/v1/reports/{id}")).await.status(),
+        200
+    );
+}

@@ -1,5 +1,6 @@
 //! Versions and the trash. Every save of a report, a dashboard or a schedule through its
-//! service (`app::report::save`, ...) keeps the definition it wrote as a version ([`keep`]); an
+//! service (`app::report::save`, ...) keeps the definition it wrote as a version
+//! (`store::version::record`, in the save's transaction); an
 //! old version can be read, compared with another in words (`diff`), named, and restored as a
 //! new version through the same checked save. A deleted report or dashboard waits in the trash
 //! for 30 days ([`TRASH_DAYS`]) and comes back with its id, so links and versions still fit.
@@ -14,26 +15,6 @@ use crate::model::schedule::ScheduleDefinition;
 use crate::model::version::{Kept, Trashed, Version, TRASH_DAYS};
 use crate::store::{self, StoreError};
 use rusqlite::Connection;
-
-/// Keeps `body` (the definition's JSON as stored) as the object's newest version.
-pub(crate) fn keep(
-    conn: &Connection,
-    kind: Kept,
-    id: &str,
-    body: &str,
-    author: &Author,
-    first: Option<&str>,
-) -> Result<i64, StoreError> {
-    store::version::record(
-        conn,
-        kind,
-        id,
-        body,
-        author.by.as_deref(),
-        author.note.as_deref(),
-        first,
-    )
-}
 
 fn not_found(kind: Kept, id: &str) -> EditError {
     EditError::NotFound(format!(

@@ -99,6 +99,11 @@ pub async fn delete(
     web::block(move || crate::app::dashboard::delete(&ctx, &id, &author))
         .await?
         .map_err(|e| Problem::from(e).html())?;
+    if crate::web::htmx::is_htmx(&req) {
+        return Ok(HttpResponse::Ok()
+            .insert_header(("HX-Redirect", "/dashboards"))
+            .finish());
+    }
     Ok(see_other("/dashboards"))
 }
 

@@ -57,6 +57,16 @@ impl ParamField {
 #[derive(Debug, Clone)]
 pub enum View {
     Report(String),
+    /// An old version of a report, shown without restoring it.
+    Version(String, i64),
+}
+
+/// The version a page shows, when it is not the current one.
+pub struct OldVersion {
+    pub number: i64,
+    /// When it was saved, in the viewer's zone.
+    pub at: String,
+    pub by: Option<String>,
 }
 
 impl View {
@@ -64,13 +74,25 @@ impl View {
     fn path(&self) -> String {
         match self {
             View::Report(id) => format!("/reports/{id}"),
+            View::Version(id, n) => format!("/reports/{id}/versions/{n}"),
         }
     }
 
     /// The page's title, its report, and the visualizations it shows (None = all).
     fn resolve(&self, ctx: &Ctx) -> Result<(String, StoredReport, Option<Vec<String>>), Problem> {
+        if let View::Version(id, n) = self {
+            let (v, definition) = crate::app::version::report_at(ctx, id, *n)?;
+            let name = format!("{} (version {n})", definition.name);
+            let report = StoredReport {
+                id: id.clone(),
+                definition,
+                updated_at: v.at,
+            };
+            return Ok((name, report, None));
+        }
         let conn = ctx.store.app.get().map_err(Problem::from)?;
         match self {
+            View::Version(..) => unreachable!("answered above"),
             View::Report(id) => {
                 let r = store::report::get(&conn, id)
                     .map_err(Problem::from)?
@@ -103,6 +125,8 @@ pub struct DashboardPage {
     pub generated: String,
     /// Just saved by the builder: say so.
     pub saved: bool,
+    /// An old version shown without restoring it: no downloads, a banner and a Restore button.
+    pub version: Option<OldVersion>,
 }
 
 /// The table and its pager, swapped in by htmx.
@@ -143,6 +167,41 @@ pub async fn report(
         .body(html))
 }
 
+/// GET /reports/{id}/versions/{v}: an old version run on today's data, without restoring it.
+pub async fn version(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    q: Query,
+    req: actix_web::HttpRequest,
+) -> Result<HttpResponse, Problem> {
+    let (id, v) = path.into_inner();
+    let n = version_number(&v).map_err(Problem::html)?;
+    let who = crate::web::gate::principal(&req);
+    let page = render(&state.ctx, &who, View::Version(id, n), q.into_inner()).await?;
+    let html = page.render().map_err(|e| Problem::internal(e).html())?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}
+
+/// GET /reports/{id}/versions/{v}/table/{viz}?page=N: a table page of an old version.
+pub async fn version_table(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, String)>,
+    q: Query,
+) -> Result<TablePartial, Problem> {
+    let (id, v, viz) = path.into_inner();
+    let n = version_number(&v)?;
+    table_page(&state.ctx, View::Version(id, n), viz, q.into_inner()).await
+}
+
+fn version_number(text: &str) -> Result<i64, Problem> {
+    text.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| Problem::not_found("versions are numbered from 1"))
+}
+
 pub(crate) async fn render(
     ctx: &Ctx,
     who: &crate::auth::Principal,
@@ -169,6 +228,7 @@ pub(crate) async fn render(
             // Phones show each chart drawn for their width (see item.html).
             narrow: Some(crate::report::chart::PHONE_WIDTH),
             zone: who.zone().tz,
+            stored: Some(&report),
         });
         // A refused parameter: the form again with the reason by its field, nothing run.
         let (out, refused) = match run {
@@ -201,6 +261,21 @@ pub(crate) async fn render(
             }
         }
         let layout = Layout::new(&ctx, &who).map_err(Problem::from)?;
+        let version = match &view {
+            View::Version(_, n) => Some(OldVersion {
+                number: *n,
+                at: who.zone().show_text(&report.updated_at),
+                by: crate::app::version::get(
+                    &ctx,
+                    crate::model::version::Kept::Report,
+                    &report.id,
+                    *n,
+                )
+                .ok()
+                .and_then(|(v, _)| v.by),
+            }),
+            View::Report(_) => None,
+        };
         let (description, sections, generated) = match out {
             Some(out) => (
                 out.description,
@@ -220,6 +295,7 @@ pub(crate) async fn render(
             query: encode(&params),
             sections,
             generated,
+            version,
         })
     })
     .await?
@@ -263,6 +339,7 @@ pub(crate) async fn table_page(
             today: chrono::Utc::now().date_naive(),
             narrow: None,
             zone: chrono_tz::UTC,
+            stored: Some(&report),
         })?;
         super::sort::check(sort.as_ref(), out.tables())?;
         let t = out
