@@ -4,6 +4,7 @@
 
 pub mod alert;
 pub mod builder;
+pub mod bundle;
 pub mod column_meta;
 pub mod dashboard;
 pub mod dataset;

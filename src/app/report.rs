@@ -25,8 +25,7 @@ pub fn save(
     author: &Author,
 ) -> Result<StoredReport, EditError> {
     def.name = def.name.trim().to_string();
-    def.validate().map_err(split)?;
-    check_queries(ctx, &def)?;
+    check(ctx, &def)?;
     let conn = ctx.store.app.get()?;
     let id = match id {
         Some(id) => {
@@ -72,6 +71,13 @@ pub fn save(
     )?;
     tx.commit().map_err(store::StoreError::from)?;
     store::report::get(&conn, &id)?.ok_or_else(|| not_found(&id))
+}
+
+/// Checks a definition as a save does before writing: what needs no data, then each query
+/// prepared on its source and each visualization's columns.
+pub fn check(ctx: &Ctx, def: &ReportDefinition) -> Result<(), EditError> {
+    def.validate().map_err(split)?;
+    check_queries(ctx, def)
 }
 
 /// Moves a report no schedule or dashboard uses to the trash.

@@ -198,8 +198,19 @@ pub const MAX_SLUG_CHARS: usize = 80;
 /// The file name of an export: `sales-overview-2026-11-23.pdf`. ASCII letters, digits and
 /// dashes only, the name's part at most [`MAX_SLUG_CHARS`] long.
 pub fn file_name(report: &str, date: chrono::NaiveDate, format: ExportFormat) -> String {
+    format!(
+        "{}-{}.{}",
+        slug(report),
+        date.format("%Y-%m-%d"),
+        format.extension()
+    )
+}
+
+/// A name as a file name's part: ASCII letters, digits and dashes, at most [`MAX_SLUG_CHARS`]
+/// (`report` when nothing is left).
+pub fn slug(name: &str) -> String {
     let mut slug = String::new();
-    for c in report.chars() {
+    for c in name.chars() {
         if slug.len() > MAX_SLUG_CHARS {
             break;
         }
@@ -211,8 +222,7 @@ pub fn file_name(report: &str, date: chrono::NaiveDate, format: ExportFormat) ->
     }
     slug.truncate(MAX_SLUG_CHARS);
     let slug = slug.trim_matches('-');
-    let slug = if slug.is_empty() { "report" } else { slug };
-    format!("{slug}-{}.{}", date.format("%Y-%m-%d"), format.extension())
+    if slug.is_empty() { "report" } else { slug }.to_string()
 }
 
 #[cfg(test)]

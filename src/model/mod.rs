@@ -3,6 +3,7 @@
 //! `crate::` module below it, so everything else may depend on it.
 
 pub mod alert;
+pub mod bundle;
 pub mod cron;
 mod cron_field;
 pub mod dashboard;
@@ -23,7 +24,7 @@ pub mod version;
 macro_rules! status {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $word:literal),+ $(,)? }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         // Every word is its variant's name in lowercase; `rename_all` tells the schema too.
         #[serde(rename_all = "lowercase")]
         pub enum $name {

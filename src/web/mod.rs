@@ -297,6 +297,8 @@ route_table! {
     GET "/api/v1/schedules/{id}/versions/{v}/changes" editor => api::versions::changes;
     POST "/api/v1/schedules/{id}/versions/{v}/restore" editor => api::versions::restore;
     GET "/api/v1/trash" editor => api::versions::trash;
+    GET "/api/v1/dashboards/{id}/bundle" editor => api::bundles::export;
+    POST "/api/v1/bundles" editor => api::bundles::import;
     POST "/api/v1/trash/{kind}/{id}/restore" editor => api::versions::untrash;
     GET "/alerts" editor => alerts::list;
     POST "/alerts" editor => alerts::create;

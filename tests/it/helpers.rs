@@ -35,8 +35,17 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
+/// Starts the app without the demo: a fresh server with no data, reports or dashboards.
+pub async fn spawn_bare() -> TestApp {
+    spawn(|_| {}, false).await
+}
+
 /// Starts the app with the demo, after `tweak` has adjusted the config.
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+    spawn(tweak, true).await
+}
+
+async fn spawn(tweak: impl FnOnce(&mut Config), demo: bool) -> TestApp {
     let smtp = SmtpServer::start();
     let data_dir = tempfile::tempdir().unwrap();
     let mut config = Config::default();
@@ -49,7 +58,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     // default (SSRF); the tests of that refusal (hardening.rs) set it back to false.
     config.delivery.allow_private_targets = true;
     tweak(&mut config);
-    let app = Application::build(config.clone(), true)
+    let app = Application::build(config.clone(), demo)
         .await
         .expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());

@@ -7,6 +7,7 @@ mod bad_input;
 mod browser;
 mod builder;
 mod builder_page;
+mod bundles;
 mod chrome;
 mod cli;
 mod columnar;

@@ -20,6 +20,7 @@ mod rows;
 
 pub use compile::{compile, compile_for, compile_joined};
 pub use dialect::Dialect;
+pub use expr::{names as expr_names, rename as rename_in_expr};
 pub use fields::{fields, Field, FieldKind};
 pub use filter::incomplete;
 pub use rows::compile_rows;

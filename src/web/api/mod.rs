@@ -4,6 +4,7 @@ pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod builder;
+pub mod bundles;
 pub mod cron;
 pub mod dashboards;
 pub mod datasets;

@@ -1,7 +1,8 @@
-//! The routes of versions and the trash, described as `describe` describes the others. One
+//! The routes of versions, the trash and bundles, described as `describe` describes the others. One
 //! description serves reports, dashboards and schedules alike.
 
 use super::{object, objects, op, schema, Body, Op, Reply};
+use crate::model::bundle::Bundle;
 use crate::web::api::versions::NameBody;
 
 pub(super) fn describe(method: &str, path: &str) -> Option<Op> {
@@ -59,6 +60,20 @@ pub(super) fn describe(method: &str, path: &str) -> Option<Op> {
             "Bring a report or dashboard back with its id (`kind`: report | dashboard): `{id}`",
             &[],
             Body::None,
+            201,
+            Reply::Json(object),
+        ),
+        ("GET", None, "/api/v1/dashboards/{id}/bundle") => op(
+            "The dashboard and its reports (`schedules=true`: and their schedules, email recipients only) as one portable JSON document, no data and no secrets",
+            &[("schedules", "true to include the schedules")],
+            Body::None,
+            200,
+            Reply::Json(object),
+        ),
+        ("POST", None, "/api/v1/bundles") => op(
+            "Import a bundle: new ids, a second import of the same bundle updates what the first made; `dryRun=true` lists what it would create or update and the data it needs: `{dryRun, dashboardId, objects, needs, problems}`",
+            &[("dryRun", "true to write nothing")],
+            Body::Json(schema::<Bundle>),
             201,
             Reply::Json(object),
         ),

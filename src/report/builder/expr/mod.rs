@@ -50,5 +50,57 @@ pub const AGGREGATES: &[&str] = &[
     "share",
 ];
 
+/// The names an expression reads (fields and calculated columns), in order, each once.
+pub fn names(text: &str) -> Result<Vec<String>, ExprError> {
+    let mut out = Vec::new();
+    collect(&parse::parse(text)?, &mut |e| {
+        if let parse::Node::Name(n) = &e.node {
+            if !out.contains(n) {
+                out.push(n.clone());
+            }
+        }
+    });
+    Ok(out)
+}
+
+/// The expression with the names `map` has renamed (a template's fields to a dataset's
+/// columns): only names, never a function or a text that reads the same. A new name that is
+/// not a plain word is written in brackets.
+pub fn rename(
+    text: &str,
+    map: &std::collections::HashMap<String, String>,
+) -> Result<String, ExprError> {
+    let mut spans = Vec::new();
+    collect(&parse::parse(text)?, &mut |e| {
+        if let parse::Node::Name(n) = &e.node {
+            if let Some(to) = map.get(n) {
+                spans.push((e.span, to.clone()));
+            }
+        }
+    });
+    let mut chars: Vec<char> = text.chars().collect();
+    spans.sort_by_key(|((start, _), _)| std::cmp::Reverse(*start));
+    for ((start, end), to) in spans {
+        let plain = to.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && to.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let to = if plain { to } else { format!("[{to}]") };
+        chars.splice(start..end, to.chars());
+    }
+    Ok(chars.into_iter().collect())
+}
+
+fn collect(e: &parse::Expr, f: &mut impl FnMut(&parse::Expr)) {
+    f(e);
+    match &e.node {
+        parse::Node::Neg(x) | parse::Node::Not(x) => collect(x, f),
+        parse::Node::Binary(_, a, b) => {
+            collect(a, f);
+            collect(b, f);
+        }
+        parse::Node::Call(_, args) => args.iter().for_each(|a| collect(a, f)),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -344,3 +344,26 @@ fn each_dialect_spells_the_expression_its_own_way() {
         assert!(col.contains(piece), "{piece}\n{col}");
     }
 }
+
+#[test]
+fn names_are_renamed_but_functions_and_texts_are_not() {
+    let map: std::collections::HashMap<String, String> = [
+        ("amount".to_string(), "total".to_string()),
+        ("year".to_string(), "fiscal year".to_string()),
+        ("status".to_string(), "state".to_string()),
+    ]
+    .into();
+    assert_eq!(
+        super::rename(
+            "sum(amount) / count(year(day)) + countif(status = \"amount\") + year",
+            &map
+        )
+        .unwrap(),
+        "sum(total) / count(year(day)) + countif(state = \"amount\") + [fiscal year]"
+    );
+    assert_eq!(
+        super::names("if([unit price] > 3, amount, amount * 2)").unwrap(),
+        ["unit price", "amount"]
+    );
+    assert!(super::rename("sum(", &map).is_err());
+}
