@@ -67,3 +67,9 @@ pub const CHECK_CONFIG: &str = "\
 Examples:
   quire check-config --config reports.toml
   QUIRE_SERVER__BIND=0.0.0.0:9000 quire check-config";
+
+pub const BUNDLE: &str = "\
+Examples:
+  quire bundle export \"Sales overview\" --out sales.quire.json --schedules
+  quire bundle import sales.quire.json --dry-run    what it would create and the data it needs
+  quire bundle import sales.quire.json              again later: updates the same objects";

@@ -1,7 +1,8 @@
-//! The command line: `quire serve|import|render|schedules|users|tokens|check-config`.
+//! The command line: `quire serve|import|render|schedules|users|tokens|bundle|check-config`.
 //! Exit 0 ok, 2 bad input, 1 other.
 
 mod accounts;
+mod bundle;
 mod help;
 mod ops;
 
@@ -129,6 +130,12 @@ enum Command {
     /// Validate the configuration and exit.
     #[command(after_help = help::CHECK_CONFIG)]
     CheckConfig,
+    /// Export a dashboard with its reports as one portable file, or import such a file.
+    #[command(after_help = help::BUNDLE)]
+    Bundle {
+        #[command(subcommand)]
+        action: bundle::BundleAction,
+    },
 }
 
 #[derive(Subcommand)]
@@ -283,6 +290,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Smtp {
             action: SmtpAction::Test { address },
         } => ops::smtp_test(&config, &address).await,
+        Command::Bundle { action } => bundle::run(config, action).await,
         Command::CheckConfig => {
             println!(
                 "config OK: {} report(s), {} dashboard(s), {} schedule(s), {} dataset(s)",

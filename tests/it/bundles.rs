@@ -214,3 +214,88 @@ async fn hostile_bundles_are_refused_naming_the_field_and_write_nothing() {
         404
     );
 }
+
+#[test]
+fn the_command_line_exports_and_imports_a_bundle_without_a_server() {
+    use crate::helpers::quire;
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    let file = dir.path().join("sales.quire.json");
+    let run = |args: &[&str], data: &std::path::Path| {
+        let out = quire()
+            .args(args)
+            .arg("--data-dir")
+            .arg(data)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).to_string()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    // Loads the demo into `a`.
+    let csv = dir.path().join("x.csv");
+    let (code, text) = run(
+        &[
+            "render",
+            "Sales overview",
+            "--format",
+            "csv",
+            "--demo",
+            "--out",
+            csv.to_str().unwrap(),
+        ],
+        &a,
+    );
+    assert_eq!(code, 0, "{text}");
+    let (code, text) = run(
+        &[
+            "bundle",
+            "export",
+            "Sales overview",
+            "--schedules",
+            "--out",
+            file.to_str().unwrap(),
+        ],
+        &a,
+    );
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("1 report(s), 1 schedule(s)"), "{text}");
+
+    let (code, text) = run(
+        &["bundle", "import", file.to_str().unwrap(), "--dry-run"],
+        &b,
+    );
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains("would create report `Sales overview`") && text.contains("problem:"),
+        "{text}"
+    );
+    let sales = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/sales.csv");
+    let (code, text) = run(&["import", sales, "--dataset", "sales"], &b);
+    assert_eq!(code, 0, "{text}");
+    let (code, text) = run(&["bundle", "import", file.to_str().unwrap()], &b);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("created dashboard") && text.contains("created schedule"),
+        "{text}"
+    );
+    let (code, text) = run(&["bundle", "import", file.to_str().unwrap()], &b);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("updated report `Sales overview`") && !text.contains("created"),
+        "{text}"
+    );
+
+    std::fs::write(
+        &file,
+        "{\"format\": \"quire-bundle\",\n \"formatVersion\": 1,\n oops",
+    )
+    .unwrap();
+    let (code, text) = run(&["bundle", "import", file.to_str().unwrap()], &b);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("sales.quire.json:3:"), "{text}");
+    let (code, text) = run(&["bundle", "import", "/no/such/file.json"], &b);
+    assert_eq!(code, 2, "{text}");
+}
