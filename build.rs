@@ -1,5 +1,6 @@
 //! Two things that keep the binary small:
-//! - packs the larger embedded files (the demo data set and the DejaVu fonts) with deflate into
+//! - packs the larger embedded files (the demo data set, the templates' sample data and the
+//!   DejaVu fonts) with deflate into
 //!   OUT_DIR; `model::packed` inflates them once when first used (as they are: 1.8 MB more);
 //! - links optimised builds (release, dist) with identical code folded and relative relocations
 //!   packed, where the linker and the C library can (2.7 MB of relocations become 42 KB).
@@ -8,8 +9,14 @@ use std::io::Write;
 use std::path::Path;
 
 /// The files `packed!` may name, relative to the crate's folder.
-const PACKED: [&str; 3] = [
+const PACKED: [&str; 9] = [
     "examples/sales.csv",
+    "examples/templates/sales.csv",
+    "examples/templates/inventory.csv",
+    "examples/templates/receivables.csv",
+    "examples/templates/subscriptions.csv",
+    "examples/templates/profit_loss.csv",
+    "examples/templates/funnel.csv",
     "static/fonts/DejaVuSans.ttf",
     "static/fonts/DejaVuSans-Bold.ttf",
 ];

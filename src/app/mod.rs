@@ -11,6 +11,7 @@ pub mod dataset;
 pub mod dataset_columns;
 pub mod edit;
 pub mod first_run;
+pub mod gallery;
 pub mod insights;
 pub mod pipeline;
 pub mod queue;

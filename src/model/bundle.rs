@@ -82,6 +82,29 @@ pub struct TemplateField {
     pub label: String,
     #[serde(default)]
     pub description: String,
+    /// Whether the template needs it (default); without an optional field, the widgets that
+    /// read it are left out.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub required: bool,
+}
+
+impl TemplateField {
+    /// Its label, else its name.
+    pub fn label_or_name(&self) -> &str {
+        if self.label.is_empty() {
+            &self.name
+        } else {
+            &self.label
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 super::status! {

@@ -299,6 +299,11 @@ route_table! {
     GET "/api/v1/trash" editor => api::versions::trash;
     GET "/api/v1/dashboards/{id}/bundle" editor => api::bundles::export;
     POST "/api/v1/bundles" editor => api::bundles::import;
+    GET "/api/v1/templates" editor => api::templates::list;
+    GET "/api/v1/templates/{id}/fit" editor => api::templates::fit;
+    POST "/api/v1/templates/{id}/apply" editor => api::templates::apply;
+    POST "/api/v1/templates/{id}/sample" editor => api::templates::sample;
+    POST "/api/v1/datasets/{name}/autodash" editor => api::templates::autodash;
     POST "/api/v1/trash/{kind}/{id}/restore" editor => api::versions::untrash;
     GET "/alerts" editor => alerts::list;
     POST "/alerts" editor => alerts::create;

@@ -54,6 +54,7 @@ mod share_dialog;
 mod shares;
 mod smtp;
 mod strict_smtp;
+mod templates;
 mod time_zone;
 mod versions;
 mod xlsx;

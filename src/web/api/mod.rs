@@ -14,6 +14,7 @@ pub mod reports;
 pub mod schedules;
 pub mod shares;
 pub mod tables;
+pub mod templates;
 pub mod tokens;
 pub mod users;
 pub mod versions;

@@ -3,6 +3,7 @@
 
 use super::{object, objects, op, schema, Body, Op, Reply};
 use crate::model::bundle::Bundle;
+use crate::web::api::templates::ApplyBody;
 use crate::web::api::versions::NameBody;
 
 pub(super) fn describe(method: &str, path: &str) -> Option<Op> {
@@ -74,6 +75,41 @@ pub(super) fn describe(method: &str, path: &str) -> Option<Op> {
             "Import a bundle: new ids, a second import of the same bundle updates what the first made; `dryRun=true` lists what it would create or update and the data it needs: `{dryRun, dashboardId, objects, needs, problems}`",
             &[("dryRun", "true to write nothing")],
             Body::Json(schema::<Bundle>),
+            201,
+            Reply::Json(object),
+        ),
+        ("GET", None, "/api/v1/templates") => op(
+            "The template gallery: `[{id, name, description, fields: [{name, role, type, label, description, required?}], schedule?, hasSample, widgets}]`",
+            &[],
+            Body::None,
+            200,
+            Reply::Json(objects),
+        ),
+        ("GET", None, "/api/v1/templates/{id}/fit") => op(
+            "The columns of `dataset` suggested for each of the template's fields (by name, type and content): `{dataset, rows, columns, mapping}`",
+            &[("dataset", "the dataset to match")],
+            Body::None,
+            200,
+            Reply::Json(object),
+        ),
+        ("POST", None, "/api/v1/templates/{id}/apply") => op(
+            "Apply a template to a dataset: `{dataset, mapping: {<template field>: <column>}, scheduleTo?, dryRun?}` → `{dashboardId, objects, needs, problems, leftOut}` (real, editable reports and a dashboard; applied again to the same dataset, the same ones are updated)",
+            &[],
+            Body::Json(schema::<ApplyBody>),
+            201,
+            Reply::Json(object),
+        ),
+        ("POST", None, "/api/v1/templates/{id}/sample") => op(
+            "Try a template on its sample data (imported as `sample_<id>`): `{dashboardId, ...}`",
+            &[],
+            Body::None,
+            201,
+            Reply::Json(object),
+        ),
+        ("POST", None, "/api/v1/datasets/{name}/autodash") => op(
+            "An explore dashboard of the dataset, chosen from its columns: key figures, measures over time, top members of each category, spreads: `{dashboardId, ...}`",
+            &[],
+            Body::None,
             201,
             Reply::Json(object),
         ),
