@@ -214,10 +214,7 @@ async fn every_template_works_on_its_sample_data() {
             );
         }
         let html = app.dashboard_html(&format!("/dashboards/{did}")).await;
-        assert!(
-            !html.contains("class=\"error-box"),
-            "{t}: a widget failed"
-        );
+        assert!(!html.contains("class=\"error-box"), "{t}: a widget failed");
     }
 }
 
@@ -323,4 +320,80 @@ async fn any_dataset_can_be_explored_as_a_dashboard() {
     );
     let (s, _) = post(&app, "/api/v1/datasets/nope/autodash", None).await;
     assert_eq!(s, 422);
+}
+
+#[tokio::test]
+async fn the_gallery_pages_match_columns_and_create_the_dashboard() {
+    let app = spawn_bare().await;
+    let (csv, _) = shop_csv();
+    upload(&app, "shop", &csv).await;
+    let html = app
+        .get("/templates?dataset=shop")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(html.matches("class=\"template-card\"").count(), 6, "{html}");
+    assert!(html.contains("<option value=\"shop\" selected>"));
+    let png = app.get("/static/templates/sales.png").await;
+    assert_eq!(png.status(), 200);
+    assert_eq!(png.headers()["content-type"], "image/png");
+
+    let form = app
+        .get("/templates/sales/use?dataset=shop")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        form.contains("<option value=\"amount\" selected>amount (real)</option>"),
+        "{form}"
+    );
+    assert!(
+        form.contains("Gross margin <span class=\"muted\">— left out: needs Cost"),
+        "{form}"
+    );
+
+    // A required field left unmapped: the form again, saying which.
+    let r = app
+        .client
+        .post(format!("{}/templates/sales/use", app.address))
+        .form(&[
+            ("dataset", "shop"),
+            ("m.order_date", ""),
+            ("m.revenue", "amount"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let again = r.text().await.unwrap();
+    assert!(again.contains("mapping.order_date"), "{again}");
+    assert_eq!(app.get_json("/api/v1/dashboards").await, json!([]));
+
+    let r = app
+        .client
+        .post(format!("{}/templates/sales/use", app.address))
+        .form(&[
+            ("dataset", "shop"),
+            ("m.order_date", "date"),
+            ("m.revenue", "amount"),
+            ("m.customer", "client"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "followed to the dashboard");
+    assert!(r.url().path().starts_with("/dashboards/"));
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Sales — shop"), "{page}");
+
+    let r = app
+        .client
+        .post(format!("{}/datasets/shop/explore", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("Explore shop"));
 }

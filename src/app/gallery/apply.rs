@@ -131,22 +131,12 @@ pub fn apply(
     let mut reports = Vec::new();
     for mut r in std::mem::take(&mut bundle.reports) {
         let origin = r.id.clone().unwrap_or_default();
-        let cut = prune(&mut r, &missing);
-        for (viz, reads) in &cut {
-            let title = bundle
-                .dashboard
-                .widgets
-                .iter()
-                .find(|w| {
-                    w.report_id.as_deref() == Some(&origin)
-                        && w.visualization_id.as_deref() == Some(viz)
-                })
-                .map(|_| viz_title(&t.bundle, &origin, viz));
-            if let Some(title) = title {
+        for (viz, reads) in prune(&mut r, &missing) {
+            if let Some(title) = shown_title(&t.bundle, &origin, &viz) {
                 let needs: Vec<String> = reads.iter().map(|f| label(f)).collect();
                 left_out.push(format!("{title} (needs {})", needs.join(", ")));
             }
-            gone.insert((origin.clone(), viz.clone()));
+            gone.insert((origin.clone(), viz));
         }
         if r.visualizations.is_empty() {
             continue;
@@ -207,8 +197,12 @@ pub fn apply(
     Ok(Applied { outcome, left_out })
 }
 
-/// A visualization's title (its id when it has none) as the template has it.
-fn viz_title(b: &Bundle, report: &str, viz: &str) -> String {
+/// The title of a visualization its dashboard shows (its id when it has none); None when no
+/// widget shows it.
+fn shown_title(b: &Bundle, report: &str, viz: &str) -> Option<String> {
+    b.dashboard.widgets.iter().find(|w| {
+        w.report_id.as_deref() == Some(report) && w.visualization_id.as_deref() == Some(viz)
+    })?;
     b.reports
         .iter()
         .find(|r| r.id.as_deref() == Some(report))
@@ -220,7 +214,29 @@ fn viz_title(b: &Bundle, report: &str, viz: &str) -> String {
                 v.title.clone()
             }
         })
-        .unwrap_or_else(|| viz.to_string())
+}
+
+/// Each widget of `t`'s dashboard by title, with the fields of `missing` that leave it out
+/// (empty: it is shown), as applying would decide.
+pub fn widgets_without(t: &Template, missing: &HashSet<String>) -> Vec<(String, Vec<String>)> {
+    let mut cut: HashMap<(String, String), Vec<String>> = HashMap::new();
+    for r in &t.bundle.reports {
+        let mut r2 = r.clone();
+        let origin = r.id.clone().unwrap_or_default();
+        for (viz, reads) in prune(&mut r2, missing) {
+            cut.insert((origin.clone(), viz), reads);
+        }
+    }
+    t.bundle
+        .dashboard
+        .widgets
+        .iter()
+        .filter_map(|w| {
+            let (r, v) = (w.report_id.clone()?, w.visualization_id.clone()?);
+            let title = shown_title(&t.bundle, &r, &v)?;
+            Some((title, cut.remove(&(r, v)).unwrap_or_default()))
+        })
+        .collect()
 }
 
 /// Takes out of `r` what reads a field of `missing`: a measure (and its column), a calculated

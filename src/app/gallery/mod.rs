@@ -255,34 +255,3 @@ pub fn try_sample(
         author,
     )
 }
-
-/// Each widget of `t`'s dashboard with its title and the template fields it reads: what
-/// leaving a field unmapped leaves out.
-pub fn widget_fields(t: &Template) -> Vec<(String, Vec<String>)> {
-    let names: Vec<&str> = t.info().fields.iter().map(|f| f.name.as_str()).collect();
-    t.bundle
-        .dashboard
-        .widgets
-        .iter()
-        .filter_map(|w| {
-            let r = t
-                .bundle
-                .reports
-                .iter()
-                .find(|r| r.id == w.report_id)?;
-            let v = r.visualization(w.visualization_id.as_deref()?)?;
-            let spec = r.query_source(v.query.as_deref()).and_then(|q| match q {
-                crate::model::report::QuerySource::Builder(s) => Some(s),
-                crate::model::report::QuerySource::Sql(_) => None,
-            })?;
-            let mut reads: Vec<String> = crate::app::bundle::needs::fields_of(spec)
-                .into_iter()
-                .map(|(_, f)| f)
-                .filter(|f| names.contains(&f.as_str()))
-                .collect();
-            reads.dedup();
-            let title = if v.title.is_empty() { v.id.clone() } else { v.title.clone() };
-            Some((title, reads))
-        })
-        .collect()
-}

@@ -47,7 +47,13 @@ fn card(t: &Template) -> Card {
         fields: i
             .fields
             .iter()
-            .map(|f| (f.label_or_name().to_string(), f.role.to_string(), f.required))
+            .map(|f| {
+                (
+                    f.label_or_name().to_string(),
+                    f.role.to_string(),
+                    f.required,
+                )
+            })
             .collect(),
         widgets: t.bundle.dashboard.widgets.len(),
         sample: t.sample.is_some(),
@@ -197,16 +203,23 @@ fn use_page(
             choices,
         });
     }
-    let unmapped: Vec<&FieldRow> = fields.iter().filter(|f| f.column.is_empty()).collect();
-    let widgets = gallery::widget_fields(t)
+    let missing: std::collections::HashSet<String> = fields
+        .iter()
+        .filter(|f| f.column.is_empty())
+        .map(|f| f.name.clone())
+        .collect();
+    let label = |name: &str| {
+        fields
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.label.clone())
+            .unwrap_or_else(|| name.to_string())
+    };
+    let widgets = apply::widgets_without(t, &missing)
         .into_iter()
         .map(|(title, reads)| WidgetRow {
             title,
-            lacks: unmapped
-                .iter()
-                .filter(|f| reads.contains(&f.name))
-                .map(|f| f.label.clone())
-                .collect(),
+            lacks: reads.iter().map(|f| label(f)).collect(),
         })
         .collect();
     Ok(UsePage {
@@ -290,7 +303,14 @@ pub async fn use_submit(
             Ok(a) => Ok(Ok(a.outcome.dashboard_id)),
             Err(crate::app::edit::EditError::Invalid { field, message }) => {
                 let error = Some(format!("{field}: {message}"));
-                Ok(Err(use_page(&ctx, &who, &t, &dataset, Some(&mapping), error)?))
+                Ok(Err(use_page(
+                    &ctx,
+                    &who,
+                    &t,
+                    &dataset,
+                    Some(&mapping),
+                    error,
+                )?))
             }
             Err(e) => Err(e.into()),
         }
@@ -326,7 +346,10 @@ pub async fn sample(
     let done = web::block(move || gallery::try_sample(&ctx, &t, &author))
         .await?
         .map_err(|e| Problem::from(e).html())?;
-    Ok(see_other(&format!("/dashboards/{}", done.outcome.dashboard_id)))
+    Ok(see_other(&format!(
+        "/dashboards/{}",
+        done.outcome.dashboard_id
+    )))
 }
 
 /// POST /datasets/{name}/explore: an explore dashboard of the dataset; to it.
@@ -340,5 +363,8 @@ pub async fn explore(
     let done = web::block(move || gallery::explore::explore(&ctx, &name, &author))
         .await?
         .map_err(|e| Problem::from(e).html())?;
-    Ok(see_other(&format!("/dashboards/{}", done.outcome.dashboard_id)))
+    Ok(see_other(&format!(
+        "/dashboards/{}",
+        done.outcome.dashboard_id
+    )))
 }
