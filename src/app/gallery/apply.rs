@@ -90,7 +90,16 @@ pub fn apply(
             missing.insert(f.name.clone());
             continue;
         };
-        let c = ds.columns.iter().find(|c| c.name == col).ok_or_else(|| {
+        // Its name, or the header it had in the file (`Amount` for `amount`), in any case.
+        let c = ds
+            .columns
+            .iter()
+            .find(|c| c.name == col)
+            .or_else(|| {
+                ds.columns
+                    .iter()
+                    .find(|c| c.name.eq_ignore_ascii_case(col) || c.original.trim() == col)
+            }).ok_or_else(|| {
             invalid(
                 format!("mapping.{}", f.name),
                 format!(

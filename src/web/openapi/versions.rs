@@ -64,7 +64,7 @@ pub(super) fn describe(method: &str, path: &str) -> Option<Op> {
             201,
             Reply::Json(object),
         ),
-        ("GET", None, "/api/v1/dashboards/{id}/bundle") => op(
+        ("GET", _, "/api/v1/dashboards/{id}/bundle") => op(
             "The dashboard and its reports (`schedules=true`: and their schedules, email recipients only) as one portable JSON document, no data and no secrets",
             &[("schedules", "true to include the schedules")],
             Body::None,
