@@ -212,6 +212,9 @@ route_table! {
     POST "/reports/{id}/delete" editor => versions::delete_report;
     GET "/dashboards/{id}/versions" viewer => versions::page;
     POST "/dashboards/{id}/versions/{v}/restore" editor => versions::restore;
+    GET "/dashboards/{id}/versions/{v}" viewer => versions::dashboard::page;
+    GET "/dashboards/{id}/versions/{v}/widgets/{wid}" viewer => versions::dashboard::widget;
+    GET "/dashboards/{id}/versions/{v}/table/{wid}" viewer => versions::dashboard::table;
     POST "/dashboards/{id}/versions/{v}/name" editor => versions::name;
     GET "/schedules/{id}/versions" editor => versions::page;
     POST "/schedules/{id}/versions/{v}/restore" editor => versions::restore;

@@ -289,6 +289,25 @@ async fn a_dashboard_moved_is_said_so_and_deleted_objects_come_back_from_the_tra
     assert_eq!(diff["changes"][0]["kind"], "moved", "{diff}");
     assert_eq!(diff["changes"][0]["what"], "Widget `w1`");
     assert_eq!(diff["changes"][0]["after"], "column 7, row 1");
+    // Version 1 opens as the dashboard it was, its widget where it was.
+    let old = app
+        .get(&format!("/dashboards/{did}/versions/1"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(old.contains("You are looking at version 1"), "{old}");
+    let widget = app
+        .get(&format!("/dashboards/{did}/versions/1/widgets/w1"))
+        .await;
+    assert_eq!(widget.status(), 200);
+    assert!(widget.text().await.unwrap().contains("<svg"));
+    assert_eq!(
+        app.get(&format!("/dashboards/{did}/versions/9"))
+            .await
+            .status(),
+        404
+    );
 
     // In use: refused, nothing moves to the trash.
     let (s, _) = send(&app, M::DELETE, &format!("/api/v1/reports/{rid}"), None).await;

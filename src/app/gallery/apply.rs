@@ -99,16 +99,17 @@ pub fn apply(
                 ds.columns
                     .iter()
                     .find(|c| c.name.eq_ignore_ascii_case(col) || c.original.trim() == col)
-            }).ok_or_else(|| {
-            invalid(
-                format!("mapping.{}", f.name),
-                format!(
-                    "`{}` has no column `{}`",
-                    ds.name,
-                    crate::model::text::truncate(col, 80)
-                ),
-            )
-        })?;
+            })
+            .ok_or_else(|| {
+                invalid(
+                    format!("mapping.{}", f.name),
+                    format!(
+                        "`{}` has no column `{}`",
+                        ds.name,
+                        crate::model::text::truncate(col, 80)
+                    ),
+                )
+            })?;
         let kind = crate::data::import::ColType::parse(&c.kind)
             .unwrap_or(crate::data::import::ColType::Text);
         if !super::fit::fits(f.kind, kind) {

@@ -82,6 +82,8 @@ pub struct DashboardPage {
     pub locked: Vec<String>,
     /// The page's script (drilling into charts).
     pub script: String,
+    /// An old version shown without being restored (`web::versions::dashboard`).
+    pub version: Option<i64>,
 }
 
 /// One widget, loaded by htmx.
@@ -331,6 +333,7 @@ pub(crate) fn page_for(
         locked: Vec::new(),
         query,
         script: crate::web::assets::url("dashboard.js"),
+        version: None,
     })
 }
 

@@ -3,6 +3,8 @@
 //! as a new version; a report's old version opens as its page without being restored
 //! (`web::reports::view`). `/trash` lists deleted reports and dashboards and brings them back.
 
+pub mod dashboard;
+
 use crate::app::version::{self, diff::Change};
 use crate::model::version::{Kept, Version, TRASH_DAYS};
 use crate::store;
