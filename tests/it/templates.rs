@@ -350,8 +350,15 @@ async fn the_gallery_pages_match_columns_and_create_the_dashboard() {
         "{form}"
     );
     assert!(
-        form.contains("Gross margin <span class=\"muted\">— left out: needs Cost"),
+        form.contains(
+            "<figcaption>Gross margin</figcaption>\n      <p class=\"muted\">Left out: needs Cost"
+        ),
         "{form}"
+    );
+    let fit = &form[form.find("id=\"widget-fit\"").unwrap()..];
+    assert!(
+        fit.contains("<figcaption>Revenue</figcaption>") && fit.contains("<svg"),
+        "the widgets are drawn: {fit}"
     );
 
     // A required field left unmapped: the form again, saying which.

@@ -43,6 +43,14 @@ pub fn apply(
     req: &Request,
     author: &Author,
 ) -> Result<Applied, EditError> {
+    let (bundle, left_out) = prepare(ctx, t, req)?;
+    let outcome = import::import(ctx, bundle, author, req.dry_run)?;
+    Ok(Applied { outcome, left_out })
+}
+
+/// The bundle `t` becomes on `req`'s dataset and mapping (not imported), and the widgets it
+/// leaves out in words.
+pub fn prepare(ctx: &Ctx, t: &Template, req: &Request) -> Result<(Bundle, Vec<String>), EditError> {
     let info = t.info().clone();
     let ds = store::dataset::get(&*ctx.store.app.get()?, req.dataset)?.ok_or_else(|| {
         invalid(
@@ -203,8 +211,7 @@ pub fn apply(
     };
     bundle.template = None;
     bundle.needs = needs::of(&bundle.reports);
-    let outcome = import::import(ctx, bundle, author, req.dry_run)?;
-    Ok(Applied { outcome, left_out })
+    Ok((bundle, left_out))
 }
 
 /// The title of a visualization its dashboard shows (its id when it has none); None when no

@@ -8,6 +8,7 @@
 pub mod apply;
 pub mod explore;
 pub mod fit;
+pub mod preview;
 
 use crate::app::edit::{invalid, Author, EditError};
 use crate::model::bundle::{Bundle, TemplateInfo};

@@ -3,7 +3,7 @@
 //! matched to a column, changeable, with the widgets each one feeds; then Create dashboard),
 //! and `POST /datasets/{name}/explore` (an explore dashboard of a dataset).
 
-use crate::app::gallery::{self, apply, Template};
+use crate::app::gallery::{self, apply, preview, Template};
 use crate::web::error::Problem;
 use crate::web::{AppState, Layout};
 use actix_web::http::header;
@@ -119,6 +119,8 @@ pub struct WidgetRow {
     pub title: String,
     /// The labels of the unmapped fields it reads (empty: shown).
     pub lacks: Vec<String>,
+    /// What it shows on the dataset with this mapping (none when it cannot be made yet).
+    pub shown: Option<preview::Shown>,
 }
 
 /// GET /templates/{id}/use?dataset=
@@ -215,11 +217,39 @@ fn use_page(
             .map(|f| f.label.clone())
             .unwrap_or_else(|| name.to_string())
     };
+    // Each kept widget drawn on the dataset (nothing when the mapping cannot be applied yet).
+    let chosen: BTreeMap<String, String> = fields
+        .iter()
+        .filter(|f| !f.column.is_empty())
+        .map(|f| (f.name.clone(), f.column.clone()))
+        .collect();
+    let drawn = match dataset.is_empty() {
+        true => Vec::new(),
+        false => preview::widgets(
+            ctx,
+            t,
+            &apply::Request {
+                dataset,
+                mapping: &chosen,
+                schedule_to: None,
+                dry_run: true,
+            },
+        )
+        .unwrap_or_default(),
+    };
+    let mut drawn = drawn.into_iter();
     let widgets = apply::widgets_without(t, &missing)
         .into_iter()
-        .map(|(title, reads)| WidgetRow {
-            title,
-            lacks: reads.iter().map(|f| label(f)).collect(),
+        .map(|(title, reads)| {
+            let shown = reads
+                .is_empty()
+                .then(|| drawn.next().map(|(_, s)| s))
+                .flatten();
+            WidgetRow {
+                title,
+                lacks: reads.iter().map(|f| label(f)).collect(),
+                shown,
+            }
         })
         .collect();
     Ok(UsePage {
