@@ -404,3 +404,40 @@ async fn the_gallery_pages_match_columns_and_create_the_dashboard() {
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("Explore shop"));
 }
+
+#[tokio::test]
+async fn an_optional_field_left_unmapped_takes_out_what_reads_it_and_nothing_else() {
+    let app = spawn_bare().await;
+    let (s, _) = post(&app, "/api/v1/templates/inventory/sample", None).await;
+    assert_eq!(s, 201);
+    let list = app.get_json("/api/v1/templates").await;
+    let inventory = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "inventory")
+        .unwrap();
+    let mapping: serde_json::Map<String, Value> = inventory["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap().to_string())
+        .filter(|f| f != "reorder_point")
+        .map(|f| (f.clone(), json!(f)))
+        .collect();
+    let (s, made) = post(
+        &app,
+        "/api/v1/templates/inventory/apply",
+        Some(&json!({"dataset": "sample_inventory", "mapping": mapping})),
+    )
+    .await;
+    assert_eq!(s, 201, "{made}");
+    let left = made["leftOut"].to_string();
+    assert!(
+        left.contains("Below reorder point") && left.contains("Reorder point"),
+        "{left}"
+    );
+    let did = made["dashboardId"].as_str().unwrap();
+    let html = app.dashboard_html(&format!("/dashboards/{did}")).await;
+    assert!(!html.contains("class=\"error-box"), "a widget failed");
+}

@@ -255,11 +255,17 @@ impl Undo {
             };
             let _ = gone.and_then(|_| store::version::forget(&conn, *kind, id));
         }
+        // Put back as they were, each a version saying why (the import's own may be the newest).
+        let note = Some("An import that failed, taken back");
         for r in &self.changed_reports {
-            let _ = store::report::upsert(&conn, &r.id, &r.definition, false);
+            let _ = store::report::upsert(&conn, &r.id, &r.definition, false).and_then(|body| {
+                store::version::record(&conn, Kept::Report, &r.id, &body, None, note, None)
+            });
         }
         if let Some(d) = &self.changed_dashboard {
-            let _ = store::dashboard::upsert(&conn, &d.id, &d.definition, false);
+            let _ = store::dashboard::upsert(&conn, &d.id, &d.definition, false).and_then(|body| {
+                store::version::record(&conn, Kept::Dashboard, &d.id, &body, None, note, None)
+            });
         }
     }
 }
@@ -282,6 +288,35 @@ fn write(
             .map(|(_, _, a)| *a)
             .expect("planned")
     };
+    // A dashboard this import updates may show visualizations its reports' new versions no
+    // longer have: it first shows only what both have (not a version of its own), so the
+    // reports can change; then it is saved as the bundle has it.
+    if let Some((_, did, Action::Update)) = actions.iter().find(|(k, _, _)| *k == Kept::Dashboard) {
+        let conn = ctx.store.app.get()?;
+        if let Some(current) = store::dashboard::get(&conn, did)? {
+            let mut lean = current.definition.clone();
+            let both = |r: &str, v: &str| {
+                let now = store::report::get(&conn, r).ok().flatten();
+                let next = bundle.reports.iter().find(|x| x.id.as_deref() == Some(r));
+                now.is_some_and(|n| n.definition.visualization(v).is_some())
+                    && next.is_some_and(|n| n.visualization(v).is_some())
+            };
+            lean.widgets
+                .retain(|w| match (&w.report_id, &w.visualization_id) {
+                    (Some(r), Some(v)) => both(r, v),
+                    _ => true,
+                });
+            if lean.widgets.len() < current.definition.widgets.len() {
+                let kept: Vec<String> = lean.widgets.iter().map(|w| w.id.clone()).collect();
+                for f in &mut lean.filters {
+                    f.targets.retain(|t| kept.contains(&t.widget_id));
+                }
+                lean.filters.retain(|f| !f.targets.is_empty());
+                undo.changed_dashboard = Some(current);
+                store::dashboard::upsert(&conn, did, &lean, false)?;
+            }
+        }
+    }
     for def in bundle.reports {
         let id = def.id.clone().unwrap_or_default();
         match action(Kept::Report, &id) {
@@ -303,7 +338,9 @@ fn write(
         .expect("a dashboard is planned");
     match daction {
         Action::Update => {
-            undo.changed_dashboard = store::dashboard::get(&*ctx.store.app.get()?, did)?;
+            if undo.changed_dashboard.is_none() {
+                undo.changed_dashboard = store::dashboard::get(&*ctx.store.app.get()?, did)?;
+            }
             let mut def = bundle.dashboard;
             def.default = undo
                 .changed_dashboard

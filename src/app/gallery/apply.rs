@@ -324,7 +324,8 @@ fn prune(r: &mut ReportDefinition, missing: &HashSet<String>) -> Vec<(String, Ve
             gone_cols.get(&m.base_name()).is_none()
         });
         spec.filters.retain(|f| !miss.contains_key(&f.field));
-        spec.sort.retain(|s| !miss.contains_key(&s.field));
+        spec.sort
+            .retain(|s| !miss.contains_key(&s.field) && !gone_cols.contains_key(&s.field));
         if !dim_reads.is_empty() || (had > 0 && spec.measures.is_empty()) {
             let mut why = dim_reads;
             for v in gone_cols.values().flatten() {
