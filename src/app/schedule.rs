@@ -5,7 +5,7 @@ use crate::app::edit::{invalid, Author, EditError};
 use crate::app::Ctx;
 use crate::model::cron::{parse_timezone, CronSchedule};
 use crate::model::export::ExportFormat;
-use crate::model::schedule::{self, keep_hidden, Recipient, RecipientKind, ScheduleDefinition};
+use crate::model::schedule::{self, keep_hidden, Recipient, ScheduleDefinition};
 use crate::model::text::truncate;
 use crate::model::time::rfc3339;
 use crate::model::version::Kept;
@@ -23,7 +23,7 @@ fn not_found(id: &str) -> EditError {
 fn refuse_private_names(recipients: &[Recipient]) -> Result<(), EditError> {
     use std::net::ToSocketAddrs;
     for (i, r) in recipients.iter().enumerate() {
-        if r.kind == RecipientKind::Email {
+        if !r.kind.is_hook() {
             continue;
         }
         let Ok(url) = reqwest::Url::parse(r.address.trim()) else {

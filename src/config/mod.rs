@@ -3,11 +3,13 @@
 
 mod env;
 mod insights;
+mod s3;
 mod secret;
 mod server;
 mod types;
 
 pub use insights::InsightsConfig;
+pub use s3::S3Config;
 pub use secret::Secret;
 pub use server::*;
 pub use types::*;

@@ -256,6 +256,8 @@ pub struct DeliveryConfig {
     /// and other non-public addresses (an intranet receiver). Off, such URLs are refused at
     /// save and, once a name resolves to one, at send. Cloud metadata addresses never pass.
     pub allow_private_targets: bool,
+    /// `[delivery.s3]`: S3-compatible storage for recipients of type `s3`.
+    pub s3: super::S3Config,
 }
 
 impl Default for DeliveryConfig {
@@ -268,6 +270,7 @@ impl Default for DeliveryConfig {
             link_ttl_hours: 168,
             export_retention_days: 30,
             allow_private_targets: false,
+            s3: Default::default(),
         }
     }
 }
@@ -417,6 +420,7 @@ impl Config {
     pub fn validate(&self) -> Result<(), (String, String)> {
         let err = |k: &str, m: String| Err((k.to_string(), m));
         self.insights.check()?;
+        self.delivery.s3.check()?;
         if self.server.bind.parse::<std::net::SocketAddr>().is_err() {
             return err(
                 "server.bind",

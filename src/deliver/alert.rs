@@ -86,7 +86,7 @@ pub fn payload(kind: RecipientKind, n: &Notice, delivery_id: &str) -> Value {
                 },
             }],
         }),
-        RecipientKind::Webhook | RecipientKind::Email => json!({
+        RecipientKind::Webhook | RecipientKind::Email | RecipientKind::S3 => json!({
             "event": format!("alert.{}", n.state),
             "deliveryId": delivery_id,
             "alert": { "id": n.alert_id, "name": n.alert },

@@ -1,4 +1,4 @@
-//! Delivering a run's export to its recipients: email, Slack, Teams, webhooks, through the
+//! Delivering a run's export to its recipients: email, Slack, Teams, webhooks, S3, through the
 //! outbox (`outbox.rs`) that retries with backoff and never drops a delivery silently.
 
 pub mod alert;
@@ -6,6 +6,7 @@ pub mod email;
 pub mod link;
 pub mod outbox;
 pub mod png;
+pub mod s3;
 pub mod summary;
 pub mod target;
 pub mod webhook;

@@ -174,7 +174,7 @@ struct Content {
 
 async fn content(ctx: &Ctx, d: &Delivery) -> Result<Content, SendError> {
     let c = ctx.clone();
-    let wants_file = d.kind == "email";
+    let wants_file = d.kind == "email" || d.kind == "s3";
     let Some(run_id) = d.run_id.clone() else {
         return Err(SendError::permanent("an alert's delivery has no run"));
     };
@@ -243,6 +243,9 @@ async fn send_notice(ctx: &Ctx, d: &Delivery, evaluation: &str) -> Result<(), Se
             )?;
             email::send(&ctx.config.smtp, message).await
         }
+        RecipientKind::S3 => Err(SendError::permanent(
+            "an alert tells people: it is not written to S3",
+        )),
         other => {
             let body = super::alert::payload(other, &notice, &d.id);
             let allow_private = ctx.config.delivery.allow_private_targets;
@@ -272,6 +275,21 @@ async fn send(ctx: &Ctx, d: &Delivery, c: Content) -> Result<(), SendError> {
                 c.chart_png.as_deref(),
             )?;
             email::send(&ctx.config.smtp, message).await
+        }
+        RecipientKind::S3 => {
+            let date = c.summary.date.format("%Y-%m-%d").to_string();
+            let object = super::s3::Object {
+                schedule: &c.summary.schedule_name,
+                date: &date,
+                file_name: &c.export.file_name,
+                content_type: format.mime(),
+            };
+            let allow_private = ctx.config.delivery.allow_private_targets;
+            let body = c.file.unwrap_or_default();
+            let cfg = &ctx.config.delivery.s3;
+            let key = super::s3::put(cfg, allow_private, &d.address, &object, body).await?;
+            tracing::info!(delivery = %d.id, key = %key, "written to S3");
+            Ok(())
         }
         other => {
             let ttl = chrono::Duration::hours(ctx.config.delivery.link_ttl_hours as i64);

@@ -84,7 +84,7 @@ pub fn payload(kind: RecipientKind, s: &Summary, link: &Link, delivery_id: &str)
                 }],
             })
         }
-        RecipientKind::Webhook | RecipientKind::Email => json!({
+        RecipientKind::Webhook | RecipientKind::Email | RecipientKind::S3 => json!({
             "event": "report.delivered",
             "deliveryId": delivery_id,
             "schedule": s.schedule_name,

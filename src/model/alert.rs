@@ -165,6 +165,12 @@ impl AlertDefinition {
             return err("recipients", format!("at most {MAX_RECIPIENTS} recipients"));
         }
         for (j, r) in self.recipients.iter().enumerate() {
+            if r.kind == super::schedule::RecipientKind::S3 {
+                return err(
+                    &format!("recipients[{j}].type"),
+                    "an alert tells people (email, Slack, Teams, a webhook): s3 is for a schedule's files".into(),
+                );
+            }
             if let Err(m) = r.validate_with(allow_private) {
                 return err(&format!("recipients[{j}].address"), m);
             }

@@ -124,6 +124,7 @@ impl Recipient {
                 .parse::<lettre::message::Mailbox>()
                 .map(|_| ())
                 .map_err(|_| format!("`{a}` is not an email address")),
+            RecipientKind::S3 => s3_address(a).map(|_| ()),
             _ => match reqwest::Url::parse(a) {
                 Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
                     if !u.username().is_empty() || u.password().is_some() {
@@ -153,7 +154,9 @@ impl Recipient {
     /// The sender checks the addresses a name resolves to again before it connects.
     pub fn validate_with(&self, allow_private: bool) -> Result<(), String> {
         self.validate()?;
-        if self.kind == RecipientKind::Email {
+        if !self.kind.is_hook() {
+            // An email's server and an S3 endpoint are the administrator's (`[smtp]`,
+            // `[delivery.s3]`), checked when sent.
             return Ok(());
         }
         let a = self.address.trim();
@@ -175,7 +178,7 @@ impl Recipient {
     /// (its path and query are the secret), an email address as it is.
     pub fn shown(&self) -> String {
         match self.kind {
-            RecipientKind::Email => self.address.clone(),
+            RecipientKind::Email | RecipientKind::S3 => self.address.clone(),
             _ => redact_url(&self.address),
         }
     }
@@ -190,12 +193,12 @@ pub fn keep_hidden(
     given: &[Recipient],
     stored: &[Recipient],
 ) -> Result<Vec<Recipient>, (String, String)> {
-    let hidden = |r: &Recipient| r.kind != RecipientKind::Email && r.address.trim() == r.shown();
+    let hidden = |r: &Recipient| r.kind.is_hook() && r.address.trim() == r.shown();
     let same = |a: &Recipient, b: &Recipient| a.kind == b.kind && a.address.trim() == b.shown();
     let mut out = Vec::with_capacity(given.len());
     for (j, r) in given.iter().enumerate() {
         let key = format!("recipients[{j}].address");
-        let blank = r.kind != RecipientKind::Email && r.address.trim().is_empty();
+        let blank = r.kind.is_hook() && r.address.trim().is_empty();
         if blank {
             match stored.get(j).filter(|s| s.kind == r.kind) {
                 Some(s) => out.push(s.clone()),
@@ -435,7 +438,16 @@ impl RecipientKind {
             RecipientKind::Slack => "slack",
             RecipientKind::Teams => "teams",
             RecipientKind::Webhook => "webhook",
+            RecipientKind::S3 => "s3",
         }
+    }
+
+    /// Slack, Teams or a webhook: a URL that is its own secret.
+    pub fn is_hook(self) -> bool {
+        matches!(
+            self,
+            RecipientKind::Slack | RecipientKind::Teams | RecipientKind::Webhook
+        )
     }
 
     /// Parses `email|slack|teams|webhook`.
@@ -445,6 +457,7 @@ impl RecipientKind {
             "slack" => RecipientKind::Slack,
             "teams" => RecipientKind::Teams,
             "webhook" => RecipientKind::Webhook,
+            "s3" => RecipientKind::S3,
             _ => return None,
         })
     }
@@ -475,6 +488,44 @@ pub enum RecipientKind {
     Slack,
     Teams,
     Webhook,
+    /// An object in S3-compatible storage: `s3://bucket/prefix/` (`[delivery.s3]`).
+    S3,
+}
+
+/// An S3 recipient's bucket and key prefix: `s3://bucket/prefix/` (the prefix may be empty).
+/// A bucket name as S3 allows it (3-63 lowercase letters, digits, dots and hyphens, starting
+/// and ending with a letter or digit); a prefix of printable characters without `..` or `//`
+/// segments, at most 512 characters.
+pub fn s3_address(address: &str) -> Result<(String, String), String> {
+    let a = address.trim();
+    let shown = super::text::truncate(a, 80);
+    let rest = a
+        .strip_prefix("s3://")
+        .ok_or_else(|| format!("`{shown}` is not an s3://bucket/prefix/ address"))?;
+    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    let bucket_ok = (3..=63).contains(&bucket.len())
+        && bucket
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
+        && bucket.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && bucket.ends_with(|c: char| c.is_ascii_alphanumeric())
+        && !bucket.contains("..");
+    if !bucket_ok {
+        return Err(format!(
+            "`{shown}`: the bucket name must be 3-63 lowercase letters, digits, dots and hyphens"
+        ));
+    }
+    if prefix.chars().count() > 512
+        || prefix.chars().any(|c| c.is_control() || c == '\\')
+        || prefix.split('/').any(|seg| seg == ".." || seg == ".")
+        || prefix.contains("//")
+        || prefix.starts_with('/')
+    {
+        return Err(format!(
+            "`{shown}`: the prefix must be printable, without `.`, `..` or empty segments, at most 512 characters"
+        ));
+    }
+    Ok((bucket.to_string(), prefix.to_string()))
 }
 
 #[cfg(test)]

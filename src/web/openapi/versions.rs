@@ -38,7 +38,7 @@ pub(super) fn describe(method: &str, path: &str) -> Option<Op> {
         ),
         ("GET", Some("/versions/{v}/changes"), _) => op(
             "What changed from version `from` (default the one before) to this one, in words: `{from, to, changes: [{what, kind, before?, after?, lines?}]}`",
-            &[("from", "the version compared with")],
+            &[("from", "integer")],
             Body::None,
             200,
             Reply::Json(object),
@@ -66,14 +66,14 @@ pub(super) fn describe(method: &str, path: &str) -> Option<Op> {
         ),
         ("GET", _, "/api/v1/dashboards/{id}/bundle") => op(
             "The dashboard and its reports (`schedules=true`: and their schedules, email recipients only) as one portable JSON document, no data and no secrets",
-            &[("schedules", "true to include the schedules")],
+            &[("schedules", "boolean")],
             Body::None,
             200,
             Reply::Json(object),
         ),
         ("POST", None, "/api/v1/bundles") => op(
             "Import a bundle: new ids, a second import of the same bundle updates what the first made; `dryRun=true` lists what it would create or update and the data it needs: `{dryRun, dashboardId, objects, needs, problems}`",
-            &[("dryRun", "true to write nothing")],
+            &[("dryRun", "boolean")],
             Body::Json(schema::<Bundle>),
             201,
             Reply::Json(object),
@@ -87,7 +87,7 @@ pub(super) fn describe(method: &str, path: &str) -> Option<Op> {
         ),
         ("GET", None, "/api/v1/templates/{id}/fit") => op(
             "The columns of `dataset` suggested for each of the template's fields (by name, type and content): `{dataset, rows, columns, mapping}`",
-            &[("dataset", "the dataset to match")],
+            &[("dataset", "string")],
             Body::None,
             200,
             Reply::Json(object),

@@ -66,7 +66,7 @@ pub struct FormPage {
     pub reports: Vec<ReportChoice>,
     pub zones: Vec<&'static str>,
     pub weekdays: [(&'static str, &'static str); 7],
-    pub recipient_kinds: [(&'static str, &'static str); 4],
+    pub recipient_kinds: [(&'static str, &'static str); 5],
     pub preview: Preview,
     /// The form's script: adds and removes rows in place, refills the parameter pickers.
     pub script: String,

@@ -13,11 +13,12 @@ pub const MAX_ROWS: usize = 100;
 const MAX_VALUE: usize = 1000;
 
 /// The recipient types a row can pick, as the API names them, with their labels.
-pub const RECIPIENT_KINDS: [(&str, &str); 4] = [
+pub const RECIPIENT_KINDS: [(&str, &str); 5] = [
     ("email", "Email"),
     ("slack", "Slack"),
     ("teams", "Teams"),
     ("webhook", "Webhook"),
+    ("s3", "S3 storage"),
 ];
 
 /// One recipient row: its type picker and its address.
@@ -138,7 +139,7 @@ pub fn parse_recipients(rows: &[RecipientRow]) -> Result<Vec<Recipient>, Vec<For
                 "recipients",
                 i,
                 format!(
-                    "type `{}` is not email, slack, teams or webhook",
+                    "type `{}` is not email, slack, teams, webhook or s3",
                     truncate(&row.kind, 20)
                 ),
             ));
