@@ -355,6 +355,25 @@ mod tests {
     }
 
     #[test]
+    fn several_measures_only_on_the_kinds_that_draw_them() {
+        let ys = json!({ "x": "region", "y": ["revenue", "open"] });
+        for t in ["bar", "stacked_bar", "line", "area"] {
+            assert_eq!(
+                refused_field(&viz(t, ys.clone(), json!({})), Some(&columns())),
+                None,
+                "{t}"
+            );
+        }
+        for t in ["hbar", "pie", "waterfall"] {
+            assert_eq!(
+                refused_field(&viz(t, ys.clone(), json!({})), None).as_deref(),
+                Some("visualizations[3].dataMapping.y"),
+                "{t}"
+            );
+        }
+    }
+
+    #[test]
     fn pies_take_label_and_value_or_x_and_y() {
         for m in [
             json!({ "label": "region", "value": "revenue" }),

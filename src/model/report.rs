@@ -271,8 +271,26 @@ impl Visualization {
 
     /// The first key the type needs that the mapping leaves out, and why it is needed.
     pub fn missing_mapping(&self) -> Option<(&'static str, String)> {
+        let several = matches!(
+            self.kind,
+            VizType::Bar | VizType::StackedBar | VizType::Line | VizType::Area
+        );
+        if !self.data_mapping.more_y.is_empty() && !several {
+            let kind = serde_json::to_value(self.kind).expect("an enum serialises");
+            return Some((
+                "y",
+                format!(
+                    "several measures are drawn by bar, stacked_bar, line and area charts, not {}: map one `y`",
+                    kind.as_str().unwrap_or("this chart")
+                ),
+            ));
+        }
         let (required, _) = self.kind.mapping_keys();
-        let key = required.iter().find(|k| self.mapped(k).is_none())?;
+        // Several measures are the series of a stacked bar: it needs no series column then.
+        let key = required
+            .iter()
+            .filter(|k| self.data_mapping.more_y.is_empty() || **k != "series")
+            .find(|k| self.mapped(k).is_none())?;
         let kind = serde_json::to_value(self.kind).expect("an enum serialises");
         let kind = kind.as_str().unwrap_or("chart");
         let aliases = self.kind.mapping_aliases(key);

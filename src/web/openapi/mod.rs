@@ -597,7 +597,10 @@ mod tests {
         // A query parameter's second word is its JSON type (a description there broke the
         // document for schemathesis once).
         for r in ROUTES.iter().filter(|r| r.path.starts_with("/api/")) {
-            for (name, kind) in describe(r.method, r.path).map(|o| o.query).unwrap_or_default() {
+            for (name, kind) in describe(r.method, r.path)
+                .map(|o| o.query)
+                .unwrap_or_default()
+            {
                 assert!(
                     ["string", "integer", "number", "boolean"].contains(kind),
                     "{} {} ?{name}: `{kind}` is not a JSON type",
