@@ -6,7 +6,11 @@ use super::SendError;
 use crate::config::SmtpConfig;
 use crate::model::alert::Notice;
 use crate::model::schedule::RecipientKind;
+use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
+
+/// The Content-ID of the chart inside the message.
+const CHART_CID: &str = "alert-chart";
 use lettre::Message;
 use serde_json::{json, Value};
 
@@ -39,14 +43,33 @@ pub fn email(
         .iter()
         .map(|l| format!("<li>{}</li>", crate::model::text::escape_html(l)))
         .collect();
+    // The chart as a PNG (mail clients block SVG); a chart that does not rasterise is left out.
+    let png = n
+        .chart
+        .as_deref()
+        .and_then(|svg| super::png::from_svg(svg).ok());
+    let img = match png {
+        Some(_) => format!(
+            "<img src=\"cid:{CHART_CID}\" alt=\"The watched values\" width=\"520\" style=\"max-width:100%;height:auto\">"
+        ),
+        None => String::new(),
+    };
     let html = format!(
         "<!doctype html><html><body style=\"font-family:Helvetica,Arial,sans-serif;color:#222\">\
-         <h2 style=\"margin:0 0 8px;color:{colour}\">{}</h2><ul>{items}</ul>\
+         <h2 style=\"margin:0 0 8px;color:{colour}\">{}</h2><ul>{items}</ul>{img}\
          <p><a href=\"{}\">Open the report</a></p><p style=\"color:#888\">{}</p></body></html>",
         crate::model::text::escape_html(&n.subject),
         crate::model::text::escape_html(&n.link),
         crate::model::text::escape_html(brand)
     );
+    let html = SinglePart::html(html);
+    let html_part = match png {
+        Some(png) => MultiPart::related().singlepart(html).singlepart(
+            lettre::message::Attachment::new_inline(CHART_CID.to_string())
+                .body(png, ContentType::parse("image/png").expect("valid")),
+        ),
+        None => MultiPart::related().singlepart(html),
+    };
     Message::builder()
         .from(from)
         .to(to)
@@ -55,7 +78,7 @@ pub fn email(
         .multipart(
             MultiPart::alternative()
                 .singlepart(SinglePart::plain(text))
-                .singlepart(SinglePart::html(html)),
+                .multipart(html_part),
         )
         .map_err(|e| SendError::permanent(format!("building the message: {e}")))
 }

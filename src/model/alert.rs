@@ -195,4 +195,7 @@ pub struct Notice {
     pub state: String,
     /// The report's page.
     pub link: String,
+    /// A small chart (SVG): each member's value, or the value over the last evaluations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chart: Option<String>,
 }

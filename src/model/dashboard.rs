@@ -39,6 +39,10 @@ pub struct DashboardDefinition {
     /// The dashboard `/` opens.
     #[serde(default)]
     pub default: bool,
+    /// Its PDF's cover and its scheduled email open with what changed (the narrative of its
+    /// first chart over dates, `app::dashboard::insights`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub insights: bool,
     #[serde(default)]
     pub filters: Vec<DashboardFilter>,
     #[serde(default)]

@@ -120,6 +120,19 @@ async fn an_alert_fires_once_resolves_keeps_its_cooldown_and_fires_again() {
         m[0].1.contains(&format!("/reports/{report}")),
         "a link to the report"
     );
+    // With a small chart of each store's units, inline in the HTML part.
+    let raw = &app.smtp.received()[0].data;
+    let msg = mail_parser::MessageParser::default().parse(raw).unwrap();
+    let png = msg
+        .parts
+        .iter()
+        .find(|p| mail_parser::MimeHeaders::is_content_type(*p, "image", "png"))
+        .expect("an inline PNG chart");
+    assert!(png.contents().starts_with(b"\x89PNG"));
+    if let Ok(dir) = std::env::var("SCREENSHOT_DIR") {
+        std::fs::write(format!("{dir}/alert-chart.png"), png.contents()).unwrap();
+    }
+    assert!(msg.body_html(0).unwrap().contains("cid:alert-chart"));
 
     // Still low: nothing new (no reminder asked for).
     let v = evaluate(&app, &id).await;

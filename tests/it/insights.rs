@@ -313,6 +313,43 @@ async fn the_narrative_names_the_region_that_dropped_and_its_product() {
         .get(&format!("/api/v1/dashboards/{dashboard}/insights?f.nope=1"))
         .await;
     assert_eq!(r.status(), 400, "an unknown filter is named");
+    // Asked for (`insights: true`), it opens the dashboard's PDF too; not asked, it does not.
+    let plain = app
+        .get(&format!("/api/v1/dashboards/{dashboard}/export?format=pdf"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert!(!crate::helpers::pdf_pages(&plain)[0].contains("WHAT CHANGED"));
+    let mut def = app
+        .get_json(&format!("/api/v1/dashboards/{dashboard}"))
+        .await;
+    for k in ["id", "default"] {
+        def.as_object_mut().unwrap().remove(k);
+    }
+    for w in def["widgets"].as_array_mut().unwrap() {
+        w.as_object_mut().unwrap().remove("data");
+    }
+    def["insights"] = json!(true);
+    let r = app
+        .send_json(
+            reqwest::Method::PUT,
+            &format!("/api/v1/dashboards/{dashboard}"),
+            &def,
+        )
+        .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let pdf = app
+        .get(&format!("/api/v1/dashboards/{dashboard}/export?format=pdf"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let cover = crate::helpers::pdf_pages(&pdf)[0].clone();
+    assert!(
+        cover.contains("WHAT CHANGED") && cover.contains("West"),
+        "{cover}"
+    );
 
     // A report without a chart over dates has nothing to say; an unknown report is 404.
     let other = app.report_id().await;

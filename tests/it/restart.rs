@@ -219,3 +219,75 @@ async fn an_alert_due_while_the_server_was_killed_notifies_once() {
     server.kill().unwrap();
     server.wait().unwrap();
 }
+
+#[tokio::test]
+async fn an_alert_killed_while_it_evaluates_is_evaluated_again_and_tells_once() {
+    let smtp = SmtpServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let config = write_config(dir.path(), port, smtp.port, "");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = client_with(Some(&cli_admin_token(&config)));
+    let mut server = start(&config, port);
+    // A query that takes seconds: the evaluation is still running when the process dies.
+    let r = client
+        .post(format!("{base}/api/v1/reports"))
+        .json(&serde_json::json!({
+            "name": "Slow count", "dataSource": "main",
+            "query": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 12000000) SELECT count(*) AS n FROM c",
+            "visualizations": [{ "id": "n", "type": "kpi", "title": "N", "dataMapping": { "value": "n" } }]
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let report: Value = r.json().await.unwrap();
+    let r = client
+        .post(format!("{base}/api/v1/alerts"))
+        .json(&serde_json::json!({
+            "name": "Count above one", "reportId": report["id"], "column": "n",
+            "schedule": "* * * * *", "condition": { "type": "above", "value": 1 },
+            "recipients": [{ "type": "email", "address": "ops@example.com" }]
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let alert: Value = r.json().await.unwrap();
+    let id = alert["id"].as_str().unwrap().to_string();
+    let due = chrono::DateTime::parse_from_rfc3339(alert["nextRunAt"].as_str().unwrap()).unwrap();
+    // Killed 700 ms into its evaluation.
+    let wait = (due.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_milliseconds() + 700;
+    tokio::time::sleep(Duration::from_millis(wait.max(0) as u64)).await;
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(
+        smtp.received().is_empty(),
+        "nothing was told before it died"
+    );
+    // Started again: the occurrence is evaluated again, once, and told once.
+    let mut server = start(&config, port);
+    let mail = smtp.wait_for(1, Duration::from_secs(120)).await;
+    assert_eq!(mail[0].to, ["ops@example.com"]);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(smtp.received().len(), 1, "told exactly once");
+    let history = json(&client, format!("{base}/api/v1/alerts/{id}/history")).await;
+    let of_due: Vec<&Value> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            e["dueAt"]
+                .as_str()
+                .and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok())
+                == Some(due)
+        })
+        .collect();
+    assert_eq!(
+        of_due.len(),
+        1,
+        "one evaluation of that occurrence: {history}"
+    );
+    server.kill().unwrap();
+    server.wait().unwrap();
+}

@@ -240,6 +240,50 @@ fn rows_of(
     Ok(out)
 }
 
+/// The message's small chart: each member's value (the first 12), or the watched value over
+/// the alert's last ten evaluations and now. None when there is nothing to draw.
+fn small_chart(
+    ctx: &Ctx,
+    alert_id: &str,
+    a: &crate::model::alert::AlertDefinition,
+    members: &[MemberOut],
+    tz: chrono_tz::Tz,
+) -> Option<String> {
+    let items: Vec<(String, Option<f64>)> = match &a.per_member {
+        Some(_) => members
+            .iter()
+            .filter(|m| m.value.is_some())
+            .take(12)
+            .map(|m| (m.member.clone(), m.value))
+            .collect(),
+        None => {
+            let conn = ctx.store.app.get().ok()?;
+            let past = crate::store::alert::history(&conn, alert_id, 10).ok()?;
+            let mut items: Vec<(String, Option<f64>)> = past
+                .iter()
+                .rev()
+                .filter(|e| e.value.is_some())
+                .map(|e| {
+                    let at = parse_time(&e.created_at)
+                        .map(|t| t.with_timezone(&tz).format("%b %d %H:%M").to_string())
+                        .unwrap_or_default();
+                    (at, e.value)
+                })
+                .collect();
+            items.push(("now".into(), members.first().and_then(|m| m.value)));
+            items
+        }
+    };
+    if items.iter().all(|(_, v)| v.is_none()) {
+        return None;
+    }
+    crate::report::chart::at_width(Some(520), || match a.per_member {
+        Some(_) => crate::report::chart::hbar(&items, None, true),
+        None => crate::report::chart::bar(&items, None, true),
+    })
+    .ok()
+}
+
 /// Evaluates an alert now (its occurrence `due`, or by hand), records it and queues its
 /// notice; a second evaluation of a recorded occurrence writes nothing.
 pub fn evaluate(
@@ -362,6 +406,7 @@ pub fn evaluate(
         lines,
         state: if firing { "firing" } else { "resolved" }.into(),
         link: link(""),
+        chart: small_chart(ctx, &alert.id, a, &members, tz),
     });
     let notice_json = notice
         .as_ref()

@@ -94,6 +94,18 @@ pub fn document(ctx: &Ctx, d: &StoredDashboard, view: View) -> Result<run::Outpu
         parameters.push((label, shown));
     }
     parameters.extend(view.params.iter().map(|(k, v)| (k.clone(), v.clone())));
+    // Asked only of a dashboard that wants it: it runs its first chart's queries again.
+    let narrative = def
+        .insights
+        .then(|| super::insights::dashboard_insights(ctx, d, view))
+        .and_then(|found| match found {
+            Ok(i) => Some(i.narrative),
+            Err(e) => {
+                tracing::warn!(dashboard = %d.id, error = %e, "the dashboard's insights failed: its document has none");
+                None
+            }
+        })
+        .filter(|n| !n.is_empty());
     Ok(run::Output {
         report_id: d.id.clone(),
         name: def.name.clone(),
@@ -105,7 +117,7 @@ pub fn document(ctx: &Ctx, d: &StoredDashboard, view: View) -> Result<run::Outpu
             title: String::new(),
             items,
         }],
-        narrative: None,
+        narrative,
         options: Default::default(),
     })
 }
