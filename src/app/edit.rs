@@ -47,6 +47,27 @@ impl Author {
         Author { by, note: None }
     }
 
+    /// Keeps `body` (a definition's JSON as stored) as the object's newest version by this
+    /// author, in the save's transaction `conn` (`store::version::record`).
+    pub fn keep(
+        &self,
+        conn: &rusqlite::Connection,
+        kind: crate::model::version::Kept,
+        id: &str,
+        body: &str,
+        first: Option<&str>,
+    ) -> Result<i64, StoreError> {
+        crate::store::version::record(
+            conn,
+            kind,
+            id,
+            body,
+            self.by.as_deref(),
+            self.note.as_deref(),
+            first,
+        )
+    }
+
     /// With `note` (checked: [`crate::model::version::note_of`]).
     pub fn noting(mut self, note: Option<&str>) -> Result<Self, EditError> {
         self.note = crate::model::version::note_of(note).map_err(|m| invalid("note", m))?;

@@ -60,15 +60,7 @@ pub fn save(
         .unchecked_transaction()
         .map_err(store::StoreError::from)?;
     let body = store::report::upsert(&tx, &id, &def, false)?;
-    store::version::record(
-        &tx,
-        Kept::Report,
-        &id,
-        &body,
-        author.by.as_deref(),
-        author.note.as_deref(),
-        None,
-    )?;
+    author.keep(&tx, Kept::Report, &id, &body, None)?;
     tx.commit().map_err(store::StoreError::from)?;
     store::report::get(&conn, &id)?.ok_or_else(|| not_found(&id))
 }

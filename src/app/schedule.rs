@@ -151,15 +151,7 @@ pub fn save(
     store::schedule::upsert(&tx, &stored, false)?;
     let body = version_body(&stored)?;
     let first = stored_before.as_ref().map(version_body).transpose()?;
-    store::version::record(
-        &tx,
-        Kept::Schedule,
-        &id,
-        &body,
-        author.by.as_deref(),
-        author.note.as_deref(),
-        first.as_deref(),
-    )?;
+    author.keep(&tx, Kept::Schedule, &id, &body, first.as_deref())?;
     tx.commit().map_err(store::StoreError::from)?;
     store::schedule::get(&conn, &id)?.ok_or_else(|| not_found(&id))
 }

@@ -310,7 +310,7 @@ async fn bad_form_input_is_422_naming_the_problem_and_creates_nothing() {
         ),
         (
             with_nth(form.clone(), "recipient_type", 0, "fax"),
-            "recipients row 1: type `fax` is not email, slack, teams or webhook",
+            "recipients row 1: type `fax` is not email, slack, teams, webhook or s3",
         ),
         (
             with(custom.clone(), "cron", "61 * * * *"),

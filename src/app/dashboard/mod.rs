@@ -228,15 +228,7 @@ fn write(
         .unchecked_transaction()
         .map_err(store::StoreError::from)?;
     let body = store::dashboard::upsert(&tx, &id, &def, false)?;
-    store::version::record(
-        &tx,
-        Kept::Dashboard,
-        &id,
-        &body,
-        author.by.as_deref(),
-        author.note.as_deref(),
-        None,
-    )?;
+    author.keep(&tx, Kept::Dashboard, &id, &body, None)?;
     tx.commit().map_err(store::StoreError::from)?;
     store::dashboard::get(&conn, &id)?.ok_or_else(|| not_found(&id))
 }
