@@ -224,6 +224,8 @@ route_table! {
     GET "/templates/{id}/use" editor => gallery::use_form;
     POST "/templates/{id}/use" editor => gallery::use_submit;
     POST "/templates/{id}/sample" editor => gallery::sample;
+    POST "/templates/import" editor => gallery::import::upload;
+    POST "/templates/import/{token}" editor => gallery::import::confirm;
     POST "/datasets/{name}/explore" editor => gallery::explore;
     POST "/trash/{kind}/{id}/restore" editor => versions::untrash;
     GET "/reports/{id}/download" viewer => reports::download::get;

@@ -299,3 +299,77 @@ fn the_command_line_exports_and_imports_a_bundle_without_a_server() {
     let (code, text) = run(&["bundle", "import", "/no/such/file.json"], &b);
     assert_eq!(code, 2, "{text}");
 }
+
+#[tokio::test]
+async fn a_bundle_uploaded_on_the_gallery_page_is_checked_then_imported() {
+    let a = spawn_app().await;
+    let did = a.dashboard_id().await;
+    let bundle = a
+        .get(&format!("/api/v1/dashboards/{did}/bundle"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let b = spawn_bare().await;
+    upload_sales(&b).await;
+    let send = |bytes: Vec<u8>| {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name("sales.quire.json"),
+        );
+        b.client
+            .post(format!("{}/templates/import", b.address))
+            .multipart(form)
+            .send()
+    };
+    let r = send(bundle.to_vec()).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("Import “Sales overview”") && page.contains("made new"),
+        "{page}"
+    );
+    assert_eq!(count(&b, "dashboards").await, 0, "checking writes nothing");
+    let start = page
+        .find("action=\"/templates/import/")
+        .expect("the import form")
+        + "action=\"".len();
+    let action = &page[start..start + page[start..].find('"').unwrap()];
+    let r = b
+        .client
+        .post(format!("{}{action}", b.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "followed to the dashboard");
+    assert!(r.url().path().starts_with("/dashboards/"));
+    assert_eq!(count(&b, "dashboards").await, 1);
+    // The same upload twice: gone after its import.
+    let r = b
+        .client
+        .post(format!("{}{action}", b.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    // Not a bundle, no file, a made-up token.
+    let r = send(b"%PDF-1.7 not json".to_vec()).await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("not a Quire bundle"));
+    let r = send(b"{\"format\": \"zip\"}".to_vec()).await.unwrap();
+    assert_eq!(r.status(), 422);
+    let r = b
+        .client
+        .post(format!("{}/templates/import/../../etc/passwd", b.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let r = b
+        .client
+        .post(format!("{}/templates/import/not-a-token", b.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}

@@ -3,6 +3,8 @@
 //! matched to a column, changeable, with the widgets each one feeds; then Create dashboard),
 //! and `POST /datasets/{name}/explore` (an explore dashboard of a dataset).
 
+pub mod import;
+
 use crate::app::gallery::{self, apply, preview, Template};
 use crate::web::error::Problem;
 use crate::web::{AppState, Layout};
