@@ -188,8 +188,8 @@ impl Application {
     }
 }
 
-/// Every ten minutes: sessions past their end, audit events past their retention and what has
-/// been in the trash for 30 days go.
+/// Every ten minutes: sessions past their end, audit events past their retention, bundles
+/// uploaded and not imported within a day, and what has been in the trash for 30 days go.
 async fn expire_sessions(ctx: Ctx) {
     let mut every = tokio::time::interval(Duration::from_secs(600));
     loop {
@@ -197,6 +197,7 @@ async fn expire_sessions(ctx: Ctx) {
         let c = ctx.clone();
         match tokio::task::spawn_blocking(move || {
             crate::auth::expire(&c)?;
+            crate::app::bundle::sweep_uploads(&c);
             crate::app::version::purge(&c)
         })
         .await

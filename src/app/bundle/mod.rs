@@ -80,3 +80,55 @@ pub fn export(ctx: &Ctx, id: &str, with_schedules: bool) -> Result<Bundle, EditE
         omitted,
     })
 }
+
+/// How long an uploaded bundle waits for its import to be confirmed.
+const UPLOAD_HOURS: u64 = 24;
+
+fn upload_path(ctx: &Ctx, token: &str) -> Option<std::path::PathBuf> {
+    let token = uuid::Uuid::parse_str(token).ok()?;
+    Some(
+        ctx.config
+            .storage
+            .data_dir
+            .join("uploads")
+            .join(format!("bundle-{token}.json")),
+    )
+}
+
+/// Keeps an uploaded bundle until its import is confirmed (`take_upload`); returns its token.
+pub fn keep_upload(ctx: &Ctx, bytes: &[u8]) -> std::io::Result<String> {
+    let token = uuid::Uuid::new_v4().to_string();
+    let path = upload_path(ctx, &token).expect("a new token is a UUID");
+    std::fs::create_dir_all(path.parent().expect("a folder"))?;
+    std::fs::write(&path, bytes)?;
+    Ok(token)
+}
+
+/// The bundle kept under `token`, taken away (None: no such upload, or it has gone).
+pub fn take_upload(ctx: &Ctx, token: &str) -> Option<Vec<u8>> {
+    let path = upload_path(ctx, token)?;
+    let bytes = std::fs::read(&path).ok()?;
+    let _ = std::fs::remove_file(&path);
+    Some(bytes)
+}
+
+/// Removes uploaded bundles nobody confirmed within a day (the ten-minute sweep).
+pub fn sweep_uploads(ctx: &Ctx) {
+    let dir = ctx.config.storage.data_dir.join("uploads");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    let old = std::time::Duration::from_secs(UPLOAD_HOURS * 3600);
+    for e in entries.filter_map(Result::ok) {
+        let name = e.file_name().to_string_lossy().to_string();
+        let stale = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > old);
+        if name.starts_with("bundle-") && name.ends_with(".json") && stale {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}

@@ -1,6 +1,6 @@
 //! A bundle uploaded on the gallery page: `POST /templates/import` reads the file (at most
 //! [`MAX_BYTES`]), says what importing it would create or update and what data it needs (a dry
-//! run, nothing written) and keeps it under `<data dir>/uploads/` for the confirmation,
+//! run, nothing written) and keeps it (`app::bundle::keep_upload`, a day at most) for the confirmation,
 //! `POST /templates/import/{token}`, which imports it and opens its dashboard.
 
 use crate::app::bundle::import::{self, Outcome};
@@ -25,18 +25,6 @@ pub struct ImportPage {
     pub name: String,
     pub token: String,
     pub outcome: Outcome,
-}
-
-fn path(state: &AppState, token: &str) -> Result<std::path::PathBuf, Problem> {
-    let token =
-        uuid::Uuid::parse_str(token).map_err(|_| Problem::not_found("no such upload").html())?;
-    Ok(state
-        .ctx
-        .config
-        .storage
-        .data_dir
-        .join("uploads")
-        .join(format!("bundle-{token}.json")))
 }
 
 fn read_bundle(bytes: &[u8]) -> Result<Bundle, Problem> {
@@ -82,14 +70,11 @@ pub async fn upload(
     let bundle = read_bundle(&bytes)?;
     let who = crate::web::gate::principal(&req);
     let author = crate::web::gate::author(&req).map_err(Problem::html)?;
-    let token = uuid::Uuid::new_v4().to_string();
-    let keep = path(&state, &token)?;
     let ctx = state.ctx.clone();
     let page = web::block(move || -> Result<ImportPage, Problem> {
         let name = bundle.dashboard.name.clone();
         let outcome = import::import(&ctx, bundle, &author, true)?;
-        std::fs::create_dir_all(keep.parent().expect("a folder")).map_err(Problem::internal)?;
-        std::fs::write(&keep, &bytes).map_err(Problem::internal)?;
+        let token = crate::app::bundle::keep_upload(&ctx, &bytes).map_err(Problem::internal)?;
         Ok(ImportPage {
             layout: Layout::new(&ctx, &who)?,
             name,
@@ -110,16 +95,13 @@ pub async fn confirm(
     token: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
-    let file = path(&state, &token)?;
     let author = crate::web::gate::author(&req).map_err(Problem::html)?;
     let ctx = state.ctx.clone();
     let out = web::block(move || -> Result<Outcome, Problem> {
-        let bytes = std::fs::read(&file).map_err(|_| {
+        let bytes = crate::app::bundle::take_upload(&ctx, &token).ok_or_else(|| {
             Problem::not_found("this upload has been imported or has gone: upload the file again")
         })?;
-        let out = import::import(&ctx, read_bundle(&bytes)?, &author, false)?;
-        let _ = std::fs::remove_file(&file);
-        Ok(out)
+        Ok(import::import(&ctx, read_bundle(&bytes)?, &author, false)?)
     })
     .await?
     .map_err(Problem::html)?;
