@@ -295,6 +295,9 @@
   descInput.value = def.description || '';
   nameInput.addEventListener('input', function () { def.name = nameInput.value; });
   descInput.addEventListener('input', function () { def.description = descInput.value; });
+  var insightsBox = document.getElementById('dash-insights');
+  insightsBox.checked = !!def.insights;
+  insightsBox.addEventListener('change', function () { def.insights = insightsBox.checked; });
 
   // Filters: each drives report parameters or builder fields of the widgets ticked for it.
   var KINDS = [['date_range', 'Date range'], ['select', 'Choice'], ['multi_select', 'Several choices'],
