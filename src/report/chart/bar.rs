@@ -16,10 +16,16 @@ const ROW_PX: i32 = 14;
 
 /// Categories with a value, in order, as shown and as given: NULL values are skipped.
 fn valued<V: Copy + Into<Option<f64>>>(items: &[(String, V)]) -> Vec<(String, f64, String)> {
-    items
+    let mut out: Vec<(String, f64, String)> = items
         .iter()
         .filter_map(|(l, v)| finite((*v).into()).map(|v| (shown(l), v, l.clone())))
-        .collect()
+        .collect();
+    let mut labels: Vec<String> = out.iter().map(|(s, _, _)| s.clone()).collect();
+    period_labels(&mut labels);
+    for ((s, _, _), l) in out.iter_mut().zip(labels) {
+        *s = l;
+    }
+    out
 }
 
 /// The lowest and highest of the values and 0.
@@ -297,6 +303,7 @@ fn series_bars(
     if cells.is_empty() {
         return Ok(no_data());
     }
+    period_labels(&mut cats);
     let shown_n = cats.len().min(MAX_BARS);
     let groups = names.len().min(PALETTE.len());
     let mut grid = vec![vec![0.0f64; groups]; shown_n];

@@ -222,6 +222,28 @@ fn clean(s: &str) -> String {
 }
 
 /// The name of a category or series as shown; a blank one is named so.
+/// Category labels that are all first days of months (`2025-01-01`: a builder's month,
+/// quarter or year bucket) said as people say them: `Jan 2025`, or `2025` when every one is a
+/// year's first day. Other labels stay as they are; a mark keeps its raw value for drilling.
+fn period_labels(labels: &mut [String]) {
+    let dates: Option<Vec<chrono::NaiveDate>> = labels
+        .iter()
+        .map(|l| {
+            (l.len() == 10)
+                .then(|| chrono::NaiveDate::parse_from_str(l, "%Y-%m-%d").ok())
+                .flatten()
+        })
+        .collect();
+    use chrono::Datelike;
+    let Some(dates) = dates.filter(|d| !d.is_empty() && d.iter().all(|d| d.day() == 1)) else {
+        return;
+    };
+    let years = dates.len() > 1 && dates.iter().all(|d| d.month() == 1);
+    for (l, d) in labels.iter_mut().zip(&dates) {
+        *l = d.format(if years { "%Y" } else { "%b %Y" }).to_string();
+    }
+}
+
 fn shown(s: &str) -> String {
     let s = clean(s);
     if s.trim().is_empty() {
@@ -347,6 +369,29 @@ fn finite(v: Option<f64>) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn month_and_year_buckets_are_said_as_people_say_them() {
+        let mut months = vec![
+            "2025-01-01".to_string(),
+            "2025-02-01".into(),
+            "2026-11-01".into(),
+        ];
+        period_labels(&mut months);
+        assert_eq!(months, ["Jan 2025", "Feb 2025", "Nov 2026"]);
+        let mut years = vec!["2024-01-01".to_string(), "2025-01-01".into()];
+        period_labels(&mut years);
+        assert_eq!(years, ["2024", "2025"]);
+        for kept in [
+            vec!["2025-01-01".to_string(), "2025-01-02".into()],
+            vec!["2025-01-01".to_string(), "North".into()],
+            vec!["(blank)".to_string()],
+        ] {
+            let mut l = kept.clone();
+            period_labels(&mut l);
+            assert_eq!(l, kept);
+        }
+    }
+
     use super::*;
 
     #[test]
