@@ -321,6 +321,7 @@ route_table! {
     GET "/alerts/{id}" editor => alerts::detail;
     POST "/alerts/{id}/evaluate" editor => alerts::evaluate;
     POST "/alerts/{id}/toggle" editor => alerts::toggle;
+    POST "/alerts/{id}/edit" editor => alerts::update;
     GET "/schedules" editor => schedules::list;
     POST "/schedules" editor => schedules::editor::create;
     GET "/schedules/new" editor => schedules::editor::new_form;

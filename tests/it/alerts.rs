@@ -520,3 +520,105 @@ async fn an_alert_on_a_dashboard_widget_links_each_member_to_the_dashboard_filte
         "widgetId"
     );
 }
+
+#[tokio::test]
+async fn an_alert_is_edited_on_its_page_keeping_what_the_form_does_not_show() {
+    let app = spawn_app().await;
+    let rid = app.report_id().await;
+    let def = json!({
+        "name": "Revenue watch", "reportId": rid, "query": "kpis", "column": "revenue",
+        "schedule": "0 6 * * *", "timezone": "UTC", "renotifyHours": 12,
+        "condition": { "type": "below", "value": 10 },
+        "recipients": [{ "type": "email", "address": "a@example.com" },
+                       { "type": "webhook", "address": "https://hooks.example.com/secret/token" }]
+    });
+    let r = app
+        .send_json(reqwest::Method::POST, "/api/v1/alerts", &def)
+        .await;
+    assert_eq!(r.status(), 201);
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let page = app
+        .get(&format!("/alerts/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("value=\"Revenue watch\"")
+            && page.contains("<option value=\"below\" selected>"),
+        "{page}"
+    );
+    assert!(page.contains("1 Slack, Teams or webhook recipient(s) are kept"));
+
+    let form = [
+        ("name", "Revenue watch"),
+        ("query", "kpis"),
+        ("column", "revenue"),
+        ("per_member", ""),
+        ("condition", "above"),
+        ("value", "5"),
+        ("schedule", "30 7 * * 1"),
+        ("timezone", "Europe/Paris"),
+        ("cooldown", "90"),
+        ("emails", "b@example.com"),
+    ];
+    let r = app
+        .client
+        .post(format!("{}/alerts/{id}/edit", app.address))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "followed to the alert's page");
+    let got = app.get_json(&format!("/api/v1/alerts/{id}")).await;
+    assert_eq!(
+        got["condition"],
+        json!({ "type": "above", "value": 5.0 }),
+        "{got}"
+    );
+    assert_eq!(
+        (got["schedule"].as_str(), got["timezone"].as_str()),
+        (Some("30 7 * * 1"), Some("Europe/Paris"))
+    );
+    assert_eq!(got["renotifyHours"], 12, "kept");
+    let kinds: Vec<&str> = got["recipients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["email", "webhook"], "{got}");
+    assert_eq!(got["recipients"][0]["address"], "b@example.com");
+
+    // Refused: the page again with the reason and the form as sent; nothing changed.
+    let mut bad = form;
+    bad[6] = ("schedule", "61 * * * *");
+    let r = app
+        .client
+        .post(format!("{}/alerts/{id}/edit", app.address))
+        .form(&bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("id=\"alert-error\"") && page.contains("value=\"61 * * * *\""),
+        "{page}"
+    );
+    assert_eq!(
+        app.get_json(&format!("/api/v1/alerts/{id}")).await["schedule"],
+        "30 7 * * 1"
+    );
+    let r = app
+        .client
+        .post(format!("{}/alerts/nope/edit", app.address))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}

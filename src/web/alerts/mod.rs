@@ -52,6 +52,11 @@ pub struct AlertDetail {
     pub alert: AlertRow,
     pub states: Vec<(String, String, String, String)>,
     pub history: Vec<(String, String, String, String, String)>,
+    /// The edit form's values: the alert's, or those just sent back with `error`.
+    pub form: NewAlert,
+    /// Recipients the form does not show (Slack, Teams, webhooks): kept by an edit.
+    pub hooks: usize,
+    pub error: Option<String>,
 }
 
 /// A condition in words: "below 10", "changes by 20 % or more".
@@ -199,8 +204,8 @@ pub async fn list(
         .map_err(Problem::html)
 }
 
-/// The new alert form.
-#[derive(Deserialize)]
+/// The new alert form (and the edit form on an alert's page).
+#[derive(Deserialize, Default, Clone)]
 pub struct NewAlert {
     name: String,
     #[serde(default)]
@@ -227,6 +232,47 @@ pub struct NewAlert {
 }
 
 impl NewAlert {
+    /// The form as an alert fills it.
+    fn of(d: &AlertDefinition) -> NewAlert {
+        let kind = serde_json::to_value(d.condition.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let value = match d.condition.kind {
+            ConditionKind::NoData => d.condition.hours.map(|h| h.to_string()),
+            _ => d.condition.value.map(|v| v.to_string()),
+        };
+        NewAlert {
+            name: d.name.clone(),
+            report: d.report_id.clone(),
+            dashboard: d.dashboard_id.clone().unwrap_or_default(),
+            widget: d.widget_id.clone().unwrap_or_default(),
+            query: d.query.clone().unwrap_or_default(),
+            column: d.column.clone(),
+            per_member: d.per_member.clone().unwrap_or_default(),
+            condition: kind,
+            value: value.unwrap_or_default(),
+            schedule: d.schedule.clone(),
+            timezone: d.timezone.clone(),
+            cooldown: d
+                .cooldown_minutes
+                .map(|c| c.to_string())
+                .unwrap_or_default(),
+            emails: d
+                .recipients
+                .iter()
+                .filter(|r| r.kind == RecipientKind::Email)
+                .map(|r| r.address.clone())
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+
+    /// Whether the edit form's condition select shows `kind`.
+    pub fn is(&self, kind: &str) -> bool {
+        self.condition == kind
+    }
+
     fn definition(&self) -> Result<AlertDefinition, (String, String)> {
         let bad = |k: &str, m: &str| (k.to_string(), m.to_string());
         let kind: ConditionKind = serde_json::from_value(self.condition.clone().into())
@@ -345,68 +391,147 @@ pub async fn detail(
     id: web::Path<String>,
 ) -> Result<AlertDetail, Problem> {
     let (ctx, who) = (state.ctx.clone(), gate::principal(&req));
-    web::block(move || -> Result<AlertDetail, Problem> {
-        let layout = Layout::new(&ctx, &who).map_err(Problem::from)?;
-        let conn = ctx.store.app.get().map_err(Problem::from)?;
-        let a = find(&conn, &id)?;
-        let states = store::alert::states(&conn, &a.id).map_err(Problem::from)?;
-        let alert = row(&a, &reports(&conn)?, worst(&states), &layout.zone);
-        let when = |t: &str| parse_time(t).map_or(t.to_string(), |t| layout.zone.show(t));
-        let num = |v: Option<f64>| {
-            v.map(|v| crate::report::format::value(v, None))
-                .unwrap_or_default()
-        };
-        let states = states
-            .iter()
-            .map(|s| {
-                (
-                    s.member.clone(),
-                    s.state.as_str().to_string(),
-                    num(s.value),
-                    when(&s.since),
-                )
-            })
-            .collect();
-        let history = store::alert::history(&conn, &a.id, 100)
-            .map_err(Problem::from)?
-            .iter()
-            .map(|e| {
-                let said = e
-                    .message
-                    .as_ref()
-                    .and_then(|m| m["lines"].as_array().cloned())
-                    .map(|l| {
-                        l.iter()
-                            .filter_map(|x| x.as_str())
-                            .collect::<Vec<_>>()
-                            .join("; ")
-                    })
-                    .or_else(|| e.error.clone())
-                    .unwrap_or_default();
-                let sent = e
-                    .deliveries
-                    .iter()
-                    .map(|d| format!("{} ({})", d.address, d.status.as_str()))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                (
-                    when(&e.created_at),
-                    e.trigger.clone(),
-                    e.state.as_str().to_string(),
-                    said,
-                    sent,
-                )
-            })
-            .collect();
-        Ok(AlertDetail {
-            layout,
-            alert,
-            states,
-            history,
+    web::block(move || detail_page(&ctx, &who, &id, None))
+        .await?
+        .map_err(Problem::html)
+}
+
+/// An alert's page; `sent` is an edit refused (the form as sent, and why).
+fn detail_page(
+    ctx: &crate::app::Ctx,
+    who: &crate::auth::Principal,
+    id: &str,
+    sent: Option<(NewAlert, String)>,
+) -> Result<AlertDetail, Problem> {
+    let layout = Layout::new(ctx, who).map_err(Problem::from)?;
+    let conn = ctx.store.app.get().map_err(Problem::from)?;
+    let a = find(&conn, id)?;
+    let states = store::alert::states(&conn, &a.id).map_err(Problem::from)?;
+    let alert = row(&a, &reports(&conn)?, worst(&states), &layout.zone);
+    let when = |t: &str| parse_time(t).map_or(t.to_string(), |t| layout.zone.show(t));
+    let num = |v: Option<f64>| {
+        v.map(|v| crate::report::format::value(v, None))
+            .unwrap_or_default()
+    };
+    let states = states
+        .iter()
+        .map(|s| {
+            (
+                s.member.clone(),
+                s.state.as_str().to_string(),
+                num(s.value),
+                when(&s.since),
+            )
         })
+        .collect();
+    let history = store::alert::history(&conn, &a.id, 100)
+        .map_err(Problem::from)?
+        .iter()
+        .map(|e| {
+            let said = e
+                .message
+                .as_ref()
+                .and_then(|m| m["lines"].as_array().cloned())
+                .map(|l| {
+                    l.iter()
+                        .filter_map(|x| x.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
+                .or_else(|| e.error.clone())
+                .unwrap_or_default();
+            let sent = e
+                .deliveries
+                .iter()
+                .map(|d| format!("{} ({})", d.address, d.status.as_str()))
+                .collect::<Vec<_>>()
+                .join(", ");
+            (
+                when(&e.created_at),
+                e.trigger.clone(),
+                e.state.as_str().to_string(),
+                said,
+                sent,
+            )
+        })
+        .collect();
+    let hooks = a
+        .definition
+        .recipients
+        .iter()
+        .filter(|r| r.kind != RecipientKind::Email)
+        .count();
+    let (form, error) = match sent {
+        Some((f, e)) => (f, Some(e)),
+        None => (NewAlert::of(&a.definition), None),
+    };
+    Ok(AlertDetail {
+        layout,
+        alert,
+        states,
+        history,
+        form,
+        hooks,
+        error,
+    })
+}
+
+/// POST /alerts/{id}/edit: saves what the form shows; what it does not (hook recipients, the
+/// reminder interval, whether it says resolved, paused or not) is kept. Refused: the page
+/// again with the form as sent and why.
+pub async fn update(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    form: web::Form<NewAlert>,
+) -> Result<HttpResponse, Problem> {
+    let (ctx, who) = (state.ctx.clone(), gate::principal(&req));
+    let wake = state.scheduler_wake.clone();
+    let form = form.into_inner();
+    let done = web::block(move || -> Result<Result<String, String>, Problem> {
+        let a = find(&ctx.store.app.get().map_err(Problem::from)?, &id)?;
+        let mut sent = form.clone();
+        // What it watches is not the form's to change.
+        sent.report = a.definition.report_id.clone();
+        sent.dashboard = a.definition.dashboard_id.clone().unwrap_or_default();
+        sent.widget = a.definition.widget_id.clone().unwrap_or_default();
+        let saved = sent
+            .definition()
+            .map_err(|(k, m)| crate::app::edit::invalid(k, m))
+            .and_then(|mut d| {
+                d.renotify_hours = a.definition.renotify_hours;
+                d.notify_resolved = a.definition.notify_resolved;
+                d.enabled = a.definition.enabled;
+                d.recipients.extend(
+                    a.definition
+                        .recipients
+                        .iter()
+                        .filter(|r| r.kind != RecipientKind::Email)
+                        .cloned(),
+                );
+                alert::save(&ctx, Some(&a.id), &d, who.email().as_deref())
+            });
+        match saved {
+            Ok(a) => {
+                wake.notify_one();
+                Ok(Ok(a.id))
+            }
+            Err(e) => {
+                let page = detail_page(&ctx, &who, &a.id, Some((sent, e.to_string())))?;
+                Ok(Err(page.render().map_err(Problem::internal)?))
+            }
+        }
     })
     .await?
-    .map_err(Problem::html)
+    .map_err(Problem::html)?;
+    Ok(match done {
+        Ok(id) => HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/alerts/{id}")))
+            .finish(),
+        Err(body) => HttpResponse::UnprocessableEntity()
+            .content_type("text/html; charset=utf-8")
+            .body(body),
+    })
 }
 
 /// POST /alerts/{id}/evaluate: tests it now (messages as a scheduled evaluation would send).
