@@ -60,6 +60,23 @@ pub fn get(
     Ok((v, value))
 }
 
+/// A definition as people and the API may see it: a schedule's hook addresses (secrets) shown
+/// as their host, as the schedules API shows them; other kinds as they are.
+pub fn shown(kind: Kept, value: serde_json::Value) -> serde_json::Value {
+    if kind != Kept::Schedule {
+        return value;
+    }
+    match serde_json::from_value::<ScheduleDefinition>(value.clone()) {
+        Ok(mut s) => {
+            for r in &mut s.recipients {
+                r.address = r.shown();
+            }
+            serde_json::to_value(s).unwrap_or(value)
+        }
+        Err(_) => value,
+    }
+}
+
 /// A version's definition as the type it is, for running or showing it.
 pub fn report_at(
     ctx: &Ctx,

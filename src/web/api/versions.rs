@@ -3,14 +3,12 @@
 //! (`/api/v1/trash`).
 
 use crate::app::version::{self, diff::Change};
-use crate::model::schedule::{Recipient, ScheduleDefinition};
 use crate::model::version::{Kept, Trashed, Version};
 use crate::web::error::Problem;
 use crate::web::json::JsonBody;
 use crate::web::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// The kind of object the path names (`/api/v1/dashboards/...` → a dashboard).
 fn kind_of(req: &HttpRequest) -> Kept {
@@ -21,37 +19,6 @@ fn kind_of(req: &HttpRequest) -> Kept {
         Kept::Schedule
     } else {
         Kept::Report
-    }
-}
-
-/// A version number from the path: a positive whole number, else 404 naming it.
-fn number(text: &str) -> Result<i64, Problem> {
-    text.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
-        Problem::not_found(format!(
-            "no version `{}`: versions are numbered from 1",
-            crate::model::text::truncate(text, 40)
-        ))
-    })
-}
-
-/// A schedule's hook addresses are secrets: shown as their host, as the schedules API does.
-fn shown(kind: Kept, value: Value) -> Value {
-    if kind != Kept::Schedule {
-        return value;
-    }
-    match serde_json::from_value::<ScheduleDefinition>(value.clone()) {
-        Ok(mut s) => {
-            s.recipients = s
-                .recipients
-                .iter()
-                .map(|r| Recipient {
-                    kind: r.kind,
-                    address: r.shown(),
-                })
-                .collect();
-            serde_json::to_value(s).unwrap_or(value)
-        }
-        Err(_) => value,
     }
 }
 
@@ -73,13 +40,13 @@ pub async fn get(
     req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let (id, v) = path.into_inner();
-    let n = number(&v)?;
+    let n = crate::web::versions::number(&v)?;
     let (ctx, kind) = (state.ctx.clone(), kind_of(&req));
     let (v, body) = web::block(move || version::get(&ctx, kind, &id, n)).await??;
     let mut res = HttpResponse::Ok();
     res.insert_header(("X-Quire-Version", v.version.to_string()))
         .insert_header(("X-Quire-Version-At", v.at));
-    Ok(res.json(shown(kind, body)))
+    Ok(res.json(version::shown(kind, body)))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -97,7 +64,7 @@ pub async fn name(
     req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let (id, v) = path.into_inner();
-    let n = number(&v)?;
+    let n = crate::web::versions::number(&v)?;
     let (ctx, kind) = (state.ctx.clone(), kind_of(&req));
     let named =
         web::block(move || version::name(&ctx, kind, &id, n, body.0.name.as_deref())).await??;
@@ -111,7 +78,7 @@ pub async fn restore(
     req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let (id, v) = path.into_inner();
-    let n = number(&v)?;
+    let n = crate::web::versions::number(&v)?;
     let (ctx, kind) = (state.ctx.clone(), kind_of(&req));
     let by = crate::web::gate::principal(&req).email();
     let made = web::block(move || version::restore(&ctx, kind, &id, n, by)).await??;
@@ -144,9 +111,9 @@ pub async fn changes(
     req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let (id, v) = path.into_inner();
-    let to = number(&v)?;
+    let to = crate::web::versions::number(&v)?;
     let from = match &query.from {
-        Some(f) => number(f)?,
+        Some(f) => crate::web::versions::number(f)?,
         None => (to - 1).max(1),
     };
     let (ctx, kind) = (state.ctx.clone(), kind_of(&req));
@@ -154,7 +121,10 @@ pub async fn changes(
         move || -> Result<Vec<Change>, crate::app::edit::EditError> {
             let (_, a) = version::get(&ctx, kind, &id, from)?;
             let (_, b) = version::get(&ctx, kind, &id, to)?;
-            Ok(version::diff::changes(&shown(kind, a), &shown(kind, b)))
+            Ok(version::diff::changes(
+                &version::shown(kind, a),
+                &version::shown(kind, b),
+            ))
         },
     )
     .await??;

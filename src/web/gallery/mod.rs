@@ -284,17 +284,20 @@ pub async fn use_form(
     let who = crate::web::gate::principal(&req);
     let ctx = state.ctx.clone();
     let q = q.into_inner();
-    web::block(move || {
-        let dataset = q.get("dataset").cloned().unwrap_or_default();
-        let sent: BTreeMap<String, String> = q
-            .iter()
-            .filter_map(|(k, v)| k.strip_prefix("m.").map(|f| (f.to_string(), v.clone())))
-            .collect();
-        let sent = (!sent.is_empty()).then_some(&sent);
-        use_page(&ctx, &who, &t, &dataset, sent, None)
-    })
-    .await?
-    .map_err(Problem::html)
+    // It runs every widget's query on the dataset: a render slot, stopped if the client leaves.
+    state
+        .render_blocking(&req, move || {
+            let dataset = q.get("dataset").cloned().unwrap_or_default();
+            let sent: BTreeMap<String, String> = q
+                .iter()
+                .filter_map(|(k, v)| k.strip_prefix("m.").map(|f| (f.to_string(), v.clone())))
+                .collect();
+            let sent = (!sent.is_empty()).then_some(&sent);
+            use_page(&ctx, &who, &t, &dataset, sent, None)
+        })
+        .await
+        .map_err(Problem::html)?
+        .map_err(Problem::html)
 }
 
 /// POST /templates/{id}/use: creates the reports and the dashboard; to the dashboard. A
@@ -310,45 +313,47 @@ pub async fn use_submit(
     let author = crate::web::gate::author(&req).map_err(Problem::html)?;
     let ctx = state.ctx.clone();
     let form = form.into_inner();
-    let page = web::block(move || -> Result<Result<String, UsePage>, Problem> {
-        let dataset = form.get("dataset").cloned().unwrap_or_default();
-        let mapping: BTreeMap<String, String> = form
-            .iter()
-            .filter_map(|(k, v)| k.strip_prefix("m.").map(|f| (f.to_string(), v.clone())))
-            .collect();
-        let schedule_to = form
-            .get("schedule")
-            .filter(|v| v.as_str() == "on")
-            .and(form.get("email"));
-        let done = apply::apply(
-            &ctx,
-            &t,
-            &apply::Request {
-                dataset: &dataset,
-                mapping: &mapping,
-                schedule_to: schedule_to.map(String::as_str),
-                dry_run: false,
-            },
-            &author,
-        );
-        match done {
-            Ok(a) => Ok(Ok(a.outcome.dashboard_id)),
-            Err(crate::app::edit::EditError::Invalid { field, message }) => {
-                let error = Some(format!("{field}: {message}"));
-                Ok(Err(use_page(
-                    &ctx,
-                    &who,
-                    &t,
-                    &dataset,
-                    Some(&mapping),
-                    error,
-                )?))
+    let page = state
+        .render_blocking(&req, move || -> Result<Result<String, UsePage>, Problem> {
+            let dataset = form.get("dataset").cloned().unwrap_or_default();
+            let mapping: BTreeMap<String, String> = form
+                .iter()
+                .filter_map(|(k, v)| k.strip_prefix("m.").map(|f| (f.to_string(), v.clone())))
+                .collect();
+            let schedule_to = form
+                .get("schedule")
+                .filter(|v| v.as_str() == "on")
+                .and(form.get("email"));
+            let done = apply::apply(
+                &ctx,
+                &t,
+                &apply::Request {
+                    dataset: &dataset,
+                    mapping: &mapping,
+                    schedule_to: schedule_to.map(String::as_str),
+                    dry_run: false,
+                },
+                &author,
+            );
+            match done {
+                Ok(a) => Ok(Ok(a.outcome.dashboard_id)),
+                Err(crate::app::edit::EditError::Invalid { field, message }) => {
+                    let error = Some(format!("{field}: {message}"));
+                    Ok(Err(use_page(
+                        &ctx,
+                        &who,
+                        &t,
+                        &dataset,
+                        Some(&mapping),
+                        error,
+                    )?))
+                }
+                Err(e) => Err(e.into()),
             }
-            Err(e) => Err(e.into()),
-        }
-    })
-    .await?
-    .map_err(Problem::html)?;
+        })
+        .await
+        .map_err(Problem::html)?
+        .map_err(Problem::html)?;
     match page {
         Ok(did) => {
             state.scheduler_wake.notify_one();

@@ -175,7 +175,7 @@ pub async fn version(
     req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let (id, v) = path.into_inner();
-    let n = version_number(&v).map_err(Problem::html)?;
+    let n = crate::web::versions::number(&v).map_err(Problem::html)?;
     let who = crate::web::gate::principal(&req);
     let page = render(&state.ctx, &who, View::Version(id, n), q.into_inner()).await?;
     let html = page.render().map_err(|e| Problem::internal(e).html())?;
@@ -191,15 +191,8 @@ pub async fn version_table(
     q: Query,
 ) -> Result<TablePartial, Problem> {
     let (id, v, viz) = path.into_inner();
-    let n = version_number(&v)?;
+    let n = crate::web::versions::number(&v)?;
     table_page(&state.ctx, View::Version(id, n), viz, q.into_inner()).await
-}
-
-fn version_number(text: &str) -> Result<i64, Problem> {
-    text.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| Problem::not_found("versions are numbered from 1"))
 }
 
 pub(crate) async fn render(

@@ -20,11 +20,7 @@ type Query = web::Query<BTreeMap<String, String>>;
 
 /// Version `v` of dashboard `id` as a stored dashboard (its id, that definition).
 fn old(ctx: &crate::app::Ctx, id: &str, v: &str) -> Result<(StoredDashboard, i64), Problem> {
-    let n = v
-        .parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| Problem::not_found("versions are numbered from 1"))?;
+    let n = super::number(v)?;
     let (version, value) = crate::app::version::get(ctx, Kept::Dashboard, id, n)?;
     let mut definition: DashboardDefinition = serde_json::from_value(value).map_err(|e| {
         Problem::invalid(

@@ -73,7 +73,8 @@ pub struct Compare {
     to: Option<String>,
 }
 
-fn number(text: &str) -> Result<i64, Problem> {
+/// A version number from a path: a positive whole number, else 404 saying so.
+pub(crate) fn number(text: &str) -> Result<i64, Problem> {
     text.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
         Problem::not_found(format!(
             "no version `{}`: versions are numbered from 1",
@@ -113,7 +114,7 @@ pub async fn page(
         let changes = if versions.len() > 1 {
             let (_, a) = version::get(&ctx, kind, &id, from)?;
             let (_, b) = version::get(&ctx, kind, &id, to)?;
-            version::diff::changes(&hidden(kind, a), &hidden(kind, b))
+            version::diff::changes(&version::shown(kind, a), &version::shown(kind, b))
         } else {
             Vec::new()
         };
@@ -152,22 +153,6 @@ pub async fn page(
     })
     .await?
     .map_err(Problem::html)
-}
-
-/// A schedule's hook addresses shown as their host (as everywhere else).
-fn hidden(kind: Kept, value: serde_json::Value) -> serde_json::Value {
-    if kind != Kept::Schedule {
-        return value;
-    }
-    match serde_json::from_value::<crate::model::schedule::ScheduleDefinition>(value.clone()) {
-        Ok(mut s) => {
-            for r in &mut s.recipients {
-                r.address = r.shown();
-            }
-            serde_json::to_value(s).unwrap_or(value)
-        }
-        Err(_) => value,
-    }
 }
 
 fn see_other(to: &str) -> HttpResponse {
