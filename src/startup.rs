@@ -91,9 +91,11 @@ impl Application {
                 config.server.public_url()
             );
         }
+        // The server's own work sees no row of a policed dataset until told whose it does.
         let ctx = Ctx {
             config: config.clone(),
             store,
+            sight: Default::default(),
         };
         let scheduler = Scheduler::start(ctx.clone());
         let runner = scheduler.runner();

@@ -18,6 +18,9 @@ pub enum DatasetError {
     Store(#[from] StoreError),
     #[error("no dataset named `{0}`")]
     NotFound(String),
+    /// Row policies hide rows of it from the caller: what reads it whole is not for them.
+    #[error("`{0}` has row policies, so its column statistics and type checks (read over every row) are for admins; its reports, dashboards and rows show you the rows you may see")]
+    Hidden(String),
 }
 
 impl From<r2d2::Error> for DatasetError {
@@ -274,28 +277,48 @@ pub fn sync_columnar(store: &Store) -> Result<(), DatasetError> {
     Ok(())
 }
 
-/// The first `n` rows of a dataset.
+/// Refuses what reads every row of dataset `name` (its statistics, a type check's values) to
+/// a caller from whom row policies hide some.
+pub fn whole(ctx: &crate::app::Ctx, name: &str) -> Result<(), DatasetError> {
+    let reader = crate::data::source::Reader {
+        sight: ctx.sight.clone(),
+        policed: ctx.store.policed.now(),
+    };
+    match reader.hides(name) {
+        true => Err(DatasetError::Hidden(name.to_string())),
+        false => Ok(()),
+    }
+}
+
+/// The first `n` rows of a dataset that the caller may see.
 pub fn preview(
-    store: &Store,
+    ctx: &crate::app::Ctx,
     name: &str,
     n: u32,
 ) -> Result<crate::data::query::ResultSet, DatasetError> {
     let name = DatasetName::parse(name)?;
-    let conn = store.data_ro.get()?;
+    let conn = ctx.store.source("main").expect("the main store").get(&ctx.sight)?;
     let bounds = crate::data::query::Bounds {
         timeout: std::time::Duration::from_secs(10),
         max_rows: n,
         memory_mb: crate::config::LimitsConfig::default().query_memory_mb,
         result_mb: crate::config::LimitsConfig::default().result_mb,
     };
-    crate::data::query::fetch(
-        &conn,
-        &format!("SELECT * FROM \"{}\"", name.as_str()),
-        &Default::default(),
-        Some((0, n)),
-        bounds,
-    )
-    .map_err(|e| {
+    let source_error = |message: String| {
+        DatasetError::Store(StoreError::Source {
+            name: name.as_str().to_string(),
+            message,
+        })
+    };
+    let rows = crate::report::builder::readable(conn.db(), name.as_str()).map_err(source_error)?;
+    conn.db()
+        .fetch(
+            &format!("{}SELECT * FROM {}", rows.tag, rows.from),
+            &rows.values,
+            Some((0, n)),
+            bounds,
+        )
+        .map_err(|e| {
         DatasetError::Store(StoreError::Source {
             name: name.as_str().to_string(),
             message: e.to_string(),

@@ -113,6 +113,7 @@ fn parse_type(to: &str) -> Result<ColType, ColumnError> {
 
 /// Every column's statistics (cached with the dataset's query results).
 pub fn stats(ctx: &Ctx, name: &str) -> Result<(DatasetInfo, Vec<ColumnStats>), ColumnError> {
+    crate::app::dataset::whole(ctx, name)?;
     let (info, cols) = dataset(ctx, name)?;
     let conn = ctx.store.data_ro.get()?;
     // Two more connections when they are free: the columns are counted three at a time.
@@ -142,6 +143,7 @@ pub fn check(
     to: &str,
 ) -> Result<(ColType, ColType, Check), ColumnError> {
     let to = parse_type(to)?;
+    crate::app::dataset::whole(ctx, name)?;
     let (info, cols) = dataset(ctx, name)?;
     let at = find(&cols, column)?;
     let from = cols[at].1;

@@ -24,7 +24,7 @@ pub fn report_insights(
         .store
         .source(&def.data_source)
         .ok_or_else(|| PipelineError::NoSource(def.data_source.clone()))?
-        .get()?;
+        .get(&ctx.sight)?;
     let req = run::Request {
         report_id: &stored.id,
         definition: def,

@@ -81,8 +81,8 @@ impl Ctx {
             .store
             .source(source)
             .ok_or_else(|| PipelineError::NoSource(source.clone()))?;
-        let conn = pool.get()?;
-        let spare = || pool.try_get();
+        let conn = pool.get(&self.sight)?;
+        let spare = || pool.try_get(&self.sight);
         Ok(super::column_meta::shown(self, || {
             run::run(
                 &conn,
@@ -144,7 +144,7 @@ impl Ctx {
             .map_err(RunError::from)?;
         let conn = pool
             .ok_or_else(|| PipelineError::NoSource(def.data_source.clone()))?
-            .get()?;
+            .get(&self.sight)?;
         let (sql, values) = run::prepare(&conn, def, source, &resolved.values, today, label)?;
         let (sql, values) = (sql.into_owned(), values.into_owned());
         Ok((conn, sql, values))

@@ -125,7 +125,7 @@ fn check_queries(ctx: &Ctx, def: &ReportDefinition) -> Result<(), EditError> {
             format!("no data source named `{}`", def.data_source),
         )
     })?;
-    let conn = pool.get()?;
+    let conn = pool.get(&ctx.sight)?;
     let bounds = ctx.bounds();
     let mut columns: HashMap<Option<&str>, Vec<String>> = HashMap::new();
     let mut named: Vec<(Option<&str>, QuerySource, String)> = Vec::new();

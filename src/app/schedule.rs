@@ -149,6 +149,9 @@ pub fn save(
         .unchecked_transaction()
         .map_err(store::StoreError::from)?;
     store::schedule::upsert(&tx, &stored, false)?;
+    // It runs as whoever saved it last: recipients get the rows that person may see.
+    let owner = author.by.as_deref().filter(|b| b.contains('@'));
+    store::access::set_owner(&tx, &id, owner)?;
     let body = version_body(&stored)?;
     let first = stored_before.as_ref().map(version_body).transpose()?;
     author.keep(&tx, Kept::Schedule, &id, &body, first.as_deref())?;

@@ -37,6 +37,10 @@ pub struct Caller {
     /// browser's or the server's when there is none.
     #[serde(skip)]
     pub zone: ViewZone,
+    /// The rows of policed datasets this caller sees, read at this request (a change of
+    /// their groups counts from their next request).
+    #[serde(skip)]
+    pub sight: crate::model::access::Sight,
 }
 
 /// How the caller proved who they are.
@@ -65,6 +69,11 @@ impl Principal {
     /// The role, if signed in.
     pub fn role(&self) -> Option<Role> {
         self.caller().map(|c| c.role)
+    }
+
+    /// The rows of policed datasets this caller sees (an anonymous one: none).
+    pub fn sight(&self) -> crate::model::access::Sight {
+        self.caller().map(|c| c.sight.clone()).unwrap_or_default()
     }
 
     /// The zone pages show this caller times in (UTC for an anonymous one).
@@ -204,6 +213,7 @@ pub fn session_caller(ctx: &Ctx, cookie: &str) -> Result<Option<Caller>, StoreEr
     }
     Ok(Some(Caller {
         zone: chosen_zone(&conn, &s.user_id)?,
+        sight: store::access::sight_of(&conn, &s.user_id, s.role)?,
         user_id: s.user_id,
         email: s.email,
         role: s.role,
@@ -252,6 +262,7 @@ pub fn token_caller(ctx: &Ctx, token: &str) -> Result<Option<Caller>, StoreError
     store::token::touch(&conn, &t.id, &now)?;
     Ok(Some(Caller {
         zone: chosen_zone(&conn, &t.user_id)?,
+        sight: store::access::sight_of(&conn, &t.user_id, t.role)?,
         user_id: t.user_id,
         email: t.email,
         role: t.role,

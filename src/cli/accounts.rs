@@ -93,6 +93,7 @@ fn open(config: Config) -> Result<Ctx, Failure> {
     Ok(Ctx {
         config: Arc::new(config),
         store,
+        sight: crate::model::access::Sight::All,
     })
 }
 

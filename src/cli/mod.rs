@@ -311,7 +311,12 @@ async fn context(config: Config, demo: bool) -> Result<Ctx, Failure> {
         .await
         .map_err(Failure::other)?
         .map_err(|e| Failure::other(format!("{e:#}")))?;
-    Ok(Ctx { config, store })
+    // The machine's operator: every row.
+    Ok(Ctx {
+        config,
+        store,
+        sight: crate::model::access::Sight::All,
+    })
 }
 
 async fn import(

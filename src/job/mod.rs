@@ -41,11 +41,13 @@ impl Generator {
         Generator { ctx, queue }
     }
 
-    /// Checks the parameters against the report, stores a queued job and starts it.
+    /// Checks the parameters against the report, stores a queued job for `by` (an email) who
+    /// sees with `sight` and starts it: it reads what they may see.
     pub async fn submit(
         &self,
         report: String,
         parameters: BTreeMap<String, String>,
+        (by, sight): (Option<String>, crate::model::access::Sight),
     ) -> Result<Job, SubmitError> {
         let ctx = self.ctx.clone();
         let job = tokio::task::spawn_blocking(move || -> Result<Job, SubmitError> {
@@ -61,6 +63,7 @@ impl Generator {
             })?;
             let id = uuid::Uuid::new_v4().to_string();
             store::job::insert(&conn, &id, &stored.id, &parameters, &today.to_string())?;
+            store::job::set_asker(&conn, &id, by.as_deref(), &sight)?;
             Ok(store::job::get(&conn, &id)?.expect("just inserted"))
         })
         .await
@@ -104,14 +107,16 @@ impl Generator {
 /// Runs one job to completion or failure. Errors are the store's, when even the failure
 /// could not be recorded.
 fn run(ctx: &Ctx, id: &str) -> Result<(), StoreError> {
-    let job = {
+    let (job, sight) = {
         let conn = ctx.store.app.get()?;
         let Some(job) = store::job::get(&conn, id)? else {
             return Ok(());
         };
         store::job::start(&conn, id)?;
-        job
+        (job, store::job::asker(&conn, id)?.1)
     };
+    // It reads what the person who asked could see when they asked.
+    let ctx = &ctx.seeing(sight);
     let started = std::time::Instant::now();
     // The run takes app connections of its own: none is held while it goes.
     let progress = |built: usize, total: usize| {

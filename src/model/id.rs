@@ -93,6 +93,14 @@ id!(
     /// A user's id.
     UserId
 );
+id!(
+    /// A group's id.
+    GroupId
+);
+id!(
+    /// A row policy's id.
+    RowPolicyId
+);
 
 #[cfg(test)]
 mod tests {

@@ -2,6 +2,7 @@
 //! datasets, export formats, cron, stored times). Pure data and its checks: no IO, and no
 //! `crate::` module below it, so everything else may depend on it.
 
+pub mod access;
 pub mod alert;
 pub mod bundle;
 pub mod cron;

@@ -93,6 +93,9 @@ fn produce(
     run_id: &str,
     fire_at: DateTime<Utc>,
 ) -> anyhow::Result<usize> {
+    // The run reads what its owner may see.
+    let sight = store::access::schedule_sight(&*ctx.store.app.get()?, &s.id)?;
+    let ctx = &ctx.seeing(sight);
     let tz = parse_timezone(&s.timezone).map_err(anyhow::Error::msg)?;
     let today = fire_at.with_timezone(&tz).date_naive();
     let request = ExportRequest {

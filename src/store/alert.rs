@@ -81,6 +81,7 @@ pub fn upsert(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, definition = excluded.definition,
              enabled = excluded.enabled, next_run_at = excluded.next_run_at,
+             created_by = coalesce(excluded.created_by, alerts.created_by),
              updated_at = excluded.updated_at",
         params![
             id,

@@ -240,3 +240,38 @@ mod tests {
         );
     }
 }
+
+/// Records who asked for job `id` and what they saw then: the job reads with that sight.
+pub fn set_asker(
+    conn: &Connection,
+    id: &str,
+    by: Option<&str>,
+    sight: &crate::model::access::Sight,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE jobs SET requested_by = ?2, sight = ?3 WHERE id = ?1",
+        params![id, by, serde_json::to_string(sight)?],
+    )?;
+    Ok(())
+}
+
+/// Who asked for job `id` (an email) and the sight it reads with (every row for a job made
+/// before sights were kept).
+pub fn asker(
+    conn: &Connection,
+    id: &str,
+) -> Result<(Option<String>, crate::model::access::Sight), StoreError> {
+    let row: Option<(Option<String>, Option<String>)> = conn
+        .query_row(
+            "SELECT requested_by, sight FROM jobs WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (by, sight) = row.unwrap_or_default();
+    let sight = match sight {
+        Some(text) => serde_json::from_str(&text)?,
+        None => crate::model::access::Sight::All,
+    };
+    Ok((by, sight))
+}

@@ -54,6 +54,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0014_versions",
         include_str!("../../migrations/0014_versions.sql"),
     ),
+    (
+        "0015_access",
+        include_str!("../../migrations/0015_access.sql"),
+    ),
 ];
 
 /// The first line of a migration that rebuilds a table others refer to: it runs with foreign

@@ -1,5 +1,6 @@
 //! SQLite storage: the application database and the dataset store, each behind an r2d2 pool.
 
+pub mod access;
 pub mod alert;
 pub mod app_pool;
 pub mod audit;
@@ -95,6 +96,8 @@ pub struct Store {
     pub secrets: std::sync::Arc<secret::Secrets>,
     /// The columnar engine under builder questions on `main`'s datasets (`with_engine`).
     pub engine: Option<crate::data::columnar::Engine>,
+    /// `main`'s datasets that have a row policy (`set_policed`), read by its connections.
+    pub policed: crate::data::source::Policed,
 }
 
 impl Store {
@@ -150,9 +153,10 @@ impl Store {
             );
         }
         let mut previews = std::collections::BTreeMap::new();
+        let policed = crate::data::source::Policed::default();
         previews.insert(
             "main".to_string(),
-            SourcePool::Sqlite(pool(read_only(&data_path), 4)?),
+            SourcePool::Store(pool(read_only(&data_path), 4)?, None, policed.clone()),
         );
         let mut by_name = std::collections::BTreeMap::new();
         for src in sources {
@@ -195,17 +199,20 @@ impl Store {
                 },
             );
         }
-        Ok(Store {
+        let store = Store {
             app,
             data,
-            main: SourcePool::Sqlite(data_ro.clone()),
+            main: SourcePool::Store(data_ro.clone(), None, policed.clone()),
             data_ro,
             previews: std::sync::Arc::new(previews),
             sources: std::sync::Arc::new(by_name),
             cache: std::sync::Arc::new(crate::data::cache::QueryCache::new(cache_bytes)),
             secrets: std::sync::Arc::new(secrets),
             engine: None,
-        })
+            policed,
+        };
+        store.set_policed()?;
+        Ok(store)
     }
 
     /// The store with a columnar engine under `main` (and its previews), keeping its copies in
@@ -221,15 +228,27 @@ impl Store {
                     source,
                 }
             })?;
-        self.main = SourcePool::Store(self.data_ro.clone(), engine.clone());
+        self.main = SourcePool::Store(
+            self.data_ro.clone(),
+            Some(engine.clone()),
+            self.policed.clone(),
+        );
         let mut previews = (*self.previews).clone();
-        if let Some(SourcePool::Sqlite(p)) = previews.get("main") {
-            let p = p.clone();
-            previews.insert("main".into(), SourcePool::Store(p, engine.clone()));
+        if let Some(SourcePool::Store(p, _, policed)) = previews.get("main") {
+            let p = SourcePool::Store(p.clone(), Some(engine.clone()), policed.clone());
+            previews.insert("main".into(), p);
         }
         self.previews = std::sync::Arc::new(previews);
         self.engine = Some(engine);
         Ok(self)
+    }
+
+    /// Reads which of `main`'s datasets have a row policy again (at start and after every
+    /// change of a policy): connections taken from then on apply them.
+    pub fn set_policed(&self) -> Result<(), StoreError> {
+        let datasets = access::policed(&*self.app.get()?)?;
+        self.policed.set(datasets);
+        Ok(())
     }
 
     /// The read-only pool of a data source (`main` or a `[[sources]]` name).

@@ -21,9 +21,13 @@ pub struct Share {
     pub expires_at: Option<String>,
     pub revoked_at: Option<String>,
     pub last_used_at: Option<String>,
+    /// What its maker could see when they made it: whoever opens it sees that (every row for
+    /// a share made before row policies).
+    #[serde(skip)]
+    pub sight: crate::model::access::Sight,
 }
 
-const COLUMNS: &str = "id, kind, target_id, parameters, embed, created_by, created_at, expires_at, revoked_at, last_used_at";
+const COLUMNS: &str = "id, kind, target_id, parameters, embed, created_by, created_at, expires_at, revoked_at, last_used_at, sight";
 
 fn from_row(r: &Row) -> rusqlite::Result<Share> {
     let params: String = r.get(3)?;
@@ -38,6 +42,11 @@ fn from_row(r: &Row) -> rusqlite::Result<Share> {
         expires_at: r.get(7)?,
         revoked_at: r.get(8)?,
         last_used_at: r.get(9)?,
+        // A sight that cannot be read shows no policed row.
+        sight: match r.get::<_, Option<String>>(10)? {
+            None => crate::model::access::Sight::All,
+            Some(text) => serde_json::from_str(&text).unwrap_or_default(),
+        },
     })
 }
 
@@ -51,14 +60,15 @@ pub struct NewShare<'a> {
     pub embed: bool,
     pub created_by: Option<&'a str>,
     pub expires_at: Option<&'a str>,
+    pub sight: &'a crate::model::access::Sight,
 }
 
 /// Stores a share.
 pub fn insert(conn: &Connection, s: &NewShare) -> Result<Share, StoreError> {
     let id = uuid::Uuid::new_v4().to_string();
     conn.execute(
-        "INSERT INTO shares (id, token_hash, kind, target_id, parameters, embed, created_by, created_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO shares (id, token_hash, kind, target_id, parameters, embed, created_by, created_at, expires_at, sight)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             id,
             s.token_hash,
@@ -68,7 +78,8 @@ pub fn insert(conn: &Connection, s: &NewShare) -> Result<Share, StoreError> {
             s.embed,
             s.created_by,
             now_text(),
-            s.expires_at
+            s.expires_at,
+            serde_json::to_string(s.sight)?
         ],
     )?;
     Ok(get(conn, &id)?.expect("just inserted"))

@@ -366,6 +366,7 @@ impl From<DatasetError> for Problem {
     fn from(e: DatasetError) -> Problem {
         match e {
             DatasetError::NotFound(_) => Problem::not_found(e.to_string()),
+            DatasetError::Hidden(_) => Problem::new(StatusCode::FORBIDDEN, e.to_string()),
             DatasetError::Import(ImportError::BadName(_)) => {
                 Problem::invalid("name", e.to_string())
             }

@@ -90,7 +90,7 @@ async fn error_page(req: &HttpRequest, p: &Problem) -> String {
     let title = p.status.canonical_reason().unwrap_or("Error");
     let layout = match req.app_data::<web::Data<AppState>>() {
         Some(state) => {
-            let ctx = state.ctx.clone();
+            let ctx = state.ctx_for(req);
             let w = who.clone();
             match web::block(move || Layout::new(&ctx, &w)).await {
                 Ok(Ok(l)) => l,

@@ -197,7 +197,7 @@ fn audit_change<B>(state: &AppState, res: &ServiceResponse<B>, actor: Option<Str
 /// The principal of a request: a bearer token if there is an `Authorization` header (a bad one
 /// is a 401, not an anonymous request), else the session cookie (a stale one is anonymous).
 async fn identify(state: &AppState, req: &HttpRequest) -> Result<Principal, Problem> {
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(req);
     if let Some(value) = req.headers().get(header::AUTHORIZATION) {
         let token = value
             .to_str()

@@ -53,6 +53,14 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The context a request reads data with: its caller's sight (the server's own context
+    /// sees no row of a policed dataset).
+    pub fn ctx_for(&self, req: &actix_web::HttpRequest) -> Ctx {
+        self.ctx.seeing(gate::principal(req).sight())
+    }
+}
+
+impl AppState {
     /// A render slot for a request (schedules and jobs share the slots): it waits its turn,
     /// or gets 503 with Retry-After when `[limits] render_queue` others already wait. A
     /// request whose client leaves while it waits leaves the queue.
@@ -160,6 +168,16 @@ route_table! {
     GET "/api/v1/users/{id}" admin => api::users::get;
     PATCH "/api/v1/users/{id}" admin => api::users::update;
     DELETE "/api/v1/users/{id}" admin => api::users::delete;
+    GET "/api/v1/groups" admin => api::access::groups;
+    POST "/api/v1/groups" admin => api::access::create_group;
+    GET "/api/v1/groups/{id}" admin => api::access::group;
+    DELETE "/api/v1/groups/{id}" admin => api::access::delete_group;
+    POST "/api/v1/groups/{id}/members/{userId}" admin => api::access::add_member;
+    DELETE "/api/v1/groups/{id}/members/{userId}" admin => api::access::remove_member;
+    GET "/api/v1/row-policies" admin => api::access::policies;
+    POST "/api/v1/row-policies" admin => api::access::create_policy;
+    GET "/api/v1/row-policies/{id}" admin => api::access::policy;
+    DELETE "/api/v1/row-policies/{id}" admin => api::access::delete_policy;
     GET "/api/v1/tokens" viewer => api::tokens::list;
     POST "/api/v1/tokens" viewer => api::tokens::create;
     DELETE "/api/v1/tokens/{id}" viewer => api::tokens::revoke;

@@ -141,8 +141,12 @@ fn parameters() -> Vec<ParameterDef> {
 fn answer(store: &Store, spec: &BuilderSpec, columnar: bool) -> Result<ResultSet, String> {
     let conn = store.data_ro.get().unwrap();
     let engine = store.engine.as_ref().unwrap();
+    let everyone = quire::data::source::Reader {
+        sight: quire::model::access::Sight::All,
+        policed: Default::default(),
+    };
     let db = match columnar {
-        true => Db::Store(&conn, engine),
+        true => Db::Store(&conn, Some(engine), &everyone),
         false => Db::Sqlite(&conn),
     };
     let params = parameters();

@@ -67,6 +67,7 @@ async fn spawn(tweak: impl FnOnce(&mut Config), demo: bool) -> TestApp {
     let ctx = quire::app::Ctx {
         config: Arc::new(config),
         store,
+        sight: quire::model::access::Sight::All,
     };
     let (_, token) = user_with_token(&ctx, ADMIN_EMAIL, Role::Admin);
     TestApp {

@@ -48,6 +48,7 @@ mod receiver;
 mod reports_api;
 mod reports_page;
 mod restart;
+mod row_policies;
 mod s3;
 mod schedules;
 mod schedules_page;

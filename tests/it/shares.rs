@@ -180,6 +180,7 @@ async fn a_tampered_revoked_or_expired_link_opens_nothing() {
             embed: false,
             created_by: None,
             expires_at: Some("2020-01-01T00:00:00Z"),
+            sight: &quire::model::access::Sight::All,
         },
     )
     .unwrap();

@@ -292,6 +292,9 @@ pub fn evaluate(
     due: Option<DateTime<Utc>>,
 ) -> Result<Evaluated, PipelineError> {
     let a = &alert.definition;
+    // It reads what whoever saved it last may see, whoever asks for the evaluation.
+    let sight = crate::store::access::alert_sight(&*ctx.store.app.get()?, &alert.id)?;
+    let ctx = &ctx.seeing(sight);
     let now = Utc::now();
     let tz = parse_timezone(&a.timezone).unwrap_or(chrono_tz::UTC);
     let today = now.with_timezone(&tz).date_naive();

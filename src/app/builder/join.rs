@@ -26,7 +26,7 @@ fn both_fields(
         .store
         .preview_source(source)
         .ok_or_else(|| PipelineError::NoSource(source.to_string()))?
-        .get()?;
+        .get(&ctx.sight)?;
     let own = kinds(&conn, table).map_err(|m| refused("table", m))?;
     let theirs = kinds(&conn, other).map_err(|m| refused("with", m))?;
     Ok((own, theirs))

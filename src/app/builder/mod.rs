@@ -108,7 +108,7 @@ fn connection(ctx: &Ctx, source: &str) -> Result<crate::store::SourceConn, Pipel
         .store
         .preview_source(source)
         .ok_or_else(|| PipelineError::NoSource(source.to_string()))?
-        .get()?)
+        .get(&ctx.sight)?)
 }
 
 /// The fields of `table` in `source`: their kinds as the compiler sees them, and how many
@@ -116,18 +116,19 @@ fn connection(ctx: &Ctx, source: &str) -> Result<crate::store::SourceConn, Pipel
 pub fn fields(ctx: &Ctx, source: &str, table: &str) -> Result<Vec<Field>, PipelineError> {
     let conn = connection(ctx, source)?;
     let kinds = crate::report::builder::fields(&conn, table).map_err(|m| mapping("table", m))?;
-    let from = crate::report::builder::Dialect::of(conn.db().engine()).table(table);
+    let rows = crate::report::builder::readable(conn.db(), table).map_err(|m| mapping("table", m))?;
+    let (from, tag) = (&rows.from, rows.tag);
     kinds
         .into_iter()
         .filter(|f| plain(&f.name))
         .map(|f| {
             let sql = format!(
-                "SELECT count(DISTINCT \"{0}\") FROM (SELECT \"{0}\" FROM {from} LIMIT 100000) AS quire_s",
+                "{tag}SELECT count(DISTINCT \"{0}\") FROM (SELECT \"{0}\" FROM {from} LIMIT 100000) AS quire_s",
                 f.name
             );
             let distinct = conn
                 .db()
-                .fetch(&sql, &query::Params::new(), None, ctx.bounds())
+                .fetch(&sql, &rows.values, None, ctx.bounds())
                 .map_err(|e| query_error("table", e))?
                 .rows
                 .first()
@@ -161,12 +162,13 @@ pub fn values(
         ));
     }
     let conn = connection(ctx, source)?;
-    let from = crate::report::builder::Dialect::of(conn.db().engine()).table(table);
+    let rows = crate::report::builder::readable(conn.db(), table).map_err(|m| mapping("table", m))?;
+    let (from, tag) = (&rows.from, rows.tag);
     let sql = format!(
-        "SELECT \"{field}\" AS v FROM {from} WHERE \"{field}\" IS NOT NULL AND substr(CAST(\"{field}\" AS TEXT), 1, length(:prefix)) = :prefix
+        "{tag}SELECT \"{field}\" AS v FROM {from} WHERE \"{field}\" IS NOT NULL AND substr(CAST(\"{field}\" AS TEXT), 1, length(:prefix)) = :prefix
          GROUP BY v ORDER BY count(*) DESC, v LIMIT {PICKER_VALUES}"
     );
-    let mut params = query::Params::new();
+    let mut params = rows.values.clone();
     params.insert(
         "prefix".into(),
         query::ParamValue::Text(prefix.chars().take(200).collect()),

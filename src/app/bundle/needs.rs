@@ -159,7 +159,7 @@ pub fn check(ctx: &Ctx, needs: &[Need]) -> Vec<Checked> {
                 if n.dataset.is_empty() {
                     return Some(Vec::new());
                 }
-                let conn = pool.get().ok()?;
+                let conn = pool.get(&ctx.sight).ok()?;
                 crate::report::builder::fields(&conn, &n.dataset).ok()
             });
             match fields {

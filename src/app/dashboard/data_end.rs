@@ -109,7 +109,7 @@ fn last_day(
         limit: None,
         compare: None,
     };
-    let conn = ctx.store.source(source)?.get().ok()?;
+    let conn = ctx.store.source(source)?.get(&ctx.sight).ok()?;
     let (sql, values) =
         crate::report::builder::sql_of_as_of(&conn, QuerySource::Builder(&spec), &[], today)
             .ok()?;

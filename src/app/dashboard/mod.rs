@@ -139,7 +139,7 @@ pub fn builder_fields(
         .store
         .source(&report.data_source)
         .ok_or("the report's source is gone")?;
-    let conn = data.get().map_err(|e| e.to_string())?;
+    let conn = data.get(&ctx.sight).map_err(|e| e.to_string())?;
     let fields = crate::report::builder::fields(&conn, &spec.dataset)?;
     Ok((spec.dataset.clone(), fields))
 }

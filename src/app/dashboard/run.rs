@@ -491,7 +491,7 @@ impl Prepared {
             .store
             .source(source)
             .ok_or_else(|| PipelineError::NoSource(source.clone()))?
-            .get()?)
+            .get(&ctx.sight)?)
     }
 }
 

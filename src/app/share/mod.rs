@@ -146,6 +146,8 @@ pub fn make(
             embed,
             created_by: actor,
             expires_at: expires.as_deref(),
+            // Frozen: the link shows what its maker may see now, whatever changes later.
+            sight: &ctx.sight,
         },
     )?;
     let base = ctx.config.server.public_url();

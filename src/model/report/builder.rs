@@ -372,7 +372,7 @@ impl ShowAs {
 /// A condition on a column. `value` is a literal (bound, never spliced), a list (`in`,
 /// `not_in`; `between` takes `[from, to]`), or a report parameter: `"{name}"` or
 /// `{"param": "name"}`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Filter {
     pub field: String,

@@ -4,7 +4,7 @@
 
 use super::expr;
 use super::fields::Column;
-use super::filter::Binder;
+use super::filter::{condition, Binder};
 use super::{plain, shown, Field};
 use crate::model::report::{BuilderSpec, JoinKind};
 
@@ -22,6 +22,42 @@ pub struct Scope {
     pub own: usize,
 }
 
+/// The rows of table `name` its reader may see, as a subquery, when row policies hide some
+/// from them (see `model::access`): the rows any of their policies' filters pass, none when
+/// no policy of theirs applies. A filter that no longer fits the table (its field gone, a
+/// value of the wrong kind) allows nothing. None: the table is read whole.
+pub(super) fn relation(b: &mut Binder, name: &str, fields: &[Field]) -> Option<String> {
+    let (reader, today) = b.reader?;
+    let filters = reader.rows(name)?;
+    let d = b.d;
+    let was = std::mem::replace(&mut b.literal_only, true);
+    let mut allowed = Vec::with_capacity(filters.len());
+    for (i, f) in filters.iter().enumerate() {
+        let Some(field) = fields.iter().find(|x| x.name == f.field) else {
+            continue;
+        };
+        let col = Column {
+            field: field.clone(),
+            sql: d.quote(&field.name),
+            calculated: false,
+        };
+        let kept = b.values.clone();
+        match condition(b, f, &col, i, today) {
+            Ok(c) => allowed.push(format!("({})", c.sql)),
+            Err(why) => {
+                b.values = kept;
+                tracing::warn!(table = name, %why, "a row policy allows nothing");
+            }
+        }
+    }
+    b.literal_only = was;
+    let rows = match allowed.is_empty() {
+        true => "1 = 0".to_string(),
+        false => allowed.join(" OR "),
+    };
+    Some(format!("(SELECT * FROM {} WHERE {rows})", d.table(name)))
+}
+
 /// The columns of `spec` (see [`columns`]) and its FROM: the dataset, then each join.
 /// `joined[i]` are the fields of `spec.joins[i].dataset`.
 pub fn scope(
@@ -32,9 +68,13 @@ pub fn scope(
 ) -> Result<Scope, String> {
     let d = b.d;
     if spec.joins.is_empty() {
+        let from = match relation(b, &spec.dataset, fields) {
+            Some(rows) => format!("{rows} AS {}", d.quote(&spec.dataset)),
+            None => d.table(&spec.dataset),
+        };
         return Ok(Scope {
             columns: columns(b, spec, fields, Vec::new())?,
-            from: d.table(&spec.dataset),
+            from,
             own: fields.len(),
         });
     }
@@ -53,7 +93,10 @@ pub fn scope(
             calculated: false,
         })
         .collect();
-    let mut from = format!("{} AS {base}", d.table(&spec.dataset));
+    let table = |b: &mut Binder, name: &str, fields: &[Field]| {
+        relation(b, name, fields).unwrap_or_else(|| d.table(name))
+    };
+    let mut from = format!("{} AS {base}", table(b, &spec.dataset, fields));
     let mut seen = vec![spec.dataset.as_str()];
     for (i, j) in spec.joins.iter().enumerate() {
         let at = format!("builder.joins[{i}]");
@@ -110,9 +153,9 @@ pub fn scope(
             JoinKind::Inner => "INNER",
             JoinKind::Left => "LEFT",
         };
+        let rel = table(b, &j.dataset, theirs);
         from.push_str(&format!(
-            " {how} JOIN {} AS {alias} ON {}",
-            d.table(&j.dataset),
+            " {how} JOIN {rel} AS {alias} ON {}",
             keys.join(" AND ")
         ));
         cols.extend(theirs.iter().map(|f| Column {

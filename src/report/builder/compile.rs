@@ -74,7 +74,21 @@ pub fn compile_joined(
     params: &[ParameterDef],
     today: NaiveDate,
 ) -> Result<Compiled, String> {
+    compile_read(d, spec, (fields, joined), params, today, None)
+}
+
+/// [`compile_joined`] for `reader` on the main store: each table it reads cut to the rows
+/// their row policies allow, the SQL tagged as written for them (`source::sighted_tag`).
+pub fn compile_read(
+    d: Dialect,
+    spec: &BuilderSpec,
+    (fields, joined): (&[Field], &[Vec<Field>]),
+    params: &[ParameterDef],
+    today: NaiveDate,
+    reader: Option<&crate::data::source::Reader>,
+) -> Result<Compiled, String> {
     let mut b = Binder::new(d, params);
+    b.reader = reader.map(|r| (r, today));
     // Calculated columns first: the builder's page checks them as they are typed, before
     // anything is grouped or measured.
     let read = scope(&mut b, spec, fields, joined)?;
@@ -263,6 +277,9 @@ pub fn compile_joined(
             return Err(format!("builder.limit: must be 1 to {MAX_LIMIT}"));
         }
         sql.push_str(&format!(" LIMIT {limit}"));
+    }
+    if b.reader.is_some() {
+        sql.insert_str(0, crate::data::source::sighted_tag());
     }
     if d == Dialect::Columnar {
         sql.insert_str(0, crate::data::source::columnar_tag());

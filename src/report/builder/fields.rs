@@ -67,7 +67,7 @@ fn dataset_name(name: &str) -> bool {
 /// `schema.table`.
 pub fn fields<'c>(db: impl Into<Db<'c>>, dataset: &str) -> Result<Vec<Field>, String> {
     match db.into() {
-        Db::Sqlite(conn) | Db::Store(conn, _) => sqlite_fields(conn, dataset),
+        Db::Sqlite(conn) | Db::Store(conn, ..) => sqlite_fields(conn, dataset),
         Db::Postgres(conn) => postgres_fields(conn, dataset),
     }
 }

@@ -5,6 +5,7 @@ use super::fields::is_date;
 use super::fields::Column;
 use super::{plain, shown, Dialect, Field, FieldKind};
 use crate::data::query::{ParamValue, Params};
+use crate::data::source::Reader;
 use crate::model::report::{Filter, FilterOp, ParamType, ParameterDef};
 use chrono::{Duration, NaiveDate};
 use serde_json::Value;
@@ -19,6 +20,11 @@ pub(super) struct Binder<'a> {
     pub d: Dialect,
     pub params: &'a [ParameterDef],
     pub values: Params,
+    /// Who the SQL is for on the main store, and the day their policies' relative dates count
+    /// from: the tables they read are cut to the rows their row policies allow.
+    pub reader: Option<(&'a Reader, NaiveDate)>,
+    /// Values are literals only (a row policy's): `"{name}"` is text, not a parameter.
+    pub literal_only: bool,
 }
 
 impl<'a> Binder<'a> {
@@ -28,6 +34,8 @@ impl<'a> Binder<'a> {
             d,
             params,
             values: Params::new(),
+            reader: None,
+            literal_only: false,
         }
     }
 
@@ -41,6 +49,9 @@ impl<'a> Binder<'a> {
     /// The report parameter `v` names (`"{name}"` or `{"param": "name"}`): its placeholder and
     /// type. None when `v` names none.
     fn param(&self, v: &Value, at: &str) -> Result<Option<(String, ParamType)>, String> {
+        if self.literal_only {
+            return Ok(None);
+        }
         let name = match v {
             Value::Object(o) if o.contains_key("param") => match (o.len(), o.get("param")) {
                 (1, Some(Value::String(n))) => n.as_str(),

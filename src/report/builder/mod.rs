@@ -18,7 +18,7 @@ mod fields;
 mod filter;
 mod rows;
 
-pub use compile::{compile, compile_for, compile_joined};
+pub use compile::{compile, compile_for, compile_joined, compile_read};
 pub use dialect::Dialect;
 pub use expr::{names as expr_names, rename as rename_in_expr};
 pub use fields::{fields, Field, FieldKind};
@@ -66,7 +66,7 @@ pub fn sql_of_as_of<'a, 'c>(
             let fields = fields(db, &spec.dataset)?;
             let joined = joined_fields(db, spec)?;
             let d = Dialect::of(engine(db, spec));
-            let c = compile_joined(d, spec, &fields, &joined, params, today)?;
+            let c = compile_read(d, spec, (&fields, &joined), params, today, db.reader())?;
             Ok((Cow::Owned(c.sql), c.values))
         }
     }
@@ -89,6 +89,7 @@ pub fn rows_sql(
         &joined,
         params,
         today,
+        db.reader(),
     )
 }
 
@@ -126,6 +127,83 @@ fn engine(db: Db<'_>, spec: &crate::model::report::BuilderSpec) -> crate::data::
     }
 }
 
+/// A table of `db` as its reader may see it (see [`readable`]).
+pub struct Readable {
+    /// A FROM item: the table, or the rows of it their row policies allow (named as the table).
+    pub from: String,
+    /// The values `from` binds.
+    pub values: Params,
+    /// What SQL reading `from` starts with: it was written for this reader.
+    pub tag: &'static str,
+}
+
+/// The table `name` of `db` as the connection's reader may see it, in `db`'s own SQL (the
+/// builder's helpers read a table's values this way: the hints and pickers of a restricted
+/// reader show only the values of their rows).
+pub fn readable(db: Db<'_>, name: &str) -> Result<Readable, String> {
+    let d = Dialect::of(db.engine());
+    let Some(reader) = db.reader() else {
+        return Ok(Readable {
+            from: d.table(name),
+            values: Params::new(),
+            tag: "",
+        });
+    };
+    let fields = fields(db, name)?;
+    let mut b = filter::Binder::new(d, &[]);
+    b.reader = Some((reader, chrono::Utc::now().date_naive()));
+    let from = match columns::relation(&mut b, name, &fields) {
+        Some(rows) => format!("{rows} AS {}", d.quote(name)),
+        None => d.table(name),
+    };
+    Ok(Readable {
+        from,
+        values: b.values,
+        tag: crate::data::source::sighted_tag(),
+    })
+}
+
+/// Checks a row policy's filter against the fields of `dataset` on `db`, as it will be
+/// compiled (`"{name}"` is text there, not a parameter). A value quoting an attribute
+/// (`{{user.<key>}}`) is checked with `sample` in its place. Errors name `filter.<key>`.
+pub fn check_row_filter(
+    db: Db<'_>,
+    dataset: &str,
+    filter: &crate::model::report::Filter,
+    sample: &serde_json::Value,
+) -> Result<(), String> {
+    let fields = fields(db, dataset).map_err(|m| {
+        m.strip_prefix("builder.")
+            .map(|rest| rest.to_string())
+            .unwrap_or(m)
+    })?;
+    let field = fields.iter().find(|f| f.name == filter.field).ok_or_else(|| {
+        format!(
+            "filter.field: `{dataset}` has no column `{}` (it has {})",
+            shown(&filter.field),
+            fields
+                .iter()
+                .map(|f| f.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })?;
+    let col = fields::Column {
+        field: field.clone(),
+        sql: Dialect::Sqlite.quote(&field.name),
+        calculated: false,
+    };
+    let mut b = filter::Binder::new(Dialect::Sqlite, &[]);
+    b.literal_only = true;
+    let checked = crate::model::report::Filter {
+        value: sample.clone(),
+        ..filter.clone()
+    };
+    filter::condition(&mut b, &checked, &col, 0, chrono::Utc::now().date_naive())
+        .map(drop)
+        .map_err(|m| m.replacen("builder.filters[0]", "filter", 1))
+}
+
 /// For a spec with joins, the SQL that counts its dataset's rows and the rows after its joins
 /// (filters apart), in the SQL of the engine that answers the spec.
 pub fn join_counts<'c>(
@@ -136,6 +214,11 @@ pub fn join_counts<'c>(
         return Ok(None);
     }
     let db = db.into();
+    let hidden = |t: &str| db.reader().is_some_and(|r| r.rows(t).is_some());
+    if hidden(&spec.dataset) || spec.joins.iter().any(|j| hidden(&j.dataset)) {
+        // Counted under row policies these would need their values: not shown.
+        return Ok(None);
+    }
     let d = Dialect::of(engine(db, spec));
     let read = scope_on(db, spec, d)?;
     let tag = match d {

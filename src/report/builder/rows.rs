@@ -16,8 +16,10 @@ pub fn compile_rows(
     joined: &[Vec<Field>],
     params: &[ParameterDef],
     today: NaiveDate,
+    reader: Option<&crate::data::source::Reader>,
 ) -> Result<Compiled, String> {
     let mut b = Binder::new(d, params);
+    b.reader = reader.map(|r| (r, today));
     // Filters may name joined and calculated columns; the rows are the dataset's own.
     let read = scope(&mut b, spec, fields, joined)?;
     let cols = &read.columns;
@@ -35,6 +37,9 @@ pub fn compile_rows(
     let mut sql = format!("SELECT {} FROM {}", columns.join(", "), read.from);
     if !conditions.is_empty() {
         sql.push_str(&format!(" WHERE {}", conditions.join(" AND ")));
+    }
+    if b.reader.is_some() {
+        sql.insert_str(0, crate::data::source::sighted_tag());
     }
     Ok(Compiled {
         sql,
@@ -55,7 +60,7 @@ mod tests {
             "filters": [{ "field": "region", "op": "eq", "value": "North" },
                         { "field": "units", "op": "ge", "value": 2 }] }));
         let fields = super::super::fields(&conn, "sales").unwrap();
-        let c = compile_rows(Dialect::Sqlite, &s, &fields, &[], &[], today()).unwrap();
+        let c = compile_rows(Dialect::Sqlite, &s, &fields, &[], &[], today(), None).unwrap();
         let bounds = query::Bounds {
             timeout: std::time::Duration::from_secs(5),
             max_rows: 100,

@@ -192,7 +192,7 @@ pub async fn logout_form(
 pub async fn end_session(state: &AppState, req: &HttpRequest) -> Result<(), Problem> {
     if let Some(c) = req.cookie(SESSION_COOKIE) {
         let (ctx, value, ip) = (
-            state.ctx.clone(),
+            state.ctx_for(req),
             c.value().to_string(),
             gate::client_ip(req),
         );

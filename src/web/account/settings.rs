@@ -82,7 +82,7 @@ pub async fn show(
     q: web::Query<SavedQuery>,
 ) -> Result<HttpResponse, Problem> {
     let who = gate::principal(&req);
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let saved = q.saved.is_some();
     let page = web::block(move || -> Result<_, Problem> {
         let c = caller(&who)?;
@@ -103,7 +103,7 @@ pub async fn save(
     form: web::Form<SettingsForm>,
 ) -> Result<HttpResponse, Problem> {
     let who = gate::principal(&req);
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let wanted = form.into_inner().time_zone.trim().to_string();
     let ip = gate::client_ip(&req);
     let refused = web::block(move || -> Result<_, Problem> {

@@ -121,7 +121,7 @@ pub async fn create(
             }
         },
     };
-    let (ctx, ip) = (state.ctx.clone(), gate::client_ip(&req));
+    let (ctx, ip) = (state.ctx_for(&req), gate::client_ip(&req));
     let actor = who.actor();
     let made = web::block(move || -> Result<_, auth::AuthError> {
         let (t, token) = auth::create_token(&ctx, &c.user_id, &form.name, role, c.role, days)?;

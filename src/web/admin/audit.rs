@@ -44,7 +44,7 @@ pub async fn page(
             .unwrap_or_default()
     };
     let (actor, action) = (keep(q.actor), keep(q.action));
-    let (ctx, who) = (state.ctx.clone(), gate::principal(&req));
+    let (ctx, who) = (state.ctx_for(&req), gate::principal(&req));
     web::block(move || -> Result<_, Problem> {
         let layout = Layout::new(&ctx, &who)?;
         let conn = ctx.store.app.get().map_err(Problem::from)?;

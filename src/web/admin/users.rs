@@ -31,7 +31,7 @@ async fn render(
     link: Option<(String, String)>,
     error: Option<String>,
 ) -> Result<HttpResponse, Problem> {
-    let (ctx, who) = (state.ctx.clone(), gate::principal(req));
+    let (ctx, who) = (state.ctx_for(req), gate::principal(req));
     let page = web::block(move || -> Result<_, Problem> {
         let layout = Layout::new(&ctx, &who)?;
         Ok(UsersPage {
@@ -88,7 +88,7 @@ pub async fn invite(
 ) -> Result<HttpResponse, Problem> {
     let form = form.into_inner();
     let (ctx, who, ip) = (
-        state.ctx.clone(),
+        state.ctx_for(&req),
         gate::principal(&req),
         gate::client_ip(&req),
     );
@@ -127,7 +127,7 @@ pub async fn update(
 ) -> Result<HttpResponse, Problem> {
     let form = form.into_inner();
     let (ctx, who, ip, id) = (
-        state.ctx.clone(),
+        state.ctx_for(&req),
         gate::principal(&req),
         gate::client_ip(&req),
         id.into_inner(),

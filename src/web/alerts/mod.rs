@@ -195,7 +195,7 @@ pub async fn list(
     req: HttpRequest,
     q: web::Query<ListQuery>,
 ) -> Result<AlertsPage, Problem> {
-    let (ctx, who) = (state.ctx.clone(), gate::principal(&req));
+    let (ctx, who) = (state.ctx_for(&req), gate::principal(&req));
     let q = q.into_inner();
     let chosen = q.report.unwrap_or_default();
     let widget = q.dashboard.zip(q.widget);
@@ -334,7 +334,7 @@ pub async fn create(
     req: HttpRequest,
     form: web::Form<NewAlert>,
 ) -> Result<HttpResponse, Problem> {
-    let (ctx, who) = (state.ctx.clone(), gate::principal(&req));
+    let (ctx, who) = (state.ctx_for(&req), gate::principal(&req));
     let form = form.into_inner();
     let wake = state.scheduler_wake.clone();
     // Saved: its id; refused: the list again with what is wrong.
@@ -390,7 +390,7 @@ pub async fn detail(
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<AlertDetail, Problem> {
-    let (ctx, who) = (state.ctx.clone(), gate::principal(&req));
+    let (ctx, who) = (state.ctx_for(&req), gate::principal(&req));
     web::block(move || detail_page(&ctx, &who, &id, None))
         .await?
         .map_err(Problem::html)
@@ -485,7 +485,7 @@ pub async fn update(
     id: web::Path<String>,
     form: web::Form<NewAlert>,
 ) -> Result<HttpResponse, Problem> {
-    let (ctx, who) = (state.ctx.clone(), gate::principal(&req));
+    let (ctx, who) = (state.ctx_for(&req), gate::principal(&req));
     let wake = state.scheduler_wake.clone();
     let form = form.into_inner();
     let done = web::block(move || -> Result<Result<String, String>, Problem> {
@@ -565,7 +565,7 @@ pub async fn toggle(
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let (ctx, who) = (state.ctx.clone(), gate::principal(&req));
+    let (ctx, who) = (state.ctx_for(&req), gate::principal(&req));
     let wake = state.scheduler_wake.clone();
     web::block(move || -> Result<(), Problem> {
         let a = find(&ctx.store.app.get().map_err(Problem::from)?, &id)?;

@@ -119,7 +119,7 @@ async fn save(
     id: Option<String>,
     mut def: AlertDefinition,
 ) -> Result<AlertView, Problem> {
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(req);
     let by = crate::web::gate::principal(req).email();
     let v = web::block(move || -> Result<AlertView, Problem> {
         if let Some(id) = &id {

@@ -44,6 +44,7 @@ fn main() -> String {
 pub async fn preview(
     state: web::Data<AppState>,
     body: JsonBody<PreviewBody>,
+    req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let b = body.0;
     let query = match (b.builder, b.query) {
@@ -65,7 +66,7 @@ pub async fn preview(
         forecast: b.forecast,
         anomalies: b.anomalies,
     };
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let p = web::block(move || builder::preview(&ctx, &draft, chrono::Utc::now().date_naive()))
         .await??;
     Ok(HttpResponse::Ok().json(json!({

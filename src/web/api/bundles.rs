@@ -31,9 +31,10 @@ pub async fn export(
     state: web::Data<AppState>,
     id: web::Path<String>,
     q: web::Query<ExportQuery>,
+    req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let with = flag("schedules", q.schedules.as_deref())?;
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let b = web::block(move || bundle::export(&ctx, &id, with)).await??;
     let file = crate::model::export::slug(&b.dashboard.name);
     Ok(HttpResponse::Ok()
@@ -61,7 +62,7 @@ pub async fn import(
 ) -> Result<HttpResponse, Problem> {
     let dry = flag("dryRun", q.dry_run.as_deref())?;
     let author = crate::web::gate::author(&req)?;
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let out = web::block(move || bundle::import::import(&ctx, body.0, &author, dry)).await??;
     if dry {
         return Ok(HttpResponse::Ok().json(out));

@@ -248,8 +248,9 @@ pub async fn get(
     state: web::Data<AppState>,
     id: web::Path<String>,
     q: web::Query<BTreeMap<String, String>>,
+    req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let (id, q) = (id.into_inner(), q.into_inner());
     let body = web::block(move || -> Result<Value, Problem> {
         let d =
@@ -270,7 +271,7 @@ pub async fn insights(
     id: web::Path<String>,
     q: web::Query<BTreeMap<String, String>>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let cfg = ctx.config.insights.clone();
     let (id, q) = (id.into_inner(), q.into_inner());
     // Its queries take a slot of the render queue and stop when the client leaves.
@@ -301,7 +302,7 @@ pub async fn create(
     req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let def = definition(body.0)?;
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let author = crate::web::gate::author(&req)?;
     let saved = web::block(move || dashboard::save(&ctx, None, def, &author)).await??;
     Ok(HttpResponse::Created()
@@ -317,7 +318,7 @@ pub async fn update(
     req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let def = definition(body.0)?;
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let author = crate::web::gate::author(&req)?;
     let saved = web::block(move || dashboard::save(&ctx, Some(&id), def, &author)).await??;
     Ok(HttpResponse::Ok().json(saved.definition))
@@ -329,7 +330,7 @@ pub async fn delete(
     id: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let author = crate::web::gate::author(&req)?;
     web::block(move || dashboard::delete(&ctx, &id, &author)).await??;
     Ok(HttpResponse::NoContent().finish())
@@ -341,7 +342,7 @@ pub async fn duplicate(
     id: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let author = crate::web::gate::author(&req)?;
     let saved = web::block(move || dashboard::duplicate(&ctx, &id, &author)).await??;
     Ok(HttpResponse::Created()

@@ -22,13 +22,15 @@ pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
 pub async fn get(
     state: web::Data<AppState>,
     name: web::Path<String>,
+    req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, Problem> {
-    let s = state.ctx.store.clone();
+    let ctx = state.ctx_for(&req);
+    let s = ctx.store.clone();
     let name = name.into_inner();
     let (info, rows) = web::block(move || -> Result<_, dataset::DatasetError> {
         let info = store::dataset::get(&*s.app.get()?, &name)?
             .ok_or(dataset::DatasetError::NotFound(name.clone()))?;
-        let rows = dataset::preview(&s, &name, 10)?;
+        let rows = dataset::preview(&ctx, &name, 10)?;
         Ok((info, rows))
     })
     .await?

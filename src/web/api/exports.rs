@@ -19,6 +19,22 @@ pub async fn find(ctx: &Ctx, id: String) -> Result<ExportRecord, Problem> {
         .ok_or_else(|| Problem::not_found("no such export"))
 }
 
+/// Whether `e` is for the caller to see: anyone's from whom no row is hidden; else only the
+/// files they made (a file holds the rows its maker could see).
+pub fn mine(ctx: &Ctx, who: Option<&str>, e: &ExportRecord) -> bool {
+    !ctx.sight.is_limited(&ctx.store.policed.now()) || (e.made_by.is_some() && e.made_by.as_deref() == who)
+}
+
+/// [`find`], for the caller of `req` (404 when it is not theirs to see: see [`mine`]).
+async fn find_for(state: &AppState, req: &actix_web::HttpRequest, id: String) -> Result<ExportRecord, Problem> {
+    let ctx = state.ctx_for(req);
+    let e = find(&ctx, id).await?;
+    match mine(&ctx, crate::web::gate::principal(req).email().as_deref(), &e) {
+        true => Ok(e),
+        false => Err(Problem::not_found("no such export")),
+    }
+}
+
 /// The file of an export as a download; 410 once it has expired.
 pub async fn file_response(ctx: &Ctx, e: &ExportRecord) -> Result<HttpResponse, Problem> {
     if e.status != ExportStatus::Completed {
@@ -48,16 +64,18 @@ pub async fn file_response(ctx: &Ctx, e: &ExportRecord) -> Result<HttpResponse, 
 pub async fn get(
     state: web::Data<AppState>,
     id: web::Path<String>,
+    req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, Problem> {
-    Ok(HttpResponse::Ok().json(find(&state.ctx, id.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(find_for(&state, &req, id.into_inner()).await?))
 }
 
 /// GET /api/v1/exports/{id}/download
 pub async fn download(
     state: web::Data<AppState>,
     id: web::Path<String>,
+    req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, Problem> {
-    let e = find(&state.ctx, id.into_inner()).await?;
+    let e = find_for(&state, &req, id.into_inner()).await?;
     file_response(&state.ctx, &e).await
 }
 
@@ -121,17 +139,21 @@ pub fn check(q: &ListQuery) -> Result<(), Problem> {
 pub async fn list(
     state: web::Data<AppState>,
     q: web::Query<ListQuery>,
+    req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let q = q.into_inner();
     check(&q)?;
-    let store = state.ctx.store.clone();
-    let found = web::block(move || {
-        store::export::list(
-            &*store.app.get()?,
+    let ctx = state.ctx_for(&req);
+    let who = crate::web::gate::principal(&req).email();
+    let found = web::block(move || -> Result<_, store::StoreError> {
+        let mut all = store::export::list(
+            &*ctx.store.app.get()?,
             q.status.as_deref(),
             q.report_id.as_deref(),
             q.limit_or(100),
-        )
+        )?;
+        all.retain(|e| mine(&ctx, who.as_deref(), e));
+        Ok(all)
     })
     .await?
     .map_err(Problem::from)?;
@@ -144,7 +166,7 @@ pub async fn retry(
     req: actix_web::HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let record = state
         .render_blocking(&req, move || {
             crate::export::retry(&ctx, &id.into_inner().into())

@@ -47,6 +47,7 @@ pub async fn generate(
     state: web::Data<AppState>,
     id: web::Path<String>,
     body: web::Bytes,
+    req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let params = if body.iter().all(u8::is_ascii_whitespace) {
         BTreeMap::new()
@@ -55,7 +56,11 @@ pub async fn generate(
             .map_err(|e| Problem::bad_request(format!("the body is not valid JSON: {e}")))?;
         parameters(v)?
     };
-    let job = state.generator.submit(id.into_inner(), params).await?;
+    let who = crate::web::gate::principal(&req);
+    let job = state
+        .generator
+        .submit(id.into_inner(), params, (who.email(), who.sight()))
+        .await?;
     Ok(HttpResponse::Accepted()
         .insert_header((header::LOCATION, format!("/api/v1/reports/jobs/{}", job.id)))
         .json(job))
@@ -65,23 +70,58 @@ pub async fn generate(
 pub async fn job(
     state: web::Data<AppState>,
     id: web::Path<String>,
+    req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, Problem> {
-    let store = state.ctx.store.clone();
-    let found = web::block(move || store::job::get(&*store.app.get()?, &id))
-        .await?
-        .map_err(Problem::from)?;
+    let ctx = state.ctx_for(&req);
+    let who = crate::web::gate::principal(&req).email();
+    let found = web::block(move || -> Result<_, store::StoreError> {
+        let conn = ctx.store.app.get()?;
+        match visible(&ctx, &conn, &id, who.as_deref())? {
+            true => store::job::get(&conn, &id),
+            false => Ok(None),
+        }
+    })
+    .await?
+    .map_err(Problem::from)?;
     match found {
         Some(job) => Ok(HttpResponse::Ok().json(job)),
         None => Err(Problem::not_found("no such job")),
     }
 }
 
-async fn find_result(state: &AppState, id: String) -> Result<store::job::StoredResult, Problem> {
-    let store = state.ctx.store.clone();
-    web::block(move || store::job::result(&*store.app.get()?, &id))
-        .await?
-        .map_err(Problem::from)?
-        .ok_or_else(|| Problem::not_found("no such result"))
+/// Whether the caller may see job `id`: anyone from whom no row is hidden; else only the
+/// person who asked for it (what it holds was read with their sight).
+pub fn visible(
+    ctx: &crate::app::Ctx,
+    conn: &rusqlite::Connection,
+    id: &str,
+    who: Option<&str>,
+) -> Result<bool, store::StoreError> {
+    if !ctx.sight.is_limited(&ctx.store.policed.now()) {
+        return Ok(true);
+    }
+    let (by, _) = store::job::asker(conn, id)?;
+    Ok(by.is_some() && by.as_deref() == who)
+}
+
+async fn find_result(
+    state: &AppState,
+    req: &actix_web::HttpRequest,
+    id: String,
+) -> Result<store::job::StoredResult, Problem> {
+    let ctx = state.ctx_for(req);
+    let who = crate::web::gate::principal(req).email();
+    web::block(move || -> Result<_, store::StoreError> {
+        let conn = ctx.store.app.get()?;
+        let found = store::job::result(&conn, &id)?;
+        match found {
+            Some(r) if visible(&ctx, &conn, &r.job.id, who.as_deref())? => Ok(Some(r)),
+            _ => Ok(None),
+        }
+    })
+    .await?
+    .map_err(Problem::from)?
+    .ok_or_else(|| Problem::not_found("no such result"))
 }
 
 /// GET /api/v1/reports/results/{id}: the data and visualizations, with the job's ids. Read
@@ -89,8 +129,9 @@ async fn find_result(state: &AppState, id: String) -> Result<store::job::StoredR
 pub async fn result(
     state: web::Data<AppState>,
     id: web::Path<String>,
+    req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, Problem> {
-    let r = find_result(&state, id.into_inner()).await?;
+    let r = find_result(&state, &req, id.into_inner()).await?;
     let body = web::block(move || -> Result<Vec<u8>, serde_json::Error> {
         let mut v: Value = serde_json::from_str(&r.output_json)?;
         if let Value::Object(map) = &mut v {
@@ -131,14 +172,14 @@ pub async fn export(
         ));
     }
     // The result as it was stored, not its report run again: its file holds what it showed.
-    let r = find_result(&state, id.into_inner()).await?;
+    let r = find_result(&state, &req, id.into_inner()).await?;
     let request = ExportRequest {
         params: r.job.parameters.clone(),
         today: r.job.day(),
         time_zone: Some(crate::web::gate::zone(&req).name().to_string()),
         ..Default::default()
     };
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let made_by = crate::web::gate::principal(&req).email();
     let keep = Keep::Recorded {
         made_by,

@@ -1,5 +1,6 @@
 //! JSON API under /api/v1, one file per resource.
 
+pub mod access;
 pub mod alerts;
 pub mod audit;
 pub mod auth;

@@ -96,7 +96,7 @@ pub async fn create(
     body: JsonBody<ReportDefinition>,
     req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let author = crate::web::gate::author(&req)?;
     let saved = web::block(move || report::save(&ctx, None, body.0, &author)).await??;
     Ok(HttpResponse::Created()
@@ -111,7 +111,7 @@ pub async fn update(
     body: JsonBody<ReportDefinition>,
     req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let author = crate::web::gate::author(&req)?;
     let saved = web::block(move || report::save(&ctx, Some(&id), body.0, &author)).await??;
     Ok(HttpResponse::Ok().json(saved.definition))
@@ -124,7 +124,7 @@ pub async fn delete(
     id: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let author = crate::web::gate::author(&req)?;
     web::block(move || report::delete(&ctx, &id, &author)).await??;
     Ok(HttpResponse::NoContent().finish())
@@ -138,6 +138,7 @@ pub async fn preview(
     state: web::Data<AppState>,
     id: web::Path<String>,
     q: web::Query<BTreeMap<String, String>>,
+    req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let mut params = q.into_inner();
     let page = parse_page(params.remove("page").as_deref())?;
@@ -156,7 +157,7 @@ pub async fn preview(
             })?,
     };
     let query = params.remove("query");
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let report = id.into_inner();
     // Run and written out off the async threads: a page may hold `[limits] result_mb`.
     let body = web::block(move || -> Result<Vec<u8>, Problem> {
@@ -191,7 +192,7 @@ pub async fn insights(
     id: web::Path<String>,
     q: web::Query<BTreeMap<String, String>>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let (report, params) = (id.into_inner(), q.into_inner());
     let cfg = state.ctx.config.insights.clone();
     let found = state

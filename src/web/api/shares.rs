@@ -47,7 +47,7 @@ pub async fn create(
             ))
         }
     };
-    let (ctx, actor) = (state.ctx.clone(), gate::principal(&req).actor());
+    let (ctx, actor) = (state.ctx_for(&req), gate::principal(&req).actor());
     let (s, url) = web::block(move || {
         share::create(
             &ctx,

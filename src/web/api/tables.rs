@@ -3,20 +3,21 @@
 use crate::model::report::MAX_QUERY_CHARS;
 use crate::web::error::Problem;
 use crate::web::AppState;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 /// GET /api/v1/tables: every queryable table and its fields, per data source.
-pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
-    let store = state.ctx.store.clone();
-    let bounds = state.ctx.bounds();
+pub async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, Problem> {
+    let ctx = state.ctx_for(&req);
+    let (store, sight) = (ctx.store.clone(), ctx.sight.clone());
+    let bounds = ctx.bounds();
     let sources = web::block(move || -> anyhow::Result<Vec<serde_json::Value>> {
         let mut names = vec!["main".to_string()];
         names.extend(store.sources.keys().cloned());
         names
             .into_iter()
             .map(|name| {
-                let conn = store.source(&name).expect("listed").get()?;
+                let conn = store.source(&name).expect("listed").get(&sight)?;
                 let tables = conn.db().tables(bounds)?;
                 Ok(serde_json::json!({"name": name, "tables": tables}))
             })
@@ -44,6 +45,7 @@ fn main() -> String {
 pub async fn validate(
     state: web::Data<AppState>,
     body: crate::web::json::JsonBody<ValidateBody>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let body = body.0;
     if body.query.len() > MAX_QUERY_CHARS {
@@ -52,7 +54,7 @@ pub async fn validate(
             format!("longer than {MAX_QUERY_CHARS} characters"),
         ));
     }
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let pool = ctx
         .store
         .source(&body.data_source)
@@ -65,7 +67,7 @@ pub async fn validate(
         })?;
     let bounds = ctx.bounds();
     let result = web::block(move || -> Result<_, Problem> {
-        let conn = pool.get().map_err(Problem::from)?;
+        let conn = pool.get(&ctx.sight).map_err(Problem::from)?;
         Ok(conn.db().validate(&body.query, bounds))
     })
     .await??;

@@ -84,7 +84,7 @@ pub async fn apply(
 ) -> Result<HttpResponse, Problem> {
     let t = found(&state, &id)?;
     let author = crate::web::gate::author(&req)?;
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let b = body.0;
     let dry = b.dry_run;
     let done = web::block(move || {
@@ -143,9 +143,10 @@ pub async fn fit(
     state: web::Data<AppState>,
     id: web::Path<String>,
     q: web::Query<FitQuery>,
+    req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let t = found(&state, &id)?;
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let f = web::block(move || gallery::fit(&ctx, &t, &q.dataset)).await??;
     Ok(HttpResponse::Ok().json(FitView {
         dataset: f.dataset,
@@ -168,7 +169,7 @@ pub async fn sample(
 ) -> Result<HttpResponse, Problem> {
     let t = found(&state, &id)?;
     let author = crate::web::gate::author(&req)?;
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let done = web::block(move || gallery::try_sample(&ctx, &t, &author)).await??;
     Ok(created(done))
 }
@@ -180,7 +181,7 @@ pub async fn autodash(
     req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let author = crate::web::gate::author(&req)?;
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let done = web::block(move || gallery::explore::explore(&ctx, &name, &author)).await??;
     Ok(created(done))
 }

@@ -19,7 +19,7 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
         .caller()
         .cloned()
         .ok_or_else(|| Problem::unauthorized("sign in first"))?;
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let all = web::block(move || {
         let admin = c.role == Role::Admin;
         store::token::list(
@@ -56,7 +56,7 @@ pub async fn create(
         role,
         expires_in_days,
     } = body.0;
-    let (ctx, ip, actor) = (state.ctx.clone(), gate::client_ip(&req), who.actor());
+    let (ctx, ip, actor) = (state.ctx_for(&req), gate::client_ip(&req), who.actor());
     let (record, token) = web::block(move || -> Result<_, AuthError> {
         let made = auth::create_token(&ctx, &c.user_id, &name, role, c.role, expires_in_days)?;
         let conn = ctx.store.app.get()?;

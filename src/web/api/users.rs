@@ -40,7 +40,7 @@ pub async fn create(
         password,
     } = body.0;
     let (ctx, who, ip) = (
-        state.ctx.clone(),
+        state.ctx_for(&req),
         gate::principal(&req),
         gate::client_ip(&req),
     );
@@ -75,7 +75,7 @@ pub async fn get(
 ) -> Result<HttpResponse, Problem> {
     let ctx = state.ctx.clone();
     let user = web::block(move || users::find(&*ctx.store.app.get()?, &id)).await??;
-    Ok(HttpResponse::Ok().json(user))
+    Ok(HttpResponse::Ok().json(with_access(&state.ctx, user).await?))
 }
 
 /// The body of PATCH /api/v1/users/{id}.
@@ -84,6 +84,8 @@ pub async fn get(
 pub struct Patch {
     role: Option<Role>,
     disabled: Option<bool>,
+    /// Replaces the user's attributes (row policies quote them as `{{user.<key>}}`).
+    attributes: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// PATCH /api/v1/users/{id} `{role?, disabled?}`
@@ -93,9 +95,16 @@ pub async fn update(
     body: JsonBody<Patch>,
     req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
-    let Patch { role, disabled } = body.0;
+    let Patch {
+        role,
+        disabled,
+        attributes,
+    } = body.0;
+    if let Some(a) = &attributes {
+        crate::app::access::check_attributes(a)?;
+    }
     let (ctx, who, ip) = (
-        state.ctx.clone(),
+        state.ctx_for(&req),
         gate::principal(&req),
         gate::client_ip(&req),
     );
@@ -109,10 +118,23 @@ pub async fn update(
         if let Some(d) = disabled {
             user = users::set_disabled(&conn, &user.id, d, actor.as_deref(), ip.as_deref())?;
         }
+        if let Some(a) = &attributes {
+            store::access::set_attributes(&conn, &user.id, a)?;
+            let detail = a.keys().cloned().collect::<Vec<_>>().join(", ");
+            crate::auth::audit::record(
+                &conn,
+                actor.as_deref(),
+                "user.attributes",
+                Some(&user.email),
+                ip.as_deref(),
+                Some(&detail),
+            );
+        }
         Ok(user)
     })
     .await??;
-    Ok(HttpResponse::Ok().json(user))
+    let ctx = state.ctx.clone();
+    Ok(HttpResponse::Ok().json(with_access(&ctx, user).await?))
 }
 
 /// DELETE /api/v1/users/{id} → 204
@@ -122,7 +144,7 @@ pub async fn delete(
     req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let (ctx, who, ip) = (
-        state.ctx.clone(),
+        state.ctx_for(&req),
         gate::principal(&req),
         gate::client_ip(&req),
     );
@@ -132,4 +154,26 @@ pub async fn delete(
     })
     .await??;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// A user as the API shows one: with their attributes and the names of their groups.
+async fn with_access(
+    ctx: &crate::app::Ctx,
+    user: store::user::User,
+) -> Result<serde_json::Value, Problem> {
+    let (c, id) = (ctx.clone(), user.id.clone());
+    let (attributes, groups) = web::block(move || -> Result<_, crate::app::edit::EditError> {
+        Ok((
+            crate::app::access::attributes(&c, &id)?,
+            crate::app::access::groups_of(&c, &id)?,
+        ))
+    })
+    .await??;
+    let mut v = serde_json::to_value(&user).map_err(Problem::internal)?;
+    v["attributes"] = json!(attributes);
+    v["groups"] = json!(groups
+        .iter()
+        .map(|g| json!({"id": g.id, "name": g.name}))
+        .collect::<Vec<_>>());
+    Ok(v)
 }

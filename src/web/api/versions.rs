@@ -28,7 +28,7 @@ pub async fn list(
     id: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
-    let (ctx, kind) = (state.ctx.clone(), kind_of(&req));
+    let (ctx, kind) = (state.ctx_for(&req), kind_of(&req));
     let versions: Vec<Version> = web::block(move || version::list(&ctx, kind, &id)).await??;
     Ok(HttpResponse::Ok().json(versions))
 }
@@ -41,7 +41,7 @@ pub async fn get(
 ) -> Result<HttpResponse, Problem> {
     let (id, v) = path.into_inner();
     let n = crate::web::versions::number(&v)?;
-    let (ctx, kind) = (state.ctx.clone(), kind_of(&req));
+    let (ctx, kind) = (state.ctx_for(&req), kind_of(&req));
     let (v, body) = web::block(move || version::get(&ctx, kind, &id, n)).await??;
     let mut res = HttpResponse::Ok();
     res.insert_header(("X-Quire-Version", v.version.to_string()))
@@ -65,7 +65,7 @@ pub async fn name(
 ) -> Result<HttpResponse, Problem> {
     let (id, v) = path.into_inner();
     let n = crate::web::versions::number(&v)?;
-    let (ctx, kind) = (state.ctx.clone(), kind_of(&req));
+    let (ctx, kind) = (state.ctx_for(&req), kind_of(&req));
     let named =
         web::block(move || version::name(&ctx, kind, &id, n, body.0.name.as_deref())).await??;
     Ok(HttpResponse::Ok().json(named))
@@ -79,7 +79,7 @@ pub async fn restore(
 ) -> Result<HttpResponse, Problem> {
     let (id, v) = path.into_inner();
     let n = crate::web::versions::number(&v)?;
-    let (ctx, kind) = (state.ctx.clone(), kind_of(&req));
+    let (ctx, kind) = (state.ctx_for(&req), kind_of(&req));
     let by = crate::web::gate::principal(&req).email();
     let made = web::block(move || version::restore(&ctx, kind, &id, n, by)).await??;
     if kind == Kept::Schedule {
@@ -116,7 +116,7 @@ pub async fn changes(
         Some(f) => crate::web::versions::number(f)?,
         None => (to - 1).max(1),
     };
-    let (ctx, kind) = (state.ctx.clone(), kind_of(&req));
+    let (ctx, kind) = (state.ctx_for(&req), kind_of(&req));
     let changes = web::block(
         move || -> Result<Vec<Change>, crate::app::edit::EditError> {
             let (_, a) = version::get(&ctx, kind, &id, from)?;
@@ -163,7 +163,7 @@ pub async fn untrash(
 ) -> Result<HttpResponse, Problem> {
     let (kind, id) = path.into_inner();
     let kind = trash_kind(&kind)?;
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let by = crate::web::gate::principal(&req).email();
     let id = web::block(move || version::untrash(&ctx, kind, &id, by)).await??;
     Ok(HttpResponse::Created().json(Restored { id }))

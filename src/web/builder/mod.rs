@@ -139,7 +139,7 @@ fn tables_of(ctx: &Ctx, source: &str) -> Result<Vec<String>, Problem> {
             ),
         )
     })?;
-    let conn = pool.get()?;
+    let conn = pool.get(&ctx.sight)?;
     Ok(conn
         .db()
         .tables(ctx.bounds())
@@ -163,7 +163,7 @@ pub async fn page(
     req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let q = q.into_inner();
-    let (ctx, who) = (state.ctx.clone(), gate::principal(&req));
+    let (ctx, who) = (state.ctx_for(&req), gate::principal(&req));
     let page = web::block(move || -> Result<BuilderPage, Problem> {
         let mut start = serde_json::json!({ "mode": "builder", "chart": "auto", "spec": { "dimensions": [], "measures": [], "filters": [], "sort": [] }, "sql": "", "params": [] });
         let mut source = q.source.unwrap_or_else(|| "main".into());
@@ -245,9 +245,10 @@ pub struct FieldsQuery {
 pub async fn fields(
     state: web::Data<AppState>,
     q: web::Query<FieldsQuery>,
+    req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let q = q.into_inner();
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let fields = web::block(move || builder::fields(&ctx, &q.source, &q.table)).await??;
     html(StatusCode::OK, FieldsPartial { fields })
 }
@@ -264,9 +265,10 @@ pub struct JoinQuery {
 pub async fn join(
     state: web::Data<AppState>,
     q: web::Query<JoinQuery>,
+    req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let q = q.into_inner();
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let options =
         web::block(move || builder::join_options(&ctx, &q.source, &q.table, &q.with)).await??;
     Ok(HttpResponse::Ok().json(options))
@@ -296,7 +298,7 @@ pub async fn remember(
         .caller()
         .map(|c| c.email.clone())
         .unwrap_or_default();
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     web::block(move || {
         let keys = [crate::model::report::JoinKey {
             left: f.left,
@@ -321,9 +323,10 @@ pub struct ValuesQuery {
 pub async fn values(
     state: web::Data<AppState>,
     q: web::Query<ValuesQuery>,
+    req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let q = q.into_inner();
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let values =
         web::block(move || builder::values(&ctx, &q.source, &q.table, &q.field, &q.prefix))
             .await??;
@@ -470,9 +473,10 @@ fn original_filter(field: &str, gone: &[usize]) -> String {
 pub async fn preview(
     state: web::Data<AppState>,
     form: web::Form<DraftForm>,
+    req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let form = form.into_inner();
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let partial = web::block(move || match form.parse() {
         Err((field, message)) => PreviewPartial {
             preview: None,
@@ -539,7 +543,7 @@ pub async fn save(
 ) -> Result<HttpResponse, Problem> {
     let htmx = is_htmx(&req);
     let form = form.into_inner();
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let author = crate::web::gate::author(&req)?;
     let saved = web::block(move || -> Result<String, Problem> {
         let draft = form

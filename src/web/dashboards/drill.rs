@@ -67,7 +67,7 @@ pub async fn rows(
     req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let (id, wid) = path.into_inner();
-    let (ctx, who, mut q) = (state.ctx.clone(), gate::principal(&req), q.into_inner());
+    let (ctx, who, mut q) = (state.ctx_for(&req), gate::principal(&req), q.into_inner());
     let htmx = crate::web::htmx::is_htmx(&req);
     // The pager asks for the table alone.
     let table_only = req

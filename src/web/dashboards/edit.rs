@@ -38,7 +38,7 @@ pub async fn page(
     id: web::Path<String>,
     req: HttpRequest,
 ) -> Result<EditPage, Problem> {
-    let (ctx, who) = (state.ctx.clone(), gate::principal(&req));
+    let (ctx, who) = (state.ctx_for(&req), gate::principal(&req));
     web::block(move || -> Result<EditPage, Problem> {
         let conn = ctx.store.app.get()?;
         let d = store::dashboard::get(&conn, &id)?
@@ -102,7 +102,7 @@ pub async fn save(
         .and_then(|a| a.to_str().ok())
         .is_some_and(|a| a.starts_with("application/json"));
     let shown = |p: Problem| if json { p } else { p.html() };
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     // A type error names its field (`filters[0].type`).
     let def: DashboardDefinition =
         crate::web::json::parse(form.definition.as_bytes()).map_err(shown)?;
@@ -123,8 +123,9 @@ pub async fn widget(
     state: web::Data<AppState>,
     id: web::Path<String>,
     q: super::Query,
+    req: actix_web::HttpRequest,
 ) -> Result<super::WidgetPartial, Problem> {
-    let (ctx, q) = (state.ctx.clone(), q.into_inner());
+    let (ctx, q) = (state.ctx_for(&req), q.into_inner());
     let width = super::chart_width(&q)?;
     let raw = q
         .get("widget")

@@ -32,7 +32,7 @@ pub async fn list(
     s: web::Query<Search>,
     req: HttpRequest,
 ) -> Result<ListPage, Problem> {
-    let (ctx, who) = (state.ctx.clone(), gate::principal(&req));
+    let (ctx, who) = (state.ctx_for(&req), gate::principal(&req));
     let q: String = s.into_inner().q.trim().chars().take(100).collect();
     web::block(move || -> Result<ListPage, Problem> {
         let needle = q.to_lowercase();
@@ -61,7 +61,7 @@ pub async fn create(
     form: web::Form<NewDashboard>,
     req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let author = crate::web::gate::author(&req).map_err(Problem::html)?;
     let name = form.into_inner().name;
     let d = web::block(move || {
@@ -80,7 +80,7 @@ pub async fn duplicate(
     id: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let author = crate::web::gate::author(&req).map_err(Problem::html)?;
     let d = web::block(move || crate::app::dashboard::duplicate(&ctx, &id, &author))
         .await?
@@ -94,7 +94,7 @@ pub async fn delete(
     id: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let author = crate::web::gate::author(&req).map_err(Problem::html)?;
     web::block(move || crate::app::dashboard::delete(&ctx, &id, &author))
         .await?
@@ -140,7 +140,7 @@ pub async fn add_report(
     form: web::Form<AddReport>,
     req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let author = crate::web::gate::author(&req).map_err(Problem::html)?;
     let into = Some(form.into_inner().dashboard).filter(|d| !d.is_empty());
     let d =

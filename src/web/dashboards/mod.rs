@@ -339,7 +339,7 @@ pub(crate) fn page_for(
 
 /// GET /
 pub async fn home(state: web::Data<AppState>, q: Query, req: HttpRequest) -> Result<Home, Problem> {
-    let (ctx, who, q) = (state.ctx.clone(), gate::principal(&req), q.into_inner());
+    let (ctx, who, q) = (state.ctx_for(&req), gate::principal(&req), q.into_inner());
     web::block(move || {
         let home = store::dashboard::home(&*ctx.store.app.get()?)?;
         match home {
@@ -361,7 +361,7 @@ pub async fn view(
     q: Query,
     req: HttpRequest,
 ) -> Result<DashboardPage, Problem> {
-    let (ctx, who, q) = (state.ctx.clone(), gate::principal(&req), q.into_inner());
+    let (ctx, who, q) = (state.ctx_for(&req), gate::principal(&req), q.into_inner());
     web::block(move || {
         let d = find(&ctx, &id)?;
         page(&ctx, &who, d, &q)
@@ -383,7 +383,7 @@ pub async fn widget(
         .role()
         .is_some_and(|r| r.allows(crate::model::user::Role::Editor));
     let (id, wid) = path.into_inner();
-    let (ctx, q) = (state.ctx.clone(), q.into_inner());
+    let (ctx, q) = (state.ctx_for(&req), q.into_inner());
     let page = parse_page(q.get("page").map(String::as_str))?;
     let width = chart_width(&q)?;
     let order = table::order(&q)?;
@@ -518,7 +518,7 @@ async fn image(
     (filters, params): (BTreeMap<String, String>, BTreeMap<String, String>),
     png: bool,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(req);
     let (file, bytes, mime) = state
         .render_blocking(req, move || -> Result<_, Problem> {
             let d = find(&ctx, &id)?;

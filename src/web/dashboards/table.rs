@@ -17,9 +17,10 @@ pub async fn table(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     q: Query,
+    req: actix_web::HttpRequest,
 ) -> Result<TablePartial, Problem> {
     let (id, wid) = path.into_inner();
-    let (ctx, mut q) = (state.ctx.clone(), q.into_inner());
+    let (ctx, mut q) = (state.ctx_for(&req), q.into_inner());
     let page = parse_page(q.get("page").map(String::as_str))?;
     let order = sort::take(&mut q)?;
     web::block(move || -> Result<TablePartial, Problem> {

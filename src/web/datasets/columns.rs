@@ -235,8 +235,9 @@ pub async fn check(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     q: web::Query<CheckQuery>,
+    req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let (name, column) = path.into_inner();
     let to = q.into_inner().kind.unwrap_or_default();
     let result =
@@ -296,7 +297,7 @@ pub async fn retype(
     path: web::Path<(String, String)>,
     form: web::Form<RetypeForm>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let who = gate::principal(&req);
     let htmx = is_htmx(&req);
     let (name, column) = path.into_inner();

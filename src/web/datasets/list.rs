@@ -107,7 +107,7 @@ fn read_preview(ctx: &Ctx, name: &str, zone: &ViewZone) -> Result<Preview, Probl
     let info = store::dataset::get(&*ctx.store.app.get().map_err(Problem::from)?, name)
         .map_err(Problem::from)?
         .ok_or_else(|| Problem::from(dataset::DatasetError::NotFound(name.to_string())))?;
-    let rows = dataset::preview(&ctx.store, name, PREVIEW_ROWS).map_err(Problem::from)?;
+    let rows = dataset::preview(ctx, name, PREVIEW_ROWS).map_err(Problem::from)?;
     let rows: Vec<Vec<String>> = rows
         .rows
         .iter()
@@ -131,7 +131,7 @@ pub async fn preview(
     req: HttpRequest,
     name: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let who = gate::principal(&req);
     let htmx = is_htmx(&req);
     let name = name.into_inner();
@@ -162,7 +162,7 @@ pub async fn delete(
     req: HttpRequest,
     name: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let who = gate::principal(&req);
     let htmx = is_htmx(&req);
     let name = name.into_inner();

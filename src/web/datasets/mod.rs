@@ -84,7 +84,7 @@ async fn full_page(
     req: &HttpRequest,
     result: String,
 ) -> Result<DatasetsPage, Problem> {
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(req);
     let who = crate::web::gate::principal(req);
     web::block(move || -> Result<_, crate::store::StoreError> {
         let layout = Layout::new(&ctx, &who)?;
@@ -107,11 +107,11 @@ pub async fn upload(
     req: HttpRequest,
     payload: Multipart,
 ) -> HttpResponse {
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let result = async {
         let up = upload::receive(&ctx, &req, payload).await?;
         let info = upload::import(&ctx, up).await?;
-        let s = ctx.store.clone();
+        let s = ctx.clone();
         let name = info.name.clone();
         let rows = web::block(move || dataset::preview(&s, &name, 10))
             .await?
@@ -140,7 +140,7 @@ pub async fn upload(
     };
     let html = if is_htmx(&req) {
         let who = crate::web::gate::principal(&req);
-        let ctx = state.ctx.clone();
+        let ctx = state.ctx_for(&req);
         let list = web::block(move || -> Result<_, crate::store::StoreError> {
             let layout = Layout::new(&ctx, &who)?;
             DatasetList::read(&ctx, &layout, true)?
@@ -212,7 +212,7 @@ async fn section<V: 'static>(
     view: fn(&crate::app::Ctx, &Layout, &str) -> Result<V, Problem>,
     render: fn(Layout, V, bool) -> Result<String, Problem>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let who = crate::web::gate::principal(&req);
     let htmx = is_htmx(&req);
     let body = web::block(move || -> Result<String, Problem> {

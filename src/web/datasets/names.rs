@@ -200,7 +200,7 @@ pub async fn save(
     path: web::Path<(String, String)>,
     form: web::Form<NameForm>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let who = gate::principal(&req);
     let htmx = is_htmx(&req);
     let (name, column) = path.into_inner();

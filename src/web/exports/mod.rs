@@ -84,16 +84,21 @@ pub async fn list(
     let q = q.into_inner();
     check(&q).map_err(Problem::html)?;
     let status = q.status.clone().unwrap_or_default();
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     web::block(move || -> Result<_, store::StoreError> {
         Ok(ExportsPage {
             layout: Layout::new(&ctx, &who)?,
-            exports: store::export::list(
-                &*ctx.store.app.get()?,
-                q.status.as_deref(),
-                None,
-                q.limit_or(200),
-            )?,
+            exports: {
+                let mut all = store::export::list(
+                    &*ctx.store.app.get()?,
+                    q.status.as_deref(),
+                    None,
+                    q.limit_or(200),
+                )?;
+                let email = who.email();
+                all.retain(|e| crate::web::api::exports::mine(&ctx, email.as_deref(), e));
+                all
+            },
             status,
         })
     })
@@ -113,7 +118,7 @@ pub async fn retry(
     req: actix_web::HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let done = state
         .render_blocking(&req, move || {
             crate::export::retry(&ctx, &id.into_inner().into())

@@ -70,7 +70,7 @@ pub async fn upload(
     let bundle = read_bundle(&bytes)?;
     let who = crate::web::gate::principal(&req);
     let author = crate::web::gate::author(&req).map_err(Problem::html)?;
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let page = web::block(move || -> Result<ImportPage, Problem> {
         let name = bundle.dashboard.name.clone();
         let outcome = import::import(&ctx, bundle, &author, true)?;
@@ -96,7 +96,7 @@ pub async fn confirm(
     req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let author = crate::web::gate::author(&req).map_err(Problem::html)?;
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let out = web::block(move || -> Result<Outcome, Problem> {
         let bytes = crate::app::bundle::take_upload(&ctx, &token).ok_or_else(|| {
             Problem::not_found("this upload has been imported or has gone: upload the file again")

@@ -80,7 +80,7 @@ pub async fn page(
     req: HttpRequest,
 ) -> Result<GalleryPage, Problem> {
     let who = crate::web::gate::principal(&req);
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let chosen = q.into_inner().dataset;
     web::block(move || -> Result<GalleryPage, Problem> {
         let cards = gallery::all(&ctx.config.storage.data_dir)
@@ -282,7 +282,7 @@ pub async fn use_form(
 ) -> Result<UsePage, Problem> {
     let t = found(&state, &id)?;
     let who = crate::web::gate::principal(&req);
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let q = q.into_inner();
     // It runs every widget's query on the dataset: a render slot, stopped if the client leaves.
     state
@@ -311,7 +311,7 @@ pub async fn use_submit(
     let t = found(&state, &id)?;
     let who = crate::web::gate::principal(&req);
     let author = crate::web::gate::author(&req).map_err(Problem::html)?;
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let form = form.into_inner();
     let page = state
         .render_blocking(&req, move || -> Result<Result<String, UsePage>, Problem> {
@@ -379,7 +379,7 @@ pub async fn sample(
 ) -> Result<HttpResponse, Problem> {
     let t = found(&state, &id)?;
     let author = crate::web::gate::author(&req).map_err(Problem::html)?;
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let done = web::block(move || gallery::try_sample(&ctx, &t, &author))
         .await?
         .map_err(|e| Problem::from(e).html())?;
@@ -396,7 +396,7 @@ pub async fn explore(
     req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let author = crate::web::gate::author(&req).map_err(Problem::html)?;
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let done = web::block(move || gallery::explore::explore(&ctx, &name, &author))
         .await?
         .map_err(|e| Problem::from(e).html())?;

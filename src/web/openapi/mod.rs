@@ -4,6 +4,7 @@
 //! adds a summary, query parameters and the body of each; a test fails for an API route it does
 //! not describe.
 
+mod access;
 mod insights;
 mod versions;
 
@@ -429,7 +430,11 @@ fn describe(method: &str, path: &str) -> Option<Op> {
         ("GET", "/api/openapi.json") => {
             op("This document", &[], Body::None, 200, Reply::Json(object))
         }
-        _ => return insights::describe(method, path).or_else(|| versions::describe(method, path)),
+        _ => {
+            return insights::describe(method, path)
+                .or_else(|| versions::describe(method, path))
+                .or_else(|| access::describe(method, path))
+        }
     })
 }
 

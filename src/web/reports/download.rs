@@ -63,7 +63,7 @@ pub async fn download(
     format: ExportFormat,
     request: ExportRequest,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(req);
     let made_by = crate::web::gate::principal(req).email();
     let order = Order::new(target, format, request, Keep::Download(made_by));
     let made = state
@@ -98,7 +98,7 @@ async fn csv(
 ) -> Result<HttpResponse, Problem> {
     let (ready, prepared) = tokio::sync::oneshot::channel();
     let (chunks, rx) = tokio::sync::mpsc::channel(8);
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(req);
     let today = request.today;
     // The id is known before the first byte; the record under it comes with the last.
     let id = ExportId::random();

@@ -28,12 +28,14 @@ pub async fn start(
     state: web::Data<AppState>,
     id: web::Path<String>,
     form: web::Form<BTreeMap<String, String>>,
+    req: actix_web::HttpRequest,
 ) -> Result<JobPartial, Problem> {
     let mut params = form.into_inner();
     params.remove("page");
+    let who = crate::web::gate::principal(&req);
     let job = state
         .generator
-        .submit(id.into_inner(), params)
+        .submit(id.into_inner(), params, (who.email(), who.sight()))
         .await
         .map_err(|e| Problem::from(e).html())?;
     Ok(JobPartial { job })
@@ -43,10 +45,18 @@ pub async fn start(
 pub async fn status(
     state: web::Data<AppState>,
     id: web::Path<String>,
+    req: actix_web::HttpRequest,
 ) -> Result<JobPartial, Problem> {
-    let store = state.ctx.store.clone();
-    let job = web::block(move || store::job::get(&*store.app.get()?, &id))
-        .await?
+    let ctx = state.ctx_for(&req);
+    let who = crate::web::gate::principal(&req).email();
+    let job = web::block(move || -> Result<_, store::StoreError> {
+        let conn = ctx.store.app.get()?;
+        match crate::web::api::jobs::visible(&ctx, &conn, &id, who.as_deref())? {
+            true => store::job::get(&conn, &id),
+            false => Ok(None),
+        }
+    })
+    .await?
         .map_err(|e| Problem::internal(e).html())?
         .ok_or_else(|| Problem::not_found("no such job").html())?;
     Ok(JobPartial { job })

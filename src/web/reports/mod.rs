@@ -60,7 +60,7 @@ pub async fn list(
     let who = crate::web::gate::principal(&req);
     let mut search = search.into_inner();
     search.q = search.q.trim().chars().take(MAX_SEARCH_CHARS).collect();
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     web::block(move || -> Result<_, store::StoreError> {
         let all = store::report::list(&*ctx.store.app.get()?)?;
         let total = all.len();

@@ -84,7 +84,7 @@ pub async fn detail(
     id: web::Path<String>,
     req: actix_web::HttpRequest,
 ) -> Result<DetailPage, Problem> {
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let who = crate::web::gate::principal(&req);
     web::block(move || {
         let layout = layout(&ctx, &who)?;
@@ -129,7 +129,7 @@ pub async fn history(
     id: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HistoryPartial, Problem> {
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let view = gate::zone(&req);
     web::block(move || {
         let conn = conn(&ctx)?;

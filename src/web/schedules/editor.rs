@@ -260,7 +260,7 @@ pub async fn new_form(
     req: HttpRequest,
     q: web::Query<NewQuery>,
 ) -> Result<FormPage, Problem> {
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let who = gate::principal(&req);
     let wanted = q.into_inner().report;
     web::block(move || {
@@ -296,7 +296,7 @@ pub async fn edit_form(
     id: web::Path<String>,
     req: HttpRequest,
 ) -> Result<FormPage, Problem> {
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let who = gate::principal(&req);
     web::block(move || {
         let s = find(&conn(&ctx)?, &id)?;
@@ -332,7 +332,7 @@ async fn save(
     id: Option<String>,
     form: ScheduleForm,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(req);
     let author = gate::author(req).map_err(Problem::html)?;
     let who = gate::principal(req);
     let outcome = web::block(move || {
@@ -394,7 +394,7 @@ pub async fn rows(
     form: web::Form<ScheduleForm>,
     req: HttpRequest,
 ) -> Result<FormPage, Problem> {
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let who = gate::principal(&req);
     let id = q.into_inner().id.filter(|i| !i.is_empty());
     let mut form = form.into_inner();

@@ -31,7 +31,7 @@ pub async fn send(
     req: HttpRequest,
     form: web::Form<TestEmailForm>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let to = form.into_inner().to.trim().to_string();
     let brand = &ctx.config.branding.name;
     // A bad address is refused before anything is sent (422); a refusal or no answer is what

@@ -159,7 +159,7 @@ fn describe(s: &StoredSchedule) -> String {
 
 /// GET /schedules
 pub async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<SchedulesPage, Problem> {
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let who = gate::principal(&req);
     web::block(move || page(&ctx, &who, None))
         .await?
@@ -268,7 +268,7 @@ async fn act(
         .and_then(crate::web::local_path)
         .filter(|n| n.starts_with("/schedules") && !n.contains("//"));
     let result = async {
-        let ctx = state.ctx.clone();
+        let ctx = state.ctx_for(req);
         match action {
             Action::Run => match execute::run_now(&ctx, &id, &state.runner).await {
                 Ok(Some(_)) => {}

@@ -221,7 +221,7 @@ pub async fn dashboard(
     q: Query,
     req: HttpRequest,
 ) -> Result<Dialog, Problem> {
-    let (ctx, who, q) = (state.ctx.clone(), gate::principal(&req), q.into_inner());
+    let (ctx, who, q) = (state.ctx_for(&req), gate::principal(&req), q.into_inner());
     web::block(move || {
         let (s, d) = dashboard_subject(&ctx, &id)?;
         let (filters, params) = split(&known(&ctx, &d, &q, None)?);
@@ -251,7 +251,7 @@ pub async fn report(
     q: Query,
     req: HttpRequest,
 ) -> Result<Dialog, Problem> {
-    let (ctx, who, q) = (state.ctx.clone(), gate::principal(&req), q.into_inner());
+    let (ctx, who, q) = (state.ctx_for(&req), gate::principal(&req), q.into_inner());
     web::block(move || {
         let (s, names) = report_subject(&ctx, &id)?;
         let locked = q
@@ -325,7 +325,7 @@ async fn create(
     form: Vec<(String, String)>,
 ) -> Result<Made, Problem> {
     let new = parse(form).map_err(Problem::in_target)?;
-    let (ctx, who) = (state.ctx.clone(), gate::principal(req));
+    let (ctx, who) = (state.ctx_for(req), gate::principal(req));
     web::block(move || {
         let s = subject(&ctx)?;
         let made = share::make(

@@ -21,6 +21,7 @@ async fn page(state: &AppState, token: String, embed: bool) -> Result<DashboardP
     let ctx = state.ctx.clone();
     web::block(move || {
         let (s, d) = share::open(&ctx, &token, embed).map_err(Problem::from)?;
+        let ctx = ctx.seeing(s.sight.clone());
         let locked = share::locked(&s, &d);
         // The page reads filter values as `f.<id>`, parameters by name.
         let mut q: BTreeMap<String, String> = locked
@@ -80,9 +81,10 @@ pub async fn widget(
     let (token, wid) = path.into_inner();
     let framed = req.path().starts_with("/embed/");
     let base = format!("/{}/{token}", if framed { "embed" } else { "s" });
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     web::block(move || {
         let (s, d) = share::open(&ctx, &token, framed).map_err(Problem::from)?;
+        let ctx = ctx.seeing(s.sight.clone());
         let locked = share::locked(&s, &d);
         let view = View::now(&locked.filters, &locked.params);
         crate::report::chart::at_width(width, || {
@@ -104,9 +106,10 @@ pub async fn table(
     let order = crate::web::reports::sort::take(&mut q.into_inner())?;
     let framed = req.path().starts_with("/embed/");
     let base = format!("/{}/{token}", if framed { "embed" } else { "s" });
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     web::block(move || {
         let (s, d) = share::open(&ctx, &token, framed).map_err(Problem::from)?;
+        let ctx = ctx.seeing(s.sight.clone());
         let locked = share::locked(&s, &d);
         let view = View::now(&locked.filters, &locked.params);
         table_for(&ctx, &d, &wid, view, (page, order.as_ref()), &base, "")

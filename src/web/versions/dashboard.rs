@@ -49,7 +49,7 @@ pub async fn page(
 ) -> Result<DashboardPage, Problem> {
     let (id, v) = path.into_inner();
     let (ctx, who, q) = (
-        state.ctx.clone(),
+        state.ctx_for(&req),
         crate::web::gate::principal(&req),
         q.into_inner(),
     );
@@ -76,9 +76,10 @@ pub async fn widget(
     state: web::Data<AppState>,
     path: web::Path<(String, String, String)>,
     q: Query,
+    req: actix_web::HttpRequest,
 ) -> Result<WidgetPartial, Problem> {
     let (id, v, wid) = path.into_inner();
-    let (ctx, q) = (state.ctx.clone(), q.into_inner());
+    let (ctx, q) = (state.ctx_for(&req), q.into_inner());
     let page = parse_page(q.get("page").map(String::as_str))?;
     let width = chart_width(&q)?;
     let order = sort::take(&mut q.clone())?;
@@ -108,9 +109,10 @@ pub async fn table(
     state: web::Data<AppState>,
     path: web::Path<(String, String, String)>,
     q: Query,
+    req: actix_web::HttpRequest,
 ) -> Result<TablePartial, Problem> {
     let (id, v, wid) = path.into_inner();
-    let (ctx, mut q) = (state.ctx.clone(), q.into_inner());
+    let (ctx, mut q) = (state.ctx_for(&req), q.into_inner());
     let page = parse_page(q.get("page").map(String::as_str))?;
     let order = sort::take(&mut q)?;
     web::block(move || -> Result<TablePartial, Problem> {

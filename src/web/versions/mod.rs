@@ -92,7 +92,7 @@ pub async fn page(
 ) -> Result<HistoryPage, Problem> {
     let kind = kind_of(&req);
     let who = crate::web::gate::principal(&req);
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let q = q.into_inner();
     let id = id.into_inner();
     let from = q
@@ -170,7 +170,7 @@ pub async fn restore(
     let kind = kind_of(&req);
     let (id, v) = path.into_inner();
     let n = number(&v).map_err(Problem::html)?;
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let by = crate::web::gate::principal(&req).email();
     let to = format!("{}/{id}", base(kind));
     web::block(move || version::restore(&ctx, kind, &id, n, by))
@@ -198,7 +198,7 @@ pub async fn name(
     let kind = kind_of(&req);
     let (id, v) = path.into_inner();
     let n = number(&v).map_err(Problem::html)?;
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let to = format!("{}/{id}/versions", base(kind));
     web::block(move || version::name(&ctx, kind, &id, n, Some(&form.name)))
         .await?
@@ -227,7 +227,7 @@ pub struct TrashPage {
 
 pub async fn trash(state: web::Data<AppState>, req: HttpRequest) -> Result<TrashPage, Problem> {
     let who = crate::web::gate::principal(&req);
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     web::block(move || -> Result<TrashPage, Problem> {
         let zone = who.zone();
         let rows = version::trashed(&ctx)?
@@ -261,7 +261,7 @@ pub async fn untrash(
     let kind = Kept::parse(&word)
         .filter(|k| *k != Kept::Schedule)
         .ok_or_else(|| Problem::not_found("the trash holds reports and dashboards").html())?;
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let by = crate::web::gate::principal(&req).email();
     let id = web::block(move || version::untrash(&ctx, kind, &id, by))
         .await?
@@ -275,7 +275,7 @@ pub async fn delete_report(
     id: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(&req);
     let author = crate::web::gate::author(&req).map_err(Problem::html)?;
     web::block(move || crate::app::report::delete(&ctx, &id, &author))
         .await?
