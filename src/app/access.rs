@@ -8,8 +8,8 @@ use super::Ctx;
 use crate::model::access::{attribute_key, is_attribute_key, Group, RowPolicy};
 use crate::model::id::{GroupId, RowPolicyId};
 use crate::model::report::Filter;
-use crate::model::time::now_text;
 use crate::model::text::{no_control, truncate};
+use crate::model::time::now_text;
 use crate::store;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -75,10 +75,17 @@ pub fn create_group(ctx: &Ctx, name: &str) -> Result<Group, EditError> {
     no_control("name", name, false).map_err(|m| invalid("name", &m["name: ".len()..]))?;
     let conn = ctx.store.app.get()?;
     if store::access::groups(&conn)?.len() >= MAX_GROUPS {
-        return Err(invalid("name", format!("a server has at most {MAX_GROUPS} groups")));
+        return Err(invalid(
+            "name",
+            format!("a server has at most {MAX_GROUPS} groups"),
+        ));
     }
-    store::access::insert_group(&conn, name)?
-        .ok_or_else(|| invalid("name", format!("a group named `{}` exists", truncate(name, 60))))
+    store::access::insert_group(&conn, name)?.ok_or_else(|| {
+        invalid(
+            "name",
+            format!("a group named `{}` exists", truncate(name, 60)),
+        )
+    })
 }
 
 /// Deletes a group with its memberships and row policies.
@@ -193,10 +200,16 @@ pub fn create_policy(
         ));
     }
     store::access::find_group(&conn, group)?.ok_or_else(|| {
-        invalid("groupId", format!("no group with id `{}`", truncate(group, 80)))
+        invalid(
+            "groupId",
+            format!("no group with id `{}`", truncate(group, 80)),
+        )
     })?;
     if store::access::policies(&conn)?.len() >= MAX_POLICIES {
-        return Err(invalid("dataset", format!("a server has at most {MAX_POLICIES} row policies")));
+        return Err(invalid(
+            "dataset",
+            format!("a server has at most {MAX_POLICIES} row policies"),
+        ));
     }
     drop(conn);
     let sample = sample(&filter.value)?;

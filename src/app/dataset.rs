@@ -297,7 +297,11 @@ pub fn preview(
     n: u32,
 ) -> Result<crate::data::query::ResultSet, DatasetError> {
     let name = DatasetName::parse(name)?;
-    let conn = ctx.store.source("main").expect("the main store").get(&ctx.sight)?;
+    let conn = ctx
+        .store
+        .source("main")
+        .expect("the main store")
+        .get(&ctx.sight)?;
     let bounds = crate::data::query::Bounds {
         timeout: std::time::Duration::from_secs(10),
         max_rows: n,
@@ -319,9 +323,9 @@ pub fn preview(
             bounds,
         )
         .map_err(|e| {
-        DatasetError::Store(StoreError::Source {
-            name: name.as_str().to_string(),
-            message: e.to_string(),
+            DatasetError::Store(StoreError::Source {
+                name: name.as_str().to_string(),
+                message: e.to_string(),
+            })
         })
-    })
 }

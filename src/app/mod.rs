@@ -52,7 +52,11 @@ impl Ctx {
     }
 
     /// The same context reading with the sight of user `id` (`role`) now.
-    pub fn seeing_user(&self, id: &str, role: crate::model::user::Role) -> Result<Ctx, crate::store::StoreError> {
+    pub fn seeing_user(
+        &self,
+        id: &str,
+        role: crate::model::user::Role,
+    ) -> Result<Ctx, crate::store::StoreError> {
         let sight = crate::store::access::sight_of(&*self.store.app.get()?, id, role)?;
         Ok(self.seeing(sight))
     }

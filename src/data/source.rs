@@ -279,7 +279,11 @@ impl<'c> Db<'c> {
     /// The engine `sql` goes to, and `sql` without the tags that chose it. A limited reader's
     /// SQL that the compiler did not write for them is refused if it reads a dataset whose
     /// rows are hidden from them: a query of one's own can read around a row filter.
-    fn route(self, sql: &str, bounds: Bounds) -> Result<(Option<&'c columnar::Engine>, &str), QueryError> {
+    fn route(
+        self,
+        sql: &str,
+        bounds: Bounds,
+    ) -> Result<(Option<&'c columnar::Engine>, &str), QueryError> {
         let Db::Store(c, engine, reader) = self else {
             return Ok((None, sql));
         };

@@ -159,10 +159,22 @@ mod tests {
         let rows = s.rows("sales", &policed).unwrap();
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].value, json!("North"));
-        assert_eq!(s.rows("budget", &policed), Some(&[][..]), "no policy of theirs: none");
-        assert_eq!(s.rows("orders", &policed), None, "no policy at all: every row");
+        assert_eq!(
+            s.rows("budget", &policed),
+            Some(&[][..]),
+            "no policy of theirs: none"
+        );
+        assert_eq!(
+            s.rows("orders", &policed),
+            None,
+            "no policy at all: every row"
+        );
         let lacking = sight(&policies, &groups, &BTreeMap::new());
-        assert_eq!(lacking.rows("sales", &policed), Some(&[][..]), "attribute missing");
+        assert_eq!(
+            lacking.rows("sales", &policed),
+            Some(&[][..]),
+            "attribute missing"
+        );
         assert_eq!(Sight::default().rows("sales", &policed), Some(&[][..]));
         assert_eq!(Sight::All.rows("sales", &policed), None);
     }
@@ -170,7 +182,10 @@ mod tests {
     #[test]
     fn attribute_keys_are_plain() {
         assert_eq!(attribute_key("{{user.region}}"), Some("region"));
-        assert_eq!(attribute_key(" {{ user.cost-centre }} "), Some("cost-centre"));
+        assert_eq!(
+            attribute_key(" {{ user.cost-centre }} "),
+            Some("cost-centre")
+        );
         assert_eq!(attribute_key("{{user.}}"), None);
         assert_eq!(attribute_key("{{user.a b}}"), None);
         assert_eq!(attribute_key("{{region}}"), None);

@@ -187,9 +187,7 @@ pub fn delete_policy(conn: &Connection, id: &str) -> Result<bool, StoreError> {
 /// The datasets that have a row policy.
 pub fn policed(conn: &Connection) -> Result<BTreeSet<String>, StoreError> {
     let mut st = conn.prepare("SELECT DISTINCT dataset FROM row_policies")?;
-    let all = st
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
+    let all = st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
     Ok(all)
 }
 
@@ -260,9 +258,11 @@ pub fn schedule_sight(conn: &Connection, schedule: &str) -> Result<Sight, StoreE
 /// saved by no one, as the CLI's).
 pub fn alert_sight(conn: &Connection, alert: &str) -> Result<Sight, StoreError> {
     let by: Option<String> = conn
-        .query_row("SELECT created_by FROM alerts WHERE id = ?1", [alert], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "SELECT created_by FROM alerts WHERE id = ?1",
+            [alert],
+            |r| r.get(0),
+        )
         .optional()?
         .flatten();
     match by {

@@ -49,6 +49,7 @@ mod reports_api;
 mod reports_page;
 mod restart;
 mod row_policies;
+mod row_policy_engines;
 mod s3;
 mod schedules;
 mod schedules_page;

@@ -98,7 +98,10 @@ async fn north_policy(app: &TestApp) -> String {
 async fn join(app: &TestApp, gid: &str, who: &Who, region: &str) {
     let r = app
         .client
-        .post(format!("{}/api/v1/groups/{gid}/members/{}", app.address, who.id))
+        .post(format!(
+            "{}/api/v1/groups/{gid}/members/{}",
+            app.address, who.id
+        ))
         .send()
         .await
         .unwrap();
@@ -170,7 +173,9 @@ async fn a_north_manager_meets_no_other_region_on_any_path() {
         .json(&app, &format!("/api/v1/reports/{report}/preview"))
         .await;
     assert_eq!(regions(&preview["rows"]), north_only, "{preview}");
-    let admin = app.get_json(&format!("/api/v1/reports/{report}/preview")).await;
+    let admin = app
+        .get_json(&format!("/api/v1/reports/{report}/preview"))
+        .await;
     assert_eq!(regions(&admin["rows"]), csv, "admins see every row");
     let built = north
         .post(
@@ -182,10 +187,16 @@ async fn a_north_manager_meets_no_other_region_on_any_path() {
         .await;
     assert_eq!(built.status(), 200);
     let built: Value = built.json().await.unwrap();
-    assert_eq!(regions(&built["rows"]), north_only, "whatever the case: {built}");
+    assert_eq!(
+        regions(&built["rows"]),
+        north_only,
+        "whatever the case: {built}"
+    );
 
     // The dashboard's API with its data, and its widget and table pages.
-    let d = north.json(&app, &format!("/api/v1/dashboards/{board}")).await;
+    let d = north
+        .json(&app, &format!("/api/v1/dashboards/{board}"))
+        .await;
     let text = d.to_string();
     assert!(text.contains("North") && !text.contains("South") && !text.contains("Northeast"));
     for part in ["widgets/bars", "widgets/rows", "table/rows"] {
@@ -202,7 +213,10 @@ async fn a_north_manager_meets_no_other_region_on_any_path() {
     }
     // Drilling into a bar of another region finds no row.
     let drill = north
-        .get(&app, &format!("/dashboards/{board}/widgets/bars/rows?value=South"))
+        .get(
+            &app,
+            &format!("/dashboards/{board}/widgets/bars/rows?value=South"),
+        )
         .await
         .text()
         .await
@@ -217,7 +231,10 @@ async fn a_north_manager_meets_no_other_region_on_any_path() {
         .await
         .unwrap();
     let lines: Vec<&str> = csv_file.lines().filter(|l| !l.is_empty()).collect();
-    assert!(lines.len() >= 2 && lines[1..].iter().all(|l| l.starts_with("North,")), "{csv_file}");
+    assert!(
+        lines.len() >= 2 && lines[1..].iter().all(|l| l.starts_with("North,")),
+        "{csv_file}"
+    );
     let pdf = north
         .get(&app, &format!("/reports/{report}/download?format=pdf"))
         .await
@@ -225,11 +242,18 @@ async fn a_north_manager_meets_no_other_region_on_any_path() {
         .await
         .unwrap();
     let pages = crate::helpers::pdf_pages(&pdf).join("\n");
-    assert!(pages.contains("North") && !pages.contains("South"), "{pages}");
+    assert!(
+        pages.contains("North") && !pages.contains("South"),
+        "{pages}"
+    );
 
     // A generated result holds their rows; theirs is theirs alone, an admin's is not theirs.
     let job: Value = north
-        .post(&app, &format!("/api/v1/reports/{report}/generate"), &json!({}))
+        .post(
+            &app,
+            &format!("/api/v1/reports/{report}/generate"),
+            &json!({}),
+        )
         .await
         .json()
         .await
@@ -238,7 +262,10 @@ async fn a_north_manager_meets_no_other_region_on_any_path() {
     let result = north
         .json(
             &app,
-            &format!("/api/v1/reports/results/{}", done["resultId"].as_str().unwrap()),
+            &format!(
+                "/api/v1/reports/results/{}",
+                done["resultId"].as_str().unwrap()
+            ),
         )
         .await;
     assert!(!result.to_string().contains("South"), "{result}");
@@ -253,8 +280,15 @@ async fn a_north_manager_meets_no_other_region_on_any_path() {
         .await
         .unwrap();
     let done = app.finished_job(theirs["id"].as_str().unwrap()).await;
-    let url = format!("/api/v1/reports/results/{}", done["resultId"].as_str().unwrap());
-    assert_eq!(north.get(&app, &url).await.status(), 404, "an admin's result");
+    let url = format!(
+        "/api/v1/reports/results/{}",
+        done["resultId"].as_str().unwrap()
+    );
+    assert_eq!(
+        north.get(&app, &url).await.status(),
+        404,
+        "an admin's result"
+    );
     assert_eq!(app.get(&url).await.status(), 200);
 
     // A share they make shows, to anyone, what they saw.
@@ -275,20 +309,32 @@ async fn a_north_manager_meets_no_other_region_on_any_path() {
         .text()
         .await
         .unwrap();
-    assert!(shown.contains("North") && !shown.contains("South"), "{shown}");
+    assert!(
+        shown.contains("North") && !shown.contains("South"),
+        "{shown}"
+    );
 
     // The dataset's rows, and the builder's value picker.
     let ds = north.json(&app, "/api/v1/datasets/sales").await;
     let rows = ds["preview"]["rows"].as_array().unwrap();
     assert!(!rows.is_empty());
-    assert!(ds["preview"].to_string().matches("\"North\"").count() == rows.len(), "{ds}");
+    assert!(
+        ds["preview"].to_string().matches("\"North\"").count() == rows.len(),
+        "{ds}"
+    );
     let picked = north
-        .get(&app, "/builder/values?source=main&table=sales&field=region&prefix=")
+        .get(
+            &app,
+            "/builder/values?source=main&table=sales&field=region&prefix=",
+        )
         .await
         .text()
         .await
         .unwrap();
-    assert!(picked.contains("North") && !picked.contains("South"), "{picked}");
+    assert!(
+        picked.contains("North") && !picked.contains("South"),
+        "{picked}"
+    );
     // Statistics over every row are refused, saying why.
     let stats = north.get(&app, "/datasets/sales/columns").await;
     assert_eq!(stats.status(), 403);
@@ -332,7 +378,9 @@ async fn sql_by_hand_on_a_policed_dataset_is_refused_for_them_and_not_for_admins
     .await;
     let id = report["id"].as_str().unwrap();
     assert_eq!(
-        app.get(&format!("/api/v1/reports/{id}/preview")).await.status(),
+        app.get(&format!("/api/v1/reports/{id}/preview"))
+            .await
+            .status(),
         200
     );
     let refused = north
@@ -340,7 +388,10 @@ async fn sql_by_hand_on_a_policed_dataset_is_refused_for_them_and_not_for_admins
         .await;
     assert!(refused.status().is_client_error(), "{}", refused.status());
     let body = refused.text().await.unwrap();
-    assert!(body.contains("row policies") && !body.contains("South"), "{body}");
+    assert!(
+        body.contains("row policies") && !body.contains("South"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -354,14 +405,23 @@ async fn no_policy_of_theirs_no_row_and_leaving_the_group_counts_at_once() {
     // In the group but without the attribute its policy quotes: nothing.
     let r = app
         .client
-        .post(format!("{}/api/v1/groups/{gid}/members/{}", app.address, lacking.id))
+        .post(format!(
+            "{}/api/v1/groups/{gid}/members/{}",
+            app.address, lacking.id
+        ))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 204);
     let (report, _) = region_report(&app).await;
     let path = format!("/api/v1/reports/{report}/preview");
-    assert_eq!(north.json(&app, &path).await["rows"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        north.json(&app, &path).await["rows"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     for who in [&stranger, &lacking] {
         let p = who.json(&app, &path).await;
         assert_eq!(p["rows"], json!([]), "{p}");
@@ -369,7 +429,10 @@ async fn no_policy_of_theirs_no_row_and_leaving_the_group_counts_at_once() {
     // Out of the group: from the next request, no row.
     let r = app
         .client
-        .delete(format!("{}/api/v1/groups/{gid}/members/{}", app.address, north.id))
+        .delete(format!(
+            "{}/api/v1/groups/{gid}/members/{}",
+            app.address, north.id
+        ))
         .send()
         .await
         .unwrap();
@@ -386,7 +449,10 @@ async fn no_policy_of_theirs_no_row_and_leaving_the_group_counts_at_once() {
         .unwrap();
     assert_eq!(r.status(), 204);
     assert_eq!(
-        stranger.json(&app, &path).await["rows"].as_array().unwrap().len(),
+        stranger.json(&app, &path).await["rows"]
+            .as_array()
+            .unwrap()
+            .len(),
         revenue_by_region().len()
     );
 }
@@ -420,18 +486,28 @@ async fn bad_groups_attributes_and_policies_are_refused_naming_what_is_wrong() {
         assert!((400..500).contains(&status), "{body}: {status}");
         assert!(text.contains(needle), "{body}: {text}");
     }
-    let policy = |dataset: &str, field: &str, op: &str, value: Value| {
-        json!({"dataset": dataset, "groupId": gid, "filter": {"field": field, "op": op, "value": value}})
-    };
+    let policy = |dataset: &str, field: &str, op: &str, value: Value| json!({"dataset": dataset, "groupId": gid, "filter": {"field": field, "op": op, "value": value}});
     for (body, needle) in [
         (policy("nope", "region", "eq", json!("x")), "no dataset"),
         (policy("sales", "nope", "eq", json!("x")), "no column"),
-        (policy("sales", "units", "eq", json!("many")), "filter.value"),
-        (policy("sales", "region", "eq", json!("{{ region }}")), "{{user."),
+        (
+            policy("sales", "units", "eq", json!("many")),
+            "filter.value",
+        ),
+        (
+            policy("sales", "region", "eq", json!("{{ region }}")),
+            "{{user.",
+        ),
         (policy("sales", "region", "like", json!("x")), "op"),
-        (json!({"dataset": "sales", "groupId": "nope",
-                "filter": {"field": "region", "op": "eq", "value": "x"}}), "groupId"),
-        (policy("sales", "region", "in", json!(vec!["x"; 1001])), "1000"),
+        (
+            json!({"dataset": "sales", "groupId": "nope",
+                "filter": {"field": "region", "op": "eq", "value": "x"}}),
+            "groupId",
+        ),
+        (
+            policy("sales", "region", "in", json!(vec!["x"; 1001])),
+            "1000",
+        ),
     ] {
         let (status, text) = post("/api/v1/row-policies", body.clone()).await;
         assert!((400..500).contains(&status), "{body}: {status} {text}");
@@ -478,4 +554,64 @@ async fn bad_groups_attributes_and_policies_are_refused_naming_what_is_wrong() {
         assert_eq!(editor.get(&app, path).await.status(), 403);
         assert_eq!(editor.post(&app, path, &json!({})).await.status(), 403);
     }
+}
+
+/// The CSV attached to mail `n` of the test SMTP server.
+async fn attached_csv(app: &TestApp, n: usize) -> String {
+    use mail_parser::{MessageParser, MimeHeaders};
+    let mail = app
+        .smtp
+        .wait_for(n, std::time::Duration::from_secs(120))
+        .await;
+    let msg = MessageParser::default().parse(&mail[n - 1].data).unwrap();
+    let a = msg
+        .attachments()
+        .find(|a| a.attachment_name().is_some_and(|n| n.ends_with(".csv")))
+        .expect("a CSV attachment");
+    String::from_utf8(a.contents().to_vec()).unwrap()
+}
+
+#[tokio::test]
+async fn a_schedule_sends_what_whoever_saved_it_last_may_see() {
+    let app = spawn_app().await;
+    let gid = north_policy(&app).await;
+    let north = Who::new(&app, "north@example.com", Role::Editor);
+    join(&app, &gid, &north, "North").await;
+    let (report, _) = region_report(&app).await;
+    let body = json!({"name": "Regions by mail", "reportId": report, "schedule": "0 9 * * 1",
+                      "timezone": "UTC", "exportFormat": "csv",
+                      "recipients": [{"type": "email", "address": "boss@example.com"}]});
+    let made = north.post(&app, "/api/v1/schedules", &body).await;
+    assert_eq!(made.status(), 201);
+    let made: Value = made.json().await.unwrap();
+    let id = made["id"].as_str().unwrap().to_string();
+    let run = |who: &'static str| {
+        let (app, id) = (&app, id.clone());
+        async move {
+            let r = app
+                .client
+                .post(format!("{}/api/v1/schedules/{id}/run", app.address))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 202, "{who}");
+        }
+    };
+    // Run by an admin, it still reads as the North manager who saved it.
+    run("north's").await;
+    let sent = attached_csv(&app, 1).await;
+    let rows: Vec<&str> = sent.lines().skip(1).filter(|l| !l.is_empty()).collect();
+    assert!(!rows.is_empty() && rows.iter().all(|l| l.starts_with("North,")), "{sent}");
+    // Saved again by an admin, it sends every region.
+    let r = app
+        .client
+        .put(format!("{}/api/v1/schedules/{id}", app.address))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    run("the admin's").await;
+    let sent = attached_csv(&app, 2).await;
+    assert!(sent.contains("South,") && sent.contains("North,"), "{sent}");
 }

@@ -116,7 +116,8 @@ fn connection(ctx: &Ctx, source: &str) -> Result<crate::store::SourceConn, Pipel
 pub fn fields(ctx: &Ctx, source: &str, table: &str) -> Result<Vec<Field>, PipelineError> {
     let conn = connection(ctx, source)?;
     let kinds = crate::report::builder::fields(&conn, table).map_err(|m| mapping("table", m))?;
-    let rows = crate::report::builder::readable(conn.db(), table).map_err(|m| mapping("table", m))?;
+    let rows =
+        crate::report::builder::readable(conn.db(), table).map_err(|m| mapping("table", m))?;
     let (from, tag) = (&rows.from, rows.tag);
     kinds
         .into_iter()
@@ -162,7 +163,8 @@ pub fn values(
         ));
     }
     let conn = connection(ctx, source)?;
-    let rows = crate::report::builder::readable(conn.db(), table).map_err(|m| mapping("table", m))?;
+    let rows =
+        crate::report::builder::readable(conn.db(), table).map_err(|m| mapping("table", m))?;
     let (from, tag) = (&rows.from, rows.tag);
     let sql = format!(
         "{tag}SELECT \"{field}\" AS v FROM {from} WHERE \"{field}\" IS NOT NULL AND substr(CAST(\"{field}\" AS TEXT), 1, length(:prefix)) = :prefix

@@ -177,17 +177,20 @@ pub fn check_row_filter(
             .map(|rest| rest.to_string())
             .unwrap_or(m)
     })?;
-    let field = fields.iter().find(|f| f.name == filter.field).ok_or_else(|| {
-        format!(
-            "filter.field: `{dataset}` has no column `{}` (it has {})",
-            shown(&filter.field),
-            fields
-                .iter()
-                .map(|f| f.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    })?;
+    let field = fields
+        .iter()
+        .find(|f| f.name == filter.field)
+        .ok_or_else(|| {
+            format!(
+                "filter.field: `{dataset}` has no column `{}` (it has {})",
+                shown(&filter.field),
+                fields
+                    .iter()
+                    .map(|f| f.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })?;
     let col = fields::Column {
         field: field.clone(),
         sql: Dialect::Sqlite.quote(&field.name),

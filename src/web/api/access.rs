@@ -100,10 +100,9 @@ pub async fn create_policy(
         group_id,
         filter,
     } = body.0;
-    let p = web::block(move || {
-        access::create_policy(&ctx, &dataset, &group_id, filter, by.as_deref())
-    })
-    .await??;
+    let p =
+        web::block(move || access::create_policy(&ctx, &dataset, &group_id, filter, by.as_deref()))
+            .await??;
     Ok(HttpResponse::Created().json(p))
 }
 

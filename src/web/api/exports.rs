@@ -22,14 +22,23 @@ pub async fn find(ctx: &Ctx, id: String) -> Result<ExportRecord, Problem> {
 /// Whether `e` is for the caller to see: anyone's from whom no row is hidden; else only the
 /// files they made (a file holds the rows its maker could see).
 pub fn mine(ctx: &Ctx, who: Option<&str>, e: &ExportRecord) -> bool {
-    !ctx.sight.is_limited(&ctx.store.policed.now()) || (e.made_by.is_some() && e.made_by.as_deref() == who)
+    !ctx.sight.is_limited(&ctx.store.policed.now())
+        || (e.made_by.is_some() && e.made_by.as_deref() == who)
 }
 
 /// [`find`], for the caller of `req` (404 when it is not theirs to see: see [`mine`]).
-async fn find_for(state: &AppState, req: &actix_web::HttpRequest, id: String) -> Result<ExportRecord, Problem> {
+async fn find_for(
+    state: &AppState,
+    req: &actix_web::HttpRequest,
+    id: String,
+) -> Result<ExportRecord, Problem> {
     let ctx = state.ctx_for(req);
     let e = find(&ctx, id).await?;
-    match mine(&ctx, crate::web::gate::principal(req).email().as_deref(), &e) {
+    match mine(
+        &ctx,
+        crate::web::gate::principal(req).email().as_deref(),
+        &e,
+    ) {
         true => Ok(e),
         false => Err(Problem::not_found("no such export")),
     }

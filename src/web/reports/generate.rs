@@ -57,7 +57,7 @@ pub async fn status(
         }
     })
     .await?
-        .map_err(|e| Problem::internal(e).html())?
-        .ok_or_else(|| Problem::not_found("no such job").html())?;
+    .map_err(|e| Problem::internal(e).html())?
+    .ok_or_else(|| Problem::not_found("no such job").html())?;
     Ok(JobPartial { job })
 }
