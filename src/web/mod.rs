@@ -157,6 +157,14 @@ route_table! {
     POST "/account/tokens" viewer => account::tokens::create;
     POST "/account/tokens/{id}/revoke" viewer => account::tokens::revoke;
     GET "/admin/users" admin => admin::users::page;
+    GET "/admin/access" admin => admin::access::page;
+    POST "/admin/access/groups" admin => admin::access::create_group;
+    POST "/admin/access/groups/{id}/delete" admin => admin::access::delete_group;
+    POST "/admin/access/groups/{id}/members" admin => admin::access::add_member;
+    POST "/admin/access/groups/{id}/members/{userId}/delete" admin => admin::access::remove_member;
+    POST "/admin/access/users/{id}/attributes" admin => admin::access::set_attributes;
+    POST "/admin/access/policies" admin => admin::access::create_policy;
+    POST "/admin/access/policies/{id}/delete" admin => admin::access::delete_policy;
     POST "/admin/users" admin => admin::users::invite;
     POST "/admin/users/{id}" admin => admin::users::update;
     GET "/admin/audit" admin => admin::audit::page;

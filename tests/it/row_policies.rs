@@ -601,7 +601,10 @@ async fn a_schedule_sends_what_whoever_saved_it_last_may_see() {
     run("north's").await;
     let sent = attached_csv(&app, 1).await;
     let rows: Vec<&str> = sent.lines().skip(1).filter(|l| !l.is_empty()).collect();
-    assert!(!rows.is_empty() && rows.iter().all(|l| l.starts_with("North,")), "{sent}");
+    assert!(
+        !rows.is_empty() && rows.iter().all(|l| l.starts_with("North,")),
+        "{sent}"
+    );
     // Saved again by an admin, it sends every region.
     let r = app
         .client

@@ -449,7 +449,7 @@ pub fn engine_sql<'a>(
 ) -> Result<std::borrow::Cow<'a, str>, String> {
     match (def.engine, source) {
         (Some(crate::model::report::ReportEngine::Columnar), QuerySource::Sql(_)) => match db {
-            Db::Store(..) => Ok(std::borrow::Cow::Owned(format!(
+            Db::Store(_, Some(_), _) => Ok(std::borrow::Cow::Owned(format!(
                 "{}{}",
                 crate::data::source::columnar_tag(),
                 crate::data::columnar::placeholders(&sql)

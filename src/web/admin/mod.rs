@@ -1,4 +1,6 @@
-//! Administration pages: `/admin/users` and `/admin/audit` (admins only, by the route table).
+//! Administration pages: `/admin/users`, `/admin/access` and `/admin/audit` (admins only, by
+//! the route table).
 
+pub mod access;
 pub mod audit;
 pub mod users;
