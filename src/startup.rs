@@ -96,6 +96,7 @@ impl Application {
             config: config.clone(),
             store,
             sight: Default::default(),
+            grants: crate::model::collection::Grants::all(),
         };
         let scheduler = Scheduler::start(ctx.clone());
         let runner = scheduler.runner();

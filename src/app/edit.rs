@@ -15,6 +15,9 @@ pub enum EditError {
     /// The change would break something that depends on the object.
     #[error("{0}")]
     Conflict(String),
+    /// They may see the object but not change it.
+    #[error("{0}")]
+    Forbidden(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -6,6 +6,7 @@ pub mod access;
 pub mod alert;
 pub mod builder;
 pub mod bundle;
+pub mod collection;
 pub mod column_meta;
 pub mod dashboard;
 pub mod dataset;
@@ -40,9 +41,21 @@ pub struct Ctx {
     /// (`model::access`): the caller's for a request, a schedule's owner's for its run; the
     /// server's own context sees none (fail closed) until told whose work it does.
     pub sight: Sight,
+    /// What this work may do in each collection: the caller's for a request, everything for
+    /// the server's own work.
+    pub grants: crate::model::collection::Grants,
 }
 
 impl Ctx {
+    /// The same context for a caller with `sight` and `grants`.
+    pub fn acting(&self, sight: Sight, grants: crate::model::collection::Grants) -> Ctx {
+        Ctx {
+            sight,
+            grants,
+            ..self.clone()
+        }
+    }
+
     /// The same context reading with `sight`.
     pub fn seeing(&self, sight: Sight) -> Ctx {
         Ctx {

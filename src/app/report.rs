@@ -27,9 +27,15 @@ pub fn save(
     def.name = def.name.trim().to_string();
     check(ctx, &def)?;
     let conn = ctx.store.app.get()?;
+    crate::app::collection::check_target(&conn, def.collection_id.as_deref(), &ctx.grants)?;
     let id = match id {
         Some(id) => {
-            store::report::get(&conn, id)?.ok_or_else(|| not_found(id))?;
+            let before = store::report::get(&conn, id)?.ok_or_else(|| not_found(id))?;
+            crate::app::collection::check_edit(
+                before.definition.collection_id.as_deref(),
+                &ctx.grants,
+                id,
+            )?;
             id.to_string()
         }
         None => match def.id.as_deref().map(uuid::Uuid::parse_str) {

@@ -41,6 +41,9 @@ pub struct Caller {
     /// their groups counts from their next request).
     #[serde(skip)]
     pub sight: crate::model::access::Sight,
+    /// What they may do in each collection, read at this request.
+    #[serde(skip)]
+    pub grants: crate::model::collection::Grants,
 }
 
 /// How the caller proved who they are.
@@ -74,6 +77,11 @@ impl Principal {
     /// The rows of policed datasets this caller sees (an anonymous one: none).
     pub fn sight(&self) -> crate::model::access::Sight {
         self.caller().map(|c| c.sight.clone()).unwrap_or_default()
+    }
+
+    /// What this caller may do in each collection (an anonymous one: only the root's).
+    pub fn grants(&self) -> crate::model::collection::Grants {
+        self.caller().map(|c| c.grants.clone()).unwrap_or_default()
     }
 
     /// The zone pages show this caller times in (UTC for an anonymous one).
@@ -214,6 +222,7 @@ pub fn session_caller(ctx: &Ctx, cookie: &str) -> Result<Option<Caller>, StoreEr
     Ok(Some(Caller {
         zone: chosen_zone(&conn, &s.user_id)?,
         sight: store::access::sight_of(&conn, &s.user_id, s.role)?,
+        grants: crate::app::collection::grants(&conn, &s.user_id, s.role)?,
         user_id: s.user_id,
         email: s.email,
         role: s.role,
@@ -263,6 +272,7 @@ pub fn token_caller(ctx: &Ctx, token: &str) -> Result<Option<Caller>, StoreError
     Ok(Some(Caller {
         zone: chosen_zone(&conn, &t.user_id)?,
         sight: store::access::sight_of(&conn, &t.user_id, t.role)?,
+        grants: crate::app::collection::grants(&conn, &t.user_id, t.role)?,
         user_id: t.user_id,
         email: t.email,
         role: t.role,

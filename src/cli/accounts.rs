@@ -94,6 +94,7 @@ fn open(config: Config) -> Result<Ctx, Failure> {
         config: Arc::new(config),
         store,
         sight: crate::model::access::Sight::All,
+        grants: crate::model::collection::Grants::all(),
     })
 }
 

@@ -39,9 +39,10 @@ pub enum BundleAction {
 
 fn failure(e: EditError) -> Failure {
     match e {
-        EditError::Invalid { .. } | EditError::NotFound(_) | EditError::Conflict(_) => {
-            Failure::usage(e.to_string())
-        }
+        EditError::Invalid { .. }
+        | EditError::NotFound(_)
+        | EditError::Conflict(_)
+        | EditError::Forbidden(_) => Failure::usage(e.to_string()),
         EditError::Store(s) => Failure::other(s),
     }
 }

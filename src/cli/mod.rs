@@ -316,6 +316,7 @@ async fn context(config: Config, demo: bool) -> Result<Ctx, Failure> {
         config,
         store,
         sight: crate::model::access::Sight::All,
+        grants: crate::model::collection::Grants::all(),
     })
 }
 

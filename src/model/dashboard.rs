@@ -33,6 +33,9 @@ pub struct DashboardDefinition {
     pub name: String,
     #[serde(default)]
     pub description: String,
+    /// The collection (folder) it is kept in; none: the root, which everyone may see.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collection_id: Option<String>,
     /// Reload the widgets this often (seconds); none: never.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_seconds: Option<u32>,

@@ -101,6 +101,10 @@ id!(
     /// A row policy's id.
     RowPolicyId
 );
+id!(
+    /// A collection's id.
+    CollectionId
+);
 
 #[cfg(test)]
 mod tests {

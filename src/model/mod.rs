@@ -5,6 +5,7 @@
 pub mod access;
 pub mod alert;
 pub mod bundle;
+pub mod collection;
 pub mod cron;
 mod cron_field;
 pub mod dashboard;

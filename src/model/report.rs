@@ -33,6 +33,9 @@ pub struct ReportDefinition {
     pub category: String,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// The collection (folder) it is kept in; none: the root, which everyone may see.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collection_id: Option<String>,
     #[serde(default = "main_source")]
     pub data_source: String,
     /// The single query of a report (`query` as SQL or `builder`), or several named ones

@@ -58,6 +58,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0015_access",
         include_str!("../../migrations/0015_access.sql"),
     ),
+    (
+        "0016_collections",
+        include_str!("../../migrations/0016_collections.sql"),
+    ),
 ];
 
 /// The first line of a migration that rebuilds a table others refer to: it runs with foreign

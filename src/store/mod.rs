@@ -5,6 +5,7 @@ pub mod alert;
 pub mod app_pool;
 pub mod audit;
 pub mod bundle;
+pub mod collection;
 pub mod dashboard;
 pub mod dataset;
 pub mod dataset_column;

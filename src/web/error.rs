@@ -345,6 +345,7 @@ impl From<EditError> for Problem {
             EditError::Invalid { field, message } => Problem::invalid(field, message),
             EditError::NotFound(_) => Problem::not_found(e.to_string()),
             EditError::Conflict(_) => Problem::new(StatusCode::CONFLICT, e.to_string()),
+            EditError::Forbidden(_) => Problem::new(StatusCode::FORBIDDEN, e.to_string()),
             EditError::Store(s) => s.into(),
         }
     }

@@ -137,6 +137,11 @@ pub async fn gate(
             Some(_) => {}
         }
     }
+    if let (Some(route), Some(caller)) = (route_for(req.method(), req.path()), principal.caller()) {
+        if let Some(p) = kept_out(&state, route, req.path(), caller).await {
+            return Ok(req.error_response(p).map_into_boxed_body());
+        }
+    }
     let audited = unsafe_method && policy.is_some() && !explicitly_audited(req.path());
     let actor = principal.actor();
     let res = next.call(req).await?;
@@ -144,6 +149,76 @@ pub async fn gate(
         audit_change(&state, &res, actor);
     }
     Ok(res.map_into_boxed_body())
+}
+
+/// The report or dashboard a route names by its `{id}`, and its kind's word.
+fn named_object(route: &str, path: &str) -> Option<(&'static str, String)> {
+    const OWNERS: [(&str, &str); 4] = [
+        ("/api/v1/reports/{id}", "report"),
+        ("/reports/{id}", "report"),
+        ("/api/v1/dashboards/{id}", "dashboard"),
+        ("/dashboards/{id}", "dashboard"),
+    ];
+    let (prefix, kind) = OWNERS
+        .iter()
+        .find(|(p, _)| route == *p || route.starts_with(&format!("{p}/")))?;
+    let at = prefix.split('/').count() - 1;
+    let segment = path.split('/').nth(at)?;
+    let id = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();
+    Some((kind, id.into_owned()))
+}
+
+/// Keeps a caller out of a report or dashboard whose collection they may not see (404, as if
+/// it did not exist) or, for a route that changes it (an editor's), may not edit (403).
+async fn kept_out(state: &AppState, route: &Route, path: &str, caller: &Caller) -> Option<Problem> {
+    if caller.grants.all {
+        return None;
+    }
+    let (kind, id) = named_object(route.path, path)?;
+    let ctx = state.ctx.clone();
+    let key = id.clone();
+    let found = web::block(
+        move || -> Result<Option<(String, Option<String>)>, crate::store::StoreError> {
+            let conn = ctx.store.app.get()?;
+            Ok(match kind {
+                "report" => crate::store::report::find(&conn, &key)?
+                    .map(|r| (r.definition.name, r.definition.collection_id)),
+                _ => crate::store::dashboard::find(&conn, &key)?
+                    .map(|d| (d.definition.name, d.definition.collection_id)),
+            })
+        },
+    )
+    .await;
+    let (name, collection) = match found {
+        Ok(Ok(Some(found))) => found,
+        // Not there: the handler says so. A store that fails: it will fail there too.
+        _ => return None,
+    };
+    let collection = collection.as_deref();
+    if !caller.grants.sees(collection) {
+        let what = match kind {
+            "report" => format!(
+                "no report with id or name `{}`",
+                crate::model::text::truncate(&id, 80)
+            ),
+            _ => format!(
+                "no dashboard with id `{}`",
+                crate::model::text::truncate(&id, 80)
+            ),
+        };
+        return Some(Problem::not_found(what));
+    }
+    let changes = matches!(route.policy, Policy::Role(r) if r.allows(Role::Editor));
+    if changes && !caller.grants.edits(collection) {
+        return Some(Problem::new(
+            StatusCode::FORBIDDEN,
+            format!(
+                "you may view the {kind} `{}` but not change it: its collection lets you view it only",
+                crate::model::text::truncate(&name, 60)
+            ),
+        ));
+    }
+    None
 }
 
 /// Routes whose handlers write their own, more telling audit events (logins, accounts, tokens),

@@ -56,7 +56,8 @@ impl AppState {
     /// The context a request reads data with: its caller's sight (the server's own context
     /// sees no row of a policed dataset).
     pub fn ctx_for(&self, req: &actix_web::HttpRequest) -> Ctx {
-        self.ctx.seeing(gate::principal(req).sight())
+        let who = gate::principal(req);
+        self.ctx.acting(who.sight(), who.grants())
     }
 }
 
@@ -176,6 +177,11 @@ route_table! {
     GET "/api/v1/users/{id}" admin => api::users::get;
     PATCH "/api/v1/users/{id}" admin => api::users::update;
     DELETE "/api/v1/users/{id}" admin => api::users::delete;
+    GET "/api/v1/collections" viewer => api::collections::list;
+    POST "/api/v1/collections" editor => api::collections::create;
+    GET "/api/v1/collections/{id}" viewer => api::collections::get;
+    PUT "/api/v1/collections/{id}" editor => api::collections::update;
+    DELETE "/api/v1/collections/{id}" editor => api::collections::delete;
     GET "/api/v1/groups" admin => api::access::groups;
     POST "/api/v1/groups" admin => api::access::create_group;
     GET "/api/v1/groups/{id}" admin => api::access::group;
@@ -393,8 +399,9 @@ impl Layout {
     /// Fills the frame: branding, asset URLs, the dashboard menu and who is signed in.
     pub fn new(ctx: &Ctx, who: &Principal) -> Result<Layout, crate::store::StoreError> {
         let dashboards = match who {
-            Principal::User(_) => crate::store::dashboard::list(&*ctx.store.app.get()?)?
+            Principal::User(c) => crate::store::dashboard::list(&*ctx.store.app.get()?)?
                 .into_iter()
+                .filter(|d| c.grants.sees(d.definition.collection_id.as_deref()))
                 .map(|d| (d.id.clone(), d.name().to_string()))
                 .collect(),
             Principal::Anonymous => Vec::new(),

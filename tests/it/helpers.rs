@@ -68,6 +68,7 @@ async fn spawn(tweak: impl FnOnce(&mut Config), demo: bool) -> TestApp {
         config: Arc::new(config),
         store,
         sight: quire::model::access::Sight::All,
+        grants: quire::model::collection::Grants::all(),
     };
     let (_, token) = user_with_token(&ctx, ADMIN_EMAIL, Role::Admin);
     TestApp {

@@ -10,6 +10,7 @@ mod builder_page;
 mod bundles;
 mod chrome;
 mod cli;
+mod collections;
 mod columnar;
 mod columnar_sql;
 mod dashboard;

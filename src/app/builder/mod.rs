@@ -336,6 +336,7 @@ pub fn definition(
         description: String::new(),
         category: String::new(),
         tags: Vec::new(),
+        collection_id: None,
         data_source: draft.source.clone(),
         query,
         builder,

@@ -317,11 +317,14 @@ fn write(
             }
         }
     }
-    for def in bundle.reports {
+    for mut def in bundle.reports {
         let id = def.id.clone().unwrap_or_default();
+        // Collections are this server's: an update stays where it is, a new one goes to the root.
+        def.collection_id = None;
         match action(Kept::Report, &id) {
             Action::Update => {
                 if let Some(before) = store::report::get(&*ctx.store.app.get()?, &id)? {
+                    def.collection_id = before.definition.collection_id.clone();
                     undo.changed_reports.push(before);
                 }
                 crate::app::report::save(ctx, Some(&id), def, author)?;
@@ -346,10 +349,16 @@ fn write(
                 .changed_dashboard
                 .as_ref()
                 .is_some_and(|x| x.is_default);
+            def.collection_id = undo
+                .changed_dashboard
+                .as_ref()
+                .and_then(|x| x.definition.collection_id.clone());
             crate::app::dashboard::save(ctx, Some(did), def, author)?;
         }
         Action::Create => {
-            crate::app::dashboard::save_as(ctx, did, bundle.dashboard, author)?;
+            let mut def = bundle.dashboard;
+            def.collection_id = None;
+            crate::app::dashboard::save_as(ctx, did, def, author)?;
             undo.made.push((Kept::Dashboard, did.clone()));
         }
     }

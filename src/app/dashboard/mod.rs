@@ -175,9 +175,20 @@ pub fn save(
     def: DashboardDefinition,
     author: &Author,
 ) -> Result<StoredDashboard, EditError> {
+    crate::app::collection::check_target(
+        &*ctx.store.app.get()?,
+        def.collection_id.as_deref(),
+        &ctx.grants,
+    )?;
     let id = match id {
         Some(id) => {
-            store::dashboard::get(&*ctx.store.app.get()?, id)?.ok_or_else(|| not_found(id))?;
+            let before =
+                store::dashboard::get(&*ctx.store.app.get()?, id)?.ok_or_else(|| not_found(id))?;
+            crate::app::collection::check_edit(
+                before.definition.collection_id.as_deref(),
+                &ctx.grants,
+                id,
+            )?;
             id.to_string()
         }
         None => uuid::Uuid::new_v4().to_string(),

@@ -154,6 +154,7 @@ async fn outcome(
         Err(EditError::Invalid { .. }) => StatusCode::UNPROCESSABLE_ENTITY,
         Err(EditError::NotFound(_)) => StatusCode::NOT_FOUND,
         Err(EditError::Conflict(_)) => StatusCode::CONFLICT,
+        Err(EditError::Forbidden(_)) => StatusCode::FORBIDDEN,
         Err(EditError::Store(_)) => return Err(Problem::from(done.unwrap_err()).html()),
     };
     render(state, req, status, done.err().map(|e| e.to_string())).await

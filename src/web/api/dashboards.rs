@@ -79,11 +79,14 @@ fn definition(mut body: Value) -> Result<DashboardDefinition, Problem> {
 pub async fn list(
     state: web::Data<AppState>,
     q: web::Query<ListQuery>,
+    req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, Problem> {
-    let store = state.ctx.store.clone();
-    let all = web::block(move || store::dashboard::list(&*store.app.get()?))
+    let ctx = state.ctx_for(&req);
+    let mut all = web::block(move || store::dashboard::list(&*ctx.store.app.get()?))
         .await?
         .map_err(Problem::from)?;
+    let grants = crate::web::gate::principal(&req).grants();
+    all.retain(|d| grants.sees(d.definition.collection_id.as_deref()));
     let part = q
         .into_inner()
         .q

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod builder;
 pub mod bundles;
+pub mod collections;
 pub mod cron;
 pub mod dashboards;
 pub mod datasets;

@@ -56,11 +56,14 @@ pub struct ListQuery {
 pub async fn list(
     state: web::Data<AppState>,
     q: web::Query<ListQuery>,
+    req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, Problem> {
-    let store = state.ctx.store.clone();
-    let all = web::block(move || store::report::list(&*store.app.get()?))
+    let ctx = state.ctx_for(&req);
+    let mut all = web::block(move || store::report::list(&*ctx.store.app.get()?))
         .await?
         .map_err(Problem::from)?;
+    let grants = crate::web::gate::principal(&req).grants();
+    all.retain(|r| grants.sees(r.definition.collection_id.as_deref()));
     let same = |a: &str, b: &Option<String>| {
         b.as_deref()
             .is_none_or(|b| a.eq_ignore_ascii_case(b.trim()))

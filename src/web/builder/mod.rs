@@ -562,6 +562,11 @@ pub async fn save(
             .filter(|t| !t.is_empty())
             .collect();
         let id = Some(form.report.as_str()).filter(|r| !r.is_empty());
+        // Saved again, it stays in its collection.
+        if let Some(id) = id {
+            let before = crate::store::report::get(&*ctx.store.app.get()?, id)?;
+            def.collection_id = before.and_then(|r| r.definition.collection_id);
+        }
         Ok(crate::app::report::save(&ctx, id, def, &author)?.id)
     })
     .await?;

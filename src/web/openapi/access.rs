@@ -4,9 +4,45 @@ use super::{object, objects, op, schema, Body, Op, Reply};
 use crate::app::access::GroupView;
 use crate::model::access::{Group, RowPolicy};
 use crate::web::api::access::{NewGroup, NewPolicy};
+use crate::web::api::collections::CollectionBody;
 
 pub(super) fn describe(method: &str, path: &str) -> Option<Op> {
     Some(match (method, path) {
+        ("GET", "/api/v1/collections") => op(
+            "The collections the caller may see (their personal one included), each with `access`: none | view | edit",
+            &[],
+            Body::None,
+            200,
+            Reply::Json(objects),
+        ),
+        ("POST", "/api/v1/collections") => op(
+            "Make a collection (`{name, parentId?, permissions?}`; only admins set permissions)",
+            &[],
+            Body::Json(schema::<CollectionBody>),
+            201,
+            Reply::Json(object),
+        ),
+        ("GET", "/api/v1/collections/{id}") => op(
+            "A collection the caller may see (404 otherwise)",
+            &[],
+            Body::None,
+            200,
+            Reply::Json(object),
+        ),
+        ("PUT", "/api/v1/collections/{id}") => op(
+            "Change a collection: its name, parent and (admins) permissions",
+            &[],
+            Body::Json(schema::<CollectionBody>),
+            200,
+            Reply::Json(object),
+        ),
+        ("DELETE", "/api/v1/collections/{id}") => op(
+            "Delete an empty collection (409 while it holds anything)",
+            &[],
+            Body::None,
+            204,
+            Reply::Empty,
+        ),
         ("GET", "/api/v1/groups") => op(
             "Every group with its members: `[{id, name, createdAt, members: [{id, email}]}]`",
             &[],

@@ -62,7 +62,8 @@ pub async fn list(
     search.q = search.q.trim().chars().take(MAX_SEARCH_CHARS).collect();
     let ctx = state.ctx_for(&req);
     web::block(move || -> Result<_, store::StoreError> {
-        let all = store::report::list(&*ctx.store.app.get()?)?;
+        let mut all = store::report::list(&*ctx.store.app.get()?)?;
+        all.retain(|r| ctx.grants.sees(r.definition.collection_id.as_deref()));
         let total = all.len();
         let mut categories = BTreeSet::new();
         let mut tags = BTreeSet::new();

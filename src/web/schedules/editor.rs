@@ -216,6 +216,7 @@ fn form_page(
     let dashboards = store::dashboard::list(&*conn(ctx)?)
         .map_err(Problem::from)?
         .into_iter()
+        .filter(|d| ctx.grants.sees(d.definition.collection_id.as_deref()))
         .map(|d| ReportChoice {
             id: format!("{}{}", super::form::DASHBOARD, d.id),
             name: format!("Dashboard: {}", d.definition.name),
@@ -233,6 +234,7 @@ fn form_page(
     let reports = store::report::list(&*conn(ctx)?)
         .map_err(Problem::from)?
         .into_iter()
+        .filter(|r| ctx.grants.sees(r.definition.collection_id.as_deref()))
         .map(|r| ReportChoice {
             params: r.definition.parameters.iter().map(param_choice).collect(),
             id: r.id,
@@ -264,7 +266,8 @@ pub async fn new_form(
     let who = gate::principal(&req);
     let wanted = q.into_inner().report;
     web::block(move || {
-        let reports = store::report::list(&*conn(&ctx)?).map_err(Problem::from)?;
+        let mut reports = store::report::list(&*conn(&ctx)?).map_err(Problem::from)?;
+        reports.retain(|r| ctx.grants.sees(r.definition.collection_id.as_deref()));
         // `?report=ID` (from a report's page) picks it; otherwise the first.
         let first = reports
             .iter()

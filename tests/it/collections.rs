@@ -1,0 +1,416 @@
+//! Collections, tried as an outsider would: an editor with no access to a collection cannot
+//! read, run, list, change or add to what it holds, by id or by name (404: they learn nothing),
+//! a viewer-only group reads but cannot change (403), a personal collection is its owner's, bad
+//! collections are refused naming what is wrong, and leaving a group counts at once.
+
+use crate::helpers::{client_with, spawn_app, user_with_token, TestApp};
+use quire::model::user::Role;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+struct Who {
+    id: String,
+    client: reqwest::Client,
+}
+
+impl Who {
+    fn new(app: &TestApp, email: &str, role: Role) -> Who {
+        let (id, token) = user_with_token(&app.ctx, email, role);
+        Who {
+            id,
+            client: client_with(Some(&token)),
+        }
+    }
+
+    async fn send(
+        &self,
+        app: &TestApp,
+        m: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut r = self.client.request(m, format!("{}{path}", app.address));
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let r = r.send().await.unwrap();
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+}
+
+async fn admin(app: &TestApp, m: Method, path: &str, body: Value) -> Value {
+    let r = app
+        .client
+        .request(m.clone(), format!("{}{path}", app.address))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let v: Value = r.json().await.unwrap_or(Value::Null);
+    assert!(status.is_success(), "{m} {path}: {status} {v}");
+    v
+}
+
+fn report(name: &str, collection: Option<&str>) -> Value {
+    let mut v = json!({"name": name, "builder": {"dataset": "sales", "dimensions": ["region"],
+        "measures": [{"field": "revenue", "agg": "sum", "as": "revenue"}]},
+        "visualizations": [{"id": "t", "type": "table", "title": "t"}]});
+    if let Some(c) = collection {
+        v["collectionId"] = json!(c);
+    }
+    v
+}
+
+#[tokio::test]
+async fn a_collection_keeps_out_who_may_not_see_it_and_lets_viewers_only_read() {
+    let app = spawn_app().await;
+    let finance = admin(
+        &app,
+        Method::POST,
+        "/api/v1/groups",
+        json!({"name": "Finance"}),
+    )
+    .await;
+    let staff = admin(
+        &app,
+        Method::POST,
+        "/api/v1/groups",
+        json!({"name": "Staff"}),
+    )
+    .await;
+    let (fid, sid) = (
+        finance["id"].as_str().unwrap(),
+        staff["id"].as_str().unwrap(),
+    );
+    let accountant = Who::new(&app, "accountant@example.com", Role::Editor);
+    let clerk = Who::new(&app, "clerk@example.com", Role::Editor);
+    let outsider = Who::new(&app, "outsider@example.com", Role::Editor);
+    for (g, who) in [(fid, &accountant), (sid, &clerk)] {
+        admin(
+            &app,
+            Method::POST,
+            &format!("/api/v1/groups/{g}/members/{}", who.id),
+            json!(null),
+        )
+        .await;
+    }
+    let books = admin(
+        &app,
+        Method::POST,
+        "/api/v1/collections",
+        json!({"name": "Books", "permissions": [
+            {"groupId": fid, "access": "edit"}, {"groupId": sid, "access": "view"}]}),
+    )
+    .await;
+    let books = books["id"].as_str().unwrap().to_string();
+    let ledger = admin(
+        &app,
+        Method::POST,
+        "/api/v1/reports",
+        report("Ledger", Some(&books)),
+    )
+    .await;
+    let rid = ledger["id"].as_str().unwrap().to_string();
+    let board = admin(
+        &app,
+        Method::POST,
+        "/api/v1/dashboards",
+        json!({"name": "Books board", "reportId": rid, "collectionId": books}),
+    )
+    .await;
+    let did = board["id"].as_str().unwrap().to_string();
+
+    // The outsider: not found, by id and by name, through every kind of route; not listed.
+    for path in [
+        format!("/api/v1/reports/{rid}"),
+        "/api/v1/reports/Ledger".to_string(),
+        format!("/api/v1/reports/{rid}/preview"),
+        format!("/reports/{rid}"),
+        format!("/reports/{rid}/download?format=csv"),
+        format!("/api/v1/dashboards/{did}"),
+        format!("/dashboards/{did}"),
+        format!("/dashboards/{did}/widgets/t"),
+        format!("/api/v1/collections/{books}"),
+    ] {
+        let (status, body) = outsider.send(&app, Method::GET, &path, None).await;
+        assert_eq!(status, 404, "{path}: {body}");
+        assert!(!body.to_string().contains("Books"), "{path}: {body}");
+    }
+    for (m, path) in [
+        (Method::PUT, format!("/api/v1/reports/{rid}")),
+        (Method::DELETE, format!("/api/v1/reports/{rid}")),
+        (Method::POST, format!("/api/v1/reports/{rid}/generate")),
+    ] {
+        let (status, _) = outsider
+            .send(&app, m.clone(), &path, Some(report("Mine now", None)))
+            .await;
+        assert_eq!(status, 404, "{m} {path}");
+    }
+    let (_, listed) = outsider
+        .send(&app, Method::GET, "/api/v1/reports", None)
+        .await;
+    assert!(!listed.to_string().contains("Ledger"), "{listed}");
+    let (_, boards) = outsider
+        .send(&app, Method::GET, "/api/v1/dashboards", None)
+        .await;
+    assert!(!boards.to_string().contains("Books board"), "{boards}");
+    let (_, page) = outsider.send(&app, Method::GET, "/reports", None).await;
+    assert!(!page.to_string().contains("Ledger"));
+    let (_, cols) = outsider
+        .send(&app, Method::GET, "/api/v1/collections", None)
+        .await;
+    let names: Vec<&str> = cols
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["outsider@example.com's collection"], "{cols}");
+    // Nor can they add to it: it does not exist for them.
+    let (status, body) = outsider
+        .send(
+            &app,
+            Method::POST,
+            "/api/v1/reports",
+            Some(report("Sneak", Some(&books))),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.to_string().contains("collectionId"), "{body}");
+
+    // The clerk views, runs and lists it, but may not change it or add to it.
+    let (status, _) = clerk
+        .send(
+            &app,
+            Method::GET,
+            &format!("/api/v1/reports/{rid}/preview"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, listed) = clerk.send(&app, Method::GET, "/api/v1/reports", None).await;
+    assert!(listed.to_string().contains("Ledger"));
+    let (status, body) = clerk
+        .send(
+            &app,
+            Method::PUT,
+            &format!("/api/v1/reports/{rid}"),
+            Some(report("Ledger", Some(&books))),
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body.to_string().contains("view"), "{body}");
+    let (status, _) = clerk
+        .send(
+            &app,
+            Method::DELETE,
+            &format!("/api/v1/dashboards/{did}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, body) = clerk
+        .send(
+            &app,
+            Method::POST,
+            "/api/v1/reports",
+            Some(report("Extra", Some(&books))),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+
+    // The accountant changes it; out of the group, from the next request they cannot.
+    let (status, body) = accountant
+        .send(
+            &app,
+            Method::PUT,
+            &format!("/api/v1/reports/{rid}"),
+            Some(report("Ledger", Some(&books))),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    admin(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/groups/{fid}/members/{}", accountant.id),
+        json!(null),
+    )
+    .await;
+    let (status, _) = accountant
+        .send(&app, Method::GET, &format!("/api/v1/reports/{rid}"), None)
+        .await;
+    assert_eq!(status, 404);
+    // Admins see everything.
+    assert_eq!(
+        app.get(&format!("/api/v1/reports/{rid}")).await.status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn a_personal_collection_is_its_owners_and_bad_collections_are_refused() {
+    let app = spawn_app().await;
+    let ana = Who::new(&app, "ana@example.com", Role::Editor);
+    let bo = Who::new(&app, "bo@example.com", Role::Editor);
+    let (_, mine) = ana
+        .send(&app, Method::GET, "/api/v1/collections", None)
+        .await;
+    let personal = mine[0]["id"].as_str().unwrap().to_string();
+    assert_eq!(mine[0]["access"], "edit");
+    let (status, made) = ana
+        .send(
+            &app,
+            Method::POST,
+            "/api/v1/reports",
+            Some(report("Draft", Some(&personal))),
+        )
+        .await;
+    assert_eq!(status, 201, "{made}");
+    let rid = made["id"].as_str().unwrap();
+    assert_eq!(
+        bo.send(&app, Method::GET, &format!("/api/v1/reports/{rid}"), None)
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        ana.send(&app, Method::GET, &format!("/api/v1/reports/{rid}"), None)
+            .await
+            .0,
+        200
+    );
+
+    let group = app
+        .client
+        .post(format!("{}/api/v1/groups", app.address))
+        .json(&json!({"name": "G"}))
+        .send()
+        .await
+        .unwrap();
+    let gid = group.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, top) = ana
+        .send(
+            &app,
+            Method::POST,
+            "/api/v1/collections",
+            Some(json!({"name": "Top"})),
+        )
+        .await;
+    let top = top["id"].as_str().unwrap().to_string();
+    let (status, sub) = ana
+        .send(
+            &app,
+            Method::POST,
+            "/api/v1/collections",
+            Some(json!({"name": "Sub", "parentId": top})),
+        )
+        .await;
+    assert_eq!(status, 201, "{sub}");
+    let sub = sub["id"].as_str().unwrap().to_string();
+    for (m, path, body, needle) in [
+        (
+            Method::POST,
+            "/api/v1/collections".to_string(),
+            json!({"name": ""}),
+            "name",
+        ),
+        (
+            Method::POST,
+            "/api/v1/collections".to_string(),
+            json!({"name": "x".repeat(101)}),
+            "name",
+        ),
+        (
+            Method::POST,
+            "/api/v1/collections".to_string(),
+            json!({"name": "a\u{1}"}),
+            "control",
+        ),
+        (
+            Method::POST,
+            "/api/v1/collections".to_string(),
+            json!({"name": "x", "parentId": "nope"}),
+            "parentId",
+        ),
+        (
+            Method::POST,
+            "/api/v1/collections".to_string(),
+            json!({"name": "x", "permissions": [{"groupId": gid, "access": "view"}]}),
+            "only admins",
+        ),
+        (
+            Method::POST,
+            "/api/v1/collections".to_string(),
+            json!({"name": "x", "owner": "me"}),
+            "owner",
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/collections/{top}"),
+            json!({"name": "Top", "parentId": sub}),
+            "inside itself",
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/collections/{personal}"),
+            json!({"name": "P", "parentId": top}),
+            "personal",
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/collections/{top}"),
+            json!(null),
+            "holds",
+        ),
+    ] {
+        let (status, body) = ana.send(&app, m.clone(), &path, Some(body.clone())).await;
+        assert!((400..500).contains(&status), "{m} {path} {body}: {status}");
+        assert!(body.to_string().contains(needle), "{m} {path}: {body}");
+    }
+    // Permissions naming no group, from an admin: refused, nothing stored.
+    let r = app
+        .client
+        .put(format!("{}/api/v1/collections/{top}", app.address))
+        .json(&json!({"name": "Top", "permissions": [{"groupId": "nope", "access": "edit"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let (_, still) = ana
+        .send(
+            &app,
+            Method::GET,
+            &format!("/api/v1/collections/{top}"),
+            None,
+        )
+        .await;
+    assert_eq!(still["permissions"], json!([]), "{still}");
+    // Nested deeper than ten: refused.
+    let mut parent = sub.clone();
+    let mut refused = None;
+    for i in 0..12 {
+        let (status, c) = ana
+            .send(
+                &app,
+                Method::POST,
+                "/api/v1/collections",
+                Some(json!({"name": format!("L{i}"), "parentId": parent})),
+            )
+            .await;
+        if status != 201 {
+            refused = Some(c);
+            break;
+        }
+        parent = c["id"].as_str().unwrap().to_string();
+    }
+    assert!(refused.unwrap().to_string().contains("10 deep"));
+}
