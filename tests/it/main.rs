@@ -1,6 +1,7 @@
 //! Quire's integration tests: one binary (each test file would be another binary to link).
 
 mod access;
+mod access_pages;
 mod alerts;
 mod backpressure;
 mod bad_input;

@@ -382,3 +382,15 @@ pub fn users_of(
         })
         .collect())
 }
+
+/// The home page's dashboard: the default one, or, when its collection is not the reader's,
+/// the first they may see (none: the empty home page).
+pub fn home(ctx: &Ctx) -> Result<Option<StoredDashboard>, store::StoreError> {
+    let sees = |d: &StoredDashboard| ctx.grants.sees(d.definition.collection_id.as_deref());
+    if let Some(d) = store::dashboard::home(&*ctx.store.app.get()?)?.filter(sees) {
+        return Ok(Some(d));
+    }
+    Ok(store::dashboard::list(&*ctx.store.app.get()?)?
+        .into_iter()
+        .find(sees))
+}

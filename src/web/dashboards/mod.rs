@@ -340,23 +340,12 @@ pub(crate) fn page_for(
 /// GET /
 pub async fn home(state: web::Data<AppState>, q: Query, req: HttpRequest) -> Result<Home, Problem> {
     let (ctx, who, q) = (state.ctx_for(&req), gate::principal(&req), q.into_inner());
-    web::block(move || {
-        // The default dashboard, or, when its collection is not theirs, the first they may see.
-        let home = store::dashboard::home(&*ctx.store.app.get()?)?
-            .filter(|d| ctx.grants.sees(d.definition.collection_id.as_deref()));
-        let home = match home {
-            Some(d) => Some(d),
-            None => store::dashboard::list(&*ctx.store.app.get()?)?
-                .into_iter()
-                .find(|d| ctx.grants.sees(d.definition.collection_id.as_deref())),
-        };
-        match home {
-            Some(d) => Ok(Home::Dashboard(Box::new(page(&ctx, &who, d, &q)?))),
-            None => Ok(Home::Empty(EmptyPage {
-                layout: Layout::new(&ctx, &who)?,
-                progress: crate::app::first_run::progress(&ctx)?,
-            })),
-        }
+    web::block(move || match crate::app::dashboard::home(&ctx)? {
+        Some(d) => Ok(Home::Dashboard(Box::new(page(&ctx, &who, d, &q)?))),
+        None => Ok(Home::Empty(EmptyPage {
+            layout: Layout::new(&ctx, &who)?,
+            progress: crate::app::first_run::progress(&ctx)?,
+        })),
     })
     .await?
     .map_err(Problem::html)

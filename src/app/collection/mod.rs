@@ -12,6 +12,9 @@ use crate::model::user::Role;
 use crate::store;
 use std::collections::BTreeSet;
 
+mod moving;
+pub use moving::{move_to, Object};
+
 /// Most collections a server may have.
 const MAX_COLLECTIONS: usize = 5000;
 

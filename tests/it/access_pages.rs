@@ -1,0 +1,205 @@
+//! The pages of groups, policies, attributes and collections, used as a browser would (a
+//! session cookie and the form's CSRF token): each change lands or comes back with why not,
+//! and what they changed is what the API then shows.
+
+use crate::helpers::{spawn_app, TestApp, ADMIN_EMAIL, ADMIN_PASSWORD};
+use serde_json::{json, Value};
+
+struct Session {
+    cookie: String,
+    csrf: String,
+}
+
+async fn sign_in(app: &TestApp) -> Session {
+    let r = app
+        .anon
+        .post(format!("{}/api/v1/auth/login", app.address))
+        .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let cookie = r.headers()["set-cookie"].to_str().unwrap();
+    let cookie = cookie.split(';').next().unwrap().to_string();
+    let me: Value = app
+        .anon
+        .get(format!("{}/api/v1/auth/me", app.address))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    Session {
+        cookie,
+        csrf: me["csrfToken"].as_str().unwrap().to_string(),
+    }
+}
+
+impl Session {
+    async fn post(&self, app: &TestApp, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+        let mut form: Vec<(&str, &str)> = vec![("_csrf", &self.csrf)];
+        form.extend_from_slice(fields);
+        let r = app
+            .anon
+            .post(format!("{}{path}", app.address))
+            .header("Cookie", &self.cookie)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    async fn page(&self, app: &TestApp, path: &str) -> String {
+        app.anon
+            .get(format!("{}{path}", app.address))
+            .header("Cookie", &self.cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn groups_policies_and_attributes_are_set_on_the_access_page() {
+    let app = spawn_app().await;
+    let s = sign_in(&app).await;
+    assert_eq!(
+        s.post(&app, "/admin/access/groups", &[("name", "Area managers")])
+            .await
+            .0,
+        303
+    );
+    let (status, page) = s
+        .post(&app, "/admin/access/groups", &[("name", "area MANAGERS")])
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("access-error") && page.contains("exists"),
+        "{page}"
+    );
+    let groups = app.get_json("/api/v1/groups").await;
+    let gid = groups[0]["id"].as_str().unwrap().to_string();
+    let policy = |field: &'static str, op: &'static str, value: &'static str| {
+        [
+            ("dataset", "sales"),
+            ("group", ""),
+            ("field", field),
+            ("op", op),
+            ("value", value),
+        ]
+    };
+    let mut bad = policy("nope", "eq", "x");
+    bad[1].1 = &gid;
+    let (status, page) = s.post(&app, "/admin/access/policies", &bad).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("no column"), "{page}");
+    let mut good = policy("region", "in", "North, South");
+    good[1].1 = &gid;
+    assert_eq!(s.post(&app, "/admin/access/policies", &good).await.0, 303);
+    let stored = app.get_json("/api/v1/row-policies").await;
+    assert_eq!(
+        stored[0]["filter"]["value"],
+        json!(["North", "South"]),
+        "{stored}"
+    );
+    assert!(s
+        .page(&app, "/admin/access")
+        .await
+        .contains("region is one of North, South"));
+
+    let users = app.get_json("/api/v1/users").await;
+    let uid = users[0]["id"].as_str().unwrap().to_string();
+    let path = format!("/admin/access/users/{uid}/attributes");
+    let (status, page) = s
+        .post(&app, &path, &[("attributes", "region=North; oops")])
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("not key=value"), "{page}");
+    assert_eq!(
+        s.post(&app, &path, &[("attributes", "region = North; team=Ops")])
+            .await
+            .0,
+        303
+    );
+    let user = app.get_json(&format!("/api/v1/users/{uid}")).await;
+    assert_eq!(
+        user["attributes"],
+        json!({"region": "North", "team": "Ops"})
+    );
+    let (status, _) = s
+        .post(
+            &app,
+            &format!("/admin/access/groups/{gid}/members"),
+            &[("user", &uid)],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        app.get_json(&format!("/api/v1/groups/{gid}")).await["members"][0]["id"],
+        uid
+    );
+}
+
+#[tokio::test]
+async fn collections_are_made_filled_and_guarded_on_their_page() {
+    let app = spawn_app().await;
+    let s = sign_in(&app).await;
+    assert_eq!(
+        s.post(&app, "/collections", &[("name", "Finance"), ("parent", "")])
+            .await
+            .0,
+        303
+    );
+    let (status, page) = s
+        .post(&app, "/collections", &[("name", ""), ("parent", "")])
+        .await;
+    assert_eq!(status, 422, "{page}");
+    let all = app.get_json("/api/v1/collections").await;
+    let fin = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "Finance")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let report = app.report_id().await;
+    let moved = [
+        ("kind", "report"),
+        ("id", report.as_str()),
+        ("to", fin.as_str()),
+    ];
+    assert_eq!(s.post(&app, "/collections/move", &moved).await.0, 303);
+    let def = app.get_json(&format!("/api/v1/reports/{report}")).await;
+    assert_eq!(def["collectionId"], fin.as_str(), "{def}");
+    let page = s.page(&app, "/collections").await;
+    assert!(page.contains(&format!("collection-{fin}")) && page.contains("Sales overview"));
+    let (status, page) = s
+        .post(&app, &format!("/collections/{fin}/delete"), &[])
+        .await;
+    assert_eq!(status, 409);
+    assert!(page.contains("holds 1 report"), "{page}");
+    let g = app
+        .client
+        .post(format!("{}/api/v1/groups", app.address))
+        .json(&json!({"name": "Staff"}))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    let key = format!("g.{}", g["id"].as_str().unwrap());
+    let path = format!("/collections/{fin}/permissions");
+    assert_eq!(s.post(&app, &path, &[(key.as_str(), "view")]).await.0, 303);
+    let c = app.get_json(&format!("/api/v1/collections/{fin}")).await;
+    assert_eq!(c["permissions"][0]["access"], "view", "{c}");
+    let (status, _) = s.post(&app, &path, &[(key.as_str(), "everything")]).await;
+    assert_eq!(status, 422);
+}
