@@ -44,6 +44,9 @@ pub struct Caller {
     /// What they may do in each collection, read at this request.
     #[serde(skip)]
     pub grants: crate::model::collection::Grants,
+    /// The admin looking at pages as this user ("View as"), whose session this is.
+    #[serde(skip)]
+    pub viewing_as: Option<String>,
 }
 
 /// How the caller proved who they are.
@@ -223,10 +226,34 @@ pub fn session_caller(ctx: &Ctx, cookie: &str) -> Result<Option<Caller>, StoreEr
         zone: chosen_zone(&conn, &s.user_id)?,
         sight: store::access::sight_of(&conn, &s.user_id, s.role)?,
         grants: crate::app::collection::grants(&conn, &s.user_id, s.role)?,
+        viewing_as: None,
         user_id: s.user_id,
         email: s.email,
         role: s.role,
         via: Via::Session { csrf: s.csrf_token },
+    }))
+}
+
+/// The caller an admin's session stands for while they view pages as user `target` ("View
+/// as"): that user's role, sight and grants, the admin's session and zone. None when `admin` is
+/// no admin's session or the user is gone or disabled.
+pub fn view_as(ctx: &Ctx, admin: &Caller, target: &str) -> Result<Option<Caller>, StoreError> {
+    if admin.role != Role::Admin || !matches!(admin.via, Via::Session { .. }) {
+        return Ok(None);
+    }
+    let conn = ctx.store.app.get()?;
+    let Some(user) = store::user::get(&conn, target)?.filter(|u| !u.disabled) else {
+        return Ok(None);
+    };
+    Ok(Some(Caller {
+        sight: store::access::sight_of(&conn, &user.id, user.role)?,
+        grants: crate::app::collection::grants(&conn, &user.id, user.role)?,
+        user_id: user.id,
+        email: user.email,
+        role: user.role,
+        via: admin.via.clone(),
+        zone: admin.zone,
+        viewing_as: Some(admin.email.clone()),
     }))
 }
 
@@ -273,6 +300,7 @@ pub fn token_caller(ctx: &Ctx, token: &str) -> Result<Option<Caller>, StoreError
         zone: chosen_zone(&conn, &t.user_id)?,
         sight: store::access::sight_of(&conn, &t.user_id, t.role)?,
         grants: crate::app::collection::grants(&conn, &t.user_id, t.role)?,
+        viewing_as: None,
         user_id: t.user_id,
         email: t.email,
         role: t.role,

@@ -27,6 +27,10 @@ pub enum Policy {
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "quire_session";
+/// The cookie of an admin viewing pages as another user (their id); see `auth::view_as`.
+pub const VIEW_AS_COOKIE: &str = "quire_view_as";
+/// The one change an admin viewing as someone else may make: stopping.
+pub const VIEW_AS_STOP: &str = "/view-as/stop";
 /// The form field that carries the CSRF token in plain HTML forms (taken out before handlers).
 pub const CSRF_FIELD: &str = "_csrf";
 /// Largest form body the gate reads to find the CSRF field.
@@ -136,6 +140,16 @@ pub async fn gate(
             }
             Some(_) => {}
         }
+    }
+    if principal.caller().is_some_and(|c| c.viewing_as.is_some())
+        && unsafe_method
+        && req.path() != VIEW_AS_STOP
+    {
+        let p = Problem::new(
+            StatusCode::FORBIDDEN,
+            "you are viewing pages as someone else, which changes nothing: stop viewing as them first",
+        );
+        return Ok(req.error_response(p).map_into_boxed_body());
     }
     if let (Some(route), Some(caller)) = (route_for(req.method(), req.path()), principal.caller()) {
         if let Some(p) = kept_out(&state, route, req.path(), caller).await {
@@ -291,9 +305,17 @@ async fn identify(state: &AppState, req: &HttpRequest) -> Result<Principal, Prob
         return Ok(Principal::Anonymous);
     };
     let value = cookie.value().to_string();
-    let caller = web::block(move || auth::session_caller(&ctx, &value))
-        .await?
-        .map_err(Problem::from)?;
+    let target = req.cookie(VIEW_AS_COOKIE).map(|c| c.value().to_string());
+    let caller = web::block(move || -> Result<_, crate::store::StoreError> {
+        let caller = auth::session_caller(&ctx, &value)?;
+        // An admin viewing pages as someone else: that person's eyes, their own session.
+        Ok(match (caller, target) {
+            (Some(admin), Some(t)) => Some(auth::view_as(&ctx, &admin, &t)?.unwrap_or(admin)),
+            (caller, _) => caller,
+        })
+    })
+    .await?
+    .map_err(Problem::from)?;
     Ok(caller.map_or(Principal::Anonymous, Principal::User))
 }
 

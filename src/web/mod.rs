@@ -167,6 +167,8 @@ route_table! {
     POST "/admin/access/users/{id}/attributes" admin => admin::access::set_attributes;
     POST "/admin/access/policies" admin => admin::access::create_policy;
     POST "/admin/access/policies/{id}/delete" admin => admin::access::delete_policy;
+    POST "/admin/view-as" admin => admin::view_as::start;
+    POST "/view-as/stop" viewer => admin::view_as::stop;
     POST "/admin/users" admin => admin::users::invite;
     POST "/admin/users/{id}" admin => admin::users::update;
     GET "/admin/audit" admin => admin::audit::page;
@@ -390,6 +392,8 @@ pub struct Layout {
     /// Pivot tables' folding groups (`static/pivot.js`).
     pub pivot_script: String,
     pub dashboards: Vec<(String, String)>,
+    /// The admin looking at pages as this user, if one is ("View as").
+    pub viewing_as: Option<String>,
     /// The signed-in user's email and role (None on the login and setup pages).
     pub user: Option<(String, Role)>,
     /// The session's CSRF token, sent by htmx (`hx-headers`) and in every form.
@@ -431,6 +435,7 @@ impl Layout {
             tooltip_script: assets::url("tooltip.js"),
             pivot_script: assets::url("pivot.js"),
             dashboards: Vec::new(),
+            viewing_as: caller.and_then(|c| c.viewing_as.clone()),
             user: caller.map(|c| (c.email.clone(), c.role)),
             csrf: Layout::bare_csrf(who),
             zone: who.zone(),

@@ -203,3 +203,116 @@ async fn collections_are_made_filled_and_guarded_on_their_page() {
     let (status, _) = s.post(&app, &path, &[(key.as_str(), "everything")]).await;
     assert_eq!(status, 422);
 }
+
+#[tokio::test]
+async fn an_admin_views_pages_as_a_north_manager_read_only_until_they_stop() {
+    let app = spawn_app().await;
+    let s = sign_in(&app).await;
+    let g = app
+        .client
+        .post(format!("{}/api/v1/groups", app.address))
+        .json(&json!({"name": "North"}))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    let gid = g["id"].as_str().unwrap().to_string();
+    let r = app
+        .client
+        .post(format!("{}/api/v1/row-policies", app.address))
+        .json(&json!({"dataset": "sales", "groupId": gid,
+                      "filter": {"field": "region", "op": "eq", "value": "North"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let (north, _) = crate::helpers::user_with_token(
+        &app.ctx,
+        "north@example.com",
+        quire::model::user::Role::Viewer,
+    );
+    app.client
+        .post(format!(
+            "{}/api/v1/groups/{gid}/members/{north}",
+            app.address
+        ))
+        .send()
+        .await
+        .unwrap();
+    let report = app
+        .client
+        .post(format!("{}/api/v1/reports", app.address))
+        .json(
+            &json!({"name": "By region", "builder": {"dataset": "sales", "dimensions": ["region"],
+            "measures": [{"field": "revenue", "agg": "sum"}]},
+            "visualizations": [{"id": "t", "type": "table", "title": "t"}]}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    let preview = format!("/api/v1/reports/{}/preview", report["id"].as_str().unwrap());
+
+    let r = app
+        .anon
+        .post(format!("{}/admin/view-as", app.address))
+        .header("Cookie", &s.cookie)
+        .form(&[("_csrf", s.csrf.as_str()), ("user", north.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let view_as = r.headers()["set-cookie"].to_str().unwrap();
+    let view_as = view_as.split(';').next().unwrap().to_string();
+    let as_north = Session {
+        cookie: format!("{}; {view_as}", s.cookie),
+        csrf: s.csrf.clone(),
+    };
+    let rows: Value = serde_json::from_str(&as_north.page(&app, &preview).await).unwrap();
+    assert_eq!(rows["rows"].as_array().unwrap().len(), 1, "{rows}");
+    assert_eq!(rows["rows"][0][0], "North");
+    let home = as_north.page(&app, "/reports").await;
+    assert!(
+        home.contains("viewing-as") && home.contains("north@example.com"),
+        "the banner"
+    );
+    assert!(!home.contains("href=\"/admin/users\""), "a viewer's menu");
+    let (status, _) = as_north
+        .post(&app, "/collections", &[("name", "x"), ("parent", "")])
+        .await;
+    assert_eq!(status, 403, "read-only");
+    let r = app
+        .anon
+        .get(format!("{}/admin/users", app.address))
+        .header("Cookie", &as_north.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // A token never views as anyone, whatever cookie comes with it.
+    let r = app
+        .client
+        .get(format!("{}{preview}", app.address))
+        .header("Cookie", &view_as)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.json::<Value>().await.unwrap()["rows"]
+            .as_array()
+            .unwrap()
+            .len()
+            > 1
+    );
+    let (status, _) = as_north.post(&app, "/view-as/stop", &[]).await;
+    assert_eq!(status, 303);
+    let rows: Value = serde_json::from_str(&s.page(&app, &preview).await).unwrap();
+    assert!(
+        rows["rows"].as_array().unwrap().len() > 1,
+        "their own eyes again"
+    );
+}

@@ -4,3 +4,4 @@
 pub mod access;
 pub mod audit;
 pub mod users;
+pub mod view_as;
