@@ -254,18 +254,22 @@ pub fn schedule_sight(conn: &Connection, schedule: &str) -> Result<Sight, StoreE
     }
 }
 
-/// What an alert's evaluation sees: the rows of whoever saved it last (every row for one
-/// saved by no one, as the CLI's).
-pub fn alert_sight(conn: &Connection, alert: &str) -> Result<Sight, StoreError> {
-    let by: Option<String> = conn
+/// Who saved alert `id` (or the alert so named) last, an email, if anyone did.
+pub fn alert_saver(conn: &Connection, alert: &str) -> Result<Option<String>, StoreError> {
+    Ok(conn
         .query_row(
-            "SELECT created_by FROM alerts WHERE id = ?1",
+            "SELECT created_by FROM alerts WHERE id = ?1 OR name = ?1",
             [alert],
             |r| r.get(0),
         )
         .optional()?
-        .flatten();
-    match by {
+        .flatten())
+}
+
+/// What an alert's evaluation sees: the rows of whoever saved it last (every row for one
+/// saved by no one, as the CLI's).
+pub fn alert_sight(conn: &Connection, alert: &str) -> Result<Sight, StoreError> {
+    match alert_saver(conn, alert)? {
         Some(email) => sight_of_email(conn, &email),
         None => Ok(Sight::All),
     }

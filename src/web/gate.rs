@@ -182,11 +182,48 @@ fn named_object(route: &str, path: &str) -> Option<(&'static str, String)> {
     Some((kind, id.into_owned()))
 }
 
+/// The alert a route names by its `{id}`.
+fn named_alert(route: &str, path: &str) -> Option<String> {
+    ["/api/v1/alerts/{id}", "/alerts/{id}"]
+        .iter()
+        .find(|p| route == **p || route.starts_with(&format!("{p}/")))?;
+    let at = if route.starts_with("/api/") { 4 } else { 2 };
+    let segment = path.split('/').nth(at)?;
+    Some(
+        percent_encoding::percent_decode_str(segment)
+            .decode_utf8_lossy()
+            .into_owned(),
+    )
+}
+
+/// An alert tells the values its saver may see: a caller from whom rows are hidden finds only
+/// the alerts they saved (others are 404).
+async fn alert_kept_out(state: &AppState, caller: &Caller, id: String) -> Option<Problem> {
+    if !caller.sight.is_limited(&state.ctx.store.policed.now()) {
+        return None;
+    }
+    let ctx = state.ctx.clone();
+    let key = id.clone();
+    let saver =
+        web::block(move || crate::store::access::alert_saver(&*ctx.store.app.get()?, &key)).await;
+    match saver {
+        Ok(Ok(by)) if by.as_deref() == Some(caller.email.as_str()) => None,
+        Ok(Ok(_)) => Some(Problem::not_found(format!(
+            "no alert with id `{}`",
+            crate::model::text::truncate(&id, 80)
+        ))),
+        _ => None,
+    }
+}
+
 /// Keeps a caller out of a report or dashboard whose collection they may not see (404, as if
 /// it did not exist) or, for a route that changes it (an editor's), may not edit (403).
 async fn kept_out(state: &AppState, route: &Route, path: &str, caller: &Caller) -> Option<Problem> {
     if caller.grants.all {
         return None;
+    }
+    if let Some(id) = named_alert(route.path, path) {
+        return alert_kept_out(state, caller, id).await;
     }
     let (kind, id) = named_object(route.path, path)?;
     let ctx = state.ctx.clone();

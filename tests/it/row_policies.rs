@@ -618,3 +618,49 @@ async fn a_schedule_sends_what_whoever_saved_it_last_may_see() {
     let sent = attached_csv(&app, 2).await;
     assert!(sent.contains("South,") && sent.contains("North,"), "{sent}");
 }
+
+#[tokio::test]
+async fn a_limited_editor_finds_only_the_alerts_they_saved() {
+    let app = spawn_app().await;
+    let gid = north_policy(&app).await;
+    let north = Who::new(&app, "north@example.com", Role::Editor);
+    join(&app, &gid, &north, "North").await;
+    let (report, _) = region_report(&app).await;
+    let alert = |name: &str| {
+        json!({"name": name, "reportId": report, "column": "revenue", "perMember": "region",
+               "schedule": "0 6 * * *", "timezone": "UTC",
+               "condition": {"type": "below", "value": 10},
+               "recipients": [{"type": "email", "address": "ops@example.com"}]})
+    };
+    let theirs = admin_post(&app, "/api/v1/alerts", &alert("Every region")).await;
+    let theirs = theirs["id"].as_str().unwrap().to_string();
+    let mine = north
+        .post(&app, "/api/v1/alerts", &alert("North only"))
+        .await;
+    assert_eq!(mine.status(), 201);
+    let listed = north.json(&app, "/api/v1/alerts").await;
+    let names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["North only"], "{listed}");
+    for path in [
+        format!("/api/v1/alerts/{theirs}"),
+        format!("/api/v1/alerts/{theirs}/history"),
+        format!("/alerts/{theirs}"),
+    ] {
+        assert_eq!(north.get(&app, &path).await.status(), 404, "{path}");
+    }
+    let page = north.get(&app, "/alerts").await.text().await.unwrap();
+    assert!(page.contains("North only") && !page.contains("Every region"));
+    assert_eq!(
+        app.get_json("/api/v1/alerts")
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}

@@ -58,10 +58,11 @@ pub async fn start(
         .finish())
 }
 
-/// POST /view-as/stop: back to the admin's own eyes.
+/// POST /view-as/stop: back to the admin's own eyes, on the home page (anyone may post it: it
+/// only clears the cookie).
 pub async fn stop() -> HttpResponse {
     HttpResponse::SeeOther()
         .cookie(cookie(String::new(), Duration::ZERO))
-        .insert_header(("Location", "/admin/access"))
+        .insert_header(("Location", "/"))
         .finish()
 }

@@ -175,7 +175,13 @@ fn list_page(
         None => None,
     };
     let mut rows = Vec::new();
+    let limited = ctx.sight.is_limited(&ctx.store.policed.now());
+    let me = who.email();
     for a in store::alert::list(&conn).map_err(Problem::from)? {
+        // An alert tells what its saver may see: a limited reader lists only their own.
+        if limited && store::access::alert_saver(&conn, &a.id).map_err(Problem::from)? != me {
+            continue;
+        }
         let states = store::alert::states(&conn, &a.id).map_err(Problem::from)?;
         rows.push(row(&a, &reports, worst(&states), &layout.zone));
     }

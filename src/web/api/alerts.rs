@@ -60,14 +60,23 @@ fn found(a: Option<StoredAlert>, id: &str) -> Result<StoredAlert, Problem> {
 }
 
 /// GET /api/v1/alerts
-pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
-    let store = state.ctx.store.clone();
+pub async fn list(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+) -> Result<HttpResponse, Problem> {
+    let ctx = state.ctx_for(&req);
+    let me = crate::web::gate::principal(&req).email();
     let list = web::block(move || -> Result<Vec<AlertView>, store::StoreError> {
-        let conn = store.app.get()?;
-        store::alert::list(&conn)?
-            .into_iter()
-            .map(|a| view(&conn, a))
-            .collect()
+        let conn = ctx.store.app.get()?;
+        let limited = ctx.sight.is_limited(&ctx.store.policed.now());
+        let mut shown = Vec::new();
+        for a in store::alert::list(&conn)? {
+            // An alert tells what its saver may see: a limited reader lists only their own.
+            if !limited || store::access::alert_saver(&conn, &a.id)? == me {
+                shown.push(view(&conn, a)?);
+            }
+        }
+        Ok(shown)
     })
     .await?
     .map_err(Problem::from)?;
