@@ -27,16 +27,34 @@ pub fn save(
     def.name = def.name.trim().to_string();
     check(ctx, &def)?;
     let conn = ctx.store.app.get()?;
-    crate::app::collection::check_target(&conn, def.collection_id.as_deref(), &ctx.grants)?;
+    let stays = |before: &Option<String>| *before == def.collection_id;
     let id = match id {
         Some(id) => {
             let before = store::report::get(&conn, id)?.ok_or_else(|| not_found(id))?;
-            crate::app::collection::check_edit(
-                before.definition.collection_id.as_deref(),
-                &ctx.grants,
-                id,
-            )?;
+            let was = &before.definition.collection_id;
+            crate::app::collection::check_edit(("report", id), was.as_deref(), &ctx.grants)?;
+            // Moved (not saved where it is): they must be able to add to where it goes.
+            if !stays(was) {
+                crate::app::collection::check_target(
+                    &conn,
+                    def.collection_id.as_deref(),
+                    &ctx.grants,
+                )?;
+            }
             id.to_string()
+        }
+        None if def.collection_id.is_some() => {
+            crate::app::collection::check_target(&conn, def.collection_id.as_deref(), &ctx.grants)?;
+            match def.id.as_deref().map(uuid::Uuid::parse_str) {
+                Some(Ok(u)) if store::report::get(&conn, &u.to_string())?.is_some() => {
+                    return Err(EditError::Conflict(format!(
+                        "a report with id `{u}` exists: PUT to change it"
+                    )))
+                }
+                Some(Ok(u)) => u.to_string(),
+                Some(Err(_)) => return Err(invalid("id", "must be a UUID (or left out)")),
+                None => uuid::Uuid::new_v4().to_string(),
+            }
         }
         None => match def.id.as_deref().map(uuid::Uuid::parse_str) {
             None => uuid::Uuid::new_v4().to_string(),

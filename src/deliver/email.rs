@@ -74,8 +74,8 @@ pub async fn send(smtp: &SmtpConfig, message: Message) -> Result<(), SendError> 
     send_with_reply(smtp, message).await.map(|_| ())
 }
 
-/// A plain test message to `to`, for `quire smtp test`.
-pub fn test_message(smtp: &SmtpConfig, brand: &str, to: &str) -> Result<Message, SendError> {
+/// A plain text message to `to`.
+pub fn plain(smtp: &SmtpConfig, to: &str, subject: &str, body: &str) -> Result<Message, SendError> {
     let from: Mailbox = smtp.from.parse().map_err(|_| {
         SendError::permanent(format!("smtp.from: `{}` is not an address", smtp.from))
     })?;
@@ -85,11 +85,21 @@ pub fn test_message(smtp: &SmtpConfig, brand: &str, to: &str) -> Result<Message,
     Message::builder()
         .from(from)
         .to(to)
-        .subject(format!("{brand}: test email"))
-        .singlepart(SinglePart::plain(format!(
-            "This is a test email from {brand}. If you read it, scheduled reports can reach you.\n"
-        )))
+        .subject(subject)
+        .singlepart(SinglePart::plain(body.to_string()))
         .map_err(|e| SendError::permanent(format!("building the message: {e}")))
+}
+
+/// A plain test message to `to`, for `quire smtp test`.
+pub fn test_message(smtp: &SmtpConfig, brand: &str, to: &str) -> Result<Message, SendError> {
+    plain(
+        smtp,
+        to,
+        &format!("{brand}: test email"),
+        &format!(
+            "This is a test email from {brand}. If you read it, scheduled reports can reach you.\n"
+        ),
+    )
 }
 
 /// Sends the test message to `to`: what happened, in one sentence for a person (`quire smtp

@@ -45,13 +45,33 @@ pub struct Collection {
     pub created_at: String,
 }
 
-/// What one reader may do in each collection.
+/// One report or dashboard shared with a user or a group, whatever its collection says.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectShare {
+    pub id: String,
+    /// `report` or `dashboard`.
+    pub kind: String,
+    pub object_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+    pub access: Access,
+    pub expires_at: Option<String>,
+    pub created_by: Option<String>,
+    pub created_at: String,
+}
+
+/// What one reader may do in each collection, and with the objects shared with them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Grants {
     /// Admins and the server's own work: everything.
     pub all: bool,
     /// Per collection; a collection not named here does not exist for them.
     pub by_collection: BTreeMap<String, Access>,
+    /// Per `kind:id` of a report or dashboard shared with them (or a group of theirs).
+    pub by_object: BTreeMap<String, Access>,
 }
 
 impl Grants {
@@ -59,7 +79,7 @@ impl Grants {
     pub fn all() -> Grants {
         Grants {
             all: true,
-            by_collection: BTreeMap::new(),
+            ..Grants::default()
         }
     }
 
@@ -79,6 +99,27 @@ impl Grants {
     /// Whether they may change an object kept in `collection` (their role permitting).
     pub fn edits(&self, collection: Option<&str>) -> bool {
         self.access(collection) == Access::Edit
+    }
+
+    /// What they may do with report or dashboard `id` (`kind`) kept in `collection`: the
+    /// better of its collection's access and a share of it with them.
+    pub fn access_to(&self, kind: &str, id: &str, collection: Option<&str>) -> Access {
+        let shared = self
+            .by_object
+            .get(&format!("{kind}:{id}"))
+            .copied()
+            .unwrap_or(Access::None);
+        std::cmp::max_by_key(self.access(collection), shared, |a| rank(*a))
+    }
+
+    /// Whether they may see report `id` kept in `collection`.
+    pub fn sees_report(&self, id: &str, collection: Option<&str>) -> bool {
+        self.access_to("report", id, collection) != Access::None
+    }
+
+    /// Whether they may see dashboard `id` kept in `collection`.
+    pub fn sees_dashboard(&self, id: &str, collection: Option<&str>) -> bool {
+        self.access_to("dashboard", id, collection) != Access::None
     }
 }
 
@@ -128,6 +169,7 @@ pub fn grants(collections: &[Collection], user: &str, groups: &BTreeSet<GroupId>
     Grants {
         all: false,
         by_collection: out,
+        by_object: BTreeMap::new(),
     }
 }
 

@@ -1,7 +1,7 @@
 //! `collections` and `collection_permissions`.
 
 use super::StoreError;
-use crate::model::collection::{Access, Collection, Permission};
+use crate::model::collection::{Access, Collection, ObjectShare, Permission};
 use crate::model::id::{CollectionId, GroupId};
 use crate::model::time::now_text;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -103,4 +103,85 @@ pub fn personal(conn: &Connection, user: &str, email: &str) -> Result<Collection
             r.get(0)
         })?;
     Ok(get(conn, &id)?.expect("just found"))
+}
+
+fn share(r: &rusqlite::Row) -> rusqlite::Result<ObjectShare> {
+    let access: String = r.get(5)?;
+    Ok(ObjectShare {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        object_id: r.get(2)?,
+        user_id: r.get(3)?,
+        group_id: r.get(4)?,
+        access: Access::parse(&access).unwrap_or(Access::None),
+        expires_at: r.get(6)?,
+        created_by: r.get(7)?,
+        created_at: r.get(8)?,
+    })
+}
+
+const SHARE: &str = "SELECT id, kind, object_id, user_id, group_id, access, expires_at, created_by, created_at FROM object_shares";
+
+/// The shares of one report or dashboard, newest first.
+pub fn shares_of(
+    conn: &Connection,
+    kind: &str,
+    object: &str,
+) -> Result<Vec<ObjectShare>, StoreError> {
+    let mut st = conn.prepare(&format!(
+        "{SHARE} WHERE kind = ?1 AND object_id = ?2 ORDER BY created_at DESC, id"
+    ))?;
+    let all = st
+        .query_map(params![kind, object], share)?
+        .collect::<Result<_, _>>()?;
+    Ok(all)
+}
+
+/// The live shares with user `user` or a group of theirs (not expired at `now`).
+pub fn shares_with(
+    conn: &Connection,
+    user: &str,
+    now: &str,
+) -> Result<Vec<ObjectShare>, StoreError> {
+    let mut st = conn.prepare(&format!(
+        "{SHARE} WHERE (user_id = ?1 OR group_id IN (SELECT group_id FROM group_members WHERE user_id = ?1))
+           AND (expires_at IS NULL OR expires_at > ?2)"
+    ))?;
+    let all = st
+        .query_map(params![user, now], share)?
+        .collect::<Result<_, _>>()?;
+    Ok(all)
+}
+
+/// Keeps a share.
+pub fn insert_share(conn: &Connection, s: &ObjectShare) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO object_shares (id, kind, object_id, user_id, group_id, access, expires_at, created_by, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            s.id,
+            s.kind,
+            s.object_id,
+            s.user_id,
+            s.group_id,
+            s.access.as_str(),
+            s.expires_at,
+            s.created_by,
+            s.created_at
+        ],
+    )?;
+    Ok(())
+}
+
+/// Ends share `id` of one object; whether it was there.
+pub fn delete_share(
+    conn: &Connection,
+    kind: &str,
+    object: &str,
+    id: &str,
+) -> Result<bool, StoreError> {
+    Ok(conn.execute(
+        "DELETE FROM object_shares WHERE id = ?1 AND kind = ?2 AND object_id = ?3",
+        params![id, kind, object],
+    )? > 0)
 }

@@ -62,6 +62,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0016_collections",
         include_str!("../../migrations/0016_collections.sql"),
     ),
+    (
+        "0017_object_shares",
+        include_str!("../../migrations/0017_object_shares.sql"),
+    ),
 ];
 
 /// The first line of a migration that rebuilds a table others refer to: it runs with foreign

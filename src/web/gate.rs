@@ -7,6 +7,7 @@ use super::error::Problem;
 use super::htmx::is_htmx;
 use super::{AppState, Route, ROUTES};
 use crate::auth::{self, Caller, Principal, Via};
+use crate::model::collection::Access;
 use crate::model::time::{zone_named, ViewZone, ZoneFrom};
 use crate::model::user::Role;
 use actix_web::body::{BoxBody, MessageBody};
@@ -229,24 +230,26 @@ async fn kept_out(state: &AppState, route: &Route, path: &str, caller: &Caller) 
     let ctx = state.ctx.clone();
     let key = id.clone();
     let found = web::block(
-        move || -> Result<Option<(String, Option<String>)>, crate::store::StoreError> {
+        move || -> Result<Option<(String, String, Option<String>)>, crate::store::StoreError> {
             let conn = ctx.store.app.get()?;
             Ok(match kind {
                 "report" => crate::store::report::find(&conn, &key)?
-                    .map(|r| (r.definition.name, r.definition.collection_id)),
+                    .map(|r| (r.id, r.definition.name, r.definition.collection_id)),
                 _ => crate::store::dashboard::find(&conn, &key)?
-                    .map(|d| (d.definition.name, d.definition.collection_id)),
+                    .map(|d| (d.id, d.definition.name, d.definition.collection_id)),
             })
         },
     )
     .await;
-    let (name, collection) = match found {
+    let (stored_id, name, collection) = match found {
         Ok(Ok(Some(found))) => found,
         // Not there: the handler says so. A store that fails: it will fail there too.
         _ => return None,
     };
-    let collection = collection.as_deref();
-    if !caller.grants.sees(collection) {
+    let access = caller
+        .grants
+        .access_to(kind, &stored_id, collection.as_deref());
+    if access == Access::None {
         let what = match kind {
             "report" => format!(
                 "no report with id or name `{}`",
@@ -260,11 +263,11 @@ async fn kept_out(state: &AppState, route: &Route, path: &str, caller: &Caller) 
         return Some(Problem::not_found(what));
     }
     let changes = matches!(route.policy, Policy::Role(r) if r.allows(Role::Editor));
-    if changes && !caller.grants.edits(collection) {
+    if changes && access != Access::Edit {
         return Some(Problem::new(
             StatusCode::FORBIDDEN,
             format!(
-                "you may view the {kind} `{}` but not change it: its collection lets you view it only",
+                "you may view the {kind} `{}` but not change it",
                 crate::model::text::truncate(&name, 60)
             ),
         ));

@@ -186,6 +186,12 @@ route_table! {
     POST "/collections/{id}/permissions" admin => collections::permissions;
     POST "/collections/{id}/delete" editor => collections::delete;
     GET "/api/v1/collections" viewer => api::collections::list;
+    GET "/api/v1/reports/{id}/access" editor => api::object_access::list;
+    POST "/api/v1/reports/{id}/access" editor => api::object_access::create;
+    DELETE "/api/v1/reports/{id}/access/{shareId}" editor => api::object_access::revoke;
+    GET "/api/v1/dashboards/{id}/access" editor => api::object_access::list;
+    POST "/api/v1/dashboards/{id}/access" editor => api::object_access::create;
+    DELETE "/api/v1/dashboards/{id}/access/{shareId}" editor => api::object_access::revoke;
     POST "/api/v1/collections" editor => api::collections::create;
     GET "/api/v1/collections/{id}" viewer => api::collections::get;
     PUT "/api/v1/collections/{id}" editor => api::collections::update;
@@ -411,7 +417,10 @@ impl Layout {
         let dashboards = match who {
             Principal::User(c) => crate::store::dashboard::list(&*ctx.store.app.get()?)?
                 .into_iter()
-                .filter(|d| c.grants.sees(d.definition.collection_id.as_deref()))
+                .filter(|d| {
+                    c.grants
+                        .sees_dashboard(&d.id, d.definition.collection_id.as_deref())
+                })
                 .map(|d| (d.id.clone(), d.name().to_string()))
                 .collect(),
             Principal::Anonymous => Vec::new(),

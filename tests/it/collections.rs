@@ -414,3 +414,158 @@ async fn a_personal_collection_is_its_owners_and_bad_collections_are_refused() {
     }
     assert!(refused.unwrap().to_string().contains("10 deep"));
 }
+
+#[tokio::test]
+async fn one_report_shared_with_a_person_or_a_group_opens_for_them_alone_until_revoked() {
+    let app = spawn_app().await;
+    let staff = admin(
+        &app,
+        Method::POST,
+        "/api/v1/groups",
+        json!({"name": "Staff"}),
+    )
+    .await;
+    let sid = staff["id"].as_str().unwrap().to_string();
+    let locked = admin(
+        &app,
+        Method::POST,
+        "/api/v1/collections",
+        json!({"name": "Locked", "permissions": [{"groupId": sid, "access": "none"}]}),
+    )
+    .await;
+    let locked = locked["id"].as_str().unwrap().to_string();
+    let made = admin(
+        &app,
+        Method::POST,
+        "/api/v1/reports",
+        report("Payroll", Some(&locked)),
+    )
+    .await;
+    let rid = made["id"].as_str().unwrap().to_string();
+    let guest = Who::new(&app, "guest@example.com", Role::Editor);
+    let clerk = Who::new(&app, "clerk@example.com", Role::Editor);
+    admin(
+        &app,
+        Method::POST,
+        &format!("/api/v1/groups/{sid}/members/{}", clerk.id),
+        json!(null),
+    )
+    .await;
+    let path = format!("/api/v1/reports/{rid}");
+    assert_eq!(guest.send(&app, Method::GET, &path, None).await.0, 404);
+
+    // Shared with the guest to view: they open it, find it listed, cannot change it; an email tells them.
+    let share = admin(
+        &app,
+        Method::POST,
+        &format!("{path}/access"),
+        json!({"userId": guest.id, "access": "view", "expiresInDays": 30}),
+    )
+    .await;
+    assert_eq!(guest.send(&app, Method::GET, &path, None).await.0, 200);
+    let (_, listed) = guest.send(&app, Method::GET, "/api/v1/reports", None).await;
+    assert!(listed.to_string().contains("Payroll"));
+    let (status, _) = guest
+        .send(
+            &app,
+            Method::PUT,
+            &path,
+            Some(report("Payroll", Some(&locked))),
+        )
+        .await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        clerk.send(&app, Method::GET, &path, None).await.0,
+        404,
+        "not theirs"
+    );
+    let mail = app
+        .smtp
+        .wait_for(1, std::time::Duration::from_secs(30))
+        .await;
+    assert_eq!(mail[0].to, ["guest@example.com"]);
+    let text = String::from_utf8_lossy(&mail[0].data).to_string();
+    assert!(
+        text.contains("Payroll") && text.contains(&format!("/reports/{rid}")),
+        "{text}"
+    );
+
+    // Shared with the clerk's group to edit: they change it where it is.
+    admin(
+        &app,
+        Method::POST,
+        &format!("{path}/access"),
+        json!({"groupId": sid, "access": "edit"}),
+    )
+    .await;
+    let (status, body) = clerk
+        .send(
+            &app,
+            Method::PUT,
+            &path,
+            Some(report("Payroll", Some(&locked))),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // The guest may not manage who it is shared with (they may only view it).
+    let (status, _) = guest
+        .send(&app, Method::GET, &format!("{path}/access"), None)
+        .await;
+    assert_eq!(status, 403);
+
+    // Revoked: not found again, from the next request.
+    let r = app
+        .client
+        .delete(format!(
+            "{}{path}/access/{}",
+            app.address,
+            share["id"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(guest.send(&app, Method::GET, &path, None).await.0, 404);
+
+    // Expired: as if it were not there.
+    let conn = app.ctx.store.app.get().unwrap();
+    conn.execute(
+        "INSERT INTO object_shares (id, kind, object_id, user_id, access, expires_at, created_at)
+         VALUES ('old', 'report', ?1, ?2, 'view', '2020-01-01T00:00:00Z', '2019-01-01T00:00:00Z')",
+        rusqlite::params![rid, guest.id],
+    )
+    .unwrap();
+    drop(conn);
+    assert_eq!(guest.send(&app, Method::GET, &path, None).await.0, 404);
+
+    for (body, needle) in [
+        (
+            json!({"userId": guest.id, "groupId": sid, "access": "view"}),
+            "one userId or one groupId",
+        ),
+        (json!({"access": "view"}), "one userId or one groupId"),
+        (
+            json!({"userId": guest.id, "access": "none"}),
+            "view or edit",
+        ),
+        (json!({"userId": guest.id, "access": "all"}), "access"),
+        (
+            json!({"userId": guest.id, "access": "view", "expiresInDays": 0}),
+            "expiresInDays",
+        ),
+        (json!({"userId": "nope", "access": "view"}), "no user"),
+        (json!({"groupId": "nope", "access": "view"}), "no group"),
+    ] {
+        let r = app
+            .client
+            .post(format!("{}{path}/access", app.address))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap();
+        assert!((400..500).contains(&status), "{body}: {status}");
+        assert!(text.contains(needle), "{body}: {text}");
+    }
+}

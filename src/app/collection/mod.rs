@@ -13,6 +13,7 @@ use crate::store;
 use std::collections::BTreeSet;
 
 mod moving;
+pub mod sharing;
 pub use moving::{move_to, Object};
 
 /// Most collections a server may have.
@@ -28,14 +29,25 @@ pub fn grants(
         return Ok(Grants::all());
     }
     let all = store::collection::list(conn)?;
-    if all.is_empty() {
-        return Ok(Grants::default());
+    let mut grants = match all.is_empty() {
+        true => Grants::default(),
+        false => {
+            let groups: BTreeSet<GroupId> = store::access::groups_of(conn, user)?
+                .into_iter()
+                .map(|g| g.id)
+                .collect();
+            collection::grants(&all, user, &groups)
+        }
+    };
+    for s in store::collection::shares_with(conn, user, &now_text())? {
+        let key = format!("{}:{}", s.kind, s.object_id);
+        let best = match grants.by_object.get(&key) {
+            Some(Access::Edit) => Access::Edit,
+            _ => s.access,
+        };
+        grants.by_object.insert(key, best);
     }
-    let groups: BTreeSet<GroupId> = store::access::groups_of(conn, user)?
-        .into_iter()
-        .map(|g| g.id)
-        .collect();
-    Ok(collection::grants(&all, user, &groups))
+    Ok(grants)
 }
 
 /// The collections `grants` let them see (their personal one made if they have none yet).
@@ -257,8 +269,12 @@ pub fn check_target(
 
 /// Checks that someone with `grants` may change object `id` kept in `collection`: not found
 /// when they may not see it, refused when they may only view it.
-pub fn check_edit(collection: Option<&str>, grants: &Grants, id: &str) -> Result<(), EditError> {
-    match grants.access(collection) {
+pub fn check_edit(
+    (kind, id): (&str, &str),
+    collection: Option<&str>,
+    grants: &Grants,
+) -> Result<(), EditError> {
+    match grants.access_to(kind, id, collection) {
         Access::Edit => Ok(()),
         Access::View => Err(EditError::Forbidden(
             "its collection lets you view it only".into(),

@@ -26,7 +26,10 @@ pub fn move_to(
     match kind {
         Object::Report => {
             let r = store::report::get(&*ctx.store.app.get()?, id)?
-                .filter(|r| ctx.grants.sees(r.definition.collection_id.as_deref()))
+                .filter(|r| {
+                    ctx.grants
+                        .sees_report(&r.id, r.definition.collection_id.as_deref())
+                })
                 .ok_or_else(|| {
                     EditError::NotFound(format!("no report with id `{}`", truncate(id, 80)))
                 })?;
@@ -36,7 +39,10 @@ pub fn move_to(
         }
         Object::Dashboard => {
             let d = store::dashboard::get(&*ctx.store.app.get()?, id)?
-                .filter(|d| ctx.grants.sees(d.definition.collection_id.as_deref()))
+                .filter(|d| {
+                    ctx.grants
+                        .sees_dashboard(&d.id, d.definition.collection_id.as_deref())
+                })
                 .ok_or_else(|| {
                     EditError::NotFound(format!("no dashboard with id `{}`", truncate(id, 80)))
                 })?;

@@ -175,23 +175,26 @@ pub fn save(
     def: DashboardDefinition,
     author: &Author,
 ) -> Result<StoredDashboard, EditError> {
-    crate::app::collection::check_target(
-        &*ctx.store.app.get()?,
-        def.collection_id.as_deref(),
-        &ctx.grants,
-    )?;
+    let target = |ctx: &Ctx| {
+        let conn = ctx.store.app.get()?;
+        crate::app::collection::check_target(&conn, def.collection_id.as_deref(), &ctx.grants)
+    };
     let id = match id {
         Some(id) => {
             let before =
                 store::dashboard::get(&*ctx.store.app.get()?, id)?.ok_or_else(|| not_found(id))?;
-            crate::app::collection::check_edit(
-                before.definition.collection_id.as_deref(),
-                &ctx.grants,
-                id,
-            )?;
+            let was = &before.definition.collection_id;
+            crate::app::collection::check_edit(("dashboard", id), was.as_deref(), &ctx.grants)?;
+            // Moved (not saved where it is): they must be able to add to where it goes.
+            if *was != def.collection_id {
+                target(ctx)?;
+            }
             id.to_string()
         }
-        None => uuid::Uuid::new_v4().to_string(),
+        None => {
+            target(ctx)?;
+            uuid::Uuid::new_v4().to_string()
+        }
     };
     write(ctx, &id, def, author)
 }
@@ -386,7 +389,10 @@ pub fn users_of(
 /// The home page's dashboard: the default one, or, when its collection is not the reader's,
 /// the first they may see (none: the empty home page).
 pub fn home(ctx: &Ctx) -> Result<Option<StoredDashboard>, store::StoreError> {
-    let sees = |d: &StoredDashboard| ctx.grants.sees(d.definition.collection_id.as_deref());
+    let sees = |d: &StoredDashboard| {
+        ctx.grants
+            .sees_dashboard(&d.id, d.definition.collection_id.as_deref())
+    };
     if let Some(d) = store::dashboard::home(&*ctx.store.app.get()?)?.filter(sees) {
         return Ok(Some(d));
     }

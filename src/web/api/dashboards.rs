@@ -86,7 +86,7 @@ pub async fn list(
         .await?
         .map_err(Problem::from)?;
     let grants = crate::web::gate::principal(&req).grants();
-    all.retain(|d| grants.sees(d.definition.collection_id.as_deref()));
+    all.retain(|d| grants.sees_dashboard(&d.id, d.definition.collection_id.as_deref()));
     let part = q
         .into_inner()
         .q

@@ -12,6 +12,7 @@ pub mod dashboards;
 pub mod datasets;
 pub mod exports;
 pub mod jobs;
+pub mod object_access;
 pub mod reports;
 pub mod schedules;
 pub mod shares;

@@ -63,7 +63,7 @@ pub async fn list(
         .await?
         .map_err(Problem::from)?;
     let grants = crate::web::gate::principal(&req).grants();
-    all.retain(|r| grants.sees(r.definition.collection_id.as_deref()));
+    all.retain(|r| grants.sees_report(&r.id, r.definition.collection_id.as_deref()));
     let same = |a: &str, b: &Option<String>| {
         b.as_deref()
             .is_none_or(|b| a.eq_ignore_ascii_case(b.trim()))

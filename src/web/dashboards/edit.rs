@@ -45,7 +45,7 @@ pub async fn page(
             .ok_or_else(|| Problem::not_found(format!("no dashboard with id `{}`", crate::model::text::truncate(&id, 80))))?;
         let reports: Vec<_> = store::report::list(&conn)?
             .into_iter()
-            .filter(|r| ctx.grants.sees(r.definition.collection_id.as_deref()))
+            .filter(|r| ctx.grants.sees_report(&r.id, r.definition.collection_id.as_deref()))
             .map(|r| {
                 let def = &r.definition;
                 // A dataset's fields are read once per query (a report's visualizations share it).

@@ -38,7 +38,10 @@ pub async fn list(
         let needle = q.to_lowercase();
         let dashboards = store::dashboard::list(&*ctx.store.app.get()?)?
             .into_iter()
-            .filter(|d| ctx.grants.sees(d.definition.collection_id.as_deref()))
+            .filter(|d| {
+                ctx.grants
+                    .sees_dashboard(&d.id, d.definition.collection_id.as_deref())
+            })
             .filter(|d| needle.is_empty() || d.name().to_lowercase().contains(&needle))
             .collect();
         Ok(ListPage {

@@ -5,6 +5,7 @@ use crate::app::access::GroupView;
 use crate::model::access::{Group, RowPolicy};
 use crate::web::api::access::{NewGroup, NewPolicy};
 use crate::web::api::collections::CollectionBody;
+use crate::web::api::object_access::ShareBody;
 
 pub(super) fn describe(method: &str, path: &str) -> Option<Op> {
     Some(match (method, path) {
@@ -38,6 +39,28 @@ pub(super) fn describe(method: &str, path: &str) -> Option<Op> {
         ),
         ("DELETE", "/api/v1/collections/{id}") => op(
             "Delete an empty collection (409 while it holds anything)",
+            &[],
+            Body::None,
+            204,
+            Reply::Empty,
+        ),
+        ("GET", "/api/v1/reports/{id}/access") | ("GET", "/api/v1/dashboards/{id}/access") => op(
+            "Who it is shared with beyond its collection: `[{id, kind, objectId, userId?, groupId?, access, expiresAt?, createdBy?, createdAt}]`",
+            &[],
+            Body::None,
+            200,
+            Reply::Json(objects),
+        ),
+        ("POST", "/api/v1/reports/{id}/access") | ("POST", "/api/v1/dashboards/{id}/access") => op(
+            "Share it with one user or one group (`{userId | groupId, access: view|edit, expiresInDays?}`), whatever its collection says; they are emailed",
+            &[],
+            Body::Json(schema::<ShareBody>),
+            201,
+            Reply::Json(object),
+        ),
+        ("DELETE", "/api/v1/reports/{id}/access/{shareId}")
+        | ("DELETE", "/api/v1/dashboards/{id}/access/{shareId}") => op(
+            "End a share",
             &[],
             Body::None,
             204,

@@ -63,7 +63,10 @@ pub async fn list(
     let ctx = state.ctx_for(&req);
     web::block(move || -> Result<_, store::StoreError> {
         let mut all = store::report::list(&*ctx.store.app.get()?)?;
-        all.retain(|r| ctx.grants.sees(r.definition.collection_id.as_deref()));
+        all.retain(|r| {
+            ctx.grants
+                .sees_report(&r.id, r.definition.collection_id.as_deref())
+        });
         let total = all.len();
         let mut categories = BTreeSet::new();
         let mut tags = BTreeSet::new();

@@ -216,7 +216,10 @@ fn form_page(
     let dashboards = store::dashboard::list(&*conn(ctx)?)
         .map_err(Problem::from)?
         .into_iter()
-        .filter(|d| ctx.grants.sees(d.definition.collection_id.as_deref()))
+        .filter(|d| {
+            ctx.grants
+                .sees_dashboard(&d.id, d.definition.collection_id.as_deref())
+        })
         .map(|d| ReportChoice {
             id: format!("{}{}", super::form::DASHBOARD, d.id),
             name: format!("Dashboard: {}", d.definition.name),
@@ -234,7 +237,10 @@ fn form_page(
     let reports = store::report::list(&*conn(ctx)?)
         .map_err(Problem::from)?
         .into_iter()
-        .filter(|r| ctx.grants.sees(r.definition.collection_id.as_deref()))
+        .filter(|r| {
+            ctx.grants
+                .sees_report(&r.id, r.definition.collection_id.as_deref())
+        })
         .map(|r| ReportChoice {
             params: r.definition.parameters.iter().map(param_choice).collect(),
             id: r.id,
@@ -267,7 +273,10 @@ pub async fn new_form(
     let wanted = q.into_inner().report;
     web::block(move || {
         let mut reports = store::report::list(&*conn(&ctx)?).map_err(Problem::from)?;
-        reports.retain(|r| ctx.grants.sees(r.definition.collection_id.as_deref()));
+        reports.retain(|r| {
+            ctx.grants
+                .sees_report(&r.id, r.definition.collection_id.as_deref())
+        });
         // `?report=ID` (from a report's page) picks it; otherwise the first.
         let first = reports
             .iter()
