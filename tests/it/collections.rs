@@ -184,6 +184,22 @@ async fn a_collection_keeps_out_who_may_not_see_it_and_lets_viewers_only_read() 
     assert_eq!(status, 422, "{body}");
     assert!(body.to_string().contains("collectionId"), "{body}");
 
+    // Nor what sends it.
+    admin(
+        &app,
+        Method::POST,
+        "/api/v1/schedules",
+        json!({"name": "Ledger weekly", "reportId": rid, "schedule": "0 9 * * 1", "timezone": "UTC",
+               "recipients": [{"type": "email", "address": "books@example.com"}]}),
+    )
+    .await;
+    let (_, sent) = outsider
+        .send(&app, Method::GET, "/api/v1/schedules", None)
+        .await;
+    assert!(!sent.to_string().contains("Ledger weekly"), "{sent}");
+    let (_, page) = outsider.send(&app, Method::GET, "/schedules", None).await;
+    assert!(!page.to_string().contains("Ledger weekly"));
+
     // The clerk views, runs and lists it, but may not change it or add to it.
     let (status, _) = clerk
         .send(
@@ -196,6 +212,10 @@ async fn a_collection_keeps_out_who_may_not_see_it_and_lets_viewers_only_read() 
     assert_eq!(status, 200);
     let (_, listed) = clerk.send(&app, Method::GET, "/api/v1/reports", None).await;
     assert!(listed.to_string().contains("Ledger"));
+    let (_, sent) = clerk
+        .send(&app, Method::GET, "/api/v1/schedules", None)
+        .await;
+    assert!(sent.to_string().contains("Ledger weekly"), "{sent}");
     let (status, body) = clerk
         .send(
             &app,

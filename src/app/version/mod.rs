@@ -165,6 +165,13 @@ pub fn trashed(ctx: &Ctx) -> Result<Vec<Trashed>, EditError> {
 /// new one (a dashboard whose report is still deleted is refused, naming it). A name taken
 /// meanwhile becomes "<name> (restored)".
 pub fn untrash(ctx: &Ctx, kind: Kept, id: &str, by: Option<String>) -> Result<String, EditError> {
+    // Its collection, if it was deleted meanwhile, gives way to the top level.
+    let still_there = |conn: &rusqlite::Connection, c: Option<String>| -> Result<_, EditError> {
+        Ok(match c {
+            Some(c) if store::collection::get(conn, &c)?.is_none() => None,
+            c => c,
+        })
+    };
     let conn = ctx.store.app.get()?;
     let (t, body) = store::version::trashed_get(&conn, kind, id)?.ok_or_else(|| {
         EditError::NotFound(format!(
@@ -184,6 +191,7 @@ pub fn untrash(ctx: &Ctx, kind: Kept, id: &str, by: Option<String>) -> Result<St
                 def.name = format!("{} (restored)", def.name);
             }
             def.id = Some(t.id.clone());
+            def.collection_id = still_there(&conn, def.collection_id)?;
             drop(conn);
             super::report::save(ctx, None, def, &author)?;
         }
@@ -193,6 +201,7 @@ pub fn untrash(ctx: &Ctx, kind: Kept, id: &str, by: Option<String>) -> Result<St
                 def.name = format!("{} (restored)", def.name);
             }
             def.default = false;
+            def.collection_id = still_there(&conn, def.collection_id)?;
             drop(conn);
             super::dashboard::save_as(ctx, &t.id, def, &author)?;
         }

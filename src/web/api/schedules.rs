@@ -87,17 +87,21 @@ impl From<store::schedule::StoredSchedule> for ScheduleView {
 }
 
 /// GET /api/v1/schedules
-pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
-    let store = state.ctx.store.clone();
-    let list = web::block(move || -> Result<Vec<ScheduleView>, store::StoreError> {
-        let conn = store.app.get()?;
+pub async fn list(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+) -> Result<HttpResponse, Problem> {
+    let ctx = state.ctx_for(&req);
+    let list = web::block(move || -> Result<Vec<ScheduleView>, Problem> {
+        let conn = ctx.store.app.get().map_err(store::StoreError::from)?;
+        let seen = crate::web::schedules::visible(&ctx, &conn)?;
         store::schedule::list(&conn)?
             .into_iter()
-            .map(|s| ScheduleView::read(&conn, s))
+            .filter(|s| seen.contains(crate::web::schedules::sent(s)))
+            .map(|s| ScheduleView::read(&conn, s).map_err(Problem::from))
             .collect()
     })
-    .await?
-    .map_err(Problem::from)?;
+    .await??;
     Ok(HttpResponse::Ok().json(list))
 }
 

@@ -117,6 +117,31 @@ pub(super) fn report_names(conn: &Conn) -> Result<HashMap<String, String>, Probl
     Ok(names)
 }
 
+/// The ids of the reports and dashboards the reader may see.
+pub(crate) fn visible(
+    ctx: &Ctx,
+    conn: &Conn,
+) -> Result<std::collections::HashSet<String>, Problem> {
+    let mut ids: std::collections::HashSet<String> = store::report::list(conn)
+        .map_err(Problem::from)?
+        .into_iter()
+        .filter(|r| {
+            ctx.grants
+                .sees_report(&r.id, r.definition.collection_id.as_deref())
+        })
+        .map(|r| r.id)
+        .collect();
+    for d in store::dashboard::list(conn).map_err(Problem::from)? {
+        if ctx
+            .grants
+            .sees_dashboard(&d.id, d.definition.collection_id.as_deref())
+        {
+            ids.insert(d.id);
+        }
+    }
+    Ok(ids)
+}
+
 /// The id of what `s` sends: its dashboard's, else its report's.
 pub(super) fn sent(s: &StoredSchedule) -> &str {
     s.dashboard_id.as_deref().unwrap_or(&s.report_id)
@@ -175,9 +200,12 @@ pub(super) fn page(
     let layout = layout(ctx, who)?;
     let conn = conn(ctx)?;
     let reports = report_names(&conn)?;
+    let seen = visible(ctx, &conn)?;
     let rows = store::schedule::list(&conn)
         .map_err(Problem::from)?
         .iter()
+        // What sends a report or dashboard they may not see is not listed for them.
+        .filter(|s| seen.contains(sent(s)))
         .map(|s| row(&conn, s, &reports, &who.zone()))
         .collect::<Result<_, _>>()?;
     Ok(SchedulesPage {
