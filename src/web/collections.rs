@@ -181,19 +181,15 @@ async fn outcome(
     req: &HttpRequest,
     done: Result<(), EditError>,
 ) -> Result<HttpResponse, Problem> {
-    let status = match &done {
-        Ok(()) => {
-            return Ok(HttpResponse::SeeOther()
-                .insert_header(("Location", "/collections"))
-                .finish())
+    match done {
+        Ok(()) => Ok(HttpResponse::SeeOther()
+            .insert_header(("Location", "/collections"))
+            .finish()),
+        Err(e) => {
+            let (status, words) = crate::web::error::refusal(e)?;
+            render(state, req, status, Some(words)).await
         }
-        Err(EditError::Invalid { .. }) => StatusCode::UNPROCESSABLE_ENTITY,
-        Err(EditError::NotFound(_)) => StatusCode::NOT_FOUND,
-        Err(EditError::Conflict(_)) => StatusCode::CONFLICT,
-        Err(EditError::Forbidden(_)) => StatusCode::FORBIDDEN,
-        Err(EditError::Store(_)) => return Err(Problem::from(done.unwrap_err()).html()),
-    };
-    render(state, req, status, done.err().map(|e| e.to_string())).await
+    }
 }
 
 #[derive(Deserialize)]

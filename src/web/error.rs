@@ -339,6 +339,17 @@ impl From<ExportError> for Problem {
     }
 }
 
+/// A refused change, to show again on its form's page: its status and its words (a failure of
+/// ours is the error page instead).
+pub fn refusal(e: EditError) -> Result<(StatusCode, String), Problem> {
+    let words = e.to_string();
+    let p = Problem::from(e);
+    match p.status.is_server_error() {
+        true => Err(p.html()),
+        false => Ok((p.status, words)),
+    }
+}
+
 impl From<EditError> for Problem {
     fn from(e: EditError) -> Problem {
         match e {

@@ -3,8 +3,10 @@
 default, made by ../shared/bench/gen_sales.py and imported with `quire import`), 20 "edits"
 each for a group-by on one dimension and on two, as the page sends them (each a different
 measure or sort, so no two are the same query; the result cache off). Prints median and p95.
+With --policy, the same previews also for an editor whose row policy shows one region
+(`region = {{user.region}}`), to see what a policy costs.
 
-    python3 tests/bench/builder.py --quire target/release/quire --rows 100000
+    python3 tests/bench/builder.py --quire target/release/quire --rows 100000 [--policy]
 """
 import argparse
 import json
@@ -15,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import access  # noqa: E402
@@ -43,10 +46,34 @@ def edits(dims):
     return out
 
 
+def limited(quire, data, base, get):
+    """An editor in a group whose row policy shows `region = {{user.region}}`, North: their opener."""
+    email = "north@example.com"
+    subprocess.run([quire, "users", "add", email, "--role", "editor", "--data-dir", data],
+                   input="bench password 123\n", text=True, capture_output=True)
+    out = subprocess.run([quire, "tokens", "create", email, "--name", "bench", "--data-dir", data],
+                         capture_output=True, text=True, check=True)
+    ask = access.opener(out.stdout.strip().splitlines()[-1])
+    js = {"Content-Type": "application/json"}
+    group = json.loads(get(base + "/api/v1/groups", json.dumps({"name": "North"}).encode(), js))
+    users = json.loads(get(base + "/api/v1/users"))
+    uid = [u["id"] for u in users if u["email"] == email][0]
+    get(base + "/api/v1/groups/%s/members/%s" % (group["id"], uid), b"", js)
+    patch = urllib.request.Request(base + "/api/v1/users/" + uid, method="PATCH",
+                                   data=json.dumps({"attributes": {"region": "North"}}).encode(),
+                                   headers=dict(js, Authorization="Bearer " + access.token(quire, data)))
+    urllib.request.urlopen(patch).read()
+    policy = {"dataset": "sales", "groupId": group["id"],
+              "filter": {"field": "region", "op": "eq", "value": "{{user.region}}"}}
+    get(base + "/api/v1/row-policies", json.dumps(policy).encode(), js)
+    return ask
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quire", default="target/release/quire")
     ap.add_argument("--rows", type=int, default=100000)
+    ap.add_argument("--policy", action="store_true", help="also as an editor limited by a row policy")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="quire-builder-")
     csv = os.path.join(tmp, "sales.csv")
@@ -68,22 +95,26 @@ def main():
                 break
             except Exception:
                 time.sleep(0.05)
-        print("| group by | edits | median (ms) | p95 (ms) | rows |")
-        print("|---|---:|---:|---:|---:|")
-        for label, dims in [("region", ["region"]),
-                            ("region × month", ["region", {"field": "order_date", "bucket": "month"}])]:
-            times, rows = [], 0
-            get(base + "/api/v1/builder/preview", json.dumps(edits(dims)[0]).encode(),
-                {"Content-Type": "application/json"})  # warm-up
-            for body in edits(dims):
-                t = time.perf_counter()
-                out = json.loads(get(base + "/api/v1/builder/preview", json.dumps(body).encode(),
-                                     {"Content-Type": "application/json"}))
-                times.append((time.perf_counter() - t) * 1000)
-                rows = out["totalRows"]
-            times.sort()
-            p95 = times[int(round(0.95 * (len(times) - 1)))]
-            print("| %s | %d | %.1f | %.1f | %d |" % (label, len(times), statistics.median(times), p95, rows))
+        readers = [("admin", get)]
+        if args.policy:
+            readers.append(("row policy", limited(args.quire, data, base, get)))
+        print("| reader | group by | edits | median (ms) | p95 (ms) | rows |")
+        print("|---|---|---:|---:|---:|---:|")
+        for who, ask in readers:
+            for label, dims in [("region", ["region"]),
+                                ("region × month", ["region", {"field": "order_date", "bucket": "month"}])]:
+                times, rows = [], 0
+                ask(base + "/api/v1/builder/preview", json.dumps(edits(dims)[0]).encode(),
+                    {"Content-Type": "application/json"})  # warm-up
+                for body in edits(dims):
+                    t = time.perf_counter()
+                    out = json.loads(ask(base + "/api/v1/builder/preview", json.dumps(body).encode(),
+                                         {"Content-Type": "application/json"}))
+                    times.append((time.perf_counter() - t) * 1000)
+                    rows = out["totalRows"]
+                times.sort()
+                p95 = times[int(round(0.95 * (len(times) - 1)))]
+                print("| %s | %s | %d | %.1f | %.1f | %d |" % (who, label, len(times), statistics.median(times), p95, rows))
     finally:
         p.terminate()
         p.wait()

@@ -3,45 +3,10 @@
 //! a viewer-only group reads but cannot change (403), a personal collection is its owner's, bad
 //! collections are refused naming what is wrong, and leaving a group counts at once.
 
-use crate::helpers::{client_with, spawn_app, user_with_token, TestApp};
+use crate::helpers::{spawn_app, TestApp, Who};
 use quire::model::user::Role;
 use reqwest::Method;
 use serde_json::{json, Value};
-
-struct Who {
-    id: String,
-    client: reqwest::Client,
-}
-
-impl Who {
-    fn new(app: &TestApp, email: &str, role: Role) -> Who {
-        let (id, token) = user_with_token(&app.ctx, email, role);
-        Who {
-            id,
-            client: client_with(Some(&token)),
-        }
-    }
-
-    async fn send(
-        &self,
-        app: &TestApp,
-        m: Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        let mut r = self.client.request(m, format!("{}{path}", app.address));
-        if let Some(b) = body {
-            r = r.json(&b);
-        }
-        let r = r.send().await.unwrap();
-        let status = r.status().as_u16();
-        let text = r.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
-    }
-}
 
 async fn admin(app: &TestApp, m: Method, path: &str, body: Value) -> Value {
     let r = app

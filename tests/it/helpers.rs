@@ -296,3 +296,67 @@ pub fn quire() -> Command {
     c.env_remove("QUIRE_CONFIG").env("RUST_LOG", "warn");
     c
 }
+
+/// Another signed-in caller: a user with `role` and an API token of their own.
+pub struct Who {
+    pub id: String,
+    pub client: reqwest::Client,
+}
+
+impl Who {
+    pub fn new(app: &TestApp, email: &str, role: Role) -> Who {
+        let (id, token) = user_with_token(&app.ctx, email, role);
+        Who {
+            id,
+            client: client_with(Some(&token)),
+        }
+    }
+
+    pub async fn get(&self, app: &TestApp, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", app.address))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// GET `path`, which must answer 200 with JSON.
+    pub async fn json(&self, app: &TestApp, path: &str) -> serde_json::Value {
+        let r = self.get(app, path).await;
+        assert_eq!(r.status(), 200, "GET {path}");
+        r.json().await.unwrap()
+    }
+
+    pub async fn post(
+        &self,
+        app: &TestApp,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", app.address))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Any request; its status and its body (JSON, or the text as a JSON string).
+    pub async fn send(
+        &self,
+        app: &TestApp,
+        m: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut r = self.client.request(m, format!("{}{path}", app.address));
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let r = r.send().await.unwrap();
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap();
+        let v = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+        (status, v)
+    }
+}

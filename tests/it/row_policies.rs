@@ -5,7 +5,7 @@
 //! closed); SQL written by hand on a policed dataset is refused for them; taking them out of the
 //! group counts from their next request; admins see every row.
 
-use crate::helpers::{client_with, spawn_app, user_with_token, TestApp};
+use crate::helpers::{spawn_app, TestApp, Who};
 use quire::model::user::Role;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -25,45 +25,6 @@ fn revenue_by_region() -> BTreeMap<String, i64> {
             (f[revenue].parse::<f64>().unwrap() * 100.0).round() as i64;
     }
     out
-}
-
-/// A caller with a token of their own.
-struct Who {
-    id: String,
-    client: reqwest::Client,
-}
-
-impl Who {
-    fn new(app: &TestApp, email: &str, role: Role) -> Who {
-        let (id, token) = user_with_token(&app.ctx, email, role);
-        Who {
-            id,
-            client: client_with(Some(&token)),
-        }
-    }
-
-    async fn get(&self, app: &TestApp, path: &str) -> reqwest::Response {
-        self.client
-            .get(format!("{}{path}", app.address))
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn json(&self, app: &TestApp, path: &str) -> Value {
-        let r = self.get(app, path).await;
-        assert_eq!(r.status(), 200, "GET {path}");
-        r.json().await.unwrap()
-    }
-
-    async fn post(&self, app: &TestApp, path: &str, body: &Value) -> reqwest::Response {
-        self.client
-            .post(format!("{}{path}", app.address))
-            .json(body)
-            .send()
-            .await
-            .unwrap()
-    }
 }
 
 async fn admin_post(app: &TestApp, path: &str, body: &Value) -> Value {

@@ -133,7 +133,7 @@ async fn outcome(
     action: Option<&'static str>,
     done: Result<(), EditError>,
 ) -> Result<HttpResponse, Problem> {
-    let status = match &done {
+    match done {
         Ok(()) => {
             let (ctx, actor) = (state.ctx.clone(), gate::principal(req).actor());
             let (target, ip) = (
@@ -147,17 +147,15 @@ async fn outcome(
                 }
             })
             .await?;
-            return Ok(HttpResponse::SeeOther()
+            Ok(HttpResponse::SeeOther()
                 .insert_header(("Location", "/admin/access"))
-                .finish());
+                .finish())
         }
-        Err(EditError::Invalid { .. }) => StatusCode::UNPROCESSABLE_ENTITY,
-        Err(EditError::NotFound(_)) => StatusCode::NOT_FOUND,
-        Err(EditError::Conflict(_)) => StatusCode::CONFLICT,
-        Err(EditError::Forbidden(_)) => StatusCode::FORBIDDEN,
-        Err(EditError::Store(_)) => return Err(Problem::from(done.unwrap_err()).html()),
-    };
-    render(state, req, status, done.err().map(|e| e.to_string())).await
+        Err(e) => {
+            let (status, words) = crate::web::error::refusal(e)?;
+            render(state, req, status, Some(words)).await
+        }
+    }
 }
 
 #[derive(Deserialize)]
