@@ -23,6 +23,9 @@ pub struct Item {
     /// `report` or `dashboard`.
     pub kind: &'static str,
     pub href: String,
+    /// Who it is shared with beyond its collection: share id, who, access, until (for those who
+    /// may change it).
+    pub shares: Vec<(String, String, String, String)>,
 }
 
 /// A collection as the page shows it (id "": the top level).
@@ -47,6 +50,8 @@ pub struct CollectionsPage {
     pub layout: Layout,
     pub folders: Vec<Folder>,
     pub error: Option<String>,
+    /// Whom an object may be shared with: `u:<id>` users and `g:<id>` groups, with labels.
+    pub people: Vec<(String, String)>,
 }
 
 async fn render(
@@ -65,11 +70,37 @@ async fn render(
         let visible = collection::list(&ctx, (&me.0, &me.1), &ctx.grants)?;
         let conn = ctx.store.app.get()?;
         let groups = store::access::groups(&conn)?;
+        let users = store::user::list(&conn)?;
+        let who_is = |s: &crate::model::collection::ObjectShare| match (&s.user_id, &s.group_id) {
+            (Some(u), _) => users
+                .iter()
+                .find(|x| &x.id == u)
+                .map_or("?".into(), |x| x.email.clone()),
+            (_, Some(g)) => groups
+                .iter()
+                .find(|x| x.id.as_str() == g)
+                .map_or("?".into(), |x| format!("group {}", x.name)),
+            _ => "?".into(),
+        };
+        let shares =
+            |kind: &str, id: &str| -> Result<Vec<(String, String, String, String)>, Problem> {
+                Ok(store::collection::shares_of(&conn, kind, id)?
+                    .iter()
+                    .map(|s| {
+                        let until = s
+                            .expires_at
+                            .as_deref()
+                            .map_or(String::new(), |e| e[..10].to_string());
+                        (s.id.clone(), who_is(s), s.access.to_string(), until)
+                    })
+                    .collect())
+            };
         let mut items: BTreeMap<String, Vec<Item>> = BTreeMap::new();
         for r in store::report::list(&conn)? {
             let c = r.definition.collection_id.clone().unwrap_or_default();
             items.entry(c).or_default().push(Item {
                 href: format!("/reports/{}", r.id),
+                shares: shares("report", &r.id)?,
                 id: r.id,
                 name: r.definition.name,
                 kind: "report",
@@ -79,6 +110,7 @@ async fn render(
             let c = d.definition.collection_id.clone().unwrap_or_default();
             items.entry(c).or_default().push(Item {
                 href: format!("/dashboards/{}", d.id),
+                shares: shares("dashboard", &d.id)?,
                 id: d.id,
                 name: d.definition.name,
                 kind: "dashboard",
@@ -137,10 +169,21 @@ async fn render(
                 },
             });
         });
+        let people = users
+            .iter()
+            .filter(|u| !u.disabled)
+            .map(|u| (format!("u:{}", u.id), u.email.clone()))
+            .chain(
+                groups
+                    .iter()
+                    .map(|g| (format!("g:{}", g.id), format!("group {}", g.name))),
+            )
+            .collect();
         Ok(CollectionsPage {
             layout,
             folders,
             error,
+            people,
         })
     })
     .await?
@@ -293,5 +336,73 @@ pub async fn delete(
 ) -> Result<HttpResponse, Problem> {
     let ctx = state.ctx_for(&req);
     let done = web::block(move || collection::delete(&ctx, &id, &ctx.grants)).await?;
+    outcome(&state, &req, done).await
+}
+
+#[derive(Deserialize)]
+pub struct ShareForm {
+    kind: String,
+    id: String,
+    /// `u:<user id>` or `g:<group id>`.
+    with: String,
+    access: String,
+    /// Days until it ends; empty: never.
+    #[serde(default)]
+    days: String,
+}
+
+/// POST /collections/share: one report or dashboard shared with a person or a group (who may
+/// change it only), who are emailed.
+pub async fn share(
+    state: web::Data<AppState>,
+    form: web::Form<ShareForm>,
+    req: HttpRequest,
+) -> Result<HttpResponse, Problem> {
+    let (ctx, by) = (state.ctx_for(&req), gate::principal(&req).email());
+    let made = web::block(move || -> Result<_, EditError> {
+        let bad = |f: &str, m: &str| crate::app::edit::invalid(f, m);
+        let (user_id, group_id) = match form.with.split_once(':') {
+            Some(("u", id)) => (Some(id.to_string()), None),
+            Some(("g", id)) => (None, Some(id.to_string())),
+            _ => return Err(bad("with", "choose a person or a group")),
+        };
+        let access = Access::parse(&form.access).ok_or_else(|| bad("access", "view or edit"))?;
+        let expires_in_days = match form.days.trim() {
+            "" => None,
+            d => Some(
+                d.parse()
+                    .map_err(|_| bad("days", "a number of days, or empty for never"))?,
+            ),
+        };
+        let new = collection::sharing::NewShare {
+            user_id,
+            group_id,
+            access,
+            expires_in_days,
+        };
+        collection::sharing::share(&ctx, &form.kind, &form.id, new, by.as_deref())
+    })
+    .await?;
+    let done = made.map(|m| crate::web::api::object_access::tell(&state, m));
+    outcome(&state, &req, done).await
+}
+
+#[derive(Deserialize)]
+pub struct UnshareForm {
+    kind: String,
+    id: String,
+    share: String,
+}
+
+/// POST /collections/unshare
+pub async fn unshare(
+    state: web::Data<AppState>,
+    form: web::Form<UnshareForm>,
+    req: HttpRequest,
+) -> Result<HttpResponse, Problem> {
+    let ctx = state.ctx_for(&req);
+    let done =
+        web::block(move || collection::sharing::revoke(&ctx, &form.kind, &form.id, &form.share))
+            .await?;
     outcome(&state, &req, done).await
 }

@@ -183,6 +183,8 @@ route_table! {
     GET "/collections" viewer => collections::page;
     POST "/collections" editor => collections::create;
     POST "/collections/move" editor => collections::move_to;
+    POST "/collections/share" editor => collections::share;
+    POST "/collections/unshare" editor => collections::unshare;
     POST "/collections/{id}/permissions" admin => collections::permissions;
     POST "/collections/{id}/delete" editor => collections::delete;
     GET "/api/v1/collections" viewer => api::collections::list;

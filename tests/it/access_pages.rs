@@ -202,6 +202,41 @@ async fn collections_are_made_filled_and_guarded_on_their_page() {
     assert_eq!(c["permissions"][0]["access"], "view", "{c}");
     let (status, _) = s.post(&app, &path, &[(key.as_str(), "everything")]).await;
     assert_eq!(status, 422);
+
+    // Shared with one group from the page, listed there, then no longer.
+    let with = format!("g:{}", g["id"].as_str().unwrap());
+    let share = [
+        ("kind", "report"),
+        ("id", report.as_str()),
+        ("with", with.as_str()),
+        ("access", "edit"),
+        ("days", "30"),
+    ];
+    assert_eq!(s.post(&app, "/collections/share", &share).await.0, 303);
+    let shares = app
+        .get_json(&format!("/api/v1/reports/{report}/access"))
+        .await;
+    assert_eq!(shares[0]["access"], "edit", "{shares}");
+    assert!(s
+        .page(&app, "/collections")
+        .await
+        .contains("group Staff · edit · until"));
+    let bad = [
+        ("kind", "report"),
+        ("id", report.as_str()),
+        ("with", "x:1"),
+        ("access", "edit"),
+    ];
+    let (status, page) = s.post(&app, "/collections/share", &bad).await;
+    assert_eq!(status, 422, "{page}");
+    let sid = shares[0]["id"].as_str().unwrap();
+    let stop = [("kind", "report"), ("id", report.as_str()), ("share", sid)];
+    assert_eq!(s.post(&app, "/collections/unshare", &stop).await.0, 303);
+    assert_eq!(
+        app.get_json(&format!("/api/v1/reports/{report}/access"))
+            .await,
+        json!([])
+    );
 }
 
 #[tokio::test]

@@ -25,23 +25,31 @@ pub struct Made {
     pub body: String,
 }
 
-/// The stored id and name of report or dashboard `key` (a report also by name).
+/// The stored id and name of report or dashboard `key` (a report also by name), if the caller
+/// may change it (who may change an object manages who it is shared with).
 fn object(
+    ctx: &Ctx,
     conn: &rusqlite::Connection,
     kind: &str,
     key: &str,
 ) -> Result<(String, String), EditError> {
     let found = match kind {
-        "report" => store::report::find(conn, key)?.map(|r| (r.id, r.definition.name)),
-        _ => store::dashboard::find(conn, key)?.map(|d| (d.id, d.definition.name)),
+        "report" => store::report::find(conn, key)?
+            .map(|r| (r.id, r.definition.name, r.definition.collection_id)),
+        "dashboard" => store::dashboard::find(conn, key)?
+            .map(|d| (d.id, d.definition.name, d.definition.collection_id)),
+        _ => return Err(invalid("kind", "report or dashboard")),
     };
-    found.ok_or_else(|| EditError::NotFound(format!("no {kind} with id `{}`", truncate(key, 80))))
+    let (id, name, collection) = found
+        .ok_or_else(|| EditError::NotFound(format!("no {kind} with id `{}`", truncate(key, 80))))?;
+    super::check_edit((kind, &id), collection.as_deref(), &ctx.grants)?;
+    Ok((id, name))
 }
 
 /// The shares of report or dashboard `key`.
 pub fn list(ctx: &Ctx, kind: &str, key: &str) -> Result<Vec<ObjectShare>, EditError> {
     let conn = ctx.store.app.get()?;
-    let (id, _) = object(&conn, kind, key)?;
+    let (id, _) = object(ctx, &conn, kind, key)?;
     Ok(store::collection::shares_of(&conn, kind, &id)?)
 }
 
@@ -54,7 +62,7 @@ pub fn share(
     by: Option<&str>,
 ) -> Result<Made, EditError> {
     let conn = ctx.store.app.get()?;
-    let (id, name) = object(&conn, kind, key)?;
+    let (id, name) = object(ctx, &conn, kind, key)?;
     if new.access == Access::None {
         return Err(invalid("access", "share with view or edit access"));
     }
@@ -124,7 +132,7 @@ pub fn share(
 /// Ends share `share` of report or dashboard `key`.
 pub fn revoke(ctx: &Ctx, kind: &str, key: &str, share: &str) -> Result<(), EditError> {
     let conn = ctx.store.app.get()?;
-    let (id, _) = object(&conn, kind, key)?;
+    let (id, _) = object(ctx, &conn, kind, key)?;
     match store::collection::delete_share(&conn, kind, &id, share)? {
         true => Ok(()),
         false => Err(EditError::NotFound(format!(

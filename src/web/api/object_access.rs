@@ -60,7 +60,14 @@ pub async fn create(
         expires_in_days: b.expires_in_days,
     };
     let made = web::block(move || sharing::share(&ctx, kind, &id, new, by.as_deref())).await??;
-    // Told after the answer: a mail server that is slow or down does not hold the share back.
+    let share = made.share.clone();
+    tell(&state, made);
+    Ok(HttpResponse::Created().json(share))
+}
+
+/// Emails the people a share reaches, after the answer: a mail server that is slow or down does
+/// not hold the share back (a failure is logged, not retried).
+pub fn tell(state: &AppState, made: sharing::Made) {
     let smtp = state.ctx.config.smtp.clone();
     let (tell, subject, body) = (made.tell, made.subject, made.body);
     tokio::spawn(async move {
@@ -74,7 +81,6 @@ pub async fn create(
             }
         }
     });
-    Ok(HttpResponse::Created().json(made.share))
 }
 
 /// DELETE .../{id}/access/{shareId} → 204.
