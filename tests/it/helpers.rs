@@ -98,6 +98,9 @@ pub fn client_with(token: Option<&str>) -> reqwest::Client {
     };
     reqwest::Client::builder()
         .timeout(Duration::from_secs(120))
+        // Below the server's keep-alive (5 s): a connection idle past it may be closed by the
+        // server just as it is reused (hyper's IncompleteMessage after a long LibreOffice run).
+        .pool_idle_timeout(Duration::from_secs(2))
         .redirect(redirects)
         .default_headers(headers)
         .build()

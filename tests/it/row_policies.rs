@@ -153,6 +153,13 @@ async fn a_north_manager_meets_no_other_region_on_any_path() {
         north_only,
         "whatever the case: {built}"
     );
+    // The SQL it shows them says what it reads, never the compiler's tags (SQL that starts
+    // with them would pass for the compiler's).
+    let shown = built["sql"].as_str().unwrap();
+    assert!(
+        shown.contains("\"region\" = ") && !shown.contains("quire:"),
+        "{shown}"
+    );
 
     // The dashboard's API with its data, and its widget and table pages.
     let d = north

@@ -459,12 +459,14 @@ pub fn preview(
     let resolved = crate::report::params::resolve(&def.parameters, &BTreeMap::new(), today)
         .map_err(RunError::from)?;
     let (sql, values) = run::prepare(&conn, &def, source, &resolved.values, today, "query")?;
-    // The SQL as the engine that runs it reads it, without the tag that routed it there
-    // (its random word must stay unknown), its values as it shows them: `$name` on the
-    // columnar engine, `:name` on SQLite.
-    let (engine, shown, mark) = match sql.strip_prefix(crate::data::source::columnar_tag()) {
-        Some(rest) => (crate::data::source::Engine::Columnar, rest.to_string(), "$"),
-        None => (conn.db().engine(), sql.to_string(), ":"),
+    // The SQL as the engine that runs it reads it, without the tags that routed it there and
+    // said it was written for this reader (their random words must stay unknown: SQL with them
+    // would pass for the compiler's), its values as it shows them: `$name` on the columnar
+    // engine, `:name` on SQLite.
+    let untagged = crate::data::source::untagged(&sql).to_string();
+    let (engine, shown, mark) = match sql.starts_with(crate::data::source::columnar_tag()) {
+        true => (crate::data::source::Engine::Columnar, untagged, "$"),
+        false => (conn.db().engine(), untagged, ":"),
     };
     let bound = values
         .iter()
