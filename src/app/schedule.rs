@@ -86,12 +86,17 @@ pub fn save(
     let today = Utc::now().with_timezone(&tz).date_naive();
     let (report_id, dashboard_id) = match &cfg.dashboard_id {
         Some(did) => {
-            let d = store::dashboard::find(&conn, did)?.ok_or_else(|| {
-                invalid(
-                    "dashboardId",
-                    format!("no dashboard with id or name `{}`", truncate(did, 80)),
-                )
-            })?;
+            let d = store::dashboard::find(&conn, did)?
+                .filter(|d| {
+                    ctx.grants
+                        .sees_dashboard(&d.id, d.definition.collection_id.as_deref())
+                })
+                .ok_or_else(|| {
+                    invalid(
+                        "dashboardId",
+                        format!("no dashboard with id or name `{}`", truncate(did, 80)),
+                    )
+                })?;
             crate::app::dashboard::run::scheduled_values(
                 &d.definition.filters,
                 &cfg.parameters,
@@ -107,12 +112,17 @@ pub fn save(
             (String::new(), Some(d.id))
         }
         None => {
-            let report = store::report::find(&conn, &cfg.report_id)?.ok_or_else(|| {
-                invalid(
-                    "reportId",
-                    format!("no report with id or name `{}`", cfg.report_id),
-                )
-            })?;
+            let report = store::report::find(&conn, &cfg.report_id)?
+                .filter(|r| {
+                    ctx.grants
+                        .sees_report(&r.id, r.definition.collection_id.as_deref())
+                })
+                .ok_or_else(|| {
+                    invalid(
+                        "reportId",
+                        format!("no report with id or name `{}`", cfg.report_id),
+                    )
+                })?;
             params::resolve(&report.definition.parameters, &cfg.parameters, today)
                 .map_err(|e| invalid(format!("parameters.{}", e.name), e.message))?;
             (report.id, None)

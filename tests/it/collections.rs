@@ -164,6 +164,20 @@ async fn a_collection_keeps_out_who_may_not_see_it_and_lets_viewers_only_read() 
     assert!(!sent.to_string().contains("Ledger weekly"), "{sent}");
     let (_, page) = outsider.send(&app, Method::GET, "/schedules", None).await;
     assert!(!page.to_string().contains("Ledger weekly"));
+    // Nor schedule it by its id.
+    let (status, body) = outsider
+        .send(
+            &app,
+            Method::POST,
+            "/api/v1/schedules",
+            Some(
+                json!({"name": "Mine", "reportId": rid, "schedule": "0 9 * * 1",
+                        "recipients": [{"type": "email", "address": "me@example.com"}]}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.to_string().contains("no report"), "{body}");
 
     // The clerk views, runs and lists it, but may not change it or add to it.
     let (status, _) = clerk
@@ -270,6 +284,20 @@ async fn a_personal_collection_is_its_owners_and_bad_collections_are_refused() {
             .0,
         200
     );
+    // Deleted, it stays out of the others' trash.
+    let (status, _) = ana
+        .send(
+            &app,
+            Method::DELETE,
+            &format!("/api/v1/reports/{rid}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (_, theirs) = bo.send(&app, Method::GET, "/api/v1/trash", None).await;
+    assert!(!theirs.to_string().contains("Draft"), "{theirs}");
+    let (_, mine) = ana.send(&app, Method::GET, "/api/v1/trash", None).await;
+    assert!(mine.to_string().contains("Draft"), "{mine}");
 
     let group = app
         .client

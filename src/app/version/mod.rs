@@ -158,7 +158,31 @@ pub fn restore(
 
 /// What is in the trash.
 pub fn trashed(ctx: &Ctx) -> Result<Vec<Trashed>, EditError> {
-    Ok(store::version::trashed_list(&*ctx.store.app.get()?)?)
+    let conn = ctx.store.app.get()?;
+    let all = store::version::trashed_list(&conn)?;
+    if ctx.grants.all {
+        return Ok(all);
+    }
+    // What was kept in a collection they may not see is not listed for them either.
+    let mut shown = Vec::with_capacity(all.len());
+    for t in all {
+        let Some((_, body)) = store::version::trashed_get(&conn, t.kind, &t.id)? else {
+            continue;
+        };
+        let collection = serde_json::from_str::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v["collectionId"].as_str().map(str::to_string));
+        let kind = match t.kind {
+            Kept::Dashboard => "dashboard",
+            _ => "report",
+        };
+        if ctx.grants.access_to(kind, &t.id, collection.as_deref())
+            != crate::model::collection::Access::None
+        {
+            shown.push(t);
+        }
+    }
+    Ok(shown)
 }
 
 /// Brings a report or dashboard back from the trash with its id, through the same checks as a

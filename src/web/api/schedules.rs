@@ -132,7 +132,7 @@ pub async fn create(
     body: JsonBody<ScheduleDefinition>,
     req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
-    let saved = save(&state, None, body.0, crate::web::gate::author(&req)?).await?;
+    let saved = save(&state, &req, None, body.0, crate::web::gate::author(&req)?).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/schedules/{}", saved.id)))
         .json(saved))
@@ -146,18 +146,19 @@ pub async fn update(
     req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let author = crate::web::gate::author(&req)?;
-    let saved = save(&state, Some(id.into_inner()), body.0, author).await?;
+    let saved = save(&state, &req, Some(id.into_inner()), body.0, author).await?;
     Ok(HttpResponse::Ok().json(saved))
 }
 
 /// Saves through the one edit path and wakes the scheduler, so the change counts at once.
 pub async fn save(
     state: &AppState,
+    req: &HttpRequest,
     id: Option<String>,
     cfg: ScheduleDefinition,
     author: crate::app::edit::Author,
 ) -> Result<ScheduleView, Problem> {
-    let ctx = state.ctx.clone();
+    let ctx = state.ctx_for(req);
     let saved = web::block(move || schedule::save(&ctx, id.as_deref(), &cfg, &author)).await??;
     state.scheduler_wake.notify_one();
     Ok(saved.into())

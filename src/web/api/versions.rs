@@ -132,8 +132,8 @@ pub async fn changes(
 }
 
 /// GET /api/v1/trash → the deleted reports and dashboards, restorable for 30 days.
-pub async fn trash(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
-    let ctx = state.ctx.clone();
+pub async fn trash(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, Problem> {
+    let ctx = state.ctx_for(&req);
     let items: Vec<Trashed> = web::block(move || version::trashed(&ctx)).await??;
     Ok(HttpResponse::Ok().json(items))
 }
