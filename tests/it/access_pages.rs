@@ -178,6 +178,21 @@ async fn collections_are_made_filled_and_guarded_on_their_page() {
     assert_eq!(s.post(&app, "/collections/move", &moved).await.0, 303);
     let def = app.get_json(&format!("/api/v1/reports/{report}")).await;
     assert_eq!(def["collectionId"], fin.as_str(), "{def}");
+    for bad in [
+        [
+            ("kind", "table"),
+            ("id", report.as_str()),
+            ("to", fin.as_str()),
+        ],
+        [("kind", "report"), ("id", "nope"), ("to", fin.as_str())],
+        [("kind", "report"), ("id", report.as_str()), ("to", "nope")],
+    ] {
+        let (status, page) = s.post(&app, "/collections/move", &bad).await;
+        assert!((400..500).contains(&status), "{bad:?}: {status}");
+        assert!(page.contains("collection-error"), "{bad:?}");
+    }
+    let def = app.get_json(&format!("/api/v1/reports/{report}")).await;
+    assert_eq!(def["collectionId"], fin.as_str(), "unchanged: {def}");
     let page = s.page(&app, "/collections").await;
     assert!(page.contains(&format!("collection-{fin}")) && page.contains("Sales overview"));
     let (status, page) = s
@@ -292,6 +307,8 @@ async fn an_admin_views_pages_as_a_north_manager_read_only_until_they_stop() {
         .unwrap();
     let preview = format!("/api/v1/reports/{}/preview", report["id"].as_str().unwrap());
 
+    let (status, _) = s.post(&app, "/admin/view-as", &[("user", "nope")]).await;
+    assert_eq!(status, 422, "no such user: no cookie");
     let r = app
         .anon
         .post(format!("{}/admin/view-as", app.address))
