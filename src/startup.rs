@@ -127,6 +127,11 @@ impl Application {
                 config.limits.requests as usize,
                 config.limits.request_queue as usize,
             )),
+            oidc: config
+                .auth
+                .oidc
+                .clone()
+                .map(|o| std::sync::Arc::new(crate::auth::oidc::Provider::new(o))),
         });
         let grace = Duration::from_secs(config.server.shutdown_timeout_secs);
         let server = HttpServer::new(move || {

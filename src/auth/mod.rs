@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod limiter;
+pub mod oidc;
 pub mod password;
 pub mod users;
 
@@ -141,6 +142,10 @@ pub struct NewSession {
     pub user: store::user::User,
 }
 
+/// Why a password sign-in is refused when `[auth.oidc] password_login = false`.
+pub const PASSWORD_OFF: &str =
+    "signing in with a password is turned off on this server: use the sign-in provider's button";
+
 /// Checks an email and password and starts a session. Failures are counted per account from an
 /// address and per address (`limiter`; never per account alone, so failing on purpose locks no
 /// one out), answered a little later each time, and logged in the audit log.
@@ -151,6 +156,9 @@ pub fn login(
     password: &str,
     ip: Option<&str>,
 ) -> Result<NewSession, AuthError> {
+    if !ctx.config.auth.password_login() {
+        return Err(AuthError::Forbidden(PASSWORD_OFF.into()));
+    }
     let ip_key = ip.unwrap_or("-");
     let email = Email::parse(email).map_err(|_| AuthError::BadCredentials)?;
     if let Some(wait) = limiter.retry_after(email.as_str(), ip_key) {

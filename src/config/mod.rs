@@ -3,12 +3,14 @@
 
 mod env;
 mod insights;
+mod oidc;
 mod s3;
 mod secret;
 mod server;
 mod types;
 
 pub use insights::InsightsConfig;
+pub use oidc::{provider_url, OidcConfig};
 pub use s3::S3Config;
 pub use secret::Secret;
 pub use server::*;

@@ -285,6 +285,9 @@ pub struct AuthConfig {
     pub session_max_hours: u64,
     /// How long an invite or password-reset link works.
     pub link_ttl_hours: u64,
+    /// Sign-in with an OpenID Connect provider (none: email and password only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oidc: Option<super::OidcConfig>,
 }
 
 impl Default for AuthConfig {
@@ -293,7 +296,15 @@ impl Default for AuthConfig {
             session_idle_minutes: 8 * 60,
             session_max_hours: 7 * 24,
             link_ttl_hours: 72,
+            oidc: None,
         }
+    }
+}
+
+impl AuthConfig {
+    /// Whether email and password sign in (`[auth.oidc] password_login`, true without it).
+    pub fn password_login(&self) -> bool {
+        self.oidc.as_ref().is_none_or(|o| o.password_login)
     }
 }
 
@@ -421,6 +432,9 @@ impl Config {
         let err = |k: &str, m: String| Err((k.to_string(), m));
         self.insights.check()?;
         self.delivery.s3.check()?;
+        if let Some(o) = &self.auth.oidc {
+            o.check()?;
+        }
         if self.server.bind.parse::<std::net::SocketAddr>().is_err() {
             return err(
                 "server.bind",

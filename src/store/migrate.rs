@@ -66,6 +66,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0017_object_shares",
         include_str!("../../migrations/0017_object_shares.sql"),
     ),
+    ("0018_oidc", include_str!("../../migrations/0018_oidc.sql")),
 ];
 
 /// The first line of a migration that rebuilds a table others refer to: it runs with foreign

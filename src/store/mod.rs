@@ -14,6 +14,7 @@ pub mod export;
 pub mod job;
 pub mod meta;
 pub mod migrate;
+pub mod oidc;
 pub mod relationship;
 pub mod report;
 pub mod run;

@@ -51,6 +51,8 @@ pub struct AppState {
     pub setup: crate::auth::Setup,
     /// Requests worked on at once, and the queue before them (`admission`).
     pub door: Arc<admission::Door>,
+    /// The OpenID Connect provider (`[auth.oidc]`), its discovery document and keys.
+    pub oidc: Option<Arc<crate::auth::oidc::Provider>>,
 }
 
 impl AppState {
@@ -148,6 +150,8 @@ route_table! {
     GET "/static/{path:.*}" public => assets::serve;
     GET "/login" public => account::login_page;
     POST "/login" public => account::login_form;
+    GET "/auth/oidc/login" public => account::oidc::login;
+    GET "/auth/oidc/callback" public => account::oidc::callback;
     POST "/logout" viewer => account::logout_form;
     GET "/setup" public => account::setup_page;
     POST "/setup" public => account::setup_form;

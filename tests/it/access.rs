@@ -137,6 +137,8 @@ fn only_the_routes_the_contract_names_answer_without_sign_in() {
     assert_eq!(
         public,
         [
+            "GET /auth/oidc/callback",
+            "GET /auth/oidc/login",
             "GET /embed/{token}",
             "GET /embed/{token}/table/{wid}",
             "GET /embed/{token}/widgets/{wid}",

@@ -42,6 +42,7 @@ mod layout;
 mod mail_check;
 mod markdown;
 mod measures;
+mod oidc;
 mod pdf;
 mod pivot;
 mod postgres;

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 /// Revenue in cents per region of the example CSV.
-fn revenue_by_region() -> BTreeMap<String, i64> {
+pub(crate) fn revenue_by_region() -> BTreeMap<String, i64> {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/sales.csv"))
         .unwrap();
     let mut lines = text.lines();
@@ -42,7 +42,7 @@ async fn admin_post(app: &TestApp, path: &str, body: &Value) -> Value {
 }
 
 /// The group "North managers" with a policy on `sales`: `region = {{user.region}}`; its id.
-async fn north_policy(app: &TestApp) -> String {
+pub(crate) async fn north_policy(app: &TestApp) -> String {
     let g = admin_post(app, "/api/v1/groups", &json!({"name": "North managers"})).await;
     let gid = g["id"].as_str().unwrap().to_string();
     admin_post(
@@ -81,7 +81,7 @@ async fn join(app: &TestApp, gid: &str, who: &Who, region: &str) {
 }
 
 /// A builder report of revenue and orders by region (a table), and a dashboard of it; their ids.
-async fn region_report(app: &TestApp) -> (String, String) {
+pub(crate) async fn region_report(app: &TestApp) -> (String, String) {
     let report = admin_post(
         app,
         "/api/v1/reports",
@@ -106,7 +106,7 @@ async fn region_report(app: &TestApp) -> (String, String) {
 }
 
 /// (region, revenue in cents) of a JSON result's rows.
-fn regions(rows: &Value) -> BTreeMap<String, i64> {
+pub(crate) fn regions(rows: &Value) -> BTreeMap<String, i64> {
     rows.as_array()
         .unwrap()
         .iter()

@@ -1,6 +1,7 @@
 //! Signing in and out: `/login`, `/logout`, the one-time `/setup` of the first administrator,
 //! and `/welcome` (an invite or password-reset link). Each sets or clears the session cookie.
 
+pub mod oidc;
 pub mod settings;
 pub mod tokens;
 
@@ -29,6 +30,10 @@ pub struct LoginPage {
     pub next: String,
     pub email: String,
     pub error: Option<String>,
+    /// "Sign in with <provider>" when `[auth.oidc]` is set.
+    pub provider: Option<String>,
+    /// Whether the email and password form is shown.
+    pub password_login: bool,
 }
 
 /// `/setup` and `/welcome`: choose a password (and, for setup, the administrator's email).
@@ -116,15 +121,7 @@ pub async fn login_page(
             .insert_header((header::LOCATION, next))
             .finish());
     }
-    html(
-        StatusCode::OK,
-        LoginPage {
-            layout: Layout::bare(&state.ctx, &who),
-            next,
-            email: String::new(),
-            error: None,
-        },
-    )
+    html(StatusCode::OK, LoginPage::new(&state, &who, next, None))
 }
 
 #[derive(Deserialize)]
@@ -143,6 +140,17 @@ pub async fn login_form(
     let form = form.into_inner();
     let ip = gate::client_ip(&req);
     let next = local(form.next.as_deref());
+    if !state.ctx.config.auth.password_login() {
+        return html(
+            StatusCode::FORBIDDEN,
+            LoginPage::new(
+                &state,
+                &Principal::Anonymous,
+                next,
+                Some(auth::PASSWORD_OFF.into()),
+            ),
+        );
+    }
     let st = state.clone();
     let (email, password) = (form.email.clone(), form.password);
     let result =
@@ -158,10 +166,8 @@ pub async fn login_form(
             let mut res = html(
                 status,
                 LoginPage {
-                    layout: Layout::bare(&state.ctx, &Principal::Anonymous),
-                    next,
                     email: crate::model::text::truncate(form.email.trim(), 254),
-                    error: Some(e.to_string()),
+                    ..LoginPage::new(&state, &Principal::Anonymous, next, Some(e.to_string()))
                 },
             )?;
             if let AuthError::RateLimited(wait) = e {
