@@ -191,4 +191,3 @@ async fn forward(req: HttpRequest, body: web::Bytes, relay: web::Data<Relay>) ->
     }
     out.body(bytes)
 }
-
