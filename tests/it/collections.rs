@@ -149,6 +149,27 @@ async fn a_collection_keeps_out_who_may_not_see_it_and_lets_viewers_only_read() 
     assert_eq!(status, 422, "{body}");
     assert!(body.to_string().contains("collectionId"), "{body}");
 
+    // Nor the links that show it: the admin's share of the Ledger is not in their list.
+    let link = admin(
+        &app,
+        Method::POST,
+        "/api/v1/shares",
+        json!({"reportId": rid}),
+    )
+    .await;
+    let link = link["id"].as_str().unwrap().to_string();
+    let (status, shares) = outsider
+        .send(&app, Method::GET, "/api/v1/shares", None)
+        .await;
+    assert_eq!(status, 200);
+    assert!(!shares.to_string().contains(&link), "{shares}");
+    assert!(!shares.to_string().contains(&rid), "{shares}");
+    let all = app.get_json("/api/v1/shares").await;
+    assert!(
+        all.to_string().contains(&link),
+        "admins see every link: {all}"
+    );
+
     // Nor what sends it.
     admin(
         &app,

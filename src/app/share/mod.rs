@@ -279,6 +279,42 @@ pub fn locked(share: &Share, d: &StoredDashboard) -> Locked {
     Locked { filters, params }
 }
 
+/// Every share (live or not) of a report or dashboard the reader may see: a link to one in a
+/// collection hidden from them is left out, like the object.
+pub fn list(ctx: &Ctx) -> Result<Vec<Share>, EditError> {
+    let conn = ctx.store.app.get()?;
+    let mut all = store::share::list(&conn)?;
+    if ctx.grants.all {
+        return Ok(all);
+    }
+    let mut kept = std::collections::BTreeSet::new();
+    for r in store::report::list(&conn)? {
+        if ctx
+            .grants
+            .sees_report(&r.id, r.definition.collection_id.as_deref())
+        {
+            kept.insert(("report", r.id));
+        }
+    }
+    for d in store::dashboard::list(&conn)? {
+        if ctx
+            .grants
+            .sees_dashboard(&d.id, d.definition.collection_id.as_deref())
+        {
+            kept.insert(("dashboard", d.id));
+        }
+    }
+    all.retain(|s| {
+        let kind = if s.kind == "dashboard" {
+            "dashboard"
+        } else {
+            "report"
+        };
+        kept.contains(&(kind, s.target_id.clone()))
+    });
+    Ok(all)
+}
+
 /// The live shares of a dashboard (`kind` `dashboard`) or report, newest first.
 pub fn list_for(ctx: &Ctx, kind: &str, target_id: &str) -> Result<Vec<Share>, EditError> {
     Ok(store::share::list_for(

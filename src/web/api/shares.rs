@@ -23,10 +23,11 @@ pub struct NewShare {
     embed: bool,
 }
 
-/// GET /api/v1/shares: every share, who made it and when it was last used.
-pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
-    let ctx = state.ctx.clone();
-    let all = web::block(move || store::share::list(&*ctx.store.app.get()?)).await??;
+/// GET /api/v1/shares: every share of what the caller may see, who made it and when it was
+/// last used.
+pub async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, Problem> {
+    let ctx = state.ctx_for(&req);
+    let all = web::block(move || share::list(&ctx)).await??;
     Ok(HttpResponse::Ok().json(all))
 }
 
