@@ -255,6 +255,46 @@ async fn a_collection_keeps_out_who_may_not_see_it_and_lets_viewers_only_read() 
         )
         .await;
     assert_eq!(status, 200, "{body}");
+    // The reports page says where each report is kept and picks a collection's reports.
+    let page = accountant.get(&app, "/reports").await.text().await.unwrap();
+    assert!(
+        page.contains(&format!(
+            "<a href=\"/collections#collection-{books}\">Books</a>"
+        )),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("<option value=\"{books}\">Books</option>")),
+        "{page}"
+    );
+    let page = accountant
+        .get(&app, &format!("/reports?collection={books}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let table = page.split("id=\"reports\"").nth(1).unwrap_or_default();
+    let table = table.split("</table>").next().unwrap_or_default();
+    assert!(table.contains(">Ledger<"), "{page}");
+    assert!(
+        !table.contains(">Sales overview<"),
+        "only what Books holds: {page}"
+    );
+    let page = accountant
+        .get(&app, "/reports?collection=top")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let table = page.split("id=\"reports\"").nth(1).unwrap_or_default();
+    let table = table.split("</table>").next().unwrap_or_default();
+    assert!(!table.contains(">Ledger<"));
+    assert!(table.contains(">Sales overview<"), "{page}");
+    let page = outsider.get(&app, "/reports").await.text().await.unwrap();
+    assert!(
+        !page.contains("Books"),
+        "a hidden collection is not offered: {page}"
+    );
     admin(
         &app,
         Method::DELETE,
