@@ -134,6 +134,8 @@ pub fn users_cmd(config: Config, action: UsersAction) -> Result<(), Failure> {
             for u in store::user::list(&conn).map_err(Failure::other)? {
                 let status = if u.disabled {
                     "disabled"
+                } else if u.signs_in_with_provider {
+                    "active (provider)"
                 } else if !u.has_password {
                     "invited"
                 } else {

@@ -14,14 +14,17 @@ pub struct User {
     pub email: String,
     pub role: Role,
     pub disabled: bool,
-    /// False while an invite has not been used.
+    /// False while an invite has not been used (and for who signs in through a provider).
     pub has_password: bool,
     pub created_at: String,
     pub last_login_at: Option<String>,
+    /// Whether they have signed in through the OpenID Connect provider.
+    pub signs_in_with_provider: bool,
 }
 
 const COLUMNS: &str =
-    "id, email, role, disabled, password_hash IS NOT NULL, created_at, last_login_at";
+    "id, email, role, disabled, password_hash IS NOT NULL, created_at, last_login_at,
+    EXISTS (SELECT 1 FROM user_identities i WHERE i.user_id = users.id)";
 
 fn from_row(r: &Row) -> rusqlite::Result<User> {
     Ok(User {
@@ -32,6 +35,7 @@ fn from_row(r: &Row) -> rusqlite::Result<User> {
         has_password: r.get(4)?,
         created_at: r.get(5)?,
         last_login_at: r.get(6)?,
+        signs_in_with_provider: r.get(7)?,
     })
 }
 
@@ -92,7 +96,7 @@ pub fn by_email(
         .query_row(
             &format!("SELECT {COLUMNS}, password_hash FROM users WHERE email = ?1"),
             [email.as_str()],
-            |r| Ok((from_row(r)?, r.get(7)?)),
+            |r| Ok((from_row(r)?, r.get(8)?)),
         )
         .optional()?)
 }

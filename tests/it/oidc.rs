@@ -160,6 +160,16 @@ async fn a_first_sign_in_makes_the_user_with_claimed_groups_and_attributes_and_l
     let (id, groups, attrs) = access_of(&app, "mia@example.com");
     assert_eq!(groups, ["North managers", "Sales"]);
     assert_eq!(attrs, json!({"region": "North"}));
+    let users = app.get_json("/api/v1/users").await;
+    let mia = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["id"] == id)
+        .unwrap();
+    assert_eq!(mia["signsInWithProvider"], true, "{mia}");
+    let page = app.get("/admin/users").await.text().await.unwrap();
+    assert!(page.contains("SSO"), "not shown as an unused invite");
 
     // The provider moved her: her next sign-in follows (same user, not a second one).
     m.user(
