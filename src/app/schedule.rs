@@ -103,10 +103,13 @@ pub fn save(
                 today,
             )
             .map_err(|(k, m)| invalid(k, m))?;
-            if !matches!(cfg.export_format, ExportFormat::Pdf | ExportFormat::Xlsx) {
+            if !matches!(
+                cfg.export_format,
+                ExportFormat::Pdf | ExportFormat::Xlsx | ExportFormat::Pptx
+            ) {
                 return Err(invalid(
                     "exportFormat",
-                    "a dashboard is sent as pdf or xlsx".to_string(),
+                    "a dashboard is sent as pdf, pptx or xlsx".to_string(),
                 ));
             }
             (String::new(), Some(d.id))

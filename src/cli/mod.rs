@@ -75,7 +75,7 @@ enum Command {
     Render {
         /// Report id or name (as on /reports).
         report: String,
-        /// pdf, xlsx, csv or json.
+        /// pdf, pptx, xlsx, csv or json.
         #[arg(long)]
         format: String,
         /// Output file.
@@ -403,7 +403,7 @@ async fn render(
 ) -> Result<(), Failure> {
     let format = ExportFormat::parse(format).ok_or_else(|| {
         Failure::usage(format!(
-            "--format: `{format}` is not one of pdf, xlsx, csv, json"
+            "--format: `{format}` is not one of pdf, pptx, xlsx, csv, json"
         ))
     })?;
     let mut params = BTreeMap::new();

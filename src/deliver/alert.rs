@@ -47,7 +47,7 @@ pub fn email(
     let png = n
         .chart
         .as_deref()
-        .and_then(|svg| super::png::from_svg(svg).ok());
+        .and_then(|svg| crate::render::png::from_svg(svg).ok());
     let img = match png {
         Some(_) => format!(
             "<img src=\"cid:{CHART_CID}\" alt=\"The watched values\" width=\"520\" style=\"max-width:100%;height:auto\">"

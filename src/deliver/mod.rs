@@ -5,7 +5,6 @@ pub mod alert;
 pub mod email;
 pub mod link;
 pub mod outbox;
-pub mod png;
 pub mod s3;
 pub mod summary;
 pub mod target;

@@ -25,6 +25,8 @@ pub enum ExportFormat {
     Xlsx,
     Csv,
     Json,
+    /// A PowerPoint deck with native charts (`render::pptx`).
+    Pptx,
 }
 
 impl ExportFormat {
@@ -34,6 +36,7 @@ impl ExportFormat {
         ExportFormat::Xlsx,
         ExportFormat::Csv,
         ExportFormat::Json,
+        ExportFormat::Pptx,
     ];
 
     /// The word stored: the extension.
@@ -41,13 +44,14 @@ impl ExportFormat {
         self.extension()
     }
 
-    /// Parses `pdf|xlsx|excel|csv|json`.
+    /// Parses `pdf|xlsx|excel|csv|json|pptx|powerpoint`.
     pub fn parse(s: &str) -> Option<ExportFormat> {
         Some(match s.to_ascii_lowercase().as_str() {
             "pdf" => ExportFormat::Pdf,
             "xlsx" | "excel" => ExportFormat::Xlsx,
             "csv" => ExportFormat::Csv,
             "json" => ExportFormat::Json,
+            "pptx" | "powerpoint" => ExportFormat::Pptx,
             _ => return None,
         })
     }
@@ -59,6 +63,7 @@ impl ExportFormat {
             ExportFormat::Xlsx => "xlsx",
             ExportFormat::Csv => "csv",
             ExportFormat::Json => "json",
+            ExportFormat::Pptx => "pptx",
         }
     }
 
@@ -71,6 +76,9 @@ impl ExportFormat {
             }
             ExportFormat::Csv => "text/csv; charset=utf-8",
             ExportFormat::Json => "application/json",
+            ExportFormat::Pptx => {
+                "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+            }
         }
     }
 }

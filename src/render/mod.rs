@@ -1,8 +1,10 @@
-//! Turning a report `Output` into files: PDF (typst), XLSX, CSV.
+//! Turning a report `Output` into files: PDF (typst), XLSX, PowerPoint, CSV.
 
 pub mod cancel;
 pub mod csv;
 pub mod pdf;
+pub mod png;
+pub mod pptx;
 pub mod xlsx;
 
 use crate::config::{BrandingConfig, ExportsConfig};
@@ -31,6 +33,7 @@ pub fn render(
     // Numbers, money and dates written in the installation's locale (`report::format`).
     crate::report::format::in_locale(branding.locale(), || match (format, shape) {
         (ExportFormat::Pdf, _) => pdf::render(out, branding),
+        (ExportFormat::Pptx, _) => pptx::render(out, branding),
         (ExportFormat::Xlsx, Shape::Report) => xlsx::render(out),
         (ExportFormat::Xlsx, Shape::Dashboard) => xlsx::render_sheets(out),
         (ExportFormat::Csv, _) => csv::render(out, exports.csv_formula_escape),

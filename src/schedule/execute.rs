@@ -3,10 +3,11 @@
 
 use crate::app::queue::RenderQueue;
 use crate::app::Ctx;
-use crate::deliver::{self, png, summary::Summary};
+use crate::deliver::{self, summary::Summary};
 use crate::export::{self, Keep, Made, Order};
 use crate::model::cron::parse_timezone;
 use crate::model::export::{ExportRequest, Target};
+use crate::render::png;
 use crate::store::{self, run::Trigger, schedule::StoredSchedule};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;

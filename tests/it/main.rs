@@ -46,6 +46,7 @@ mod oidc;
 mod pdf;
 mod pivot;
 mod postgres;
+mod pptx;
 mod queries;
 mod receiver;
 mod reports_api;

@@ -118,7 +118,7 @@ fn image_count(pdf: &[u8]) -> usize {
 async fn the_pdf_opens_with_a_cover_and_contents_pointing_at_the_sections() {
     let logo_dir = tempfile::tempdir().unwrap();
     let logo = logo_dir.path().join("logo.png");
-    let png = quire::deliver::png::from_svg(
+    let png = quire::render::png::from_svg(
         r##"<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><rect width="120" height="40" fill="#c0392b"/></svg>"##,
     )
     .unwrap();

@@ -44,7 +44,7 @@ fn number_format(f: Option<ValueFormat>, whole: bool) -> Format {
     Format::new().set_num_format(number_code(f, whole))
 }
 
-fn number_code(f: Option<ValueFormat>, whole: bool) -> String {
+pub(super) fn number_code(f: Option<ValueFormat>, whole: bool) -> String {
     let places = |d: u8| match d {
         0 => String::new(),
         d => format!(".{}", "0".repeat(d as usize)),

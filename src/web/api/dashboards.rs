@@ -367,12 +367,12 @@ pub async fn export(
     let mut q = q.into_inner();
     let raw = q.remove("format").unwrap_or_else(|| "pdf".into());
     let format = match ExportFormat::parse(&raw) {
-        Some(f @ (ExportFormat::Pdf | ExportFormat::Xlsx)) => f,
+        Some(f @ (ExportFormat::Pdf | ExportFormat::Xlsx | ExportFormat::Pptx)) => f,
         _ => {
             return Err(Problem::invalid(
                 "format",
                 format!(
-                    "`{}` is not pdf or xlsx",
+                    "`{}` is not pdf, pptx or xlsx",
                     crate::model::text::truncate(&raw, 40)
                 ),
             ))

@@ -534,7 +534,7 @@ async fn image(
             let csv = crate::model::export::ExportFormat::Csv;
             let file = crate::model::export::file_name(&out.name, today, csv);
             match png {
-                true => crate::deliver::png::from_svg(&chart.svg)
+                true => crate::render::png::from_svg(&chart.svg)
                     .map(|b| (file.replace(".csv", ".png"), b, "image/png"))
                     .map_err(Problem::internal),
                 false => Ok((

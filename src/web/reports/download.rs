@@ -25,7 +25,7 @@ pub async fn get(
         Problem::invalid(
             "format",
             format!(
-                "format: `{}` is not one of pdf, xlsx, csv, json",
+                "format: `{}` is not one of pdf, pptx, xlsx, csv, json",
                 crate::model::text::truncate(&raw, 40)
             ),
         )

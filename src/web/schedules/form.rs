@@ -377,7 +377,7 @@ impl ScheduleForm {
                 field: "export_format",
                 row: None,
                 message: format!(
-                    "format: `{}` is not pdf, xlsx, csv or json",
+                    "format: `{}` is not pdf, pptx, xlsx, csv or json",
                     truncate(&self.export_format, 20)
                 ),
             });

@@ -1,7 +1,7 @@
-//! Charts as PNG for email bodies: mail clients block SVG, so the same SVG is rasterised with
-//! resvg (which typst already brings) using the PDF's fonts: the embedded DejaVu faces, then
-//! those of `[branding] font_dirs` (and the system's when asked) for the characters DejaVu
-//! lacks (Chinese, Japanese, Korean, ...).
+//! Charts as PNG, for email bodies (mail clients block SVG) and PowerPoint pictures: the same
+//! SVG rasterised with resvg (which typst already brings) using the PDF's fonts: the embedded
+//! DejaVu faces, then those of `[branding] font_dirs` (and the system's when asked) for the
+//! characters DejaVu lacks (Chinese, Japanese, Korean, ...).
 
 use resvg::tiny_skia;
 use resvg::usvg::{self, fontdb};
