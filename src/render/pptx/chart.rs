@@ -3,8 +3,7 @@
 //! column A and a series a column from B, and the chart's formulas point there, their cached
 //! values filled in so the slide draws without opening it.
 
-use super::parts::{NS_A, NS_C, NS_R};
-use super::xml::esc;
+use super::parts::{esc, NS_A, NS_C, NS_R};
 use crate::model::report::VizType;
 use crate::report::run::{Categories, ChartData};
 use rust_xlsxwriter::{Workbook, XlsxError};

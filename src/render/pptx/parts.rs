@@ -1,7 +1,23 @@
 //! The fixed parts of a deck: content types, relationships, the presentation, one slide master
 //! with one blank layout, the theme (the brand colour as accent 1), document properties.
 
-use super::xml::esc;
+/// Text for an XML element or attribute (characters XML cannot hold dropped).
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(' '),
+            c if (c as u32) < 0x20 || matches!(c, '\u{FFFE}' | '\u{FFFF}') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
 
 pub const NS_A: &str = "http://schemas.openxmlformats.org/drawingml/2006/main";
 pub const NS_R: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
@@ -200,4 +216,15 @@ pub fn app(slides: usize) -> String {
         r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"><Application>Quire</Application><Slides>{slides}</Slides><PresentationFormat>Widescreen</PresentationFormat></Properties>"#
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_escaped_and_characters_xml_cannot_hold_are_dropped() {
+        assert_eq!(esc("a<b & \"c\"\u{1}\u{7}"), "a&lt;b &amp; &quot;c&quot;");
+        assert_eq!(esc("x\ty"), "x y");
+    }
 }

@@ -2,25 +2,7 @@
 //! chart frames and pictures. Every text is escaped here, and characters XML cannot hold are
 //! dropped.
 
-use super::parts::{rels, NS_A, NS_C, NS_P, NS_R};
-
-/// Text for an XML element or attribute.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(' '),
-            c if (c as u32) < 0x20 || matches!(c, '\u{FFFE}' | '\u{FFFF}') => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
+use super::parts::{esc, rels, NS_A, NS_C, NS_P, NS_R};
 
 /// One run of text: its words, size (points), bold, colour (`RRGGBB`).
 pub struct Run<'a> {
@@ -232,16 +214,5 @@ impl Slide {
             self.body
         );
         (xml, rels(&self.rels))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn text_is_escaped_and_characters_xml_cannot_hold_are_dropped() {
-        assert_eq!(esc("a<b & \"c\"\u{1}\u{7}"), "a&lt;b &amp; &quot;c&quot;");
-        assert_eq!(esc("x\ty"), "x y");
     }
 }
