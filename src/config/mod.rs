@@ -293,6 +293,28 @@ mod tests {
     }
 
     #[test]
+    fn a_pptx_template_must_be_a_powerpoint_file_of_at_most_20_mb() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = dir.path().join("brand.pptx");
+        std::fs::write(&text, "not a deck").unwrap();
+        for path in [text, dir.path().join("missing.potx")] {
+            let toml = format!(
+                "[branding]\npptx_template = {:?}",
+                path.display().to_string()
+            );
+            let e = parse(&toml).unwrap_err().to_string();
+            assert!(e.contains("branding.pptx_template"), "{e}");
+        }
+        let deck = dir.path().join("ok.pptx");
+        std::fs::write(&deck, b"PK\x03\x04rest").unwrap();
+        let toml = format!(
+            "[branding]\npptx_template = {:?}",
+            deck.display().to_string()
+        );
+        parse(&toml).unwrap();
+    }
+
+    #[test]
     fn the_example_config_is_valid() {
         let text = include_str!("../../reports.toml.example");
         parse(text).unwrap();

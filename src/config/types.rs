@@ -128,6 +128,9 @@ pub struct BrandingConfig {
     /// How numbers, money and dates are written on pages and in documents: `en-US`, `en-GB`,
     /// `de-DE` or `fr-FR` (separators, the currency and its place, the order of a date).
     pub locale: String,
+    /// A PowerPoint file (.pptx or .potx) whose slide master and layouts the decks use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pptx_template: Option<std::path::PathBuf>,
 }
 
 impl Default for BrandingConfig {
@@ -139,6 +142,7 @@ impl Default for BrandingConfig {
             font_dirs: Vec::new(),
             system_fonts: false,
             locale: "en-US".into(),
+            pptx_template: None,
         }
     }
 }
@@ -497,6 +501,31 @@ impl Config {
         }
         if let Err(m) = self.branding.read_logo() {
             return err("branding.logo", m);
+        }
+        if let Some(t) = &self.branding.pptx_template {
+            let head = std::fs::File::open(t).and_then(|f| {
+                use std::io::Read;
+                let size = f.metadata()?.len();
+                let mut magic = [0u8; 4];
+                f.take(4).read_exact(&mut magic)?;
+                Ok((size, magic))
+            });
+            match head {
+                Err(e) => return err("branding.pptx_template", format!("`{}`: {e}", t.display())),
+                Ok((size, _)) if size > 20 << 20 => {
+                    return err(
+                        "branding.pptx_template",
+                        format!("`{}` is larger than 20 MB", t.display()),
+                    )
+                }
+                Ok((_, magic)) if &magic != b"PK\x03\x04" => {
+                    return err(
+                        "branding.pptx_template",
+                        format!("`{}` is not a .pptx or .potx file", t.display()),
+                    )
+                }
+                Ok(_) => {}
+            }
         }
         if self.limits.page_size == 0 || self.limits.page_size > 1000 {
             return err("limits.page_size", "must be between 1 and 1000".into());

@@ -386,3 +386,57 @@ async fn libreoffice_impress_opens_the_deck_a_page_a_slide() {
         pages[4]
     );
 }
+
+#[tokio::test]
+async fn a_brand_template_gives_the_deck_its_master_and_layouts() {
+    if !python_pptx() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("brand.pptx");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/pptx/template.py");
+    let out = std::process::Command::new("python3")
+        .arg(script)
+        .arg(&template)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let path = template.clone();
+    let app = crate::helpers::spawn_app_with(move |c| c.branding.pptx_template = Some(path)).await;
+    let id = create(&app, &region_report("On the company master")).await;
+    let bytes = deck(&app, &format!("/reports/{id}/download?format=pptx")).await;
+    let d = read(&bytes);
+    assert_eq!(d["masters"], 1);
+    let layouts = d["layouts"].as_array().unwrap();
+    assert_eq!(layouts.len(), 11, "the template's layouts: {layouts:?}");
+    for s in d["slides"].as_array().unwrap() {
+        assert_eq!(
+            s["layout"], "Blank",
+            "every slide on the template's blank layout"
+        );
+    }
+    assert_eq!(
+        cents(&d["slides"][1]["charts"][0]["plots"][0], 0),
+        revenue_by_region()
+    );
+    // The master's picture came along, apart from the deck's own pictures.
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let names: Vec<String> = zip.file_names().map(|n| n.unwrap().to_string()).collect();
+    assert!(
+        names.iter().any(|n| n.starts_with("ppt/media/image")),
+        "{names:?}"
+    );
+    assert!(
+        names.iter().any(|n| n.starts_with("ppt/media/quire-image")),
+        "{names:?}"
+    );
+    // Its own slide stays out: the deck's slides are the report's.
+    assert_eq!(d["slides"][0]["layout"], "Blank");
+    assert!(d["slides"][0]["texts"]
+        .to_string()
+        .contains("On the company master"));
+}

@@ -13,6 +13,7 @@ mod chart;
 mod parts;
 mod pictures;
 mod slides;
+mod template;
 mod xml;
 
 use super::RenderError;
@@ -66,6 +67,8 @@ struct Deck<'a> {
     brand: String,
     accent: String,
     logo: Option<(Vec<u8>, &'static str)>,
+    /// `[branding] pptx_template`.
+    template: Option<std::path::PathBuf>,
     plan: Vec<Plan<'a>>,
 }
 
@@ -119,6 +122,7 @@ impl<'a> Deck<'a> {
             brand: branding.name.clone(),
             accent: branding.color.trim_start_matches('#').to_uppercase(),
             logo: branding.read_logo().ok().flatten(),
+            template: branding.pptx_template.clone(),
             plan: plan(out),
         }
     }
@@ -136,9 +140,18 @@ impl<'a> Deck<'a> {
             .iter()
             .filter(|p| matches!(p, Plan::Chart(c) if Self::native(c)))
             .count();
+        let template = match &self.template {
+            Some(path) => {
+                Some(template::read(path).map_err(|e| format!("[branding] pptx_template: {e}"))?)
+            }
+            None => None,
+        };
         let mut zip = Archive::new();
         let counts = parts::Counts { slides, charts };
-        zip.put("[Content_Types].xml", parts::content_types(&counts))?;
+        zip.put(
+            "[Content_Types].xml",
+            parts::content_types(&counts, template.as_ref()),
+        )?;
         zip.put("_rels/.rels", parts::root_rels())?;
         let created = self
             .out
@@ -147,29 +160,49 @@ impl<'a> Deck<'a> {
             .to_string();
         zip.put("docProps/core.xml", parts::core(&self.out.name, &created))?;
         zip.put("docProps/app.xml", parts::app(slides))?;
-        zip.put("ppt/presentation.xml", parts::presentation(slides))?;
-        zip.put(
-            "ppt/_rels/presentation.xml.rels",
-            parts::presentation_rels(slides),
-        )?;
         zip.put("ppt/presProps.xml", parts::pres_props())?;
         zip.put("ppt/viewProps.xml", parts::view_props())?;
         zip.put("ppt/tableStyles.xml", parts::table_styles())?;
-        zip.put("ppt/slideMasters/slideMaster1.xml", parts::master())?;
+        let (master, master_id, theme, layout) = match template {
+            // The company's master, as it is.
+            Some(t) => {
+                for (name, bytes) in &t.parts {
+                    zip.put_bytes(name, bytes)?;
+                }
+                (t.master, t.master_id, t.theme, t.layout)
+            }
+            None => {
+                zip.put("ppt/slideMasters/slideMaster1.xml", parts::master())?;
+                zip.put(
+                    "ppt/slideMasters/_rels/slideMaster1.xml.rels",
+                    parts::master_rels(),
+                )?;
+                zip.put("ppt/slideLayouts/slideLayout1.xml", parts::layout())?;
+                zip.put(
+                    "ppt/slideLayouts/_rels/slideLayout1.xml.rels",
+                    parts::layout_rels(),
+                )?;
+                zip.put("ppt/theme/theme1.xml", parts::theme(&self.accent, FONT))?;
+                (
+                    "ppt/slideMasters/slideMaster1.xml".to_string(),
+                    "2147483648".to_string(),
+                    "ppt/theme/theme1.xml".to_string(),
+                    "ppt/slideLayouts/slideLayout1.xml".to_string(),
+                )
+            }
+        };
         zip.put(
-            "ppt/slideMasters/_rels/slideMaster1.xml.rels",
-            parts::master_rels(),
+            "ppt/presentation.xml",
+            parts::presentation(slides, &master_id),
         )?;
-        zip.put("ppt/slideLayouts/slideLayout1.xml", parts::layout())?;
         zip.put(
-            "ppt/slideLayouts/_rels/slideLayout1.xml.rels",
-            parts::layout_rels(),
+            "ppt/_rels/presentation.xml.rels",
+            parts::presentation_rels(slides, &master, &theme),
         )?;
-        zip.put("ppt/theme/theme1.xml", parts::theme(&self.accent, FONT))?;
         for (i, p) in self.plan.iter().enumerate() {
             super::cancel::check().map_err(|e| e.to_string())?;
             let n = i + 1;
-            let mut slide = Slide::default();
+            let mut slide = Slide::new(&layout);
             match p {
                 Plan::Title => self.title_slide(&mut slide, &mut zip)?,
                 Plan::Kpis(k) => self.kpi_slide(&mut slide, k),
@@ -221,7 +254,7 @@ impl<'a> Deck<'a> {
                     chart::chart_xml(data, &self.accent, &code),
                 )?;
                 let book = chart::workbook(data).map_err(|e| e.to_string())?;
-                let embedded = format!("Microsoft_Excel_Worksheet{n}.xlsx");
+                let embedded = format!("Quire_Chart_Data{n}.xlsx");
                 zip.put_bytes(&format!("ppt/embeddings/{embedded}"), &book)?;
                 let rels = parts::rels(&[(
                     "rId1".into(),
@@ -275,7 +308,8 @@ impl Archive {
     /// Adds a picture to `ppt/media`; its file name.
     fn picture(&mut self, bytes: &[u8], extension: &str) -> Result<String, String> {
         self.pictures += 1;
-        let file = format!("image{}.{extension}", self.pictures);
+        // Named apart from a template's own pictures.
+        let file = format!("quire-image{}.{extension}", self.pictures);
         self.put_bytes(&format!("ppt/media/{file}"), bytes)?;
         Ok(file)
     }

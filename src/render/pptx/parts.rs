@@ -36,11 +36,38 @@ pub struct Counts {
     pub charts: usize,
 }
 
-pub fn content_types(n: &Counts) -> String {
+/// The content types; with a template, its master's parts' instead of the built-in ones.
+pub fn content_types(n: &Counts, template: Option<&super::template::Template>) -> String {
     let mut s = String::from(
         r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Default Extension="png" ContentType="image/png"/><Default Extension="jpeg" ContentType="image/jpeg"/><Default Extension="xlsx" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"/><Override PartName="/ppt/presentation.xml" ContentType="application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"/><Override PartName="/ppt/presProps.xml" ContentType="application/vnd.openxmlformats-officedocument.presentationml.presProps+xml"/><Override PartName="/ppt/viewProps.xml" ContentType="application/vnd.openxmlformats-officedocument.presentationml.viewProps+xml"/><Override PartName="/ppt/tableStyles.xml" ContentType="application/vnd.openxmlformats-officedocument.presentationml.tableStyles+xml"/><Override PartName="/ppt/slideMasters/slideMaster1.xml" ContentType="application/vnd.openxmlformats-officedocument.presentationml.slideMaster+xml"/><Override PartName="/ppt/slideLayouts/slideLayout1.xml" ContentType="application/vnd.openxmlformats-officedocument.presentationml.slideLayout+xml"/><Override PartName="/ppt/theme/theme1.xml" ContentType="application/vnd.openxmlformats-officedocument.theme+xml"/><Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/><Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>"#,
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Default Extension="png" ContentType="image/png"/><Default Extension="jpeg" ContentType="image/jpeg"/><Default Extension="xlsx" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"/><Override PartName="/ppt/presentation.xml" ContentType="application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"/><Override PartName="/ppt/presProps.xml" ContentType="application/vnd.openxmlformats-officedocument.presentationml.presProps+xml"/><Override PartName="/ppt/viewProps.xml" ContentType="application/vnd.openxmlformats-officedocument.presentationml.viewProps+xml"/><Override PartName="/ppt/tableStyles.xml" ContentType="application/vnd.openxmlformats-officedocument.presentationml.tableStyles+xml"/><Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/><Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>"#,
     );
+    match template {
+        None => {
+            s += r#"<Override PartName="/ppt/slideMasters/slideMaster1.xml" ContentType="application/vnd.openxmlformats-officedocument.presentationml.slideMaster+xml"/><Override PartName="/ppt/slideLayouts/slideLayout1.xml" ContentType="application/vnd.openxmlformats-officedocument.presentationml.slideLayout+xml"/><Override PartName="/ppt/theme/theme1.xml" ContentType="application/vnd.openxmlformats-officedocument.theme+xml"/>"#
+        }
+        Some(t) => {
+            for (part, kind) in &t.overrides {
+                s += &format!(
+                    r#"<Override PartName="/{}" ContentType="{}"/>"#,
+                    esc(part),
+                    esc(kind)
+                );
+            }
+            let ours = ["rels", "xml", "png", "jpeg", "xlsx"];
+            for (ext, kind) in t
+                .defaults
+                .iter()
+                .filter(|(e, _)| !ours.contains(&e.as_str()))
+            {
+                s += &format!(
+                    r#"<Default Extension="{}" ContentType="{}"/>"#,
+                    esc(ext),
+                    esc(kind)
+                );
+            }
+        }
+    }
     for i in 1..=n.slides {
         s += &format!(
             r#"<Override PartName="/ppt/slides/slide{i}.xml" ContentType="application/vnd.openxmlformats-officedocument.presentationml.slide+xml"/>"#
@@ -94,24 +121,23 @@ pub fn root_rels() -> String {
     ])
 }
 
-/// `ppt/presentation.xml`: the master is rId1, slide i is rId(i+1), then the theme and props.
-pub fn presentation(slides: usize) -> String {
+/// `ppt/presentation.xml`: the master (`master_id`) is rId1, slide i is rId(i+1), then the
+/// theme and props.
+pub fn presentation(slides: usize, master_id: &str) -> String {
     let mut ids = String::new();
     for i in 1..=slides {
         ids += &format!(r#"<p:sldId id="{}" r:id="rId{}"/>"#, 255 + i, i + 1);
     }
     format!(
         r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<p:presentation xmlns:a="{NS_A}" xmlns:r="{NS_R}" xmlns:p="{NS_P}" saveSubsetFonts="1"><p:sldMasterIdLst><p:sldMasterId id="2147483648" r:id="rId1"/></p:sldMasterIdLst><p:sldIdLst>{ids}</p:sldIdLst><p:sldSz cx="{SLIDE_W}" cy="{SLIDE_H}"/><p:notesSz cx="6858000" cy="9144000"/></p:presentation>"#
+<p:presentation xmlns:a="{NS_A}" xmlns:r="{NS_R}" xmlns:p="{NS_P}" saveSubsetFonts="1"><p:sldMasterIdLst><p:sldMasterId id="{master_id}" r:id="rId1"/></p:sldMasterIdLst><p:sldIdLst>{ids}</p:sldIdLst><p:sldSz cx="{SLIDE_W}" cy="{SLIDE_H}"/><p:notesSz cx="6858000" cy="9144000"/></p:presentation>"#
     )
 }
 
-pub fn presentation_rels(slides: usize) -> String {
-    let mut items = vec![(
-        "rId1".to_string(),
-        "slideMaster",
-        "slideMasters/slideMaster1.xml".to_string(),
-    )];
+/// The presentation's relationships: `master` and `theme` are part names under `ppt/`.
+pub fn presentation_rels(slides: usize, master: &str, theme: &str) -> String {
+    let under = |p: &str| p.strip_prefix("ppt/").unwrap_or(p).to_string();
+    let mut items = vec![("rId1".to_string(), "slideMaster", under(master))];
     for i in 1..=slides {
         items.push((
             format!("rId{}", i + 1),
@@ -120,7 +146,7 @@ pub fn presentation_rels(slides: usize) -> String {
         ));
     }
     let n = slides + 2;
-    items.push((format!("rId{n}"), "theme", "theme/theme1.xml".into()));
+    items.push((format!("rId{n}"), "theme", under(theme)));
     items.push((format!("rId{}", n + 1), "presProps", "presProps.xml".into()));
     items.push((format!("rId{}", n + 2), "viewProps", "viewProps.xml".into()));
     items.push((

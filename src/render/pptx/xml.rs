@@ -64,21 +64,17 @@ pub struct Slide {
     rels: Vec<(String, &'static str, String)>,
 }
 
-impl Default for Slide {
-    fn default() -> Self {
+impl Slide {
+    /// A slide on `layout` (its part name).
+    pub fn new(layout: &str) -> Slide {
+        let target = format!("../{}", layout.strip_prefix("ppt/").unwrap_or(layout));
         Slide {
             body: String::new(),
             next_id: 2,
-            rels: vec![(
-                "rId1".into(),
-                "slideLayout",
-                "../slideLayouts/slideLayout1.xml".into(),
-            )],
+            rels: vec![("rId1".into(), "slideLayout", target)],
         }
     }
-}
 
-impl Slide {
     fn id(&mut self) -> u32 {
         self.next_id += 1;
         self.next_id - 1

@@ -12,9 +12,10 @@ import openpyxl
 from pptx import Presentation
 
 deck = Presentation(sys.argv[1])
-out = {"width": deck.slide_width, "height": deck.slide_height, "slides": []}
+out = {"width": deck.slide_width, "height": deck.slide_height, "slides": [],
+       "masters": len(deck.slide_masters), "layouts": [l.name for l in deck.slide_layouts]}
 for slide in deck.slides:
-    s = {"texts": [], "charts": [], "tables": [], "pictures": 0}
+    s = {"texts": [], "charts": [], "tables": [], "pictures": 0, "layout": slide.slide_layout.name}
     for shape in slide.shapes:
         if shape.has_chart:
             chart = shape.chart
