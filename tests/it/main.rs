@@ -55,6 +55,7 @@ mod restart;
 mod row_policies;
 mod row_policy_engines;
 mod s3;
+mod s3_retry;
 mod schedules;
 mod schedules_page;
 mod share_dialog;

@@ -424,7 +424,7 @@ async fn a_brand_template_gives_the_deck_its_master_and_layouts() {
         revenue_by_region()
     );
     // The master's picture came along, apart from the deck's own pictures.
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
     let names: Vec<String> = zip.file_names().map(|n| n.unwrap().to_string()).collect();
     assert!(
         names.iter().any(|n| n.starts_with("ppt/media/image")),

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -32,7 +32,7 @@ fn write_config(dir: &Path, port: u16, smtp: u16, extra: &str) -> std::path::Pat
     path
 }
 
-fn start(config: &Path, port: u16) -> Child {
+pub(crate) fn start(config: &Path, port: u16) -> Child {
     let child = quire()
         .args(["serve", "--demo", "--config"])
         .arg(config)

@@ -11,9 +11,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 /// moto's S3 server on a free loopback port, stopped when dropped.
-struct Moto {
+pub(crate) struct Moto {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl Drop for Moto {
@@ -24,7 +24,7 @@ impl Drop for Moto {
 }
 
 /// Starts moto, or None (skipped) when it is not installed and `QUIRE_S3_TESTS` is not set.
-fn moto() -> Option<Moto> {
+pub(crate) fn moto() -> Option<Moto> {
     let installed = Command::new("python3")
         .args(["-c", "import moto.server"])
         .status()
@@ -66,7 +66,7 @@ fn moto() -> Option<Moto> {
 }
 
 impl Moto {
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 
@@ -80,7 +80,7 @@ impl Moto {
         .unwrap()
     }
 
-    async fn make_bucket(&self, name: &str) {
+    pub(crate) async fn make_bucket(&self, name: &str) {
         let r = reqwest::Client::new()
             .put(format!("{}/{name}", self.url()))
             .send()
@@ -89,7 +89,7 @@ impl Moto {
         assert!(r.status().is_success());
     }
 
-    async fn keys(&self, name: &str) -> Vec<String> {
+    pub(crate) async fn keys(&self, name: &str) -> Vec<String> {
         let creds = Credentials::new("test", "test");
         let b = self.bucket(name);
         let url = ListObjectsV2::new(&b, Some(&creds)).sign(Duration::from_secs(60));
@@ -115,7 +115,7 @@ fn s3_config(c: &mut quire::config::Config, m: &Moto) {
     c.delivery.s3.secret_access_key = Some(serde_json::from_value(json!("test")).unwrap());
 }
 
-fn settled(e: &Value) -> bool {
+pub(crate) fn settled(e: &Value) -> bool {
     e["status"] == "succeeded" || e["status"] == "failed"
 }
 
