@@ -267,6 +267,35 @@ async fn a_dashboard_a_stored_result_and_a_scheduled_email_come_as_decks() {
         slides[1]
     );
 
+    // A stored result's deck: made from what it showed, not run again.
+    let report = app.report_id().await;
+    let job: Value = app
+        .client
+        .post(format!("{}/api/v1/reports/{report}/generate", app.address))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let done = app.finished_job(job["id"].as_str().unwrap()).await;
+    let result = done["resultId"].as_str().unwrap();
+    let d = read(
+        &deck(
+            &app,
+            &format!("/api/v1/reports/results/{result}/export?format=pptx"),
+        )
+        .await,
+    );
+    let charts: usize = d["slides"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["charts"].as_array().unwrap().len())
+        .sum();
+    assert!(charts >= 3, "{d}");
+
     // A schedule sending the deck: attached as a PowerPoint file.
     let r = app
         .send_json(
