@@ -1,6 +1,7 @@
 //! Configuration: defaults in code → `reports.toml` → `QUIRE_<SECTION>__<KEY>` env → CLI flags.
 //! Unknown keys and wrong types are errors that name the key.
 
+mod branding;
 mod env;
 mod insights;
 mod oidc;
@@ -9,6 +10,7 @@ mod secret;
 mod server;
 mod types;
 
+pub use branding::{BrandingConfig, MAX_LOGO_BYTES};
 pub use insights::InsightsConfig;
 pub use oidc::{provider_url, OidcConfig};
 pub use s3::S3Config;

@@ -263,8 +263,8 @@ async fn generate_on_a_report_page_shows_progress_then_the_result_files() {
         .await
         .unwrap();
     let links = v["links"].as_array().unwrap();
-    assert_eq!(links.len(), 4, "{v}");
-    for (link, format) in links.iter().zip(["pdf", "xlsx", "csv", "json"]) {
+    assert_eq!(links.len(), 5, "{v}");
+    for (link, format) in links.iter().zip(["pdf", "xlsx", "pptx", "csv", "json"]) {
         let link = link.as_str().unwrap();
         assert!(
             link.starts_with("/api/v1/reports/results/") && link.ends_with(format),

@@ -82,20 +82,20 @@ async fn a_report_downloaded_from_its_page_header_is_on_exports_with_a_link_to_t
         .await
         .unwrap();
     let header = links(&page, &format!("/reports/{report}/download"));
-    assert_eq!(header.len(), 3, "PDF, XLSX, CSV: {header:?}");
+    assert_eq!(header.len(), 4, "PDF, XLSX, PowerPoint, CSV: {header:?}");
     let before = app.get_json("/api/v1/exports").await;
     assert!(before.as_array().unwrap().is_empty());
 
     let mut shown = Vec::new();
     for link in &header {
-        let format = ["pdf", "xlsx", "csv"]
+        let format = ["pdf", "xlsx", "pptx", "csv"]
             .into_iter()
             .find(|f| link.contains(&format!("format={f}")))
             .unwrap();
         let (id, bytes) = download(&app, link).await;
         match format {
             "pdf" => assert_valid_pdf(&bytes),
-            "xlsx" => assert!(bytes.starts_with(b"PK")),
+            "xlsx" | "pptx" => assert!(bytes.starts_with(b"PK")),
             _ => assert!(bytes.starts_with(b"order_id,"), "a CSV"),
         }
         let e = check_recorded(&app, &id, format, &bytes).await;
@@ -122,7 +122,7 @@ async fn a_report_downloaded_from_its_page_header_is_on_exports_with_a_link_to_t
         "every format shows the parameters alike: {shown:?}"
     );
     let list = app.get_json("/api/v1/exports").await;
-    assert_eq!(list.as_array().unwrap().len(), 3, "one record a download");
+    assert_eq!(list.as_array().unwrap().len(), 4, "one record a download");
 
     // JSON, and a generated result's export, are recorded with their maker the same way.
     let (id, bytes) = download(&app, &format!("/reports/{report}/download?format=json")).await;
@@ -138,7 +138,7 @@ async fn a_report_downloaded_from_its_page_header_is_on_exports_with_a_link_to_t
         assert_eq!(r.status(), 422, "{bad}");
     }
     let list = app.get_json("/api/v1/exports").await;
-    assert_eq!(list.as_array().unwrap().len(), 4, "{list}");
+    assert_eq!(list.as_array().unwrap().len(), 5, "{list}");
     // A download another user makes is theirs.
     let (_, token) = crate::helpers::user_with_token(
         &app.ctx,
@@ -177,12 +177,14 @@ async fn a_dashboard_export_and_a_widget_download_are_on_exports_with_a_link_to_
         .dashboard_html(&format!("/dashboards/{board}?f.period=last_30_days"))
         .await;
 
-    // The header's PDF, landscape PDF and XLSX.
+    // The header's PDF, landscape PDF, XLSX and PowerPoint.
     let header = links(&html, &format!("/api/v1/dashboards/{board}/export"));
-    assert_eq!(header.len(), 3, "{header:?}");
+    assert_eq!(header.len(), 4, "{header:?}");
     for link in &header {
         let format = if link.contains("format=xlsx") {
             "xlsx"
+        } else if link.contains("format=pptx") {
+            "pptx"
         } else {
             "pdf"
         };
@@ -230,7 +232,7 @@ async fn a_dashboard_export_and_a_widget_download_are_on_exports_with_a_link_to_
         widget_ids.push(id);
     }
     let list = app.get_json("/api/v1/exports").await;
-    assert_eq!(list.as_array().unwrap().len(), 5, "{list}");
+    assert_eq!(list.as_array().unwrap().len(), 6, "{list}");
 
     // Expired, each is made again as what it was: the landscape PDF, the widget's workbook.
     let conn = rusqlite::Connection::open(app._data_dir.path().join("quire.db")).unwrap();

@@ -136,7 +136,7 @@ async fn every_export_format_is_accepted_by_a_strict_smtp_server() {
                     "exportFormat": f }),
         ));
     }
-    for f in ["pdf", "xlsx"] {
+    for f in ["pdf", "xlsx", "pptx"] {
         runs.push((
             format!("dashboard {f}"),
             json!({ "name": format!("Strict board {f}"), "dashboardId": board,
@@ -202,5 +202,9 @@ async fn every_export_format_is_accepted_by_a_strict_smtp_server() {
             bytes.len()
         );
     }
-    assert_eq!(strict.files("eml").len(), 6);
+    assert_eq!(
+        strict.files("eml").len(),
+        8,
+        "five report formats, three dashboard ones"
+    );
 }
