@@ -290,6 +290,59 @@ pub fn whole(ctx: &crate::app::Ctx, name: &str) -> Result<(), DatasetError> {
     }
 }
 
+/// The datasets in the store, each with the rows its reader may see: a dataset whose rows row
+/// policies hide from them counts only theirs (its total would say how many they may not see).
+pub fn list_seen(ctx: &crate::app::Ctx) -> Result<Vec<DatasetInfo>, DatasetError> {
+    let mut all = store::dataset::list(&*ctx.store.app.get()?)?;
+    for d in &mut all {
+        if let Some(n) = seen_rows(ctx, &d.name)? {
+            d.row_count = n;
+        }
+    }
+    Ok(all)
+}
+
+/// How many rows of dataset `name` its reader may see; None: all of them.
+pub fn seen_rows(ctx: &crate::app::Ctx, name: &str) -> Result<Option<u64>, DatasetError> {
+    let conn = ctx
+        .store
+        .source("main")
+        .expect("the main store")
+        .get(&ctx.sight)?;
+    if !conn.db().reader().is_some_and(|r| r.hides(name)) {
+        return Ok(None);
+    }
+    let failed = |message: String| {
+        DatasetError::Store(StoreError::Source {
+            name: name.to_string(),
+            message,
+        })
+    };
+    let rows = crate::report::builder::readable(conn.db(), name).map_err(failed)?;
+    let bounds = crate::data::query::Bounds {
+        timeout: std::time::Duration::from_secs(10),
+        max_rows: 1,
+        memory_mb: crate::config::LimitsConfig::default().query_memory_mb,
+        result_mb: crate::config::LimitsConfig::default().result_mb,
+    };
+    let counted = conn
+        .db()
+        .fetch(
+            &format!("{}SELECT count(*) FROM {}", rows.tag, rows.from),
+            &rows.values,
+            None,
+            bounds,
+        )
+        .map_err(|e| failed(e.to_string()))?;
+    let n = counted
+        .rows
+        .first()
+        .and_then(|r| r.first())
+        .and_then(|c| c.as_f64())
+        .unwrap_or(0.0);
+    Ok(Some(n as u64))
+}
+
 /// The first `n` rows of a dataset that the caller may see.
 pub fn preview(
     ctx: &crate::app::Ctx,

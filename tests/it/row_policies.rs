@@ -282,8 +282,43 @@ async fn a_north_manager_meets_no_other_region_on_any_path() {
         "{shown}"
     );
 
-    // The dataset's rows, and the builder's value picker.
+    // The dataset's rows, its row count (theirs, not the whole's), and the builder's picker.
     let ds = north.json(&app, "/api/v1/datasets/sales").await;
+    let north_rows =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/sales.csv"))
+            .unwrap()
+            .lines()
+            .filter(|l| l.split(',').any(|f| f == "North"))
+            .count();
+    assert_eq!(
+        ds["rowCount"].as_u64(),
+        Some(north_rows as u64),
+        "{}",
+        ds["rowCount"]
+    );
+    let listed = north.json(&app, "/api/v1/datasets").await;
+    let sales = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "sales")
+        .unwrap();
+    assert_eq!(sales["rowCount"].as_u64(), Some(north_rows as u64));
+    let page = north.get(&app, "/datasets").await.text().await.unwrap();
+    let count = |n: usize| quire::report::format::thousands(n as f64, 0);
+    assert!(
+        page.contains(&format!("class=\"num rows\">{}<", count(north_rows))),
+        "{page}"
+    );
+    let total = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/sales.csv"))
+        .unwrap()
+        .lines()
+        .count()
+        - 1;
+    assert!(
+        !page.contains(&count(total)),
+        "the whole's count is not theirs to know"
+    );
     let rows = ds["preview"]["rows"].as_array().unwrap();
     assert!(!rows.is_empty());
     assert!(

@@ -10,9 +10,9 @@ use actix_multipart::Multipart;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 /// GET /api/v1/datasets
-pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
-    let s = state.ctx.store.clone();
-    let list = web::block(move || store::dataset::list(&*s.app.get()?))
+pub async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, Problem> {
+    let ctx = state.ctx_for(&req);
+    let list = web::block(move || dataset::list_seen(&ctx))
         .await?
         .map_err(Problem::from)?;
     Ok(HttpResponse::Ok().json(list))
@@ -28,8 +28,11 @@ pub async fn get(
     let s = ctx.store.clone();
     let name = name.into_inner();
     let (info, rows) = web::block(move || -> Result<_, dataset::DatasetError> {
-        let info = store::dataset::get(&*s.app.get()?, &name)?
+        let mut info = store::dataset::get(&*s.app.get()?, &name)?
             .ok_or(dataset::DatasetError::NotFound(name.clone()))?;
+        if let Some(n) = dataset::seen_rows(&ctx, &name)? {
+            info.row_count = n;
+        }
         let rows = dataset::preview(&ctx, &name, 10)?;
         Ok((info, rows))
     })

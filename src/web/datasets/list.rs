@@ -56,8 +56,15 @@ pub struct DatasetList {
 impl DatasetList {
     /// The datasets in the store, for whoever `layout` is for.
     pub fn read(ctx: &Ctx, layout: &Layout, oob: bool) -> Result<DatasetList, StoreError> {
+        let seen = dataset::list_seen(ctx).map_err(|e| match e {
+            dataset::DatasetError::Store(s) => s,
+            other => StoreError::Source {
+                name: "datasets".into(),
+                message: other.to_string(),
+            },
+        })?;
         Ok(DatasetList {
-            datasets: store::dataset::list(&*ctx.store.app.get()?)?
+            datasets: seen
                 .into_iter()
                 .map(|d| DatasetRow::new(d, &layout.zone))
                 .collect(),
