@@ -14,6 +14,8 @@
   state.axis2 = state.axis2 || [];
   state.forecast = state.forecast || 0;
   state.anomalies = !!state.anomalies;
+  // A pivot's dimension across its columns: '' the last, '-' none, else a dimension's name.
+  state.across = state.across || '';
   state.spec.dataset = state.spec.dataset || root.dataset.table;
 
   var AGGS = { number: ['sum', 'avg', 'min', 'max', 'count', 'count_distinct'],
@@ -427,6 +429,8 @@
     set('params', JSON.stringify(state.mode === 'sql' ? state.params : filterParams()));
     set('forecast', state.forecast > 0 ? String(state.forecast) : '');
     set('anomalies', state.anomalies ? 'true' : '');
+    drawAcross();
+    set('across', state.chart === 'pivot' ? state.across : '');
     var empty = state.mode !== 'sql' && !state.spec.dimensions.length && !state.spec.measures.length;
     if (empty && !sent.expressions.length) {
       document.getElementById('preview').innerHTML = '<p class="muted">Add a measure or a dimension to see a preview.</p>';
@@ -524,6 +528,20 @@
     changed();
   });
   odd.addEventListener('change', function () { state.anomalies = odd.checked; changed(); });
+  // A pivot table: which dimension goes across (the others go down its rows).
+  var acrossBox = document.getElementById('pivot-across');
+  var acrossPick = document.getElementById('across');
+  function drawAcross() {
+    var dims = state.spec.dimensions.map(fieldOf);
+    acrossBox.hidden = state.mode === 'sql' || state.chart !== 'pivot' || dims.length < 2;
+    if (state.across && state.across !== '-' && dims.indexOf(state.across) < 0) state.across = '';
+    acrossPick.textContent = '';
+    [['', 'The last dimension']].concat(dims.map(function (d) { return [d, d.replace(/_/g, ' ')]; }))
+      .concat([['-', 'None: every dimension down']])
+      .forEach(function (o) { acrossPick.appendChild(el('option', { value: o[0], text: o[1] })); });
+    acrossPick.value = state.across;
+  }
+  acrossPick.addEventListener('change', function () { state.across = acrossPick.value; changed(); });
 
   // --- SQL mode ---------------------------------------------------------------------------
   var sql = document.getElementById('sql');

@@ -617,3 +617,132 @@ async fn the_builder_previews_and_saves_a_pivot_of_its_dimensions() {
     let p = pivot_of(&app, &saved).await;
     assert_eq!(p["columnFields"], json!(["Channel"]));
 }
+
+#[tokio::test]
+async fn the_builder_puts_the_dimension_chosen_across_or_none() {
+    let app = spawn_app().await;
+    let spec = json!({ "dataset": "sales", "dimensions": ["region", "channel"],
+        "measures": [{ "field": "revenue", "agg": "sum" }] });
+    let preview = |across: Value| {
+        let body = json!({ "builder": spec, "type": "pivot", "across": across });
+        let app = &app;
+        async move {
+            app.send_json(reqwest::Method::POST, "/api/v1/builder/preview", &body)
+                .await
+        }
+    };
+    let v: Value = preview(json!("region")).await.json().await.unwrap();
+    assert_eq!(v["pivot"]["rowFields"], json!(["Channel"]), "{v}");
+    assert_eq!(v["pivot"]["columnFields"], json!(["Region"]), "{v}");
+    let v: Value = preview(json!("")).await.json().await.unwrap();
+    assert_eq!(v["pivot"]["rowFields"], json!(["Region", "Channel"]), "{v}");
+    assert_eq!(v["pivot"]["columnFields"], json!([]), "{v}");
+    for bad in [
+        json!("revenue"),
+        json!("nope\u{0}"),
+        json!("x".repeat(5000)),
+    ] {
+        let r = preview(bad.clone()).await;
+        assert_eq!(r.status(), 422, "{bad}");
+        let text = r.text().await.unwrap();
+        assert!(
+            text.contains("across") && text.contains("is not a dimension"),
+            "{text}"
+        );
+    }
+    // One dimension cannot go across: nothing would be left down the rows.
+    let one = json!({ "builder": { "dataset": "sales", "dimensions": ["region"],
+        "measures": [{ "field": "revenue", "agg": "sum" }] }, "type": "pivot", "across": "region" });
+    let r = app
+        .send_json(reqwest::Method::POST, "/api/v1/builder/preview", &one)
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("down its rows"));
+
+    // Saved from the page with the first dimension across; opened again, the page knows it.
+    let form = [
+        ("source", "main"),
+        ("mode", "builder"),
+        ("spec", &spec.to_string()),
+        ("chart", "pivot"),
+        ("across", "region"),
+        ("name", "Region across"),
+    ];
+    let r = app
+        .client
+        .post(format!("{}/builder/save", app.address))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success() || r.status().is_redirection());
+    let list = app.get_json("/api/v1/reports").await;
+    let saved = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "Region across")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let p = pivot_of(&app, &saved).await;
+    assert_eq!(p["columnFields"], json!(["Region"]));
+    assert_eq!(p["rowFields"], json!(["Channel"]));
+    let page = app
+        .get(&format!("/builder?report={saved}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let state = page
+        .split("data-state=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let state = state.replace("&#34;", "\"").replace("&quot;", "\"");
+    assert!(
+        state.contains("\"across\":\"region\""),
+        "the page starts with it: {state}"
+    );
+    assert!(page.contains("id=\"across\""));
+}
+
+#[tokio::test]
+async fn the_across_control_moves_a_dimension_across_by_keyboard() {
+    if !crate::browser::browser_tests_enabled() {
+        return;
+    }
+    let app = spawn_app().await;
+    let two = json!({ "name": "Region by channel",
+        "builder": { "dataset": "sales", "dimensions": ["region", "channel"],
+            "measures": [{ "field": "revenue", "agg": "sum", "as": "revenue" }] },
+        "visualizations": [{ "id": "p", "type": "pivot", "title": "P",
+            "dataMapping": { "rows": ["region"], "columns": ["channel"], "values": ["revenue"] } }] });
+    let id = create(&app, &two).await;
+    let args = vec![app.address.clone(), id];
+    let v = tokio::task::spawn_blocking(move || crate::browser::node("pivot_across.mjs", &args))
+        .await
+        .unwrap();
+    assert_eq!(v["errors"], json!([]), "{v}");
+    assert_eq!(v["shown"], true, "{v}");
+    assert_eq!(v["options"], json!(["", "region", "channel", "-"]), "{v}");
+    let has = |k: &str, h: &str| v[k].as_array().unwrap().iter().any(|x| x == h);
+    assert!(
+        has("before", "Online") && !has("before", "North"),
+        "channels across at first: {v}"
+    );
+    assert_eq!(v["start"], "channel", "the saved report's: {v}");
+    assert_eq!(v["chosen"], "region", "{v}");
+    assert!(
+        has("across", "North") && !has("across", "Online"),
+        "regions across: {v}"
+    );
+    assert!(
+        !has("none", "North") && !has("none", "Online"),
+        "nothing across: {v}"
+    );
+    assert_eq!(v["hiddenForBars"], true, "{v}");
+}

@@ -65,6 +65,9 @@ pub struct Draft {
     /// `options.anomalies`); other charts leave them out.
     pub forecast: Option<u32>,
     pub anomalies: bool,
+    /// A pivot table's dimension across (its columns): None, the last; `""`, none (every
+    /// dimension down its rows).
+    pub across: Option<String>,
 }
 
 /// A preview: the chart (or KPI) and the first rows, as every output draws them.
@@ -404,7 +407,14 @@ pub fn plan(
     let chart = draft
         .chart
         .unwrap_or_else(|| suggest(dims, measures, date_first, share));
-    let map = chart_mapping(chart, &columns, dims);
+    let mut map = chart_mapping(chart, &columns, dims);
+    if chart == VizType::Pivot {
+        across(
+            &mut map,
+            &columns[..dims.min(columns.len())],
+            draft.across.as_deref(),
+        )?;
+    }
     if draft.chart.is_some() {
         // A chart type picked by hand that the question cannot fill: say what to add.
         let probe = Visualization {
@@ -441,6 +451,38 @@ pub fn plan(
         }
     }
     Ok((chart, map, columns))
+}
+
+/// Puts the pivot's dimension `across` (None: the last, as `chart_mapping` does; `""`: none)
+/// across its columns and the other dimensions down its rows.
+fn across(
+    map: &mut DataMapping,
+    dims: &[String],
+    across: Option<&str>,
+) -> Result<(), PipelineError> {
+    let Some(chosen) = across else {
+        return Ok(());
+    };
+    if !chosen.is_empty() && !dims.iter().any(|d| d == chosen) {
+        return Err(mapping(
+            "across",
+            format!(
+                "`{}` is not a dimension of this question ({})",
+                crate::model::text::truncate(chosen, 60),
+                dims.join(", ")
+            ),
+        ));
+    }
+    let rows: Vec<String> = dims.iter().filter(|d| *d != chosen).cloned().collect();
+    if rows.is_empty() {
+        return Err(mapping(
+            "across",
+            "a pivot table needs a dimension down its rows: add another, or put none across".into(),
+        ));
+    }
+    map.rows = rows;
+    map.columns = dims.iter().filter(|d| *d == chosen).cloned().collect();
+    Ok(())
 }
 
 /// Runs a draft: the chart and the first rows, the SQL it compiled to, how long it took.

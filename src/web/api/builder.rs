@@ -32,6 +32,9 @@ pub struct PreviewBody {
     /// A line or area chart's unexpected points marked (`options.anomalies`).
     #[serde(default)]
     anomalies: bool,
+    /// A pivot table's dimension across its columns (absent: the last; `""`: none).
+    #[serde(default)]
+    across: Option<String>,
 }
 
 fn main() -> String {
@@ -65,6 +68,7 @@ pub async fn preview(
         axis2: b.axis2,
         forecast: b.forecast,
         anomalies: b.anomalies,
+        across: b.across,
     };
     let ctx = state.ctx_for(&req);
     let p = web::block(move || builder::preview(&ctx, &draft, chrono::Utc::now().date_naive()))

@@ -179,6 +179,9 @@ pub async fn page(
                 start["axis2"] = serde_json::to_value(&v.options.axis2).unwrap_or_default();
                 start["forecast"] = v.options.forecast.map_or(0, |f| f.periods).into();
                 start["anomalies"] = v.options.anomalies.into();
+                if v.kind == VizType::Pivot {
+                    start["across"] = v.data_mapping.columns.first().map_or("-".into(), |c| c.clone()).into();
+                }
             }
             start["chart"] = serde_json::to_value(chart.map_or("table".into(), |c| serde_json::to_value(c).unwrap_or_default())).unwrap_or_default();
             start["params"] = serde_json::to_value(&d.parameters).unwrap_or_default();
@@ -355,6 +358,9 @@ pub struct DraftForm {
     /// `true`: a line or area chart marks its unexpected points.
     #[serde(default)]
     anomalies: String,
+    /// A pivot table's dimension across: empty, the last; `-`, none.
+    #[serde(default)]
+    across: String,
 }
 
 impl DraftForm {
@@ -416,6 +422,11 @@ impl DraftForm {
                 })?),
             },
             anomalies: self.anomalies.trim() == "true",
+            across: match self.across.trim() {
+                "" => None,
+                "-" => Some(String::new()),
+                a => Some(a.to_string()),
+            },
         })
     }
 }
