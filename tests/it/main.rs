@@ -49,6 +49,7 @@ mod postgres;
 mod pptx;
 mod queries;
 mod receiver;
+mod relay;
 mod reports_api;
 mod reports_page;
 mod restart;

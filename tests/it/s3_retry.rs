@@ -5,91 +5,57 @@
 //! its key.
 
 use crate::helpers::{cli_admin_token, client_with, spawn_app_with};
+use crate::relay::{Before, Relay, Stage};
 use crate::restart::{free_port, start};
 use crate::s3::{moto, settled};
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use actix_web::HttpRequest;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// What the relay does with uploads (PUTs of an object).
-#[derive(Clone)]
-struct Relay {
-    url: String,
-    target: u16,
+/// Uploads (PUTs of an object) refused with a 503, then held, then passed on.
+struct Flaky {
     /// Uploads seen.
     puts: Arc<AtomicUsize>,
-    /// The first this many uploads are answered 503.
+    /// The first this many are answered 503.
     refuse: usize,
-    /// The first this many uploads are held this long before they go on.
+    /// The first this many are held this long before they go on.
     hold: (usize, Duration),
 }
 
-fn relay(target: u16, refuse: usize, hold: (usize, Duration)) -> Relay {
-    let port = free_port();
-    let r = Relay {
-        url: format!("http://127.0.0.1:{port}"),
-        target,
-        puts: Arc::default(),
+impl Stage for Flaky {
+    fn before(&self, _: u8, req: &HttpRequest, _: &mut Vec<(String, String)>) -> Before {
+        if req.method() != actix_web::http::Method::PUT {
+            return Before::Go;
+        }
+        let n = self.puts.fetch_add(1, Ordering::SeqCst) + 1;
+        if n <= self.refuse {
+            Before::Answer(503, "SlowDown")
+        } else if n <= self.hold.0 {
+            Before::Wait(self.hold.1)
+        } else {
+            Before::Go
+        }
+    }
+}
+
+/// A relay in front of moto; the count of uploads it saw.
+fn relay(target: u16, refuse: usize, hold: (usize, Duration)) -> (Relay, Arc<AtomicUsize>) {
+    let puts = Arc::new(AtomicUsize::new(0));
+    let stage = Flaky {
+        puts: puts.clone(),
         refuse,
         hold,
     };
-    let state = web::Data::new(r.clone());
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(state.clone())
-            .app_data(web::PayloadConfig::new(64 << 20))
-            .default_service(web::to(forward))
-    })
-    .workers(2)
-    .bind(("127.0.0.1", port))
-    .unwrap()
-    .run();
-    tokio::spawn(server);
-    r
-}
-
-async fn forward(req: HttpRequest, body: web::Bytes, relay: web::Data<Relay>) -> HttpResponse {
-    if req.method() == actix_web::http::Method::PUT {
-        let n = relay.puts.fetch_add(1, Ordering::SeqCst) + 1;
-        if n <= relay.refuse {
-            return HttpResponse::ServiceUnavailable().body("SlowDown");
-        }
-        if n <= relay.hold.0 {
-            tokio::time::sleep(relay.hold.1).await;
-        }
-    }
-    let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
-    let method = reqwest::Method::from_bytes(req.method().as_str().as_bytes()).unwrap();
-    let mut rb =
-        reqwest::Client::new().request(method, format!("http://127.0.0.1:{}{path}", relay.target));
-    for (k, v) in req.headers() {
-        if !matches!(k.as_str(), "content-length") {
-            rb = rb.header(k.as_str(), v.as_bytes());
-        }
-    }
-    let resp = rb.body(body.to_vec()).send().await.unwrap();
-    let status = resp.status().as_u16();
-    let headers = resp.headers().clone();
-    let bytes = resp.bytes().await.unwrap();
-    let mut out = HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap());
-    for (k, v) in headers.iter() {
-        if !matches!(
-            k.as_str(),
-            "content-length" | "transfer-encoding" | "connection"
-        ) {
-            out.append_header((k.as_str(), v.to_str().unwrap_or_default()));
-        }
-    }
-    out.body(bytes)
+    (crate::relay::start(target, Arc::new(stage)), puts)
 }
 
 #[tokio::test]
 async fn a_storage_failing_twice_then_accepting_gets_one_object() {
     let Some(m) = moto() else { return };
     m.make_bucket("flaky").await;
-    let r = relay(m.port, 2, (0, Duration::ZERO));
+    let (r, puts) = relay(m.port, 2, (0, Duration::ZERO));
     let url = r.url.clone();
     let app = spawn_app_with(move |c| {
         c.delivery.retry_initial_secs = 1;
@@ -111,7 +77,7 @@ async fn a_storage_failing_twice_then_accepting_gets_one_object() {
         .await;
     assert_eq!(run["delivered"], 1, "{run}");
     assert_eq!(
-        r.puts.load(Ordering::SeqCst),
+        puts.load(Ordering::SeqCst),
         3,
         "two refused, then the one that took"
     );
@@ -125,7 +91,7 @@ async fn killed_during_an_upload_it_delivers_once_after_a_restart() {
     let Some(m) = moto() else { return };
     m.make_bucket("killed").await;
     // The first upload is held long enough for the server to die under it.
-    let r = relay(m.port, 0, (1, Duration::from_secs(8)));
+    let (r, puts) = relay(m.port, 0, (1, Duration::from_secs(8)));
     let smtp = crate::smtp::SmtpServer::start();
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
@@ -168,7 +134,7 @@ async fn killed_during_an_upload_it_delivers_once_after_a_restart() {
         .unwrap();
     assert_eq!(r1.status(), 202);
     let started = Instant::now();
-    while r.puts.load(Ordering::SeqCst) == 0 {
+    while puts.load(Ordering::SeqCst) == 0 {
         assert!(
             started.elapsed() < Duration::from_secs(60),
             "no upload began"
@@ -206,7 +172,7 @@ async fn killed_during_an_upload_it_delivers_once_after_a_restart() {
     server.wait().unwrap();
     assert_eq!(last["delivered"], 1, "{last}");
     assert!(
-        r.puts.load(Ordering::SeqCst) >= 2,
+        puts.load(Ordering::SeqCst) >= 2,
         "uploaded again after the restart"
     );
     let keys = m.keys("killed").await;
