@@ -537,3 +537,27 @@ async fn the_row_policy_of_a_claimed_group_shows_the_claimed_region_only() {
     let rows = preview(sign_in(&app, "nia").await).await;
     assert!(rows.is_empty(), "{rows:?}");
 }
+
+#[tokio::test]
+async fn a_person_signs_in_through_the_provider_in_a_browser() {
+    if !crate::browser::browser_tests_enabled() {
+        return;
+    }
+    let Some(m) = mock(&[]) else { return };
+    let app = app_with(&format!("http://127.0.0.1:{}", m.port), |_| {}).await;
+    m.user("pat@example.com", json!({"email": "pat@example.com"}))
+        .await;
+    let args = vec![app.address.clone(), "pat@example.com".to_string()];
+    let v = tokio::task::spawn_blocking(move || crate::browser::node("oidc.mjs", &args))
+        .await
+        .unwrap();
+    assert_eq!(v["errors"], json!([]), "{v}");
+    assert_eq!(v["login"], "/login?next=%2Freports", "{v}");
+    assert_eq!(v["button"], "Sign in with Acme", "{v}");
+    assert_eq!(v["provider"], true, "{v}");
+    assert_eq!(v["landed"], "/reports", "back where it began: {v}");
+    assert_eq!(v["signedInAs"], true, "{v}");
+    assert_eq!(v["phoneButton"], true, "{v}");
+    let (_, groups, _) = access_of(&app, "pat@example.com");
+    assert!(groups.is_empty());
+}
