@@ -410,6 +410,11 @@
     // The expression being typed keeps its focus and caret across the redraw.
     var typingIn = document.activeElement && document.activeElement.classList && document.activeElement.classList.contains('expr-input')
       ? { label: document.activeElement.getAttribute('aria-label'), at: document.activeElement.selectionStart } : null;
+    // Editors open now stay open (read from the page: the toggle event that records it may
+    // not have come yet when a change follows a click at once).
+    document.querySelectorAll('details[data-measure-editor]').forEach(function (d) {
+      openEditors[d.dataset.measureEditor] = d.open;
+    });
     ['dimensions', 'measures', 'filters', 'sort'].forEach(drawWell);
     drawCalculated();
     if (typingIn) {
