@@ -436,6 +436,9 @@
     set('anomalies', state.anomalies ? 'true' : '');
     drawAcross();
     set('across', state.chart === 'pivot' ? state.across : '');
+    // A forecast belongs to a line or area chart (or one the builder may pick: Automatic).
+    document.getElementById('chart-ahead').hidden = state.mode === 'sql'
+      ? false : ['auto', 'line', 'area'].indexOf(state.chart || 'auto') < 0;
     var empty = state.mode !== 'sql' && !state.spec.dimensions.length && !state.spec.measures.length;
     if (empty && !sent.expressions.length) {
       document.getElementById('preview').innerHTML = '<p class="muted">Add a measure or a dimension to see a preview.</p>';

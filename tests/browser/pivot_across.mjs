@@ -1,6 +1,7 @@
 // The builder's Across control for a pivot table (static/builder.js): shown for a pivot of two
 // dimensions, chosen with the keyboard; the preview puts that dimension's values across the
-// columns, and "None" puts every dimension down the rows. Usage: node pivot_across.mjs URL REPORT_ID
+// columns, and "None" puts every dimension down the rows. The forecast controls show for line
+// charts only, not for a pivot. Usage: node pivot_across.mjs URL REPORT_ID
 import { launch, signIn } from './session.mjs';
 
 const [url, id] = process.argv.slice(2);
@@ -15,6 +16,7 @@ try {
   await page.goto(url + '/builder?report=' + id, { waitUntil: 'networkidle' });
   await page.waitForSelector('#preview table.pivot');
   out.shown = await page.isVisible('#across');
+  out.forecastForPivot = await page.isVisible('#chart-ahead');
   out.options = await page.$$eval('#across option', o => o.map(x => x.value));
   out.before = await heads(page);
   out.start = await page.inputValue('#across');
@@ -32,6 +34,8 @@ try {
   // Another chart hides it.
   await page.selectOption('#chart', 'bar');
   out.hiddenForBars = !(await page.isVisible('#across'));
+  await page.selectOption('#chart', 'line');
+  out.forecastForLines = await page.isVisible('#chart-ahead');
 } catch (e) {
   out.errors.push(String(e));
 } finally {
