@@ -40,6 +40,14 @@ pub struct OidcConfig {
     /// The button's words: "Sign in with <name>" (none: the issuer's host name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Only addresses of these domains sign in (`["acme.com"]`; empty: any the provider
+    /// vouches for). A provider such as Google signs in every account it has, not only the
+    /// company's: this keeps the others out.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_domains: Vec<String>,
+    /// Whether a first sign-in makes the user (false: only users that exist here sign in).
+    #[serde(default = "yes")]
+    pub create_users: bool,
 }
 
 fn default_scopes() -> Vec<String> {
@@ -151,6 +159,23 @@ impl OidcConfig {
                 "viewer or editor: everyone the provider signs in would be an administrator (make one with `quire users set-role`)".into(),
             );
         }
+        for d in &self.allowed_domains {
+            let ok = !d.is_empty()
+                && d.len() <= 253
+                && d.contains('.')
+                && d.split('.').all(|l| {
+                    !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                });
+            if !ok {
+                return err(
+                    "allowed_domains",
+                    format!(
+                        "`{}` is not a domain like acme.com",
+                        crate::model::text::truncate(d, 60)
+                    ),
+                );
+            }
+        }
         if let Some(n) = &self.name {
             if n.trim().is_empty() || n.chars().count() > 60 || n.chars().any(char::is_control) {
                 return err("name", "1 to 60 characters".into());
@@ -166,6 +191,16 @@ impl OidcConfig {
             .map(|s| s.expose().to_string())
             .or_else(|| std::env::var(self.client_secret_env.as_deref()?).ok())
             .filter(|s| !s.is_empty())
+    }
+
+    /// Whether `email` (lowercase) may sign in under `allowed_domains`.
+    pub fn allows(&self, email: &str) -> bool {
+        let domain = email.rsplit_once('@').map_or("", |(_, d)| d);
+        self.allowed_domains.is_empty()
+            || self
+                .allowed_domains
+                .iter()
+                .any(|d| d.eq_ignore_ascii_case(domain))
     }
 
     /// What the sign-in button calls the provider.
@@ -227,6 +262,14 @@ mod tests {
                 "auth.oidc.client_secret_env",
             ),
             ("name = \"\"", "auth.oidc.name"),
+            (
+                "allowed_domains = [\"@acme.com\"]",
+                "auth.oidc.allowed_domains",
+            ),
+            (
+                "allowed_domains = [\"localhost\"]",
+                "auth.oidc.allowed_domains",
+            ),
         ] {
             let c: OidcConfig = toml::from_str(&format!("{base}{extra}")).unwrap();
             assert_eq!(c.check().unwrap_err().0, key, "{extra}");

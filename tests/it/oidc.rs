@@ -561,3 +561,42 @@ async fn a_person_signs_in_through_the_provider_in_a_browser() {
     let (_, groups, _) = access_of(&app, "pat@example.com");
     assert!(groups.is_empty());
 }
+
+#[tokio::test]
+async fn only_the_companys_addresses_sign_in_and_making_users_can_be_turned_off() {
+    let Some(m) = mock(&[]) else { return };
+    let issuer = format!("http://127.0.0.1:{}", m.port);
+    // A provider like Google vouches for every account it has: only acme.com's may come in.
+    let app = app_with(&issuer, |o| o.allowed_domains = vec!["Example.com".into()]).await;
+    m.user("outsider", json!({"email": "someone@gmail.test"}))
+        .await;
+    m.user("insider", json!({"email": "in@example.com"})).await;
+    let users = user_count(&app);
+    let trip = to_provider(&app, "outsider", |u| u).await;
+    let r = back(&trip, Some(&trip.state_cookie)).await;
+    assert_eq!(r.status(), 403);
+    assert!(cookie(&r, "quire_session").is_none());
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("takes addresses of Example.com only"),
+        "{page}"
+    );
+    assert_eq!(user_count(&app), users, "nobody made");
+    sign_in(&app, "insider").await;
+    assert_eq!(user_count(&app), users + 1);
+
+    // Users made by an administrator only: a stranger is refused, a known address comes in.
+    let closed = app_with(&issuer, |o| o.create_users = false).await;
+    m.user("stranger", json!({"email": "stranger@example.com"}))
+        .await;
+    let trip = to_provider(&closed, "stranger", |u| u).await;
+    let r = back(&trip, Some(&trip.state_cookie)).await;
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("has no account here"));
+    crate::helpers::user_with_token(&closed.ctx, "stranger@example.com", Role::Viewer);
+    let session = sign_in(&closed, "stranger").await;
+    assert_eq!(
+        me(&closed, &session).await["user"]["email"],
+        "stranger@example.com"
+    );
+}

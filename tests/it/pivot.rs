@@ -745,6 +745,9 @@ async fn the_across_control_moves_a_dimension_across_by_keyboard() {
         "nothing across: {v}"
     );
     assert_eq!(v["hiddenForBars"], true, "{v}");
-    assert_eq!(v["forecastForPivot"], false, "no forecast controls for a pivot: {v}");
+    assert_eq!(
+        v["forecastForPivot"], false,
+        "no forecast controls for a pivot: {v}"
+    );
     assert_eq!(v["forecastForLines"], true, "{v}");
 }

@@ -35,6 +35,21 @@ pub fn sign_in(
         Some(u) => u,
         None => first_sign_in(&conn, config, issuer, claims, ip)?,
     };
+    if !config.allows(&user.email) {
+        audit::record(
+            &conn,
+            Some(&user.email),
+            "login.failed",
+            None,
+            ip,
+            Some("oidc: domain"),
+        );
+        return Err(OidcError::Account(format!(
+            "{} may not sign in here: this server takes addresses of {} only",
+            user.email,
+            config.allowed_domains.join(", ")
+        )));
+    }
     if user.disabled {
         audit::record(
             &conn,
@@ -95,8 +110,19 @@ fn first_sign_in(
             "the provider says {email} is not verified: verify it there, then sign in again"
         )));
     }
+    if !config.allows(email.as_str()) {
+        return Err(OidcError::Account(format!(
+            "{email} may not sign in here: this server takes addresses of {} only",
+            config.allowed_domains.join(", ")
+        )));
+    }
     let user = match store::user::by_email(conn, &email)? {
         Some((u, _)) => u,
+        None if !config.create_users => {
+            return Err(OidcError::Account(format!(
+                "{email} has no account here: ask an administrator to add you"
+            )))
+        }
         None => users::add(
             conn,
             email.as_str(),
