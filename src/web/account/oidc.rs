@@ -35,15 +35,21 @@ fn state_cookie(state: &AppState, value: &str, keep: bool) -> Cookie<'static> {
 /// The login page saying why a sign-in through the provider failed.
 fn failed(state: &AppState, e: OidcError) -> Result<HttpResponse, Problem> {
     let status = match &e {
-        OidcError::NotConfigured => StatusCode::NOT_FOUND,
-        OidcError::Unreachable(_) | OidcError::Provider(_) => StatusCode::BAD_GATEWAY,
-        OidcError::Denied(_) | OidcError::Token(_) => StatusCode::UNAUTHORIZED,
-        OidcError::UnknownState => StatusCode::BAD_REQUEST,
-        OidcError::Account(_) => StatusCode::FORBIDDEN,
-        OidcError::Busy => StatusCode::TOO_MANY_REQUESTS,
-        OidcError::Store(_) | OidcError::Internal(_) => {
-            return Err(Problem::internal(e).html());
+        OidcError::NotConfigured => Some(StatusCode::NOT_FOUND),
+        OidcError::Unreachable(_) | OidcError::Provider(_) => Some(StatusCode::BAD_GATEWAY),
+        OidcError::Denied(_) | OidcError::Token(_) => Some(StatusCode::UNAUTHORIZED),
+        OidcError::UnknownState => Some(StatusCode::BAD_REQUEST),
+        OidcError::Account(_) => Some(StatusCode::FORBIDDEN),
+        OidcError::Busy => Some(StatusCode::TOO_MANY_REQUESTS),
+        OidcError::Store(_) | OidcError::Internal(_) => None,
+    };
+    // A busy database is a 503 as anywhere else; the rest is internal (never shown).
+    let Some(status) = status else {
+        return Err(match e {
+            OidcError::Store(s) => Problem::from(s),
+            other => Problem::internal(other),
         }
+        .html());
     };
     tracing::warn!(error = %e, "sign-in with OpenID Connect failed");
     let mut res = html(
