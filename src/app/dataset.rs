@@ -320,10 +320,8 @@ pub fn seen_rows(ctx: &crate::app::Ctx, name: &str) -> Result<Option<u64>, Datas
     };
     let rows = crate::report::builder::readable(conn.db(), name).map_err(failed)?;
     let bounds = crate::data::query::Bounds {
-        timeout: std::time::Duration::from_secs(10),
         max_rows: 1,
-        memory_mb: crate::config::LimitsConfig::default().query_memory_mb,
-        result_mb: crate::config::LimitsConfig::default().result_mb,
+        ..ctx.bounds()
     };
     let counted = conn
         .db()

@@ -73,7 +73,12 @@ pub fn provider_url(url: &str) -> bool {
                 .trim_end_matches(']')
                 .parse::<std::net::IpAddr>()
                 .is_ok_and(|ip| ip.is_loopback());
+        // A cloud metadata address is never a provider (the SSRF guard's one absolute rule).
+        let metadata = crate::model::schedule::host_ip(host)
+            .and_then(crate::model::schedule::blocked_ip)
+            .is_some_and(|b| b.always);
         (u.scheme() == "https" || (u.scheme() == "http" && loopback))
+            && !metadata
             && u.host().is_some()
             && u.username().is_empty()
             && u.password().is_none()
@@ -233,6 +238,8 @@ mod tests {
             "ftp://idp.example.com",
             "https://user:pw@idp.example.com",
             "https://idp.example.com/?x=1",
+            "https://169.254.169.254/",
+            "https://[fd00:ec2::254]/",
             "idp.example.com",
             "",
         ] {

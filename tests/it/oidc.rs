@@ -9,7 +9,8 @@
 mod provider;
 
 use crate::helpers::{spawn_app_with, TestApp, ADMIN_PASSWORD};
-use provider::{free_port, mock, relay, OTHER_CLIENT, TAMPER};
+use crate::restart::free_port;
+use provider::{mock, relay, OTHER_CLIENT, TAMPER};
 use quire::model::user::Role;
 use serde_json::{json, Value};
 use std::sync::atomic::Ordering;

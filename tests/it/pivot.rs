@@ -24,7 +24,7 @@ fn report() -> Value {
     })
 }
 
-async fn create(app: &TestApp, def: &Value) -> String {
+pub(crate) async fn create(app: &TestApp, def: &Value) -> String {
     let r = app
         .send_json(reqwest::Method::POST, "/api/v1/reports", def)
         .await;

@@ -5,6 +5,7 @@
 //! slides with their header on each, dashboards, scheduled email attachments, hostile names.
 
 use crate::helpers::{spawn_app, TestApp};
+use crate::pivot::create;
 use crate::row_policies::revenue_by_region;
 use mail_parser::{MessageParser, MimeHeaders};
 use serde_json::{json, Value};
@@ -48,17 +49,6 @@ fn read(deck: &[u8]) -> Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap()
-}
-
-async fn create(app: &TestApp, body: &Value) -> String {
-    let r = app
-        .send_json(reqwest::Method::POST, "/api/v1/reports", body)
-        .await;
-    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
-    r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
 }
 
 async fn deck(app: &TestApp, path: &str) -> Vec<u8> {

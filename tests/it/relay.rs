@@ -3,6 +3,7 @@
 //! relay), and a test's `Stage` may answer in its place, hold a request, change a header or the
 //! answer, to stage what the real server would not do. It counts the paths asked for.
 
+use crate::restart::free_port;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use std::sync::atomic::{AtomicU16, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
@@ -52,14 +53,6 @@ impl Relay {
             .filter(|p| *p == path)
             .count()
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A relay on a free port in front of the server on `target`.

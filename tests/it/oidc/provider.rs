@@ -3,6 +3,7 @@
 //! token call.
 
 use crate::relay::{Before, Relay, Stage};
+use crate::restart::free_port;
 use actix_web::HttpRequest;
 use base64::Engine as _;
 use serde_json::{json, Value};
@@ -24,14 +25,6 @@ impl Drop for Mock {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Starts the provider (`extra`: its options), or None (skipped) when it is not installed and
