@@ -16,7 +16,8 @@
   state.anomalies = !!state.anomalies;
   // A pivot's dimension across its columns: '' the last, '-' none, else a dimension's name.
   state.across = state.across || '';
-  state.spec.dataset = state.spec.dataset || root.dataset.table;
+  // A question on a saved one reads its `source`, not a dataset.
+  if (!state.spec.source) state.spec.dataset = state.spec.dataset || root.dataset.table;
 
   var AGGS = { number: ['sum', 'avg', 'min', 'max', 'count', 'count_distinct'],
                date: ['min', 'max', 'count', 'count_distinct'],

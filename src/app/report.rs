@@ -25,6 +25,10 @@ pub fn save(
     author: &Author,
 ) -> Result<StoredReport, EditError> {
     def.name = def.name.trim().to_string();
+    if let Some(id) = id {
+        // Known before the check: a question built on itself is found by its id.
+        def.id = Some(id.to_string());
+    }
     check(ctx, &def)?;
     let conn = ctx.store.app.get()?;
     let stays = |before: &Option<String>| *before == def.collection_id;
@@ -93,7 +97,65 @@ pub fn save(
 /// prepared on its source and each visualization's columns.
 pub fn check(ctx: &Ctx, def: &ReportDefinition) -> Result<(), EditError> {
     def.validate().map_err(split)?;
-    check_queries(ctx, def)
+    let mut def = def.clone();
+    let id = def.id.clone();
+    let source = def.data_source.clone();
+    let specs = def
+        .builder
+        .iter_mut()
+        .map(|b| ("builder".to_string(), b))
+        .chain(def.queries.iter_mut().filter_map(|(name, q)| {
+            q.builder
+                .as_mut()
+                .map(|b| (format!("queries.{name}.builder"), b))
+        }));
+    for (field, spec) in specs {
+        read_source(ctx, id.as_deref(), &source, spec)?
+            .map_err(|m| split(m.replacen("builder", &field, 1)))?;
+    }
+    check_queries(ctx, &def)
+}
+
+/// Reads the saved question `spec` is built on (`builder.source`) into it, as loading a
+/// stored report does (`store::report::resolve_spec`), once the caller may see that report
+/// and it reads `data_source` as `spec` does. `id`: the report `spec` belongs to, if saved
+/// (a question built on itself is refused). The inner result: what is wrong, to show.
+pub fn read_source(
+    ctx: &Ctx,
+    id: Option<&str>,
+    data_source: &str,
+    spec: &mut crate::model::report::BuilderSpec,
+) -> Result<Result<(), String>, EditError> {
+    let Some(source) = &spec.source else {
+        return Ok(Ok(()));
+    };
+    let conn = ctx.store.app.get()?;
+    // A report they may not see is one that is not there.
+    let missing = format!(
+        "builder.source.report: no report with id `{}`",
+        crate::model::text::truncate(&source.report, 80)
+    );
+    let Some(stored) = store::report::get(&conn, &source.report)? else {
+        return Ok(Err(missing));
+    };
+    let inner = &stored.definition;
+    if !ctx
+        .grants
+        .sees_report(&stored.id, inner.collection_id.as_deref())
+    {
+        return Ok(Err(missing));
+    }
+    if inner.data_source != data_source {
+        return Ok(Err(format!(
+            "builder.source.report: `{}` reads the data source `{}`; this question reads `{}`",
+            inner.name, inner.data_source, data_source
+        )));
+    }
+    store::report::resolve_spec(&conn, &mut vec![id.unwrap_or_default().to_string()], spec);
+    Ok(spec
+        .source
+        .as_ref()
+        .map_or(Ok(()), |s| s.nested().map(drop)))
 }
 
 /// Moves a report no schedule or dashboard uses to the trash.
@@ -109,6 +171,12 @@ pub fn delete(ctx: &Ctx, id: &str, author: &Author) -> Result<(), EditError> {
         super::dashboard::users_of(&conn, id)?
             .into_iter()
             .map(|(name, _)| format!("dashboard `{name}`")),
+    );
+    users.extend(
+        store::report::list(&conn)?
+            .into_iter()
+            .filter(|r| r.definition.reads_question(id))
+            .map(|r| format!("report `{}` (a question built on it)", r.definition.name)),
     );
     if !users.is_empty() {
         return Err(EditError::Conflict(format!(

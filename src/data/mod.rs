@@ -7,6 +7,7 @@ pub mod date_expr;
 pub mod guard;
 pub mod import;
 pub mod pg;
+pub mod placeholders;
 pub mod query;
 pub mod retype;
 pub mod source;

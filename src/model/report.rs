@@ -468,6 +468,14 @@ impl ReportDefinition {
             .find(|v| matches!(v.kind, VizType::Table | VizType::Pivot))
     }
 
+    /// Whether a builder query of this report reads the saved question of report `id`.
+    pub fn reads_question(&self, id: &str) -> bool {
+        self.builder
+            .iter()
+            .chain(self.queries.values().filter_map(|q| q.builder.as_ref()))
+            .any(|b| b.source.as_ref().is_some_and(|s| s.report == id))
+    }
+
     /// The visualization with this id.
     pub fn visualization(&self, id: &str) -> Option<&Visualization> {
         self.visualizations.iter().find(|v| v.id == id)

@@ -42,6 +42,7 @@ mod layout;
 mod mail_check;
 mod markdown;
 mod measures;
+mod nested;
 mod oidc;
 mod pdf;
 mod pivot;

@@ -441,6 +441,30 @@ async fn a_report_and_builder_specs_give_the_same_results_on_postgres_as_on_the_
         assert_same(&m, &s, &spec.to_string());
     }
 
+    // A question on a saved question (issue 25), with a parameter given: the same rows.
+    let mut inner = Vec::new();
+    for source in ["main", "shop"] {
+        let def = json!({ "name": format!("Monthly on {source}"), "dataSource": source,
+            "parameters": [{ "name": "channel", "type": "string", "defaultValue": "Online" }],
+            "builder": { "dataset": "sales", "dimensions": ["region", { "field": "order_date", "bucket": "month" }],
+                "measures": [{ "field": "revenue", "agg": "sum", "as": "revenue" }, { "field": "*", "agg": "count", "as": "orders" }],
+                "filters": [{ "field": "channel", "op": "eq", "value": "{channel}" }] },
+            "visualizations": [{ "id": "rows", "type": "table", "title": "Rows" }] });
+        inner.push(crate::pivot::create(&app, &def).await);
+    }
+    let nested = |id: &str| {
+        json!({ "source": { "report": id, "parameters": { "channel": "Retail" } },
+        "dimensions": ["region"], "measures": [{ "field": "revenue", "agg": "sum", "as": "total" },
+            { "field": "orders", "agg": "max", "as": "most" }, { "field": "order_date", "agg": "min", "as": "first" }],
+        "filters": [{ "field": "revenue", "op": "gt", "value": 1500 }], "sort": [{ "field": "region", "dir": "asc" }] })
+    };
+    let (m, s) = (
+        builder_rows(&app, "main", &nested(&inner[0])).await,
+        builder_rows(&app, "shop", &nested(&inner[1])).await,
+    );
+    assert!(m["totalRows"].as_u64() > Some(3), "{m}");
+    assert_same(&m, &s, "a question on a saved question");
+
     // Tables of every schema, views too, with their columns.
     let tables = app.get_json("/api/v1/tables").await;
     let shop = tables["sources"]

@@ -56,7 +56,7 @@ pub(crate) async fn north_policy(app: &TestApp) -> String {
 }
 
 /// Puts `who` in group `gid` with `region` as their attribute.
-async fn join(app: &TestApp, gid: &str, who: &Who, region: &str) {
+pub(crate) async fn join(app: &TestApp, gid: &str, who: &Who, region: &str) {
     let r = app
         .client
         .post(format!(

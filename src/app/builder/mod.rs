@@ -16,10 +16,13 @@ use std::time::Instant;
 
 mod join;
 mod mapping;
+mod question;
 
 pub use join::{join_options, remember, JoinOptions};
 use mapping::across;
 pub use mapping::{chart_mapping, suggest};
+use question::{question_fields, sourced};
+pub use question::{questions, QUESTION};
 
 /// Rows a preview shows.
 pub const PREVIEW_ROWS: u32 = 100;
@@ -121,6 +124,9 @@ fn connection(ctx: &Ctx, source: &str) -> Result<crate::store::SourceConn, Pipel
 /// The fields of `table` in `source`: their kinds as the compiler sees them, and how many
 /// distinct values each has (over the first 100,000 rows: a hint, not a census).
 pub fn fields(ctx: &Ctx, source: &str, table: &str) -> Result<Vec<Field>, PipelineError> {
+    if let Some(report) = table.strip_prefix(QUESTION) {
+        return question_fields(ctx, source, report);
+    }
     let conn = connection(ctx, source)?;
     let kinds = crate::report::builder::fields(&conn, table).map_err(|m| mapping("table", m))?;
     let rows =
@@ -290,6 +296,7 @@ pub fn plan(
     draft: &Draft,
     today: chrono::NaiveDate,
 ) -> Result<(VizType, DataMapping, Vec<String>), PipelineError> {
+    let draft = &*sourced(ctx, draft)?;
     if let DraftQuery::Sql(sql) = &draft.query {
         if sql.chars().count() > MAX_QUERY_CHARS {
             return Err(mapping(
@@ -322,10 +329,15 @@ pub fn plan(
                         // Kinds only, on the connection held: the field list's distinct counts
                         // read every column, and a second connection from the same small pool
                         // could wait on requests that each hold one.
-                        crate::report::builder::fields(&conn, &b.dataset)
-                            .ok()?
-                            .into_iter()
-                            .find(|x| x.name == f)
+                        crate::report::builder::spec_fields(
+                            conn.db(),
+                            b,
+                            crate::report::builder::Dialect::of(conn.db().engine()),
+                            today,
+                        )
+                        .ok()?
+                        .into_iter()
+                        .find(|x| x.name == f)
                     })
                     .is_some_and(|f| f.kind == FieldKind::Date);
             let share = spec["measures"][0]["show"] == "percent_of_total";
@@ -391,6 +403,7 @@ pub fn preview(
     today: chrono::NaiveDate,
 ) -> Result<Preview, PipelineError> {
     let started = Instant::now();
+    let draft = &*sourced(ctx, draft)?;
     let (chart, map, _) = plan(ctx, draft, today)?;
     let def = definition(draft, chart, map, "Preview");
     let conn = connection(ctx, &draft.source)?;
@@ -411,7 +424,7 @@ pub fn preview(
     };
     let bound = values
         .iter()
-        .filter(|(k, _)| k.starts_with("quire_b"))
+        .filter(|(k, _)| k.starts_with("quire_b") || k.starts_with("quire_n_"))
         .map(|(k, v)| (format!("{mark}{k}"), param_text(v)))
         .collect();
     let out = super::column_meta::shown(ctx, || {

@@ -96,6 +96,7 @@ fn last_day(
 ) -> Option<NaiveDate> {
     let spec = BuilderSpec {
         dataset: dataset.to_string(),
+        source: None,
         dimensions: Vec::new(),
         // As a spec would say it, whatever else a measure may carry.
         measures: vec![serde_json::from_value::<Measure>(

@@ -84,12 +84,14 @@ pub fn report_at(
     number: i64,
 ) -> Result<(Version, ReportDefinition), EditError> {
     let (v, value) = get(ctx, Kept::Report, id, number)?;
-    let def = serde_json::from_value(value).map_err(|e| {
+    let mut def = serde_json::from_value(value).map_err(|e| {
         invalid(
             "version",
             format!("version {number} no longer reads as a report: {e}"),
         )
     })?;
+    // The saved questions it is built on, as they are now.
+    store::report::resolve(&*ctx.store.app.get()?, id, &mut def);
     Ok((v, def))
 }
 

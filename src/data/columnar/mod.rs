@@ -15,10 +15,8 @@
 mod cells;
 mod copy;
 mod run;
-mod sql;
 
 pub use copy::version;
-pub use sql::placeholders;
 
 use crate::model::dataset::DatasetInfo;
 use datafusion::execution::memory_pool::FairSpillPool;

@@ -8,7 +8,12 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BuilderSpec {
+    /// The dataset (table) it reads; empty when it reads a saved question (`source`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub dataset: String,
+    /// A saved question whose rows it reads instead of a dataset (a nested question).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<QuestionSource>,
     /// Columns to group by: `"field"` or `{field, bucket}`.
     #[serde(default)]
     #[schema(value_type = Vec<DimensionShape>)]
@@ -33,6 +38,61 @@ pub struct BuilderSpec {
     /// named `<dataset>.<field>` wherever a field is.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub joins: Vec<Join>,
+}
+
+/// Most saved questions one question may read through (`a` on `b` on `c`).
+pub const MAX_NESTING: usize = 3;
+
+/// `{report, query?, parameters?}`: the rows of a saved builder question (a report's query),
+/// read as a dataset whose fields are its columns. Its parameters take `parameters` (text,
+/// as in a URL; `"{name}"` passes this question's own parameter `name`), else their defaults.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct QuestionSource {
+    /// The report's id.
+    pub report: String,
+    /// Which of its queries, when it has several (`queries`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub parameters: std::collections::BTreeMap<String, String>,
+    /// The question as the store holds it now, read when the spec is loaded or checked (see
+    /// `store::report::resolve`); never stored.
+    #[serde(skip)]
+    pub resolved: Option<std::sync::Arc<Result<Nested, String>>>,
+}
+
+impl PartialEq for QuestionSource {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.report, &self.query, &self.parameters)
+            == (&other.report, &other.query, &other.parameters)
+    }
+}
+
+/// The saved question a [`QuestionSource`] names, as read from the store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Nested {
+    /// The report's name (for messages and the field list).
+    pub name: String,
+    pub data_source: String,
+    /// The report's parameters, which its spec's `"{name}"` values refer to.
+    pub parameters: Vec<super::ParameterDef>,
+    /// Its query (itself resolved, when it reads a saved question in turn).
+    pub spec: BuilderSpec,
+}
+
+impl QuestionSource {
+    /// The question read from the store; an error says why there is none.
+    pub fn nested(&self) -> Result<&Nested, String> {
+        match self.resolved.as_deref() {
+            Some(Ok(n)) => Ok(n),
+            Some(Err(why)) => Err(format!("builder.source.report: {why}")),
+            None => Err(format!(
+                "builder.source.report: the report `{}` was not read",
+                crate::model::text::truncate(&self.report, 80)
+            )),
+        }
+    }
 }
 
 /// `{dataset, type: inner|left, on: [{left, right}]}`: `left` a field of the question so far

@@ -14,6 +14,9 @@ const MAX_EXPRESSIONS: usize = 50;
 const MAX_JOINS: usize = 4;
 const MAX_KEYS: usize = 4;
 
+/// The name a saved question's rows are read under (`FROM (…) AS "question"`).
+pub const NESTED: &str = "question";
+
 /// What a spec reads: its columns and the FROM clause that has them.
 pub struct Scope {
     pub columns: Vec<Column>,
@@ -67,10 +70,22 @@ pub fn scope(
     joined: &[Vec<Field>],
 ) -> Result<Scope, String> {
     let d = b.d;
+    let inner = b.inner;
+    if let Some(q) = inner {
+        b.values
+            .extend(q.values.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    let base_name = match inner {
+        Some(_) => NESTED,
+        None => spec.dataset.as_str(),
+    };
     if spec.joins.is_empty() {
-        let from = match relation(b, &spec.dataset, fields) {
-            Some(rows) => format!("{rows} AS {}", d.quote(&spec.dataset)),
-            None => d.table(&spec.dataset),
+        let from = match inner {
+            Some(q) => format!("({}) AS {}", q.sql, d.quote(NESTED)),
+            None => match relation(b, &spec.dataset, fields) {
+                Some(rows) => format!("{rows} AS {}", d.quote(&spec.dataset)),
+                None => d.table(&spec.dataset),
+            },
         };
         return Ok(Scope {
             columns: columns(b, spec, fields, Vec::new())?,
@@ -84,7 +99,7 @@ pub fn scope(
             spec.joins.len()
         ));
     }
-    let base = d.quote(&spec.dataset);
+    let base = d.quote(base_name);
     let mut cols: Vec<Column> = fields
         .iter()
         .map(|f| Column {
@@ -96,8 +111,12 @@ pub fn scope(
     let table = |b: &mut Binder, name: &str, fields: &[Field]| {
         relation(b, name, fields).unwrap_or_else(|| d.table(name))
     };
-    let mut from = format!("{} AS {base}", table(b, &spec.dataset, fields));
-    let mut seen = vec![spec.dataset.as_str()];
+    let first = match inner {
+        Some(q) => format!("({})", q.sql),
+        None => table(b, &spec.dataset, fields),
+    };
+    let mut from = format!("{first} AS {base}");
+    let mut seen = vec![base_name];
     for (i, j) in spec.joins.iter().enumerate() {
         let at = format!("builder.joins[{i}]");
         if seen.contains(&j.dataset.as_str()) {

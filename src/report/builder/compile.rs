@@ -20,6 +20,7 @@ struct Dim<'a> {
     bucketed: bool,
     /// Read by an expression (calculated, or qualified by its dataset): selected under its name.
     aliased: bool,
+    kind: FieldKind,
 }
 
 /// An aggregated column of the result.
@@ -74,11 +75,12 @@ pub fn compile_joined(
     params: &[ParameterDef],
     today: NaiveDate,
 ) -> Result<Compiled, String> {
-    compile_read(d, spec, (fields, joined), params, today, None)
+    compile_read(d, spec, (fields, joined), params, today, None, None)
 }
 
 /// [`compile_joined`] for `reader` on the main store: each table it reads cut to the rows
-/// their row policies allow, the SQL tagged as written for them (`source::sighted_tag`).
+/// their row policies allow, the SQL tagged as written for them (`source::sighted_tag`);
+/// `inner` the saved question it reads instead of a dataset (see [`super::inner`]).
 pub fn compile_read(
     d: Dialect,
     spec: &BuilderSpec,
@@ -86,9 +88,11 @@ pub fn compile_read(
     params: &[ParameterDef],
     today: NaiveDate,
     reader: Option<&crate::data::source::Reader>,
+    inner: Option<&super::Inner>,
 ) -> Result<Compiled, String> {
     let mut b = Binder::new(d, params);
     b.reader = reader.map(|r| (r, today));
+    b.inner = inner;
     // Calculated columns first: the builder's page checks them as they are typed, before
     // anything is grouped or measured.
     let read = scope(&mut b, spec, fields, joined)?;
@@ -129,6 +133,10 @@ pub fn compile_read(
             name: &f.name,
             bucketed: dim.bucket.is_some(),
             aliased: col.sql != d.quote(&col.field.name),
+            kind: match dim.bucket {
+                Some(_) => FieldKind::Date,
+                None => f.kind,
+            },
         });
     }
 
@@ -284,9 +292,21 @@ pub fn compile_read(
     if d == Dialect::Columnar {
         sql.insert_str(0, crate::data::source::columnar_tag());
     }
+    // The result's columns: the dimensions' kinds, numbers for the rest.
+    let columns = outputs
+        .iter()
+        .map(|name| Field {
+            name: name.clone(),
+            kind: dims
+                .iter()
+                .find(|dim| dim.name == name)
+                .map_or(FieldKind::Number, |dim| dim.kind),
+        })
+        .collect();
     Ok(Compiled {
         sql,
         values: b.values,
+        columns,
     })
 }
 

@@ -25,6 +25,8 @@ pub(super) struct Binder<'a> {
     pub reader: Option<(&'a Reader, NaiveDate)>,
     /// Values are literals only (a row policy's): `"{name}"` is text, not a parameter.
     pub literal_only: bool,
+    /// The saved question the spec reads instead of a dataset, compiled.
+    pub inner: Option<&'a super::Inner>,
 }
 
 impl<'a> Binder<'a> {
@@ -36,6 +38,7 @@ impl<'a> Binder<'a> {
             values: Params::new(),
             reader: None,
             literal_only: false,
+            inner: None,
         }
     }
 

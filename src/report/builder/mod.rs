@@ -18,6 +18,7 @@ mod fields;
 mod filter;
 mod rows;
 
+pub use columns::NESTED;
 pub use compile::{compile, compile_for, compile_joined, compile_read};
 pub use dialect::Dialect;
 pub use expr::{names as expr_names, rename as rename_in_expr};
@@ -33,11 +34,148 @@ use chrono::NaiveDate;
 use rusqlite::Connection;
 use std::borrow::Cow;
 
-/// A compiled query: its SQL and the values of its literals.
+/// A compiled query: its SQL, the values of its literals and the columns it returns.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Compiled {
     pub sql: String,
     pub values: Params,
+    pub columns: Vec<Field>,
+}
+
+/// A saved question compiled for the question built on it (`builder.source`): the SELECT its
+/// FROM reads, with the values it binds, and its columns, which are that question's fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inner {
+    pub sql: String,
+    pub values: Params,
+    pub fields: Vec<Field>,
+}
+
+/// The saved question `spec` reads (`spec.source`), compiled in `d` on `db` for its reader
+/// (row policies apply inside it as anywhere), as of `today`; None when `spec` reads a
+/// dataset. `params` are the parameters of the question built on it: a value `"{name}"` in
+/// `source.parameters` passes that one on. The inner question's own placeholders are renamed
+/// (`quire_n_…`) so that they never meet the outer one's.
+pub fn inner(
+    db: Db<'_>,
+    spec: &crate::model::report::BuilderSpec,
+    d: Dialect,
+    params: &[ParameterDef],
+    today: NaiveDate,
+) -> Result<Option<Inner>, String> {
+    let Some(source) = &spec.source else {
+        return Ok(None);
+    };
+    if !spec.dataset.is_empty() {
+        return Err(
+            "builder.source: a question reads a dataset or a saved question, not both".into(),
+        );
+    }
+    let n = source.nested()?;
+    let at = |e: String| match e.strip_prefix("builder.") {
+        Some(rest) => format!("builder.source.report: in `{}`: {rest}", n.name),
+        None => format!("builder.source.report: in `{}`: {e}", n.name),
+    };
+    let deeper = inner(db, &n.spec, d, &n.parameters, today).map_err(at)?;
+    let fields = match &deeper {
+        Some(q) => q.fields.clone(),
+        None => fields(db, &n.spec.dataset).map_err(at)?,
+    };
+    let joined = joined_fields(db, &n.spec).map_err(at)?;
+    let c = compile_read(
+        d,
+        &n.spec,
+        (&fields, &joined),
+        &n.parameters,
+        today,
+        db.reader(),
+        deeper.as_ref(),
+    )
+    .map_err(at)?;
+    // Its parameters: passed on, given, or their defaults.
+    let mut given = std::collections::BTreeMap::new();
+    let mut passed = std::collections::BTreeMap::new();
+    for (name, value) in &source.parameters {
+        let here = format!("builder.source.parameters.{}", shown(name));
+        if !n.parameters.iter().any(|p| &p.name == name) {
+            return Err(format!("{here}: `{}` has no such parameter", n.name));
+        }
+        match value.strip_prefix('{').and_then(|v| v.strip_suffix('}')) {
+            Some(outer) if params.iter().any(|p| p.name == outer) => {
+                passed.insert(name.clone(), outer.to_string());
+            }
+            Some(outer) => {
+                return Err(format!(
+                    "{here}: this question has no parameter `{}` to pass on",
+                    shown(outer)
+                ))
+            }
+            None => {
+                given.insert(name.clone(), value.clone());
+            }
+        }
+    }
+    let resolved = crate::report::params::resolve(&n.parameters, &given, today).or_else(|e| {
+        match passed.contains_key(&e.name) {
+            // Required, and passed on: resolved without it.
+            true => {
+                let mut defs = n.parameters.clone();
+                defs.retain(|p| !passed.contains_key(&p.name));
+                crate::report::params::resolve(&defs, &given, today)
+            }
+            false => Err(e),
+        }
+    });
+    let resolved = resolved.map_err(|e| {
+        format!(
+            "builder.source.parameters.{}: {}",
+            shown(&e.name),
+            e.message
+        )
+    })?;
+    let mut values = Params::new();
+    let sql = crate::data::placeholders::map(crate::data::source::untagged(&c.sql), |name| {
+        if let Some(outer) = passed.get(name) {
+            return d.placeholder(outer);
+        }
+        let renamed = format!("quire_n_{name}");
+        let value = c
+            .values
+            .get(name)
+            .or_else(|| resolved.values.get(name))
+            .cloned()
+            .unwrap_or(crate::data::query::ParamValue::Null);
+        values.insert(renamed.clone(), value);
+        d.placeholder(&renamed)
+    });
+    Ok(Some(Inner {
+        sql,
+        values,
+        fields: c.columns,
+    }))
+}
+
+/// The fields `spec` reads: its dataset's on `db`, or the columns of the saved question it is
+/// built on, compiled in `d`.
+pub fn spec_fields(
+    db: Db<'_>,
+    spec: &crate::model::report::BuilderSpec,
+    d: Dialect,
+    today: NaiveDate,
+) -> Result<Vec<Field>, String> {
+    match inner(db, spec, d, &[], today) {
+        Ok(Some(q)) => Ok(q.fields),
+        Ok(None) => fields(db, &spec.dataset),
+        // Passed-on parameters are this question's: its fields do not depend on them.
+        Err(e) if e.contains("to pass on") => {
+            let mut bare = spec.clone();
+            if let Some(s) = bare.source.as_mut() {
+                s.parameters.retain(|_, v| !v.starts_with('{'));
+            }
+            inner(db, &bare, d, &[], today).map(|q| q.map(|q| q.fields).unwrap_or_default())
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// The SQL of a query and the values it binds besides the report's parameters, as of today
@@ -63,10 +201,22 @@ pub fn sql_of_as_of<'a, 'c>(
     match source {
         QuerySource::Sql(sql) => Ok((Cow::Borrowed(sql), Params::new())),
         QuerySource::Builder(spec) => {
-            let fields = fields(db, &spec.dataset)?;
-            let joined = joined_fields(db, spec)?;
             let d = Dialect::of(engine(db, spec));
-            let c = compile_read(d, spec, (&fields, &joined), params, today, db.reader())?;
+            let nested = inner(db, spec, d, params, today)?;
+            let fields = match &nested {
+                Some(q) => q.fields.clone(),
+                None => fields(db, &spec.dataset)?,
+            };
+            let joined = joined_fields(db, spec)?;
+            let c = compile_read(
+                d,
+                spec,
+                (&fields, &joined),
+                params,
+                today,
+                db.reader(),
+                nested.as_ref(),
+            )?;
             Ok((Cow::Owned(c.sql), c.values))
         }
     }
@@ -79,17 +229,23 @@ pub fn rows_sql(
     params: &[ParameterDef],
     today: NaiveDate,
 ) -> Result<Compiled, String> {
-    let fields = fields(db, &spec.dataset)?;
-    let joined = joined_fields(db, spec)?;
     // Rows in the table's order, a page at a time: SQLite's, on its indexes.
+    let d = Dialect::of(db.engine());
+    let nested = inner(db, spec, d, params, today)?;
+    let fields = match &nested {
+        Some(q) => q.fields.clone(),
+        None => fields(db, &spec.dataset)?,
+    };
+    let joined = joined_fields(db, spec)?;
     compile_rows(
-        Dialect::of(db.engine()),
+        d,
         spec,
         &fields,
         &joined,
         params,
         today,
         db.reader(),
+        nested.as_ref(),
     )
 }
 
@@ -116,7 +272,11 @@ pub fn joined_fields(
 /// The engine that answers `spec`: the columnar engine when it has every dataset the spec
 /// reads, else the source's own.
 fn engine(db: Db<'_>, spec: &crate::model::report::BuilderSpec) -> crate::data::source::Engine {
-    let first = db.engine_for(&spec.dataset);
+    let first = match spec.source.as_ref().map(|s| s.nested()) {
+        Some(Ok(n)) => engine(db, &n.spec),
+        Some(Err(_)) => db.engine(),
+        None => db.engine_for(&spec.dataset),
+    };
     match spec
         .joins
         .iter()
@@ -213,7 +373,7 @@ pub fn join_counts<'c>(
     db: impl Into<Db<'c>>,
     spec: &crate::model::report::BuilderSpec,
 ) -> Result<Option<[String; 2]>, String> {
-    if spec.joins.is_empty() {
+    if spec.joins.is_empty() || spec.source.is_some() {
         return Ok(None);
     }
     let db = db.into();
@@ -257,9 +417,28 @@ fn scope_on(
     spec: &crate::model::report::BuilderSpec,
     d: Dialect,
 ) -> Result<columns::Scope, String> {
-    let fields = fields(db, &spec.dataset)?;
+    let today = chrono::Utc::now().date_naive();
+    let nested = inner(db, spec, d, &[], today);
+    // Passed-on parameters do not change the columns: read without them.
+    let nested = match nested {
+        Err(_) if spec.source.is_some() => {
+            let fields = spec_fields(db, spec, d, today)?;
+            Some(Inner {
+                sql: String::new(),
+                values: Params::new(),
+                fields,
+            })
+        }
+        other => other?,
+    };
+    let fields = match &nested {
+        Some(q) => q.fields.clone(),
+        None => fields(db, &spec.dataset)?,
+    };
     let joined = joined_fields(db, spec)?;
-    columns::scope(&mut filter::Binder::new(d, &[]), spec, &fields, &joined)
+    let mut b = filter::Binder::new(d, &[]);
+    b.inner = nested.as_ref();
+    columns::scope(&mut b, spec, &fields, &joined)
 }
 
 /// A plain SQL identifier: letters, digits and `_`, not starting with a digit.

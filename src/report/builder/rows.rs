@@ -17,9 +17,11 @@ pub fn compile_rows(
     params: &[ParameterDef],
     today: NaiveDate,
     reader: Option<&crate::data::source::Reader>,
+    inner: Option<&super::Inner>,
 ) -> Result<Compiled, String> {
     let mut b = Binder::new(d, params);
     b.reader = reader.map(|r| (r, today));
+    b.inner = inner;
     // Filters may name joined and calculated columns; the rows are the dataset's own.
     let read = scope(&mut b, spec, fields, joined)?;
     let cols = &read.columns;
@@ -41,9 +43,11 @@ pub fn compile_rows(
     if b.reader.is_some() {
         sql.insert_str(0, crate::data::source::sighted_tag());
     }
+    let fields = cols[..read.own].iter().map(|c| c.field.clone()).collect();
     Ok(Compiled {
         sql,
         values: b.values,
+        columns: fields,
     })
 }
 
@@ -60,7 +64,7 @@ mod tests {
             "filters": [{ "field": "region", "op": "eq", "value": "North" },
                         { "field": "units", "op": "ge", "value": 2 }] }));
         let fields = super::super::fields(&conn, "sales").unwrap();
-        let c = compile_rows(Dialect::Sqlite, &s, &fields, &[], &[], today(), None).unwrap();
+        let c = compile_rows(Dialect::Sqlite, &s, &fields, &[], &[], today(), None, None).unwrap();
         let bounds = query::Bounds {
             timeout: std::time::Duration::from_secs(5),
             max_rows: 100,

@@ -452,7 +452,7 @@ pub fn engine_sql<'a>(
             Db::Store(_, Some(_), _) => Ok(std::borrow::Cow::Owned(format!(
                 "{}{}",
                 crate::data::source::columnar_tag(),
-                crate::data::columnar::placeholders(&sql)
+                crate::data::placeholders::engine(&sql)
             ))),
             _ if def.data_source != "main" => Err(format!(
                 "engine: the columnar engine holds the main store's datasets; this report reads `{}`",

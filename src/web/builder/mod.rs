@@ -4,7 +4,7 @@
 
 use crate::app::builder::{self, Draft, DraftQuery, Field, Preview};
 use crate::app::{Ctx, PipelineError};
-use crate::model::report::{ParameterDef, VizType};
+use crate::model::report::VizType;
 use crate::store;
 use crate::web::error::Problem;
 use crate::web::gate;
@@ -15,6 +15,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+mod form;
+pub use form::DraftForm;
+
 /// The builder page.
 #[derive(Template)]
 #[template(path = "builder.html")]
@@ -23,6 +26,8 @@ pub struct BuilderPage {
     pub sources: Vec<String>,
     pub source: String,
     pub tables: Vec<String>,
+    /// Saved builder questions a question can be built on: `(question:<id>, name)`.
+    pub questions: Vec<(String, String)>,
     pub table: String,
     pub fields: Vec<Field>,
     /// The draft to start from, as JSON for the script (`{spec, sql, mode, chart, params}`).
@@ -187,7 +192,10 @@ pub async fn page(
             start["params"] = serde_json::to_value(&d.parameters).unwrap_or_default();
             match (&d.builder, &d.query) {
                 (Some(b), _) => {
-                    table = b.dataset.clone();
+                    table = match &b.source {
+                        Some(q) => format!("{}{}", builder::QUESTION, q.report),
+                        None => b.dataset.clone(),
+                    };
                     start["spec"] = serde_json::to_value(b).unwrap_or_default();
                 }
                 (None, Some(sql)) => {
@@ -208,21 +216,31 @@ pub async fn page(
             return Err(Problem::invalid("source", format!("no data source named `{}`", crate::model::text::truncate(&source, 60))));
         }
         let tables = tables_of(&ctx, &source)?;
-        if table.is_empty() || !tables.contains(&table) {
+        let questions = builder::questions(&ctx, &source, report.as_ref().map(|r| r.0.as_str()))?;
+        let question = questions.iter().any(|(v, _)| *v == table);
+        if table.is_empty() || !(tables.contains(&table) || question) {
             table = tables.iter().find(|t| *t == "sales").or(tables.first()).cloned().unwrap_or_default();
         }
         let fields = match table.as_str() {
             "" => Vec::new(),
             t => builder::fields(&ctx, &source, t)?,
         };
-        if start["spec"]["dataset"].is_null() {
-            start["spec"]["dataset"] = table.clone().into();
+        match table.strip_prefix(builder::QUESTION) {
+            // A question on a saved one: its source, no dataset.
+            Some(id) if start["spec"]["source"].is_null() => {
+                start["spec"]["source"] = serde_json::json!({ "report": id });
+                start["spec"]["dataset"] = serde_json::Value::Null;
+            }
+            Some(_) => {}
+            None if start["spec"]["dataset"].is_null() => start["spec"]["dataset"] = table.clone().into(),
+            None => {}
         }
         Ok(BuilderPage {
             layout: Layout::new(&ctx, &who)?,
             sources,
             source,
             tables,
+            questions,
             table,
             fields,
             state: start.to_string(),
@@ -334,101 +352,6 @@ pub async fn values(
         web::block(move || builder::values(&ctx, &q.source, &q.table, &q.field, &q.prefix))
             .await??;
     Ok(HttpResponse::Ok().json(values))
-}
-
-/// The draft as the page posts it.
-#[derive(Deserialize)]
-pub struct DraftForm {
-    source: String,
-    mode: String,
-    #[serde(default)]
-    spec: String,
-    #[serde(default)]
-    sql: String,
-    #[serde(default)]
-    chart: String,
-    #[serde(default)]
-    params: String,
-    /// Measures on the second axis, comma-separated.
-    #[serde(default)]
-    axis2: String,
-    /// Periods a line or area chart forecasts (empty: none).
-    #[serde(default)]
-    forecast: String,
-    /// `true`: a line or area chart marks its unexpected points.
-    #[serde(default)]
-    anomalies: String,
-    /// A pivot table's dimension across: empty, the last; `-`, none.
-    #[serde(default)]
-    across: String,
-}
-
-impl DraftForm {
-    /// The draft, or (field, message) naming what is wrong.
-    pub fn parse(&self) -> Result<Draft, (String, String)> {
-        let bad = |f: &str, m: String| (f.to_string(), m);
-        let query = match self.mode.as_str() {
-            "sql" => {
-                let sql = self.sql.trim();
-                if sql.is_empty() {
-                    return Err(bad("sql", "write a SELECT query".into()));
-                }
-                DraftQuery::Sql(sql.to_string())
-            }
-            _ => {
-                let spec =
-                    serde_json::from_str(&self.spec).map_err(|e| bad("builder", e.to_string()))?;
-                DraftQuery::Builder(spec)
-            }
-        };
-        let chart = match self.chart.as_str() {
-            "" | "auto" => None,
-            c => Some(serde_json::from_value::<VizType>(c.into()).map_err(|_| {
-                bad(
-                    "chart",
-                    format!(
-                        "`{}` is not a chart type",
-                        crate::model::text::truncate(c, 40)
-                    ),
-                )
-            })?),
-        };
-        let parameters: Vec<ParameterDef> = match self.params.trim() {
-            "" => Vec::new(),
-            p => serde_json::from_str(p).map_err(|e| bad("parameters", e.to_string()))?,
-        };
-        Ok(Draft {
-            source: self.source.clone(),
-            query,
-            chart,
-            parameters,
-            axis2: self
-                .axis2
-                .split(',')
-                .map(str::trim)
-                .filter(|a| !a.is_empty())
-                .map(String::from)
-                .collect(),
-            forecast: match self.forecast.trim() {
-                "" | "0" => None,
-                n => Some(n.parse::<u32>().map_err(|_| {
-                    bad(
-                        "forecast",
-                        format!(
-                            "`{}` is not a number of periods",
-                            crate::model::text::truncate(n, 20)
-                        ),
-                    )
-                })?),
-            },
-            anomalies: self.anomalies.trim() == "true",
-            across: match self.across.trim() {
-                "" => None,
-                "-" => Some(String::new()),
-                a => Some(a.to_string()),
-            },
-        })
-    }
 }
 
 /// Splits `field: message` (the pipeline's errors) into the field and the message.

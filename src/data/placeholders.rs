@@ -1,9 +1,17 @@
-//! A SQL report's text made ready for the engine (a report that asks for it with
-//! `"engine": "columnar"`): its `:name` parameters written as the engine's `$name`, outside
-//! quotes and comments, `::` casts kept.
+//! The `:name` (or `$name`) placeholders of SQL text, found outside strings, quoted names and
+//! comments (`::` casts and `12:30` are not placeholders), and written anew: a SQL report's
+//! made ready for the columnar engine, which writes them `$name`; a saved question's renamed
+//! inside the question built on it.
 
-/// `sql` with each `:name` outside strings, quoted names and comments as `$name`.
-pub fn placeholders(sql: &str) -> String {
+/// `sql` with each `:name` outside strings, quoted names and comments as `$name` (the
+/// columnar engine's placeholders).
+pub fn engine(sql: &str) -> String {
+    map(sql, |name| format!("${name}"))
+}
+
+/// `sql` with each placeholder (`:name` or `$name`) outside strings, quoted names and
+/// comments replaced by `to(name)`, which writes the whole new placeholder.
+pub fn map(sql: &str, mut to: impl FnMut(&str) -> String) -> String {
     let b: Vec<char> = sql.chars().collect();
     let mut out = String::with_capacity(sql.len() + 8);
     let mut i = 0;
@@ -48,11 +56,14 @@ pub fn placeholders(sql: &str) -> String {
                 out.push_str("::");
                 i += 2;
             }
-            ':' if next.is_some_and(|n| n.is_ascii_alphabetic() || n == '_')
-                && !(i > 0 && word(b[i - 1])) =>
+            ':' | '$'
+                if next.is_some_and(|n| n.is_ascii_alphabetic() || n == '_')
+                    && !(i > 0 && word(b[i - 1])) =>
             {
-                out.push('$');
-                i += 1;
+                let end = (i + 1..b.len()).find(|&j| !word(b[j])).unwrap_or(b.len());
+                let name: String = b[i + 1..end].iter().collect();
+                out.push_str(&to(&name));
+                i = end;
             }
             _ => {
                 out.push(c);
@@ -87,7 +98,17 @@ mod tests {
             ("SELECT 12:30", "SELECT 12:30"),
         ];
         for (sql, want) in cases {
-            assert_eq!(placeholders(sql), want, "{sql}");
+            assert_eq!(engine(sql), want, "{sql}");
         }
+    }
+
+    #[test]
+    fn placeholders_are_renamed_whole_and_nothing_else() {
+        let sql = "SELECT \"a:b\", ':c' FROM t WHERE x = :quire_b0 AND y = $region -- :z\n AND w::text = :quire_b10";
+        let renamed = map(sql, |n| format!(":quire_q1_{n}"));
+        assert_eq!(
+            renamed,
+            "SELECT \"a:b\", ':c' FROM t WHERE x = :quire_q1_quire_b0 AND y = :quire_q1_region -- :z\n AND w::text = :quire_q1_quire_b10"
+        );
     }
 }
