@@ -204,7 +204,7 @@
     if (kind === 'text') {
       var dl = el('datalist', { id: listId });
       wrap.appendChild(dl);
-      fetch('/builder/values?source=' + encodeURIComponent(source) + '&table=' + encodeURIComponent(state.spec.dataset) +
+      fetch('/builder/values?source=' + encodeURIComponent(source) + '&table=' + encodeURIComponent(state.spec.source ? root.dataset.table : state.spec.dataset) +
             '&field=' + encodeURIComponent(f.field)).then(function (r) { return r.ok ? r.json() : []; }).then(function (vs) {
         vs.forEach(function (v) { dl.appendChild(el('option', { value: v })); });
       });
@@ -514,6 +514,18 @@
       var target = e.target.closest && e.target.closest('.item');
       var to = target ? Number(target.dataset.index) : state.spec[name].length - 1;
       move(name, Number(parts[2]), to);
+    });
+  });
+  // A saved question's parameters: a value given, or its default when left empty.
+  document.querySelectorAll('#question-params input[data-param]').forEach(function (input) {
+    var given = (state.spec.source && state.spec.source.parameters) || {};
+    input.value = given[input.dataset.param] || '';
+    input.addEventListener('change', function () {
+      if (!state.spec.source) return;
+      var p = state.spec.source.parameters = state.spec.source.parameters || {};
+      var v = input.value.trim();
+      if (v) p[input.dataset.param] = v; else delete p[input.dataset.param];
+      changed();
     });
   });
   document.getElementById('table').addEventListener('change', function (e) {

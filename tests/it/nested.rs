@@ -435,3 +435,107 @@ async fn the_builder_page_offers_saved_questions_with_their_columns_as_fields() 
         "not built on itself"
     );
 }
+
+#[tokio::test]
+async fn a_question_on_a_saved_one_is_built_in_the_browser() {
+    if !crate::browser::browser_tests_enabled() {
+        return;
+    }
+    let app = spawn_app().await;
+    let inner = create(&app, &monthly()).await;
+    let args = vec![app.address.clone(), inner.clone()];
+    let v = tokio::task::spawn_blocking(move || crate::browser::node("nested.mjs", &args))
+        .await
+        .unwrap();
+    assert_eq!(v["errors"], json!([]), "{v}");
+    assert_eq!(v["offered"], json!(["Monthly revenue by region"]), "{v}");
+    assert_eq!(
+        v["fields"],
+        json!([
+            "region:text",
+            "order_date:date",
+            "revenue:number",
+            "orders:number"
+        ]),
+        "{v}"
+    );
+    assert_eq!(v["params"], json!(["channel"]), "{v}");
+    assert!(
+        v["sql"].as_str().unwrap().contains("AS \"question\""),
+        "{v}"
+    );
+    assert_eq!(v["bound"], true, "the parameter given: {v}");
+    // Every Retail order's revenue by region, as pandas adds it up.
+    let want = expected("Retail", f64::MIN);
+    let rows = v["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), want.len(), "{v}");
+    for r in rows {
+        let region = r[0].as_str().unwrap();
+        let got: f64 = r[1].as_str().unwrap().replace(',', "").parse().unwrap();
+        assert!(
+            (got - want[region].0).abs() < 0.01,
+            "{region}: {got} vs {want:?}"
+        );
+    }
+    let saved = v["savedAt"].as_str().unwrap();
+    assert!(saved.starts_with("/reports/"), "{v}");
+    let id = saved.trim_start_matches("/reports/");
+    let def = app.get_json(&format!("/api/v1/reports/{id}")).await;
+    let source = &def["builder"]["source"];
+    assert_eq!(source["report"], inner.as_str(), "{def}");
+    assert_eq!(
+        source["parameters"],
+        json!({ "channel": "Retail" }),
+        "{def}"
+    );
+}
+
+#[tokio::test]
+async fn a_dashboard_filter_targets_a_saved_questions_column() {
+    let app = spawn_app().await;
+    let inner = create(&app, &monthly()).await;
+    let def = json!({ "name": "Best months", "builder": outer(&inner, json!({}), 0.0),
+        "visualizations": [{ "id": "rows", "type": "table", "title": "Rows" }] });
+    let id = create(&app, &def).await;
+    let board = |field: &str| {
+        json!({ "name": format!("On {field}"),
+        "widgets": [{ "id": "best", "x": 0, "y": 0, "w": 12, "h": 5, "reportId": id, "visualizationId": "rows" }],
+        "filters": [{ "id": "r", "label": "Region", "type": "select",
+                      "targets": [{ "widgetId": "best", "field": field }] }] })
+    };
+    let r = app
+        .client
+        .post(format!("{}/api/v1/dashboards", app.address))
+        .json(&board("region"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let dash = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let html = app
+        .dashboard_html(&format!("/dashboards/{dash}?f.r=North"))
+        .await;
+    // The filter offers the question's regions; the widget shows North's row only.
+    assert!(html.contains(">Southwest</option>"), "{html}");
+    assert!(
+        html.contains(">North</td>") && !html.contains(">Southwest</td>"),
+        "only North: {html}"
+    );
+    // The dataset's channel is not a column of the question.
+    let r = app
+        .client
+        .post(format!("{}/api/v1/dashboards", app.address))
+        .json(&board("channel"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains("`Monthly revenue by region` has no field `channel`"),
+        "{text}"
+    );
+}

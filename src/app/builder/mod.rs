@@ -22,7 +22,7 @@ pub use join::{join_options, remember, JoinOptions};
 use mapping::across;
 pub use mapping::{chart_mapping, suggest};
 use question::{question_fields, sourced};
-pub use question::{questions, QUESTION};
+pub use question::{question_values, questions, QUESTION};
 
 /// Rows a preview shows.
 pub const PREVIEW_ROWS: u32 = 100;
@@ -36,17 +36,18 @@ pub use crate::report::builder::FieldKind;
 pub struct Field {
     pub name: String,
     pub kind: FieldKind,
-    /// Distinct values (counted over the first 100,000 rows).
-    pub distinct: u64,
+    /// Distinct values (counted over the first 100,000 rows); None: not counted (a saved
+    /// question's column: counting would run the question).
+    pub distinct: Option<u64>,
 }
 
 impl Field {
-    /// `20,000 distinct`, as the field list shows it.
+    /// `20,000 distinct`, as the field list shows it; nothing when not counted.
     pub fn distinct_shown(&self) -> String {
-        format!(
-            "{} distinct",
-            crate::report::format::thousands(self.distinct as f64, 0)
-        )
+        match self.distinct {
+            Some(n) => format!("{} distinct", crate::report::format::thousands(n as f64, 0)),
+            None => String::new(),
+        }
     }
 }
 
@@ -152,7 +153,7 @@ pub fn fields(ctx: &Ctx, source: &str, table: &str) -> Result<Vec<Field>, Pipeli
             Ok(Field {
                 name: f.name,
                 kind: f.kind,
-                distinct: distinct as u64,
+                distinct: Some(distinct as u64),
             })
         })
         .collect()
@@ -166,6 +167,13 @@ pub fn values(
     field: &str,
     prefix: &str,
 ) -> Result<Vec<String>, PipelineError> {
+    if let Some(report) = table.strip_prefix(QUESTION) {
+        let spec: BuilderSpec = serde_json::from_value(
+            serde_json::json!({ "source": { "report": report }, "dimensions": [] }),
+        )
+        .map_err(|e| mapping("table", e.to_string()))?;
+        return question::question_values(ctx, source, &spec, field, prefix);
+    }
     if !fields(ctx, source, table)?.iter().any(|f| f.name == field) {
         return Err(mapping(
             "field",

@@ -66,7 +66,7 @@ pub(super) fn question_fields(
         .map(|f| Field {
             name: f.name,
             kind: f.kind,
-            distinct: 0,
+            distinct: None,
         })
         .collect())
 }
@@ -89,5 +89,66 @@ pub fn questions(
                 && ctx.grants.sees_report(&r.id, d.collection_id.as_deref())
         })
         .map(|r| (format!("{QUESTION}{}", r.id), r.definition.name))
+        .collect())
+}
+
+/// Up to 50 values of `field` among the rows of the saved question `spec` reads (its
+/// `source`, with the values it gives that question's parameters), most frequent first; with
+/// a `prefix`, values containing it. Asked as a builder question of its own, so row policies
+/// and the engine apply as to any other.
+pub fn question_values(
+    ctx: &Ctx,
+    source: &str,
+    spec: &crate::model::report::BuilderSpec,
+    field: &str,
+    prefix: &str,
+) -> Result<Vec<String>, PipelineError> {
+    let mut filters = Vec::new();
+    if !prefix.is_empty() {
+        filters.push(serde_json::json!({ "field": field, "op": "contains",
+            "value": prefix.chars().take(200).collect::<String>() }));
+    }
+    let mut asked: crate::model::report::BuilderSpec = serde_json::from_value(serde_json::json!({
+        "dimensions": [field],
+        "measures": [{ "field": "*", "agg": "count", "as": "quire_rows" }],
+        "filters": filters,
+        "sort": [{ "field": "quire_rows", "dir": "desc" }, { "field": field, "dir": "asc" }],
+        "limit": super::PICKER_VALUES,
+    }))
+    .map_err(|e| mapping("field", e.to_string()))?;
+    asked.source = spec.source.clone();
+    let draft = Draft {
+        source: source.to_string(),
+        query: DraftQuery::Builder(asked),
+        chart: None,
+        parameters: Vec::new(),
+        axis2: Vec::new(),
+        forecast: None,
+        anomalies: false,
+        across: None,
+    };
+    let draft = sourced(ctx, &draft)?;
+    let DraftQuery::Builder(asked) = &draft.query else {
+        return Ok(Vec::new());
+    };
+    let conn = connection(ctx, source)?;
+    let (sql, values) = crate::report::builder::sql_of(
+        &conn,
+        crate::model::report::QuerySource::Builder(asked),
+        &[],
+    )
+    .map_err(|m| mapping("field", m))?;
+    let rs = conn
+        .db()
+        .fetch(&sql, &values, None, ctx.bounds())
+        .map_err(|e| crate::report::run::RunError::Query {
+            viz: "values".into(),
+            source: e,
+        })?;
+    Ok(rs
+        .rows
+        .iter()
+        .filter(|r| !matches!(r[0], crate::data::query::Cell::Null))
+        .map(|r| crate::report::run::cell_text(&r[0], None))
         .collect())
 }

@@ -140,8 +140,15 @@ pub fn builder_fields(
         .source(&report.data_source)
         .ok_or("the report's source is gone")?;
     let conn = data.get(&ctx.sight).map_err(|e| e.to_string())?;
-    let fields = crate::report::builder::fields(&conn, &spec.dataset)?;
-    Ok((spec.dataset.clone(), fields))
+    let d = crate::report::builder::Dialect::of(conn.db().engine());
+    let today = chrono::Utc::now().date_naive();
+    let fields = crate::report::builder::spec_fields(conn.db(), spec, d, today)?;
+    // A question on a saved one is named by that one.
+    let name = match spec.source.as_ref().map(|s| s.nested()) {
+        Some(Ok(n)) => n.name.clone(),
+        _ => spec.dataset.clone(),
+    };
+    Ok((name, fields))
 }
 
 /// What needs no store (`DashboardDefinition::validate`), the error naming its field.

@@ -28,6 +28,8 @@ pub struct BuilderPage {
     pub tables: Vec<String>,
     /// Saved builder questions a question can be built on: `(question:<id>, name)`.
     pub questions: Vec<(String, String)>,
+    /// The chosen saved question's parameters: `(label, name, default)`.
+    pub question_params: Vec<(String, String, String)>,
     pub table: String,
     pub fields: Vec<Field>,
     /// The draft to start from, as JSON for the script (`{spec, sql, mode, chart, params}`).
@@ -225,11 +227,26 @@ pub async fn page(
             "" => Vec::new(),
             t => builder::fields(&ctx, &source, t)?,
         };
+        // The saved question's parameters, to give values to (label, name, default).
+        let question_params: Vec<(String, String, String)> = match table.strip_prefix(builder::QUESTION) {
+            Some(id) => store::report::get(&*ctx.store.app.get()?, id)?
+                .map(|r| r.definition.parameters)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|p| {
+                    let label = if p.label.is_empty() { p.name.clone() } else { p.label };
+                    (label, p.name, p.default_value.unwrap_or_default())
+                })
+                .collect(),
+            None => Vec::new(),
+        };
         match table.strip_prefix(builder::QUESTION) {
             // A question on a saved one: its source, no dataset.
             Some(id) if start["spec"]["source"].is_null() => {
                 start["spec"]["source"] = serde_json::json!({ "report": id });
-                start["spec"]["dataset"] = serde_json::Value::Null;
+                if let Some(spec) = start["spec"].as_object_mut() {
+                    spec.remove("dataset");
+                }
             }
             Some(_) => {}
             None if start["spec"]["dataset"].is_null() => start["spec"]["dataset"] = table.clone().into(),
@@ -241,6 +258,7 @@ pub async fn page(
             source,
             tables,
             questions,
+            question_params,
             table,
             fields,
             state: start.to_string(),

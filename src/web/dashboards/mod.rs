@@ -586,6 +586,10 @@ fn choices(ctx: &crate::app::Ctx, d: &StoredDashboard, f: &DashboardFilter) -> V
     };
     let def = &report.definition;
     match def.query_source(def.visualization(vid).and_then(|v| v.query.as_deref())) {
+        Some(crate::model::report::QuerySource::Builder(spec)) if spec.source.is_some() => {
+            crate::app::builder::question_values(ctx, &def.data_source, spec, field, "")
+                .unwrap_or_default()
+        }
         Some(crate::model::report::QuerySource::Builder(spec)) => {
             crate::app::builder::values(ctx, &def.data_source, &spec.dataset, field, "")
                 .unwrap_or_default()
