@@ -344,10 +344,20 @@ async fn a_dashboard_is_created_read_changed_duplicated_and_deleted() {
         before + 3
     );
 
-    // The gate audited the changes.
-    let audit = app
-        .get_json("/api/v1/audit?action=DELETE%20/api/v1/dashboards/%7Bid%7D")
-        .await;
+    // The gate audited the changes (written just after the response: waited for).
+    let mut audit = json!([]);
+    for _ in 0..100 {
+        audit = app
+            .get_json("/api/v1/audit?action=DELETE%20/api/v1/dashboards/%7Bid%7D")
+            .await;
+        if audit
+            .as_array()
+            .is_some_and(|a| a.iter().any(|e| e["target"] == id.as_str()))
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     assert!(
         audit
             .as_array()

@@ -419,10 +419,17 @@ async fn a_column_whose_values_do_not_convert_keeps_its_type_until_they_may_be_m
         app.get_json(&preview).await["rows"],
         serde_json::json!([[4, 32]])
     );
-    // Recorded in the audit log.
-    let audit = app
-        .get_json("/api/v1/audit?action=POST%20/datasets/%7Bname%7D/columns/%7Bcolumn%7D/type")
-        .await;
+    // Recorded in the audit log (written just after the response: waited for).
+    let mut audit = serde_json::Value::Null;
+    for _ in 0..100 {
+        audit = app
+            .get_json("/api/v1/audit?action=POST%20/datasets/%7Bname%7D/columns/%7Bcolumn%7D/type")
+            .await;
+        if audit.as_array().is_some_and(|a| !a.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     assert_eq!(audit.as_array().map(Vec::len), Some(1), "{audit}");
 
     // The API converts too: a date column, its bad values made blank.
