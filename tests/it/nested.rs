@@ -158,14 +158,7 @@ async fn a_saved_question_on_a_saved_one_takes_its_own_parameter_through() {
         let out = app
             .get_json(&format!("/reports/{id}/download?format=json{given}"))
             .await;
-        let table = out["sections"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|s| s["items"].as_array().unwrap().clone())
-            .find(|i| i["kind"] == "table")
-            .unwrap_or_else(|| panic!("no table in {out}"));
-        same(&shown_rows(&table), &expected(channel, 1000.0));
+        same(&shown_rows(&table_of(&out)), &expected(channel, 1000.0));
     }
     // A question on that one in turn: three deep.
     let top = json!({ "source": { "report": id, "parameters": { "ch": "Online" } },
@@ -312,14 +305,18 @@ async fn report_rows(
     let out = who
         .json(app, &format!("/reports/{id}/download?format=json"))
         .await;
-    let table = out["sections"]
+    shown_rows(&table_of(&out))
+}
+
+/// The table item of a report's JSON.
+fn table_of(out: &Value) -> Value {
+    out["sections"]
         .as_array()
         .unwrap()
         .iter()
         .flat_map(|s| s["items"].as_array().unwrap().clone())
         .find(|i| i["kind"] == "table")
-        .unwrap_or_else(|| panic!("no table in {out}"));
-    shown_rows(&table)
+        .unwrap_or_else(|| panic!("no table in {out}"))
 }
 
 /// A table item's rows as shown (`1,234.50`) read back as region → (total, most).

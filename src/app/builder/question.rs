@@ -41,16 +41,7 @@ pub(super) fn question_fields(
         serde_json::json!({ "source": { "report": report }, "dimensions": [] }),
     )
     .map_err(|e| mapping("table", e.to_string()))?;
-    let draft = Draft {
-        source: source.to_string(),
-        query: DraftQuery::Builder(spec),
-        chart: None,
-        parameters: Vec::new(),
-        axis2: Vec::new(),
-        forecast: None,
-        anomalies: false,
-        across: None,
-    };
+    let draft = on(source, spec);
     let draft = sourced(ctx, &draft)?;
     let DraftQuery::Builder(spec) = &draft.query else {
         return Ok(Vec::new());
@@ -117,16 +108,7 @@ pub fn question_values(
     }))
     .map_err(|e| mapping("field", e.to_string()))?;
     asked.source = spec.source.clone();
-    let draft = Draft {
-        source: source.to_string(),
-        query: DraftQuery::Builder(asked),
-        chart: None,
-        parameters: Vec::new(),
-        axis2: Vec::new(),
-        forecast: None,
-        anomalies: false,
-        across: None,
-    };
+    let draft = on(source, asked);
     let draft = sourced(ctx, &draft)?;
     let DraftQuery::Builder(asked) = &draft.query else {
         return Ok(Vec::new());
@@ -151,4 +133,18 @@ pub fn question_values(
         .filter(|r| !matches!(r[0], crate::data::query::Cell::Null))
         .map(|r| crate::report::run::cell_text(&r[0], None))
         .collect())
+}
+
+/// A draft of `spec` on `source`, drawn as the builder would choose.
+fn on(source: &str, spec: crate::model::report::BuilderSpec) -> Draft {
+    Draft {
+        source: source.to_string(),
+        query: DraftQuery::Builder(spec),
+        chart: None,
+        parameters: Vec::new(),
+        axis2: Vec::new(),
+        forecast: None,
+        anomalies: false,
+        across: None,
+    }
 }
