@@ -213,8 +213,17 @@ async fn the_dialog_locks_the_pages_values_in_words_and_its_link_is_listed_opene
         .await
         .unwrap();
     assert!(!dialog.contains(&id), "{dialog}");
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let audit = app.get_json("/api/v1/audit?limit=50").await.to_string();
+    // The gate writes its records just after the responses: waited for.
+    let mut audit = String::new();
+    for _ in 0..100 {
+        audit = app.get_json("/api/v1/audit?limit=50").await.to_string();
+        if audit.contains("POST /dashboards/{id}/shares")
+            && audit.contains("POST /shares/{id}/revoke")
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     assert!(audit.contains("POST /dashboards/{id}/shares"), "{audit}");
     assert!(audit.contains("POST /shares/{id}/revoke"), "{audit}");
     // A report page: its parameters; the demo dashboard: its page's parameters too.
