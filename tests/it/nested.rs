@@ -226,6 +226,26 @@ async fn questions_that_cannot_be_read_are_refused_naming_why() {
     let mut not_ours = ok.clone();
     not_ours["source"]["parameters"] = json!({ "channel": "{nope}" });
     refused(&app, &not_ours, &["no parameter `nope` to pass on"]).await;
+    let mut long = ok.clone();
+    long["source"]["parameters"] = json!({ "channel": "x".repeat(5000) });
+    refused(
+        &app,
+        &long,
+        &["builder.source.parameters.channel", "longer than 1000"],
+    )
+    .await;
+    // A value that reads as SQL is a value: bound, it matches no channel, and nothing changes.
+    let mut sql_value = ok.clone();
+    sql_value["source"]["parameters"] = json!({ "channel": "Online'; DROP TABLE sales; --" });
+    let (got, _) = answer(&app, &sql_value).await;
+    assert!(got.is_empty(), "{got:?}");
+    for path in [
+        "/builder/fields?source=main&table=question:x'%20OR%201=1--",
+        "/builder/values?source=main&table=question:..%2F..&field=region&prefix=",
+    ] {
+        let r = app.get(path).await;
+        assert!(r.status().is_client_error(), "{path}: {}", r.status());
+    }
     let mut both = ok.clone();
     both["dataset"] = json!("sales");
     refused(&app, &both, &["builder.source", "not both"]).await;
@@ -263,7 +283,7 @@ async fn questions_that_cannot_be_read_are_refused_naming_why() {
     let text = r.text().await.unwrap();
     assert!(text.contains("builder.source.report"), "{text}");
     assert!(text.contains("built on itself"), "{text}");
-    // Nothing was written: the inner question answers as before.
+    // Nothing was written: the inner question answers as before, over every sales row.
     let (got, _) = answer(&app, &ok).await;
     same(&got, &expected("Online", 0.0));
 

@@ -54,13 +54,14 @@ pub struct Inner {
 /// The saved question `spec` reads (`spec.source`), compiled in `d` on `db` for its reader
 /// (row policies apply inside it as anywhere), as of `today`; None when `spec` reads a
 /// dataset. `params` are the parameters of the question built on it: a value `"{name}"` in
-/// `source.parameters` passes that one on. The inner question's own placeholders are renamed
-/// (`quire_n_…`) so that they never meet the outer one's.
+/// `source.parameters` passes that one on; None when only the columns are wanted (they do
+/// not depend on what is passed on, which is then taken as given). The inner question's own
+/// placeholders are renamed (`quire_n_…`) so that they never meet the outer one's.
 pub fn inner(
     db: Db<'_>,
     spec: &crate::model::report::BuilderSpec,
     d: Dialect,
-    params: &[ParameterDef],
+    params: Option<&[ParameterDef]>,
     today: NaiveDate,
 ) -> Result<Option<Inner>, String> {
     let Some(source) = &spec.source else {
@@ -76,7 +77,7 @@ pub fn inner(
         Some(rest) => format!("builder.source.report: in `{}`: {rest}", n.name),
         None => format!("builder.source.report: in `{}`: {e}", n.name),
     };
-    let deeper = inner(db, &n.spec, d, &n.parameters, today).map_err(at)?;
+    let deeper = inner(db, &n.spec, d, Some(&n.parameters), today).map_err(at)?;
     let fields = match &deeper {
         Some(q) => q.fields.clone(),
         None => fields(db, &n.spec.dataset).map_err(at)?,
@@ -101,7 +102,7 @@ pub fn inner(
             return Err(format!("{here}: `{}` has no such parameter", n.name));
         }
         match value.strip_prefix('{').and_then(|v| v.strip_suffix('}')) {
-            Some(outer) if params.iter().any(|p| p.name == outer) => {
+            Some(outer) if params.is_none_or(|ps| ps.iter().any(|p| p.name == outer)) => {
                 passed.insert(name.clone(), outer.to_string());
             }
             Some(outer) => {
@@ -163,18 +164,9 @@ pub fn spec_fields(
     d: Dialect,
     today: NaiveDate,
 ) -> Result<Vec<Field>, String> {
-    match inner(db, spec, d, &[], today) {
-        Ok(Some(q)) => Ok(q.fields),
-        Ok(None) => fields(db, &spec.dataset),
-        // Passed-on parameters are this question's: its fields do not depend on them.
-        Err(e) if e.contains("to pass on") => {
-            let mut bare = spec.clone();
-            if let Some(s) = bare.source.as_mut() {
-                s.parameters.retain(|_, v| !v.starts_with('{'));
-            }
-            inner(db, &bare, d, &[], today).map(|q| q.map(|q| q.fields).unwrap_or_default())
-        }
-        Err(e) => Err(e),
+    match inner(db, spec, d, None, today)? {
+        Some(q) => Ok(q.fields),
+        None => fields(db, &spec.dataset),
     }
 }
 
@@ -202,7 +194,7 @@ pub fn sql_of_as_of<'a, 'c>(
         QuerySource::Sql(sql) => Ok((Cow::Borrowed(sql), Params::new())),
         QuerySource::Builder(spec) => {
             let d = Dialect::of(engine(db, spec));
-            let nested = inner(db, spec, d, params, today)?;
+            let nested = inner(db, spec, d, Some(params), today)?;
             let fields = match &nested {
                 Some(q) => q.fields.clone(),
                 None => fields(db, &spec.dataset)?,
@@ -231,7 +223,7 @@ pub fn rows_sql(
 ) -> Result<Compiled, String> {
     // Rows in the table's order, a page at a time: SQLite's, on its indexes.
     let d = Dialect::of(db.engine());
-    let nested = inner(db, spec, d, params, today)?;
+    let nested = inner(db, spec, d, Some(params), today)?;
     let fields = match &nested {
         Some(q) => q.fields.clone(),
         None => fields(db, &spec.dataset)?,
@@ -417,20 +409,7 @@ fn scope_on(
     spec: &crate::model::report::BuilderSpec,
     d: Dialect,
 ) -> Result<columns::Scope, String> {
-    let today = chrono::Utc::now().date_naive();
-    let nested = inner(db, spec, d, &[], today);
-    // Passed-on parameters do not change the columns: read without them.
-    let nested = match nested {
-        Err(_) if spec.source.is_some() => {
-            let fields = spec_fields(db, spec, d, today)?;
-            Some(Inner {
-                sql: String::new(),
-                values: Params::new(),
-                fields,
-            })
-        }
-        other => other?,
-    };
+    let nested = inner(db, spec, d, None, chrono::Utc::now().date_naive())?;
     let fields = match &nested {
         Some(q) => q.fields.clone(),
         None => fields(db, &spec.dataset)?,
